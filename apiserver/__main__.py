@@ -1,0 +1,7 @@
+"""``python -m apiserver`` is ``aiokube serve``."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,236 @@
+"""Turn a request body into an object of the endpoint's type, or the 400 kube-apiserver would return.
+
+kube decodes bodies into typed Go structs. aiokube keeps objects as JSON dicts, so it checks what typed
+decoding would reject and clients can observe: the apiVersion/kind against the endpoint, the JSON types of
+ObjectMeta and of each type's top-level fields, and unknown fields (dropped with a ``Warning`` header by
+default, a 400 with ``fieldValidation=Strict``, silently with ``Ignore``), with kube's messages.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass, field
+from typing import Any
+
+from encoding.decode import DecodeError, decode, summarize
+
+from . import errors
+from .meta import OBJECT_META_ORDER
+from .registry import Registry, ResourceInfo
+
+Obj = dict[str, Any]
+
+_PROBE_TYPE = 'struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }'
+_SCHEME = "pkg/api/legacyscheme/scheme.go:30"
+
+# JSON type of each ObjectMeta field and its Go type name (for "cannot unmarshal X into ... of type T").
+_META_TYPES: dict[str, tuple[str, str]] = {
+    "name": ("string", "string"),
+    "generateName": ("string", "string"),
+    "namespace": ("string", "string"),
+    "selfLink": ("string", "string"),
+    "uid": ("string", "types.UID"),
+    "resourceVersion": ("string", "string"),
+    "generation": ("integer", "int64"),
+    "creationTimestamp": ("string", "string"),
+    "deletionTimestamp": ("string", "string"),
+    "deletionGracePeriodSeconds": ("integer", "int64"),
+    "labels": ("map[string]string", "string"),
+    "annotations": ("map[string]string", "string"),
+    "ownerReferences": ("array", "[]v1.OwnerReference"),
+    "finalizers": ("[]string", "string"),
+    "managedFields": ("array", "[]v1.ManagedFieldsEntry"),
+}
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
+
+
+@dataclass(slots=True)
+class Decoded:
+    obj: Obj
+    warnings: list[str] = field(default_factory=list)
+
+
+class _TypeError(Exception):
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+
+def _unmarshal_error(value: Any, struct_field: str, go_type: str) -> _TypeError:
+    return _TypeError(
+        f"json: cannot unmarshal {_json_type(value)} into Go struct field {struct_field} of type {go_type}"
+    )
+
+
+def _check_meta(meta: Any, kind: str) -> None:
+    if meta is None:
+        return
+    if not isinstance(meta, dict):
+        raise _unmarshal_error(meta, f"{kind}.metadata", "v1.ObjectMeta")
+    for key, value in meta.items():
+        spec = _META_TYPES.get(key)
+        if spec is None or value is None:
+            continue
+        want, go_type = spec
+        where = f"ObjectMeta.metadata.{key}"
+        if want == "string" and not isinstance(value, str):
+            raise _unmarshal_error(value, where, go_type)
+        if want == "integer" and (isinstance(value, bool) or not isinstance(value, int)):
+            if isinstance(value, float) and value.is_integer():
+                continue
+            raise _unmarshal_error(value, where, go_type)
+        if want == "map[string]string":
+            if not isinstance(value, dict):
+                raise _unmarshal_error(value, where, "map[string]string")
+            for v in value.values():
+                if not isinstance(v, str):
+                    raise _unmarshal_error(v, where, "string")
+        if want == "[]string":
+            if not isinstance(value, list):
+                raise _unmarshal_error(value, where, "[]string")
+            for v in value:
+                if not isinstance(v, str):
+                    raise _unmarshal_error(v, where, "string")
+        if want == "array" and not isinstance(value, list):
+            raise _unmarshal_error(value, where, go_type)
+
+
+def _check_fields(obj: Obj, info: ResourceInfo) -> None:
+    """Top-level field types that are the same for every object of a type."""
+    kind = info.kind
+    version = info.version
+    for key in ("spec", "status"):
+        value = obj.get(key)
+        if key in info.fields and value is not None and not isinstance(value, dict):
+            raise _unmarshal_error(value, f"{kind}.{key}", f"{version}.{kind}{key.capitalize()}")
+    if kind in ("ConfigMap", "Secret"):
+        for key in ("data", "binaryData", "stringData"):
+            value = obj.get(key)
+            if value is None or key not in info.fields:
+                continue
+            binary = key == "binaryData" or (kind == "Secret" and key == "data")
+            go_type = "map[string][]uint8" if binary else "map[string]string"
+            if not isinstance(value, dict):
+                raise _unmarshal_error(value, f"{kind}.{key}", go_type)
+            for v in value.values():
+                if not isinstance(v, str):
+                    raise _unmarshal_error(v, f"{kind}.{key}", "[]uint8" if binary else "string")
+                if binary:
+                    _check_base64(v)
+        immutable = obj.get("immutable")
+        if immutable is not None and not isinstance(immutable, bool):
+            raise _unmarshal_error(immutable, f"{kind}.immutable", "bool")
+        if kind == "Secret" and obj.get("type") is not None and not isinstance(obj["type"], str):
+            raise _unmarshal_error(obj["type"], "Secret.type", "v1.SecretType")
+
+
+def _check_base64(value: str) -> None:
+    try:
+        base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        for i, ch in enumerate(value):
+            if not (ch.isalnum() or ch in "+/="):
+                raise _TypeError(f"illegal base64 data at input byte {i}") from None
+        raise _TypeError(f"illegal base64 data at input byte {max(len(value) - 1, 0)}") from None
+
+
+def _split_api_version(api_version: str) -> tuple[str, str]:
+    if api_version.count("/") > 1:
+        raise DecodeError(f"unexpected GroupVersion string: {api_version}")
+    if "/" in api_version:
+        group, version = api_version.split("/", 1)
+        return group, version
+    return "", api_version
+
+
+def _unknown_fields(obj: Obj, info: ResourceInfo) -> list[str]:
+    known = {"kind", "apiVersion", "metadata", *info.fields}
+    unknown = [k for k in obj if k not in known]
+    meta = obj.get("metadata")
+    if isinstance(meta, dict):
+        unknown += [f"metadata.{k}" for k in meta if k not in OBJECT_META_ORDER]
+    return unknown
+
+
+def _drop_unknown(obj: Obj, unknown: list[str]) -> None:
+    for path in unknown:
+        if path.startswith("metadata."):
+            obj["metadata"].pop(path[len("metadata.") :], None)
+        else:
+            obj.pop(path, None)
+
+
+def decode_object(
+    body: bytes, media_type: str, info: ResourceInfo, registry: Registry, field_validation: str = ""
+) -> Decoded:
+    """Decode ``body`` as an object for ``info``'s endpoint, or raise the StatusError kube would."""
+    kind = info.kind
+    unrecognized = f"the object provided is unrecognized (must be of type {kind})"
+    try:
+        raw = decode(body, media_type)
+        if raw is None:
+            raw = {}
+        if not isinstance(raw, dict):
+            raise DecodeError(f"json: cannot unmarshal {_json_type(raw)} into Go value of type {_PROBE_TYPE}")
+        for key in ("apiVersion", "kind"):
+            if key in raw and raw[key] is not None and not isinstance(raw[key], str):
+                raise DecodeError(
+                    f"json: cannot unmarshal {_json_type(raw[key])} into Go struct field .{key} of type string"
+                )
+    except DecodeError as exc:
+        raise errors.bad_request(
+            f"{unrecognized}: couldn't get version/kind; json parse error: {exc.message} ({summarize(body)})"
+        ) from None
+
+    body_kind = raw.get("kind") or kind
+    body_api_version = raw.get("apiVersion") or ""
+    try:
+        group, version = _split_api_version(body_api_version)
+    except DecodeError as exc:
+        raise errors.bad_request(f"{unrecognized}: {exc.message} ({summarize(body)})") from None
+    if not version and not group:
+        group, version = info.group, info.version
+    elif not version and group == info.group:
+        version = info.version
+    api_version = f"{group}/{version}" if group else version
+    cannot = f'{body_kind} in version "{version}" cannot be handled as a {kind}'
+    if (api_version, body_kind) != (info.api_version, kind):
+        other = registry.by_kind(api_version, body_kind)
+        if other is None:
+            raise errors.bad_request(
+                f'{cannot}: no kind "{body_kind}" is registered for version "{api_version}" in scheme "{_SCHEME}"'
+            )
+        raise errors.bad_request(
+            f"{cannot}: converting ({version}.{body_kind}) to ({info.internal_package}.{kind}): unknown conversion"
+        )
+    raw["apiVersion"], raw["kind"] = info.api_version, kind
+    try:
+        _check_meta(raw.get("metadata"), kind)
+        _check_fields(raw, info)
+    except _TypeError as exc:
+        raise errors.bad_request(f"{cannot}: {exc.message}") from None
+    # Go's omitempty: a null field is the same as an absent one.
+    for key in [k for k, v in raw.items() if v is None]:
+        del raw[key]
+    raw["metadata"] = {k: v for k, v in (raw.get("metadata") or {}).items() if v is not None}
+    decoded = Decoded(raw)
+    unknown = _unknown_fields(raw, info)
+    if unknown:
+        if field_validation == "Strict":
+            joined = ", ".join(f'unknown field "{u}"' for u in unknown)
+            raise errors.bad_request(f"{cannot}: strict decoding error: {joined}")
+        if field_validation != "Ignore":
+            decoded.warnings.extend(f'unknown field "{u}"' for u in unknown)
+        _drop_unknown(raw, unknown)
+    return decoded

@@ -1,0 +1,88 @@
+"""``aiokube serve`` (also ``python -m apiserver``): run the API server until SIGINT/SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+
+from .server import APIServer, ServerConfig
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="aiokube", description="An asyncio kube-apiserver backed by etcd.")
+    sub = parser.add_subparsers(dest="command")
+    serve = sub.add_parser("serve", help="serve the Kubernetes API (default)")
+    add_serve_arguments(serve)
+    return parser
+
+
+def add_serve_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--bind-address", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8080, help="port to listen on; 0 picks a free one (default 8080)")
+    p.add_argument(
+        "--etcd-servers",
+        default="",
+        help="comma-separated etcd URLs of an external cluster; without it an embedded etcd is started",
+    )
+    p.add_argument("--data-dir", default=".aiokube", help="data directory of the embedded etcd (default ./.aiokube)")
+    p.add_argument("--etcd-request-timeout", type=float, default=5.0, help="seconds an etcd request may take")
+    p.add_argument(
+        "--etcd-compaction-interval",
+        type=float,
+        default=300.0,
+        help="seconds between etcd compactions, as kube-apiserver's flag (0 disables)",
+    )
+    p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+
+
+def config_from_args(args: argparse.Namespace) -> ServerConfig:
+    return ServerConfig(
+        bind_address=args.bind_address,
+        port=args.port,
+        etcd_servers=[u for u in args.etcd_servers.split(",") if u.strip()],
+        data_dir=args.data_dir,
+        etcd_request_timeout=args.etcd_request_timeout,
+        compaction_interval=args.etcd_compaction_interval,
+    )
+
+
+async def serve(config: ServerConfig) -> None:
+    server = APIServer(config)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await server.start()
+    etcd = (
+        f"embedded etcd at {server.embedded.client_url}, data in {config.data_dir}"
+        if server.embedded
+        else ("etcd " + ",".join(config.etcd_servers))
+    )
+    print(f"aiokube: serving on {server.url} ({etcd})", flush=True)
+    try:
+        await stop.wait()
+    finally:
+        print("aiokube: shutting down", flush=True)
+        await server.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0].startswith("-"):
+        argv.insert(0, "serve")
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    with contextlib.suppress(ImportError):
+        import uvloop
+
+        uvloop.install()
+    try:
+        asyncio.run(serve(config_from_args(args)))
+    except (OSError, RuntimeError, TimeoutError) as exc:
+        print(f"aiokube: {exc}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,798 @@
+"""REST handlers for resources: get, list, create, update, delete, deletecollection, status/finalize.
+
+Each follows the order of checks of kube's handlers (k8s.io/apiserver/pkg/endpoints/handlers) and generic
+registry store (k8s.io/apiserver/pkg/registry/generic/registry/store.go), so the first error a client gets
+for a request is the one kube would give.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+from encoding import negotiation
+from encoding.decode import DecodeError, decode_json, summarize
+from storage import errors as serr
+from storage.selection import FieldSelector, LabelSelector, SelectionPredicate, SelectorError
+from storage.store import Preconditions, Store
+
+from . import errors, meta, validation
+from .admission import NamespaceLifecycle
+from .bodies import decode_object
+from .errors import FieldErrors, GroupKind, GroupResource, StatusError
+from .registry import Registry, ResourceInfo
+from .requestinfo import RequestInfo
+from .responses import json_response, success_status
+
+Obj = dict[str, Any]
+
+MAX_REQUEST_BODY_BYTES = 3 * 1024 * 1024
+_GENERATE_NAME_ATTEMPTS = 8  # kube: one try plus 7 retries on collision
+_META_K8S = "meta.k8s.io"
+
+
+@dataclass(slots=True)
+class WriteOptions:
+    dry_run: bool
+    field_validation: str
+    field_manager: str
+
+
+@dataclass(slots=True)
+class DeleteOptions:
+    dry_run: bool = False
+    preconditions: Preconditions | None = None
+    propagation_policy: str = ""
+    grace_period_seconds: int | None = None
+    orphan_dependents: bool | None = None
+
+
+@dataclass(slots=True)
+class ListOptions:
+    label: LabelSelector
+    field: FieldSelector
+    limit: int
+    continue_token: str
+    resource_version: str
+    resource_version_match: str
+
+
+async def read_body(request: web.Request) -> bytes:
+    """The request body, refusing more than 3 MiB the way kube's limitedReadBody does."""
+    chunks: list[bytes] = []
+    total = 0
+    async for chunk in request.content.iter_chunked(1 << 16):
+        total += len(chunk)
+        if total > MAX_REQUEST_BODY_BYTES:
+            raise errors.request_entity_too_large(f"limit is {MAX_REQUEST_BODY_BYTES}")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def parse_resource_version(value: str) -> int:
+    """storage.APIObjectVersioner.ParseResourceVersion, as the 400 kube returns for a bad one."""
+    if not value or value == "0":
+        return 0
+    try:
+        rv = int(value)
+        if rv < 0 or not value.isdigit():
+            raise ValueError
+        return rv
+    except ValueError:
+        raise errors.bad_request(
+            f'invalid resource version: resourceVersion: Invalid value: "{value}": '
+            f'strconv.ParseUint: parsing "{value}": invalid syntax'
+        ) from None
+
+
+def _parse_bool(value: str | None) -> bool:
+    return (value or "").lower() in ("1", "t", "true")
+
+
+class RESTHandlers:
+    def __init__(
+        self,
+        registry: Registry,
+        store: Store,
+        admission: NamespaceLifecycle,
+        on_namespace_terminating: Callable[[str], None] | None = None,
+    ) -> None:
+        self.registry = registry
+        self.store = store
+        self.admission = admission
+        self.on_namespace_terminating = on_namespace_terminating or (lambda name: None)
+
+    # --- dispatch ------------------------------------------------------------------------------------
+
+    async def handle(self, request: web.Request, ri: RequestInfo, info: ResourceInfo) -> web.StreamResponse:
+        verb = ri.verb
+        if ri.subresource:
+            return await self._subresource(request, ri, info)
+        if ri.name and verb == "create":
+            raise errors.method_not_allowed()
+        if not ri.name and verb in ("update", "patch"):
+            raise errors.method_not_allowed()
+        if verb == "deletecollection" and "deletecollection" not in info.verbs:
+            raise errors.method_not_allowed()
+        if not info.namespaced and ri.namespace and info.plural != "namespaces":
+            raise errors.resource_not_found()
+        handler: Callable[[web.Request, RequestInfo, ResourceInfo], Awaitable[web.StreamResponse]] | None = {
+            "get": self.get,
+            "list": self.list,
+            "create": self.create,
+            "update": self.update,
+            "delete": self.delete,
+            "deletecollection": self.delete_collection,
+        }.get(verb)
+        if handler is None:
+            raise errors.method_not_supported(info.group_resource, verb)
+        return await handler(request, ri, info)
+
+    async def _subresource(self, request: web.Request, ri: RequestInfo, info: ResourceInfo) -> web.StreamResponse:
+        sub = info.subresource(ri.subresource)
+        if sub is None:
+            raise errors.resource_not_found()
+        verb = ri.verb
+        if verb not in sub.verbs:
+            raise errors.method_not_allowed()
+        if verb == "get":
+            return await self.get(request, ri, info)
+        if verb == "update":
+            return await self.update(request, ri, info, subresource=sub.name)
+        raise errors.method_not_supported(GroupResource(info.group, f"{info.plural}/{sub.name}"), verb)
+
+    # --- helpers -------------------------------------------------------------------------------------
+
+    def _object_namespace(self, ri: RequestInfo, info: ResourceInfo) -> str | None:
+        return ri.namespace if info.namespaced else None
+
+    def _key(self, ri: RequestInfo, info: ResourceInfo) -> str:
+        return info.key(self._object_namespace(ri, info), ri.name)
+
+    def _storage_error(self, exc: serr.StorageError, info: ResourceInfo, name: str) -> StatusError:
+        return errors.from_storage(exc, info.group_resource, name)
+
+    @staticmethod
+    def _write_options(request: web.Request, kind: str) -> WriteOptions:
+        errs = FieldErrors()
+        dry_run = request.query.getall("dryRun", [])
+        for value in dry_run:
+            if value != "All":
+                errs.not_supported("dryRun", dry_run, ["All"])
+                break
+        field_validation = request.query.get("fieldValidation", "")
+        if field_validation not in ("", "Ignore", "Warn", "Strict"):
+            errs.not_supported("fieldValidation", field_validation, ["", "Ignore", "Strict", "Warn"])
+        field_manager = request.query.get("fieldManager", "")
+        if len(field_manager) > 128:
+            errs.too_long("fieldManager", 128)
+        if errs:
+            raise errors.invalid(GroupKind(_META_K8S, kind), "", errs.causes)
+        return WriteOptions(bool(dry_run), field_validation, field_manager)
+
+    @staticmethod
+    def _input_media_type(request: web.Request) -> str:
+        media = negotiation.content_type_of(request.headers.get("Content-Type"))
+        if media not in negotiation.SUPPORTED_INPUT or media == negotiation.PROTOBUF:
+            raise errors.unsupported_media_type(", ".join(negotiation.SUPPORTED_INPUT))
+        return media
+
+    @staticmethod
+    def _check_body_namespace(ri: RequestInfo, info: ResourceInfo, obj_meta: Obj) -> str | None:
+        """rest.EnsureObjectNamespaceMatchesRequestNamespace."""
+        if not info.namespaced:
+            obj_meta.pop("namespace", None)
+            return None
+        body_ns = obj_meta.get("namespace", "")
+        if body_ns and body_ns != ri.namespace:
+            raise errors.bad_request(
+                "the namespace of the provided object does not match the namespace sent on the request"
+            )
+        obj_meta["namespace"] = ri.namespace
+        return ri.namespace
+
+    def _fields_of(self, info: ResourceInfo) -> Callable[[Obj], dict[str, str]]:
+        strategy = info.strategy
+        namespaced = info.namespaced
+
+        def fields_of(obj: Obj) -> dict[str, str]:
+            md = obj.get("metadata") or {}
+            out = {"metadata.name": md.get("name", "")}
+            if namespaced:
+                out["metadata.namespace"] = md.get("namespace", "")
+            out.update(strategy.selectable_fields(obj))
+            return out
+
+        return fields_of
+
+    def predicate(self, info: ResourceInfo, label: LabelSelector, field: FieldSelector) -> SelectionPredicate:
+        return SelectionPredicate(label, field, self._fields_of(info))
+
+    # --- validation ----------------------------------------------------------------------------------
+
+    @staticmethod
+    def _validate(obj: Obj, info: ResourceInfo, old: Obj | None = None) -> None:
+        errs = FieldErrors()
+        md = obj["metadata"]
+        validation.validate_object_meta(
+            md,
+            namespaced=info.namespaced,
+            name_validator=validation.NAME_VALIDATORS[info.name_rule],
+            errs=errs,
+        )
+        if old is not None:
+            validation.validate_object_meta_update(md, old["metadata"], errs)
+        if errs:
+            raise errors.invalid(info.group_kind, md.get("name", ""), errs.causes)
+
+    def _prepare_create(self, obj: Obj, info: ResourceInfo) -> None:
+        """rest.BeforeCreate: system fields, strategy, generated name, validation."""
+        md = obj["metadata"]
+        for k in ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink"):
+            md.pop(k, None)
+        md["uid"] = meta.new_uid()
+        md["creationTimestamp"] = meta.now_rfc3339()
+        info.strategy.prepare_for_create(obj)
+        info.strategy.canonicalize(obj)
+        if not md.get("name") and md.get("generateName"):
+            md["name"] = meta.generate_name(md["generateName"])
+        self._validate(obj, info)
+
+    def _prepare_update(self, obj: Obj, old: Obj, info: ResourceInfo) -> None:
+        """rest.BeforeUpdate: keep generation and identity, strategy, validation."""
+        md, old_md = obj["metadata"], old["metadata"]
+        md.pop("selfLink", None)
+        if "generation" in old_md:
+            md["generation"] = old_md["generation"]
+        else:
+            md.pop("generation", None)
+        info.strategy.prepare_for_update(obj, old)
+        info.strategy.canonicalize(obj)
+        if not md.get("uid"):
+            md["uid"] = old_md.get("uid", "")
+        if old_md.get("creationTimestamp"):
+            md["creationTimestamp"] = old_md["creationTimestamp"]
+        if old_md.get("deletionTimestamp"):
+            md["deletionTimestamp"] = old_md["deletionTimestamp"]
+        else:
+            md.pop("deletionTimestamp", None)
+        if "deletionGracePeriodSeconds" in old_md and "deletionGracePeriodSeconds" not in md:
+            md["deletionGracePeriodSeconds"] = old_md["deletionGracePeriodSeconds"]
+        self._validate(obj, info, old)
+
+    # --- GET -----------------------------------------------------------------------------------------
+
+    async def get(self, request: web.Request, ri: RequestInfo, info: ResourceInfo) -> web.StreamResponse:
+        rv = parse_resource_version(request.query.get("resourceVersion", ""))
+        try:
+            obj = await self.store.get(self._key(ri, info), min_revision=rv)
+        except serr.StorageError as exc:
+            raise self._storage_error(exc, info, ri.name) from None
+        return json_response(request, obj)
+
+    # --- LIST ----------------------------------------------------------------------------------------
+
+    def list_options(self, request: web.Request, info: ResourceInfo, *, watch: bool = False) -> ListOptions:
+        q = request.query
+        try:
+            label = LabelSelector.parse(q.get("labelSelector", ""))
+            field = FieldSelector.parse(q.get("fieldSelector", ""))
+        except SelectorError as exc:
+            raise errors.bad_request(exc.message) from None
+        field = self._convert_field_labels(info, field)
+        limit_text = q.get("limit", "")
+        try:
+            limit = int(limit_text) if limit_text else 0
+        except ValueError:
+            raise errors.bad_request(f'strconv.ParseInt: parsing "{limit_text}": invalid syntax') from None
+        opts = ListOptions(
+            label=label,
+            field=field,
+            limit=max(limit, 0),
+            continue_token=q.get("continue", ""),
+            resource_version=q.get("resourceVersion", ""),
+            resource_version_match=q.get("resourceVersionMatch", ""),
+        )
+        self._validate_list_options(opts, watch)
+        return opts
+
+    @staticmethod
+    def _validate_list_options(opts: ListOptions, watch: bool) -> None:
+        """metainternalversion/validation.ValidateListOptions (the list part)."""
+        errs = FieldErrors()
+        match = opts.resource_version_match
+        if match:
+            if watch:
+                errs.forbidden("resourceVersionMatch", "resourceVersionMatch is forbidden for watch")
+            if not opts.resource_version:
+                errs.forbidden(
+                    "resourceVersionMatch", "resourceVersionMatch is forbidden unless resourceVersion is provided"
+                )
+            if opts.continue_token:
+                errs.forbidden("resourceVersionMatch", "resourceVersionMatch is forbidden when continue is provided")
+            if match not in ("Exact", "NotOlderThan"):
+                errs.not_supported("resourceVersionMatch", match, ["Exact", "NotOlderThan", ""])
+            if match == "Exact" and opts.resource_version == "0":
+                errs.forbidden(
+                    "resourceVersionMatch", 'resourceVersionMatch "exact" is forbidden for resourceVersion "0"'
+                )
+        if errs:
+            raise errors.invalid(GroupKind(_META_K8S, "ListOptions"), "", errs.causes)
+
+    @staticmethod
+    def _convert_field_labels(info: ResourceInfo, field: FieldSelector) -> FieldSelector:
+        """runtime.Scheme.ConvertFieldLabel: reject labels the type does not support, kube's way."""
+        reqs = []
+        for req in field.requirements:
+            label = req.field
+            if info.kind == "Pod" and label == "spec.host":
+                req = type(req)("spec.nodeName", req.op, req.value)
+                label = req.field
+            if label not in info.field_labels:
+                style = info.strategy.field_label_style
+                if style == "core":
+                    raise errors.bad_request(f"field label not supported: {label}")
+                if style == "job":
+                    raise errors.bad_request(f'field label "{label}" not supported for Job')
+                raise errors.bad_request(
+                    f'"{label}" is not a known field selector: only "metadata.name", "metadata.namespace"'
+                )
+            reqs.append(req)
+        return FieldSelector(tuple(reqs))
+
+    async def list(self, request: web.Request, ri: RequestInfo, info: ResourceInfo) -> web.StreamResponse:
+        opts = self.list_options(request, info)
+        if opts.continue_token and opts.resource_version not in ("", "0"):
+            raise errors.bad_request("specifying resource version is not allowed when using continue")
+        rv = parse_resource_version(opts.resource_version)
+        revision = min_revision = 0
+        if rv:
+            if opts.resource_version_match == "Exact" or (not opts.resource_version_match and opts.limit):
+                revision = rv
+            else:
+                min_revision = rv
+        pred = self.predicate(info, opts.label, opts.field)
+        try:
+            result = await self.store.list(
+                info.collection_key(ri.namespace or None),
+                limit=opts.limit,
+                continue_token=opts.continue_token,
+                revision=revision,
+                min_revision=min_revision,
+                predicate=None if pred.empty() else pred.matches,
+            )
+        except serr.StorageError as exc:
+            raise self._storage_error(exc, info, "") from None
+        list_meta: Obj = {"resourceVersion": str(result.revision)}
+        if result.continue_token:
+            list_meta["continue"] = result.continue_token
+        if result.remaining_item_count is not None:
+            list_meta["remainingItemCount"] = result.remaining_item_count
+        return json_response(request, self.list_object(info, list_meta, result.items))
+
+    @staticmethod
+    def list_object(info: ResourceInfo, list_meta: Obj, items: list[Obj]) -> Obj:
+        """A typed list: items of built-in types carry no kind/apiVersion (kube's typed lists drop them)."""
+        if info.builtin:
+            items = [{k: v for k, v in item.items() if k not in ("kind", "apiVersion")} for item in items]
+        return {"kind": info.list_kind, "apiVersion": info.api_version, "metadata": list_meta, "items": items}
+
+    # --- CREATE --------------------------------------------------------------------------------------
+
+    async def create(self, request: web.Request, ri: RequestInfo, info: ResourceInfo) -> web.StreamResponse:
+        opts = self._write_options(request, "CreateOptions")
+        media = self._input_media_type(request)
+        body = await read_body(request)
+        decoded = decode_object(body, media, info, self.registry, opts.field_validation)
+        obj = decoded.obj
+        md = obj["metadata"]
+        namespace = self._check_body_namespace(ri, info, md)
+        if namespace is not None:
+            await self.admission.admit_create(
+                info.group_resource, namespace, md.get("name") or md.get("generateName", "")
+            )
+        if md.get("resourceVersion"):
+            raise errors.bad_request("resourceVersion should not be set on objects to be created")
+        generated = not md.get("name") and bool(md.get("generateName"))
+        self._prepare_create(obj, info)
+        stored = await self._create_with_retries(obj, info, namespace, opts.dry_run, generated)
+        return json_response(request, stored, 201, warnings=decoded.warnings)
+
+    async def _create_with_retries(
+        self, obj: Obj, info: ResourceInfo, namespace: str | None, dry_run: bool, generated: bool
+    ) -> Obj:
+        md = obj["metadata"]
+        attempts = _GENERATE_NAME_ATTEMPTS if generated else 1
+        for attempt in range(attempts):
+            ordered = meta.order_object(obj, info.fields)
+            try:
+                return await self.store.create(info.key(namespace, md["name"]), ordered, dry_run=dry_run)
+            except serr.AlreadyExists:
+                if attempt + 1 < attempts:
+                    md["name"] = meta.generate_name(md["generateName"])
+                    continue
+                if generated:
+                    raise errors.StatusError(
+                        409,
+                        "AlreadyExists",
+                        f'{info.group_resource} "{md["name"]}" already exists, the server was not able to '
+                        "generate a unique name for the object",
+                        {
+                            "name": md["name"],
+                            **({"group": info.group} if info.group else {}),
+                            "kind": info.plural,
+                            "retryAfterSeconds": 1,
+                        },
+                    ) from None
+                raise errors.already_exists(info.group_resource, md["name"]) from None
+            except serr.StorageError as exc:
+                raise self._storage_error(exc, info, md["name"]) from None
+        raise AssertionError("unreachable")
+
+    # --- UPDATE --------------------------------------------------------------------------------------
+
+    async def update(
+        self, request: web.Request, ri: RequestInfo, info: ResourceInfo, subresource: str = ""
+    ) -> web.StreamResponse:
+        opts = self._write_options(request, "UpdateOptions")
+        body = await read_body(request)
+        media = self._input_media_type(request)
+        decoded = decode_object(body, media, info, self.registry, opts.field_validation)
+        obj = decoded.obj
+        md = obj["metadata"]
+        namespace = self._check_body_namespace(ri, info, md)
+        if info.plural == "namespaces":
+            namespace = None
+        name = md.get("name", "")
+        if not name:
+            raise errors.bad_request(
+                f"the name of the object ({ri.name} based on URL) was undeterminable: name must be provided"
+            )
+        if name != ri.name:
+            raise errors.bad_request(f"the name of the object ({name}) does not match the name on the URL ({ri.name})")
+        preconditions = Preconditions(uid=md["uid"]) if md.get("uid") else None
+        body_json = orjson.dumps(obj)
+        allow_create = info.allow_create_on_update and not subresource
+        delete_instead: list[Obj] = []
+
+        async def try_update(existing: Obj | None) -> Obj:
+            new = orjson.loads(body_json)
+            if existing is None:
+                if not allow_create:
+                    raise errors.not_found(info.group_resource, name)
+                if namespace is not None:
+                    await self.admission.admit_create(info.group_resource, namespace, name)
+                new["metadata"].pop("resourceVersion", None)
+                self._prepare_create(new, info)
+                return meta.order_object(new, info.fields)
+            new_rv = new["metadata"].get("resourceVersion", "")
+            existing_rv = existing["metadata"].get("resourceVersion", "")
+            if not new_rv:
+                if not info.allow_unconditional_update:
+                    errs = FieldErrors()
+                    errs.invalid("metadata.resourceVersion", 0, "must be specified for an update")
+                    raise errors.invalid(GroupKind(info.group, info.plural), name, errs.causes)
+            elif new_rv != existing_rv:
+                parse_resource_version(new_rv)
+                raise errors.conflict(info.group_resource, name, errors.OPTIMISTIC_LOCK_MESSAGE)
+            if subresource:
+                new = self._subresource_update(subresource, new, existing, info)
+            else:
+                self._prepare_update(new, existing, info)
+            if self._should_delete_during_update(new, existing, info):
+                delete_instead.append(existing)
+                raise _DeleteInstead()
+            return meta.order_object(new, info.fields)
+
+        key = info.key(namespace, name)
+        try:
+            result, created = await self.store.guaranteed_update(
+                key,
+                try_update,
+                ignore_not_found=allow_create,
+                preconditions=preconditions,
+                dry_run=opts.dry_run,
+            )
+        except _DeleteInstead:
+            existing = delete_instead[-1]
+            rv = existing["metadata"]["resourceVersion"]
+            try:
+                result = await self.store.delete(
+                    key, preconditions=Preconditions(resource_version=rv), dry_run=opts.dry_run
+                )
+            except serr.StorageError as exc:
+                raise self._storage_error(exc, info, name) from None
+            created = False
+        except serr.PreconditionFailed as exc:
+            raise errors.conflict(
+                info.group_resource,
+                name,
+                f"StorageError: invalid object, Code: 4, Key: {key}, ResourceVersion: 0, AdditionalErrorMsg: "
+                f"{exc.message}",
+            ) from None
+        except serr.StorageError as exc:
+            raise self._storage_error(exc, info, name) from None
+        return json_response(request, result, 201 if created else 200, warnings=decoded.warnings)
+
+    def _subresource_update(self, subresource: str, new: Obj, existing: Obj, info: ResourceInfo) -> Obj:
+        """status: only status changes; finalize (namespaces): only spec.finalizers (and metadata) change."""
+        if subresource == "status":
+            out = orjson.loads(orjson.dumps(existing))
+            if "status" in new:
+                out["status"] = new["status"]
+            else:
+                out.pop("status", None)
+            self._validate(out, info, existing)
+            return out
+        # namespaces/finalize: the finalize strategy keeps the old status and takes the rest of the body
+        md, old_md = new["metadata"], existing["metadata"]
+        for k in ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation"):
+            if k in old_md:
+                md[k] = old_md[k]
+        if "status" in existing:
+            new["status"] = existing["status"]
+        info.strategy.canonicalize(new)
+        self._validate(new, info, existing)
+        return new
+
+    @staticmethod
+    def _should_delete_during_update(new: Obj, existing: Obj, info: ResourceInfo) -> bool:
+        """registry.ShouldDeleteDuringUpdate (+ namespaces: spec.finalizers must be empty too)."""
+        old_md = existing["metadata"]
+        if new["metadata"].get("finalizers") or not old_md.get("deletionTimestamp"):
+            return False
+        if info.plural == "namespaces" and (new.get("spec") or {}).get("finalizers"):
+            return False
+        return not old_md.get("deletionGracePeriodSeconds")
+
+    # --- DELETE --------------------------------------------------------------------------------------
+
+    async def _delete_options(self, request: web.Request) -> DeleteOptions:
+        q = request.query
+        opts = DeleteOptions()
+        body = await read_body(request)
+        if body.strip():
+            media = negotiation.content_type_of(request.headers.get("Content-Type"))
+            if media not in negotiation.SUPPORTED_INPUT or media == negotiation.PROTOBUF:
+                raise errors.unsupported_media_type(", ".join(negotiation.SUPPORTED_INPUT))
+            try:
+                raw = decode_json(body)
+            except DecodeError as exc:
+                raise errors.bad_request(
+                    f"couldn't get version/kind; json parse error: {exc.message} ({summarize(body)})"
+                ) from None
+            if raw is None:
+                raw = {}
+            if not isinstance(raw, dict):
+                raise errors.bad_request("decoded object cannot be converted to DeleteOptions")
+            if raw.get("kind") not in (None, "", "DeleteOptions"):
+                raise errors.bad_request("decoded object cannot be converted to DeleteOptions")
+            pre = raw.get("preconditions") or {}
+            if isinstance(pre, dict) and (pre.get("uid") is not None or pre.get("resourceVersion") is not None):
+                opts.preconditions = Preconditions(uid=pre.get("uid"), resource_version=pre.get("resourceVersion"))
+            opts.propagation_policy = raw.get("propagationPolicy") or ""
+            opts.grace_period_seconds = raw.get("gracePeriodSeconds")
+            opts.orphan_dependents = raw.get("orphanDependents")
+            opts.dry_run = bool(raw.get("dryRun"))
+            dry_run_values = raw.get("dryRun") or []
+        else:
+            dry_run_values = []
+        dry_run_values = list(dry_run_values) + q.getall("dryRun", [])
+        if "propagationPolicy" in q:
+            opts.propagation_policy = q["propagationPolicy"]
+        if "gracePeriodSeconds" in q:
+            with contextlib.suppress(ValueError):
+                opts.grace_period_seconds = int(q["gracePeriodSeconds"])
+        if "orphanDependents" in q:
+            opts.orphan_dependents = _parse_bool(q["orphanDependents"])
+        errs = FieldErrors()
+        if any(v != "All" for v in dry_run_values):
+            errs.not_supported("dryRun", dry_run_values, ["All"])
+        opts.dry_run = bool(dry_run_values)
+        policy = opts.propagation_policy
+        if policy and policy not in ("Foreground", "Background", "Orphan"):
+            errs.not_supported("propagationPolicy", policy, ["Foreground", "Background", "Orphan", "nil"])
+        if policy and opts.orphan_dependents is not None:
+            errs.invalid("propagationPolicy", policy, "orphanDependents and deletionPropagation cannot be both set")
+        if errs:
+            raise errors.invalid(GroupKind(_META_K8S, "DeleteOptions"), "", errs.causes)
+        return opts
+
+    @staticmethod
+    def _check_delete_preconditions(existing: Obj, pre: Preconditions | None, info: ResourceInfo) -> None:
+        """rest.BeforeDelete's precondition check (note: kube names the Kind here, not the resource)."""
+        if pre is None:
+            return
+        md = existing["metadata"]
+        gr = GroupResource(info.group, info.kind)
+        name = md.get("name", "")
+        if pre.uid is not None and pre.uid != md.get("uid", ""):
+            raise errors.conflict(
+                gr,
+                name,
+                f"the UID in the precondition ({pre.uid}) does not match the UID in record ({md.get('uid', '')}). "
+                "The object might have been deleted and then recreated",
+            )
+        if pre.resource_version is not None and pre.resource_version != md.get("resourceVersion", ""):
+            raise errors.conflict(
+                gr,
+                name,
+                f"the ResourceVersion in the precondition ({pre.resource_version}) does not match the "
+                f"ResourceVersion in record ({md.get('resourceVersion', '')}). The object might have been modified",
+            )
+
+    async def delete(self, request: web.Request, ri: RequestInfo, info: ResourceInfo) -> web.StreamResponse:
+        opts = await self._delete_options(request)
+        if info.plural == "namespaces":
+            return json_response(request, await self.delete_namespace(ri.name, opts))
+        obj = await self.delete_object(info, self._object_namespace(ri, info), ri.name, opts)
+        return json_response(request, obj)
+
+    async def delete_object(self, info: ResourceInfo, namespace: str | None, name: str, opts: DeleteOptions) -> Obj:
+        """Store.Delete: preconditions, finalizers (mark as deleting) or removal; returns the response body."""
+        key = info.key(namespace, name)
+        try:
+            existing = await self.store.get(key)
+        except serr.StorageError as exc:
+            raise self._storage_error(exc, info, name) from None
+        self._check_delete_preconditions(existing, opts.preconditions, info)
+        gc_finalizer = ""
+        if info.kind != "Event":
+            if opts.propagation_policy == "Orphan" or opts.orphan_dependents:
+                gc_finalizer = "orphan"
+            elif opts.propagation_policy == "Foreground":
+                gc_finalizer = "foregroundDeletion"
+        if existing["metadata"].get("finalizers") or gc_finalizer:
+            return await self._mark_deleting(info, key, name, gc_finalizer, opts)
+        try:
+            deleted = await self.store.delete(key, preconditions=opts.preconditions, dry_run=opts.dry_run)
+        except serr.PreconditionFailed as exc:
+            raise errors.conflict(info.group_resource, name, exc.message) from None
+        except serr.StorageError as exc:
+            raise self._storage_error(exc, info, name) from None
+        return self._deleted_response(info, deleted)
+
+    def _deleted_response(self, info: ResourceInfo, deleted: Obj) -> Obj:
+        if info.return_deleted_object:
+            return deleted
+        md = deleted["metadata"]
+        return success_status(md.get("name", ""), info.group, info.plural, md.get("uid", ""))
+
+    async def _mark_deleting(
+        self, info: ResourceInfo, key: str, name: str, gc_finalizer: str, opts: DeleteOptions
+    ) -> Obj:
+        """markAsDeleting: deletionTimestamp (once), grace 0, generation+1, GC finalizer; the object stays."""
+
+        def mark(existing: Obj | None) -> Obj:
+            assert existing is not None
+            md = existing["metadata"]
+            if not md.get("deletionTimestamp"):
+                md["deletionTimestamp"] = meta.now_rfc3339()
+                if md.get("generation", 0) > 0:
+                    md["generation"] += 1
+            md["deletionGracePeriodSeconds"] = 0
+            if gc_finalizer:
+                finalizers = [f for f in md.get("finalizers", []) if f not in ("orphan", "foregroundDeletion")]
+                md["finalizers"] = [*finalizers, gc_finalizer]
+            return meta.order_object(existing, info.fields)
+
+        try:
+            updated, _ = await self.store.guaranteed_update(
+                key, mark, preconditions=opts.preconditions, dry_run=opts.dry_run
+            )
+        except serr.PreconditionFailed as exc:
+            raise errors.conflict(info.group_resource, name, exc.message) from None
+        except serr.StorageError as exc:
+            raise self._storage_error(exc, info, name) from None
+        return updated
+
+    async def delete_namespace(self, name: str, opts: DeleteOptions) -> Obj:
+        """The namespace REST's two-phase delete: Terminating first, removal once spec.finalizers is empty."""
+        info = self.registry.get("", "v1", "namespaces")
+        assert info is not None
+        NamespaceLifecycle.admit_namespace_delete(name)
+        key = info.key(None, name)
+        try:
+            existing = await self.store.get(key)
+        except serr.StorageError as exc:
+            raise self._storage_error(exc, info, name) from None
+        pre = opts.preconditions or Preconditions()
+        if pre.uid is None:
+            pre.uid = existing["metadata"].get("uid", "")
+
+        def terminate(current: Obj | None) -> Obj:
+            assert current is not None
+            md = current["metadata"]
+            if not md.get("deletionTimestamp"):
+                md["deletionTimestamp"] = meta.now_rfc3339()
+            current.setdefault("status", {})["phase"] = "Terminating"
+            if opts.propagation_policy == "Orphan" or opts.orphan_dependents:
+                md["finalizers"] = [*md.get("finalizers", []), "orphan"]
+            return meta.order_object(current, info.fields)
+
+        try:
+            if not existing["metadata"].get("deletionTimestamp"):
+                updated, _ = await self.store.guaranteed_update(key, terminate, preconditions=pre, dry_run=opts.dry_run)
+                if not opts.dry_run:
+                    self.on_namespace_terminating(name)
+                return updated
+            if (existing.get("spec") or {}).get("finalizers") or existing["metadata"].get("finalizers"):
+                pre.check(key, existing)
+                return existing
+            return await self.store.delete(key, preconditions=pre, dry_run=opts.dry_run)
+        except serr.PreconditionFailed as exc:
+            raise errors.conflict(info.group_resource, name, exc.message) from None
+        except serr.StorageError as exc:
+            raise self._storage_error(exc, info, name) from None
+
+    async def finalize_namespace(self, name: str) -> None:
+        """The namespace controller's last step: drop the ``kubernetes`` finalizer (which deletes it)."""
+        info = self.registry.get("", "v1", "namespaces")
+        assert info is not None
+        key = info.key(None, name)
+        seen: list[Obj] = []
+
+        def drop(existing: Obj | None) -> Obj:
+            assert existing is not None
+            new = orjson.loads(orjson.dumps(existing))
+            spec = new.setdefault("spec", {})
+            spec["finalizers"] = [f for f in spec.get("finalizers", []) if f != "kubernetes"]
+            if not spec["finalizers"]:
+                del spec["finalizers"]
+            if self._should_delete_during_update(new, existing, info):
+                seen.append(existing)
+                raise _DeleteInstead()
+            return new
+
+        try:
+            await self.store.guaranteed_update(key, drop)
+        except _DeleteInstead:
+            rv = seen[-1]["metadata"]["resourceVersion"]
+            with contextlib.suppress(serr.NotFound):
+                await self.store.delete(key, preconditions=Preconditions(resource_version=rv))
+        except serr.NotFound:
+            pass
+
+    async def create_object(self, info: ResourceInfo, obj: Obj) -> Obj:
+        """Create through the full server-side path (used by bootstrap and controllers)."""
+        obj = orjson.loads(orjson.dumps(obj))
+        md = obj.setdefault("metadata", {})
+        namespace = md.get("namespace") if info.namespaced else None
+        generated = not md.get("name") and bool(md.get("generateName"))
+        self._prepare_create(obj, info)
+        return await self._create_with_retries(obj, info, namespace, False, generated)
+
+    async def delete_collection(self, request: web.Request, ri: RequestInfo, info: ResourceInfo) -> web.StreamResponse:
+        list_opts = self.list_options(request, info)
+        opts = await self._delete_options(request)
+        pred = self.predicate(info, list_opts.label, list_opts.field)
+        items, revision = await self.delete_matching(info, ri.namespace or None, pred, opts)
+        return json_response(request, self.list_object(info, {"resourceVersion": str(revision)}, items))
+
+    async def delete_matching(
+        self, info: ResourceInfo, namespace: str | None, pred: SelectionPredicate | None, opts: DeleteOptions
+    ) -> tuple[list[Obj], int]:
+        """Store.DeleteCollection: list, then delete each (objects already gone are skipped)."""
+        try:
+            result = await self.store.list(
+                info.collection_key(namespace), predicate=None if pred is None or pred.empty() else pred.matches
+            )
+        except serr.StorageError as exc:
+            raise self._storage_error(exc, info, "") from None
+        for item in result.items:
+            md = item["metadata"]
+            try:
+                await self.delete_object(info, md.get("namespace"), md["name"], opts)
+            except StatusError as exc:
+                if exc.code != 404:
+                    raise
+        return result.items, result.revision
+
+
+class _DeleteInstead(Exception):
+    """An update removed the last finalizer of an object being deleted: delete it instead of writing."""

@@ -1,0 +1,81 @@
+"""ObjectMeta helpers: server-set fields, generated names, and kube's JSON field order.
+
+kube writes objects in Go struct order (kind, apiVersion, metadata, then the type's fields; ObjectMeta in its
+own fixed order). Clients and humans diff these outputs, so aiokube stores and returns objects in the same
+order: :func:`order_object` is applied once before an object is written.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+Obj = dict[str, Any]
+
+OBJECT_META_ORDER = (
+    "name",
+    "generateName",
+    "namespace",
+    "selfLink",
+    "uid",
+    "resourceVersion",
+    "generation",
+    "creationTimestamp",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+    "labels",
+    "annotations",
+    "ownerReferences",
+    "finalizers",
+    "managedFields",
+)
+_META_RANK = {k: i for i, k in enumerate(OBJECT_META_ORDER)}
+
+# names.SimpleNameGenerator: 5 characters from an alphabet without vowels and confusable characters
+_NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
+_rng = random.SystemRandom()
+
+
+def now_rfc3339() -> str:
+    """metav1.Time's wire form: RFC 3339, UTC, second precision."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def new_uid() -> str:
+    return str(uuid.uuid4())
+
+
+def generate_name(base: str) -> str:
+    max_base = 63 - 5
+    if len(base) > max_base:
+        base = base[:max_base]
+    return base + "".join(_rng.choice(_NAME_ALPHABET) for _ in range(5))
+
+
+def order_metadata(meta: Obj) -> Obj:
+    known = sorted((k for k in meta if k in _META_RANK), key=_META_RANK.__getitem__)
+    out = {k: meta[k] for k in known}
+    for k, v in meta.items():
+        if k not in _META_RANK:
+            out[k] = v
+    return out
+
+
+def order_object(obj: Obj, field_order: tuple[str, ...]) -> Obj:
+    """kind, apiVersion, metadata, then ``field_order``, then anything else in its original order."""
+    out: Obj = {}
+    for k in ("kind", "apiVersion"):
+        if k in obj:
+            out[k] = obj[k]
+    if "metadata" in obj:
+        meta = obj["metadata"]
+        out["metadata"] = order_metadata(meta) if isinstance(meta, dict) else meta
+    for k in field_order:
+        if k in obj:
+            out[k] = obj[k]
+    for k, v in obj.items():
+        if k not in out:
+            out[k] = v
+    return out

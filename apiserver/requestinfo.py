@@ -1,0 +1,94 @@
+"""Parse a request path the way kube's RequestInfoFactory does (apiserver/pkg/endpoints/request/requestinfo.go).
+
+Resource paths::
+
+    /api/{version}/{resource}[/{name}[/{subresource}]]
+    /api/{version}/namespaces/{namespace}/{resource}[/{name}[/{subresource}]]
+    /apis/{group}/{version}/...                   (same shapes)
+    /api/{version}/watch/...                      (legacy watch: verb "watch")
+
+``/api/v1/namespaces/{name}`` is the namespace object itself, and ``status``/``finalize`` right after a
+namespace name are subresources of that namespace.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+_NAMESPACE_SUBRESOURCES = frozenset(("status", "finalize"))
+_METHOD_VERBS = {
+    "POST": "create",
+    "GET": "get",
+    "HEAD": "get",
+    "PUT": "update",
+    "PATCH": "patch",
+    "DELETE": "delete",
+}
+
+
+@dataclass(slots=True)
+class RequestInfo:
+    is_resource_request: bool
+    path: str
+    verb: str = ""
+    api_prefix: str = ""
+    group: str = ""
+    version: str = ""
+    namespace: str = ""
+    resource: str = ""
+    subresource: str = ""
+    name: str = ""
+    parts: list[str] = field(default_factory=list)
+    legacy_watch: bool = False
+
+    @property
+    def group_version(self) -> str:
+        return f"{self.group}/{self.version}" if self.group else self.version
+
+
+def _truthy(value: str | None) -> bool:
+    return value is not None and value.lower() in ("1", "t", "true")
+
+
+def parse(method: str, path: str, query: dict[str, str]) -> RequestInfo:
+    info = RequestInfo(is_resource_request=False, path=path, verb=method.lower())
+    parts = [p for p in path.strip("/").split("/")] if path.strip("/") else []
+    if len(parts) < 3 or parts[0] not in ("api", "apis"):
+        return info  # discovery (/api, /apis/apps, /apis/apps/v1, ...) or a non-API path
+    info.api_prefix = parts[0]
+    rest = parts[1:]
+    if info.api_prefix == "apis":
+        if len(rest) < 3:
+            return info  # /apis/{group}/{version}: discovery
+        info.group = rest[0]
+        rest = rest[1:]
+    info.version = rest[0]
+    rest = rest[1:]
+    info.is_resource_request = True
+    info.verb = _METHOD_VERBS.get(method.upper(), method.lower())
+
+    if rest and rest[0] == "watch":
+        if len(rest) < 2:
+            info.is_resource_request = False
+            return info
+        info.verb = "watch"
+        info.legacy_watch = True
+        rest = rest[1:]
+
+    if rest[0] == "namespaces":
+        if len(rest) > 1:
+            info.namespace = rest[1]
+            if len(rest) > 2 and rest[2] not in _NAMESPACE_SUBRESOURCES:
+                rest = rest[2:]
+    info.parts = rest
+    info.resource = rest[0]
+    if len(rest) >= 2:
+        info.name = rest[1]
+    if len(rest) >= 3:
+        info.subresource = rest[2]
+
+    if not info.name and info.verb == "get":
+        info.verb = "watch" if _truthy(query.get("watch")) else "list"
+    if not info.name and info.verb == "delete":
+        info.verb = "deletecollection"
+    return info

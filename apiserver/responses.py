@@ -1,0 +1,82 @@
+"""Writing API responses the way kube-apiserver does (content type, pretty printing, Status bodies)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from encoding import jsonenc
+
+from .errors import StatusError
+
+JSON_CONTENT_TYPE = "application/json"
+
+
+def is_pretty(request: web.Request) -> bool:
+    """negotiation.isPrettyPrint: ``?pretty=`` wins when it parses; else curl, Wget and browsers get it."""
+    if "pretty" in request.query_string:
+        value = request.query.get("pretty", "")
+        if value:
+            return value in ("1", "t", "T", "true", "TRUE", "True")
+    ua = request.headers.get("User-Agent", "")
+    return ua.startswith(("curl", "Wget", "Mozilla/5.0"))
+
+
+def json_response(
+    request: web.Request,
+    obj: Any,
+    status: int = 200,
+    *,
+    content_type: str = JSON_CONTENT_TYPE,
+    headers: dict[str, str] | None = None,
+    warnings: list[str] | None = None,
+) -> web.Response:
+    body = jsonenc.dumps(obj, pretty=is_pretty(request))
+    resp = web.Response(body=body, status=status, headers=headers)
+    resp.content_type = content_type.split(";")[0]
+    if ";" in content_type:
+        resp.headers["Content-Type"] = content_type
+    if warnings:
+        add_warnings(resp, warnings)
+    return resp
+
+
+def add_warnings(resp: web.StreamResponse, warnings: list[str]) -> None:
+    """``Warning: 299 - "text"`` headers, one per distinct warning (k8s.io/apimachinery/pkg/util/net)."""
+    seen: set[str] = set()
+    for text in warnings:
+        if text in seen:
+            continue
+        seen.add(text)
+        escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+        resp.headers.add("Warning", f'299 - "{escaped}"')
+
+
+def status_response(request: web.Request, err: StatusError) -> web.Response:
+    resp = json_response(request, err.status(), err.code, headers=dict(err.headers))
+    retry = (err.details or {}).get("retryAfterSeconds")
+    if retry:
+        resp.headers["Retry-After"] = str(retry)
+    return resp
+
+
+def text_response(text: str, status: int = 200) -> web.Response:
+    resp = web.Response(text=text, status=status, charset="utf-8", content_type="text/plain")
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    return resp
+
+
+def not_found_page() -> web.Response:
+    """What kube's NotFoundHandler writes for paths no API group serves."""
+    return text_response("404 page not found\n", 404)
+
+
+def success_status(name: str, group: str, resource: str, uid: str) -> dict[str, Any]:
+    details: dict[str, Any] = {"name": name}
+    if group:
+        details["group"] = group
+    details["kind"] = resource
+    if uid:
+        details["uid"] = uid
+    return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "details": details}

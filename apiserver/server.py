@@ -1,0 +1,259 @@
+"""The aiokube API server: etcd (embedded or external), the HTTP app, routing and bootstrap."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from storage import errors as serr
+from storage.compactor import run_compactor
+from storage.embedded import EmbeddedEtcd
+from storage.etcd import EtcdClient
+from storage.store import Store
+
+from . import errors, requestinfo
+from .admission import NamespaceLifecycle
+from .controllers import NamespaceController
+from .discovery import Discovery
+from .errors import StatusError
+from .handlers import RESTHandlers
+from .openapi import OpenAPI
+from .registry import Registry
+from .responses import json_response, not_found_page, status_response, text_response
+
+log = logging.getLogger("aiokube")
+
+SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
+KUBE_VERSION = {"major": "1", "minor": "36", "gitVersion": "v1.36.3"}
+
+
+@dataclass
+class ServerConfig:
+    bind_address: str = "127.0.0.1"
+    port: int = 8080
+    etcd_servers: list[str] = field(default_factory=list)
+    data_dir: str = ".aiokube"
+    etcd_request_timeout: float = 5.0
+    #: kube's --etcd-compaction-interval (5 min); 0 disables compaction
+    compaction_interval: float = 300.0
+    #: tests only: etcd without fsync
+    etcd_unsafe_no_fsync: bool = False
+
+
+def version_info() -> dict[str, Any]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        aiokube_version = version("aiokube")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        aiokube_version = "0.0.0"
+    return {
+        "major": KUBE_VERSION["major"],
+        "minor": KUBE_VERSION["minor"],
+        "emulationMajor": KUBE_VERSION["major"],
+        "emulationMinor": KUBE_VERSION["minor"],
+        "minCompatibilityMajor": "1",
+        "minCompatibilityMinor": "35",
+        "gitVersion": f"{KUBE_VERSION['gitVersion']}+aiokube.{aiokube_version}",
+        "gitCommit": "",
+        "gitTreeState": "clean",
+        "buildDate": "",
+        "goVersion": "python",
+        "compiler": "cpython",
+        "platform": "linux/amd64",
+    }
+
+
+class APIServer:
+    def __init__(self, config: ServerConfig) -> None:
+        self.config = config
+        self.registry = Registry()
+        self.openapi = OpenAPI(self.registry)
+        self.embedded: EmbeddedEtcd | None = None
+        self.etcd: EtcdClient | None = None
+        self.store: Store | None = None
+        self.rest: RESTHandlers | None = None
+        self.discovery: Discovery | None = None
+        self.namespace_controller: NamespaceController | None = None
+        self.runner: web.AppRunner | None = None
+        self.port = 0
+        self._tasks: list[asyncio.Task[None]] = []
+        self._etcd_ok_until = 0.0
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.config.bind_address}:{self.port}"
+
+    # --- lifecycle -----------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        cfg = self.config
+        endpoints = list(cfg.etcd_servers)
+        if not endpoints:
+            self.embedded = EmbeddedEtcd(cfg.data_dir, unsafe_no_fsync=cfg.etcd_unsafe_no_fsync)
+            endpoints = [await self.embedded.start()]
+        self.etcd = EtcdClient(endpoints, request_timeout=cfg.etcd_request_timeout)
+        await self.etcd.connect()
+        self.store = Store(self.etcd)
+        admission = NamespaceLifecycle(self._lookup_namespace)
+        self.rest = RESTHandlers(self.registry, self.store, admission, self._namespace_terminating)
+        self.namespace_controller = NamespaceController(self.rest)
+        await self._bootstrap()
+
+        app = web.Application(middlewares=[self._middleware], handler_args={"max_field_size": 65536})
+        app.router.add_route("*", "/{tail:.*}", self.dispatch)
+        self.runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, cfg.bind_address, cfg.port, reuse_address=True)
+        await site.start()
+        server = site._server
+        assert server is not None and server.sockets  # type: ignore[attr-defined]
+        self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+        self.discovery = Discovery(self.registry, f"{cfg.bind_address}:{self.port}")
+        self._tasks.append(asyncio.create_task(self.namespace_controller.run()))
+        self._tasks.append(asyncio.create_task(run_compactor(self.etcd, cfg.compaction_interval)))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+        if self.runner is not None:
+            await self.runner.cleanup()
+            self.runner = None
+        if self.etcd is not None:
+            await self.etcd.close()
+        if self.embedded is not None:
+            await self.embedded.stop()
+
+    async def _bootstrap(self) -> None:
+        """The system namespaces exist on first start (kube's system-namespaces controller)."""
+        assert self.rest is not None
+        info = self.registry.get("", "v1", "namespaces")
+        assert info is not None
+        for name in SYSTEM_NAMESPACES:
+            with contextlib.suppress(StatusError):
+                await self.rest.create_object(
+                    info, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
+                )
+
+    async def _lookup_namespace(self, name: str) -> dict[str, Any] | None:
+        info = self.registry.get("", "v1", "namespaces")
+        assert info is not None and self.store is not None
+        try:
+            return await self.store.get(info.key(None, name))
+        except serr.NotFound:
+            return None
+        except serr.StorageError as exc:
+            raise errors.from_storage(exc, info.group_resource, name) from None
+
+    def _namespace_terminating(self, name: str) -> None:
+        if self.namespace_controller is not None:
+            self.namespace_controller.enqueue(name)
+
+    # --- HTTP ----------------------------------------------------------------------------------------
+
+    @web.middleware
+    async def _middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        audit_id = request.headers.get("Audit-ID") or str(uuid.uuid4())
+        try:
+            resp = await handler(request)
+        except StatusError as exc:
+            resp = status_response(request, exc)
+        except web.HTTPException:
+            raise
+        except Exception as exc:
+            log.exception("internal error serving %s %s", request.method, request.path)
+            resp = status_response(request, errors.internal_error(str(exc) or type(exc).__name__))
+        if not resp.prepared:
+            resp.headers["Audit-Id"] = audit_id
+            resp.headers.setdefault("Cache-Control", "no-cache, private")
+        return resp
+
+    async def dispatch(self, request: web.Request) -> web.StreamResponse:
+        path = request.rel_url.raw_path
+        if path in ("/healthz", "/livez", "/readyz") or path.startswith(("/healthz/", "/livez/", "/readyz/")):
+            return await self._health(request, path)
+        if path == "/version":
+            return json_response(request, version_info())
+        assert self.discovery is not None and self.rest is not None
+        if path == "/openapi/v3" or path.startswith("/openapi/v3/"):
+            return self._openapi(path)
+        if path in ("/api", "/api/"):
+            return self.discovery.serve_root(request, legacy=True)
+        if path in ("/apis", "/apis/"):
+            return self.discovery.serve_root(request, legacy=False)
+        if not path.startswith(("/api/", "/apis/")):
+            return not_found_page()
+        ri = requestinfo.parse(request.method, path, dict(request.query))
+        if not ri.is_resource_request:
+            return self._discovery_path(request, path)
+        if not self.registry.has_group_version(ri.group, ri.version):
+            if ri.group and not self.registry.has_group(ri.group):
+                return not_found_page()
+            raise errors.resource_not_found()
+        info = self.registry.get(ri.group, ri.version, ri.resource)
+        if info is None:
+            raise errors.resource_not_found()
+        if request.method not in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+            raise errors.method_not_allowed()
+        if ri.verb == "watch":
+            raise errors.method_not_supported(info.group_resource, "watch")
+        return await self.rest.handle(request, ri, info)
+
+    def _openapi(self, path: str) -> web.StreamResponse:
+        body = self.openapi.index() if path == "/openapi/v3" else self.openapi.document(path[len("/openapi/v3/") :])
+        if body is None:
+            return not_found_page()
+        resp = web.Response(body=body)
+        resp.content_type = "application/json"
+        return resp
+
+    def _discovery_path(self, request: web.Request, path: str) -> web.StreamResponse:
+        assert self.discovery is not None
+        parts = [p for p in path.strip("/").split("/") if p]
+        doc: dict[str, Any] | None = None
+        if parts[0] == "api" and len(parts) == 2:
+            doc = self.discovery.resource_list("", parts[1])
+        elif parts[0] == "apis" and len(parts) == 2:
+            doc = self.discovery.api_group(parts[1])
+        elif parts[0] == "apis" and len(parts) == 3:
+            doc = self.discovery.resource_list(parts[1], parts[2])
+        if doc is not None:
+            return json_response(request, doc)
+        if parts[0] == "apis" and not self.registry.has_group(parts[1]):
+            return not_found_page()
+        raise errors.resource_not_found()
+
+    async def etcd_healthy(self) -> bool:
+        """A cheap quorum read, cached for a second so health probes do not load etcd."""
+        now = time.monotonic()
+        if now < self._etcd_ok_until:
+            return True
+        assert self.etcd is not None
+        try:
+            await asyncio.wait_for(self.etcd.current_revision(), 2.0)
+        except (serr.StorageError, TimeoutError):
+            return False
+        self._etcd_ok_until = now + 1.0
+        return True
+
+    async def _health(self, request: web.Request, path: str) -> web.StreamResponse:
+        ok = await self.etcd_healthy()
+        kind = path.strip("/").split("/")[0]
+        if "verbose" in request.query:
+            lines = ["[+]ping ok", "[+]etcd ok" if ok else "[-]etcd failed: reason withheld"]
+            lines.append(f"{kind} check passed" if ok else f"{kind} check failed")
+            return text_response("\n".join(lines) + "\n", 200 if ok else 500)
+        if ok:
+            return text_response("ok")
+        return text_response(f"[-]etcd failed: reason withheld\n{kind} check failed\n", 500)

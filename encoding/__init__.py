@@ -1,0 +1,1 @@
+"""Wire formats: encoders, content negotiation and cached serializations. Knows nothing about etcd."""

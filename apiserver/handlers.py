@@ -15,11 +15,13 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from encoding import negotiation
+from encoding import jsonenc, negotiation
 from encoding.decode import DecodeError, decode_json, summarize
 from storage import errors as serr
 from storage.selection import FieldSelector, LabelSelector, SelectionPredicate, SelectorError
 from storage.store import Preconditions, Store
+from watchcache.cacher import Cacher
+from watchcache.objects import CachedObject
 
 from . import errors, meta, validation
 from .admission import NamespaceLifecycle
@@ -27,7 +29,7 @@ from .bodies import decode_object
 from .errors import FieldErrors, GroupKind, GroupResource, StatusError
 from .registry import Registry, ResourceInfo
 from .requestinfo import RequestInfo
-from .responses import json_response, success_status
+from .responses import bytes_response, is_pretty, json_response, success_status
 
 Obj = dict[str, Any]
 
@@ -100,11 +102,13 @@ class RESTHandlers:
         registry: Registry,
         store: Store,
         admission: NamespaceLifecycle,
+        cacher_for: Callable[[ResourceInfo], Cacher],
         on_namespace_terminating: Callable[[str], None] | None = None,
     ) -> None:
         self.registry = registry
         self.store = store
         self.admission = admission
+        self.cacher_for = cacher_for
         self.on_namespace_terminating = on_namespace_terminating or (lambda name: None)
 
     # --- dispatch ------------------------------------------------------------------------------------
@@ -124,6 +128,7 @@ class RESTHandlers:
         handler: Callable[[web.Request, RequestInfo, ResourceInfo], Awaitable[web.StreamResponse]] | None = {
             "get": self.get,
             "list": self.list,
+            "watch": self.watch,
             "create": self.create,
             "update": self.update,
             "delete": self.delete,
@@ -196,7 +201,7 @@ class RESTHandlers:
         obj_meta["namespace"] = ri.namespace
         return ri.namespace
 
-    def _fields_of(self, info: ResourceInfo) -> Callable[[Obj], dict[str, str]]:
+    def fields_of(self, info: ResourceInfo) -> Callable[[Obj], dict[str, str]]:
         strategy = info.strategy
         namespaced = info.namespaced
 
@@ -211,7 +216,7 @@ class RESTHandlers:
         return fields_of
 
     def predicate(self, info: ResourceInfo, label: LabelSelector, field: FieldSelector) -> SelectionPredicate:
-        return SelectionPredicate(label, field, self._fields_of(info))
+        return SelectionPredicate(label, field, self.fields_of(info))
 
     # --- validation ----------------------------------------------------------------------------------
 
@@ -268,12 +273,18 @@ class RESTHandlers:
     # --- GET -----------------------------------------------------------------------------------------
 
     async def get(self, request: web.Request, ri: RequestInfo, info: ResourceInfo) -> web.StreamResponse:
-        rv = parse_resource_version(request.query.get("resourceVersion", ""))
+        """RV unset reads etcd; RV="0" the watch cache as is; RV=N the cache once it reached N."""
+        resource_version = request.query.get("resourceVersion", "")
+        parse_resource_version(resource_version)
         try:
-            obj = await self.store.get(self._key(ri, info), min_revision=rv)
+            entry = await self.cacher_for(info).get(self._key(ri, info), resource_version)
         except serr.StorageError as exc:
             raise self._storage_error(exc, info, ri.name) from None
-        return json_response(request, obj)
+        if entry is None:
+            raise errors.not_found(info.group_resource, ri.name)
+        if is_pretty(request):
+            return json_response(request, entry.obj)
+        return bytes_response(jsonenc.object_bytes(entry))
 
     # --- LIST ----------------------------------------------------------------------------------------
 
@@ -298,17 +309,16 @@ class RESTHandlers:
             resource_version=q.get("resourceVersion", ""),
             resource_version_match=q.get("resourceVersionMatch", ""),
         )
-        self._validate_list_options(opts, watch)
+        if not watch:
+            self._validate_list_options(opts)
         return opts
 
     @staticmethod
-    def _validate_list_options(opts: ListOptions, watch: bool) -> None:
-        """metainternalversion/validation.ValidateListOptions (the list part)."""
+    def _validate_list_options(opts: ListOptions) -> None:
+        """metainternalversion/validation.ValidateListOptions (the list part; watch.py has the watch part)."""
         errs = FieldErrors()
         match = opts.resource_version_match
         if match:
-            if watch:
-                errs.forbidden("resourceVersionMatch", "resourceVersionMatch is forbidden for watch")
             if not opts.resource_version:
                 errs.forbidden(
                     "resourceVersionMatch", "resourceVersionMatch is forbidden unless resourceVersion is provided"
@@ -349,22 +359,18 @@ class RESTHandlers:
         opts = self.list_options(request, info)
         if opts.continue_token and opts.resource_version not in ("", "0"):
             raise errors.bad_request("specifying resource version is not allowed when using continue")
-        rv = parse_resource_version(opts.resource_version)
-        revision = min_revision = 0
-        if rv:
-            if opts.resource_version_match == "Exact" or (not opts.resource_version_match and opts.limit):
-                revision = rv
-            else:
-                min_revision = rv
+        parse_resource_version(opts.resource_version)
+        namespace = ri.namespace if info.namespaced and ri.namespace else None
         pred = self.predicate(info, opts.label, opts.field)
         try:
-            result = await self.store.list(
-                info.collection_key(ri.namespace or None),
+            result = await self.cacher_for(info).list(
+                key_prefix=info.collection_key(namespace),
+                namespace=namespace,
+                predicate=None if pred.empty() else pred,
                 limit=opts.limit,
                 continue_token=opts.continue_token,
-                revision=revision,
-                min_revision=min_revision,
-                predicate=None if pred.empty() else pred.matches,
+                resource_version=opts.resource_version,
+                match=opts.resource_version_match,
             )
         except serr.StorageError as exc:
             raise self._storage_error(exc, info, "") from None
@@ -373,7 +379,24 @@ class RESTHandlers:
             list_meta["continue"] = result.continue_token
         if result.remaining_item_count is not None:
             list_meta["remainingItemCount"] = result.remaining_item_count
-        return json_response(request, self.list_object(info, list_meta, result.items))
+        return self.list_response(request, info, list_meta, result.entries)
+
+    def list_response(
+        self, request: web.Request, info: ResourceInfo, list_meta: Obj, entries: list[CachedObject]
+    ) -> web.StreamResponse:
+        """A typed list, spliced from each object's cached item bytes (pretty output is encoded whole)."""
+        if is_pretty(request):
+            return json_response(request, self.list_object(info, list_meta, [e.obj for e in entries]))
+        encode = jsonenc.item_bytes if info.builtin else jsonenc.object_bytes
+        body = jsonenc.list_bytes(info.list_kind, info.api_version, list_meta, [encode(e) for e in entries])
+        return bytes_response(body)
+
+    async def watch(self, request: web.Request, ri: RequestInfo, info: ResourceInfo) -> web.StreamResponse:
+        from .watch import serve_watch
+
+        opts = self.list_options(request, info, watch=True)
+        pred = self.predicate(info, opts.label, opts.field)
+        return await serve_watch(request, ri, info, self.cacher_for(info), pred)
 
     @staticmethod
     def list_object(info: ResourceInfo, list_meta: Obj, items: list[Obj]) -> Obj:

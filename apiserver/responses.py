@@ -42,6 +42,13 @@ def json_response(
     return resp
 
 
+def bytes_response(body: bytes, status: int = 200) -> web.Response:
+    """Pre-encoded JSON (e.g. bytes cached by the watch cache)."""
+    resp = web.Response(body=body, status=status)
+    resp.content_type = JSON_CONTENT_TYPE
+    return resp
+
+
 def add_warnings(resp: web.StreamResponse, warnings: list[str]) -> None:
     """``Warning: 299 - "text"`` headers, one per distinct warning (k8s.io/apimachinery/pkg/util/net)."""
     seen: set[str] = set()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import time
 import uuid
@@ -17,6 +18,7 @@ from storage.compactor import run_compactor
 from storage.embedded import EmbeddedEtcd
 from storage.etcd import EtcdClient
 from storage.store import Store
+from watchcache.cacher import Cacher, CacherConfig
 
 from . import errors, requestinfo
 from .admission import NamespaceLifecycle
@@ -25,7 +27,7 @@ from .discovery import Discovery
 from .errors import StatusError
 from .handlers import RESTHandlers
 from .openapi import OpenAPI
-from .registry import Registry
+from .registry import Registry, ResourceInfo
 from .responses import json_response, not_found_page, status_response, text_response
 
 log = logging.getLogger("aiokube")
@@ -45,6 +47,8 @@ class ServerConfig:
     compaction_interval: float = 300.0
     #: tests only: etcd without fsync
     etcd_unsafe_no_fsync: bool = False
+    #: watch cache settings (buffer sizes, bookmark period, read waits); tests shorten some
+    cacher: CacherConfig = field(default_factory=CacherConfig)
 
 
 def version_info() -> dict[str, Any]:
@@ -83,6 +87,10 @@ class APIServer:
         self.discovery: Discovery | None = None
         self.namespace_controller: NamespaceController | None = None
         self.runner: web.AppRunner | None = None
+        self.cachers: dict[tuple[str, str, str], Cacher] = {}
+        #: namespaces this replica just moved to Terminating: admission reads them live until the
+        #: namespace cache has caught up (so a create right after the DELETE gets its 403)
+        self._terminating_recent: dict[str, float] = {}
         self.port = 0
         self._tasks: list[asyncio.Task[None]] = []
         self._etcd_ok_until = 0.0
@@ -103,13 +111,15 @@ class APIServer:
         await self.etcd.connect()
         self.store = Store(self.etcd)
         admission = NamespaceLifecycle(self._lookup_namespace)
-        self.rest = RESTHandlers(self.registry, self.store, admission, self._namespace_terminating)
+        self.rest = RESTHandlers(self.registry, self.store, admission, self.cacher_for, self._namespace_terminating)
         self.namespace_controller = NamespaceController(self.rest)
+        await self._start_cachers()
         await self._bootstrap()
 
         app = web.Application(middlewares=[self._middleware], handler_args={"max_field_size": 65536})
         app.router.add_route("*", "/{tail:.*}", self.dispatch)
-        self.runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        # handler_cancellation: a watch whose client went away stops at once
+        self.runner = web.AppRunner(app, access_log=None, handle_signals=False, handler_cancellation=True)
         await self.runner.setup()
         site = web.TCPSite(self.runner, cfg.bind_address, cfg.port, reuse_address=True)
         await site.start()
@@ -121,6 +131,8 @@ class APIServer:
         self._tasks.append(asyncio.create_task(run_compactor(self.etcd, cfg.compaction_interval)))
 
     async def stop(self) -> None:
+        for cacher in self.cachers.values():
+            await cacher.stop()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -135,6 +147,42 @@ class APIServer:
         if self.embedded is not None:
             await self.embedded.stop()
 
+    async def _trust_progress(self) -> bool:
+        """Whether etcd's requested progress notifications can be trusted at once (see watchcache.cacher)."""
+        assert self.etcd is not None
+        try:
+            version = (await self.etcd.status()).version
+            parts = tuple(int(p) for p in version.split(".")[:3])
+        except (serr.StorageError, ValueError):
+            return False
+        return parts >= (3, 5, 13) or (3, 4, 31) <= parts < (3, 5, 0)
+
+    async def _start_cachers(self) -> None:
+        """One cacher per resource, each fed by one etcd watch; serve only once all have listed."""
+        assert self.store is not None and self.rest is not None
+        base = self.config.cacher
+        trust = await self._trust_progress()
+        for info in self.registry:
+            self.cachers[(info.group, info.version, info.plural)] = self._new_cacher(info, base, trust)
+        for cacher in self.cachers.values():
+            await cacher.start()
+        await asyncio.gather(*(c.wait_ready(60) for c in self.cachers.values()))
+
+    def _new_cacher(self, info: ResourceInfo, base: CacherConfig, trust: bool) -> Cacher:
+        assert self.store is not None and self.rest is not None
+        fields_of = self.rest.fields_of(info)
+
+        def attrs(obj: dict[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
+            return (obj.get("metadata") or {}).get("labels") or {}, fields_of(obj)
+
+        config = dataclasses.replace(
+            base, trust_progress=trust, index_fields=("spec.nodeName",) if info.kind == "Pod" else ()
+        )
+        return Cacher(self.store, info.collection_key(), attrs, resource=str(info.group_resource), config=config)
+
+    def cacher_for(self, info: ResourceInfo) -> Cacher:
+        return self.cachers[(info.group, info.version, info.plural)]
+
     async def _bootstrap(self) -> None:
         """The system namespaces exist on first start (kube's system-namespaces controller)."""
         assert self.rest is not None
@@ -147,8 +195,18 @@ class APIServer:
                 )
 
     async def _lookup_namespace(self, name: str) -> dict[str, Any] | None:
+        """From the namespaces watch cache, then (like kube's lister miss) from etcd."""
         info = self.registry.get("", "v1", "namespaces")
         assert info is not None and self.store is not None
+        entry = self.cacher_for(info).cache.get(info.key(None, name))
+        recent = self._terminating_recent.get(name)
+        if recent is not None and (
+            time.monotonic() > recent or (entry and entry.obj["metadata"].get("deletionTimestamp"))
+        ):
+            del self._terminating_recent[name]
+            recent = None
+        if entry is not None and recent is None:
+            return entry.obj
         try:
             return await self.store.get(info.key(None, name))
         except serr.NotFound:
@@ -157,6 +215,7 @@ class APIServer:
             raise errors.from_storage(exc, info.group_resource, name) from None
 
     def _namespace_terminating(self, name: str) -> None:
+        self._terminating_recent[name] = time.monotonic() + 60.0
         if self.namespace_controller is not None:
             self.namespace_controller.enqueue(name)
 
@@ -206,8 +265,6 @@ class APIServer:
             raise errors.resource_not_found()
         if request.method not in ("GET", "POST", "PUT", "PATCH", "DELETE"):
             raise errors.method_not_allowed()
-        if ri.verb == "watch":
-            raise errors.method_not_supported(info.group_resource, "watch")
         return await self.rest.handle(request, ri, info)
 
     def _openapi(self, path: str) -> web.StreamResponse:

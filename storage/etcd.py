@@ -137,7 +137,9 @@ class EtcdClient:
         count_only: bool = False,
         keys_only: bool = False,
         serializable: bool = False,
+        newest_first: bool = False,
     ) -> rpc.RangeResponse:
+        """A Range; ``newest_first`` sorts by mod_revision, newest first (with limit=1: the newest write)."""
         req = rpc.RangeRequest(
             key=key,
             range_end=range_end,
@@ -147,6 +149,9 @@ class EtcdClient:
             keys_only=keys_only,
             serializable=serializable,
         )
+        if newest_first:
+            req.sort_order = rpc.RangeRequest.DESCEND
+            req.sort_target = rpc.RangeRequest.MOD
         try:
             return await self._call(self.kv.Range, req, key.decode(errors="replace"))
         except errors.InternalError as exc:
@@ -223,6 +228,7 @@ class EtcdWatch:
         self._requests.put_nowait(rpc.WatchRequest(create_request=create))
         self._call = stub.Watch(self._request_iter(), wait_for_ready=True)
         self.watch_id: int | None = None
+        self._cancelled = False
 
     async def _request_iter(self) -> AsyncIterator[rpc.WatchRequest]:
         while True:
@@ -236,6 +242,7 @@ class EtcdWatch:
         self._requests.put_nowait(rpc.WatchRequest(progress_request=rpc.WatchProgressRequest()))
 
     def cancel(self) -> None:
+        self._cancelled = True
         self._requests.put_nowait(None)
         self._call.cancel()
 
@@ -267,5 +274,9 @@ class EtcdWatch:
         except grpc.aio.AioRpcError as exc:
             raise map_rpc_error(exc) from None
         except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if self._cancelled and task is not None and not task.cancelling():
+                # the stream was cancelled through cancel(), not our task: a broken watch
+                raise errors.Unavailable("etcd watch cancelled") from None
             self._call.cancel()
             raise

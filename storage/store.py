@@ -312,6 +312,20 @@ class Store:
             else:
                 current = None
 
+    async def range_all(self, key_prefix: str, page: int = MAX_PAGE) -> tuple[list[tuple[str, bytes, int]], int]:
+        """Every (key, value, mod_revision) under a prefix at one revision, paginated; for cache (re)lists."""
+        end = prefix_range_end(key_prefix.encode())
+        start = key_prefix.encode()
+        revision = 0
+        out: list[tuple[str, bytes, int]] = []
+        while True:
+            resp = await self.client.range(start, end, limit=page, revision=revision)
+            revision = revision or int(resp.header.revision)
+            out.extend((kv.key.decode(), kv.value, int(kv.mod_revision)) for kv in resp.kvs)
+            if not resp.more or not resp.kvs:
+                return out, revision
+            start = resp.kvs[-1].key + b"\x00"
+
     async def list(
         self,
         key_prefix: str,

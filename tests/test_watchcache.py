@@ -1,0 +1,463 @@
+"""The watch cache against a real etcd: buffer, intervals, dispatch, relist after compaction, properties."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from storage import errors
+from storage.embedded import EmbeddedEtcd
+from storage.etcd import EtcdClient
+from storage.selection import FieldSelector, LabelSelector, SelectionPredicate
+from storage.store import Store
+from watchcache.buffer import EventBuffer, IntervalExpired
+from watchcache.cacher import Cacher, CacherConfig
+from watchcache.objects import ADDED, BOOKMARK, DELETED, MODIFIED, CachedObject, WatchEvent
+from watchcache.watcher import EXPIRED, INITIAL_END, TERMINATED, CacheWatcher
+
+
+def _attrs(obj: dict) -> tuple[dict, dict]:
+    md = obj.get("metadata") or {}
+    return md.get("labels") or {}, {"metadata.name": md.get("name", ""), "metadata.namespace": md.get("namespace", "")}
+
+
+def _pred(label: str = "", field: str = "") -> SelectionPredicate:
+    return SelectionPredicate(LabelSelector.parse(label), FieldSelector.parse(field), lambda o: _attrs(o)[1])
+
+
+def _obj(ns: str, name: str, labels: dict | None = None, **data: str) -> dict:
+    md: dict[str, Any] = {"name": name, "namespace": ns}
+    if labels:
+        md["labels"] = labels
+    return {"kind": "ConfigMap", "apiVersion": "v1", "metadata": md, "data": data}
+
+
+async def _cacher(store: Store, **cfg: Any) -> Cacher:
+    prefix = f"/registry/wc-{uuid.uuid4().hex[:8]}/"
+    cacher = Cacher(store, prefix, _attrs, config=CacherConfig(**cfg))
+    await cacher.start()
+    await cacher.wait_ready(10)
+    return cacher
+
+
+async def _drain(w: CacheWatcher, until: float) -> list[tuple[str, Any]]:
+    out: list[tuple[str, Any]] = []
+
+    async def run() -> None:
+        async for items in w.batches():
+            out.extend(items)
+
+    task = asyncio.create_task(run())
+    await asyncio.sleep(until)
+    task.cancel()
+    return out
+
+
+def _names(items: list[tuple[str, Any]]) -> list[tuple[str, str]]:
+    out = []
+    for typ, payload in items:
+        if isinstance(payload, WatchEvent):
+            entry = payload.deleted_object() if typ == DELETED else payload.object
+            out.append((typ, entry.name))
+        elif isinstance(payload, CachedObject):
+            out.append((typ, payload.name))
+        else:
+            out.append((typ, str(payload)))
+    return out
+
+
+# --- the ring buffer --------------------------------------------------------------------------------------
+
+
+def _event(rv: int, at: float) -> WatchEvent:
+    entry = CachedObject(f"/k/{rv}", {"metadata": {"name": str(rv)}}, rv, {}, {})
+    return WatchEvent(ADDED, entry, None, rv, received_at=at)
+
+
+def test_buffer_doubles_while_fresh_and_halves_when_stale() -> None:
+    buf = EventBuffer(initial=4, lower=4, upper=16, fresh_seconds=10.0)
+    for rv in range(1, 5):
+        buf.append(_event(rv, at=0.0))
+    assert buf.capacity == 4 and buf.full()
+    buf.append(_event(5, at=1.0))  # full and the oldest is fresh: double
+    assert buf.capacity == 8 and len(buf) == 5 and buf.oldest().revision == 1
+    for rv in range(6, 40):
+        buf.append(_event(rv, at=2.0))
+    assert buf.capacity == 16  # capped by upper
+    assert buf.oldest().revision == 39 - 16 + 1 and buf.evicted()
+    buf.append(_event(40, at=100.0))  # full and the newest quarter is stale: halve
+    assert buf.capacity == 8 and buf.newest().revision == 40 and len(buf) == 8
+
+
+def test_interval_is_lazy_and_expires_when_the_ring_overwrites_it() -> None:
+    buf = EventBuffer(initial=300, lower=300, upper=300, fresh_seconds=0.0)
+    for rv in range(1, 251):
+        buf.append(_event(rv, at=time.monotonic()))
+    interval = buf.interval(after_revision=10)
+    assert len(interval) == 240  # positions only: no events copied
+    first = interval.next_chunk()
+    assert [e.revision for e in first] == list(range(11, 111))
+    for rv in range(251, 451):  # overwrite positions the interval has not served yet
+        buf.append(_event(rv, at=time.monotonic()))
+    with pytest.raises(IntervalExpired):
+        interval.next_chunk()
+    assert buf.first_after(0) == buf.start and buf.at(buf.first_after(300)).revision == 301
+
+
+# --- the cacher against etcd --------------------------------------------------------------------------
+
+
+async def test_list_watch_and_transitions(store: Store) -> None:
+    cacher = await _cacher(store)
+    p = cacher.prefix
+    try:
+        await store.create(p + "ns1/a", _obj("ns1", "a", {"app": "web"}))
+        await store.create(p + "ns2/b", _obj("ns2", "b", {"app": "web"}))
+        assert await cacher.wait_fresh(await store.current_revision(), 3)
+        entries, more = cacher.cache.list("ns1")
+        assert [e.name for e in entries] == ["a"] and not more
+        labelled = cacher.watch(
+            namespace=None,
+            predicate=_pred("app=web"),
+            resource_version=str(cacher.rv),
+            send_initial_events=None,
+            allow_bookmarks=False,
+            deadline=time.monotonic() + 30,
+        )
+        w = await labelled
+        # a stops matching (DELETED with its previous state), b is modified, c starts matching (ADDED)
+        cur = await store.get(p + "ns1/a")
+        cur["metadata"]["labels"] = {"app": "db"}
+        await store.guaranteed_update(p + "ns1/a", lambda _: cur)
+        await store.guaranteed_update(p + "ns2/b", lambda o: {**o, "data": {"x": "1"}})
+        await store.create(p + "ns1/c", _obj("ns1", "c", {"app": "db"}))
+        cur = await store.get(p + "ns1/c")
+        cur["metadata"]["labels"] = {"app": "web"}
+        await store.guaranteed_update(p + "ns1/c", lambda _: cur)
+        items = await _drain(w, 0.5)
+        assert _names(items) == [(DELETED, "a"), (MODIFIED, "b"), (ADDED, "c")]
+        deleted_view = items[0][1].deleted_object()
+        assert deleted_view.obj["metadata"]["labels"] == {"app": "web"}  # previous content...
+        assert deleted_view.obj["metadata"]["resourceVersion"] == str(items[0][1].revision)  # ...event's RV
+    finally:
+        await cacher.stop()
+
+
+async def test_consistent_list_sees_a_write_made_just_before(store: Store) -> None:
+    """RV unset = consistent: the cache waits for etcd's revision (progress on etcd 3.5.1 included)."""
+    cacher = await _cacher(store)
+    try:
+        for i in range(20):
+            await store.create(cacher.prefix + f"ns/o{i}", _obj("ns", f"o{i}"))
+            result = await cacher.list(
+                key_prefix=cacher.prefix, namespace=None, predicate=None, limit=0, continue_token="",
+                resource_version="", match="",
+            )  # fmt: skip
+            assert len(result.entries) == i + 1 and result.from_cache
+        # an unrelated write elsewhere moves etcd's revision: the cache gets there by progress notifications
+        await store.create(f"/registry/elsewhere-{uuid.uuid4().hex}", _obj("x", "y"))
+        target = await store.current_revision()
+        result = await cacher.list(
+            key_prefix=cacher.prefix, namespace=None, predicate=None, limit=0, continue_token="",
+            resource_version="", match="",
+        )  # fmt: skip
+        assert result.revision >= target and result.from_cache
+        assert cacher.stats.consistent_read_fallbacks == 0
+    finally:
+        await cacher.stop()
+
+
+async def test_watch_rv_rules(store: Store) -> None:
+    cacher = await _cacher(store, initial_capacity=5, lower_capacity=5, upper_capacity=5, fresh_seconds=0.0)
+    p = cacher.prefix
+    try:
+        start = cacher.rv
+        for i in range(8):
+            await store.create(p + f"ns/o{i}", _obj("ns", f"o{i}"))
+        await cacher.wait_fresh(await store.current_revision(), 3)
+        deadline = time.monotonic() + 30
+        common = dict(namespace=None, predicate=None, allow_bookmarks=False, deadline=deadline)
+        # the ring (5 events) no longer holds what came right after `start`
+        with pytest.raises(errors.Compacted, match=rf"too old resource version: {start} \(\d+\)"):
+            await cacher.watch(resource_version=str(start), send_initial_events=None, **common)
+        oldest = cacher.oldest_resource_version()
+        w = await cacher.watch(resource_version=str(oldest), send_initial_events=None, **common)
+        assert _names(await _drain(w, 0.2)) == [(ADDED, f"o{i}") for i in range(3, 8)]
+        # watch-list: every object as ADDED, then the initial-events-end bookmark at the snapshot's RV
+        w = await cacher.watch(resource_version="", send_initial_events=True, **{**common, "allow_bookmarks": True})
+        items = await _drain(w, 0.2)
+        assert _names(items)[:-1] == [(ADDED, f"o{i}") for i in range(8)]
+        assert items[-1][0] == INITIAL_END and items[-1][1] >= await store.current_revision() - 1
+        # a future RV without initial events: no wait, no error, only later events
+        w = await cacher.watch(resource_version=str(cacher.rv + 2), send_initial_events=None, **common)
+        await store.create(p + "ns/p1", _obj("ns", "p1"))  # rv+1: not sent
+        await store.create(p + "ns/p2", _obj("ns", "p2"))  # rv+2: not sent
+        await store.create(p + "ns/p3", _obj("ns", "p3"))
+        assert _names(await _drain(w, 0.3)) == [(ADDED, "p3")]
+        # initial events for an RV the cache cannot reach in time: TooLargeResourceVersion
+        with pytest.raises(errors.TooLargeResourceVersion):
+            await asyncio.wait_for(
+                cacher.watch(resource_version=str(cacher.rv + 1000), send_initial_events=True, **common), 10
+            )
+    finally:
+        await cacher.stop()
+
+
+async def test_interval_overrun_ends_watch_with_expired(store: Store) -> None:
+    cacher = await _cacher(store, initial_capacity=150, lower_capacity=150, upper_capacity=150, fresh_seconds=0.0)
+    p = cacher.prefix
+    try:
+        start = cacher.rv
+        for i in range(120):
+            await store.create(p + f"ns/o{i:03}", _obj("ns", f"o{i}"))
+        await cacher.wait_fresh(await store.current_revision(), 3)
+        w = await cacher.watch(
+            namespace=None, predicate=None, resource_version=str(start), send_initial_events=None,
+            allow_bookmarks=False, deadline=time.monotonic() + 30,
+        )  # fmt: skip
+        batches = w.batches()
+        first = await batches.__anext__()
+        assert len(first) == 100  # one chunk of the interval
+        for i in range(200):  # the ring overwrites the 20 events the watcher has not read yet
+            await store.create(p + f"ns/q{i:03}", _obj("ns", f"q{i}"))
+        await cacher.wait_fresh(await store.current_revision(), 3)
+        rest = [item async for batch in batches for item in batch]
+        assert rest == [] and w.end_reason == EXPIRED
+    finally:
+        await cacher.stop()
+
+
+async def test_slow_watcher_is_terminated_others_unaffected(store: Store) -> None:
+    cacher = await _cacher(store)
+    p = cacher.prefix
+    try:
+        common = dict(namespace=None, predicate=None, send_initial_events=None, allow_bookmarks=False)
+        slow = await cacher.watch(resource_version=str(cacher.rv), deadline=time.monotonic() + 30, **common)
+        fast = await cacher.watch(resource_version=str(cacher.rv), deadline=time.monotonic() + 30, **common)
+        got: list[Any] = []
+
+        async def read_fast() -> None:
+            async for items in fast.batches():
+                got.extend(items)
+
+        reader = asyncio.create_task(read_fast())
+        for i in range(40):  # nobody reads `slow`: its queue (10) fills and the budget runs out
+            await store.create(p + f"ns/o{i:02}", _obj("ns", f"o{i}"))
+        await cacher.wait_fresh(await store.current_revision(), 3)
+        await asyncio.sleep(0.2)
+        assert slow.closed and slow.end_reason == TERMINATED, (
+            cacher.stats,
+            len(got),
+            len(slow._queue),
+            slow.queue_size,
+        )
+        assert cacher.stats.terminated_watchers == 1
+        assert len(got) == 40 and not fast.closed
+        reader.cancel()
+    finally:
+        await cacher.stop()
+
+
+async def test_index_dispatch_only_visits_matching_watchers(store: Store) -> None:
+    cacher = await _cacher(store)
+    try:
+        common = dict(resource_version="0", send_initial_events=None, allow_bookmarks=False)
+        deadline = time.monotonic() + 30
+        watchers = [
+            await cacher.watch(namespace=f"ns{i}", predicate=None, deadline=deadline, **common) for i in range(50)
+        ]
+        labelled = await cacher.watch(namespace=None, predicate=_pred("app=x"), deadline=deadline, **common)
+        entry = CachedObject(cacher.prefix + "ns7/a", _obj("ns7", "a", {"app": "x"}), 1, {"app": "x"}, {})
+        candidates = cacher.index.candidates(WatchEvent(ADDED, entry, None, cacher.rv + 1))
+        assert set(candidates) == {watchers[7], labelled}
+        for w in [*watchers, labelled]:
+            w.stop()
+        assert cacher.index.count == 0
+    finally:
+        await cacher.stop()
+
+
+async def test_bookmarks(store: Store) -> None:
+    cacher = await _cacher(store, bookmark_frequency=1.0)
+    try:
+        start = cacher.rv
+        w = await cacher.watch(
+            namespace=None, predicate=None, resource_version=str(start), send_initial_events=None,
+            allow_bookmarks=True, deadline=time.monotonic() + 60,
+        )  # fmt: skip
+        await store.create(f"/registry/other-{uuid.uuid4().hex}", _obj("x", "y"))  # moves etcd, not this prefix
+        await cacher.wait_fresh(await store.current_revision(), 3)
+        items = await _drain(w, 2.6)
+        bookmarks = [rv for typ, rv in items if typ == BOOKMARK]
+        assert bookmarks and bookmarks[0] > start  # progress moved the cache RV: bookmark carries it
+        assert all(b > start for b in bookmarks)
+    finally:
+        await cacher.stop()
+
+
+async def test_relist_after_compaction_moves_live_watchers_and_expires_old_rvs(store: Store) -> None:
+    cacher = await _cacher(store)
+    p = cacher.prefix
+    try:
+        await store.create(p + "ns/keep", _obj("ns", "keep"))
+        await store.create(p + "ns/change", _obj("ns", "change", v="1"))
+        await store.create(p + "ns/gone", _obj("ns", "gone"))
+        await cacher.wait_fresh(await store.current_revision(), 3)
+        before = cacher.rv
+        w = await cacher.watch(
+            namespace=None, predicate=None, resource_version=str(before), send_initial_events=None,
+            allow_bookmarks=False, deadline=time.monotonic() + 30,
+        )  # fmt: skip
+        cacher.resume_gate = asyncio.Event()
+        cacher.interrupt_watch()
+        await asyncio.sleep(0.1)
+        # behind the cacher's back: changes, then a compaction past them
+        await store.guaranteed_update(p + "ns/change", lambda o: {**o, "data": {"v": "2"}})
+        await store.delete(p + "ns/gone")
+        await store.create(p + "ns/new", _obj("ns", "new"))
+        await store.compact(await store.current_revision())
+        cacher.resume_gate.set()
+        cacher.resume_gate = None
+        assert await cacher.wait_fresh(await store.current_revision(), 5)
+        items = await _drain(w, 0.3)
+        assert sorted(_names(items)) == [(ADDED, "new"), (DELETED, "gone"), (MODIFIED, "change")]
+        assert cacher.stats.relists == 1
+        with pytest.raises(errors.Compacted, match="too old resource version"):
+            await cacher.watch(
+                namespace=None, predicate=None, resource_version=str(before), send_initial_events=None,
+                allow_bookmarks=False, deadline=time.monotonic() + 30,
+            )  # fmt: skip
+    finally:
+        await cacher.stop()
+
+
+async def test_watch_survives_etcd_restart_without_losing_events(tmp_path) -> None:
+    etcd = EmbeddedEtcd(tmp_path / "etcd", unsafe_no_fsync=True)
+    await etcd.start()
+    client = EtcdClient([etcd.client_url], request_timeout=2.0)
+    await client.connect()
+    store = Store(client)
+    cacher = await _cacher(store)
+    try:
+        await store.create(cacher.prefix + "ns/a", _obj("ns", "a"))
+        await cacher.wait_fresh(await store.current_revision(), 3)
+        rv = cacher.rv
+        etcd.kill()
+        await asyncio.sleep(0.3)
+        await etcd.start()
+        for i in range(5):
+            await store.create(cacher.prefix + f"ns/b{i}", _obj("ns", f"b{i}"))
+        assert await cacher.wait_fresh(await store.current_revision(), 10)
+        assert cacher.stats.watch_restarts >= 1 and cacher.stats.relists == 0
+        w = await cacher.watch(
+            namespace=None, predicate=None, resource_version=str(rv), send_initial_events=None,
+            allow_bookmarks=False, deadline=time.monotonic() + 30,
+        )  # fmt: skip
+        assert _names(await _drain(w, 0.2)) == [(ADDED, f"b{i}") for i in range(5)]
+    finally:
+        await cacher.stop()
+        await client.close()
+        await etcd.stop()
+
+
+# --- property: every watcher sees exactly etcd's history after its RV, filtered -----------------------
+
+NAMES = ["a", "b", "c", "d"]
+ops_strategy = st.lists(
+    st.tuples(st.sampled_from(["put", "delete"]), st.sampled_from(NAMES), st.sampled_from(["x", "y", None])),
+    min_size=1,
+    max_size=25,
+)
+watchers_strategy = st.lists(
+    st.tuples(st.integers(min_value=0, max_value=25), st.sampled_from(["", "app=x", "app!=x", "app", "!app"])),
+    min_size=1,
+    max_size=4,
+)
+
+
+def _expected(history: list[tuple[int, str, dict | None]], start_index: int, selector: str) -> list[tuple]:
+    """Kube's transition rules applied to etcd's history after position ``start_index``."""
+    sel = LabelSelector.parse(selector)
+    state: dict[str, dict | None] = {}
+    for _, name, obj in history[:start_index]:
+        state[name] = obj
+    out = []
+    for rev, name, obj in history[start_index:]:
+        prev = state.get(name)
+        old = prev is not None and sel.matches(prev["metadata"].get("labels"))
+        cur = obj is not None and sel.matches(obj["metadata"].get("labels"))
+        if cur:
+            out.append((MODIFIED if old else ADDED, name, rev))
+        elif old:
+            out.append((DELETED, name, rev))
+        state[name] = obj
+    return out
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+@given(ops=ops_strategy, watcher_specs=watchers_strategy)
+def test_watchers_see_exactly_the_filtered_history(etcd: EmbeddedEtcd, ops, watcher_specs) -> None:
+    asyncio.run(_property_scenario(etcd.client_url, ops, watcher_specs))
+
+
+async def _property_scenario(url: str, ops: list, watcher_specs: list) -> None:
+    client = EtcdClient([url])
+    await client.connect()
+    store = Store(client)
+    cacher = await _cacher(store)
+    p = cacher.prefix
+    history: list[tuple[int, str, dict | None]] = []  # (revision, name, object after or None)
+    watchers: list[tuple[CacheWatcher, int, str, list]] = []
+    readers: list[asyncio.Task] = []
+
+    async def read(w: CacheWatcher, into: list) -> None:
+        async for items in w.batches():
+            into.extend(items)
+
+    try:
+        base_rv = cacher.rv
+        for i, (op, name, label) in enumerate(ops):
+            for start, selector in watcher_specs:
+                if start == i:  # start this watcher now, from the current revision
+                    from_rv = history[-1][0] if history else base_rv
+                    w = await cacher.watch(
+                        namespace=None, predicate=_pred(selector), resource_version=str(from_rv),
+                        send_initial_events=None, allow_bookmarks=False, deadline=time.monotonic() + 60,
+                    )  # fmt: skip
+                    received: list = []
+                    readers.append(asyncio.create_task(read(w, received)))
+                    watchers.append((w, len(history), selector, received))
+            key = p + f"ns/{name}"
+            if op == "put":
+                obj = _obj("ns", name, {"app": label} if label else None, n=str(i))
+                try:
+                    stored = await store.create(key, obj)
+                except errors.AlreadyExists:
+                    stored, _ = await store.guaranteed_update(key, lambda cur, o=obj: o)
+                history.append((int(stored["metadata"]["resourceVersion"]), name, stored))
+            else:
+                try:
+                    deleted = await store.delete(key)
+                except errors.NotFound:
+                    continue
+                history.append((int(deleted["metadata"]["resourceVersion"]), name, None))
+        await cacher.wait_fresh(await store.current_revision(), 5)
+        await asyncio.sleep(0.05)
+        for w, start_index, selector, received in watchers:
+            assert not w.closed, w.end_reason
+            got = []
+            for typ, payload in received:
+                entry = payload.deleted_object() if typ == DELETED else payload.object
+                got.append((typ, entry.name, payload.revision))
+            assert got == _expected(history, start_index, selector), (selector, start_index)
+    finally:
+        for task in readers:
+            task.cancel()
+        await cacher.stop()
+        await client.close()

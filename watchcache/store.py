@@ -1,0 +1,167 @@
+"""The current state of one resource: objects by key, in key order, with indexes.
+
+Indexes: namespace (a key range: keys are ``<prefix><namespace>/<name>``), configured fields such as a
+pod's ``spec.nodeName``, and every label ``key=value`` pair. A LIST picks the smallest candidate set among
+the indexes its selectors pin (exact values only) and filters the rest, so ``-l app=web`` across 150,000
+pods touches only the pods labelled ``app=web``.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable
+
+from storage.keys import prefix_range_end
+from storage.selection import SelectionPredicate
+
+from .objects import CachedObject
+
+
+class CacheStore:
+    def __init__(self, prefix: str, index_fields: Iterable[str] = ()) -> None:
+        #: collection key prefix, with a trailing slash (``/registry/pods/``)
+        self.prefix = prefix
+        self.index_fields = tuple(index_fields)
+        self._items: dict[str, CachedObject] = {}
+        self._keys: list[str] = []  # sorted
+        self._by_field: dict[str, dict[str, set[str]]] = {f: {} for f in self.index_fields}
+        self._by_label: dict[tuple[str, str], set[str]] = {}
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def get(self, key: str) -> CachedObject | None:
+        return self._items.get(key)
+
+    def values(self) -> Iterable[CachedObject]:
+        return self._items.values()
+
+    # --- updates -------------------------------------------------------------------------------------
+
+    def upsert(self, entry: CachedObject) -> CachedObject | None:
+        """Insert or replace; returns the previous entry."""
+        key = entry.key
+        prev = self._items.get(key)
+        self._items[key] = entry
+        if prev is None:
+            bisect.insort(self._keys, key)
+        else:
+            self._unindex(prev)
+        self._index(entry)
+        return prev
+
+    def delete(self, key: str) -> CachedObject | None:
+        prev = self._items.pop(key, None)
+        if prev is not None:
+            i = bisect.bisect_left(self._keys, key)
+            del self._keys[i]
+            self._unindex(prev)
+        return prev
+
+    def replace(self, entries: Iterable[CachedObject]) -> None:
+        self._items = {}
+        self._by_field = {f: {} for f in self.index_fields}
+        self._by_label = {}
+        for entry in entries:
+            self._items[entry.key] = entry
+            self._index(entry)
+        self._keys = sorted(self._items)
+
+    def _index(self, entry: CachedObject) -> None:
+        key = entry.key
+        for f, values in self._by_field.items():
+            values.setdefault(entry.fields.get(f, ""), set()).add(key)
+        for kv in entry.labels.items():
+            self._by_label.setdefault(kv, set()).add(key)
+
+    def _unindex(self, entry: CachedObject) -> None:
+        key = entry.key
+        for f, values in self._by_field.items():
+            value = entry.fields.get(f, "")
+            keys = values.get(value)
+            if keys is not None:
+                keys.discard(key)
+                if not keys:
+                    del values[value]
+        for kv in entry.labels.items():
+            keys = self._by_label.get(kv)
+            if keys is not None:
+                keys.discard(key)
+                if not keys:
+                    del self._by_label[kv]
+
+    # --- reads ---------------------------------------------------------------------------------------
+
+    def _range(self, namespace: str | None) -> tuple[int, int, str]:
+        if namespace:
+            lo_key = f"{self.prefix}{namespace}/"
+            hi_key = prefix_range_end(lo_key.encode()).decode()
+            return bisect.bisect_left(self._keys, lo_key), bisect.bisect_left(self._keys, hi_key), lo_key
+        return 0, len(self._keys), self.prefix
+
+    def list(
+        self,
+        namespace: str | None = None,
+        predicate: SelectionPredicate | None = None,
+        start_key: str = "",
+        limit: int = 0,
+    ) -> tuple[list[CachedObject], bool]:
+        """Matching entries in key order from ``start_key`` (inclusive); returns (entries, more)."""
+        lo, hi, ns_prefix = self._range(namespace)
+        candidates = self._indexed_candidates(predicate, ns_prefix, hi - lo)
+        out: list[CachedObject] = []
+        items = self._items
+        if candidates is not None:
+            keys = sorted(k for k in candidates if k >= start_key) if start_key else sorted(candidates)
+        else:
+            if start_key:
+                lo = max(lo, bisect.bisect_left(self._keys, start_key))
+            keys = self._keys[lo:hi]
+        if predicate is None or predicate.empty():
+            if limit and len(keys) > limit:
+                return [items[k] for k in keys[:limit]], True
+            return [items[k] for k in keys], False
+        matches = predicate.matches_attrs
+        for k in keys:
+            entry = items[k]
+            if matches(entry.labels, entry.fields):
+                if limit and len(out) == limit:
+                    return out, True
+                out.append(entry)
+        return out, False
+
+    def count(self, namespace: str | None = None, from_key: str = "") -> int:
+        """Number of keys in the (namespace) range at or after ``from_key``."""
+        lo, hi, _ = self._range(namespace)
+        if from_key:
+            lo = max(lo, bisect.bisect_left(self._keys, from_key))
+        return max(hi - lo, 0)
+
+    def _indexed_candidates(
+        self, predicate: SelectionPredicate | None, ns_prefix: str, range_size: int
+    ) -> set[str] | None:
+        """The smallest key set an index gives for the exact values a selector pins, if smaller than the range."""
+        if predicate is None or predicate.empty():
+            return None
+        name = predicate.field.exact_value("metadata.name")
+        if name is not None and ns_prefix != self.prefix:
+            key = ns_prefix + name
+            return {key} if key in self._items else set()
+        best: set[str] | None = None
+        for f, values in self._by_field.items():
+            value = predicate.field.exact_value(f)
+            if value is not None:
+                keys = values.get(value, set())
+                if best is None or len(keys) < len(best):
+                    best = keys
+        for req in predicate.label.requirements:
+            value = predicate.label.exact_value(req.key)
+            if value is not None:
+                keys = self._by_label.get((req.key, value), set())
+                if best is None or len(keys) < len(best):
+                    best = keys
+        if best is None or len(best) >= range_size:
+            return None
+        if ns_prefix != self.prefix:
+            return {k for k in best if k.startswith(ns_prefix)}
+        return best

@@ -1,0 +1,212 @@
+"""Watchers: one per WATCH request, fed by the cacher through a bounded queue, drained by the HTTP side.
+
+A watcher first serves its backlog (an initial state snapshot, or an interval over the event buffer), then
+live events the cacher hands it. Hand-off never blocks the cacher: when the queue is full the cacher
+decides (with a shared time budget) whether to wait a little or to close the watcher.
+
+Selector transitions follow kube's cacheWatcher.convertToWatchEvent: an object that starts matching
+arrives as ADDED, one that stops matching as DELETED (previous content, the event's resourceVersion).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from storage.selection import SelectionPredicate
+
+from .buffer import BufferInterval, IntervalExpired
+from .objects import ADDED, BOOKMARK, DELETED, MODIFIED, CachedObject, WatchEvent
+
+#: An item handed to the HTTP side: (event type, payload). Payload is a WatchEvent for changes, a
+#: CachedObject for initial-state ADDED, and an int resourceVersion for BOOKMARK / INITIAL_END bookmarks.
+Item = tuple[str, Any]
+INITIAL_END = "INITIAL_END"  # a BOOKMARK carrying the k8s.io/initial-events-end annotation
+
+# why a watch ended (None: deadline, client gone or server stopping)
+EXPIRED = "expired"  # the ring moved past the watcher's interval: 410
+TERMINATED = "terminated"  # too slow: closed by the dispatcher
+
+
+class CacheWatcher:
+    def __init__(
+        self,
+        *,
+        predicate: SelectionPredicate | None,
+        namespace: str | None,
+        queue_size: int,
+        deadline: float,
+        bookmarks: bool,
+        bookmark_frequency: float,
+        initial: list[CachedObject] | None = None,
+        initial_end_rv: int | None = None,
+        interval: BufferInterval | None = None,
+        start_rv: int = 0,
+        on_stop: Callable[[CacheWatcher], None] | None = None,
+    ) -> None:
+        self.predicate = None if predicate is None or predicate.empty() else predicate
+        self.namespace = namespace or None
+        self.queue_size = queue_size
+        self.deadline = deadline
+        self.bookmarks = bookmarks
+        self.bookmark_frequency = bookmark_frequency
+        self.next_bookmark = self._next_bookmark_time(time.monotonic())
+        self._initial = initial
+        self._initial_pos = 0
+        self._initial_end_rv = initial_end_rv
+        self._interval = interval
+        self._queue: deque[Item] = deque()
+        self._wakeup = asyncio.Event()
+        self._room = asyncio.Event()
+        self._room.set()
+        self._on_stop = on_stop
+        #: resourceVersion of the last event or bookmark handed out
+        self.last_rv = start_rv
+        #: events at or below this revision are already known to the client (its starting point)
+        self.min_event_rv = start_rv
+        self.closed = False
+        self.end_reason: str | None = None
+        #: keys under which the cacher's dispatch index holds this watcher
+        self.index_keys: list[Any] = []
+
+    # --- filtering -----------------------------------------------------------------------------------
+
+    def _passes(self, entry: CachedObject | None) -> bool:
+        if entry is None:
+            return False
+        if self.namespace is not None and entry.namespace != self.namespace:
+            return False
+        return self.predicate is None or self.predicate.matches_attrs(entry.labels, entry.fields)
+
+    def convert(self, event: WatchEvent) -> Item | None:
+        """The item this watcher gets for ``event`` (None: not interested)."""
+        if event.revision <= self.min_event_rv:
+            return None
+        cur = event.type != DELETED and self._passes(event.object)
+        old = self._passes(event.prev_object)
+        if cur:
+            return (MODIFIED if old else ADDED, event)
+        if old:
+            return (DELETED, event)
+        return None
+
+    # --- hand-off from the cacher --------------------------------------------------------------------
+
+    def offer(self, item: Item) -> bool:
+        """Non-blocking hand-off; False when the queue is full."""
+        if self.closed:
+            return True
+        if len(self._queue) >= self.queue_size:
+            self._room.clear()
+            return False
+        self._queue.append(item)
+        self._wakeup.set()
+        return True
+
+    def has_room(self) -> bool:
+        return self.closed or len(self._queue) < self.queue_size
+
+    async def wait_for_room(self) -> None:
+        while not self.has_room():
+            self._room.clear()
+            await self._room.wait()
+
+    def offer_bookmark(self, revision: int) -> None:
+        """Bookmarks never block: dropped when the queue is full, and never go backwards."""
+        if revision > self.last_rv and len(self._queue) < self.queue_size and not self.closed:
+            self._queue.append((BOOKMARK, revision))
+            self._wakeup.set()
+
+    def _next_bookmark_time(self, now: float) -> float:
+        # about once per period, and one shortly (2 s) before the watch's deadline
+        return min(now + self.bookmark_frequency, self.deadline - 2.0)
+
+    def bookmark_due(self, now: float) -> bool:
+        return self.bookmarks and now >= self.next_bookmark and self.has_backlog_done()
+
+    def bookmark_sent(self, now: float) -> None:
+        self.next_bookmark = self._next_bookmark_time(now)
+        if self.next_bookmark <= now:  # past the pre-deadline bookmark: no more
+            self.next_bookmark = float("inf")
+
+    def has_backlog_done(self) -> bool:
+        return self._initial is None and self._interval is None
+
+    def stop(self, reason: str | None = None) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        if self.end_reason is None:
+            self.end_reason = reason
+        self._wakeup.set()
+        self._room.set()
+        if self._on_stop is not None:
+            self._on_stop(self)
+
+    # --- draining by the HTTP side -------------------------------------------------------------------
+
+    def _backlog_chunk(self) -> list[Item]:
+        if self._initial is not None:
+            chunk = self._initial[self._initial_pos : self._initial_pos + 100]
+            self._initial_pos += len(chunk)
+            items: list[Item] = [(ADDED, entry) for entry in chunk]
+            if self._initial_pos >= len(self._initial):
+                self._initial = None
+                if self._initial_end_rv is not None:
+                    items.append((INITIAL_END, self._initial_end_rv))
+            return items
+        if self._interval is not None:
+            try:
+                events = self._interval.next_chunk()
+            except IntervalExpired:
+                self._interval = None
+                self.end_reason = EXPIRED
+                self.stop(EXPIRED)
+                return []
+            if not events:
+                self._interval = None
+                return []
+            out: list[Item] = []
+            for ev in events:
+                item = self.convert(ev)
+                if item is not None:
+                    out.append(item)
+            return out
+        return []
+
+    async def batches(self, max_items: int = 256) -> AsyncIterator[list[Item]]:
+        """Ready items in batches (several frames per socket write when the client is behind)."""
+        while True:
+            if self.closed and self.end_reason == EXPIRED:
+                return
+            if not self.has_backlog_done():
+                items = self._backlog_chunk()
+                if items:
+                    self._note(items)
+                    yield items
+                continue
+            if self._queue:
+                n = min(len(self._queue), max_items)
+                items = [self._queue.popleft() for _ in range(n)]
+                self._room.set()
+                self._note(items)
+                yield items
+                continue
+            if self.closed:
+                return
+            self._wakeup.clear()
+            remaining = self.deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            try:
+                await asyncio.wait_for(self._wakeup.wait(), remaining)
+            except TimeoutError:
+                return
+
+    def _note(self, items: list[Item]) -> None:
+        payload = items[-1][1]
+        rv = payload if isinstance(payload, int) else payload.revision
+        self.last_rv = max(self.last_rv, rv)

@@ -9,6 +9,8 @@ import logging
 import signal
 import sys
 
+from watchcache.cacher import CacherConfig
+
 from .server import APIServer, ServerConfig
 
 
@@ -36,6 +38,12 @@ def add_serve_arguments(p: argparse.ArgumentParser) -> None:
         default=300.0,
         help="seconds between etcd compactions, as kube-apiserver's flag (0 disables)",
     )
+    p.add_argument(
+        "--watch-cache",
+        default="true",
+        choices=["true", "false"],
+        help="serve LIST/GET from the watch cache (default true); false reads etcd, as kube's flag",
+    )
     p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
 
 
@@ -47,6 +55,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         data_dir=args.data_dir,
         etcd_request_timeout=args.etcd_request_timeout,
         compaction_interval=args.etcd_compaction_interval,
+        cacher=CacherConfig(serve_reads=args.watch_cache == "true"),
     )
 
 

@@ -69,6 +69,8 @@ class CacherConfig:
     index_fields: tuple[str, ...] = ()
     #: False turns off index-based dispatch (every watcher sees every event): for benchmarks
     indexed_dispatch: bool = True
+    #: False serves LIST and GET from etcd (like kube's --watch-cache=false); watches stay cached
+    serve_reads: bool = True
 
 
 @dataclass
@@ -612,7 +614,7 @@ class Cacher:
 
     async def get(self, key: str, resource_version: str) -> CachedObject | None:
         """GET: RV unset reads etcd; RV="0" the cache as is; RV=N waits for the cache to reach N."""
-        if resource_version == "":
+        if resource_version == "" or not self.config.serve_reads:
             obj = await self.etcd.get(key)
             return CachedObject(key, obj, int(obj["metadata"]["resourceVersion"]), EMPTY, EMPTY)
         await self.ready.wait()
@@ -637,6 +639,12 @@ class Cacher:
         match: str,
     ) -> CacheListResult:
         """LIST with kube's delegation rules between the cache and etcd (see module doc)."""
+        if not self.config.serve_reads:
+            rv = int(resource_version) if resource_version not in ("", "0") else 0
+            exact = match == "Exact" or (match == "" and limit and rv)
+            return await self._list_etcd(
+                key_prefix, predicate, limit, continue_token=continue_token, revision=rv if exact else 0
+            )
         await self.ready.wait()
         if continue_token:
             start_key, token_rv = decode_continue(continue_token, key_prefix)

@@ -12,25 +12,10 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from storage.store import OBJECT_META_ORDER
+
 Obj = dict[str, Any]
 
-OBJECT_META_ORDER = (
-    "name",
-    "generateName",
-    "namespace",
-    "selfLink",
-    "uid",
-    "resourceVersion",
-    "generation",
-    "creationTimestamp",
-    "deletionTimestamp",
-    "deletionGracePeriodSeconds",
-    "labels",
-    "annotations",
-    "ownerReferences",
-    "finalizers",
-    "managedFields",
-)
 _META_RANK = {k: i for i, k in enumerate(OBJECT_META_ORDER)}
 
 # names.SimpleNameGenerator: 5 characters from an alphabet without vowels and confusable characters

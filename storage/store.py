@@ -134,6 +134,27 @@ def decode_from_storage(data: bytes, revision: int, key: str = "") -> Obj:
     return obj
 
 
+#: ObjectMeta's fields in Go struct order: kube's JSON writes them in this order
+OBJECT_META_ORDER = (
+    "name",
+    "generateName",
+    "namespace",
+    "selfLink",
+    "uid",
+    "resourceVersion",
+    "generation",
+    "creationTimestamp",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+    "labels",
+    "annotations",
+    "ownerReferences",
+    "finalizers",
+    "managedFields",
+)
+_META_AFTER_RV = frozenset(OBJECT_META_ORDER[OBJECT_META_ORDER.index("resourceVersion") + 1 :])
+
+
 def set_resource_version(obj: Obj, revision: int) -> None:
     meta = obj.get("metadata")
     if not isinstance(meta, dict):
@@ -154,19 +175,13 @@ def set_resource_version(obj: Obj, revision: int) -> None:
         meta["resourceVersion"] = str(revision)
 
 
-_META_AFTER_RV = frozenset(
-    (
-        "generation",
-        "creationTimestamp",
-        "deletionTimestamp",
-        "deletionGracePeriodSeconds",
-        "labels",
-        "annotations",
-        "ownerReferences",
-        "finalizers",
-        "managedFields",
-    )
-)
+def _lost_txn_state(resp: rpc.TxnResponse, key: str) -> tuple[Obj | None, bytes, int]:
+    """After a compare that failed: the key's current state, from the txn's "else" Range."""
+    kvs = resp.responses[0].response_range.kvs
+    if not kvs:
+        return None, b"", 0
+    kv = kvs[0]
+    return decode_from_storage(kv.value, int(kv.mod_revision), key), kv.value, int(kv.mod_revision)
 
 
 def _compare_mod(key: bytes, revision: int) -> rpc.Compare:
@@ -268,13 +283,7 @@ class Store:
             )
             if resp.succeeded:
                 return decode_from_storage(new_data, int(resp.header.revision), key), current is None
-            kvs = resp.responses[0].response_range.kvs
-            if kvs:
-                kv = kvs[0]
-                data, rev = kv.value, int(kv.mod_revision)
-                current = decode_from_storage(data, rev, key)
-            else:
-                current, data, rev = None, b"", 0
+            current, data, rev = _lost_txn_state(resp, key)
 
     async def delete(
         self,
@@ -304,13 +313,7 @@ class Store:
             )
             if resp.succeeded:
                 return decode_from_storage(data, int(resp.header.revision), key)
-            kvs = resp.responses[0].response_range.kvs
-            if kvs:
-                kv = kvs[0]
-                data, rev = kv.value, int(kv.mod_revision)
-                current = decode_from_storage(data, rev, key)
-            else:
-                current = None
+            current, data, rev = _lost_txn_state(resp, key)
 
     async def range_all(self, key_prefix: str, page: int = MAX_PAGE) -> tuple[list[tuple[str, bytes, int]], int]:
         """Every (key, value, mod_revision) under a prefix at one revision, paginated; for cache (re)lists."""

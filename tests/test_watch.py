@@ -186,6 +186,8 @@ async def test_legacy_and_named_watch_paths(api: API, ns: str) -> None:
         f"/api/v1/watch/namespaces/{ns}/configmaps/b", params={"fieldSelector": "metadata.name=a"}
     )
     assert status == 400 and err["message"] == "fieldSelector metadata.name doesn't match requested name"
+    _, _, lines = await watch_lines(api, f"/api/v1/watch/namespaces/{ns}/configmaps", {}, seconds=1)
+    assert summary(lines) == [("ADDED", "a"), ("ADDED", "b")]  # legacy path, RV unset: the state, no bookmark
     _, _, lines = await watch_lines(api, "/api/v1/configmaps", {"resourceVersion": rv, "fieldSelector":
                                     f"metadata.namespace={ns}"}, seconds=1)  # fmt: skip
     assert summary(lines) == [("ADDED", "a"), ("ADDED", "b")]

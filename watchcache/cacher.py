@@ -590,6 +590,10 @@ class Cacher:
             )
             w.min_event_rv = end_rv
             return self._register(w)
+        if send_initial_events is None and resource_version in ("", "0"):
+            # legacy watch (no watch-list defaulting, e.g. /watch/ paths): the current state as ADDED
+            snapshot, _ = self.cache.list(namespace, predicate)
+            return self._register(CacheWatcher(**common, initial=snapshot, start_rv=self.rv))
         if resource_version == "":
             start = await self.etcd_revision()
         elif resource_version == "0":

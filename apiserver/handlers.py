@@ -15,21 +15,21 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from encoding import jsonenc, negotiation
-from encoding.decode import DecodeError, decode_json, summarize
+from encoding import negotiation, protobuf
+from encoding.decode import DecodeError, decode_json, decode_yaml, summarize
 from storage import errors as serr
 from storage.selection import FieldSelector, LabelSelector, SelectionPredicate, SelectorError
 from storage.store import Preconditions, Store
 from watchcache.cacher import Cacher
-from watchcache.objects import CachedObject
 
 from . import errors, meta, validation
 from .admission import NamespaceLifecycle
 from .bodies import decode_object
 from .errors import FieldErrors, GroupKind, GroupResource, StatusError
+from .output import Output, cached
 from .registry import Registry, ResourceInfo
 from .requestinfo import RequestInfo
-from .responses import bytes_response, is_pretty, json_response, success_status
+from .responses import success_status
 
 Obj = dict[str, Any]
 
@@ -181,9 +181,11 @@ class RESTHandlers:
         return WriteOptions(bool(dry_run), field_validation, field_manager)
 
     @staticmethod
-    def _input_media_type(request: web.Request) -> str:
+    def _input_media_type(request: web.Request, info: ResourceInfo | None = None) -> str:
         media = negotiation.content_type_of(request.headers.get("Content-Type"))
-        if media not in negotiation.SUPPORTED_INPUT or media == negotiation.PROTOBUF:
+        if media not in negotiation.SUPPORTED_INPUT or (
+            media == negotiation.PROTOBUF and info is not None and not protobuf.has_schema(info.api_version, info.kind)
+        ):
             raise errors.unsupported_media_type(", ".join(negotiation.SUPPORTED_INPUT))
         return media
 
@@ -274,6 +276,7 @@ class RESTHandlers:
 
     async def get(self, request: web.Request, ri: RequestInfo, info: ResourceInfo) -> web.StreamResponse:
         """RV unset reads etcd; RV="0" the watch cache as is; RV=N the cache once it reached N."""
+        out = Output(request, info)
         resource_version = request.query.get("resourceVersion", "")
         parse_resource_version(resource_version)
         try:
@@ -282,9 +285,7 @@ class RESTHandlers:
             raise self._storage_error(exc, info, ri.name) from None
         if entry is None:
             raise errors.not_found(info.group_resource, ri.name)
-        if is_pretty(request):
-            return json_response(request, entry.obj)
-        return bytes_response(jsonenc.object_bytes(entry))
+        return out.object_response(entry)
 
     # --- LIST ----------------------------------------------------------------------------------------
 
@@ -356,6 +357,7 @@ class RESTHandlers:
         return FieldSelector(tuple(reqs))
 
     async def list(self, request: web.Request, ri: RequestInfo, info: ResourceInfo) -> web.StreamResponse:
+        out = Output(request, info)
         opts = self.list_options(request, info)
         if opts.continue_token and opts.resource_version not in ("", "0"):
             raise errors.bad_request("specifying resource version is not allowed when using continue")
@@ -379,37 +381,21 @@ class RESTHandlers:
             list_meta["continue"] = result.continue_token
         if result.remaining_item_count is not None:
             list_meta["remainingItemCount"] = result.remaining_item_count
-        return self.list_response(request, info, list_meta, result.entries)
-
-    def list_response(
-        self, request: web.Request, info: ResourceInfo, list_meta: Obj, entries: list[CachedObject]
-    ) -> web.StreamResponse:
-        """A typed list, spliced from each object's cached item bytes (pretty output is encoded whole)."""
-        if is_pretty(request):
-            return json_response(request, self.list_object(info, list_meta, [e.obj for e in entries]))
-        encode = jsonenc.item_bytes if info.builtin else jsonenc.object_bytes
-        body = jsonenc.list_bytes(info.list_kind, info.api_version, list_meta, [encode(e) for e in entries])
-        return bytes_response(body)
+        return await out.list_response(info.list_kind, list_meta, result.entries)
 
     async def watch(self, request: web.Request, ri: RequestInfo, info: ResourceInfo) -> web.StreamResponse:
         from .watch import serve_watch
 
         opts = self.list_options(request, info, watch=True)
         pred = self.predicate(info, opts.label, opts.field)
-        return await serve_watch(request, ri, info, self.cacher_for(info), pred)
-
-    @staticmethod
-    def list_object(info: ResourceInfo, list_meta: Obj, items: list[Obj]) -> Obj:
-        """A typed list: items of built-in types carry no kind/apiVersion (kube's typed lists drop them)."""
-        if info.builtin:
-            items = [{k: v for k, v in item.items() if k not in ("kind", "apiVersion")} for item in items]
-        return {"kind": info.list_kind, "apiVersion": info.api_version, "metadata": list_meta, "items": items}
+        return await serve_watch(request, ri, info, self.cacher_for(info), pred, Output(request, info, stream=True))
 
     # --- CREATE --------------------------------------------------------------------------------------
 
     async def create(self, request: web.Request, ri: RequestInfo, info: ResourceInfo) -> web.StreamResponse:
+        out = Output(request, info)
         opts = self._write_options(request, "CreateOptions")
-        media = self._input_media_type(request)
+        media = self._input_media_type(request, info)
         body = await read_body(request)
         decoded = decode_object(body, media, info, self.registry, opts.field_validation)
         obj = decoded.obj
@@ -424,7 +410,7 @@ class RESTHandlers:
         generated = not md.get("name") and bool(md.get("generateName"))
         self._prepare_create(obj, info)
         stored = await self._create_with_retries(obj, info, namespace, opts.dry_run, generated)
-        return json_response(request, stored, 201, warnings=decoded.warnings)
+        return out.object_response(stored, 201, decoded.warnings)
 
     async def _create_with_retries(
         self, obj: Obj, info: ResourceInfo, namespace: str | None, dry_run: bool, generated: bool
@@ -462,9 +448,10 @@ class RESTHandlers:
     async def update(
         self, request: web.Request, ri: RequestInfo, info: ResourceInfo, subresource: str = ""
     ) -> web.StreamResponse:
+        out = Output(request, info)
         opts = self._write_options(request, "UpdateOptions")
         body = await read_body(request)
-        media = self._input_media_type(request)
+        media = self._input_media_type(request, info)
         decoded = decode_object(body, media, info, self.registry, opts.field_validation)
         obj = decoded.obj
         md = obj["metadata"]
@@ -540,7 +527,7 @@ class RESTHandlers:
             ) from None
         except serr.StorageError as exc:
             raise self._storage_error(exc, info, name) from None
-        return json_response(request, result, 201 if created else 200, warnings=decoded.warnings)
+        return out.object_response(result, 201 if created else 200, decoded.warnings)
 
     def _subresource_update(self, subresource: str, new: Obj, existing: Obj, info: ResourceInfo) -> Obj:
         """status: only status changes; finalize (namespaces): only spec.finalizers (and metadata) change."""
@@ -581,10 +568,17 @@ class RESTHandlers:
         body = await read_body(request)
         if body.strip():
             media = negotiation.content_type_of(request.headers.get("Content-Type"))
-            if media not in negotiation.SUPPORTED_INPUT or media == negotiation.PROTOBUF:
+            if media not in negotiation.SUPPORTED_INPUT:
                 raise errors.unsupported_media_type(", ".join(negotiation.SUPPORTED_INPUT))
             try:
-                raw = decode_json(body)
+                if media == negotiation.PROTOBUF:
+                    raw = protobuf.decode_object(body)
+                elif media == negotiation.YAML:
+                    raw = decode_yaml(body)
+                else:
+                    raw = decode_json(body)
+            except protobuf.ProtobufError as exc:
+                raise errors.bad_request(str(exc)) from None
             except DecodeError as exc:
                 raise errors.bad_request(
                     f"couldn't get version/kind; json parse error: {exc.message} ({summarize(body)})"
@@ -650,11 +644,11 @@ class RESTHandlers:
             )
 
     async def delete(self, request: web.Request, ri: RequestInfo, info: ResourceInfo) -> web.StreamResponse:
+        out = Output(request, info)
         opts = await self._delete_options(request)
         if info.plural == "namespaces":
-            return json_response(request, await self.delete_namespace(ri.name, opts))
-        obj = await self.delete_object(info, self._object_namespace(ri, info), ri.name, opts)
-        return json_response(request, obj)
+            return out.object_response(await self.delete_namespace(ri.name, opts))
+        return out.object_response(await self.delete_object(info, self._object_namespace(ri, info), ri.name, opts))
 
     async def delete_object(self, info: ResourceInfo, namespace: str | None, name: str, opts: DeleteOptions) -> Obj:
         """Store.Delete: preconditions, finalizers (mark as deleting) or removal; returns the response body."""
@@ -791,11 +785,12 @@ class RESTHandlers:
         return await self._create_with_retries(obj, info, namespace, False, generated)
 
     async def delete_collection(self, request: web.Request, ri: RequestInfo, info: ResourceInfo) -> web.StreamResponse:
+        out = Output(request, info)
         list_opts = self.list_options(request, info)
         opts = await self._delete_options(request)
         pred = self.predicate(info, list_opts.label, list_opts.field)
         items, revision = await self.delete_matching(info, ri.namespace or None, pred, opts)
-        return json_response(request, self.list_object(info, {"resourceVersion": str(revision)}, items))
+        return await out.list_response(info.list_kind, {"resourceVersion": str(revision)}, [cached(i) for i in items])
 
     async def delete_matching(
         self, info: ResourceInfo, namespace: str | None, pred: SelectionPredicate | None, opts: DeleteOptions

@@ -6,7 +6,8 @@ from typing import Any
 
 from aiohttp import web
 
-from encoding import jsonenc
+from encoding import jsonenc, negotiation, protobuf
+from encoding.encoders import yaml_dump
 
 from .errors import StatusError
 
@@ -61,7 +62,20 @@ def add_warnings(resp: web.StreamResponse, warnings: list[str]) -> None:
 
 
 def status_response(request: web.Request, err: StatusError) -> web.Response:
-    resp = json_response(request, err.status(), err.code, headers=dict(err.headers))
+    """A Status in the format the client negotiated (protobuf clients get protobuf Status bodies)."""
+    status = err.status()
+    body, content_type = jsonenc.dumps(status, pretty=is_pretty(request)), JSON_CONTENT_TYPE
+    if err.code != 406:
+        try:
+            fmt = negotiation.negotiate(request.headers.get("Accept"), conversions=False)
+        except negotiation.NotAcceptable:
+            fmt = None
+        if fmt is not None and fmt.encoder == "protobuf" and protobuf.has_schema("v1", "Status"):
+            body, content_type = protobuf.encode_object(status), fmt.content_type
+        elif fmt is not None and fmt.encoder == "yaml":
+            body, content_type = yaml_dump(status), fmt.content_type
+    resp = web.Response(body=body, status=err.code, headers=dict(err.headers))
+    resp.headers["Content-Type"] = content_type
     retry = (err.details or {}).get("retryAfterSeconds")
     if retry:
         resp.headers["Retry-After"] = str(retry)

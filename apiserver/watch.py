@@ -14,7 +14,8 @@ from typing import Any
 
 from aiohttp import web
 
-from encoding import jsonenc
+from encoding.encoders import Parts, encoder_for
+from encoding.protobuf import ProtobufError
 from storage import errors as serr
 from storage.selection import FieldRequirement, FieldSelector, SelectionPredicate
 from watchcache.cacher import Cacher
@@ -23,8 +24,11 @@ from watchcache.watcher import EXPIRED, INITIAL_END, CacheWatcher, Item
 
 from . import errors
 from .errors import FieldErrors, GroupKind, StatusError
+from .output import Output
 from .registry import ResourceInfo
 from .requestinfo import RequestInfo
+from .streaming import ChunkedWriter
+from .tables import partial_metadata, to_table
 
 #: kube's --min-request-timeout: a watch without timeoutSeconds lasts a random 1 to 2 times this
 MIN_REQUEST_TIMEOUT = 1800.0
@@ -111,27 +115,50 @@ def _bookmark_object(info: ResourceInfo, revision: int, initial_end: bool) -> di
     return {"kind": info.kind, "apiVersion": info.api_version, "metadata": meta}
 
 
-def item_frame(info: ResourceInfo, item: Item) -> bytes:
-    """The JSON watch line for one item, from bytes cached on the event or object when possible."""
-    event_type, payload = item
-    if isinstance(payload, WatchEvent):
-        key = ("json", event_type)
-        data = payload.frames.get(key)
-        if data is None:
+class FrameMaker:
+    """Frames for one watch: cached per event/object and encoder, or converted (Table) per watcher."""
+
+    def __init__(self, out: Output) -> None:
+        self.out = out
+        self.info = out.info
+        assert out.encoder is not None
+        self.encoder = out.encoder
+        self._json = encoder_for("json", str(self.info.group_resource))
+        self._headers_sent = False
+
+    def _converted(self, event_type: str, obj: dict[str, Any]) -> Parts:
+        fmt = self.out.fmt
+        if fmt.convert == "Table":
+            rv = (obj.get("metadata") or {}).get("resourceVersion", "")
+            view = to_table(self.info, [obj], {"resourceVersion": rv}, version=fmt.convert_version,
+                            include_object=self.out.include_object, no_headers=self._headers_sent)  # fmt: skip
+            self._headers_sent = True  # kube sends the column definitions with the first event only
+        else:
+            view = partial_metadata(obj, fmt.convert_version)
+        try:
+            return (self.encoder.plain_frame(event_type, view),)
+        except ProtobufError:
+            return (self._json.plain_frame(event_type, view),)
+
+    def item(self, item: Item) -> Parts:
+        event_type, payload = item
+        if isinstance(payload, WatchEvent):
             obj = payload.deleted_object() if event_type == DELETED else payload.object
-            data = payload.frames[key] = jsonenc.frame(event_type, jsonenc.object_bytes(obj))
-        return data
-    if isinstance(payload, CachedObject):  # initial state: ADDED
-        data = payload.encodings.get("json-frame-added")
-        if data is None:
-            data = payload.encodings["json-frame-added"] = jsonenc.frame(ADDED, jsonenc.object_bytes(payload))
-        return data
-    initial_end = event_type == INITIAL_END
-    return jsonenc.dumps_line({"type": BOOKMARK, "object": _bookmark_object(info, payload, initial_end)})
+            if self.out.fmt.convert:
+                return self._converted(event_type, obj.obj)
+            return self.encoder.event_frame(event_type, payload, obj)
+        if isinstance(payload, CachedObject):  # initial state
+            if self.out.fmt.convert:
+                return self._converted(ADDED, payload.obj)
+            return self.encoder.added_frame(payload)
+        bookmark = _bookmark_object(self.info, payload, event_type == INITIAL_END)
+        return (self.encoder.plain_frame(BOOKMARK, bookmark),)
 
-
-def error_frame(err: StatusError) -> bytes:
-    return jsonenc.dumps_line({"type": "ERROR", "object": err.status()})
+    def error(self, err: StatusError) -> Parts:
+        try:
+            return (self.encoder.plain_frame("ERROR", err.status()),)
+        except ProtobufError:
+            return (self._json.plain_frame("ERROR", err.status()),)
 
 
 def storage_error_status(exc: serr.StorageError, info: ResourceInfo) -> StatusError:
@@ -141,17 +168,23 @@ def storage_error_status(exc: serr.StorageError, info: ResourceInfo) -> StatusEr
 
 
 async def serve_watch(
-    request: web.Request, ri: RequestInfo, info: ResourceInfo, cacher: Cacher, predicate: SelectionPredicate
+    request: web.Request,
+    ri: RequestInfo,
+    info: ResourceInfo,
+    cacher: Cacher,
+    predicate: SelectionPredicate,
+    out: Output,
 ) -> web.StreamResponse:
     opts = WatchRequest(request, ri, info, predicate)
     if opts.resource_version not in ("", "0"):
         from .handlers import parse_resource_version
 
         parse_resource_version(opts.resource_version)
+    frames = FrameMaker(out)
     deadline = time.monotonic() + opts.timeout
     resp = web.StreamResponse(status=200)
-    resp.content_type = "application/json"
-    resp.enable_chunked_encoding()
+    resp.headers["Content-Type"] = out.content_type
+    writer = ChunkedWriter(request, resp)
     watcher: CacheWatcher | None = None
     try:
         watcher = await cacher.watch(
@@ -163,22 +196,24 @@ async def serve_watch(
             deadline=deadline,
         )
     except serr.StorageError as exc:
-        await resp.prepare(request)
-        await resp.write(error_frame(storage_error_status(exc, info)))
-        await resp.write_eof()
+        await writer.start()
+        await writer.write(frames.error(storage_error_status(exc, info)))
+        await writer.finish()
         return resp
+    written = frames.encoder.bytes_written
     try:
-        await resp.prepare(request)
+        await writer.start()
         async for items in watcher.batches():
-            if len(items) == 1:
-                await resp.write(item_frame(info, items[0]))
-            else:
-                await resp.write(b"".join([item_frame(info, item) for item in items]))
+            parts: list[Any] = []
+            for item in items:
+                parts.extend(frames.item(item))
+            await writer.write(parts)  # a watcher that is behind gets all its ready frames in one write
+            written.inc(sum(len(p) for p in parts))
         if watcher.end_reason == EXPIRED:
             bound = cacher.oldest_resource_version()
             message = f"too old resource version: {watcher.last_rv} ({bound})"
-            await resp.write(error_frame(errors.resource_expired(message)))
-        await resp.write_eof()
+            await writer.write(frames.error(errors.resource_expired(message)))
+        await writer.finish()
     except (ConnectionResetError, ConnectionError):
         pass
     finally:

@@ -6,6 +6,16 @@ import sys
 from typing import Any
 
 
+def use_uvloop() -> None:
+    """Run on uvloop, as ``aiokube serve`` does (its ``writelines`` hands buffers to the kernel uncopied)."""
+    try:
+        import uvloop
+
+        uvloop.install()
+    except ImportError:
+        pass
+
+
 def report(name: str, on: float, off: float, unit: str, better: str = "lower") -> None:
     """One line per figure: the value with the optimization on, off, and the ratio off/on."""
     ratio = off / on if on else float("inf")

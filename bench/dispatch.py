@@ -17,7 +17,7 @@ from watchcache.cacher import Cacher, CacherConfig
 from watchcache.objects import ADDED, CachedObject, WatchEvent
 from watchcache.watcher import CacheWatcher
 
-from .common import pod, report
+from .common import pod, report, use_uvloop
 
 WATCHERS = 1000
 MATCHING = 10
@@ -51,6 +51,7 @@ async def _cpu_per_event(indexed: bool) -> float:
 
 
 def main() -> None:
+    use_uvloop()
     on = asyncio.run(_cpu_per_event(indexed=True))
     off = asyncio.run(_cpu_per_event(indexed=False))
     report(f"(b) dispatch CPU per event, {WATCHERS} watchers / {MATCHING} matching", on, off, "us")

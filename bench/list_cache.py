@@ -22,13 +22,13 @@ from storage.etcd import EtcdClient
 from storage.store import Store
 from watchcache.cacher import CacherConfig
 
-from .common import pod, report
+from .common import pod, report, use_uvloop
 
 PODS = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else 10_000
 RUNS = 7
 
 
-async def _fill(url: str) -> None:
+async def _fill(url: str, pods: int = PODS) -> None:
     client = EtcdClient([url])
     await client.connect()
     store = Store(client)
@@ -39,7 +39,7 @@ async def _fill(url: str) -> None:
             ns = f"ns-{i % 50}"
             await store.create(f"/registry/pods/{ns}/pod-{i:05}", pod(ns, f"pod-{i:05}", node=f"node-{i % 100}"))
 
-    await asyncio.gather(*(put(i) for i in range(PODS)))
+    await asyncio.gather(*(put(i) for i in range(pods)))
     await client.close()
 
 
@@ -90,6 +90,7 @@ async def main_async() -> None:
 
 
 def main() -> None:
+    use_uvloop()
     asyncio.run(main_async())
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import orjson
 import yaml
 
-from .negotiation import JSON, YAML
+from .negotiation import JSON, PROTOBUF, YAML
 
 
 class DecodeError(ValueError):
@@ -117,6 +117,13 @@ def decode(data: bytes, media_type: str) -> Any:
         return decode_json(data)
     if media_type == YAML:
         return decode_yaml(data)
+    if media_type == PROTOBUF:
+        from .protobuf import ProtobufError, decode_object
+
+        try:
+            return decode_object(data)
+        except ProtobufError as exc:
+            raise DecodeError(str(exc)) from None
     raise DecodeError(f"unsupported media type {media_type}")
 
 

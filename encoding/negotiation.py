@@ -1,7 +1,10 @@
-"""Content negotiation from ``Accept`` and ``Content-Type`` headers.
+"""Content negotiation from ``Accept`` and ``Content-Type`` headers, as kube-apiserver does it.
 
-The parser follows Go's ``mime.ParseMediaType`` shapes; the choice follows kube's
-``negotiation.NegotiateOutputMediaType``: the first acceptable media type by q-value and order wins.
+Output: k8s.io/apiserver/pkg/endpoints/handlers/negotiation.NegotiateMediaTypeOptions — Accept clauses are
+tried by q-value (then specificity, then order) against the serializers in kube's order (JSON, YAML,
+protobuf); a clause is taken only if all its parameters are understood: ``pretty``, ``stream=watch`` (for
+watch requests, on a serializer that can stream), and a conversion ``as=Table|PartialObjectMetadata[List]``
+with ``v=v1|v1beta1;g=meta.k8s.io``. Nothing acceptable → 406.
 """
 
 from __future__ import annotations
@@ -13,6 +16,11 @@ YAML = "application/yaml"
 PROTOBUF = "application/vnd.kubernetes.protobuf"
 
 SUPPORTED_INPUT = (JSON, YAML, PROTOBUF)
+SUPPORTED_OUTPUT = (JSON, YAML, PROTOBUF)
+STREAMING = (JSON, PROTOBUF)
+CONVERSIONS = ("Table", "PartialObjectMetadata", "PartialObjectMetadataList")
+
+ENCODER_IDS = {JSON: "json", YAML: "yaml", PROTOBUF: "protobuf"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +31,24 @@ class MediaType:
 
     def param(self, name: str) -> str:
         return self.params.get(name, "")
+
+
+class NotAcceptable(Exception):
+    def __init__(self, accepted: tuple[str, ...] = SUPPORTED_OUTPUT) -> None:
+        super().__init__(f"only the following media types are accepted: {', '.join(accepted)}")
+        self.message = str(self)
+
+
+@dataclass(frozen=True, slots=True)
+class OutputFormat:
+    """What to write: an encoder id, the exact Content-Type, and an optional conversion."""
+
+    encoder: str  # "json" | "yaml" | "protobuf"
+    media_type: str  # the serializer's media type
+    content_type: str  # the response Content-Type header, exactly as kube writes it
+    convert: str = ""  # "" | "Table" | "PartialObjectMetadata" | "PartialObjectMetadataList"
+    convert_version: str = ""  # "v1" | "v1beta1"
+    pretty: bool = False
 
 
 def parse_media_type(text: str) -> MediaType:
@@ -45,21 +71,84 @@ def parse_media_type(text: str) -> MediaType:
     return MediaType(mtype, params, q)
 
 
+def _specificity(clause: MediaType) -> int:
+    if clause.type in ("*/*", "*"):
+        return 0
+    if clause.type.endswith("/*"):
+        return 1
+    return 2 + len(clause.params)
+
+
 def parse_accept(header: str | None) -> list[MediaType]:
-    """Accept clauses sorted by q (stable: ties keep the client's order); q=0 clauses dropped."""
+    """Accept clauses by q then specificity (goautoneg.ParseAccept); q=0 clauses dropped."""
     if not header:
         return [MediaType("*/*")]
     clauses = [parse_media_type(c) for c in header.split(",") if c.strip()]
     clauses = [c for c in clauses if c.q > 0]
-    return sorted(clauses, key=lambda c: -c.q)
+    return sorted(clauses, key=lambda c: (-c.q, -_specificity(c)))
 
 
-def media_type_matches(clause: MediaType, candidate: str) -> bool:
+def _matches(clause: MediaType, media: str) -> bool:
     if clause.type in ("*/*", "*"):
         return True
     if clause.type.endswith("/*"):
-        return candidate.startswith(clause.type[:-1])
-    return clause.type == candidate
+        return media.startswith(clause.type[:-1])
+    return clause.type == media
+
+
+def _accept_options(clause: MediaType, media: str, stream: bool, conversions: bool) -> OutputFormat | None:
+    """negotiation.acceptMediaTypeOptions: None when a parameter of the clause cannot be honoured."""
+    convert = version = ""
+    pretty = False
+    stream_asked = False
+    for k, v in clause.params.items():
+        if k == "pretty":
+            pretty = v == "1"
+        elif k == "stream":
+            if v != "watch" or not stream:
+                return None
+            stream_asked = True
+        elif k == "as":
+            convert = v
+        elif k == "v":
+            version = v
+        elif k == "g":
+            if v != "meta.k8s.io":
+                return None
+        elif k in ("charset",):
+            continue
+        else:
+            return None
+    if stream and media not in STREAMING:
+        return None
+    if convert:
+        if not conversions or convert not in CONVERSIONS or version not in ("v1", "v1beta1"):
+            return None
+        if media == YAML:
+            return None
+    elif version:
+        return None
+    del stream_asked
+    # kube writes the serializer's media type (a Table is plain application/json); non-JSON streams say so
+    content_type = f"{media};stream=watch" if stream and media != JSON else media
+    return OutputFormat(ENCODER_IDS[media], media, content_type, convert, version, pretty)
+
+
+def negotiate(
+    accept: str | None,
+    *,
+    stream: bool = False,
+    conversions: bool = True,
+    available: tuple[str, ...] = SUPPORTED_OUTPUT,
+) -> OutputFormat:
+    """The output format for a request, or NotAcceptable (406)."""
+    for clause in parse_accept(accept):
+        for media in available:
+            if _matches(clause, media):
+                fmt = _accept_options(clause, media, stream, conversions)
+                if fmt is not None:
+                    return fmt
+    raise NotAcceptable()
 
 
 def content_type_of(header: str | None) -> str:

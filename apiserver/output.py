@@ -1,0 +1,172 @@
+"""Negotiated output of objects, lists and statuses: JSON, YAML, protobuf, Table, PartialObjectMetadata.
+
+Objects from the watch cache are written from their cached serializations; lists are streamed item by item
+from those bytes (byte-identical to a one-shot encode), yielding to the event loop between chunks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from aiohttp import web
+
+from encoding import jsonenc, negotiation
+from encoding.encoders import Encoder, encoder_for, yaml_dump
+from encoding.negotiation import JSON, PROTOBUF, YAML, NotAcceptable, OutputFormat
+from encoding.protobuf import ProtobufError, has_schema
+from watchcache.objects import EMPTY, CachedObject
+
+from . import errors
+from .registry import ResourceInfo
+from .responses import add_warnings, is_pretty
+from .streaming import GZIP_THRESHOLD, ChunkedWriter, accepts_gzip
+from .tables import partial_metadata, to_partial_list, to_table
+
+Obj = dict[str, Any]
+
+#: benchmarks turn this off to compare splicing cached item bytes with encoding the whole list
+SPLICE_LISTS = True
+
+
+def available_formats(info: ResourceInfo | None) -> tuple[str, ...]:
+    """Protobuf only for types with a schema; JSON/YAML always."""
+    if info is None or has_schema(info.api_version, info.kind):
+        return (JSON, YAML, PROTOBUF)
+    return (JSON, YAML)
+
+
+def negotiate(request: web.Request, info: ResourceInfo | None, *, stream: bool = False) -> OutputFormat:
+    try:
+        return negotiation.negotiate(request.headers.get("Accept"), stream=stream, available=available_formats(info))
+    except NotAcceptable as exc:
+        raise errors.not_acceptable(exc.message) from None
+
+
+class Output:
+    """The negotiated response format of one request."""
+
+    def __init__(self, request: web.Request, info: ResourceInfo, *, stream: bool = False) -> None:
+        self.request = request
+        self.info = info
+        self.fmt = negotiate(request, info, stream=stream)
+        self.pretty = self.fmt.pretty or is_pretty(request)
+        self.include_object = request.query.get("includeObject", "Metadata") or "Metadata"
+        if self.include_object not in ("None", "Metadata", "Object"):
+            raise errors.bad_request(f'unrecognized includeObject value: "{self.include_object}"')
+        resource = str(info.group_resource)
+        self.encoder: Encoder | None = (
+            encoder_for(self.fmt.encoder, resource) if self.fmt.encoder in ("json", "protobuf") else None
+        )
+
+    @property
+    def content_type(self) -> str:
+        return self.fmt.content_type
+
+    def _convert(self, objects: list[Obj], list_meta: Obj, single: bool) -> Obj | None:
+        fmt = self.fmt
+        if fmt.convert == "Table":
+            return to_table(self.info, objects, list_meta, version=fmt.convert_version,
+                            include_object=self.include_object)  # fmt: skip
+        if fmt.convert == "PartialObjectMetadata":
+            if not single:
+                raise errors.not_acceptable("only the following media types are accepted: application/json")
+            return partial_metadata(objects[0], fmt.convert_version)
+        if fmt.convert == "PartialObjectMetadataList":
+            if single:
+                raise errors.not_acceptable("only the following media types are accepted: application/json")
+            return to_partial_list(objects, list_meta, fmt.convert_version)
+        return None
+
+    def encode_plain(self, obj: Obj) -> tuple[bytes, str]:
+        """(body, Content-Type) of an uncached object (a Status, a converted view, a fresh write result)."""
+        if self.fmt.encoder == "yaml":
+            return yaml_dump(obj), YAML
+        if self.fmt.encoder == "protobuf":
+            try:
+                return encoder_for("protobuf", str(self.info.group_resource)).plain(obj), self.content_type
+            except ProtobufError:
+                pass  # a view without a protobuf schema (e.g. a Table): JSON, which kube clients always take
+        return jsonenc.dumps(obj, pretty=self.pretty), JSON
+
+    def _body_response(
+        self, body: bytes, content_type: str, status: int, warnings: list[str] | None = None
+    ) -> web.Response:
+        resp = web.Response(body=body, status=status)
+        resp.headers["Content-Type"] = content_type
+        if warnings:
+            add_warnings(resp, warnings)
+        return resp
+
+    def object_response(
+        self, obj: Obj | CachedObject, status: int = 200, warnings: list[str] | None = None
+    ) -> web.Response:
+        """One object (GET, create, update, delete results)."""
+        entry = obj if isinstance(obj, CachedObject) else None
+        plain = entry.obj if entry is not None else obj
+        assert isinstance(plain, dict)
+        converted = self._convert([plain], {"resourceVersion": (plain.get("metadata") or {}).get("resourceVersion", "")}
+                                  if self.fmt.convert == "Table" else {}, single=True)  # fmt: skip
+        if converted is not None:
+            return self._body_response(*self.encode_plain(converted), status, warnings)
+        if entry is not None and self.encoder is not None and not self.pretty:
+            try:
+                body = b"".join(self.encoder.object_parts(entry))
+                self.encoder.bytes_written.inc(len(body))
+                return self._body_response(body, self.content_type, status, warnings)
+            except ProtobufError:
+                pass
+        return self._body_response(*self.encode_plain(plain), status, warnings)
+
+    async def list_response(self, kind: str, list_meta: Obj, entries: list[CachedObject]) -> web.StreamResponse:
+        """A list, streamed from cached item bytes when the format allows, else encoded whole."""
+        info = self.info
+        objects_needed = self.fmt.convert or self.pretty or self.encoder is None or not SPLICE_LISTS
+        if objects_needed:
+            converted = self._convert([e.obj for e in entries], list_meta, single=False)
+            if converted is None:
+                items = [e.obj for e in entries]
+                if info.builtin:
+                    items = [{k: v for k, v in o.items() if k not in ("kind", "apiVersion")} for o in items]
+                converted = {"kind": kind, "apiVersion": info.api_version, "metadata": list_meta, "items": items}
+            return await self._write_bytes(*self.encode_plain(converted))
+        assert self.encoder is not None
+        chunks = []
+        size = 0
+        try:
+            parts_iter = self.encoder.list_parts(kind, info.api_version, list_meta, entries, info.builtin)
+            for n, parts in enumerate(parts_iter):
+                chunks.append(parts)
+                size += sum(len(p) for p in parts)
+                if n % 10 == 9:
+                    await asyncio.sleep(0)  # encoding uncached objects: let others run
+        except ProtobufError:
+            self.encoder = encoder_for("json", str(info.group_resource))
+            return await self.list_response(kind, list_meta, entries)
+        resp = web.StreamResponse(status=200)
+        resp.headers["Content-Type"] = self.content_type
+        writer = ChunkedWriter(self.request, resp, gzip=size > GZIP_THRESHOLD and accepts_gzip(self.request))
+        await writer.start()
+        for n, parts in enumerate(chunks):
+            await writer.write(parts)
+            if n % 10 == 9:
+                await asyncio.sleep(0)
+        await writer.finish()
+        self.encoder.bytes_written.inc(size)
+        return resp
+
+    async def _write_bytes(self, body: bytes, content_type: str) -> web.StreamResponse:
+        if len(body) > GZIP_THRESHOLD and accepts_gzip(self.request):
+            resp = web.StreamResponse(status=200)
+            resp.headers["Content-Type"] = content_type
+            writer = ChunkedWriter(self.request, resp, gzip=True)
+            await writer.start()
+            await writer.write((body,))
+            await writer.finish()
+            return resp
+        return self._body_response(body, content_type, 200)
+
+
+def cached(obj: Obj) -> CachedObject:
+    """Wrap a plain object (e.g. read from etcd) so the output path treats it like a cached one."""
+    return CachedObject("", obj, 0, EMPTY, EMPTY)

@@ -1,0 +1,93 @@
+"""Server-side printing: ``as=Table`` and ``as=PartialObjectMetadata[List]`` conversions.
+
+The default convertor is kube's (registry/rest/table.go): columns Name and Created At. Types with their own
+printers get their columns from :data:`PRINTERS` (filled in by the kubectl issue).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .registry import ResourceInfo
+
+Obj = dict[str, Any]
+
+NAME_DESCRIPTION = (
+    "Name must be unique within a namespace. Is required when creating resources, although some resources may "
+    "allow a client to request the generation of an appropriate name automatically. Name is primarily intended "
+    "for creation idempotence and configuration definition. Cannot be updated. More info: "
+    "https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names"
+)
+CREATION_DESCRIPTION = (
+    "CreationTimestamp is a timestamp representing the server time when this object was created. It is not "
+    "guaranteed to be set in happens-before order across separate operations. Clients may not set this value. "
+    "It is represented in RFC3339 form and is in UTC.\n\nPopulated by the system. Read-only. Null for lists. "
+    "More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata"
+)
+
+Column = dict[str, Any]
+Printer = tuple[list[Column], Callable[[Obj], list[Any]]]
+#: per (group, resource): column definitions and the function computing a row's cells
+PRINTERS: dict[tuple[str, str], Printer] = {}
+
+
+def column(name: str, type_: str = "string", fmt: str = "", description: str = "", priority: int = 0) -> Column:
+    return {"name": name, "type": type_, "format": fmt, "description": description, "priority": priority}
+
+
+DEFAULT_COLUMNS = [
+    column("Name", "string", "name", NAME_DESCRIPTION),
+    column("Created At", "date", "", CREATION_DESCRIPTION),
+]
+
+
+def _default_cells(obj: Obj) -> list[Any]:
+    md = obj.get("metadata") or {}
+    return [md.get("name", ""), md.get("creationTimestamp")]
+
+
+def partial_metadata(obj: Obj, version: str = "v1") -> Obj:
+    meta = obj.get("metadata", {})
+    return {"kind": "PartialObjectMetadata", "apiVersion": f"meta.k8s.io/{version}", "metadata": meta}
+
+
+def _row_object(obj: Obj, include: str, version: str) -> Obj | None:
+    if include == "None":
+        return None
+    if include == "Object":
+        return obj
+    return partial_metadata(obj, version)
+
+
+def to_table(
+    info: ResourceInfo,
+    objects: list[Obj],
+    list_meta: Obj,
+    *,
+    version: str = "v1",
+    include_object: str = "Metadata",
+    no_headers: bool = False,
+) -> Obj:
+    columns, cells = PRINTERS.get((info.group, info.plural), (DEFAULT_COLUMNS, _default_cells))
+    rows = []
+    for obj in objects:
+        row: Obj = {"cells": cells(obj)}
+        row_obj = _row_object(obj, include_object, version)
+        if row_obj is not None:
+            row["object"] = row_obj
+        rows.append(row)
+    table: Obj = {"kind": "Table", "apiVersion": f"meta.k8s.io/{version}", "metadata": list_meta}
+    if not no_headers:
+        table["columnDefinitions"] = columns
+    table["rows"] = rows
+    return table
+
+
+def to_partial_list(objects: list[Obj], list_meta: Obj, version: str = "v1") -> Obj:
+    return {
+        "kind": "PartialObjectMetadataList",
+        "apiVersion": f"meta.k8s.io/{version}",
+        "metadata": list_meta,
+        "items": [partial_metadata(o, version) for o in objects],  # each item keeps its TypeMeta, as in kube
+    }

@@ -1,0 +1,244 @@
+"""Encoders with serialization caching (KEP 1152, kube PR 120300).
+
+An object from the watch cache carries ``encodings`` (bytes per encoder id) and an event ``frames`` (the
+whole framed watch event per encoder and event type). Each is computed on first use and shared by every
+watcher and every LIST that sends it, so an object sent to N watchers is serialized once per encoder.
+
+Outputs are sequences of buffers (``Parts``) so that big cached frames and list items go to the socket
+with ``writelines`` instead of being concatenated per client. A JSON list item is a view into the object's
+cached JSON (minus ``"kind"``/``"apiVersion"``), so LIST and WATCH share one serialization.
+
+Counters (Prometheus): serializations and cache hits per encoder and resource, bytes written per encoder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any, Protocol
+
+import orjson
+from prometheus_client import Counter
+
+from . import protobuf
+from .jsonenc import go_escape
+
+Parts = Sequence[bytes | memoryview]
+
+#: benchmarks turn this off to compare with encoding every object/event for every client
+CACHING = True
+
+SERIALIZATIONS = Counter(
+    "aiokube_serializations",
+    "Objects serialized, per encoder and resource (a cached object is serialized once per encoder).",
+    ["encoder", "resource"],
+)
+CACHE_HITS = Counter(
+    "aiokube_serialization_cache_hits",
+    "Encodings served from bytes cached on an object or event, per encoder and resource.",
+    ["encoder", "resource"],
+)
+BYTES_WRITTEN = Counter(
+    "aiokube_encoded_bytes_written", "Bytes of responses and watch frames written, per encoder.", ["encoder"]
+)
+
+
+class Cached(Protocol):
+    obj: dict[str, Any]
+    encodings: dict[str, Any]
+
+
+class CachedEvent(Protocol):
+    frames: dict[tuple[str, str], Any]
+
+
+class Encoder:
+    """Serialization of one resource's objects in one format, with per-object/per-event caching."""
+
+    id = ""
+
+    def __init__(self, resource: str) -> None:
+        self.resource = resource
+        self._serialized = SERIALIZATIONS.labels(self.id, resource)
+        self._hits = CACHE_HITS.labels(self.id, resource)
+        self.bytes_written = BYTES_WRITTEN.labels(self.id)
+
+    def _cached(self, entry: Cached, key: str, make: Any, *, serialization: bool = True) -> Any:
+        data = entry.encodings.get(key) if CACHING else None
+        if data is None:
+            data = make(entry.obj)
+            if CACHING:
+                entry.encodings[key] = data
+            if serialization:
+                self._serialized.inc()
+        else:
+            self._hits.inc()
+        return data
+
+    def event_frame(self, event_type: str, event: CachedEvent, obj: Cached) -> Parts:
+        key = (self.id, event_type)
+        frame = event.frames.get(key) if CACHING else None
+        if frame is None:
+            frame = self.frame(event_type, obj)
+            if CACHING:
+                event.frames[key] = frame
+        else:
+            self._hits.inc()
+        return frame
+
+    def added_frame(self, entry: Cached) -> Parts:
+        """The initial-state ADDED frame of an object (cached on the object)."""
+        key = self.id + ":added"
+        frame = entry.encodings.get(key) if CACHING else None
+        if frame is None:
+            frame = self.frame("ADDED", entry)
+            if CACHING:
+                entry.encodings[key] = frame
+        else:
+            self._hits.inc()
+        return frame
+
+    # implemented per format
+    def object_parts(self, entry: Cached) -> Parts:
+        raise NotImplementedError
+
+    def plain(self, obj: dict[str, Any]) -> bytes:
+        raise NotImplementedError
+
+    def frame(self, event_type: str, entry: Cached) -> Parts:
+        raise NotImplementedError
+
+    def plain_frame(self, event_type: str, obj: dict[str, Any]) -> bytes:
+        raise NotImplementedError
+
+    def list_parts(
+        self, kind: str, api_version: str, list_meta: dict[str, Any], entries: list[Cached], typed: bool
+    ) -> Iterator[Parts]:
+        raise NotImplementedError
+
+
+def _json(obj: dict[str, Any]) -> bytes:
+    return go_escape(orjson.dumps(obj))
+
+
+class JSONEncoder(Encoder):
+    id = "json"
+
+    def full(self, entry: Cached) -> bytes:
+        return self._cached(entry, "json", _json)
+
+    def item(self, entry: Cached) -> Parts:
+        """The object as a typed-list item: its cached JSON without the leading kind/apiVersion."""
+        full = self.full(entry)
+        obj = entry.obj
+        head = b'{"kind":' + orjson.dumps(obj.get("kind")) + b',"apiVersion":' + orjson.dumps(obj.get("apiVersion"))
+        if full.startswith(head) and len(full) > len(head) and full[len(head)] == 0x2C:  # ","
+            return (b"{", memoryview(full)[len(head) + 1 :])
+        stripped = entry.encodings.get("json-item") if CACHING else None
+        if stripped is None:
+            stripped = _json({k: v for k, v in obj.items() if k not in ("kind", "apiVersion")})
+            if CACHING:
+                entry.encodings["json-item"] = stripped
+            self._serialized.inc()
+        return (stripped,)
+
+    def object_parts(self, entry: Cached) -> Parts:
+        return (self.full(entry), b"\n")
+
+    def plain(self, obj: dict[str, Any]) -> bytes:
+        return _json(obj) + b"\n"
+
+    def frame(self, event_type: str, entry: Cached) -> Parts:
+        return (b'{"type":"' + event_type.encode() + b'","object":', self.full(entry), b"}\n")
+
+    def plain_frame(self, event_type: str, obj: dict[str, Any]) -> bytes:
+        return _json({"type": event_type, "object": obj}) + b"\n"
+
+    def list_parts(
+        self, kind: str, api_version: str, list_meta: dict[str, Any], entries: list[Cached], typed: bool
+    ) -> Iterator[Parts]:
+        head = b'{"kind":"' + kind.encode() + b'","apiVersion":"' + api_version.encode() + b'","metadata":'
+        yield (head + _json(list_meta) + b',"items":[',)
+        for i in range(0, len(entries), 100):
+            parts: list[bytes | memoryview] = []
+            for j, entry in enumerate(entries[i : i + 100]):
+                if i or j:
+                    parts.append(b",")
+                parts.extend(self.item(entry) if typed else (self.full(entry),))
+            yield parts
+        yield (b"]}\n",)
+
+
+def _len_field(number: int, size: int) -> bytes:
+    return protobuf._tag(number, 2) + protobuf._varint(size)
+
+
+class ProtobufEncoder(Encoder):
+    id = "protobuf"
+
+    def payload(self, entry: Cached) -> bytes:
+        return self._cached(entry, "protobuf", protobuf.object_payload)
+
+    def envelope(self, entry: Cached) -> bytes:
+        """``k8s\\x00`` + runtime.Unknown around the cached payload (cached too; not a new serialization)."""
+        env = entry.encodings.get("protobuf-envelope") if CACHING else None
+        if env is None:
+            api_version, kind = entry.obj.get("apiVersion", ""), entry.obj.get("kind", "")
+            env = protobuf.PREFIX + protobuf._unknown(api_version, kind, self.payload(entry))
+            if CACHING:
+                entry.encodings["protobuf-envelope"] = env
+        return env
+
+    def object_parts(self, entry: Cached) -> Parts:
+        return (self.envelope(entry),)
+
+    def plain(self, obj: dict[str, Any]) -> bytes:
+        return protobuf.encode_object(obj)
+
+    def frame(self, event_type: str, entry: Cached) -> Parts:
+        return (protobuf.watch_event(event_type, self.envelope(entry)),)
+
+    def plain_frame(self, event_type: str, obj: dict[str, Any]) -> bytes:
+        return protobuf.watch_event(event_type, protobuf.encode_object(obj))
+
+    def list_parts(
+        self, kind: str, api_version: str, list_meta: dict[str, Any], entries: list[Cached], typed: bool
+    ) -> Iterator[Parts]:
+        """PREFIX + Unknown{typeMeta, raw: ListMeta + items}: lengths are known from the cached items."""
+        from .k8s_schema import KINDS
+
+        if (api_version, kind) not in KINDS:
+            raise protobuf.ProtobufError(f"no protobuf schema for {api_version}, Kind={kind}")
+        meta = protobuf.encode_message(list_meta, protobuf.META + "ListMeta")
+        payloads = [self.payload(e) for e in entries]
+        raw_len = len(_len_field(1, len(meta))) + len(meta)
+        raw_len += sum(len(_len_field(2, len(p))) + len(p) for p in payloads)
+        type_meta = protobuf._len_field(1, api_version.encode()) + protobuf._len_field(2, kind.encode())
+        head = protobuf.PREFIX + protobuf._len_field(1, type_meta) + _len_field(2, raw_len)
+        yield (head, _len_field(1, len(meta)), meta)
+        for i in range(0, len(payloads), 100):
+            parts: list[bytes | memoryview] = []
+            for p in payloads[i : i + 100]:
+                parts.append(_len_field(2, len(p)))
+                parts.append(p)
+            yield parts
+        yield (b"\x1a\x00\x22\x00",)
+
+
+def yaml_dump(obj: Any) -> bytes:
+    """YAML as kube writes it (JSON → YAML, keys sorted, block style)."""
+    import yaml
+
+    return yaml.safe_dump(orjson.loads(orjson.dumps(obj)), sort_keys=True, default_flow_style=False).encode()
+
+
+_ENCODERS: dict[tuple[str, str], Encoder] = {}
+
+
+def encoder_for(encoder_id: str, resource: str) -> Encoder:
+    """One encoder per (format, resource), so metric label children are bound once."""
+    key = (encoder_id, resource)
+    enc = _ENCODERS.get(key)
+    if enc is None:
+        cls = {"json": JSONEncoder, "protobuf": ProtobufEncoder}[encoder_id]
+        enc = _ENCODERS[key] = cls(resource)
+    return enc

@@ -1,0 +1,169 @@
+"""Encoding: content negotiation, cached serializations, spliced and streamed lists, gzip, YAML."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import json
+
+import orjson
+import pytest
+import yaml
+from prometheus_client import REGISTRY
+
+from encoding import negotiation
+from encoding.jsonenc import dumps
+from encoding.negotiation import JSON, PROTOBUF, YAML, NotAcceptable
+from tests.conftest import API
+
+KUBECTL_TABLE = (
+    "application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json"
+)
+
+
+@pytest.mark.parametrize(
+    "accept, stream, expected",
+    [
+        (None, False, ("json", JSON, "")),
+        ("*/*", False, ("json", JSON, "")),
+        ("application/yaml", False, ("yaml", YAML, "")),
+        ("application/vnd.kubernetes.protobuf,application/json", False, ("protobuf", PROTOBUF, "")),
+        ("application/json;q=0.5,application/vnd.kubernetes.protobuf", False, ("protobuf", PROTOBUF, "")),
+        ("application/vnd.kubernetes.protobuf;stream=watch", True, ("protobuf", PROTOBUF + ";stream=watch", "")),
+        ("application/yaml,application/json", True, ("json", JSON, "")),  # YAML cannot stream
+        (KUBECTL_TABLE, False, ("json", JSON, "Table")),
+        ("application/json;as=Table;v=v2;g=meta.k8s.io,application/json", False, ("json", JSON, "")),
+        (
+            "application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io",
+            False,
+            ("json", JSON, "PartialObjectMetadataList"),
+        ),
+        ("application/json;foo=bar,application/yaml", False, ("yaml", YAML, "")),  # unknown parameter: clause skipped
+        ("text/*,application/*", False, ("json", JSON, "")),
+    ],
+)
+def test_negotiation(accept: str | None, stream: bool, expected: tuple[str, str, str]) -> None:
+    fmt = negotiation.negotiate(accept, stream=stream)
+    assert (fmt.encoder, fmt.content_type, fmt.convert) == expected
+
+
+def test_negotiation_not_acceptable() -> None:
+    with pytest.raises(NotAcceptable, match="only the following media types are accepted"):
+        negotiation.negotiate("text/html")
+    with pytest.raises(NotAcceptable):
+        negotiation.negotiate("application/yaml", stream=True)
+    # a type without a protobuf schema: protobuf is not on offer
+    with pytest.raises(NotAcceptable):
+        negotiation.negotiate(PROTOBUF, available=(JSON, YAML))
+
+
+def _counter(name: str, encoder: str, resource: str) -> float:
+    return REGISTRY.get_sample_value(name, {"encoder": encoder, "resource": resource}) or 0.0
+
+
+async def test_406_status_and_kubectl_table_request(api: API, ns: str) -> None:
+    status, err, headers = await api.get(f"/api/v1/namespaces/{ns}/configmaps", headers={"Accept": "text/html"})
+    assert status == 406 and err["reason"] == "NotAcceptable" and headers["Content-Type"] == "application/json"
+    assert err["message"] == (
+        "only the following media types are accepted: application/json, application/yaml, "
+        "application/vnd.kubernetes.protobuf"
+    )
+    await api.post(f"/api/v1/namespaces/{ns}/configmaps", {"metadata": {"name": "t"}, "data": {"a": "b"}})
+    status, table, headers = await api.get(f"/api/v1/namespaces/{ns}/configmaps", headers={"Accept": KUBECTL_TABLE})
+    assert status == 200 and headers["Content-Type"] == "application/json"
+    assert table["kind"] == "Table" and table["apiVersion"] == "meta.k8s.io/v1"
+    assert [c["name"] for c in table["columnDefinitions"]][0] == "Name"
+    assert table["rows"][0]["cells"][0] == "t"
+    assert table["rows"][0]["object"]["kind"] == "PartialObjectMetadata"
+    assert "data" not in table["rows"][0]["object"]
+    status, partial, _ = await api.get(
+        f"/api/v1/namespaces/{ns}/configmaps",
+        headers={"Accept": "application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io"},
+    )
+    assert partial["kind"] == "PartialObjectMetadataList"
+    assert partial["items"][0]["kind"] == "PartialObjectMetadata" and partial["items"][0]["metadata"]["name"] == "t"
+
+
+async def test_list_is_spliced_from_cached_bytes_and_identical_to_one_shot(api: API, ns: str) -> None:
+    base = f"/api/v1/namespaces/{ns}/configmaps"
+    for i in range(250):  # more than one 100-item chunk
+        status, _, _ = await api.post(
+            base, {"metadata": {"name": f"c{i:03}", "annotations": {"x": "<&>"}}, "data": {"k": str(i)}}
+        )
+        assert status == 201
+    await api.get(base)  # a consistent read: the cache has everything from here on
+    resource = "configmaps"
+    before = _counter("aiokube_serializations_total", "json", resource)
+    async with api.session.get(api.base + base, params={"resourceVersion": "0"}) as resp:
+        first = await resp.read()
+        assert resp.headers.get("Transfer-Encoding") == "chunked"
+    after_first = _counter("aiokube_serializations_total", "json", resource)
+    async with api.session.get(api.base + base, params={"resourceVersion": "0"}) as resp:
+        second = await resp.read()
+    after_second = _counter("aiokube_serializations_total", "json", resource)
+    assert first == second
+    assert after_first - before <= 250  # each object serialized at most once...
+    assert after_second == after_first  # ...and the second LIST serializes nothing
+    doc = orjson.loads(first)
+    assert first == dumps(doc)  # byte-identical to encoding the whole list at once (Go escaping included)
+    assert b"\\u003c\\u0026\\u003e" in first
+    assert [i["metadata"]["name"] for i in doc["items"]] == [f"c{i:03}" for i in range(250)]
+    assert "kind" not in doc["items"][0]
+
+
+async def test_gzip_above_128k_only_when_asked(api: API, ns: str) -> None:
+    base = f"/api/v1/namespaces/{ns}/configmaps"
+    for i in range(60):
+        await api.post(base, {"metadata": {"name": f"g{i:02}"}, "data": {"blob": "x" * 4000}})
+    await api.get(base, params={"limit": "1"})
+    async with api.session.get(
+        api.base + base, params={"resourceVersion": "0"}, headers={"Accept-Encoding": "gzip"}, auto_decompress=False
+    ) as resp:
+        raw = await resp.read()
+        assert resp.headers["Content-Encoding"] == "gzip"
+    plain = gzip.decompress(raw)
+    assert len(plain) > 128 * 1024 and len(orjson.loads(plain)["items"]) == 60
+    async with api.session.get(
+        api.base + base, params={"resourceVersion": "0"}, headers={"Accept-Encoding": "identity"}
+    ) as resp:
+        assert "Content-Encoding" not in resp.headers
+        assert await resp.read() == plain
+    async with api.session.get(
+        api.base + base, params={"limit": "1"}, headers={"Accept-Encoding": "gzip"}, auto_decompress=False
+    ) as resp:
+        assert "Content-Encoding" not in resp.headers  # small responses are not compressed
+
+
+async def test_yaml_output(api: API, ns: str) -> None:
+    await api.post(f"/api/v1/namespaces/{ns}/configmaps", {"metadata": {"name": "y"}, "data": {"b": "2", "a": "1"}})
+    async with api.session.get(
+        f"{api.base}/api/v1/namespaces/{ns}/configmaps/y", headers={"Accept": "application/yaml"}
+    ) as resp:
+        assert resp.headers["Content-Type"] == "application/yaml"
+        text = await resp.text()
+    doc = yaml.safe_load(text)
+    assert doc["data"] == {"a": "1", "b": "2"} and text.startswith("apiVersion: v1\ndata:")
+
+
+async def test_json_watch_events_are_serialized_once_for_all_watchers(api: API, ns: str) -> None:
+    base = f"/api/v1/namespaces/{ns}/configmaps"
+    _, lst, _ = await api.get(base)
+    rv = lst["metadata"]["resourceVersion"]
+    received: list[list[bytes]] = [[] for _ in range(20)]
+
+    async def watcher(i: int) -> None:
+        async with api.session.get(api.base + base, params={"watch": "1", "resourceVersion": rv}) as resp:
+            while len(received[i]) < 30:
+                received[i].append(await resp.content.readline())
+
+    tasks = [asyncio.create_task(watcher(i)) for i in range(20)]
+    await asyncio.sleep(0.3)
+    before = _counter("aiokube_serializations_total", "json", "configmaps")
+    for i in range(30):
+        await api.post(base, {"metadata": {"name": f"w{i:02}"}})
+    await asyncio.wait_for(asyncio.gather(*tasks), 20)
+    after = _counter("aiokube_serializations_total", "json", "configmaps")
+    # the response to each POST serializes the created object, the 30 events once more: not 20x30
+    assert after - before <= 60
+    assert all(r == received[0] for r in received)
+    assert [json.loads(line)["object"]["metadata"]["name"] for line in received[0]] == [f"w{i:02}" for i in range(30)]

@@ -13,6 +13,7 @@ import binascii
 from dataclasses import dataclass, field
 from typing import Any
 
+from encoding import protobuf, typed
 from encoding.decode import DecodeError, decode, summarize
 
 from . import errors
@@ -171,6 +172,25 @@ def _drop_unknown(obj: Obj, unknown: list[str]) -> None:
             obj.pop(path, None)
 
 
+def schema_of(info: ResourceInfo) -> str | None:
+    """The protobuf message describing a built-in type (its Go type), if aiokube has its schema."""
+    if not info.builtin or not protobuf.has_schema(info.api_version, info.kind):
+        return None
+    from encoding.k8s_schema import KINDS
+
+    return KINDS[(info.api_version, info.kind)]
+
+
+def stored_form(obj: Obj, info: ResourceInfo) -> Obj:
+    """What is written to etcd: kube's canonical JSON for typed objects, else kube's top-level field order."""
+    from .meta import order_object
+
+    schema = schema_of(info)
+    if schema is not None:
+        return typed.canonical(obj, schema)
+    return order_object(obj, info.fields)
+
+
 def decode_object(
     body: bytes, media_type: str, info: ResourceInfo, registry: Registry, field_validation: str = ""
 ) -> Decoded:
@@ -215,22 +235,27 @@ def decode_object(
             f"{cannot}: converting ({version}.{body_kind}) to ({info.internal_package}.{kind}): unknown conversion"
         )
     raw["apiVersion"], raw["kind"] = info.api_version, kind
+    schema = schema_of(info)
     try:
-        _check_meta(raw.get("metadata"), kind)
-        _check_fields(raw, info)
-    except _TypeError as exc:
+        if schema is not None:
+            unknown = typed.check(raw, schema)  # Go's typed decoding, at every depth
+        else:
+            _check_meta(raw.get("metadata"), kind)
+            _check_fields(raw, info)
+            unknown = _unknown_fields(raw, info)
+    except (_TypeError, typed.TypedError) as exc:
         raise errors.bad_request(f"{cannot}: {exc.message}") from None
     # Go's omitempty: a null field is the same as an absent one.
     for key in [k for k, v in raw.items() if v is None]:
         del raw[key]
     raw["metadata"] = {k: v for k, v in (raw.get("metadata") or {}).items() if v is not None}
     decoded = Decoded(raw)
-    unknown = _unknown_fields(raw, info)
     if unknown:
         if field_validation == "Strict":
             joined = ", ".join(f'unknown field "{u}"' for u in unknown)
             raise errors.bad_request(f"{cannot}: strict decoding error: {joined}")
         if field_validation != "Ignore":
             decoded.warnings.extend(f'unknown field "{u}"' for u in unknown)
-        _drop_unknown(raw, unknown)
+        if schema is None:
+            _drop_unknown(raw, unknown)  # with a schema, canonical() drops them on write
     return decoded

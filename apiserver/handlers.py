@@ -24,7 +24,7 @@ from watchcache.cacher import Cacher
 
 from . import errors, meta, validation
 from .admission import NamespaceLifecycle
-from .bodies import decode_object
+from .bodies import decode_object, stored_form
 from .errors import FieldErrors, GroupKind, GroupResource, StatusError
 from .output import Output, cached
 from .registry import Registry, ResourceInfo
@@ -418,7 +418,7 @@ class RESTHandlers:
         md = obj["metadata"]
         attempts = _GENERATE_NAME_ATTEMPTS if generated else 1
         for attempt in range(attempts):
-            ordered = meta.order_object(obj, info.fields)
+            ordered = stored_form(obj, info)
             try:
                 return await self.store.create(info.key(namespace, md["name"]), ordered, dry_run=dry_run)
             except serr.AlreadyExists:
@@ -479,7 +479,7 @@ class RESTHandlers:
                     await self.admission.admit_create(info.group_resource, namespace, name)
                 new["metadata"].pop("resourceVersion", None)
                 self._prepare_create(new, info)
-                return meta.order_object(new, info.fields)
+                return stored_form(new, info)
             new_rv = new["metadata"].get("resourceVersion", "")
             existing_rv = existing["metadata"].get("resourceVersion", "")
             if not new_rv:
@@ -497,7 +497,7 @@ class RESTHandlers:
             if self._should_delete_during_update(new, existing, info):
                 delete_instead.append(existing)
                 raise _DeleteInstead()
-            return meta.order_object(new, info.fields)
+            return stored_form(new, info)
 
         key = info.key(namespace, name)
         try:
@@ -696,7 +696,7 @@ class RESTHandlers:
             if gc_finalizer:
                 finalizers = [f for f in md.get("finalizers", []) if f not in ("orphan", "foregroundDeletion")]
                 md["finalizers"] = [*finalizers, gc_finalizer]
-            return meta.order_object(existing, info.fields)
+            return stored_form(existing, info)
 
         try:
             updated, _ = await self.store.guaranteed_update(
@@ -730,7 +730,7 @@ class RESTHandlers:
             current.setdefault("status", {})["phase"] = "Terminating"
             if opts.propagation_policy == "Orphan" or opts.orphan_dependents:
                 md["finalizers"] = [*md.get("finalizers", []), "orphan"]
-            return meta.order_object(current, info.fields)
+            return stored_form(current, info)
 
         try:
             if not existing["metadata"].get("deletionTimestamp"):

@@ -122,6 +122,7 @@ class _Field:
     omitempty: bool
     inline: bool
     is_bytes: bool
+    omitzero: bool = False
     map_key: str = ""
     map_value: str = ""
 
@@ -143,7 +144,7 @@ def _fields(msg: str) -> tuple[list[_Field], list[_Field]]:
     for json_name, number, type_, flags in spec:
         fl = set(flags.split(",")) if flags else set()
         f = _Field(json_name, number, type_, "repeated" in fl, "ptr" in fl, "omitempty" in fl, "inline" in fl,
-                   "bytes" in fl or type_ == "bytes")  # fmt: skip
+                   "bytes" in fl or type_ == "bytes", "omitzero" in fl)  # fmt: skip
         if type_.startswith("map<"):
             key, value = type_[4:-1].split(",", 1)
             f.map_key, f.map_value = key.strip(), value.strip()
@@ -463,10 +464,11 @@ def decode_message(data: bytes, msg: str) -> Any:
             value = decode_message(values[-1], f.type)
         else:
             value = _decode_scalar(f.type, values[-1])
-        if f.omitempty and not f.ptr and (value is None or (not _is_message(f.type) and _empty(value))):
-            continue  # Go's omitempty: zero scalars dropped; structs are never "empty" (Time's omitzero is)
-        if value is None and f.omitempty:
-            continue
+        if _is_message(f.type):
+            if value is None and f.omitzero:
+                continue  # omitzero drops a zero Time; omitempty never drops a struct (a zero Time is null)
+        elif f.omitempty and not f.ptr and _empty(value):
+            continue  # a set pointer is kept even when it points to a zero value
         out[f.json] = value
     return out
 

@@ -15,6 +15,7 @@ import asyncio
 import ipaddress
 import logging
 import socket
+import time
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 from urllib.parse import urlsplit
@@ -119,11 +120,20 @@ class EtcdClient:
         assert self._kv is not None, "EtcdClient.connect() was not awaited"
         return self._kv
 
-    async def _call(self, method: Any, request: Any, key: str = "", timeout: float | None = None) -> Any:
-        try:
-            return await method(request, timeout=timeout or self.request_timeout, wait_for_ready=True)
-        except grpc.aio.AioRpcError as exc:
-            raise map_rpc_error(exc, key) from None
+    async def _call(
+        self, method: Any, request: Any, key: str = "", timeout: float | None = None, idempotent: bool = False
+    ) -> Any:
+        """One RPC; idempotent ones are retried on UNAVAILABLE within the deadline (as etcd's client does),
+        so a request that met a connection as it broke waits for the reconnect instead of failing."""
+        deadline = time.monotonic() + (timeout or self.request_timeout)
+        while True:
+            remaining = deadline - time.monotonic()
+            try:
+                return await method(request, timeout=max(remaining, 0.001), wait_for_ready=True)
+            except grpc.aio.AioRpcError as exc:
+                if not (idempotent and exc.code() == grpc.StatusCode.UNAVAILABLE) or remaining <= 0.05:
+                    raise map_rpc_error(exc, key) from None
+            await asyncio.sleep(min(0.05, max(deadline - time.monotonic(), 0)))
 
     # --- KV -------------------------------------------------------------------------------------------
 
@@ -153,7 +163,7 @@ class EtcdClient:
             req.sort_order = rpc.RangeRequest.DESCEND
             req.sort_target = rpc.RangeRequest.MOD
         try:
-            return await self._call(self.kv.Range, req, key.decode(errors="replace"))
+            return await self._call(self.kv.Range, req, key.decode(errors="replace"), idempotent=True)
         except errors.InternalError as exc:
             if _FUTURE_REV in exc.message:
                 raise errors.TooLargeResourceVersion(revision, 0) from None
@@ -183,7 +193,7 @@ class EtcdClient:
 
     async def status(self) -> rpc.StatusResponse:
         assert self._maintenance is not None
-        return await self._call(self._maintenance.Status, rpc.StatusRequest())
+        return await self._call(self._maintenance.Status, rpc.StatusRequest(), idempotent=True)
 
     # --- Watch ----------------------------------------------------------------------------------------
 

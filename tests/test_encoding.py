@@ -72,7 +72,7 @@ async def test_406_status_and_kubectl_table_request(api: API, ns: str) -> None:
     status, table, headers = await api.get(f"/api/v1/namespaces/{ns}/configmaps", headers={"Accept": KUBECTL_TABLE})
     assert status == 200 and headers["Content-Type"] == "application/json"
     assert table["kind"] == "Table" and table["apiVersion"] == "meta.k8s.io/v1"
-    assert [c["name"] for c in table["columnDefinitions"]][0] == "Name"
+    assert table["columnDefinitions"][0]["name"] == "Name"
     assert table["rows"][0]["cells"][0] == "t"
     assert table["rows"][0]["object"]["kind"] == "PartialObjectMetadata"
     assert "data" not in table["rows"][0]["object"]

@@ -249,13 +249,13 @@ async def test_unknown_fields_warn_by_default_and_fail_when_strict(api: API, ns:
     assert status == 400
     assert err["message"] == (
         'ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: '
-        'unknown field "spec", unknown field "metadata.bogus"'
+        'unknown field "metadata.bogus", unknown field "spec"'  # in document order, as sigs.k8s.io/json reports
     )
     status, cm, headers = await api.post(base, body)
     assert status == 201 and "spec" not in cm and "bogus" not in cm["metadata"]
     assert headers.getall("Warning") == [
-        '299 - "unknown field \\"spec\\""',
         '299 - "unknown field \\"metadata.bogus\\""',
+        '299 - "unknown field \\"spec\\""',
     ]
     status, err, _ = await api.post(base, body, params={"fieldValidation": "Bogus"})
     assert status == 422 and err["details"]["kind"] == "CreateOptions" and err["details"]["group"] == "meta.k8s.io"

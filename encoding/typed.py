@@ -1,0 +1,222 @@
+"""Typed decoding of JSON bodies for built-in types, driven by the protobuf schema table.
+
+kube decodes a body into Go structs: wrong JSON types fail with encoding/json's messages
+(``json: cannot unmarshal string into Go struct field ContainerPort.spec.containers.ports.containerPort
+of type int32``), unknown fields are reported by sigs.k8s.io/json's strict decoder
+(``unknown field "spec.containers[0].foo"``), and what comes out is the canonical form kube writes: Go field
+order, ``omitempty`` zero values dropped, non-pointer structs present (``"status": {"loadBalancer": {}}``),
+timestamps in RFC 3339. :func:`check` does the first two, :func:`canonical` the last (through the
+protobuf codec, whose decoder writes exactly that form).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from datetime import datetime
+from typing import Any
+
+from . import protobuf
+from .protobuf import (
+    DURATION,
+    FIELDS_V1,
+    INT_OR_STRING,
+    MICRO_TIME,
+    QUANTITY,
+    RAW_EXTENSION,
+    TIME,
+)
+
+_QUANTITY = re.compile(r"^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$")
+_INTS = {"int32", "int64", "uint32", "uint64", "sint32", "sint64", "fixed32", "fixed64", "sfixed32", "sfixed64"}
+_GO_SCALAR = {"string": "string", "bool": "bool", "double": "float64", "float": "float32", "bytes": "[]uint8"}
+
+
+class TypedError(ValueError):
+    """A body that Go's typed decoding would reject; ``message`` is encoding/json's wording."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def go_type(type_: str, repeated: bool = False) -> str:
+    if repeated:
+        return "[]" + go_type(type_)
+    if type_.startswith("map<"):
+        _, value = type_[4:-1].split(",", 1)
+        return f"map[string]{go_type(value.strip())}"
+    if "." in type_:
+        package, name = type_.rsplit(".", 1)
+        return f"{package.rsplit('.', 1)[1]}.{name}"
+    return _GO_SCALAR.get(type_, type_)
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int | float):
+        return f"number {value}" if isinstance(value, float) else "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
+
+
+def _by_json(msg: str) -> dict[str, tuple[Any, tuple[str, ...]]]:
+    """JSON name -> (field, inline chain) for a message, inline messages flattened."""
+    cached = _BY_JSON.get(msg)
+    if cached is not None:
+        return cached
+    ordered, _ = protobuf._fields(msg)
+    out: dict[str, tuple[Any, tuple[str, ...]]] = {}
+    for f in ordered:
+        if f.inline:
+            for name, (inner, chain) in _by_json(f.type).items():
+                out.setdefault(name, (inner, (f.type, *chain)))
+        else:
+            out[f.json] = (f, ())
+    _BY_JSON[msg] = out
+    return out
+
+
+_BY_JSON: dict[str, dict[str, tuple[Any, tuple[str, ...]]]] = {}
+
+
+class _Checker:
+    def __init__(self) -> None:
+        self.unknown: list[str] = []
+
+    def fail(self, value: Any, struct: str, path: list[str], type_: str) -> TypedError:
+        where = ".".join(p for p in path if not p.startswith("["))
+        return TypedError(
+            f"json: cannot unmarshal {_json_kind(value)} into Go struct field {struct}.{where} of type {type_}"
+        )
+
+    def message(self, obj: Any, msg: str, path: list[str], shown: list[str]) -> None:
+        struct = msg.rsplit(".", 1)[1]
+        if not isinstance(obj, dict):
+            raise self.fail(obj, struct, path, go_type(msg))
+        fields = _by_json(msg)
+        for key, value in obj.items():
+            entry = fields.get(key)
+            if entry is None:
+                if not path and key in ("kind", "apiVersion"):
+                    continue
+                self.unknown.append(_dotted([*shown, key]))
+                continue
+            f, chain = entry
+            owner = (chain[-1] if chain else msg).rsplit(".", 1)[1]
+            if value is None:
+                continue
+            self.value(value, f, owner, [*path, key], [*shown, key])
+
+    def value(self, value: Any, f: Any, struct: str, path: list[str], shown: list[str]) -> None:
+        if f.map_key:
+            if not isinstance(value, dict):
+                raise self.fail(value, struct, path, go_type(f.type))
+            for k, v in value.items():
+                if v is None:
+                    continue
+                if "." in f.map_value:
+                    self.special_or_message(v, f.map_value, struct, path, [*shown, f"[{k}]"])
+                else:
+                    self.scalar(v, f.map_value, struct, path)
+            return
+        if f.repeated:
+            if not isinstance(value, list):
+                raise self.fail(value, struct, path, go_type(f.type, repeated=True))
+            for i, item in enumerate(value):
+                if item is None:
+                    continue
+                if "." in f.type:
+                    self.special_or_message(item, f.type, struct, path, [*shown, f"[{i}]"])
+                else:
+                    self.scalar(item, f.type, struct, path)
+            return
+        if "." in f.type:
+            self.special_or_message(value, f.type, struct, path, shown)
+        else:
+            self.scalar(value, f.type, struct, path)
+
+    def special_or_message(self, value: Any, type_: str, struct: str, path: list[str], shown: list[str]) -> None:
+        if type_ in (TIME, MICRO_TIME):
+            if not isinstance(value, str):
+                raise self.fail(value, struct, path, "string")
+            try:
+                datetime.fromisoformat(value.replace("Z", "+00:00"))
+            except ValueError:
+                raise TypedError(
+                    f'parsing time "{value}" as "2006-01-02T15:04:05Z07:00": cannot parse "{value}" as "2006"'
+                ) from None
+        elif type_ == QUANTITY:
+            text = value if isinstance(value, str) else None if isinstance(value, bool) else str(value)
+            if text is None or not _QUANTITY.match(text):
+                raise TypedError(
+                    "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
+                )
+        elif type_ == INT_OR_STRING:
+            if isinstance(value, bool) or not isinstance(value, int | str):
+                raise self.fail(value, struct, path, "intstr.IntOrString")
+        elif type_ == DURATION:
+            if not isinstance(value, str):
+                raise self.fail(value, struct, path, "string")
+        elif type_ in (FIELDS_V1, RAW_EXTENSION):
+            return
+        else:
+            self.message(value, type_, path, shown)
+
+    def scalar(self, value: Any, type_: str, struct: str, path: list[str]) -> None:
+        ok = True
+        if type_ == "string":
+            ok = isinstance(value, str)
+        elif type_ == "bool":
+            ok = isinstance(value, bool)
+        elif type_ in _INTS:
+            ok = isinstance(value, int) and not isinstance(value, bool)
+            if ok and type_ in ("int32", "sint32", "sfixed32") and not -(2**31) <= value < 2**31:
+                raise TypedError(
+                    f"json: cannot unmarshal number {value} into Go struct field {struct}."
+                    f"{'.'.join(p for p in path if not p.startswith('['))} of type int32"
+                )
+        elif type_ in ("double", "float"):
+            ok = isinstance(value, int | float) and not isinstance(value, bool)
+        elif type_ == "bytes":
+            if not isinstance(value, str):
+                ok = False
+            else:
+                try:
+                    base64.b64decode(value, validate=True)
+                except (binascii.Error, ValueError):
+                    bad = next((i for i, ch in enumerate(value) if not (ch.isalnum() or ch in "+/=")), len(value) - 1)
+                    raise TypedError(f"illegal base64 data at input byte {max(bad, 0)}") from None
+        if not ok:
+            raise self.fail(value, struct, path, go_type(type_))
+
+
+def _dotted(tokens: list[str]) -> str:
+    """sigs.k8s.io/json's path form: ``spec.containers[0].foo``."""
+    out = ""
+    for t in tokens:
+        out += t if t.startswith("[") or not out else "." + t
+    return out
+
+
+def check(obj: dict[str, Any], msg: str) -> list[str]:
+    """Raise TypedError for wrong JSON types; return the unknown fields' paths (strict decoding's)."""
+    checker = _Checker()
+    checker.message(obj, msg, [], [])
+    return checker.unknown
+
+
+def canonical(obj: dict[str, Any], msg: str) -> dict[str, Any]:
+    """The object as kube would write it after decoding it into its Go type (unknown fields dropped)."""
+    body = protobuf.decode_message(protobuf.encode_message(obj, msg), msg)
+    out: dict[str, Any] = {}
+    for key in ("kind", "apiVersion"):
+        if key in obj:
+            out[key] = obj[key]
+    out.update(body)
+    return out

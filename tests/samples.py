@@ -1,0 +1,317 @@
+"""One realistic object per served built-in type, in kube's canonical JSON form (no omitempty zero values).
+
+Used by the round-trip tests: every type through every encoder.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+POD_SPEC: dict[str, Any] = {
+    "volumes": [
+        {"name": "data", "emptyDir": {"sizeLimit": "1Gi"}},
+        {
+            "name": "cfg",
+            "configMap": {"name": "app-config", "items": [{"key": "a", "path": "a.conf"}], "defaultMode": 420},
+        },
+    ],
+    "initContainers": [{"name": "init", "image": "busybox:1.36", "command": ["sh", "-c", "true"], "resources": {}}],
+    "containers": [
+        {
+            "name": "app",
+            "image": "registry.example.com/app:1.2.3",
+            "args": ["--port=8080"],
+            "ports": [{"name": "http", "containerPort": 8080, "protocol": "TCP"}],
+            "env": [
+                {"name": "MODE", "value": "prod"},
+                {"name": "POD", "valueFrom": {"fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.name"}}},
+            ],
+            "resources": {"limits": {"cpu": "500m", "memory": "256Mi"}, "requests": {"cpu": "100m", "memory": "128Mi"}},
+            "volumeMounts": [{"name": "data", "mountPath": "/data"}],
+            "livenessProbe": {
+                "httpGet": {"path": "/healthz", "port": 8080, "scheme": "HTTP"},
+                "initialDelaySeconds": 3,
+                "timeoutSeconds": 1,
+                "periodSeconds": 10,
+                "successThreshold": 1,
+                "failureThreshold": 3,
+            },
+            "readinessProbe": {"tcpSocket": {"port": "http"}, "periodSeconds": 5},
+            "imagePullPolicy": "IfNotPresent",
+            "securityContext": {"runAsNonRoot": True, "allowPrivilegeEscalation": False},
+        }
+    ],
+    "restartPolicy": "Always",
+    "terminationGracePeriodSeconds": 30,
+    "dnsPolicy": "ClusterFirst",
+    "nodeSelector": {"kubernetes.io/os": "linux"},
+    "serviceAccountName": "default",
+    "securityContext": {"fsGroup": 2000},
+    "affinity": {
+        "podAntiAffinity": {
+            "preferredDuringSchedulingIgnoredDuringExecution": [
+                {
+                    "weight": 100,
+                    "podAffinityTerm": {
+                        "labelSelector": {"matchLabels": {"app": "web"}},
+                        "topologyKey": "kubernetes.io/hostname",
+                    },
+                }
+            ]
+        }
+    },
+    "tolerations": [
+        {"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300}
+    ],
+}
+
+
+def _meta(name: str, **extra: Any) -> dict[str, Any]:
+    return {"name": name, "labels": {"app": "web"}, "annotations": {"note": "<sample & co>"}, **extra}
+
+
+def samples() -> dict[str, dict[str, Any]]:
+    """plural (group/version path) -> object without namespace (set by the test)."""
+    template = {"metadata": {"labels": {"app": "web"}}, "spec": POD_SPEC}
+    selector = {
+        "matchLabels": {"app": "web"},
+        "matchExpressions": [{"key": "tier", "operator": "In", "values": ["front", "back"]}],
+    }
+    return {
+        "api/v1/namespaces": {"apiVersion": "v1", "kind": "Namespace", "metadata": _meta("sample-ns")},
+        "api/v1/pods": {"apiVersion": "v1", "kind": "Pod", "metadata": _meta("web-1"), "spec": POD_SPEC},
+        "api/v1/nodes": {
+            "apiVersion": "v1",
+            "kind": "Node",
+            "metadata": _meta("node-1"),
+            "spec": {
+                "podCIDR": "10.244.1.0/24",
+                "podCIDRs": ["10.244.1.0/24"],
+                "taints": [{"key": "dedicated", "value": "gpu", "effect": "NoSchedule"}],
+            },
+            "status": {
+                "capacity": {"cpu": "4", "memory": "16Gi", "pods": "110"},
+                "allocatable": {"cpu": "3800m", "memory": "15Gi", "pods": "110"},
+                "conditions": [
+                    {
+                        "type": "Ready",
+                        "status": "True",
+                        "lastHeartbeatTime": "2026-11-23T10:00:00Z",
+                        "lastTransitionTime": "2026-11-23T09:00:00Z",
+                        "reason": "KubeletReady",
+                        "message": "kubelet is posting ready status",
+                    }
+                ],
+                "addresses": [{"type": "InternalIP", "address": "192.168.1.10"}],
+                "nodeInfo": {
+                    "machineID": "m",
+                    "systemUUID": "s",
+                    "bootID": "b",
+                    "kernelVersion": "6.1",
+                    "osImage": "Debian",
+                    "containerRuntimeVersion": "containerd://2.0",
+                    "kubeletVersion": "v1.36.3",
+                    "kubeProxyVersion": "",
+                    "operatingSystem": "linux",
+                    "architecture": "amd64",
+                },
+            },
+        },
+        "api/v1/configmaps": {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": _meta("cfg"),
+            "data": {"a.conf": "x=1\n", "b": "2"},
+            "binaryData": {"bin": "AAEC"},
+        },
+        "api/v1/secrets": {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": _meta("sec"),
+            "data": {"password": "aHVudGVyMg=="},
+            "type": "Opaque",
+        },
+        "api/v1/services": {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": _meta("web"),
+            "spec": {
+                "ports": [{"name": "http", "protocol": "TCP", "port": 80, "targetPort": 8080}],
+                "selector": {"app": "web"},
+                "clusterIP": "10.96.0.10",
+                "type": "ClusterIP",
+                "sessionAffinity": "None",
+            },
+            "status": {"loadBalancer": {}},
+        },
+        "api/v1/endpoints": {
+            "apiVersion": "v1",
+            "kind": "Endpoints",
+            "metadata": _meta("web"),
+            "subsets": [
+                {
+                    "addresses": [
+                        {
+                            "ip": "10.244.1.5",
+                            "nodeName": "node-1",
+                            "targetRef": {
+                                "kind": "Pod",
+                                "namespace": "default",
+                                "name": "web-1",
+                                "uid": "0b0b0b0b-0000-4000-8000-000000000001",
+                            },
+                        }
+                    ],
+                    "ports": [{"name": "http", "port": 8080, "protocol": "TCP"}],
+                }
+            ],
+        },
+        "api/v1/events": {
+            "apiVersion": "v1",
+            "kind": "Event",
+            "metadata": _meta("web-1.17a"),
+            "involvedObject": {"kind": "Pod", "namespace": "default", "name": "web-1", "apiVersion": "v1"},
+            "reason": "Scheduled",
+            "message": "Successfully assigned default/web-1 to node-1",
+            "source": {"component": "default-scheduler"},
+            "firstTimestamp": "2026-11-23T10:00:00Z",
+            "lastTimestamp": "2026-11-23T10:00:00Z",
+            "count": 1,
+            "type": "Normal",
+            "eventTime": "2026-11-23T10:00:00.123456Z",
+            "reportingComponent": "default-scheduler",
+            "reportingInstance": "scheduler-1",
+        },
+        "api/v1/serviceaccounts": {
+            "apiVersion": "v1",
+            "kind": "ServiceAccount",
+            "metadata": _meta("builder"),
+            "automountServiceAccountToken": False,
+        },
+        "api/v1/persistentvolumeclaims": {
+            "apiVersion": "v1",
+            "kind": "PersistentVolumeClaim",
+            "metadata": _meta("data"),
+            "spec": {
+                "accessModes": ["ReadWriteOnce"],
+                "resources": {"requests": {"storage": "10Gi"}},
+                "storageClassName": "fast",
+                "volumeMode": "Filesystem",
+            },
+        },
+        "api/v1/persistentvolumes": {
+            "apiVersion": "v1",
+            "kind": "PersistentVolume",
+            "metadata": _meta("pv-1"),
+            "spec": {
+                "capacity": {"storage": "10Gi"},
+                "hostPath": {"path": "/mnt/data", "type": "DirectoryOrCreate"},
+                "accessModes": ["ReadWriteOnce"],
+                "persistentVolumeReclaimPolicy": "Retain",
+            },
+        },
+        "apis/apps/v1/deployments": {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": _meta("web"),
+            "spec": {
+                "replicas": 3,
+                "selector": selector,
+                "template": template,
+                "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": "25%", "maxSurge": 1}},
+                "revisionHistoryLimit": 10,
+                "progressDeadlineSeconds": 600,
+            },
+        },
+        "apis/apps/v1/replicasets": {
+            "apiVersion": "apps/v1",
+            "kind": "ReplicaSet",
+            "metadata": _meta("web-abc"),
+            "spec": {"replicas": 2, "selector": selector, "template": template},
+        },
+        "apis/apps/v1/statefulsets": {
+            "apiVersion": "apps/v1",
+            "kind": "StatefulSet",
+            "metadata": _meta("db"),
+            "spec": {
+                "replicas": 1,
+                "selector": selector,
+                "template": template,
+                "serviceName": "db",
+                "volumeClaimTemplates": [
+                    {
+                        "metadata": {"name": "data"},
+                        "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}},
+                    }
+                ],
+            },
+        },
+        "apis/apps/v1/daemonsets": {
+            "apiVersion": "apps/v1",
+            "kind": "DaemonSet",
+            "metadata": _meta("agent"),
+            "spec": {"selector": selector, "template": template},
+        },
+        "apis/batch/v1/jobs": {
+            "apiVersion": "batch/v1",
+            "kind": "Job",
+            "metadata": _meta("migrate"),
+            "spec": {
+                "backoffLimit": 4,
+                "template": {"metadata": {"labels": {"app": "web"}}, "spec": {**POD_SPEC, "restartPolicy": "Never"}},
+            },
+        },
+        "apis/coordination.k8s.io/v1/leases": {
+            "apiVersion": "coordination.k8s.io/v1",
+            "kind": "Lease",
+            "metadata": _meta("leader"),
+            "spec": {
+                "holderIdentity": "node-1",
+                "leaseDurationSeconds": 40,
+                "acquireTime": "2026-11-23T10:00:00.000000Z",
+                "renewTime": "2026-11-23T10:00:10.500000Z",
+                "leaseTransitions": 2,
+            },
+        },
+        "apis/discovery.k8s.io/v1/endpointslices": {
+            "apiVersion": "discovery.k8s.io/v1",
+            "kind": "EndpointSlice",
+            "metadata": _meta("web-xyz"),
+            "addressType": "IPv4",
+            "endpoints": [
+                {
+                    "addresses": ["10.244.1.5"],
+                    "conditions": {"ready": True, "serving": True},
+                    "nodeName": "node-1",
+                    "zone": "a",
+                }
+            ],
+            "ports": [{"name": "http", "protocol": "TCP", "port": 8080}],
+        },
+        "apis/rbac.authorization.k8s.io/v1/roles": {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "Role",
+            "metadata": _meta("reader"),
+            "rules": [{"verbs": ["get", "list"], "apiGroups": [""], "resources": ["pods"]}],
+        },
+        "apis/rbac.authorization.k8s.io/v1/rolebindings": {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "RoleBinding",
+            "metadata": _meta("read-pods"),
+            "subjects": [{"kind": "User", "apiGroup": "rbac.authorization.k8s.io", "name": "jane"}],
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "reader"},
+        },
+        "apis/rbac.authorization.k8s.io/v1/clusterroles": {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "ClusterRole",
+            "metadata": _meta("sample:viewer"),
+            "rules": [{"verbs": ["get"], "nonResourceURLs": ["/healthz"]}],
+        },
+        "apis/rbac.authorization.k8s.io/v1/clusterrolebindings": {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "ClusterRoleBinding",
+            "metadata": _meta("sample:viewers"),
+            "subjects": [{"kind": "Group", "apiGroup": "rbac.authorization.k8s.io", "name": "viewers"}],
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "sample:viewer"},
+        },
+    }

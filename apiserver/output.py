@@ -131,13 +131,14 @@ class Output:
                 converted = {"kind": kind, "apiVersion": info.api_version, "metadata": list_meta, "items": items}
             return await self._write_bytes(*self.encode_plain(converted))
         assert self.encoder is not None
-        chunks = []
+        chunks: list[tuple[Any, int]] = []
         size = 0
         try:
             parts_iter = self.encoder.list_parts(kind, info.api_version, list_meta, entries, info.builtin)
             for n, parts in enumerate(parts_iter):
-                chunks.append(parts)
-                size += sum(len(p) for p in parts)
+                chunk_size = sum(map(len, parts))
+                chunks.append((parts, chunk_size))
+                size += chunk_size
                 if n % 10 == 9:
                     await asyncio.sleep(0)  # encoding uncached objects: let others run
         except ProtobufError:
@@ -147,8 +148,8 @@ class Output:
         resp.headers["Content-Type"] = self.content_type
         writer = ChunkedWriter(self.request, resp, gzip=size > GZIP_THRESHOLD and accepts_gzip(self.request))
         await writer.start()
-        for n, parts in enumerate(chunks):
-            await writer.write(parts)
+        for n, (parts, chunk_size) in enumerate(chunks):
+            await writer.write(parts, chunk_size)
             if n % 10 == 9:
                 await asyncio.sleep(0)
         await writer.finish()

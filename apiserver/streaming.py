@@ -40,11 +40,12 @@ class ChunkedWriter:
         if send is not None:
             send()  # headers go out now, before anything we put on the transport directly
 
-    async def write(self, parts: Sequence[Buffer]) -> None:
+    async def write(self, parts: Sequence[Buffer], size: int = -1) -> None:
         if self._gzip is not None:
-            data = b"".join(self._gzip.compress(p) for p in parts)
-            parts = (data,) if data else ()
-        size = sum(len(p) for p in parts)
+            data = self._gzip.compress(b"".join(parts))
+            parts, size = ((data,), len(data)) if data else ((), 0)
+        elif size < 0:
+            size = sum(len(p) for p in parts)
         if not size:
             return
         transport = self.request.transport

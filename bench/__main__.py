@@ -1,6 +1,6 @@
 """``python -m bench`` (``make bench``): every benchmark, one line per figure with its on/off ratio."""
 
-from . import dispatch, list_cache, watch_interval
+from . import dispatch, fanout_cache, json_libs, list_cache, list_splice, watch_interval
 
-for module in (watch_interval, dispatch, list_cache):
+for module in (watch_interval, dispatch, list_cache, fanout_cache, list_splice, json_libs):
     module.main()

@@ -54,7 +54,7 @@ def main() -> None:
     use_uvloop()
     on = asyncio.run(_cpu_per_event(indexed=True))
     off = asyncio.run(_cpu_per_event(indexed=False))
-    report(f"(b) dispatch CPU per event, {WATCHERS} watchers / {MATCHING} matching", on, off, "us")
+    report(f"[watch b] dispatch CPU per event, {WATCHERS} watchers / {MATCHING} matching", on, off, "us")
 
 
 if __name__ == "__main__":

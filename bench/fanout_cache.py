@@ -123,7 +123,7 @@ async def main_async() -> None:
         finally:
             await server.stop()
             await etcd.stop()
-    label = f"(a) 1 MB Endpoints x{UPDATES} updates to {WATCHERS} JSON watchers"
+    label = f"[encode a] 1 MB Endpoints x{UPDATES} updates to {WATCHERS} JSON watchers"
     report(f"{label}, server CPU", on_cpu, off_cpu, "s")
     report(f"{label}, wall time", on_wall, off_wall, "s")
 

@@ -37,10 +37,10 @@ def main() -> None:
         raw = orjson.dumps(obj)
         fast = _per_call(lambda obj=obj: orjson.dumps(obj))
         slow = _per_call(lambda obj=obj: json.dumps(obj, separators=(",", ":")).encode())
-        report(f"(c) encode {name}, orjson vs json", fast, slow, "us")
+        report(f"[encode c] encode {name}, orjson vs json", fast, slow, "us")
         fast = _per_call(lambda raw=raw: orjson.loads(raw))
         slow = _per_call(lambda raw=raw: json.loads(raw))
-        report(f"(c) decode {name}, orjson vs json", fast, slow, "us")
+        report(f"[encode c] decode {name}, orjson vs json", fast, slow, "us")
 
 
 if __name__ == "__main__":

@@ -52,7 +52,7 @@ def main() -> None:
         buf = _buffer(backlog)
         interval = _per_watcher(buf, copy_backlog=False)
         copied = _per_watcher(buf, copy_backlog=True)
-        report(f"(a) memory per watcher, backlog {backlog:,} events", interval, copied, "bytes")
+        report(f"[watch a] memory per watcher, backlog {backlog:,} events", interval, copied, "bytes")
 
 
 if __name__ == "__main__":

@@ -127,19 +127,25 @@ class JSONEncoder(Encoder):
         return self._cached(entry, "json", _json)
 
     def item(self, entry: Cached) -> Parts:
-        """The object as a typed-list item: its cached JSON without the leading kind/apiVersion."""
+        """The object as a typed-list item: its cached JSON without the leading kind/apiVersion.
+
+        A view into the full serialization when it starts with them (it does: objects are stored in kube's
+        field order), so LIST and WATCH share one serialization; cached on the entry.
+        """
+        view = entry.encodings.get("json-item") if CACHING else None
+        if view is not None:
+            return view
         full = self.full(entry)
         obj = entry.obj
         head = b'{"kind":' + orjson.dumps(obj.get("kind")) + b',"apiVersion":' + orjson.dumps(obj.get("apiVersion"))
-        if full.startswith(head) and len(full) > len(head) and full[len(head)] == 0x2C:  # ","
-            return (b"{", memoryview(full)[len(head) + 1 :])
-        stripped = entry.encodings.get("json-item") if CACHING else None
-        if stripped is None:
-            stripped = _json({k: v for k, v in obj.items() if k not in ("kind", "apiVersion")})
-            if CACHING:
-                entry.encodings["json-item"] = stripped
+        if full.startswith(head) and full[len(head) : len(head) + 1] == b",":
+            view = (b"{", memoryview(full)[len(head) + 1 :])  # the object minus kind/apiVersion
+        else:
+            view = (_json({k: v for k, v in obj.items() if k not in ("kind", "apiVersion")}),)
             self._serialized.inc()
-        return (stripped,)
+        if CACHING:
+            entry.encodings["json-item"] = view
+        return view
 
     def object_parts(self, entry: Cached) -> Parts:
         return (self.full(entry), b"\n")
@@ -158,13 +164,22 @@ class JSONEncoder(Encoder):
     ) -> Iterator[Parts]:
         head = b'{"kind":"' + kind.encode() + b'","apiVersion":"' + api_version.encode() + b'","metadata":'
         yield (head + _json(list_meta) + b',"items":[',)
+        hits_before = 0
         for i in range(0, len(entries), 100):
             parts: list[bytes | memoryview] = []
             for j, entry in enumerate(entries[i : i + 100]):
                 if i or j:
                     parts.append(b",")
-                parts.extend(self.item(entry) if typed else (self.full(entry),))
+                if typed:
+                    cached = entry.encodings.get("json-item") if CACHING else None
+                    if cached is not None:
+                        hits_before += 1
+                    parts.extend(cached if cached is not None else self.item(entry))
+                else:
+                    parts.append(self.full(entry))
             yield parts
+        if hits_before:
+            self._hits.inc(hits_before)
         yield (b"]}\n",)
 
 

@@ -100,14 +100,12 @@ def _accept_options(clause: MediaType, media: str, stream: bool, conversions: bo
     """negotiation.acceptMediaTypeOptions: None when a parameter of the clause cannot be honoured."""
     convert = version = ""
     pretty = False
-    stream_asked = False
     for k, v in clause.params.items():
         if k == "pretty":
             pretty = v == "1"
         elif k == "stream":
             if v != "watch" or not stream:
                 return None
-            stream_asked = True
         elif k == "as":
             convert = v
         elif k == "v":
@@ -128,7 +126,6 @@ def _accept_options(clause: MediaType, media: str, stream: bool, conversions: bo
             return None
     elif version:
         return None
-    del stream_asked
     # kube writes the serializer's media type (a Table is plain application/json); non-JSON streams say so
     content_type = f"{media};stream=watch" if stream and media != JSON else media
     return OutputFormat(ENCODER_IDS[media], media, content_type, convert, version, pretty)

@@ -110,9 +110,16 @@ class Discovery:
         self.registry = registry
         self.server_address = server_address
         self._cache: dict[str, tuple[bytes, str]] = {}
+        self._generation = registry.generation
 
     def invalidate(self) -> None:
         self._cache.clear()
+
+    def _fresh(self) -> None:
+        """Rebuild cached documents when the registry changed (a CRD was added or removed)."""
+        if self._generation != self.registry.generation:
+            self._cache.clear()
+            self._generation = self.registry.generation
 
     def _groups(self) -> list[tuple[str, list[str]]]:
         gvs = self.registry.group_versions()
@@ -190,6 +197,7 @@ class Discovery:
         return json_response(request, doc)
 
     def _aggregated_response(self, request: web.Request, legacy: bool, version: str, accept: str) -> web.Response:
+        self._fresh()
         cache_key = f"{legacy}:{version}"
         cached = self._cache.get(cache_key)
         if cached is None:

@@ -24,7 +24,7 @@ from watchcache.cacher import Cacher
 
 from . import errors, meta, validation
 from .admission import NamespaceLifecycle
-from .bodies import decode_object, stored_form
+from .bodies import decode_object, schema_of, stored_form
 from .errors import FieldErrors, GroupKind, GroupResource, StatusError
 from .output import Output, cached
 from .registry import Registry, ResourceInfo
@@ -92,6 +92,83 @@ def parse_resource_version(value: str) -> int:
         ) from None
 
 
+JSON_PATCH = "application/json-patch+json"
+MERGE_PATCH = "application/merge-patch+json"
+STRATEGIC_PATCH = "application/strategic-merge-patch+json"
+APPLY_PATCH = "application/apply-patch+yaml"
+#: in the order kube lists them in its 415 message
+PATCH_TYPES = (JSON_PATCH, MERGE_PATCH, APPLY_PATCH, STRATEGIC_PATCH)
+
+
+def apply_patch(media: str, existing: Obj, doc: Any, info: ResourceInfo) -> Obj:
+    from . import patch as patches
+
+    if media == JSON_PATCH:
+        return patches.apply_json_patch(existing, doc)
+    if media == MERGE_PATCH:
+        return patches.apply_merge_patch(existing, doc)
+    schema = schema_of(info)
+    assert schema is not None
+    return patches.apply_strategic_merge_patch(existing, doc, schema)
+
+
+def field_type(info: ResourceInfo) -> Any:
+    """The managed-fields type of a resource: its Go type, its CRD schema, or deduced from the object."""
+    from . import managedfields as mf
+
+    schema = schema_of(info)
+    if schema is not None:
+        return mf.builtin_type(schema)
+    if info.custom is not None and info.custom.schema:
+        return mf.openapi_type(info.custom.schema)
+    return mf.deduced_type()
+
+
+def track_fields(old: Obj | None, new: Obj, info: ResourceInfo, manager: str, subresource: str = "") -> None:
+    """Record the fields this write changed as owned by ``manager`` (operation Update), as kube does."""
+    try:
+        from . import managedfields as mf
+    except ImportError:  # pragma: no cover - until server-side apply lands
+        return
+    mf.update_managed_fields(old, new, manager, info.api_version, meta.now_rfc3339(), field_type(info), subresource)
+
+
+def _json_path(obj: Any, path: str) -> Any:
+    """The value at a simple ``.a.b.c`` path (CRD scale paths), or None."""
+    cur = obj
+    for part in path.strip(".").split("."):
+        if not part:
+            continue
+        if not isinstance(cur, dict) or part not in cur:
+            return None
+        cur = cur[part]
+    return cur
+
+
+def _set_json_path(obj: Obj, path: str, value: Any) -> None:
+    parts = [p for p in path.strip(".").split(".") if p]
+    cur = obj
+    for part in parts[:-1]:
+        cur = cur.setdefault(part, {})
+    cur[parts[-1]] = value
+
+
+def format_label_selector(selector: Obj, empty: str = "") -> str:
+    """LabelSelectorAsSelector(...).String(): requirements sorted by key, ``a=b,c in (d,e),!f``."""
+    reqs = [(k, f"{k}={v}") for k, v in (selector.get("matchLabels") or {}).items()]
+    for expr in selector.get("matchExpressions") or []:
+        key, op, values = expr.get("key", ""), expr.get("operator", ""), sorted(expr.get("values") or [])
+        text = {
+            "In": f"{key} in ({','.join(values)})",
+            "NotIn": f"{key} notin ({','.join(values)})",
+            "Exists": key,
+            "DoesNotExist": f"!{key}",
+        }.get(op)
+        if text is not None:
+            reqs.append((key, text))
+    return ",".join(t for _, t in sorted(reqs, key=lambda r: r[0])) or empty
+
+
 def _parse_bool(value: str | None) -> bool:
     return (value or "").lower() in ("1", "t", "true")
 
@@ -131,6 +208,7 @@ class RESTHandlers:
             "watch": self.watch,
             "create": self.create,
             "update": self.update,
+            "patch": self.patch,
             "delete": self.delete,
             "deletecollection": self.delete_collection,
         }.get(verb)
@@ -145,10 +223,16 @@ class RESTHandlers:
         verb = ri.verb
         if verb not in sub.verbs:
             raise errors.method_not_allowed()
+        if sub.name == "binding":
+            return await self.bind(request, ri, info)
         if verb == "get":
+            if sub.name == "scale":
+                return await self._scale_get(request, ri, info)
             return await self.get(request, ri, info)
         if verb == "update":
             return await self.update(request, ri, info, subresource=sub.name)
+        if verb == "patch":
+            return await self.patch(request, ri, info, subresource=sub.name)
         raise errors.method_not_supported(GroupResource(info.group, f"{info.plural}/{sub.name}"), verb)
 
     # --- helpers -------------------------------------------------------------------------------------
@@ -390,6 +474,168 @@ class RESTHandlers:
         pred = self.predicate(info, opts.label, opts.field)
         return await serve_watch(request, ri, info, self.cacher_for(info), pred, Output(request, info, stream=True))
 
+    # --- scale and binding subresources ----------------------------------------------------------------
+
+    def _scale_paths(self, info: ResourceInfo) -> tuple[str, str, str]:
+        if info.custom is not None and info.custom.scale is not None:
+            sc = info.custom.scale
+            return (
+                sc.get("specReplicasPath", ".spec.replicas"),
+                sc.get("statusReplicasPath", ".status.replicas"),
+                (sc.get("labelSelectorPath") or ""),
+            )
+        return ".spec.replicas", ".status.replicas", ".spec.selector"
+
+    def scale_of(self, obj: Obj, info: ResourceInfo) -> Obj:
+        """autoscaling/v1 Scale view of an object (registry/apps/deployment ScaleREST, CR scale paths)."""
+        spec_path, status_path, selector_path = self._scale_paths(info)
+        md = obj["metadata"]
+        scale_md = {k: md[k] for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp") if k in md}
+        status: Obj = {"replicas": _json_path(obj, status_path) or 0}
+        selector = _json_path(obj, selector_path) if selector_path else None
+        if isinstance(selector, dict):
+            selector = format_label_selector(selector)
+        if selector:
+            status["selector"] = selector
+        spec: Obj = {}
+        replicas = _json_path(obj, spec_path)
+        if replicas is not None:
+            spec["replicas"] = replicas
+        return {"kind": "Scale", "apiVersion": "autoscaling/v1", "metadata": scale_md, "spec": spec, "status": status}
+
+    async def _scale_get(self, request: web.Request, ri: RequestInfo, info: ResourceInfo) -> web.StreamResponse:
+        out = Output(request, info)
+        try:
+            obj = await self.store.get(self._key(ri, info))
+        except serr.StorageError as exc:
+            raise self._storage_error(exc, info, ri.name) from None
+        return out.object_response(self.scale_of(obj, info))
+
+    async def _scale_write(
+        self,
+        request: web.Request,
+        ri: RequestInfo,
+        info: ResourceInfo,
+        opts: WriteOptions,
+        out: Output,
+        *,
+        body: bytes | None = None,
+        patch: tuple[str, Any] | None = None,
+    ) -> web.StreamResponse:
+        """PUT/PATCH .../scale: the replicas of the Scale become the object's, through its own update."""
+        spec_path, _, _ = self._scale_paths(info)
+        body_scale: Obj | None = None
+        if body is not None:
+            try:
+                body_scale = decode_json(body) if body.strip() else {}
+            except DecodeError as exc:
+                raise errors.bad_request(exc.message) from None
+            if not isinstance(body_scale, dict):
+                raise errors.bad_request("decoded object cannot be converted to Scale")
+
+        async def new_object(existing: Obj | None) -> Obj:
+            if existing is None:
+                raise errors.not_found(info.group_resource, ri.name)
+            scale = self.scale_of(existing, info)
+            if patch is not None:
+                from . import patch as patches
+
+                media, doc = patch
+                try:
+                    if media == JSON_PATCH:
+                        scale = patches.apply_json_patch(scale, doc)
+                    else:
+                        scale = patches.apply_merge_patch(scale, doc)
+                except patches.PatchError as exc:
+                    raise errors.StatusError(exc.code, exc.reason, exc.message) from None
+            else:
+                assert body_scale is not None
+                rv = (body_scale.get("metadata") or {}).get("resourceVersion")
+                if rv and rv != existing["metadata"].get("resourceVersion"):
+                    raise errors.conflict(info.group_resource, ri.name, errors.OPTIMISTIC_LOCK_MESSAGE)
+                scale = body_scale
+            replicas = (scale.get("spec") or {}).get("replicas", 0)
+            if isinstance(replicas, bool) or not isinstance(replicas, int):
+                raise errors.bad_request(
+                    f'Scale in version "v1" cannot be handled as a Scale: json: cannot unmarshal '
+                    f"{type(replicas).__name__} into Go struct field ScaleSpec.spec.replicas of type int32"
+                )
+            if replicas < 0:
+                errs = FieldErrors()
+                errs.invalid("spec.replicas", replicas, "must be greater than or equal to 0")
+                raise errors.invalid(GroupKind("autoscaling", "Scale"), ri.name, errs.causes)
+            new = orjson.loads(orjson.dumps(existing))
+            _set_json_path(new, spec_path, replicas)
+            return new
+
+        result, _ = await self._update_with(
+            info,
+            self._object_namespace(ri, info),
+            ri.name,
+            new_object,
+            subresource="scale",
+            allow_create=False,
+            preconditions=None,
+            opts=opts,
+            manager=self._manager(request, opts),
+        )
+        return out.object_response(self.scale_of(result, info))
+
+    async def bind(self, request: web.Request, ri: RequestInfo, info: ResourceInfo) -> web.StreamResponse:
+        """POST pods/NAME/binding (registry/core/pod/storage BindingREST): set spec.nodeName, PodScheduled."""
+        out = Output(request, info)
+        opts = self._write_options(request, "CreateOptions")
+        body = await read_body(request)
+        try:
+            binding = decode_json(body)
+        except DecodeError as exc:
+            raise errors.bad_request(exc.message) from None
+        if not isinstance(binding, dict) or binding.get("kind", "Binding") != "Binding":
+            raise errors.bad_request("decoded object cannot be converted to Binding")
+        target = (binding.get("target") or {}).get("name", "")
+        bmeta = binding.get("metadata") or {}
+        if bmeta.get("name", ri.name) != ri.name:
+            raise errors.bad_request(
+                f"the name of the object ({bmeta.get('name')}) does not match the name on the URL ({ri.name})"
+            )
+        if not target:
+            errs = FieldErrors()
+            errs.required("target.name")
+            raise errors.invalid(GroupKind("", "Binding"), ri.name, errs.causes)
+        key = self._key(ri, info)
+        now = meta.now_rfc3339()
+
+        def assign(pod: Obj | None) -> Obj:
+            assert pod is not None
+            md, spec = pod["metadata"], pod.setdefault("spec", {})
+            if md.get("deletionTimestamp"):
+                raise errors.conflict(
+                    info.group_resource, ri.name, f"pod {ri.name} is being deleted, cannot be assigned to a host"
+                )
+            if spec.get("nodeName"):
+                raise errors.conflict(
+                    info.group_resource, ri.name, f'pod {ri.name} is already assigned to node "{spec["nodeName"]}"'
+                )
+            if spec.get("schedulingGates"):
+                raise errors.conflict(
+                    info.group_resource, ri.name, f"pod {ri.name} has non-empty .spec.schedulingGates"
+                )
+            spec["nodeName"] = target
+            if bmeta.get("annotations"):
+                md.setdefault("annotations", {}).update(bmeta["annotations"])
+            status = pod.setdefault("status", {})
+            conds = [c for c in status.get("conditions") or [] if c.get("type") != "PodScheduled"]
+            conds.append({"type": "PodScheduled", "status": "True", "lastProbeTime": None, "lastTransitionTime": now})
+            status["conditions"] = conds
+            return stored_form(pod, info)
+
+        try:
+            await self.store.guaranteed_update(key, assign, dry_run=opts.dry_run)
+        except serr.StorageError as exc:
+            raise self._storage_error(exc, info, ri.name) from None
+        status_obj = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}
+        return out.object_response(status_obj, 201)
+
     # --- CREATE --------------------------------------------------------------------------------------
 
     async def create(self, request: web.Request, ri: RequestInfo, info: ResourceInfo) -> web.StreamResponse:
@@ -451,6 +697,8 @@ class RESTHandlers:
         out = Output(request, info)
         opts = self._write_options(request, "UpdateOptions")
         body = await read_body(request)
+        if subresource == "scale":
+            return await self._scale_write(request, ri, info, opts, out, body=body)
         media = self._input_media_type(request, info)
         decoded = decode_object(body, media, info, self.registry, opts.field_validation)
         obj = decoded.obj
@@ -465,13 +713,55 @@ class RESTHandlers:
             )
         if name != ri.name:
             raise errors.bad_request(f"the name of the object ({name}) does not match the name on the URL ({ri.name})")
-        preconditions = Preconditions(uid=md["uid"]) if md.get("uid") else None
         body_json = orjson.dumps(obj)
-        allow_create = info.allow_create_on_update and not subresource
+
+        async def new_object(existing: Obj | None) -> Obj:
+            return orjson.loads(body_json)
+
+        result, created = await self._update_with(
+            info,
+            namespace,
+            name,
+            new_object,
+            subresource=subresource,
+            allow_create=info.allow_create_on_update and not subresource,
+            preconditions=Preconditions(uid=md["uid"]) if md.get("uid") else None,
+            opts=opts,
+            manager=self._manager(request, opts),
+        )
+        return out.object_response(result, 201 if created else 200, decoded.warnings)
+
+    @staticmethod
+    def _manager(request: web.Request, opts: WriteOptions) -> str:
+        """?fieldManager, else the User-Agent's product name (kube's prefixFromUserAgent)."""
+        if opts.field_manager:
+            return opts.field_manager
+        ua = request.headers.get("User-Agent", "")
+        name = ua.split("/", 1)[0]
+        return "".join(ch for ch in name if ch.isprintable())[:128]
+
+    async def _update_with(
+        self,
+        info: ResourceInfo,
+        namespace: str | None,
+        name: str,
+        new_object: Callable[[Obj | None], Awaitable[Obj]],
+        *,
+        subresource: str,
+        allow_create: bool,
+        preconditions: Preconditions | None,
+        opts: WriteOptions,
+        manager: str,
+        track: bool = True,
+    ) -> tuple[Obj, bool]:
+        """Store.Update: the new object from ``new_object(current)``, then kube's checks, in one txn loop.
+
+        ``track``: record field ownership as an Update by ``manager`` (server-side apply records its own).
+        """
         delete_instead: list[Obj] = []
 
         async def try_update(existing: Obj | None) -> Obj:
-            new = orjson.loads(body_json)
+            new = await new_object(existing)
             if existing is None:
                 if not allow_create:
                     raise errors.not_found(info.group_resource, name)
@@ -479,6 +769,8 @@ class RESTHandlers:
                     await self.admission.admit_create(info.group_resource, namespace, name)
                 new["metadata"].pop("resourceVersion", None)
                 self._prepare_create(new, info)
+                if track:
+                    track_fields(None, new, info, manager)
                 return stored_form(new, info)
             new_rv = new["metadata"].get("resourceVersion", "")
             existing_rv = existing["metadata"].get("resourceVersion", "")
@@ -490,34 +782,31 @@ class RESTHandlers:
             elif new_rv != existing_rv:
                 parse_resource_version(new_rv)
                 raise errors.conflict(info.group_resource, name, errors.OPTIMISTIC_LOCK_MESSAGE)
-            if subresource:
+            if subresource in ("status", "finalize"):
                 new = self._subresource_update(subresource, new, existing, info)
             else:
                 self._prepare_update(new, existing, info)
             if self._should_delete_during_update(new, existing, info):
                 delete_instead.append(existing)
                 raise _DeleteInstead()
+            if track:
+                track_fields(existing, new, info, manager, subresource if subresource != "scale" else "")
             return stored_form(new, info)
 
         key = info.key(namespace, name)
         try:
-            result, created = await self.store.guaranteed_update(
-                key,
-                try_update,
-                ignore_not_found=allow_create,
-                preconditions=preconditions,
-                dry_run=opts.dry_run,
+            return await self.store.guaranteed_update(
+                key, try_update, ignore_not_found=allow_create, preconditions=preconditions, dry_run=opts.dry_run
             )
         except _DeleteInstead:
-            existing = delete_instead[-1]
-            rv = existing["metadata"]["resourceVersion"]
+            rv = delete_instead[-1]["metadata"]["resourceVersion"]
             try:
-                result = await self.store.delete(
+                deleted = await self.store.delete(
                     key, preconditions=Preconditions(resource_version=rv), dry_run=opts.dry_run
                 )
             except serr.StorageError as exc:
                 raise self._storage_error(exc, info, name) from None
-            created = False
+            return deleted, False
         except serr.PreconditionFailed as exc:
             raise errors.conflict(
                 info.group_resource,
@@ -527,6 +816,125 @@ class RESTHandlers:
             ) from None
         except serr.StorageError as exc:
             raise self._storage_error(exc, info, name) from None
+
+    # --- PATCH ---------------------------------------------------------------------------------------
+
+    async def patch(
+        self, request: web.Request, ri: RequestInfo, info: ResourceInfo, subresource: str = ""
+    ) -> web.StreamResponse:
+        from . import patch as patches
+
+        out = Output(request, info)
+        opts = self._write_options(request, "PatchOptions")
+        media = negotiation.content_type_of(request.headers.get("Content-Type"))
+        patch_types = [t for t in PATCH_TYPES if info.builtin or t != STRATEGIC_PATCH]
+        if media not in patch_types:
+            raise errors.unsupported_media_type(", ".join(patch_types))
+        body = await read_body(request)
+        manager = self._manager(request, opts)
+        force = _parse_bool(request.query.get("force"))
+        if media == APPLY_PATCH:
+            if subresource:
+                raise errors.method_not_allowed()
+            return await self._apply(request, ri, info, opts, out, body, manager, force)
+        if request.query.get("force") is not None:
+            raise errors.invalid(
+                GroupKind(_META_K8S, "PatchOptions"),
+                "",
+                [errors.Cause("FieldValueForbidden", "force", "Forbidden: may not be specified for non-apply patch")],
+            )
+        try:
+            patch_doc = decode_json(body)
+        except DecodeError as exc:
+            raise errors.bad_request(exc.message) from None
+        if subresource == "scale":
+            return await self._scale_write(request, ri, info, opts, out, patch=(media, patch_doc))
+        namespace = self._object_namespace(ri, info)
+        warnings: list[str] = []
+
+        async def new_object(existing: Obj | None) -> Obj:
+            if existing is None:
+                raise errors.not_found(info.group_resource, ri.name)
+            try:
+                patched = apply_patch(media, existing, patch_doc, info)
+            except patches.PatchError as exc:
+                raise errors.StatusError(exc.code, exc.reason, exc.message) from None
+            decoded = decode_object(orjson.dumps(patched), negotiation.JSON, info, self.registry, opts.field_validation)
+            warnings[:] = decoded.warnings
+            self._check_body_namespace(ri, info, decoded.obj["metadata"])
+            if decoded.obj["metadata"].get("name") != ri.name:
+                raise errors.bad_request(
+                    f"the name of the object ({decoded.obj['metadata'].get('name', '')}) does not match the name "
+                    f"on the URL ({ri.name})"
+                )
+            return decoded.obj
+
+        result, _ = await self._update_with(
+            info,
+            namespace,
+            ri.name,
+            new_object,
+            subresource=subresource,
+            allow_create=False,
+            preconditions=None,
+            opts=opts,
+            manager=manager,
+        )
+        return out.object_response(result, 200, warnings)
+
+    async def _apply(
+        self,
+        request: web.Request,
+        ri: RequestInfo,
+        info: ResourceInfo,
+        opts: WriteOptions,
+        out: Output,
+        body: bytes,
+        manager: str,
+        force: bool,
+    ) -> web.StreamResponse:
+        """Server-side apply (``application/apply-patch+yaml``): creates or merges, with field ownership."""
+        from . import managedfields as mf
+
+        if not opts.field_manager:
+            raise errors.invalid(
+                GroupKind(_META_K8S, "PatchOptions"),
+                "",
+                [errors.Cause("FieldValueRequired", "fieldManager", "Required value: is required for apply patch")],
+            )
+        decoded = decode_object(body, negotiation.YAML, info, self.registry, opts.field_validation)
+        applied = decoded.obj
+        namespace = self._check_body_namespace(ri, info, applied["metadata"])
+        if applied["metadata"].get("name") and applied["metadata"]["name"] != ri.name:
+            raise errors.bad_request(
+                f"the name of the object ({applied['metadata']['name']}) does not match the name on the URL ({ri.name})"
+            )
+        applied["metadata"]["name"] = ri.name
+        type_info = field_type(info)
+
+        async def new_object(existing: Obj | None) -> Obj:
+            live = orjson.loads(orjson.dumps(existing)) if existing is not None else None
+            try:
+                result = mf.apply(live, applied, manager, info.api_version, meta.now_rfc3339(), type_info, force)
+            except mf.ApplyConflict as exc:
+                status = exc.status()
+                raise errors.StatusError(
+                    409, status.get("reason", "Conflict"), status.get("message", ""), status.get("details")
+                ) from None
+            return result
+
+        result, created = await self._update_with(
+            info,
+            namespace,
+            ri.name,
+            new_object,
+            subresource="",
+            allow_create=True,
+            preconditions=None,
+            opts=opts,
+            manager=manager,
+            track=False,
+        )
         return out.object_response(result, 201 if created else 200, decoded.warnings)
 
     def _subresource_update(self, subresource: str, new: Obj, existing: Obj, info: ResourceInfo) -> Obj:
@@ -751,23 +1159,42 @@ class RESTHandlers:
         """The namespace controller's last step: drop the ``kubernetes`` finalizer (which deletes it)."""
         info = self.registry.get("", "v1", "namespaces")
         assert info is not None
-        key = info.key(None, name)
-        seen: list[Obj] = []
 
-        def drop(existing: Obj | None) -> Obj:
-            assert existing is not None
-            new = orjson.loads(orjson.dumps(existing))
-            spec = new.setdefault("spec", {})
+        def drop(ns: Obj) -> None:
+            spec = ns.setdefault("spec", {})
             spec["finalizers"] = [f for f in spec.get("finalizers", []) if f != "kubernetes"]
             if not spec["finalizers"]:
                 del spec["finalizers"]
+
+        await self._finalize(info, info.key(None, name), drop)
+
+    async def remove_finalizer(self, info: ResourceInfo, namespace: str | None, name: str, finalizer: str) -> None:
+        """A controller's last step: drop its finalizer (which deletes an object that is being deleted)."""
+
+        def drop(obj: Obj) -> None:
+            md = obj["metadata"]
+            md["finalizers"] = [f for f in md.get("finalizers", []) if f != finalizer]
+            if not md["finalizers"]:
+                del md["finalizers"]
+
+        await self._finalize(info, info.key(namespace, name), drop)
+
+    async def _finalize(self, info: ResourceInfo, key: str, mutate: Callable[[Obj], None]) -> None:
+        """Update finalizers; when none are left on an object being deleted, delete it instead (kube's
+        ShouldDeleteDuringUpdate), guarded by the resourceVersion that was checked."""
+        seen: list[Obj] = []
+
+        def update(existing: Obj | None) -> Obj:
+            assert existing is not None
+            new = orjson.loads(orjson.dumps(existing))
+            mutate(new)
             if self._should_delete_during_update(new, existing, info):
                 seen.append(existing)
                 raise _DeleteInstead()
             return new
 
         try:
-            await self.store.guaranteed_update(key, drop)
+            await self.store.guaranteed_update(key, update)
         except _DeleteInstead:
             rv = seen[-1]["metadata"]["resourceVersion"]
             with contextlib.suppress(serr.NotFound):

@@ -112,6 +112,7 @@ class OpenAPI:
         self.registry = registry
         self._docs: dict[str, bytes] = {}
         self._index: bytes | None = None
+        self._generation = -1
 
     def invalidate(self) -> None:
         self._docs.clear()
@@ -132,13 +133,16 @@ class OpenAPI:
         self._docs = docs
         self._index = jsonenc.dumps(index)
 
-    def index(self) -> bytes:
-        if self._index is None:
+    def _fresh(self) -> None:
+        if self._generation != self.registry.generation:
             self._build()
+            self._generation = self.registry.generation
+
+    def index(self) -> bytes:
+        self._fresh()
         assert self._index is not None
         return self._index
 
     def document(self, path: str) -> bytes | None:
-        if self._index is None:
-            self._build()
+        self._fresh()
         return self._docs.get(path)

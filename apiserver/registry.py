@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from storage.keys import collection_key, object_key, resource_prefix
 
@@ -25,6 +26,19 @@ class Subresource:
     verbs: tuple[str, ...]
     group: str = ""
     version: str = ""
+
+
+@dataclass(frozen=True)
+class CustomSpec:
+    """What a CustomResourceDefinition says about one served version of its resource."""
+
+    crd_name: str
+    storage_version: str
+    schema: dict[str, Any] = field(default_factory=dict)
+    printer_columns: tuple[dict[str, Any], ...] = ()
+    #: the scale subresource's paths (specReplicasPath, statusReplicasPath, labelSelectorPath), if enabled
+    scale: dict[str, str] | None = None
+    status: bool = False
 
 
 @dataclass(frozen=True)
@@ -51,6 +65,8 @@ class ResourceInfo:
     builtin: bool = True
     #: Go package of the internal type, for kube's "converting (v1.X) to (core.Y)" decode errors.
     internal_package: str = ""
+    #: set for custom resources (served from a CustomResourceDefinition)
+    custom: CustomSpec | None = None
 
     @property
     def api_version(self) -> str:
@@ -97,6 +113,9 @@ def _status(kind: str) -> Subresource:
     return Subresource("status", kind, STATUS_VERBS)
 
 
+SCALE = Subresource("scale", "Scale", STATUS_VERBS, "autoscaling", "v1")
+
+
 _WORKLOAD_FIELDS = ("spec", "status")
 
 
@@ -120,7 +139,8 @@ def builtin_resources() -> list[ResourceInfo]:
         ),
         ResourceInfo(
             **core, kind="Pod", plural="pods", singular="pod", namespaced=True, strategy=st.PodStrategy(),
-            short_names=("po",), categories=("all",), subresources=(_status("Pod"),),
+            short_names=("po",), categories=("all",),
+            subresources=(Subresource("binding", "Binding", ("create",)), _status("Pod")),
             return_deleted_object=True, storage_version_hash="xPOwRZ+Yhw8=",
         ),
         ResourceInfo(
@@ -176,17 +196,17 @@ def builtin_resources() -> list[ResourceInfo]:
         ),
         ResourceInfo(
             **apps, kind="Deployment", plural="deployments", singular="deployment", namespaced=True,
-            strategy=st.DeploymentStrategy(), short_names=("deploy",), subresources=(_status("Deployment"),),
+            strategy=st.DeploymentStrategy(), short_names=("deploy",), subresources=(SCALE, _status("Deployment")),
             storage_version_hash="8aSe+NMegvE=",
         ),
         ResourceInfo(
             **apps, kind="ReplicaSet", plural="replicasets", singular="replicaset", namespaced=True,
-            strategy=st.WorkloadStrategy(), short_names=("rs",), subresources=(_status("ReplicaSet"),),
+            strategy=st.WorkloadStrategy(), short_names=("rs",), subresources=(SCALE, _status("ReplicaSet")),
             storage_version_hash="P1RzHs8/mWQ=",
         ),
         ResourceInfo(
             **apps, kind="StatefulSet", plural="statefulsets", singular="statefulset", namespaced=True,
-            strategy=st.WorkloadStrategy(), short_names=("sts",), subresources=(_status("StatefulSet"),),
+            strategy=st.WorkloadStrategy(), short_names=("sts",), subresources=(SCALE, _status("StatefulSet")),
             storage_version_hash="H+vl74LkKdo=",
         ),
         ResourceInfo(
@@ -223,6 +243,14 @@ def builtin_resources() -> list[ResourceInfo]:
             fields=("rules", "aggregationRule"), storage_version_hash="bYE5ZWDrJ44=",
         ),
         ResourceInfo(
+            group="apiextensions.k8s.io", version="v1", internal_package="apiextensions",
+            kind="CustomResourceDefinition", plural="customresourcedefinitions",
+            singular="customresourcedefinition", namespaced=False, strategy=st.CRDStrategy(),
+            short_names=("crd", "crds"), categories=("api-extensions",),
+            subresources=(_status("CustomResourceDefinition"),), allow_unconditional_update=False,
+            storage_version_hash="jfWCUB31mvA=",
+        ),
+        ResourceInfo(
             **rbac, kind="ClusterRoleBinding", plural="clusterrolebindings", singular="clusterrolebinding",
             namespaced=False, fields=("subjects", "roleRef"), storage_version_hash="48tpQ8gZHFc=",
         ),
@@ -235,16 +263,20 @@ class Registry:
     def __init__(self, resources: list[ResourceInfo] | None = None) -> None:
         self._by_path: dict[tuple[str, str, str], ResourceInfo] = {}
         self._by_kind: dict[tuple[str, str], ResourceInfo] = {}
+        #: bumped on every change, so discovery/OpenAPI caches know when to rebuild
+        self.generation = 0
         for info in resources if resources is not None else builtin_resources():
             self.add(info)
 
     def add(self, info: ResourceInfo) -> None:
         self._by_path[(info.group, info.version, info.plural)] = info
         self._by_kind[(info.api_version, info.kind)] = info
+        self.generation += 1
 
     def remove(self, info: ResourceInfo) -> None:
         self._by_path.pop((info.group, info.version, info.plural), None)
         self._by_kind.pop((info.api_version, info.kind), None)
+        self.generation += 1
 
     def get(self, group: str, version: str, plural: str) -> ResourceInfo | None:
         return self._by_path.get((group, version, plural))

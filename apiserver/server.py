@@ -23,6 +23,7 @@ from watchcache.cacher import Cacher, CacherConfig
 from . import errors, requestinfo
 from .admission import NamespaceLifecycle
 from .controllers import NamespaceController
+from .crds import CRDController
 from .discovery import Discovery
 from .errors import StatusError
 from .handlers import RESTHandlers
@@ -87,7 +88,10 @@ class APIServer:
         self.discovery: Discovery | None = None
         self.namespace_controller: NamespaceController | None = None
         self.runner: web.AppRunner | None = None
-        self.cachers: dict[tuple[str, str, str], Cacher] = {}
+        #: one cacher per (group, resource): every served version of a resource shares it
+        self.cachers: dict[tuple[str, str], Cacher] = {}
+        self.crd_controller: CRDController | None = None
+        self._cacher_defaults: tuple[CacherConfig, bool] | None = None
         #: namespaces this replica just moved to Terminating: admission reads them live until the
         #: namespace cache has caught up (so a create right after the DELETE gets its 403)
         self._terminating_recent: dict[str, float] = {}
@@ -115,6 +119,13 @@ class APIServer:
         self.namespace_controller = NamespaceController(self.rest)
         await self._start_cachers()
         await self._bootstrap()
+        crd_info = self.registry.get("apiextensions.k8s.io", "v1", "customresourcedefinitions")
+        assert crd_info is not None
+        self.crd_controller = CRDController(
+            self.registry, self.rest, self.cacher_for(crd_info), self._start_custom_cacher, self._stop_custom_cacher
+        )
+        self._tasks.append(asyncio.create_task(self.crd_controller.run()))
+        await asyncio.wait_for(self.crd_controller.synced.wait(), 60)  # kube's crd-informer-synced
 
         app = web.Application(middlewares=[self._middleware], handler_args={"max_field_size": 65536})
         app.router.add_route("*", "/{tail:.*}", self.dispatch)
@@ -162,11 +173,28 @@ class APIServer:
         assert self.store is not None and self.rest is not None
         base = self.config.cacher
         trust = await self._trust_progress()
+        self._cacher_defaults = (base, trust)
         for info in self.registry:
-            self.cachers[(info.group, info.version, info.plural)] = self._new_cacher(info, base, trust)
+            self.cachers[(info.group, info.plural)] = self._new_cacher(info, base, trust)
         for cacher in self.cachers.values():
             await cacher.start()
         await asyncio.gather(*(c.wait_ready(60) for c in self.cachers.values()))
+
+    async def _start_custom_cacher(self, info: ResourceInfo) -> Cacher:
+        """A custom resource's watch cache, started when its CRD is established."""
+        key = (info.group, info.plural)
+        cacher = self.cachers.get(key)
+        if cacher is None:
+            assert self._cacher_defaults is not None
+            cacher = self.cachers[key] = self._new_cacher(info, *self._cacher_defaults)
+            await cacher.start()
+            await cacher.wait_ready(60)
+        return cacher
+
+    async def _stop_custom_cacher(self, info: ResourceInfo) -> None:
+        cacher = self.cachers.pop((info.group, info.plural), None)
+        if cacher is not None:
+            await cacher.stop()
 
     def _new_cacher(self, info: ResourceInfo, base: CacherConfig, trust: bool) -> Cacher:
         assert self.store is not None and self.rest is not None
@@ -181,7 +209,10 @@ class APIServer:
         return Cacher(self.store, info.collection_key(), attrs, resource=str(info.group_resource), config=config)
 
     def cacher_for(self, info: ResourceInfo) -> Cacher:
-        return self.cachers[(info.group, info.version, info.plural)]
+        cacher = self.cachers.get((info.group, info.plural))
+        if cacher is None:  # a custom resource whose CRD went away in between
+            raise errors.resource_not_found()
+        return cacher
 
     async def _bootstrap(self) -> None:
         """The system namespaces exist on first start (kube's system-namespaces controller)."""

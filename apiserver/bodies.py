@@ -188,7 +188,16 @@ def stored_form(obj: Obj, info: ResourceInfo) -> Obj:
     schema = schema_of(info)
     if schema is not None:
         return typed.canonical(obj, schema)
+    if info.custom is not None:  # custom resources are stored in their storage version
+        obj["apiVersion"] = f"{info.group}/{info.custom.storage_version}"
     return order_object(obj, info.fields)
+
+
+def version_view(info: ResourceInfo, obj: Obj) -> Obj:
+    """A custom resource as the requested version serves it (kube's "None" conversion: the apiVersion)."""
+    if info.custom is None or obj.get("apiVersion") == info.api_version:
+        return obj
+    return {**obj, "apiVersion": info.api_version}
 
 
 def decode_object(
@@ -239,6 +248,13 @@ def decode_object(
     try:
         if schema is not None:
             unknown = typed.check(raw, schema)  # Go's typed decoding, at every depth
+        elif info.custom is not None:
+            from . import crdschema
+
+            _check_meta(raw.get("metadata"), kind)
+            unknown = crdschema.prune(raw, info.custom.schema) if info.custom.schema else []
+            if info.custom.schema:
+                crdschema.apply_defaults(raw, info.custom.schema)
         else:
             _check_meta(raw.get("metadata"), kind)
             _check_fields(raw, info)
@@ -256,6 +272,6 @@ def decode_object(
             raise errors.bad_request(f"{cannot}: strict decoding error: {joined}")
         if field_validation != "Ignore":
             decoded.warnings.extend(f'unknown field "{u}"' for u in unknown)
-        if schema is None:
-            _drop_unknown(raw, unknown)  # with a schema, canonical() drops them on write
+        if schema is None and info.custom is None:
+            _drop_unknown(raw, unknown)  # typed objects: canonical() drops them; custom ones were pruned
     return decoded

@@ -1,9 +1,17 @@
 """In-process controllers that a bare apiserver needs to behave like a cluster.
 
-The namespace controller (kube-controller-manager's ``namespace`` controller, reduced to what the API
-promises): when a namespace is Terminating it deletes every namespaced object in it, then removes the
-``kubernetes`` finalizer through the same path as ``PUT .../finalize``, which deletes the namespace.
-Every replica runs it; all its writes are idempotent, so replicas racing each other is harmless.
+Reduced to what the API promises, after kube-controller-manager's controllers of the same names:
+
+- namespace: a Terminating namespace is emptied, then its ``kubernetes`` finalizer is removed (through the
+  same path as ``PUT .../finalize``), which deletes it;
+- serviceaccount: every active namespace has a ``default`` ServiceAccount;
+- garbage collector: dependents (``metadata.ownerReferences``) of a deleted owner are deleted
+  (background); an owner with the ``orphan`` finalizer is released after its dependents' references to
+  it are removed; one with ``foregroundDeletion`` after its dependents are gone;
+- pod GC: a terminating pod whose grace period is over and whose node does not exist is removed (no
+  kubelet will ever do it).
+
+Every replica runs them; all their writes are idempotent, so replicas racing each other is harmless.
 """
 
 from __future__ import annotations
@@ -11,14 +19,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import TYPE_CHECKING
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 from storage import errors as serr
+from watchcache.cacher import Cacher
+from watchcache.objects import DELETED, CachedObject, WatchEvent
 
 from .errors import StatusError
 
 if TYPE_CHECKING:
     from .handlers import RESTHandlers
+    from .registry import ResourceInfo
+
+Obj = dict[str, Any]
+Handler = Callable[[str, Obj], Awaitable[None]]
 
 log = logging.getLogger(__name__)
 
@@ -96,3 +113,234 @@ class NamespaceController:
         await handlers.finalize_namespace(name)
         log.info("namespace %s finalized", name)
         return True
+
+
+async def follow(cacher: Cacher, handle: Handler, *, initial: bool = True) -> None:
+    """Feed ``handle(event type, object)`` from a watch cache: its current state (as ADDED), then changes.
+
+    Re-watches from where it stopped if the watch ends (e.g. the cache relisted after a compaction).
+    """
+    rv = ""
+    while True:
+        await cacher.wait_ready()
+        if not rv:
+            snapshot, _ = cacher.cache.list()
+            rv = str(cacher.rv)
+            if initial:
+                for entry in snapshot:
+                    await _guarded(handle, "ADDED", entry.obj)
+        try:
+            watcher = await cacher.watch(
+                namespace=None, predicate=None, resource_version=rv, send_initial_events=None,
+                allow_bookmarks=False, deadline=time.monotonic() + 10 * 365 * 86400,
+            )  # fmt: skip
+        except serr.Compacted:
+            rv = ""  # too far behind: start again from the current state
+            continue
+        try:
+            async for items in watcher.batches():
+                for event_type, payload in items:
+                    if isinstance(payload, WatchEvent):
+                        deleted = event_type == DELETED
+                        obj = (payload.deleted_object() if deleted else payload.object).obj
+                        rv = str(payload.revision)
+                        await _guarded(handle, event_type, obj)
+                    elif isinstance(payload, CachedObject):
+                        await _guarded(handle, event_type, payload.obj)
+        finally:
+            watcher.stop()
+
+
+async def _guarded(handle: Handler, event_type: str, obj: Obj) -> None:
+    try:
+        await handle(event_type, obj)
+    except (serr.StorageError, StatusError) as exc:
+        log.warning("controller: %s %s: %s", event_type, (obj.get("metadata") or {}).get("name"), exc)
+
+
+class ServiceAccountController:
+    """Every active namespace gets a ``default`` ServiceAccount (recreated if deleted)."""
+
+    def __init__(self, handlers: RESTHandlers, namespaces: Cacher, serviceaccounts: Cacher) -> None:
+        self.handlers = handlers
+        self.namespaces = namespaces
+        self.serviceaccounts = serviceaccounts
+
+    async def run(self) -> None:
+        await asyncio.gather(follow(self.namespaces, self._on_namespace), follow(self.serviceaccounts, self._on_sa))
+
+    async def ensure(self, namespace: str) -> None:
+        info = self.handlers.registry.get("", "v1", "serviceaccounts")
+        assert info is not None
+        if self.serviceaccounts.cache.get(info.key(namespace, "default")) is not None:
+            return
+        with contextlib.suppress(StatusError):  # AlreadyExists, or the namespace is going away
+            await self.handlers.create_object(
+                info,
+                {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "default", "namespace": namespace}},
+            )
+
+    async def _on_namespace(self, event_type: str, ns: Obj) -> None:
+        if event_type != DELETED and not ns["metadata"].get("deletionTimestamp"):
+            await self.ensure(ns["metadata"]["name"])
+
+    async def _on_sa(self, event_type: str, sa: Obj) -> None:
+        md = sa["metadata"]
+        if event_type == DELETED and md.get("name") == "default":
+            ns_info = self.handlers.registry.get("", "v1", "namespaces")
+            assert ns_info is not None
+            ns = self.namespaces.cache.get(ns_info.key(None, md.get("namespace", "")))
+            if ns is not None and not ns.obj["metadata"].get("deletionTimestamp"):
+                await self.ensure(md["namespace"])
+
+
+def _parse_time(value: str) -> float:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC).timestamp()
+
+
+class PodGC:
+    """Terminating pods whose grace period is over and whose node does not exist are deleted."""
+
+    def __init__(self, handlers: RESTHandlers, pods: Cacher, nodes: Cacher, period: float = 1.0) -> None:
+        self.handlers = handlers
+        self.pods = pods
+        self.nodes = nodes
+        self.period = period
+
+    async def run(self) -> None:
+        from .handlers import DeleteOptions
+
+        pod_info = self.handlers.registry.get("", "v1", "pods")
+        node_info = self.handlers.registry.get("", "v1", "nodes")
+        assert pod_info is not None and node_info is not None
+        while True:
+            await asyncio.sleep(self.period)
+            now = time.time()
+            for entry in list(self.pods.cache.values()):
+                md = entry.obj["metadata"]
+                deadline = md.get("deletionTimestamp")
+                if not deadline or _parse_time(deadline) > now:
+                    continue
+                node = (entry.obj.get("spec") or {}).get("nodeName", "")
+                if node and self.nodes.cache.get(node_info.key(None, node)) is not None:
+                    continue  # a kubelet's business
+                with contextlib.suppress(StatusError):
+                    await self.handlers.delete_object(
+                        pod_info, md.get("namespace"), md["name"], DeleteOptions(grace_period_seconds=0)
+                    )
+
+
+class GarbageCollector:
+    """ownerReferences: background deletion of orphans' dependents, and the orphan/foreground finalizers."""
+
+    def __init__(self, handlers: RESTHandlers, cachers: Callable[[], Iterable[tuple[ResourceInfo, Cacher]]]) -> None:
+        self.handlers = handlers
+        self.cachers = cachers
+        self._followed: set[int] = set()
+
+    async def run(self) -> None:
+        tasks: list[asyncio.Task[None]] = []
+        try:
+            while True:  # follow new caches too (custom resources come and go)
+                for info, cacher in list(self.cachers()):
+                    if id(cacher) not in self._followed:
+                        self._followed.add(id(cacher))
+                        tasks.append(asyncio.create_task(follow(cacher, self._handler(info), initial=False)))
+                await asyncio.sleep(1.0)
+        finally:
+            for t in tasks:
+                t.cancel()
+
+    def _handler(self, info: ResourceInfo) -> Handler:
+        async def handle(event_type: str, obj: Obj) -> None:
+            md = obj["metadata"]
+            if event_type == DELETED:
+                await self._delete_dependents_of(md.get("uid", ""))
+                for ref in md.get("ownerReferences") or []:  # an owner waiting in the foreground?
+                    owner = self._find(ref.get("uid", ""))
+                    if owner is not None and "foregroundDeletion" in (owner[1]["metadata"].get("finalizers") or []):
+                        await self._foreground(*owner)
+                return
+            finalizers = md.get("finalizers") or []
+            if md.get("deletionTimestamp") and "orphan" in finalizers:
+                await self._orphan(info, obj)
+            elif md.get("deletionTimestamp") and "foregroundDeletion" in finalizers:
+                await self._foreground(info, obj)
+
+        return handle
+
+    def _dependents(self, uid: str) -> list[tuple[ResourceInfo, Obj]]:
+        out = []
+        for info, cacher in list(self.cachers()):
+            for entry in cacher.cache.values():
+                refs = entry.obj["metadata"].get("ownerReferences") or []
+                if any(r.get("uid") == uid for r in refs):
+                    out.append((info, entry.obj))
+        return out
+
+    def _find(self, uid: str) -> tuple[ResourceInfo, Obj] | None:
+        for info, cacher in list(self.cachers()):
+            for entry in cacher.cache.values():
+                if entry.obj["metadata"].get("uid") == uid:
+                    return info, entry.obj
+        return None
+
+    def _exists(self, uid: str) -> bool:
+        return self._find(uid) is not None
+
+    async def _delete_dependents_of(self, uid: str) -> None:
+        from .handlers import DeleteOptions
+
+        for info, dep in self._dependents(uid):
+            refs = dep["metadata"].get("ownerReferences") or []
+            if any(r.get("uid") != uid and self._exists(r.get("uid", "")) for r in refs):
+                continue  # another owner is alive
+            md = dep["metadata"]
+            with contextlib.suppress(StatusError):
+                await self.handlers.delete_object(
+                    info, md.get("namespace") if info.namespaced else None, md["name"],
+                    DeleteOptions(propagation_policy="Background"),
+                )  # fmt: skip
+
+    async def _orphan(self, info: ResourceInfo, owner: Obj) -> None:
+        uid = owner["metadata"].get("uid", "")
+        for dep_info, dep in self._dependents(uid):
+            md = dep["metadata"]
+            key = dep_info.key(md.get("namespace") if dep_info.namespaced else None, md["name"])
+
+            def drop_ref(current: Obj | None) -> Obj:
+                assert current is not None
+                refs = [r for r in current["metadata"].get("ownerReferences") or [] if r.get("uid") != uid]
+                if refs:
+                    current["metadata"]["ownerReferences"] = refs
+                else:
+                    current["metadata"].pop("ownerReferences", None)
+                return current
+
+            with contextlib.suppress(serr.NotFound):
+                await self.handlers.store.guaranteed_update(key, drop_ref)
+        md = owner["metadata"]
+        await self.handlers.remove_finalizer(
+            info, md.get("namespace") if info.namespaced else None, md["name"], "orphan"
+        )
+
+    async def _foreground(self, info: ResourceInfo, owner: Obj) -> None:
+        uid = owner["metadata"].get("uid", "")
+        dependents = self._dependents(uid)
+        if dependents:
+            from .handlers import DeleteOptions
+
+            for dep_info, dep in dependents:
+                md = dep["metadata"]
+                if md.get("deletionTimestamp"):
+                    continue
+                with contextlib.suppress(StatusError):
+                    await self.handlers.delete_object(
+                        dep_info, md.get("namespace") if dep_info.namespaced else None, md["name"],
+                        DeleteOptions(propagation_policy="Foreground"),
+                    )  # fmt: skip
+            return  # called again as the dependents go away
+        md = owner["metadata"]
+        await self.handlers.remove_finalizer(
+            info, md.get("namespace") if info.namespaced else None, md["name"], "foregroundDeletion"
+        )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -186,6 +187,8 @@ class RESTHandlers:
         self.store = store
         self.admission = admission
         self.cacher_for = cacher_for
+        #: called with a namespace's name after it was created (the default ServiceAccount goes in at once)
+        self.on_namespace_created: Callable[[str], Awaitable[None]] | None = None
         self.on_namespace_terminating = on_namespace_terminating or (lambda name: None)
 
     # --- dispatch ------------------------------------------------------------------------------------
@@ -318,6 +321,14 @@ class RESTHandlers:
         )
         if old is not None:
             validation.validate_object_meta_update(md, old["metadata"], errs)
+        if info.custom is not None and info.custom.schema:
+            from . import crdschema
+
+            errs.causes.extend(crdschema.validate(obj, info.custom.schema))
+        elif info.group == "apiextensions.k8s.io" and info.plural == "customresourcedefinitions":
+            from . import crdschema
+
+            errs.causes.extend(crdschema.validate_crd(obj))
         if errs:
             raise errors.invalid(info.group_kind, md.get("name", ""), errs.causes)
 
@@ -656,6 +667,8 @@ class RESTHandlers:
         generated = not md.get("name") and bool(md.get("generateName"))
         self._prepare_create(obj, info)
         stored = await self._create_with_retries(obj, info, namespace, opts.dry_run, generated)
+        if info.plural == "namespaces" and not info.group and not opts.dry_run and self.on_namespace_created:
+            await self.on_namespace_created(stored["metadata"]["name"])
         return out.object_response(stored, 201, decoded.warnings)
 
     async def _create_with_retries(
@@ -1066,7 +1079,16 @@ class RESTHandlers:
         except serr.StorageError as exc:
             raise self._storage_error(exc, info, name) from None
         self._check_delete_preconditions(existing, opts.preconditions, info)
+        if info.kind == "Pod" and not info.group:
+            graceful = await self._delete_pod_gracefully(info, key, name, existing, opts)
+            if graceful is not None:
+                return graceful
         gc_finalizer = ""
+        if info.group == "apiextensions.k8s.io" and info.plural == "customresourcedefinitions":
+            from .crds import CLEANUP_FINALIZER
+
+            if not existing["metadata"].get("deletionTimestamp"):  # the CRD REST's first DELETE
+                return await self._mark_deleting(info, key, name, "", opts, extra_finalizer=CLEANUP_FINALIZER)
         if info.kind != "Event":
             if opts.propagation_policy == "Orphan" or opts.orphan_dependents:
                 gc_finalizer = "orphan"
@@ -1082,6 +1104,55 @@ class RESTHandlers:
             raise self._storage_error(exc, info, name) from None
         return self._deleted_response(info, deleted)
 
+    @staticmethod
+    def _pod_grace(pod: Obj, opts: DeleteOptions) -> int:
+        """pod strategy CheckGracefulDelete: options, else the pod's own period; 0 when unscheduled/done."""
+        spec = pod.get("spec") or {}
+        grace = opts.grace_period_seconds
+        if grace is None:
+            grace = spec.get("terminationGracePeriodSeconds", 30)
+        if not spec.get("nodeName") or (pod.get("status") or {}).get("phase") in ("Failed", "Succeeded"):
+            grace = 0
+        return 1 if grace < 0 else int(grace)
+
+    async def _delete_pod_gracefully(
+        self, info: ResourceInfo, key: str, name: str, existing: Obj, opts: DeleteOptions
+    ) -> Obj | None:
+        """rest.BeforeDelete for pods: deletionTimestamp = now + grace; with grace 0 the pod is removed
+        right after (watchers see MODIFIED then DELETED). None: continue with the normal deletion."""
+        grace = self._pod_grace(existing, opts)
+        md = existing["metadata"]
+        if md.get("deletionTimestamp") and grace and grace >= (md.get("deletionGracePeriodSeconds") or 0):
+            return existing  # already terminating, no sooner: nothing to do
+        when = datetime.now(UTC) + timedelta(seconds=grace)
+
+        def mark(current: Obj | None) -> Obj:
+            assert current is not None
+            cmd = current["metadata"]
+            if not cmd.get("deletionTimestamp") and cmd.get("generation", 0) > 0:
+                cmd["generation"] += 1
+            cmd["deletionTimestamp"] = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+            cmd["deletionGracePeriodSeconds"] = grace
+            return stored_form(current, info)
+
+        try:
+            updated, _ = await self.store.guaranteed_update(
+                key, mark, preconditions=opts.preconditions, dry_run=opts.dry_run
+            )
+        except serr.PreconditionFailed as exc:
+            raise errors.conflict(info.group_resource, name, exc.message) from None
+        except serr.StorageError as exc:
+            raise self._storage_error(exc, info, name) from None
+        if grace > 0 or updated["metadata"].get("finalizers"):
+            return updated
+        try:
+            rv = updated["metadata"].get("resourceVersion")
+            return await self.store.delete(
+                key, preconditions=Preconditions(resource_version=rv) if rv else None, dry_run=opts.dry_run
+            )
+        except serr.StorageError as exc:
+            raise self._storage_error(exc, info, name) from None
+
     def _deleted_response(self, info: ResourceInfo, deleted: Obj) -> Obj:
         if info.return_deleted_object:
             return deleted
@@ -1089,7 +1160,7 @@ class RESTHandlers:
         return success_status(md.get("name", ""), info.group, info.plural, md.get("uid", ""))
 
     async def _mark_deleting(
-        self, info: ResourceInfo, key: str, name: str, gc_finalizer: str, opts: DeleteOptions
+        self, info: ResourceInfo, key: str, name: str, gc_finalizer: str, opts: DeleteOptions, extra_finalizer: str = ""
     ) -> Obj:
         """markAsDeleting: deletionTimestamp (once), grace 0, generation+1, GC finalizer; the object stays."""
 
@@ -1104,6 +1175,8 @@ class RESTHandlers:
             if gc_finalizer:
                 finalizers = [f for f in md.get("finalizers", []) if f not in ("orphan", "foregroundDeletion")]
                 md["finalizers"] = [*finalizers, gc_finalizer]
+            if extra_finalizer and extra_finalizer not in md.get("finalizers", []):
+                md["finalizers"] = [*md.get("finalizers", []), extra_finalizer]
             return stored_form(existing, info)
 
         try:

@@ -18,6 +18,7 @@ from encoding.protobuf import ProtobufError, has_schema
 from watchcache.objects import EMPTY, CachedObject
 
 from . import errors
+from .bodies import version_view
 from .registry import ResourceInfo
 from .responses import add_warnings, is_pretty
 from .streaming import GZIP_THRESHOLD, ChunkedWriter, accepts_gzip
@@ -55,6 +56,8 @@ class Output:
         if self.include_object not in ("None", "Metadata", "Object"):
             raise errors.bad_request(f'unrecognized includeObject value: "{self.include_object}"')
         resource = str(info.group_resource)
+        #: a custom resource read through a version other than its storage version: converted, not cached
+        self.converts = info.custom is not None and info.version != info.custom.storage_version
         self.encoder: Encoder | None = (
             encoder_for(self.fmt.encoder, resource) if self.fmt.encoder in ("json", "protobuf") else None
         )
@@ -105,6 +108,8 @@ class Output:
         entry = obj if isinstance(obj, CachedObject) else None
         plain = entry.obj if entry is not None else obj
         assert isinstance(plain, dict)
+        if self.converts:
+            entry, plain = None, version_view(self.info, plain)
         converted = self._convert([plain], {"resourceVersion": (plain.get("metadata") or {}).get("resourceVersion", "")}
                                   if self.fmt.convert == "Table" else {}, single=True)  # fmt: skip
         if converted is not None:
@@ -121,6 +126,8 @@ class Output:
     async def list_response(self, kind: str, list_meta: Obj, entries: list[CachedObject]) -> web.StreamResponse:
         """A list, streamed from cached item bytes when the format allows, else encoded whole."""
         info = self.info
+        if self.converts:
+            entries = [cached(version_view(info, e.obj)) for e in entries]
         objects_needed = self.fmt.convert or self.pretty or self.encoder is None or not SPLICE_LISTS
         if objects_needed:
             converted = self._convert([e.obj for e in entries], list_meta, single=False)

@@ -22,7 +22,7 @@ from watchcache.cacher import Cacher, CacherConfig
 
 from . import errors, requestinfo
 from .admission import NamespaceLifecycle
-from .controllers import NamespaceController
+from .controllers import GarbageCollector, NamespaceController, PodGC, ServiceAccountController
 from .crds import CRDController
 from .discovery import Discovery
 from .errors import StatusError
@@ -139,6 +139,15 @@ class APIServer:
         self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
         self.discovery = Discovery(self.registry, f"{cfg.bind_address}:{self.port}")
         self._tasks.append(asyncio.create_task(self.namespace_controller.run()))
+        self.sa_controller = ServiceAccountController(
+            self.rest, self._cacher("", "namespaces"), self._cacher("", "serviceaccounts")
+        )
+        self.rest.on_namespace_created = self.sa_controller.ensure
+        self._tasks.append(asyncio.create_task(self.sa_controller.run()))
+        self._tasks.append(
+            asyncio.create_task(PodGC(self.rest, self._cacher("", "pods"), self._cacher("", "nodes")).run())
+        )
+        self._tasks.append(asyncio.create_task(GarbageCollector(self.rest, self._resource_cachers).run()))
         self._tasks.append(asyncio.create_task(run_compactor(self.etcd, cfg.compaction_interval)))
 
     async def stop(self) -> None:
@@ -207,6 +216,18 @@ class APIServer:
             base, trust_progress=trust, index_fields=("spec.nodeName",) if info.kind == "Pod" else ()
         )
         return Cacher(self.store, info.collection_key(), attrs, resource=str(info.group_resource), config=config)
+
+    def _cacher(self, group: str, plural: str) -> Cacher:
+        return self.cachers[(group, plural)]
+
+    def _resource_cachers(self) -> list[tuple[ResourceInfo, Cacher]]:
+        """(a served version, its cache) for every resource, for the garbage collector."""
+        out = {}
+        for info in self.registry:
+            cacher = self.cachers.get((info.group, info.plural))
+            if cacher is not None:
+                out[(info.group, info.plural)] = (info, cacher)
+        return list(out.values())
 
     def cacher_for(self, info: ResourceInfo) -> Cacher:
         cacher = self.cachers.get((info.group, info.plural))

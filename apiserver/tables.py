@@ -60,6 +60,42 @@ def _row_object(obj: Obj, include: str, version: str) -> Obj | None:
     return partial_metadata(obj, version)
 
 
+def _custom_printer(info: ResourceInfo) -> Printer:
+    """A CRD's additionalPrinterColumns (default: Age), after Name (apiextensions tableconvertor)."""
+    assert info.custom is not None
+    specs = list(info.custom.printer_columns) or [
+        {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"}
+    ]
+    columns = [column("Name", "string", "name", NAME_DESCRIPTION)] + [
+        column(
+            c.get("name", ""),
+            c.get("type", "string"),
+            c.get("format", ""),
+            c.get("description", ""),
+            c.get("priority", 0),
+        )
+        for c in specs
+    ]
+
+    def cells(obj: Obj) -> list[Any]:
+        from .crdschema import printer_cells
+
+        return [(obj.get("metadata") or {}).get("name", ""), *printer_cells(obj, specs)]
+
+    return columns, cells
+
+
+def printer_for(info: ResourceInfo) -> Printer:
+    if info.custom is not None:
+        return _custom_printer(info)
+    try:
+        from .printers import BUILTIN_PRINTERS
+    except ImportError:  # pragma: no cover - printers land separately
+        BUILTIN_PRINTERS = {}
+    key = (info.group, info.plural)
+    return BUILTIN_PRINTERS.get(key) or PRINTERS.get(key) or (DEFAULT_COLUMNS, _default_cells)
+
+
 def to_table(
     info: ResourceInfo,
     objects: list[Obj],
@@ -69,7 +105,7 @@ def to_table(
     include_object: str = "Metadata",
     no_headers: bool = False,
 ) -> Obj:
-    columns, cells = PRINTERS.get((info.group, info.plural), (DEFAULT_COLUMNS, _default_cells))
+    columns, cells = printer_for(info)
     rows = []
     for obj in objects:
         row: Obj = {"cells": cells(obj)}

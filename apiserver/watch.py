@@ -23,6 +23,7 @@ from watchcache.objects import ADDED, BOOKMARK, DELETED, CachedObject, WatchEven
 from watchcache.watcher import EXPIRED, INITIAL_END, CacheWatcher, Item
 
 from . import errors
+from .bodies import version_view
 from .errors import FieldErrors, GroupKind, StatusError
 from .output import Output
 from .registry import ResourceInfo
@@ -146,10 +147,14 @@ class FrameMaker:
             obj = payload.deleted_object() if event_type == DELETED else payload.object
             if self.out.fmt.convert:
                 return self._converted(event_type, obj.obj)
+            if self.out.converts:
+                return (self.encoder.plain_frame(event_type, version_view(self.info, obj.obj)),)
             return self.encoder.event_frame(event_type, payload, obj)
         if isinstance(payload, CachedObject):  # initial state
             if self.out.fmt.convert:
                 return self._converted(ADDED, payload.obj)
+            if self.out.converts:
+                return (self.encoder.plain_frame(ADDED, version_view(self.info, payload.obj)),)
             return self.encoder.added_frame(payload)
         bookmark = _bookmark_object(self.info, payload, event_type == INITIAL_END)
         return (self.encoder.plain_frame(BOOKMARK, bookmark),)

@@ -1,7 +1,7 @@
 """Server-side printing: ``as=Table`` and ``as=PartialObjectMetadata[List]`` conversions.
 
 The default convertor is kube's (registry/rest/table.go): columns Name and Created At. Types with their own
-printers get their columns from :data:`PRINTERS` (filled in by the kubectl issue).
+printers get their columns from :data:`apiserver.printers.BUILTIN_PRINTERS`; :data:`PRINTERS` lets callers add more.
 """
 
 from __future__ import annotations
@@ -88,12 +88,19 @@ def _custom_printer(info: ResourceInfo) -> Printer:
 def printer_for(info: ResourceInfo) -> Printer:
     if info.custom is not None:
         return _custom_printer(info)
-    try:
-        from .printers import BUILTIN_PRINTERS
-    except ImportError:  # pragma: no cover - printers land separately
-        BUILTIN_PRINTERS = {}
+    from .printers import BUILTIN_PRINTERS
+
     key = (info.group, info.plural)
     return BUILTIN_PRINTERS.get(key) or PRINTERS.get(key) or (DEFAULT_COLUMNS, _default_cells)
+
+
+def _row_conditions(info: ResourceInfo) -> Callable[[Obj], list[Obj] | None] | None:
+    """printPod also marks a finished pod's row Completed; no other printer sets row conditions."""
+    if info.custom is None and (info.group, info.plural) == ("", "pods"):
+        from .printers import pod_row_conditions
+
+        return pod_row_conditions
+    return None
 
 
 def to_table(
@@ -106,9 +113,12 @@ def to_table(
     no_headers: bool = False,
 ) -> Obj:
     columns, cells = printer_for(info)
+    conditions = _row_conditions(info)
     rows = []
     for obj in objects:
         row: Obj = {"cells": cells(obj)}
+        if conditions is not None and (found := conditions(obj)):
+            row["conditions"] = found
         row_obj = _row_object(obj, include_object, version)
         if row_obj is not None:
             row["object"] = row_obj

@@ -17,6 +17,7 @@ from encoding import protobuf, typed
 from encoding.decode import DecodeError, decode, summarize
 
 from . import errors
+from .defaults import apply_defaults
 from .meta import OBJECT_META_ORDER
 from .registry import Registry, ResourceInfo
 
@@ -186,6 +187,8 @@ def stored_form(obj: Obj, info: ResourceInfo) -> Obj:
     from .meta import order_object
 
     schema = schema_of(info)
+    if info.builtin:
+        apply_defaults(info.group, info.kind, obj)  # as kube's decode from storage does, after the strategy
     if schema is not None:
         return typed.canonical(obj, schema)
     if info.custom is not None:  # custom resources are stored in their storage version
@@ -201,9 +204,19 @@ def version_view(info: ResourceInfo, obj: Obj) -> Obj:
 
 
 def decode_object(
-    body: bytes, media_type: str, info: ResourceInfo, registry: Registry, field_validation: str = ""
+    body: bytes,
+    media_type: str,
+    info: ResourceInfo,
+    registry: Registry,
+    field_validation: str = "",
+    *,
+    defaults: bool = True,
 ) -> Decoded:
-    """Decode ``body`` as an object for ``info``'s endpoint, or raise the StatusError kube would."""
+    """Decode ``body`` as an object for ``info``'s endpoint, or raise the StatusError kube would.
+
+    Built-in types come back defaulted and in canonical form (as kube's typed object) unless ``defaults`` is
+    off: server-side apply merges the configuration as sent (or defaults would become owned fields) and
+    defaults the merged result."""
     kind = info.kind
     unrecognized = f"the object provided is unrecognized (must be of type {kind})"
     try:
@@ -274,4 +287,8 @@ def decode_object(
             decoded.warnings.extend(f'unknown field "{u}"' for u in unknown)
         if schema is None and info.custom is None:
             _drop_unknown(raw, unknown)  # typed objects: canonical() drops them; custom ones were pruned
+    if defaults and info.builtin:
+        apply_defaults(info.group, kind, raw)
+        if schema is not None:  # the Go struct as kube holds it: zero-valued structs show, unknown fields go
+            decoded.obj = typed.canonical(raw, schema)
     return decoded

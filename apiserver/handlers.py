@@ -7,6 +7,7 @@ for a request is the one kube would give.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from storage.selection import FieldSelector, LabelSelector, SelectionPredicate, 
 from storage.store import Preconditions, Store
 from watchcache.cacher import Cacher
 
-from . import errors, meta, validation
+from . import defaults, errors, meta, validation
 from .admission import NamespaceLifecycle
 from .bodies import decode_object, schema_of, stored_form
 from .errors import FieldErrors, GroupKind, GroupResource, StatusError
@@ -37,6 +38,11 @@ Obj = dict[str, Any]
 MAX_REQUEST_BODY_BYTES = 3 * 1024 * 1024
 _GENERATE_NAME_ATTEMPTS = 8  # kube: one try plus 7 retries on collision
 _META_K8S = "meta.k8s.io"
+
+
+def _token_suffix() -> str:
+    """The 5 random characters of a pod's ``kube-api-access-xxxxx`` volume (utilrand.String)."""
+    return meta.random_suffix(5)
 
 
 @dataclass(slots=True)
@@ -132,6 +138,16 @@ def track_fields(old: Obj | None, new: Obj, info: ResourceInfo, manager: str, su
     except ImportError:  # pragma: no cover - until server-side apply lands
         return
     mf.update_managed_fields(old, new, manager, info.api_version, meta.now_rfc3339(), field_type(info), subresource)
+
+
+def track_create(obj: Obj, info: ResourceInfo, manager: str) -> None:
+    """Ownership of a created object, as kube records it: before mutating admission and the strategy, and
+    without the status the strategy resets (its ResetFields)."""
+    view = obj
+    if info.strategy.has_status and "status" in obj:
+        view = {k: v for k, v in obj.items() if k != "status"}
+    track_fields(None, view, info, manager)
+    obj["metadata"] = view["metadata"]
 
 
 def _json_path(obj: Any, path: str) -> Any:
@@ -331,6 +347,36 @@ class RESTHandlers:
             errs.causes.extend(crdschema.validate_crd(obj))
         if errs:
             raise errors.invalid(info.group_kind, md.get("name", ""), errs.causes)
+
+    async def _admit_create(self, obj: Obj, info: ResourceInfo, namespace: str | None) -> None:
+        """The default-on mutating admission plugins for a create (kube runs them before the strategy)."""
+        if not info.builtin or info.group:
+            return
+        if info.plural == "nodes":
+            defaults.admit_node(obj)
+        elif info.plural == "pods" and namespace is not None:
+            sa_name = defaults.pod_service_account_name(obj)
+            account = await self._service_account(namespace, sa_name) if sa_name else None
+            try:
+                defaults.admit_pod(obj, namespace, account, _token_suffix)
+            except defaults.AdmissionForbidden as exc:
+                raise errors.forbidden(info.group_resource, obj["metadata"].get("name", ""), str(exc)) from None
+
+    async def _service_account(self, namespace: str, name: str) -> Obj | None:
+        """The pod's ServiceAccount from etcd. kube waits up to ~1.5 s for ``default``, which its controller
+        creates right after the namespace; aiokube creates it with the namespace, so one retry covers a race."""
+        info = self.registry.get("", "v1", "serviceaccounts")
+        assert info is not None
+        for attempt in range(2 if name == defaults.DEFAULT_SERVICE_ACCOUNT else 1):
+            if attempt:
+                await asyncio.sleep(0.1)
+            try:
+                return await self.store.get(info.key(namespace, name))
+            except serr.NotFound:
+                continue
+            except serr.StorageError as exc:
+                raise self._storage_error(exc, info, name) from None
+        return None
 
     def _prepare_create(self, obj: Obj, info: ResourceInfo) -> None:
         """rest.BeforeCreate: system fields, strategy, generated name, validation."""
@@ -665,6 +711,8 @@ class RESTHandlers:
         if md.get("resourceVersion"):
             raise errors.bad_request("resourceVersion should not be set on objects to be created")
         generated = not md.get("name") and bool(md.get("generateName"))
+        track_create(obj, info, self._manager(request, opts))
+        await self._admit_create(obj, info, namespace)
         self._prepare_create(obj, info)
         stored = await self._create_with_retries(obj, info, namespace, opts.dry_run, generated)
         if info.plural == "namespaces" and not info.group and not opts.dry_run and self.on_namespace_created:
@@ -781,9 +829,10 @@ class RESTHandlers:
                 if namespace is not None:
                     await self.admission.admit_create(info.group_resource, namespace, name)
                 new["metadata"].pop("resourceVersion", None)
-                self._prepare_create(new, info)
                 if track:
-                    track_fields(None, new, info, manager)
+                    track_create(new, info, manager)
+                await self._admit_create(new, info, namespace)
+                self._prepare_create(new, info)
                 return stored_form(new, info)
             new_rv = new["metadata"].get("resourceVersion", "")
             existing_rv = existing["metadata"].get("resourceVersion", "")
@@ -798,6 +847,8 @@ class RESTHandlers:
             if subresource in ("status", "finalize"):
                 new = self._subresource_update(subresource, new, existing, info)
             else:
+                if info.builtin and (info.group, info.plural) == ("", "pods") and not subresource:
+                    defaults.admit_pod_update(new, existing)
                 self._prepare_update(new, existing, info)
             if self._should_delete_during_update(new, existing, info):
                 delete_instead.append(existing)
@@ -915,7 +966,7 @@ class RESTHandlers:
                 "",
                 [errors.Cause("FieldValueRequired", "fieldManager", "Required value: is required for apply patch")],
             )
-        decoded = decode_object(body, negotiation.YAML, info, self.registry, opts.field_validation)
+        decoded = decode_object(body, negotiation.YAML, info, self.registry, opts.field_validation, defaults=False)
         applied = decoded.obj
         namespace = self._check_body_namespace(ri, info, applied["metadata"])
         if applied["metadata"].get("name") and applied["metadata"]["name"] != ri.name:

@@ -36,7 +36,12 @@ def generate_name(base: str) -> str:
     max_base = 63 - 5
     if len(base) > max_base:
         base = base[:max_base]
-    return base + "".join(_rng.choice(_NAME_ALPHABET) for _ in range(5))
+    return base + random_suffix(5)
+
+
+def random_suffix(n: int) -> str:
+    """utilrand.String: ``n`` characters from kube's consonant-and-digit alphabet."""
+    return "".join(_rng.choice(_NAME_ALPHABET) for _ in range(n))
 
 
 def order_metadata(meta: Obj) -> Obj:

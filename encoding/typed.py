@@ -211,12 +211,26 @@ def check(obj: dict[str, Any], msg: str) -> list[str]:
     return checker.unknown
 
 
+#: nested lists of objects that embed TypeMeta, which protobuf does not carry (kind and apiVersion lead in Go)
+_NESTED_TYPE_META: dict[str, tuple[str, str]] = {"k8s.io.api.apps.v1.StatefulSet": ("spec", "volumeClaimTemplates")}
+
+
+def _with_type_meta(source: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+    out = {key: source[key] for key in ("kind", "apiVersion") if key in source}
+    out.update(body)
+    return out
+
+
 def canonical(obj: dict[str, Any], msg: str) -> dict[str, Any]:
     """The object as kube would write it after decoding it into its Go type (unknown fields dropped)."""
     body = protobuf.decode_message(protobuf.encode_message(obj, msg), msg)
-    out: dict[str, Any] = {}
-    for key in ("kind", "apiVersion"):
-        if key in obj:
-            out[key] = obj[key]
-    out.update(body)
-    return out
+    nested = _NESTED_TYPE_META.get(msg)
+    if nested is not None:
+        outer, field = nested
+        given = (obj.get(outer) or {}).get(field)
+        items = (body.get(outer) or {}).get(field)
+        if isinstance(given, list) and isinstance(items, list) and len(given) == len(items):
+            body[outer][field] = [
+                _with_type_meta(g, i) if isinstance(g, dict) else i for g, i in zip(given, items, strict=True)
+            ]
+    return _with_type_meta(obj, body)

@@ -1,0 +1,162 @@
+"""Defaulting and the default admission plugins over real HTTP, checked against kube-apiserver 1.36 captures."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from typing import Any
+
+from tests.conftest import API, load_fixture
+
+TOKEN_VOLUME = re.compile(r"^kube-api-access-[bcdfghjklmnpqrstvwxz2456789]{5}$")
+
+
+def _without_openshift_ca(pod: dict[str, Any]) -> dict[str, Any]:
+    """The captures come from a build whose ServiceAccount plugin adds an OpenShift CA source: drop it."""
+    pod = copy.deepcopy(pod)
+    for volume in pod["spec"]["volumes"]:
+        sources = volume.get("projected", {}).get("sources", [])
+        volume["projected"]["sources"] = [
+            s for s in sources if s.get("configMap", {}).get("name") != "openshift-service-ca.crt"
+        ]
+    return pod
+
+
+def _rename_token_volume(pod: dict[str, Any], name: str) -> None:
+    for volume in pod["spec"]["volumes"]:
+        if TOKEN_VOLUME.match(volume["name"]):
+            volume["name"] = name
+    for container in pod["spec"]["containers"]:
+        for mount in container.get("volumeMounts", []):
+            if TOKEN_VOLUME.match(mount["name"]):
+                mount["name"] = name
+
+
+async def test_pod_create_matches_kube(api: API, ns: str) -> None:
+    """kubectl's pod body comes back as kube 1.36 returns it: defaults, token volume, tolerations, priority."""
+    status, pod, _ = await api.post(f"/api/v1/namespaces/{ns}/pods", load_fixture("kube-1.36/input_pod.json"))
+    assert status == 201, pod
+    want = _without_openshift_ca(load_fixture("kube-1.36/pod_create.json"))
+    assert TOKEN_VOLUME.match(pod["spec"]["volumes"][0]["name"]), pod["spec"]["volumes"]
+    _rename_token_volume(pod, "token")
+    _rename_token_volume(want, "token")
+    assert list(pod) == list(want)
+    assert pod["spec"] == want["spec"]
+    assert pod["status"] == want["status"]
+    md, want_md = pod["metadata"], want["metadata"]
+    assert list(md) == list(want_md)
+    assert (md["generation"], md["labels"]) == (1, want_md["labels"])
+    # ownership is recorded before admission: the token volume, tolerations and priority belong to nobody
+    (entry,) = md["managedFields"]
+    want_entry = want_md["managedFields"][0]
+    assert entry["fieldsV1"] == want_entry["fieldsV1"], json.dumps(entry["fieldsV1"])
+    assert (entry["operation"], entry["apiVersion"]) == ("Update", "v1")
+
+
+async def test_pod_without_service_account_is_forbidden(api: API, ns: str) -> None:
+    # kube's capture names the default account; its controller re-creates that at once, here as in kube
+    pod = load_fixture("kube-1.36/input_pod.json")
+    pod["spec"]["serviceAccountName"] = "missing"
+    status, body, _ = await api.post(f"/api/v1/namespaces/{ns}/pods", pod)
+    want = load_fixture("kube-1.36/pod_create_no_serviceaccount_403.json")
+    want["message"] = want["message"].replace("default/default", f"{ns}/missing").replace('"default"', '"missing"')
+    assert (status, body) == (403, want)
+    status, _, _ = await api.get(f"/api/v1/namespaces/{ns}/pods/ref-pod")
+    assert status == 404  # nothing was written
+
+    # a named account that exists is used, its imagePullSecrets copied; automount off means no token volume
+    account = {"metadata": {"name": "builder"}, "imagePullSecrets": [{"name": "registry"}]}
+    status, body, _ = await api.post(f"/api/v1/namespaces/{ns}/serviceaccounts", account)
+    assert status == 201, body
+    pod = load_fixture("kube-1.36/input_pod.json")
+    pod["metadata"]["name"] = "built"
+    pod["spec"].update(serviceAccountName="builder", automountServiceAccountToken=False)
+    status, body, _ = await api.post(f"/api/v1/namespaces/{ns}/pods", pod)
+    assert status == 201, body
+    assert (body["spec"]["serviceAccount"], body["spec"]["imagePullSecrets"]) == ("builder", [{"name": "registry"}])
+    assert "volumes" not in body["spec"] and "volumeMounts" not in body["spec"]["containers"][0]
+
+
+async def test_pod_priority_and_runtime_class_admission(api: API, ns: str) -> None:
+    pod = load_fixture("kube-1.36/input_pod.json")
+    pod["spec"]["priority"] = 5
+    status, body, _ = await api.post(f"/api/v1/namespaces/{ns}/pods", pod)
+    assert (status, body["reason"]) == (403, "Forbidden"), body
+    assert body["message"] == (
+        'pods "ref-pod" is forbidden: the integer value of priority (5) must not be provided in pod spec; '
+        "priority admission controller computed 0 from the given PriorityClass name"
+    )
+    pod = load_fixture("kube-1.36/input_pod.json")
+    pod["spec"]["priorityClassName"] = "system-node-critical"
+    status, body, _ = await api.post(f"/api/v1/namespaces/{ns}/pods", pod)
+    assert status == 201, body
+    assert (body["spec"]["priority"], body["spec"]["priorityClassName"]) == (2000001000, "system-node-critical")
+
+    # an update keeps the computed priority although the client left it out
+    body["spec"].pop("priority")
+    body["metadata"]["labels"]["changed"] = "yes"
+    status, updated, _ = await api.put(f"/api/v1/namespaces/{ns}/pods/ref-pod", body)
+    assert status == 200, updated
+    assert updated["spec"]["priority"] == 2000001000
+
+    pod = load_fixture("kube-1.36/input_pod.json")
+    pod["metadata"]["name"] = "gvisor"
+    pod["spec"]["runtimeClassName"] = "gvisor"
+    status, body, _ = await api.post(f"/api/v1/namespaces/{ns}/pods", pod)
+    assert status == 403
+    assert body["message"] == 'pods "gvisor" is forbidden: pod rejected: RuntimeClass "gvisor" not found'
+
+
+async def test_workload_defaults_and_nested_type_meta(api: API, ns: str) -> None:
+    """Deployment and StatefulSet defaults, and the claim templates' kind/apiVersion protobuf cannot carry."""
+    template = {"metadata": {"labels": {"app": "a"}}, "spec": {"containers": [{"name": "c", "image": "nginx"}]}}
+    deployment = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "d"},
+        "spec": {"selector": {"matchLabels": {"app": "a"}}, "template": template},
+    }
+    status, body, _ = await api.post(f"/apis/apps/v1/namespaces/{ns}/deployments", deployment)
+    assert status == 201, body
+    spec = body["spec"]
+    assert (spec["replicas"], spec["revisionHistoryLimit"], spec["progressDeadlineSeconds"]) == (1, 10, 600)
+    assert spec["strategy"] == {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": "25%", "maxSurge": "25%"}}
+    container = spec["template"]["spec"]["containers"][0]
+    assert container["imagePullPolicy"] == "Always"  # untagged image
+    assert "enableServiceLinks" not in spec["template"]["spec"]  # pods only, not templates
+
+    claim = {"metadata": {"name": "data"}, "spec": {"accessModes": ["ReadWriteOnce"]}}
+    statefulset = {
+        "apiVersion": "apps/v1",
+        "kind": "StatefulSet",
+        "metadata": {"name": "s"},
+        "spec": {
+            "selector": {"matchLabels": {"app": "a"}},
+            "template": template,
+            "volumeClaimTemplates": [claim],
+        },
+    }
+    status, body, _ = await api.post(f"/apis/apps/v1/namespaces/{ns}/statefulsets", statefulset)
+    assert status == 201, body
+    (stored_claim,) = body["spec"]["volumeClaimTemplates"]
+    assert list(stored_claim)[:3] == ["kind", "apiVersion", "metadata"]
+    assert (stored_claim["kind"], stored_claim["apiVersion"]) == ("PersistentVolumeClaim", "v1")
+    assert stored_claim["spec"]["volumeMode"] == "Filesystem"
+    status, got, _ = await api.get(f"/apis/apps/v1/namespaces/{ns}/statefulsets/s")
+    assert got["spec"]["volumeClaimTemplates"] == body["spec"]["volumeClaimTemplates"]
+
+
+async def test_service_and_node_defaults(api: API, ns: str) -> None:
+    service = {"metadata": {"name": "web"}, "spec": {"selector": {"app": "a"}, "ports": [{"port": 80}]}}
+    status, body, _ = await api.post(f"/api/v1/namespaces/{ns}/services", service)
+    assert status == 201, body
+    assert body["spec"]["ports"] == [{"protocol": "TCP", "port": 80, "targetPort": 80}]
+    assert (body["spec"]["type"], body["spec"]["sessionAffinity"]) == ("ClusterIP", "None")
+
+    node_name = f"node-{ns}"
+    status, node, _ = await api.post("/api/v1/nodes", {"metadata": {"name": node_name}})
+    assert status == 201, node
+    assert node["spec"]["taints"] == [{"key": "node.kubernetes.io/not-ready", "effect": "NoSchedule"}]
+    status, _, _ = await api.delete(f"/api/v1/nodes/{node_name}")
+    assert status == 200

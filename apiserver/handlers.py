@@ -25,8 +25,9 @@ from storage.store import Preconditions, Store
 from watchcache.cacher import Cacher
 
 from . import defaults, errors, meta, validation
+from . import patch as patches
 from .admission import NamespaceLifecycle
-from .bodies import decode_object, schema_of, stored_form
+from .bodies import Decoded, decode_object, schema_of, stored_form
 from .errors import FieldErrors, GroupKind, GroupResource, StatusError
 from .output import Output, cached
 from .registry import Registry, ResourceInfo
@@ -38,6 +39,7 @@ Obj = dict[str, Any]
 MAX_REQUEST_BODY_BYTES = 3 * 1024 * 1024
 _GENERATE_NAME_ATTEMPTS = 8  # kube: one try plus 7 retries on collision
 _META_K8S = "meta.k8s.io"
+_SCALE_SCHEMA = "k8s.io.api.autoscaling.v1.Scale"
 
 
 def _token_suffix() -> str:
@@ -107,16 +109,20 @@ APPLY_PATCH = "application/apply-patch+yaml"
 PATCH_TYPES = (JSON_PATCH, MERGE_PATCH, APPLY_PATCH, STRATEGIC_PATCH)
 
 
-def apply_patch(media: str, existing: Obj, doc: Any, info: ResourceInfo) -> Obj:
-    from . import patch as patches
-
+def apply_patch(
+    media: str, existing: Obj, body: bytes, schema: str | None, field_validation: str, strict: list[str]
+) -> Obj:
+    """One of the three classic patch types applied to a copy of ``existing`` (errors are kube's StatusErrors);
+    duplicate fields of a strictly decoded patch body are appended to ``strict``."""
     if media == JSON_PATCH:
-        return patches.apply_json_patch(existing, doc)
+        return patches.apply_json_patch(existing, body, field_validation=field_validation, strict_errors=strict)
     if media == MERGE_PATCH:
-        return patches.apply_merge_patch(existing, doc)
-    schema = schema_of(info)
-    assert schema is not None
-    return patches.apply_strategic_merge_patch(existing, doc, schema)
+        return patches.apply_merge_patch(existing, body, field_validation=field_validation, strict_errors=strict)
+    if schema is None:
+        raise patches.unsupported_strategic_merge_patch()
+    return patches.apply_strategic_merge_patch(
+        existing, body, schema, field_validation=field_validation, strict_errors=strict
+    )
 
 
 def field_type(info: ResourceInfo) -> Any:
@@ -132,22 +138,15 @@ def field_type(info: ResourceInfo) -> Any:
 
 
 def track_fields(old: Obj | None, new: Obj, info: ResourceInfo, manager: str, subresource: str = "") -> None:
-    """Record the fields this write changed as owned by ``manager`` (operation Update), as kube does."""
-    try:
-        from . import managedfields as mf
-    except ImportError:  # pragma: no cover - until server-side apply lands
-        return
-    mf.update_managed_fields(old, new, manager, info.api_version, meta.now_rfc3339(), field_type(info), subresource)
+    """Record the fields this write changed as owned by ``manager`` (operation Update), as kube does.
 
+    The status a strategy resets on the main resource is never owned (the strategy's ResetFields)."""
+    from . import managedfields as mf
 
-def track_create(obj: Obj, info: ResourceInfo, manager: str) -> None:
-    """Ownership of a created object, as kube records it: before mutating admission and the strategy, and
-    without the status the strategy resets (its ResetFields)."""
-    view = obj
-    if info.strategy.has_status and "status" in obj:
-        view = {k: v for k, v in obj.items() if k != "status"}
-    track_fields(None, view, info, manager)
-    obj["metadata"] = view["metadata"]
+    reset = mf.reset_field_set(["status"]) if info.strategy.has_status and not subresource else None
+    mf.update_managed_fields(
+        old, new, manager, info.api_version, meta.now_rfc3339(), field_type(info), subresource, reset_fields=reset
+    )
 
 
 def _json_path(obj: Any, path: str) -> Any:
@@ -595,16 +594,8 @@ class RESTHandlers:
                 raise errors.not_found(info.group_resource, ri.name)
             scale = self.scale_of(existing, info)
             if patch is not None:
-                from . import patch as patches
-
                 media, doc = patch
-                try:
-                    if media == JSON_PATCH:
-                        scale = patches.apply_json_patch(scale, doc)
-                    else:
-                        scale = patches.apply_merge_patch(scale, doc)
-                except patches.PatchError as exc:
-                    raise errors.StatusError(exc.code, exc.reason, exc.message) from None
+                scale = apply_patch(media, scale, doc, _SCALE_SCHEMA, opts.field_validation, [])
             else:
                 assert body_scale is not None
                 rv = (body_scale.get("metadata") or {}).get("resourceVersion")
@@ -711,7 +702,7 @@ class RESTHandlers:
         if md.get("resourceVersion"):
             raise errors.bad_request("resourceVersion should not be set on objects to be created")
         generated = not md.get("name") and bool(md.get("generateName"))
-        track_create(obj, info, self._manager(request, opts))
+        track_fields(None, obj, info, self._manager(request, opts))  # before admission, as kube records it
         await self._admit_create(obj, info, namespace)
         self._prepare_create(obj, info)
         stored = await self._create_with_retries(obj, info, namespace, opts.dry_run, generated)
@@ -797,9 +788,9 @@ class RESTHandlers:
         """?fieldManager, else the User-Agent's product name (kube's prefixFromUserAgent)."""
         if opts.field_manager:
             return opts.field_manager
-        ua = request.headers.get("User-Agent", "")
-        name = ua.split("/", 1)[0]
-        return "".join(ch for ch in name if ch.isprintable())[:128]
+        from .managedfields import manager_from_user_agent
+
+        return manager_from_user_agent(request.headers.get("User-Agent", ""))
 
     async def _update_with(
         self,
@@ -830,7 +821,7 @@ class RESTHandlers:
                     await self.admission.admit_create(info.group_resource, namespace, name)
                 new["metadata"].pop("resourceVersion", None)
                 if track:
-                    track_create(new, info, manager)
+                    track_fields(None, new, info, manager)
                 await self._admit_create(new, info, namespace)
                 self._prepare_create(new, info)
                 return stored_form(new, info)
@@ -886,8 +877,6 @@ class RESTHandlers:
     async def patch(
         self, request: web.Request, ri: RequestInfo, info: ResourceInfo, subresource: str = ""
     ) -> web.StreamResponse:
-        from . import patch as patches
-
         out = Output(request, info)
         opts = self._write_options(request, "PatchOptions")
         media = negotiation.content_type_of(request.headers.get("Content-Type"))
@@ -907,23 +896,17 @@ class RESTHandlers:
                 "",
                 [errors.Cause("FieldValueForbidden", "force", "Forbidden: may not be specified for non-apply patch")],
             )
-        try:
-            patch_doc = decode_json(body)
-        except DecodeError as exc:
-            raise errors.bad_request(exc.message) from None
         if subresource == "scale":
-            return await self._scale_write(request, ri, info, opts, out, patch=(media, patch_doc))
+            return await self._scale_write(request, ri, info, opts, out, patch=(media, body))
         namespace = self._object_namespace(ri, info)
         warnings: list[str] = []
 
         async def new_object(existing: Obj | None) -> Obj:
             if existing is None:
                 raise errors.not_found(info.group_resource, ri.name)
-            try:
-                patched = apply_patch(media, existing, patch_doc, info)
-            except patches.PatchError as exc:
-                raise errors.StatusError(exc.code, exc.reason, exc.message) from None
-            decoded = decode_object(orjson.dumps(patched), negotiation.JSON, info, self.registry, opts.field_validation)
+            strict: list[str] = []
+            patched = apply_patch(media, existing, body, schema_of(info), opts.field_validation, strict)
+            decoded = self._decode_patched(patched, media, body, info, opts.field_validation, strict)
             warnings[:] = decoded.warnings
             self._check_body_namespace(ri, info, decoded.obj["metadata"])
             if decoded.obj["metadata"].get("name") != ri.name:
@@ -945,6 +928,31 @@ class RESTHandlers:
             manager=manager,
         )
         return out.object_response(result, 200, warnings)
+
+    def _decode_patched(
+        self, patched: Obj, media: str, body: bytes, info: ResourceInfo, field_validation: str, strict: list[str]
+    ) -> Decoded:
+        """The patched object decoded into its type, as handlers/patch.go does: a failure, or with
+        fieldValidation=Strict any unknown/duplicate field, is a 422 on field ``patch``; with Warn they warn."""
+
+        def shown() -> str:
+            if media == STRATEGIC_PATCH:  # kube prints the patch map with %+v, the others the patched JSON
+                with contextlib.suppress(DecodeError):
+                    return patches.go_sprint(decode_json(body))
+            return orjson.dumps(patched).decode()
+
+        validation_mode = "Ignore" if field_validation == "Ignore" else "Warn"
+        try:
+            decoded = decode_object(orjson.dumps(patched), negotiation.JSON, info, self.registry, validation_mode)
+        except StatusError as exc:
+            detail = exc.message.split(f"cannot be handled as a {info.kind}: ", 1)[-1]
+            raise patches.invalid_patch(shown(), detail) from None
+        problems = [*strict, *decoded.warnings]
+        if field_validation == "Strict" and problems:
+            raise patches.invalid_patch(shown(), "strict decoding error: " + ", ".join(problems))
+        if field_validation != "Ignore":
+            decoded.warnings = problems
+        return decoded
 
     async def _apply(
         self,
@@ -978,14 +986,10 @@ class RESTHandlers:
 
         async def new_object(existing: Obj | None) -> Obj:
             live = orjson.loads(orjson.dumps(existing)) if existing is not None else None
-            try:
-                result = mf.apply(live, applied, manager, info.api_version, meta.now_rfc3339(), type_info, force)
-            except mf.ApplyConflict as exc:
-                status = exc.status()
-                raise errors.StatusError(
-                    409, status.get("reason", "Conflict"), status.get("message", ""), status.get("details")
-                ) from None
-            return result
+            reset = mf.reset_field_set(["status"]) if info.strategy.has_status else None
+            return mf.apply(
+                live, applied, manager, info.api_version, meta.now_rfc3339(), type_info, force, reset_fields=reset
+            )
 
         result, created = await self._update_with(
             info,

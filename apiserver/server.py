@@ -151,14 +151,15 @@ class APIServer:
         self._tasks.append(asyncio.create_task(run_compactor(self.etcd, cfg.compaction_interval)))
 
     async def stop(self) -> None:
-        for cacher in self.cachers.values():
-            await cacher.stop()
+        # controllers first: the CRD controller adds and removes cachers while it runs
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._tasks.clear()
+        for cacher in list(self.cachers.values()):
+            await cacher.stop()
         if self.runner is not None:
             await self.runner.cleanup()
             self.runner = None

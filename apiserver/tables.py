@@ -77,12 +77,25 @@ def _custom_printer(info: ResourceInfo) -> Printer:
         for c in specs
     ]
 
-    def cells(obj: Obj) -> list[Any]:
-        from .crdschema import printer_cells
+    from .crdschema import JSONPathError, parse_jsonpath, printer_cells
 
-        return [(obj.get("metadata") or {}).get("name", ""), *printer_cells(obj, specs)]
+    try:
+        for spec in specs:
+            parse_jsonpath(spec.get("jsonPath", ""))
+    except JSONPathError:  # kube falls back to the default table for a column it cannot parse
+        return DEFAULT_COLUMNS, _default_cells
+
+    def cells(obj: Obj) -> list[Any]:
+        return [(obj.get("metadata") or {}).get("name", ""), *map(_go_number, printer_cells(obj, specs))]
 
     return columns, cells
+
+
+def _go_number(value: Any) -> Any:
+    """Go writes an integral float64 without a fraction (3, not 3.0) below 1e21."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:
+        return int(value)
+    return value
 
 
 def printer_for(info: ResourceInfo) -> Printer:

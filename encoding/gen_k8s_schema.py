@@ -11,8 +11,9 @@ The tree may be a Kubernetes checkout (with ``staging/src/k8s.io``) or a directo
 * ``generated.proto`` (proto2) of each package: message names, field numbers, labels and types;
 * the Go sources next to it (``types.go`` and friends): the struct field order (which is the order
   of kube's JSON output), whether a field is a pointer, ``[]byte``, and its ``json`` tag options
-  (``omitempty``, ``omitzero``, ``,inline``). Go fields are tied to proto fields by the number in
-  their ``protobuf:"..."`` tag.
+  (``omitempty``, ``omitzero``, ``,inline``), its ``patchStrategy``/``patchMergeKey`` tags and the
+  ``+listType``/``+listMapKey`` markers in the comment above it (as ``key=value`` flags). Go fields are
+  tied to proto fields by the number in their ``protobuf:"..."`` tag.
 
 Starting from the kinds listed in ``ROOT_KINDS``/``EXTRA_MESSAGES`` every message reachable through
 field types (and map values) is emitted. Problems (a proto field with no Go field, names that do not
@@ -234,11 +235,26 @@ class GoField:
     type: str  # Go type expression, e.g. "*metav1.Time", "[]Container", "map[string]string"
     tag: str  # raw struct tag (without backquotes)
     embedded: bool
+    # list markers from the comment lines right above the field: [("listType", "map"), ("listMapKey", "name")]
+    markers: list[tuple[str, str]] = field(default_factory=list)
 
 
-def strip_go_comments(text: str) -> str:
-    """Remove // and /* */ comments, keeping string, raw string and rune literals intact."""
-    out = []
+# Comment markers kept for the table (kube's API conventions for lists); others are dropped with the comments.
+MARKERS = ("listType", "listMapKey")
+_MARKER_COMMENT_RE = re.compile(r"//[ \t]*\+(" + "|".join(MARKERS) + r")=(\S+)")
+# What a kept marker comment becomes in the comment-free text: a raw string literal, so every scanner skips it.
+_MARKER_TOKEN = "`@marker "
+_MARKER_DECL_RE = re.compile(r"`@marker (\w+)=([^`]*)`")
+
+
+def strip_go_comments(text: str, keep_markers: bool = False) -> str:
+    """Remove // and /* */ comments, keeping string, raw string and rune literals intact.
+
+    With ``keep_markers``, a ``// +listType=...`` / ``// +listMapKey=...`` comment on a line of its own becomes a
+    raw string token (``@marker listType=map`` in backquotes) that :func:`parse_struct_body` attaches to the
+    next field.
+    """
+    out: list[str] = []
     i, n = 0, len(text)
     while i < n:
         c = text[i]
@@ -255,7 +271,13 @@ def strip_go_comments(text: str) -> str:
             i = j + 1
         elif text.startswith("//", i):
             j = text.find("\n", i)
-            i = n if j < 0 else j
+            j = n if j < 0 else j
+            if keep_markers:
+                m = _MARKER_COMMENT_RE.match(text, i, j)
+                line_start = text.rfind("\n", 0, i) + 1
+                if m and not text[line_start:i].strip():
+                    out.append(f"{_MARKER_TOKEN}{m.group(1)}={m.group(2)}`")
+            i = j
         elif text.startswith("/*", i):
             j = text.find("*/", i + 2)
             out.append(" ")
@@ -301,7 +323,7 @@ _SPEC_RE = re.compile(r"(\w+)[ \t]+(?:=[ \t]*)?(struct[ \t]*\{|[^\n]+)")
 
 def parse_go_types(text: str) -> tuple[dict[str, list[GoField]], dict[str, str]]:
     """Top-level struct types (name -> fields) and other named types (name -> underlying type text)."""
-    text = strip_go_comments(text)
+    text = strip_go_comments(text, keep_markers=True)
     structs: dict[str, list[GoField]] = {}
     named: dict[str, str] = {}
     i, n = 0, len(text)
@@ -377,10 +399,16 @@ def parse_struct_body(body: str, struct_name: str) -> list[GoField]:
             current.append(c)
         i += 1
     decls.append("".join(current))
+    pending: list[tuple[str, str]] = []  # markers waiting for the field they annotate
     for decl in decls:
         decl = decl.strip()
         if not decl:
             continue
+        marker = _MARKER_DECL_RE.fullmatch(decl)
+        if marker:
+            pending.append((marker.group(1), marker.group(2)))
+            continue
+        markers, pending = pending, []
         tag = ""
         m = re.search(r"(`[^`]*`|\"(?:[^\"\\]|\\.)*\")\s*$", decl)
         if m:
@@ -390,20 +418,20 @@ def parse_struct_body(body: str, struct_name: str) -> list[GoField]:
         if re.search(r"\bstruct\s*\{", decl):
             # anonymous struct type: kept as text; never part of an API type's wire contract
             parts = decl.split(None, 1)
-            fields.append(GoField(parts[0], parts[1] if len(parts) > 1 else "", tag, False))
+            fields.append(GoField(parts[0], parts[1] if len(parts) > 1 else "", tag, False, markers))
             continue
         parts = decl.split(None, 1)
         if len(parts) == 1 or (parts[0].startswith("*") or "." in parts[0]):
             # embedded field: [*][pkg.]Type
             type_ = decl.replace(" ", "")
             name = type_.lstrip("*").rsplit(".", 1)[-1]
-            fields.append(GoField(name, type_, tag, True))
+            fields.append(GoField(name, type_, tag, True, markers))
             continue
         names, type_ = parts
         for nm in names.split(","):
             nm = nm.strip()
             if nm:
-                fields.append(GoField(nm, type_.strip(), tag, False))
+                fields.append(GoField(nm, type_.strip(), tag, False, list(markers)))
     return fields
 
 
@@ -655,11 +683,35 @@ def build_message(tree: Tree, full: str) -> list[Row]:
         if go_underlying(gp, gf.type) == "[]byte":
             flags.add("bytes")
         check_shapes(full, gf, gp, pfield, type_)
-        rows.append((jname, number, type_, ",".join(f for f in FLAG_ORDER if f in flags)))
+        ordered = [f for f in FLAG_ORDER if f in flags] + patch_flags(full, gf)
+        rows.append((jname, number, type_, ",".join(ordered)))
     for number, pfield in sorted(by_number.items()):
         if number not in seen_numbers:
             warn(f"{full}: proto field {pfield.name} = {number} has no Go field with that protobuf number")
     return rows
+
+
+def patch_flags(full: str, gf: GoField) -> list[str]:
+    """Patch metadata of a field as ``key=value`` flags: the ``patchStrategy``/``patchMergeKey`` struct tags
+    (what strategic merge patch reads; ``merge,retainKeys`` is written ``merge+retainKeys`` since flags are
+    comma-separated) and the ``+listType``/``+listMapKey`` comment markers (one flag per map key)."""
+    out = []
+    strategy = tag_lookup(gf.tag, "patchStrategy")
+    if strategy:
+        out.append("patchStrategy=" + strategy.replace(",", "+"))
+    merge_key = tag_lookup(gf.tag, "patchMergeKey")
+    if merge_key:
+        out.append("patchMergeKey=" + merge_key)
+    list_types = [v for k, v in gf.markers if k == "listType"]
+    if len(list_types) > 1:
+        warn(f"{full}.{gf.name}: more than one +listType marker; the last one is used")
+    if list_types:
+        out.append("listType=" + list_types[-1])
+    out.extend("listMapKey=" + v for k, v in gf.markers if k == "listMapKey")
+    for flag in out:
+        if "," in flag:
+            warn(f"{full}.{gf.name}: flag {flag!r} contains a comma")
+    return out
 
 
 def check_shapes(full: str, gf: GoField, gp: GoPackage, pfield: ProtoField, type_: str) -> None:
@@ -743,6 +795,11 @@ def render(messages: dict[str, list[Row]], kinds: dict[tuple[str, str], str], ve
         "marshalled only when non-nil). Time, MicroTime, Duration, FieldsV1, Quantity, IntOrString and RawExtension",
         "have their own JSON forms, and runtime.Unknown's JSON is its raw bytes: the fields of these messages are",
         "listed from generated.proto, under their proto names.",
+        "",
+        "After those, patch metadata as key=value flags (ignored by the codec): patchStrategy=S (the Go",
+        "patchStrategy struct tag, what strategic merge patch reads; merge,retainKeys is written",
+        "merge+retainKeys), patchMergeKey=K (the patchMergeKey tag), listType=atomic|set|map and listMapKey=K",
+        "(the +listType and +listMapKey comment markers; one listMapKey flag per key, in marker order).",
         "",
         "KINDS maps (apiVersion, kind) to the message of that kind.",
         '"""',

@@ -15,6 +15,11 @@ marshalled only when non-nil). Time, MicroTime, Duration, FieldsV1, Quantity, In
 have their own JSON forms, and runtime.Unknown's JSON is its raw bytes: the fields of these messages are
 listed from generated.proto, under their proto names.
 
+After those, patch metadata as key=value flags (ignored by the codec): patchStrategy=S (the Go
+patchStrategy struct tag, what strategic merge patch reads; merge,retainKeys is written
+merge+retainKeys), patchMergeKey=K (the patchMergeKey tag), listType=atomic|set|map and listMapKey=K
+(the +listType and +listMapKey comment markers; one listMapKey flag per key, in marker order).
+
 KINDS maps (apiVersion, kind) to the message of that kind.
 """
 
@@ -52,7 +57,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("numberAvailable", 7, "int32", "omitempty"),
         ("numberUnavailable", 8, "int32", "omitempty"),
         ("collisionCount", 9, "int32", "ptr,omitempty"),
-        ("conditions", 10, "k8s.io.api.apps.v1.DaemonSetCondition", "repeated,omitempty"),
+        ("conditions", 10, "k8s.io.api.apps.v1.DaemonSetCondition", "repeated,omitempty,patchStrategy=merge,patchMergeKey=type,listType=map,listMapKey=type"),
     ),
     "k8s.io.api.apps.v1.DaemonSetUpdateStrategy": (
         ("type", 1, "string", "omitempty"),
@@ -79,7 +84,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("replicas", 1, "int32", "ptr,omitempty"),
         ("selector", 2, "k8s.io.apimachinery.pkg.apis.meta.v1.LabelSelector", "ptr"),
         ("template", 3, "k8s.io.api.core.v1.PodTemplateSpec", ""),
-        ("strategy", 4, "k8s.io.api.apps.v1.DeploymentStrategy", "omitempty"),
+        ("strategy", 4, "k8s.io.api.apps.v1.DeploymentStrategy", "omitempty,patchStrategy=retainKeys"),
         ("minReadySeconds", 5, "int32", "omitempty"),
         ("revisionHistoryLimit", 6, "int32", "ptr,omitempty"),
         ("paused", 7, "bool", "omitempty"),
@@ -93,7 +98,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("availableReplicas", 4, "int32", "omitempty"),
         ("unavailableReplicas", 5, "int32", "omitempty"),
         ("terminatingReplicas", 9, "int32", "ptr,omitempty"),
-        ("conditions", 6, "k8s.io.api.apps.v1.DeploymentCondition", "repeated,omitempty"),
+        ("conditions", 6, "k8s.io.api.apps.v1.DeploymentCondition", "repeated,omitempty,patchStrategy=merge,patchMergeKey=type,listType=map,listMapKey=type"),
         ("collisionCount", 8, "int32", "ptr,omitempty"),
     ),
     "k8s.io.api.apps.v1.DeploymentStrategy": (
@@ -129,7 +134,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("availableReplicas", 5, "int32", "omitempty"),
         ("terminatingReplicas", 7, "int32", "ptr,omitempty"),
         ("observedGeneration", 3, "int64", "omitempty"),
-        ("conditions", 6, "k8s.io.api.apps.v1.ReplicaSetCondition", "repeated,omitempty"),
+        ("conditions", 6, "k8s.io.api.apps.v1.ReplicaSetCondition", "repeated,omitempty,patchStrategy=merge,patchMergeKey=type,listType=map,listMapKey=type"),
     ),
     "k8s.io.api.apps.v1.RollingUpdateDaemonSet": (
         ("maxUnavailable", 1, "k8s.io.apimachinery.pkg.util.intstr.IntOrString", "ptr,omitempty"),
@@ -170,7 +175,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("replicas", 1, "int32", "ptr,omitempty"),
         ("selector", 2, "k8s.io.apimachinery.pkg.apis.meta.v1.LabelSelector", "ptr"),
         ("template", 3, "k8s.io.api.core.v1.PodTemplateSpec", ""),
-        ("volumeClaimTemplates", 4, "k8s.io.api.core.v1.PersistentVolumeClaim", "repeated,omitempty"),
+        ("volumeClaimTemplates", 4, "k8s.io.api.core.v1.PersistentVolumeClaim", "repeated,omitempty,listType=atomic"),
         ("serviceName", 5, "string", ""),
         ("podManagementPolicy", 6, "string", "omitempty"),
         ("updateStrategy", 7, "k8s.io.api.apps.v1.StatefulSetUpdateStrategy", "omitempty"),
@@ -188,7 +193,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("currentRevision", 6, "string", "omitempty"),
         ("updateRevision", 7, "string", "omitempty"),
         ("collisionCount", 9, "int32", "ptr,omitempty"),
-        ("conditions", 10, "k8s.io.api.apps.v1.StatefulSetCondition", "repeated,omitempty"),
+        ("conditions", 10, "k8s.io.api.apps.v1.StatefulSetCondition", "repeated,omitempty,patchStrategy=merge,patchMergeKey=type,listType=map,listMapKey=type"),
         ("availableReplicas", 11, "int32", ""),
     ),
     "k8s.io.api.apps.v1.StatefulSetUpdateStrategy": (
@@ -243,7 +248,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("managedBy", 15, "string", "ptr,omitempty"),
     ),
     "k8s.io.api.batch.v1.JobStatus": (
-        ("conditions", 1, "k8s.io.api.batch.v1.JobCondition", "repeated,omitempty"),
+        ("conditions", 1, "k8s.io.api.batch.v1.JobCondition", "repeated,omitempty,patchStrategy=merge,patchMergeKey=type,listType=atomic"),
         ("startTime", 2, "k8s.io.apimachinery.pkg.apis.meta.v1.Time", "ptr,omitempty"),
         ("completionTime", 3, "k8s.io.apimachinery.pkg.apis.meta.v1.Time", "ptr,omitempty"),
         ("active", 4, "int32", "omitempty"),
@@ -256,12 +261,12 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("ready", 9, "int32", "ptr,omitempty"),
     ),
     "k8s.io.api.batch.v1.PodFailurePolicy": (
-        ("rules", 1, "k8s.io.api.batch.v1.PodFailurePolicyRule", "repeated"),
+        ("rules", 1, "k8s.io.api.batch.v1.PodFailurePolicyRule", "repeated,listType=atomic"),
     ),
     "k8s.io.api.batch.v1.PodFailurePolicyOnExitCodesRequirement": (
         ("containerName", 1, "string", "ptr,omitempty"),
         ("operator", 2, "string", ""),
-        ("values", 3, "int32", "repeated"),
+        ("values", 3, "int32", "repeated,listType=set"),
     ),
     "k8s.io.api.batch.v1.PodFailurePolicyOnPodConditionsPattern": (
         ("type", 1, "string", ""),
@@ -270,18 +275,18 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
     "k8s.io.api.batch.v1.PodFailurePolicyRule": (
         ("action", 1, "string", ""),
         ("onExitCodes", 2, "k8s.io.api.batch.v1.PodFailurePolicyOnExitCodesRequirement", "ptr,omitempty"),
-        ("onPodConditions", 3, "k8s.io.api.batch.v1.PodFailurePolicyOnPodConditionsPattern", "repeated,omitempty"),
+        ("onPodConditions", 3, "k8s.io.api.batch.v1.PodFailurePolicyOnPodConditionsPattern", "repeated,omitempty,listType=atomic"),
     ),
     "k8s.io.api.batch.v1.SuccessPolicy": (
-        ("rules", 1, "k8s.io.api.batch.v1.SuccessPolicyRule", "repeated"),
+        ("rules", 1, "k8s.io.api.batch.v1.SuccessPolicyRule", "repeated,listType=atomic"),
     ),
     "k8s.io.api.batch.v1.SuccessPolicyRule": (
         ("succeededIndexes", 1, "string", "ptr,omitempty"),
         ("succeededCount", 2, "int32", "ptr,omitempty"),
     ),
     "k8s.io.api.batch.v1.UncountedTerminatedPods": (
-        ("succeeded", 1, "string", "repeated,omitempty"),
-        ("failed", 2, "string", "repeated,omitempty"),
+        ("succeeded", 1, "string", "repeated,omitempty,listType=set"),
+        ("failed", 2, "string", "repeated,omitempty,listType=set"),
     ),
     "k8s.io.api.coordination.v1.Lease": (
         ("metadata", 1, "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta", "omitempty"),
@@ -358,11 +363,11 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("nodePublishSecretRef", 5, "k8s.io.api.core.v1.LocalObjectReference", "ptr,omitempty"),
     ),
     "k8s.io.api.core.v1.Capabilities": (
-        ("add", 1, "string", "repeated,omitempty"),
-        ("drop", 2, "string", "repeated,omitempty"),
+        ("add", 1, "string", "repeated,omitempty,listType=atomic"),
+        ("drop", 2, "string", "repeated,omitempty,listType=atomic"),
     ),
     "k8s.io.api.core.v1.CephFSPersistentVolumeSource": (
-        ("monitors", 1, "string", "repeated"),
+        ("monitors", 1, "string", "repeated,listType=atomic"),
         ("path", 2, "string", "omitempty"),
         ("user", 3, "string", "omitempty"),
         ("secretFile", 4, "string", "omitempty"),
@@ -370,7 +375,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("readOnly", 6, "bool", "omitempty"),
     ),
     "k8s.io.api.core.v1.CephFSVolumeSource": (
-        ("monitors", 1, "string", "repeated"),
+        ("monitors", 1, "string", "repeated,listType=atomic"),
         ("path", 2, "string", "omitempty"),
         ("user", 3, "string", "omitempty"),
         ("secretFile", 4, "string", "omitempty"),
@@ -427,30 +432,30 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
     ),
     "k8s.io.api.core.v1.ConfigMapProjection": (
         ("localObjectReference", 1, "k8s.io.api.core.v1.LocalObjectReference", "inline"),
-        ("items", 2, "k8s.io.api.core.v1.KeyToPath", "repeated,omitempty"),
+        ("items", 2, "k8s.io.api.core.v1.KeyToPath", "repeated,omitempty,listType=atomic"),
         ("optional", 4, "bool", "ptr,omitempty"),
     ),
     "k8s.io.api.core.v1.ConfigMapVolumeSource": (
         ("localObjectReference", 1, "k8s.io.api.core.v1.LocalObjectReference", "inline"),
-        ("items", 2, "k8s.io.api.core.v1.KeyToPath", "repeated,omitempty"),
+        ("items", 2, "k8s.io.api.core.v1.KeyToPath", "repeated,omitempty,listType=atomic"),
         ("defaultMode", 3, "int32", "ptr,omitempty"),
         ("optional", 4, "bool", "ptr,omitempty"),
     ),
     "k8s.io.api.core.v1.Container": (
         ("name", 1, "string", ""),
         ("image", 2, "string", "omitempty"),
-        ("command", 3, "string", "repeated,omitempty"),
-        ("args", 4, "string", "repeated,omitempty"),
+        ("command", 3, "string", "repeated,omitempty,listType=atomic"),
+        ("args", 4, "string", "repeated,omitempty,listType=atomic"),
         ("workingDir", 5, "string", "omitempty"),
-        ("ports", 6, "k8s.io.api.core.v1.ContainerPort", "repeated,omitempty"),
-        ("envFrom", 19, "k8s.io.api.core.v1.EnvFromSource", "repeated,omitempty"),
-        ("env", 7, "k8s.io.api.core.v1.EnvVar", "repeated,omitempty"),
+        ("ports", 6, "k8s.io.api.core.v1.ContainerPort", "repeated,omitempty,patchStrategy=merge,patchMergeKey=containerPort,listType=map,listMapKey=containerPort,listMapKey=protocol"),
+        ("envFrom", 19, "k8s.io.api.core.v1.EnvFromSource", "repeated,omitempty,listType=atomic"),
+        ("env", 7, "k8s.io.api.core.v1.EnvVar", "repeated,omitempty,patchStrategy=merge,patchMergeKey=name,listType=map,listMapKey=name"),
         ("resources", 8, "k8s.io.api.core.v1.ResourceRequirements", "omitempty"),
-        ("resizePolicy", 23, "k8s.io.api.core.v1.ContainerResizePolicy", "repeated,omitempty"),
+        ("resizePolicy", 23, "k8s.io.api.core.v1.ContainerResizePolicy", "repeated,omitempty,listType=atomic"),
         ("restartPolicy", 24, "string", "ptr,omitempty"),
-        ("restartPolicyRules", 25, "k8s.io.api.core.v1.ContainerRestartRule", "repeated,omitempty"),
-        ("volumeMounts", 9, "k8s.io.api.core.v1.VolumeMount", "repeated,omitempty"),
-        ("volumeDevices", 21, "k8s.io.api.core.v1.VolumeDevice", "repeated,omitempty"),
+        ("restartPolicyRules", 25, "k8s.io.api.core.v1.ContainerRestartRule", "repeated,omitempty,listType=atomic"),
+        ("volumeMounts", 9, "k8s.io.api.core.v1.VolumeMount", "repeated,omitempty,patchStrategy=merge,patchMergeKey=mountPath,listType=map,listMapKey=mountPath"),
+        ("volumeDevices", 21, "k8s.io.api.core.v1.VolumeDevice", "repeated,omitempty,patchStrategy=merge,patchMergeKey=devicePath,listType=map,listMapKey=devicePath"),
         ("livenessProbe", 10, "k8s.io.api.core.v1.Probe", "ptr,omitempty"),
         ("readinessProbe", 11, "k8s.io.api.core.v1.Probe", "ptr,omitempty"),
         ("startupProbe", 22, "k8s.io.api.core.v1.Probe", "ptr,omitempty"),
@@ -469,7 +474,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("requestName", 3, "string", ""),
     ),
     "k8s.io.api.core.v1.ContainerImage": (
-        ("names", 1, "string", "repeated"),
+        ("names", 1, "string", "repeated,listType=atomic"),
         ("sizeBytes", 2, "int64", "omitempty"),
     ),
     "k8s.io.api.core.v1.ContainerPort": (
@@ -489,7 +494,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
     ),
     "k8s.io.api.core.v1.ContainerRestartRuleOnExitCodes": (
         ("operator", 1, "string", "omitempty"),
-        ("values", 2, "int32", "repeated,omitempty"),
+        ("values", 2, "int32", "repeated,omitempty,listType=set"),
     ),
     "k8s.io.api.core.v1.ContainerState": (
         ("waiting", 1, "k8s.io.api.core.v1.ContainerStateWaiting", "ptr,omitempty"),
@@ -524,9 +529,9 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("started", 9, "bool", "ptr,omitempty"),
         ("allocatedResources", 10, "map<string,k8s.io.apimachinery.pkg.api.resource.Quantity>", "omitempty"),
         ("resources", 11, "k8s.io.api.core.v1.ResourceRequirements", "ptr,omitempty"),
-        ("volumeMounts", 12, "k8s.io.api.core.v1.VolumeMountStatus", "repeated,omitempty"),
+        ("volumeMounts", 12, "k8s.io.api.core.v1.VolumeMountStatus", "repeated,omitempty,patchStrategy=merge,patchMergeKey=mountPath,listType=map,listMapKey=mountPath"),
         ("user", 13, "k8s.io.api.core.v1.ContainerUser", "ptr,omitempty"),
-        ("allocatedResourcesStatus", 14, "k8s.io.api.core.v1.ResourceStatus", "repeated,omitempty"),
+        ("allocatedResourcesStatus", 14, "k8s.io.api.core.v1.ResourceStatus", "repeated,omitempty,patchStrategy=merge,patchMergeKey=name,listType=map,listMapKey=name"),
         ("stopSignal", 15, "string", "ptr,omitempty"),
     ),
     "k8s.io.api.core.v1.ContainerUser": (
@@ -536,7 +541,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("Port", 1, "int32", ""),
     ),
     "k8s.io.api.core.v1.DownwardAPIProjection": (
-        ("items", 1, "k8s.io.api.core.v1.DownwardAPIVolumeFile", "repeated,omitempty"),
+        ("items", 1, "k8s.io.api.core.v1.DownwardAPIVolumeFile", "repeated,omitempty,listType=atomic"),
     ),
     "k8s.io.api.core.v1.DownwardAPIVolumeFile": (
         ("path", 1, "string", ""),
@@ -545,7 +550,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("mode", 4, "int32", "ptr,omitempty"),
     ),
     "k8s.io.api.core.v1.DownwardAPIVolumeSource": (
-        ("items", 1, "k8s.io.api.core.v1.DownwardAPIVolumeFile", "repeated,omitempty"),
+        ("items", 1, "k8s.io.api.core.v1.DownwardAPIVolumeFile", "repeated,omitempty,listType=atomic"),
         ("defaultMode", 2, "int32", "ptr,omitempty"),
     ),
     "k8s.io.api.core.v1.EmptyDirVolumeSource": (
@@ -565,13 +570,13 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("appProtocol", 4, "string", "ptr,omitempty"),
     ),
     "k8s.io.api.core.v1.EndpointSubset": (
-        ("addresses", 1, "k8s.io.api.core.v1.EndpointAddress", "repeated,omitempty"),
-        ("notReadyAddresses", 2, "k8s.io.api.core.v1.EndpointAddress", "repeated,omitempty"),
-        ("ports", 3, "k8s.io.api.core.v1.EndpointPort", "repeated,omitempty"),
+        ("addresses", 1, "k8s.io.api.core.v1.EndpointAddress", "repeated,omitempty,listType=atomic"),
+        ("notReadyAddresses", 2, "k8s.io.api.core.v1.EndpointAddress", "repeated,omitempty,listType=atomic"),
+        ("ports", 3, "k8s.io.api.core.v1.EndpointPort", "repeated,omitempty,listType=atomic"),
     ),
     "k8s.io.api.core.v1.Endpoints": (
         ("metadata", 1, "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta", "omitempty"),
-        ("subsets", 2, "k8s.io.api.core.v1.EndpointSubset", "repeated,omitempty"),
+        ("subsets", 2, "k8s.io.api.core.v1.EndpointSubset", "repeated,omitempty,listType=atomic"),
     ),
     "k8s.io.api.core.v1.EndpointsList": (
         ("metadata", 1, "k8s.io.apimachinery.pkg.apis.meta.v1.ListMeta", "omitempty"),
@@ -601,18 +606,18 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
     "k8s.io.api.core.v1.EphemeralContainerCommon": (
         ("name", 1, "string", ""),
         ("image", 2, "string", "omitempty"),
-        ("command", 3, "string", "repeated,omitempty"),
-        ("args", 4, "string", "repeated,omitempty"),
+        ("command", 3, "string", "repeated,omitempty,listType=atomic"),
+        ("args", 4, "string", "repeated,omitempty,listType=atomic"),
         ("workingDir", 5, "string", "omitempty"),
-        ("ports", 6, "k8s.io.api.core.v1.ContainerPort", "repeated,omitempty"),
-        ("envFrom", 19, "k8s.io.api.core.v1.EnvFromSource", "repeated,omitempty"),
-        ("env", 7, "k8s.io.api.core.v1.EnvVar", "repeated,omitempty"),
+        ("ports", 6, "k8s.io.api.core.v1.ContainerPort", "repeated,omitempty,patchStrategy=merge,patchMergeKey=containerPort,listType=map,listMapKey=containerPort,listMapKey=protocol"),
+        ("envFrom", 19, "k8s.io.api.core.v1.EnvFromSource", "repeated,omitempty,listType=atomic"),
+        ("env", 7, "k8s.io.api.core.v1.EnvVar", "repeated,omitempty,patchStrategy=merge,patchMergeKey=name,listType=map,listMapKey=name"),
         ("resources", 8, "k8s.io.api.core.v1.ResourceRequirements", "omitempty"),
-        ("resizePolicy", 23, "k8s.io.api.core.v1.ContainerResizePolicy", "repeated,omitempty"),
+        ("resizePolicy", 23, "k8s.io.api.core.v1.ContainerResizePolicy", "repeated,omitempty,listType=atomic"),
         ("restartPolicy", 24, "string", "ptr,omitempty"),
-        ("restartPolicyRules", 25, "k8s.io.api.core.v1.ContainerRestartRule", "repeated,omitempty"),
-        ("volumeMounts", 9, "k8s.io.api.core.v1.VolumeMount", "repeated,omitempty"),
-        ("volumeDevices", 21, "k8s.io.api.core.v1.VolumeDevice", "repeated,omitempty"),
+        ("restartPolicyRules", 25, "k8s.io.api.core.v1.ContainerRestartRule", "repeated,omitempty,listType=atomic"),
+        ("volumeMounts", 9, "k8s.io.api.core.v1.VolumeMount", "repeated,omitempty,patchStrategy=merge,patchMergeKey=mountPath,listType=map,listMapKey=mountPath"),
+        ("volumeDevices", 21, "k8s.io.api.core.v1.VolumeDevice", "repeated,omitempty,patchStrategy=merge,patchMergeKey=devicePath,listType=map,listMapKey=devicePath"),
         ("livenessProbe", 10, "k8s.io.api.core.v1.Probe", "ptr,omitempty"),
         ("readinessProbe", 11, "k8s.io.api.core.v1.Probe", "ptr,omitempty"),
         ("startupProbe", 22, "k8s.io.api.core.v1.Probe", "ptr,omitempty"),
@@ -658,14 +663,14 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("host", 2, "string", "omitempty"),
     ),
     "k8s.io.api.core.v1.ExecAction": (
-        ("command", 1, "string", "repeated,omitempty"),
+        ("command", 1, "string", "repeated,omitempty,listType=atomic"),
     ),
     "k8s.io.api.core.v1.FCVolumeSource": (
-        ("targetWWNs", 1, "string", "repeated,omitempty"),
+        ("targetWWNs", 1, "string", "repeated,omitempty,listType=atomic"),
         ("lun", 2, "int32", "ptr,omitempty"),
         ("fsType", 3, "string", "omitempty"),
         ("readOnly", 4, "bool", "omitempty"),
-        ("wwids", 5, "string", "repeated,omitempty"),
+        ("wwids", 5, "string", "repeated,omitempty,listType=atomic"),
     ),
     "k8s.io.api.core.v1.FileKeySelector": (
         ("volumeName", 1, "string", ""),
@@ -722,7 +727,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("port", 2, "k8s.io.apimachinery.pkg.util.intstr.IntOrString", ""),
         ("host", 3, "string", "omitempty"),
         ("scheme", 4, "string", "omitempty"),
-        ("httpHeaders", 5, "k8s.io.api.core.v1.HTTPHeader", "repeated,omitempty"),
+        ("httpHeaders", 5, "k8s.io.api.core.v1.HTTPHeader", "repeated,omitempty,listType=atomic"),
     ),
     "k8s.io.api.core.v1.HTTPHeader": (
         ("name", 1, "string", ""),
@@ -730,7 +735,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
     ),
     "k8s.io.api.core.v1.HostAlias": (
         ("ip", 1, "string", ""),
-        ("hostnames", 2, "string", "repeated,omitempty"),
+        ("hostnames", 2, "string", "repeated,omitempty,listType=atomic"),
     ),
     "k8s.io.api.core.v1.HostIP": (
         ("ip", 1, "string", ""),
@@ -746,7 +751,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("iscsiInterface", 4, "string", "omitempty"),
         ("fsType", 5, "string", "omitempty"),
         ("readOnly", 6, "bool", "omitempty"),
-        ("portals", 7, "string", "repeated,omitempty"),
+        ("portals", 7, "string", "repeated,omitempty,listType=atomic"),
         ("chapAuthDiscovery", 8, "bool", "omitempty"),
         ("chapAuthSession", 11, "bool", "omitempty"),
         ("secretRef", 10, "k8s.io.api.core.v1.SecretReference", "ptr,omitempty"),
@@ -759,7 +764,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("iscsiInterface", 4, "string", "omitempty"),
         ("fsType", 5, "string", "omitempty"),
         ("readOnly", 6, "bool", "omitempty"),
-        ("portals", 7, "string", "repeated,omitempty"),
+        ("portals", 7, "string", "repeated,omitempty,listType=atomic"),
         ("chapAuthDiscovery", 8, "bool", "omitempty"),
         ("chapAuthSession", 11, "bool", "omitempty"),
         ("secretRef", 10, "k8s.io.api.core.v1.LocalObjectReference", "ptr,omitempty"),
@@ -791,16 +796,16 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
     "k8s.io.api.core.v1.LinuxContainerUser": (
         ("uid", 1, "int64", ""),
         ("gid", 2, "int64", ""),
-        ("supplementalGroups", 3, "int64", "repeated,omitempty"),
+        ("supplementalGroups", 3, "int64", "repeated,omitempty,listType=atomic"),
     ),
     "k8s.io.api.core.v1.LoadBalancerIngress": (
         ("ip", 1, "string", "omitempty"),
         ("hostname", 2, "string", "omitempty"),
         ("ipMode", 3, "string", "ptr,omitempty"),
-        ("ports", 4, "k8s.io.api.core.v1.PortStatus", "repeated,omitempty"),
+        ("ports", 4, "k8s.io.api.core.v1.PortStatus", "repeated,omitempty,listType=atomic"),
     ),
     "k8s.io.api.core.v1.LoadBalancerStatus": (
-        ("ingress", 1, "k8s.io.api.core.v1.LoadBalancerIngress", "repeated,omitempty"),
+        ("ingress", 1, "k8s.io.api.core.v1.LoadBalancerIngress", "repeated,omitempty,listType=atomic"),
     ),
     "k8s.io.api.core.v1.LocalObjectReference": (
         ("name", 1, "string", "omitempty"),
@@ -835,11 +840,11 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("items", 2, "k8s.io.api.core.v1.Namespace", "repeated"),
     ),
     "k8s.io.api.core.v1.NamespaceSpec": (
-        ("finalizers", 1, "string", "repeated,omitempty"),
+        ("finalizers", 1, "string", "repeated,omitempty,listType=atomic"),
     ),
     "k8s.io.api.core.v1.NamespaceStatus": (
         ("phase", 1, "string", "omitempty"),
-        ("conditions", 2, "k8s.io.api.core.v1.NamespaceCondition", "repeated,omitempty"),
+        ("conditions", 2, "k8s.io.api.core.v1.NamespaceCondition", "repeated,omitempty,patchStrategy=merge,patchMergeKey=type,listType=map,listMapKey=type"),
     ),
     "k8s.io.api.core.v1.Node": (
         ("metadata", 1, "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta", "omitempty"),
@@ -852,11 +857,11 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
     ),
     "k8s.io.api.core.v1.NodeAffinity": (
         ("requiredDuringSchedulingIgnoredDuringExecution", 1, "k8s.io.api.core.v1.NodeSelector", "ptr,omitempty"),
-        ("preferredDuringSchedulingIgnoredDuringExecution", 2, "k8s.io.api.core.v1.PreferredSchedulingTerm", "repeated,omitempty"),
+        ("preferredDuringSchedulingIgnoredDuringExecution", 2, "k8s.io.api.core.v1.PreferredSchedulingTerm", "repeated,omitempty,listType=atomic"),
     ),
     "k8s.io.api.core.v1.NodeAllocatableResourceClaimStatus": (
         ("resourceClaimName", 1, "string", ""),
-        ("containers", 2, "string", "repeated,omitempty"),
+        ("containers", 2, "string", "repeated,omitempty,listType=set"),
         ("resources", 3, "map<string,k8s.io.apimachinery.pkg.api.resource.Quantity>", ""),
     ),
     "k8s.io.api.core.v1.NodeCondition": (
@@ -895,23 +900,23 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("userNamespaces", 2, "bool", "ptr,omitempty"),
     ),
     "k8s.io.api.core.v1.NodeSelector": (
-        ("nodeSelectorTerms", 1, "k8s.io.api.core.v1.NodeSelectorTerm", "repeated"),
+        ("nodeSelectorTerms", 1, "k8s.io.api.core.v1.NodeSelectorTerm", "repeated,listType=atomic"),
     ),
     "k8s.io.api.core.v1.NodeSelectorRequirement": (
         ("key", 1, "string", ""),
         ("operator", 2, "string", ""),
-        ("values", 3, "string", "repeated,omitempty"),
+        ("values", 3, "string", "repeated,omitempty,listType=atomic"),
     ),
     "k8s.io.api.core.v1.NodeSelectorTerm": (
-        ("matchExpressions", 1, "k8s.io.api.core.v1.NodeSelectorRequirement", "repeated,omitempty"),
-        ("matchFields", 2, "k8s.io.api.core.v1.NodeSelectorRequirement", "repeated,omitempty"),
+        ("matchExpressions", 1, "k8s.io.api.core.v1.NodeSelectorRequirement", "repeated,omitempty,listType=atomic"),
+        ("matchFields", 2, "k8s.io.api.core.v1.NodeSelectorRequirement", "repeated,omitempty,listType=atomic"),
     ),
     "k8s.io.api.core.v1.NodeSpec": (
         ("podCIDR", 1, "string", "omitempty"),
-        ("podCIDRs", 7, "string", "repeated,omitempty"),
+        ("podCIDRs", 7, "string", "repeated,omitempty,patchStrategy=merge,listType=set"),
         ("providerID", 3, "string", "omitempty"),
         ("unschedulable", 4, "bool", "omitempty"),
-        ("taints", 5, "k8s.io.api.core.v1.Taint", "repeated,omitempty"),
+        ("taints", 5, "k8s.io.api.core.v1.Taint", "repeated,omitempty,listType=atomic"),
         ("configSource", 6, "k8s.io.api.core.v1.NodeConfigSource", "ptr,omitempty"),
         ("externalID", 2, "string", "omitempty"),
     ),
@@ -919,17 +924,17 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("capacity", 1, "map<string,k8s.io.apimachinery.pkg.api.resource.Quantity>", "omitempty"),
         ("allocatable", 2, "map<string,k8s.io.apimachinery.pkg.api.resource.Quantity>", "omitempty"),
         ("phase", 3, "string", "omitempty"),
-        ("conditions", 4, "k8s.io.api.core.v1.NodeCondition", "repeated,omitempty"),
-        ("addresses", 5, "k8s.io.api.core.v1.NodeAddress", "repeated,omitempty"),
+        ("conditions", 4, "k8s.io.api.core.v1.NodeCondition", "repeated,omitempty,patchStrategy=merge,patchMergeKey=type,listType=map,listMapKey=type"),
+        ("addresses", 5, "k8s.io.api.core.v1.NodeAddress", "repeated,omitempty,patchStrategy=merge,patchMergeKey=type,listType=map,listMapKey=type"),
         ("daemonEndpoints", 6, "k8s.io.api.core.v1.NodeDaemonEndpoints", "omitempty"),
         ("nodeInfo", 7, "k8s.io.api.core.v1.NodeSystemInfo", "omitempty"),
-        ("images", 8, "k8s.io.api.core.v1.ContainerImage", "repeated,omitempty"),
-        ("volumesInUse", 9, "string", "repeated,omitempty"),
-        ("volumesAttached", 10, "k8s.io.api.core.v1.AttachedVolume", "repeated,omitempty"),
+        ("images", 8, "k8s.io.api.core.v1.ContainerImage", "repeated,omitempty,listType=atomic"),
+        ("volumesInUse", 9, "string", "repeated,omitempty,listType=atomic"),
+        ("volumesAttached", 10, "k8s.io.api.core.v1.AttachedVolume", "repeated,omitempty,listType=atomic"),
         ("config", 11, "k8s.io.api.core.v1.NodeConfigStatus", "ptr,omitempty"),
-        ("runtimeHandlers", 12, "k8s.io.api.core.v1.NodeRuntimeHandler", "repeated,omitempty"),
+        ("runtimeHandlers", 12, "k8s.io.api.core.v1.NodeRuntimeHandler", "repeated,omitempty,listType=atomic"),
         ("features", 13, "k8s.io.api.core.v1.NodeFeatures", "ptr,omitempty"),
-        ("declaredFeatures", 14, "string", "repeated,omitempty"),
+        ("declaredFeatures", 14, "string", "repeated,omitempty,listType=atomic"),
     ),
     "k8s.io.api.core.v1.NodeSwapStatus": (
         ("capacity", 1, "int64", "ptr,omitempty"),
@@ -983,7 +988,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("items", 2, "k8s.io.api.core.v1.PersistentVolumeClaim", "repeated"),
     ),
     "k8s.io.api.core.v1.PersistentVolumeClaimSpec": (
-        ("accessModes", 1, "string", "repeated,omitempty"),
+        ("accessModes", 1, "string", "repeated,omitempty,listType=atomic"),
         ("selector", 4, "k8s.io.apimachinery.pkg.apis.meta.v1.LabelSelector", "ptr,omitempty"),
         ("resources", 2, "k8s.io.api.core.v1.VolumeResourceRequirements", "omitempty"),
         ("volumeName", 3, "string", "omitempty"),
@@ -995,9 +1000,9 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
     ),
     "k8s.io.api.core.v1.PersistentVolumeClaimStatus": (
         ("phase", 1, "string", "omitempty"),
-        ("accessModes", 2, "string", "repeated,omitempty"),
+        ("accessModes", 2, "string", "repeated,omitempty,listType=atomic"),
         ("capacity", 3, "map<string,k8s.io.apimachinery.pkg.api.resource.Quantity>", "omitempty"),
-        ("conditions", 4, "k8s.io.api.core.v1.PersistentVolumeClaimCondition", "repeated,omitempty"),
+        ("conditions", 4, "k8s.io.api.core.v1.PersistentVolumeClaimCondition", "repeated,omitempty,patchStrategy=merge,patchMergeKey=type,listType=map,listMapKey=type"),
         ("allocatedResources", 5, "map<string,k8s.io.apimachinery.pkg.api.resource.Quantity>", "omitempty"),
         ("allocatedResourceStatuses", 7, "map<string,string>", "omitempty"),
         ("currentVolumeAttributesClassName", 8, "string", "ptr,omitempty"),
@@ -1042,11 +1047,11 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
     "k8s.io.api.core.v1.PersistentVolumeSpec": (
         ("capacity", 1, "map<string,k8s.io.apimachinery.pkg.api.resource.Quantity>", "omitempty"),
         ("persistentVolumeSource", 2, "k8s.io.api.core.v1.PersistentVolumeSource", "inline"),
-        ("accessModes", 3, "string", "repeated,omitempty"),
+        ("accessModes", 3, "string", "repeated,omitempty,listType=atomic"),
         ("claimRef", 4, "k8s.io.api.core.v1.ObjectReference", "ptr,omitempty"),
         ("persistentVolumeReclaimPolicy", 5, "string", "omitempty"),
         ("storageClassName", 6, "string", "omitempty"),
-        ("mountOptions", 7, "string", "repeated,omitempty"),
+        ("mountOptions", 7, "string", "repeated,omitempty,listType=atomic"),
         ("volumeMode", 8, "string", "ptr,omitempty"),
         ("nodeAffinity", 9, "k8s.io.api.core.v1.VolumeNodeAffinity", "ptr,omitempty"),
         ("volumeAttributesClassName", 10, "string", "ptr,omitempty"),
@@ -1067,20 +1072,20 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("status", 3, "k8s.io.api.core.v1.PodStatus", "omitempty"),
     ),
     "k8s.io.api.core.v1.PodAffinity": (
-        ("requiredDuringSchedulingIgnoredDuringExecution", 1, "k8s.io.api.core.v1.PodAffinityTerm", "repeated,omitempty"),
-        ("preferredDuringSchedulingIgnoredDuringExecution", 2, "k8s.io.api.core.v1.WeightedPodAffinityTerm", "repeated,omitempty"),
+        ("requiredDuringSchedulingIgnoredDuringExecution", 1, "k8s.io.api.core.v1.PodAffinityTerm", "repeated,omitempty,listType=atomic"),
+        ("preferredDuringSchedulingIgnoredDuringExecution", 2, "k8s.io.api.core.v1.WeightedPodAffinityTerm", "repeated,omitempty,listType=atomic"),
     ),
     "k8s.io.api.core.v1.PodAffinityTerm": (
         ("labelSelector", 1, "k8s.io.apimachinery.pkg.apis.meta.v1.LabelSelector", "ptr,omitempty"),
-        ("namespaces", 2, "string", "repeated,omitempty"),
+        ("namespaces", 2, "string", "repeated,omitempty,listType=atomic"),
         ("topologyKey", 3, "string", ""),
         ("namespaceSelector", 4, "k8s.io.apimachinery.pkg.apis.meta.v1.LabelSelector", "ptr,omitempty"),
-        ("matchLabelKeys", 5, "string", "repeated,omitempty"),
-        ("mismatchLabelKeys", 6, "string", "repeated,omitempty"),
+        ("matchLabelKeys", 5, "string", "repeated,omitempty,listType=atomic"),
+        ("mismatchLabelKeys", 6, "string", "repeated,omitempty,listType=atomic"),
     ),
     "k8s.io.api.core.v1.PodAntiAffinity": (
-        ("requiredDuringSchedulingIgnoredDuringExecution", 1, "k8s.io.api.core.v1.PodAffinityTerm", "repeated,omitempty"),
-        ("preferredDuringSchedulingIgnoredDuringExecution", 2, "k8s.io.api.core.v1.WeightedPodAffinityTerm", "repeated,omitempty"),
+        ("requiredDuringSchedulingIgnoredDuringExecution", 1, "k8s.io.api.core.v1.PodAffinityTerm", "repeated,omitempty,listType=atomic"),
+        ("preferredDuringSchedulingIgnoredDuringExecution", 2, "k8s.io.api.core.v1.WeightedPodAffinityTerm", "repeated,omitempty,listType=atomic"),
     ),
     "k8s.io.api.core.v1.PodCertificateProjection": (
         ("signerName", 1, "string", "omitempty"),
@@ -1101,16 +1106,16 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("message", 6, "string", "omitempty"),
     ),
     "k8s.io.api.core.v1.PodDNSConfig": (
-        ("nameservers", 1, "string", "repeated,omitempty"),
-        ("searches", 2, "string", "repeated,omitempty"),
-        ("options", 3, "k8s.io.api.core.v1.PodDNSConfigOption", "repeated,omitempty"),
+        ("nameservers", 1, "string", "repeated,omitempty,listType=atomic"),
+        ("searches", 2, "string", "repeated,omitempty,listType=atomic"),
+        ("options", 3, "k8s.io.api.core.v1.PodDNSConfigOption", "repeated,omitempty,listType=atomic"),
     ),
     "k8s.io.api.core.v1.PodDNSConfigOption": (
         ("name", 1, "string", "omitempty"),
         ("value", 2, "string", "ptr,omitempty"),
     ),
     "k8s.io.api.core.v1.PodExtendedResourceClaimStatus": (
-        ("requestMappings", 1, "k8s.io.api.core.v1.ContainerExtendedResourceRequest", "repeated"),
+        ("requestMappings", 1, "k8s.io.api.core.v1.ContainerExtendedResourceRequest", "repeated,listType=atomic"),
         ("resourceClaimName", 2, "string", ""),
     ),
     "k8s.io.api.core.v1.PodIP": (
@@ -1147,20 +1152,20 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("runAsUser", 2, "int64", "ptr,omitempty"),
         ("runAsGroup", 6, "int64", "ptr,omitempty"),
         ("runAsNonRoot", 3, "bool", "ptr,omitempty"),
-        ("supplementalGroups", 4, "int64", "repeated,omitempty"),
+        ("supplementalGroups", 4, "int64", "repeated,omitempty,listType=atomic"),
         ("supplementalGroupsPolicy", 12, "string", "ptr,omitempty"),
         ("fsGroup", 5, "int64", "ptr,omitempty"),
-        ("sysctls", 7, "k8s.io.api.core.v1.Sysctl", "repeated,omitempty"),
+        ("sysctls", 7, "k8s.io.api.core.v1.Sysctl", "repeated,omitempty,listType=atomic"),
         ("fsGroupChangePolicy", 9, "string", "ptr,omitempty"),
         ("seccompProfile", 10, "k8s.io.api.core.v1.SeccompProfile", "ptr,omitempty"),
         ("appArmorProfile", 11, "k8s.io.api.core.v1.AppArmorProfile", "ptr,omitempty"),
         ("seLinuxChangePolicy", 13, "string", "ptr,omitempty"),
     ),
     "k8s.io.api.core.v1.PodSpec": (
-        ("volumes", 1, "k8s.io.api.core.v1.Volume", "repeated,omitempty"),
-        ("initContainers", 20, "k8s.io.api.core.v1.Container", "repeated,omitempty"),
-        ("containers", 2, "k8s.io.api.core.v1.Container", "repeated"),
-        ("ephemeralContainers", 34, "k8s.io.api.core.v1.EphemeralContainer", "repeated,omitempty"),
+        ("volumes", 1, "k8s.io.api.core.v1.Volume", "repeated,omitempty,patchStrategy=merge+retainKeys,patchMergeKey=name,listType=map,listMapKey=name"),
+        ("initContainers", 20, "k8s.io.api.core.v1.Container", "repeated,omitempty,patchStrategy=merge,patchMergeKey=name,listType=map,listMapKey=name"),
+        ("containers", 2, "k8s.io.api.core.v1.Container", "repeated,patchStrategy=merge,patchMergeKey=name,listType=map,listMapKey=name"),
+        ("ephemeralContainers", 34, "k8s.io.api.core.v1.EphemeralContainer", "repeated,omitempty,patchStrategy=merge,patchMergeKey=name,listType=map,listMapKey=name"),
         ("restartPolicy", 3, "string", "omitempty"),
         ("terminationGracePeriodSeconds", 4, "int64", "ptr,omitempty"),
         ("activeDeadlineSeconds", 5, "int64", "ptr,omitempty"),
@@ -1175,27 +1180,27 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("hostIPC", 13, "bool", "omitempty"),
         ("shareProcessNamespace", 27, "bool", "ptr,omitempty"),
         ("securityContext", 14, "k8s.io.api.core.v1.PodSecurityContext", "ptr,omitempty"),
-        ("imagePullSecrets", 15, "k8s.io.api.core.v1.LocalObjectReference", "repeated,omitempty"),
+        ("imagePullSecrets", 15, "k8s.io.api.core.v1.LocalObjectReference", "repeated,omitempty,patchStrategy=merge,patchMergeKey=name,listType=map,listMapKey=name"),
         ("hostname", 16, "string", "omitempty"),
         ("subdomain", 17, "string", "omitempty"),
         ("affinity", 18, "k8s.io.api.core.v1.Affinity", "ptr,omitempty"),
         ("schedulerName", 19, "string", "omitempty"),
-        ("tolerations", 22, "k8s.io.api.core.v1.Toleration", "repeated,omitempty"),
-        ("hostAliases", 23, "k8s.io.api.core.v1.HostAlias", "repeated,omitempty"),
+        ("tolerations", 22, "k8s.io.api.core.v1.Toleration", "repeated,omitempty,listType=atomic"),
+        ("hostAliases", 23, "k8s.io.api.core.v1.HostAlias", "repeated,omitempty,patchStrategy=merge,patchMergeKey=ip,listType=map,listMapKey=ip"),
         ("priorityClassName", 24, "string", "omitempty"),
         ("priority", 25, "int32", "ptr,omitempty"),
         ("dnsConfig", 26, "k8s.io.api.core.v1.PodDNSConfig", "ptr,omitempty"),
-        ("readinessGates", 28, "k8s.io.api.core.v1.PodReadinessGate", "repeated,omitempty"),
+        ("readinessGates", 28, "k8s.io.api.core.v1.PodReadinessGate", "repeated,omitempty,listType=atomic"),
         ("runtimeClassName", 29, "string", "ptr,omitempty"),
         ("enableServiceLinks", 30, "bool", "ptr,omitempty"),
         ("preemptionPolicy", 31, "string", "ptr,omitempty"),
         ("overhead", 32, "map<string,k8s.io.apimachinery.pkg.api.resource.Quantity>", "omitempty"),
-        ("topologySpreadConstraints", 33, "k8s.io.api.core.v1.TopologySpreadConstraint", "repeated,omitempty"),
+        ("topologySpreadConstraints", 33, "k8s.io.api.core.v1.TopologySpreadConstraint", "repeated,omitempty,patchStrategy=merge,patchMergeKey=topologyKey,listType=map,listMapKey=topologyKey,listMapKey=whenUnsatisfiable"),
         ("setHostnameAsFQDN", 35, "bool", "ptr,omitempty"),
         ("os", 36, "k8s.io.api.core.v1.PodOS", "ptr,omitempty"),
         ("hostUsers", 37, "bool", "ptr,omitempty"),
-        ("schedulingGates", 38, "k8s.io.api.core.v1.PodSchedulingGate", "repeated,omitempty"),
-        ("resourceClaims", 39, "k8s.io.api.core.v1.PodResourceClaim", "repeated,omitempty"),
+        ("schedulingGates", 38, "k8s.io.api.core.v1.PodSchedulingGate", "repeated,omitempty,patchStrategy=merge,patchMergeKey=name,listType=map,listMapKey=name"),
+        ("resourceClaims", 39, "k8s.io.api.core.v1.PodResourceClaim", "repeated,omitempty,patchStrategy=merge+retainKeys,patchMergeKey=name,listType=map,listMapKey=name"),
         ("resources", 40, "k8s.io.api.core.v1.ResourceRequirements", "ptr,omitempty"),
         ("hostnameOverride", 41, "string", "ptr,omitempty"),
         ("schedulingGroup", 43, "k8s.io.api.core.v1.PodSchedulingGroup", "ptr,omitempty"),
@@ -1203,25 +1208,25 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
     "k8s.io.api.core.v1.PodStatus": (
         ("observedGeneration", 17, "int64", "omitempty"),
         ("phase", 1, "string", "omitempty"),
-        ("conditions", 2, "k8s.io.api.core.v1.PodCondition", "repeated,omitempty"),
+        ("conditions", 2, "k8s.io.api.core.v1.PodCondition", "repeated,omitempty,patchStrategy=merge,patchMergeKey=type,listType=map,listMapKey=type"),
         ("message", 3, "string", "omitempty"),
         ("reason", 4, "string", "omitempty"),
         ("nominatedNodeName", 11, "string", "omitempty"),
         ("hostIP", 5, "string", "omitempty"),
-        ("hostIPs", 16, "k8s.io.api.core.v1.HostIP", "repeated,omitempty"),
+        ("hostIPs", 16, "k8s.io.api.core.v1.HostIP", "repeated,omitempty,patchStrategy=merge,patchMergeKey=ip,listType=atomic"),
         ("podIP", 6, "string", "omitempty"),
-        ("podIPs", 12, "k8s.io.api.core.v1.PodIP", "repeated,omitempty"),
+        ("podIPs", 12, "k8s.io.api.core.v1.PodIP", "repeated,omitempty,patchStrategy=merge,patchMergeKey=ip,listType=map,listMapKey=ip"),
         ("startTime", 7, "k8s.io.apimachinery.pkg.apis.meta.v1.Time", "ptr,omitempty"),
-        ("initContainerStatuses", 10, "k8s.io.api.core.v1.ContainerStatus", "repeated,omitempty"),
-        ("containerStatuses", 8, "k8s.io.api.core.v1.ContainerStatus", "repeated,omitempty"),
+        ("initContainerStatuses", 10, "k8s.io.api.core.v1.ContainerStatus", "repeated,omitempty,listType=atomic"),
+        ("containerStatuses", 8, "k8s.io.api.core.v1.ContainerStatus", "repeated,omitempty,listType=atomic"),
         ("qosClass", 9, "string", "omitempty"),
-        ("ephemeralContainerStatuses", 13, "k8s.io.api.core.v1.ContainerStatus", "repeated,omitempty"),
+        ("ephemeralContainerStatuses", 13, "k8s.io.api.core.v1.ContainerStatus", "repeated,omitempty,listType=atomic"),
         ("resize", 14, "string", "omitempty"),
-        ("resourceClaimStatuses", 15, "k8s.io.api.core.v1.PodResourceClaimStatus", "repeated,omitempty"),
+        ("resourceClaimStatuses", 15, "k8s.io.api.core.v1.PodResourceClaimStatus", "repeated,omitempty,patchStrategy=merge+retainKeys,patchMergeKey=name,listType=map,listMapKey=name"),
         ("extendedResourceClaimStatus", 18, "k8s.io.api.core.v1.PodExtendedResourceClaimStatus", "ptr,omitempty"),
         ("allocatedResources", 19, "map<string,k8s.io.apimachinery.pkg.api.resource.Quantity>", "omitempty"),
         ("resources", 20, "k8s.io.api.core.v1.ResourceRequirements", "ptr,omitempty"),
-        ("nodeAllocatableResourceClaimStatuses", 21, "k8s.io.api.core.v1.NodeAllocatableResourceClaimStatus", "repeated,omitempty"),
+        ("nodeAllocatableResourceClaimStatuses", 21, "k8s.io.api.core.v1.NodeAllocatableResourceClaimStatus", "repeated,omitempty,listType=atomic"),
     ),
     "k8s.io.api.core.v1.PodTemplateSpec": (
         ("metadata", 1, "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta", "omitempty"),
@@ -1257,7 +1262,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("grpc", 4, "k8s.io.api.core.v1.GRPCAction", "ptr,omitempty"),
     ),
     "k8s.io.api.core.v1.ProjectedVolumeSource": (
-        ("sources", 1, "k8s.io.api.core.v1.VolumeProjection", "repeated"),
+        ("sources", 1, "k8s.io.api.core.v1.VolumeProjection", "repeated,listType=atomic"),
         ("defaultMode", 2, "int32", "ptr,omitempty"),
     ),
     "k8s.io.api.core.v1.QuobyteVolumeSource": (
@@ -1269,7 +1274,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("tenant", 6, "string", "omitempty"),
     ),
     "k8s.io.api.core.v1.RBDPersistentVolumeSource": (
-        ("monitors", 1, "string", "repeated"),
+        ("monitors", 1, "string", "repeated,listType=atomic"),
         ("image", 2, "string", ""),
         ("fsType", 3, "string", "omitempty"),
         ("pool", 4, "string", "omitempty"),
@@ -1279,7 +1284,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("readOnly", 8, "bool", "omitempty"),
     ),
     "k8s.io.api.core.v1.RBDVolumeSource": (
-        ("monitors", 1, "string", "repeated"),
+        ("monitors", 1, "string", "repeated,listType=atomic"),
         ("image", 2, "string", ""),
         ("fsType", 3, "string", "omitempty"),
         ("pool", 4, "string", "omitempty"),
@@ -1305,11 +1310,11 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
     "k8s.io.api.core.v1.ResourceRequirements": (
         ("limits", 1, "map<string,k8s.io.apimachinery.pkg.api.resource.Quantity>", "omitempty"),
         ("requests", 2, "map<string,k8s.io.apimachinery.pkg.api.resource.Quantity>", "omitempty"),
-        ("claims", 3, "k8s.io.api.core.v1.ResourceClaim", "repeated,omitempty"),
+        ("claims", 3, "k8s.io.api.core.v1.ResourceClaim", "repeated,omitempty,listType=map,listMapKey=name"),
     ),
     "k8s.io.api.core.v1.ResourceStatus": (
         ("name", 1, "string", ""),
-        ("resources", 2, "k8s.io.api.core.v1.ResourceHealth", "repeated,omitempty"),
+        ("resources", 2, "k8s.io.api.core.v1.ResourceHealth", "repeated,omitempty,listType=map,listMapKey=resourceID"),
     ),
     "k8s.io.api.core.v1.SELinuxOptions": (
         ("user", 1, "string", "omitempty"),
@@ -1367,7 +1372,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
     ),
     "k8s.io.api.core.v1.SecretProjection": (
         ("localObjectReference", 1, "k8s.io.api.core.v1.LocalObjectReference", "inline"),
-        ("items", 2, "k8s.io.api.core.v1.KeyToPath", "repeated,omitempty"),
+        ("items", 2, "k8s.io.api.core.v1.KeyToPath", "repeated,omitempty,listType=atomic"),
         ("optional", 4, "bool", "ptr,omitempty"),
     ),
     "k8s.io.api.core.v1.SecretReference": (
@@ -1376,7 +1381,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
     ),
     "k8s.io.api.core.v1.SecretVolumeSource": (
         ("secretName", 1, "string", "omitempty"),
-        ("items", 2, "k8s.io.api.core.v1.KeyToPath", "repeated,omitempty"),
+        ("items", 2, "k8s.io.api.core.v1.KeyToPath", "repeated,omitempty,listType=atomic"),
         ("defaultMode", 3, "int32", "ptr,omitempty"),
         ("optional", 4, "bool", "ptr,omitempty"),
     ),
@@ -1401,8 +1406,8 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
     ),
     "k8s.io.api.core.v1.ServiceAccount": (
         ("metadata", 1, "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta", "omitempty"),
-        ("secrets", 2, "k8s.io.api.core.v1.ObjectReference", "repeated,omitempty"),
-        ("imagePullSecrets", 3, "k8s.io.api.core.v1.LocalObjectReference", "repeated,omitempty"),
+        ("secrets", 2, "k8s.io.api.core.v1.ObjectReference", "repeated,omitempty,patchStrategy=merge,patchMergeKey=name,listType=map,listMapKey=name"),
+        ("imagePullSecrets", 3, "k8s.io.api.core.v1.LocalObjectReference", "repeated,omitempty,listType=atomic"),
         ("automountServiceAccountToken", 4, "bool", "ptr,omitempty"),
     ),
     "k8s.io.api.core.v1.ServiceAccountList": (
@@ -1427,21 +1432,21 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("nodePort", 5, "int32", "omitempty"),
     ),
     "k8s.io.api.core.v1.ServiceSpec": (
-        ("ports", 1, "k8s.io.api.core.v1.ServicePort", "repeated,omitempty"),
+        ("ports", 1, "k8s.io.api.core.v1.ServicePort", "repeated,omitempty,patchStrategy=merge,patchMergeKey=port,listType=map,listMapKey=port,listMapKey=protocol"),
         ("selector", 2, "map<string,string>", "omitempty"),
         ("clusterIP", 3, "string", "omitempty"),
-        ("clusterIPs", 18, "string", "repeated,omitempty"),
+        ("clusterIPs", 18, "string", "repeated,omitempty,listType=atomic"),
         ("type", 4, "string", "omitempty"),
-        ("externalIPs", 5, "string", "repeated,omitempty"),
+        ("externalIPs", 5, "string", "repeated,omitempty,listType=atomic"),
         ("sessionAffinity", 7, "string", "omitempty"),
         ("loadBalancerIP", 8, "string", "omitempty"),
-        ("loadBalancerSourceRanges", 9, "string", "repeated,omitempty"),
+        ("loadBalancerSourceRanges", 9, "string", "repeated,omitempty,listType=atomic"),
         ("externalName", 10, "string", "omitempty"),
         ("externalTrafficPolicy", 11, "string", "omitempty"),
         ("healthCheckNodePort", 12, "int32", "omitempty"),
         ("publishNotReadyAddresses", 13, "bool", "omitempty"),
         ("sessionAffinityConfig", 14, "k8s.io.api.core.v1.SessionAffinityConfig", "ptr,omitempty"),
-        ("ipFamilies", 19, "string", "repeated,omitempty"),
+        ("ipFamilies", 19, "string", "repeated,omitempty,listType=atomic"),
         ("ipFamilyPolicy", 17, "string", "ptr,omitempty"),
         ("allocateLoadBalancerNodePorts", 20, "bool", "ptr,omitempty"),
         ("loadBalancerClass", 21, "string", "ptr,omitempty"),
@@ -1450,7 +1455,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
     ),
     "k8s.io.api.core.v1.ServiceStatus": (
         ("loadBalancer", 1, "k8s.io.api.core.v1.LoadBalancerStatus", "omitempty"),
-        ("conditions", 2, "k8s.io.apimachinery.pkg.apis.meta.v1.Condition", "repeated,omitempty"),
+        ("conditions", 2, "k8s.io.apimachinery.pkg.apis.meta.v1.Condition", "repeated,omitempty,patchStrategy=merge,patchMergeKey=type,listType=map,listMapKey=type"),
     ),
     "k8s.io.api.core.v1.SessionAffinityConfig": (
         ("clientIP", 1, "k8s.io.api.core.v1.ClientIPConfig", "ptr,omitempty"),
@@ -1501,7 +1506,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("minDomains", 5, "int32", "ptr,omitempty"),
         ("nodeAffinityPolicy", 6, "string", "ptr,omitempty"),
         ("nodeTaintsPolicy", 7, "string", "ptr,omitempty"),
-        ("matchLabelKeys", 8, "string", "repeated,omitempty"),
+        ("matchLabelKeys", 8, "string", "repeated,omitempty,listType=atomic"),
     ),
     "k8s.io.api.core.v1.TypedLocalObjectReference": (
         ("apiGroup", 1, "string", "ptr"),
@@ -1605,7 +1610,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("hostProcess", 4, "bool", "ptr,omitempty"),
     ),
     "k8s.io.api.discovery.v1.Endpoint": (
-        ("addresses", 1, "string", "repeated"),
+        ("addresses", 1, "string", "repeated,listType=set"),
         ("conditions", 2, "k8s.io.api.discovery.v1.EndpointConditions", "omitempty"),
         ("hostname", 3, "string", "ptr,omitempty"),
         ("targetRef", 4, "k8s.io.api.core.v1.ObjectReference", "ptr,omitempty"),
@@ -1620,8 +1625,8 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("terminating", 3, "bool", "ptr,omitempty"),
     ),
     "k8s.io.api.discovery.v1.EndpointHints": (
-        ("forZones", 1, "k8s.io.api.discovery.v1.ForZone", "repeated,omitempty"),
-        ("forNodes", 2, "k8s.io.api.discovery.v1.ForNode", "repeated,omitempty"),
+        ("forZones", 1, "k8s.io.api.discovery.v1.ForZone", "repeated,omitempty,listType=atomic"),
+        ("forNodes", 2, "k8s.io.api.discovery.v1.ForNode", "repeated,omitempty,listType=atomic"),
     ),
     "k8s.io.api.discovery.v1.EndpointPort": (
         ("name", 1, "string", "ptr,omitempty"),
@@ -1632,8 +1637,8 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
     "k8s.io.api.discovery.v1.EndpointSlice": (
         ("metadata", 1, "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta", "omitempty"),
         ("addressType", 4, "string", ""),
-        ("endpoints", 2, "k8s.io.api.discovery.v1.Endpoint", "repeated"),
-        ("ports", 3, "k8s.io.api.discovery.v1.EndpointPort", "repeated"),
+        ("endpoints", 2, "k8s.io.api.discovery.v1.Endpoint", "repeated,listType=atomic"),
+        ("ports", 3, "k8s.io.api.discovery.v1.EndpointPort", "repeated,listType=atomic"),
     ),
     "k8s.io.api.discovery.v1.EndpointSliceList": (
         ("metadata", 1, "k8s.io.apimachinery.pkg.apis.meta.v1.ListMeta", "omitempty"),
@@ -1650,16 +1655,16 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("deleteOptions", 2, "k8s.io.apimachinery.pkg.apis.meta.v1.DeleteOptions", "ptr,omitempty"),
     ),
     "k8s.io.api.rbac.v1.AggregationRule": (
-        ("clusterRoleSelectors", 1, "k8s.io.apimachinery.pkg.apis.meta.v1.LabelSelector", "repeated,omitempty"),
+        ("clusterRoleSelectors", 1, "k8s.io.apimachinery.pkg.apis.meta.v1.LabelSelector", "repeated,omitempty,listType=atomic"),
     ),
     "k8s.io.api.rbac.v1.ClusterRole": (
         ("metadata", 1, "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta", "omitempty"),
-        ("rules", 2, "k8s.io.api.rbac.v1.PolicyRule", "repeated"),
+        ("rules", 2, "k8s.io.api.rbac.v1.PolicyRule", "repeated,listType=atomic"),
         ("aggregationRule", 3, "k8s.io.api.rbac.v1.AggregationRule", "ptr,omitempty"),
     ),
     "k8s.io.api.rbac.v1.ClusterRoleBinding": (
         ("metadata", 1, "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta", "omitempty"),
-        ("subjects", 2, "k8s.io.api.rbac.v1.Subject", "repeated,omitempty"),
+        ("subjects", 2, "k8s.io.api.rbac.v1.Subject", "repeated,omitempty,listType=atomic"),
         ("roleRef", 3, "k8s.io.api.rbac.v1.RoleRef", ""),
     ),
     "k8s.io.api.rbac.v1.ClusterRoleBindingList": (
@@ -1671,19 +1676,19 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("items", 2, "k8s.io.api.rbac.v1.ClusterRole", "repeated"),
     ),
     "k8s.io.api.rbac.v1.PolicyRule": (
-        ("verbs", 1, "string", "repeated"),
-        ("apiGroups", 2, "string", "repeated,omitempty"),
-        ("resources", 3, "string", "repeated,omitempty"),
-        ("resourceNames", 4, "string", "repeated,omitempty"),
-        ("nonResourceURLs", 5, "string", "repeated,omitempty"),
+        ("verbs", 1, "string", "repeated,listType=atomic"),
+        ("apiGroups", 2, "string", "repeated,omitempty,listType=atomic"),
+        ("resources", 3, "string", "repeated,omitempty,listType=atomic"),
+        ("resourceNames", 4, "string", "repeated,omitempty,listType=atomic"),
+        ("nonResourceURLs", 5, "string", "repeated,omitempty,listType=atomic"),
     ),
     "k8s.io.api.rbac.v1.Role": (
         ("metadata", 1, "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta", "omitempty"),
-        ("rules", 2, "k8s.io.api.rbac.v1.PolicyRule", "repeated"),
+        ("rules", 2, "k8s.io.api.rbac.v1.PolicyRule", "repeated,listType=atomic"),
     ),
     "k8s.io.api.rbac.v1.RoleBinding": (
         ("metadata", 1, "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta", "omitempty"),
-        ("subjects", 2, "k8s.io.api.rbac.v1.Subject", "repeated,omitempty"),
+        ("subjects", 2, "k8s.io.api.rbac.v1.Subject", "repeated,omitempty,listType=atomic"),
         ("roleRef", 3, "k8s.io.api.rbac.v1.RoleRef", ""),
     ),
     "k8s.io.api.rbac.v1.RoleBindingList": (
@@ -1721,7 +1726,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("preconditions", 2, "k8s.io.apimachinery.pkg.apis.meta.v1.Preconditions", "ptr,omitempty"),
         ("orphanDependents", 3, "bool", "ptr,omitempty"),
         ("propagationPolicy", 4, "string", "ptr,omitempty"),
-        ("dryRun", 5, "string", "repeated,omitempty"),
+        ("dryRun", 5, "string", "repeated,omitempty,listType=atomic"),
         ("ignoreStoreReadErrorWithClusterBreakingPotential", 6, "bool", "ptr,omitempty"),
     ),
     "k8s.io.apimachinery.pkg.apis.meta.v1.Duration": (
@@ -1732,12 +1737,12 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
     ),
     "k8s.io.apimachinery.pkg.apis.meta.v1.LabelSelector": (
         ("matchLabels", 1, "map<string,string>", "omitempty"),
-        ("matchExpressions", 2, "k8s.io.apimachinery.pkg.apis.meta.v1.LabelSelectorRequirement", "repeated,omitempty"),
+        ("matchExpressions", 2, "k8s.io.apimachinery.pkg.apis.meta.v1.LabelSelectorRequirement", "repeated,omitempty,listType=atomic"),
     ),
     "k8s.io.apimachinery.pkg.apis.meta.v1.LabelSelectorRequirement": (
         ("key", 1, "string", ""),
         ("operator", 2, "string", ""),
-        ("values", 3, "string", "repeated,omitempty"),
+        ("values", 3, "string", "repeated,omitempty,listType=atomic"),
     ),
     "k8s.io.apimachinery.pkg.apis.meta.v1.ListMeta": (
         ("selfLink", 1, "string", "omitempty"),
@@ -1772,9 +1777,9 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("deletionGracePeriodSeconds", 10, "int64", "ptr,omitempty"),
         ("labels", 11, "map<string,string>", "omitempty"),
         ("annotations", 12, "map<string,string>", "omitempty"),
-        ("ownerReferences", 13, "k8s.io.apimachinery.pkg.apis.meta.v1.OwnerReference", "repeated,omitempty"),
-        ("finalizers", 14, "string", "repeated,omitempty"),
-        ("managedFields", 17, "k8s.io.apimachinery.pkg.apis.meta.v1.ManagedFieldsEntry", "repeated,omitempty"),
+        ("ownerReferences", 13, "k8s.io.apimachinery.pkg.apis.meta.v1.OwnerReference", "repeated,omitempty,patchStrategy=merge,patchMergeKey=uid,listType=map,listMapKey=uid"),
+        ("finalizers", 14, "string", "repeated,omitempty,patchStrategy=merge,listType=set"),
+        ("managedFields", 17, "k8s.io.apimachinery.pkg.apis.meta.v1.ManagedFieldsEntry", "repeated,omitempty,listType=atomic"),
     ),
     "k8s.io.apimachinery.pkg.apis.meta.v1.OwnerReference": (
         ("apiVersion", 5, "string", ""),
@@ -1809,7 +1814,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("group", 2, "string", "omitempty"),
         ("kind", 3, "string", "omitempty"),
         ("uid", 6, "string", "omitempty"),
-        ("causes", 4, "k8s.io.apimachinery.pkg.apis.meta.v1.StatusCause", "repeated,omitempty"),
+        ("causes", 4, "k8s.io.apimachinery.pkg.apis.meta.v1.StatusCause", "repeated,omitempty,listType=atomic"),
         ("retryAfterSeconds", 5, "int32", "omitempty"),
     ),
     "k8s.io.apimachinery.pkg.apis.meta.v1.Time": (

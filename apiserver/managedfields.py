@@ -1,0 +1,1593 @@
+"""Managed fields and server-side apply, as kube-apiserver 1.36 does them, on JSON-form objects.
+
+Follows k8s.io/apimachinery/pkg/util/managedfields/internal (the field manager chain: skip-non-applied, cap
+managers, build manager info, managed-fields updater, strip meta, structured merge) and
+sigs.k8s.io/structured-merge-diff/v6 (``typed``: compare, merge, to-field-set, remove; ``fieldpath``: sets
+and their FieldsV1 JSON; ``merge``: the Updater's update/apply/prune). Field ownership is a set of paths
+whose elements are ``f:<field>``, ``k:<key fields as JSON>``, ``v:<value as JSON>`` and ``i:<index>``.
+
+Types come from :func:`builtin_type` (kube's Go types through the protobuf schema table, which also carries
+the list markers), :func:`openapi_type` (a CRD version's structural schema) or :func:`deduced_type`.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from encoding.jsonenc import go_escape
+
+from . import errors
+
+Obj = dict[str, Any]
+
+META = "k8s.io.apimachinery.pkg.apis.meta.v1."
+OBJECT_META = META + "ObjectMeta"
+
+# --- values -------------------------------------------------------------------------------------------
+
+
+class _Missing:
+    """An absent value (Go's nil ``value.Value``), as opposed to JSON null (``None``)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING: Any = _Missing()
+
+
+def _vkey(v: Any) -> tuple[Any, ...]:
+    """A sort key giving value.Compare's total order: numbers < strings < bools < lists < maps < null."""
+    if isinstance(v, bool):
+        return (3, v)
+    if isinstance(v, int | float):
+        return (0, v)
+    if isinstance(v, str):
+        return (2, v)
+    if isinstance(v, list):
+        return (4, tuple(_vkey(x) for x in v))
+    if isinstance(v, dict):
+        return (5, tuple((k, _vkey(v[k])) for k in sorted(v)))
+    return (6,)
+
+
+def _veq(a: Any, b: Any) -> bool:
+    """value.Equals: ints and floats compare numerically, bools are not numbers."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return isinstance(a, bool) and isinstance(b, bool) and a == b
+    if isinstance(a, int | float) or isinstance(b, int | float):
+        return isinstance(a, int | float) and isinstance(b, int | float) and a == b
+    if isinstance(a, str) or isinstance(b, str):
+        return isinstance(a, str) and isinstance(b, str) and a == b
+    if isinstance(a, list):
+        return isinstance(b, list) and len(a) == len(b) and all(_veq(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict):
+        if not isinstance(b, dict) or len(a) != len(b):
+            return False
+        return all(k in b and _veq(v, b[k]) for k, v in a.items())
+    return a is None and b is None
+
+
+def _go_float(f: float) -> str:
+    """Go's JSON form of a float64 ('f' below 1e21, else 'e' with a two-digit exponent at least)."""
+    if math.isinf(f) or math.isnan(f):
+        raise ValueError(f"unsupported value: {f}")
+    if f == 0 or 1e-6 <= abs(f) < 1e21:
+        if f.is_integer():
+            return str(int(f))
+        return repr(f) if "e" not in repr(f) else format(f, "f").rstrip("0")
+    mantissa, exp = repr(f).split("e") if "e" in repr(f) else (repr(f), "0")
+    sign = "-" if exp.startswith("-") else "+"
+    digits = exp.lstrip("+-").lstrip("0") or "0"
+    return f"{mantissa.removesuffix('.0')}e{sign}{digits.zfill(2)}"
+
+
+def _go_json(v: Any) -> str:
+    """JSON as jsoniter's standard-library-compatible config writes it (map keys sorted, HTML escaped)."""
+    if isinstance(v, float):
+        return _go_float(v)
+    if isinstance(v, dict):
+        return "{" + ",".join(_go_json(k) + ":" + _go_json(v[k]) for k in sorted(v)) + "}"
+    if isinstance(v, list):
+        return "[" + ",".join(_go_json(x) for x in v) + "]"
+    return go_escape(orjson.dumps(v)).decode()
+
+
+def _go_quote(s: str) -> str:
+    """Go's %q (strconv.Quote)."""
+    out = ['"']
+    for ch in s:
+        o = ord(ch)
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ch.isprintable():
+            out.append(ch)
+        elif ch in "\a\b\f\n\r\t\v":
+            out.append({"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v"}[ch])
+        elif o < 0x20 or o == 0x7F:
+            out.append(f"\\x{o:02x}")
+        elif o < 0x10000:
+            out.append(f"\\u{o:04x}")
+        else:
+            out.append(f"\\U{o:08x}")
+    out.append('"')
+    return "".join(out)
+
+
+def _to_string(v: Any) -> str:
+    """value.ToString, used in path strings (conflict messages)."""
+    if v is None:
+        return "null"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        return _go_float(v)
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, str):
+        return _go_quote(v)
+    if isinstance(v, list):
+        return "[" + ",".join(_to_string(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "".join(f"{k}={_to_string(v[k])}" for k in sorted(v))
+    return "{{undefined}}"
+
+
+# --- paths and field sets ------------------------------------------------------------------------------
+
+
+class PathElement:
+    """One step of a field path: a struct/map field, a list key, a set value or an index.
+
+    Ordered as fieldpath.PathElement.Compare: fields < keys < values < indexes, then by content.
+    """
+
+    __slots__ = ("_hash", "_key", "kind", "value")
+    FIELD, KEY, VALUE, INDEX = 0, 1, 2, 3
+
+    def __init__(self, kind: int, value: Any) -> None:
+        self.kind = kind
+        self.value = value  # field name | ((name, value), ...) sorted by name | JSON value | int
+        if kind == self.KEY:
+            sort: Any = tuple((n, _vkey(v)) for n, v in value)
+        elif kind == self.VALUE:
+            sort = _vkey(value)
+        else:
+            sort = value
+        self._key = (kind, sort)
+        self._hash = hash(self._key)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, PathElement) and self._key == other._key
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __lt__(self, other: PathElement) -> bool:
+        return self._key < other._key
+
+    def __repr__(self) -> str:
+        return f"PathElement({self.serialize()})"
+
+    def serialize(self) -> str:
+        """The FieldsV1 key: ``f:name``, ``k:{"name":"c"}``, ``v:"x"``, ``i:0``."""
+        if self.kind == self.FIELD:
+            return "f:" + self.value
+        if self.kind == self.KEY:
+            return "k:{" + ",".join(_go_json(n) + ":" + _go_json(v) for n, v in self.value) + "}"
+        if self.kind == self.VALUE:
+            return "v:" + _go_json(self.value)
+        return f"i:{self.value}"
+
+    def __str__(self) -> str:
+        """fieldpath.PathElement.String: ``.name``, ``[name="c"]``, ``[="x"]``, ``[0]``."""
+        if self.kind == self.FIELD:
+            return "." + self.value
+        if self.kind == self.KEY:
+            return "[" + ",".join(f"{n}={_to_string(v)}" for n, v in self.value) + "]"
+        if self.kind == self.VALUE:
+            return f"[={_to_string(self.value)}]"
+        return f"[{self.value}]"
+
+
+_FIELDS: dict[str, PathElement] = {}
+
+
+def field_pe(name: str) -> PathElement:
+    pe = _FIELDS.get(name)
+    if pe is None:
+        pe = _FIELDS[name] = PathElement(PathElement.FIELD, name)
+    return pe
+
+
+def key_pe(fields: Iterable[tuple[str, Any]]) -> PathElement:
+    return PathElement(PathElement.KEY, tuple(sorted(fields, key=lambda f: f[0])))
+
+
+def value_pe(value: Any) -> PathElement:
+    return PathElement(PathElement.VALUE, value)
+
+
+def index_pe(index: int) -> PathElement:
+    return PathElement(PathElement.INDEX, index)
+
+
+Path = tuple[PathElement, ...]
+
+
+def path_string(path: Path) -> str:
+    """fieldpath.Path.String, e.g. ``.spec.containers[name="c"].image``."""
+    return "".join(str(pe) for pe in path)
+
+
+class _Node:
+    """A node of fieldpath.Set's tree: member path elements and child sets."""
+
+    __slots__ = ("children", "members")
+
+    def __init__(self) -> None:
+        self.members: set[PathElement] = set()
+        self.children: dict[PathElement, _Node] = {}
+
+
+def _tree(paths: Iterable[Path]) -> _Node:
+    root = _Node()
+    for p in paths:
+        node = root
+        for pe in p[:-1]:
+            child = node.children.get(pe)
+            if child is None:
+                child = node.children[pe] = _Node()
+            node = child
+        node.members.add(p[-1])
+    return root
+
+
+class FieldSet:
+    """An immutable fieldpath.Set, held as the set of its member paths."""
+
+    __slots__ = ("paths",)
+
+    def __init__(self, paths: Iterable[Path] = ()) -> None:
+        self.paths: frozenset[Path] = frozenset(p for p in paths if p)
+
+    def __or__(self, other: FieldSet) -> FieldSet:
+        return FieldSet(self.paths | other.paths)
+
+    def __and__(self, other: FieldSet) -> FieldSet:
+        return FieldSet(self.paths & other.paths)
+
+    def __sub__(self, other: FieldSet) -> FieldSet:
+        return FieldSet(self.paths - other.paths)
+
+    def __bool__(self) -> bool:
+        return bool(self.paths)
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def __contains__(self, path: object) -> bool:
+        return path in self.paths
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, FieldSet) and self.paths == other.paths
+
+    def __hash__(self) -> int:
+        return hash(self.paths)
+
+    def __repr__(self) -> str:
+        return "FieldSet(" + ", ".join(path_string(p) for p in self) + ")"
+
+    def __iter__(self) -> Iterator[Path]:
+        """Set.Iterate's order: at each level the members, sorted, then the children, sorted."""
+
+        def walk(node: _Node, prefix: Path) -> Iterator[Path]:
+            for pe in sorted(node.members):
+                yield (*prefix, pe)
+            for pe in sorted(node.children):
+                yield from walk(node.children[pe], (*prefix, pe))
+
+        return walk(_tree(self.paths), ())
+
+    def recursive_difference(self, other: FieldSet) -> FieldSet:
+        """Set.RecursiveDifference: also drops everything below a member of ``other``."""
+        if not other:
+            return self
+        out = []
+        for p in self.paths:
+            if not any(p[:i] in other.paths for i in range(1, len(p) + 1)):
+                out.append(p)
+        return FieldSet(out)
+
+    def strings(self) -> list[str]:
+        return [path_string(p) for p in self]
+
+
+def to_fields_v1(fs: FieldSet) -> dict[str, Any]:
+    """kube's FieldsV1 JSON of a set (Set.ToJSON): sorted keys, ``"."`` for a member that also has children."""
+
+    def emit(node: _Node, include_self: bool) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if include_self and (node.members or node.children):
+            out["."] = {}
+        for pe in sorted(node.members.union(node.children)):
+            child = node.children.get(pe)
+            out[pe.serialize()] = {} if child is None else emit(child, pe in node.members)
+        return out
+
+    return emit(_tree(fs.paths), False)
+
+
+def parse_path_element(text: str) -> PathElement | None:
+    """fieldpath.DeserializePathElement; None for an unknown element type (skipped, as kube does)."""
+    if len(text) < 2:
+        raise ValueError("key must be 2 characters long:")
+    if text[1] != ":":
+        raise ValueError(f"missing colon: {text}")
+    kind, rest = text[0], text[2:]
+    if kind == "f":
+        return field_pe(rest)
+    if kind == "v":
+        return value_pe(orjson.loads(rest))
+    if kind == "k":
+        fields = orjson.loads(rest)
+        if not isinstance(fields, dict):
+            raise ValueError(f"expected an object in {text}")
+        return key_pe(fields.items())
+    if kind == "i":
+        if not re.fullmatch(r"[+-]?[0-9]+", rest):
+            raise ValueError(f'strconv.Atoi: parsing "{rest}": invalid syntax')
+        return index_pe(int(rest))
+    return None
+
+
+def from_fields_v1(d: Mapping[str, Any]) -> FieldSet:
+    """The set a FieldsV1 JSON object describes (Set.FromJSON): an empty object or ``"."`` marks a member."""
+    out: list[Path] = []
+
+    def read(obj: Any, prefix: Path) -> bool:
+        if not isinstance(obj, Mapping):
+            raise ValueError(f"expected an object at {path_string(prefix) or '.'}")
+        has_children = False
+        is_member = False
+        for key, value in obj.items():
+            if key == ".":
+                is_member = True
+                continue
+            pe = parse_path_element(key)
+            if pe is None:
+                continue
+            has_children = True
+            if read(value, (*prefix, pe)):
+                out.append((*prefix, pe))
+        return is_member or not has_children
+
+    read(d, ())
+    return FieldSet(out)
+
+
+# --- types --------------------------------------------------------------------------------------------
+
+
+class TypeInfo:
+    """The structured-merge-diff view of a type (a schema.Atom): which value shapes it takes and how.
+
+    kind is one of scalar, struct (fields, plus ``elem`` for undeclared keys when unknown fields are kept),
+    map (``elem`` values), list (``list_type`` atomic, set or map with ``keys``), untyped (anything, one
+    atomic leaf) and deduced (maps granular, lists atomic, scalars). ``map_atomic`` makes a struct or map one
+    leaf (x-kubernetes-map-type / +structType / +mapType atomic).
+    """
+
+    __slots__ = (
+        "_empty",
+        "elem",
+        "fields",
+        "item",
+        "key_defaults",
+        "keys",
+        "kind",
+        "list_type",
+        "map_atomic",
+        "message",
+        "ordered",
+        "scalar",
+    )
+
+    def __init__(
+        self,
+        kind: str,
+        *,
+        scalar: bool = False,
+        list_type: str | None = None,
+        keys: tuple[str, ...] = (),
+        item: TypeInfo | None = None,
+        fields: dict[str, TypeInfo] | None = None,
+        elem: TypeInfo | None = None,
+        map_atomic: bool = False,
+        is_map: bool = False,
+    ) -> None:
+        self.kind = kind
+        self.scalar = scalar
+        self.list_type = list_type
+        self.keys = keys
+        self.item = item
+        self.fields: dict[str, TypeInfo] | None = fields if (fields is not None or is_map) else None
+        if is_map and self.fields is None:
+            self.fields = {}
+        self.elem = elem
+        self.map_atomic = map_atomic
+        self.key_defaults: dict[str, Any] = {}
+        self.ordered = False  # Go struct field order for merge output (built-in types)
+        self.message = ""
+        self._empty: Obj | None = None
+
+    def __repr__(self) -> str:
+        name = f" {self.message}" if self.message else ""
+        return f"TypeInfo({self.kind}{name})"
+
+    @property
+    def is_map(self) -> bool:
+        return self.fields is not None
+
+    def field(self, name: str) -> TypeInfo:
+        """The type of a key of this map/struct (undeclared keys of a closed struct are deduced, leniently)."""
+        assert self.fields is not None
+        t = self.fields.get(name)
+        if t is not None:
+            return t
+        return self.elem if self.elem is not None else _DEDUCED
+
+    def declares(self, name: str) -> bool:
+        return self.fields is not None and name in self.fields
+
+    def empty_object(self) -> Obj:
+        """What kube compares a create against: a new, empty object of the type (Go zero value as JSON)."""
+        if self._empty is None:
+            if self.message:
+                from encoding import typed
+
+                self._empty = typed.canonical({}, self.message)
+            else:
+                self._empty = {}
+        return copy.deepcopy(self._empty)
+
+    def with_map_atomic(self, atomic: bool) -> TypeInfo:
+        """A TypeRef-level element-relationship override (e.g. ``+structType=granular`` on one field)."""
+        if self.map_atomic == atomic:
+            return self
+        clone = copy.copy(self)
+        clone.map_atomic = atomic
+        return clone
+
+
+_UNTYPED = TypeInfo("untyped", scalar=True, list_type="atomic", is_map=True, map_atomic=True)
+_UNTYPED.item = _UNTYPED
+_UNTYPED.elem = _UNTYPED
+_DEDUCED = TypeInfo("deduced", scalar=True, list_type="atomic", item=_UNTYPED, is_map=True)
+_DEDUCED.elem = _DEDUCED
+
+
+def deduced_type() -> TypeInfo:
+    """structured-merge-diff's deduced type, for objects without a schema: maps granular, lists atomic."""
+    return _DEDUCED
+
+
+def untyped_type() -> TypeInfo:
+    """Any value as one atomic leaf (Time, Quantity, IntOrString, RawExtension, ...)."""
+    return _UNTYPED
+
+
+_SCALAR = TypeInfo("scalar", scalar=True)
+
+# Type-level markers kube's OpenAPI carries that the protobuf schema table does not (Kubernetes 1.36 types.go):
+# +structType=atomic types, +mapType=atomic fields, a +structType=granular override, and the +default of
+# list-map key fields (used for items that omit the key, as getAssociativeKeyDefault does).
+_CORE = "k8s.io.api.core.v1."
+_ATOMIC_STRUCTS = frozenset(
+    [_CORE + n for n in ("SecretReference", "FileKeySelector", "ObjectFieldSelector", "ResourceFieldSelector",
+                         "ConfigMapKeySelector", "SecretKeySelector", "NodeSelector", "NodeSelectorTerm",
+                         "TopologySelectorTerm", "EndpointAddress", "EndpointPort", "ObjectReference",
+                         "LocalObjectReference", "TypedLocalObjectReference", "ScopeSelector")]
+    + ["k8s.io.api.discovery.v1.EndpointPort", "k8s.io.api.rbac.v1.Subject", "k8s.io.api.rbac.v1.RoleRef",
+       META + "OwnerReference", META + "LabelSelector"]
+)  # fmt: skip
+_ATOMIC_MAP_FIELDS = frozenset(
+    [(_CORE + "PodSpec", "nodeSelector"), (_CORE + "ReplicationControllerSpec", "selector"),
+     (_CORE + "ServiceSpec", "selector")]
+)  # fmt: skip
+_GRANULAR_FIELDS = frozenset([(_CORE + "PersistentVolumeSpec", "claimRef")])
+_KEY_DEFAULTS = {
+    _CORE + "ContainerPort": {"protocol": "TCP"},
+    _CORE + "ServicePort": {"protocol": "TCP"},
+    _CORE + "LocalObjectReference": {"name": ""},
+}
+
+_builtin: dict[str, TypeInfo] = {}
+
+
+def _flags(text: str) -> tuple[set[str], dict[str, list[str]]]:
+    plain: set[str] = set()
+    valued: dict[str, list[str]] = {}
+    for token in text.split(",") if text else ():
+        name, eq, value = token.partition("=")
+        if eq:
+            valued.setdefault(name.strip(), []).append(value.strip())
+        else:
+            plain.add(token.strip())
+    return plain, valued
+
+
+def _list_kind(plain: set[str], valued: dict[str, list[str]]) -> tuple[str, tuple[str, ...]]:
+    """schemaconv's getListElementRelationship: listType first, then patchStrategy/patchMergeKey, else atomic."""
+    list_type = (valued.get("listType") or [""])[0]
+    if list_type == "atomic":
+        return "atomic", ()
+    if list_type == "set":
+        return "set", ()
+    if list_type == "map":
+        return "map", tuple(valued.get("listMapKey", ()))
+    strategy = " ".join(valued.get("patchStrategy", ()))
+    if "merge" in re.split(r"[;+| ]", strategy):
+        key = (valued.get("patchMergeKey") or [""])[0]
+        return ("map", (key,)) if key else ("set", ())
+    return "atomic", ()
+
+
+def builtin_type(message: str, messages: Mapping[str, Any] | None = None) -> TypeInfo:
+    """The type of a built-in kind from the schema table (:mod:`encoding.k8s_schema`).
+
+    Inline members are flattened into their parent; Time, MicroTime, Duration, Quantity, IntOrString,
+    FieldsV1 and RawExtension are untyped leaves; list fields follow their listType/listMapKey flags, else
+    patchStrategy=merge/patchMergeKey, else they are atomic. ``messages`` replaces the table (tests).
+    """
+    if messages is None:
+        from encoding.k8s_schema import MESSAGES
+
+        return _builtin_message(message, MESSAGES, _builtin, top=True)
+    return _builtin_message(message, messages, {}, top=True)
+
+
+def _builtin_message(msg: str, messages: Mapping[str, Any], cache: dict[str, TypeInfo], top: bool) -> TypeInfo:
+    from encoding.protobuf import _SPECIAL
+
+    if msg in _SPECIAL:
+        return _UNTYPED
+    key = msg + ("#top" if top else "")
+    t = cache.get(key)
+    if t is not None:
+        return t
+    if msg not in messages:
+        return _DEDUCED
+    t = TypeInfo("struct", is_map=True, map_atomic=msg in _ATOMIC_STRUCTS)
+    t.message = msg
+    t.ordered = True
+    t.key_defaults = dict(_KEY_DEFAULTS.get(msg, {}))
+    cache[key] = t
+    fields: dict[str, TypeInfo] = {}
+    if top:
+        fields["kind"] = _SCALAR
+        fields["apiVersion"] = _SCALAR
+    _collect_fields(msg, messages, cache, fields)
+    t.fields = fields
+    return t
+
+
+def _collect_fields(
+    msg: str, messages: Mapping[str, Any], cache: dict[str, TypeInfo], out: dict[str, TypeInfo]
+) -> None:
+    for json_name, _number, type_, flags in messages[msg]:
+        plain, valued = _flags(flags)
+        if "inline" in plain:
+            if type_ in messages:
+                _collect_fields(type_, messages, cache, out)
+            continue
+        out[json_name] = _field_type(msg, json_name, type_, plain, valued, messages, cache)
+
+
+def _value_type(type_: str, messages: Mapping[str, Any], cache: dict[str, TypeInfo]) -> TypeInfo:
+    if "." in type_:
+        return _builtin_message(type_, messages, cache, top=False)
+    return _SCALAR
+
+
+def _field_type(
+    msg: str,
+    name: str,
+    type_: str,
+    plain: set[str],
+    valued: dict[str, list[str]],
+    messages: Mapping[str, Any],
+    cache: dict[str, TypeInfo],
+) -> TypeInfo:
+    if type_.startswith("map<"):
+        _, value = type_[4:-1].split(",", 1)
+        atomic = (msg, name) in _ATOMIC_MAP_FIELDS or "atomic" in valued.get("mapType", ())
+        return TypeInfo("map", is_map=True, elem=_value_type(value.strip(), messages, cache), map_atomic=atomic)
+    if "repeated" in plain:
+        list_type, keys = _list_kind(plain, valued)
+        return TypeInfo("list", list_type=list_type, keys=keys, item=_value_type(type_, messages, cache))
+    t = _value_type(type_, messages, cache)
+    if t.kind == "struct":
+        if (msg, name) in _GRANULAR_FIELDS or "granular" in valued.get("structType", ()):
+            return t.with_map_atomic(False)
+        if "atomic" in valued.get("structType", ()) or "atomic" in valued.get("mapType", ()):
+            return t.with_map_atomic(True)
+    return t
+
+
+def openapi_type(schema: Mapping[str, Any]) -> TypeInfo:
+    """The type of a custom resource from its version's openAPIV3Schema (kube-openapi's schemaconv).
+
+    Honours x-kubernetes-list-type / -list-map-keys, -map-type, -preserve-unknown-fields (undeclared keys
+    become deduced, for the whole subtree) and -embedded-resource (apiVersion, kind and an ObjectMeta
+    metadata, as apiextensions' builder adds them). The root is a resource: its metadata is ObjectMeta.
+    """
+    t = _openapi(schema, False)
+    if not t.is_map:
+        t = TypeInfo("struct", is_map=True, elem=_DEDUCED)
+    root = copy.copy(t)
+    root.fields = {**(t.fields or {}), **_resource_fields()}
+    root.kind = "struct"
+    return root
+
+
+def _resource_fields() -> dict[str, TypeInfo]:
+    return {"apiVersion": _SCALAR, "kind": _SCALAR, "metadata": builtin_type(OBJECT_META)}
+
+
+def _openapi(s: Mapping[str, Any], preserve: bool) -> TypeInfo:
+    if s.get("x-kubernetes-preserve-unknown-fields") is True:
+        preserve = True
+    typ = s.get("type") or ""
+    if typ == "object":
+        return _openapi_object(s, preserve, TypeInfo("struct", is_map=True))
+    if typ == "array":
+        return _openapi_list(s, preserve, TypeInfo("list"))
+    if typ in ("integer", "number", "string", "boolean"):
+        return _SCALAR
+    if typ:
+        return _UNTYPED
+    # No type (int-or-string, preserve-unknown-fields without a type): scalar, list or map.
+    t = TypeInfo("deduced", scalar=True, is_map=True)
+    _openapi_list(s, preserve, t)
+    return _openapi_object(s, preserve, t)
+
+
+def _openapi_object(s: Mapping[str, Any], preserve: bool, t: TypeInfo) -> TypeInfo:
+    props = s.get("properties") or {}
+    fields = {name: _openapi(sub, preserve) for name, sub in props.items()}
+    if s.get("x-kubernetes-embedded-resource") is True:
+        for name, ft in _resource_fields().items():
+            fields.setdefault(name, ft)
+    extra = s.get("additionalProperties")
+    if extra is None:
+        t.elem = _DEDUCED if (preserve or not props) else None
+    elif isinstance(extra, Mapping):
+        t.elem = _openapi(extra, preserve)
+    else:
+        t.elem = _DEDUCED if extra else None
+    if not props and t.kind == "struct":
+        t.kind = "map"
+    t.fields = fields
+    t.map_atomic = s.get("x-kubernetes-map-type") == "atomic"
+    t.key_defaults = {name: sub["default"] for name, sub in props.items() if "default" in sub}
+    return t
+
+
+def _openapi_list(s: Mapping[str, Any], preserve: bool, t: TypeInfo) -> TypeInfo:
+    list_type = s.get("x-kubernetes-list-type")
+    keys: tuple[str, ...] = ()
+    if list_type in ("atomic", "set"):
+        kind = list_type
+    elif list_type == "map":
+        kind, keys = "map", tuple(s.get("x-kubernetes-list-map-keys") or ())
+    elif s.get("x-kubernetes-patch-strategy") in ("merge", "merge,retainKeys"):
+        key = s.get("x-kubernetes-patch-merge-key")
+        kind, keys = ("map", (key,)) if key else ("set", ())
+    else:
+        kind = "atomic"
+    items = s.get("items")
+    t.list_type = kind
+    t.keys = keys
+    t.item = _openapi(items, preserve) if isinstance(items, Mapping) else _UNTYPED
+    return t
+
+
+# --- typed walks (structured-merge-diff typed package) -------------------------------------------------
+
+
+class TypedError(ValueError):
+    """A value the type cannot hold (structured-merge-diff's ValidationErrors)."""
+
+
+def _atom(t: TypeInfo, v: Any) -> str:
+    """deduceAtom + handleAtom: which part of the type handles the value (map > scalar > list)."""
+    if isinstance(v, bool | int | float | str):
+        if t.scalar:
+            return "scalar"
+    elif isinstance(v, list):
+        if t.list_type is not None:
+            return "list"
+    elif isinstance(v, dict) and t.is_map:
+        return "map"
+    if t.is_map:
+        return "map"
+    if t.scalar:
+        return "scalar"
+    if t.list_type is not None:
+        return "list"
+    raise TypedError("schema error: invalid atom")
+
+
+def _item_pe(t: TypeInfo, child: Any) -> PathElement:
+    """listItemToPathElement for an associative list (map: its key fields, with defaults; set: the value)."""
+    if t.keys:
+        if child is None:
+            raise TypedError("associative list with keys may not have a null element")
+        if not isinstance(child, dict):
+            raise TypedError("associative list with keys may not have non-map elements")
+        item = t.item
+        defaults = item.key_defaults if item is not None else {}
+        fields = []
+        for name in t.keys:
+            if name in child:
+                fields.append((name, child[name]))
+            elif defaults.get(name) is not None:
+                fields.append((name, defaults[name]))
+        if not fields:
+            raise TypedError(
+                "associative list with keys has an element that omits all key fields "
+                f"{_go_quote_list(t.keys)} (and doesn't have default values for any key fields)"
+            )
+        return key_pe(fields)
+    if isinstance(child, dict):
+        raise TypedError("associative list without keys has an element that's a map type")
+    if isinstance(child, list):
+        raise TypedError("not supported: associative list with lists as elements")
+    if child is None:
+        raise TypedError("associative list without keys has an element that's an explicit null")
+    return value_pe(child)
+
+
+def _go_quote_list(keys: Iterable[str]) -> str:
+    return "[" + " ".join(_go_quote(k) for k in keys) + "]"
+
+
+def fieldset(obj: Any, t: TypeInfo) -> FieldSet:
+    """Every path an object sets (TypedValue.ToFieldSet): leaves, list items, map keys, empty/null fields."""
+    out: set[Path] = set()
+    _to_set(obj, t, (), out)
+    return FieldSet(out)
+
+
+def _to_set(v: Any, t: TypeInfo, path: Path, out: set[Path]) -> None:
+    atom = _atom(t, v)
+    if atom == "scalar":
+        out.add(path)
+    elif atom == "list":
+        if t.list_type == "atomic":
+            out.add(path)
+            return
+        if not isinstance(v, list):
+            return
+        assert t.item is not None
+        pes = [_item_pe(t, child) for child in v]
+        seen: set[PathElement] = set()
+        duplicates: set[PathElement] = set()
+        for pe in pes:
+            if pe in seen and pe not in duplicates:
+                out.add((*path, pe))
+                duplicates.add(pe)
+            seen.add(pe)
+        for pe, child in zip(pes, v, strict=True):
+            if pe in duplicates:
+                continue
+            child_path = (*path, pe)
+            _to_set(child, t.item, child_path, out)
+            out.add(child_path)
+    else:
+        if t.map_atomic:
+            out.add(path)
+            return
+        if not isinstance(v, dict):
+            return
+        for key, val in v.items():
+            child_path = (*path, field_pe(key))
+            _to_set(val, t.field(key), child_path, out)
+            if val is None or (isinstance(val, dict) and not val) or not t.declares(key):
+                out.add(child_path)
+
+
+class Comparison:
+    """typed.Comparison: the paths a change added, modified and removed."""
+
+    __slots__ = ("added", "modified", "removed")
+
+    def __init__(self, added: FieldSet, modified: FieldSet, removed: FieldSet) -> None:
+        self.added = added
+        self.modified = modified
+        self.removed = removed
+
+    def filtered(self, ignore: FieldSet | None) -> Comparison:
+        if not ignore:
+            return self
+        return Comparison(
+            self.added.recursive_difference(ignore),
+            self.modified.recursive_difference(ignore),
+            self.removed.recursive_difference(ignore),
+        )
+
+
+class _Leaf:
+    __slots__ = ("done",)
+
+    def __init__(self) -> None:
+        self.done = False
+
+
+class _Comparer:
+    def __init__(self) -> None:
+        self.added: set[Path] = set()
+        self.modified: set[Path] = set()
+        self.removed: set[Path] = set()
+
+    def compare(self, lhs: Any, rhs: Any, t: TypeInfo, path: Path) -> None:
+        la = _atom(t, lhs)
+        ra = _atom(t, rhs)
+        w = _Leaf()
+        if rhs is MISSING:
+            self.handle(la, lhs, rhs, t, path, w)
+        elif lhs is MISSING or la == ra:
+            self.handle(ra, lhs, rhs, t, path, w)
+        else:
+            self.handle(la, lhs, rhs, t, path, _Leaf())
+            self.handle(ra, lhs, rhs, t, path, w)
+        if not w.done and path:
+            if lhs is MISSING:
+                self.added.add(path)
+            elif rhs is MISSING:
+                self.removed.add(path)
+
+    def leaf(self, lhs: Any, rhs: Any, path: Path, w: _Leaf) -> None:
+        if w.done:
+            return
+        w.done = True
+        if not path:
+            return
+        if lhs is MISSING:
+            self.added.add(path)
+        elif rhs is MISSING:
+            self.removed.add(path)
+        elif not _veq(lhs, rhs):
+            self.modified.add(path)
+
+    def handle(self, atom: str, lhs: Any, rhs: Any, t: TypeInfo, path: Path, w: _Leaf) -> None:
+        if atom == "scalar":
+            self.leaf(lhs, rhs, path, w)
+        elif atom == "map":
+            lm = lhs if isinstance(lhs, dict) else None
+            rm = rhs if isinstance(rhs, dict) else None
+            if t.map_atomic or (not lm and not rm):
+                self.leaf(lhs, rhs, path, w)
+                return
+            for key in _zip_keys(lm, rm):
+                self.compare(
+                    lm.get(key, MISSING) if lm else MISSING,
+                    rm.get(key, MISSING) if rm else MISSING,
+                    t.field(key),
+                    (*path, field_pe(key)),
+                )
+        else:
+            ll = lhs if isinstance(lhs, list) else None
+            rl = rhs if isinstance(rhs, list) else None
+            if t.list_type == "atomic" or (not ll and not rl):
+                self.leaf(lhs, rhs, path, w)
+                return
+            self.list_items(ll or [], rl or [], t, path)
+
+    def list_items(self, ll: list[Any], rl: list[Any], t: TypeInfo, path: Path) -> None:
+        assert t.item is not None
+        lvals: dict[PathElement, list[Any]] = {}
+        rvals: dict[PathElement, list[Any]] = {}
+        order: list[PathElement] = []
+        for child in ll:
+            pe = _item_pe(t, child)
+            if pe not in lvals:
+                order.append(pe)
+            lvals.setdefault(pe, []).append(child)
+        for child in rl:
+            pe = _item_pe(t, child)
+            if pe not in rvals and pe not in lvals:
+                order.append(pe)
+            rvals.setdefault(pe, []).append(child)
+        for pe in order:
+            lv, rv = lvals.get(pe, []), rvals.get(pe, [])
+            child_path = (*path, pe)
+            if len(lv) <= 1 and len(rv) <= 1:
+                self.compare(lv[0] if lv else MISSING, rv[0] if rv else MISSING, t.item, child_path)
+            elif len(lv) >= 2 and len(rv) >= 2:
+                if len(lv) != len(rv) or not all(_veq(a, b) for a, b in zip(lv, rv, strict=True)):
+                    self.modified.add(child_path)
+            elif len(lv) >= 2:
+                if rv:
+                    self.compare(MISSING, rv[0], t.item, child_path)
+                self.removed.add(child_path)
+            else:
+                if lv:
+                    self.compare(lv[0], MISSING, t.item, child_path)
+                self.added.add(child_path)
+
+
+def _zip_keys(lm: dict[str, Any] | None, rm: dict[str, Any] | None) -> list[str]:
+    keys = list(lm or ())
+    if rm:
+        keys.extend(k for k in rm if not lm or k not in lm)
+    return keys
+
+
+def compare(lhs: Any, rhs: Any, t: TypeInfo) -> Comparison:
+    """TypedValue.Compare: what changed from ``lhs`` to ``rhs``."""
+    c = _Comparer()
+    c.compare(lhs, rhs, t, ())
+    return Comparison(FieldSet(c.added), FieldSet(c.modified), FieldSet(c.removed))
+
+
+def _ordered(out: dict[str, Any], t: TypeInfo) -> dict[str, Any]:
+    """Key order of a merged map as kube writes it: Go field order for built-in structs, else sorted."""
+    if t.ordered and t.fields:
+        fields = t.fields
+        ordered = {k: out[k] for k in fields if k in out}
+        for k in sorted(out):
+            if k not in ordered:
+                ordered[k] = out[k]
+        return ordered
+    return {k: out[k] for k in sorted(out)}
+
+
+def merge(lhs: Any, rhs: Any, t: TypeInfo) -> Any:
+    """TypedValue.Merge with ruleKeepRHS: ``rhs`` wins at leaves; maps, structs and associative lists merge."""
+    return _merge(lhs, rhs, t, ())
+
+
+def _merge(lhs: Any, rhs: Any, t: TypeInfo, path: Path) -> Any:
+    atom = _atom(t, lhs) if rhs is MISSING else _atom(t, rhs)
+    if atom == "scalar":
+        return rhs if rhs is not MISSING else lhs
+    if atom == "map":
+        lm = lhs if isinstance(lhs, dict) else None
+        rm = rhs if isinstance(rhs, dict) else None
+        if t.map_atomic or (not lm and not rm):
+            return rhs if rhs is not MISSING else lhs
+        out: dict[str, Any] = {}
+        for key in _zip_keys(lm, rm):
+            v = _merge(
+                lm.get(key, MISSING) if lm else MISSING,
+                rm.get(key, MISSING) if rm else MISSING,
+                t.field(key),
+                (*path, field_pe(key)),
+            )
+            if v is not MISSING:
+                out[key] = v
+        return _ordered(out, t) if out else MISSING
+    ll = lhs if isinstance(lhs, list) else None
+    rl = rhs if isinstance(rhs, list) else None
+    if t.list_type == "atomic" or (not ll and not rl):
+        return rhs if rhs is not MISSING else lhs
+    merged = _merge_list(ll or [], rl or [], t, path)
+    return merged if merged else MISSING
+
+
+def _merge_list(lhs: list[Any], rhs: list[Any], t: TypeInfo, path: Path) -> list[Any]:
+    """mergingWalker.visitListItems: keeps the live order, places applied items where the config puts them."""
+    assert t.item is not None
+    rpes: list[PathElement] = []
+    robs: dict[PathElement, Any] = {}
+    for child in rhs:
+        pe = _item_pe(t, child)
+        if pe in robs:
+            raise TypedError(f"{path_string(path)}: duplicate entries for key {pe}")
+        robs[pe] = child
+        rpes.append(pe)
+    lpes: list[PathElement] = []
+    lobs: dict[PathElement, Any] = {}
+    for child in lhs:
+        pe = _item_pe(t, child)
+        lobs[pe] = None if pe in lobs else child  # a duplicated live key merges as null
+        lpes.append(pe)
+    shared = [pe for pe in rpes if pe in lobs]
+    shared_i = 0
+    next_shared = shared[0] if shared else None
+    merged_rhs: set[PathElement] = set()
+    out: list[Any] = []
+    li = ri = 0
+    while li < len(lpes) or ri < len(rpes):
+        if li < len(lpes) and ri < len(rpes):
+            pe = lpes[li]
+            if pe == rpes[ri]:
+                merged_rhs.add(pe)
+                v = _merge(lobs[pe], robs[pe], t.item, (*path, pe))
+                if v is not MISSING:
+                    out.append(v)
+                li += 1
+                ri += 1
+                shared_i += 1
+                next_shared = shared[shared_i] if shared_i < len(shared) else None
+                continue
+            if pe in robs and next_shared is not None and next_shared != lpes[li]:
+                li += 1
+                continue
+        if li < len(lpes):
+            pe = lpes[li]
+            if pe not in robs:
+                v = _merge(lhs[li], MISSING, t.item, (*path, pe))
+                if v is not MISSING:
+                    out.append(v)
+                li += 1
+                continue
+            if pe in merged_rhs:
+                li += 1
+        if ri < len(rpes):
+            pe = rpes[ri]
+            merged_rhs.add(pe)
+            v = _merge(lobs.get(pe, MISSING), robs[pe], t.item, (*path, pe))
+            if v is not MISSING:
+                out.append(v)
+            ri += 1
+            if next_shared is not None and next_shared == pe:
+                shared_i += 1
+                next_shared = shared[shared_i] if shared_i < len(shared) else None
+    return out
+
+
+def remove_items(v: Any, fs: FieldSet, t: TypeInfo) -> Any:
+    """TypedValue.RemoveItems: drop every member path of ``fs`` from the value (emptied maps/lists stay)."""
+    return _remove(v, _tree(fs.paths), t)
+
+
+def _remove(v: Any, node: _Node, t: TypeInfo) -> Any:
+    atom = _atom(t, v)
+    if atom == "scalar":
+        return v
+    if atom == "list":
+        if not isinstance(v, list) or not v or t.list_type == "atomic":
+            return None
+        assert t.item is not None
+        items: list[Any] = []
+        had = False
+        for item in v:
+            try:
+                pe: PathElement | None = _item_pe(t, item)
+            except TypedError:
+                pe = None
+            if pe is not None and pe in node.members:
+                continue
+            sub = node.children.get(pe) if pe is not None else None
+            if sub is not None:
+                had = True
+                was_map, was_list = isinstance(item, dict), isinstance(item, list)
+                item = _remove(item, sub, t.item)
+                if item is None:
+                    item = {} if was_map else [] if was_list else None
+            items.append(item)
+        return items if items or had else None
+    if not isinstance(v, dict) or not v or t.map_atomic:
+        return None
+    out: dict[str, Any] = {}
+    had = False
+    for key, val in v.items():
+        pe = field_pe(key)
+        if pe in node.members:
+            continue
+        sub = node.children.get(pe)
+        if sub is not None:
+            had = True
+            was_map, was_list = isinstance(val, dict), isinstance(val, list)
+            val = _remove(val, sub, t.field(key))
+            if val is None:
+                val = {} if was_map else [] if was_list else None
+        out[key] = val
+    return out if out or had else None
+
+
+def ensure_named_fields_are_members(fs: FieldSet, t: TypeInfo) -> FieldSet:
+    """Set.EnsureNamedFieldsAreMembers: a struct field with owned children is itself owned."""
+    extra: set[Path] = set()
+    for p in fs.paths:
+        cur: TypeInfo | None = t
+        for i, pe in enumerate(p[:-1]):
+            if cur is None:
+                break
+            if pe.kind == PathElement.FIELD and cur.is_map:
+                if cur.declares(pe.value):
+                    extra.add(p[: i + 1])
+                cur = cur.field(pe.value)
+            elif pe.kind == PathElement.KEY and cur.list_type is not None:
+                cur = cur.item
+            else:
+                cur = None
+    return FieldSet(fs.paths | extra) if extra else fs
+
+
+# --- managed fields (k8s.io/apimachinery/pkg/util/managedfields/internal) ------------------------------
+
+
+class _Versioned:
+    """fieldpath.VersionedSet: a manager's fields, at an API version, from Apply or Update."""
+
+    __slots__ = ("api_version", "applied", "set")
+
+    def __init__(self, fs: FieldSet, api_version: str, applied: bool) -> None:
+        self.set = fs
+        self.api_version = api_version
+        self.applied = applied
+
+
+Managed = dict[str, _Versioned]
+Times = dict[str, str | None]
+
+_STRIP = FieldSet(
+    [(field_pe("apiVersion"),), (field_pe("kind"),), (field_pe("metadata"),)]
+    + [(field_pe("metadata"), field_pe(n)) for n in ("name", "namespace", "creationTimestamp", "selfLink", "uid",
+                                                     "clusterName", "generation", "managedFields", "resourceVersion")]
+)  # fmt: skip
+MAX_UPDATE_MANAGERS = 10
+BEFORE_FIRST_APPLY = "before-first-apply"
+ANCIENT_CHANGES = "ancient-changes"
+
+
+def _manager_id(manager: str, operation: str, api_version: str, subresource: str) -> str:
+    """BuildManagerIdentifier: the entry's JSON without time and fields (and without apiVersion for Apply)."""
+    entry: dict[str, str] = {}
+    if manager:
+        entry["manager"] = manager
+    if operation:
+        entry["operation"] = operation
+    if api_version and operation != "Apply":
+        entry["apiVersion"] = api_version
+    if subresource:
+        entry["subresource"] = subresource
+    return go_escape(orjson.dumps(entry)).decode()
+
+
+def _decode(entries: Any) -> tuple[Managed, Times]:
+    """DecodeManagedFields: ValueError for anything kube would refuse."""
+    managed: Managed = {}
+    times: Times = {}
+    if entries is None:
+        return managed, times
+    if not isinstance(entries, list):
+        raise ValueError("managedFields must be a list")
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            raise ValueError(f"invalid managed fields entry {i}")
+        operation = entry.get("operation") or ""
+        if operation not in ("Apply", "Update"):
+            raise ValueError("operation must be `Apply` or `Update`")
+        api_version = entry.get("apiVersion") or ""
+        if not api_version:
+            raise ValueError("apiVersion must not be empty")
+        fields_type = entry.get("fieldsType") or ""
+        if fields_type == "":
+            raise ValueError(f"missing fieldsType in managed fields entry {i}")
+        if fields_type != "FieldsV1":
+            raise ValueError(f'invalid fieldsType "{fields_type}" in managed fields entry {i}')
+        mid = _manager_id(entry.get("manager") or "", operation, api_version, entry.get("subresource") or "")
+        raw = entry.get("fieldsV1")
+        managed[mid] = _Versioned(from_fields_v1(raw if raw is not None else {}), api_version, operation == "Apply")
+        times[mid] = entry.get("time")
+    return managed, times
+
+
+def _seconds(time: Any) -> int:
+    """The Unix seconds kube sorts entries by (no time: 0)."""
+    if not isinstance(time, str) or not time:
+        return 0
+    try:
+        return int(datetime.fromisoformat(time.replace("Z", "+00:00")).timestamp() // 1)
+    except ValueError:
+        return 0
+
+
+def _encode(managed: Managed, times: Times) -> list[Obj]:
+    """encodeManagedFields: one entry per manager, sorted by operation, time, manager, apiVersion, subresource."""
+    entries: list[Obj] = []
+    for mid, vs in managed.items():
+        ident = orjson.loads(mid)
+        entry: Obj = {}
+        if ident.get("manager"):
+            entry["manager"] = ident["manager"]
+        entry["operation"] = "Apply" if vs.applied else ident.get("operation") or "Update"
+        if vs.api_version:
+            entry["apiVersion"] = vs.api_version
+        if times.get(mid):
+            entry["time"] = times[mid]
+        entry["fieldsType"] = "FieldsV1"
+        entry["fieldsV1"] = to_fields_v1(vs.set)
+        if ident.get("subresource"):
+            entry["subresource"] = ident["subresource"]
+        entries.append(entry)
+    entries.sort(
+        key=lambda e: (
+            e["operation"],
+            _seconds(e.get("time")),
+            e.get("manager", ""),
+            e.get("apiVersion", ""),
+            e.get("subresource", ""),
+        )
+    )
+    return entries
+
+
+def _set_managed(obj: Obj, managed: Managed, times: Times) -> None:
+    meta = obj.setdefault("metadata", {})
+    if not isinstance(meta, dict):
+        return
+    entries = _encode(managed, times)
+    if entries:
+        meta["managedFields"] = entries
+    else:
+        meta.pop("managedFields", None)
+
+
+def _without_managed(obj: Obj) -> Obj:
+    """A shallow copy of the object without metadata.managedFields (RemoveObjectManagedFields)."""
+    meta = obj.get("metadata")
+    if not isinstance(meta, dict) or "managedFields" not in meta:
+        return obj
+    out = dict(obj)
+    out["metadata"] = {k: v for k, v in meta.items() if k != "managedFields"}
+    return out
+
+
+def _is_reset(entries: Any) -> bool:
+    """isResetManagedFields: ``[]`` or ``[{}]`` in a request clears managed fields."""
+    if not isinstance(entries, list):
+        return False
+    if not entries:
+        return True
+    return len(entries) == 1 and isinstance(entries[0], dict) and all(v in (None, "") for v in entries[0].values())
+
+
+def reset_field_set(paths: Iterable[str]) -> FieldSet:
+    """A strategy's reset fields (``"status"``, ``"metadata.deletionTimestamp"``) as a set."""
+    return FieldSet(tuple(field_pe(p) for p in dotted.split(".")) for dotted in paths)
+
+
+def _updater_update(
+    live: Obj,
+    new: Obj,
+    version: str,
+    managed: Managed,
+    workflow: str,
+    force: bool,
+    t: TypeInfo,
+    ignore: FieldSet | None,
+) -> Comparison:
+    """merge.Updater.update: other managers lose what this change overwrote (conflicts unless forced) or removed.
+
+    Other API versions are compared on the same objects: aiokube serves one schema per kind.
+    """
+    cmp = compare(live, new, t).filtered(ignore)
+    touched = cmp.modified | cmp.added
+    conflicts: dict[str, FieldSet] = {}
+    for mid, vs in managed.items():
+        if mid == workflow:
+            continue
+        clash = vs.set & touched
+        if clash:
+            conflicts[mid] = clash
+    if conflicts and not force:
+        raise ApplyConflict.from_managers(conflicts, managed)
+    for mid, vs in list(managed.items()):
+        if mid == workflow:
+            continue
+        remaining = vs.set - conflicts.get(mid, FieldSet()) - cmp.removed
+        if remaining:
+            managed[mid] = _Versioned(remaining, vs.api_version, vs.applied)
+        else:
+            del managed[mid]
+    return cmp
+
+
+def _strip(managed: Managed, mid: str) -> None:
+    vs = managed.get(mid)
+    if vs is None:
+        return
+    remaining = vs.set - _STRIP
+    if remaining:
+        managed[mid] = _Versioned(remaining, vs.api_version, vs.applied)
+    else:
+        del managed[mid]
+
+
+def _cap_update_managers(managed: Managed, times: Times) -> None:
+    """capManagersManager: merge the oldest Update entries into ancient-changes buckets, at most 10 remain."""
+    updaters = [mid for mid, vs in managed.items() if not vs.applied]
+    if len(updaters) <= MAX_UPDATE_MANAGERS:
+        return
+    updaters.sort(key=lambda mid: (_seconds(times.get(mid)), mid))
+    first_of_version: dict[str, str] = {}
+    length = len(updaters)
+    for mid in updaters:
+        if length <= MAX_UPDATE_MANAGERS:
+            break
+        vs = managed[mid]
+        bucket = _manager_id(ANCIENT_CHANGES, "Update", vs.api_version, "")
+        first = first_of_version.get(vs.api_version)
+        if first is None:
+            first_of_version[vs.api_version] = mid
+            continue
+        if bucket not in managed:
+            managed[bucket] = managed.pop(first)
+        managed[bucket] = _Versioned(vs.set | managed[bucket].set, vs.api_version, vs.applied)
+        del managed[mid]
+        length -= 1
+        times[bucket] = times.get(mid)
+
+
+def _update_chain(
+    live: Obj,
+    new: Obj,
+    managed: Managed,
+    times: Times,
+    manager: str,
+    api_version: str,
+    now: str,
+    t: TypeInfo,
+    subresource: str,
+    ignore: FieldSet | None,
+) -> None:
+    """CapManagers → BuildManagerInfo → ManagedFieldsUpdater → StripMeta → structured Update."""
+    mid = _manager_id(manager or "unknown", "Update", api_version, subresource)
+    current = "current-operation"
+    cmp = _updater_update(live, new, api_version, managed, current, True, t, ignore)
+    previous = managed.get(current)
+    fs = (previous.set if previous else FieldSet()) - cmp.removed | cmp.modified | cmp.added
+    if ignore:
+        fs = fs.recursive_difference(ignore)
+    if fs:
+        managed[current] = _Versioned(fs, api_version, False)
+    else:
+        managed.pop(current, None)
+    _strip(managed, current)
+    vs = managed.pop(current, None)
+    if vs is not None:
+        before = managed.get(mid)
+        if before is not None:
+            vs = _Versioned(vs.set | before.set, vs.api_version, vs.applied)
+        managed[mid] = vs
+        times[mid] = now
+    _cap_update_managers(managed, times)
+
+
+def manager_from_user_agent(ua: str) -> str:
+    """kube's prefixFromUserAgent: the User-Agent up to its first ``/``, printable characters, ≤128 bytes."""
+    out: list[str] = []
+    size = 0
+    for ch in ua.split("/", 1)[0]:
+        if not ch.isprintable():
+            continue
+        n = len(ch.encode("utf-8", "surrogatepass"))
+        if size + n > 128:
+            break
+        out.append(ch)
+        size += n
+    return "".join(out)
+
+
+def update_managed_fields(
+    old: Obj | None,
+    new: Obj,
+    manager: str,
+    api_version: str,
+    now: str,
+    t: TypeInfo,
+    subresource: str = "",
+    *,
+    reset_fields: FieldSet | None = None,
+) -> None:
+    """Record on ``new`` who owns what after an Update (create, PUT, non-apply PATCH), as FieldManager.Update.
+
+    ``old`` is the live object (None for a create). The managed state comes from the request's
+    metadata.managedFields when it sends a valid non-empty list (``[]`` or ``[{}]`` clears it; ignored for
+    subresources), else from ``old``. An existing object with no managed fields stays untracked (kube's
+    skip-non-applied). ``reset_fields`` are the strategy's reset fields, never owned. If the object does not
+    fit the type, managed fields are dropped, as kube's UpdateNoErrors does.
+    """
+    meta = new.get("metadata")
+    requested = meta.get("managedFields") if isinstance(meta, dict) else None
+    live_meta = (old or {}).get("metadata") or {}
+    managed: Managed
+    times: Times
+    try:
+        live_managed = _decode(live_meta.get("managedFields"))
+    except ValueError:
+        live_managed = ({}, {})
+    if subresource:
+        managed, times = live_managed
+    elif _is_reset(requested):
+        managed, times = {}, {}
+    else:
+        try:
+            managed, times = _decode(requested)
+        except ValueError:
+            managed, times = {}, {}
+        if not managed:
+            managed, times = live_managed
+    if isinstance(meta, dict):
+        meta.pop("managedFields", None)
+    if not managed and old is not None and live_meta.get("uid"):
+        return  # an untracked object stays untracked until someone applies
+    live = _without_managed(old) if old is not None else t.empty_object()
+    try:
+        _update_chain(live, new, managed, times, manager, api_version, now, t, subresource, reset_fields)
+    except TypedError:
+        return  # kube logs "[SHOULD NOT HAPPEN] failed to update managedFields" and drops them
+    _set_managed(new, managed, times)
+
+
+# --- apply ---------------------------------------------------------------------------------------------
+
+
+class ApplyConflict(errors.StatusError):
+    """409: applied values differ from values another manager owns (internal/conflict.go's NewConflictError)."""
+
+    def __init__(self, conflicts: list[tuple[str, str, str]], subresources: list[str] | None = None) -> None:
+        """``conflicts``: (manager, apiVersion, path), apiVersion "" for an Apply manager (never printed)."""
+        self.conflicts = [tuple(c) for c in conflicts]
+        subs = subresources or [""] * len(conflicts)
+        shown = [_print_manager(m, v, s) for (m, v, _), s in zip(conflicts, subs, strict=True)]
+        causes = [
+            {"reason": "FieldManagerConflict", "message": f"conflict with {who}", "field": path}
+            for who, (_, _, path) in zip(shown, conflicts, strict=True)
+        ]
+        super().__init__(409, "Conflict", _conflict_message(conflicts, subs, shown), {"causes": causes})
+
+    @classmethod
+    def from_managers(cls, conflicts: dict[str, FieldSet], managed: Managed) -> ApplyConflict:
+        """merge.ConflictsFromManagers, in manager-identifier order, paths in set order."""
+        rows: list[tuple[str, str, str]] = []
+        subs: list[str] = []
+        for mid in sorted(conflicts):
+            ident = orjson.loads(mid)
+            version = managed[mid].api_version if ident.get("operation") == "Update" else ""
+            for p in conflicts[mid]:
+                rows.append((ident.get("manager", ""), version, path_string(p)))
+                subs.append(ident.get("subresource", ""))
+        return cls(rows, subs)
+
+
+def _print_manager(manager: str, api_version: str, subresource: str) -> str:
+    out = _go_quote(manager)
+    if subresource:
+        out += f" with subresource {_go_quote(subresource)}"
+    if api_version:
+        out += f" using {api_version}"
+    return out
+
+
+def _conflict_message(conflicts: list[tuple[str, str, str]], subs: list[str], shown: list[str]) -> str:
+    if len(conflicts) == 1:
+        return f"Apply failed with 1 conflict: conflict with {shown[0]}: {conflicts[0][2]}"
+    by_manager: dict[str, tuple[str, list[str]]] = {}
+    for (manager, version, path), sub, who in zip(conflicts, subs, shown, strict=True):
+        mid = _manager_id(manager, "Update" if version else "Apply", version, sub)
+        by_manager.setdefault(mid, (who, []))[1].append(path)
+    lines: list[str] = []
+    for mid in sorted(by_manager):
+        who, paths = by_manager[mid]
+        lines.append(f"conflicts with {who}:")
+        lines.extend(f"- {p}" for p in paths)
+    return f"Apply failed with {len(conflicts)} conflicts: " + "\n".join(lines)
+
+
+def _gvk(api_version: str, kind: str) -> str:
+    group, _, version = api_version.rpartition("/")
+    return f"{group}/{version}, Kind={kind}"
+
+
+def _prune(merged: Obj, managed: Managed, last: FieldSet | None, t: TypeInfo) -> Obj:
+    """Updater.prune: drop what the manager applied last time and no longer applies, unless someone owns it."""
+    if not last:
+        return merged
+    last_e = ensure_named_fields_are_members(last, t)
+    pruned = remove_items(merged, last_e, t)
+    # addBackOwnedItems
+    owned = FieldSet()
+    for vs in managed.values():
+        owned |= vs.set
+    merged_set = ensure_named_fields_are_members(fieldset(merged, t), t)
+    pruned_set = ensure_named_fields_are_members(fieldset(pruned, t), t)
+    owned = ensure_named_fields_are_members(owned, t)
+    pruned = remove_items(merged, merged_set - (pruned_set | owned), t)
+    # addBackDanglingItems
+    pruned_set = ensure_named_fields_are_members(fieldset(pruned, t), t)
+    return remove_items(merged, (merged_set - pruned_set) & last_e, t)
+
+
+def apply(
+    live: Obj | None,
+    applied: Obj,
+    manager: str,
+    api_version: str,
+    now: str,
+    t: TypeInfo,
+    force: bool,
+    *,
+    kind: str | None = None,
+    subresource: str = "",
+    reset_fields: FieldSet | None = None,
+) -> Obj:
+    """Server-side apply (FieldManager.Apply): the new object, with ``manager``'s Apply entry recorded.
+
+    ``live`` is the current object (None to create). The applied configuration is merged in (scalars and
+    atomic values replaced, structs and maps key by key, associative lists item by item), fields this
+    manager applied before and no longer applies are removed unless another manager owns them, and the
+    managers whose values change lose those fields — or, without ``force``, :class:`ApplyConflict` is raised.
+    The result is the merged JSON; as in kube, the caller then decodes it into its type and defaults it.
+    Raises StatusError 400 for a wrong kind/version or metadata.managedFields in the configuration, 500
+    (reason Unknown) when the object does not fit the type or the live managed fields are corrupt.
+    """
+    applied = copy.deepcopy(applied)
+    applied_version = applied.get("apiVersion") or ""
+    live_obj = copy.deepcopy(live) if live is not None else None
+    try:
+        managed, times = _decode(((live_obj or {}).get("metadata") or {}).get("managedFields"))
+    except ValueError as exc:
+        raise errors.StatusError(500, "Unknown", f"failed to decode managed fields: {exc}") from None
+    if kind is not None and (applied_version != api_version or applied.get("kind") != kind):
+        raise errors.bad_request(f"invalid object type: {_gvk(applied_version, applied.get('kind') or '')}")
+    if live_obj is None:
+        live_obj = t.empty_object()
+        for key in ("apiVersion", "kind"):
+            if key in applied:
+                live_obj[key] = applied[key]
+    live_obj = _without_managed(live_obj)
+    try:
+        if not managed:  # skipNonApplied: existing fields belong to before-first-apply
+            empty = t.empty_object()
+            _update_chain(empty, live_obj, managed, times, BEFORE_FIRST_APPLY, api_version, now, t, "", reset_fields)
+        aid = _manager_id(manager or "unknown", "Apply", api_version, subresource)
+        if applied_version != api_version:
+            raise errors.bad_request(
+                "Incorrect version specified in apply patch. "
+                f"Specified patch version: {applied_version}, expected: {api_version}"
+            )
+        if isinstance((applied.get("metadata") or {}).get("managedFields"), list):
+            raise errors.bad_request("metadata.managedFields must be nil")
+        try:
+            merged = merge(live_obj, applied, t)
+            applied_set = fieldset(applied, t)
+        except TypedError as exc:
+            meta = applied.get("metadata") or {}
+            where = (
+                f"{meta.get('namespace', '')}/{meta.get('name', '')}; {_gvk(applied_version, applied.get('kind', ''))}"
+            )
+            raise errors.StatusError(500, "Unknown", f"failed to create typed patch object ({where}): {exc}") from None
+        if merged is MISSING or not isinstance(merged, dict):
+            merged = {}
+        last = managed.get(aid)
+        if reset_fields:
+            applied_set = applied_set.recursive_difference(reset_fields)
+        managed[aid] = _Versioned(applied_set, api_version, True)
+        merged = _prune(merged, managed, last.set if last else None, t)
+        _updater_update(live_obj, merged, api_version, managed, aid, force, t, reset_fields)
+    except TypedError as exc:
+        raise errors.StatusError(500, "Unknown", f"failed to update ManagedFields: {exc}") from None
+    _strip(managed, aid)
+    if _veq(live_obj, merged):
+        result = live_obj
+    else:
+        result = merged
+        times[aid] = now
+    _set_managed(result, managed, times)
+    return result

@@ -1,0 +1,171 @@
+"""PATCH over real HTTP: the three classic patch types, their errors and fieldValidation, as kube answers."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import orjson
+
+from tests.conftest import API
+
+JSON_PATCH = "application/json-patch+json"
+MERGE = "application/merge-patch+json"
+STRATEGIC = "application/strategic-merge-patch+json"
+
+
+async def _patch(api: API, path: str, media: str, body: bytes | Any, **query: str) -> tuple[int, Any, Any]:
+    data = body if isinstance(body, bytes) else orjson.dumps(body)
+    url = path + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
+    return await api.request("PATCH", url, data=data, headers={"Content-Type": media})
+
+
+async def _deployment(api: API, ns: str, name: str) -> str:
+    body = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name},
+        "spec": {
+            "selector": {"matchLabels": {"app": name}},
+            "template": {
+                "metadata": {"labels": {"app": name}},
+                "spec": {"containers": [{"name": "web", "image": "nginx:1.25", "ports": [{"containerPort": 80}]}]},
+            },
+        },
+    }
+    status, created, _ = await api.post(f"/apis/apps/v1/namespaces/{ns}/deployments", body)
+    assert status == 201, created
+    return f"/apis/apps/v1/namespaces/{ns}/deployments/{name}"
+
+
+async def test_three_patch_types(api: API, ns: str) -> None:
+    url = await _deployment(api, ns, "d")
+    # strategic merge: containers merge by name, ports by containerPort
+    sidecar = {"spec": {"template": {"spec": {"containers": [{"name": "log", "image": "busybox"}]}}}}
+    status, got, _ = await _patch(api, url, STRATEGIC, sidecar)
+    assert status == 200, got
+    containers = got["spec"]["template"]["spec"]["containers"]
+    assert [c["name"] for c in containers] == ["log", "web"]
+    assert containers[0]["imagePullPolicy"] == "Always"  # the patched object is defaulted
+    assert got["metadata"]["generation"] == 2
+    # merge patch: lists are replaced, null deletes
+    status, got, _ = await _patch(api, url, MERGE, {"metadata": {"labels": {"x": "y"}}, "spec": {"paused": True}})
+    assert status == 200 and got["metadata"]["labels"] == {"x": "y"} and got["spec"]["paused"] is True
+    status, got, _ = await _patch(api, url, MERGE, {"metadata": {"labels": None}})
+    assert status == 200 and "labels" not in got["metadata"]
+    # JSON patch: test then replace, atomically
+    ops = [
+        {"op": "test", "path": "/spec/replicas", "value": 1},
+        {"op": "replace", "path": "/spec/replicas", "value": 3},
+    ]
+    status, got, _ = await _patch(api, url, JSON_PATCH, ops)
+    assert status == 200 and got["spec"]["replicas"] == 3
+    # every write is recorded in managedFields under the client's name
+    managers = {(m["manager"], m["operation"]) for m in got["metadata"]["managedFields"]}
+    assert managers == {("Python", "Update")}  # aiohttp's User-Agent is "Python/3.x aiohttp/..."
+
+
+async def test_patch_errors_are_kubes(api: API, ns: str) -> None:
+    url = await _deployment(api, ns, "e")
+    status, before, _ = await api.get(url)
+    # a failed test op: kube's generic 422 with empty details, nothing written
+    status, body, _ = await _patch(api, url, JSON_PATCH, [{"op": "test", "path": "/spec/replicas", "value": 9}])
+    assert (status, body) == (
+        422,
+        {
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Failure",
+            "message": "the server rejected our request due to an error in our request",
+            "reason": "Invalid",
+            "details": {},
+            "code": 422,
+        },
+    )
+    status, after, _ = await api.get(url)
+    assert after["metadata"]["resourceVersion"] == before["metadata"]["resourceVersion"]
+
+    status, body, _ = await _patch(api, url, MERGE, b'{"spec": ')
+    assert (status, body["reason"]) == (400, "BadRequest")
+    assert body["message"].startswith("error decoding patch: ")
+
+    # a patched object that no longer fits the type: 422 on field "patch"
+    status, body, _ = await _patch(api, url, MERGE, {"spec": {"replicas": "three"}})
+    assert (status, body["reason"]) == (422, "Invalid"), body
+    (cause,) = body["details"]["causes"]
+    assert cause["field"] == "patch" and "cannot unmarshal string" in cause["message"]
+
+    # strategic merge without the merge key: kube's library error as a 500 with no reason
+    bad = {"spec": {"template": {"spec": {"containers": [{"image": "x"}]}}}}
+    status, body, _ = await _patch(api, url, STRATEGIC, bad)
+    assert status == 500 and body["message"] == "map: map[image:x] does not contain declared merge key: name", body
+    assert "reason" not in body
+
+    status, body, _ = await _patch(api, url, "application/x-unknown", {})
+    assert status == 415 and body["reason"] == "UnsupportedMediaType"
+
+
+async def test_field_validation_on_patch(api: API, ns: str) -> None:
+    url = await _deployment(api, ns, "f")
+    unknown = {"spec": {"bogus": 1}}
+    status, body, headers = await _patch(api, url, MERGE, unknown)
+    assert status == 200, body
+    assert headers.getall("Warning") == ['299 - "unknown field \\"spec.bogus\\""']
+    status, body, _ = await _patch(api, url, MERGE, unknown, fieldValidation="Strict")
+    assert (status, body["reason"]) == (422, "Invalid"), body
+    (cause,) = body["details"]["causes"]
+    assert cause["field"] == "patch"
+    assert cause["message"].endswith('strict decoding error: unknown field "spec.bogus"'), cause
+    # duplicate keys in the patch body are strict errors too
+    status, body, _ = await _patch(
+        api, url, MERGE, b'{"spec": {"paused": true, "paused": false}}', fieldValidation="Strict"
+    )
+    assert status == 422 and 'duplicate field "spec.paused"' in body["details"]["causes"][0]["message"], body
+    status, body, headers = await _patch(api, url, MERGE, unknown, fieldValidation="Ignore")
+    assert status == 200 and "Warning" not in headers
+
+
+async def test_strategic_merge_on_custom_resources_is_415(api: API, ns: str) -> None:
+    """A CRD's endpoint does not list the strategic merge content type; kube answers 415 before the body."""
+    suffix = ns[-6:]
+    group = f"p{suffix}.example.com"
+    crd = {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": f"widgets.{group}"},
+        "spec": {
+            "group": group,
+            "scope": "Namespaced",
+            "names": {"plural": "widgets", "singular": "widget", "kind": "Widget", "listKind": "WidgetList"},
+            "versions": [
+                {
+                    "name": "v1",
+                    "served": True,
+                    "storage": True,
+                    "schema": {"openAPIV3Schema": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}},
+                }
+            ],
+        },
+    }
+    status, body, _ = await api.post("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd)
+    assert status == 201, body
+    base = f"/apis/{group}/v1/namespaces/{ns}/widgets"
+    for _ in range(100):
+        status, body, _ = await api.post(
+            base, {"apiVersion": f"{group}/v1", "kind": "Widget", "metadata": {"name": "w"}}
+        )
+        if status != 404:
+            break
+        await asyncio.sleep(0.05)
+    assert status == 201, body
+    status, body, _ = await _patch(api, f"{base}/w", STRATEGIC, {"spec": {"a": 1}})
+    assert (status, body["reason"]) == (415, "UnsupportedMediaType")
+    assert body["message"] == (
+        "the body of the request was in an unknown format - accepted media types include: "
+        "application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml"
+    )
+    status, body, _ = await _patch(api, f"{base}/w", MERGE, {"spec": {"a": 1}})
+    assert status == 200 and body["spec"] == {"a": 1}
+    status, _, _ = await api.delete(f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.{group}")
+    assert status == 200

@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 ARGS   ?=
 
-.PHONY: run test lint bench clean venv
+.PHONY: run test lint bench clean venv tools
 
 venv: $(STAMP)
 
@@ -15,13 +15,21 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# promtool and prometheus (Debian's prometheus package) for the metrics tests; skipped there if this fails
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+tools:
+	@command -v promtool >/dev/null 2>&1 || { \
+	  echo "installing Debian's prometheus package (promtool, prometheus) for the metrics tests"; \
+	  ($(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
+	    --no-install-recommends prometheus) >/dev/null 2>&1 || echo "could not install prometheus"; }
+
 run: $(STAMP)
 	$(BIN)/aiokube serve $(ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-test: $(STAMP)
+test: $(STAMP) tools
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(ARGS)
 

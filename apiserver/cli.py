@@ -44,6 +44,12 @@ def add_serve_arguments(p: argparse.ArgumentParser) -> None:
         choices=["true", "false"],
         help="serve LIST/GET from the watch cache (default true); false reads etcd, as kube's flag",
     )
+    p.add_argument(
+        "--profiling",
+        default="true",
+        choices=["true", "false"],
+        help="serve /debug/pprof (CPU sampling profile, heap) as kube-apiserver's flag (default true)",
+    )
     p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
 
 
@@ -56,6 +62,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         etcd_request_timeout=args.etcd_request_timeout,
         compaction_interval=args.etcd_compaction_interval,
         cacher=CacherConfig(serve_reads=args.watch_cache == "true"),
+        profiling=args.profiling == "true",
     )
 
 

@@ -14,13 +14,14 @@ from typing import Any
 from aiohttp import web
 
 from storage import errors as serr
+from storage import metrics as storage_metrics
 from storage.compactor import run_compactor
 from storage.embedded import EmbeddedEtcd
 from storage.etcd import EtcdClient
 from storage.store import Store
 from watchcache.cacher import Cacher, CacherConfig
 
-from . import errors, requestinfo
+from . import errors, metrics, requestinfo
 from .admission import NamespaceLifecycle
 from .controllers import GarbageCollector, NamespaceController, PodGC, ServiceAccountController
 from .crds import CRDController
@@ -30,8 +31,25 @@ from .handlers import RESTHandlers
 from .openapi import OpenAPI
 from .registry import Registry, ResourceInfo
 from .responses import json_response, not_found_page, status_response, text_response
+from .streaming import RESPONSE_BYTES, RESPONSE_STATUS
 
 log = logging.getLogger("aiokube")
+
+#: request keys: the parsed RequestInfo (parsed once, by the metrics middleware) and streamed body sizes
+REQUEST_INFO = web.RequestKey("aiokube.requestinfo", requestinfo.RequestInfo)
+#: non-resource paths kube instruments: path → (label in ``subresource``, component), as kube's page shows them
+_PATH_LABELS = {
+    "/healthz": ("/healthz", ""),
+    "/livez": ("/livez", ""),
+    "/readyz": ("/readyz", ""),
+    "/version": ("/version", ""),
+    "/metrics": ("/metrics", ""),
+    "/openapi/v2": ("/openapi/v2", ""),
+    "/openapi/v3": ("openapi/v3", ""),
+    "/api": ("api", "apiserver"),
+    "/apis": ("apis", "apiserver"),
+    "/debug/pprof": ("/debug/pprof/", ""),
+}
 
 SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 KUBE_VERSION = {"major": "1", "minor": "36", "gitVersion": "v1.36.3"}
@@ -50,6 +68,8 @@ class ServerConfig:
     etcd_unsafe_no_fsync: bool = False
     #: watch cache settings (buffer sizes, bookmark period, read waits); tests shorten some
     cacher: CacherConfig = field(default_factory=CacherConfig)
+    #: /debug/pprof endpoints (kube's --profiling, on by default)
+    profiling: bool = True
 
 
 def version_info() -> dict[str, Any]:
@@ -149,6 +169,8 @@ class APIServer:
         )
         self._tasks.append(asyncio.create_task(GarbageCollector(self.rest, self._resource_cachers).run()))
         self._tasks.append(asyncio.create_task(run_compactor(self.etcd, cfg.compaction_interval)))
+        self._tasks.append(asyncio.create_task(self._monitor_storage()))
+        metrics.CACHERS.add(self)
 
     async def stop(self) -> None:
         # controllers first: the CRD controller adds and removes cachers while it runs
@@ -206,7 +228,17 @@ class APIServer:
         if cacher is not None:
             await cacher.stop()
 
+    async def _monitor_storage(self) -> None:
+        """apiserver_storage_size_bytes, refreshed every minute as kube's storage monitor does."""
+        assert self.etcd is not None
+        while True:
+            with contextlib.suppress(serr.StorageError):
+                status = await self.etcd.status()
+                metrics.STORAGE_SIZE.labels("etcd-0").set(status.dbSize)  # kube: the first storage backend
+            await asyncio.sleep(60)
+
     def _new_cacher(self, info: ResourceInfo, base: CacherConfig, trust: bool) -> Cacher:
+        storage_metrics.register_resource(info.collection_key(), info.group, info.plural)
         assert self.store is not None and self.rest is not None
         fields_of = self.rest.fields_of(info)
 
@@ -277,19 +309,62 @@ class APIServer:
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
         audit_id = request.headers.get("Audit-ID") or str(uuid.uuid4())
+        started = time.perf_counter()
+        labels = self._metric_labels(request)
+        if labels is not None:
+            metrics.request_started(labels)
+        code = 0
+        resp: web.StreamResponse | None = None
         try:
-            resp = await handler(request)
-        except StatusError as exc:
-            resp = status_response(request, exc)
-        except web.HTTPException:
-            raise
-        except Exception as exc:
-            log.exception("internal error serving %s %s", request.method, request.path)
-            resp = status_response(request, errors.internal_error(str(exc) or type(exc).__name__))
+            try:
+                resp = await handler(request)
+            except StatusError as exc:
+                resp = status_response(request, exc)
+            except web.HTTPException as exc:
+                code = exc.status
+                raise
+            except Exception as exc:
+                log.exception("internal error serving %s %s", request.method, request.path)
+                resp = status_response(request, errors.internal_error(str(exc) or type(exc).__name__))
+            code = resp.status
+        finally:
+            if labels is not None:
+                code = code or request.get(RESPONSE_STATUS, 0)  # a stream its client left: as it started
+                size = request.get(RESPONSE_BYTES) or (resp.body_length if resp is not None else 0)
+                metrics.request_finished(labels, code, size, time.perf_counter() - started, count=code != 0)
         if not resp.prepared:
             resp.headers["Audit-Id"] = audit_id
             resp.headers.setdefault("Cache-Control", "no-cache, private")
         return resp
+
+    def _metric_labels(self, request: web.Request) -> metrics.RequestLabels | None:
+        """kube's request metric labels; None for what kube does not instrument (unknown paths/resources)."""
+        path = request.rel_url.raw_path
+        if path.startswith(("/api/", "/apis/")):
+            ri = requestinfo.parse(request.method, path, dict(request.query))
+            request[REQUEST_INFO] = ri
+            if ri.is_resource_request:
+                if self.registry.get(ri.group, ri.version, ri.resource) is None:
+                    return None
+                labels = metrics.resource_labels(request, ri)
+                if labels.mutating and request.content_length:
+                    metrics.record_body_size(labels, ri.verb, request.content_length)
+                return labels
+            parts = path.strip("/").split("/")
+            known = (parts[0] == "api" and parts[1:] == ["v1"]) or (
+                parts[0] == "apis" and len(parts) <= 3 and self.registry.has_group(parts[1])
+            )
+            return metrics.path_labels(request, "/".join(parts), "apiserver") if known else None
+        label = _PATH_LABELS.get(path)
+        if label is not None:
+            return metrics.path_labels(request, *label)
+        if path.startswith("/openapi/v3/"):
+            return metrics.path_labels(request, "openapi/v3/")
+        if path.startswith("/debug/pprof/"):
+            return metrics.path_labels(request, "/debug/pprof/")
+        if path.startswith(("/readyz/", "/livez/", "/healthz/")) and path.count("/") == 2:
+            return metrics.path_labels(request, path)  # a named check (unknown ones answer 404)
+        return None
 
     async def dispatch(self, request: web.Request) -> web.StreamResponse:
         path = request.rel_url.raw_path
@@ -297,6 +372,14 @@ class APIServer:
             return await self._health(request, path)
         if path == "/version":
             return json_response(request, version_info())
+        if path == "/metrics":
+            return metrics.serve(request)
+        if path == "/debug/pprof" or path.startswith("/debug/pprof/"):
+            if not self.config.profiling:
+                return not_found_page()
+            from . import pprof
+
+            return await pprof.handle(request, path[len("/debug/pprof") :].lstrip("/"))
         assert self.discovery is not None and self.rest is not None
         if path == "/openapi/v3" or path.startswith("/openapi/v3/"):
             return self._openapi(path)
@@ -306,7 +389,7 @@ class APIServer:
             return self.discovery.serve_root(request, legacy=False)
         if not path.startswith(("/api/", "/apis/")):
             return not_found_page()
-        ri = requestinfo.parse(request.method, path, dict(request.query))
+        ri = request.get(REQUEST_INFO) or requestinfo.parse(request.method, path, dict(request.query))
         if not ri.is_resource_request:
             return self._discovery_path(request, path)
         if not self.registry.has_group_version(ri.group, ri.version):

@@ -15,6 +15,10 @@ from aiohttp import web
 
 Buffer = bytes | memoryview
 GZIP_THRESHOLD = 128 * 1024
+#: request key under which a streamed response's body size is left for the request metrics
+RESPONSE_BYTES = web.RequestKey("aiokube.response_bytes", int)
+#: ... and the status of a stream already started, for a stream that ends because its client went away
+RESPONSE_STATUS = web.RequestKey("aiokube.response_status", int)
 _HIGH_WATER = 256 * 1024
 
 
@@ -35,6 +39,7 @@ class ChunkedWriter:
     async def start(self) -> None:
         self.resp.enable_chunked_encoding()
         await self.resp.prepare(self.request)
+        self.request[RESPONSE_STATUS] = self.resp.status
         writer = self.resp._payload_writer
         send = getattr(writer, "send_headers", None)
         if send is not None:
@@ -64,6 +69,7 @@ class ChunkedWriter:
             if tail:
                 await self.write_raw(tail)
         await self.resp.write_eof()
+        self.request[RESPONSE_BYTES] = self.written
 
     async def write_raw(self, data: bytes) -> None:
         transport = self.request.transport

@@ -22,9 +22,10 @@ from watchcache.cacher import Cacher
 from watchcache.objects import ADDED, BOOKMARK, DELETED, CachedObject, WatchEvent
 from watchcache.watcher import EXPIRED, INITIAL_END, CacheWatcher, Item
 
-from . import errors
+from . import errors, metrics
 from .bodies import version_view
 from .errors import FieldErrors, GroupKind, StatusError
+from .metrics import WatchMetrics
 from .output import Output
 from .registry import ResourceInfo
 from .requestinfo import RequestInfo
@@ -172,6 +173,31 @@ def storage_error_status(exc: serr.StorageError, info: ResourceInfo) -> StatusEr
     return errors.from_storage(exc, info.group_resource, "")
 
 
+async def _stream(watcher: CacheWatcher, frames: FrameMaker, writer: ChunkedWriter, stats: WatchMetrics) -> None:
+    """Hand each batch of ready frames to the socket in one write; then account for them (the watch SLO is
+    measured per watcher, once the frames are on the transport)."""
+    written = frames.encoder.bytes_written
+    latency, sizes, events, init_events = stats.latency, stats.sizes, stats.events, stats.init_events
+    async for items in watcher.batches():
+        parts: list[Any] = []
+        item_sizes: list[int] = []
+        for item in items:
+            frame = frames.item(item)
+            parts.extend(frame)
+            item_sizes.append(sum(len(p) for p in frame))
+        await writer.write(parts)  # a watcher that is behind gets all its ready frames in one write
+        now = time.monotonic()
+        for item, size in zip(items, item_sizes, strict=True):
+            payload = item[1]
+            if isinstance(payload, WatchEvent):
+                latency.observe(now - payload.received_at)
+            elif isinstance(payload, CachedObject):
+                init_events[0] += 1
+            sizes.observe(size)
+        events[0] += len(items)
+        written.inc(sum(item_sizes))
+
+
 async def serve_watch(
     request: web.Request,
     ri: RequestInfo,
@@ -190,6 +216,8 @@ async def serve_watch(
     resp = web.StreamResponse(status=200)
     resp.headers["Content-Type"] = out.content_type
     writer = ChunkedWriter(request, resp)
+    encoder_label = out.fmt.convert.lower() if out.fmt.convert else frames.encoder.id
+    stats = metrics.watch_metrics(info.group, info.version, info.plural, encoder_label)
     watcher: CacheWatcher | None = None
     try:
         watcher = await cacher.watch(
@@ -201,26 +229,24 @@ async def serve_watch(
             deadline=deadline,
         )
     except serr.StorageError as exc:
+        stats.init_errors[0] += 1
         await writer.start()
         await writer.write(frames.error(storage_error_status(exc, info)))
         await writer.finish()
         return resp
-    written = frames.encoder.bytes_written
     try:
         await writer.start()
-        async for items in watcher.batches():
-            parts: list[Any] = []
-            for item in items:
-                parts.extend(frames.item(item))
-            await writer.write(parts)  # a watcher that is behind gets all its ready frames in one write
-            written.inc(sum(len(p) for p in parts))
+        await _stream(watcher, frames, writer, stats)
         if watcher.end_reason == EXPIRED:
+            if not watcher.has_backlog_done():
+                stats.init_errors[0] += 1
             bound = cacher.oldest_resource_version()
             message = f"too old resource version: {watcher.last_rv} ({bound})"
             await writer.write(frames.error(errors.resource_expired(message)))
         await writer.finish()
     except (ConnectionResetError, ConnectionError):
-        pass
+        if not watcher.has_backlog_done():
+            stats.init_errors[0] += 1
     finally:
         watcher.stop()
     return resp

@@ -13,6 +13,7 @@ import base64
 import binascii
 import inspect
 import posixpath
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -20,13 +21,15 @@ from typing import Any
 import orjson
 from aetcd import rpc
 
-from . import errors
+from . import errors, metrics
 from .etcd import EtcdClient
 from .keys import prefix_range_end
 
 Obj = dict[str, Any]
 UpdateFunc = Callable[[Obj | None], "Obj | Awaitable[Obj]"]
 Predicate = Callable[[Obj], bool]
+
+_MAX_WRITES_TRACKED = 10_000
 
 # kube's etcd3 store grows its page size up to this many keys when selectors filter objects out.
 MAX_PAGE = 10_000
@@ -199,9 +202,17 @@ class Store:
 
     def __init__(self, client: EtcdClient) -> None:
         self.client = client
+        #: key → monotonic time this server last sent a write for it: the watch cache takes the entry when
+        #: the event arrives (etcd → cache lag of our own writes)
+        self.write_sent: dict[str, float] = {}
+
+    def _sending(self, key: str) -> None:
+        if len(self.write_sent) >= _MAX_WRITES_TRACKED:
+            self.write_sent.clear()  # entries of writes whose events went to no cache (or another replica)
+        self.write_sent[key] = time.monotonic()
 
     async def current_revision(self) -> int:
-        return await self.client.current_revision()
+        return await metrics.timed("get", "/registry/", self.client.current_revision())
 
     async def compact(self, revision: int) -> None:
         await self.client.compact(revision)
@@ -215,18 +226,21 @@ class Store:
         data = encode_for_storage(obj)
         bkey = key.encode()
         if dry_run:
-            if (await self.client.range(bkey, count_only=True)).count:
+            if (await metrics.timed("get", key, self.client.range(bkey, count_only=True))).count:
                 raise errors.AlreadyExists(key)
             return orjson.loads(data)
-        resp = await self.client.txn(
+        self._sending(key)
+        call = self.client.txn(
             [_compare_mod(bkey, 0)], [rpc.RequestOp(request_put=rpc.PutRequest(key=bkey, value=data))], key=key
         )
+        resp = await metrics.timed("create", key, call)
         if not resp.succeeded:
+            self.write_sent.pop(key, None)
             raise errors.AlreadyExists(key)
         return decode_from_storage(data, int(resp.header.revision), key)
 
     async def get(self, key: str, *, revision: int = 0, min_revision: int = 0) -> Obj:
-        resp = await self.client.range(key.encode(), revision=revision)
+        resp = await metrics.timed("get", key, self.client.range(key.encode(), revision=revision))
         if min_revision and resp.header.revision < min_revision:
             raise errors.TooLargeResourceVersion(min_revision, int(resp.header.revision))
         if not resp.kvs:
@@ -235,7 +249,7 @@ class Store:
         return decode_from_storage(kv.value, int(kv.mod_revision), key)
 
     async def _get_state(self, key: str) -> tuple[Obj | None, bytes, int]:
-        resp = await self.client.range(key.encode())
+        resp = await metrics.timed("get", key, self.client.range(key.encode()))
         if not resp.kvs:
             return None, b"", 0
         kv = resp.kvs[0]
@@ -275,14 +289,17 @@ class Store:
                 if current is not None:
                     set_resource_version(updated, rev)
                 return updated, current is None
-            resp = await self.client.txn(
+            self._sending(key)
+            call = self.client.txn(
                 [_compare_mod(bkey, rev)],
                 [rpc.RequestOp(request_put=rpc.PutRequest(key=bkey, value=new_data))],
                 [rpc.RequestOp(request_range=rpc.RangeRequest(key=bkey))],
                 key=key,
             )
+            resp = await metrics.timed("update" if current is not None else "create", key, call)
             if resp.succeeded:
                 return decode_from_storage(new_data, int(resp.header.revision), key), current is None
+            self.write_sent.pop(key, None)
             current, data, rev = _lost_txn_state(resp, key)
 
     async def delete(
@@ -305,14 +322,17 @@ class Store:
                 validate(current)
             if dry_run:
                 return current
-            resp = await self.client.txn(
+            self._sending(key)
+            call = self.client.txn(
                 [_compare_mod(bkey, rev)],
                 [rpc.RequestOp(request_delete_range=rpc.DeleteRangeRequest(key=bkey))],
                 [rpc.RequestOp(request_range=rpc.RangeRequest(key=bkey))],
                 key=key,
             )
+            resp = await metrics.timed("delete", key, call)
             if resp.succeeded:
                 return decode_from_storage(data, int(resp.header.revision), key)
+            self.write_sent.pop(key, None)
             current, data, rev = _lost_txn_state(resp, key)
 
     async def range_all(self, key_prefix: str, page: int = MAX_PAGE) -> tuple[list[tuple[str, bytes, int]], int]:
@@ -322,7 +342,7 @@ class Store:
         revision = 0
         out: list[tuple[str, bytes, int]] = []
         while True:
-            resp = await self.client.range(start, end, limit=page, revision=revision)
+            resp = await metrics.timed("list", key_prefix, self.client.range(start, end, limit=page, revision=revision))
             revision = revision or int(resp.header.revision)
             out.extend((kv.key.decode(), kv.value, int(kv.mod_revision)) for kv in resp.kvs)
             if not resp.more or not resp.kvs:
@@ -354,11 +374,13 @@ class Store:
         items: list[Obj] = []
         has_more = False
         last_key = b""
-        count = 0
+        count = fetched = evaluated = 0
         bstart = start.encode()
         while True:
             try:
-                resp = await self.client.range(bstart, range_end, limit=page, revision=revision)
+                resp = await metrics.timed(
+                    "list", key_prefix, self.client.range(bstart, range_end, limit=page, revision=revision)
+                )
             except errors.Compacted:
                 if continue_token:
                     token = encode_continue(start, key_prefix, -1)
@@ -373,6 +395,7 @@ class Store:
             count = int(resp.count)
             kvs = resp.kvs
             taken_all = True
+            fetched += len(kvs)
             for kv in kvs:
                 if limit and len(items) >= limit:
                     has_more = True
@@ -380,6 +403,7 @@ class Store:
                     break
                 last_key = kv.key
                 obj = decode_from_storage(kv.value, int(kv.mod_revision), kv.key.decode())
+                evaluated += 1
                 if predicate is None or predicate(obj):
                     items.append(obj)
             if revision == 0:
@@ -388,6 +412,7 @@ class Store:
                 break
             page = min(page * 2, MAX_PAGE) if page < MAX_PAGE else page
             bstart = last_key + b"\x00"
+        metrics.record_list(key_prefix, fetched, evaluated, len(items))
         result = ListResult(items=items, revision=revision)
         if has_more and limit:
             result.continue_token = encode_continue(last_key.decode() + "\x00", key_prefix, revision)

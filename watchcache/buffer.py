@@ -28,6 +28,9 @@ class EventBuffer:
         self.upper = upper
         self.fresh_seconds = fresh_seconds
         self.capacity = max(initial, 1)
+        #: capacity changes, for kube's watch_cache_capacity_{increase,decrease}_total
+        self.increases = 0
+        self.decreases = 0
         self._ring: list[WatchEvent | None] = [None] * self.capacity
         self.start = 0
         self.end = 0
@@ -72,6 +75,10 @@ class EventBuffer:
                 self._reshape(max(self.capacity // 2, self.lower))
 
     def _reshape(self, capacity: int) -> None:
+        if capacity > self.capacity:
+            self.increases += 1
+        else:
+            self.decreases += 1
         keep_from = max(self.start, self.end - capacity)
         ring: list[WatchEvent | None] = [None] * capacity
         for i in range(keep_from, self.end):

@@ -25,11 +25,12 @@ afterwards to the watchers that need them).
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
 import logging
 import math
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,8 +74,37 @@ class CacherConfig:
     serve_reads: bool = True
 
 
+class Histogram:
+    """Bucket counts and a sum, observed in O(log buckets) with no lock (the event loop is the only writer);
+    apiserver's metrics collector exports them with kube's names."""
+
+    __slots__ = ("bounds", "counts", "sum")
+
+    def __init__(self, bounds: Sequence[float]) -> None:
+        self.bounds = tuple(bounds)
+        #: one count per upper bound, then +Inf (not cumulative)
+        self.counts = [0] * (len(self.bounds) + 1)
+        self.sum = 0.0
+
+    def observe(self, value: float) -> None:
+        self.counts[bisect.bisect_left(self.bounds, value)] += 1
+        self.sum += value
+
+    @property
+    def count(self) -> int:
+        return sum(self.counts)
+
+
+#: kube's apiserver_watch_cache_read_wait_seconds buckets
+READ_WAIT_BUCKETS = (0.005, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1.0, 1.25, 1.5, 2, 3)
+#: etcd commit → cache lag (aiokube's): the watch SLO's scale
+LAG_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+
+
 @dataclass
 class CacherStats:
+    """What the cacher counts; read by the metrics collector at scrape time (no per-event metric calls)."""
+
     events_received: int = 0
     events_dispatched: int = 0
     initializations: int = 0
@@ -83,7 +113,13 @@ class CacherStats:
     consistent_read_fallbacks: int = 0
     relists: int = 0
     watch_restarts: int = 0
-    read_wait_seconds: list[float] = field(default_factory=list)
+    #: LISTs served from the cache: per index used ("" or "indexed"): requests and objects examined
+    cache_lists: dict[str, int] = field(default_factory=dict)
+    cache_list_fetched: dict[str, int] = field(default_factory=dict)
+    cache_list_returned: int = 0
+    read_wait: Histogram = field(default_factory=lambda: Histogram(READ_WAIT_BUCKETS))
+    #: this server's writes: seconds from sending the txn to the event reaching the cache
+    event_lag: Histogram = field(default_factory=lambda: Histogram(LAG_BUCKETS))
 
 
 @dataclass(slots=True)
@@ -341,12 +377,15 @@ class Cacher:
 
     async def _on_events(self, events: Iterable[Any]) -> None:
         now = time.monotonic()
+        sent = self.etcd.write_sent
         for ev in events:
             kv = ev.kv
             key = kv.key.decode()
             revision = int(kv.mod_revision)
             if revision <= self.last_event_rv:
                 continue  # already applied (a resumed watch can repeat the boundary)
+            if sent and (t0 := sent.pop(key, None)) is not None:
+                self.stats.event_lag.observe(max(now - t0, 0.0))
             prev = self.cache.get(key)
             if ev.type == ev.PUT:
                 try:
@@ -416,8 +455,7 @@ class Cacher:
             return False
         finally:
             self._waiters = [(t, f) for t, f in self._waiters if f is not fut]
-            self.stats.read_wait_seconds.append(time.monotonic() - started)
-            del self.stats.read_wait_seconds[:-1000]
+            self.stats.read_wait.observe(time.monotonic() - started)
 
     async def _request_progress(self) -> None:
         """kube's progress requester: immediately, then every 100 ms while anyone waits."""
@@ -693,6 +731,10 @@ class Cacher:
         revision: int = 0,
     ) -> CacheListResult:
         entries, more = self.cache.list(namespace, predicate, start_key or "", limit)
+        stats, index = self.stats, "indexed" if self.cache.last_list_indexed else ""
+        stats.cache_lists[index] = stats.cache_lists.get(index, 0) + 1
+        stats.cache_list_fetched[index] = stats.cache_list_fetched.get(index, 0) + self.cache.last_list_fetched
+        stats.cache_list_returned += len(entries)
         result = CacheListResult(entries, revision or self.rv)
         if more and entries:
             next_key = entries[-1].key + "\x00"

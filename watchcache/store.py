@@ -26,6 +26,9 @@ class CacheStore:
         self._keys: list[str] = []  # sorted
         self._by_field: dict[str, dict[str, set[str]]] = {f: {} for f in self.index_fields}
         self._by_label: dict[tuple[str, str], set[str]] = {}
+        #: what the last list() examined, for the cacher's LIST metrics
+        self.last_list_fetched = 0
+        self.last_list_indexed = False
 
     def __len__(self) -> int:
         return len(self._items)
@@ -109,6 +112,7 @@ class CacheStore:
         """Matching entries in key order from ``start_key`` (inclusive); returns (entries, more)."""
         lo, hi, ns_prefix = self._range(namespace)
         candidates = self._indexed_candidates(predicate, ns_prefix, hi - lo)
+        self.last_list_indexed = candidates is not None
         out: list[CachedObject] = []
         items = self._items
         if candidates is not None:
@@ -119,15 +123,20 @@ class CacheStore:
             keys = self._keys[lo:hi]
         if predicate is None or predicate.empty():
             if limit and len(keys) > limit:
-                return [items[k] for k in keys[:limit]], True
+                keys = keys[:limit]
+                self.last_list_fetched = limit
+                return [items[k] for k in keys], True
+            self.last_list_fetched = len(keys)
             return [items[k] for k in keys], False
         matches = predicate.matches_attrs
-        for k in keys:
+        for i, k in enumerate(keys):
             entry = items[k]
             if matches(entry.labels, entry.fields):
                 if limit and len(out) == limit:
+                    self.last_list_fetched = i + 1
                     return out, True
                 out.append(entry)
+        self.last_list_fetched = len(keys)
         return out, False
 
     def count(self, namespace: str | None = None, from_key: str = "") -> int:

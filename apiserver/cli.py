@@ -50,6 +50,12 @@ def add_serve_arguments(p: argparse.ArgumentParser) -> None:
         choices=["true", "false"],
         help="serve /debug/pprof (CPU sampling profile, heap) as kube-apiserver's flag (default true)",
     )
+    p.add_argument(
+        "--shutdown-delay-duration",
+        type=float,
+        default=0.0,
+        help="seconds to keep serving after SIGTERM while /readyz fails, so load balancers drain (default 0)",
+    )
     p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
 
 
@@ -63,6 +69,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         compaction_interval=args.etcd_compaction_interval,
         cacher=CacherConfig(serve_reads=args.watch_cache == "true"),
         profiling=args.profiling == "true",
+        shutdown_delay=args.shutdown_delay_duration,
     )
 
 

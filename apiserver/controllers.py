@@ -149,6 +149,7 @@ async def follow(cacher: Cacher, handle: Handler, *, initial: bool = True) -> No
                         await _guarded(handle, event_type, payload.obj)
         finally:
             watcher.stop()
+        await asyncio.sleep(0.05)  # a watch the cache closed (relist, shutdown): never re-watch in a tight loop
 
 
 async def _guarded(handle: Handler, event_type: str, obj: Obj) -> None:

@@ -21,16 +21,17 @@ from storage.etcd import EtcdClient
 from storage.store import Store
 from watchcache.cacher import Cacher, CacherConfig
 
-from . import errors, metrics, requestinfo
+from . import errors, health, metrics, requestinfo
 from .admission import NamespaceLifecycle
 from .controllers import GarbageCollector, NamespaceController, PodGC, ServiceAccountController
 from .crds import CRDController
 from .discovery import Discovery
 from .errors import StatusError
 from .handlers import RESTHandlers
+from .health import HealthCheck, HealthEndpoints
 from .openapi import OpenAPI
 from .registry import Registry, ResourceInfo
-from .responses import json_response, not_found_page, status_response, text_response
+from .responses import json_response, not_found_page, status_response
 from .streaming import RESPONSE_BYTES, RESPONSE_STATUS
 
 log = logging.getLogger("aiokube")
@@ -70,6 +71,10 @@ class ServerConfig:
     cacher: CacherConfig = field(default_factory=CacherConfig)
     #: /debug/pprof endpoints (kube's --profiling, on by default)
     profiling: bool = True
+    #: kube's --shutdown-delay-duration: seconds readyz fails while still serving, before the listener closes
+    shutdown_delay: float = 0.0
+    #: seconds in-flight requests get to finish during shutdown (kube: 60)
+    shutdown_timeout: float = 60.0
 
 
 def version_info() -> dict[str, Any]:
@@ -118,6 +123,10 @@ class APIServer:
         self.port = 0
         self._tasks: list[asyncio.Task[None]] = []
         self._etcd_ok_until = 0.0
+        self._bootstrapped = False
+        #: set when shutdown begins: readyz fails from then on
+        self.shutting_down = False
+        self.health = self._health_checks()
 
     @property
     def url(self) -> str:
@@ -139,6 +148,7 @@ class APIServer:
         self.namespace_controller = NamespaceController(self.rest)
         await self._start_cachers()
         await self._bootstrap()
+        self._bootstrapped = True
         crd_info = self.registry.get("apiextensions.k8s.io", "v1", "customresourcedefinitions")
         assert crd_info is not None
         self.crd_controller = CRDController(
@@ -150,7 +160,13 @@ class APIServer:
         app = web.Application(middlewares=[self._middleware], handler_args={"max_field_size": 65536})
         app.router.add_route("*", "/{tail:.*}", self.dispatch)
         # handler_cancellation: a watch whose client went away stops at once
-        self.runner = web.AppRunner(app, access_log=None, handle_signals=False, handler_cancellation=True)
+        self.runner = web.AppRunner(
+            app,
+            access_log=None,
+            handle_signals=False,
+            handler_cancellation=True,
+            shutdown_timeout=self.config.shutdown_timeout,
+        )
         await self.runner.setup()
         site = web.TCPSite(self.runner, cfg.bind_address, cfg.port, reuse_address=True)
         await site.start()
@@ -173,18 +189,30 @@ class APIServer:
         metrics.CACHERS.add(self)
 
     async def stop(self) -> None:
-        # controllers first: the CRD controller adds and removes cachers while it runs
+        """Graceful shutdown, in kube's order: readyz fails at once; after ``shutdown_delay`` the listener
+        closes; watches end cleanly (the stream's last chunk, so clients resume elsewhere from their last
+        resourceVersion); requests in flight finish (up to ``shutdown_timeout``); then controllers, caches
+        and etcd stop."""
+        self.shutting_down = True
+        if self.runner is not None:
+            if self.config.shutdown_delay > 0:
+                await asyncio.sleep(self.config.shutdown_delay)
+            for site in list(self.runner.sites):
+                await site.stop()  # no new connections; open ones finish what they are doing
+        # controllers (in-process clients) next: the CRD controller adds and removes cachers while it runs
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._tasks.clear()
+        if self.runner is not None:
+            for cacher in list(self.cachers.values()):
+                cacher.close_watchers()
+            await self.runner.cleanup()  # waits for in-flight handlers
+            self.runner = None
         for cacher in list(self.cachers.values()):
             await cacher.stop()
-        if self.runner is not None:
-            await self.runner.cleanup()
-            self.runner = None
         if self.etcd is not None:
             await self.etcd.close()
         if self.embedded is not None:
@@ -428,25 +456,64 @@ class APIServer:
         raise errors.resource_not_found()
 
     async def etcd_healthy(self) -> bool:
+        return await self._etcd_check() is None
+
+    async def _etcd_check(self) -> str | None:
         """A cheap quorum read, cached for a second so health probes do not load etcd."""
         now = time.monotonic()
         if now < self._etcd_ok_until:
-            return True
-        assert self.etcd is not None
+            return None
+        if self.etcd is None:
+            return "etcd client connection not yet established"
         try:
             await asyncio.wait_for(self.etcd.current_revision(), 2.0)
-        except (serr.StorageError, TimeoutError):
-            return False
+        except (serr.StorageError, TimeoutError) as exc:
+            return f"etcd unavailable: {exc or type(exc).__name__}"
         self._etcd_ok_until = now + 1.0
-        return True
+        return None
+
+    async def _informers_synced(self) -> str | None:
+        """kube's informer-sync: every watch cache (built-in and custom resources) has listed."""
+        pending = sorted(
+            f"{resource}.{group}" if group else resource
+            for (group, resource), cacher in list(self.cachers.items())
+            if not cacher.ready.is_set()
+        )
+        return f"{len(pending)} informers not started yet: [{' '.join(pending)}]" if pending else None
+
+    async def _crds_synced(self) -> str | None:
+        if self.crd_controller is None or not self.crd_controller.synced.is_set():
+            return "not finished"
+        return None
+
+    async def _namespaces_bootstrapped(self) -> str | None:
+        return None if self._bootstrapped else "not finished"
+
+    async def _not_shutting_down(self) -> str | None:
+        return "process is shutting down" if self.shutting_down else None
+
+    def _health_checks(self) -> HealthEndpoints:
+        ping, log_check = HealthCheck("ping", health.ok), HealthCheck("log", health.ok)
+        etcd = HealthCheck("etcd", self._etcd_check)
+        hooks = [
+            HealthCheck("poststarthook/start-system-namespaces-controller", self._namespaces_bootstrapped),
+            HealthCheck("poststarthook/crd-informer-synced", self._crds_synced),
+        ]
+        return HealthEndpoints(
+            {
+                "healthz": [ping, log_check, etcd, *hooks],
+                "livez": [ping, log_check, etcd, *hooks],
+                "readyz": [
+                    ping,
+                    log_check,
+                    etcd,
+                    HealthCheck("etcd-readiness", self._etcd_check),
+                    HealthCheck("informer-sync", self._informers_synced),
+                    *hooks,
+                    HealthCheck("shutdown", self._not_shutting_down),
+                ],
+            }
+        )
 
     async def _health(self, request: web.Request, path: str) -> web.StreamResponse:
-        ok = await self.etcd_healthy()
-        kind = path.strip("/").split("/")[0]
-        if "verbose" in request.query:
-            lines = ["[+]ping ok", "[+]etcd ok" if ok else "[-]etcd failed: reason withheld"]
-            lines.append(f"{kind} check passed" if ok else f"{kind} check failed")
-            return text_response("\n".join(lines) + "\n", 200 if ok else 500)
-        if ok:
-            return text_response("ok")
-        return text_response(f"[-]etcd failed: reason withheld\n{kind} check failed\n", 500)
+        return await self.health.serve(request, path)

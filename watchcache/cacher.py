@@ -279,9 +279,13 @@ class Cacher:
     async def wait_ready(self, timeout: float | None = None) -> None:
         await asyncio.wait_for(self.ready.wait(), timeout)
 
-    async def stop(self) -> None:
+    def close_watchers(self) -> None:
+        """End every watch cleanly (shutdown): each stream sends what it has queued, then finishes."""
         for w in list(self.index.all()):
             w.stop()
+
+    async def stop(self) -> None:
+        self.close_watchers()
         tasks = [t for t in [*self._tasks, self._progress_task] if t is not None]
         for task in tasks:
             task.cancel()

@@ -26,12 +26,12 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from aiohttp import web
-from prometheus_client import REGISTRY, Counter, Gauge, Histogram, disable_created_metrics
+from prometheus_client import REGISTRY, Counter, Gauge, disable_created_metrics
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import Collector
-from prometheus_client.utils import floatToGoString
 
+from storage.metrics import KubeHistogram, le_text
 from watchcache.cacher import Cacher
 from watchcache.cacher import Histogram as Buckets
 
@@ -51,21 +51,21 @@ REQUESTS = Counter(
     "scope, component, and HTTP response code.",
     [*_REQUEST_LABELS, "code", "system_client"],
 )
-REQUEST_DURATION = Histogram(
+REQUEST_DURATION = KubeHistogram(
     "apiserver_request_duration_seconds",
     "[STABLE] Response latency distribution in seconds for each verb, dry run value, group, version, resource, "
     "subresource, scope and component.",
     _REQUEST_LABELS,
     buckets=_LATENCY_BUCKETS,
 )
-REQUEST_SLI = Histogram(
+REQUEST_SLI = KubeHistogram(
     "apiserver_request_sli_duration_seconds",
     "[ALPHA] Response latency distribution (not counting webhook duration and priority & fairness queue wait "
     "times) in seconds for each verb, group, version, resource, subresource, scope and component.",
     _SLI_LABELS,
     buckets=_SLI_BUCKETS,
 )
-RESPONSE_SIZES = Histogram(
+RESPONSE_SIZES = KubeHistogram(
     "apiserver_response_sizes",
     "[STABLE] Response size distribution in bytes for each group, version, verb, resource, subresource, scope "
     "and component.",
@@ -78,7 +78,7 @@ LONGRUNNING = Gauge(
     "scope and component. Not all requests are tracked this way.",
     _SLI_LABELS,
 )
-REQUEST_BODY_SIZES = Histogram(
+REQUEST_BODY_SIZES = KubeHistogram(
     "apiserver_request_body_size_bytes",
     "[ALPHA] Apiserver request body size in bytes broken out by resource and verb.",
     ["group", "resource", "verb"],
@@ -244,7 +244,8 @@ class _RequestChildren:
         self.duration = REQUEST_DURATION.labels(labels.verb, labels.dry_run, *sli[1:])
         self.sli = REQUEST_SLI.labels(*sli)
         self.sizes = RESPONSE_SIZES.labels(*sli)
-        self.longrunning = LONGRUNNING.labels(*sli)
+        # only long-running verbs get a gauge series, as on kube's page
+        self.longrunning = LONGRUNNING.labels(*sli) if labels.long_running else None
 
 
 _CHILDREN: dict[tuple[Any, ...], _RequestChildren] = {}
@@ -262,7 +263,9 @@ def _children(labels: RequestLabels) -> _RequestChildren:
 
 def request_started(labels: RequestLabels) -> None:
     if labels.long_running:
-        _children(labels).longrunning.inc()
+        gauge = _children(labels).longrunning
+        assert gauge is not None
+        gauge.inc()
     else:
         INFLIGHT.enter("mutating" if labels.mutating else "readOnly")
 
@@ -272,7 +275,7 @@ def request_finished(labels: RequestLabels, code: int, size: int, elapsed: float
 
     ``count`` off (a request that never produced a response: the client went away) only ends it."""
     children = _children(labels)
-    if labels.long_running:
+    if children.longrunning is not None:
         children.longrunning.dec()
     else:
         INFLIGHT.exit("mutating" if labels.mutating else "readOnly")
@@ -360,7 +363,7 @@ def _cumulative(child: Buckets) -> list[tuple[str, float]]:
     running = 0
     for bound, count in zip((*child.bounds, float("inf")), child.counts, strict=True):
         running += count
-        out.append((floatToGoString(bound), running))
+        out.append((le_text(bound), running))
     return out
 
 

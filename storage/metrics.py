@@ -8,16 +8,36 @@ cardinality bounded by the key layout. Label children are bound once per (operat
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Iterable
 from typing import TypeVar
 
 from prometheus_client import Counter, Histogram
+from prometheus_client.samples import Sample
+from prometheus_client.utils import floatToGoString
 
 from . import errors
 
 T = TypeVar("T")
 
-REQUEST_DURATION = Histogram(
+
+def le_text(bound: float) -> str:
+    """A bucket bound as Go's client writes it (``1``, ``0.005``, ``1e+06``, ``+Inf``); prometheus-client
+    writes integral bounds as ``1.0``, which label matchers copied from kube (``le="1"``) would miss."""
+    text = floatToGoString(bound)
+    return text[:-2] if text.endswith(".0") else text
+
+
+class KubeHistogram(Histogram):
+    """prometheus-client's Histogram with kube's ``le`` label text."""
+
+    def _multi_samples(self) -> Iterable[Sample]:
+        for sample in super()._multi_samples():
+            if sample.name == "_bucket":
+                sample = sample._replace(labels={**sample.labels, "le": le_text(float(sample.labels["le"]))})
+            yield sample
+
+
+REQUEST_DURATION = KubeHistogram(
     "etcd_request_duration_seconds",
     "[ALPHA] Etcd request latency in seconds for each operation and object type.",
     ["operation", "group", "resource"],

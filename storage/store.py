@@ -14,6 +14,7 @@ import binascii
 import inspect
 import posixpath
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -202,14 +203,38 @@ class Store:
 
     def __init__(self, client: EtcdClient) -> None:
         self.client = client
-        #: key → monotonic time this server last sent a write for it: the watch cache takes the entry when
-        #: the event arrives (etcd → cache lag of our own writes)
-        self.write_sent: dict[str, float] = {}
+        #: key → monotonic send times of this server's writes to it, oldest first: the watch cache takes the
+        #: oldest when an event for the key arrives (etcd → cache lag of our own writes; events for one key
+        #: arrive in commit order, and a lost transaction takes its own entry back)
+        self.write_sent: dict[str, deque[float]] = {}
+        self._tracked = 0
 
     def _sending(self, key: str) -> None:
-        if len(self.write_sent) >= _MAX_WRITES_TRACKED:
+        if self._tracked >= _MAX_WRITES_TRACKED:
             self.write_sent.clear()  # entries of writes whose events went to no cache (or another replica)
-        self.write_sent[key] = time.monotonic()
+            self._tracked = 0
+        self.write_sent.setdefault(key, deque()).append(time.monotonic())
+        self._tracked += 1
+
+    def _lost(self, key: str) -> None:
+        """A write that did not commit: forget its send time (the newest for the key)."""
+        times = self.write_sent.get(key)
+        if times:
+            times.pop()
+            self._tracked -= 1
+            if not times:
+                del self.write_sent[key]
+
+    def sent_at(self, key: str) -> float | None:
+        """The send time of the oldest uncommitted-event write to ``key`` (taken: each event uses one)."""
+        times = self.write_sent.get(key)
+        if not times:
+            return None
+        sent = times.popleft()
+        self._tracked -= 1
+        if not times:
+            del self.write_sent[key]
+        return sent
 
     async def current_revision(self) -> int:
         return await metrics.timed("get", "/registry/", self.client.current_revision())
@@ -235,7 +260,7 @@ class Store:
         )
         resp = await metrics.timed("create", key, call)
         if not resp.succeeded:
-            self.write_sent.pop(key, None)
+            self._lost(key)
             raise errors.AlreadyExists(key)
         return decode_from_storage(data, int(resp.header.revision), key)
 
@@ -299,7 +324,7 @@ class Store:
             resp = await metrics.timed("update" if current is not None else "create", key, call)
             if resp.succeeded:
                 return decode_from_storage(new_data, int(resp.header.revision), key), current is None
-            self.write_sent.pop(key, None)
+            self._lost(key)
             current, data, rev = _lost_txn_state(resp, key)
 
     async def delete(
@@ -332,7 +357,7 @@ class Store:
             resp = await metrics.timed("delete", key, call)
             if resp.succeeded:
                 return decode_from_storage(data, int(resp.header.revision), key)
-            self.write_sent.pop(key, None)
+            self._lost(key)
             current, data, rev = _lost_txn_state(resp, key)
 
     async def range_all(self, key_prefix: str, page: int = MAX_PAGE) -> tuple[list[tuple[str, bytes, int]], int]:

@@ -198,6 +198,12 @@ async def test_exposition_formats_and_runtime_metrics(api: API) -> None:
     assert "# HELP apiserver_request_total [STABLE] Counter of apiserver requests" in text
     assert "# TYPE apiserver_request_duration_seconds histogram" in text
     assert "_created" not in text  # kube's pages have no created series
+    # bucket bounds as Go writes them: le="1", not prometheus-client's le="1.0"
+    assert 'le="1"' in text and 'le="1.0"' not in text and 'le="1e+06"' in text
+    assert (
+        'apiserver_longrunning_requests{component="apiserver",group="",resource="configmaps",scope="resource"'
+        not in text
+    )
     for runtime in ("process_cpu_seconds_total", "process_resident_memory_bytes", "python_gc_collections_total"):
         assert runtime in text
     async with api.session.get(api.base + "/metrics", headers={"Accept": "application/openmetrics-text"}) as resp:

@@ -388,7 +388,7 @@ class Cacher:
             revision = int(kv.mod_revision)
             if revision <= self.last_event_rv:
                 continue  # already applied (a resumed watch can repeat the boundary)
-            if sent and (t0 := sent.pop(key, None)) is not None:
+            if sent and (t0 := self.etcd.sent_at(key)) is not None:
                 self.stats.event_lag.observe(max(now - t0, 0.0))
             prev = self.cache.get(key)
             if ev.type == ev.PUT:

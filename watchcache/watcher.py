@@ -59,7 +59,9 @@ class CacheWatcher:
         self._initial_end_rv = initial_end_rv
         self._interval = interval
         self._queue: deque[Item] = deque()
-        self._wakeup = asyncio.Event()
+        #: the drain side's pending wait (one future, no task: this is on every event's path)
+        self._waiter: asyncio.Future[None] | None = None
+        self._deadline_timer: asyncio.TimerHandle | None = None
         self._room = asyncio.Event()
         self._room.set()
         self._on_stop = on_stop
@@ -103,8 +105,13 @@ class CacheWatcher:
             self._room.clear()
             return False
         self._queue.append(item)
-        self._wakeup.set()
+        self._wake()
         return True
+
+    def _wake(self) -> None:
+        waiter, self._waiter = self._waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
     def has_room(self) -> bool:
         return self.closed or len(self._queue) < self.queue_size
@@ -118,7 +125,7 @@ class CacheWatcher:
         """Bookmarks never block: dropped when the queue is full, and never go backwards."""
         if revision > self.last_rv and len(self._queue) < self.queue_size and not self.closed:
             self._queue.append((BOOKMARK, revision))
-            self._wakeup.set()
+            self._wake()
 
     def _next_bookmark_time(self, now: float) -> float:
         # about once per period, and one shortly (2 s) before the watch's deadline
@@ -141,8 +148,10 @@ class CacheWatcher:
         self.closed = True
         if self.end_reason is None:
             self.end_reason = reason
-        self._wakeup.set()
+        self._wake()
         self._room.set()
+        if self._deadline_timer is not None:
+            self._deadline_timer.cancel()
         if self._on_stop is not None:
             self._on_stop(self)
 
@@ -191,20 +200,21 @@ class CacheWatcher:
             if self._queue:
                 n = min(len(self._queue), max_items)
                 items = [self._queue.popleft() for _ in range(n)]
-                self._room.set()
+                if not self._room.is_set():
+                    self._room.set()
                 self._note(items)
                 yield items
                 continue
             if self.closed:
                 return
-            self._wakeup.clear()
             remaining = self.deadline - time.monotonic()
             if remaining <= 0:
                 return
-            try:
-                await asyncio.wait_for(self._wakeup.wait(), remaining)
-            except TimeoutError:
-                return
+            loop = asyncio.get_running_loop()
+            if self._deadline_timer is None:
+                self._deadline_timer = loop.call_later(remaining, self._wake)
+            self._waiter = loop.create_future()
+            await self._waiter
 
     def _note(self, items: list[Item]) -> None:
         payload = items[-1][1]

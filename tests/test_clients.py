@@ -154,7 +154,9 @@ async def test_python_client_strategic_patch_status_and_scale(server: APIServer,
             template = client.V1PodTemplateSpec(
                 metadata=client.V1ObjectMeta(labels={"app": "sp"}),
                 spec=client.V1PodSpec(
-                    containers=[client.V1Container(name="web", image="nginx:1.25", env=[client.V1EnvVar(name="A", value="1")])]
+                    containers=[
+                        client.V1Container(name="web", image="nginx:1.25", env=[client.V1EnvVar(name="A", value="1")])
+                    ]
                 ),
             )
             apps.create_namespaced_deployment(

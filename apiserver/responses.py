@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email.utils
 from typing import Any
 
 from aiohttp import web
@@ -47,6 +48,59 @@ def bytes_response(body: bytes, status: int = 200) -> web.Response:
     """Pre-encoded JSON (e.g. bytes cached by the watch cache)."""
     resp = web.Response(body=body, status=status)
     resp.content_type = JSON_CONTENT_TYPE
+    return resp
+
+
+def _etag_matches(header: str, etag: str) -> bool:
+    """If-None-Match's weak comparison (net/http): any listed tag, W/ prefixes ignored, or ``*``."""
+    strong = etag.removeprefix("W/")
+    for tag in header.split(","):
+        tag = tag.strip()
+        if tag == "*" or tag.removeprefix("W/") == strong:
+            return True
+    return False
+
+
+def serve_content(
+    request: web.Request,
+    body: bytes,
+    *,
+    content_type: str,
+    last_modified: float,
+    etag: str = "",
+    headers: dict[str, str] | None = None,
+    gzipped: bytes | None = None,
+) -> web.Response:
+    """Go's ``http.ServeContent`` for a document held in memory, as kube-openapi serves its specs.
+
+    Sets Last-Modified (and the quoted ETag when given) and answers a conditional GET with 304 Not Modified:
+    If-None-Match first, If-Modified-Since only without it, at one-second resolution. A 304 carries neither
+    Content-Type nor Last-Modified when there is an ETag, as Go writes it. ``gzipped`` is the body compressed
+    once by the caller, sent when the client accepts gzip (kube wraps /openapi/v2 in a gzip handler)."""
+    out = dict(headers or {})
+    if etag:
+        out["ETag"] = etag
+    modified = email.utils.formatdate(int(last_modified), usegmt=True)
+    if request.method in ("GET", "HEAD"):
+        inm = request.headers.get("If-None-Match")
+        not_modified = inm is not None and bool(etag) and _etag_matches(inm, etag)
+        ims = request.headers.get("If-Modified-Since")
+        if inm is None and ims:
+            try:
+                since = email.utils.parsedate_to_datetime(ims).timestamp()
+            except (TypeError, ValueError):
+                since = None
+            not_modified = since is not None and int(last_modified) <= since
+        if not_modified:
+            if not etag:
+                out["Last-Modified"] = modified
+            return web.Response(status=304, headers=out)
+    out["Last-Modified"] = modified
+    if gzipped is not None and "gzip" in request.headers.get("Accept-Encoding", ""):
+        out["Content-Encoding"] = "gzip"
+        body = gzipped
+    resp = web.Response(body=body, headers=out)
+    resp.headers["Content-Type"] = content_type
     return resp
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
+from encoding import negotiation
 from storage import errors as serr
 from storage import metrics as storage_metrics
 from storage.compactor import run_compactor
@@ -31,7 +32,7 @@ from .handlers import RESTHandlers
 from .health import HealthCheck, HealthEndpoints
 from .openapi import OpenAPI
 from .registry import Registry, ResourceInfo
-from .responses import json_response, not_found_page, status_response
+from .responses import json_response, not_found_page, serve_content, status_response
 from .streaming import RESPONSE_BYTES, RESPONSE_STATUS
 
 log = logging.getLogger("aiokube")
@@ -410,7 +411,9 @@ class APIServer:
             return await pprof.handle(request, path[len("/debug/pprof") :].lstrip("/"))
         assert self.discovery is not None and self.rest is not None
         if path == "/openapi/v3" or path.startswith("/openapi/v3/"):
-            return self._openapi(path)
+            return self._openapi_v3(request, path)
+        if path == "/openapi/v2":
+            return self._openapi_v2(request)
         if path in ("/api", "/api/"):
             return self.discovery.serve_root(request, legacy=True)
         if path in ("/apis", "/apis/"):
@@ -431,13 +434,65 @@ class APIServer:
             raise errors.method_not_allowed()
         return await self.rest.handle(request, ri, info)
 
-    def _openapi(self, path: str) -> web.StreamResponse:
-        body = self.openapi.index() if path == "/openapi/v3" else self.openapi.document(path[len("/openapi/v3/") :])
-        if body is None:
+    @staticmethod
+    def _accepts_json(request: web.Request) -> bool | None:
+        """kube-openapi's negotiation: the first Accept clause naming JSON or gnostic protobuf wins. True for
+        JSON, False when protobuf wins (not produced here: answered 406 as if not offered), None for neither."""
+        for clause in negotiation.parse_accept(request.headers.get("Accept") or "*/*"):
+            if clause.type in ("*/*", "*", "application/*", "application/json"):
+                return True
+            if clause.type.startswith("application/com.github.proto-openapi.spec."):
+                return False
+        return None
+
+    def _openapi_v3(self, request: web.Request, path: str) -> web.StreamResponse:
+        """The v3 index (served as kube's aggregator serves it: no ETag, content type sniffed by Go as
+        text/plain) and the per-group-version documents: ETag = ``hash``; a stale ``?hash=`` is a 301 to the
+        current URL, a current one makes the response immutable for a year."""
+        if path == "/openapi/v3":
+            body = self.openapi.index()
+            return serve_content(
+                request, body, content_type="text/plain; charset=utf-8", last_modified=self.openapi.last_modified("")
+            )
+        doc_path = path[len("/openapi/v3/") :]
+        body = self.openapi.document(doc_path)
+        digest = self.openapi.document_hash(doc_path)
+        if body is None or digest is None:
             return not_found_page()
-        resp = web.Response(body=body)
-        resp.content_type = "application/json"
-        return resp
+        headers = {"Vary": "Accept"}
+        if not self._accepts_json(request):
+            return web.Response(status=406, headers=headers)
+        wanted = request.query.get("hash", "")
+        if wanted and wanted != digest:
+            headers["Location"] = f"/openapi/v3/{doc_path}?hash={digest}"
+            headers["ETag"] = f'"{digest}"'
+            return web.Response(status=301, headers=headers)
+        if wanted:
+            headers["Cache-Control"] = "public, immutable"
+            headers["Expires"] = time.strftime("%a, %d %b %Y %H:%M:%S UTC", time.gmtime(time.time() + 365 * 86400))
+        return serve_content(
+            request,
+            body,
+            content_type="application/json",
+            last_modified=self.openapi.last_modified(doc_path),
+            etag=f'"{digest}"',
+            headers=headers,
+        )
+
+    def _openapi_v2(self, request: web.Request) -> web.StreamResponse:
+        """Swagger 2.0 JSON with kube's ETag and gzip; gnostic protobuf is not produced (406)."""
+        headers = {"Vary": "Accept-Encoding, Accept"}
+        if not self._accepts_json(request):
+            return web.Response(status=406, headers=headers)
+        return serve_content(
+            request,
+            self.openapi.swagger_v2(),
+            content_type="application/json",
+            last_modified=self.openapi.swagger_v2_modified(),
+            etag=self.openapi.swagger_v2_etag(),
+            headers=headers,
+            gzipped=self.openapi.swagger_v2_gzip(),
+        )
 
     def _discovery_path(self, request: web.Request, path: str) -> web.StreamResponse:
         assert self.discovery is not None

@@ -1,6 +1,26 @@
 """``python -m bench`` (``make bench``): every benchmark, one line per figure with its on/off ratio."""
 
-from . import dispatch, fanout_cache, json_libs, list_cache, list_splice, watch_interval, watch_metrics
+from . import (
+    dispatch,
+    fanout_cache,
+    json_libs,
+    list_cache,
+    list_splice,
+    pprof_overhead,
+    slo_report,
+    watch_interval,
+    watch_metrics,
+)
 
-for module in (watch_interval, dispatch, list_cache, fanout_cache, list_splice, json_libs, watch_metrics):
+for module in (
+    watch_interval,
+    dispatch,
+    list_cache,
+    fanout_cache,
+    list_splice,
+    json_libs,
+    watch_metrics,
+    slo_report,
+    pprof_overhead,
+):
     module.main()

@@ -8,12 +8,15 @@ frames go out in one write.
 
 from __future__ import annotations
 
+import os
 import random
 import time
+from bisect import bisect_left
 from typing import Any
 
 from aiohttp import web
 
+from encoding import encoders
 from encoding.encoders import Parts, encoder_for
 from encoding.protobuf import ProtobufError
 from storage import errors as serr
@@ -29,9 +32,26 @@ from .metrics import WatchMetrics
 from .output import Output
 from .registry import ResourceInfo
 from .requestinfo import RequestInfo
-from .streaming import ChunkedWriter
+from .streaming import HIGH_WATER, ChunkedWriter, Flusher
 from .tables import partial_metadata, to_table
 
+#: live events go straight to parked watchers' connections and their writes are coalesced (DirectSink);
+#: AIOKUBE_WATCH_DIRECT=0 sends every event through the watcher's queue and task (bench/watch_fanout.py)
+DIRECT = os.environ.get("AIOKUBE_WATCH_DIRECT", "1") != "0"
+FLUSHER = Flusher()
+#: bytes written and chunk-cache hits of the direct path, per Prometheus counter child, since the last flush
+_TALLY: dict[Any, int] = {}
+
+
+def _fold_tally() -> None:
+    """One counter increment per encoder per flush, not one per stream (they take a lock)."""
+    if _TALLY:
+        for counter, n in _TALLY.items():
+            counter.inc(n)
+        _TALLY.clear()
+
+
+FLUSHER.after_flush.append(_fold_tally)
 #: kube's --min-request-timeout: a watch without timeoutSeconds lasts a random 1 to 2 times this
 MIN_REQUEST_TIMEOUT = 1800.0
 INITIAL_EVENTS_END = "k8s.io/initial-events-end"
@@ -127,6 +147,7 @@ class FrameMaker:
         self.encoder = out.encoder
         self._json = encoder_for("json", str(self.info.group_resource))
         self._headers_sent = False
+        self.chunk_hits = 0  # chunks served from an event's cache, added to the encoder's hit counter in bulk
 
     def _converted(self, event_type: str, obj: dict[str, Any]) -> Parts:
         fmt = self.out.fmt
@@ -160,6 +181,24 @@ class FrameMaker:
         bookmark = _bookmark_object(self.info, payload, event_type == INITIAL_END)
         return (self.encoder.plain_frame(BOOKMARK, bookmark),)
 
+    def chunk(self, item: Item) -> tuple[bytes, int]:
+        """The item as one HTTP chunk (size line, frame, CRLF) and the frame's size. For a cached event frame
+        the chunk is cached on the event too: one join per event and encoder, shared by every watcher."""
+        payload = item[1]
+        cacheable = isinstance(payload, WatchEvent) and not self.out.fmt.convert and not self.out.converts
+        if cacheable and encoders.CACHING:
+            key = (self.encoder.id, item[0], "chunk")
+            cached = payload.frames.get(key)
+            if cached is not None:
+                self.chunk_hits += 1
+                return cached  # type: ignore[no-any-return]
+        parts = self.item(item)
+        size = sum(len(p) for p in parts)
+        chunk = b"".join((b"%x\r\n" % size, *parts, b"\r\n"))
+        if cacheable and encoders.CACHING:
+            payload.frames[key] = (chunk, size)
+        return chunk, size
+
     def error(self, err: StatusError) -> Parts:
         try:
             return (self.encoder.plain_frame("ERROR", err.status()),)
@@ -173,12 +212,94 @@ def storage_error_status(exc: serr.StorageError, info: ResourceInfo) -> StatusEr
     return errors.from_storage(exc, info.group_resource, "")
 
 
-async def _stream(watcher: CacheWatcher, frames: FrameMaker, writer: ChunkedWriter, stats: WatchMetrics) -> None:
+class DirectSink:
+    """A parked watcher's direct path to its connection: the cacher's dispatch hands it live events, it
+    keeps their cached chunks, and the shared ``FLUSHER`` writes them with one ``writelines`` per stream.
+
+    It refuses (the item then takes the queue and the task, which waits for the socket to drain) when the
+    connection is closing or already holds ``HIGH_WATER`` unsent bytes, so a slow client still fills its
+    queue and meets the cacher's time budget as before. The watch SLO is observed when the frames are
+    handed to the transport, as on the task's path."""
+
+    __slots__ = ("chunks", "closed", "frames", "received", "sizes", "stats", "transport", "writer")
+
+    def __init__(self, frames: FrameMaker, writer: ChunkedWriter, stats: WatchMetrics) -> None:
+        self.frames = frames
+        self.writer = writer
+        self.stats = stats
+        self.transport = writer.request.transport
+        self.chunks: list[bytes] = []
+        self.received: list[float] = []
+        self.sizes: list[int] = []
+        self.closed = False
+
+    def accept(self, item: Item) -> bool:
+        if self.closed:
+            return False
+        if not self.chunks:
+            transport = self.transport
+            if transport is None or transport.is_closing() or transport.get_write_buffer_size() > HIGH_WATER:
+                return False
+            FLUSHER.mark(self)
+        chunk, size = self.frames.chunk(item)
+        self.chunks.append(chunk)
+        self.sizes.append(size)
+        self.received.append(item[1].received_at)
+        return True
+
+    def flush(self) -> None:
+        """Write what was accepted; called by the flusher, and by the task before it writes anything."""
+        chunks = self.chunks
+        if not chunks:
+            return
+        received, sizes = self.received, self.sizes
+        self.chunks, self.received, self.sizes = [], [], []
+        transport = self.transport
+        if transport is None or transport.is_closing():
+            return  # the client is gone; the task finds out on its next write
+        transport.writelines(chunks)
+        now = time.monotonic()
+        stats = self.stats
+        hist = stats.latency  # Histogram.observe, inlined: this runs once per frame
+        bounds, counts, total_latency = hist.bounds, hist.counts, 0.0
+        for t in received:
+            latency = now - t
+            counts[bisect_left(bounds, latency)] += 1
+            total_latency += latency
+        hist.sum += total_latency
+        hist = stats.sizes
+        bounds, counts = hist.bounds, hist.counts
+        for size in sizes:
+            counts[bisect_left(bounds, size)] += 1
+        total = sum(sizes)
+        hist.sum += total
+        stats.events[0] += len(sizes)
+        self.writer.written += total
+        frames = self.frames
+        counter = frames.encoder.bytes_written
+        _TALLY[counter] = _TALLY.get(counter, 0) + total
+        if frames.chunk_hits:
+            counter = frames.encoder._hits
+            _TALLY[counter] = _TALLY.get(counter, 0) + frames.chunk_hits
+            frames.chunk_hits = 0
+
+    def close(self) -> None:
+        self.flush()
+        self.closed = True
+        _fold_tally()
+
+
+async def _stream(
+    watcher: CacheWatcher, frames: FrameMaker, writer: ChunkedWriter, stats: WatchMetrics, sink: DirectSink | None
+) -> None:
     """Hand each batch of ready frames to the socket in one write; then account for them (the watch SLO is
-    measured per watcher, once the frames are on the transport)."""
+    measured per watcher, once the frames are on the transport). Live events that reached the sink while
+    the task was parked are written first."""
     written = frames.encoder.bytes_written
     latency, sizes, events, init_events = stats.latency, stats.sizes, stats.events, stats.init_events
     async for items in watcher.batches():
+        if sink is not None:
+            sink.flush()
         parts: list[Any] = []
         item_sizes: list[int] = []
         for item in items:
@@ -234,9 +355,14 @@ async def serve_watch(
         await writer.write(frames.error(storage_error_status(exc, info)))
         await writer.finish()
         return resp
+    sink = DirectSink(frames, writer, stats) if DIRECT else None
     try:
         await writer.start()
-        await _stream(watcher, frames, writer, stats)
+        watcher.sink = sink
+        await _stream(watcher, frames, writer, stats, sink)
+        if sink is not None:
+            watcher.sink = None
+            sink.close()
         if watcher.end_reason == EXPIRED:
             if not watcher.has_backlog_done():
                 stats.init_errors[0] += 1
@@ -248,5 +374,8 @@ async def serve_watch(
         if not watcher.has_backlog_done():
             stats.init_errors[0] += 1
     finally:
+        watcher.sink = None
+        if sink is not None:
+            sink.closed = True
         watcher.stop()
     return resp

@@ -55,8 +55,11 @@ MERGE_PATCH = {"Content-Type": "application/merge-patch+json"}
 # --- the server under test --------------------------------------------------------------------------------
 
 
-async def start_server(data_dir: str) -> tuple[asyncio.subprocess.Process, str, Path]:
-    """``aiokube serve --port 0 --data-dir DIR`` in a subprocess; its URL from the "serving on" line."""
+async def start_server(
+    data_dir: str, env: dict[str, str] | None = None
+) -> tuple[asyncio.subprocess.Process, str, Path]:
+    """``aiokube serve --port 0 --data-dir DIR`` in a subprocess (``env`` added to its environment); its URL
+    from the "serving on" line."""
     script = Path(sys.executable).with_name("aiokube")
     cmd = [str(script)] if script.exists() else [sys.executable, "-m", "apiserver"]
     log = Path(data_dir) / "aiokube.log"
@@ -64,6 +67,7 @@ async def start_server(data_dir: str) -> tuple[asyncio.subprocess.Process, str, 
         proc = await asyncio.create_subprocess_exec(
             *cmd, "serve", "--port", "0", "--data-dir", data_dir, "--log-level", "warning",
             stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=log_file,
+            env={**os.environ, **(env or {})},
         )  # fmt: skip
     assert proc.stdout is not None
     try:
@@ -400,7 +404,7 @@ async def run(args: argparse.Namespace) -> tuple[Snapshot, Snapshot, list[Snapsh
     st = LoadStats()
     try:
         if tmp:
-            server, url, _ = await start_server(tmp)
+            server, url, _ = await start_server(tmp, getattr(args, "server_env", None))
             print(f"[slo] aiokube serving on {url} (subprocess {server.pid}, data in {tmp})", flush=True)
         else:
             url = args.server.rstrip("/")

@@ -461,3 +461,84 @@ async def _property_scenario(url: str, ops: list, watcher_specs: list) -> None:
             task.cancel()
         await cacher.stop()
         await client.close()
+
+
+# --- the direct path: a parked watcher's sink --------------------------------------------------------------
+
+
+class _Sink:
+    """Takes items while ``accepting``; the consumer below writes what it took before anything else."""
+
+    def __init__(self) -> None:
+        self.accepting = True
+        self.taken: list[Any] = []
+
+    def accept(self, item: Any) -> bool:
+        if self.accepting:
+            self.taken.append(item)
+        return self.accepting
+
+    def take(self) -> list[Any]:
+        taken, self.taken = self.taken, []
+        return taken
+
+
+async def test_parked_watcher_hands_live_events_to_its_sink_in_order() -> None:
+    w = CacheWatcher(predicate=None, namespace=None, queue_size=10, deadline=time.monotonic() + 30,
+                     bookmarks=False, bookmark_frequency=60.0)  # fmt: skip
+    sink = _Sink()
+    w.sink = sink
+    written: list[int] = []
+    queued_batches = 0
+
+    async def consume() -> None:
+        nonlocal queued_batches
+        async for items in w.batches():  # as apiserver.watch._stream: the sink's items go out first
+            written.extend(item[1].revision for item in sink.take())
+            written.extend(item[1].revision for item in items)
+            queued_batches += 1
+        written.extend(item[1].revision for item in sink.take())
+
+    task = asyncio.create_task(consume())
+    assert w.offer((ADDED, _event(1, 0.0)))  # the task has not parked yet: through the queue
+    for _ in range(3):
+        await asyncio.sleep(0)
+    assert queued_batches == 1 and w._waiter is not None  # parked
+    assert w.offer((ADDED, _event(2, 0.0))) and w.offer((ADDED, _event(3, 0.0)))
+    assert [i[1].revision for i in sink.taken] == [2, 3] and not w._queue and w.last_rv == 3
+    sink.accepting = False  # the connection is backed up: the next event takes the queue and wakes the task
+    assert w.offer((ADDED, _event(4, 0.0)))
+    assert len(w._queue) == 1
+    sink.accepting = True
+    assert w.offer((ADDED, _event(5, 0.0)))  # woken but not yet run: still the queue, behind 4
+    assert len(w._queue) == 2 and len(sink.taken) == 2  # 2 and 3 still wait in the sink
+    for _ in range(3):
+        await asyncio.sleep(0)
+    assert w.offer((ADDED, _event(6, 0.0)))  # parked again: the sink
+    w.stop()
+    await task
+    assert written == [1, 2, 3, 4, 5, 6]
+
+
+async def test_flusher_writes_each_marked_stream_once_per_flush() -> None:
+    from apiserver.streaming import Flusher
+
+    class Stream:
+        def __init__(self) -> None:
+            self.flushed = 0
+
+        def flush(self) -> None:
+            self.flushed += 1
+
+    flusher = Flusher()
+    folded: list[int] = []
+    flusher.after_flush.append(lambda: folded.append(flusher.flushes))
+    a, b = Stream(), Stream()
+    flusher.mark(a)
+    flusher.mark(b)
+    assert a.flushed == b.flushed == 0  # not synchronously: events dispatched meanwhile join this flush
+    await asyncio.sleep(0)
+    assert (a.flushed, b.flushed, flusher.flushes, flusher.writes, folded) == (1, 1, 1, 2, [0])
+    flusher.mark(a)
+    await asyncio.sleep(flusher.max_delay + 0.05)  # never later than max_delay after the previous flush
+    assert (a.flushed, b.flushed, flusher.flushes) == (2, 1, 2)

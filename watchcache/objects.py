@@ -71,7 +71,7 @@ class WatchEvent:
         #: monotonic time the change reached aiokube from etcd (watch-latency SLO)
         self.received_at = time.monotonic() if received_at is None else received_at
         #: framed bytes per (encoder id, event type), filled on first use and shared by all watchers
-        self.frames: dict[tuple[str, str], bytes] = {}
+        self.frames: dict[tuple[str, ...], Any] = {}
         self._deleted: CachedObject | None = obj if type_ == DELETED else None
 
     def deleted_object(self) -> CachedObject:

@@ -14,7 +14,7 @@ import asyncio
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import Any, Protocol
 
 from storage.selection import SelectionPredicate
 
@@ -25,6 +25,17 @@ from .objects import ADDED, BOOKMARK, DELETED, MODIFIED, CachedObject, WatchEven
 #: CachedObject for initial-state ADDED, and an int resourceVersion for BOOKMARK / INITIAL_END bookmarks.
 Item = tuple[str, Any]
 INITIAL_END = "INITIAL_END"  # a BOOKMARK carrying the k8s.io/initial-events-end annotation
+
+
+
+class Sink(Protocol):
+    """Where a watcher can hand an item straight to its client's connection (see ``CacheWatcher.offer``)."""
+
+    def accept(self, item: Item) -> bool:
+        """Take ``item`` for writing (in order, before anything the watcher's task writes later); False when
+        the connection cannot take more now (the item then goes through the queue and the task)."""
+        ...
+
 
 # why a watch ended (None: deadline, client gone or server stopping)
 EXPIRED = "expired"  # the ring moved past the watcher's interval: 410
@@ -73,6 +84,8 @@ class CacheWatcher:
         self.end_reason: str | None = None
         #: keys under which the cacher's dispatch index holds this watcher
         self.index_keys: list[Any] = []
+        #: optional direct path to the connection, used while the task is parked with nothing queued
+        self.sink: Sink | None = None
 
     # --- filtering -----------------------------------------------------------------------------------
 
@@ -98,8 +111,17 @@ class CacheWatcher:
     # --- hand-off from the cacher --------------------------------------------------------------------
 
     def offer(self, item: Item) -> bool:
-        """Non-blocking hand-off; False when the queue is full."""
+        """Non-blocking hand-off; False when the queue is full.
+
+        A watcher whose task is parked (backlog served, queue empty) hands the item to its sink instead: no
+        queue, no future, no task switch per event, and the sink coalesces writes. Order holds because the
+        task, once woken, lets the sink write what it took before it writes anything itself."""
         if self.closed:
+            return True
+        if self._waiter is not None and self.sink is not None and not self._queue and self.sink.accept(item):
+            payload = item[1]
+            if payload.revision > self.last_rv:
+                self.last_rv = payload.revision
             return True
         if len(self._queue) >= self.queue_size:
             self._room.clear()

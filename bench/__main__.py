@@ -8,6 +8,7 @@ from . import (
     list_splice,
     pprof_overhead,
     slo_report,
+    watch_fanout,
     watch_interval,
     watch_metrics,
 )
@@ -20,6 +21,7 @@ for module in (
     list_splice,
     json_libs,
     watch_metrics,
+    watch_fanout,
     slo_report,
     pprof_overhead,
 ):

@@ -109,12 +109,12 @@ class Flusher:
         self.writes = 0
 
     def mark(self, stream: Flushable) -> None:
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:  # a new event loop (a restarted server): what the old one left is gone
+            self._loop, self._not_before, self._handle, self._dirty = loop, 0.0, None, []
         self._dirty.append(stream)
         if self._handle is not None:
             return
-        loop = asyncio.get_running_loop()
-        if loop is not self._loop:
-            self._loop, self._not_before = loop, 0.0
         delay = self._not_before - loop.time()
         self._handle = loop.call_later(delay, self._flush) if delay > 0 else loop.call_soon(self._flush)
 

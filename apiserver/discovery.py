@@ -6,7 +6,6 @@ shapes and orders are those of kube-apiserver 1.36 (see ../shared/reference/kube
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from aiohttp import web
@@ -15,7 +14,7 @@ from encoding import jsonenc
 from encoding.negotiation import parse_accept
 
 from .registry import Registry, ResourceInfo
-from .responses import json_response
+from .responses import content_hash, json_response
 
 # kube-apiserver's group priority order (the order of /apis); groups not listed come after, by name.
 GROUP_ORDER = (
@@ -203,7 +202,7 @@ class Discovery:
         if cached is None:
             doc = self.aggregated(legacy, f"apidiscovery.k8s.io/{version}")
             body = jsonenc.dumps(doc)
-            etag = '"' + hashlib.sha512(body).hexdigest().upper() + '"'
+            etag = f'"{content_hash(body)}"'
             cached = self._cache[cache_key] = (body, etag)
         body, etag = cached
         content_type = AGGREGATED_V2 if version == "v2" else AGGREGATED_V2BETA1

@@ -33,7 +33,6 @@ from __future__ import annotations
 import base64
 import copy
 import gzip
-import hashlib
 import operator
 import time
 from dataclasses import dataclass, field
@@ -45,6 +44,7 @@ from encoding import jsonenc
 from encoding import k8s_openapi as K
 
 from .registry import Registry, ResourceInfo, Subresource
+from .responses import content_hash
 
 Schema = dict[str, Any]
 
@@ -815,11 +815,27 @@ def _v3_param(p: Param) -> Schema:
     return out
 
 
+def _with_kube_extensions(op: dict[str, Any], r: Route) -> dict[str, Any]:
+    """kube's route extensions, after the responses (the documents are hashed: key order is kube's)."""
+    if r.action is not None:
+        op["x-kubernetes-action"] = r.action
+    if r.gvk is not None:
+        op["x-kubernetes-group-version-kind"] = r.gvk
+    return op
+
+
+def _path_item(ops: dict[str, Any], common: dict[tuple[str, str], Param], to_param: Any) -> dict[str, Any]:
+    """A path's operations in kube's method order, then the parameters every operation shares."""
+    item: dict[str, Any] = {method.lower(): ops[method] for method in _METHODS if method in ops}
+    if common:
+        item["parameters"] = [to_param(p) for p in _sorted_params(list(common.values()))]
+    return item
+
+
 def _v3_paths(routes: list[Route], models: set[str]) -> dict[str, Any]:
     paths: dict[str, Any] = {}
     for path, rs in sorted(_group_paths(routes).items()):
         common = _common(rs)
-        item: dict[str, Any] = {}
         ops: dict[str, Any] = {}
         for r in rs:
             op_id, tags = _operation_id_and_tags(r.operation, r.path)
@@ -844,17 +860,8 @@ def _v3_paths(routes: list[Route], models: set[str]) -> dict[str, Any]:
                     resp["content"] = {c: {"schema": ref} for c in sorted(r.produces)}
                 responses[str(code)] = resp
             op["responses"] = responses
-            if r.action is not None:
-                op["x-kubernetes-action"] = r.action
-            if r.gvk is not None:
-                op["x-kubernetes-group-version-kind"] = r.gvk
-            ops[r.method] = op
-        for method in _METHODS:
-            if method in ops:
-                item[method.lower()] = ops[method]
-        if common:
-            item["parameters"] = [_v3_param(p) for p in _sorted_params(list(common.values()))]
-        paths[path] = item
+            ops[r.method] = _with_kube_extensions(op, r)
+        paths[path] = _path_item(ops, common, _v3_param)
     return paths
 
 
@@ -917,7 +924,6 @@ def _v2_paths(routes: list[Route], models: set[str], shared: dict[str, Schema]) 
     paths: dict[str, Any] = {}
     for path, rs in sorted(_group_paths(routes).items()):
         common = _common(rs)
-        item: dict[str, Any] = {}
         ops: dict[str, Any] = {}
         for r in rs:
             op_id, tags = _operation_id_and_tags(r.operation, r.path)
@@ -939,17 +945,8 @@ def _v2_paths(routes: list[Route], models: set[str], shared: dict[str, Schema]) 
                     resp["schema"] = {"$ref": "#/definitions/" + model}
                 responses[str(code)] = resp
             op["responses"] = responses
-            if r.action is not None:
-                op["x-kubernetes-action"] = r.action
-            if r.gvk is not None:
-                op["x-kubernetes-group-version-kind"] = r.gvk
-            ops[r.method] = op
-        for method in _METHODS:
-            if method in ops:
-                item[method.lower()] = ops[method]
-        if common:
-            item["parameters"] = [ref_or_inline(p) for p in _sorted_params(list(common.values()))]
-        paths[path] = item
+            ops[r.method] = _with_kube_extensions(op, r)
+        paths[path] = _path_item(ops, common, ref_or_inline)
     return paths
 
 
@@ -1071,10 +1068,6 @@ def swagger_doc(registry: Registry) -> dict[str, Any]:
     }
 
 
-def _etag(body: bytes) -> str:
-    return '"' + hashlib.sha512(body).hexdigest().upper() + '"'
-
-
 class OpenAPI:
     """The served documents, built on first use after each registry change and kept as bytes."""
 
@@ -1116,12 +1109,12 @@ class OpenAPI:
                     gv_cache[path] = cached
                 else:
                     body = _dumps(group_version_doc(self.registry, group, version))
-                    gv_cache[path] = (infos, body, hashlib.sha512(body).hexdigest().upper())
+                    gv_cache[path] = (infos, body, content_hash(body))
                 docs[path], hashes[path] = gv_cache[path][1], gv_cache[path][2]
         for route in _root_routes(self.registry):
             path = route.path.strip("/")
             docs[path] = _dumps(_small_doc(route))
-            hashes[path] = hashlib.sha512(docs[path]).hexdigest().upper()
+            hashes[path] = content_hash(docs[path])
         index = {
             "paths": {path: {"serverRelativeURL": f"/openapi/v3/{path}?hash={hashes[path]}"} for path in sorted(docs)}
         }
@@ -1167,7 +1160,7 @@ class OpenAPI:
             body = _dumps(swagger_doc(self.registry))
             if body != self._v2:
                 self._v2, self._v2_gzip = body, None
-                self._v2_etag = _etag(body)
+                self._v2_etag = f'"{content_hash(body)}"'
                 self._v2_modified = time.time()
             self._v2_generation = self.registry.generation
         return self._v2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.utils
+import hashlib
 from typing import Any
 
 from aiohttp import web
@@ -49,6 +50,11 @@ def bytes_response(body: bytes, status: int = 200) -> web.Response:
     resp = web.Response(body=body, status=status)
     resp.content_type = JSON_CONTENT_TYPE
     return resp
+
+
+def content_hash(body: bytes) -> str:
+    """kube's content hash for ETags and OpenAPI ``?hash=``: SHA-512, upper-case hex (unquoted)."""
+    return hashlib.sha512(body).hexdigest().upper()
 
 
 def _etag_matches(header: str, etag: str) -> bool:

@@ -22,7 +22,7 @@ from encoding.protobuf import ProtobufError
 from storage import errors as serr
 from storage.selection import FieldRequirement, FieldSelector, SelectionPredicate
 from watchcache.cacher import Cacher
-from watchcache.objects import ADDED, BOOKMARK, DELETED, CachedObject, WatchEvent
+from watchcache.objects import ADDED, BOOKMARK, DELETED, MODIFIED, CachedObject, WatchEvent
 from watchcache.watcher import EXPIRED, INITIAL_END, CacheWatcher, Item
 
 from . import errors, metrics
@@ -148,6 +148,8 @@ class FrameMaker:
         self._json = encoder_for("json", str(self.info.group_resource))
         self._headers_sent = False
         self.chunk_hits = 0  # chunks served from an event's cache, added to the encoder's hit counter in bulk
+        # the event-cache keys of this encoder's chunks, made once per watch rather than per frame
+        self._chunk_keys = {t: (self.encoder.id, t, "chunk") for t in (ADDED, MODIFIED, DELETED)}
 
     def _converted(self, event_type: str, obj: dict[str, Any]) -> Parts:
         fmt = self.out.fmt
@@ -187,7 +189,7 @@ class FrameMaker:
         payload = item[1]
         cacheable = isinstance(payload, WatchEvent) and not self.out.fmt.convert and not self.out.converts
         if cacheable and encoders.CACHING:
-            key = (self.encoder.id, item[0], "chunk")
+            key = self._chunk_keys.get(item[0]) or (self.encoder.id, item[0], "chunk")
             cached = payload.frames.get(key)
             if cached is not None:
                 self.chunk_hits += 1

@@ -8,6 +8,8 @@ frames go out in one write.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
 import random
 import time
@@ -35,6 +37,7 @@ from .requestinfo import RequestInfo
 from .streaming import HIGH_WATER, ChunkedWriter, Flusher
 from .tables import partial_metadata, to_table
 
+log = logging.getLogger(__name__)
 #: live events go straight to parked watchers' connections and their writes are coalesced (DirectSink);
 #: AIOKUBE_WATCH_DIRECT=0 sends every event through the watcher's queue and task (bench/watch_fanout.py)
 DIRECT = os.environ.get("AIOKUBE_WATCH_DIRECT", "1") != "0"
@@ -321,6 +324,11 @@ async def _stream(
         written.inc(sum(item_sizes))
 
 
+#: after the deadline (or any other end), how long the end of the stream may wait for a client that does
+#: not read before the connection is dropped instead
+FINISH_GRACE = 1.0
+
+
 async def serve_watch(
     request: web.Request,
     ri: RequestInfo,
@@ -329,55 +337,92 @@ async def serve_watch(
     predicate: SelectionPredicate,
     out: Output,
 ) -> web.StreamResponse:
+    """One WATCH, start to end.
+
+    The deadline (``timeoutSeconds``, or kube's random 30–60 min) has one owner: the ``asyncio.timeout_at``
+    below, on the loop's own clock, around every await of the watch (waiting for a fresh cache, the initial
+    events, parked for events, a client's back-pressure). Whatever ends the watch — deadline, server
+    shutdown, 410 in-stream, slow-watcher close, an error while encoding — the stream gets its last chunk if
+    the connection is still open, and the watcher is released once (``finally``). A client that goes away
+    cancels this task (aiohttp's handler_cancellation) and lands in the same ``finally``."""
     opts = WatchRequest(request, ri, info, predicate)
     if opts.resource_version not in ("", "0"):
         from .handlers import parse_resource_version
 
         parse_resource_version(opts.resource_version)
     frames = FrameMaker(out)
-    deadline = time.monotonic() + opts.timeout
     resp = web.StreamResponse(status=200)
     resp.headers["Content-Type"] = out.content_type
     writer = ChunkedWriter(request, resp)
     encoder_label = out.fmt.convert.lower() if out.fmt.convert else frames.encoder.id
     stats = metrics.watch_metrics(info.group, info.version, info.plural, encoder_label)
     watcher: CacheWatcher | None = None
+    sink: DirectSink | None = None
+    tail: Parts = ()  # an in-stream ERROR to end with
     try:
-        watcher = await cacher.watch(
-            namespace=opts.namespace,
-            predicate=opts.predicate,
-            resource_version=opts.resource_version,
-            send_initial_events=opts.send_initial_events,
-            allow_bookmarks=opts.allow_bookmarks,
-            deadline=deadline,
-        )
-    except serr.StorageError as exc:
-        stats.init_errors[0] += 1
-        await writer.start()
-        await writer.write(frames.error(storage_error_status(exc, info)))
-        await writer.finish()
-        return resp
-    sink = DirectSink(frames, writer, stats) if DIRECT else None
-    try:
-        await writer.start()
-        watcher.sink = sink
-        await _stream(watcher, frames, writer, stats, sink)
-        if sink is not None:
-            watcher.sink = None
-            sink.close()
-        if watcher.end_reason == EXPIRED:
-            if not watcher.has_backlog_done():
+        try:
+            async with asyncio.timeout_at(asyncio.get_running_loop().time() + opts.timeout):
+                try:
+                    watcher = await cacher.watch(
+                        namespace=opts.namespace,
+                        predicate=opts.predicate,
+                        resource_version=opts.resource_version,
+                        send_initial_events=opts.send_initial_events,
+                        allow_bookmarks=opts.allow_bookmarks,
+                        deadline=time.monotonic() + opts.timeout,
+                    )
+                except serr.StorageError as exc:
+                    stats.init_errors[0] += 1
+                    tail = frames.error(storage_error_status(exc, info))
+                else:
+                    sink = DirectSink(frames, writer, stats) if DIRECT else None
+                    await writer.start()
+                    watcher.sink = sink
+                    await _stream(watcher, frames, writer, stats, sink)
+        except TimeoutError:
+            pass  # the deadline: end the stream as kube does, with nothing more than its last chunk
+        except (ConnectionResetError, ConnectionError):
+            if watcher is not None and not watcher.has_backlog_done():
                 stats.init_errors[0] += 1
-            bound = cacher.oldest_resource_version()
-            message = f"too old resource version: {watcher.last_rv} ({bound})"
-            await writer.write(frames.error(errors.resource_expired(message)))
-        await writer.finish()
-    except (ConnectionResetError, ConnectionError):
-        if not watcher.has_backlog_done():
-            stats.init_errors[0] += 1
+            return resp
+        except Exception:
+            # after the 200 has gone out a failure can only be told in-stream (kube logs it and ends the watch)
+            log.exception("watch of %s ended by an internal error", info.group_resource)
+            tail = frames.error(errors.internal_error("watch stream failed; resume from the last resourceVersion"))
+        if watcher is not None:
+            watcher.sink = None
+            if sink is not None:
+                sink.close()  # what the direct path took goes out before the end
+            if watcher.end_reason == EXPIRED:
+                if not watcher.has_backlog_done():
+                    stats.init_errors[0] += 1
+                bound = cacher.oldest_resource_version()
+                message = f"too old resource version: {watcher.last_rv} ({bound})"
+                tail = frames.error(errors.resource_expired(message))
+        await _finish(writer, tail)
     finally:
-        watcher.sink = None
         if sink is not None:
             sink.closed = True
-        watcher.stop()
+        if watcher is not None:
+            watcher.sink = None
+            watcher.stop()
     return resp
+
+
+async def _finish(writer: ChunkedWriter, tail: Parts) -> None:
+    """The stream's last frames and terminating chunk, when the connection is still open. A client that does
+    not read gets ``FINISH_GRACE`` for them and then loses the connection: an ended watch holds nothing."""
+    transport = writer.request.transport
+    if transport is None or transport.is_closing():
+        return
+    try:
+        async with asyncio.timeout(FINISH_GRACE):
+            if not writer.resp.prepared:
+                await writer.start()
+            if tail:
+                await writer.write(tail)
+            await writer.finish()
+    except TimeoutError:
+        transport.abort()
+    except (ConnectionResetError, ConnectionError):
+        pass

@@ -16,6 +16,7 @@ import pytest
 from apiserver.server import APIServer, ServerConfig
 from storage.embedded import EmbeddedEtcd
 from storage.store import Store
+from tests import rawwatch
 from tests.conftest import API
 from watchcache.cacher import CacherConfig
 
@@ -128,6 +129,44 @@ async def test_watch_too_old_is_in_stream_410(small: API, ns: str) -> None:
     obj = err["object"]
     assert obj["code"] == 410 and obj["reason"] == "Expired" and obj["kind"] == "Status"
     assert obj["message"].startswith(f"too old resource version: {old} (")
+
+
+async def test_410_in_stream_ends_with_last_chunk(small_server: APIServer, small: API, ns: str) -> None:
+    base = f"/api/v1/namespaces/{ns}/configmaps"
+    _, first, _ = await small.post(base, {"metadata": {"name": "first"}})
+    for i in range(SMALL + 5):
+        await small.post(base, {"metadata": {"name": f"c{i:03}"}})
+    old = first["metadata"]["resourceVersion"]
+    r = await rawwatch.watch(small_server.url, f"{base}?watch=1&resourceVersion={old}", limit=5)
+    assert r.status == 200 and r.terminated and r.elapsed < 2, r
+    assert [f["type"] for f in r.frames] == ["ERROR"] and r.frames[0]["object"]["code"] == 410
+
+
+async def test_slow_watcher_closed_with_last_chunk(small_server: APIServer, small: API, ns: str) -> None:
+    """A client that stops reading is closed by the dispatcher (its queue full past the budget); once it
+    reads again it gets what was on the wire and the stream's end, not a cut connection."""
+    base = f"/api/v1/namespaces/{ns}/configmaps"
+    _, cm, _ = await small.post(base, {"metadata": {"name": "big"}})
+    cacher = small_server.cachers[("", "configmaps")]
+    terminated = cacher.stats.terminated_watchers
+    path = f"{base}?watch=1&resourceVersion={cm['metadata']['resourceVersion']}&timeoutSeconds=60"
+    reader, writer, _ = await rawwatch.open_watch(small_server.url, path, rcvbuf=4096)
+    try:
+        await asyncio.sleep(0.2)
+        payload = "x" * 100_000
+        for i in range(300):  # up to 30 MB of events to a client that reads none of them
+            await small.put(f"{base}/big", {"metadata": {"name": "big"}, "data": {"i": str(i), "p": payload}})
+            if cacher.stats.terminated_watchers > terminated:
+                break
+        assert cacher.stats.terminated_watchers == terminated + 1
+        result = rawwatch.WatchResult()
+        async with asyncio.timeout(10):
+            await rawwatch.read_stream(reader, result)
+        assert result.status == 200 and result.terminated
+        revisions = [int(f["object"]["metadata"]["resourceVersion"]) for f in result.frames]
+        assert revisions and revisions == sorted(revisions) and all(f["type"] == "MODIFIED" for f in result.frames)
+    finally:
+        writer.close()
 
 
 async def test_selector_transitions_over_http(api: API, ns: str) -> None:

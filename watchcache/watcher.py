@@ -40,9 +40,25 @@ class Sink(Protocol):
 # why a watch ended (None: deadline, client gone or server stopping)
 EXPIRED = "expired"  # the ring moved past the watcher's interval: 410
 TERMINATED = "terminated"  # too slow: closed by the dispatcher
+#: reasons after which nothing queued is delivered (kube's cacheWatcher drops its input channel too)
+_DROP_QUEUE = (EXPIRED, TERMINATED)
 
 
 class CacheWatcher:
+    """One WATCH's view of a cacher: what it matches, its backlog, and its bounded queue of live items.
+
+    Owns: the queue, the backlog cursor (initial snapshot or buffer interval), the bookmark schedule, and
+    its own registration (``on_stop`` removes it from the cacher's index exactly once).
+    Called by: the cacher's dispatch (``convert``/``offer``, never blocking) and the bookmark loop; drained
+    by one consumer task through ``batches()``.
+    Does not own: the watch's deadline. The consumer (apiserver's watch handler) enforces ``timeoutSeconds``
+    around every await of the watch and calls ``stop()``; ``deadline`` here only times the bookmark kube
+    sends shortly before it. (An earlier design armed a timer here, once: uvloop fires timers up to ~1.5 ms
+    early against ``time.monotonic()``, the drain saw time left, parked again and the watch outlived its
+    deadline until the next event.)
+    Concurrency: one event loop; ``stop()`` is idempotent and may come from any callback.
+    """
+
     def __init__(
         self,
         *,
@@ -72,7 +88,6 @@ class CacheWatcher:
         self._queue: deque[Item] = deque()
         #: the drain side's pending wait (one future, no task: this is on every event's path)
         self._waiter: asyncio.Future[None] | None = None
-        self._deadline_timer: asyncio.TimerHandle | None = None
         self._room = asyncio.Event()
         self._room.set()
         self._on_stop = on_stop
@@ -172,10 +187,11 @@ class CacheWatcher:
             self.end_reason = reason
         self._wake()
         self._room.set()
-        if self._deadline_timer is not None:
-            self._deadline_timer.cancel()
-        if self._on_stop is not None:
-            self._on_stop(self)
+        if self.end_reason in _DROP_QUEUE:
+            self._queue.clear()
+        on_stop, self._on_stop = self._on_stop, None
+        if on_stop is not None:
+            on_stop(self)
 
     # --- draining by the HTTP side -------------------------------------------------------------------
 
@@ -209,7 +225,8 @@ class CacheWatcher:
         return []
 
     async def batches(self, max_items: int = 256) -> AsyncIterator[list[Item]]:
-        """Ready items in batches (several frames per socket write when the client is behind)."""
+        """Ready items in batches (several frames per socket write when the client is behind), until the
+        watcher is stopped. It never ends on its own at the deadline: the consumer cancels or stops it."""
         while True:
             if self.closed and self.end_reason == EXPIRED:
                 return
@@ -218,6 +235,9 @@ class CacheWatcher:
                 if items:
                     self._note(items)
                     yield items
+                # a large backlog is served a chunk per loop iteration: other clients (and the deadline)
+                # are not held up by one watcher's initial state
+                await asyncio.sleep(0)
                 continue
             if self._queue:
                 n = min(len(self._queue), max_items)
@@ -229,14 +249,12 @@ class CacheWatcher:
                 continue
             if self.closed:
                 return
-            remaining = self.deadline - time.monotonic()
-            if remaining <= 0:
-                return
-            loop = asyncio.get_running_loop()
-            if self._deadline_timer is None:
-                self._deadline_timer = loop.call_later(remaining, self._wake)
-            self._waiter = loop.create_future()
-            await self._waiter
+            waiter = self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await waiter
+            finally:
+                if self._waiter is waiter:  # cancelled: no direct hand-off to a consumer that is leaving
+                    self._waiter = None
 
     def _note(self, items: list[Item]) -> None:
         payload = items[-1][1]

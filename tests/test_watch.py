@@ -420,3 +420,39 @@ async def test_many_watchers_get_every_event_once_in_order(api: API, ns: str) ->
         assert rvs == sorted(set(rvs))  # in order, no event twice
         assert {ev["object"]["metadata"]["name"] for ev in lines} == {f"cm-{j}" for j in range(n_writes)}
     assert watch_mod.FLUSHER.flushes > flushes  # they went the direct way
+
+
+async def test_resets_release_every_watcher(server: APIServer, ns: str) -> None:
+    """1,000 watches left by a TCP reset at random moments (before, during and after the initial events):
+    afterwards no cacher holds any of them, and no bookmark schedule or flusher entry keeps one alive."""
+    import gc
+    import random
+
+    from apiserver import watch as watch_module
+    from watchcache.watcher import CacheWatcher
+
+    cachers = [server.cachers[("", "configmaps")], server.cachers[("", "pods")]]
+    before = [c.index.count for c in cachers]
+    paths = [
+        f"/api/v1/namespaces/{ns}/configmaps?watch=1&timeoutSeconds=30",
+        "/api/v1/configmaps?watch=1&allowWatchBookmarks=true&labelSelector=a%3Db",
+        "/api/v1/pods?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true",
+    ]
+    gate = asyncio.Semaphore(50)
+
+    async def short(i: int) -> None:
+        async with gate:
+            await rawwatch.watch(server.url, paths[i % len(paths)], abort_after=random.uniform(0.0, 0.02))
+
+    await asyncio.gather(*(short(i) for i in range(1000)))
+    for _ in range(50):
+        if [c.index.count for c in cachers] == before:
+            break
+        await asyncio.sleep(0.1)
+    assert [c.index.count for c in cachers] == before
+    await asyncio.sleep(0.1)  # the flusher's next round lets go of what it held
+    assert not watch_module.FLUSHER._dirty
+    gc.collect()
+    registered = sum(c.index.count for c in server.cachers.values())  # the in-process controllers' watches
+    alive = [o for o in gc.get_objects() if isinstance(o, CacheWatcher) and not o.closed]
+    assert len(alive) == registered, f"{len(alive)} watchers open, {registered} registered"

@@ -1,1 +1,1 @@
-"""aiokube's HTTP side: routing, handlers, resource registry, admission, discovery, ``python -m apiserver``."""
+"""aiokube's HTTP side: routing, handlers, resource registry, admission, discovery, ``python -m aiokube.apiserver``."""

@@ -1,4 +1,4 @@
-"""``python -m apiserver`` is ``aiokube serve``."""
+"""``python -m aiokube.apiserver`` is ``aiokube serve``."""
 
 import sys
 

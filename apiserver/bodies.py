@@ -13,8 +13,8 @@ import binascii
 from dataclasses import dataclass, field
 from typing import Any
 
-from encoding import protobuf, typed
-from encoding.decode import DecodeError, decode, summarize
+from aiokube.encoding import protobuf, typed
+from aiokube.encoding.decode import DecodeError, decode, summarize
 
 from . import errors
 from .defaults import apply_defaults
@@ -177,7 +177,7 @@ def schema_of(info: ResourceInfo) -> str | None:
     """The protobuf message describing a built-in type (its Go type), if aiokube has its schema."""
     if not info.builtin or not protobuf.has_schema(info.api_version, info.kind):
         return None
-    from encoding.k8s_schema import KINDS
+    from aiokube.encoding.k8s_schema import KINDS
 
     return KINDS[(info.api_version, info.kind)]
 

@@ -1,4 +1,4 @@
-"""``aiokube serve`` (also ``python -m apiserver``): run the API server until SIGINT/SIGTERM."""
+"""``aiokube serve`` (also ``python -m aiokube.apiserver``): run the API server until SIGINT/SIGTERM."""
 
 from __future__ import annotations
 
@@ -9,13 +9,20 @@ import logging
 import signal
 import sys
 
-from watchcache.cacher import CacherConfig
+from aiokube.watchcache.cacher import CacherConfig
 
-from .server import APIServer, ServerConfig
+from .server import APIServer, ServerConfig, version_info
+
+
+def version_string() -> str:
+    """``aiokube --version``: the package's version and the kube-apiserver version it serves as."""
+    git_version = version_info()["gitVersion"]
+    return f"aiokube {git_version.rsplit('+aiokube.', 1)[-1]} (serves as kube-apiserver {git_version.split('+')[0]})"
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="aiokube", description="An asyncio kube-apiserver backed by etcd.")
+    parser.add_argument("--version", action="version", version=version_string())
     sub = parser.add_subparsers(dest="command")
     serve = sub.add_parser("serve", help="serve the Kubernetes API (default)")
     add_serve_arguments(serve)
@@ -95,7 +102,7 @@ async def serve(config: ServerConfig) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0].startswith("-"):
+    if not argv or (argv[0].startswith("-") and argv[0] not in ("--version", "-h", "--help")):
         argv.insert(0, "serve")
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")

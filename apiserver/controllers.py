@@ -24,9 +24,9 @@ from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from storage import errors as serr
-from watchcache.cacher import Cacher
-from watchcache.objects import DELETED, CachedObject, WatchEvent
+from aiokube.storage import errors as serr
+from aiokube.watchcache.cacher import Cacher
+from aiokube.watchcache.objects import DELETED, CachedObject, WatchEvent
 
 from .errors import StatusError
 

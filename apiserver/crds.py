@@ -19,9 +19,9 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from storage import errors as serr
-from watchcache.cacher import Cacher
-from watchcache.objects import DELETED, WatchEvent
+from aiokube.storage import errors as serr
+from aiokube.watchcache.cacher import Cacher
+from aiokube.watchcache.objects import DELETED, WatchEvent
 
 from . import meta
 from . import strategy as st

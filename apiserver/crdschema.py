@@ -34,7 +34,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
-from encoding import typed
+from aiokube.encoding import typed
 
 from . import validation as metavalidation
 from .errors import Cause, FieldErrors

@@ -10,8 +10,8 @@ from typing import Any
 
 from aiohttp import web
 
-from encoding import jsonenc
-from encoding.negotiation import parse_accept
+from aiokube.encoding import jsonenc
+from aiokube.encoding.negotiation import parse_accept
 
 from .registry import Registry, ResourceInfo
 from .responses import content_hash, json_response

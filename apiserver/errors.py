@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from storage import errors as serr
+from aiokube.storage import errors as serr
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,12 +17,12 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from encoding import negotiation, protobuf
-from encoding.decode import DecodeError, decode_json, decode_yaml, summarize
-from storage import errors as serr
-from storage.selection import FieldSelector, LabelSelector, SelectionPredicate, SelectorError
-from storage.store import Preconditions, Store
-from watchcache.cacher import Cacher
+from aiokube.encoding import negotiation, protobuf
+from aiokube.encoding.decode import DecodeError, decode_json, decode_yaml, summarize
+from aiokube.storage import errors as serr
+from aiokube.storage.selection import FieldSelector, LabelSelector, SelectionPredicate, SelectorError
+from aiokube.storage.store import Preconditions, Store
+from aiokube.watchcache.cacher import Cacher
 
 from . import defaults, errors, meta, validation
 from . import patch as patches

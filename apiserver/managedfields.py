@@ -21,7 +21,7 @@ from typing import Any
 
 import orjson
 
-from encoding.jsonenc import go_escape
+from aiokube.encoding.jsonenc import go_escape
 
 from . import errors
 
@@ -453,7 +453,7 @@ class TypeInfo:
         """What kube compares a create against: a new, empty object of the type (Go zero value as JSON)."""
         if self._empty is None:
             if self.message:
-                from encoding import typed
+                from aiokube.encoding import typed
 
                 self._empty = typed.canonical({}, self.message)
             else:
@@ -550,14 +550,14 @@ def builtin_type(message: str, messages: Mapping[str, Any] | None = None) -> Typ
     patchStrategy=merge/patchMergeKey, else they are atomic. ``messages`` replaces the table (tests).
     """
     if messages is None:
-        from encoding.k8s_schema import MESSAGES
+        from aiokube.encoding.k8s_schema import MESSAGES
 
         return _builtin_message(message, MESSAGES, _builtin, top=True)
     return _builtin_message(message, messages, {}, top=True)
 
 
 def _builtin_message(msg: str, messages: Mapping[str, Any], cache: dict[str, TypeInfo], top: bool) -> TypeInfo:
-    from encoding.protobuf import _SPECIAL
+    from aiokube.encoding.protobuf import _SPECIAL
 
     if msg in _SPECIAL:
         return _UNTYPED

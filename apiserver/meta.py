@@ -12,7 +12,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from storage.store import OBJECT_META_ORDER
+from aiokube.storage.store import OBJECT_META_ORDER
 
 Obj = dict[str, Any]
 

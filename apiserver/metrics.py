@@ -31,9 +31,9 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Histo
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import Collector
 
-from storage.metrics import KubeHistogram, le_text
-from watchcache.cacher import Cacher
-from watchcache.cacher import Histogram as Buckets
+from aiokube.storage.metrics import KubeHistogram, le_text
+from aiokube.watchcache.cacher import Cacher
+from aiokube.watchcache.cacher import Histogram as Buckets
 
 from .requestinfo import RequestInfo
 

@@ -40,8 +40,8 @@ from typing import Any
 
 import orjson
 
-from encoding import jsonenc
-from encoding import k8s_openapi as K
+from aiokube.encoding import jsonenc
+from aiokube.encoding import k8s_openapi as K
 
 from .registry import Registry, ResourceInfo, Subresource
 from .responses import content_hash

@@ -11,11 +11,11 @@ from typing import Any
 
 from aiohttp import web
 
-from encoding import jsonenc, negotiation
-from encoding.encoders import Encoder, encoder_for, yaml_dump
-from encoding.negotiation import JSON, PROTOBUF, YAML, NotAcceptable, OutputFormat
-from encoding.protobuf import ProtobufError, has_schema
-from watchcache.objects import EMPTY, CachedObject
+from aiokube.encoding import jsonenc, negotiation
+from aiokube.encoding.encoders import Encoder, encoder_for, yaml_dump
+from aiokube.encoding.negotiation import JSON, PROTOBUF, YAML, NotAcceptable, OutputFormat
+from aiokube.encoding.protobuf import ProtobufError, has_schema
+from aiokube.watchcache.objects import EMPTY, CachedObject
 
 from . import errors
 from .bodies import version_view

@@ -40,8 +40,8 @@ from typing import Any
 
 import orjson
 
-from encoding.decode import go_json_error
-from encoding.jsonenc import go_escape
+from aiokube.encoding.decode import go_json_error
+from aiokube.encoding.jsonenc import go_escape
 
 from . import errors
 
@@ -942,7 +942,7 @@ def _fields_of(msg: str) -> tuple[dict[str, _FieldMeta], list[tuple[str, _FieldM
     cached = _struct_fields.get(msg)
     if cached is not None:
         return cached
-    from encoding.k8s_schema import MESSAGES
+    from aiokube.encoding.k8s_schema import MESSAGES
 
     ordered: list[tuple[str, _FieldMeta]] = []
     if msg in _SPECIAL_FIELDS:
@@ -1012,7 +1012,7 @@ def apply_strategic_merge_patch(
 ) -> dict[str, Any]:
     """Strategic merge of ``patch`` into a copy of ``original``, an object of the proto message ``schema``
     (e.g. ``k8s.io.api.apps.v1.Deployment``); kube's server-side StrategicMergeMapPatch."""
-    from encoding.k8s_schema import MESSAGES
+    from aiokube.encoding.k8s_schema import MESSAGES
 
     if schema not in MESSAGES:
         raise unsupported_strategic_merge_patch()

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from storage.keys import collection_key, object_key, resource_prefix
+from aiokube.storage.keys import collection_key, object_key, resource_prefix
 
 from . import strategy as st
 from .errors import GroupKind, GroupResource

@@ -8,8 +8,8 @@ from typing import Any
 
 from aiohttp import web
 
-from encoding import jsonenc, negotiation, protobuf
-from encoding.encoders import yaml_dump
+from aiokube.encoding import jsonenc, negotiation, protobuf
+from aiokube.encoding.encoders import yaml_dump
 
 from .errors import StatusError
 

@@ -13,14 +13,14 @@ from typing import Any
 
 from aiohttp import web
 
-from encoding import negotiation
-from storage import errors as serr
-from storage import metrics as storage_metrics
-from storage.compactor import run_compactor
-from storage.embedded import EmbeddedEtcd
-from storage.etcd import EtcdClient
-from storage.store import Store
-from watchcache.cacher import Cacher, CacherConfig
+from aiokube.encoding import negotiation
+from aiokube.storage import errors as serr
+from aiokube.storage import metrics as storage_metrics
+from aiokube.storage.compactor import run_compactor
+from aiokube.storage.embedded import EmbeddedEtcd
+from aiokube.storage.etcd import EtcdClient
+from aiokube.storage.store import Store
+from aiokube.watchcache.cacher import Cacher, CacherConfig
 
 from . import errors, health, metrics, requestinfo
 from .admission import NamespaceLifecycle

@@ -18,14 +18,14 @@ from typing import Any
 
 from aiohttp import web
 
-from encoding import encoders
-from encoding.encoders import Parts, encoder_for
-from encoding.protobuf import ProtobufError
-from storage import errors as serr
-from storage.selection import FieldRequirement, FieldSelector, SelectionPredicate
-from watchcache.cacher import Cacher
-from watchcache.objects import ADDED, BOOKMARK, DELETED, MODIFIED, CachedObject, WatchEvent
-from watchcache.watcher import EXPIRED, INITIAL_END, CacheWatcher, Item
+from aiokube.encoding import encoders
+from aiokube.encoding.encoders import Parts, encoder_for
+from aiokube.encoding.protobuf import ProtobufError
+from aiokube.storage import errors as serr
+from aiokube.storage.selection import FieldRequirement, FieldSelector, SelectionPredicate
+from aiokube.watchcache.cacher import Cacher
+from aiokube.watchcache.objects import ADDED, BOOKMARK, DELETED, MODIFIED, CachedObject, WatchEvent
+from aiokube.watchcache.watcher import EXPIRED, INITIAL_END, CacheWatcher, Item
 
 from . import errors, metrics
 from .bodies import version_view

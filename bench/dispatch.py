@@ -10,12 +10,12 @@ from __future__ import annotations
 import asyncio
 import time
 
-from storage.etcd import EtcdClient
-from storage.selection import FieldSelector, LabelSelector, SelectionPredicate
-from storage.store import Store
-from watchcache.cacher import Cacher, CacherConfig
-from watchcache.objects import ADDED, CachedObject, WatchEvent
-from watchcache.watcher import CacheWatcher
+from aiokube.storage.etcd import EtcdClient
+from aiokube.storage.selection import FieldSelector, LabelSelector, SelectionPredicate
+from aiokube.storage.store import Store
+from aiokube.watchcache.cacher import Cacher, CacherConfig
+from aiokube.watchcache.objects import ADDED, CachedObject, WatchEvent
+from aiokube.watchcache.watcher import CacheWatcher
 
 from .common import pod, report, use_uvloop
 

@@ -19,9 +19,9 @@ from typing import Any
 
 import aiohttp
 
-from apiserver.server import APIServer, ServerConfig
-from encoding import encoders
-from storage.embedded import EmbeddedEtcd
+from aiokube.apiserver.server import APIServer, ServerConfig
+from aiokube.encoding import encoders
+from aiokube.storage.embedded import EmbeddedEtcd
 
 from .common import report, use_uvloop
 

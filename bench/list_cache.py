@@ -16,11 +16,11 @@ import tracemalloc
 
 import aiohttp
 
-from apiserver.server import APIServer, ServerConfig
-from storage.embedded import EmbeddedEtcd
-from storage.etcd import EtcdClient
-from storage.store import Store
-from watchcache.cacher import CacherConfig
+from aiokube.apiserver.server import APIServer, ServerConfig
+from aiokube.storage.embedded import EmbeddedEtcd
+from aiokube.storage.etcd import EtcdClient
+from aiokube.storage.store import Store
+from aiokube.watchcache.cacher import CacherConfig
 
 from .common import pod, report, use_uvloop
 

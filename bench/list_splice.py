@@ -15,9 +15,9 @@ import tracemalloc
 
 import aiohttp
 
-from apiserver import output
-from apiserver.server import APIServer, ServerConfig
-from storage.embedded import EmbeddedEtcd
+from aiokube.apiserver import output
+from aiokube.apiserver.server import APIServer, ServerConfig
+from aiokube.storage.embedded import EmbeddedEtcd
 
 from .common import report, use_uvloop
 from .list_cache import _fill

@@ -61,7 +61,7 @@ async def start_server(
     """``aiokube serve --port 0 --data-dir DIR`` in a subprocess (``env`` added to its environment); its URL
     from the "serving on" line."""
     script = Path(sys.executable).with_name("aiokube")
-    cmd = [str(script)] if script.exists() else [sys.executable, "-m", "apiserver"]
+    cmd = [str(script)] if script.exists() else [sys.executable, "-m", "aiokube.apiserver"]
     log = Path(data_dir) / "aiokube.log"
     with log.open("wb") as log_file:
         proc = await asyncio.create_subprocess_exec(

@@ -10,9 +10,9 @@ from __future__ import annotations
 import time
 import tracemalloc
 
-from watchcache.buffer import EventBuffer
-from watchcache.objects import ADDED, CachedObject, WatchEvent
-from watchcache.watcher import CacheWatcher
+from aiokube.watchcache.buffer import EventBuffer
+from aiokube.watchcache.objects import ADDED, CachedObject, WatchEvent
+from aiokube.watchcache.watcher import CacheWatcher
 
 from .common import report
 

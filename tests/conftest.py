@@ -17,10 +17,10 @@ from typing import Any
 import aiohttp
 import pytest
 
-from apiserver.server import APIServer, ServerConfig
-from storage.embedded import EmbeddedEtcd
-from storage.etcd import EtcdClient
-from storage.store import Store
+from aiokube.apiserver.server import APIServer, ServerConfig
+from aiokube.storage.embedded import EmbeddedEtcd
+from aiokube.storage.etcd import EtcdClient
+from aiokube.storage.store import Store
 
 FIXTURES = Path(__file__).parent / "fixtures"
 KUBECTL = os.environ.get("KUBECTL", "/usr/bin/kubectl")

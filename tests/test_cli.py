@@ -12,8 +12,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from apiserver.server import APIServer, ServerConfig
-from storage.embedded import EmbeddedEtcd
+from aiokube.apiserver.server import APIServer, ServerConfig
+from aiokube.storage.embedded import EmbeddedEtcd
 from tests.conftest import API
 
 AIOKUBE = str(Path(sys.executable).parent / "aiokube")
@@ -62,7 +62,7 @@ async def test_serve_restart_keeps_objects_and_resource_versions(tmp_path: Path)
     assert await stop_aiokube(first) == 0
     assert not port_open(first.etcd_port), "the embedded etcd must stop with aiokube"
 
-    second = await start_aiokube(sys.executable, "-m", "apiserver", "--port", "0", "--data-dir", data_dir)
+    second = await start_aiokube(sys.executable, "-m", "aiokube.apiserver", "--port", "0", "--data-dir", data_dir)
     try:
         async with aiohttp.ClientSession() as session:
             api = API(session, second.url)

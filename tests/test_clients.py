@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from apiserver.server import APIServer
+from aiokube.apiserver.server import APIServer
 from tests.conftest import API, KUBECTL, run_cmd
 
 pytestmark = pytest.mark.skipif(not os.path.exists(KUBECTL), reason=f"kubectl not found at {KUBECTL}")

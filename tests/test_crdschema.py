@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from apiserver import crdschema as cs
-from apiserver.errors import Cause, GroupKind, invalid
+from aiokube.apiserver import crdschema as cs
+from aiokube.apiserver.errors import Cause, GroupKind, invalid
 
 Obj = dict[str, Any]
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from apiserver.defaults import (
+from aiokube.apiserver.defaults import (
     BINARY_SI,
     DECIMAL_EXPONENT,
     DECIMAL_SI,
@@ -30,7 +30,7 @@ from apiserver.defaults import (
     parse_quantity,
     pod_service_account_name,
 )
-from encoding import typed
+from aiokube.encoding import typed
 
 KUBE = Path(__file__).parent / "fixtures" / "kube-1.36"
 SA_DEFAULT = {"kind": "ServiceAccount", "apiVersion": "v1", "metadata": {"name": "default", "namespace": "default"}}

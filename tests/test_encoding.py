@@ -11,9 +11,9 @@ import pytest
 import yaml
 from prometheus_client import REGISTRY
 
-from encoding import negotiation
-from encoding.jsonenc import dumps
-from encoding.negotiation import JSON, PROTOBUF, YAML, NotAcceptable
+from aiokube.encoding import negotiation
+from aiokube.encoding.jsonenc import dumps
+from aiokube.encoding.negotiation import JSON, PROTOBUF, YAML, NotAcceptable
 from tests.conftest import API
 
 KUBECTL_TABLE = (

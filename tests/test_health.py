@@ -9,8 +9,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from apiserver.server import APIServer, ServerConfig
-from storage.embedded import EmbeddedEtcd
+from aiokube.apiserver.server import APIServer, ServerConfig
+from aiokube.storage.embedded import EmbeddedEtcd
 from tests.conftest import API
 
 READYZ_CHECKS = [

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from apiserver.server import APIServer
+from aiokube.apiserver.server import APIServer
 from tests.conftest import API, KUBECTL, run_cmd
 
 pytestmark = pytest.mark.skipif(not os.path.exists(KUBECTL), reason=f"kubectl not found at {KUBECTL}")

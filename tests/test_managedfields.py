@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from apiserver import errors
-from apiserver import managedfields as mf
+from aiokube.apiserver import errors
+from aiokube.apiserver import managedfields as mf
 
 FIXTURES = Path(__file__).parent / "fixtures" / "kube-1.36"
 CORE = "k8s.io.api.core.v1."
@@ -38,7 +38,7 @@ def dumps(value: Any) -> str:
 @pytest.fixture(scope="module")
 def table() -> dict[str, Any]:
     """The schema table, whose flags carry kube's list markers (listType, listMapKey, patchStrategy, ...)."""
-    from encoding.k8s_schema import MESSAGES
+    from aiokube.encoding.k8s_schema import MESSAGES
 
     return MESSAGES
 

@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 from prometheus_client.parser import text_string_to_metric_families
 
-from apiserver.server import APIServer
+from aiokube.apiserver.server import APIServer
 from tests.conftest import API
 
 Labels = frozenset[tuple[str, str]]

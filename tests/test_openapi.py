@@ -25,11 +25,11 @@ from typing import Any
 import orjson
 import pytest
 
-from apiserver.openapi import OpenAPI, group_version_doc, swagger_doc
-from apiserver.registry import CustomSpec, Registry, ResourceInfo, Subresource
-from apiserver.server import APIServer
-from encoding import k8s_openapi
-from encoding.k8s_schema import MESSAGES
+from aiokube.apiserver.openapi import OpenAPI, group_version_doc, swagger_doc
+from aiokube.apiserver.registry import CustomSpec, Registry, ResourceInfo, Subresource
+from aiokube.apiserver.server import APIServer
+from aiokube.encoding import k8s_openapi
+from aiokube.encoding.k8s_schema import MESSAGES
 from tests.conftest import API, KUBECTL, run_cmd
 
 CORE = "io.k8s.api.core.v1."

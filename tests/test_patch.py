@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from apiserver.patch import (
+from aiokube.apiserver.patch import (
     PANIC_MESSAGE,
     UNPROCESSABLE_MESSAGE,
     PatchError,
@@ -24,8 +24,8 @@ from apiserver.patch import (
     go_quote,
     go_sprint,
 )
-from encoding import protobuf
-from encoding.k8s_schema import MESSAGES
+from aiokube.encoding import protobuf
+from aiokube.encoding.k8s_schema import MESSAGES
 
 POD = "k8s.io.api.core.v1.Pod"
 DEPLOYMENT = "k8s.io.api.apps.v1.Deployment"

@@ -19,9 +19,9 @@ from typing import Any
 import aiohttp
 import pytest
 
-from apiserver import pprof
-from apiserver.server import APIServer, ServerConfig
-from storage.embedded import EmbeddedEtcd
+from aiokube.apiserver import pprof
+from aiokube.apiserver.server import APIServer, ServerConfig
+from aiokube.storage.embedded import EmbeddedEtcd
 from tests.conftest import API
 
 HERE = str(Path(__file__).resolve())

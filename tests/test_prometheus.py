@@ -25,7 +25,7 @@ import pytest
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
-from apiserver.server import APIServer
+from aiokube.apiserver.server import APIServer
 from tests.conftest import API, run_cmd
 
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy" / "prometheus"

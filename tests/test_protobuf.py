@@ -17,8 +17,8 @@ import pytest
 import yaml
 from prometheus_client import REGISTRY
 
-from apiserver.server import APIServer
-from encoding import protobuf
+from aiokube.apiserver.server import APIServer
+from aiokube.encoding import protobuf
 from tests.conftest import API, FIXTURES, load_fixture
 from tests.samples import samples
 

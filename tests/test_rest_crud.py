@@ -7,7 +7,7 @@ import re
 import uuid
 from datetime import UTC, datetime
 
-from storage.store import Store
+from aiokube.storage.store import Store
 from tests.conftest import API
 
 UID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from storage.store import Store
+from aiokube.storage.store import Store
 from tests.conftest import API, load_fixture
 
 SUBDOMAIN_MSG = (

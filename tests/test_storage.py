@@ -7,9 +7,9 @@ import uuid
 
 import pytest
 
-from storage import errors
-from storage.keys import collection_key, object_key, prefix_range_end, resource_prefix
-from storage.store import Preconditions, Store, decode_continue, encode_continue
+from aiokube.storage import errors
+from aiokube.storage.keys import collection_key, object_key, prefix_range_end, resource_prefix
+from aiokube.storage.store import Preconditions, Store, decode_continue, encode_continue
 from tests.conftest import load_fixture
 
 

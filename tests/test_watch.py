@@ -13,12 +13,12 @@ from typing import Any
 import aiohttp
 import pytest
 
-from apiserver.server import APIServer, ServerConfig
-from storage.embedded import EmbeddedEtcd
-from storage.store import Store
+from aiokube.apiserver.server import APIServer, ServerConfig
+from aiokube.storage.embedded import EmbeddedEtcd
+from aiokube.storage.store import Store
+from aiokube.watchcache.cacher import Cacher, CacherConfig
 from tests import rawwatch
 from tests.conftest import API
-from watchcache.cacher import Cacher, CacherConfig
 
 SMALL = 30  # ring capacity of the second server
 
@@ -393,7 +393,7 @@ async def test_many_watchers_get_every_event_once_in_order(api: API, ns: str) ->
     """The direct path (cacher dispatch -> parked watchers' sinks -> one coalesced write per stream): 20
     watchers, 60 writes made as fast as they complete, some of them concurrent. Each watcher sees each event
     once, in resourceVersion order."""
-    from apiserver import watch as watch_mod
+    from aiokube.apiserver import watch as watch_mod
 
     assert watch_mod.DIRECT
     base = f"/api/v1/namespaces/{ns}/configmaps"
@@ -428,8 +428,8 @@ async def test_resets_release_every_watcher(server: APIServer, ns: str) -> None:
     import gc
     import random
 
-    from apiserver import watch as watch_module
-    from watchcache.watcher import CacheWatcher
+    from aiokube.apiserver import watch as watch_module
+    from aiokube.watchcache.watcher import CacheWatcher
 
     cachers = [server.cachers[("", "configmaps")], server.cachers[("", "pods")]]
     before = [c.index.count for c in cachers]

@@ -11,15 +11,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from storage import errors
-from storage.embedded import EmbeddedEtcd
-from storage.etcd import EtcdClient
-from storage.selection import FieldSelector, LabelSelector, SelectionPredicate
-from storage.store import Store
-from watchcache.buffer import EventBuffer, IntervalExpired
-from watchcache.cacher import Cacher, CacherConfig
-from watchcache.objects import ADDED, BOOKMARK, DELETED, MODIFIED, CachedObject, WatchEvent
-from watchcache.watcher import EXPIRED, INITIAL_END, TERMINATED, CacheWatcher
+from aiokube.storage import errors
+from aiokube.storage.embedded import EmbeddedEtcd
+from aiokube.storage.etcd import EtcdClient
+from aiokube.storage.selection import FieldSelector, LabelSelector, SelectionPredicate
+from aiokube.storage.store import Store
+from aiokube.watchcache.buffer import EventBuffer, IntervalExpired
+from aiokube.watchcache.cacher import Cacher, CacherConfig
+from aiokube.watchcache.objects import ADDED, BOOKMARK, DELETED, MODIFIED, CachedObject, WatchEvent
+from aiokube.watchcache.watcher import EXPIRED, INITIAL_END, TERMINATED, CacheWatcher
 
 
 def _attrs(obj: dict) -> tuple[dict, dict]:
@@ -521,7 +521,7 @@ async def test_parked_watcher_hands_live_events_to_its_sink_in_order() -> None:
 
 
 async def test_flusher_writes_each_marked_stream_once_per_flush() -> None:
-    from apiserver.streaming import Flusher
+    from aiokube.apiserver.streaming import Flusher
 
     class Stream:
         def __init__(self) -> None:

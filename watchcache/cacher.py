@@ -34,11 +34,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from storage import errors
-from storage.etcd import EtcdClient, EtcdWatch
-from storage.keys import prefix_range_end
-from storage.selection import SelectionPredicate
-from storage.store import Store, decode_continue, decode_from_storage, encode_continue
+from aiokube.storage import errors
+from aiokube.storage.etcd import EtcdClient, EtcdWatch
+from aiokube.storage.keys import prefix_range_end
+from aiokube.storage.selection import SelectionPredicate
+from aiokube.storage.store import Store, decode_continue, decode_from_storage, encode_continue
 
 from .buffer import EventBuffer
 from .objects import ADDED, DELETED, EMPTY, MODIFIED, CachedObject, WatchEvent, deleted_view

@@ -11,8 +11,8 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterable
 
-from storage.keys import prefix_range_end
-from storage.selection import SelectionPredicate
+from aiokube.storage.keys import prefix_range_end
+from aiokube.storage.selection import SelectionPredicate
 
 from .objects import CachedObject
 

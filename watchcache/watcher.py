@@ -16,7 +16,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable
 from typing import Any, Protocol
 
-from storage.selection import SelectionPredicate
+from aiokube.storage.selection import SelectionPredicate
 
 from .buffer import BufferInterval, IntervalExpired
 from .objects import ADDED, BOOKMARK, DELETED, MODIFIED, CachedObject, WatchEvent

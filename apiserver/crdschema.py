@@ -38,6 +38,7 @@ from aiokube.encoding import typed
 
 from . import validation as metavalidation
 from .errors import Cause, FieldErrors
+from .golang import go_quote, human_duration
 
 Obj = dict[str, Any]
 Schema = dict[str, Any]
@@ -125,29 +126,6 @@ _GO_SHORT_ESCAPES = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "
 
 def _go_printable(ch: str) -> bool:
     return ch == " " or unicodedata.category(ch)[0] in "LMNPS"
-
-
-def go_quote(s: str) -> str:
-    """strconv.Quote (what ``%q`` prints)."""
-    out = ['"']
-    for ch in s:
-        o = ord(ch)
-        if ch in ('"', "\\"):
-            out.append("\\" + ch)
-        elif ch in _GO_SHORT_ESCAPES:
-            out.append(_GO_SHORT_ESCAPES[ch])
-        elif 0xD800 <= o <= 0xDFFF:
-            out.append("\\ufffd")
-        elif _go_printable(ch):
-            out.append(ch)
-        elif o < 0x80:
-            out.append(f"\\x{o:02x}")
-        elif o < 0x10000:
-            out.append(f"\\u{o:04x}")
-        else:
-            out.append(f"\\U{o:08x}")
-    out.append('"')
-    return "".join(out)
 
 
 def _go_json_str(s: str) -> str:
@@ -1811,38 +1789,6 @@ def _filter(values: list[Any], node: _JP) -> list[Any]:
     return out
 
 
-def _human_duration(seconds_total: float) -> str:
-    """k8s.io/apimachinery/pkg/util/duration.HumanDuration."""
-    seconds = int(seconds_total)
-    if seconds < -1:
-        return "<invalid>"
-    if seconds < 0:
-        return "0s"
-    if seconds < 60 * 2:
-        return f"{seconds}s"
-    minutes = seconds // 60
-    if minutes < 10:
-        s = seconds % 60
-        return f"{minutes}m" if s == 0 else f"{minutes}m{s}s"
-    if minutes < 60 * 3:
-        return f"{minutes}m"
-    hours = seconds // 3600
-    if hours < 8:
-        m = minutes % 60
-        return f"{hours}h" if m == 0 else f"{hours}h{m}m"
-    if hours < 48:
-        return f"{hours}h"
-    if hours < 24 * 8:
-        h = hours % 24
-        return f"{hours // 24}d" if h == 0 else f"{hours // 24}d{h}h"
-    if hours < 24 * 365 * 2:
-        return f"{hours // 24}d"
-    if hours < 24 * 365 * 8:
-        dy = (hours // 24) % 365
-        return f"{hours // 24 // 365}y" if dy == 0 else f"{hours // 24 // 365}y{dy}d"
-    return f"{hours // 24 // 365}y"
-
-
 _RX_RFC3339 = re.compile(
     r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})"
 )
@@ -1894,7 +1840,7 @@ def _cell(type_: str, value: Any, now: datetime) -> Any:
             ts = _parse_rfc3339(value)
             if ts is None:
                 return "<invalid>"
-            return _human_duration((now - ts).total_seconds())
+            return human_duration(now - ts)
     return None
 
 

@@ -24,6 +24,7 @@ import orjson
 from aiokube.encoding.jsonenc import go_escape
 
 from . import errors
+from .golang import go_quote
 
 Obj = dict[str, Any]
 
@@ -102,27 +103,6 @@ def _go_json(v: Any) -> str:
     return go_escape(orjson.dumps(v)).decode()
 
 
-def _go_quote(s: str) -> str:
-    """Go's %q (strconv.Quote)."""
-    out = ['"']
-    for ch in s:
-        o = ord(ch)
-        if ch in '"\\':
-            out.append("\\" + ch)
-        elif ch.isprintable():
-            out.append(ch)
-        elif ch in "\a\b\f\n\r\t\v":
-            out.append({"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v"}[ch])
-        elif o < 0x20 or o == 0x7F:
-            out.append(f"\\x{o:02x}")
-        elif o < 0x10000:
-            out.append(f"\\u{o:04x}")
-        else:
-            out.append(f"\\U{o:08x}")
-    out.append('"')
-    return "".join(out)
-
-
 def _to_string(v: Any) -> str:
     """value.ToString, used in path strings (conflict messages)."""
     if v is None:
@@ -134,7 +114,7 @@ def _to_string(v: Any) -> str:
     if isinstance(v, int):
         return str(v)
     if isinstance(v, str):
-        return _go_quote(v)
+        return go_quote(v)
     if isinstance(v, list):
         return "[" + ",".join(_to_string(x) for x in v) + "]"
     if isinstance(v, dict):
@@ -759,7 +739,7 @@ def _item_pe(t: TypeInfo, child: Any) -> PathElement:
 
 
 def _go_quote_list(keys: Iterable[str]) -> str:
-    return "[" + " ".join(_go_quote(k) for k in keys) + "]"
+    return "[" + " ".join(go_quote(k) for k in keys) + "]"
 
 
 def fieldset(obj: Any, t: TypeInfo) -> FieldSet:
@@ -1467,9 +1447,9 @@ class ApplyConflict(errors.StatusError):
 
 
 def _print_manager(manager: str, api_version: str, subresource: str) -> str:
-    out = _go_quote(manager)
+    out = go_quote(manager)
     if subresource:
-        out += f" with subresource {_go_quote(subresource)}"
+        out += f" with subresource {go_quote(subresource)}"
     if api_version:
         out += f" using {api_version}"
     return out

@@ -44,6 +44,7 @@ from aiokube.encoding.decode import go_json_error
 from aiokube.encoding.jsonenc import go_escape
 
 from . import errors
+from .golang import go_quote, go_type_name
 
 MAX_JSON_PATCH_OPERATIONS = 10000  # handlers/patch.go maxJSONPatchOperations
 JSON_PATCH_MAX_COPY_BYTES = 3 * 1024 * 1024  # server.Config JSONPatchMaxCopyBytes → AccumulatedCopySizeLimit
@@ -132,25 +133,6 @@ class _Panic(Exception):
     """Where kube's Go code would panic (nil dereference, comparing or hashing maps)."""
 
 
-def _go_type(v: Any) -> str:
-    """reflect.TypeOf(v).String() for a value decoded from JSON (ints preserved as int64)."""
-    if v is None:
-        return "nil"
-    if isinstance(v, bool):
-        return "bool"
-    if isinstance(v, int):
-        return "int64"
-    if isinstance(v, float):
-        return "float64"
-    if isinstance(v, str):
-        return "string"
-    if isinstance(v, dict):
-        return "map[string]interface {}"
-    if isinstance(v, list):
-        return "[]interface {}"
-    return type(v).__name__
-
-
 _MAP_T, _SLICE_T = "map[string]interface {}", "[]interface {}"
 
 
@@ -209,28 +191,8 @@ def go_sprint(v: Any, verb: str = "v") -> str:
     else:
         text = str(v)
     if verb == "s":
-        return f"%!s({text})" if v is None else f"%!s({_go_type(v)}={text})"
+        return f"%!s({text})" if v is None else f"%!s({go_type_name(v)}={text})"
     return text
-
-
-def go_quote(s: str) -> str:
-    """strconv.Quote (Go's %q of a string)."""
-    out = ['"']
-    for ch in s:
-        if ch in '"\\':
-            out.append("\\" + ch)
-        elif ch.isprintable():
-            out.append(ch)
-        elif ch in "\a\b\f\n\r\t\v":
-            out.append({"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v"}[ch])
-        elif ord(ch) < 0x80:
-            out.append(f"\\x{ord(ch):02x}")
-        elif ord(ch) < 0x10000:
-            out.append(f"\\u{ord(ch):04x}")
-        else:
-            out.append(f"\\U{ord(ch):08x}")
-    out.append('"')
-    return "".join(out)
 
 
 def _go_json(v: Any, *, sorted_keys: bool = False) -> bytes:
@@ -245,7 +207,7 @@ def _go_json(v: Any, *, sorted_keys: bool = False) -> bytes:
 
 def _eq(a: Any, b: Any) -> bool:
     """Go's == on two interface{} values: same dynamic type and value; maps and slices panic."""
-    ta, tb = _go_type(a), _go_type(b)
+    ta, tb = go_type_name(a), go_type_name(b)
     if ta != tb:
         return False
     if ta in (_MAP_T, _SLICE_T):
@@ -255,7 +217,7 @@ def _eq(a: Any, b: Any) -> bool:
 
 def _hkey(v: Any) -> tuple[str, Any]:
     """A Go map key for an interface{} value; maps and slices are unhashable (panic)."""
-    t = _go_type(v)
+    t = go_type_name(v)
     if t in (_MAP_T, _SLICE_T):
         raise _Panic(f"runtime error: hash of unhashable type {t}")
     return (t, v)
@@ -602,7 +564,7 @@ def _node_equal(n: Any, o: Any) -> bool:
         return True
     if o is None or isinstance(o, dict | list):
         return False
-    return _go_type(n) == _go_type(o) and n == o
+    return go_type_name(n) == go_type_name(o) and n == o
 
 
 def apply_json_patch(
@@ -862,7 +824,7 @@ def _err_no_list_of_lists() -> _SMPError:
 
 
 def _err_bad_arg_type(expected: str, actual: Any) -> _SMPError:
-    actual_t = "%!s(<nil>)" if actual is None else _go_type(actual)
+    actual_t = "%!s(<nil>)" if actual is None else go_type_name(actual)
     return _SMPError(f"expected a {expected}, but received a {actual_t}")
 
 
@@ -1063,7 +1025,7 @@ def _merge_map(original: dict[str, Any] | None, patch: dict[str, Any], schema: _
         if patch_v is None:
             original.pop(key, None)
             continue
-        if key not in original or _go_type(original[key]) != _go_type(patch_v):
+        if key not in original or go_type_name(original[key]) != go_type_name(patch_v):
             if not is_delete_list:
                 _discard_nulls(patch_v)
                 v, keep = _remove_directives(patch_v)
@@ -1344,7 +1306,7 @@ def _slice_element_type(*slices: list[Any]) -> str:
     prev = ""
     for s in slices:
         for v in s:
-            current = _go_type(v)
+            current = go_type_name(v)
             if not prev:
                 if current == "nil":
                     raise _Panic("runtime error: invalid memory address or nil pointer dereference")

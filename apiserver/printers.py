@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from typing import Any
 
+from .golang import SECOND, duration_ns, human_duration
 from .tables import CREATION_DESCRIPTION, NAME_DESCRIPTION, column
 
 Obj = dict[str, Any]
@@ -336,19 +337,12 @@ _DOC: dict[str, str] = {
 
 # --- times and durations -------------------------------------------------------------------------------------
 
-_SECOND = 1_000_000_000
-_MINUTE = 60 * _SECOND
-_HOUR = 60 * _MINUTE
+_SECOND = SECOND
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _TIME_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:([Zz])|([+-])(\d{2}):(\d{2}))")
 
 
-def _delta_ns(delta: timedelta) -> int:
-    return (delta.days * 86_400 + delta.seconds) * _SECOND + delta.microseconds * 1000
-
-
-#: Go's zero time.Time (0001-01-01T00:00:00Z) in ns since the Unix epoch: what an unset metav1.Time is.
-ZERO_TIME = _delta_ns(datetime(1, 1, 1, tzinfo=UTC) - _EPOCH)
+ZERO_TIME = duration_ns(datetime(1, 1, 1, tzinfo=UTC) - _EPOCH)
 
 
 def parse_time(value: Any) -> int:
@@ -366,7 +360,7 @@ def parse_time(value: Any) -> int:
         base = datetime(year, month, day, hour, minute, second, tzinfo=UTC)
     except ValueError:
         return ZERO_TIME
-    ns = _delta_ns(base - _EPOCH) + int((m.group(7) or "")[:9].ljust(9, "0"))
+    ns = duration_ns(base - _EPOCH) + int((m.group(7) or "")[:9].ljust(9, "0"))
     if m.group(9):
         offset = (int(m.group(10)) * 60 + int(m.group(11))) * 60 * _SECOND
         ns -= offset if m.group(9) == "+" else -offset
@@ -378,49 +372,7 @@ def _now_ns(now: datetime | None) -> int:
         return time.time_ns()
     if now.tzinfo is None:
         now = now.replace(tzinfo=UTC)
-    return _delta_ns(now - _EPOCH)
-
-
-def _trunc_div(a: int, b: int) -> int:
-    """Go's integer division (truncates toward zero)."""
-    q = abs(a) // b
-    return q if a >= 0 else -q
-
-
-def human_duration(d: timedelta | int) -> str:
-    """apimachinery duration.HumanDuration: ~2-3 significant figures (``3m10s``, ``47h``, ``2d1h``, ``2y1d``).
-
-    ``d`` is a timedelta or Go's time.Duration (int nanoseconds). Up to 2 s in the future is "0s" (clock skew).
-    """
-    ns = _delta_ns(d) if isinstance(d, timedelta) else d
-    seconds = _trunc_div(ns, _SECOND)
-    if seconds < -1:
-        return "<invalid>"
-    if seconds < 0:
-        return "0s"
-    if seconds < 60 * 2:
-        return f"{seconds}s"
-    minutes = ns // _MINUTE
-    if minutes < 10:
-        s = (ns // _SECOND) % 60
-        return f"{minutes}m" if s == 0 else f"{minutes}m{s}s"
-    if minutes < 60 * 3:
-        return f"{minutes}m"
-    hours = ns // _HOUR
-    if hours < 8:
-        m = minutes % 60
-        return f"{hours}h" if m == 0 else f"{hours}h{m}m"
-    if hours < 48:
-        return f"{hours}h"
-    if hours < 24 * 8:
-        h = hours % 24
-        return f"{hours // 24}d" if h == 0 else f"{hours // 24}d{h}h"
-    if hours < 24 * 365 * 2:
-        return f"{hours // 24}d"
-    if hours < 24 * 365 * 8:
-        dy = (hours // 24) % 365
-        return f"{hours // 24 // 365}y" if dy == 0 else f"{hours // 24 // 365}y{dy}d"
-    return f"{hours // 24 // 365}y"
+    return duration_ns(now - _EPOCH)
 
 
 def translate_timestamp_since(value: Any, now: datetime | None = None) -> str:

@@ -21,7 +21,6 @@ from aiokube.apiserver.patch import (
     apply_json_patch,
     apply_merge_patch,
     apply_strategic_merge_patch,
-    go_quote,
     go_sprint,
 )
 from aiokube.encoding import protobuf
@@ -732,7 +731,6 @@ def test_go_formatting() -> None:
     assert (
         go_sprint("x", "s") == "x" and go_sprint(None, "s") == "%!s(<nil>)" and go_sprint(True, "s") == "%!s(bool=true)"
     )
-    assert go_quote('a"b\\c\n\x01é') == '"a\\"b\\\\c\\n\\x01é"'
 
 
 def test_go_stable_sort_is_a_stable_sort() -> None:

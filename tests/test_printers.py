@@ -15,7 +15,6 @@ import pytest
 from aiokube.apiserver.printers import (
     BUILTIN_PRINTERS,
     format_label_selector,
-    human_duration,
     label_selector_string,
     pod_row,
     pod_row_conditions,
@@ -422,37 +421,6 @@ def test_table_rows_carry_pod_conditions() -> None:
     table = to_table(info, [pod("Succeeded"), pod("Running")], {"resourceVersion": "1"})
     assert table["rows"][0]["conditions"][0]["reason"] == "Succeeded"
     assert "conditions" not in table["rows"][1]
-
-
-# --- durations ------------------------------------------------------------------------------------------------
-
-MS = timedelta(milliseconds=1)
-S, M, H, D = timedelta(seconds=1), timedelta(minutes=1), timedelta(hours=1), timedelta(days=1)
-Y = 365 * D
-
-
-@pytest.mark.parametrize(
-    "d, want",
-    [  # apimachinery duration_test.go TestHumanDuration and TestHumanDurationBoundaries
-        (S, "1s"), (70 * S, "70s"), (190 * S, "3m10s"), (70 * M, "70m"), (47 * H, "47h"), (49 * H, "2d1h"),
-        ((8 * 24 + 2) * H, "8d"), (367 * D, "367d"), (2 * Y + 25 * H, "2y1d"), (8 * Y + 2 * H, "8y"),
-        (-2 * S, "<invalid>"), (-2 * S + timedelta(microseconds=1), "0s"), (timedelta(0), "0s"), (S - MS, "0s"),
-        (2 * M - MS, "119s"), (2 * M, "2m"), (2 * M + S, "2m1s"), (10 * M - MS, "9m59s"), (10 * M, "10m"),
-        (10 * M + S, "10m"), (3 * H - MS, "179m"), (3 * H, "3h"), (3 * H + M, "3h1m"), (8 * H - MS, "7h59m"),
-        (8 * H, "8h"), (8 * H + 59 * M, "8h"), (2 * D - MS, "47h"), (2 * D, "2d"), (2 * D + H, "2d1h"),
-        (8 * D - MS, "7d23h"), (8 * D, "8d"), (8 * D + 23 * H, "8d"), (2 * Y - MS, "729d"), (2 * Y, "2y"),
-        (2 * Y + 23 * H + 59 * M, "2y"), (2 * Y + D - MS, "2y"), (2 * Y + D, "2y1d"), (3 * Y, "3y"), (7 * Y, "7y"),
-        (8 * Y - MS, "7y364d"), (8 * Y, "8y"), (8 * Y + 364 * D, "8y"), (9 * Y, "9y"),
-    ],
-)  # fmt: skip
-def test_human_duration(d: timedelta, want: str) -> None:
-    assert human_duration(d) == want
-
-
-def test_human_duration_takes_go_nanoseconds() -> None:
-    assert human_duration(-2 * 10**9 + 1) == "0s"
-    assert human_duration(-2 * 10**9) == "<invalid>"
-    assert human_duration(119_999_999_999) == "119s"
 
 
 def test_translate_timestamp_since() -> None:

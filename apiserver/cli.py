@@ -9,9 +9,8 @@ import logging
 import signal
 import sys
 
+from aiokube.apiserver.server import APIServer, ServerConfig, version_info
 from aiokube.watchcache.cacher import CacherConfig
-
-from .server import APIServer, ServerConfig, version_info
 
 
 def version_string() -> str:

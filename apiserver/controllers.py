@@ -24,15 +24,14 @@ from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from aiokube.apiserver.errors import StatusError
 from aiokube.storage import errors as serr
 from aiokube.watchcache.cacher import Cacher
 from aiokube.watchcache.objects import DELETED, CachedObject, WatchEvent
 
-from .errors import StatusError
-
 if TYPE_CHECKING:
-    from .handlers import RESTHandlers
-    from .registry import ResourceInfo
+    from aiokube.apiserver.endpoints.handlers import RESTHandlers
+    from aiokube.apiserver.registry.resources import ResourceInfo
 
 Obj = dict[str, Any]
 Handler = Callable[[str, Obj], Awaitable[None]]
@@ -97,7 +96,7 @@ class NamespaceController:
             return True
         if "kubernetes" not in ((ns.get("spec") or {}).get("finalizers") or []):
             return True
-        from .handlers import DeleteOptions
+        from aiokube.apiserver.endpoints.handlers import DeleteOptions
 
         remaining = 0
         for info in list(handlers.registry):
@@ -209,7 +208,7 @@ class PodGC:
         self.period = period
 
     async def run(self) -> None:
-        from .handlers import DeleteOptions
+        from aiokube.apiserver.endpoints.handlers import DeleteOptions
 
         pod_info = self.handlers.registry.get("", "v1", "pods")
         node_info = self.handlers.registry.get("", "v1", "nodes")
@@ -290,7 +289,7 @@ class GarbageCollector:
         return self._find(uid) is not None
 
     async def _delete_dependents_of(self, uid: str) -> None:
-        from .handlers import DeleteOptions
+        from aiokube.apiserver.endpoints.handlers import DeleteOptions
 
         for info, dep in self._dependents(uid):
             refs = dep["metadata"].get("ownerReferences") or []
@@ -329,7 +328,7 @@ class GarbageCollector:
         uid = owner["metadata"].get("uid", "")
         dependents = self._dependents(uid)
         if dependents:
-            from .handlers import DeleteOptions
+            from aiokube.apiserver.endpoints.handlers import DeleteOptions
 
             for dep_info, dep in dependents:
                 md = dep["metadata"]

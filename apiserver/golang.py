@@ -7,6 +7,7 @@ patching, managed fields, CRD validation and printers share these instead of kee
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -106,3 +107,49 @@ def human_duration(d: timedelta | int) -> str:
         dy = (hours // 24) % 365
         return f"{hours // 24 // 365}y" if dy == 0 else f"{hours // 24 // 365}y{dy}d"
     return f"{hours // 24 // 365}y"
+
+
+# --------------------------------------------------------------------------------------------------------
+# JSON access with Go's zero-value semantics (a missing key, null and a non-pointer field's zero value
+# all mean "unset"), for defaulting and admission on v1 JSON.
+
+
+def struct_field(parent: dict[str, Any], key: str) -> dict[str, Any]:
+    """A non-pointer struct field: always there in Go, so create it when missing or null."""
+    value = parent.get(key)
+    if isinstance(value, dict):
+        return value
+    if value is None:
+        parent[key] = value = {}
+        return value
+    return {}  # wrong JSON type: typed decoding reports it; default a throwaway
+
+
+def pointer_field(parent: dict[str, Any], key: str) -> dict[str, Any] | None:
+    """A pointer struct field: None when nil."""
+    value = parent.get(key)
+    return value if isinstance(value, dict) else None
+
+
+def struct_items(parent: dict[str, Any] | None, key: str) -> Iterator[dict[str, Any]]:
+    """The struct elements of a list field."""
+    if parent is None:
+        return
+    value = parent.get(key)
+    if isinstance(value, list):
+        for item in value:
+            if isinstance(item, dict):
+                yield item
+
+
+def default_value(obj: dict[str, Any], key: str, value: Any) -> None:
+    """Set a non-pointer field whose Go zero value ("", 0, false) or absence means unset."""
+    current = obj.get(key)
+    if current is None or current == "" or (current == 0 and not isinstance(current, bool)):
+        obj[key] = value
+
+
+def default_pointer(obj: dict[str, Any], key: str, value: Any) -> None:
+    """Set a pointer field when nil (missing or null); an explicit zero value is kept."""
+    if obj.get(key) is None:
+        obj[key] = value

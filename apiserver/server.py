@@ -13,6 +13,20 @@ from typing import Any
 
 from aiohttp import web
 
+from aiokube.apiserver import errors
+from aiokube.apiserver.admission.namespacelifecycle import NamespaceLifecycle
+from aiokube.apiserver.apiextensions.controller import CRDController
+from aiokube.apiserver.controllers import GarbageCollector, NamespaceController, PodGC, ServiceAccountController
+from aiokube.apiserver.endpoints import requestinfo
+from aiokube.apiserver.endpoints.discovery import Discovery
+from aiokube.apiserver.endpoints.handlers import RESTHandlers
+from aiokube.apiserver.endpoints.openapi import OpenAPI
+from aiokube.apiserver.endpoints.responses import json_response, not_found_page, serve_content, status_response
+from aiokube.apiserver.errors import StatusError
+from aiokube.apiserver.observability import health, metrics
+from aiokube.apiserver.observability.health import HealthCheck, HealthEndpoints
+from aiokube.apiserver.registry.resources import Registry, ResourceInfo
+from aiokube.apiserver.transport.streaming import RESPONSE_BYTES, RESPONSE_STATUS
 from aiokube.encoding import negotiation
 from aiokube.storage import errors as serr
 from aiokube.storage import metrics as storage_metrics
@@ -21,19 +35,6 @@ from aiokube.storage.embedded import EmbeddedEtcd
 from aiokube.storage.etcd import EtcdClient
 from aiokube.storage.store import Store
 from aiokube.watchcache.cacher import Cacher, CacherConfig
-
-from . import errors, health, metrics, requestinfo
-from .admission import NamespaceLifecycle
-from .controllers import GarbageCollector, NamespaceController, PodGC, ServiceAccountController
-from .crds import CRDController
-from .discovery import Discovery
-from .errors import StatusError
-from .handlers import RESTHandlers
-from .health import HealthCheck, HealthEndpoints
-from .openapi import OpenAPI
-from .registry import Registry, ResourceInfo
-from .responses import json_response, not_found_page, serve_content, status_response
-from .streaming import RESPONSE_BYTES, RESPONSE_STATUS
 
 log = logging.getLogger("aiokube")
 
@@ -406,7 +407,7 @@ class APIServer:
         if path == "/debug/pprof" or path.startswith("/debug/pprof/"):
             if not self.config.profiling:
                 return not_found_page()
-            from . import pprof
+            from aiokube.apiserver.observability import pprof
 
             return await pprof.handle(request, path[len("/debug/pprof") :].lstrip("/"))
         assert self.discovery is not None and self.rest is not None

@@ -15,7 +15,7 @@ import tracemalloc
 
 import aiohttp
 
-from aiokube.apiserver import output
+from aiokube.apiserver.endpoints import output
 from aiokube.apiserver.server import APIServer, ServerConfig
 from aiokube.storage.embedded import EmbeddedEtcd
 

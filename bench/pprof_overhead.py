@@ -14,7 +14,7 @@ import statistics
 import time
 from typing import Any
 
-from aiokube.apiserver.pprof import CPUProfiler
+from aiokube.apiserver.observability.pprof import CPUProfiler
 
 from .common import report, use_uvloop
 

@@ -13,7 +13,7 @@ import time
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
-from aiokube.apiserver.metrics import _WATCH_SIZE_BUCKETS, WATCH_LATENCY_BUCKETS, FastHistogram
+from aiokube.apiserver.observability.metrics import _WATCH_SIZE_BUCKETS, WATCH_LATENCY_BUCKETS, FastHistogram
 
 from .common import report
 

@@ -29,7 +29,7 @@ The committed ``api/openapi-spec`` documents are a capture of a kube-apiserver s
 only used to check them (``--check``, with enums pruned as kube prunes them).
 
 Only the definitions reachable from ``ROOTS`` are written. Schemas are stored in a neutral form: a reference
-is ``{"$ref": "<definition name>"}`` (``apiserver/openapi.py`` turns it into ``#/components/schemas/...``
+is ``{"$ref": "<definition name>"}`` (``apiserver/endpoints/openapi.py`` turns it into ``#/components/schemas/...``
 wrapped in ``allOf`` when it has siblings, as kube-openapi's builder3 does, or ``#/definitions/...`` for v2).
 Keys are in the order kube's JSON marshaller writes them.
 
@@ -87,7 +87,7 @@ ROOT_EXTRA: tuple[str, ...] = (
     ),
     "io.k8s.apimachinery.pkg.version.Info",
 )  # fmt: skip
-# Kept for apiserver/openapi.py (custom resources' apiVersion/kind) but never served as a definition by kube.
+# Kept for apiserver/endpoints/openapi.py (custom resources' apiVersion/kind) but never served as a definition by kube.
 NOT_SERVED = frozenset({_M + "TypeMeta"})
 
 # Go methods of the special types that openapi-gen calls instead of describing their fields
@@ -740,7 +740,7 @@ def render(
         "#     python encoding/gen_openapi_docs.py <kubernetes-tree> > encoding/k8s_openapi.py",
         "# ruff: noqa: E501",
         "# fmt: off",
-        '"""OpenAPI model definitions of built-in types as kube-apiserver serves them (used by apiserver/openapi.py).',
+        '"""OpenAPI model definitions of built-in types as kube-apiserver serves them (for endpoints/openapi.py).',
         "",
         "DEFINITIONS maps a definition name (``io.k8s.api.core.v1.Pod``) to its schema in a neutral form: keys in the",
         'order kube writes them, a reference is ``{"$ref": "<definition name>"}``; kinds carry kube\'s',

@@ -4,7 +4,7 @@
 #     python encoding/gen_openapi_docs.py <kubernetes-tree> > encoding/k8s_openapi.py
 # ruff: noqa: E501
 # fmt: off
-"""OpenAPI model definitions of built-in types as kube-apiserver serves them (used by apiserver/openapi.py).
+"""OpenAPI model definitions of built-in types as kube-apiserver serves them (for endpoints/openapi.py).
 
 DEFINITIONS maps a definition name (``io.k8s.api.core.v1.Pod``) to its schema in a neutral form: keys in the
 order kube writes them, a reference is ``{"$ref": "<definition name>"}``; kinds carry kube's

@@ -1,4 +1,4 @@
-"""Unit tests for apiserver/crdschema.py: structural pruning, defaulting, schema validation, CRD validation
+"""Unit tests for apiserver/apiextensions/: structural pruning, defaulting, schema validation, CRD validation
 and printer columns, with the messages kube-apiserver 1.36 produces (derived from apiextensions-apiserver
 and kube-openapi sources; see the module docstring)."""
 
@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from aiokube.apiserver import crdschema as cs
+from aiokube.apiserver.apiextensions import crdschema as cs
 from aiokube.apiserver.errors import Cause, GroupKind, invalid
 from aiokube.apiserver.golang import go_quote
 

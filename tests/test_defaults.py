@@ -1,4 +1,5 @@
-"""Unit tests for apiserver.defaults: kube 1.36's decode-time defaulting and default-on admission plugins.
+"""Unit tests for apiserver.defaulting, .quantity and .admission.pods: kube 1.36's decode-time defaulting and
+default-on admission plugins.
 
 No server: plain functions on JSON dicts, checked against a real kube-apiserver 1.36 capture
 (tests/fixtures/kube-1.36/pod_create.json) and against the Go sources' own expectations.
@@ -13,22 +14,23 @@ from typing import Any
 
 import pytest
 
-from aiokube.apiserver.defaults import (
-    BINARY_SI,
-    DECIMAL_EXPONENT,
-    DECIMAL_SI,
+from aiokube.apiserver.admission.pods import (
     AdmissionForbidden,
-    Quantity,
     ServiceAccountMissing,
     admit_node,
     admit_pod,
     admit_pod_update,
     admit_storage_protection,
-    apply_defaults,
-    canonical_quantity,
-    image_tag,
-    parse_quantity,
     pod_service_account_name,
+)
+from aiokube.apiserver.defaulting import apply_defaults, image_tag
+from aiokube.apiserver.quantity import (
+    BINARY_SI,
+    DECIMAL_EXPONENT,
+    DECIMAL_SI,
+    Quantity,
+    canonical_quantity,
+    parse_quantity,
 )
 from aiokube.encoding import typed
 

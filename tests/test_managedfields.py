@@ -1,4 +1,4 @@
-"""Managed fields and server-side apply (apiserver/managedfields.py) against kube-apiserver 1.36.
+"""Managed fields and server-side apply (apiserver/patching/managedfields.py) against kube-apiserver 1.36.
 
 Expected managedFields come from captures of a real kube-apiserver 1.36 (tests/fixtures/kube-1.36):
 configmap_create.json and pod_get.json (the create response of input_pod.json, sent with curl), and
@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from aiokube.apiserver import errors
-from aiokube.apiserver import managedfields as mf
+from aiokube.apiserver.patching import managedfields as mf
 
 FIXTURES = Path(__file__).parent / "fixtures" / "kube-1.36"
 CORE = "k8s.io.api.core.v1."

@@ -25,8 +25,8 @@ from typing import Any
 import orjson
 import pytest
 
-from aiokube.apiserver.openapi import OpenAPI, group_version_doc, swagger_doc
-from aiokube.apiserver.registry import CustomSpec, Registry, ResourceInfo, Subresource
+from aiokube.apiserver.endpoints.openapi import OpenAPI, group_version_doc, swagger_doc
+from aiokube.apiserver.registry.resources import CustomSpec, Registry, ResourceInfo, Subresource
 from aiokube.apiserver.server import APIServer
 from aiokube.encoding import k8s_openapi
 from aiokube.encoding.k8s_schema import MESSAGES

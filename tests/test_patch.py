@@ -1,4 +1,4 @@
-"""The three classic PATCH types (apiserver/patch.py), as pure functions.
+"""The three classic PATCH types (apiserver/patching/patch.py), as pure functions.
 
 Expectations come from RFC 7386 / RFC 6902 appendix A (as kube's json-patch.v4 library applies them) and from
 running kube's own strategicpatch and json-patch code on the same inputs; errors are what
@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from aiokube.apiserver.patch import (
+from aiokube.apiserver.patching.patch import (
     PANIC_MESSAGE,
     UNPROCESSABLE_MESSAGE,
     PatchError,

@@ -19,7 +19,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from aiokube.apiserver import pprof
+from aiokube.apiserver.observability import pprof
 from aiokube.apiserver.server import APIServer, ServerConfig
 from aiokube.storage.embedded import EmbeddedEtcd
 from tests.conftest import API

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from aiokube.apiserver.printers import (
+from aiokube.apiserver.printers.builtin import (
     BUILTIN_PRINTERS,
     format_label_selector,
     label_selector_string,
@@ -413,8 +413,8 @@ def test_pod_row_conditions() -> None:
 
 def test_table_rows_carry_pod_conditions() -> None:
     """to_table puts printPod's row conditions on finished pods only, as kube's Table does."""
-    from aiokube.apiserver.registry import Registry
-    from aiokube.apiserver.tables import to_table
+    from aiokube.apiserver.printers.tables import to_table
+    from aiokube.apiserver.registry.resources import Registry
 
     info = Registry().get("", "v1", "pods")
     assert info is not None

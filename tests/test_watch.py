@@ -393,7 +393,7 @@ async def test_many_watchers_get_every_event_once_in_order(api: API, ns: str) ->
     """The direct path (cacher dispatch -> parked watchers' sinks -> one coalesced write per stream): 20
     watchers, 60 writes made as fast as they complete, some of them concurrent. Each watcher sees each event
     once, in resourceVersion order."""
-    from aiokube.apiserver import watch as watch_mod
+    from aiokube.apiserver.endpoints import watch as watch_mod
 
     assert watch_mod.DIRECT
     base = f"/api/v1/namespaces/{ns}/configmaps"
@@ -428,7 +428,7 @@ async def test_resets_release_every_watcher(server: APIServer, ns: str) -> None:
     import gc
     import random
 
-    from aiokube.apiserver import watch as watch_module
+    from aiokube.apiserver.endpoints import watch as watch_module
     from aiokube.watchcache.watcher import CacheWatcher
 
     cachers = [server.cachers[("", "configmaps")], server.cachers[("", "pods")]]

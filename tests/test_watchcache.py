@@ -521,7 +521,7 @@ async def test_parked_watcher_hands_live_events_to_its_sink_in_order() -> None:
 
 
 async def test_flusher_writes_each_marked_stream_once_per_flush() -> None:
-    from aiokube.apiserver.streaming import Flusher
+    from aiokube.apiserver.transport.streaming import Flusher
 
     class Stream:
         def __init__(self) -> None:

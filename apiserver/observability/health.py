@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from .responses import not_found_page, text_response
+from aiokube.apiserver.endpoints.responses import not_found_page, text_response
 
 log = logging.getLogger("aiokube.health")
 

@@ -10,10 +10,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from aiokube.apiserver.errors import GroupKind, GroupResource
+from aiokube.apiserver.registry import strategy as st
 from aiokube.storage.keys import collection_key, object_key, resource_prefix
-
-from . import strategy as st
-from .errors import GroupKind, GroupResource
 
 ALL_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
 STATUS_VERBS = ("get", "patch", "update")

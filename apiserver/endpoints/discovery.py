@@ -10,11 +10,10 @@ from typing import Any
 
 from aiohttp import web
 
+from aiokube.apiserver.endpoints.responses import content_hash, json_response
+from aiokube.apiserver.registry.resources import Registry, ResourceInfo
 from aiokube.encoding import jsonenc
 from aiokube.encoding.negotiation import parse_accept
-
-from .registry import Registry, ResourceInfo
-from .responses import content_hash, json_response
 
 # kube-apiserver's group priority order (the order of /apis); groups not listed come after, by name.
 GROUP_ORDER = (

@@ -40,11 +40,10 @@ from typing import Any
 
 import orjson
 
+from aiokube.apiserver import errors
+from aiokube.apiserver.golang import go_quote, go_type_name
 from aiokube.encoding.decode import go_json_error
 from aiokube.encoding.jsonenc import go_escape
-
-from . import errors
-from .golang import go_quote, go_type_name
 
 MAX_JSON_PATCH_OPERATIONS = 10000  # handlers/patch.go maxJSONPatchOperations
 JSON_PATCH_MAX_COPY_BYTES = 3 * 1024 * 1024  # server.Config JSONPatchMaxCopyBytes → AccumulatedCopySizeLimit

@@ -21,10 +21,9 @@ from typing import Any
 
 import orjson
 
+from aiokube.apiserver import errors
+from aiokube.apiserver.golang import go_quote
 from aiokube.encoding.jsonenc import go_escape
-
-from . import errors
-from .golang import go_quote
 
 Obj = dict[str, Any]
 

@@ -13,13 +13,12 @@ import binascii
 from dataclasses import dataclass, field
 from typing import Any
 
+from aiokube.apiserver import errors
+from aiokube.apiserver.defaulting import apply_defaults
+from aiokube.apiserver.registry.meta import OBJECT_META_ORDER
+from aiokube.apiserver.registry.resources import Registry, ResourceInfo
 from aiokube.encoding import protobuf, typed
 from aiokube.encoding.decode import DecodeError, decode, summarize
-
-from . import errors
-from .defaults import apply_defaults
-from .meta import OBJECT_META_ORDER
-from .registry import Registry, ResourceInfo
 
 Obj = dict[str, Any]
 
@@ -184,7 +183,7 @@ def schema_of(info: ResourceInfo) -> str | None:
 
 def stored_form(obj: Obj, info: ResourceInfo) -> Obj:
     """What is written to etcd: kube's canonical JSON for typed objects, else kube's top-level field order."""
-    from .meta import order_object
+    from aiokube.apiserver.registry.meta import order_object
 
     schema = schema_of(info)
     if info.builtin:
@@ -262,7 +261,7 @@ def decode_object(
         if schema is not None:
             unknown = typed.check(raw, schema)  # Go's typed decoding, at every depth
         elif info.custom is not None:
-            from . import crdschema
+            from aiokube.apiserver.apiextensions import crdschema
 
             _check_meta(raw.get("metadata"), kind)
             unknown = crdschema.prune(raw, info.custom.schema) if info.custom.schema else []

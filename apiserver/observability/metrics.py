@@ -31,11 +31,10 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Histo
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import Collector
 
+from aiokube.apiserver.endpoints.requestinfo import RequestInfo
 from aiokube.storage.metrics import KubeHistogram, le_text
 from aiokube.watchcache.cacher import Cacher
 from aiokube.watchcache.cacher import Histogram as Buckets
-
-from .requestinfo import RequestInfo
 
 disable_created_metrics()  # kube's pages have no *_created series
 

@@ -34,11 +34,10 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
+from aiokube.apiserver.errors import Cause, FieldErrors
+from aiokube.apiserver.golang import go_quote, human_duration
+from aiokube.apiserver.registry import validation as metavalidation
 from aiokube.encoding import typed
-
-from . import validation as metavalidation
-from .errors import Cause, FieldErrors
-from .golang import go_quote, human_duration
 
 Obj = dict[str, Any]
 Schema = dict[str, Any]

@@ -40,11 +40,10 @@ from typing import Any
 
 import orjson
 
+from aiokube.apiserver.endpoints.responses import content_hash
+from aiokube.apiserver.registry.resources import Registry, ResourceInfo, Subresource
 from aiokube.encoding import jsonenc
 from aiokube.encoding import k8s_openapi as K
-
-from .registry import Registry, ResourceInfo, Subresource
-from .responses import content_hash
 
 Schema = dict[str, Any]
 

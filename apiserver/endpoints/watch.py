@@ -18,6 +18,16 @@ from typing import Any
 
 from aiohttp import web
 
+from aiokube.apiserver import errors
+from aiokube.apiserver.endpoints.bodies import version_view
+from aiokube.apiserver.endpoints.output import Output
+from aiokube.apiserver.endpoints.requestinfo import RequestInfo
+from aiokube.apiserver.errors import FieldErrors, GroupKind, StatusError
+from aiokube.apiserver.observability import metrics
+from aiokube.apiserver.observability.metrics import WatchMetrics
+from aiokube.apiserver.printers.tables import partial_metadata, to_table
+from aiokube.apiserver.registry.resources import ResourceInfo
+from aiokube.apiserver.transport.streaming import HIGH_WATER, ChunkedWriter, Flusher
 from aiokube.encoding import encoders
 from aiokube.encoding.encoders import Parts, encoder_for
 from aiokube.encoding.protobuf import ProtobufError
@@ -26,16 +36,6 @@ from aiokube.storage.selection import FieldRequirement, FieldSelector, Selection
 from aiokube.watchcache.cacher import Cacher
 from aiokube.watchcache.objects import ADDED, BOOKMARK, DELETED, MODIFIED, CachedObject, WatchEvent
 from aiokube.watchcache.watcher import EXPIRED, INITIAL_END, CacheWatcher, Item
-
-from . import errors, metrics
-from .bodies import version_view
-from .errors import FieldErrors, GroupKind, StatusError
-from .metrics import WatchMetrics
-from .output import Output
-from .registry import ResourceInfo
-from .requestinfo import RequestInfo
-from .streaming import HIGH_WATER, ChunkedWriter, Flusher
-from .tables import partial_metadata, to_table
 
 log = logging.getLogger(__name__)
 #: live events go straight to parked watchers' connections and their writes are coalesced (DirectSink);
@@ -347,7 +347,7 @@ async def serve_watch(
     cancels this task (aiohttp's handler_cancellation) and lands in the same ``finally``."""
     opts = WatchRequest(request, ri, info, predicate)
     if opts.resource_version not in ("", "0"):
-        from .handlers import parse_resource_version
+        from aiokube.apiserver.endpoints.handlers import parse_resource_version
 
         parse_resource_version(opts.resource_version)
     frames = FrameMaker(out)

@@ -223,7 +223,7 @@ class PersistentVolumeStrategy(Strategy):
     has_status = True
 
     def initial_status(self, obj: Obj) -> Obj:
-        from .meta import now_rfc3339
+        from aiokube.apiserver.registry.meta import now_rfc3339
 
         return {"phase": "Pending", "lastPhaseTransitionTime": now_rfc3339()}
 

@@ -8,10 +8,9 @@ from typing import Any
 
 from aiohttp import web
 
+from aiokube.apiserver.errors import StatusError
 from aiokube.encoding import jsonenc, negotiation, protobuf
 from aiokube.encoding.encoders import yaml_dump
-
-from .errors import StatusError
 
 JSON_CONTENT_TYPE = "application/json"
 

@@ -22,8 +22,8 @@ from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from typing import Any
 
-from .golang import SECOND, duration_ns, human_duration
-from .tables import CREATION_DESCRIPTION, NAME_DESCRIPTION, column
+from aiokube.apiserver.golang import SECOND, duration_ns, human_duration
+from aiokube.apiserver.printers.tables import CREATION_DESCRIPTION, NAME_DESCRIPTION, column
 
 Obj = dict[str, Any]
 Column = dict[str, Any]

@@ -17,22 +17,23 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from aiokube.apiserver import errors
+from aiokube.apiserver.admission import pods as pod_admission
+from aiokube.apiserver.admission.namespacelifecycle import NamespaceLifecycle
+from aiokube.apiserver.endpoints.bodies import Decoded, decode_object, schema_of, stored_form
+from aiokube.apiserver.endpoints.output import Output, cached
+from aiokube.apiserver.endpoints.requestinfo import RequestInfo
+from aiokube.apiserver.endpoints.responses import success_status
+from aiokube.apiserver.errors import FieldErrors, GroupKind, GroupResource, StatusError
+from aiokube.apiserver.patching import patch as patches
+from aiokube.apiserver.registry import meta, validation
+from aiokube.apiserver.registry.resources import Registry, ResourceInfo
 from aiokube.encoding import negotiation, protobuf
 from aiokube.encoding.decode import DecodeError, decode_json, decode_yaml, summarize
 from aiokube.storage import errors as serr
 from aiokube.storage.selection import FieldSelector, LabelSelector, SelectionPredicate, SelectorError
 from aiokube.storage.store import Preconditions, Store
 from aiokube.watchcache.cacher import Cacher
-
-from . import defaults, errors, meta, validation
-from . import patch as patches
-from .admission import NamespaceLifecycle
-from .bodies import Decoded, decode_object, schema_of, stored_form
-from .errors import FieldErrors, GroupKind, GroupResource, StatusError
-from .output import Output, cached
-from .registry import Registry, ResourceInfo
-from .requestinfo import RequestInfo
-from .responses import success_status
 
 Obj = dict[str, Any]
 
@@ -127,7 +128,7 @@ def apply_patch(
 
 def field_type(info: ResourceInfo) -> Any:
     """The managed-fields type of a resource: its Go type, its CRD schema, or deduced from the object."""
-    from . import managedfields as mf
+    from aiokube.apiserver.patching import managedfields as mf
 
     schema = schema_of(info)
     if schema is not None:
@@ -141,7 +142,7 @@ def track_fields(old: Obj | None, new: Obj, info: ResourceInfo, manager: str, su
     """Record the fields this write changed as owned by ``manager`` (operation Update), as kube does.
 
     The status a strategy resets on the main resource is never owned (the strategy's ResetFields)."""
-    from . import managedfields as mf
+    from aiokube.apiserver.patching import managedfields as mf
 
     reset = mf.reset_field_set(["status"]) if info.strategy.has_status and not subresource else None
     mf.update_managed_fields(
@@ -337,11 +338,11 @@ class RESTHandlers:
         if old is not None:
             validation.validate_object_meta_update(md, old["metadata"], errs)
         if info.custom is not None and info.custom.schema:
-            from . import crdschema
+            from aiokube.apiserver.apiextensions import crdschema
 
             errs.causes.extend(crdschema.validate(obj, info.custom.schema))
         elif info.group == "apiextensions.k8s.io" and info.plural == "customresourcedefinitions":
-            from . import crdschema
+            from aiokube.apiserver.apiextensions import crdschema
 
             errs.causes.extend(crdschema.validate_crd(obj))
         if errs:
@@ -352,13 +353,13 @@ class RESTHandlers:
         if not info.builtin or info.group:
             return
         if info.plural == "nodes":
-            defaults.admit_node(obj)
+            pod_admission.admit_node(obj)
         elif info.plural == "pods" and namespace is not None:
-            sa_name = defaults.pod_service_account_name(obj)
+            sa_name = pod_admission.pod_service_account_name(obj)
             account = await self._service_account(namespace, sa_name) if sa_name else None
             try:
-                defaults.admit_pod(obj, namespace, account, _token_suffix)
-            except defaults.AdmissionForbidden as exc:
+                pod_admission.admit_pod(obj, namespace, account, _token_suffix)
+            except pod_admission.AdmissionForbidden as exc:
                 raise errors.forbidden(info.group_resource, obj["metadata"].get("name", ""), str(exc)) from None
 
     async def _service_account(self, namespace: str, name: str) -> Obj | None:
@@ -366,7 +367,7 @@ class RESTHandlers:
         creates right after the namespace; aiokube creates it with the namespace, so one retry covers a race."""
         info = self.registry.get("", "v1", "serviceaccounts")
         assert info is not None
-        for attempt in range(2 if name == defaults.DEFAULT_SERVICE_ACCOUNT else 1):
+        for attempt in range(2 if name == pod_admission.DEFAULT_SERVICE_ACCOUNT else 1):
             if attempt:
                 await asyncio.sleep(0.1)
             try:
@@ -524,7 +525,7 @@ class RESTHandlers:
         return await out.list_response(info.list_kind, list_meta, result.entries)
 
     async def watch(self, request: web.Request, ri: RequestInfo, info: ResourceInfo) -> web.StreamResponse:
-        from .watch import serve_watch
+        from aiokube.apiserver.endpoints.watch import serve_watch
 
         opts = self.list_options(request, info, watch=True)
         pred = self.predicate(info, opts.label, opts.field)
@@ -788,7 +789,7 @@ class RESTHandlers:
         """?fieldManager, else the User-Agent's product name (kube's prefixFromUserAgent)."""
         if opts.field_manager:
             return opts.field_manager
-        from .managedfields import manager_from_user_agent
+        from aiokube.apiserver.patching.managedfields import manager_from_user_agent
 
         return manager_from_user_agent(request.headers.get("User-Agent", ""))
 
@@ -839,7 +840,7 @@ class RESTHandlers:
                 new = self._subresource_update(subresource, new, existing, info)
             else:
                 if info.builtin and (info.group, info.plural) == ("", "pods") and not subresource:
-                    defaults.admit_pod_update(new, existing)
+                    pod_admission.admit_pod_update(new, existing)
                 self._prepare_update(new, existing, info)
             if self._should_delete_during_update(new, existing, info):
                 delete_instead.append(existing)
@@ -966,7 +967,7 @@ class RESTHandlers:
         force: bool,
     ) -> web.StreamResponse:
         """Server-side apply (``application/apply-patch+yaml``): creates or merges, with field ownership."""
-        from . import managedfields as mf
+        from aiokube.apiserver.patching import managedfields as mf
 
         if not opts.field_manager:
             raise errors.invalid(
@@ -1140,7 +1141,7 @@ class RESTHandlers:
                 return graceful
         gc_finalizer = ""
         if info.group == "apiextensions.k8s.io" and info.plural == "customresourcedefinitions":
-            from .crds import CLEANUP_FINALIZER
+            from aiokube.apiserver.apiextensions.controller import CLEANUP_FINALIZER
 
             if not existing["metadata"].get("deletionTimestamp"):  # the CRD REST's first DELETE
                 return await self._mark_deleting(info, key, name, "", opts, extra_finalizer=CLEANUP_FINALIZER)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .registry import ResourceInfo
+from aiokube.apiserver.registry.resources import ResourceInfo
 
 Obj = dict[str, Any]
 
@@ -77,7 +77,7 @@ def _custom_printer(info: ResourceInfo) -> Printer:
         for c in specs
     ]
 
-    from .crdschema import JSONPathError, parse_jsonpath, printer_cells
+    from aiokube.apiserver.apiextensions.crdschema import JSONPathError, parse_jsonpath, printer_cells
 
     try:
         for spec in specs:
@@ -101,7 +101,7 @@ def _go_number(value: Any) -> Any:
 def printer_for(info: ResourceInfo) -> Printer:
     if info.custom is not None:
         return _custom_printer(info)
-    from .printers import BUILTIN_PRINTERS
+    from aiokube.apiserver.printers.builtin import BUILTIN_PRINTERS
 
     key = (info.group, info.plural)
     return BUILTIN_PRINTERS.get(key) or PRINTERS.get(key) or (DEFAULT_COLUMNS, _default_cells)
@@ -110,7 +110,7 @@ def printer_for(info: ResourceInfo) -> Printer:
 def _row_conditions(info: ResourceInfo) -> Callable[[Obj], list[Obj] | None] | None:
     """printPod also marks a finished pod's row Completed; no other printer sets row conditions."""
     if info.custom is None and (info.group, info.plural) == ("", "pods"):
-        from .printers import pod_row_conditions
+        from aiokube.apiserver.printers.builtin import pod_row_conditions
 
         return pod_row_conditions
     return None

@@ -19,17 +19,16 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
+from aiokube.apiserver.errors import StatusError
+from aiokube.apiserver.registry import meta
+from aiokube.apiserver.registry import strategy as st
+from aiokube.apiserver.registry.resources import CustomSpec, Registry, ResourceInfo
 from aiokube.storage import errors as serr
 from aiokube.watchcache.cacher import Cacher
 from aiokube.watchcache.objects import DELETED, WatchEvent
 
-from . import meta
-from . import strategy as st
-from .errors import StatusError
-from .registry import CustomSpec, Registry, ResourceInfo
-
 if TYPE_CHECKING:
-    from .handlers import RESTHandlers
+    from aiokube.apiserver.endpoints.handlers import RESTHandlers
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +105,7 @@ def resource_infos(crd: Obj) -> list[ResourceInfo]:
 
 
 def st_sub(name: str, kind: str, verbs: tuple[str, ...], group: str = "", version: str = "") -> Any:
-    from .registry import Subresource
+    from aiokube.apiserver.registry.resources import Subresource
 
     return Subresource(name, kind, verbs, group, version)
 
@@ -239,7 +238,7 @@ class CRDController:
         name = crd["metadata"]["name"]
         infos = self.served.get(name) or resource_infos(crd)
         if infos:
-            from .handlers import DeleteOptions
+            from aiokube.apiserver.endpoints.handlers import DeleteOptions
 
             storage_info = next((i for i in infos if i.version == i.custom.storage_version), infos[0])  # type: ignore[union-attr]
             await self.handlers.delete_matching(storage_info, None, None, DeleteOptions())

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from . import errors
-from .errors import GroupResource
+from aiokube.apiserver import errors
+from aiokube.apiserver.errors import GroupResource
 
 IMMORTAL_NAMESPACES = frozenset(("default", "kube-system", "kube-public"))
 NAMESPACES = GroupResource("", "namespaces")

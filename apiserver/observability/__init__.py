@@ -1,0 +1,2 @@
+"""Metrics (kube's names), the watch SLO, pprof-compatible profiling and health checks.
+"""

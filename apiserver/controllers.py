@@ -22,16 +22,15 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiokube.apiserver.errors import StatusError
+from aiokube.apiserver.registry.options import DeleteOptions
+from aiokube.apiserver.registry.resources import ResourceInfo
+from aiokube.apiserver.registry.store import GenericStore
 from aiokube.storage import errors as serr
 from aiokube.watchcache.cacher import Cacher
 from aiokube.watchcache.objects import DELETED, CachedObject, WatchEvent
-
-if TYPE_CHECKING:
-    from aiokube.apiserver.endpoints.handlers import RESTHandlers
-    from aiokube.apiserver.registry.resources import ResourceInfo
 
 Obj = dict[str, Any]
 Handler = Callable[[str, Obj], Awaitable[None]]
@@ -40,8 +39,8 @@ log = logging.getLogger(__name__)
 
 
 class NamespaceController:
-    def __init__(self, handlers: RESTHandlers, resync_seconds: float = 15.0, retry_seconds: float = 1.0) -> None:
-        self.handlers = handlers
+    def __init__(self, store: GenericStore, resync_seconds: float = 15.0, retry_seconds: float = 1.0) -> None:
+        self.store = store
         self.resync_seconds = resync_seconds
         self.retry_seconds = retry_seconds
         self._queue: asyncio.Queue[str] = asyncio.Queue()
@@ -72,11 +71,11 @@ class NamespaceController:
 
     async def _resync_loop(self) -> None:
         """Pick up namespaces another replica (or a crash) left Terminating."""
-        info = self.handlers.registry.get("", "v1", "namespaces")
+        info = self.store.registry.get("", "v1", "namespaces")
         assert info is not None
         while True:
             with contextlib.suppress(serr.StorageError):
-                result = await self.handlers.store.list(info.collection_key())
+                result = await self.store.etcd.list(info.collection_key())
                 for ns in result.items:
                     if ns["metadata"].get("deletionTimestamp"):
                         self.enqueue(ns["metadata"]["name"])
@@ -84,32 +83,31 @@ class NamespaceController:
 
     async def sync(self, name: str) -> bool:
         """Empty a terminating namespace and finalize it; False means "try again later"."""
-        handlers = self.handlers
-        ns_info = handlers.registry.get("", "v1", "namespaces")
+        store = self.store
+        ns_info = store.registry.get("", "v1", "namespaces")
         assert ns_info is not None
         key = ns_info.key(None, name)
         try:
-            ns = await handlers.store.get(key)
+            ns = await store.etcd.get(key)
         except serr.NotFound:
             return True
         if not ns["metadata"].get("deletionTimestamp"):
             return True
         if "kubernetes" not in ((ns.get("spec") or {}).get("finalizers") or []):
             return True
-        from aiokube.apiserver.endpoints.handlers import DeleteOptions
 
         remaining = 0
-        for info in list(handlers.registry):
+        for info in list(store.registry):
             if not info.namespaced:
                 continue
-            items, _ = await handlers.delete_matching(info, name, None, DeleteOptions())
+            items = (await store.delete_collection(info, name, None, DeleteOptions())).items
             if items:
                 # objects with finalizers linger until their finalizers are removed: check again
-                left = await handlers.store.list(info.collection_key(name), limit=1)
+                left = await store.etcd.list(info.collection_key(name), limit=1)
                 remaining += len(left.items)
         if remaining:
             return False
-        await handlers.finalize_namespace(name)
+        await store.finalize_namespace(name)
         log.info("namespace %s finalized", name)
         return True
 
@@ -161,8 +159,8 @@ async def _guarded(handle: Handler, event_type: str, obj: Obj) -> None:
 class ServiceAccountController:
     """Every active namespace gets a ``default`` ServiceAccount (recreated if deleted)."""
 
-    def __init__(self, handlers: RESTHandlers, namespaces: Cacher, serviceaccounts: Cacher) -> None:
-        self.handlers = handlers
+    def __init__(self, store: GenericStore, namespaces: Cacher, serviceaccounts: Cacher) -> None:
+        self.store = store
         self.namespaces = namespaces
         self.serviceaccounts = serviceaccounts
 
@@ -170,12 +168,12 @@ class ServiceAccountController:
         await asyncio.gather(follow(self.namespaces, self._on_namespace), follow(self.serviceaccounts, self._on_sa))
 
     async def ensure(self, namespace: str) -> None:
-        info = self.handlers.registry.get("", "v1", "serviceaccounts")
+        info = self.store.registry.get("", "v1", "serviceaccounts")
         assert info is not None
         if self.serviceaccounts.cache.get(info.key(namespace, "default")) is not None:
             return
         with contextlib.suppress(StatusError):  # AlreadyExists, or the namespace is going away
-            await self.handlers.create_object(
+            await self.store.create_object(
                 info,
                 {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "default", "namespace": namespace}},
             )
@@ -187,7 +185,7 @@ class ServiceAccountController:
     async def _on_sa(self, event_type: str, sa: Obj) -> None:
         md = sa["metadata"]
         if event_type == DELETED and md.get("name") == "default":
-            ns_info = self.handlers.registry.get("", "v1", "namespaces")
+            ns_info = self.store.registry.get("", "v1", "namespaces")
             assert ns_info is not None
             ns = self.namespaces.cache.get(ns_info.key(None, md.get("namespace", "")))
             if ns is not None and not ns.obj["metadata"].get("deletionTimestamp"):
@@ -201,17 +199,16 @@ def _parse_time(value: str) -> float:
 class PodGC:
     """Terminating pods whose grace period is over and whose node does not exist are deleted."""
 
-    def __init__(self, handlers: RESTHandlers, pods: Cacher, nodes: Cacher, period: float = 1.0) -> None:
-        self.handlers = handlers
+    def __init__(self, store: GenericStore, pods: Cacher, nodes: Cacher, period: float = 1.0) -> None:
+        self.store = store
         self.pods = pods
         self.nodes = nodes
         self.period = period
 
     async def run(self) -> None:
-        from aiokube.apiserver.endpoints.handlers import DeleteOptions
 
-        pod_info = self.handlers.registry.get("", "v1", "pods")
-        node_info = self.handlers.registry.get("", "v1", "nodes")
+        pod_info = self.store.registry.get("", "v1", "pods")
+        node_info = self.store.registry.get("", "v1", "nodes")
         assert pod_info is not None and node_info is not None
         while True:
             await asyncio.sleep(self.period)
@@ -225,7 +222,7 @@ class PodGC:
                 if node and self.nodes.cache.get(node_info.key(None, node)) is not None:
                     continue  # a kubelet's business
                 with contextlib.suppress(StatusError):
-                    await self.handlers.delete_object(
+                    await self.store.delete(
                         pod_info, md.get("namespace"), md["name"], DeleteOptions(grace_period_seconds=0)
                     )
 
@@ -233,8 +230,8 @@ class PodGC:
 class GarbageCollector:
     """ownerReferences: background deletion of orphans' dependents, and the orphan/foreground finalizers."""
 
-    def __init__(self, handlers: RESTHandlers, cachers: Callable[[], Iterable[tuple[ResourceInfo, Cacher]]]) -> None:
-        self.handlers = handlers
+    def __init__(self, store: GenericStore, cachers: Callable[[], Iterable[tuple[ResourceInfo, Cacher]]]) -> None:
+        self.store = store
         self.cachers = cachers
         self._followed: set[int] = set()
 
@@ -289,7 +286,6 @@ class GarbageCollector:
         return self._find(uid) is not None
 
     async def _delete_dependents_of(self, uid: str) -> None:
-        from aiokube.apiserver.endpoints.handlers import DeleteOptions
 
         for info, dep in self._dependents(uid):
             refs = dep["metadata"].get("ownerReferences") or []
@@ -297,7 +293,7 @@ class GarbageCollector:
                 continue  # another owner is alive
             md = dep["metadata"]
             with contextlib.suppress(StatusError):
-                await self.handlers.delete_object(
+                await self.store.delete(
                     info, md.get("namespace") if info.namespaced else None, md["name"],
                     DeleteOptions(propagation_policy="Background"),
                 )  # fmt: skip
@@ -318,9 +314,9 @@ class GarbageCollector:
                 return current
 
             with contextlib.suppress(serr.NotFound):
-                await self.handlers.store.guaranteed_update(key, drop_ref)
+                await self.store.etcd.guaranteed_update(key, drop_ref)
         md = owner["metadata"]
-        await self.handlers.remove_finalizer(
+        await self.store.remove_finalizer(
             info, md.get("namespace") if info.namespaced else None, md["name"], "orphan"
         )
 
@@ -328,19 +324,18 @@ class GarbageCollector:
         uid = owner["metadata"].get("uid", "")
         dependents = self._dependents(uid)
         if dependents:
-            from aiokube.apiserver.endpoints.handlers import DeleteOptions
 
             for dep_info, dep in dependents:
                 md = dep["metadata"]
                 if md.get("deletionTimestamp"):
                     continue
                 with contextlib.suppress(StatusError):
-                    await self.handlers.delete_object(
+                    await self.store.delete(
                         dep_info, md.get("namespace") if dep_info.namespaced else None, md["name"],
                         DeleteOptions(propagation_policy="Foreground"),
                     )  # fmt: skip
             return  # called again as the dependents go away
         md = owner["metadata"]
-        await self.handlers.remove_finalizer(
+        await self.store.remove_finalizer(
             info, md.get("namespace") if info.namespaced else None, md["name"], "foregroundDeletion"
         )

@@ -26,6 +26,7 @@ from aiokube.apiserver.errors import StatusError
 from aiokube.apiserver.observability import health, metrics
 from aiokube.apiserver.observability.health import HealthCheck, HealthEndpoints
 from aiokube.apiserver.registry.resources import Registry, ResourceInfo
+from aiokube.apiserver.registry.store import GenericStore
 from aiokube.apiserver.transport.streaming import RESPONSE_BYTES, RESPONSE_STATUS
 from aiokube.encoding import negotiation
 from aiokube.storage import errors as serr
@@ -112,6 +113,7 @@ class APIServer:
         self.etcd: EtcdClient | None = None
         self.store: Store | None = None
         self.rest: RESTHandlers | None = None
+        self.generic: GenericStore | None = None
         self.discovery: Discovery | None = None
         self.namespace_controller: NamespaceController | None = None
         self.runner: web.AppRunner | None = None
@@ -146,15 +148,16 @@ class APIServer:
         await self.etcd.connect()
         self.store = Store(self.etcd)
         admission = NamespaceLifecycle(self._lookup_namespace)
-        self.rest = RESTHandlers(self.registry, self.store, admission, self.cacher_for, self._namespace_terminating)
-        self.namespace_controller = NamespaceController(self.rest)
+        self.generic = GenericStore(self.registry, self.store, admission, self.cacher_for, self._namespace_terminating)
+        self.rest = RESTHandlers(self.generic)
+        self.namespace_controller = NamespaceController(self.generic)
         await self._start_cachers()
         await self._bootstrap()
         self._bootstrapped = True
         crd_info = self.registry.get("apiextensions.k8s.io", "v1", "customresourcedefinitions")
         assert crd_info is not None
         self.crd_controller = CRDController(
-            self.registry, self.rest, self.cacher_for(crd_info), self._start_custom_cacher, self._stop_custom_cacher
+            self.registry, self.generic, self.cacher_for(crd_info), self._start_custom_cacher, self._stop_custom_cacher
         )
         self._tasks.append(asyncio.create_task(self.crd_controller.run()))
         await asyncio.wait_for(self.crd_controller.synced.wait(), 60)  # kube's crd-informer-synced
@@ -178,14 +181,14 @@ class APIServer:
         self.discovery = Discovery(self.registry, f"{cfg.bind_address}:{self.port}")
         self._tasks.append(asyncio.create_task(self.namespace_controller.run()))
         self.sa_controller = ServiceAccountController(
-            self.rest, self._cacher("", "namespaces"), self._cacher("", "serviceaccounts")
+            self.generic, self._cacher("", "namespaces"), self._cacher("", "serviceaccounts")
         )
-        self.rest.on_namespace_created = self.sa_controller.ensure
+        self.generic.on_namespace_created = self.sa_controller.ensure
         self._tasks.append(asyncio.create_task(self.sa_controller.run()))
         self._tasks.append(
-            asyncio.create_task(PodGC(self.rest, self._cacher("", "pods"), self._cacher("", "nodes")).run())
+            asyncio.create_task(PodGC(self.generic, self._cacher("", "pods"), self._cacher("", "nodes")).run())
         )
-        self._tasks.append(asyncio.create_task(GarbageCollector(self.rest, self._resource_cachers).run()))
+        self._tasks.append(asyncio.create_task(GarbageCollector(self.generic, self._resource_cachers).run()))
         self._tasks.append(asyncio.create_task(run_compactor(self.etcd, cfg.compaction_interval)))
         self._tasks.append(asyncio.create_task(self._monitor_storage()))
         metrics.CACHERS.add(self)
@@ -269,8 +272,8 @@ class APIServer:
 
     def _new_cacher(self, info: ResourceInfo, base: CacherConfig, trust: bool) -> Cacher:
         storage_metrics.register_resource(info.collection_key(), info.group, info.plural)
-        assert self.store is not None and self.rest is not None
-        fields_of = self.rest.fields_of(info)
+        assert self.store is not None
+        fields_of = GenericStore.fields_of(info)
 
         def attrs(obj: dict[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
             return (obj.get("metadata") or {}).get("labels") or {}, fields_of(obj)
@@ -300,12 +303,12 @@ class APIServer:
 
     async def _bootstrap(self) -> None:
         """The system namespaces exist on first start (kube's system-namespaces controller)."""
-        assert self.rest is not None
+        assert self.generic is not None
         info = self.registry.get("", "v1", "namespaces")
         assert info is not None
         for name in SYSTEM_NAMESPACES:
             with contextlib.suppress(StatusError):
-                await self.rest.create_object(
+                await self.generic.create_object(
                     info, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
                 )
 

@@ -17,22 +17,20 @@ import hashlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiokube.apiserver.errors import StatusError
 from aiokube.apiserver.registry import meta
 from aiokube.apiserver.registry import strategy as st
-from aiokube.apiserver.registry.resources import CustomSpec, Registry, ResourceInfo
+from aiokube.apiserver.registry.options import DeleteOptions
+from aiokube.apiserver.registry.resources import CustomSpec, Registry, ResourceInfo, Subresource
+from aiokube.apiserver.registry.store import CRD_CLEANUP_FINALIZER, GenericStore
 from aiokube.storage import errors as serr
 from aiokube.watchcache.cacher import Cacher
 from aiokube.watchcache.objects import DELETED, WatchEvent
 
-if TYPE_CHECKING:
-    from aiokube.apiserver.endpoints.handlers import RESTHandlers
-
 log = logging.getLogger(__name__)
 
-CLEANUP_FINALIZER = "customresourcecleanup.apiextensions.k8s.io"
 CRD_GROUP = "apiextensions.k8s.io"
 
 Obj = dict[str, Any]
@@ -105,8 +103,6 @@ def resource_infos(crd: Obj) -> list[ResourceInfo]:
 
 
 def st_sub(name: str, kind: str, verbs: tuple[str, ...], group: str = "", version: str = "") -> Any:
-    from aiokube.apiserver.registry.resources import Subresource
-
     return Subresource(name, kind, verbs, group, version)
 
 
@@ -118,13 +114,13 @@ class CRDController:
     def __init__(
         self,
         registry: Registry,
-        handlers: RESTHandlers,
+        store: GenericStore,
         crd_cacher: Cacher,
         start_cacher: Callable[[ResourceInfo], Awaitable[Cacher]],
         stop_cacher: Callable[[ResourceInfo], Awaitable[None]],
     ) -> None:
         self.registry = registry
-        self.handlers = handlers
+        self.store = store
         self.crd_cacher = crd_cacher
         self.start_cacher = start_cacher
         self.stop_cacher = stop_cacher
@@ -231,21 +227,19 @@ class CRDController:
             return current
 
         with contextlib.suppress(serr.NotFound):
-            await self.handlers.store.guaranteed_update(info.key(None, crd["metadata"]["name"]), update)
+            await self.store.etcd.guaranteed_update(info.key(None, crd["metadata"]["name"]), update)
 
     async def _cleanup(self, crd: Obj) -> None:
         """Delete every object of the resource, stop serving it, then let the CRD go."""
         name = crd["metadata"]["name"]
         infos = self.served.get(name) or resource_infos(crd)
         if infos:
-            from aiokube.apiserver.endpoints.handlers import DeleteOptions
-
             storage_info = next((i for i in infos if i.version == i.custom.storage_version), infos[0])  # type: ignore[union-attr]
-            await self.handlers.delete_matching(storage_info, None, None, DeleteOptions())
-            remaining = await self.handlers.store.list(storage_info.collection_key(None), limit=1)
+            await self.store.delete_collection(storage_info, None, None, DeleteOptions())
+            remaining = await self.store.etcd.list(storage_info.collection_key(None), limit=1)
             if remaining.items:
                 raise StatusError(500, "InternalError", f"{len(remaining.items)} objects of {name} remain")
         await self._unregister(name)
         crd_info = self.registry.get(CRD_GROUP, "v1", "customresourcedefinitions")
         assert crd_info is not None
-        await self.handlers.remove_finalizer(crd_info, None, name, CLEANUP_FINALIZER)
+        await self.store.remove_finalizer(crd_info, None, name, CRD_CLEANUP_FINALIZER)

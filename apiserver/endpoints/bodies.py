@@ -13,17 +13,33 @@ import binascii
 from dataclasses import dataclass, field
 from typing import Any
 
+from aiohttp import web
+
 from aiokube.apiserver import errors
 from aiokube.apiserver.defaulting import apply_defaults
 from aiokube.apiserver.registry.meta import OBJECT_META_ORDER
 from aiokube.apiserver.registry.resources import Registry, ResourceInfo
-from aiokube.encoding import protobuf, typed
+from aiokube.apiserver.registry.storedform import schema_of
+from aiokube.encoding import typed
 from aiokube.encoding.decode import DecodeError, decode, summarize
 
 Obj = dict[str, Any]
 
 _PROBE_TYPE = 'struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }'
 _SCHEME = "pkg/api/legacyscheme/scheme.go:30"
+MAX_REQUEST_BODY_BYTES = 3 * 1024 * 1024
+
+
+async def read_body(request: web.Request) -> bytes:
+    """The request body, refusing more than 3 MiB the way kube's limitedReadBody does."""
+    chunks: list[bytes] = []
+    total = 0
+    async for chunk in request.content.iter_chunked(1 << 16):
+        total += len(chunk)
+        if total > MAX_REQUEST_BODY_BYTES:
+            raise errors.request_entity_too_large(f"limit is {MAX_REQUEST_BODY_BYTES}")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 # JSON type of each ObjectMeta field and its Go type name (for "cannot unmarshal X into ... of type T").
 _META_TYPES: dict[str, tuple[str, str]] = {
@@ -170,36 +186,6 @@ def _drop_unknown(obj: Obj, unknown: list[str]) -> None:
             obj["metadata"].pop(path[len("metadata.") :], None)
         else:
             obj.pop(path, None)
-
-
-def schema_of(info: ResourceInfo) -> str | None:
-    """The protobuf message describing a built-in type (its Go type), if aiokube has its schema."""
-    if not info.builtin or not protobuf.has_schema(info.api_version, info.kind):
-        return None
-    from aiokube.encoding.k8s_schema import KINDS
-
-    return KINDS[(info.api_version, info.kind)]
-
-
-def stored_form(obj: Obj, info: ResourceInfo) -> Obj:
-    """What is written to etcd: kube's canonical JSON for typed objects, else kube's top-level field order."""
-    from aiokube.apiserver.registry.meta import order_object
-
-    schema = schema_of(info)
-    if info.builtin:
-        apply_defaults(info.group, info.kind, obj)  # as kube's decode from storage does, after the strategy
-    if schema is not None:
-        return typed.canonical(obj, schema)
-    if info.custom is not None:  # custom resources are stored in their storage version
-        obj["apiVersion"] = f"{info.group}/{info.custom.storage_version}"
-    return order_object(obj, info.fields)
-
-
-def version_view(info: ResourceInfo, obj: Obj) -> Obj:
-    """A custom resource as the requested version serves it (kube's "None" conversion: the apiVersion)."""
-    if info.custom is None or obj.get("apiVersion") == info.api_version:
-        return obj
-    return {**obj, "apiVersion": info.api_version}
 
 
 def decode_object(

@@ -12,10 +12,10 @@ from typing import Any
 from aiohttp import web
 
 from aiokube.apiserver import errors
-from aiokube.apiserver.endpoints.bodies import version_view
 from aiokube.apiserver.endpoints.responses import add_warnings, is_pretty
 from aiokube.apiserver.printers.tables import partial_metadata, to_partial_list, to_table
 from aiokube.apiserver.registry.resources import ResourceInfo
+from aiokube.apiserver.registry.storedform import version_view
 from aiokube.apiserver.transport.streaming import GZIP_THRESHOLD, ChunkedWriter, accepts_gzip
 from aiokube.encoding import jsonenc, negotiation
 from aiokube.encoding.encoders import Encoder, encoder_for, yaml_dump

@@ -150,13 +150,3 @@ def text_response(text: str, status: int = 200) -> web.Response:
 def not_found_page() -> web.Response:
     """What kube's NotFoundHandler writes for paths no API group serves."""
     return text_response("404 page not found\n", 404)
-
-
-def success_status(name: str, group: str, resource: str, uid: str) -> dict[str, Any]:
-    details: dict[str, Any] = {"name": name}
-    if group:
-        details["group"] = group
-    details["kind"] = resource
-    if uid:
-        details["uid"] = uid
-    return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "details": details}

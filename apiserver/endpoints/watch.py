@@ -19,14 +19,15 @@ from typing import Any
 from aiohttp import web
 
 from aiokube.apiserver import errors
-from aiokube.apiserver.endpoints.bodies import version_view
 from aiokube.apiserver.endpoints.output import Output
 from aiokube.apiserver.endpoints.requestinfo import RequestInfo
 from aiokube.apiserver.errors import FieldErrors, GroupKind, StatusError
 from aiokube.apiserver.observability import metrics
 from aiokube.apiserver.observability.metrics import WatchMetrics
 from aiokube.apiserver.printers.tables import partial_metadata, to_table
+from aiokube.apiserver.registry.options import parse_resource_version
 from aiokube.apiserver.registry.resources import ResourceInfo
+from aiokube.apiserver.registry.storedform import version_view
 from aiokube.apiserver.transport.streaming import HIGH_WATER, ChunkedWriter, Flusher
 from aiokube.encoding import encoders
 from aiokube.encoding.encoders import Parts, encoder_for
@@ -347,8 +348,6 @@ async def serve_watch(
     cancels this task (aiohttp's handler_cancellation) and lands in the same ``finally``."""
     opts = WatchRequest(request, ri, info, predicate)
     if opts.resource_version not in ("", "0"):
-        from aiokube.apiserver.endpoints.handlers import parse_resource_version
-
         parse_resource_version(opts.resource_version)
     frames = FrameMaker(out)
     resp = web.StreamResponse(status=200)

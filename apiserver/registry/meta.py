@@ -12,6 +12,8 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
+
 from aiokube.storage.store import OBJECT_META_ORDER
 
 Obj = dict[str, Any]
@@ -69,3 +71,8 @@ def order_object(obj: Obj, field_order: tuple[str, ...]) -> Obj:
         if k not in out:
             out[k] = v
     return out
+
+
+def copy_object(obj: Obj) -> Obj:
+    """A deep copy of a JSON object (orjson round trip: ~5× faster than copy.deepcopy on kube objects)."""
+    return orjson.loads(orjson.dumps(obj))

@@ -1,0 +1,78 @@
+"""PATCH bodies applied to the current object and decoded back into its type (endpoints/handlers/patch.go):
+which patch types a resource accepts, and the 422 kube returns when the patched object does not decode."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+import orjson
+
+from aiokube.apiserver.endpoints.bodies import Decoded, decode_object
+from aiokube.apiserver.errors import StatusError
+from aiokube.apiserver.patching import patch as patches
+from aiokube.apiserver.registry.resources import Registry, ResourceInfo
+from aiokube.encoding import negotiation
+from aiokube.encoding.decode import DecodeError, decode_json
+
+Obj = dict[str, Any]
+
+JSON_PATCH = "application/json-patch+json"
+MERGE_PATCH = "application/merge-patch+json"
+STRATEGIC_PATCH = "application/strategic-merge-patch+json"
+APPLY_PATCH = "application/apply-patch+yaml"
+#: in the order kube lists them in its 415 message
+PATCH_TYPES = (JSON_PATCH, MERGE_PATCH, APPLY_PATCH, STRATEGIC_PATCH)
+
+
+def patch_types(info: ResourceInfo) -> list[str]:
+    """The patch types a resource accepts: no strategic merge patch for custom resources."""
+    return [t for t in PATCH_TYPES if info.builtin or t != STRATEGIC_PATCH]
+
+
+def apply_patch(
+    media: str, existing: Obj, body: bytes, schema: str | None, field_validation: str, strict: list[str]
+) -> Obj:
+    """One of the three classic patch types applied to a copy of ``existing`` (errors are kube's StatusErrors);
+    duplicate fields of a strictly decoded patch body are appended to ``strict``."""
+    if media == JSON_PATCH:
+        return patches.apply_json_patch(existing, body, field_validation=field_validation, strict_errors=strict)
+    if media == MERGE_PATCH:
+        return patches.apply_merge_patch(existing, body, field_validation=field_validation, strict_errors=strict)
+    if schema is None:
+        raise patches.unsupported_strategic_merge_patch()
+    return patches.apply_strategic_merge_patch(
+        existing, body, schema, field_validation=field_validation, strict_errors=strict
+    )
+
+
+def decode_patched(
+    patched: Obj,
+    media: str,
+    body: bytes,
+    info: ResourceInfo,
+    registry: Registry,
+    field_validation: str,
+    strict: list[str],
+) -> Decoded:
+    """The patched object decoded into its type: a failure, or with fieldValidation=Strict any
+    unknown/duplicate field, is a 422 on field ``patch``; with Warn they warn."""
+
+    def shown() -> str:
+        if media == STRATEGIC_PATCH:  # kube prints the patch map with %+v, the others the patched JSON
+            with contextlib.suppress(DecodeError):
+                return patches.go_sprint(decode_json(body))
+        return orjson.dumps(patched).decode()
+
+    validation_mode = "Ignore" if field_validation == "Ignore" else "Warn"
+    try:
+        decoded = decode_object(orjson.dumps(patched), negotiation.JSON, info, registry, validation_mode)
+    except StatusError as exc:
+        detail = exc.message.split(f"cannot be handled as a {info.kind}: ", 1)[-1]
+        raise patches.invalid_patch(shown(), detail) from None
+    problems = [*strict, *decoded.warnings]
+    if field_validation == "Strict" and problems:
+        raise patches.invalid_patch(shown(), "strict decoding error: " + ", ".join(problems))
+    if field_validation != "Ignore":
+        decoded.warnings = problems
+    return decoded

@@ -1,0 +1,598 @@
+"""The generic registry store (k8s.io/apiserver/pkg/registry/generic/registry/store.go): create, update,
+delete, delete-collection and finalization of any resource, with kube's order of checks, so the first error
+a client gets is the one kube would give. HTTP handlers and in-process controllers both write through it;
+it knows nothing of requests or responses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiokube.apiserver import errors
+from aiokube.apiserver.admission import pods as pod_admission
+from aiokube.apiserver.admission.namespacelifecycle import NamespaceLifecycle
+from aiokube.apiserver.apiextensions import crdschema
+from aiokube.apiserver.errors import FieldErrors, GroupKind, GroupResource, StatusError
+from aiokube.apiserver.patching import managedfields as mf
+from aiokube.apiserver.registry import meta, namespaces, pods, validation
+from aiokube.apiserver.registry.meta import copy_object
+from aiokube.apiserver.registry.options import DeleteOptions, ListOptions, parse_resource_version
+from aiokube.apiserver.registry.resources import Registry, ResourceInfo
+from aiokube.apiserver.registry.storedform import schema_of, stored_form
+from aiokube.storage import errors as serr
+from aiokube.storage.selection import FieldSelector, LabelSelector, SelectionPredicate
+from aiokube.storage.store import ListResult, Preconditions, Store
+from aiokube.watchcache.cacher import CacheListResult, Cacher
+
+Obj = dict[str, Any]
+#: computes the object to write from the current one (None: not found), inside the update's retry loop
+NewObject = Callable[[Obj | None], Awaitable[Obj]]
+
+_GENERATE_NAME_ATTEMPTS = 8  # kube: one try plus 7 retries on collision
+#: the finalizer a CRD gets on its first DELETE; the CRD controller removes its custom resources, then it
+CRD_CLEANUP_FINALIZER = "customresourcecleanup.apiextensions.k8s.io"
+_SYSTEM_FIELDS = ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink")
+
+
+def field_type(info: ResourceInfo) -> Any:
+    """The managed-fields type of a resource: its Go type, its CRD schema, or deduced from the object."""
+    schema = schema_of(info)
+    if schema is not None:
+        return mf.builtin_type(schema)
+    if info.custom is not None and info.custom.schema:
+        return mf.openapi_type(info.custom.schema)
+    return mf.deduced_type()
+
+
+def track_fields(old: Obj | None, new: Obj, info: ResourceInfo, manager: str, subresource: str = "") -> None:
+    """Record the fields this write changed as owned by ``manager`` (operation Update), as kube does.
+
+    The status a strategy resets on the main resource is never owned (the strategy's ResetFields)."""
+    reset = mf.reset_field_set(["status"]) if info.strategy.has_status and not subresource else None
+    mf.update_managed_fields(
+        old, new, manager, info.api_version, meta.now_rfc3339(), field_type(info), subresource, reset_fields=reset
+    )
+
+
+def deleted_status(name: str, group: str, resource: str, uid: str) -> Obj:
+    """The Success Status a DELETE returns for resources that do not return the deleted object."""
+    details: Obj = {"name": name}
+    if group:
+        details["group"] = group
+    details["kind"] = resource
+    if uid:
+        details["uid"] = uid
+    return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "details": details}
+
+
+def _token_suffix() -> str:
+    """The 5 random characters of a pod's ``kube-api-access-xxxxx`` volume (utilrand.String)."""
+    return meta.random_suffix(5)
+
+
+class GenericStore:
+    """Every write of every resource, and the reads the verbs need.
+
+    Owns: the order of kube's checks (admission, strategy, validation, preconditions, finalizers) and the
+    mapping of storage errors to kube's Status errors. Reads come from the watch cache (``cacher_for``),
+    writes go to etcd (``etcd``) in optimistic-concurrency transactions; the store itself keeps no state
+    between calls, so concurrent calls are safe (etcd's revision check is the only lock).
+    Callers: endpoints/handlers.py (one call per request) and the in-process controllers.
+    Per-resource behaviour kube keeps in separate REST types (pod graceful delete and binding, the
+    namespace two-phase delete, the CRD cleanup finalizer) is dispatched from here to registry/pods.py and
+    registry/namespaces.py, so a controller deleting a pod gets the same semantics as a client.
+    """
+
+    def __init__(
+        self,
+        registry: Registry,
+        etcd: Store,
+        admission: NamespaceLifecycle,
+        cacher_for: Callable[[ResourceInfo], Cacher],
+        on_namespace_terminating: Callable[[str], None] | None = None,
+    ) -> None:
+        self.registry = registry
+        self.etcd = etcd
+        self.admission = admission
+        self.cacher_for = cacher_for
+        #: called with a namespace's name after it was created (the default ServiceAccount goes in at once)
+        self.on_namespace_created: Callable[[str], Awaitable[None]] | None = None
+        self.on_namespace_terminating = on_namespace_terminating or (lambda name: None)
+
+    # --- selection ----------------------------------------------------------------------------------
+
+    @staticmethod
+    def fields_of(info: ResourceInfo) -> Callable[[Obj], dict[str, str]]:
+        """The selectable fields of an object of ``info`` (metadata.name/namespace + the strategy's)."""
+        strategy = info.strategy
+        namespaced = info.namespaced
+
+        def fields_of(obj: Obj) -> dict[str, str]:
+            md = obj.get("metadata") or {}
+            out = {"metadata.name": md.get("name", "")}
+            if namespaced:
+                out["metadata.namespace"] = md.get("namespace", "")
+            out.update(strategy.selectable_fields(obj))
+            return out
+
+        return fields_of
+
+    def predicate(self, info: ResourceInfo, label: LabelSelector, field: FieldSelector) -> SelectionPredicate:
+        return SelectionPredicate(label, field, self.fields_of(info))
+
+    @staticmethod
+    def convert_field_labels(info: ResourceInfo, field: FieldSelector) -> FieldSelector:
+        """runtime.Scheme.ConvertFieldLabel: reject labels the type does not support, kube's way."""
+        reqs = []
+        for req in field.requirements:
+            label = req.field
+            if info.kind == "Pod" and label == "spec.host":
+                req = type(req)("spec.nodeName", req.op, req.value)
+                label = req.field
+            if label not in info.field_labels:
+                style = info.strategy.field_label_style
+                if style == "core":
+                    raise errors.bad_request(f"field label not supported: {label}")
+                if style == "job":
+                    raise errors.bad_request(f'field label "{label}" not supported for Job')
+                raise errors.bad_request(
+                    f'"{label}" is not a known field selector: only "metadata.name", "metadata.namespace"'
+                )
+            reqs.append(req)
+        return FieldSelector(tuple(reqs))
+
+    # --- reads --------------------------------------------------------------------------------------
+
+    async def get(self, info: ResourceInfo, namespace: str | None, name: str, resource_version: str) -> Any:
+        """RV unset reads etcd; RV="0" the watch cache as is; RV=N the cache once it reached N."""
+        parse_resource_version(resource_version)
+        try:
+            entry = await self.cacher_for(info).get(info.key(namespace, name), resource_version)
+        except serr.StorageError as exc:
+            raise errors.from_storage(exc, info.group_resource, name) from None
+        if entry is None:
+            raise errors.not_found(info.group_resource, name)
+        return entry
+
+    async def get_current(self, info: ResourceInfo, namespace: str | None, name: str) -> Obj:
+        """The object as etcd has it now (subresource reads that kube serves from storage)."""
+        try:
+            return await self.etcd.get(info.key(namespace, name))
+        except serr.StorageError as exc:
+            raise errors.from_storage(exc, info.group_resource, name) from None
+
+    async def list(self, info: ResourceInfo, namespace: str | None, opts: ListOptions) -> CacheListResult:
+        if opts.continue_token and opts.resource_version not in ("", "0"):
+            raise errors.bad_request("specifying resource version is not allowed when using continue")
+        parse_resource_version(opts.resource_version)
+        pred = self.predicate(info, opts.label, opts.field)
+        try:
+            return await self.cacher_for(info).list(
+                key_prefix=info.collection_key(namespace),
+                namespace=namespace,
+                predicate=None if pred.empty() else pred,
+                limit=opts.limit,
+                continue_token=opts.continue_token,
+                resource_version=opts.resource_version,
+                match=opts.resource_version_match,
+            )
+        except serr.StorageError as exc:
+            raise errors.from_storage(exc, info.group_resource, "") from None
+
+    # --- checks shared by the writes ----------------------------------------------------------------
+
+    @staticmethod
+    def validate(obj: Obj, info: ResourceInfo, old: Obj | None = None) -> None:
+        """ObjectMeta validation and the type's own (CRD schemas, CRDs themselves); 422 on failure."""
+        errs = FieldErrors()
+        md = obj["metadata"]
+        validation.validate_object_meta(
+            md,
+            namespaced=info.namespaced,
+            name_validator=validation.NAME_VALIDATORS[info.name_rule],
+            errs=errs,
+        )
+        if old is not None:
+            validation.validate_object_meta_update(md, old["metadata"], errs)
+        if info.custom is not None and info.custom.schema:
+            errs.causes.extend(crdschema.validate(obj, info.custom.schema))
+        elif info.group == "apiextensions.k8s.io" and info.plural == "customresourcedefinitions":
+            errs.causes.extend(crdschema.validate_crd(obj))
+        if errs:
+            raise errors.invalid(info.group_kind, md.get("name", ""), errs.causes)
+
+    async def _admit_create(self, obj: Obj, info: ResourceInfo, namespace: str | None) -> None:
+        """The default-on mutating admission plugins for a create (kube runs them before the strategy)."""
+        if not info.builtin or info.group:
+            return
+        if info.plural == "nodes":
+            pod_admission.admit_node(obj)
+        elif info.plural == "pods" and namespace is not None:
+            sa_name = pod_admission.pod_service_account_name(obj)
+            account = await self._service_account(namespace, sa_name) if sa_name else None
+            try:
+                pod_admission.admit_pod(obj, namespace, account, _token_suffix)
+            except pod_admission.AdmissionForbidden as exc:
+                raise errors.forbidden(info.group_resource, obj["metadata"].get("name", ""), str(exc)) from None
+
+    async def _service_account(self, namespace: str, name: str) -> Obj | None:
+        """The pod's ServiceAccount from etcd. kube waits up to ~1.5 s for ``default``, which its controller
+        creates right after the namespace; aiokube creates it with the namespace, so one retry covers a race."""
+        info = self.registry.get("", "v1", "serviceaccounts")
+        assert info is not None
+        for attempt in range(2 if name == pod_admission.DEFAULT_SERVICE_ACCOUNT else 1):
+            if attempt:
+                await asyncio.sleep(0.1)
+            try:
+                return await self.etcd.get(info.key(namespace, name))
+            except serr.NotFound:
+                continue
+            except serr.StorageError as exc:
+                raise errors.from_storage(exc, info.group_resource, name) from None
+        return None
+
+    def _prepare_create(self, obj: Obj, info: ResourceInfo) -> None:
+        """rest.BeforeCreate: system fields, strategy, generated name, validation."""
+        md = obj["metadata"]
+        for k in _SYSTEM_FIELDS:
+            md.pop(k, None)
+        md["uid"] = meta.new_uid()
+        md["creationTimestamp"] = meta.now_rfc3339()
+        info.strategy.prepare_for_create(obj)
+        info.strategy.canonicalize(obj)
+        if not md.get("name") and md.get("generateName"):
+            md["name"] = meta.generate_name(md["generateName"])
+        self.validate(obj, info)
+
+    def _prepare_update(self, obj: Obj, old: Obj, info: ResourceInfo) -> None:
+        """rest.BeforeUpdate: keep generation and identity, strategy, validation."""
+        md, old_md = obj["metadata"], old["metadata"]
+        md.pop("selfLink", None)
+        if "generation" in old_md:
+            md["generation"] = old_md["generation"]
+        else:
+            md.pop("generation", None)
+        info.strategy.prepare_for_update(obj, old)
+        info.strategy.canonicalize(obj)
+        if not md.get("uid"):
+            md["uid"] = old_md.get("uid", "")
+        if old_md.get("creationTimestamp"):
+            md["creationTimestamp"] = old_md["creationTimestamp"]
+        if old_md.get("deletionTimestamp"):
+            md["deletionTimestamp"] = old_md["deletionTimestamp"]
+        else:
+            md.pop("deletionTimestamp", None)
+        if "deletionGracePeriodSeconds" in old_md and "deletionGracePeriodSeconds" not in md:
+            md["deletionGracePeriodSeconds"] = old_md["deletionGracePeriodSeconds"]
+        self.validate(obj, info, old)
+
+    # --- CREATE -------------------------------------------------------------------------------------
+
+    async def create(self, info: ResourceInfo, obj: Obj, namespace: str | None, *, dry_run: bool, manager: str) -> Obj:
+        """Store.Create of a decoded object whose namespace the caller has reconciled with the request."""
+        md = obj["metadata"]
+        if namespace is not None:
+            await self.admission.admit_create(
+                info.group_resource, namespace, md.get("name") or md.get("generateName", "")
+            )
+        if md.get("resourceVersion"):
+            raise errors.bad_request("resourceVersion should not be set on objects to be created")
+        generated = not md.get("name") and bool(md.get("generateName"))
+        track_fields(None, obj, info, manager)  # before admission, as kube records it
+        await self._admit_create(obj, info, namespace)
+        self._prepare_create(obj, info)
+        stored = await self._create_with_retries(obj, info, namespace, dry_run, generated)
+        if info.plural == "namespaces" and not info.group and not dry_run and self.on_namespace_created:
+            await self.on_namespace_created(stored["metadata"]["name"])
+        return stored
+
+    async def create_object(self, info: ResourceInfo, obj: Obj) -> Obj:
+        """Create on the server's own behalf (bootstrap objects, controllers): no admission, no field owner."""
+        obj = copy_object(obj)
+        md = obj.setdefault("metadata", {})
+        namespace = md.get("namespace") if info.namespaced else None
+        generated = not md.get("name") and bool(md.get("generateName"))
+        self._prepare_create(obj, info)
+        return await self._create_with_retries(obj, info, namespace, False, generated)
+
+    async def _create_with_retries(
+        self, obj: Obj, info: ResourceInfo, namespace: str | None, dry_run: bool, generated: bool
+    ) -> Obj:
+        md = obj["metadata"]
+        attempts = _GENERATE_NAME_ATTEMPTS if generated else 1
+        for attempt in range(attempts):
+            ordered = stored_form(obj, info)
+            try:
+                return await self.etcd.create(info.key(namespace, md["name"]), ordered, dry_run=dry_run)
+            except serr.AlreadyExists:
+                if attempt + 1 < attempts:
+                    md["name"] = meta.generate_name(md["generateName"])
+                    continue
+                if generated:
+                    raise errors.StatusError(
+                        409,
+                        "AlreadyExists",
+                        f'{info.group_resource} "{md["name"]}" already exists, the server was not able to '
+                        "generate a unique name for the object",
+                        {
+                            "name": md["name"],
+                            **({"group": info.group} if info.group else {}),
+                            "kind": info.plural,
+                            "retryAfterSeconds": 1,
+                        },
+                    ) from None
+                raise errors.already_exists(info.group_resource, md["name"]) from None
+            except serr.StorageError as exc:
+                raise errors.from_storage(exc, info.group_resource, md["name"]) from None
+        raise AssertionError("unreachable")
+
+    # --- UPDATE -------------------------------------------------------------------------------------
+
+    async def update(
+        self,
+        info: ResourceInfo,
+        namespace: str | None,
+        name: str,
+        new_object: NewObject,
+        *,
+        subresource: str,
+        allow_create: bool,
+        preconditions: Preconditions | None,
+        dry_run: bool,
+        manager: str,
+        track: bool = True,
+    ) -> tuple[Obj, bool]:
+        """Store.Update: the new object from ``new_object(current)``, then kube's checks, in one txn loop.
+        Returns the stored (or, when the last finalizer went, deleted) object and whether it was created.
+
+        ``track``: record field ownership as an Update by ``manager`` (server-side apply records its own).
+        """
+        delete_instead: list[Obj] = []
+
+        async def try_update(existing: Obj | None) -> Obj:
+            new = await new_object(existing)
+            if existing is None:
+                if not allow_create:
+                    raise errors.not_found(info.group_resource, name)
+                if namespace is not None:
+                    await self.admission.admit_create(info.group_resource, namespace, name)
+                new["metadata"].pop("resourceVersion", None)
+                if track:
+                    track_fields(None, new, info, manager)
+                await self._admit_create(new, info, namespace)
+                self._prepare_create(new, info)
+                return stored_form(new, info)
+            new_rv = new["metadata"].get("resourceVersion", "")
+            existing_rv = existing["metadata"].get("resourceVersion", "")
+            if not new_rv:
+                if not info.allow_unconditional_update:
+                    errs = FieldErrors()
+                    errs.invalid("metadata.resourceVersion", 0, "must be specified for an update")
+                    raise errors.invalid(GroupKind(info.group, info.plural), name, errs.causes)
+            elif new_rv != existing_rv:
+                parse_resource_version(new_rv)
+                raise errors.conflict(info.group_resource, name, errors.OPTIMISTIC_LOCK_MESSAGE)
+            if subresource in ("status", "finalize"):
+                new = self._subresource_update(subresource, new, existing, info)
+            else:
+                if info.builtin and (info.group, info.plural) == ("", "pods") and not subresource:
+                    pod_admission.admit_pod_update(new, existing)
+                self._prepare_update(new, existing, info)
+            if self._should_delete_during_update(new, existing, info):
+                delete_instead.append(existing)
+                raise _DeleteInstead()
+            if track:
+                track_fields(existing, new, info, manager, subresource if subresource != "scale" else "")
+            return stored_form(new, info)
+
+        key = info.key(namespace, name)
+        try:
+            return await self.etcd.guaranteed_update(
+                key, try_update, ignore_not_found=allow_create, preconditions=preconditions, dry_run=dry_run
+            )
+        except _DeleteInstead:
+            rv = delete_instead[-1]["metadata"]["resourceVersion"]
+            try:
+                deleted = await self.etcd.delete(key, preconditions=Preconditions(resource_version=rv), dry_run=dry_run)
+            except serr.StorageError as exc:
+                raise errors.from_storage(exc, info.group_resource, name) from None
+            return deleted, False
+        except serr.PreconditionFailed as exc:
+            raise errors.conflict(
+                info.group_resource,
+                name,
+                f"StorageError: invalid object, Code: 4, Key: {key}, ResourceVersion: 0, AdditionalErrorMsg: "
+                f"{exc.message}",
+            ) from None
+        except serr.StorageError as exc:
+            raise errors.from_storage(exc, info.group_resource, name) from None
+
+    def _subresource_update(self, subresource: str, new: Obj, existing: Obj, info: ResourceInfo) -> Obj:
+        """status: only status changes; finalize (namespaces): only spec.finalizers (and metadata) change."""
+        if subresource == "status":
+            out = copy_object(existing)
+            if "status" in new:
+                out["status"] = new["status"]
+            else:
+                out.pop("status", None)
+            self.validate(out, info, existing)
+            return out
+        # namespaces/finalize: the finalize strategy keeps the old status and takes the rest of the body
+        md, old_md = new["metadata"], existing["metadata"]
+        for k in ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation"):
+            if k in old_md:
+                md[k] = old_md[k]
+        if "status" in existing:
+            new["status"] = existing["status"]
+        info.strategy.canonicalize(new)
+        self.validate(new, info, existing)
+        return new
+
+    @staticmethod
+    def _should_delete_during_update(new: Obj, existing: Obj, info: ResourceInfo) -> bool:
+        """registry.ShouldDeleteDuringUpdate (+ namespaces: spec.finalizers must be empty too)."""
+        old_md = existing["metadata"]
+        if new["metadata"].get("finalizers") or not old_md.get("deletionTimestamp"):
+            return False
+        if info.plural == "namespaces" and not namespaces.should_delete_during_update(new, existing):
+            return False
+        return not old_md.get("deletionGracePeriodSeconds")
+
+    # --- DELETE -------------------------------------------------------------------------------------
+
+    async def delete(self, info: ResourceInfo, namespace: str | None, name: str, opts: DeleteOptions) -> Obj:
+        """Store.Delete: preconditions, finalizers (mark as deleting) or removal; returns the response body."""
+        if info.plural == "namespaces" and not info.group:
+            return await namespaces.delete(self.etcd, info, name, opts, self.on_namespace_terminating)
+        key = info.key(namespace, name)
+        try:
+            existing = await self.etcd.get(key)
+        except serr.StorageError as exc:
+            raise errors.from_storage(exc, info.group_resource, name) from None
+        self._check_delete_preconditions(existing, opts.preconditions, info)
+        if info.kind == "Pod" and not info.group:
+            graceful = await pods.delete_gracefully(self.etcd, info, key, name, existing, opts)
+            if graceful is not None:
+                return graceful
+        gc_finalizer = ""
+        if info.group == "apiextensions.k8s.io" and info.plural == "customresourcedefinitions":
+            if not existing["metadata"].get("deletionTimestamp"):  # the CRD REST's first DELETE
+                return await self._mark_deleting(info, key, name, "", opts, extra_finalizer=CRD_CLEANUP_FINALIZER)
+        if info.kind != "Event":
+            if opts.propagation_policy == "Orphan" or opts.orphan_dependents:
+                gc_finalizer = "orphan"
+            elif opts.propagation_policy == "Foreground":
+                gc_finalizer = "foregroundDeletion"
+        if existing["metadata"].get("finalizers") or gc_finalizer:
+            return await self._mark_deleting(info, key, name, gc_finalizer, opts)
+        try:
+            deleted = await self.etcd.delete(key, preconditions=opts.preconditions, dry_run=opts.dry_run)
+        except serr.PreconditionFailed as exc:
+            raise errors.conflict(info.group_resource, name, exc.message) from None
+        except serr.StorageError as exc:
+            raise errors.from_storage(exc, info.group_resource, name) from None
+        if info.return_deleted_object:
+            return deleted
+        md = deleted["metadata"]
+        return deleted_status(md.get("name", ""), info.group, info.plural, md.get("uid", ""))
+
+    @staticmethod
+    def _check_delete_preconditions(existing: Obj, pre: Preconditions | None, info: ResourceInfo) -> None:
+        """rest.BeforeDelete's precondition check (note: kube names the Kind here, not the resource)."""
+        if pre is None:
+            return
+        md = existing["metadata"]
+        gr = GroupResource(info.group, info.kind)
+        name = md.get("name", "")
+        if pre.uid is not None and pre.uid != md.get("uid", ""):
+            raise errors.conflict(
+                gr,
+                name,
+                f"the UID in the precondition ({pre.uid}) does not match the UID in record ({md.get('uid', '')}). "
+                "The object might have been deleted and then recreated",
+            )
+        if pre.resource_version is not None and pre.resource_version != md.get("resourceVersion", ""):
+            raise errors.conflict(
+                gr,
+                name,
+                f"the ResourceVersion in the precondition ({pre.resource_version}) does not match the "
+                f"ResourceVersion in record ({md.get('resourceVersion', '')}). The object might have been modified",
+            )
+
+    async def _mark_deleting(
+        self, info: ResourceInfo, key: str, name: str, gc_finalizer: str, opts: DeleteOptions, extra_finalizer: str = ""
+    ) -> Obj:
+        """markAsDeleting: deletionTimestamp (once), grace 0, generation+1, GC finalizer; the object stays."""
+
+        def mark(existing: Obj | None) -> Obj:
+            assert existing is not None
+            md = existing["metadata"]
+            if not md.get("deletionTimestamp"):
+                md["deletionTimestamp"] = meta.now_rfc3339()
+                if md.get("generation", 0) > 0:
+                    md["generation"] += 1
+            md["deletionGracePeriodSeconds"] = 0
+            if gc_finalizer:
+                finalizers = [f for f in md.get("finalizers", []) if f not in ("orphan", "foregroundDeletion")]
+                md["finalizers"] = [*finalizers, gc_finalizer]
+            if extra_finalizer and extra_finalizer not in md.get("finalizers", []):
+                md["finalizers"] = [*md.get("finalizers", []), extra_finalizer]
+            return stored_form(existing, info)
+
+        try:
+            updated, _ = await self.etcd.guaranteed_update(
+                key, mark, preconditions=opts.preconditions, dry_run=opts.dry_run
+            )
+        except serr.PreconditionFailed as exc:
+            raise errors.conflict(info.group_resource, name, exc.message) from None
+        except serr.StorageError as exc:
+            raise errors.from_storage(exc, info.group_resource, name) from None
+        return updated
+
+    async def delete_collection(
+        self, info: ResourceInfo, namespace: str | None, pred: SelectionPredicate | None, opts: DeleteOptions
+    ) -> ListResult:
+        """Store.DeleteCollection: list, then delete each (objects already gone are skipped)."""
+        try:
+            result = await self.etcd.list(
+                info.collection_key(namespace), predicate=None if pred is None or pred.empty() else pred.matches
+            )
+        except serr.StorageError as exc:
+            raise errors.from_storage(exc, info.group_resource, "") from None
+        for item in result.items:
+            md = item["metadata"]
+            try:
+                await self.delete(info, md.get("namespace"), md["name"], opts)
+            except StatusError as exc:
+                if exc.code != 404:
+                    raise
+        return result
+
+    # --- finalizers ---------------------------------------------------------------------------------
+
+    async def finalize_namespace(self, name: str) -> None:
+        """The namespace controller's last step: drop the ``kubernetes`` finalizer (which deletes it)."""
+        info = self.registry.get("", "v1", "namespaces")
+        assert info is not None
+        await self._finalize(info, info.key(None, name), namespaces.drop_kubernetes_finalizer)
+
+    async def remove_finalizer(self, info: ResourceInfo, namespace: str | None, name: str, finalizer: str) -> None:
+        """A controller's last step: drop its finalizer (which deletes an object that is being deleted)."""
+
+        def drop(obj: Obj) -> None:
+            md = obj["metadata"]
+            md["finalizers"] = [f for f in md.get("finalizers", []) if f != finalizer]
+            if not md["finalizers"]:
+                del md["finalizers"]
+
+        await self._finalize(info, info.key(namespace, name), drop)
+
+    async def _finalize(self, info: ResourceInfo, key: str, mutate: Callable[[Obj], None]) -> None:
+        """Update finalizers; when none are left on an object being deleted, delete it instead (kube's
+        ShouldDeleteDuringUpdate), guarded by the resourceVersion that was checked."""
+        seen: list[Obj] = []
+
+        def update(existing: Obj | None) -> Obj:
+            assert existing is not None
+            new = copy_object(existing)
+            mutate(new)
+            if self._should_delete_during_update(new, existing, info):
+                seen.append(existing)
+                raise _DeleteInstead()
+            return new
+
+        try:
+            await self.etcd.guaranteed_update(key, update)
+        except _DeleteInstead:
+            rv = seen[-1]["metadata"]["resourceVersion"]
+            with contextlib.suppress(serr.NotFound):
+                await self.etcd.delete(key, preconditions=Preconditions(resource_version=rv))
+        except serr.NotFound:
+            pass
+
+
+class _DeleteInstead(Exception):
+    """An update removed the last finalizer of an object being deleted: delete it instead of writing."""

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
 import signal
 import sys
+
+try:
+    import uvloop
+except ImportError:  # pragma: no cover - uvloop is not built for Windows
+    uvloop = None
 
 from aiokube.apiserver.server import APIServer, ServerConfig, version_info
 from aiokube.watchcache.cacher import CacherConfig
@@ -105,9 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         argv.insert(0, "serve")
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    with contextlib.suppress(ImportError):
-        import uvloop
-
+    if uvloop is not None:
         uvloop.install()
     try:
         asyncio.run(serve(config_from_args(args)))

@@ -9,6 +9,7 @@ import logging
 import time
 import uuid
 from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from aiohttp import web
@@ -23,7 +24,7 @@ from aiokube.apiserver.endpoints.handlers import RESTHandlers
 from aiokube.apiserver.endpoints.openapi import OpenAPI
 from aiokube.apiserver.endpoints.responses import json_response, not_found_page, serve_content, status_response
 from aiokube.apiserver.errors import StatusError
-from aiokube.apiserver.observability import health, metrics
+from aiokube.apiserver.observability import health, metrics, pprof
 from aiokube.apiserver.observability.health import HealthCheck, HealthEndpoints
 from aiokube.apiserver.registry.resources import Registry, ResourceInfo
 from aiokube.apiserver.registry.store import GenericStore
@@ -81,8 +82,6 @@ class ServerConfig:
 
 
 def version_info() -> dict[str, Any]:
-    from importlib.metadata import PackageNotFoundError, version
-
     try:
         aiokube_version = version("aiokube")
     except PackageNotFoundError:  # pragma: no cover - running from a source tree
@@ -227,8 +226,8 @@ class APIServer:
         """Whether etcd's requested progress notifications can be trusted at once (see watchcache.cacher)."""
         assert self.etcd is not None
         try:
-            version = (await self.etcd.status()).version
-            parts = tuple(int(p) for p in version.split(".")[:3])
+            etcd_version = (await self.etcd.status()).version
+            parts = tuple(int(p) for p in etcd_version.split(".")[:3])
         except (serr.StorageError, ValueError):
             return False
         return parts >= (3, 5, 13) or (3, 4, 31) <= parts < (3, 5, 0)
@@ -410,8 +409,6 @@ class APIServer:
         if path == "/debug/pprof" or path.startswith("/debug/pprof/"):
             if not self.config.profiling:
                 return not_found_page()
-            from aiokube.apiserver.observability import pprof
-
             return await pprof.handle(request, path[len("/debug/pprof") :].lstrip("/"))
         assert self.discovery is not None and self.rest is not None
         if path == "/openapi/v3" or path.startswith("/openapi/v3/"):

@@ -59,7 +59,7 @@ class Encoder:
     def __init__(self, resource: str) -> None:
         self.resource = resource
         self._serialized = SERIALIZATIONS.labels(self.id, resource)
-        self._hits = CACHE_HITS.labels(self.id, resource)
+        self.hits = CACHE_HITS.labels(self.id, resource)
         self.bytes_written = BYTES_WRITTEN.labels(self.id)
 
     def _cached(self, entry: Cached, key: str, make: Any, *, serialization: bool = True) -> Any:
@@ -71,7 +71,7 @@ class Encoder:
             if serialization:
                 self._serialized.inc()
         else:
-            self._hits.inc()
+            self.hits.inc()
         return data
 
     def event_frame(self, event_type: str, event: CachedEvent, obj: Cached) -> Parts:
@@ -82,7 +82,7 @@ class Encoder:
             if CACHING:
                 event.frames[key] = frame
         else:
-            self._hits.inc()
+            self.hits.inc()
         return frame
 
     def added_frame(self, entry: Cached) -> Parts:
@@ -94,7 +94,7 @@ class Encoder:
             if CACHING:
                 entry.encodings[key] = frame
         else:
-            self._hits.inc()
+            self.hits.inc()
         return frame
 
     # implemented per format
@@ -179,7 +179,7 @@ class JSONEncoder(Encoder):
                     parts.append(self.full(entry))
             yield parts
         if hits_before:
-            self._hits.inc(hits_before)
+            self.hits.inc(hits_before)
         yield (b"]}\n",)
 
 

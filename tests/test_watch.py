@@ -14,6 +14,7 @@ import aiohttp
 import pytest
 
 from aiokube.apiserver.server import APIServer, ServerConfig
+from aiokube.apiserver.transport import directsink
 from aiokube.storage.embedded import EmbeddedEtcd
 from aiokube.storage.store import Store
 from aiokube.watchcache.cacher import Cacher, CacherConfig
@@ -393,13 +394,11 @@ async def test_many_watchers_get_every_event_once_in_order(api: API, ns: str) ->
     """The direct path (cacher dispatch -> parked watchers' sinks -> one coalesced write per stream): 20
     watchers, 60 writes made as fast as they complete, some of them concurrent. Each watcher sees each event
     once, in resourceVersion order."""
-    from aiokube.apiserver.endpoints import watch as watch_mod
-
-    assert watch_mod.DIRECT
+    assert directsink.DIRECT
     base = f"/api/v1/namespaces/{ns}/configmaps"
     _, lst, _ = await api.get(base)
     rv = lst["metadata"]["resourceVersion"]
-    flushes = watch_mod.FLUSHER.flushes
+    flushes = directsink.FLUSHER.flushes
     n_watchers, n_writes = 20, 60
 
     async def one_watch() -> list[dict]:
@@ -419,7 +418,7 @@ async def test_many_watchers_get_every_event_once_in_order(api: API, ns: str) ->
         assert len(lines) == n_writes and all(ev["type"] == "ADDED" for ev in lines)
         assert rvs == sorted(set(rvs))  # in order, no event twice
         assert {ev["object"]["metadata"]["name"] for ev in lines} == {f"cm-{j}" for j in range(n_writes)}
-    assert watch_mod.FLUSHER.flushes > flushes  # they went the direct way
+    assert directsink.FLUSHER.flushes > flushes  # they went the direct way
 
 
 async def test_resets_release_every_watcher(server: APIServer, ns: str) -> None:
@@ -428,7 +427,6 @@ async def test_resets_release_every_watcher(server: APIServer, ns: str) -> None:
     import gc
     import random
 
-    from aiokube.apiserver.endpoints import watch as watch_module
     from aiokube.watchcache.watcher import CacheWatcher
 
     cachers = [server.cachers[("", "configmaps")], server.cachers[("", "pods")]]
@@ -451,7 +449,7 @@ async def test_resets_release_every_watcher(server: APIServer, ns: str) -> None:
         await asyncio.sleep(0.1)
     assert [c.index.count for c in cachers] == before
     await asyncio.sleep(0.1)  # the flusher's next round lets go of what it held
-    assert not watch_module.FLUSHER._dirty
+    assert directsink.FLUSHER.pending == 0
     gc.collect()
     objects = gc.get_objects()
     # every open watcher is still registered in some cacher (the controllers' of this and other servers)

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import random
 import time
-from bisect import bisect_left
 from typing import Any
 
 from aiohttp import web
@@ -28,7 +26,8 @@ from aiokube.apiserver.printers.tables import partial_metadata, to_table
 from aiokube.apiserver.registry.options import parse_resource_version
 from aiokube.apiserver.registry.resources import ResourceInfo
 from aiokube.apiserver.registry.storedform import version_view
-from aiokube.apiserver.transport.streaming import HIGH_WATER, ChunkedWriter, Flusher
+from aiokube.apiserver.transport.directsink import DIRECT, DirectSink
+from aiokube.apiserver.transport.streaming import ChunkedWriter, finish
 from aiokube.encoding import encoders
 from aiokube.encoding.encoders import Parts, encoder_for
 from aiokube.encoding.protobuf import ProtobufError
@@ -39,23 +38,6 @@ from aiokube.watchcache.objects import ADDED, BOOKMARK, DELETED, MODIFIED, Cache
 from aiokube.watchcache.watcher import EXPIRED, INITIAL_END, CacheWatcher, Item
 
 log = logging.getLogger(__name__)
-#: live events go straight to parked watchers' connections and their writes are coalesced (DirectSink);
-#: AIOKUBE_WATCH_DIRECT=0 sends every event through the watcher's queue and task (bench/watch_fanout.py)
-DIRECT = os.environ.get("AIOKUBE_WATCH_DIRECT", "1") != "0"
-FLUSHER = Flusher()
-#: bytes written and chunk-cache hits of the direct path, per Prometheus counter child, since the last flush
-_TALLY: dict[Any, int] = {}
-
-
-def _fold_tally() -> None:
-    """One counter increment per encoder per flush, not one per stream (they take a lock)."""
-    if _TALLY:
-        for counter, n in _TALLY.items():
-            counter.inc(n)
-        _TALLY.clear()
-
-
-FLUSHER.after_flush.append(_fold_tally)
 #: kube's --min-request-timeout: a watch without timeoutSeconds lasts a random 1 to 2 times this
 MIN_REQUEST_TIMEOUT = 1800.0
 INITIAL_EVENTS_END = "k8s.io/initial-events-end"
@@ -218,83 +200,6 @@ def storage_error_status(exc: serr.StorageError, info: ResourceInfo) -> StatusEr
     return errors.from_storage(exc, info.group_resource, "")
 
 
-class DirectSink:
-    """A parked watcher's direct path to its connection: the cacher's dispatch hands it live events, it
-    keeps their cached chunks, and the shared ``FLUSHER`` writes them with one ``writelines`` per stream.
-
-    It refuses (the item then takes the queue and the task, which waits for the socket to drain) when the
-    connection is closing or already holds ``HIGH_WATER`` unsent bytes, so a slow client still fills its
-    queue and meets the cacher's time budget as before. The watch SLO is observed when the frames are
-    handed to the transport, as on the task's path."""
-
-    __slots__ = ("chunks", "closed", "frames", "received", "sizes", "stats", "transport", "writer")
-
-    def __init__(self, frames: FrameMaker, writer: ChunkedWriter, stats: WatchMetrics) -> None:
-        self.frames = frames
-        self.writer = writer
-        self.stats = stats
-        self.transport = writer.request.transport
-        self.chunks: list[bytes] = []
-        self.received: list[float] = []
-        self.sizes: list[int] = []
-        self.closed = False
-
-    def accept(self, item: Item) -> bool:
-        if self.closed:
-            return False
-        if not self.chunks:
-            transport = self.transport
-            if transport is None or transport.is_closing() or transport.get_write_buffer_size() > HIGH_WATER:
-                return False
-            FLUSHER.mark(self)
-        chunk, size = self.frames.chunk(item)
-        self.chunks.append(chunk)
-        self.sizes.append(size)
-        self.received.append(item[1].received_at)
-        return True
-
-    def flush(self) -> None:
-        """Write what was accepted; called by the flusher, and by the task before it writes anything."""
-        chunks = self.chunks
-        if not chunks:
-            return
-        received, sizes = self.received, self.sizes
-        self.chunks, self.received, self.sizes = [], [], []
-        transport = self.transport
-        if transport is None or transport.is_closing():
-            return  # the client is gone; the task finds out on its next write
-        transport.writelines(chunks)
-        now = time.monotonic()
-        stats = self.stats
-        hist = stats.latency  # Histogram.observe, inlined: this runs once per frame
-        bounds, counts, total_latency = hist.bounds, hist.counts, 0.0
-        for t in received:
-            latency = now - t
-            counts[bisect_left(bounds, latency)] += 1
-            total_latency += latency
-        hist.sum += total_latency
-        hist = stats.sizes
-        bounds, counts = hist.bounds, hist.counts
-        for size in sizes:
-            counts[bisect_left(bounds, size)] += 1
-        total = sum(sizes)
-        hist.sum += total
-        stats.events[0] += len(sizes)
-        self.writer.written += total
-        frames = self.frames
-        counter = frames.encoder.bytes_written
-        _TALLY[counter] = _TALLY.get(counter, 0) + total
-        if frames.chunk_hits:
-            counter = frames.encoder._hits
-            _TALLY[counter] = _TALLY.get(counter, 0) + frames.chunk_hits
-            frames.chunk_hits = 0
-
-    def close(self) -> None:
-        self.flush()
-        self.closed = True
-        _fold_tally()
-
-
 async def _stream(
     watcher: CacheWatcher, frames: FrameMaker, writer: ChunkedWriter, stats: WatchMetrics, sink: DirectSink | None
 ) -> None:
@@ -323,11 +228,6 @@ async def _stream(
             sizes.observe(size)
         events[0] += len(items)
         written.inc(sum(item_sizes))
-
-
-#: after the deadline (or any other end), how long the end of the stream may wait for a client that does
-#: not read before the connection is dropped instead
-FINISH_GRACE = 1.0
 
 
 async def serve_watch(
@@ -398,7 +298,7 @@ async def serve_watch(
                 bound = cacher.oldest_resource_version()
                 message = f"too old resource version: {watcher.last_rv} ({bound})"
                 tail = frames.error(errors.resource_expired(message))
-        await _finish(writer, tail)
+        await finish(writer, tail)
     finally:
         if sink is not None:
             sink.closed = True
@@ -406,22 +306,3 @@ async def serve_watch(
             watcher.sink = None
             watcher.stop()
     return resp
-
-
-async def _finish(writer: ChunkedWriter, tail: Parts) -> None:
-    """The stream's last frames and terminating chunk, when the connection is still open. A client that does
-    not read gets ``FINISH_GRACE`` for them and then loses the connection: an ended watch holds nothing."""
-    transport = writer.request.transport
-    if transport is None or transport.is_closing():
-        return
-    try:
-        async with asyncio.timeout(FINISH_GRACE):
-            if not writer.resp.prepared:
-                await writer.start()
-            if tail:
-                await writer.write(tail)
-            await writer.finish()
-    except TimeoutError:
-        transport.abort()
-    except (ConnectionResetError, ConnectionError):
-        pass

@@ -11,6 +11,8 @@ from __future__ import annotations
 import base64
 from typing import Any
 
+from aiokube.apiserver.registry.meta import now_rfc3339
+
 Obj = dict[str, Any]
 
 
@@ -223,8 +225,6 @@ class PersistentVolumeStrategy(Strategy):
     has_status = True
 
     def initial_status(self, obj: Obj) -> Obj:
-        from aiokube.apiserver.registry.meta import now_rfc3339
-
         return {"phase": "Pending", "lastPhaseTransitionTime": now_rfc3339()}
 
 

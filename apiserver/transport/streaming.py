@@ -12,9 +12,11 @@ import asyncio
 import time
 import zlib
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 from aiohttp import web
+
+from aiokube.encoding.encoders import Parts
 
 Buffer = bytes | memoryview
 GZIP_THRESHOLD = 128 * 1024
@@ -23,6 +25,13 @@ RESPONSE_BYTES = web.RequestKey("aiokube.response_bytes", int)
 #: ... and the status of a stream already started, for a stream that ends because its client went away
 RESPONSE_STATUS = web.RequestKey("aiokube.response_status", int)
 HIGH_WATER = 256 * 1024
+
+
+def payload_writer(resp: web.StreamResponse) -> Any:
+    """aiohttp's StreamWriter of a prepared response. The one reach into aiohttp internals: writes go to the
+    transport directly (one ``writelines`` per batch of frames, no copy into aiohttp's buffer), and only the
+    payload writer can send the headers first and wait for the socket to drain."""
+    return resp._payload_writer
 
 
 def accepts_gzip(request: web.Request) -> bool:
@@ -43,7 +52,7 @@ class ChunkedWriter:
         self.resp.enable_chunked_encoding()
         await self.resp.prepare(self.request)
         self.request[RESPONSE_STATUS] = self.resp.status
-        writer = self.resp._payload_writer
+        writer = payload_writer(self.resp)
         send = getattr(writer, "send_headers", None)
         if send is not None:
             send()  # headers go out now, before anything we put on the transport directly
@@ -62,7 +71,7 @@ class ChunkedWriter:
         transport.writelines([f"{size:x}\r\n".encode(), *parts, b"\r\n"])
         self.written += size
         if transport.get_write_buffer_size() > HIGH_WATER:
-            writer = self.resp._payload_writer
+            writer = payload_writer(self.resp)
             if writer is not None:
                 await writer.drain()
 
@@ -108,6 +117,11 @@ class Flusher:
         self.flushes = 0
         self.writes = 0
 
+    @property
+    def pending(self) -> int:
+        """Streams marked and not yet written (0 once every stream that took frames got them out)."""
+        return len(self._dirty)
+
     def mark(self, stream: Flushable) -> None:
         loop = asyncio.get_running_loop()
         if loop is not self._loop:  # a new event loop (a restarted server): what the old one left is gone
@@ -130,3 +144,27 @@ class Flusher:
         self.writes += len(dirty)
         assert self._loop is not None
         self._not_before = self._loop.time() + min((time.perf_counter() - start) * self.ratio, self.max_delay)
+
+
+#: after the deadline (or any other end), how long the end of the stream may wait for a client that does
+#: not read before the connection is dropped instead
+FINISH_GRACE = 1.0
+
+
+async def finish(writer: ChunkedWriter, tail: Parts) -> None:
+    """The stream's last frames and terminating chunk, when the connection is still open. A client that does
+    not read gets ``FINISH_GRACE`` for them and then loses the connection: an ended watch holds nothing."""
+    transport = writer.request.transport
+    if transport is None or transport.is_closing():
+        return
+    try:
+        async with asyncio.timeout(FINISH_GRACE):
+            if not writer.resp.prepared:
+                await writer.start()
+            if tail:
+                await writer.write(tail)
+            await writer.finish()
+    except TimeoutError:
+        transport.abort()
+    except (ConnectionResetError, ConnectionError):
+        pass

@@ -39,6 +39,11 @@ log = logging.getLogger(__name__)
 
 
 class NamespaceController:
+    """Finalizes Terminating namespaces (kube's namespace controller): deletes every namespaced object in
+    them through the generic store, then drops the ``kubernetes`` finalizer. Fed by the namespace delete
+    (``enqueue``) and by a periodic resync that finds namespaces another replica or a crash left Terminating;
+    one task, one namespace at a time, failures retried after ``retry_seconds``."""
+
     def __init__(self, store: GenericStore, resync_seconds: float = 15.0, retry_seconds: float = 1.0) -> None:
         self.store = store
         self.resync_seconds = resync_seconds
@@ -75,7 +80,7 @@ class NamespaceController:
         assert info is not None
         while True:
             with contextlib.suppress(serr.StorageError):
-                result = await self.store.etcd.list(info.collection_key())
+                result = await self.store.storage.list(info.collection_key())
                 for ns in result.items:
                     if ns["metadata"].get("deletionTimestamp"):
                         self.enqueue(ns["metadata"]["name"])
@@ -88,7 +93,7 @@ class NamespaceController:
         assert ns_info is not None
         key = ns_info.key(None, name)
         try:
-            ns = await store.etcd.get(key)
+            ns = await store.storage.get(key)
         except serr.NotFound:
             return True
         if not ns["metadata"].get("deletionTimestamp"):
@@ -103,7 +108,7 @@ class NamespaceController:
             items = (await store.delete_collection(info, name, None, DeleteOptions())).items
             if items:
                 # objects with finalizers linger until their finalizers are removed: check again
-                left = await store.etcd.list(info.collection_key(name), limit=1)
+                left = await store.storage.list(info.collection_key(name), limit=1)
                 remaining += len(left.items)
         if remaining:
             return False
@@ -314,7 +319,7 @@ class GarbageCollector:
                 return current
 
             with contextlib.suppress(serr.NotFound):
-                await self.store.etcd.guaranteed_update(key, drop_ref)
+                await self.store.storage.guaranteed_update(key, drop_ref)
         md = owner["metadata"]
         await self.store.remove_finalizer(
             info, md.get("namespace") if info.namespaced else None, md["name"], "orphan"

@@ -104,6 +104,13 @@ def version_info() -> dict[str, Any]:
 
 
 class APIServer:
+    """One aiokube server: assembles storage (etcd client, embedded etcd when none is given), one watch cache
+    per resource, the generic store, the in-process controllers and the HTTP edge, and runs them on one event
+    loop. ``start`` returns once every cache has listed and the system namespaces exist (kube's readyz
+    post-start hooks); ``stop`` drains in order (readyz fails, watches end with their last chunk, in-flight
+    requests get ``shutdown_timeout``, then caches, controllers, etcd). ``dispatch`` is the only route: it
+    serves the non-resource paths and hands resource requests to RESTHandlers."""
+
     def __init__(self, config: ServerConfig) -> None:
         self.config = config
         self.registry = Registry()

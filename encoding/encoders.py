@@ -121,6 +121,9 @@ def _json(obj: dict[str, Any]) -> bytes:
 
 
 class JSONEncoder(Encoder):
+    """kube's JSON serializer: each object and event encoded once (cached on the CachedObject / WatchEvent,
+    shared by every request and watcher), items and frames assembled from those bytes without re-encoding."""
+
     id = "json"
 
     def full(self, entry: Cached) -> bytes:

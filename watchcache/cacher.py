@@ -228,6 +228,17 @@ class WatcherIndex:
 
 
 class Cacher:
+    """The watch cache of one resource (kube's Cacher + watchCache + reflector).
+
+    Owns: one etcd watch on ``prefix`` (the reflector task), the current objects (CacheStore), the ring of
+    recent events (EventBuffer), the live watchers (WatcherIndex) and the bookmark timer. Every event is
+    applied to the store and buffer and dispatched to the watchers it matches in one step on the event loop,
+    so a reader between two awaits sees one consistent revision (``rv``); there are no locks. Callers: the
+    generic store (GET/LIST), watch serving (``watch``), the server (start/stop) and the metrics collector
+    (``stats``, read at scrape time). A watcher that cannot keep up is terminated within its time budget;
+    it never slows dispatch to the others. ``store`` is the etcd-backed storage.Store it reads from.
+    """
+
     def __init__(
         self,
         store: Store,
@@ -237,7 +248,7 @@ class Cacher:
         resource: str = "",
         config: CacherConfig | None = None,
     ) -> None:
-        self.etcd = store
+        self.store = store
         self.client: EtcdClient = store.client
         self.prefix = prefix
         self.attrs = attrs
@@ -324,7 +335,7 @@ class Cacher:
         return CachedObject(key, obj, revision, labels, fields)
 
     async def _relist(self) -> None:
-        kvs, revision = await self.etcd.range_all(self.prefix, self.config.list_page)
+        kvs, revision = await self.store.range_all(self.prefix, self.config.list_page)
         entries = []
         for key, value, mod in kvs:
             try:
@@ -381,14 +392,14 @@ class Cacher:
 
     async def _on_events(self, events: Iterable[Any]) -> None:
         now = time.monotonic()
-        sent = self.etcd.write_sent
+        sent = self.store.write_sent
         for ev in events:
             kv = ev.kv
             key = kv.key.decode()
             revision = int(kv.mod_revision)
             if revision <= self.last_event_rv:
                 continue  # already applied (a resumed watch can repeat the boundary)
-            if sent and (t0 := self.etcd.sent_at(key)) is not None:
+            if sent and (t0 := self.store.sent_at(key)) is not None:
                 self.stats.event_lag.observe(max(now - t0, 0.0))
             prev = self.cache.get(key)
             if ev.type == ev.PUT:
@@ -661,7 +672,7 @@ class Cacher:
     async def get(self, key: str, resource_version: str) -> CachedObject | None:
         """GET: RV unset reads etcd; RV="0" the cache as is; RV=N waits for the cache to reach N."""
         if resource_version == "" or not self.config.serve_reads:
-            obj = await self.etcd.get(key)
+            obj = await self.store.get(key)
             return CachedObject(key, obj, int(obj["metadata"]["resourceVersion"]), EMPTY, EMPTY)
         await self.ready.wait()
         rv = int(resource_version)
@@ -756,7 +767,7 @@ class Cacher:
         continue_token: str = "",
         revision: int = 0,
     ) -> CacheListResult:
-        res = await self.etcd.list(
+        res = await self.store.list(
             key_prefix,
             limit=limit,
             continue_token=continue_token,

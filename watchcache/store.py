@@ -18,6 +18,13 @@ from .objects import CachedObject
 
 
 class CacheStore:
+    """The current objects of one resource, in key order, with namespace, field and label indexes.
+
+    Written only by its cacher's reflector (upsert/delete per event, replace on relist) and read by LIST and
+    by watches that start with the current state; everything runs on the event loop, so readers see a
+    consistent state between two events without locks. Entries are CachedObjects: their encoded forms are
+    made once and shared by every reader."""
+
     def __init__(self, prefix: str, index_fields: Iterable[str] = ()) -> None:
         #: collection key prefix, with a trailing slash (``/registry/pods/``)
         self.prefix = prefix

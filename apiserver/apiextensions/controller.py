@@ -227,7 +227,7 @@ class CRDController:
             return current
 
         with contextlib.suppress(serr.NotFound):
-            await self.store.etcd.guaranteed_update(info.key(None, crd["metadata"]["name"]), update)
+            await self.store.storage.guaranteed_update(info.key(None, crd["metadata"]["name"]), update)
 
     async def _cleanup(self, crd: Obj) -> None:
         """Delete every object of the resource, stop serving it, then let the CRD go."""
@@ -236,7 +236,7 @@ class CRDController:
         if infos:
             storage_info = next((i for i in infos if i.version == i.custom.storage_version), infos[0])  # type: ignore[union-attr]
             await self.store.delete_collection(storage_info, None, None, DeleteOptions())
-            remaining = await self.store.etcd.list(storage_info.collection_key(None), limit=1)
+            remaining = await self.store.storage.list(storage_info.collection_key(None), limit=1)
             if remaining.items:
                 raise StatusError(500, "InternalError", f"{len(remaining.items)} objects of {name} remain")
         await self._unregister(name)

@@ -104,6 +104,10 @@ def _aggregated_resources(resources: list[ResourceInfo]) -> list[dict[str, Any]]
 
 
 class Discovery:
+    """Serves /api, /apis and their per-group(-version) documents, legacy and aggregated, as kube 1.36 writes
+    them. Documents are built from the registry on first request and cached with their ETags until the
+    registry's generation changes (a CRD added or removed); the event loop is the only caller."""
+
     def __init__(self, registry: Registry, server_address: str) -> None:
         self.registry = registry
         self.server_address = server_address

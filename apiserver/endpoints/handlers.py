@@ -196,7 +196,7 @@ class RESTHandlers:
             binding = decode_json(body)
         except DecodeError as exc:
             raise errors.bad_request(exc.message) from None
-        await pods.bind(self.store.etcd, info, ri.namespace, ri.name, binding, opts.dry_run)
+        await pods.bind(self.store.storage, info, ri.namespace, ri.name, binding, opts.dry_run)
         status_obj = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}
         return out.object_response(status_obj, 201)
 

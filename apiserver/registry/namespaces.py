@@ -23,13 +23,13 @@ KUBERNETES_FINALIZER = "kubernetes"
 
 
 async def delete(
-    etcd: Store, info: ResourceInfo, name: str, opts: DeleteOptions, on_terminating: Callable[[str], None]
+    storage: Store, info: ResourceInfo, name: str, opts: DeleteOptions, on_terminating: Callable[[str], None]
 ) -> Obj:
     """The namespace REST's Delete; ``on_terminating(name)`` runs once a namespace turned Terminating."""
     NamespaceLifecycle.admit_namespace_delete(name)
     key = info.key(None, name)
     try:
-        existing = await etcd.get(key)
+        existing = await storage.get(key)
     except serr.StorageError as exc:
         raise errors.from_storage(exc, info.group_resource, name) from None
     pre = opts.preconditions or Preconditions()
@@ -48,14 +48,14 @@ async def delete(
 
     try:
         if not existing["metadata"].get("deletionTimestamp"):
-            updated, _ = await etcd.guaranteed_update(key, terminate, preconditions=pre, dry_run=opts.dry_run)
+            updated, _ = await storage.guaranteed_update(key, terminate, preconditions=pre, dry_run=opts.dry_run)
             if not opts.dry_run:
                 on_terminating(name)
             return updated
         if (existing.get("spec") or {}).get("finalizers") or existing["metadata"].get("finalizers"):
             pre.check(key, existing)
             return existing
-        return await etcd.delete(key, preconditions=pre, dry_run=opts.dry_run)
+        return await storage.delete(key, preconditions=pre, dry_run=opts.dry_run)
     except serr.PreconditionFailed as exc:
         raise errors.conflict(info.group_resource, name, exc.message) from None
     except serr.StorageError as exc:

@@ -18,7 +18,7 @@ from aiokube.storage.store import Preconditions, Store
 Obj = dict[str, Any]
 
 
-async def bind(etcd: Store, info: ResourceInfo, namespace: str, name: str, binding: Any, dry_run: bool) -> None:
+async def bind(storage: Store, info: ResourceInfo, namespace: str, name: str, binding: Any, dry_run: bool) -> None:
     """BindingREST.Create: set spec.nodeName and the PodScheduled condition of pod ``name``."""
     if not isinstance(binding, dict) or binding.get("kind", "Binding") != "Binding":
         raise errors.bad_request("decoded object cannot be converted to Binding")
@@ -57,7 +57,7 @@ async def bind(etcd: Store, info: ResourceInfo, namespace: str, name: str, bindi
         return stored_form(pod, info)
 
     try:
-        await etcd.guaranteed_update(info.key(namespace, name), assign, dry_run=dry_run)
+        await storage.guaranteed_update(info.key(namespace, name), assign, dry_run=dry_run)
     except serr.StorageError as exc:
         raise errors.from_storage(exc, info.group_resource, name) from None
 
@@ -74,7 +74,7 @@ def grace_period(pod: Obj, opts: DeleteOptions) -> int:
 
 
 async def delete_gracefully(
-    etcd: Store, info: ResourceInfo, key: str, name: str, existing: Obj, opts: DeleteOptions
+    storage: Store, info: ResourceInfo, key: str, name: str, existing: Obj, opts: DeleteOptions
 ) -> Obj | None:
     """rest.BeforeDelete for pods: deletionTimestamp = now + grace; with grace 0 the pod is removed right
     after (watchers see MODIFIED then DELETED). None: continue with the normal deletion."""
@@ -94,11 +94,11 @@ async def delete_gracefully(
         return stored_form(current, info)
 
     try:
-        updated, _ = await etcd.guaranteed_update(key, mark, preconditions=opts.preconditions, dry_run=opts.dry_run)
+        updated, _ = await storage.guaranteed_update(key, mark, preconditions=opts.preconditions, dry_run=opts.dry_run)
         if grace > 0 or updated["metadata"].get("finalizers"):
             return updated
         rv = updated["metadata"].get("resourceVersion")
-        return await etcd.delete(
+        return await storage.delete(
             key, preconditions=Preconditions(resource_version=rv) if rv else None, dry_run=opts.dry_run
         )
     except serr.PreconditionFailed as exc:

@@ -42,6 +42,10 @@ class CustomSpec:
 
 @dataclass(frozen=True)
 class ResourceInfo:
+    """One served group-version-resource: what discovery, OpenAPI, routing, decoding and the generic store
+    need to know of it (kube spreads this over the scheme, the REST storage and the strategy). Immutable;
+    built-in ones are made once at import, custom ones by the CRD controller when a CRD is established."""
+
     group: str
     version: str
     kind: str

@@ -78,7 +78,7 @@ class GenericStore:
 
     Owns: the order of kube's checks (admission, strategy, validation, preconditions, finalizers) and the
     mapping of storage errors to kube's Status errors. Reads come from the watch cache (``cacher_for``),
-    writes go to etcd (``etcd``) in optimistic-concurrency transactions; the store itself keeps no state
+    writes go to etcd (``storage``) in optimistic-concurrency transactions; the store itself keeps no state
     between calls, so concurrent calls are safe (etcd's revision check is the only lock).
     Callers: endpoints/handlers.py (one call per request) and the in-process controllers.
     Per-resource behaviour kube keeps in separate REST types (pod graceful delete and binding, the
@@ -89,13 +89,13 @@ class GenericStore:
     def __init__(
         self,
         registry: Registry,
-        etcd: Store,
+        storage: Store,
         admission: NamespaceLifecycle,
         cacher_for: Callable[[ResourceInfo], Cacher],
         on_namespace_terminating: Callable[[str], None] | None = None,
     ) -> None:
         self.registry = registry
-        self.etcd = etcd
+        self.storage = storage
         self.admission = admission
         self.cacher_for = cacher_for
         #: called with a namespace's name after it was created (the default ServiceAccount goes in at once)
@@ -160,7 +160,7 @@ class GenericStore:
     async def get_current(self, info: ResourceInfo, namespace: str | None, name: str) -> Obj:
         """The object as etcd has it now (subresource reads that kube serves from storage)."""
         try:
-            return await self.etcd.get(info.key(namespace, name))
+            return await self.storage.get(info.key(namespace, name))
         except serr.StorageError as exc:
             raise errors.from_storage(exc, info.group_resource, name) from None
 
@@ -227,7 +227,7 @@ class GenericStore:
             if attempt:
                 await asyncio.sleep(0.1)
             try:
-                return await self.etcd.get(info.key(namespace, name))
+                return await self.storage.get(info.key(namespace, name))
             except serr.NotFound:
                 continue
             except serr.StorageError as exc:
@@ -306,7 +306,7 @@ class GenericStore:
         for attempt in range(attempts):
             ordered = stored_form(obj, info)
             try:
-                return await self.etcd.create(info.key(namespace, md["name"]), ordered, dry_run=dry_run)
+                return await self.storage.create(info.key(namespace, md["name"]), ordered, dry_run=dry_run)
             except serr.AlreadyExists:
                 if attempt + 1 < attempts:
                     md["name"] = meta.generate_name(md["generateName"])
@@ -390,13 +390,14 @@ class GenericStore:
 
         key = info.key(namespace, name)
         try:
-            return await self.etcd.guaranteed_update(
+            return await self.storage.guaranteed_update(
                 key, try_update, ignore_not_found=allow_create, preconditions=preconditions, dry_run=dry_run
             )
         except _DeleteInstead:
             rv = delete_instead[-1]["metadata"]["resourceVersion"]
             try:
-                deleted = await self.etcd.delete(key, preconditions=Preconditions(resource_version=rv), dry_run=dry_run)
+                pre = Preconditions(resource_version=rv)
+                deleted = await self.storage.delete(key, preconditions=pre, dry_run=dry_run)
             except serr.StorageError as exc:
                 raise errors.from_storage(exc, info.group_resource, name) from None
             return deleted, False
@@ -446,15 +447,15 @@ class GenericStore:
     async def delete(self, info: ResourceInfo, namespace: str | None, name: str, opts: DeleteOptions) -> Obj:
         """Store.Delete: preconditions, finalizers (mark as deleting) or removal; returns the response body."""
         if info.plural == "namespaces" and not info.group:
-            return await namespaces.delete(self.etcd, info, name, opts, self.on_namespace_terminating)
+            return await namespaces.delete(self.storage, info, name, opts, self.on_namespace_terminating)
         key = info.key(namespace, name)
         try:
-            existing = await self.etcd.get(key)
+            existing = await self.storage.get(key)
         except serr.StorageError as exc:
             raise errors.from_storage(exc, info.group_resource, name) from None
         self._check_delete_preconditions(existing, opts.preconditions, info)
         if info.kind == "Pod" and not info.group:
-            graceful = await pods.delete_gracefully(self.etcd, info, key, name, existing, opts)
+            graceful = await pods.delete_gracefully(self.storage, info, key, name, existing, opts)
             if graceful is not None:
                 return graceful
         gc_finalizer = ""
@@ -469,7 +470,7 @@ class GenericStore:
         if existing["metadata"].get("finalizers") or gc_finalizer:
             return await self._mark_deleting(info, key, name, gc_finalizer, opts)
         try:
-            deleted = await self.etcd.delete(key, preconditions=opts.preconditions, dry_run=opts.dry_run)
+            deleted = await self.storage.delete(key, preconditions=opts.preconditions, dry_run=opts.dry_run)
         except serr.PreconditionFailed as exc:
             raise errors.conflict(info.group_resource, name, exc.message) from None
         except serr.StorageError as exc:
@@ -523,7 +524,7 @@ class GenericStore:
             return stored_form(existing, info)
 
         try:
-            updated, _ = await self.etcd.guaranteed_update(
+            updated, _ = await self.storage.guaranteed_update(
                 key, mark, preconditions=opts.preconditions, dry_run=opts.dry_run
             )
         except serr.PreconditionFailed as exc:
@@ -537,7 +538,7 @@ class GenericStore:
     ) -> ListResult:
         """Store.DeleteCollection: list, then delete each (objects already gone are skipped)."""
         try:
-            result = await self.etcd.list(
+            result = await self.storage.list(
                 info.collection_key(namespace), predicate=None if pred is None or pred.empty() else pred.matches
             )
         except serr.StorageError as exc:
@@ -585,11 +586,11 @@ class GenericStore:
             return new
 
         try:
-            await self.etcd.guaranteed_update(key, update)
+            await self.storage.guaranteed_update(key, update)
         except _DeleteInstead:
             rv = seen[-1]["metadata"]["resourceVersion"]
             with contextlib.suppress(serr.NotFound):
-                await self.etcd.delete(key, preconditions=Preconditions(resource_version=rv))
+                await self.storage.delete(key, preconditions=Preconditions(resource_version=rv))
         except serr.NotFound:
             pass
 

@@ -13,6 +13,7 @@ import orjson
 import yaml
 
 from .negotiation import JSON, PROTOBUF, YAML
+from .protobuf import ProtobufError, decode_object
 
 
 class DecodeError(ValueError):
@@ -118,8 +119,6 @@ def decode(data: bytes, media_type: str) -> Any:
     if media_type == YAML:
         return decode_yaml(data)
     if media_type == PROTOBUF:
-        from .protobuf import ProtobufError, decode_object
-
         try:
             return decode_object(data)
         except ProtobufError as exc:

@@ -17,10 +17,12 @@ from collections.abc import Iterator, Sequence
 from typing import Any, Protocol
 
 import orjson
+import yaml
 from prometheus_client import Counter
 
 from . import protobuf
 from .jsonenc import go_escape
+from .k8s_schema import KINDS
 
 Parts = Sequence[bytes | memoryview]
 
@@ -222,8 +224,6 @@ class ProtobufEncoder(Encoder):
         self, kind: str, api_version: str, list_meta: dict[str, Any], entries: list[Cached], typed: bool
     ) -> Iterator[Parts]:
         """PREFIX + Unknown{typeMeta, raw: ListMeta + items}: lengths are known from the cached items."""
-        from .k8s_schema import KINDS
-
         if (api_version, kind) not in KINDS:
             raise protobuf.ProtobufError(f"no protobuf schema for {api_version}, Kind={kind}")
         meta = protobuf.encode_message(list_meta, protobuf.META + "ListMeta")
@@ -244,8 +244,6 @@ class ProtobufEncoder(Encoder):
 
 def yaml_dump(obj: Any) -> bytes:
     """YAML as kube writes it (JSON → YAML, keys sorted, block style)."""
-    import yaml
-
     return yaml.safe_dump(orjson.loads(orjson.dumps(obj)), sort_keys=True, default_flow_style=False).encode()
 
 

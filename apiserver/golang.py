@@ -1,14 +1,19 @@
 """Go's conventions where kube's messages and printed columns show them: one home for each.
 
 ``go_quote`` is strconv.Quote (``%q``), ``go_type_name`` is ``reflect.TypeOf(v).String()`` for a value
-decoded from JSON, and ``human_duration`` is apimachinery's ``duration.HumanDuration``. Callers across
-patching, managed fields, CRD validation and printers share these instead of keeping copies.
+decoded from JSON, ``go_float``/``go_v`` are fmt's ``%v``, ``go_json`` is ``encoding/json``'s Marshal, and
+``human_duration`` is apimachinery's ``duration.HumanDuration``. Callers across patching, managed fields,
+CRD validation and printers share these instead of keeping copies, so the bytes of kube's messages (field
+errors, printed cells) come out the same everywhere.
 """
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Iterator
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 SECOND = 1_000_000_000
@@ -18,10 +23,15 @@ HOUR = 60 * MINUTE
 _SHORT_ESCAPES = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v"}
 
 
+def go_is_print(ch: str) -> bool:
+    """unicode.IsPrint: letters, marks, numbers, punctuation, symbols and the ASCII space (exactly what
+    Python's ``str.isprintable`` accepts)."""
+    return ch.isprintable()
+
+
 def go_quote(s: str) -> str:
-    """strconv.Quote: printable runes as they are (Python's ``isprintable`` is Go's ``IsPrint``: letters,
-    marks, numbers, punctuation, symbols and the ASCII space), the rest escaped. A lone surrogate cannot be
-    in a Go string (its JSON decoder yields U+FFFD instead), so it prints as U+FFFD."""
+    """strconv.Quote: printable runes (:func:`go_is_print`) as they are, the rest escaped. A lone surrogate
+    cannot be in a Go string (its JSON decoder yields U+FFFD instead), so it prints as U+FFFD."""
     out = ['"']
     for ch in s:
         o = ord(ch)
@@ -29,7 +39,7 @@ def go_quote(s: str) -> str:
             ch, o = "\ufffd", 0xFFFD
         if ch == '"' or ch == "\\":
             out.append("\\" + ch)
-        elif ch.isprintable():
+        elif go_is_print(ch):
             out.append(ch)
         elif ch in _SHORT_ESCAPES:
             out.append(_SHORT_ESCAPES[ch])
@@ -43,23 +53,195 @@ def go_quote(s: str) -> str:
     return "".join(out)
 
 
+#: what :func:`go_type_name` names the kinds of decoded JSON values
+GO_NIL, GO_BOOL, GO_INT64, GO_FLOAT64, GO_STRING = "nil", "bool", "int64", "float64", "string"
+GO_MAP, GO_SLICE = "map[string]interface {}", "[]interface {}"
+
+
 def go_type_name(v: Any) -> str:
-    """reflect.TypeOf(v).String() for a value decoded from JSON (integers kept as int64)."""
+    """reflect.TypeOf(v).String() for a value decoded from JSON (integers kept as int64).
+
+    Also the one type switch on decoded JSON: compare its result with the ``GO_*`` constants.
+    """
     if v is None:
-        return "nil"
+        return GO_NIL
     if isinstance(v, bool):
-        return "bool"
+        return GO_BOOL
     if isinstance(v, int):
-        return "int64"
+        return GO_INT64
     if isinstance(v, float):
-        return "float64"
+        return GO_FLOAT64
     if isinstance(v, str):
-        return "string"
+        return GO_STRING
     if isinstance(v, dict):
-        return "map[string]interface {}"
+        return GO_MAP
     if isinstance(v, list):
-        return "[]interface {}"
+        return GO_SLICE
     return type(v).__name__
+
+
+def go_int(f: float) -> int:
+    """Go's float64 → int64 conversion (truncation; what Go leaves undefined for NaN and ±Inf is 0 here)."""
+    return math.trunc(f) if math.isfinite(f) else 0
+
+
+def go_deep_equal(a: Any, b: Any) -> bool:
+    """reflect.DeepEqual on decoded JSON: int64 and float64 differ, as do bools and numbers."""
+    ka, kb = go_type_name(a), go_type_name(b)
+    if ka != kb:
+        return False
+    if ka == GO_SLICE:
+        return len(a) == len(b) and all(go_deep_equal(x, y) for x, y in zip(a, b, strict=True))
+    if ka == GO_MAP:
+        return a.keys() == b.keys() and all(go_deep_equal(a[k], b[k]) for k in a)
+    return bool(a == b)
+
+
+# --------------------------------------------------------------------------------------------------------
+# Go value rendering (fmt %v, strconv.FormatFloat, encoding/json): field.Error bodies and printed cells
+# must match kube's bytes.
+
+
+def _float_digits(f: float) -> tuple[str, int]:
+    """Shortest round-trip digits of abs(f) and the decimal point position (strconv's digs.d / digs.dp)."""
+    t = Decimal(repr(abs(f))).as_tuple()
+    ds = "".join(map(str, t.digits))
+    dp = len(ds) + int(t.exponent)
+    stripped = ds.lstrip("0")
+    dp -= len(ds) - len(stripped)
+    return stripped.rstrip("0") or "0", dp
+
+
+def _fmt_e(neg: bool, ds: str, dp: int) -> str:
+    exp = dp - 1
+    mant = ds[0] + ("." + ds[1:] if len(ds) > 1 else "")
+    return f"{'-' if neg else ''}{mant}e{'-' if exp < 0 else '+'}{abs(exp):02d}"
+
+
+def _fmt_f(neg: bool, ds: str, dp: int) -> str:
+    if dp <= 0:
+        body = "0." + "0" * -dp + ds
+    elif dp >= len(ds):
+        body = ds + "0" * (dp - len(ds))
+    else:
+        body = ds[:dp] + "." + ds[dp:]
+    return ("-" if neg else "") + body
+
+
+def _special_float(f: float) -> str | None:
+    if math.isnan(f):
+        return "NaN"
+    if math.isinf(f):
+        return "+Inf" if f > 0 else "-Inf"
+    if f == 0:
+        return "-0" if math.copysign(1.0, f) < 0 else "0"
+    return None
+
+
+def go_float(f: float) -> str:
+    """fmt's ``%v`` of a float64: strconv 'g' with the shortest digits (``1e+06``, ``1.5``, ``3``)."""
+    special = _special_float(f)
+    if special is not None:
+        return special
+    ds, dp = _float_digits(f)
+    exp = dp - 1
+    if exp < -4 or exp >= 6:
+        return _fmt_e(f < 0, ds, dp)
+    return _fmt_f(f < 0, ds, dp)
+
+
+def go_float_f(f: float) -> str:
+    """strconv.FormatFloat(f, 'f', -1, 64) (swag.FormatFloat64): never an exponent."""
+    special = _special_float(f)
+    if special is not None:
+        return special
+    ds, dp = _float_digits(f)
+    return _fmt_f(f < 0, ds, dp)
+
+
+def go_json_float(f: float) -> str:
+    """encoding/json's float64: 'f' unless tiny or huge, then 'e' with ``e-7`` not ``e-07``."""
+    special = _special_float(f)
+    if special is not None:
+        return special
+    a = abs(f)
+    ds, dp = _float_digits(f)
+    if a < 1e-6 or a >= 1e21:
+        out = _fmt_e(f < 0, ds, dp)
+        return re.sub(r"e-0(\d)$", r"e-\1", out)
+    return _fmt_f(f < 0, ds, dp)
+
+
+def go_json_string(s: str) -> str:
+    """encoding/json's string: HTML-safe (``<>&`` as ``\\u003c``…), U+2028/U+2029 escaped, surrogates U+FFFD."""
+    out = ['"']
+    for ch in s:
+        o = ord(ch)
+        if ch in ('"', "\\"):
+            out.append("\\" + ch)
+        elif ch in "\b\f\n\r\t":
+            out.append(_SHORT_ESCAPES[ch])
+        elif o < 0x20 or ch in "<>&\u2028\u2029":
+            out.append(f"\\u{o:04x}")
+        elif 0xD800 <= o <= 0xDFFF:
+            out.append("\ufffd")
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+class GoJSON:
+    """Pre-rendered Go JSON (for Go structs without json tags, whose fields keep Go order)."""
+
+    __slots__ = ("raw",)
+
+    def __init__(self, raw: str) -> None:
+        self.raw = raw
+
+
+def go_json(v: Any) -> str:
+    """json.Marshal of a decoded JSON value: sorted keys, Go's float form and HTML escaping."""
+    if v is None:
+        return "null"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        return go_json_float(v)
+    if isinstance(v, str):
+        return go_json_string(v)
+    if isinstance(v, dict):
+        return "{" + ",".join(f"{go_json_string(str(k))}:{go_json(v[k])}" for k in sorted(v, key=str)) + "}"
+    if isinstance(v, list | tuple):
+        return "[" + ",".join(go_json(x) for x in v) + "]"
+    if isinstance(v, GoJSON):
+        return v.raw
+    raise TypeError(f"not a JSON value: {type(v).__name__}")
+
+
+def go_v(v: Any) -> str:
+    """fmt %v of a JSON value (Go prints maps as map[k:v] with sorted keys and slices as [a b])."""
+    if v is None:
+        return "<nil>"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        return go_float(v)
+    if isinstance(v, str):
+        return v
+    if isinstance(v, list):
+        return "[" + " ".join(go_v(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "map[" + " ".join(f"{k}:{go_v(v[k])}" for k in sorted(v)) + "]"
+    return str(v)
+
+
+# --------------------------------------------------------------------------------------------------------
+# Durations (time.Duration, apimachinery's duration.HumanDuration).
 
 
 def duration_ns(delta: timedelta) -> int:

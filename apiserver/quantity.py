@@ -2,16 +2,11 @@
 
 One parser for defaulting (canonical quantities), admission and the printers."""
 
-
 from __future__ import annotations
 
 import re
 from typing import Any, NamedTuple
 
-Obj = dict[str, Any]
-
-RBAC_GROUP = "rbac.authorization.k8s.io"
-_MAX_INT32 = 2**31 - 1
 _MAX_INT64 = 2**63 - 1
 
 
@@ -29,7 +24,12 @@ _MAX_DIGITS = 1000
 
 
 class Quantity(NamedTuple):
-    """value = unscaled * 10**scale; ``text`` is the string Go keeps when the input was already canonical."""
+    """A resource.Quantity: value = unscaled * 10**scale, in ``format`` (DecimalSI, BinarySI, DecimalExponent).
+
+    Immutable; built by :func:`parse_quantity` (the one parser, used by defaulting, admission and the
+    printers). ``text`` is the string Go keeps when the input was already canonical, so ``str(q)`` is
+    Quantity.String(): that text, else :meth:`canonical`. Arithmetic (:meth:`add`, :meth:`round_up`) drops it.
+    """
 
     unscaled: int
     scale: int
@@ -210,5 +210,3 @@ def canonical_quantity(value: Any) -> Any:
     unchanged for validation to report."""
     q = parse_quantity(value)
     return value if q is None else str(q.round_up(-3))
-
-

@@ -1,4 +1,5 @@
-"""Go's conventions, each in one place (apiserver/golang.py): strconv.Quote, reflect type names, HumanDuration."""
+"""Go's conventions, each in one place (apiserver/golang.py): strconv.Quote, reflect type names, fmt %v,
+strconv.FormatFloat, encoding/json, reflect.DeepEqual and HumanDuration."""
 
 from __future__ import annotations
 
@@ -6,7 +7,21 @@ from datetime import timedelta
 
 import pytest
 
-from aiokube.apiserver.golang import go_quote, go_type_name, human_duration
+from aiokube.apiserver.golang import (
+    GoJSON,
+    go_deep_equal,
+    go_float,
+    go_float_f,
+    go_int,
+    go_is_print,
+    go_json,
+    go_json_float,
+    go_json_string,
+    go_quote,
+    go_type_name,
+    go_v,
+    human_duration,
+)
 
 
 @pytest.mark.parametrize(
@@ -27,6 +42,58 @@ def test_go_quote_is_strconv_quote(s: str, want: str) -> None:
 def test_go_type_name_is_reflect_string() -> None:
     names = [go_type_name(v) for v in (None, True, 1, 1.5, "x", {}, [])]
     assert names == ["nil", "bool", "int64", "float64", "string", "map[string]interface {}", "[]interface {}"]
+
+
+def test_go_deep_equal_keeps_go_types_apart() -> None:
+    assert go_deep_equal({"a": [1, "x", None]}, {"a": [1, "x", None]})
+    assert not go_deep_equal(1, 1.0)  # int64 and float64
+    assert not go_deep_equal(True, 1)
+    assert not go_deep_equal([1], [1, 2])
+    assert not go_deep_equal({"a": 1}, {"b": 1})
+
+
+def test_go_int_truncates() -> None:
+    assert [go_int(2.7), go_int(-2.7), go_int(float("nan")), go_int(float("inf"))] == [2, -2, 0, 0]
+
+
+def test_go_is_print_is_unicode_is_print() -> None:
+    assert [go_is_print(c) for c in ("a", " ", "é", "✓", "\t", "\u00a0", "\u200b")] == [
+        True, True, True, True, False, False, False,
+    ]  # fmt: skip
+
+
+# --- value rendering ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(1.5, "1.5"), (3.0, "3"), (1e6, "1e+06"), (123456.0, "123456"), (1234567.0, "1.234567e+06"),
+     (0.0001, "0.0001"), (0.00001, "1e-05"), (-2.5, "-2.5"), (1e21, "1e+21")],
+)  # fmt: skip
+def test_go_float_is_fmt_v(value: float, text: str) -> None:
+    assert go_float(value) == text
+
+
+def test_go_json_floats_keys_and_escapes() -> None:
+    assert go_json({"b": 1.0, "a": [1e21, 1e-7, 0.5], "c": "<&>"}) == (
+        '{"a":[1e+21,1e-7,0.5],"b":1,"c":"\\u003c\\u0026\\u003e"}'
+    )
+
+
+def test_go_float_forms() -> None:
+    assert [go_float_f(1e21), go_float_f(1e-7), go_float_f(-0.0), go_float_f(float("inf"))] == [
+        "1000000000000000000000", "0.0000001", "-0", "+Inf",
+    ]  # fmt: skip
+    assert [go_json_float(1e-7), go_json_float(1e20), go_json_float(2.0)] == ["1e-7", "100000000000000000000", "2"]
+
+
+def test_go_json_string_and_raw_structs() -> None:
+    assert go_json_string('a"\u2028\x01\ud800') == '"a\\"\\u2028\\u0001\ufffd"'
+    assert go_json([GoJSON('{"Name":"x"}'), None]) == '[{"Name":"x"},null]'
+
+
+def test_go_v_is_fmt_v_of_json_values() -> None:
+    assert go_v({"b": [1, 2.5, None], "a": "x", "c": True}) == "map[a:x b:[1 2.5 <nil>] c:true]"
 
 
 # --- durations ------------------------------------------------------------------------------------------------

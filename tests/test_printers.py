@@ -692,6 +692,13 @@ def test_quantity_string(text: str | None, want: str) -> None:
     assert quantity_string(text) == want
 
 
+def test_quantity_string_of_odd_json_values() -> None:
+    """Numbers print as their quantity, unparsable values as they are (kube would have rejected them)."""
+    assert [quantity_string(v) for v in (5, 2048, " 2Gi ", "1e1001", "12x", True)] == [
+        "5", "2048", "2Gi", "1e1001", "12x", "True",
+    ]  # fmt: skip
+
+
 def test_label_selectors() -> None:
     sel = {
         "matchLabels": {"b": "2", "a": "1"},

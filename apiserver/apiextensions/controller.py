@@ -111,6 +111,16 @@ def _condition(ctype: str, reason: str, message: str, now: str) -> Obj:
 
 
 class CRDController:
+    """Serves what the CRDs in the watch cache declare; one per APIServer, created and run by it.
+
+    Owns ``served`` (CRD name → the ResourceInfos it registered) and, through them, the entries of
+    ``registry`` and the custom resources' watch caches (``start_cacher``/``stop_cacher``). :meth:`run` is the
+    only task driving it: it reconciles the cache's snapshot (then sets ``synced``, which the server awaits
+    before serving, as kube waits for crd-informer-synced), then each watch event in order, so reconciles
+    never overlap except retries scheduled after a storage error, which go through the same idempotent
+    :meth:`reconcile`. Writes (status, finalizer removal, deleting a CRD's objects) go through ``store``.
+    """
+
     def __init__(
         self,
         registry: Registry,

@@ -16,6 +16,8 @@ from typing import Any
 from aiohttp import web
 
 from aiokube.apiserver import errors
+from aiokube.apiserver.apiextensions import defaulting as crd_defaulting
+from aiokube.apiserver.apiextensions import pruning
 from aiokube.apiserver.defaulting import apply_defaults
 from aiokube.apiserver.registry.meta import OBJECT_META_ORDER
 from aiokube.apiserver.registry.resources import Registry, ResourceInfo
@@ -247,12 +249,10 @@ def decode_object(
         if schema is not None:
             unknown = typed.check(raw, schema)  # Go's typed decoding, at every depth
         elif info.custom is not None:
-            from aiokube.apiserver.apiextensions import crdschema
-
             _check_meta(raw.get("metadata"), kind)
-            unknown = crdschema.prune(raw, info.custom.schema) if info.custom.schema else []
+            unknown = pruning.prune(raw, info.custom.schema) if info.custom.schema else []
             if info.custom.schema:
-                crdschema.apply_defaults(raw, info.custom.schema)
+                crd_defaulting.apply_defaults(raw, info.custom.schema)
         else:
             _check_meta(raw.get("metadata"), kind)
             _check_fields(raw, info)

@@ -1,2 +1,6 @@
-"""Table output (k8s.io/kubernetes/pkg/printers): built-in printers and the Table machinery. No HTTP here.
+"""Table output (k8s.io/kubernetes/pkg/printers). No HTTP here.
+
+Imports point one way: :mod:`.tables` (the Table convertor) → :mod:`.builtin` (the built-in printers) →
+:mod:`.columns` (column definitions); custom resources' cells come from
+:mod:`aiokube.apiserver.apiextensions.jsonpath`.
 """

@@ -17,16 +17,12 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from fractions import Fraction
 from typing import Any
 
 from aiokube.apiserver.golang import SECOND, duration_ns, human_duration
-from aiokube.apiserver.printers.tables import CREATION_DESCRIPTION, NAME_DESCRIPTION, column
-
-Obj = dict[str, Any]
-Column = dict[str, Any]
+from aiokube.apiserver.printers.columns import CREATION_DESCRIPTION, NAME_DESCRIPTION, Column, Obj, Printer, column
+from aiokube.apiserver.quantity import parse_quantity
 
 # Column descriptions: the API types' swagger docs (k8s.io/api 1.36 types_swagger_doc_generated.go), keyed
 # "Type.field" exactly as printers.go looks them up (``apiv1.PodStatus{}.SwaggerDoc()["podIP"]``...).
@@ -467,96 +463,18 @@ def format_labels(labels: dict[str, Any] | None) -> str:
     return ",".join(sorted(f"{k}={v}" for k, v in (labels or {}).items())) or "<none>"
 
 
-_DEC_SUFFIXES = {"n": -9, "u": -6, "m": -3, "": 0, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18}
-_BIN_SUFFIXES = {"Ki": 10, "Mi": 20, "Gi": 30, "Ti": 40, "Pi": 50, "Ei": 60}
-_DEC_BY_EXP = {e: s for s, e in _DEC_SUFFIXES.items()}
-_BIN_BY_EXP = {e: s for s, e in _BIN_SUFFIXES.items()}
-_QUANTITY_RE = re.compile(r"([+-]?)(0*)([0-9]*)(?:\.([0-9]*))?([eEinumkKMGTP]*[-+]?[0-9]*)")
-_MAX_INT64 = 2**63 - 1
-
-
 def quantity_string(value: Any) -> str:
     """resource.Quantity.String() of a quantity as decoded from JSON: kube's canonical form (``1024Mi`` → ``1Gi``,
     ``1.5G`` → ``1500M``), or the input itself when ParseQuantity found it already canonical; ``0`` when unset.
+    Parsing is :func:`aiokube.apiserver.quantity.parse_quantity`, the one Quantity parser.
     """
     if value is None:
         return "0"
     text = str(value).strip()
-    parsed = _parse_quantity(text)
+    parsed = parse_quantity(text)
     if parsed is None:
         return text  # kube cannot store an unparsable quantity; show it rather than fail the whole table
-    amount, fmt, cached = parsed
-    return text if cached else _canonical_quantity(amount, fmt)
-
-
-def _parse_quantity(text: str) -> tuple[Fraction, str, bool] | None:
-    """resource.ParseQuantity → (exact value, format, whether Go keeps the input string as the String() form)."""
-    if text == "":
-        return None
-    if text == "0":
-        return Fraction(0), "DecimalSI", True
-    m = _QUANTITY_RE.fullmatch(text)
-    if m is None:
-        return None
-    sign, _, num, denom, suffix = m.groups()
-    num, denom = num or "0", denom or ""
-    if suffix in _DEC_SUFFIXES:
-        base, exponent, fmt = 10, _DEC_SUFFIXES[suffix], "DecimalSI"
-    elif suffix in _BIN_SUFFIXES:
-        base, exponent, fmt = 2, _BIN_SUFFIXES[suffix], "BinarySI"
-    elif len(suffix) > 1 and suffix[0] in "eE" and re.fullmatch(r"[+-]?[0-9]+", suffix[1:]):
-        base, exponent, fmt = 10, int(suffix[1:]), "DecimalExponent"
-    else:
-        return None
-    magnitude = Fraction(int(num + denom), 10 ** len(denom)) * Fraction(base) ** exponent
-    # The int64 fast path, taken when the digits fit; it keeps the input when it is already canonical.
-    if fmt == "BinarySI":
-        precision = 15 - len(num) - int(exponent * 3 / 10) - 1 if not denom else -1
-    else:
-        precision = 18 - len(num) - len(denom)
-    scale = (0 if fmt == "BinarySI" else exponent) - len(denom)
-    if precision >= 0 and scale >= -9:
-        shifted = num + denom
-        digits = int(shifted)
-        result = digits * (1 << exponent if fmt == "BinarySI" else 1)
-        if result <= _MAX_INT64:
-            if fmt == "BinarySI":
-                cached = exponent % 10 == 0 and digits & 0x07 != 0
-            else:
-                cached = scale % 3 == 0 and not shifted.endswith("000") and shifted[0] != "0"
-            return (-magnitude if sign == "-" else magnitude), fmt, cached
-    # The inf.Dec path: round up to nano units, cap binary quantities at int64.
-    if magnitude != 0:
-        magnitude = Fraction(-((-magnitude * 10**9) // 1), 10**9)
-    if fmt == "BinarySI" and magnitude > _MAX_INT64:
-        magnitude = Fraction(_MAX_INT64)
-    if fmt == "BinarySI" and 0 < magnitude < 1:
-        fmt = "DecimalSI"
-    return (-magnitude if sign == "-" else magnitude), fmt, False
-
-
-def _canonical_quantity(amount: Fraction, fmt: str) -> str:
-    """Quantity.CanonicalizeBytes: base-1024 suffix for exact binary values ≥ 1Ki, else a power-of-1000 one."""
-    if amount == 0:
-        return "0"
-    if fmt == "BinarySI" and (-1024 < amount < 1024 or amount.denominator != 1):
-        fmt = "DecimalSI"
-    if fmt == "BinarySI":
-        mantissa, times = amount.numerator, 0
-        while abs(mantissa) >= 1024 and mantissa % 1024 == 0:
-            mantissa, times = mantissa // 1024, times + 1
-        return f"{mantissa}{_BIN_BY_EXP.get(times * 10, '')}"
-    exponent = 0  # amount = mantissa * 10**exponent; denominators are 2**a * 5**b (rounded to nano units)
-    while amount.denominator != 1:
-        amount, exponent = amount * 10, exponent - 1
-    mantissa = amount.numerator
-    while abs(mantissa) >= 10 and mantissa % 10 == 0:
-        mantissa, exponent = mantissa // 10, exponent + 1
-    shift = exponent % 3
-    mantissa, exponent = mantissa * 10**shift, exponent - shift
-    if fmt == "DecimalExponent":
-        return f"{mantissa}e{exponent}" if exponent else str(mantissa)
-    return f"{mantissa}{_DEC_BY_EXP.get(exponent, '')}"
+    return str(parsed)
 
 
 def _access_modes(modes: list[Any] | None) -> str:
@@ -1352,7 +1270,7 @@ ENDPOINTSLICE_COLUMNS = [
 DEFAULT_TABLE_COLUMNS = [_NAME, _col("Created At", CREATION_DESCRIPTION, type_="date")]
 
 #: (API group, resource) → (column definitions, row function), for every built-in type aiokube serves
-BUILTIN_PRINTERS: dict[tuple[str, str], tuple[list[Column], Callable[[Obj], list[Any]]]] = {
+BUILTIN_PRINTERS: dict[tuple[str, str], Printer] = {
     ("", "namespaces"): (NAMESPACE_COLUMNS, namespace_row),
     ("", "pods"): (POD_COLUMNS, pod_row),
     ("", "nodes"): (NODE_COLUMNS, node_row),

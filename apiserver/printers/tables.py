@@ -1,7 +1,9 @@
 """Server-side printing: ``as=Table`` and ``as=PartialObjectMetadata[List]`` conversions.
 
 The default convertor is kube's (registry/rest/table.go): columns Name and Created At. Types with their own
-printers get their columns from :data:`apiserver.printers.BUILTIN_PRINTERS`; :data:`PRINTERS` lets callers add more.
+printers get their columns from :data:`aiokube.apiserver.printers.builtin.BUILTIN_PRINTERS`, custom resources
+from their CRD's ``additionalPrinterColumns`` (:mod:`aiokube.apiserver.apiextensions.jsonpath`);
+:data:`PRINTERS` lets callers add more. Imports point one way: this convertor imports the printers.
 """
 
 from __future__ import annotations
@@ -9,31 +11,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from aiokube.apiserver.apiextensions.jsonpath import JSONPathError, parse_jsonpath, printer_cells
+from aiokube.apiserver.printers.builtin import BUILTIN_PRINTERS, pod_row_conditions
+from aiokube.apiserver.printers.columns import CREATION_DESCRIPTION, NAME_DESCRIPTION, Printer, column
 from aiokube.apiserver.registry.resources import ResourceInfo
 
 Obj = dict[str, Any]
 
-NAME_DESCRIPTION = (
-    "Name must be unique within a namespace. Is required when creating resources, although some resources may "
-    "allow a client to request the generation of an appropriate name automatically. Name is primarily intended "
-    "for creation idempotence and configuration definition. Cannot be updated. More info: "
-    "https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names"
-)
-CREATION_DESCRIPTION = (
-    "CreationTimestamp is a timestamp representing the server time when this object was created. It is not "
-    "guaranteed to be set in happens-before order across separate operations. Clients may not set this value. "
-    "It is represented in RFC3339 form and is in UTC.\n\nPopulated by the system. Read-only. Null for lists. "
-    "More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata"
-)
-
-Column = dict[str, Any]
-Printer = tuple[list[Column], Callable[[Obj], list[Any]]]
 #: per (group, resource): column definitions and the function computing a row's cells
 PRINTERS: dict[tuple[str, str], Printer] = {}
-
-
-def column(name: str, type_: str = "string", fmt: str = "", description: str = "", priority: int = 0) -> Column:
-    return {"name": name, "type": type_, "format": fmt, "description": description, "priority": priority}
 
 
 DEFAULT_COLUMNS = [
@@ -77,8 +63,6 @@ def _custom_printer(info: ResourceInfo) -> Printer:
         for c in specs
     ]
 
-    from aiokube.apiserver.apiextensions.crdschema import JSONPathError, parse_jsonpath, printer_cells
-
     try:
         for spec in specs:
             parse_jsonpath(spec.get("jsonPath", ""))
@@ -101,8 +85,6 @@ def _go_number(value: Any) -> Any:
 def printer_for(info: ResourceInfo) -> Printer:
     if info.custom is not None:
         return _custom_printer(info)
-    from aiokube.apiserver.printers.builtin import BUILTIN_PRINTERS
-
     key = (info.group, info.plural)
     return BUILTIN_PRINTERS.get(key) or PRINTERS.get(key) or (DEFAULT_COLUMNS, _default_cells)
 
@@ -110,8 +92,6 @@ def printer_for(info: ResourceInfo) -> Printer:
 def _row_conditions(info: ResourceInfo) -> Callable[[Obj], list[Obj] | None] | None:
     """printPod also marks a finished pod's row Completed; no other printer sets row conditions."""
     if info.custom is None and (info.group, info.plural) == ("", "pods"):
-        from aiokube.apiserver.printers.builtin import pod_row_conditions
-
         return pod_row_conditions
     return None
 

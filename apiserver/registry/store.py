@@ -14,7 +14,8 @@ from typing import Any
 from aiokube.apiserver import errors
 from aiokube.apiserver.admission import pods as pod_admission
 from aiokube.apiserver.admission.namespacelifecycle import NamespaceLifecycle
-from aiokube.apiserver.apiextensions import crdschema
+from aiokube.apiserver.apiextensions import customresource
+from aiokube.apiserver.apiextensions.validation import validate_crd
 from aiokube.apiserver.errors import FieldErrors, GroupKind, GroupResource, StatusError
 from aiokube.apiserver.patching import managedfields as mf
 from aiokube.apiserver.registry import meta, namespaces, pods, validation
@@ -198,9 +199,9 @@ class GenericStore:
         if old is not None:
             validation.validate_object_meta_update(md, old["metadata"], errs)
         if info.custom is not None and info.custom.schema:
-            errs.causes.extend(crdschema.validate(obj, info.custom.schema))
+            errs.causes.extend(customresource.validate(obj, info.custom.schema))
         elif info.group == "apiextensions.k8s.io" and info.plural == "customresourcedefinitions":
-            errs.causes.extend(crdschema.validate_crd(obj))
+            errs.causes.extend(validate_crd(obj))
         if errs:
             raise errors.invalid(info.group_kind, md.get("name", ""), errs.causes)
 

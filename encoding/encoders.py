@@ -188,7 +188,7 @@ class JSONEncoder(Encoder):
         yield (b"]}\n",)
 
 
-def _len_field(number: int, size: int) -> bytes:
+def _len_header(number: int, size: int) -> bytes:
     return protobuf._tag(number, 2) + protobuf._varint(size)
 
 
@@ -228,15 +228,15 @@ class ProtobufEncoder(Encoder):
             raise protobuf.ProtobufError(f"no protobuf schema for {api_version}, Kind={kind}")
         meta = protobuf.encode_message(list_meta, protobuf.META + "ListMeta")
         payloads = [self.payload(e) for e in entries]
-        raw_len = len(_len_field(1, len(meta))) + len(meta)
-        raw_len += sum(len(_len_field(2, len(p))) + len(p) for p in payloads)
-        type_meta = protobuf._len_field(1, api_version.encode()) + protobuf._len_field(2, kind.encode())
-        head = protobuf.PREFIX + protobuf._len_field(1, type_meta) + _len_field(2, raw_len)
-        yield (head, _len_field(1, len(meta)), meta)
+        raw_len = len(_len_header(1, len(meta))) + len(meta)
+        raw_len += sum(len(_len_header(2, len(p))) + len(p) for p in payloads)
+        type_meta = protobuf.len_field(1, api_version.encode()) + protobuf.len_field(2, kind.encode())
+        head = protobuf.PREFIX + protobuf.len_field(1, type_meta) + _len_header(2, raw_len)
+        yield (head, _len_header(1, len(meta)), meta)
         for i in range(0, len(payloads), 100):
             parts: list[bytes | memoryview] = []
             for p in payloads[i : i + 100]:
-                parts.append(_len_field(2, len(p)))
+                parts.append(_len_header(2, len(p)))
                 parts.append(p)
             yield parts
         yield (b"\x1a\x00\x22\x00",)

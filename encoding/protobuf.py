@@ -15,12 +15,15 @@ object (field order, ``omitempty``, inline structs).
 from __future__ import annotations
 
 import base64
+import re
 import struct
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+
+from .k8s_schema import KINDS, MESSAGES
 
 PREFIX = b"k8s\x00"
 CONTENT_TYPE = "application/vnd.kubernetes.protobuf"
@@ -33,7 +36,7 @@ FIELDS_V1 = META + "FieldsV1"
 QUANTITY = "k8s.io.apimachinery.pkg.api.resource.Quantity"
 INT_OR_STRING = "k8s.io.apimachinery.pkg.util.intstr.IntOrString"
 RAW_EXTENSION = "k8s.io.apimachinery.pkg.runtime.RawExtension"
-_SPECIAL = frozenset((TIME, MICRO_TIME, DURATION, FIELDS_V1, QUANTITY, INT_OR_STRING, RAW_EXTENSION))
+SPECIAL_MESSAGES = frozenset((TIME, MICRO_TIME, DURATION, FIELDS_V1, QUANTITY, INT_OR_STRING, RAW_EXTENSION))
 
 _VARINT = frozenset(("int32", "int64", "uint32", "uint64", "bool", "sint32", "sint64", "enum"))
 _WIRE = {"double": 1, "fixed64": 1, "sfixed64": 1, "float": 5, "fixed32": 5, "sfixed32": 5}
@@ -44,8 +47,6 @@ class ProtobufError(ValueError):
 
 
 def has_schema(api_version: str, kind: str) -> bool:
-    from .k8s_schema import KINDS
-
     return (api_version, kind) in KINDS
 
 
@@ -135,8 +136,6 @@ def _fields(msg: str) -> tuple[list[_Field], list[_Field]]:
     cached = _compiled.get(msg)
     if cached is not None:
         return cached
-    from .k8s_schema import MESSAGES
-
     spec = MESSAGES.get(msg)
     if spec is None:
         raise ProtobufError(f"no protobuf schema for {msg}")
@@ -201,8 +200,6 @@ _DURATION_UNITS = {"ns": 1, "us": 1_000, "µs": 1_000, "ms": 1_000_000, "s": 10*
 
 
 def _parse_go_duration(text: str) -> int:
-    import re
-
     total = 0
     sign = -1 if text.startswith("-") else 1
     for number, unit in re.findall(r"([0-9.]+)(ns|us|µs|ms|s|m|h)", text):
@@ -247,18 +244,18 @@ def _is_message(f_type: str) -> bool:
     return "." in f_type and not f_type.startswith("map<")
 
 
-def _len_field(number: int, payload: bytes) -> bytes:
+def len_field(number: int, payload: bytes) -> bytes:
     return _tag(number, 2) + _varint(len(payload)) + payload
 
 
 def encode_message(obj: dict[str, Any], msg: str) -> bytes:
-    if msg in _SPECIAL:
+    if msg in SPECIAL_MESSAGES:
         return _encode_special(msg, obj)
     _, by_number = _fields(msg)
     parts: list[bytes] = []
     for f in by_number:
         if f.inline:
-            parts.append(_len_field(f.number, encode_message(obj, f.type)))
+            parts.append(len_field(f.number, encode_message(obj, f.type)))
             continue
         value = obj.get(f.json)
         if f.map_key:
@@ -268,17 +265,17 @@ def encode_message(obj: dict[str, Any], msg: str) -> bytes:
                 entry = _scalar(f.map_key, 1, k)
                 v = value[k]
                 if _is_message(f.map_value):
-                    entry += _len_field(2, encode_message(v if v is not None else {}, f.map_value))
+                    entry += len_field(2, encode_message(v if v is not None else {}, f.map_value))
                 else:
                     entry += _scalar(f.map_value, 2, v if v is not None else _zero(f.map_value))
-                parts.append(_len_field(f.number, entry))
+                parts.append(len_field(f.number, entry))
             continue
         if f.repeated:
             if not value:
                 continue
             if _is_message(f.type):
                 for item in value:
-                    parts.append(_len_field(f.number, encode_message(item if item is not None else {}, f.type)))
+                    parts.append(len_field(f.number, encode_message(item if item is not None else {}, f.type)))
             else:
                 for item in value:
                     parts.append(_scalar(f.type, f.number, item))
@@ -287,12 +284,12 @@ def encode_message(obj: dict[str, Any], msg: str) -> bytes:
             if f.ptr or f.is_bytes:
                 continue
             if _is_message(f.type):
-                parts.append(_len_field(f.number, encode_message({} if f.type not in _SPECIAL else "", f.type)))
+                parts.append(len_field(f.number, encode_message({} if f.type not in SPECIAL_MESSAGES else "", f.type)))
             else:
                 parts.append(_scalar(f.type, f.number, _zero(f.type)))
             continue
         if _is_message(f.type):
-            parts.append(_len_field(f.number, encode_message(value, f.type)))
+            parts.append(len_field(f.number, encode_message(value, f.type)))
         else:
             parts.append(_scalar(f.type, f.number, value))
     return b"".join(parts)
@@ -300,14 +297,12 @@ def encode_message(obj: dict[str, Any], msg: str) -> bytes:
 
 def _unknown(api_version: str, kind: str, raw: bytes) -> bytes:
     av, k = api_version.encode(), kind.encode()
-    type_meta = _len_field(1, av) + _len_field(2, k)
-    return _len_field(1, type_meta) + _len_field(2, raw) + b"\x1a\x00\x22\x00"
+    type_meta = len_field(1, av) + len_field(2, k)
+    return len_field(1, type_meta) + len_field(2, raw) + b"\x1a\x00\x22\x00"
 
 
 def encode_object(obj: dict[str, Any]) -> bytes:
     """An API object (with kind/apiVersion) as ``k8s\\x00`` + runtime.Unknown, as kube serves it."""
-    from .k8s_schema import KINDS
-
     api_version, kind = obj.get("apiVersion", ""), obj.get("kind", "")
     msg = KINDS.get((api_version, kind))
     if msg is None:
@@ -317,20 +312,16 @@ def encode_object(obj: dict[str, Any]) -> bytes:
 
 def encode_list(api_version: str, list_kind: str, list_meta: dict[str, Any], item_payloads: list[bytes]) -> bytes:
     """A list from already-encoded item messages (each item's raw object bytes, without envelope)."""
-    from .k8s_schema import KINDS
-
     msg = KINDS.get((api_version, list_kind))
     if msg is None:
         raise ProtobufError(f"no protobuf schema for {api_version}, Kind={list_kind}")
-    meta = _len_field(1, encode_message(list_meta, META + "ListMeta"))
-    body = meta + b"".join(_len_field(2, p) for p in item_payloads)
+    meta = len_field(1, encode_message(list_meta, META + "ListMeta"))
+    body = meta + b"".join(len_field(2, p) for p in item_payloads)
     return PREFIX + _unknown(api_version, list_kind, body)
 
 
 def object_payload(obj: dict[str, Any]) -> bytes:
     """The object's own message bytes (what a list item or an Unknown's ``raw`` carries)."""
-    from .k8s_schema import KINDS
-
     msg = KINDS.get((obj.get("apiVersion", ""), obj.get("kind", "")))
     if msg is None:
         raise ProtobufError(f"no protobuf schema for {obj.get('apiVersion')}, Kind={obj.get('kind')}")
@@ -339,7 +330,7 @@ def object_payload(obj: dict[str, Any]) -> bytes:
 
 def watch_event(event_type: str, envelope: bytes) -> bytes:
     """meta.v1.WatchEvent{type, object: RawExtension{raw: envelope}} framed with a 4-byte length."""
-    body = _len_field(1, event_type.encode()) + _len_field(2, _len_field(1, envelope))
+    body = len_field(1, event_type.encode()) + len_field(2, len_field(1, envelope))
     return struct.pack(">I", len(body)) + body
 
 
@@ -424,7 +415,7 @@ def _empty(value: Any) -> bool:
 
 
 def decode_message(data: bytes, msg: str) -> Any:
-    if msg in _SPECIAL:
+    if msg in SPECIAL_MESSAGES:
         return _decode_special(msg, data)
     ordered, _ = _fields(msg)
     raw = parse_fields(data)
@@ -486,8 +477,6 @@ def decode_unknown(data: bytes) -> tuple[str, str, bytes]:
 
 def decode_object(data: bytes) -> dict[str, Any]:
     """A ``k8s\\x00`` envelope as the JSON object kube would serve for it."""
-    from .k8s_schema import KINDS
-
     api_version, kind, raw = decode_unknown(data)
     msg = KINDS.get((api_version, kind))
     if msg is None:

@@ -1,7 +1,7 @@
 """OpenAPI v3 and v2 documents: kube's model definitions and paths, and what kubectl does with them.
 
 The definitions and the paths of built-in resources were checked, while writing this, to be equal to kube's
-committed ``api/openapi-spec`` (v3 and v2) for every path aiokube serves (``encoding/gen_openapi_docs.py
+committed ``api/openapi-spec`` (v3 and v2) for every path aiokube serves (``encoding/codegen/gen_openapi_docs.py
 --check`` does it for the definitions); the hashes below are those of a real kube-apiserver 1.36.3's documents.
 /openapi/v2 is served as JSON (gzip, ETag); gnostic protobuf is not produced (406).
 """

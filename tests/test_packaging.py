@@ -48,6 +48,12 @@ def test_wheel_is_one_import_package_and_serves(tmp_path: Path) -> None:
     assert found["top"] == [], f"top-level packages installed: {found['top']}"
     installed = sorted(p.name for p in site.iterdir() if not p.name.endswith((".dist-info", ".pth")))
     assert "aiokube" in installed and not {"apiserver", "storage", "watchcache", "encoding"} & set(installed)
+    # every subpackage of the source is installed; the code generators are not
+    shipped = {str(p.relative_to(site / "aiokube")) for p in (site / "aiokube").rglob("*.py")}
+    assert not [f for f in shipped if "codegen" in f or "/gen_" in f], sorted(shipped)
+    sources = {str(p.relative_to(ROOT)) for d in ("apiserver", "storage", "watchcache", "encoding")
+               for p in (ROOT / d).rglob("*.py") if "codegen" not in p.parts}  # fmt: skip
+    assert sources - shipped == set()
 
     version = _run(str(venv / "bin" / "aiokube"), "--version", cwd=tmp_path)
     assert re.match(r"aiokube \d+\.\d+\.\d+ \(serves as kube-apiserver v1\.36\.\d+\)", version), version

@@ -17,12 +17,11 @@ from aiokube.apiserver.patching.patch import (
     PANIC_MESSAGE,
     UNPROCESSABLE_MESSAGE,
     PatchError,
-    _go_stable_sort,
     apply_json_patch,
     apply_merge_patch,
-    apply_strategic_merge_patch,
     go_sprint,
 )
+from aiokube.apiserver.patching.strategic import apply_strategic_merge_patch, go_stable_sort
 from aiokube.encoding import protobuf
 from aiokube.encoding.k8s_schema import MESSAGES
 
@@ -738,5 +737,5 @@ def test_go_stable_sort_is_a_stable_sort() -> None:
     for n in (0, 1, 19, 20, 21, 45, 130):
         data = [(rng.randint(0, 5), i) for i in range(n)]
         got = list(data)
-        _go_stable_sort(got, lambda a, b: a[0] < b[0])
+        go_stable_sort(got, lambda a, b: a[0] < b[0])
         assert got == sorted(data, key=lambda x: x[0])

@@ -44,6 +44,7 @@ from aiokube.apiserver.endpoints.responses import content_hash
 from aiokube.apiserver.registry.resources import Registry, ResourceInfo, Subresource
 from aiokube.encoding import jsonenc
 from aiokube.encoding import k8s_openapi as K
+from aiokube.encoding.openapi_schema import map_schema, ordered, to_v2, to_v3
 
 Schema = dict[str, Any]
 
@@ -81,71 +82,13 @@ SCALE = "io.k8s.api.autoscaling.v1.Scale"
 # Schemas: kube-openapi's key order, v3 and v2 forms of the neutral definitions of encoding/k8s_openapi.py
 # --------------------------------------------------------------------------------------------------------
 
-# spec.Schema's JSON field order (kube-openapi validation/spec/schema.go); vendor extensions come last, sorted.
-_SCHEMA_KEYS = (
-    "id", "description", "type", "nullable", "format", "title", "default", "maximum", "exclusiveMaximum",
-    "minimum", "exclusiveMinimum", "maxLength", "minLength", "pattern", "maxItems", "minItems", "uniqueItems",
-    "multipleOf", "enum", "maxProperties", "minProperties", "required", "items", "allOf", "oneOf", "anyOf", "not",
-    "properties", "additionalProperties", "patternProperties", "dependencies", "additionalItems", "definitions",
-    "discriminator", "readOnly", "externalDocs", "example", "$schema", "$ref",
-)  # fmt: skip
-_RANK = {k: i for i, k in enumerate(_SCHEMA_KEYS)}
-
-
-def _ordered(s: Schema) -> Schema:
-    """Keys in kube-openapi's order; properties (a Go map) sorted by name."""
-    out = dict(sorted(s.items(), key=lambda kv: (_RANK.get(kv[0], len(_RANK)), kv[0])))
-    if isinstance(out.get("properties"), dict):
-        out["properties"] = dict(sorted(out["properties"].items()))
-    return out
-
-
-def _map_schema(s: Any, fn: Any) -> Any:
-    """A copy of ``s`` with ``fn`` applied to each direct subschema."""
-    if not isinstance(s, dict):
-        return s
-    out = dict(s)
-    props = out.get("properties")
-    if isinstance(props, dict):
-        out["properties"] = {k: fn(v) for k, v in props.items()}
-    for k in ("items", "not", "additionalProperties"):
-        if isinstance(out.get(k), dict):
-            out[k] = fn(out[k])
-    for k in ("allOf", "oneOf", "anyOf"):
-        if isinstance(out.get(k), list):
-            out[k] = [fn(v) for v in out[k]]
-    return out
-
-
-def _v3(s: Any) -> Any:
-    """builder3: ``#/components/schemas/`` references; a reference with siblings is wrapped in ``allOf``."""
-    out = _map_schema(s, _v3)
-    if isinstance(out, dict) and "$ref" in out:
-        ref = {"$ref": "#/components/schemas/" + out.pop("$ref")}
-        if not out:
-            return ref
-        out["allOf"] = [ref]
-        out = _ordered(out)
-    return out
-
-
-def _v2(s: Any) -> Any:
-    """builder (v2): ``#/definitions/`` references; defaults pruned (handler.PruneDefaults)."""
-    out = _map_schema(s, _v2)
-    if isinstance(out, dict):
-        out.pop("default", None)
-        if "$ref" in out:
-            out["$ref"] = "#/definitions/" + out["$ref"]
-    return out
-
-
 def _refs(s: Any, out: set[str]) -> None:
     def visit(x: Any) -> Any:
         if isinstance(x, dict):
             ref = x.get("$ref")
             if isinstance(ref, str):
                 out.add(ref)
-        return _map_schema(x, visit)
+        return map_schema(x, visit)
 
     visit(s)
 
@@ -165,13 +108,13 @@ class _Definitions:
     def v3(self, name: str) -> Schema:
         s = self._v3.get(name)
         if s is None:
-            s = self._v3[name] = _v3(K.DEFINITIONS[name])
+            s = self._v3[name] = to_v3(K.DEFINITIONS[name])
         return s
 
     def v2(self, name: str) -> Schema:
         s = self._v2.get(name)
         if s is None:
-            s = self._v2[name] = _v2(K.V2_DEFINITIONS.get(name, K.DEFINITIONS[name]))
+            s = self._v2[name] = to_v2(K.V2_DEFINITIONS.get(name, K.DEFINITIONS[name]))
         return s
 
     def deps(self, name: str) -> frozenset[str]:
@@ -270,12 +213,12 @@ def _structural(s: Any, nested: bool = False) -> Schema:
         out["x-kubernetes-validations"] = [
             {k: r[k] for k in _RULE_KEYS if r.get(k) not in (None, "")} for r in s["x-kubernetes-validations"]
         ]
-    return _ordered(out)
+    return ordered(out)
 
 
 def _unfold(s: Schema) -> Schema:
     """``Structural.Unfold()``: x-kubernetes-int-or-string gets its ``anyOf: [integer, string]``."""
-    out = _map_schema(s, _unfold)
+    out = map_schema(s, _unfold)
     if out.get("x-kubernetes-int-or-string") is True:
         any_of = out.get("anyOf")
         all_of = out.get("allOf") or []
@@ -287,13 +230,13 @@ def _unfold(s: Schema) -> Schema:
                 out["anyOf"] = list(_INT_OR_STRING)
             else:
                 out["allOf"] = [{"anyOf": list(_INT_OR_STRING)}, *all_of]
-            out = _ordered(out)
+            out = ordered(out)
     return out
 
 
 def _to_v2_structural(s: Schema) -> Schema:
     """controller/openapi/v2 ToStructuralOpenAPIV2: drop what OpenAPI v2 (and kubectl) cannot express."""
-    out = _map_schema(s, _to_v2_structural)
+    out = map_schema(s, _to_v2_structural)
     for k in ("allOf", "oneOf", "anyOf", "not"):
         out.pop(k, None)
     if out.get("nullable"):
@@ -326,7 +269,7 @@ def _type_meta(field_name: str) -> Schema:
 
 
 def _add_embedded(s: Schema, v2: bool) -> Schema:
-    out = _map_schema(s, lambda x: _add_embedded(x, v2))
+    out = map_schema(s, lambda x: _add_embedded(x, v2))
     if v2 and out.get("x-kubernetes-preserve-unknown-fields") is True:
         return out
     if out.get("x-kubernetes-embedded-resource") is True:
@@ -341,7 +284,7 @@ def _add_embedded(s: Schema, v2: bool) -> Schema:
             "description": "kind is a string value representing the type of this object. In CamelCase. More info: "
             "https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds",
         }
-        props["metadata"] = _ordered(
+        props["metadata"] = ordered(
             {"description": K.METADATA_DESCRIPTIONS["PartialObjectMetadata"], "$ref": OBJECT_META}
         )
         out["properties"] = props
@@ -350,7 +293,7 @@ def _add_embedded(s: Schema, v2: bool) -> Schema:
             if k not in required:
                 required.append(k)
         out["required"] = required
-        out = _ordered(out)
+        out = ordered(out)
     return out
 
 
@@ -372,16 +315,16 @@ def _crd_schemas(info: ResourceInfo, v2: bool) -> dict[str, Schema]:
         if v2:
             s = _to_v2_structural(s)
         props = dict(s.get("properties") or {})
-        props["metadata"] = _ordered(
+        props["metadata"] = ordered(
             {"description": K.METADATA_DESCRIPTIONS["PartialObjectMetadata"], "$ref": OBJECT_META}
         )
         props["apiVersion"] = _type_meta("apiVersion")
         props["kind"] = _type_meta("kind")
         s["properties"] = props
-        kind_schema = _add_embedded(_ordered(s), v2)
+        kind_schema = _add_embedded(ordered(s), v2)
     kind_schema = {**kind_schema, "x-kubernetes-group-version-kind": [gvk]}
     name = _model_name(info.group, info.version, info.kind)
-    list_schema = _ordered(
+    list_schema = ordered(
         {
             "description": f"{info.list_kind} is a list of {info.kind}",
             "type": "object",
@@ -393,7 +336,7 @@ def _crd_schemas(info: ResourceInfo, v2: bool) -> dict[str, Schema]:
                     "type": "array",
                     "items": {"$ref": name},
                 },
-                "metadata": _ordered(
+                "metadata": ordered(
                     {"description": K.METADATA_DESCRIPTIONS["PartialObjectMetadataList"], "$ref": LIST_META}
                 ),
                 "apiVersion": _type_meta("apiVersion"),
@@ -403,11 +346,11 @@ def _crd_schemas(info: ResourceInfo, v2: bool) -> dict[str, Schema]:
         }
     )
     if v2:
-        kind_schema = _v2(kind_schema)
-        list_schema = _v2(list_schema)
+        kind_schema = to_v2(kind_schema)
+        list_schema = to_v2(list_schema)
     else:
-        kind_schema = _v3(kind_schema)
-        list_schema = _v3(list_schema)
+        kind_schema = to_v3(kind_schema)
+        list_schema = to_v3(list_schema)
     return {name: kind_schema, _model_name(info.group, info.version, info.list_kind): list_schema}
 
 

@@ -11,6 +11,7 @@ import orjson
 from aiokube.apiserver.endpoints.bodies import Decoded, decode_object
 from aiokube.apiserver.errors import StatusError
 from aiokube.apiserver.patching import patch as patches
+from aiokube.apiserver.patching import strategic
 from aiokube.apiserver.registry.resources import Registry, ResourceInfo
 from aiokube.encoding import negotiation
 from aiokube.encoding.decode import DecodeError, decode_json
@@ -41,7 +42,7 @@ def apply_patch(
         return patches.apply_merge_patch(existing, body, field_validation=field_validation, strict_errors=strict)
     if schema is None:
         raise patches.unsupported_strategic_merge_patch()
-    return patches.apply_strategic_merge_patch(
+    return strategic.apply_strategic_merge_patch(
         existing, body, schema, field_validation=field_validation, strict_errors=strict
     )
 

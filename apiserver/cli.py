@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
+import importlib.util
 import logging
 import signal
 import sys
 
-try:
-    import uvloop
-except ImportError:  # pragma: no cover - uvloop is not built for Windows
-    uvloop = None
-
 from aiokube.apiserver.server import APIServer, ServerConfig, version_info
 from aiokube.watchcache.cacher import CacherConfig
+
+#: uvloop where it is built (not on Windows); the plain asyncio loop otherwise
+uvloop = importlib.import_module("uvloop") if importlib.util.find_spec("uvloop") else None
 
 
 def version_string() -> str:

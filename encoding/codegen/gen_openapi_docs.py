@@ -51,7 +51,7 @@ from typing import Any
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gen_k8s_schema import parse_go_types, tag_lookup
 
-from aiokube.encoding.openapi_schema import map_schema, to_v2, to_v3
+from aiokube.encoding.openapi_schema import SCHEMA_KEYS, map_schema, to_v2, to_v3
 
 ZZ = "pkg/generated/openapi/zz_generated.openapi.go"
 SWAGGER = "api/openapi-spec/swagger.json"
@@ -118,15 +118,6 @@ for _t in ("JSONSchemaPropsOrArray", "JSONSchemaPropsOrBool", "JSONSchemaPropsOr
 # The query parameters of each action (endpoints/installer.go AddObjectParams on these option structs).
 OPTION_STRUCTS = ("ListOptions", "CreateOptions", "UpdateOptions", "PatchOptions", "DeleteOptions")
 
-# kube-openapi's spec.Schema JSON field order (schemaPropsOmitZero, swaggerSchemaPropsOmitZero, then $schema,
-# $ref; vendor extensions, an inlined map, come last in key order).
-SCHEMA_KEYS = (
-    "id", "description", "type", "nullable", "format", "title", "default", "maximum", "exclusiveMaximum",
-    "minimum", "exclusiveMinimum", "maxLength", "minLength", "pattern", "maxItems", "minItems", "uniqueItems",
-    "multipleOf", "enum", "maxProperties", "minProperties", "required", "items", "allOf", "oneOf", "anyOf", "not",
-    "properties", "additionalProperties", "patternProperties", "dependencies", "additionalItems", "definitions",
-    "discriminator", "readOnly", "externalDocs", "example", "$schema", "$ref",
-)  # fmt: skip
 _RANK = {k: i for i, k in enumerate(SCHEMA_KEYS)}
 _GO_FIELD = {
     "ID": "id", "Description": "description", "Type": "type", "Nullable": "nullable", "Format": "format",

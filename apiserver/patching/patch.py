@@ -31,15 +31,13 @@ the endpoint's type (kube: a failure there is a 422 ``Invalid`` on field ``patch
 from __future__ import annotations
 
 import json
-import math
 import re
-from decimal import Decimal
 from typing import Any
 
 import orjson
 
 from aiokube.apiserver import errors
-from aiokube.apiserver.golang import go_quote, go_type_name
+from aiokube.apiserver.golang import go_float, go_quote, go_type_name
 from aiokube.encoding.decode import go_json_error
 from aiokube.encoding.jsonenc import go_escape
 
@@ -148,29 +146,6 @@ def json_kind(v: Any) -> str:
     return "object"
 
 
-def _go_float(f: float) -> str:
-    """fmt's %v of a float64 (strconv 'g', shortest, exponent from 1e+06 / below 1e-04)."""
-    if math.isnan(f):
-        return "NaN"
-    if math.isinf(f):
-        return "+Inf" if f > 0 else "-Inf"
-    if f == 0:
-        return "-0" if math.copysign(1, f) < 0 else "0"
-    sign, digits, exponent = Decimal(repr(f)).normalize().as_tuple()
-    ds = "".join(map(str, digits))
-    dp = len(ds) + int(exponent)  # decimal point position
-    exp = dp - 1
-    neg = "-" if sign else ""
-    if exp < -4 or exp >= 6:
-        mant = ds[0] + ("." + ds[1:] if len(ds) > 1 else "")
-        return f"{neg}{mant}e{'-' if exp < 0 else '+'}{abs(exp):02d}"
-    if dp <= 0:
-        return f"{neg}0.{'0' * -dp}{ds}"
-    if dp >= len(ds):
-        return f"{neg}{ds}{'0' * (dp - len(ds))}"
-    return f"{neg}{ds[:dp]}.{ds[dp:]}"
-
-
 def go_sprint(v: Any, verb: str = "v") -> str:
     """fmt's %v (or %s) of a JSON value as Go holds it: ``map[a:1 b:[x y]]``, ``<nil>``, sorted map keys."""
     if isinstance(v, dict):
@@ -184,7 +159,7 @@ def go_sprint(v: Any, verb: str = "v") -> str:
     elif isinstance(v, bool):
         text = "true" if v else "false"
     elif isinstance(v, float):
-        text = _go_float(v)
+        text = go_float(v)
     else:
         text = str(v)
     if verb == "s":

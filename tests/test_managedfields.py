@@ -18,6 +18,7 @@ import pytest
 
 from aiokube.apiserver import errors
 from aiokube.apiserver.patching import managedfields as mf
+from aiokube.apiserver.patching.fieldpath import value_pe
 
 FIXTURES = Path(__file__).parent / "fixtures" / "kube-1.36"
 CORE = "k8s.io.api.core.v1."
@@ -597,3 +598,13 @@ def test_deduced_type_without_schema() -> None:
         ".spec.m",
         ".spec.m.a",
     ]
+
+
+def test_float_path_elements_print_as_go_does() -> None:
+    """fieldsV1 keys are JSON as jsoniter writes floats (encoding/json's form: shortest digits, e-7 not e-07);
+    conflict paths use value.ToString, fmt's %v (1e+06)."""
+    assert value_pe(1e-7).serialize() == "v:1e-7"
+    assert value_pe(1.2345678901234568e20).serialize() == "v:123456789012345680000"
+    assert value_pe(2.5).serialize() == "v:2.5"
+    assert str(value_pe(1e6)) == "[=1e+06]"
+    assert str(value_pe(0.5)) == "[=0.5]"

@@ -3,15 +3,13 @@ FieldsV1 JSON of managedFields, with the Go value semantics they compare keys an
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import orjson
 
-from aiokube.apiserver.golang import go_quote
-from aiokube.encoding.jsonenc import go_escape
+from aiokube.apiserver.golang import go_float, go_json, go_quote
 
 # --- values -------------------------------------------------------------------------------------------
 
@@ -60,39 +58,14 @@ def value_equal(a: Any, b: Any) -> bool:
     return a is None and b is None
 
 
-def go_float_value(f: float) -> str:
-    """Go's JSON form of a float64 ('f' below 1e21, else 'e' with a two-digit exponent at least)."""
-    if math.isinf(f) or math.isnan(f):
-        raise ValueError(f"unsupported value: {f}")
-    if f == 0 or 1e-6 <= abs(f) < 1e21:
-        if f.is_integer():
-            return str(int(f))
-        return repr(f) if "e" not in repr(f) else format(f, "f").rstrip("0")
-    mantissa, exp = repr(f).split("e") if "e" in repr(f) else (repr(f), "0")
-    sign = "-" if exp.startswith("-") else "+"
-    digits = exp.lstrip("+-").lstrip("0") or "0"
-    return f"{mantissa.removesuffix('.0')}e{sign}{digits.zfill(2)}"
-
-
-def go_json_value(v: Any) -> str:
-    """JSON as jsoniter's standard-library-compatible config writes it (map keys sorted, HTML escaped)."""
-    if isinstance(v, float):
-        return go_float_value(v)
-    if isinstance(v, dict):
-        return "{" + ",".join(go_json_value(k) + ":" + go_json_value(v[k]) for k in sorted(v)) + "}"
-    if isinstance(v, list):
-        return "[" + ",".join(go_json_value(x) for x in v) + "]"
-    return go_escape(orjson.dumps(v)).decode()
-
-
 def _to_string(v: Any) -> str:
-    """value.ToString, used in path strings (conflict messages)."""
+    """value.ToString, used in path strings (conflict messages): floats with fmt's %v."""
     if v is None:
         return "null"
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, float):
-        return go_float_value(v)
+        return go_float(v)
     if isinstance(v, int):
         return str(v)
     if isinstance(v, str):
@@ -145,9 +118,9 @@ class PathElement:
         if self.kind == self.FIELD:
             return "f:" + self.value
         if self.kind == self.KEY:
-            return "k:{" + ",".join(go_json_value(n) + ":" + go_json_value(v) for n, v in self.value) + "}"
+            return "k:{" + ",".join(go_json(n) + ":" + go_json(v) for n, v in self.value) + "}"
         if self.kind == self.VALUE:
-            return "v:" + go_json_value(self.value)
+            return "v:" + go_json(self.value)
         return f"i:{self.value}"
 
     def __str__(self) -> str:

@@ -27,6 +27,7 @@ from aiokube.apiserver.errors import StatusError
 from aiokube.apiserver.observability import health, metrics, pprof
 from aiokube.apiserver.observability.health import HealthCheck, HealthEndpoints
 from aiokube.apiserver.registry.resources import Registry, ResourceInfo
+from aiokube.apiserver.registry.selection import selectable_fields
 from aiokube.apiserver.registry.store import GenericStore
 from aiokube.apiserver.transport.streaming import RESPONSE_BYTES, RESPONSE_STATUS
 from aiokube.encoding import negotiation
@@ -279,7 +280,7 @@ class APIServer:
     def _new_cacher(self, info: ResourceInfo, base: CacherConfig, trust: bool) -> Cacher:
         storage_metrics.register_resource(info.collection_key(), info.group, info.plural)
         assert self.store is not None
-        fields_of = GenericStore.fields_of(info)
+        fields_of = selectable_fields(info)
 
         def attrs(obj: dict[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
             return (obj.get("metadata") or {}).get("labels") or {}, fields_of(obj)

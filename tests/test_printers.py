@@ -15,12 +15,12 @@ import pytest
 from aiokube.apiserver.printers.builtin import (
     BUILTIN_PRINTERS,
     format_label_selector,
-    label_selector_string,
     pod_row,
     pod_row_conditions,
     quantity_string,
     translate_timestamp_since,
 )
+from aiokube.apiserver.registry.labelselector import label_selector_string
 
 KUBE = Path(__file__).parent / "fixtures" / "kube-1.36"
 #: the Date header of the captured table responses: objects created in the same second print "0s"

@@ -18,6 +18,7 @@ from aiokube.apiserver.registry.options import (
     validate_list_options,
 )
 from aiokube.apiserver.registry.resources import ResourceInfo
+from aiokube.apiserver.registry.selection import predicate
 from aiokube.apiserver.registry.store import GenericStore
 from aiokube.apiserver.server import APIServer
 from aiokube.storage.selection import FieldSelector, LabelSelector
@@ -139,7 +140,7 @@ async def test_delete_collection_deletes_what_matches(store: GenericStore, ns: s
     info = _info(store, "", "v1", "configmaps")
     for i in range(4):
         await store.create(info, _configmap(f"c{i}", ns, {"keep": str(i % 2)}), ns, dry_run=False, manager="m")
-    pred = store.predicate(info, LabelSelector.parse("keep=0"), FieldSelector.parse(""))
+    pred = predicate(info, LabelSelector.parse("keep=0"), FieldSelector.parse(""))
     result = await store.delete_collection(info, ns, pred, DeleteOptions())
     assert sorted(i["metadata"]["name"] for i in result.items) == ["c0", "c2"]
     opts = ListOptions(LabelSelector.parse(""), FieldSelector.parse(""), 0, "", "", "")

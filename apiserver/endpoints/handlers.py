@@ -26,6 +26,7 @@ from aiokube.apiserver.registry import meta, pods, scale
 from aiokube.apiserver.registry.meta import copy_object
 from aiokube.apiserver.registry.options import META_GROUP, WriteOptions
 from aiokube.apiserver.registry.resources import ResourceInfo
+from aiokube.apiserver.registry.selection import predicate
 from aiokube.apiserver.registry.store import GenericStore, NewObject, field_type
 from aiokube.apiserver.registry.storedform import schema_of
 from aiokube.encoding import negotiation
@@ -143,7 +144,7 @@ class RESTHandlers:
 
     async def watch(self, request: web.Request, ri: RequestInfo, info: ResourceInfo) -> web.StreamResponse:
         opts = options.list_options(request, info, watch=True)
-        pred = self.store.predicate(info, opts.label, opts.field)
+        pred = predicate(info, opts.label, opts.field)
         out = Output(request, info, stream=True)
         return await serve_watch(request, ri, info, self.store.cacher_for(info), pred, out)
 
@@ -222,22 +223,20 @@ class RESTHandlers:
         new_object: NewObject,
         *,
         subresource: str,
-        namespace: str | None = None,
         allow_create: bool = False,
         preconditions: Preconditions | None = None,
-        manager: str = "",
         track: bool = True,
     ) -> tuple[Obj, bool]:
         return await self.store.update(
             info,
-            namespace if namespace is not None else self._namespace(ri, info),
+            self._namespace(ri, info),
             ri.name,
             new_object,
             subresource=subresource,
             allow_create=allow_create,
             preconditions=preconditions,
             dry_run=opts.dry_run,
-            manager=manager or field_manager(request, opts),
+            manager=field_manager(request, opts),
             track=track,
         )
 
@@ -335,7 +334,7 @@ class RESTHandlers:
         force = options.parse_bool(request.query.get("force"))
         decoded = decode_object(body, negotiation.YAML, info, self.registry, opts.field_validation, defaults=False)
         applied = decoded.obj
-        namespace = body_namespace(ri, info, applied["metadata"])
+        body_namespace(ri, info, applied["metadata"])
         if applied["metadata"].get("name"):
             _check_name(applied["metadata"]["name"], ri)
         applied["metadata"]["name"] = ri.name
@@ -356,9 +355,7 @@ class RESTHandlers:
             opts,
             new_object,
             subresource="",
-            namespace=namespace,
             allow_create=True,
-            manager=manager,
             track=False,
         )
         return out.object_response(result, 201 if created else 200, decoded.warnings)
@@ -372,7 +369,7 @@ class RESTHandlers:
         out = Output(request, info)
         list_opts = options.list_options(request, info)
         opts = await options.delete_options(request)
-        pred = self.store.predicate(info, list_opts.label, list_opts.field)
+        pred = predicate(info, list_opts.label, list_opts.field)
         result = await self.store.delete_collection(info, ri.namespace or None, pred, opts)
         items = [cached(i) for i in result.items]
         return await out.list_response(info.list_kind, {"resourceVersion": str(result.revision)}, items)

@@ -18,7 +18,7 @@ from aiokube.apiserver.registry.options import (
     validate_list_options,
 )
 from aiokube.apiserver.registry.resources import ResourceInfo
-from aiokube.apiserver.registry.store import GenericStore
+from aiokube.apiserver.registry.selection import convert_field_labels
 from aiokube.encoding import negotiation, protobuf
 from aiokube.encoding.decode import DecodeError, decode_json, decode_yaml, summarize
 from aiokube.storage.selection import FieldSelector, LabelSelector, SelectorError
@@ -66,7 +66,7 @@ def list_options(request: web.Request, info: ResourceInfo, *, watch: bool = Fals
         field = FieldSelector.parse(q.get("fieldSelector", ""))
     except SelectorError as exc:
         raise errors.bad_request(exc.message) from None
-    field = GenericStore.convert_field_labels(info, field)
+    field = convert_field_labels(info, field)
     limit_text = q.get("limit", "")
     try:
         limit = int(limit_text) if limit_text else 0

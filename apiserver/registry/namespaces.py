@@ -70,6 +70,6 @@ def drop_kubernetes_finalizer(ns: Obj) -> None:
         del spec["finalizers"]
 
 
-def should_delete_during_update(new: Obj, existing: Obj) -> bool:
+def should_delete_during_update(new: Obj) -> bool:
     """A namespace being deleted goes once neither metadata.finalizers nor spec.finalizers are left."""
     return not (new.get("spec") or {}).get("finalizers")

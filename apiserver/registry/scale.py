@@ -7,6 +7,7 @@ from typing import Any
 
 from aiokube.apiserver import errors
 from aiokube.apiserver.errors import FieldErrors, GroupKind
+from aiokube.apiserver.registry.labelselector import InvalidSelector, label_selector_string
 from aiokube.apiserver.registry.meta import copy_object
 from aiokube.apiserver.registry.resources import ResourceInfo
 
@@ -48,23 +49,6 @@ def set_json_path(obj: Obj, path: str, value: Any) -> None:
     cur[parts[-1]] = value
 
 
-def selector_string(selector: Obj, empty: str = "") -> str:
-    """LabelSelectorAsSelector(...).String(): requirements sorted by key, ``a=b,c in (d,e),!f`` (unlike the
-    printers' form, an invalid selector is not reported here: the Scale shows what it can)."""
-    reqs = [(k, f"{k}={v}") for k, v in (selector.get("matchLabels") or {}).items()]
-    for expr in selector.get("matchExpressions") or []:
-        key, op, values = expr.get("key", ""), expr.get("operator", ""), sorted(expr.get("values") or [])
-        text = {
-            "In": f"{key} in ({','.join(values)})",
-            "NotIn": f"{key} notin ({','.join(values)})",
-            "Exists": key,
-            "DoesNotExist": f"!{key}",
-        }.get(op)
-        if text is not None:
-            reqs.append((key, text))
-    return ",".join(t for _, t in sorted(reqs, key=lambda r: r[0])) or empty
-
-
 def scale_of(obj: Obj, info: ResourceInfo) -> Obj:
     """autoscaling/v1 Scale view of an object."""
     spec_path, status_path, selector_path = scale_paths(info)
@@ -73,7 +57,10 @@ def scale_of(obj: Obj, info: ResourceInfo) -> Obj:
     status: Obj = {"replicas": json_path(obj, status_path) or 0}
     selector = json_path(obj, selector_path) if selector_path else None
     if isinstance(selector, dict):
-        selector = selector_string(selector)
+        try:
+            selector = label_selector_string(selector)
+        except InvalidSelector as exc:  # ScaleREST: LabelSelectorAsSelector's error is an internal error
+            raise errors.internal_error(str(exc)) from None
     if selector:
         status["selector"] = selector
     spec: Obj = {}

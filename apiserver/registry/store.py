@@ -22,9 +22,10 @@ from aiokube.apiserver.registry import meta, namespaces, pods, validation
 from aiokube.apiserver.registry.meta import copy_object
 from aiokube.apiserver.registry.options import DeleteOptions, ListOptions, parse_resource_version
 from aiokube.apiserver.registry.resources import Registry, ResourceInfo
+from aiokube.apiserver.registry.selection import predicate
 from aiokube.apiserver.registry.storedform import schema_of, stored_form
 from aiokube.storage import errors as serr
-from aiokube.storage.selection import FieldSelector, LabelSelector, SelectionPredicate
+from aiokube.storage.selection import SelectionPredicate
 from aiokube.storage.store import ListResult, Preconditions, Store
 from aiokube.watchcache.cacher import CacheListResult, Cacher
 
@@ -103,48 +104,6 @@ class GenericStore:
         self.on_namespace_created: Callable[[str], Awaitable[None]] | None = None
         self.on_namespace_terminating = on_namespace_terminating or (lambda name: None)
 
-    # --- selection ----------------------------------------------------------------------------------
-
-    @staticmethod
-    def fields_of(info: ResourceInfo) -> Callable[[Obj], dict[str, str]]:
-        """The selectable fields of an object of ``info`` (metadata.name/namespace + the strategy's)."""
-        strategy = info.strategy
-        namespaced = info.namespaced
-
-        def fields_of(obj: Obj) -> dict[str, str]:
-            md = obj.get("metadata") or {}
-            out = {"metadata.name": md.get("name", "")}
-            if namespaced:
-                out["metadata.namespace"] = md.get("namespace", "")
-            out.update(strategy.selectable_fields(obj))
-            return out
-
-        return fields_of
-
-    def predicate(self, info: ResourceInfo, label: LabelSelector, field: FieldSelector) -> SelectionPredicate:
-        return SelectionPredicate(label, field, self.fields_of(info))
-
-    @staticmethod
-    def convert_field_labels(info: ResourceInfo, field: FieldSelector) -> FieldSelector:
-        """runtime.Scheme.ConvertFieldLabel: reject labels the type does not support, kube's way."""
-        reqs = []
-        for req in field.requirements:
-            label = req.field
-            if info.kind == "Pod" and label == "spec.host":
-                req = type(req)("spec.nodeName", req.op, req.value)
-                label = req.field
-            if label not in info.field_labels:
-                style = info.strategy.field_label_style
-                if style == "core":
-                    raise errors.bad_request(f"field label not supported: {label}")
-                if style == "job":
-                    raise errors.bad_request(f'field label "{label}" not supported for Job')
-                raise errors.bad_request(
-                    f'"{label}" is not a known field selector: only "metadata.name", "metadata.namespace"'
-                )
-            reqs.append(req)
-        return FieldSelector(tuple(reqs))
-
     # --- reads --------------------------------------------------------------------------------------
 
     async def get(self, info: ResourceInfo, namespace: str | None, name: str, resource_version: str) -> Any:
@@ -169,7 +128,7 @@ class GenericStore:
         if opts.continue_token and opts.resource_version not in ("", "0"):
             raise errors.bad_request("specifying resource version is not allowed when using continue")
         parse_resource_version(opts.resource_version)
-        pred = self.predicate(info, opts.label, opts.field)
+        pred = predicate(info, opts.label, opts.field)
         try:
             return await self.cacher_for(info).list(
                 key_prefix=info.collection_key(namespace),
@@ -439,7 +398,7 @@ class GenericStore:
         old_md = existing["metadata"]
         if new["metadata"].get("finalizers") or not old_md.get("deletionTimestamp"):
             return False
-        if info.plural == "namespaces" and not namespaces.should_delete_during_update(new, existing):
+        if info.plural == "namespaces" and not namespaces.should_delete_during_update(new):
             return False
         return not old_md.get("deletionGracePeriodSeconds")
 

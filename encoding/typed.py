@@ -17,6 +17,7 @@ import re
 from datetime import datetime
 from typing import Any
 
+from . import canonical as compiled
 from . import protobuf
 from .protobuf import (
     DURATION,
@@ -224,9 +225,16 @@ def _with_type_meta(source: dict[str, Any], body: dict[str, Any]) -> dict[str, A
     return out
 
 
+#: False computes the canonical form through the protobuf codec (the reference; bench/write_path.py's "off")
+COMPILED = True
+
+
 def canonical(obj: dict[str, Any], msg: str) -> dict[str, Any]:
     """The object as kube would write it after decoding it into its Go type (unknown fields dropped)."""
-    body = protobuf.decode_message(protobuf.encode_message(obj, msg), msg)
+    if COMPILED:
+        body = compiled.message(obj, msg)
+    else:
+        body = protobuf.decode_message(protobuf.encode_message(obj, msg), msg)
     nested = _NESTED_TYPE_META.get(msg)
     if nested is not None:
         outer, field = nested

@@ -500,9 +500,29 @@ class _Leaf:
         self.done = False
 
 
+_SCALAR_TYPES = (str, int, float, bool)
+_CONTAINERS = (dict, list)
+
+
+def _same(lhs: Any, rhs: Any) -> bool:
+    """Values that compare as unchanged at every leaf below them (value.Equals all the way down).
+
+    Python's ``==`` (C, whole subtrees) already says so except where a bool meets a number (``True == 1``);
+    for scalars the classes settle that, for containers their Go JSON with sorted keys."""
+    if lhs.__class__ is not rhs.__class__ or lhs != rhs:
+        return False
+    if lhs.__class__ in _SCALAR_TYPES or lhs is None:
+        return True
+    return orjson.dumps(lhs, option=orjson.OPT_SORT_KEYS) == orjson.dumps(rhs, option=orjson.OPT_SORT_KEYS)
+
+
 class _Comparer:
     """One typed comparison of two values of a type (structured-merge-diff's compare walk): collects the
-    paths added, modified and removed from ``lhs`` to ``rhs``. Used once per compare() call, not shared."""
+    paths added, modified and removed from ``lhs`` to ``rhs``. Used once per compare() call, not shared.
+
+    Two shortcuts keep it proportional to what changed: a subtree equal on both sides is not walked (an
+    update of one key of a 5,000-key ConfigMap compared 5,000 leaves one by one: 14 us each), and a subtree
+    present on one side only adds all its paths in a direct walk (``every``)."""
 
     def __init__(self) -> None:
         self.added: set[Path] = set()
@@ -510,21 +530,42 @@ class _Comparer:
         self.removed: set[Path] = set()
 
     def compare(self, lhs: Any, rhs: Any, t: TypeInfo, path: Path) -> None:
+        if lhs is MISSING:
+            self.every(rhs, t, path, self.added)
+            return
+        if rhs is MISSING:
+            self.every(lhs, t, path, self.removed)
+            return
+        if _same(lhs, rhs):
+            return
         la = _atom(t, lhs)
         ra = _atom(t, rhs)
-        w = _Leaf()
-        if rhs is MISSING:
-            self.handle(la, lhs, rhs, t, path, w)
-        elif lhs is MISSING or la == ra:
-            self.handle(ra, lhs, rhs, t, path, w)
+        if la != ra:  # the value changed shape within a type that takes both: each side's walk
+            self.handle(la, lhs, rhs, t, path, _Leaf())
+            self.handle(ra, lhs, rhs, t, path, _Leaf())
         else:
             self.handle(la, lhs, rhs, t, path, _Leaf())
-            self.handle(ra, lhs, rhs, t, path, w)
-        if not w.done and path:
-            if lhs is MISSING:
-                self.added.add(path)
-            elif rhs is MISSING:
-                self.removed.add(path)
+
+    def every(self, v: Any, t: TypeInfo, path: Path, out: set[Path]) -> None:
+        """compare() with the other side missing: every path of ``v`` (nodes, leaves, list items) into ``out``."""
+        atom = _atom(t, v)
+        if atom == "map":
+            if isinstance(v, dict) and v and not t.map_atomic:
+                for key, child in v.items():
+                    self.every(child, t.field(key), (*path, field_pe(key)), out)
+        elif atom == "list":
+            if isinstance(v, list) and v and t.list_type != "atomic":
+                assert t.item is not None
+                groups: dict[PathElement, list[Any]] = {}
+                for child in v:
+                    groups.setdefault(_item_pe(t, child), []).append(child)
+                for pe, items in groups.items():
+                    if len(items) == 1:
+                        self.every(items[0], t.item, (*path, pe), out)
+                    else:
+                        out.add((*path, pe))
+        if path:
+            out.add(path)
 
     def leaf(self, lhs: Any, rhs: Any, path: Path, w: _Leaf) -> None:
         if w.done:
@@ -548,7 +589,18 @@ class _Comparer:
             if t.map_atomic or (not lm and not rm):
                 self.leaf(lhs, rhs, path, w)
                 return
-            for key in _zip_keys(lm, rm):
+            if lm and rm:
+                # keys whose values are equal scalars of one class are unchanged: skipped without a call
+                keys = [
+                    k
+                    for k, a in lm.items()
+                    if (b := rm.get(k, MISSING)) is MISSING or a.__class__ is not b.__class__ or a != b
+                    or a.__class__ in _CONTAINERS
+                ]
+                keys.extend(k for k in rm if k not in lm)
+            else:
+                keys = _zip_keys(lm, rm)
+            for key in keys:
                 self.compare(
                     lm.get(key, MISSING) if lm else MISSING,
                     rm.get(key, MISSING) if rm else MISSING,

@@ -179,6 +179,17 @@ def set_resource_version(obj: Obj, revision: int) -> None:
         meta["resourceVersion"] = str(revision)
 
 
+def written(obj: Obj, revision: int) -> Obj:
+    """The object just written, as reading it back would give it: ``decode_from_storage(encode_for_storage(obj))``
+    without the JSON round trip (30 us for a 3.5 KB pod, twice per write). The caller hands over ``obj``,
+    a fresh object nobody else holds."""
+    meta = obj.get("metadata")
+    if isinstance(meta, dict):
+        meta.pop("resourceVersion", None)
+    set_resource_version(obj, revision)
+    return obj
+
+
 def _lost_txn_state(resp: rpc.TxnResponse, key: str) -> tuple[Obj | None, bytes, int]:
     """After a compare that failed: the key's current state, from the txn's "else" Range."""
     kvs = resp.responses[0].response_range.kvs
@@ -262,7 +273,7 @@ class Store:
         if not resp.succeeded:
             self._lost(key)
             raise errors.AlreadyExists(key)
-        return decode_from_storage(data, int(resp.header.revision), key)
+        return written(obj, int(resp.header.revision))
 
     async def get(self, key: str, *, revision: int = 0, min_revision: int = 0) -> Obj:
         resp = await metrics.timed("get", key, self.client.range(key.encode(), revision=revision))
@@ -288,6 +299,7 @@ class Store:
         ignore_not_found: bool = False,
         preconditions: Preconditions | None = None,
         dry_run: bool = False,
+        cached: Obj | None = None,
     ) -> tuple[Obj, bool]:
         """Read-modify-write until the write wins: ``try_update(current)`` returns the new object.
 
@@ -295,19 +307,40 @@ class Store:
         Errors raised by ``try_update`` propagate (e.g. a Conflict when the client's resourceVersion is
         stale). An update that changes no byte is not written (kube's no-op short cut) and keeps its
         resourceVersion. Returns (object, created). A dry run returns what would be written.
+
+        ``cached``: the object as the watch cache has it (read-only), tried first instead of reading etcd,
+        as kube's cachedExistingObject: the transaction's revision check catches a stale one, and a failed
+        check, an error from ``try_update`` or a no-op on the cached state are retried on etcd's state
+        before they count. An etcd read and a decode were a sixth of an update's CPU.
         """
         bkey = key.encode()
-        current, data, rev = await self._get_state(key)
+        if cached is not None:
+            current, data, rev = cached, encode_for_storage(cached), int(cached["metadata"]["resourceVersion"])
+            fresh = False
+        else:
+            current, data, rev = await self._get_state(key)
+            fresh = True
         while True:
-            if current is None and not ignore_not_found:
-                raise errors.NotFound(key)
-            if preconditions is not None and current is not None:
-                preconditions.check(key, current)
-            # try_update may mutate what it gets: hand it a private copy (with its resourceVersion).
-            existing = decode_from_storage(data, rev, key) if current is not None else None
-            updated = await _resolve(try_update(existing))
+            try:
+                if current is None and not ignore_not_found:
+                    raise errors.NotFound(key)
+                if preconditions is not None and current is not None:
+                    preconditions.check(key, current)
+                # try_update may mutate what it gets: hand it a private copy (with its resourceVersion).
+                existing = decode_from_storage(data, rev, key) if current is not None else None
+                updated = await _resolve(try_update(existing))
+            except Exception:
+                if fresh:
+                    raise
+                current, data, rev = await self._get_state(key)
+                fresh = True
+                continue
             new_data = encode_for_storage(updated)
             if current is not None and new_data == data:
+                if not fresh:
+                    current, data, rev = await self._get_state(key)
+                    fresh = True
+                    continue
                 return current, False
             if dry_run:
                 updated = orjson.loads(new_data)
@@ -323,9 +356,10 @@ class Store:
             )
             resp = await metrics.timed("update" if current is not None else "create", key, call)
             if resp.succeeded:
-                return decode_from_storage(new_data, int(resp.header.revision), key), current is None
+                return written(updated, int(resp.header.revision)), current is None
             self._lost(key)
             current, data, rev = _lost_txn_state(resp, key)
+            fresh = True
 
     async def delete(
         self,
@@ -334,10 +368,17 @@ class Store:
         preconditions: Preconditions | None = None,
         validate: Callable[[Obj], None] | None = None,
         dry_run: bool = False,
+        known: Obj | None = None,
     ) -> Obj:
-        """Delete the key if it still holds the object we checked; returns the deleted object."""
+        """Delete the key if it still holds the object we checked; returns the deleted object.
+
+        ``known``: the object as just read from etcd by the caller (not shared), used instead of reading it
+        again; the transaction's revision check still guards it."""
         bkey = key.encode()
-        current, data, rev = await self._get_state(key)
+        if known is not None:
+            current, data, rev = known, encode_for_storage(known), int(known["metadata"]["resourceVersion"])
+        else:
+            current, data, rev = await self._get_state(key)
         while True:
             if current is None:
                 raise errors.NotFound(key)
@@ -356,7 +397,10 @@ class Store:
             )
             resp = await metrics.timed("delete", key, call)
             if resp.succeeded:
-                return decode_from_storage(data, int(resp.header.revision), key)
+                if current is known:  # the caller's object: hand back a copy
+                    return decode_from_storage(data, int(resp.header.revision), key)
+                set_resource_version(current, int(resp.header.revision))
+                return current
             self._lost(key)
             current, data, rev = _lost_txn_state(resp, key)
 

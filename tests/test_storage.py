@@ -185,3 +185,51 @@ async def test_too_large_resource_version(store: Store) -> None:
         await store.list(_prefix(), min_revision=current + 1000)
     with pytest.raises(errors.TooLargeResourceVersion):
         await store.list(_prefix(), revision=current + 1000)
+
+
+async def test_update_from_a_stale_cached_state_retries_on_etcds(store: Store) -> None:
+    """A cached state (the watch cache's hint) that etcd has moved past: the transaction's revision check
+    fails and the update is applied to etcd's state; an error or a no-op computed on the stale state is
+    checked again on etcd's before it counts."""
+    p = _prefix()
+    stale = await store.create(p + "a", _obj("a", k="v", n="0"))
+    fresh, _ = await store.guaranteed_update(p + "a", lambda cur: {**cur, "data": {**cur["data"], "n": "1"}})
+    seen: list[str] = []
+
+    def bump(cur):
+        seen.append(cur["metadata"]["resourceVersion"])
+        cur["data"]["n"] = str(int(cur["data"]["n"]) + 1)
+        return cur
+
+    updated, _ = await store.guaranteed_update(p + "a", bump, cached=stale)
+    assert seen == [stale["metadata"]["resourceVersion"], fresh["metadata"]["resourceVersion"]]
+    assert updated["data"]["n"] == "2"
+    assert (await store.get(p + "a"))["data"] == {"k": "v", "n": "2"}
+    assert stale["data"]["n"] == "0"  # the cached object is not touched
+
+    def only_current(cur):  # what a stale client resourceVersion check does
+        if cur["metadata"]["resourceVersion"] != updated["metadata"]["resourceVersion"]:
+            raise errors.Conflict(p + "a", "stale")
+        cur["data"]["k"] = "w"
+        return cur
+
+    done, _ = await store.guaranteed_update(p + "a", only_current, cached=stale)
+    assert done["data"]["k"] == "w"
+    # a no-op against the stale state is not a no-op against etcd's
+    same_as_stale, _ = await store.guaranteed_update(p + "a", lambda cur: {**cur, "data": dict(stale["data"])},
+                                                     cached=stale)  # fmt: skip
+    assert same_as_stale["data"] == stale["data"]
+    assert int(same_as_stale["metadata"]["resourceVersion"]) > int(done["metadata"]["resourceVersion"])
+
+
+async def test_written_objects_equal_what_etcd_returns(store: Store) -> None:
+    p = _prefix()
+    created = await store.create(p + "a", _obj("a", k="v"))
+    assert created == await store.get(p + "a")
+    assert list(created["metadata"]) == list((await store.get(p + "a"))["metadata"])
+    updated, _ = await store.guaranteed_update(p + "a", lambda cur: {**cur, "data": {"k": "w"}})
+    assert updated == await store.get(p + "a")
+    known = await store.get(p + "a")
+    deleted = await store.delete(p + "a", known=known)
+    assert deleted["data"] == {"k": "w"} and deleted is not known
+    assert int(deleted["metadata"]["resourceVersion"]) > int(known["metadata"]["resourceVersion"])

@@ -669,6 +669,14 @@ class Cacher:
         if revision < bound:
             raise errors.Compacted(f"too old resource version: {revision} ({bound})")
 
+    def peek(self, key: str) -> dict[str, Any] | None:
+        """The object as the cache has it now (shared: read-only), if the cache is ready and serves reads;
+        a hint for writers, whose transactions check the revision."""
+        if not self.config.serve_reads or not self.ready.is_set():
+            return None
+        entry = self.cache.get(key)
+        return None if entry is None else entry.obj
+
     async def get(self, key: str, resource_version: str) -> CachedObject | None:
         """GET: RV unset reads etcd; RV="0" the cache as is; RV=N waits for the cache to reach N."""
         if resource_version == "" or not self.config.serve_reads:

@@ -94,12 +94,17 @@ async def delete_gracefully(
         return stored_form(current, info)
 
     try:
-        updated, _ = await storage.guaranteed_update(key, mark, preconditions=opts.preconditions, dry_run=opts.dry_run)
+        updated, _ = await storage.guaranteed_update(
+            key, mark, preconditions=opts.preconditions, dry_run=opts.dry_run, cached=existing
+        )
         if grace > 0 or updated["metadata"].get("finalizers"):
             return updated
         rv = updated["metadata"].get("resourceVersion")
         return await storage.delete(
-            key, preconditions=Preconditions(resource_version=rv) if rv else None, dry_run=opts.dry_run
+            key,
+            preconditions=Preconditions(resource_version=rv) if rv else None,
+            dry_run=opts.dry_run,
+            known=updated if rv and not opts.dry_run else None,
         )
     except serr.PreconditionFailed as exc:
         raise errors.conflict(info.group_resource, name, exc.message) from None

@@ -272,19 +272,14 @@ class GarbageCollector:
         return handle
 
     def _dependents(self, uid: str) -> list[tuple[ResourceInfo, Obj]]:
-        out = []
-        for info, cacher in list(self.cachers()):
-            for entry in cacher.cache.values():
-                refs = entry.obj["metadata"].get("ownerReferences") or []
-                if any(r.get("uid") == uid for r in refs):
-                    out.append((info, entry.obj))
-        return out
+        """The objects owned by ``uid``, from the caches' owner indexes."""
+        return [(info, entry.obj) for info, cacher in list(self.cachers()) for entry in cacher.cache.owned_by(uid)]
 
     def _find(self, uid: str) -> tuple[ResourceInfo, Obj] | None:
         for info, cacher in list(self.cachers()):
-            for entry in cacher.cache.values():
-                if entry.obj["metadata"].get("uid") == uid:
-                    return info, entry.obj
+            entry = cacher.cache.with_uid(uid)
+            if entry is not None:
+                return info, entry.obj
         return None
 
     def _exists(self, uid: str) -> bool:

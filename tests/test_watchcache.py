@@ -542,3 +542,29 @@ async def test_flusher_writes_each_marked_stream_once_per_flush() -> None:
     flusher.mark(a)
     await asyncio.sleep(flusher.max_delay + 0.05)  # never later than max_delay after the previous flush
     assert (a.flushed, b.flushed, flusher.flushes) == (2, 1, 2)
+
+
+def test_owner_and_uid_indexes_follow_upserts_deletes_and_relists() -> None:
+    """The garbage collector's lookups: objects by uid, and by the uids their ownerReferences name."""
+    from aiokube.watchcache.store import CacheStore
+
+    def entry(name: str, uid: str, *owners: str) -> CachedObject:
+        md = {"name": name, "namespace": "ns", "uid": uid}
+        if owners:
+            md["ownerReferences"] = [{"uid": o, "kind": "ReplicaSet", "name": o} for o in owners]
+        return CachedObject(f"/registry/pods/ns/{name}", {"metadata": md}, 1, {}, {})
+
+    cache = CacheStore("/registry/pods/")
+    cache.upsert(entry("a", "u-a", "rs-1"))
+    cache.upsert(entry("b", "u-b", "rs-1", "rs-2"))
+    cache.upsert(entry("c", "u-c"))
+    assert [e.obj["metadata"]["name"] for e in cache.owned_by("rs-1")] == ["a", "b"]
+    assert [e.obj["metadata"]["name"] for e in cache.owned_by("rs-2")] == ["b"]
+    assert cache.with_uid("u-c").obj["metadata"]["name"] == "c"
+    cache.upsert(entry("b", "u-b", "rs-2"))  # an owner reference removed
+    assert [e.obj["metadata"]["name"] for e in cache.owned_by("rs-1")] == ["a"]
+    cache.delete("/registry/pods/ns/a")
+    assert cache.owned_by("rs-1") == [] and cache.with_uid("u-a") is None
+    cache.replace([entry("d", "u-d", "rs-3")])
+    assert cache.with_uid("u-b") is None and cache.owned_by("rs-2") == []
+    assert [e.obj["metadata"]["name"] for e in cache.owned_by("rs-3")] == ["d"]

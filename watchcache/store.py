@@ -17,6 +17,17 @@ from aiokube.storage.selection import SelectionPredicate
 from .objects import CachedObject
 
 
+def _identity(entry: CachedObject) -> tuple[str, tuple[str, ...]]:
+    """(uid, uids of its owners) of a cached object."""
+    md = entry.obj.get("metadata")
+    if not isinstance(md, dict):
+        return "", ()
+    uid = md.get("uid")
+    refs = md.get("ownerReferences")
+    owners = tuple(r["uid"] for r in refs if isinstance(r, dict) and isinstance(r.get("uid"), str)) if refs else ()
+    return (uid if isinstance(uid, str) else ""), owners
+
+
 class CacheStore:
     """The current objects of one resource, in key order, with namespace, field and label indexes.
 
@@ -33,6 +44,10 @@ class CacheStore:
         self._keys: list[str] = []  # sorted
         self._by_field: dict[str, dict[str, set[str]]] = {f: {} for f in self.index_fields}
         self._by_label: dict[tuple[str, str], set[str]] = {}
+        #: uid -> key, and owner uid -> keys of the objects whose ownerReferences name it: the garbage
+        #: collector's lookups (a scan of every cache per deletion made deleting n pods O(n^2))
+        self._by_uid: dict[str, str] = {}
+        self._by_owner: dict[str, set[str]] = {}
         #: what the last list() examined, for the cacher's LIST metrics
         self.last_list_fetched = 0
         self.last_list_indexed = False
@@ -72,6 +87,8 @@ class CacheStore:
         self._items = {}
         self._by_field = {f: {} for f in self.index_fields}
         self._by_label = {}
+        self._by_uid = {}
+        self._by_owner = {}
         for entry in entries:
             self._items[entry.key] = entry
             self._index(entry)
@@ -83,6 +100,11 @@ class CacheStore:
             values.setdefault(entry.fields.get(f, ""), set()).add(key)
         for kv in entry.labels.items():
             self._by_label.setdefault(kv, set()).add(key)
+        uid, owners = _identity(entry)
+        if uid:
+            self._by_uid[uid] = key
+        for owner in owners:
+            self._by_owner.setdefault(owner, set()).add(key)
 
     def _unindex(self, entry: CachedObject) -> None:
         key = entry.key
@@ -99,6 +121,23 @@ class CacheStore:
                 keys.discard(key)
                 if not keys:
                     del self._by_label[kv]
+        uid, owners = _identity(entry)
+        if uid and self._by_uid.get(uid) == key:
+            del self._by_uid[uid]
+        for owner in owners:
+            keys = self._by_owner.get(owner)
+            if keys is not None:
+                keys.discard(key)
+                if not keys:
+                    del self._by_owner[owner]
+
+    def with_uid(self, uid: str) -> CachedObject | None:
+        key = self._by_uid.get(uid)
+        return None if key is None else self._items.get(key)
+
+    def owned_by(self, uid: str) -> list[CachedObject]:
+        """The objects with an ownerReference to ``uid``, in key order."""
+        return [self._items[k] for k in sorted(self._by_owner.get(uid, ())) if k in self._items]
 
     # --- reads ---------------------------------------------------------------------------------------
 

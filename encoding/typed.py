@@ -84,6 +84,26 @@ def _by_json(msg: str) -> dict[str, tuple[Any, tuple[str, ...]]]:
 
 
 _BY_JSON: dict[str, dict[str, tuple[Any, tuple[str, ...]]]] = {}
+_INT32 = frozenset(("int32", "sint32", "sfixed32"))
+#: the Python class a scalar field's JSON value has when it is right (no further check needed)
+_FAST = {"string": str, "bool": bool, **dict.fromkeys(_INTS, int)}
+
+
+def _plan(msg: str) -> dict[str, tuple[Any, str, type | None]]:
+    """JSON name -> (field, the Go struct declaring it, the class a plain valid value has) for a message.
+    Precomputed once: the walk ran ``rsplit`` and built path lists for every key of every object."""
+    plan = _PLANS.get(msg)
+    if plan is None:
+        plan = {}
+        for key, (f, chain) in _by_json(msg).items():
+            owner = (chain[-1] if chain else msg).rsplit(".", 1)[1]
+            fast = None if f.map_key or f.repeated or "." in f.type else _FAST.get(f.type)
+            plan[key] = (f, owner, fast)
+        _PLANS[msg] = plan
+    return plan
+
+
+_PLANS: dict[str, dict[str, tuple[Any, str, type | None]]] = {}
 
 
 class _Checker:
@@ -100,10 +120,9 @@ class _Checker:
         )
 
     def message(self, obj: Any, msg: str, path: list[str], shown: list[str]) -> None:
-        struct = msg.rsplit(".", 1)[1]
         if not isinstance(obj, dict):
-            raise self.fail(obj, struct, path, go_type(msg))
-        fields = _by_json(msg)
+            raise self.fail(obj, msg.rsplit(".", 1)[1], path, go_type(msg))
+        fields = _plan(msg)
         for key, value in obj.items():
             entry = fields.get(key)
             if entry is None:
@@ -111,10 +130,11 @@ class _Checker:
                     continue
                 self.unknown.append(_dotted([*shown, key]))
                 continue
-            f, chain = entry
-            owner = (chain[-1] if chain else msg).rsplit(".", 1)[1]
             if value is None:
                 continue
+            f, owner, fast = entry
+            if value.__class__ is fast and (fast is not int or f.type not in _INT32 or -(2**31) <= value < 2**31):
+                continue  # a plain scalar of the field's type: nothing to look into
             self.value(value, f, owner, [*path, key], [*shown, key])
 
     def value(self, value: Any, f: Any, struct: str, path: list[str], shown: list[str]) -> None:

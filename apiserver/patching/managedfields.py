@@ -601,12 +601,15 @@ class _Comparer:
             else:
                 keys = _zip_keys(lm, rm)
             for key in keys:
-                self.compare(
-                    lm.get(key, MISSING) if lm else MISSING,
-                    rm.get(key, MISSING) if rm else MISSING,
-                    t.field(key),
-                    (*path, field_pe(key)),
-                )
+                a = lm.get(key, MISSING) if lm else MISSING
+                b = rm.get(key, MISSING) if rm else MISSING
+                ft = t.field(key)
+                if ft.scalar and a.__class__ in _SCALAR_TYPES and b.__class__ in _SCALAR_TYPES:
+                    # what compare() -> handle("scalar") -> leaf() comes to for two scalars
+                    if not value_equal(a, b):
+                        self.modified.add((*path, field_pe(key)))
+                    continue
+                self.compare(a, b, ft, (*path, field_pe(key)))
         else:
             ll = lhs if isinstance(lhs, list) else None
             rl = rhs if isinstance(rhs, list) else None

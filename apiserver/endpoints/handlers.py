@@ -259,9 +259,11 @@ class RESTHandlers:
             )
         _check_name(name, ri)
         body_json = orjson.dumps(decoded.obj)
+        first = [decoded.obj]
 
         async def new_object(existing: Obj | None) -> Obj:
-            return orjson.loads(body_json)
+            # the decoded object itself the first time (a copy through JSON was 5 ms for 1 MB), copies on retries
+            return first.pop() if first else orjson.loads(body_json)
 
         result, created = await self._update(
             request,

@@ -2,8 +2,32 @@
 
 from __future__ import annotations
 
+import io
+import subprocess
 import sys
+import tarfile
+from pathlib import Path
 from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("apiserver", "storage", "watchcache", "encoding")
+
+
+def baseline_code(rev: str) -> Path:
+    """The aiokube of git revision ``rev``, importable: ``bench/out/code-<rev>/`` holds the revision's tree
+    (``src/``) and an ``aiokube/`` folder linking its subpackages, for PYTHONPATH. Benchmarks of changes that
+    replace code (rather than switch it) run the revision before them as "off", in the same process."""
+    sha = subprocess.run(["git", "rev-parse", rev], cwd=ROOT, check=True, capture_output=True, text=True).stdout.strip()
+    base = ROOT / "bench" / "out" / f"code-{sha[:12]}"
+    package = base / "aiokube"
+    if not package.exists():
+        archive = subprocess.run(["git", "archive", sha], cwd=ROOT, check=True, capture_output=True).stdout
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(base / "src", filter="data")
+        package.mkdir(parents=True)
+        for name in PACKAGES:
+            (package / name).symlink_to(base / "src" / name, target_is_directory=True)
+    return base
 
 
 def use_uvloop() -> None:

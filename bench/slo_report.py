@@ -56,12 +56,15 @@ MERGE_PATCH = {"Content-Type": "application/merge-patch+json"}
 
 
 async def start_server(
-    data_dir: str, env: dict[str, str] | None = None
+    data_dir: str, env: dict[str, str] | None = None, code: Path | None = None
 ) -> tuple[asyncio.subprocess.Process, str, Path]:
     """``aiokube serve --port 0 --data-dir DIR`` in a subprocess (``env`` added to its environment); its URL
-    from the "serving on" line."""
+    from the "serving on" line. ``code``: a folder holding another ``aiokube`` package to run instead
+    (:func:`bench.common.baseline_code`)."""
     script = Path(sys.executable).with_name("aiokube")
-    cmd = [str(script)] if script.exists() else [sys.executable, "-m", "aiokube.apiserver"]
+    cmd = [str(script)] if script.exists() and code is None else [sys.executable, "-m", "aiokube.apiserver"]
+    if code is not None:
+        env = {**(env or {}), "PYTHONPATH": str(code)}
     log = Path(data_dir) / "aiokube.log"
     with log.open("wb") as log_file:
         proc = await asyncio.create_subprocess_exec(

@@ -1,0 +1,241 @@
+"""The write path end to end: server CPU per request for creates, updates, patches, applies and deletes.
+
+``on`` is this tree; ``off`` is the revision before the write-path work (``--baseline``, default 7db74e6),
+whose code is replaced rather than switched, run from ``bench/out/code-<rev>/`` by the same Python. Each
+side is a fresh ``aiokube serve`` (own embedded etcd) driven by this process at concurrency 32 over
+loopback: pods (~2 KB, bench/common.pod) and 1 KB ConfigMaps. Figures per operation: server CPU per
+request (``/proc/<pid>/stat`` of the aiokube process; etcd is a separate process and not counted) and
+requests per second. The load generator shares the machine's cores, so req/s is the less telling figure.
+
+Writes ``bench/results/write_path.json`` and ``.png``. Usage:
+``python -m bench.write_path [--count 2000] [--concurrency 32] [--baseline REV] [--only pods-create,...]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import orjson
+
+from .common import ROOT, baseline_code, pod, report, use_uvloop
+from .slo_report import start_server, stop_process
+
+RESULTS = ROOT / "bench" / "results"
+NS = "bench"
+JSON_CT = {"Content-Type": "application/json"}
+MERGE_CT = {"Content-Type": "application/merge-patch+json"}
+APPLY_CT = {"Content-Type": "application/apply-patch+yaml"}
+Call = Callable[[aiohttp.ClientSession, str, int], Awaitable[None]]
+
+
+def cpu_seconds(pid: int) -> float:
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def pod_body(i: int, label: str = "a") -> dict[str, Any]:
+    body = pod(NS, f"p-{i}", labels={"app": "web", "tier": "frontend", "rev": label})
+    body.pop("status")
+    for key in ("uid", "creationTimestamp", "namespace"):
+        body["metadata"].pop(key)
+    return body
+
+
+def configmap_body(i: int, value: str = "a") -> dict[str, Any]:
+    data = {f"key-{k:02d}": (value * 40)[:40] for k in range(20)}  # ~1 KB
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"cm-{i}", "labels": {"app": "web"}},
+            "data": data}  # fmt: skip
+
+
+async def _expect(resp: aiohttp.ClientResponse, *codes: int) -> None:
+    body = await resp.read()
+    if resp.status not in codes:
+        raise RuntimeError(f"{resp.method} {resp.url}: {resp.status} {body[:300]!r}")
+
+
+def _base(url: str, plural: str) -> str:
+    return f"{url}/api/v1/namespaces/{NS}/{plural}"
+
+
+def operations() -> dict[str, tuple[str, Call]]:
+    """name -> (plural, one request for object i). Run in this order: each step finds what the one before
+    left (created objects, their resourceVersions at ``_RV``)."""
+
+    def body_of(plural: str) -> Callable[[int, str], dict[str, Any]]:
+        return pod_body if plural == "pods" else configmap_body
+
+    def create(plural: str) -> Call:
+        async def call(s: aiohttp.ClientSession, url: str, i: int) -> None:
+            async with s.post(_base(url, plural), data=orjson.dumps(body_of(plural)(i, "a")), headers=JSON_CT) as r:
+                await _expect(r, 201)
+
+        return call
+
+    def update(plural: str) -> Call:
+        async def call(s: aiohttp.ClientSession, url: str, i: int) -> None:
+            name = f"{'p' if plural == 'pods' else 'cm'}-{i}"
+            async with s.get(f"{_base(url, plural)}/{name}") as r:  # not counted apart: a GET is ~5% of a PUT
+                obj = orjson.loads(await r.read())
+            if plural == "pods":
+                obj["metadata"]["labels"]["rev"] = "b"
+            else:
+                obj["data"]["key-00"] = "b" * 40
+            async with s.put(f"{_base(url, plural)}/{name}", data=orjson.dumps(obj), headers=JSON_CT) as r:
+                await _expect(r, 200)
+
+        return call
+
+    def patch(plural: str) -> Call:
+        async def call(s: aiohttp.ClientSession, url: str, i: int) -> None:
+            name = f"{'p' if plural == 'pods' else 'cm'}-{i}"
+            body = {"metadata": {"labels": {"rev": "c"}}} if plural == "pods" else {"data": {"key-01": "c" * 40}}
+            async with s.patch(f"{_base(url, plural)}/{name}", data=orjson.dumps(body), headers=MERGE_CT) as r:
+                await _expect(r, 200)
+
+        return call
+
+    def apply(plural: str) -> Call:
+        async def call(s: aiohttp.ClientSession, url: str, i: int) -> None:
+            name = f"{'p' if plural == 'pods' else 'cm'}-{i}"
+            body = body_of(plural)(i, "d")
+            params = {"fieldManager": "bench-apply", "force": "true"}
+            async with s.patch(
+                f"{_base(url, plural)}/{name}", params=params, data=orjson.dumps(body), headers=APPLY_CT
+            ) as r:
+                await _expect(r, 200)
+
+        return call
+
+    def delete(plural: str) -> Call:
+        async def call(s: aiohttp.ClientSession, url: str, i: int) -> None:
+            name = f"{'p' if plural == 'pods' else 'cm'}-{i}"
+            async with s.delete(f"{_base(url, plural)}/{name}") as r:
+                await _expect(r, 200)
+
+        return call
+
+    out: dict[str, tuple[str, Call]] = {}
+    for plural, short in (("pods", "pod"), ("configmaps", "configmap")):
+        for verb, make in (("create", create), ("update", update), ("patch", patch), ("apply", apply),
+                           ("delete", delete)):  # fmt: skip
+            out[f"{short} {verb}"] = (plural, make(plural))
+    return out
+
+
+async def _run_op(session: aiohttp.ClientSession, url: str, pid: int, call: Call, count: int, conc: int) -> dict:
+    for i in range(count, count + 20):  # warm-up on objects the measured run does not touch
+        await call(session, url, i)
+    sem = asyncio.Semaphore(conc)
+
+    async def one(i: int) -> None:
+        async with sem:
+            await call(session, url, i)
+
+    c0, t0 = cpu_seconds(pid), time.perf_counter()
+    await asyncio.gather(*(one(i) for i in range(count)))
+    c1, t1 = cpu_seconds(pid), time.perf_counter()
+    return {"cpu_ms": (c1 - c0) * 1000 / count, "rps": count / (t1 - t0)}
+
+
+async def measure(code: Path | None, count: int, conc: int, only: set[str]) -> dict[str, dict[str, float]]:
+    out: dict[str, dict[str, float]] = {}
+    with tempfile.TemporaryDirectory(prefix="aiokube-bench-") as data:
+        proc, url, _log = await start_server(data, code=code)
+        try:
+            connector = aiohttp.TCPConnector(limit=conc)
+            async with aiohttp.ClientSession(connector=connector) as s:
+                async with s.post(f"{url}/api/v1/namespaces", json={"metadata": {"name": NS}}) as r:
+                    await _expect(r, 201)
+                await asyncio.sleep(0.5)  # the namespace's default ServiceAccount
+                for name, (_plural, call) in operations().items():
+                    if only and name not in only and name.split()[1] not in only:
+                        # later steps need the objects earlier ones create: run, do not record
+                        await _run_op(s, url, proc.pid, call, count, conc)
+                        continue
+                    out[name] = await _run_op(s, url, proc.pid, call, count, conc)
+                    print(f"  {name}: {out[name]['cpu_ms']:.2f} ms CPU/request, {out[name]['rps']:.0f} req/s",
+                          flush=True)  # fmt: skip
+        finally:
+            await stop_process(proc)
+    return out
+
+
+def plot(results: dict[str, Any], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = list(results["on"])
+    on = [results["on"][n]["cpu_ms"] for n in names]
+    off = [results["off"][n]["cpu_ms"] for n in names]
+    fig, ax = plt.subplots(figsize=(10, 4.5))
+    xs = range(len(names))
+    ax.bar([x - 0.2 for x in xs], off, width=0.4, label=f"off (baseline {results['baseline'][:7]})", color="tab:gray")
+    ax.bar([x + 0.2 for x in xs], on, width=0.4, label=f"on ({results['commit'][:7]})", color="tab:blue")
+    for x, a, b in zip(xs, on, off, strict=True):
+        ax.text(x + 0.2, a, f"{b / a:.1f}x", ha="center", va="bottom", fontsize=7)
+    ax.set_xticks(list(xs), names, rotation=30, ha="right", fontsize=8)
+    ax.set_ylabel("aiokube CPU per request (ms)")
+    ax.set_title(f"write path, concurrency {results['concurrency']}, {results['count']} requests per operation "
+                 f"({results['machine']}, {results['date']})", fontsize=9)  # fmt: skip
+    ax.legend(fontsize=8)
+    ax.grid(True, axis="y", alpha=0.3)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
+def machine() -> str:
+    return f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}"
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(prog="python -m bench.write_path", description=__doc__.split("\n\n")[0])
+    p.add_argument("--count", type=int, default=2000)
+    p.add_argument("--concurrency", type=int, default=32)
+    p.add_argument("--baseline", default="7db74e6", help="git revision run as 'off'")
+    p.add_argument("--only", default="", help="comma-separated operations or verbs to record")
+    p.add_argument("--out", default=str(RESULTS / "write_path"), help="results path without suffix ('' for none)")
+    a = p.parse_args(argv or [])
+    use_uvloop()
+    only = {x.strip() for x in a.only.split(",") if x.strip()}
+    print("[write_path] on (this tree):", flush=True)
+    on = asyncio.run(measure(None, a.count, a.concurrency, only))
+    print(f"[write_path] off (baseline {a.baseline}):", flush=True)
+    off = asyncio.run(measure(baseline_code(a.baseline), a.count, a.concurrency, only))
+    for name in on:
+        report(f"[write_path] {name}: server CPU per request", on[name]["cpu_ms"], off[name]["cpu_ms"], "ms")
+        report(f"[write_path] {name}: requests/s", on[name]["rps"], off[name]["rps"], "req/s", better="higher")
+    if a.out:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+        results = {
+            "benchmark": "write_path", "date": time.strftime("%Y-%m-%d"), "machine": machine(), "commit": commit,
+            "baseline": subprocess.run(["git", "rev-parse", a.baseline], cwd=ROOT, capture_output=True,
+                                       text=True).stdout.strip(),
+            "count": a.count, "concurrency": a.concurrency, "on": on, "off": off,
+            "ratio_cpu": {n: off[n]["cpu_ms"] / on[n]["cpu_ms"] for n in on},
+        }  # fmt: skip
+        out = Path(a.out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.with_suffix(".json").write_text(json.dumps(results, indent=2) + "\n")
+        plot(results, out.with_suffix(".png"))
+        print(f"[write_path] wrote {out.with_suffix('.json')} and .png", flush=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -239,6 +239,9 @@ class EtcdWatch:
         self._call = stub.Watch(self._request_iter(), wait_for_ready=True)
         self.watch_id: int | None = None
         self._cancelled = False
+        #: monotonic time the response :meth:`responses` yielded last was read from the stream (its first
+        #: fragment's): when its events reached this server
+        self.received_at = 0.0
 
     async def _request_iter(self) -> AsyncIterator[rpc.WatchRequest]:
         while True:
@@ -259,8 +262,10 @@ class EtcdWatch:
     async def responses(self) -> AsyncIterator[rpc.WatchResponse]:
         """Yield WatchResponses; fragments are merged; a compaction raises :class:`errors.Compacted`."""
         pending: rpc.WatchResponse | None = None
+        first_at = 0.0
         try:
             async for resp in self._call:
+                received = time.monotonic()
                 if resp.created:
                     self.watch_id = resp.watch_id
                 if resp.compact_revision:
@@ -272,14 +277,15 @@ class EtcdWatch:
                     raise errors.Unavailable(f"etcd watch canceled: {resp.cancel_reason}")
                 if resp.fragment:
                     if pending is None:
-                        pending = resp
+                        pending, first_at = resp, received
                     else:
                         pending.events.extend(resp.events)
                     continue
                 if pending is not None:
                     pending.events.extend(resp.events)
                     pending.header.CopyFrom(resp.header)
-                    resp, pending = pending, None
+                    resp, pending, received = pending, None, first_at
+                self.received_at = received
                 yield resp
         except grpc.aio.AioRpcError as exc:
             raise map_rpc_error(exc) from None

@@ -225,7 +225,11 @@ async def test_histogram_buckets_are_kubes(api: API) -> None:
     assert les[:4] == [0.005, 0.025, 0.05, 0.1] and les[-2:] == [60.0, float("inf")] and len(les) == 24
     les = [le for le, _ in _buckets(samples, "apiserver_watch_event_latency_seconds", resource="configmaps",
                                     encoder="json")]  # fmt: skip
-    assert les == [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, float("inf")]
+    # past a minute, as the request-latency buckets: a starved watcher must not sit in a 10 s top bucket
+    assert les == [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30, 60, 120,
+                   float("inf")]  # fmt: skip
+    lag = [le for le, _ in _buckets(samples, "apiserver_watch_cache_event_lag_seconds", resource="configmaps")]
+    assert lag[-3:] == [60.0, 120.0, float("inf")]
     counts = [v for _, v in _buckets(samples, "apiserver_watch_event_latency_seconds", resource="configmaps",
                                      encoder="json")]  # fmt: skip
     assert counts == sorted(counts)  # cumulative

@@ -7,6 +7,7 @@ import time
 import uuid
 from typing import Any
 
+import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -568,3 +569,34 @@ def test_owner_and_uid_indexes_follow_upserts_deletes_and_relists() -> None:
     cache.replace([entry("d", "u-d", "rs-3")])
     assert cache.with_uid("u-b") is None and cache.owned_by("rs-2") == []
     assert [e.obj["metadata"]["name"] for e in cache.owned_by("rs-3")] == ["d"]
+
+
+async def test_an_events_slo_clock_starts_before_the_cache_gets_to_it(store: Store) -> None:
+    """The watch SLO starts when an event reached the server: for its own writes, when the write was sent;
+    else when etcd's response was read. A cache held up (here: the event loop blocked for 0.3 s while etcd
+    commits) shows in the event's age instead of being hidden by a clock started late."""
+    cacher = await _cacher(store)
+    p = cacher.prefix
+    client = EtcdClient(store.client.endpoints)
+    await client.connect()
+    try:
+        w = await cacher.watch(
+            namespace=None, predicate=None, resource_version=str(cacher.rv), send_initial_events=None,
+            allow_bookmarks=False, deadline=time.monotonic() + 30,
+        )  # fmt: skip
+        sent = time.monotonic()
+        write = asyncio.create_task(store.create(p + "ns1/own", _obj("ns1", "own")))
+        await asyncio.sleep(0.02)  # sent; etcd commits and notifies while the loop is blocked
+        time.sleep(0.3)  # noqa: ASYNC251  # the cache held up, as a busy server holds it
+        await write
+        # another writer's event: its clock starts when its response is read from etcd's stream
+        await client.put((p + "ns1/other").encode(), orjson.dumps(_obj("ns1", "other")))
+        read_after = time.monotonic()
+        items = await _drain(w, 0.5)
+        events = {payload.object.name: payload for _, payload in items}
+        assert events["own"].received_at <= sent + 0.02  # before the 0.3 s the cache could not see it
+        assert time.monotonic() - events["own"].received_at >= 0.3
+        assert events["other"].received_at >= read_after - 0.3  # not the send time of anyone else's write
+    finally:
+        await client.close()
+        await cacher.stop()

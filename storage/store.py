@@ -31,6 +31,7 @@ UpdateFunc = Callable[[Obj | None], "Obj | Awaitable[Obj]"]
 Predicate = Callable[[Obj], bool]
 
 _MAX_WRITES_TRACKED = 10_000
+_MAX_WRITTEN_BYTES = 64 << 20
 
 # kube's etcd3 store grows its page size up to this many keys when selectors filter objects out.
 MAX_PAGE = 10_000
@@ -210,7 +211,10 @@ async def _resolve(value: Obj | Awaitable[Obj]) -> Obj:
 
 
 class Store:
-    """Create/get/list/update/delete of JSON objects under etcd keys, with optimistic concurrency."""
+    """Create/get/list/update/delete of JSON objects under etcd keys, with optimistic concurrency.
+
+    The objects ``create`` and ``guaranteed_update`` return are handed to the watch cache too (see
+    ``written_objects``): read-only for everyone from then on."""
 
     def __init__(self, client: EtcdClient) -> None:
         self.client = client
@@ -219,6 +223,11 @@ class Store:
         #: arrive in commit order, and a lost transaction takes its own entry back)
         self.write_sent: dict[str, deque[float]] = {}
         self._tracked = 0
+        #: key -> (revision, object) of this server's latest write to it, for the watch cache to take instead
+        #: of decoding the event's value (the same JSON: 15-30 us for a pod, 5 ms for 1 MB). Objects that
+        #: writes return are therefore shared with the cache: callers must not change them.
+        self.written_objects: dict[str, tuple[int, Obj, int]] = {}
+        self._written_bytes = 0
 
     def _sending(self, key: str) -> None:
         if self._tracked >= _MAX_WRITES_TRACKED:
@@ -235,6 +244,26 @@ class Store:
             self._tracked -= 1
             if not times:
                 del self.write_sent[key]
+
+    def _wrote(self, key: str, obj: Obj, size: int) -> Obj:
+        """Offer a written object (``size`` bytes stored) to the watch cache. Entries whose event the cache
+        took before the writer got here wait for the key's next event; the whole offer is dropped when it
+        holds too much, so it stays bounded."""
+        if len(self.written_objects) >= _MAX_WRITES_TRACKED or self._written_bytes + size > _MAX_WRITTEN_BYTES:
+            self.written_objects.clear()
+            self._written_bytes = 0
+        self.written_objects[key] = (int(obj["metadata"]["resourceVersion"]), obj, size)
+        self._written_bytes += size
+        return obj
+
+    def take_written(self, key: str, revision: int) -> Obj | None:
+        """The object this server wrote to ``key`` at ``revision`` (read-only), if it still has it."""
+        hit = self.written_objects.get(key)
+        if hit is None or hit[0] > revision:
+            return None
+        del self.written_objects[key]
+        self._written_bytes -= hit[2]
+        return hit[1] if hit[0] == revision else None
 
     def sent_at(self, key: str) -> float | None:
         """The send time of the oldest uncommitted-event write to ``key`` (taken: each event uses one)."""
@@ -273,7 +302,7 @@ class Store:
         if not resp.succeeded:
             self._lost(key)
             raise errors.AlreadyExists(key)
-        return written(obj, int(resp.header.revision))
+        return self._wrote(key, written(obj, int(resp.header.revision)), len(data))
 
     async def get(self, key: str, *, revision: int = 0, min_revision: int = 0) -> Obj:
         resp = await metrics.timed("get", key, self.client.range(key.encode(), revision=revision))
@@ -356,7 +385,7 @@ class Store:
             )
             resp = await metrics.timed("update" if current is not None else "create", key, call)
             if resp.succeeded:
-                return written(updated, int(resp.header.revision)), current is None
+                return self._wrote(key, written(updated, int(resp.header.revision)), len(new_data)), current is None
             self._lost(key)
             current, data, rev = _lost_txn_state(resp, key)
             fresh = True

@@ -238,7 +238,7 @@ async def test_prometheus_scrapes_aiokube(prometheus: Prometheus, api: API, ns: 
     buckets, _ = await wait_for("the watch SLO histogram apiserver_watch_event_latency_seconds", watch_histogram, prom)
     # Prometheus drops empty labels (group="" of the core group); the page itself is checked below
     assert set(buckets[0]["metric"]) - {"__name__", "job", "instance"} == WATCH_LATENCY_LABELS - {"group"}
-    assert len({b["metric"]["le"] for b in buckets}) == 14  # 13 boundaries and +Inf
+    assert len({b["metric"]["le"] for b in buckets}) == 18  # 17 boundaries (up to 120 s) and +Inf
 
     # A series that appears with a value has no increase yet for rate(): more traffic, now that Prometheus has
     # seen every series, gives the recording rules (p99 SLIs, slow ratios) something to compute from.

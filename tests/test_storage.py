@@ -233,3 +233,16 @@ async def test_written_objects_equal_what_etcd_returns(store: Store) -> None:
     deleted = await store.delete(p + "a", known=known)
     assert deleted["data"] == {"k": "w"} and deleted is not known
     assert int(deleted["metadata"]["resourceVersion"]) > int(known["metadata"]["resourceVersion"])
+
+
+async def test_written_objects_are_offered_to_the_watch_cache_once(store: Store) -> None:
+    p = _prefix()
+    created = await store.create(p + "a", _obj("a", k="v"))
+    rv = int(created["metadata"]["resourceVersion"])
+    assert store.take_written(p + "a", rv - 1) is None  # an older event: not this object, kept for its own
+    assert store.take_written(p + "a", rv) is created
+    assert store.take_written(p + "a", rv) is None  # taken
+    updated, _ = await store.guaranteed_update(p + "a", lambda cur: {**cur, "data": {"k": "w"}})
+    newer = int(updated["metadata"]["resourceVersion"])
+    assert store.take_written(p + "a", newer + 1) is None  # the event of a later write: ours is dropped
+    assert store.take_written(p + "a", newer) is None

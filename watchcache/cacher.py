@@ -331,7 +331,9 @@ class Cacher:
                 await self.resume_gate.wait()
 
     def _entry(self, key: str, value: bytes, revision: int) -> CachedObject:
-        obj = decode_from_storage(value, revision, key)
+        obj = self.store.take_written(key, revision)
+        if obj is None:
+            obj = decode_from_storage(value, revision, key)
         labels, fields = self.attrs(obj)
         return CachedObject(key, obj, revision, labels, fields)
 

@@ -1,21 +1,24 @@
 """The write path end to end: server CPU per request for creates, updates, patches, applies and deletes.
 
 ``on`` is this tree; ``off`` is the revision before the write-path work (``--baseline``, default 7db74e6),
-whose code is replaced rather than switched, run from ``bench/out/code-<rev>/`` by the same Python. Each
-side is a fresh ``aiokube serve`` (own embedded etcd) driven by this process at concurrency 32 over
-loopback: pods (~2 KB, bench/common.pod) and 1 KB ConfigMaps. Figures per operation: server CPU per
+whose code is replaced rather than switched, run from ``bench/out/code-<rev>/`` by the same Python. Both
+run at once, each a fresh ``aiokube serve`` with its own embedded etcd, driven by this process at
+concurrency 32 over loopback in batches of 200 requests that alternate between them (this machine's speed
+drifts by a third between minutes; alternating batches share the drift): pods (~2 KB, bench/common.pod)
+and 1 KB ConfigMaps. Figures per operation: server CPU per
 request (``/proc/<pid>/stat`` of the aiokube process; etcd is a separate process and not counted) and
 requests per second. The load generator shares the machine's cores, so req/s is the less telling figure.
 
 Writes ``bench/results/write_path.json`` and ``.png``. Usage:
 ``python -m bench.write_path [--count 2000] [--concurrency 32] [--rounds 2] [--baseline REV] [--only ...]``
-Figures are the least-CPU round of each side (on and off alternate).
+With ``--rounds N`` each figure is the least-CPU round.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import platform
@@ -136,41 +139,69 @@ def operations() -> dict[str, tuple[str, Call]]:
     return out
 
 
-async def _run_op(session: aiohttp.ClientSession, url: str, pid: int, call: Call, count: int, conc: int) -> dict:
-    for i in range(count, count + 20):  # warm-up on objects the measured run does not touch
-        await call(session, url, i)
-    sem = asyncio.Semaphore(conc)
+class Side:
+    """One server under test: its process, URL, session and the CPU and time its batches took."""
 
-    async def one(i: int) -> None:
-        async with sem:
-            await call(session, url, i)
+    def __init__(self, name: str, proc: Any, url: str, session: aiohttp.ClientSession) -> None:
+        self.name, self.proc, self.url, self.session = name, proc, url, session
+        self.cpu = self.seconds = 0.0
 
-    c0, t0 = cpu_seconds(pid), time.perf_counter()
-    await asyncio.gather(*(one(i) for i in range(count)))
-    c1, t1 = cpu_seconds(pid), time.perf_counter()
-    return {"cpu_ms": (c1 - c0) * 1000 / count, "rps": count / (t1 - t0)}
+    async def batch(self, call: Call, ids: range, conc: int) -> None:
+        sem = asyncio.Semaphore(conc)
+
+        async def one(i: int) -> None:
+            async with sem:
+                await call(self.session, self.url, i)
+
+        c0, t0 = cpu_seconds(self.proc.pid), time.perf_counter()
+        await asyncio.gather(*(one(i) for i in ids))
+        self.cpu += cpu_seconds(self.proc.pid) - c0
+        self.seconds += time.perf_counter() - t0
 
 
-async def measure(code: Path | None, count: int, conc: int, only: set[str]) -> dict[str, dict[str, float]]:
-    out: dict[str, dict[str, float]] = {}
-    with tempfile.TemporaryDirectory(prefix="aiokube-bench-") as data:
-        proc, url, _log = await start_server(data, code=code)
+async def _run_op(sides: list[Side], call: Call, count: int, conc: int, batch: int) -> dict[str, dict[str, float]]:
+    """``count`` requests per side, in batches that alternate between the sides (a slow spell of the machine
+    then costs both alike); each side's CPU is counted over its own batches only."""
+    for side in sides:
+        side.cpu = side.seconds = 0.0
+        for i in range(count, count + 20):  # warm-up on objects the measured run does not touch
+            await call(side.session, side.url, i)
+    for start in range(0, count, batch):
+        ids = range(start, min(start + batch, count))
+        for side in sides if (start // batch) % 2 == 0 else reversed(sides):
+            await side.batch(call, ids, conc)
+    return {side.name: {"cpu_ms": side.cpu * 1000 / count, "rps": count / side.seconds} for side in sides}
+
+
+async def measure(
+    codes: dict[str, Path | None], count: int, conc: int, only: set[str], batch: int
+) -> dict[str, dict[str, dict[str, float]]]:
+    """Both servers at once (each with its own etcd), every operation on both, batch by batch."""
+    out: dict[str, dict[str, dict[str, float]]] = {name: {} for name in codes}
+    with contextlib.ExitStack() as stack:
+        sides: list[Side] = []
         try:
-            connector = aiohttp.TCPConnector(limit=conc)
-            async with aiohttp.ClientSession(connector=connector) as s:
-                async with s.post(f"{url}/api/v1/namespaces", json={"metadata": {"name": NS}}) as r:
+            for name, code in codes.items():
+                data = stack.enter_context(tempfile.TemporaryDirectory(prefix=f"aiokube-bench-{name}-"))
+                proc, url, _log = await start_server(data, code=code)
+                session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=conc))
+                sides.append(Side(name, proc, url, session))
+                async with session.post(f"{url}/api/v1/namespaces", json={"metadata": {"name": NS}}) as r:
                     await _expect(r, 201)
-                await asyncio.sleep(0.5)  # the namespace's default ServiceAccount
-                for name, (_plural, call) in operations().items():
-                    if only and name not in only and name.split()[1] not in only:
-                        # later steps need the objects earlier ones create: run, do not record
-                        await _run_op(s, url, proc.pid, call, count, conc)
-                        continue
-                    out[name] = await _run_op(s, url, proc.pid, call, count, conc)
-                    print(f"  {name}: {out[name]['cpu_ms']:.2f} ms CPU/request, {out[name]['rps']:.0f} req/s",
-                          flush=True)  # fmt: skip
+            await asyncio.sleep(0.5)  # the namespaces' default ServiceAccounts
+            for name, (_plural, call) in operations().items():
+                result = await _run_op(sides, call, count, conc, batch)
+                if only and name not in only and name.split()[1] not in only:
+                    continue  # later steps need the objects earlier ones create: run, do not record
+                for side, figures in result.items():
+                    out[side][name] = figures
+                print("  " + name + ": " + ", ".join(
+                    f"{side} {f['cpu_ms']:.2f} ms CPU/request ({f['rps']:.0f} req/s)" for side, f in result.items()
+                ), flush=True)  # fmt: skip
         finally:
-            await stop_process(proc)
+            for side in sides:
+                await side.session.close()
+                await stop_process(side.proc)
     return out
 
 
@@ -211,17 +242,19 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--concurrency", type=int, default=32)
     p.add_argument("--baseline", default="7db74e6", help="git revision run as 'off'")
     p.add_argument("--only", default="", help="comma-separated operations or verbs to record")
-    p.add_argument("--rounds", type=int, default=2, help="on/off rounds; each figure is the round with least CPU")
+    p.add_argument("--rounds", type=int, default=1, help="rounds; each figure is the round with least CPU")
+    p.add_argument("--batch", type=int, default=200, help="requests per batch (batches alternate between sides)")
     p.add_argument("--out", default=str(RESULTS / "write_path"), help="results path without suffix ('' for none)")
     a = p.parse_args(argv or [])
     use_uvloop()
     only = {x.strip() for x in a.only.split(",") if x.strip()}
     rounds: dict[str, list[dict[str, dict[str, float]]]] = {"on": [], "off": []}
-    for r in range(a.rounds):  # on and off alternate, so a noisy neighbour hurts both
-        print(f"[write_path] round {r + 1}, on (this tree):", flush=True)
-        rounds["on"].append(asyncio.run(measure(None, a.count, a.concurrency, only)))
-        print(f"[write_path] round {r + 1}, off (baseline {a.baseline}):", flush=True)
-        rounds["off"].append(asyncio.run(measure(baseline_code(a.baseline), a.count, a.concurrency, only)))
+    codes = {"on": None, "off": baseline_code(a.baseline)}
+    for r in range(a.rounds):
+        print(f"[write_path] round {r + 1}: on (this tree) and off (baseline {a.baseline}) side by side", flush=True)
+        result = asyncio.run(measure(codes, a.count, a.concurrency, only, a.batch))
+        for side in ("on", "off"):
+            rounds[side].append(result[side])
     # the least CPU each side needed (what noise adds is never negative)
     on, off = ({name: min((rs[name] for rs in rounds[side]), key=lambda x: x["cpu_ms"]) for name in rounds[side][0]}
                for side in ("on", "off"))  # fmt: skip

@@ -1,6 +1,7 @@
 """``python -m bench`` (``make bench``): every benchmark, one line per figure with its on/off ratio."""
 
 from . import (
+    big_object,
     dispatch,
     fanout_cache,
     json_libs,
@@ -11,6 +12,7 @@ from . import (
     watch_fanout,
     watch_interval,
     watch_metrics,
+    write_path,
 )
 
 for module in (
@@ -24,5 +26,7 @@ for module in (
     watch_fanout,
     slo_report,
     pprof_overhead,
+    write_path,
+    big_object,
 ):
     module.main()

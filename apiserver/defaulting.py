@@ -35,6 +35,7 @@ caller wraps it as ``pods "<name>" is forbidden: <message>`` with code 403.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -104,8 +105,10 @@ def _split_docker_domain(name: str) -> tuple[str, str]:
     return domain, remote
 
 
+@functools.lru_cache(maxsize=4096)
 def image_tag(image: str) -> str:
-    """The tag ParseImageName reports: "latest" when neither tag nor digest is given, "" when unparsable."""
+    """The tag ParseImageName reports: "latest" when neither tag nor digest is given, "" when unparsable.
+    Remembered: a few images recur, and the parse is four regular expressions."""
     if _IDENTIFIER.fullmatch(image):
         return ""
     domain, remainder = _split_docker_domain(image)

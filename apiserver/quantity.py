@@ -4,6 +4,7 @@ One parser for defaulting (canonical quantities), admission and the printers."""
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any, NamedTuple
 
@@ -208,5 +209,15 @@ def canonical_quantity(value: Any) -> Any:
     """What kube stores for a ResourceList entry: SetDefaults_ResourceList's RoundUp to milli, then the
     canonical text (``"0.5"`` -> ``"500m"``, ``"1024Mi"`` -> ``"1Gi"``). Unparsable values are returned
     unchanged for validation to report."""
+    if value.__class__ is str:
+        return _canonical_text(value)
+    q = parse_quantity(value)
+    return value if q is None else str(q.round_up(-3))
+
+
+@functools.lru_cache(maxsize=4096)
+def _canonical_text(value: str) -> str:
+    """canonical_quantity of a string, remembered: the same few quantities recur ("100m", "128Mi"), and
+    parsing one was a quarter of a pod's defaulting."""
     q = parse_quantity(value)
     return value if q is None else str(q.round_up(-3))

@@ -276,8 +276,9 @@ class Cacher:
         self._tasks: list[asyncio.Task[None]] = []
         self._bookmark_buckets: dict[int, list[CacheWatcher]] = {}
         self._bookmark_second = int(time.monotonic())
-        #: hook for metrics: called with each event once it has been handed to the watchers
-        self.on_dispatched: Callable[[WatchEvent], None] | None = None
+        #: called with each event once it has been handed to the watchers (in-process controllers that need
+        #: a few events of every resource: a listener costs a call per event, a watcher a queue and a task)
+        self.listeners: list[Callable[[WatchEvent], None]] = []
         #: when set (and cleared), the reflector waits on it before re-watching: lets tests hold the
         #: reconnect of an interrupted etcd watch while they compact etcd behind its back
         self.resume_gate: asyncio.Event | None = None
@@ -543,8 +544,8 @@ class Cacher:
         self.stats.events_dispatched += 1
         if blocked:
             await self._wait_blocked(blocked)
-        if self.on_dispatched is not None:
-            self.on_dispatched(event)
+        for listener in self.listeners:
+            listener(event)
 
     async def _wait_blocked(self, blocked: list[tuple[CacheWatcher, Any]]) -> None:
         # Readers that merely have not run yet (we are one thread) get a chance before the budget counts.

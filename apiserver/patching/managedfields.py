@@ -548,11 +548,21 @@ class _Comparer:
 
     def every(self, v: Any, t: TypeInfo, path: Path, out: set[Path]) -> None:
         """compare() with the other side missing: every path of ``v`` (nodes, leaves, list items) into ``out``."""
+        if v.__class__ in _SCALAR_TYPES and t.scalar:  # _atom's answer for most leaves, without the call
+            if path:
+                out.add(path)
+            return
         atom = _atom(t, v)
         if atom == "map":
             if isinstance(v, dict) and v and not t.map_atomic:
+                every = self.every
                 for key, child in v.items():
-                    self.every(child, t.field(key), (*path, field_pe(key)), out)
+                    ft = t.field(key)
+                    child_path = (*path, field_pe(key))
+                    if child.__class__ in _SCALAR_TYPES and ft.scalar:
+                        out.add(child_path)
+                    else:
+                        every(child, ft, child_path, out)
         elif atom == "list":
             if isinstance(v, list) and v and t.list_type != "atomic":
                 assert t.item is not None

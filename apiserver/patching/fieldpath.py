@@ -182,7 +182,20 @@ def field_pe(name: str) -> PathElement:
 
 
 def key_pe(fields: Iterable[tuple[str, Any]]) -> PathElement:
-    return PathElement(PathElement.KEY, tuple(sorted(fields, key=lambda f: f[0])))
+    ordered = tuple(sorted(fields, key=lambda f: f[0]))
+    try:
+        pe = _KEYS.get(ordered)
+    except TypeError:  # a key field holding a list or map
+        return PathElement(PathElement.KEY, ordered)
+    if pe is None:
+        if len(_KEYS) >= 8192:
+            _KEYS.clear()
+        pe = _KEYS[ordered] = PathElement(PathElement.KEY, ordered)
+    return pe
+
+
+#: list-item keys seen recently (containers, env vars and ports repeat across objects); bounded
+_KEYS: dict[tuple[tuple[str, Any], ...], PathElement] = {}
 
 
 def value_pe(value: Any) -> PathElement:
@@ -230,9 +243,12 @@ _ROOT: frozenset[Path] = frozenset([()])
 class FieldSet:
     """An immutable fieldpath.Set, held as the set of its member paths."""
 
-    __slots__ = ("paths",)
+    __slots__ = ("_heads", "paths")
 
     def __init__(self, paths: Iterable[Path] = ()) -> None:
+        #: recursive_difference's view of this set as a cut: its top-level elements when all its paths
+        #: have one element, () otherwise (None: not computed yet)
+        self._heads: frozenset[PathElement] | tuple[()] | None = None
         fs = paths if isinstance(paths, frozenset) else frozenset(paths)
         self.paths: frozenset[Path] = fs - _ROOT if () in fs else fs
 
@@ -279,10 +295,13 @@ class FieldSet:
         if not other:
             return self
         cut = other.paths
+        heads = other._heads
+        if heads is None:
+            heads = other._heads = frozenset(p[0] for p in cut) if max(len(p) for p in cut) == 1 else ()
+        if heads:  # strategies' reset fields are mostly top-level ("status", "spec")
+            kept = [p for p in self.paths if p[0] not in heads]
+            return self if len(kept) == len(self.paths) else FieldSet(frozenset(kept))
         depth = max(len(p) for p in cut)
-        if depth == 1:  # strategies' reset fields are mostly top-level ("status", "spec")
-            heads = {p[0] for p in cut}
-            return FieldSet(frozenset([p for p in self.paths if p[0] not in heads]))
         return FieldSet(p for p in self.paths if not any(p[:i] in cut for i in range(1, min(len(p), depth) + 1)))
 
     def strings(self) -> list[str]:

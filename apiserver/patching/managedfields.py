@@ -992,8 +992,15 @@ def _is_reset(entries: Any) -> bool:
 
 
 def reset_field_set(paths: Iterable[str]) -> FieldSet:
-    """A strategy's reset fields (``"status"``, ``"metadata.deletionTimestamp"``) as a set."""
-    return FieldSet(tuple(field_pe(p) for p in dotted.split(".")) for dotted in paths)
+    """A strategy's reset fields (``"status"``, ``"metadata.deletionTimestamp"``) as a set (remembered)."""
+    key = tuple(paths)
+    fs = _RESET.get(key)
+    if fs is None:
+        fs = _RESET[key] = FieldSet(tuple(field_pe(p) for p in dotted.split(".")) for dotted in key)
+    return fs
+
+
+_RESET: dict[tuple[str, ...], FieldSet] = {}
 
 
 def _updater_update(

@@ -8,6 +8,7 @@ order: :func:`order_object` is applied once before an object is written.
 from __future__ import annotations
 
 import random
+import time
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -26,8 +27,16 @@ _rng = random.SystemRandom()
 
 
 def now_rfc3339() -> str:
-    """metav1.Time's wire form: RFC 3339, UTC, second precision."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """metav1.Time's wire form: RFC 3339, UTC, second precision (formatted once per second: strftime was
+    2% of a pod create, which asks twice)."""
+    now = time.time()
+    second = int(now)
+    if second != _NOW[0]:
+        _NOW[0], _NOW[1] = second, datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return _NOW[1]
+
+
+_NOW: list[Any] = [0, ""]
 
 
 def new_uid() -> str:

@@ -30,7 +30,7 @@ from aiokube.apiserver.registry.resources import Registry, ResourceInfo
 from aiokube.apiserver.registry.selection import selectable_fields
 from aiokube.apiserver.registry.store import GenericStore
 from aiokube.apiserver.transport.streaming import RESPONSE_BYTES, RESPONSE_STATUS
-from aiokube.encoding import negotiation
+from aiokube.encoding import canonical, negotiation
 from aiokube.storage import errors as serr
 from aiokube.storage import metrics as storage_metrics
 from aiokube.storage.compactor import run_compactor
@@ -147,6 +147,7 @@ class APIServer:
 
     async def start(self) -> None:
         cfg = self.config
+        canonical.compile_all()
         endpoints = list(cfg.etcd_servers)
         if not endpoints:
             self.embedded = EmbeddedEtcd(cfg.data_dir, unsafe_no_fsync=cfg.etcd_unsafe_no_fsync)

@@ -25,6 +25,7 @@ from typing import Any
 import orjson
 
 from . import protobuf
+from .k8s_schema import KINDS
 from .protobuf import (
     DURATION,
     FIELDS_V1,
@@ -295,6 +296,13 @@ def plan(msg: str) -> Any:
         compiler.run(msg)
         fn = _PLANS[msg]
     return fn
+
+
+def compile_all() -> None:
+    """Compile the plans of every kind now (~90 ms) rather than on each kind's first write (a pod's: 60 ms
+    inside its request)."""
+    for msg in KINDS.values():
+        plan(msg)
 
 
 def message(obj: Any, msg: str) -> Any:

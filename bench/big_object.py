@@ -1,7 +1,8 @@
 """Big objects: PUTs of a 0.9 MB ConfigMap (or a 5,000-address Endpoints) watched by 100 watchers.
 
 ``on`` is this tree; ``off`` the revision before the write-path work (``--baseline``, default 7db74e6), run
-from ``bench/out/code-<rev>/`` (see bench/common.baseline_code). Each side is a fresh ``aiokube serve``.
+from ``bench/out/code-<rev>/`` (see bench/common.baseline_code). Both are fresh ``aiokube serve``s, up at
+once; updates alternate between them, one at a time.
 The object is created, 100 watch streams (raw sockets counting frames, so the client costs little) follow
 it, and it is updated ``--updates`` times, one at a time: each PUT changes one entry and the next starts
 when every watcher has the event. Figures: PUT latency p50/p99, update sent -> last watcher has the whole
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import selectors
 import socket
@@ -109,90 +111,123 @@ def _pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(q * len(values)))] if values else float("nan")
 
 
+class Target:
+    """One server under test with its big object and its watchers' process; updates one at a time."""
+
+    def __init__(self, name: str, code: Path | None, kind: str, watchers: int, data: str) -> None:
+        self.name, self.code, self.kind, self.watchers, self.data = name, code, kind, watchers, data
+        self.plural = "configmaps" if kind == "configmap" else "endpoints"
+        self.make = big_configmap if kind == "configmap" else big_endpoints
+        self.put_ms: list[float] = []
+        self.last_ms: list[float] = []
+        self.cpu = self.client_cpu = 0.0
+        self.obj: dict[str, Any] = {}
+
+    async def start(self) -> None:
+        self.proc, self.url, _log = await start_server(self.data, code=self.code)
+        self.session = aiohttp.ClientSession()
+        s = self.session
+        async with s.post(f"{self.url}/api/v1/namespaces", json={"metadata": {"name": NS}}) as r:
+            assert r.status == 201, await r.text()
+            # watches start before the object, so their first frame (ADDED) shows they are live
+            rv = orjson.loads(await r.read())["metadata"]["resourceVersion"]
+        self.base = f"{self.url}/api/v1/namespaces/{NS}/{self.plural}"
+        first = orjson.dumps(self.make("a" if self.kind == "configmap" else 1))
+        async with s.post(self.base, data=first, headers=JSON_CT) as r:
+            assert r.status == 201, await r.text()
+            self.obj = orjson.loads(await r.read())
+        host = urlsplit(self.url)
+        query = f"watch=1&resourceVersion={rv}&fieldSelector=metadata.name%3Dbig"
+        path = f"/api/v1/namespaces/{NS}/{self.plural}?{query}"
+        self.client = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bench.big_object", "--client", f"{host.hostname}:{host.port}",
+            "--watchers", str(self.watchers), "--path", path, cwd=ROOT, stdout=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        await self.frame(1)  # every watcher has the ADDED event
+
+    async def frame(self, k: int) -> float:
+        assert self.client.stdout is not None
+        line = await asyncio.wait_for(self.client.stdout.readline(), 60)
+        got, at = line.split()
+        assert int(got) == k, (got, k)
+        return float(at)
+
+    async def update(self, i: int) -> None:
+        if self.kind == "configmap":
+            body = self.make("a")
+            body["data"][f"key-{i:05d}"] = f"changed by update {i}"
+        else:
+            body = self.make(1000 + i)  # the port: the 5,000 addresses stay
+        body["metadata"]["resourceVersion"] = self.obj["metadata"]["resourceVersion"]
+        payload = orjson.dumps(body)
+        c0, client0 = cpu_seconds(self.proc.pid), cpu_seconds(self.client.pid)
+        t0 = time.perf_counter()
+        async with self.session.put(f"{self.base}/big", data=payload, headers=JSON_CT) as r:
+            answer = await r.read()
+            assert r.status == 200, answer[:300]
+        self.put_ms.append((time.perf_counter() - t0) * 1000)
+        self.obj = orjson.loads(answer)
+        self.last_ms.append((await self.frame(i + 2) - t0) * 1000)
+        self.cpu += cpu_seconds(self.proc.pid) - c0
+        self.client_cpu += cpu_seconds(self.client.pid) - client0
+
+    async def stop(self) -> None:
+        if hasattr(self, "client"):
+            self.client.kill()
+            await self.client.wait()
+        if hasattr(self, "session"):
+            await self.session.close()
+        if hasattr(self, "proc"):
+            await stop_process(self.proc)
+
+    def figures(self) -> dict[str, Any]:
+        n = len(self.put_ms)
+        out = {
+            "object_bytes": len(orjson.dumps(self.obj)), "watchers": self.watchers, "updates": n,
+            "put_p50_ms": _pct(self.put_ms, 0.5), "put_p99_ms": _pct(self.put_ms, 0.99),
+            "last_watcher_p50_ms": _pct(self.last_ms, 0.5), "last_watcher_p99_ms": _pct(self.last_ms, 0.99),
+            "cpu_ms_per_update": self.cpu * 1000 / n, "client_cpu_ms_per_update": self.client_cpu * 1000 / n,
+            "put_ms": self.put_ms, "last_watcher_ms": self.last_ms,
+        }  # fmt: skip
+        print(f"  {self.name}, {self.kind} ({out['object_bytes'] / 1e6:.2f} MB): PUT p50 {out['put_p50_ms']:.0f} ms "
+              f"p99 {out['put_p99_ms']:.0f} ms, update -> last of {self.watchers} watchers p50 "
+              f"{out['last_watcher_p50_ms']:.0f} ms p99 {out['last_watcher_p99_ms']:.0f} ms, CPU "
+              f"{out['cpu_ms_per_update']:.0f} ms/update (the client's {out['client_cpu_ms_per_update']:.0f} ms)",
+              flush=True)  # fmt: skip
+        return out
+
+
 async def measure(
-    code: Path | None, kind: str, watchers: int, updates: int, profile: str = ""
-) -> dict[str, Any]:
-    plural = "configmaps" if kind == "configmap" else "endpoints"
-    make = big_configmap if kind == "configmap" else big_endpoints
-    with tempfile.TemporaryDirectory(prefix="aiokube-bench-") as data:
-        proc, url, _log = await start_server(data, code=code)
+    codes: dict[str, Path | None], kind: str, watchers: int, updates: int, profile: str = ""
+) -> dict[str, dict[str, Any]]:
+    """Every server up at once; the updates alternate between them, one at a time (a slow spell of the
+    machine then costs each alike, and no two servers work at the same moment)."""
+    with contextlib.ExitStack() as stack:
+        targets = [
+            Target(name, code, kind, watchers, stack.enter_context(tempfile.TemporaryDirectory(prefix="aiokube-")))
+            for name, code in codes.items()
+        ]
         try:
-            async with aiohttp.ClientSession() as s:
-                async with s.post(f"{url}/api/v1/namespaces", json={"metadata": {"name": NS}}) as r:
-                    assert r.status == 201, await r.text()
-                    # watches start before the object, so their first frame (ADDED) shows they are live
-                    rv = orjson.loads(await r.read())["metadata"]["resourceVersion"]
-                base = f"{url}/api/v1/namespaces/{NS}/{plural}"
-                first = orjson.dumps(make("a" if kind == "configmap" else 1))
-                async with s.post(base, data=first, headers=JSON_CT) as r:
-                    assert r.status == 201, await r.text()
-                    obj = orjson.loads(await r.read())
-                host = urlsplit(url)
-                query = f"watch=1&resourceVersion={rv}&fieldSelector=metadata.name%3Dbig"
-                path = f"/api/v1/namespaces/{NS}/{plural}?{query}"
-                client = await asyncio.create_subprocess_exec(
-                    sys.executable, "-m", "bench.big_object", "--client", f"{host.hostname}:{host.port}",
-                    "--watchers", str(watchers), "--path", path, cwd=ROOT, stdout=asyncio.subprocess.PIPE,
-                )  # fmt: skip
-                assert client.stdout is not None
-
-                async def frame(k: int) -> float:
-                    line = await asyncio.wait_for(client.stdout.readline(), 60)
-                    got, at = line.split()
-                    assert int(got) == k, (got, k)
-                    return float(at)
-
-                await frame(1)  # every watcher has the ADDED event
-                put_ms: list[float] = []
-                last_ms: list[float] = []
-                c0, client0 = cpu_seconds(proc.pid), cpu_seconds(client.pid)
-                profiling = None
-                if profile:  # the server's CPU profile (collapsed stacks) of the first --profile-seconds
-                    seconds = profile.rsplit(":", 1)[1] if ":" in profile else "10"
-                    profile = profile.rsplit(":", 1)[0]
-                    query = f"seconds={seconds}&format=collapsed"
-                    profiling = asyncio.ensure_future(s.get(f"{url}/debug/pprof/profile?{query}"))
-                for i in range(updates):
-                    if kind == "configmap":
-                        body = make("a")
-                        body["data"][f"key-{i:05d}"] = f"changed by update {i}"
-                    else:
-                        body = make(1000 + i)  # the port: the 5,000 addresses stay
-                    body["metadata"]["resourceVersion"] = obj["metadata"]["resourceVersion"]
-                    payload = orjson.dumps(body)
-                    t0 = time.perf_counter()
-                    async with s.put(f"{base}/big", data=payload, headers=JSON_CT) as r:
-                        answer = await r.read()
-                        assert r.status == 200, answer[:300]
-                    put_ms.append((time.perf_counter() - t0) * 1000)
-                    obj = orjson.loads(answer)
-                    last_ms.append((await frame(i + 2) - t0) * 1000)
-                client_cpu = cpu_seconds(client.pid) - client0
-                client.kill()
-                await client.wait()
-                cpu = cpu_seconds(proc.pid) - c0
-                profiled = b""
-                if profiling is not None:
-                    resp = await profiling
-                    profiled = await resp.read()
+            for t in targets:
+                await t.start()
+            profiling = None
+            if profile:  # the first server's CPU profile (collapsed stacks) of the first SECONDS
+                seconds = profile.rsplit(":", 1)[1] if ":" in profile else "10"
+                profile = profile.rsplit(":", 1)[0]
+                query = f"seconds={seconds}&format=collapsed"
+                first = targets[0]
+                profiling = asyncio.ensure_future(first.session.get(f"{first.url}/debug/pprof/profile?{query}"))
+            for i in range(updates):
+                for t in targets if i % 2 == 0 else reversed(targets):
+                    await t.update(i)
+            if profiling is not None:
+                resp = await profiling
+                profiled = await resp.read()
+                await asyncio.to_thread(Path(profile).write_bytes, profiled)
+            return {t.name: t.figures() for t in targets}
         finally:
-            await stop_process(proc)
-    if profile:
-        await asyncio.to_thread(Path(profile).write_bytes, profiled)
-    size = len(orjson.dumps(obj))
-    out = {
-        "object_bytes": size, "watchers": watchers, "updates": updates,
-        "put_p50_ms": _pct(put_ms, 0.5), "put_p99_ms": _pct(put_ms, 0.99),
-        "last_watcher_p50_ms": _pct(last_ms, 0.5), "last_watcher_p99_ms": _pct(last_ms, 0.99),
-        "cpu_ms_per_update": cpu * 1000 / updates, "client_cpu_ms_per_update": client_cpu * 1000 / updates,
-        "put_ms": put_ms, "last_watcher_ms": last_ms,
-    }  # fmt: skip
-    print(f"  {kind} ({size / 1e6:.2f} MB): PUT p50 {out['put_p50_ms']:.0f} ms p99 {out['put_p99_ms']:.0f} ms, "
-          f"update -> last of {watchers} watchers p50 {out['last_watcher_p50_ms']:.0f} ms "
-          f"p99 {out['last_watcher_p99_ms']:.0f} ms, CPU {out['cpu_ms_per_update']:.0f} ms/update "
-          f"(the client's {out['client_cpu_ms_per_update']:.0f} ms)",
-          flush=True)  # fmt: skip
-    return out
+            for t in targets:
+                await t.stop()
 
 
 def plot(results: dict[str, Any], path: Path) -> None:
@@ -241,12 +276,13 @@ def main(argv: list[str] | None = None) -> None:
     use_uvloop()
     kinds = ["configmap", "endpoints"] if a.kind == "both" else [a.kind]
     results: dict[str, Any] = {"on": {}, "off": {}}
-    for side, code in (("on", None), ("off", baseline_code(a.baseline))):
-        print(f"[big_object] {side}:", flush=True)
-        for kind in kinds:
-            profile = f"{a.profile.replace(':', f'-{kind}:', 1) if ':' in a.profile else a.profile + '-' + kind}"
-            profile = profile if a.profile and side == "on" else ""
-            results[side][kind] = asyncio.run(measure(code, kind, a.watchers, a.updates, profile))
+    codes = {"on": None, "off": baseline_code(a.baseline)}
+    for kind in kinds:
+        print(f"[big_object] {kind}: on (this tree) and off (baseline {a.baseline}), updates alternating", flush=True)
+        profile = f"{a.profile.replace(':', f'-{kind}:', 1) if ':' in a.profile else a.profile + '-' + kind}"
+        figures = asyncio.run(measure(codes, kind, a.watchers, a.updates, profile if a.profile else ""))
+        for side in ("on", "off"):
+            results[side][kind] = figures[side]
     for kind in kinds:
         on, off = results["on"][kind], results["off"][kind]
         for figure in ("put_p50_ms", "put_p99_ms", "last_watcher_p50_ms", "last_watcher_p99_ms", "cpu_ms_per_update"):

@@ -21,7 +21,7 @@ from aiokube.apiserver.apiextensions import pruning
 from aiokube.apiserver.defaulting import apply_defaults
 from aiokube.apiserver.registry.meta import OBJECT_META_ORDER
 from aiokube.apiserver.registry.resources import Registry, ResourceInfo
-from aiokube.apiserver.registry.storedform import schema_of
+from aiokube.apiserver.registry.storedform import remember_canonical, schema_of
 from aiokube.encoding import typed
 from aiokube.encoding.decode import DecodeError, decode, summarize
 
@@ -276,4 +276,5 @@ def decode_object(
         apply_defaults(info.group, kind, raw)
         if schema is not None:  # the Go struct as kube holds it: zero-valued structs show, unknown fields go
             decoded.obj = typed.canonical(raw, schema)
+            remember_canonical(decoded.obj)
     return decoded

@@ -117,7 +117,7 @@ class NamespaceController:
         return True
 
 
-async def follow(cacher: Cacher, handle: Handler, *, initial: bool = True) -> None:
+async def follow(cacher: Cacher, handle: Handler) -> None:
     """Feed ``handle(event type, object)`` from a watch cache: its current state (as ADDED), then changes.
 
     Re-watches from where it stopped if the watch ends (e.g. the cache relisted after a compaction).
@@ -128,9 +128,8 @@ async def follow(cacher: Cacher, handle: Handler, *, initial: bool = True) -> No
         if not rv:
             snapshot, _ = cacher.cache.list()
             rv = str(cacher.rv)
-            if initial:
-                for entry in snapshot:
-                    await _guarded(handle, "ADDED", entry.obj)
+            for entry in snapshot:
+                await _guarded(handle, "ADDED", entry.obj)
         try:
             watcher = await cacher.watch(
                 namespace=None, predicate=None, resource_version=rv, send_initial_events=None,

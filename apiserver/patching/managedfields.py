@@ -504,18 +504,6 @@ _SCALAR_TYPES = (str, int, float, bool)
 _CONTAINERS = (dict, list)
 
 
-def _same(lhs: Any, rhs: Any) -> bool:
-    """Values that compare as unchanged at every leaf below them (value.Equals all the way down).
-
-    Python's ``==`` (C, whole subtrees) already says so except where a bool meets a number (``True == 1``);
-    for scalars the classes settle that, for containers their Go JSON with sorted keys."""
-    if lhs.__class__ is not rhs.__class__ or lhs != rhs:
-        return False
-    if lhs.__class__ in _SCALAR_TYPES or lhs is None:
-        return True
-    return orjson.dumps(lhs, option=orjson.OPT_SORT_KEYS) == orjson.dumps(rhs, option=orjson.OPT_SORT_KEYS)
-
-
 class _Comparer:
     """One typed comparison of two values of a type (structured-merge-diff's compare walk): collects the
     paths added, modified and removed from ``lhs`` to ``rhs``. Used once per compare() call, not shared.
@@ -536,7 +524,7 @@ class _Comparer:
         if rhs is MISSING:
             self.every(lhs, t, path, self.removed)
             return
-        if _same(lhs, rhs):
+        if value_equal(lhs, rhs):  # nothing below changed (value.Equals all the way down)
             return
         la = _atom(t, lhs)
         ra = _atom(t, rhs)

@@ -17,10 +17,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import selectors
 import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -31,9 +29,8 @@ from urllib.parse import urlsplit
 import aiohttp
 import orjson
 
-from .common import ROOT, baseline_code, report, use_uvloop
+from .common import ROOT, baseline_code, cpu_seconds, report, use_uvloop, write_results
 from .slo_report import start_server, stop_process
-from .write_path import cpu_seconds, machine
 
 RESULTS = ROOT / "bench" / "results"
 NS = "bench"
@@ -288,16 +285,7 @@ def main(argv: list[str] | None = None) -> None:
         for figure in ("put_p50_ms", "put_p99_ms", "last_watcher_p50_ms", "last_watcher_p99_ms", "cpu_ms_per_update"):
             report(f"[big_object] {kind}: {figure}", on[figure], off[figure], "ms")
     if a.out:
-        git = subprocess.run(["git", "rev-parse", "HEAD", a.baseline], cwd=ROOT, capture_output=True, text=True)
-        commit, baseline = git.stdout.split()
-        results.update(benchmark="big_object", date=time.strftime("%Y-%m-%d"), machine=machine(), commit=commit,
-                       baseline=baseline)  # fmt: skip
-        out = Path(a.out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.with_suffix(".json").write_text(json.dumps(results, indent=2) + "\n")
-        plot(results, out.with_suffix(".png"))
-        print(f"[big_object] wrote {out.with_suffix('.json')} and .png", flush=True)
-
+        write_results("big_object", Path(a.out), results, a.baseline, plot)
 
 if __name__ == "__main__":
     main(sys.argv[1:])

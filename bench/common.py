@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import io
+import json
+import os
+import platform
 import subprocess
 import sys
 import tarfile
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -80,3 +85,31 @@ def pod(ns: str, name: str, labels: dict[str, str] | None = None, node: str = ""
         },
         "status": {"phase": "Running", "podIP": "10.0.0.1", "qosClass": "Burstable"},
     }
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process so far (/proc/<pid>/stat)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine() -> str:
+    return f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}"
+
+
+def _rev(rev: str) -> str:
+    return subprocess.run(["git", "rev-parse", rev], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+
+
+def write_results(
+    benchmark: str, out: Path, results: dict[str, Any], baseline: str, plot: Callable[[dict[str, Any], Path], None]
+) -> None:
+    """Stamp an on/off result (benchmark, date, machine, this commit, the baseline's) and write
+    ``<out>.json`` and the plot's ``<out>.png``."""
+    results.update(benchmark=benchmark, date=time.strftime("%Y-%m-%d"), machine=machine(), commit=_rev("HEAD"),
+                   baseline=_rev(baseline))  # fmt: skip
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.with_suffix(".json").write_text(json.dumps(results, indent=2) + "\n")
+    plot(results, out.with_suffix(".png"))
+    print(f"[{benchmark}] wrote {out.with_suffix('.json')} and .png", flush=True)

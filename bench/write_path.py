@@ -19,10 +19,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
-import os
-import platform
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,7 +29,7 @@ from typing import Any
 import aiohttp
 import orjson
 
-from .common import ROOT, baseline_code, pod, report, use_uvloop
+from .common import ROOT, baseline_code, cpu_seconds, pod, report, use_uvloop, write_results
 from .slo_report import start_server, stop_process
 
 RESULTS = ROOT / "bench" / "results"
@@ -44,10 +40,6 @@ APPLY_CT = {"Content-Type": "application/apply-patch+yaml"}
 Call = Callable[[aiohttp.ClientSession, str, int], Awaitable[None]]
 
 
-def cpu_seconds(pid: int) -> float:
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def pod_body(i: int, label: str = "a") -> dict[str, Any]:
@@ -232,8 +224,6 @@ def plot(results: dict[str, Any], path: Path) -> None:
     plt.close(fig)
 
 
-def machine() -> str:
-    return f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}"
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -262,20 +252,9 @@ def main(argv: list[str] | None = None) -> None:
         report(f"[write_path] {name}: server CPU per request", on[name]["cpu_ms"], off[name]["cpu_ms"], "ms")
         report(f"[write_path] {name}: requests/s", on[name]["rps"], off[name]["rps"], "req/s", better="higher")
     if a.out:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-        results = {
-            "benchmark": "write_path", "date": time.strftime("%Y-%m-%d"), "machine": machine(), "commit": commit,
-            "baseline": subprocess.run(["git", "rev-parse", a.baseline], cwd=ROOT, capture_output=True,
-                                       text=True).stdout.strip(),
-            "count": a.count, "concurrency": a.concurrency, "rounds": rounds, "on": on, "off": off,
-            "ratio_cpu": {n: off[n]["cpu_ms"] / on[n]["cpu_ms"] for n in on},
-        }  # fmt: skip
-        out = Path(a.out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.with_suffix(".json").write_text(json.dumps(results, indent=2) + "\n")
-        plot(results, out.with_suffix(".png"))
-        print(f"[write_path] wrote {out.with_suffix('.json')} and .png", flush=True)
-
+        results = {"count": a.count, "concurrency": a.concurrency, "rounds": rounds, "on": on, "off": off,
+                   "ratio_cpu": {n: off[n]["cpu_ms"] / on[n]["cpu_ms"] for n in on}}  # fmt: skip
+        write_results("write_path", Path(a.out), results, a.baseline, plot)
 
 if __name__ == "__main__":
     main(sys.argv[1:])

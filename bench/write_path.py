@@ -66,6 +66,11 @@ def _base(url: str, plural: str) -> str:
     return f"{url}/api/v1/namespaces/{NS}/{plural}"
 
 
+def _item_url(url: str, plural: str, i: int) -> str:
+    """Object i's URL (named as pod_body and configmap_body name it)."""
+    return f"{_base(url, plural)}/{'p' if plural == 'pods' else 'cm'}-{i}"
+
+
 def operations() -> dict[str, tuple[str, Call]]:
     """name -> (plural, one request for object i). Run in this order: each step finds what the one before
     left (created objects, their resourceVersions at ``_RV``)."""
@@ -82,43 +87,41 @@ def operations() -> dict[str, tuple[str, Call]]:
 
     def update(plural: str) -> Call:
         async def call(s: aiohttp.ClientSession, url: str, i: int) -> None:
-            name = f"{'p' if plural == 'pods' else 'cm'}-{i}"
-            async with s.get(f"{_base(url, plural)}/{name}") as r:  # not counted apart: a GET is ~5% of a PUT
+            item = _item_url(url, plural, i)
+            async with s.get(item) as r:  # not counted apart: a GET is ~5% of a PUT
                 obj = orjson.loads(await r.read())
             if plural == "pods":
                 obj["metadata"]["labels"]["rev"] = "b"
             else:
                 obj["data"]["key-00"] = "b" * 40
-            async with s.put(f"{_base(url, plural)}/{name}", data=orjson.dumps(obj), headers=JSON_CT) as r:
+            async with s.put(item, data=orjson.dumps(obj), headers=JSON_CT) as r:
                 await _expect(r, 200)
 
         return call
 
     def patch(plural: str) -> Call:
         async def call(s: aiohttp.ClientSession, url: str, i: int) -> None:
-            name = f"{'p' if plural == 'pods' else 'cm'}-{i}"
+            item = _item_url(url, plural, i)
             body = {"metadata": {"labels": {"rev": "c"}}} if plural == "pods" else {"data": {"key-01": "c" * 40}}
-            async with s.patch(f"{_base(url, plural)}/{name}", data=orjson.dumps(body), headers=MERGE_CT) as r:
+            async with s.patch(item, data=orjson.dumps(body), headers=MERGE_CT) as r:
                 await _expect(r, 200)
 
         return call
 
     def apply(plural: str) -> Call:
         async def call(s: aiohttp.ClientSession, url: str, i: int) -> None:
-            name = f"{'p' if plural == 'pods' else 'cm'}-{i}"
+            item = _item_url(url, plural, i)
             body = body_of(plural)(i, "d")
             params = {"fieldManager": "bench-apply", "force": "true"}
-            async with s.patch(
-                f"{_base(url, plural)}/{name}", params=params, data=orjson.dumps(body), headers=APPLY_CT
-            ) as r:
+            async with s.patch(item, params=params, data=orjson.dumps(body), headers=APPLY_CT) as r:
                 await _expect(r, 200)
 
         return call
 
     def delete(plural: str) -> Call:
         async def call(s: aiohttp.ClientSession, url: str, i: int) -> None:
-            name = f"{'p' if plural == 'pods' else 'cm'}-{i}"
-            async with s.delete(f"{_base(url, plural)}/{name}") as r:
+            item = _item_url(url, plural, i)
+            async with s.delete(item) as r:
                 await _expect(r, 200)
 
         return call

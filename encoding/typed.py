@@ -245,7 +245,8 @@ def _with_type_meta(source: dict[str, Any], body: dict[str, Any]) -> dict[str, A
     return out
 
 
-#: False computes the canonical form through the protobuf codec (the reference; bench/write_path.py's "off")
+#: False computes the canonical form through the protobuf codec: the reference tests/test_canonical.py checks
+#: the compiled plans against
 COMPILED = True
 
 

@@ -38,7 +38,7 @@ def reset(writer: asyncio.StreamWriter) -> None:
 
 
 async def open_watch(
-    url: str, path: str, *, rcvbuf: int = 0
+    url: str, path: str, *, rcvbuf: int = 0, accept: str = "application/json"
 ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter, float]:
     """Send ``GET path`` and return the connection and when the request went out."""
     parts = urlsplit(url)
@@ -48,7 +48,7 @@ async def open_watch(
     sock.setblocking(False)
     await asyncio.get_running_loop().sock_connect(sock, (parts.hostname, parts.port))
     reader, writer = await asyncio.open_connection(sock=sock, limit=1 << 22)
-    writer.write(f"GET {path} HTTP/1.1\r\nHost: {parts.netloc}\r\nAccept: application/json\r\n\r\n".encode())
+    writer.write(f"GET {path} HTTP/1.1\r\nHost: {parts.netloc}\r\nAccept: {accept}\r\n\r\n".encode())
     await writer.drain()
     return reader, writer, time.monotonic()
 

@@ -430,7 +430,7 @@ async def test_resets_release_every_watcher(server: APIServer, ns: str) -> None:
     from aiokube.watchcache.watcher import CacheWatcher
 
     cachers = [server.cachers[("", "configmaps")], server.cachers[("", "pods")]]
-    before = [c.index.count for c in cachers]
+    before = [c.watcher_count for c in cachers]
     paths = [
         f"/api/v1/namespaces/{ns}/configmaps?watch=1&timeoutSeconds=30",
         "/api/v1/configmaps?watch=1&allowWatchBookmarks=true&labelSelector=a%3Db",
@@ -444,15 +444,15 @@ async def test_resets_release_every_watcher(server: APIServer, ns: str) -> None:
 
     await asyncio.gather(*(short(i) for i in range(1000)))
     for _ in range(50):
-        if [c.index.count for c in cachers] == before:
+        if [c.watcher_count for c in cachers] == before:
             break
         await asyncio.sleep(0.1)
-    assert [c.index.count for c in cachers] == before
+    assert [c.watcher_count for c in cachers] == before
     await asyncio.sleep(0.1)  # the flusher's next round lets go of what it held
     assert directsink.FLUSHER.pending == 0
     gc.collect()
     objects = gc.get_objects()
     # every open watcher is still registered in some cacher (the controllers' of this and other servers)
-    registered = sum(o.index.count for o in objects if isinstance(o, Cacher))
+    registered = sum(o.watcher_count for o in objects if isinstance(o, Cacher))
     alive = [o for o in objects if isinstance(o, CacheWatcher) and not o.closed]
     assert len(alive) == registered, f"{len(alive)} watchers open, {registered} registered"

@@ -11,16 +11,11 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import re
-import select
 import signal
-import subprocess
-import sys
 import threading
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,43 +25,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests import rawwatch
+from tests.serverproc import ServerProcess, start_server
 
-AIOKUBE = str(Path(sys.executable).parent / "aiokube")
 #: how much past its deadline a watch may end (the issue's bound)
 SLACK = 0.5
-
-
-@dataclass
-class ServerProcess:
-    proc: subprocess.Popen[bytes]
-    url: str
-    log: Path
-
-    def rss(self) -> int:
-        """Resident set size of the server process, in KiB."""
-        status = Path(f"/proc/{self.proc.pid}/status").read_text()
-        return int(re.search(r"VmRSS:\s+(\d+)", status).group(1))  # type: ignore[union-attr]
-
-    def stop(self) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        return self.proc.wait(60)
-
-
-def start_server(data_dir: Path) -> ServerProcess:
-    log = data_dir.with_suffix(".log")
-    with log.open("wb") as err:
-        proc = subprocess.Popen(
-            [AIOKUBE, "serve", "--port", "0", "--data-dir", str(data_dir)], stdout=subprocess.PIPE, stderr=err
-        )
-    assert proc.stdout is not None
-    ready, _, _ = select.select([proc.stdout], [], [], 60)
-    line = proc.stdout.readline().decode() if ready else ""
-    m = re.match(r"aiokube: serving on (http://127\.0\.0\.1:\d+)", line)
-    if not m:
-        proc.kill()
-        raise AssertionError(f"aiokube did not start: {line!r}\n{log.read_text()[-4000:]}")
-    return ServerProcess(proc, m.group(1), log)
 
 
 @pytest.fixture(scope="module")

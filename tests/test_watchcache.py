@@ -483,6 +483,9 @@ class _Sink:
         taken, self.taken = self.taken, []
         return taken
 
+    def parked(self) -> None:
+        pass
+
 
 async def test_parked_watcher_hands_live_events_to_its_sink_in_order() -> None:
     w = CacheWatcher(predicate=None, namespace=None, queue_size=10, deadline=time.monotonic() + 30,
@@ -599,4 +602,83 @@ async def test_an_events_slo_clock_starts_before_the_cache_gets_to_it(store: Sto
         assert events["other"].received_at >= read_after - 0.3  # not the send time of anyone else's write
     finally:
         await client.close()
+        await cacher.stop()
+
+
+# --- watcher groups ----------------------------------------------------------------------------------------
+
+
+class _GroupSink:
+    """Records what a group takes; ``release`` hands the member's share to the member's own sink."""
+
+    def __init__(self) -> None:
+        self.taken: list[Any] = []
+
+    def accept(self, item: Any) -> None:
+        self.taken.append(item)
+
+    def idle(self) -> bool:
+        return not self.taken
+
+    def release(self, member: CacheWatcher) -> None:
+        if member.sink is not None:
+            for item in self.taken:
+                member.sink.accept(item)
+
+
+async def test_caught_up_watchers_join_one_group_dispatched_to_once(store: Store) -> None:
+    cacher = await _cacher(store)
+    p = cacher.prefix
+    watchers: list[CacheWatcher] = []
+    tasks: list[asyncio.Task] = []
+    sinks: list[_Sink] = []
+    group_sinks: list[_GroupSink] = []
+
+    def make_sink(group: Any) -> _GroupSink:
+        group_sinks.append(_GroupSink())
+        return group_sinks[-1]
+
+    async def drain(w: CacheWatcher) -> None:
+        async for _ in w.batches():
+            pass
+
+    try:
+        for ahead in (0, 0, 5):  # the third starts at a revision the cache has not reached
+            opts = dict(send_initial_events=None, allow_bookmarks=False, deadline=time.monotonic() + 30)
+            w = await cacher.watch(namespace="ns1", predicate=_pred("app=web"), resource_version=str(cacher.rv + ahead),
+                                   **opts)  # fmt: skip
+            w.sink = _Sink()
+            sinks.append(w.sink)
+            watchers.append(w)
+        key = ("ns1", "app=web")
+        assert not cacher.join_group(watchers[0], key, make_sink)  # its task has not parked yet
+        tasks = [asyncio.create_task(drain(w)) for w in watchers]
+        await asyncio.sleep(0.01)
+        assert cacher.join_group(watchers[0], key, make_sink) and cacher.join_group(watchers[1], key, make_sink)
+        assert not cacher.join_group(watchers[2], key, make_sink)  # ahead of the cache
+        assert len(cacher.groups) == 1 and cacher.watcher_count == 3 and cacher.index.count == 2
+        await store.create(p + "ns1/a", _obj("ns1", "a", {"app": "web"}))
+        await store.create(p + "ns1/b", _obj("ns1", "b", {"app": "db"}))  # matches nobody
+        assert await cacher.wait_fresh(await store.current_revision(), 3)
+        assert [name for _, e in group_sinks[0].taken for name in [e.object.name]] == ["a"]  # once, for both
+        assert not sinks[0].taken and not sinks[1].taken
+        # leaving with the group's frames unwritten: they go to the member's own sink, then it is on its own
+        watchers[0].leave_group()
+        assert [e.object.name for _, e in sinks[0].take()] == ["a"]
+        a_rv = group_sinks[0].taken[0][1].revision
+        assert cacher.watcher_count == 3 and cacher.index.count == 3 and watchers[0].last_rv == a_rv
+        # stopping a member takes it out of the group; the last one out takes the group out of the index
+        watchers[1].stop()
+        assert not cacher.groups and cacher.watcher_count == 2 and cacher.index.count == 2
+        # a stopped cacher stops grouped watchers too
+        group_sinks[0].taken.clear()
+        for i in range(5):  # the cache reaches where the third watcher started
+            await store.create(p + f"ns2/{i}", _obj("ns2", str(i), {}))
+        assert await cacher.wait_fresh(await store.current_revision(), 3)
+        assert cacher.join_group(watchers[2], key, make_sink)
+        await cacher.stop()
+        assert all(w.closed for w in watchers) and not cacher.groups and cacher.watcher_count == 0
+    finally:
+        for task in tasks:
+            task.cancel()
         await cacher.stop()

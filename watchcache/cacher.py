@@ -30,7 +30,7 @@ import contextlib
 import logging
 import math
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +41,7 @@ from aiokube.storage.selection import SelectionPredicate
 from aiokube.storage.store import Store, decode_continue, decode_from_storage, encode_continue
 
 from .buffer import EventBuffer
+from .group import GroupSink, WatcherGroup
 from .objects import ADDED, DELETED, EMPTY, MODIFIED, CachedObject, WatchEvent, deleted_view
 from .store import CacheStore
 from .watcher import TERMINATED, CacheWatcher
@@ -259,6 +260,9 @@ class Cacher:
         self.cache = CacheStore(prefix, cfg.index_fields)
         self.buffer = EventBuffer(cfg.initial_capacity, cfg.lower_capacity, cfg.upper_capacity, cfg.fresh_seconds)
         self.index = WatcherIndex(cfg.index_fields, cfg.indexed_dispatch)
+        #: groups of caught-up alike watchers, each in the index in place of its members (watchcache/group.py)
+        self.groups: dict[Hashable, WatcherGroup] = {}
+        self._at_rv: list[tuple[int, Callable[[], None]]] = []
         self.stats = CacherStats()
         #: the revision the cache has reached: every event up to it has been applied
         self.rv = 0
@@ -449,7 +453,20 @@ class Cacher:
 
     # --- freshness -----------------------------------------------------------------------------------
 
+    def when_at(self, revision: int, callback: Callable[[], None]) -> None:
+        """Call ``callback`` once the cache has reached ``revision`` (now, if it has)."""
+        if self.rv >= revision:
+            callback()
+        else:
+            self._at_rv.append((revision, callback))
+
     def _resolve_waiters(self) -> None:
+        if self._at_rv:
+            due = [cb for target, cb in self._at_rv if self.rv >= target]
+            if due:
+                self._at_rv = [(t, cb) for t, cb in self._at_rv if self.rv < t]
+                for callback in due:
+                    callback()
         if not self._waiters:
             return
         still = []
@@ -607,6 +624,37 @@ class Cacher:
 
     def _forget(self, w: CacheWatcher) -> None:
         self.index.remove(w)
+
+    @property
+    def watcher_count(self) -> int:
+        """Registered watchers, grouped or not."""
+        return self.index.count + sum(len(g.members) - 1 for g in self.groups.values())
+
+    def join_group(self, w: CacheWatcher, key: Hashable, make_sink: Callable[[WatcherGroup], GroupSink]) -> bool:
+        """Move ``w`` from the index into the group of watchers with ``key`` (created, with
+        ``make_sink(group)``, for the first). The caller's key must stand for everything that makes two
+        watchers' streams differ: namespace, predicate, encoding. Refused (False) unless ``w`` is caught up
+        (see watchcache/group.py) and the group has nothing unwritten."""
+        if w.group is not None or not w.parked or not w.index_keys or w.min_event_rv > self.rv:
+            return False
+        group = self.groups.get(key)
+        if group is None:
+            group = self.groups[key] = WatcherGroup(key, w, self._left_group)
+            group.sink = make_sink(group)
+            self.index.add(group)  # type: ignore[arg-type]
+        elif group.sink is not None and not group.sink.idle():
+            return False
+        self.index.remove(w)
+        group.add(w)
+        return True
+
+    def _left_group(self, group: WatcherGroup, w: CacheWatcher) -> None:
+        if not w.closed:
+            self.index.add(w)
+        if not group.members:
+            self.index.remove(group)  # type: ignore[arg-type]
+            if self.groups.get(group.key) is group:
+                del self.groups[group.key]
 
     def _queue_size(self, indexed_by_trigger: bool) -> int:
         """kube's watcher channel size: capacity / history window, at least 10, capped by index use."""

@@ -14,12 +14,15 @@ import asyncio
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from aiokube.storage.selection import SelectionPredicate
 
 from .buffer import BufferInterval, IntervalExpired
 from .objects import ADDED, BOOKMARK, DELETED, MODIFIED, CachedObject, WatchEvent
+
+if TYPE_CHECKING:
+    from .group import WatcherGroup
 
 #: An item handed to the HTTP side: (event type, payload). Payload is a WatchEvent for changes, a
 #: CachedObject for initial-state ADDED, and an int resourceVersion for BOOKMARK / INITIAL_END bookmarks.
@@ -44,7 +47,36 @@ TERMINATED = "terminated"  # too slow: closed by the dispatcher
 _DROP_QUEUE = (EXPIRED, TERMINATED)
 
 
-class CacheWatcher:
+class EventFilter:
+    """What a watcher (or a group of alike watchers) sees of the cacher's events."""
+
+    __slots__ = ()
+    namespace: str | None
+    predicate: SelectionPredicate | None
+    #: events at or below this revision are already known to the client (its starting point)
+    min_event_rv: int
+
+    def _passes(self, entry: CachedObject | None) -> bool:
+        if entry is None:
+            return False
+        if self.namespace is not None and entry.namespace != self.namespace:
+            return False
+        return self.predicate is None or self.predicate.matches_attrs(entry.labels, entry.fields)
+
+    def convert(self, event: WatchEvent) -> Item | None:
+        """The item this watcher gets for ``event`` (None: not interested)."""
+        if event.revision <= self.min_event_rv:
+            return None
+        cur = event.type != DELETED and self._passes(event.object)
+        old = self._passes(event.prev_object)
+        if cur:
+            return (MODIFIED if old else ADDED, event)
+        if old:
+            return (DELETED, event)
+        return None
+
+
+class CacheWatcher(EventFilter):
     """One WATCH's view of a cacher: what it matches, its backlog, and its bounded queue of live items.
 
     Owns: the queue, the backlog cursor (initial snapshot or buffer interval), the bookmark schedule, and
@@ -101,27 +133,8 @@ class CacheWatcher:
         self.index_keys: list[Any] = []
         #: optional direct path to the connection, used while the task is parked with nothing queued
         self.sink: Sink | None = None
-
-    # --- filtering -----------------------------------------------------------------------------------
-
-    def _passes(self, entry: CachedObject | None) -> bool:
-        if entry is None:
-            return False
-        if self.namespace is not None and entry.namespace != self.namespace:
-            return False
-        return self.predicate is None or self.predicate.matches_attrs(entry.labels, entry.fields)
-
-    def convert(self, event: WatchEvent) -> Item | None:
-        """The item this watcher gets for ``event`` (None: not interested)."""
-        if event.revision <= self.min_event_rv:
-            return None
-        cur = event.type != DELETED and self._passes(event.object)
-        old = self._passes(event.prev_object)
-        if cur:
-            return (MODIFIED if old else ADDED, event)
-        if old:
-            return (DELETED, event)
-        return None
+        #: the group this watcher is dispatched through while it is caught up (out of the index meanwhile)
+        self.group: WatcherGroup | None = None
 
     # --- hand-off from the cacher --------------------------------------------------------------------
 
@@ -159,7 +172,12 @@ class CacheWatcher:
             await self._room.wait()
 
     def offer_bookmark(self, revision: int) -> None:
-        """Bookmarks never block: dropped when the queue is full, and never go backwards."""
+        """Bookmarks never block: dropped when the queue is full, and never go backwards. A grouped watcher
+        leaves its group first: the group's frames not yet written to it go out before the bookmark."""
+        if self.group is not None:
+            if revision <= self.group.last_rv:
+                return  # this member's own last_rv is not kept up to date while it is grouped
+            self.leave_group()
         if revision > self.last_rv and len(self._queue) < self.queue_size and not self.closed:
             self._queue.append((BOOKMARK, revision))
             self._wake()
@@ -179,12 +197,24 @@ class CacheWatcher:
     def has_backlog_done(self) -> bool:
         return self._initial is None and self._interval is None
 
+    @property
+    def parked(self) -> bool:
+        """Caught up and idle: backlog served, nothing queued, the task waiting for the next item."""
+        return self._waiter is not None and not self._queue and not self.closed and self.has_backlog_done()
+
+    def leave_group(self) -> None:
+        """Back to being dispatched on its own (the group hands it what it took for it and did not write)."""
+        group, self.group = self.group, None
+        if group is not None:
+            group.remove(self)
+
     def stop(self, reason: str | None = None) -> None:
         if self.closed:
             return
         self.closed = True
         if self.end_reason is None:
             self.end_reason = reason
+        self.leave_group()
         self._wake()
         self._room.set()
         if self.end_reason in _DROP_QUEUE:
@@ -250,6 +280,8 @@ class CacheWatcher:
             if self.closed:
                 return
             waiter = self._waiter = asyncio.get_running_loop().create_future()
+            if self.sink is not None:
+                self.sink.parked()
             try:
                 await waiter
             finally:

@@ -26,6 +26,7 @@ from aiokube.apiserver.printers.tables import partial_metadata, to_table
 from aiokube.apiserver.registry.options import parse_resource_version
 from aiokube.apiserver.registry.resources import ResourceInfo
 from aiokube.apiserver.registry.storedform import version_view
+from aiokube.apiserver.transport import groupsink
 from aiokube.apiserver.transport.directsink import DIRECT, DirectSink
 from aiokube.apiserver.transport.streaming import ChunkedWriter, finish
 from aiokube.encoding import encoders
@@ -134,6 +135,8 @@ class FrameMaker:
         self._json = encoder_for("json", str(self.info.group_resource))
         self._headers_sent = False
         self.chunk_hits = 0  # chunks served from an event's cache, added to the encoder's hit counter in bulk
+        #: every live event's frame is the event's cached one (no per-watch conversion): may share a group
+        self.groupable = not out.fmt.convert and not out.converts
         # the event-cache keys of this encoder's chunks, made once per watch rather than per frame
         self._chunk_keys = {t: (self.encoder.id, t, "chunk") for t in (ADDED, MODIFIED, DELETED)}
 
@@ -173,7 +176,7 @@ class FrameMaker:
         """The item as one HTTP chunk (size line, frame, CRLF) and the frame's size. For a cached event frame
         the chunk is cached on the event too: one join per event and encoder, shared by every watcher."""
         payload = item[1]
-        cacheable = isinstance(payload, WatchEvent) and not self.out.fmt.convert and not self.out.converts
+        cacheable = isinstance(payload, WatchEvent) and self.groupable
         if cacheable and encoders.CACHING:
             key = self._chunk_keys.get(item[0]) or (self.encoder.id, item[0], "chunk")
             cached = payload.frames.get(key)
@@ -275,6 +278,10 @@ async def serve_watch(
                     tail = frames.error(storage_error_status(exc, info))
                 else:
                     sink = DirectSink(frames, writer, stats) if DIRECT else None
+                    if sink is not None and groupsink.GROUPS and frames.groupable:
+                        labels = (info.group, info.version, info.plural, encoder_label)
+                        key = groupsink.group_key(opts.namespace, watcher, frames, labels)
+                        groupsink.join_when_parked(cacher, watcher, sink, key)
                     await writer.start()
                     watcher.sink = sink
                     await _stream(watcher, frames, writer, stats, sink)
@@ -289,9 +296,10 @@ async def serve_watch(
             log.exception("watch of %s ended by an internal error", info.group_resource)
             tail = frames.error(errors.internal_error("watch stream failed; resume from the last resourceVersion"))
         if watcher is not None:
+            watcher.leave_group()  # what the group took for it goes to its sink...
             watcher.sink = None
             if sink is not None:
-                sink.close()  # what the direct path took goes out before the end
+                sink.close()  # ... and what the direct path took goes out before the end
             if watcher.end_reason == EXPIRED:
                 if not watcher.has_backlog_done():
                     stats.init_errors[0] += 1

@@ -15,6 +15,8 @@ aiokube's own additions:
   and in the watch cache included;
 - ``apiserver_watch_cache_event_lag_seconds{group,resource}``: for writes this server made, from sending
   the transaction to etcd to the event reaching the watch cache;
+- ``apiserver_watch_cache_grouped_watchers{group,resource}`` and ``apiserver_watch_cache_watcher_groups``:
+  watchers dispatched through a watcher group, and the groups (watchcache/group.py);
 - ``apiserver_watch_init_events_errors_total{group,resource}``: watches that failed before or while sending
   their initial events (a 410 for a too-old resourceVersion, etcd unavailable, a dropped client).
 """
@@ -480,6 +482,12 @@ class CacherCollector(Collector):
                 "15 least significant digits.", gr, lambda c: c.rv % 10**15),
             "watch_cache_capacity": (
                 "[ALPHA] Total capacity of watch cache broken by resource type.", gr, lambda c: c.buffer.capacity),
+            "apiserver_watch_cache_grouped_watchers": (
+                "[ALPHA] Number of watchers dispatched through a watcher group (aiokube: caught-up watchers of the "
+                "same events in the same encoding sharing one byte stream) broken by resource type.", gr,
+                lambda c: sum(len(g.members) for g in c.groups.values())),
+            "apiserver_watch_cache_watcher_groups": (
+                "[ALPHA] Number of watcher groups broken by resource type.", gr, lambda c: len(c.groups)),
             "apiserver_resource_objects": (
                 "[ALPHA] Number of stored objects at the time of last check split by kind. In case of a fetching "
                 "error, the value will be -1.", gr, lambda c: len(c.cache)),

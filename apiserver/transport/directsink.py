@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import time
 from bisect import bisect_left
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from aiokube.apiserver.observability.metrics import WatchMetrics
@@ -40,6 +41,38 @@ def _fold_tally() -> None:
 
 
 FLUSHER.after_flush.append(_fold_tally)
+
+
+def account(
+    stats: WatchMetrics, frames: ChunkSource, received: list[float], sizes: list[int], copies: int
+) -> int:
+    """Watch metrics for frames just handed to ``copies`` connections, counted once (Histogram.observe,
+    inlined: this runs per frame); returns the bytes written to each connection."""
+    now = time.monotonic()
+    hist = stats.latency
+    bounds, counts, total_latency = hist.bounds, hist.counts, 0.0
+    for t in received:
+        latency = now - t
+        counts[bisect_left(bounds, latency)] += copies
+        total_latency += latency
+    hist.sum += total_latency * copies
+    hist = stats.sizes
+    bounds, counts = hist.bounds, hist.counts
+    for size in sizes:
+        counts[bisect_left(bounds, size)] += copies
+    total = sum(sizes)
+    hist.sum += total * copies
+    stats.events[0] += len(sizes) * copies
+    counter = frames.encoder.bytes_written
+    _TALLY[counter] = _TALLY.get(counter, 0) + total * copies
+    hits = frames.chunk_hits + len(sizes) * (copies - 1)  # one chunk made per group is a hit for the others
+    if hits:
+        counter = frames.encoder.hits
+        _TALLY[counter] = _TALLY.get(counter, 0) + hits
+        frames.chunk_hits = 0
+    return total
+
+
 class DirectSink:
     """A parked watcher's direct path to its connection: the cacher's dispatch hands it live events, it
     keeps their cached chunks, and the shared ``FLUSHER`` writes them with one ``writelines`` per stream.
@@ -49,7 +82,7 @@ class DirectSink:
     queue and meets the cacher's time budget as before. The watch SLO is observed when the frames are
     handed to the transport, as on the task's path."""
 
-    __slots__ = ("chunks", "closed", "frames", "received", "sizes", "stats", "transport", "writer")
+    __slots__ = ("chunks", "closed", "frames", "on_park", "received", "sizes", "stats", "transport", "writer")
 
     def __init__(self, frames: ChunkSource, writer: ChunkedWriter, stats: WatchMetrics) -> None:
         self.frames = frames
@@ -60,6 +93,8 @@ class DirectSink:
         self.received: list[float] = []
         self.sizes: list[int] = []
         self.closed = False
+        #: what to do once the watcher's task parks (try to join a watcher group), run after the next flush
+        self.on_park: Callable[[], None] | None = None
 
     def accept(self, item: Item) -> bool:
         if self.closed:
@@ -86,30 +121,22 @@ class DirectSink:
         if transport is None or transport.is_closing():
             return  # the client is gone; the task finds out on its next write
         transport.writelines(chunks)
-        now = time.monotonic()
-        stats = self.stats
-        hist = stats.latency  # Histogram.observe, inlined: this runs once per frame
-        bounds, counts, total_latency = hist.bounds, hist.counts, 0.0
-        for t in received:
-            latency = now - t
-            counts[bisect_left(bounds, latency)] += 1
-            total_latency += latency
-        hist.sum += total_latency
-        hist = stats.sizes
-        bounds, counts = hist.bounds, hist.counts
-        for size in sizes:
-            counts[bisect_left(bounds, size)] += 1
-        total = sum(sizes)
-        hist.sum += total
-        stats.events[0] += len(sizes)
-        self.writer.written += total
-        frames = self.frames
-        counter = frames.encoder.bytes_written
-        _TALLY[counter] = _TALLY.get(counter, 0) + total
-        if frames.chunk_hits:
-            counter = frames.encoder.hits
-            _TALLY[counter] = _TALLY.get(counter, 0) + frames.chunk_hits
-            frames.chunk_hits = 0
+        self.writer.written += account(self.stats, self.frames, received, sizes, 1)
+
+    def parked(self) -> None:
+        if self.on_park is not None and not self.closed:
+            FLUSHER.after(self.on_park)
+
+    def ready(self) -> bool:
+        """Nothing pending and the connection takes more without waiting (a watcher may join a group)."""
+        transport = self.transport
+        return (
+            not self.closed
+            and not self.chunks
+            and transport is not None
+            and not transport.is_closing()
+            and transport.get_write_buffer_size() <= HIGH_WATER
+        )
 
     def close(self) -> None:
         self.flush()

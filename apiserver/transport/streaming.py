@@ -108,6 +108,8 @@ class Flusher:
         self.ratio = ratio
         self.max_delay = max_delay
         self._dirty: list[Flushable] = []
+        #: run once after the next flush's streams are written (joins to watcher groups)
+        self._later: list[Callable[[], None]] = []
         self._handle: asyncio.Handle | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._not_before = 0.0
@@ -119,14 +121,22 @@ class Flusher:
 
     @property
     def pending(self) -> int:
-        """Streams marked and not yet written (0 once every stream that took frames got them out)."""
-        return len(self._dirty)
+        """Streams marked and not yet written, and callbacks not yet run (0 once all went out)."""
+        return len(self._dirty) + len(self._later)
 
     def mark(self, stream: Flushable) -> None:
+        self._schedule()
+        self._dirty.append(stream)
+
+    def after(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` after the next flush has written every stream marked before it runs."""
+        self._schedule()
+        self._later.append(callback)
+
+    def _schedule(self) -> None:
         loop = asyncio.get_running_loop()
         if loop is not self._loop:  # a new event loop (a restarted server): what the old one left is gone
-            self._loop, self._not_before, self._handle, self._dirty = loop, 0.0, None, []
-        self._dirty.append(stream)
+            self._loop, self._not_before, self._handle, self._dirty, self._later = loop, 0.0, None, [], []
         if self._handle is not None:
             return
         delay = self._not_before - loop.time()
@@ -138,6 +148,10 @@ class Flusher:
         start = time.perf_counter()
         for stream in dirty:
             stream.flush()
+        if self._later:
+            later, self._later = self._later, []
+            for callback in later:
+                callback()
         for hook in self.after_flush:
             hook()
         self.flushes += 1

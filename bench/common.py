@@ -103,12 +103,20 @@ def _rev(rev: str) -> str:
 
 
 def write_results(
-    benchmark: str, out: Path, results: dict[str, Any], baseline: str, plot: Callable[[dict[str, Any], Path], None]
+    benchmark: str,
+    out: Path,
+    results: dict[str, Any],
+    baseline: str,
+    plot: Callable[[dict[str, Any], Path], None],
+    *,
+    switch: str = "",
 ) -> None:
-    """Stamp an on/off result (benchmark, date, machine, this commit, the baseline's) and write
-    ``<out>.json`` and the plot's ``<out>.png``."""
+    """Stamp an on/off result (benchmark, date, machine, this commit, the baseline: a revision, or with
+    ``switch`` the setting that turns the optimization off in this commit) and write ``<out>.json`` and the
+    plot's ``<out>.png``."""
+    base = f"{_rev(baseline)} with {switch}" if switch else _rev(baseline)
     results.update(benchmark=benchmark, date=time.strftime("%Y-%m-%d"), machine=machine(), commit=_rev("HEAD"),
-                   baseline=_rev(baseline))  # fmt: skip
+                   baseline=base)  # fmt: skip
     out.parent.mkdir(parents=True, exist_ok=True)
     out.with_suffix(".json").write_text(json.dumps(results, indent=2) + "\n")
     plot(results, out.with_suffix(".png"))

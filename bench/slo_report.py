@@ -17,7 +17,8 @@ the writer stops, the report waits (``--drain``, 30 s at most) for every watcher
 counts what is still undelivered then.
 
 Usage: python -m bench.slo_report [--server URL] [--load watch|none] [--watchers 1000] [--rate 100]
-                                  [--duration 40] [--objects 100] [--reads 10] [--drain 30] [--out PNG]
+                                  [--writers N] [--object-bytes B] [--duration 40] [--objects 100]
+                                  [--reads 10] [--drain 30] [--out PNG]
 """
 
 from __future__ import annotations
@@ -306,13 +307,13 @@ class LoadStats:
             self.caught_up.set()
 
 
-async def _setup(session: aiohttp.ClientSession, url: str, ns: str, objects: int) -> str:
+async def _setup(session: aiohttp.ClientSession, url: str, ns: str, objects: int, size: int = 0) -> str:
     async with session.post(url + "/api/v1/namespaces", json={"metadata": {"name": ns}}) as r:
         assert r.status == 201, await r.text()
     gate = asyncio.Semaphore(16)
 
     async def create(i: int) -> None:
-        body = {"metadata": {"name": f"cm-{i}"}, "data": {"seq": "0", "ts": ""}}
+        body = {"metadata": {"name": f"cm-{i}"}, "data": {"seq": "0", "ts": "", "pad": "x" * size}}
         async with gate, session.post(f"{url}/api/v1/namespaces/{ns}/configmaps", json=body) as r:
             assert r.status == 201, await r.text()
 
@@ -357,7 +358,16 @@ async def _writer(session: aiohttp.ClientSession, url: str, ns: str, args: argpa
         st.write_errors += not ok
 
     start = time.monotonic()
-    await _paced(args.rate, int(args.rate * args.duration), patch, 64)
+    if args.writers:  # unthrottled: each writer sends its next PATCH when the last one was answered
+        counter = itertools.count()
+
+        async def loop() -> None:
+            while time.monotonic() - start < args.duration:
+                await patch(next(counter))
+
+        await asyncio.gather(*(loop() for _ in range(args.writers)))
+    else:
+        await _paced(args.rate, int(args.rate * args.duration), patch, 64)
     st.write_seconds = time.monotonic() - start
 
 
@@ -418,7 +428,7 @@ async def run(args: argparse.Namespace) -> tuple[Snapshot, Snapshot, list[Snapsh
             ns = f"slo-{uuid.uuid4().hex[:8]}"
             client = following = None
             if args.load == "watch":
-                rv = await _setup(session, url, ns, args.objects)
+                rv = await _setup(session, url, ns, args.objects, args.object_bytes)
                 path = f"/api/v1/namespaces/{ns}/configmaps"
                 client = await asyncio.create_subprocess_exec(
                     sys.executable, "-m", "bench.slo_report", "--watch-client", url, path, rv,
@@ -594,7 +604,8 @@ def report(args: argparse.Namespace, before: Snapshot, after: Snapshot, snaps: l
     series = timeline(snaps, t0)
     worst = max((v for v in series["watch_p99"] if not math.isnan(v)), default=math.nan)
     summary: dict[str, Any] = {
-        "load": args.load, "watchers": args.watchers, "rate": args.rate, "duration": args.duration,
+        "load": args.load, "watchers": args.watchers, "rate": args.rate, "writers": args.writers,
+        "object_bytes": args.object_bytes, "duration": args.duration,
         "cpus": os.cpu_count(), "seconds": wall,
         "watch_p50_ms": quantile(0.5, watch_all) * 1000, "watch_p99_ms": quantile(0.99, watch_all) * 1000,
         "watch_frames": count(watch_all), "watch_within_1s": within(watch_all, 1.0),
@@ -635,7 +646,7 @@ def report(args: argparse.Namespace, before: Snapshot, after: Snapshot, snaps: l
               f"over {c.get('probe_events', 0):,} events")  # fmt: skip
     if args.out:
         out = Path(args.out)
-        what = f"{args.watchers:,} watchers, {args.rate:g} events/s" if args.load == "watch" else "observed"
+        what = _load_label(args, ", ")
         title = (f"aiokube, {what}, {os.cpu_count()} CPUs: watch SLO p50 {_ms(summary['watch_p50_ms'] / 1000)}, "
                  f"p99 {_ms(summary['watch_p99_ms'] / 1000)} over {wall:.0f} s")  # fmt: skip
         if args.load == "watch":
@@ -643,11 +654,18 @@ def report(args: argparse.Namespace, before: Snapshot, after: Snapshot, snaps: l
         plot(series, st.ticks, st.wall0, title, out)
         out.with_suffix(".json").write_text(json.dumps(_finite(summary), indent=1) + "\n")
         print(f"figure: {out} ({out.stat().st_size // 1024} KB), summary: {out.with_suffix('.json')}")
-    what = f"{args.watchers:,} watchers x {args.rate:g} events/s" if args.load == "watch" else "observed"
+    what = _load_label(args, " x ")
     print(f"[slo] watch SLO, {what}: "
           f"p50={_ms(summary['watch_p50_ms'] / 1000)} p99={_ms(summary['watch_p99_ms'] / 1000)} "
           f"(worst 1 s window p99 {_ms(worst / 1000)}; SLO p99 < 1 s)", flush=True)  # fmt: skip
     return summary
+
+
+def _load_label(args: argparse.Namespace, sep: str) -> str:
+    if args.load != "watch":
+        return "observed"
+    load = f"{args.writers} unthrottled writers" if args.writers else f"{args.rate:g} events/s"
+    return f"{args.watchers:,} watchers{sep}{load}"
 
 
 def _finite(value: Any) -> Any:
@@ -668,6 +686,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--watchers", type=int, default=1000)
     p.add_argument("--probes", type=int, default=10, help="watchers (of --watchers) that parse events")
     p.add_argument("--rate", type=float, default=100.0, help="PATCHes (watch events) per second")
+    p.add_argument("--writers", type=int, default=0,
+                   help="N > 0: N writers PATCH unthrottled (each as soon as its last one was answered), not --rate")
+    p.add_argument("--object-bytes", type=int, default=0, help="bytes of padding in each configmap's data")
     p.add_argument("--duration", type=float, default=40.0, help="seconds of load (or of observing)")
     p.add_argument("--objects", type=int, default=100, help="configmaps the writer cycles through")
     p.add_argument("--reads", type=float, default=10.0, help="GETs per second (one in every N is a LIST)")

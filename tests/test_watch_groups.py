@@ -210,13 +210,13 @@ async def test_members_leave_for_bookmarks_and_rejoin(
     cacher = server.cachers[("", "configmaps")]
     monkeypatch.setattr(cacher.config, "bookmark_frequency", 0.2)
     left: list[Any] = []
-    left_group = cacher._left_group
+    left_group = cacher.groups._left
 
     def counting(group: Any, w: Any) -> None:
         left.append(w)
         left_group(group, w)
 
-    monkeypatch.setattr(cacher, "_left_group", counting)  # taken by the groups made from here on
+    monkeypatch.setattr(cacher.groups, "_left", counting)  # taken by the groups made from here on
     base = f"/api/v1/namespaces/{ns}/configmaps"
     _, lst, _ = await api.get(base)
     rv = lst["metadata"]["resourceVersion"]

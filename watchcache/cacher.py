@@ -41,7 +41,7 @@ from aiokube.storage.selection import SelectionPredicate
 from aiokube.storage.store import Store, decode_continue, decode_from_storage, encode_continue
 
 from .buffer import EventBuffer
-from .group import GroupSink, WatcherGroup
+from .group import Groups, GroupSink, WatcherGroup
 from .objects import ADDED, DELETED, EMPTY, MODIFIED, CachedObject, WatchEvent, deleted_view
 from .store import CacheStore
 from .watcher import TERMINATED, CacheWatcher
@@ -261,7 +261,7 @@ class Cacher:
         self.buffer = EventBuffer(cfg.initial_capacity, cfg.lower_capacity, cfg.upper_capacity, cfg.fresh_seconds)
         self.index = WatcherIndex(cfg.index_fields, cfg.indexed_dispatch)
         #: groups of caught-up alike watchers, each in the index in place of its members (watchcache/group.py)
-        self.groups: dict[Hashable, WatcherGroup] = {}
+        self.groups = Groups(self.index)
         self._at_rv: list[tuple[int, Callable[[], None]]] = []
         self.stats = CacherStats()
         #: the revision the cache has reached: every event up to it has been applied
@@ -628,33 +628,11 @@ class Cacher:
     @property
     def watcher_count(self) -> int:
         """Registered watchers, grouped or not."""
-        return self.index.count + sum(len(g.members) - 1 for g in self.groups.values())
+        return self.index.count + self.groups.members() - len(self.groups)
 
     def join_group(self, w: CacheWatcher, key: Hashable, make_sink: Callable[[WatcherGroup], GroupSink]) -> bool:
-        """Move ``w`` from the index into the group of watchers with ``key`` (created, with
-        ``make_sink(group)``, for the first). The caller's key must stand for everything that makes two
-        watchers' streams differ: namespace, predicate, encoding. Refused (False) unless ``w`` is caught up
-        (see watchcache/group.py) and the group has nothing unwritten."""
-        if w.group is not None or not w.parked or not w.index_keys or w.min_event_rv > self.rv:
-            return False
-        group = self.groups.get(key)
-        if group is None:
-            group = self.groups[key] = WatcherGroup(key, w, self._left_group)
-            group.sink = make_sink(group)
-            self.index.add(group)  # type: ignore[arg-type]
-        elif group.sink is not None and not group.sink.idle():
-            return False
-        self.index.remove(w)
-        group.add(w)
-        return True
-
-    def _left_group(self, group: WatcherGroup, w: CacheWatcher) -> None:
-        if not w.closed:
-            self.index.add(w)
-        if not group.members:
-            self.index.remove(group)  # type: ignore[arg-type]
-            if self.groups.get(group.key) is group:
-                del self.groups[group.key]
+        """Move caught-up ``w`` into the group of watchers with ``key`` (see watchcache/group.py)."""
+        return self.groups.join(w, key, make_sink, self.rv)
 
     def _queue_size(self, indexed_by_trigger: bool) -> int:
         """kube's watcher channel size: capacity / history window, at least 10, capped by index use."""

@@ -15,7 +15,7 @@ Invariants:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
 from typing import Any, Protocol
 
 from .objects import WatchEvent
@@ -41,7 +41,7 @@ class GroupSink(Protocol):
 class WatcherGroup(EventFilter):
     """Members share namespace, predicate and encoding; the group filters each event once for all of them.
 
-    Owns: its members (insertion order) and its sink. ``on_leave(group, member)`` is the cacher's: it puts
+    Owns: its members (insertion order) and its sink. ``on_leave(group, member)`` is its ``Groups``': it puts
     the member back into the index and drops the group once empty."""
 
     __slots__ = ("closed", "index_keys", "key", "last_rv", "members", "min_event_rv", "namespace", "on_leave",
@@ -96,3 +96,54 @@ class WatcherGroup(EventFilter):
         """Stop every member (shutdown); the last one to leave takes the group out of the index."""
         for w in list(self.members):
             w.stop(reason)
+
+
+class Index(Protocol):
+    """The cacher's dispatch index (watchcache/cacher.py WatcherIndex), as groups use it."""
+
+    def add(self, w: Any) -> None: ...
+
+    def remove(self, w: Any) -> None: ...
+
+
+class Groups:
+    """A cacher's watcher groups by key, keeping its dispatch index in step as watchers join and leave."""
+
+    def __init__(self, index: Index) -> None:
+        self.index = index
+        self._by_key: dict[Hashable, WatcherGroup] = {}
+
+    def __len__(self) -> int:
+        return len(self._by_key)
+
+    def values(self) -> Iterator[WatcherGroup]:
+        return iter(list(self._by_key.values()))
+
+    def members(self) -> int:
+        return sum(len(g.members) for g in self._by_key.values())
+
+    def join(self, w: CacheWatcher, key: Hashable, make_sink: Callable[[WatcherGroup], GroupSink], rv: int) -> bool:
+        """Move ``w`` from the index into the group for ``key`` (made, with ``make_sink(group)``, for the first).
+        The caller's key must stand for everything that makes two watchers' streams differ: namespace,
+        predicate, encoding. Refused (False) unless ``w`` is caught up — parked, registered, every event up to
+        the cache's revision ``rv`` taken — and the group has nothing unwritten (see the module docstring)."""
+        if w.group is not None or not w.parked or not w.index_keys or w.min_event_rv > rv:
+            return False
+        group = self._by_key.get(key)
+        if group is None:
+            group = self._by_key[key] = WatcherGroup(key, w, self._left)
+            group.sink = make_sink(group)
+            self.index.add(group)
+        elif group.sink is not None and not group.sink.idle():
+            return False
+        self.index.remove(w)
+        group.add(w)
+        return True
+
+    def _left(self, group: WatcherGroup, w: CacheWatcher) -> None:
+        if not w.closed:
+            self.index.add(w)
+        if not group.members:
+            self.index.remove(group)
+            if self._by_key.get(group.key) is group:
+                del self._by_key[group.key]

@@ -115,7 +115,8 @@ async def prometheus(
     assert PROMETHEUS is not None
     port = free_port()
     config = {
-        "global": {"scrape_interval": "1s", "scrape_timeout": "1s", "evaluation_interval": "1s"},
+        # a /metrics page after the whole suite has a series per (verb, resource) the tests touched: ~1 MB
+        "global": {"scrape_interval": "2s", "scrape_timeout": "2s", "evaluation_interval": "1s"},
         "rule_files": [str(p) for p in RULES],
         "scrape_configs": [{"job_name": "aiokube", "static_configs": [{"targets": [f"127.0.0.1:{server.port}"]}]}],
     }

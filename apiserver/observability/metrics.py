@@ -521,7 +521,8 @@ class CacherCollector(Collector):
                 into.counts = [a + b for a, b in zip(into.counts, hist.counts, strict=True)]
                 into.sum += hist.sum
             for (group, resource), hist in merged.items():
-                family.add_metric([group, resource], _cumulative(hist), hist.sum)
+                if any(hist.counts):  # as a kube HistogramVec: a series once something was observed
+                    family.add_metric([group, resource], _cumulative(hist), hist.sum)
             yield family
 
     @staticmethod

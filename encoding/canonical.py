@@ -164,6 +164,8 @@ def _special(msg: str, value: Any) -> Any:
         return orjson.loads(orjson.dumps(value))
     if msg == DURATION:
         return protobuf._format_go_duration(_int64(protobuf._parse_go_duration(str(value))))
+    if msg in protobuf.STRING_LISTS:
+        return [str(item) for item in value or ()]
     raise ProtobufError(f"unhandled special type {msg}")
 
 
@@ -243,6 +245,10 @@ class _Compiler:
                         lines.append("        if v is not None:\n            out[" + key + "] = v")
                     else:
                         lines.append(f"        out[{key}] = v")
+                elif f.is_bytes and f.omitempty:
+                    # Go drops an empty []byte with omitempty (the wire keeps it, the JSON does not)
+                    value = self.value_expr(f.type, "v")
+                    lines.append(f"        v = {value}\n        if v:\n            out[{key}] = v")
                 else:
                     lines.append(f"        out[{key}] = {self.value_expr(f.type, 'v')}")
                 if not f.omitempty:

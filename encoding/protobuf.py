@@ -36,7 +36,13 @@ FIELDS_V1 = META + "FieldsV1"
 QUANTITY = "k8s.io.apimachinery.pkg.api.resource.Quantity"
 INT_OR_STRING = "k8s.io.apimachinery.pkg.util.intstr.IntOrString"
 RAW_EXTENSION = "k8s.io.apimachinery.pkg.runtime.RawExtension"
-SPECIAL_MESSAGES = frozenset((TIME, MICRO_TIME, DURATION, FIELDS_V1, QUANTITY, INT_OR_STRING, RAW_EXTENSION))
+#: Go's ``type ExtraValue []string``: a JSON list of strings, on the wire a message {repeated string items = 1}
+STRING_LISTS = frozenset(
+    f"k8s.io.api.{group}.v1.ExtraValue" for group in ("certificates", "authentication", "authorization")
+)
+SPECIAL_MESSAGES = frozenset(
+    (TIME, MICRO_TIME, DURATION, FIELDS_V1, QUANTITY, INT_OR_STRING, RAW_EXTENSION, *STRING_LISTS)
+)
 
 _VARINT = frozenset(("int32", "int64", "uint32", "uint64", "bool", "sint32", "sint64", "enum"))
 _WIRE = {"double": 1, "fixed64": 1, "sfixed64": 1, "float": 5, "fixed32": 5, "sfixed32": 5}
@@ -187,6 +193,8 @@ def _encode_special(msg: str, value: Any) -> bytes:
         return _tag(1, 2) + _varint(len(raw)) + raw
     if msg == DURATION:
         return _tag(1, 0) + _varint(_parse_go_duration(str(value)))
+    if msg in STRING_LISTS:
+        return b"".join(len_field(1, str(item).encode()) for item in value or ())
     raise ProtobufError(f"unhandled special type {msg}")
 
 
@@ -359,6 +367,8 @@ def _decode_special(msg: str, data: bytes) -> Any:
         return orjson.loads(raw) if raw else None
     if msg == DURATION:
         return _format_go_duration(_signed(fields.get(1, [0])[-1]))
+    if msg in STRING_LISTS:
+        return [item.decode() for item in fields.get(1, [])]
     raise ProtobufError(f"unhandled special type {msg}")
 
 

@@ -189,6 +189,12 @@ class _Checker:
                 raise self.fail(value, struct, path, "string")
         elif type_ in (FIELDS_V1, RAW_EXTENSION):
             return
+        elif type_ in protobuf.STRING_LISTS:
+            if not isinstance(value, list):
+                raise self.fail(value, struct, path, "[]string")
+            for item in value:
+                if not isinstance(item, str):
+                    raise self.fail(item, struct, path, "string")
         else:
             self.message(value, type_, path, shown)
 

@@ -314,4 +314,141 @@ def samples() -> dict[str, dict[str, Any]]:
             "subjects": [{"kind": "Group", "apiGroup": "rbac.authorization.k8s.io", "name": "viewers"}],
             "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "sample:viewer"},
         },
+        **_more(template, selector),
     }
+
+
+def _obj(api_version: str, kind: str, name: str, **body: Any) -> dict[str, Any]:
+    return {"apiVersion": api_version, "kind": kind, "metadata": _meta(name), **body}
+
+
+def _more(template: dict[str, Any], selector: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The types served since issue 12 (kube 1.36's other stored resources)."""
+    adm, sto, net = "admissionregistration.k8s.io/v1", "storage.k8s.io/v1", "networking.k8s.io/v1"
+    res, flow = "resource.k8s.io/v1", "flowcontrol.apiserver.k8s.io/v1"
+    webhook = {"name": "check.example.com", "clientConfig": {"url": "https://hooks.example.com/check"},
+               "rules": [{"operations": ["CREATE"], "apiGroups": [""], "apiVersions": ["v1"], "resources": ["pods"],
+                          "scope": "Namespaced"}],
+               "failurePolicy": "Fail", "sideEffects": "None", "admissionReviewVersions": ["v1"],
+               "timeoutSeconds": 5}  # fmt: skip
+    return {
+        "api/v1/limitranges": _obj("v1", "LimitRange", "limits", spec={"limits": [
+            {"type": "Container", "max": {"cpu": "2"}, "default": {"cpu": "500m"}, "defaultRequest": {"cpu": "100m"}}
+        ]}),
+        "api/v1/podtemplates": _obj("v1", "PodTemplate", "tmpl", template=template),
+        "api/v1/replicationcontrollers": _obj("v1", "ReplicationController", "rc", spec={
+            "replicas": 2, "selector": {"app": "web"}, "template": template,
+        }),
+        "api/v1/resourcequotas": _obj("v1", "ResourceQuota", "quota", spec={
+            "hard": {"pods": "10", "requests.cpu": "4"}, "scopes": ["NotTerminating"],
+        }),
+        "apis/apps/v1/controllerrevisions": _obj("apps/v1", "ControllerRevision", "web-7d4b9c", data={
+            "spec": {"template": {"metadata": {"labels": {"app": "web"}}}}}, revision=3),
+        "apis/autoscaling/v2/horizontalpodautoscalers": _obj("autoscaling/v2", "HorizontalPodAutoscaler", "web", spec={
+            "scaleTargetRef": {"kind": "Deployment", "name": "web", "apiVersion": "apps/v1"},
+            "minReplicas": 2, "maxReplicas": 10,
+            "metrics": [{"type": "Resource", "resource": {"name": "cpu", "target": {
+                "type": "Utilization", "averageUtilization": 80}}}],
+        }),
+        "apis/batch/v1/cronjobs": _obj("batch/v1", "CronJob", "nightly", spec={
+            "schedule": "0 3 * * *", "timeZone": "Etc/UTC", "concurrencyPolicy": "Forbid",
+            "jobTemplate": {"spec": {"template": {"spec": {
+                "containers": [{"name": "job", "image": "busybox:1.36", "resources": {}}],
+                "restartPolicy": "OnFailure"}}}},
+            "successfulJobsHistoryLimit": 3,
+        }),
+        "apis/certificates.k8s.io/v1/certificatesigningrequests": _obj(
+            "certificates.k8s.io/v1", "CertificateSigningRequest", "csr-jane", spec={
+                "request": "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURSBSRVFVRVNULS0tLS0K",
+                "signerName": "kubernetes.io/kube-apiserver-client", "expirationSeconds": 86400,
+                "usages": ["client auth"], "username": "jane", "groups": ["dev"], "extra": {"team": ["a", "b"]},
+            }),
+        "apis/networking.k8s.io/v1/ingressclasses": _obj(net, "IngressClass", "nginx", spec={
+            "controller": "k8s.io/ingress-nginx"}),
+        "apis/networking.k8s.io/v1/ingresses": _obj(net, "Ingress", "web", spec={
+            "ingressClassName": "nginx",
+            "tls": [{"hosts": ["web.example.com"], "secretName": "web-tls"}],
+            "rules": [{"host": "web.example.com", "http": {"paths": [{"path": "/", "pathType": "Prefix",
+                       "backend": {"service": {"name": "web", "port": {"number": 80}}}}]}}],
+        }),
+        "apis/networking.k8s.io/v1/ipaddresses": _obj(net, "IPAddress", "10.96.0.77", spec={
+            "parentRef": {"group": "", "resource": "services", "namespace": "default", "name": "web"}}),
+        "apis/networking.k8s.io/v1/networkpolicies": _obj(net, "NetworkPolicy", "deny-other", spec={
+            "podSelector": {"matchLabels": {"app": "web"}},
+            "ingress": [{"from": [{"podSelector": {"matchLabels": {"role": "client"}}}],
+                         "ports": [{"protocol": "TCP", "port": 8080}]}],
+            "policyTypes": ["Ingress"],
+        }),
+        "apis/networking.k8s.io/v1/servicecidrs": _obj(net, "ServiceCIDR", "extra", spec={
+            "cidrs": ["10.100.0.0/16"]}),
+        "apis/policy/v1/poddisruptionbudgets": _obj("policy/v1", "PodDisruptionBudget", "web", spec={
+            "minAvailable": 1, "selector": {"matchLabels": {"app": "web"}}}),
+        "apis/storage.k8s.io/v1/csidrivers": _obj(sto, "CSIDriver", "csi.example.com", spec={
+            "attachRequired": True, "podInfoOnMount": False, "volumeLifecycleModes": ["Persistent"]}),
+        "apis/storage.k8s.io/v1/csinodes": _obj(sto, "CSINode", "node-1", spec={"drivers": [
+            {"name": "csi.example.com", "nodeID": "node-1", "topologyKeys": ["topology.example.com/zone"]}]}),
+        "apis/storage.k8s.io/v1/csistoragecapacities": _obj(sto, "CSIStorageCapacity", "cap-1",
+            nodeTopology={"matchLabels": {"topology.example.com/zone": "a"}}, storageClassName="fast",
+            capacity="100Gi"),
+        "apis/storage.k8s.io/v1/storageclasses": _obj(sto, "StorageClass", "fast", provisioner="csi.example.com",
+            parameters={"type": "ssd"}, reclaimPolicy="Delete", allowVolumeExpansion=True,
+            volumeBindingMode="WaitForFirstConsumer"),
+        "apis/storage.k8s.io/v1/volumeattachments": _obj(sto, "VolumeAttachment", "va-1", spec={
+            "attacher": "csi.example.com", "source": {"persistentVolumeName": "pv-1"}, "nodeName": "node-1"}),
+        "apis/storage.k8s.io/v1/volumeattributesclasses": _obj(sto, "VolumeAttributesClass", "gold",
+            driverName="csi.example.com", parameters={"iops": "5000"}),
+        "apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations": _obj(
+            adm, "MutatingWebhookConfiguration", "mutate", webhooks=[{**webhook, "reinvocationPolicy": "Never"}]),
+        "apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations": _obj(
+            adm, "ValidatingWebhookConfiguration", "validate", webhooks=[webhook]),
+        "apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies": _obj(
+            adm, "ValidatingAdmissionPolicy", "replicas-limit", spec={
+                "failurePolicy": "Fail",
+                "matchConstraints": {"resourceRules": [{"apiGroups": ["apps"], "apiVersions": ["v1"],
+                                     "operations": ["CREATE", "UPDATE"], "resources": ["deployments"]}]},
+                "validations": [{"expression": "object.spec.replicas <= 5"}],
+            }),
+        "apis/admissionregistration.k8s.io/v1/validatingadmissionpolicybindings": _obj(
+            adm, "ValidatingAdmissionPolicyBinding", "replicas-limit-binding", spec={
+                "policyName": "replicas-limit", "validationActions": ["Deny"]}),
+        "apis/admissionregistration.k8s.io/v1/mutatingadmissionpolicies": _obj(
+            adm, "MutatingAdmissionPolicy", "add-label", spec={
+                "matchConstraints": {"resourceRules": [{"apiGroups": [""], "apiVersions": ["v1"],
+                                     "operations": ["CREATE"], "resources": ["pods"]}]},
+                "mutations": [{"patchType": "ApplyConfiguration", "applyConfiguration": {
+                    "expression": "Object{metadata: Object.metadata{labels: {'mutated': 'true'}}}"}}],
+                "reinvocationPolicy": "Never",
+            }),
+        "apis/admissionregistration.k8s.io/v1/mutatingadmissionpolicybindings": _obj(
+            adm, "MutatingAdmissionPolicyBinding", "add-label-binding", spec={"policyName": "add-label"}),
+        "apis/scheduling.k8s.io/v1/priorityclasses": _obj("scheduling.k8s.io/v1", "PriorityClass", "high",
+            value=1000000, globalDefault=False, description="for important pods", preemptionPolicy="Never"),
+        "apis/node.k8s.io/v1/runtimeclasses": _obj("node.k8s.io/v1", "RuntimeClass", "gvisor", handler="runsc",
+            overhead={"podFixed": {"cpu": "250m", "memory": "64Mi"}}),
+        "apis/resource.k8s.io/v1/deviceclasses": _obj(res, "DeviceClass", "gpu.example.com", spec={
+            "selectors": [{"cel": {"expression": "device.driver == 'gpu.example.com'"}}]}),
+        "apis/resource.k8s.io/v1/resourceclaims": _obj(res, "ResourceClaim", "gpu-claim", spec={
+            "devices": {"requests": [{"name": "gpu", "exactly": {"deviceClassName": "gpu.example.com",
+                                                                  "allocationMode": "ExactCount", "count": 1}}]}}),
+        "apis/resource.k8s.io/v1/resourceclaimtemplates": _obj(res, "ResourceClaimTemplate", "gpu-template", spec={
+            "spec": {"devices": {"requests": [{"name": "gpu", "exactly": {"deviceClassName": "gpu.example.com"}}]}}}),
+        "apis/resource.k8s.io/v1/resourceslices": _obj(res, "ResourceSlice", "node-1-gpu", spec={
+            "driver": "gpu.example.com", "pool": {"name": "node-1", "generation": 1, "resourceSliceCount": 1},
+            "nodeName": "node-1", "devices": [{"name": "gpu-0", "attributes": {"model": {"string": "x1"}}}]}),
+        "apis/flowcontrol.apiserver.k8s.io/v1/flowschemas": _obj(flow, "FlowSchema", "sample-flows", spec={
+            "priorityLevelConfiguration": {"name": "sample-level"}, "matchingPrecedence": 5000,
+            "distinguisherMethod": {"type": "ByUser"},
+            "rules": [{"subjects": [{"kind": "Group", "group": {"name": "system:authenticated"}}],
+                       "resourceRules": [{"verbs": ["get"], "apiGroups": [""], "resources": ["pods"],
+                                          "namespaces": ["*"]}]}],
+        }),
+        "apis/flowcontrol.apiserver.k8s.io/v1/prioritylevelconfigurations": _obj(
+            flow, "PriorityLevelConfiguration", "sample-level", spec={"type": "Limited", "limited": {
+                "nominalConcurrencyShares": 10, "limitResponse": {"type": "Queue", "queuing": {
+                    "queues": 16, "handSize": 4, "queueLengthLimit": 50}}, "lendablePercent": 0}}),
+        "apis/apiregistration.k8s.io/v1/apiservices": _obj("apiregistration.k8s.io/v1", "APIService",
+            "v1beta1.metrics.example.com", spec={
+                "service": {"namespace": "kube-system", "name": "metrics", "port": 443},
+                "group": "metrics.example.com", "version": "v1beta1", "insecureSkipTLSVerify": True,
+                "groupPriorityMinimum": 100, "versionPriority": 100}),
+    }  # fmt: skip

@@ -22,4 +22,5 @@ def test_same_objects_and_managed_fields_as_before(path: str, step: str) -> None
 
 
 def test_the_corpus_covers_every_sample() -> None:
-    assert sorted(_ACTUAL) == sorted(_EXPECTED) and len(_EXPECTED) >= 20
+    """Every type that revision served; the types added since (issue 12) had no schema there to compare with."""
+    assert set(_EXPECTED) <= set(_ACTUAL) and len(_EXPECTED) >= 20

@@ -17,13 +17,14 @@ import pytest
 import yaml
 from prometheus_client import REGISTRY
 
+from aiokube.apiserver.registry.resources import Registry
 from aiokube.apiserver.server import APIServer
 from aiokube.encoding import protobuf
 from tests.conftest import API, FIXTURES, load_fixture
 from tests.samples import samples
 
 PB = "application/vnd.kubernetes.protobuf"
-CLUSTER_SCOPED = ("namespaces", "nodes", "persistentvolumes", "clusterroles", "clusterrolebindings")
+SERVED = Registry()
 
 
 # --- an independent reader: varints and length-delimited fields only --------------------------------
@@ -119,7 +120,12 @@ def test_kubectl_create_request_body_decodes() -> None:
 
 
 def _url(path: str, ns: str) -> str:
-    if path.endswith(CLUSTER_SCOPED):
+    """A sample's collection URL ("api/v1/pods" or "apis/<group>/<version>/<plural>") in namespace ``ns``."""
+    parts = path.split("/")
+    group, version, plural = ("", *parts[1:]) if parts[0] == "api" else parts[1:]
+    info = SERVED.get(group, version, plural)
+    assert info is not None, path
+    if not info.namespaced:
         return "/" + path
     prefix, plural = path.rsplit("/", 1)
     return f"/{prefix}/namespaces/{ns}/{plural}"

@@ -56,6 +56,8 @@ def scale_of(obj: Obj, info: ResourceInfo) -> Obj:
     scale_md = {k: md[k] for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp") if k in md}
     status: Obj = {"replicas": json_path(obj, status_path) or 0}
     selector = json_path(obj, selector_path) if selector_path else None
+    if info.builtin and info.kind == "ReplicationController" and isinstance(selector, dict):
+        selector = {"matchLabels": selector}  # an RC's selector is a plain label map
     if isinstance(selector, dict):
         try:
             selector = label_selector_string(selector)

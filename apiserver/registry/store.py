@@ -343,7 +343,7 @@ class GenericStore:
             elif new_rv != existing_rv:
                 parse_resource_version(new_rv)
                 raise errors.conflict(info.group_resource, name, errors.OPTIMISTIC_LOCK_MESSAGE)
-            if subresource in ("status", "finalize"):
+            if subresource in ("status", "finalize", "approval"):
                 new = self._subresource_update(subresource, new, existing, info)
             else:
                 if info.builtin and (info.group, info.plural) == ("", "pods") and not subresource:
@@ -385,7 +385,18 @@ class GenericStore:
             raise errors.from_storage(exc, info.group_resource, name) from None
 
     def _subresource_update(self, subresource: str, new: Obj, existing: Obj, info: ResourceInfo) -> Obj:
-        """status: only status changes; finalize (namespaces): only spec.finalizers (and metadata) change."""
+        """status: only status changes; approval (CSRs): only status.conditions; finalize (namespaces): only
+        spec.finalizers (and metadata) change."""
+        if subresource == "approval":
+            out = copy_object(existing)
+            conditions = (new.get("status") or {}).get("conditions")
+            status = out.setdefault("status", {})
+            if conditions is None:
+                status.pop("conditions", None)
+            else:
+                status["conditions"] = conditions
+            self.validate(out, info, existing)
+            return out
         if subresource == "status":
             out = copy_object(existing)
             if "status" in new:

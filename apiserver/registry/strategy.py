@@ -24,7 +24,8 @@ class Strategy:
     """Default strategy: no status, no generation."""
 
     #: "spec" bumps generation when spec changes; "spec+annotations" also on annotation changes;
-    #: "non-metadata" when anything outside metadata changes; "endpointslice" on non-metadata or labels.
+    #: "non-metadata" when anything outside metadata changes; "endpointslice" on non-metadata or labels;
+    #: "field:<name>" when that top-level field changes; "create" sets it to 1 and never bumps it.
     generation: str | None = None
     #: Types with a status subresource: status is reset on create and kept from the old object on update.
     has_status: bool = False
@@ -55,8 +56,20 @@ class Strategy:
         if self.generation and self._spec_changed(new, old):
             new["metadata"]["generation"] = old["metadata"].get("generation", 0) + 1
 
+    @classmethod
+    def with_generation(cls, rule: str) -> Strategy:
+        """A default strategy with its own generation rule (no status)."""
+        strategy = cls()
+        strategy.generation = rule
+        return strategy
+
     def _spec_changed(self, new: Obj, old: Obj) -> bool:
         rule = self.generation
+        if rule == "create":
+            return False
+        if rule is not None and rule.startswith("field:"):
+            name = rule[6:]
+            return new.get(name) != old.get(name)
         if rule in ("spec", "spec+annotations"):
             if new.get("spec") != old.get("spec"):
                 return True
@@ -79,11 +92,22 @@ class Strategy:
         return {}
 
 
-class WorkloadStrategy(Strategy):
-    """apps/v1 Deployment, ReplicaSet, StatefulSet, DaemonSet; batch/v1 Job: status {}, generation on spec."""
+class SpecStrategy(Strategy):
+    """No status; generation bumped when spec changes (IngressClass, NetworkPolicy, DeviceClass, ...)."""
+
+    generation = "spec"
+
+
+class SpecStatusStrategy(Strategy):
+    """The spec/status split: status reset on create and kept on update, generation bumped on spec changes
+    (CronJob, Ingress, PodDisruptionBudget, FlowSchema, ...)."""
 
     generation = "spec"
     has_status = True
+
+
+class WorkloadStrategy(SpecStatusStrategy):
+    """apps/v1 Deployment, ReplicaSet, StatefulSet, DaemonSet; batch/v1 Job."""
 
 
 class DeploymentStrategy(WorkloadStrategy):

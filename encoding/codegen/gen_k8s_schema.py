@@ -59,6 +59,41 @@ ROOT_KINDS: tuple[tuple[str, str], ...] = (
     ("api/rbac/v1", "ClusterRoleBinding"),
     ("api/autoscaling/v1", "Scale"),
     ("api/policy/v1", "Eviction"),
+    ("api/core/v1", "LimitRange"),
+    ("api/core/v1", "PodTemplate"),
+    ("api/core/v1", "ReplicationController"),
+    ("api/core/v1", "ResourceQuota"),
+    ("api/apps/v1", "ControllerRevision"),
+    ("api/autoscaling/v2", "HorizontalPodAutoscaler"),
+    ("api/batch/v1", "CronJob"),
+    ("api/networking/v1", "Ingress"),
+    ("api/networking/v1", "IngressClass"),
+    ("api/networking/v1", "NetworkPolicy"),
+    ("api/networking/v1", "IPAddress"),
+    ("api/networking/v1", "ServiceCIDR"),
+    ("api/policy/v1", "PodDisruptionBudget"),
+    ("api/storage/v1", "CSIDriver"),
+    ("api/storage/v1", "CSINode"),
+    ("api/storage/v1", "CSIStorageCapacity"),
+    ("api/storage/v1", "StorageClass"),
+    ("api/storage/v1", "VolumeAttachment"),
+    ("api/storage/v1", "VolumeAttributesClass"),
+    ("api/admissionregistration/v1", "MutatingWebhookConfiguration"),
+    ("api/admissionregistration/v1", "ValidatingWebhookConfiguration"),
+    ("api/admissionregistration/v1", "ValidatingAdmissionPolicy"),
+    ("api/admissionregistration/v1", "ValidatingAdmissionPolicyBinding"),
+    ("api/admissionregistration/v1", "MutatingAdmissionPolicy"),
+    ("api/admissionregistration/v1", "MutatingAdmissionPolicyBinding"),
+    ("api/scheduling/v1", "PriorityClass"),
+    ("api/node/v1", "RuntimeClass"),
+    ("api/certificates/v1", "CertificateSigningRequest"),
+    ("kube-aggregator/pkg/apis/apiregistration/v1", "APIService"),
+    ("api/resource/v1", "DeviceClass"),
+    ("api/resource/v1", "ResourceClaim"),
+    ("api/resource/v1", "ResourceClaimTemplate"),
+    ("api/resource/v1", "ResourceSlice"),
+    ("api/flowcontrol/v1", "FlowSchema"),
+    ("api/flowcontrol/v1", "PriorityLevelConfiguration"),
 )
 
 META_DIR = "apimachinery/pkg/apis/meta/v1"
@@ -99,6 +134,8 @@ SPECIAL = frozenset(
         "k8s.io.apimachinery.pkg.api.resource.Quantity",
         "k8s.io.apimachinery.pkg.util.intstr.IntOrString",
         "k8s.io.apimachinery.pkg.runtime.RawExtension",
+        # Go's `type ExtraValue []string`: a JSON list, a message {repeated string items = 1} on the wire
+        *(f"k8s.io.api.{group}.v1.ExtraValue" for group in ("certificates", "authentication", "authorization")),
     )
 )
 
@@ -717,6 +754,8 @@ def patch_flags(full: str, gf: GoField) -> list[str]:
 def check_shapes(full: str, gf: GoField, gp: GoPackage, pfield: ProtoField, type_: str) -> None:
     """Warn when the Go type does not look like what generated.proto says (e.g. nullable wrappers)."""
     go = go_underlying(gp, gf.type.lstrip("*"))
+    if "." in go:
+        return  # a type of another Go package (corev1.ResourceList): not resolved here
     if type_.startswith("map<"):
         ok = go.startswith("map[")
     elif pfield.label == "repeated":

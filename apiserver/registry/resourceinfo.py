@@ -1,0 +1,107 @@
+"""What aiokube knows of one served resource: names, scope, verbs, subresources, storage layout, strategy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiokube.apiserver.errors import GroupKind, GroupResource
+from aiokube.apiserver.registry import strategy as st
+from aiokube.storage.keys import collection_key, object_key, resource_prefix
+
+ALL_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
+STATUS_VERBS = ("get", "patch", "update")
+
+
+@dataclass(frozen=True, slots=True)
+class Subresource:
+    name: str
+    kind: str
+    verbs: tuple[str, ...]
+    group: str = ""
+    version: str = ""
+
+
+@dataclass(frozen=True)
+class CustomSpec:
+    """What a CustomResourceDefinition says about one served version of its resource."""
+
+    crd_name: str
+    storage_version: str
+    schema: dict[str, Any] = field(default_factory=dict)
+    printer_columns: tuple[dict[str, Any], ...] = ()
+    #: the scale subresource's paths (specReplicasPath, statusReplicasPath, labelSelectorPath), if enabled
+    scale: dict[str, str] | None = None
+    status: bool = False
+
+
+@dataclass(frozen=True)
+class ResourceInfo:
+    """One served group-version-resource: what discovery, OpenAPI, routing, decoding and the generic store
+    need to know of it (kube spreads this over the scheme, the REST storage and the strategy). Immutable;
+    built-in ones are made once at import, custom ones by the CRD controller when a CRD is established."""
+
+    group: str
+    version: str
+    kind: str
+    plural: str
+    singular: str
+    namespaced: bool
+    strategy: st.Strategy = field(default_factory=st.Strategy)
+    short_names: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    verbs: tuple[str, ...] = ALL_VERBS
+    subresources: tuple[Subresource, ...] = ()
+    #: Top-level fields of the type in Go struct order (after kind/apiVersion/metadata).
+    fields: tuple[str, ...] = ("spec", "status")
+    #: Object name rule: "subdomain" (DNS-1123 subdomain), "label", "dns1035" or "path" (path segment).
+    name_rule: str = "subdomain"
+    allow_create_on_update: bool = False
+    allow_unconditional_update: bool = True
+    return_deleted_object: bool = False
+    storage_version_hash: str = ""
+    builtin: bool = True
+    #: Go package of the internal type, for kube's "converting (v1.X) to (core.Y)" decode errors.
+    internal_package: str = ""
+    #: set for custom resources (served from a CustomResourceDefinition)
+    custom: CustomSpec | None = None
+
+    @property
+    def api_version(self) -> str:
+        return f"{self.group}/{self.version}" if self.group else self.version
+
+    @property
+    def list_kind(self) -> str:
+        return f"{self.kind}List"
+
+    @property
+    def group_resource(self) -> GroupResource:
+        return GroupResource(self.group, self.plural)
+
+    @property
+    def group_kind(self) -> GroupKind:
+        return GroupKind(self.group, self.kind)
+
+    @property
+    def etcd_prefix(self) -> str:
+        return resource_prefix(self.group, self.plural, builtin=self.builtin)
+
+    def key(self, namespace: str | None, name: str) -> str:
+        return object_key(self.etcd_prefix, namespace if self.namespaced else None, name)
+
+    def collection_key(self, namespace: str | None = None) -> str:
+        return collection_key(self.etcd_prefix, namespace if self.namespaced else None)
+
+    def subresource(self, name: str) -> Subresource | None:
+        for sub in self.subresources:
+            if sub.name == name:
+                return sub
+        return None
+
+    @property
+    def field_labels(self) -> tuple[str, ...]:
+        """Field selector labels the API accepts for this type."""
+        base = ("metadata.name",)
+        if self.namespaced or self.strategy.field_label_style == "default":
+            base += ("metadata.namespace",)
+        return base + self.strategy.field_labels

@@ -35,6 +35,7 @@ caller wraps it as ``pods "<name>" is forbidden: <message>`` with code 403.
 
 from __future__ import annotations
 
+import copy
 import functools
 import re
 from collections.abc import Callable, Mapping
@@ -630,7 +631,216 @@ def _endpoint_slice(obj: Obj) -> None:
         default_pointer(port, "protocol", "TCP")
 
 
+def _limit_range(obj: Obj) -> None:
+    for item in struct_items(struct_field(obj, "spec"), "limits"):
+        if item.get("type") == "Container":
+            # an unset default limit takes the max; an unset default request the default limit, else the min
+            for key in ("default", "defaultRequest"):
+                if not isinstance(item.get(key), dict):
+                    item[key] = {}
+            for source, target in (("max", "default"), ("default", "defaultRequest"), ("min", "defaultRequest")):
+                for name, value in (pointer_field(item, source) or {}).items():
+                    item[target].setdefault(name, value)
+        for key in ("max", "min", "default", "defaultRequest", "maxLimitRequestRatio"):
+            _resource_list(item, key)
+
+
+def _resource_quota(obj: Obj) -> None:
+    _resource_list(pointer_field(obj, "spec"), "hard")
+    status = pointer_field(obj, "status")
+    _resource_list(status, "hard")
+    _resource_list(status, "used")
+
+
+_HPA_SCALE_UP = {
+    "stabilizationWindowSeconds": 0,
+    "selectPolicy": "Max",
+    "policies": [
+        {"type": "Pods", "value": 4, "periodSeconds": 15},
+        {"type": "Percent", "value": 100, "periodSeconds": 15},
+    ],
+}
+_HPA_SCALE_DOWN = {"selectPolicy": "Max", "policies": [{"type": "Percent", "value": 100, "periodSeconds": 15}]}
+
+
+def _scaling_rules(behavior: Obj, key: str, defaults: Obj) -> None:
+    """GenerateHPAScale{Up,Down}Rules: the defaults, with every field the client set kept."""
+    given = pointer_field(behavior, key) or {}
+    rules = dict(defaults)
+    for field in ("selectPolicy", "stabilizationWindowSeconds", "policies", "tolerance"):
+        if given.get(field) is not None:
+            rules[field] = given[field]
+    behavior[key] = {k: rules[k] for k in ("stabilizationWindowSeconds", "selectPolicy", "policies", "tolerance")
+                     if k in rules}  # fmt: skip
+
+
+def _horizontal_pod_autoscaler(obj: Obj) -> None:
+    spec = struct_field(obj, "spec")
+    default_pointer(spec, "minReplicas", 1)
+    if not spec.get("metrics"):
+        spec["metrics"] = [{"type": "Resource", "resource": {"name": "cpu", "target": {
+            "type": "Utilization", "averageUtilization": 80}}}]  # fmt: skip
+    behavior = pointer_field(spec, "behavior")
+    if behavior is not None:
+        _scaling_rules(behavior, "scaleUp", copy.deepcopy(_HPA_SCALE_UP))
+        _scaling_rules(behavior, "scaleDown", copy.deepcopy(_HPA_SCALE_DOWN))
+
+
+def _ingress_class(obj: Obj) -> None:
+    parameters = pointer_field(struct_field(obj, "spec"), "parameters")
+    if parameters is not None:
+        default_pointer(parameters, "scope", "Cluster")
+
+
+def _network_policy(obj: Obj) -> None:
+    spec = struct_field(obj, "spec")
+    if not spec.get("policyTypes"):
+        spec["policyTypes"] = ["Ingress", "Egress"] if spec.get("egress") else ["Ingress"]
+    for direction in ("ingress", "egress"):
+        for rule in struct_items(spec, direction):
+            for port in struct_items(rule, "ports"):
+                default_pointer(port, "protocol", "TCP")
+
+
+def _csi_driver(obj: Obj) -> None:
+    spec = struct_field(obj, "spec")
+    for key, value in (("attachRequired", True), ("podInfoOnMount", False), ("storageCapacity", False),
+                       ("fsGroupPolicy", "ReadWriteOnceWithFSType")):  # fmt: skip
+        default_pointer(spec, key, value)
+    if not spec.get("volumeLifecycleModes"):
+        spec["volumeLifecycleModes"] = ["Persistent"]
+    default_pointer(spec, "requiresRepublish", False)
+    default_pointer(spec, "seLinuxMount", False)  # SELinuxMountReadWriteOncePod: GA in 1.36
+
+
+def _storage_class(obj: Obj) -> None:
+    default_pointer(obj, "reclaimPolicy", "Delete")
+    default_pointer(obj, "volumeBindingMode", "Immediate")
+
+
+def _volume_attachment(obj: Obj) -> None:
+    inline = pointer_field(struct_field(struct_field(obj, "spec"), "source"), "inlineVolumeSpec")
+    if inline is not None:
+        _resource_list(inline, "capacity")
+        _host_path(inline)
+        _legacy_sources(inline)
+
+
+def _rules(parent: Obj | None, key: str) -> None:
+    for rule in struct_items(parent, key):
+        default_pointer(rule, "scope", "*")
+
+
+def _match_resources(match: Obj | None) -> None:
+    if match is None:
+        return
+    default_pointer(match, "matchPolicy", "Equivalent")
+    default_pointer(match, "namespaceSelector", {})
+    default_pointer(match, "objectSelector", {})
+    _rules(match, "resourceRules")
+    _rules(match, "excludeResourceRules")
+
+
+def _webhooks(obj: Obj, mutating: bool) -> None:
+    for hook in struct_items(obj, "webhooks"):
+        default_pointer(hook, "failurePolicy", "Fail")
+        default_pointer(hook, "matchPolicy", "Equivalent")
+        default_pointer(hook, "namespaceSelector", {})
+        default_pointer(hook, "objectSelector", {})
+        default_pointer(hook, "timeoutSeconds", 10)
+        if mutating:
+            default_pointer(hook, "reinvocationPolicy", "Never")
+        service = pointer_field(struct_field(hook, "clientConfig"), "service")
+        if service is not None:
+            default_pointer(service, "port", 443)
+        _rules(hook, "rules")
+
+
+def _admission_policy(obj: Obj) -> None:
+    spec = struct_field(obj, "spec")
+    default_pointer(spec, "failurePolicy", "Fail")
+    _match_resources(pointer_field(spec, "matchConstraints"))
+
+
+def _admission_policy_binding(obj: Obj) -> None:
+    _match_resources(pointer_field(struct_field(obj, "spec"), "matchResources"))
+
+
+def _priority_class(obj: Obj) -> None:
+    default_pointer(obj, "preemptionPolicy", "PreemptLowerPriority")
+
+
+def _device_request(request: Obj) -> None:
+    default_value(request, "allocationMode", "ExactCount")
+    if request["allocationMode"] == "ExactCount":
+        default_value(request, "count", 1)
+    for toleration in struct_items(request, "tolerations"):
+        default_value(toleration, "operator", "Equal")
+
+
+def _device_claim_spec(spec: Obj) -> None:
+    for request in struct_items(struct_field(spec, "devices"), "requests"):
+        exactly = pointer_field(request, "exactly")
+        if exactly is not None:
+            _device_request(exactly)
+        for sub in struct_items(request, "firstAvailable"):
+            _device_request(sub)
+
+
+def _resource_claim(obj: Obj) -> None:
+    _device_claim_spec(struct_field(obj, "spec"))
+    allocation = pointer_field(struct_field(obj, "status"), "allocation")
+    if allocation is not None:
+        for result in struct_items(struct_field(allocation, "devices"), "results"):
+            for toleration in struct_items(result, "tolerations"):
+                default_value(toleration, "operator", "Equal")
+
+
+def _resource_claim_template(obj: Obj) -> None:
+    _device_claim_spec(struct_field(struct_field(obj, "spec"), "spec"))
+
+
+def _flow_schema(obj: Obj) -> None:
+    default_value(struct_field(obj, "spec"), "matchingPrecedence", 1000)
+
+
+def _priority_level(obj: Obj) -> None:
+    spec = struct_field(obj, "spec")
+    limited = pointer_field(spec, "limited")
+    if limited is not None:
+        default_pointer(limited, "nominalConcurrencyShares", 30)
+        default_pointer(limited, "lendablePercent", 0)
+        queuing = pointer_field(struct_field(limited, "limitResponse"), "queuing")
+        if queuing is not None:
+            for key, value in (("handSize", 8), ("queues", 64), ("queueLengthLimit", 50)):
+                default_value(queuing, key, value)
+    exempt = pointer_field(spec, "exempt")
+    if exempt is not None:
+        default_pointer(exempt, "nominalConcurrencyShares", 0)
+        default_pointer(exempt, "lendablePercent", 0)
+
+
+_ADMISSION = "admissionregistration.k8s.io"
 _DEFAULTERS: dict[tuple[str, str], Callable[[Obj], None]] = {
+    ("", "LimitRange"): _limit_range,
+    ("", "ResourceQuota"): _resource_quota,
+    ("autoscaling", "HorizontalPodAutoscaler"): _horizontal_pod_autoscaler,
+    ("networking.k8s.io", "IngressClass"): _ingress_class,
+    ("networking.k8s.io", "NetworkPolicy"): _network_policy,
+    ("storage.k8s.io", "CSIDriver"): _csi_driver,
+    ("storage.k8s.io", "StorageClass"): _storage_class,
+    ("storage.k8s.io", "VolumeAttachment"): _volume_attachment,
+    (_ADMISSION, "MutatingWebhookConfiguration"): lambda obj: _webhooks(obj, True),
+    (_ADMISSION, "ValidatingWebhookConfiguration"): lambda obj: _webhooks(obj, False),
+    (_ADMISSION, "ValidatingAdmissionPolicy"): _admission_policy,
+    (_ADMISSION, "MutatingAdmissionPolicy"): _admission_policy,
+    (_ADMISSION, "ValidatingAdmissionPolicyBinding"): _admission_policy_binding,
+    (_ADMISSION, "MutatingAdmissionPolicyBinding"): _admission_policy_binding,
+    ("scheduling.k8s.io", "PriorityClass"): _priority_class,
+    ("resource.k8s.io", "ResourceClaim"): _resource_claim,
+    ("resource.k8s.io", "ResourceClaimTemplate"): _resource_claim_template,
+    ("flowcontrol.apiserver.k8s.io", "FlowSchema"): _flow_schema,
+    ("flowcontrol.apiserver.k8s.io", "PriorityLevelConfiguration"): _priority_level,
     ("", "Pod"): _pod,
     ("", "PodTemplate"): _pod_template_object,
     ("", "ReplicationController"): _replication_controller,
@@ -651,7 +861,10 @@ _DEFAULTERS: dict[tuple[str, str], Callable[[Obj], None]] = {
     (RBAC_GROUP, "ClusterRoleBinding"): _role_binding,
     ("discovery.k8s.io", "EndpointSlice"): _endpoint_slice,
 }
-# ConfigMap, Event, ServiceAccount, Role, ClusterRole and coordination.k8s.io Lease have no visible defaults.
+# ConfigMap, Event, ServiceAccount, Role, ClusterRole, coordination.k8s.io Lease, ControllerRevision, Ingress,
+# IPAddress, ServiceCIDR, PodDisruptionBudget, CSINode, CSIStorageCapacity, VolumeAttributesClass, RuntimeClass,
+# CertificateSigningRequest, DeviceClass, APIService have no defaulters in 1.36 (ResourceSlice's default only
+# alpha-gated fields: DRADeviceTaints, node allocatable mappings).
 
 
 def apply_defaults(group: str, kind: str, obj: dict[str, Any]) -> None:
@@ -664,5 +877,3 @@ def apply_defaults(group: str, kind: str, obj: dict[str, Any]) -> None:
     elif kind.endswith("List") and (fn := _DEFAULTERS.get((group, kind[:-4]))) is not None:
         for item in struct_items(obj, "items"):
             fn(item)
-
-

@@ -179,6 +179,13 @@ def _schema_fields(api_version: str, kind: str) -> tuple[str, ...]:
     return tuple(row[0] for row in rows if row[0] not in ("kind", "apiVersion", "metadata"))
 
 
+#: registries whose DELETE answers with the deleted object, not a Status (``ReturnDeletedObject: true``)
+_RETURN_DELETED = frozenset((
+    "podtemplates", "resourcequotas", "csidrivers", "csinodes", "storageclasses", "volumeattachments",
+    "volumeattributesclasses", "deviceclasses", "resourceclaims", "resourceclaimtemplates", "resourceslices",
+))  # fmt: skip
+
+
 def _r(
     group: str,
     version: str,
@@ -194,6 +201,7 @@ def _r(
     """A resource of the table: singular = lower-case kind, fields from the schema, kube's hash."""
     api_version = f"{group}/{version}" if group else version
     subs = (*subresources, _status(kind)) if status else subresources
+    kw.setdefault("return_deleted_object", plural in _RETURN_DELETED)
     return ResourceInfo(
         group=group, version=version, kind=kind, plural=plural, singular=kind.lower(), namespaced=namespaced,
         strategy=strategy or st.Strategy(), subresources=subs, fields=_schema_fields(api_version, kind),
@@ -251,7 +259,7 @@ def _more_served() -> list[ResourceInfo]:
            categories=("api-extensions",)),
         _r("scheduling.k8s.io", "v1", "PriorityClass", "priorityclasses", False,
            st.Strategy.with_generation("create"), short_names=("pc",)),
-        _r("node.k8s.io", "v1", "RuntimeClass", "runtimeclasses", False),
+        _r("node.k8s.io", "v1", "RuntimeClass", "runtimeclasses", False, allow_create_on_update=True),
         _r(res, "v1", "DeviceClass", "deviceclasses", False, spec),
         _r(res, "v1", "ResourceClaim", "resourceclaims", True, status_only, status=True),
         _r(res, "v1", "ResourceClaimTemplate", "resourceclaimtemplates", True),

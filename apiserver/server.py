@@ -26,6 +26,7 @@ from aiokube.apiserver.endpoints.responses import json_response, not_found_page,
 from aiokube.apiserver.errors import StatusError
 from aiokube.apiserver.observability import health, metrics, pprof
 from aiokube.apiserver.observability.health import HealthCheck, HealthEndpoints
+from aiokube.apiserver.registry import bootstrap
 from aiokube.apiserver.registry.resources import Registry, ResourceInfo
 from aiokube.apiserver.registry.selection import selectable_fields
 from aiokube.apiserver.registry.store import GenericStore
@@ -310,7 +311,8 @@ class APIServer:
         return cacher
 
     async def _bootstrap(self) -> None:
-        """The system namespaces exist on first start (kube's system-namespaces controller)."""
+        """The system namespaces exist on first start (kube's system-namespaces controller), and the system
+        PriorityClasses and local APIServices (registry/bootstrap.py)."""
         assert self.generic is not None
         info = self.registry.get("", "v1", "namespaces")
         assert info is not None
@@ -319,6 +321,7 @@ class APIServer:
                 await self.generic.create_object(
                     info, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
                 )
+        await bootstrap.ensure_system_objects(self.generic, self.registry)
 
     async def _lookup_namespace(self, name: str) -> dict[str, Any] | None:
         """From the namespaces watch cache, then (like kube's lister miss) from etcd."""

@@ -167,3 +167,20 @@ async def test_spec_changes_bump_the_generation_by_each_types_rule(api: API, ns:
         assert status == 200, patched
         assert patched["metadata"]["generation"] == generation, path
         await api.delete(item)
+
+
+async def test_system_objects_kube_creates_on_start(api: API) -> None:
+    """The two system PriorityClasses and a local, Available APIService per served built-in group version."""
+    status, critical, _ = await api.get("/apis/scheduling.k8s.io/v1/priorityclasses/system-node-critical")
+    assert status == 200 and critical["value"] == 2000001000 and critical["preemptionPolicy"] == "PreemptLowerPriority"
+    status, listed, _ = await api.get("/apis/apiregistration.k8s.io/v1/apiservices")
+    assert status == 200
+    by_name = {i["metadata"]["name"]: i for i in listed["items"]}
+    assert by_name["v1."]["spec"] == {"version": "v1", "groupPriorityMinimum": 18000, "versionPriority": 1}
+    assert by_name["v1.apps"]["spec"] == {"group": "apps", "version": "v1", "groupPriorityMinimum": 17800,
+                                          "versionPriority": 15}  # fmt: skip
+    assert by_name["v2.autoscaling"]["status"]["conditions"][0]["reason"] == "Local"
+    # the aggregator's own group is not one of its delegates' paths: kube lists no APIService for it
+    served = {(i.group, i.version) for i in SERVED if i.builtin and i.group != "apiregistration.k8s.io"}
+    local = {(s["spec"].get("group", ""), s["spec"]["version"]) for s in listed["items"] if "service" not in s["spec"]}
+    assert served == local

@@ -1,0 +1,90 @@
+"""The objects kube-apiserver 1.36 creates for itself on start, besides the system namespaces: the two
+system PriorityClasses (pkg/apis/scheduling/v1/helpers.go) and a local APIService per served built-in
+group version, Available with reason Local (the aggregator's autoregister and local-available
+controllers; priorities from cmd/kube-apiserver/app/aggregator.go). Existing objects are left alone."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from aiokube.apiserver.errors import StatusError
+from aiokube.apiserver.registry.meta import now_rfc3339
+from aiokube.apiserver.registry.resources import Registry
+from aiokube.apiserver.registry.store import GenericStore
+
+Obj = dict[str, Any]
+
+SYSTEM_PRIORITY_CLASSES: tuple[tuple[str, int, str], ...] = (
+    ("system-node-critical", 2_000_001_000,
+     "Used for system critical pods that must not be moved from their current node."),
+    ("system-cluster-critical", 2_000_000_000,
+     "Used for system critical pods that must run in the cluster, but can be moved to another node if necessary."),
+)  # fmt: skip
+
+#: (group, version) -> (groupPriorityMinimum, versionPriority) of the local APIServices kube registers
+API_SERVICE_PRIORITIES: dict[tuple[str, str], tuple[int, int]] = {
+    ("", "v1"): (18000, 1), ("apps", "v1"): (17800, 15), ("events.k8s.io", "v1"): (17750, 15),
+    ("authentication.k8s.io", "v1"): (17700, 15), ("authorization.k8s.io", "v1"): (17600, 15),
+    ("autoscaling", "v1"): (17500, 15), ("autoscaling", "v2"): (17500, 30), ("batch", "v1"): (17400, 15),
+    ("certificates.k8s.io", "v1"): (17300, 15), ("networking.k8s.io", "v1"): (17200, 15),
+    ("policy", "v1"): (17100, 15), ("rbac.authorization.k8s.io", "v1"): (17000, 15),
+    ("storage.k8s.io", "v1"): (16800, 15), ("apiextensions.k8s.io", "v1"): (16700, 15),
+    ("admissionregistration.k8s.io", "v1"): (16700, 15), ("scheduling.k8s.io", "v1"): (16600, 15),
+    ("coordination.k8s.io", "v1"): (16500, 15), ("node.k8s.io", "v1"): (16300, 15),
+    ("discovery.k8s.io", "v1"): (16200, 15), ("resource.k8s.io", "v1"): (16200, 21),
+    ("flowcontrol.apiserver.k8s.io", "v1"): (16100, 21),
+}  # fmt: skip
+MANAGER = "kube-apiserver"
+
+
+def local_api_services(registry: Registry) -> list[Obj]:
+    """One APIService per built-in group version served (custom resources' groups are not kube's to list)."""
+    out = []
+    for group, versions in registry.group_versions().items():
+        for version in versions:
+            priority = API_SERVICE_PRIORITIES.get((group, version))
+            builtin = any(i.builtin for i in registry.resources_in(group, version))
+            if priority is None or not builtin:
+                continue
+            spec = {"group": group, "version": version, "groupPriorityMinimum": priority[0],
+                    "versionPriority": priority[1]}  # fmt: skip
+            if not group:
+                del spec["group"]
+            out.append({"apiVersion": "apiregistration.k8s.io/v1", "kind": "APIService",
+                        "metadata": {"name": f"{version}.{group}"}, "spec": spec})  # fmt: skip
+    return out
+
+
+async def ensure_system_objects(generic: GenericStore, registry: Registry) -> None:
+    priority_classes = registry.get("scheduling.k8s.io", "v1", "priorityclasses")
+    if priority_classes is not None:
+        for name, value, description in SYSTEM_PRIORITY_CLASSES:
+            body = {"apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass", "metadata": {"name": name},
+                    "value": value, "description": description}  # fmt: skip
+            with contextlib.suppress(StatusError):
+                await generic.create_object(priority_classes, body)
+    api_services = registry.get("apiregistration.k8s.io", "v1", "apiservices")
+    if api_services is None:
+        return
+    for body in local_api_services(registry):
+        name = body["metadata"]["name"]
+        with contextlib.suppress(StatusError):
+            await generic.create_object(api_services, body)
+        await generic.update(
+            api_services, None, name, _available, subresource="status", allow_create=False, preconditions=None,
+            dry_run=False, manager=MANAGER,
+        )  # fmt: skip
+
+
+async def _available(current: Obj | None) -> Obj:
+    """status.conditions: Available, reason Local (kept as is once set, so restarts change nothing)."""
+    assert current is not None
+    obj = {**current, "status": dict(current.get("status") or {})}
+    conditions = obj["status"].get("conditions") or []
+    if not any(c.get("type") == "Available" and c.get("status") == "True" for c in conditions):
+        obj["status"]["conditions"] = [{
+            "type": "Available", "status": "True", "lastTransitionTime": now_rfc3339(), "reason": "Local",
+            "message": "Local APIServices are always available",
+        }]  # fmt: skip
+    return obj

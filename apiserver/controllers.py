@@ -103,7 +103,7 @@ class NamespaceController:
 
         remaining = 0
         for info in list(store.registry):
-            if not info.namespaced:
+            if not info.namespaced or not info.stored:
                 continue
             items = (await store.delete_collection(info, name, None, DeleteOptions())).items
             if items:

@@ -249,7 +249,8 @@ class APIServer:
         trust = await self._trust_progress()
         self._cacher_defaults = (base, trust)
         for info in self.registry:
-            self.cachers[(info.group, info.plural)] = self._new_cacher(info, base, trust)
+            if info.stored:
+                self.cachers[(info.group, info.plural)] = self._new_cacher(info, base, trust)
         for cacher in self.cachers.values():
             await cacher.start()
         await asyncio.gather(*(c.wait_ready(60) for c in self.cachers.values()))

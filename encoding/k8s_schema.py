@@ -397,6 +397,120 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("type", 1, "string", "omitempty"),
         ("rollingUpdate", 2, "k8s.io.api.apps.v1.RollingUpdateStatefulSetStrategy", "ptr,omitempty"),
     ),
+    "k8s.io.api.authentication.v1.ExtraValue": (
+        ("items", 1, "string", "repeated"),
+    ),
+    "k8s.io.api.authentication.v1.SelfSubjectReview": (
+        ("metadata", 1, "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta", "omitempty"),
+        ("status", 2, "k8s.io.api.authentication.v1.SelfSubjectReviewStatus", "omitempty"),
+    ),
+    "k8s.io.api.authentication.v1.SelfSubjectReviewStatus": (
+        ("userInfo", 1, "k8s.io.api.authentication.v1.UserInfo", "omitempty"),
+    ),
+    "k8s.io.api.authentication.v1.TokenReview": (
+        ("metadata", 1, "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta", "omitempty"),
+        ("spec", 2, "k8s.io.api.authentication.v1.TokenReviewSpec", ""),
+        ("status", 3, "k8s.io.api.authentication.v1.TokenReviewStatus", "omitempty"),
+    ),
+    "k8s.io.api.authentication.v1.TokenReviewSpec": (
+        ("token", 1, "string", "omitempty"),
+        ("audiences", 2, "string", "repeated,omitempty,listType=atomic"),
+    ),
+    "k8s.io.api.authentication.v1.TokenReviewStatus": (
+        ("authenticated", 1, "bool", "omitempty"),
+        ("user", 2, "k8s.io.api.authentication.v1.UserInfo", "omitempty"),
+        ("audiences", 4, "string", "repeated,omitempty,listType=atomic"),
+        ("error", 3, "string", "omitempty"),
+    ),
+    "k8s.io.api.authentication.v1.UserInfo": (
+        ("username", 1, "string", "omitempty"),
+        ("uid", 2, "string", "omitempty"),
+        ("groups", 3, "string", "repeated,omitempty,listType=atomic"),
+        ("extra", 4, "map<string,k8s.io.api.authentication.v1.ExtraValue>", "omitempty"),
+    ),
+    "k8s.io.api.authorization.v1.ExtraValue": (
+        ("items", 1, "string", "repeated"),
+    ),
+    "k8s.io.api.authorization.v1.FieldSelectorAttributes": (
+        ("rawSelector", 1, "string", "omitempty"),
+        ("requirements", 2, "k8s.io.apimachinery.pkg.apis.meta.v1.FieldSelectorRequirement", "repeated,omitempty,listType=atomic"),
+    ),
+    "k8s.io.api.authorization.v1.LabelSelectorAttributes": (
+        ("rawSelector", 1, "string", "omitempty"),
+        ("requirements", 2, "k8s.io.apimachinery.pkg.apis.meta.v1.LabelSelectorRequirement", "repeated,omitempty,listType=atomic"),
+    ),
+    "k8s.io.api.authorization.v1.LocalSubjectAccessReview": (
+        ("metadata", 1, "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta", "omitempty"),
+        ("spec", 2, "k8s.io.api.authorization.v1.SubjectAccessReviewSpec", ""),
+        ("status", 3, "k8s.io.api.authorization.v1.SubjectAccessReviewStatus", "omitempty"),
+    ),
+    "k8s.io.api.authorization.v1.NonResourceAttributes": (
+        ("path", 1, "string", "omitempty"),
+        ("verb", 2, "string", "omitempty"),
+    ),
+    "k8s.io.api.authorization.v1.NonResourceRule": (
+        ("verbs", 1, "string", "repeated,listType=atomic"),
+        ("nonResourceURLs", 2, "string", "repeated,omitempty,listType=atomic"),
+    ),
+    "k8s.io.api.authorization.v1.ResourceAttributes": (
+        ("namespace", 1, "string", "omitempty"),
+        ("verb", 2, "string", "omitempty"),
+        ("group", 3, "string", "omitempty"),
+        ("version", 4, "string", "omitempty"),
+        ("resource", 5, "string", "omitempty"),
+        ("subresource", 6, "string", "omitempty"),
+        ("name", 7, "string", "omitempty"),
+        ("fieldSelector", 8, "k8s.io.api.authorization.v1.FieldSelectorAttributes", "ptr,omitempty"),
+        ("labelSelector", 9, "k8s.io.api.authorization.v1.LabelSelectorAttributes", "ptr,omitempty"),
+    ),
+    "k8s.io.api.authorization.v1.ResourceRule": (
+        ("verbs", 1, "string", "repeated,listType=atomic"),
+        ("apiGroups", 2, "string", "repeated,omitempty,listType=atomic"),
+        ("resources", 3, "string", "repeated,omitempty,listType=atomic"),
+        ("resourceNames", 4, "string", "repeated,omitempty,listType=atomic"),
+    ),
+    "k8s.io.api.authorization.v1.SelfSubjectAccessReview": (
+        ("metadata", 1, "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta", "omitempty"),
+        ("spec", 2, "k8s.io.api.authorization.v1.SelfSubjectAccessReviewSpec", ""),
+        ("status", 3, "k8s.io.api.authorization.v1.SubjectAccessReviewStatus", "omitempty"),
+    ),
+    "k8s.io.api.authorization.v1.SelfSubjectAccessReviewSpec": (
+        ("resourceAttributes", 1, "k8s.io.api.authorization.v1.ResourceAttributes", "ptr,omitempty"),
+        ("nonResourceAttributes", 2, "k8s.io.api.authorization.v1.NonResourceAttributes", "ptr,omitempty"),
+    ),
+    "k8s.io.api.authorization.v1.SelfSubjectRulesReview": (
+        ("metadata", 1, "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta", "omitempty"),
+        ("spec", 2, "k8s.io.api.authorization.v1.SelfSubjectRulesReviewSpec", ""),
+        ("status", 3, "k8s.io.api.authorization.v1.SubjectRulesReviewStatus", "omitempty"),
+    ),
+    "k8s.io.api.authorization.v1.SelfSubjectRulesReviewSpec": (
+        ("namespace", 1, "string", "omitempty"),
+    ),
+    "k8s.io.api.authorization.v1.SubjectAccessReview": (
+        ("metadata", 1, "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta", "omitempty"),
+        ("spec", 2, "k8s.io.api.authorization.v1.SubjectAccessReviewSpec", ""),
+        ("status", 3, "k8s.io.api.authorization.v1.SubjectAccessReviewStatus", "omitempty"),
+    ),
+    "k8s.io.api.authorization.v1.SubjectAccessReviewSpec": (
+        ("resourceAttributes", 1, "k8s.io.api.authorization.v1.ResourceAttributes", "ptr,omitempty"),
+        ("nonResourceAttributes", 2, "k8s.io.api.authorization.v1.NonResourceAttributes", "ptr,omitempty"),
+        ("user", 3, "string", "omitempty"),
+        ("groups", 4, "string", "repeated,omitempty,listType=atomic"),
+        ("extra", 5, "map<string,k8s.io.api.authorization.v1.ExtraValue>", "omitempty"),
+        ("uid", 6, "string", "omitempty"),
+    ),
+    "k8s.io.api.authorization.v1.SubjectAccessReviewStatus": (
+        ("allowed", 1, "bool", ""),
+        ("denied", 4, "bool", "omitempty"),
+        ("reason", 2, "string", "omitempty"),
+        ("evaluationError", 3, "string", "omitempty"),
+    ),
+    "k8s.io.api.authorization.v1.SubjectRulesReviewStatus": (
+        ("resourceRules", 1, "k8s.io.api.authorization.v1.ResourceRule", "repeated,listType=atomic"),
+        ("nonResourceRules", 2, "k8s.io.api.authorization.v1.NonResourceRule", "repeated,listType=atomic"),
+        ("incomplete", 3, "bool", ""),
+        ("evaluationError", 4, "string", "omitempty"),
+    ),
     "k8s.io.api.autoscaling.v1.Scale": (
         ("metadata", 1, "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta", "omitempty"),
         ("spec", 2, "k8s.io.api.autoscaling.v1.ScaleSpec", "omitempty"),
@@ -2856,6 +2970,11 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
     "k8s.io.apimachinery.pkg.apis.meta.v1.Duration": (
         ("duration", 1, "int64", ""),
     ),
+    "k8s.io.apimachinery.pkg.apis.meta.v1.FieldSelectorRequirement": (
+        ("key", 1, "string", ""),
+        ("operator", 2, "string", ""),
+        ("values", 3, "string", "repeated,omitempty,listType=atomic"),
+    ),
     "k8s.io.apimachinery.pkg.apis.meta.v1.FieldsV1": (
         ("Raw", 1, "bytes", "bytes"),
     ),
@@ -3027,6 +3146,12 @@ KINDS: dict[tuple[str, str], str] = {
     ("apps/v1", "ReplicaSetList"): "k8s.io.api.apps.v1.ReplicaSetList",
     ("apps/v1", "StatefulSet"): "k8s.io.api.apps.v1.StatefulSet",
     ("apps/v1", "StatefulSetList"): "k8s.io.api.apps.v1.StatefulSetList",
+    ("authentication.k8s.io/v1", "SelfSubjectReview"): "k8s.io.api.authentication.v1.SelfSubjectReview",
+    ("authentication.k8s.io/v1", "TokenReview"): "k8s.io.api.authentication.v1.TokenReview",
+    ("authorization.k8s.io/v1", "LocalSubjectAccessReview"): "k8s.io.api.authorization.v1.LocalSubjectAccessReview",
+    ("authorization.k8s.io/v1", "SelfSubjectAccessReview"): "k8s.io.api.authorization.v1.SelfSubjectAccessReview",
+    ("authorization.k8s.io/v1", "SelfSubjectRulesReview"): "k8s.io.api.authorization.v1.SelfSubjectRulesReview",
+    ("authorization.k8s.io/v1", "SubjectAccessReview"): "k8s.io.api.authorization.v1.SubjectAccessReview",
     ("autoscaling/v1", "Scale"): "k8s.io.api.autoscaling.v1.Scale",
     ("autoscaling/v2", "HorizontalPodAutoscaler"): "k8s.io.api.autoscaling.v2.HorizontalPodAutoscaler",
     ("autoscaling/v2", "HorizontalPodAutoscalerList"): "k8s.io.api.autoscaling.v2.HorizontalPodAutoscalerList",

@@ -74,9 +74,6 @@ async def test_openapi_v3_advertises_server_side_field_validation(api: API) -> N
 NOT_YET_RESOURCES = {
     ("", "v1", "bindings"), ("", "v1", "componentstatuses"), ("events.k8s.io", "v1", "events"),
     ("autoscaling", "v1", "horizontalpodautoscalers"),
-    *(("authentication.k8s.io", "v1", r) for r in ("selfsubjectreviews", "tokenreviews")),
-    *(("authorization.k8s.io", "v1", r) for r in ("localsubjectaccessreviews", "selfsubjectaccessreviews",
-                                                  "selfsubjectrulesreviews", "subjectaccessreviews")),
 }  # fmt: skip
 NOT_YET_SUBRESOURCES = {
     "pods": {"attach", "ephemeralcontainers", "eviction", "exec", "log", "portforward", "proxy", "resize"},
@@ -124,4 +121,4 @@ async def test_group_order_is_kubes(api: API) -> None:
     kube = [g["metadata"]["name"] for g in load_fixture("kube-1.36/apis_aggregated.json")["items"]]
     served = [g for g in kube if g in ours]
     assert ours[: len(served)] == served
-    assert set(kube) - set(ours) == {"events.k8s.io", "authentication.k8s.io", "authorization.k8s.io"}
+    assert set(kube) - set(ours) == {"events.k8s.io"}

@@ -22,7 +22,7 @@ from aiokube.apiserver.endpoints.requestinfo import RequestInfo
 from aiokube.apiserver.endpoints.watch import serve_watch
 from aiokube.apiserver.errors import GroupKind, GroupResource
 from aiokube.apiserver.patching import managedfields as mf
-from aiokube.apiserver.registry import meta, pods, scale
+from aiokube.apiserver.registry import meta, pods, reviews, scale
 from aiokube.apiserver.registry.meta import copy_object
 from aiokube.apiserver.registry.options import META_GROUP, WriteOptions
 from aiokube.apiserver.registry.resources import ResourceInfo
@@ -82,7 +82,10 @@ class RESTHandlers:
             raise errors.method_not_allowed()
         if not ri.name and verb in ("update", "patch"):
             raise errors.method_not_allowed()
-        if verb == "deletecollection" and "deletecollection" not in info.verbs:
+        if verb not in info.verbs:
+            # kube installs a route per verb its storage offers: an item path with none is no path at all
+            if ri.name and not {"get", "update", "patch", "delete"} & set(info.verbs):
+                raise errors.resource_not_found()
             raise errors.method_not_allowed()
         if not info.namespaced and ri.namespace and info.plural != "namespaces":
             raise errors.resource_not_found()
@@ -210,6 +213,8 @@ class RESTHandlers:
         body = await read_body(request)
         decoded = decode_object(body, media, info, self.registry, opts.field_validation)
         namespace = body_namespace(ri, info, decoded.obj["metadata"])
+        if not info.stored:  # a review: answered, not stored
+            return out.object_response(reviews.answer(info, decoded.obj, namespace), 201, decoded.warnings)
         manager = field_manager(request, opts)
         stored = await self.store.create(info, decoded.obj, namespace, dry_run=opts.dry_run, manager=manager)
         return out.object_response(stored, 201, decoded.warnings)

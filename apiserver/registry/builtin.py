@@ -202,10 +202,10 @@ def _r(
     api_version = f"{group}/{version}" if group else version
     subs = (*subresources, _status(kind)) if status else subresources
     kw.setdefault("return_deleted_object", plural in _RETURN_DELETED)
+    kw.setdefault("storage_version_hash", storage_version_hash(group, version, kind))
     return ResourceInfo(
         group=group, version=version, kind=kind, plural=plural, singular=kind.lower(), namespaced=namespaced,
         strategy=strategy or st.Strategy(), subresources=subs, fields=_schema_fields(api_version, kind),
-        storage_version_hash=storage_version_hash(group, version, kind),
         internal_package=kw.pop("internal_package", group.split(".")[0] or "core"), **kw,
     )  # fmt: skip
 
@@ -269,4 +269,19 @@ def _more_served() -> list[ResourceInfo]:
            status=True),
         _r("apiregistration.k8s.io", "v1", "APIService", "apiservices", False, status_only, status=True,
            categories=("api-extensions",), name_rule="path"),
+        *_reviews(),
     ]  # fmt: skip
+
+
+def _reviews() -> list[ResourceInfo]:
+    """Create-and-answer resources (registry/reviews.py): not stored, only ``create``."""
+    authn, authz = "authentication.k8s.io", "authorization.k8s.io"
+    review = dict(verbs=("create",), stored=False, storage_version_hash="")
+    return [
+        _r(authn, "v1", "SelfSubjectReview", "selfsubjectreviews", False, **review),
+        _r(authn, "v1", "TokenReview", "tokenreviews", False, **review),
+        _r(authz, "v1", "LocalSubjectAccessReview", "localsubjectaccessreviews", True, **review),
+        _r(authz, "v1", "SelfSubjectAccessReview", "selfsubjectaccessreviews", False, **review),
+        _r(authz, "v1", "SelfSubjectRulesReview", "selfsubjectrulesreviews", False, **review),
+        _r(authz, "v1", "SubjectAccessReview", "subjectaccessreviews", False, **review),
+    ]

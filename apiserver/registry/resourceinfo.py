@@ -65,6 +65,8 @@ class ResourceInfo:
     internal_package: str = ""
     #: set for custom resources (served from a CustomResourceDefinition)
     custom: CustomSpec | None = None
+    #: False for kube's create-and-answer "review" resources: nothing in etcd, no watch cache
+    stored: bool = True
 
     @property
     def api_version(self) -> str:

@@ -94,6 +94,12 @@ ROOT_KINDS: tuple[tuple[str, str], ...] = (
     ("api/resource/v1", "ResourceSlice"),
     ("api/flowcontrol/v1", "FlowSchema"),
     ("api/flowcontrol/v1", "PriorityLevelConfiguration"),
+    ("api/authentication/v1", "TokenReview"),
+    ("api/authentication/v1", "SelfSubjectReview"),
+    ("api/authorization/v1", "SubjectAccessReview"),
+    ("api/authorization/v1", "LocalSubjectAccessReview"),
+    ("api/authorization/v1", "SelfSubjectAccessReview"),
+    ("api/authorization/v1", "SelfSubjectRulesReview"),
 )
 
 META_DIR = "apimachinery/pkg/apis/meta/v1"

@@ -842,6 +842,10 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("shareName", 2, "string", ""),
         ("readOnly", 3, "bool", "omitempty"),
     ),
+    "k8s.io.api.core.v1.Binding": (
+        ("metadata", 1, "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta", "omitempty"),
+        ("target", 2, "k8s.io.api.core.v1.ObjectReference", ""),
+    ),
     "k8s.io.api.core.v1.CSIPersistentVolumeSource": (
         ("driver", 1, "string", ""),
         ("volumeHandle", 2, "string", ""),
@@ -3214,6 +3218,7 @@ KINDS: dict[tuple[str, str], str] = {
     ("storage.k8s.io/v1", "VolumeAttachmentList"): "k8s.io.api.storage.v1.VolumeAttachmentList",
     ("storage.k8s.io/v1", "VolumeAttributesClass"): "k8s.io.api.storage.v1.VolumeAttributesClass",
     ("storage.k8s.io/v1", "VolumeAttributesClassList"): "k8s.io.api.storage.v1.VolumeAttributesClassList",
+    ("v1", "Binding"): "k8s.io.api.core.v1.Binding",
     ("v1", "ConfigMap"): "k8s.io.api.core.v1.ConfigMap",
     ("v1", "ConfigMapList"): "k8s.io.api.core.v1.ConfigMapList",
     ("v1", "Endpoints"): "k8s.io.api.core.v1.Endpoints",

@@ -72,7 +72,7 @@ async def test_openapi_v3_advertises_server_side_field_validation(api: API) -> N
 
 # What kube 1.36 serves and aiokube does not yet (issue 12): resources, group versions and subresources.
 NOT_YET_RESOURCES = {
-    ("", "v1", "bindings"), ("", "v1", "componentstatuses"), ("events.k8s.io", "v1", "events"),
+    ("", "v1", "componentstatuses"), ("events.k8s.io", "v1", "events"),
     ("autoscaling", "v1", "horizontalpodautoscalers"),
 }  # fmt: skip
 NOT_YET_SUBRESOURCES = {

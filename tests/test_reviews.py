@@ -70,3 +70,19 @@ async def test_reviews_are_not_stored_nor_listable(api: API) -> None:
     assert status == 405, body
     status, body, _ = await api.get(f"{AUTHN}/tokenreviews/x")
     assert status == 404, body  # no item routes at all
+
+
+async def test_bindings_bind_the_pod_they_name(api: API, ns: str) -> None:
+    """POST /api/v1/namespaces/NS/bindings: the scheduler's older way to bind (the pod's name in the body)."""
+    pod = {"metadata": {"name": "p"}, "spec": {"containers": [{"name": "c", "image": "busybox"}]}}
+    await api.post(f"/api/v1/namespaces/{ns}/serviceaccounts", {"metadata": {"name": "default"}})
+    status, body, _ = await api.post(f"/api/v1/namespaces/{ns}/pods", pod)
+    assert status == 201, body
+    target = {"kind": "Node", "name": "n1"}
+    binding = {"apiVersion": "v1", "kind": "Binding", "metadata": {"name": "p"}, "target": target}
+    status, body, _ = await api.post(f"/api/v1/namespaces/{ns}/bindings", binding)
+    assert status == 201 and body["status"] == "Success", body
+    status, got, _ = await api.get(f"/api/v1/namespaces/{ns}/pods/p")
+    assert got["spec"]["nodeName"] == "n1"
+    status, body, _ = await api.post(f"/api/v1/namespaces/{ns}/bindings", binding)
+    assert status == 409 and body["message"].endswith('pod p is already assigned to node "n1"')

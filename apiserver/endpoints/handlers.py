@@ -192,7 +192,8 @@ class RESTHandlers:
         return Output(request, info).object_response(scale.scale_of(result, info))
 
     async def bind(self, request: web.Request, ri: RequestInfo, info: ResourceInfo) -> web.StreamResponse:
-        """POST pods/NAME/binding (registry/core/pod/storage BindingREST): set spec.nodeName, PodScheduled."""
+        """POST pods/NAME/binding, or POST bindings naming the pod in the body (registry/core/pod/storage
+        BindingREST, both): set spec.nodeName and the PodScheduled condition."""
         out = Output(request, info)
         opts = options.write_options(request, "CreateOptions")
         body = await read_body(request)
@@ -200,13 +201,21 @@ class RESTHandlers:
             binding = decode_json(body)
         except DecodeError as exc:
             raise errors.bad_request(exc.message) from None
-        await pods.bind(self.store.storage, info, ri.namespace, ri.name, binding, opts.dry_run)
+        name = ri.name
+        if info.kind == "Binding":  # the bindings collection: the pod is the binding's name
+            name = ((binding.get("metadata") or {}) if isinstance(binding, dict) else {}).get("name", "")
+            pods_info = self.registry.get("", "v1", "pods")
+            assert pods_info is not None
+            info = pods_info
+        await pods.bind(self.store.storage, info, ri.namespace, name, binding, opts.dry_run)
         status_obj = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}
         return out.object_response(status_obj, 201)
 
     # --- writes --------------------------------------------------------------------------------------
 
     async def create(self, request: web.Request, ri: RequestInfo, info: ResourceInfo) -> web.StreamResponse:
+        if info.kind == "Binding" and not info.group:
+            return await self.bind(request, ri, info)
         out = Output(request, info)
         opts = options.write_options(request, "CreateOptions")
         media = options.input_media_type(request, info)

@@ -274,10 +274,11 @@ def _more_served() -> list[ResourceInfo]:
 
 
 def _reviews() -> list[ResourceInfo]:
-    """Create-and-answer resources (registry/reviews.py): not stored, only ``create``."""
+    """Create-and-answer resources (registry/reviews.py, and core/v1 bindings): not stored, only ``create``."""
     authn, authz = "authentication.k8s.io", "authorization.k8s.io"
     review = dict(verbs=("create",), stored=False, storage_version_hash="")
     return [
+        _r("", "v1", "Binding", "bindings", True, **review),  # binds the pod it names (endpoints: bind)
         _r(authn, "v1", "SelfSubjectReview", "selfsubjectreviews", False, **review),
         _r(authn, "v1", "TokenReview", "tokenreviews", False, **review),
         _r(authz, "v1", "LocalSubjectAccessReview", "localsubjectaccessreviews", True, **review),

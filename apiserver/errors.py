@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from aiokube.encoding.decode import go_json_error
 from aiokube.storage import errors as serr
 
 
@@ -239,6 +240,8 @@ def from_storage(exc: serr.StorageError, gr: GroupResource, name: str) -> Status
     if isinstance(exc, serr.TooLargeResourceVersion):
         return too_large_resource_version(exc.requested, exc.current)
     if isinstance(exc, serr.InvalidContinue):
+        if exc.undecodable is not None:
+            return bad_request(f"invalid continue token: continue key is not valid: {go_json_error(exc.undecodable)}")
         return bad_request(f"invalid continue token: {exc.message}")
     if isinstance(exc, serr.Timeout):
         return timeout("request did not complete within requested timeout - context deadline exceeded")

@@ -68,7 +68,12 @@ class Timeout(StorageError):
 
 
 class InvalidContinue(StorageError):
-    """A continue token that does not decode: 400 BadRequest."""
+    """A continue token that does not decode: 400 BadRequest. ``undecodable``: the token's JSON, when that is
+    what failed to parse (the caller words the parse error as Go's encoding/json does)."""
+
+    def __init__(self, message: str, undecodable: bytes | None = None) -> None:
+        super().__init__(message)
+        self.undecodable = undecodable
 
 
 class InternalError(StorageError):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import inspect
+import json
 import posixpath
 import time
 from collections import deque
@@ -84,19 +85,57 @@ def encode_continue(key: str, key_prefix: str, revision: int) -> str:
     return base64.urlsafe_b64encode(body).rstrip(b"=").decode()
 
 
+_RAW_URL_BASE64 = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+#: a continue token's fields and their Go types (storage.continueToken)
+_TOKEN_FIELDS = (("v", "string", str), ("rv", "int64", int), ("start", "string", str))
+_JSON_KINDS = ((bool, "bool"), (str, "string"), (int, "number"), (float, "number"), (list, "array"), (dict, "object"))
+
+
+def _raw_url_b64decode(token: str) -> bytes:
+    """Go's base64.RawURLEncoding.DecodeString: no padding; a bad byte or a dangling one is an error at its
+    position ("illegal base64 data at input byte N"); CR and LF are skipped."""
+    raw = token.encode().replace(b"\r", b"").replace(b"\n", b"")
+    for i, byte in enumerate(raw):
+        if byte not in _RAW_URL_BASE64:
+            raise ValueError(f"illegal base64 data at input byte {i}")
+    if len(raw) % 4 == 1:
+        raise ValueError(f"illegal base64 data at input byte {len(raw) - 1}")
+    return base64.urlsafe_b64decode(raw + b"=" * (-len(raw) % 4))
+
+
+def _json_kind(value: Any) -> str:
+    return next(name for cls, name in _JSON_KINDS if isinstance(value, cls))
+
+
 def decode_continue(token: str, key_prefix: str) -> tuple[str, int]:
-    """Return (start key, revision); revision -1 means "continue at the latest revision"."""
+    """Return (start key, revision); revision -1 means "continue at the latest revision". Errors are worded
+    as kube's storage.DecodeContinue words them."""
     try:
-        padded = token + "=" * (-len(token) % 4)
-        data = base64.urlsafe_b64decode(padded.encode())
-        if base64.urlsafe_b64encode(data).rstrip(b"=").decode() != token.rstrip("="):
-            raise ValueError("illegal base64 data")
-        parsed = orjson.loads(data)
-        if not isinstance(parsed, dict):
-            raise ValueError("not an object")
-    except (ValueError, binascii.Error, orjson.JSONDecodeError) as exc:
+        data = _raw_url_b64decode(token)
+    except (ValueError, binascii.Error) as exc:
         raise errors.InvalidContinue(f"continue key is not valid: {exc}") from None
-    version = parsed.get("v")
+    try:
+        parsed = json.loads(data)  # not orjson: Go reads integers of any size, then checks the field's range
+    except (ValueError, RecursionError):
+        raise errors.InvalidContinue("continue key is not valid: invalid JSON", undecodable=data) from None
+    if parsed is None:
+        parsed = {}  # Go: null into a struct leaves it zero
+    if not isinstance(parsed, dict):
+        kind = _json_kind(parsed)
+        raise errors.InvalidContinue(
+            f"continue key is not valid: json: cannot unmarshal {kind} into Go value of type storage.continueToken"
+        )
+    for key, go_type, cls in _TOKEN_FIELDS:
+        value = parsed.get(key)
+        out_of_range = cls is int and isinstance(value, int) and not -(2**63) <= value < 2**63
+        if value is not None and (not isinstance(value, cls) or isinstance(value, bool) or out_of_range):
+            kind = _json_kind(value)
+            shown = f"{kind} {json.dumps(value)}" if kind == "number" else kind
+            raise errors.InvalidContinue(
+                f"continue key is not valid: json: cannot unmarshal {shown} into Go struct field "
+                f"continueToken.{key} of type {go_type}"
+            )
+    version = parsed.get("v") or ""
     if version != "meta.k8s.io/v1":
         raise errors.InvalidContinue(
             f"continue key is not valid: server does not recognize this encoded version {version}"

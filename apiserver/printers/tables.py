@@ -112,9 +112,8 @@ def to_table(
         row: Obj = {"cells": cells(obj)}
         if conditions is not None and (found := conditions(obj)):
             row["conditions"] = found
-        row_obj = _row_object(obj, include_object, version)
-        if row_obj is not None:
-            row["object"] = row_obj
+        # a RawExtension under omitempty: a struct, never omitted; empty (includeObject=None) it is null
+        row["object"] = _row_object(obj, include_object, version)
         rows.append(row)
     table: Obj = {"kind": "Table", "apiVersion": f"meta.k8s.io/{version}", "metadata": list_meta}
     if not no_headers:

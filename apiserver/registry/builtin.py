@@ -119,7 +119,7 @@ def _first_served() -> list[ResourceInfo]:
         ),
         ResourceInfo(
             **apps, kind="DaemonSet", plural="daemonsets", singular="daemonset", namespaced=True,
-            strategy=st.WorkloadStrategy(), short_names=("ds",), subresources=(_status("DaemonSet"),),
+            strategy=st.DaemonSetStrategy(), short_names=("ds",), subresources=(_status("DaemonSet"),),
             storage_version_hash="dd7pWHUlMKQ=",
         ),
         ResourceInfo(

@@ -110,6 +110,37 @@ class WorkloadStrategy(SpecStatusStrategy):
     """apps/v1 Deployment, ReplicaSet, StatefulSet, DaemonSet; batch/v1 Job."""
 
 
+class DaemonSetStrategy(WorkloadStrategy):
+    """The internal ``spec.templateGeneration``, which apps/v1 carries in an annotation: 1 on create (or the
+    annotation's value when higher), kept on update and bumped when the pod template changes."""
+
+    ANNOTATION = "deprecated.daemonset.template.generation"
+
+    @classmethod
+    def _template_generation(cls, obj: Obj) -> int:
+        value = ((obj.get("metadata") or {}).get("annotations") or {}).get(cls.ANNOTATION)
+        try:
+            return int(value) if value is not None else 0
+        except (TypeError, ValueError):
+            return 0
+
+    @classmethod
+    def _set(cls, obj: Obj, generation: int) -> None:
+        md = obj["metadata"]
+        md["annotations"] = {**(md.get("annotations") or {}), cls.ANNOTATION: str(generation)}
+
+    def prepare_for_create(self, obj: Obj) -> None:
+        super().prepare_for_create(obj)
+        self._set(obj, max(self._template_generation(obj), 1))
+
+    def prepare_for_update(self, new: Obj, old: Obj) -> None:
+        super().prepare_for_update(new, old)
+        generation = self._template_generation(old)
+        if (new.get("spec") or {}).get("template") != (old.get("spec") or {}).get("template"):
+            generation += 1
+        self._set(new, generation)
+
+
 class DeploymentStrategy(WorkloadStrategy):
     generation = "spec+annotations"
 

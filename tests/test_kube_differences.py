@@ -1,0 +1,66 @@
+"""Small differences from kube 1.36 that issue 12 listed, each pinned to what kube answers."""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+
+import pytest
+
+from tests.conftest import API
+
+TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io"
+
+
+async def test_table_rows_without_objects_carry_a_null_object(api: API, ns: str) -> None:
+    """TableRow.object is a RawExtension under omitempty: with includeObject=None kube writes null."""
+    await api.post(f"/api/v1/namespaces/{ns}/configmaps", {"metadata": {"name": "t"}})
+    status, table, _ = await api.get(
+        f"/api/v1/namespaces/{ns}/configmaps", headers={"Accept": TABLE}, params={"includeObject": "None"}
+    )
+    assert status == 200 and table["rows"] and all(row["object"] is None for row in table["rows"])
+
+
+async def test_daemonsets_carry_the_template_generation_annotation(api: API, ns: str) -> None:
+    """The internal spec.templateGeneration, in apps/v1 an annotation: 1 on create, +1 per template change."""
+    template = {"metadata": {"labels": {"app": "ds"}}, "spec": {"containers": [{"name": "c", "image": "a"}]}}
+    ds = {"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "ds"},
+          "spec": {"selector": {"matchLabels": {"app": "ds"}}, "template": template}}  # fmt: skip
+    base = f"/apis/apps/v1/namespaces/{ns}/daemonsets"
+    status, created, _ = await api.post(base, ds)
+    assert status == 201 and created["metadata"]["annotations"] == {"deprecated.daemonset.template.generation": "1"}
+    merge = {"Content-Type": "application/merge-patch+json"}
+    patch = {"metadata": {"labels": {"x": "y"}, "annotations": {"deprecated.daemonset.template.generation": "9"}}}
+    status, patched, _ = await api.request("PATCH", f"{base}/ds", body=patch, headers=merge)
+    assert status == 200 and patched["metadata"]["annotations"]["deprecated.daemonset.template.generation"] == "1"
+    patch = {"spec": {"template": {"spec": {"containers": [{"name": "c", "image": "b"}]}}}}
+    status, patched, _ = await api.request("PATCH", f"{base}/ds", body=patch, headers=merge)
+    assert patched["metadata"]["annotations"]["deprecated.daemonset.template.generation"] == "2"
+    assert patched["metadata"]["generation"] == 2
+
+
+def _token(payload: object) -> str:
+    raw = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+@pytest.mark.parametrize(
+    ("token", "message"),
+    [
+        ("garbage!!!", "illegal base64 data at input byte 7"),
+        (_token(b"{nope"), "invalid character 'n' looking for beginning of object key string"),
+        (_token([1]), "json: cannot unmarshal array into Go value of type storage.continueToken"),
+        (_token({"v": "meta.k8s.io/v1", "rv": "1", "start": "a"}),
+         "json: cannot unmarshal string into Go struct field continueToken.rv of type int64"),
+        (_token({"v": "meta.k8s.io/v1", "rv": 2**64, "start": "a"}),
+         f"json: cannot unmarshal number {2**64} into Go struct field continueToken.rv of type int64"),
+        (_token({"v": "meta.k8s.io/v9"}), "server does not recognize this encoded version meta.k8s.io/v9"),
+        (_token({"v": "meta.k8s.io/v1", "rv": 3}), "encoded start key empty (version meta.k8s.io/v1)"),
+    ],
+)  # fmt: skip
+async def test_garbage_continue_tokens_are_kubes_400s(api: API, token: str, message: str) -> None:
+    ns = f"ct-{uuid.uuid4().hex[:6]}"
+    status, body, _ = await api.get(f"/api/v1/namespaces/{ns}/configmaps", params={"limit": "1", "continue": token})
+    assert status == 400 and body["reason"] == "BadRequest"
+    assert body["message"] == f"invalid continue token: continue key is not valid: {message}"

@@ -64,3 +64,24 @@ async def test_garbage_continue_tokens_are_kubes_400s(api: API, token: str, mess
     status, body, _ = await api.get(f"/api/v1/namespaces/{ns}/configmaps", params={"limit": "1", "continue": token})
     assert status == 400 and body["reason"] == "BadRequest"
     assert body["message"] == f"invalid continue token: continue key is not valid: {message}"
+
+
+async def test_a_scale_update_records_a_scale_subresource_entry(api: API, ns: str) -> None:
+    """kube's managedFields entry of a PUT/PATCH on .../scale: the parent's apiVersion, spec.replicas,
+    ``subresource: scale``."""
+    template = {"metadata": {"labels": {"app": "d"}}, "spec": {"containers": [{"name": "c", "image": "a"}]}}
+    deploy = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"},
+              "spec": {"selector": {"matchLabels": {"app": "d"}}, "template": template}}  # fmt: skip
+    base = f"/apis/apps/v1/namespaces/{ns}/deployments"
+    status, _, _ = await api.post(base, deploy, params={"fieldManager": "creator"})
+    assert status == 201
+    patch = {"spec": {"replicas": 3}}
+    status, _, _ = await api.request("PATCH", f"{base}/d/scale", body=patch, params={"fieldManager": "scaler"},
+                                     headers={"Content-Type": "application/merge-patch+json"})  # fmt: skip
+    assert status == 200
+    _, got, _ = await api.get(f"{base}/d")
+    entries = {e["manager"]: e for e in got["metadata"]["managedFields"]}
+    scaler = entries["scaler"]
+    assert scaler["operation"] == "Update" and scaler["apiVersion"] == "apps/v1" and scaler["subresource"] == "scale"
+    assert scaler["fieldsV1"] == {"f:spec": {"f:replicas": {}}}
+    assert "f:replicas" not in entries["creator"]["fieldsV1"].get("f:spec", {})

@@ -353,7 +353,7 @@ class GenericStore:
                 delete_instead.append(existing)
                 raise _DeleteInstead()
             if track:
-                track_fields(existing, new, info, manager, subresource if subresource != "scale" else "")
+                track_fields(existing, new, info, manager, subresource)
             return stored_form(new, info)
 
         key = info.key(namespace, name)

@@ -35,6 +35,7 @@ caller wraps it as ``pods "<name>" is forbidden: <message>`` with code 403.
 
 from __future__ import annotations
 
+import base64
 import copy
 import functools
 import re
@@ -503,6 +504,14 @@ def _node(obj: Obj) -> None:
 
 
 def _secret(obj: Obj) -> None:
+    # v1 -> internal conversion (at decode, so before field tracking): stringData is write-only, merged into
+    # data (base64) over what data had, and never stored
+    string_data = obj.pop("stringData", None)
+    if isinstance(string_data, dict) and string_data:
+        data = obj["data"] if isinstance(obj.get("data"), dict) else {}
+        obj["data"] = data
+        for key, value in string_data.items():
+            data[key] = base64.b64encode(str(value).encode()).decode()
     default_value(obj, "type", "Opaque")
 
 

@@ -85,3 +85,13 @@ async def test_a_scale_update_records_a_scale_subresource_entry(api: API, ns: st
     assert scaler["operation"] == "Update" and scaler["apiVersion"] == "apps/v1" and scaler["subresource"] == "scale"
     assert scaler["fieldsV1"] == {"f:spec": {"f:replicas": {}}}
     assert "f:replicas" not in entries["creator"]["fieldsV1"].get("f:spec", {})
+
+
+async def test_secret_string_data_is_owned_as_data(api: API, ns: str) -> None:
+    """stringData is merged into data when the body is decoded, so the creator owns f:data.f:<key> (kube)."""
+    body = {"metadata": {"name": "s"}, "data": {"a": "eA=="}, "stringData": {"b": "hello", "a": "over"}}
+    status, created, _ = await api.post(f"/api/v1/namespaces/{ns}/secrets", body)
+    assert status == 201 and "stringData" not in created
+    assert created["data"] == {"a": "b3Zlcg==", "b": "aGVsbG8="} and created["type"] == "Opaque"
+    fields = created["metadata"]["managedFields"][0]["fieldsV1"]
+    assert fields["f:data"] == {".": {}, "f:a": {}, "f:b": {}} and "f:stringData" not in fields

@@ -8,7 +8,6 @@ fields used by field selectors. Sources: pkg/registry/<group>/<type>/strategy.go
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
 from aiokube.apiserver.registry.meta import now_rfc3339
@@ -295,16 +294,6 @@ class ServiceStrategy(StatusOnlyStrategy):
 class SecretStrategy(Strategy):
     field_labels = ("type",)
     field_label_style = "core"
-
-    def canonicalize(self, obj: Obj) -> None:
-        # v1 stringData is write-only: merged into data (base64) and never stored.
-        string_data = obj.pop("stringData", None)
-        if string_data:
-            data = obj.setdefault("data", {})
-            for k, v in string_data.items():
-                data[k] = base64.b64encode(str(v).encode()).decode()
-        if not obj.get("type"):
-            obj["type"] = "Opaque"
 
     def prepare_for_update(self, new: Obj, old: Obj) -> None:
         if not new.get("type"):

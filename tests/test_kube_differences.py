@@ -95,3 +95,18 @@ async def test_secret_string_data_is_owned_as_data(api: API, ns: str) -> None:
     assert created["data"] == {"a": "b3Zlcg==", "b": "aGVsbG8="} and created["type"] == "Opaque"
     fields = created["metadata"]["managedFields"][0]["fieldsV1"]
     assert fields["f:data"] == {".": {}, "f:a": {}, "f:b": {}} and "f:stringData" not in fields
+
+
+async def test_claims_and_volumes_get_their_protection_finalizers(api: API, ns: str) -> None:
+    """StorageObjectInUseProtection (default-on admission)."""
+    pvc = {"metadata": {"name": "c"}, "spec": {"accessModes": ["ReadWriteOnce"],
+                                               "resources": {"requests": {"storage": "1Gi"}}}}  # fmt: skip
+    status, created, _ = await api.post(f"/api/v1/namespaces/{ns}/persistentvolumeclaims", pvc)
+    assert status == 201 and created["metadata"]["finalizers"] == ["kubernetes.io/pvc-protection"]
+    pv = {"metadata": {"name": f"pv-{ns}"}, "spec": {"capacity": {"storage": "1Gi"}, "accessModes": ["ReadWriteOnce"],
+                                                   "hostPath": {"path": "/tmp/x"}}}  # fmt: skip
+    status, created, _ = await api.post("/api/v1/persistentvolumes", pv)
+    assert status == 201 and created["metadata"]["finalizers"] == ["kubernetes.io/pv-protection"]
+    await api.request("PATCH", f"/api/v1/persistentvolumes/pv-{ns}", body={"metadata": {"finalizers": None}},
+                      headers={"Content-Type": "application/merge-patch+json"})  # fmt: skip
+    await api.delete(f"/api/v1/persistentvolumes/pv-{ns}")

@@ -391,6 +391,7 @@ def format_rfc3339(ts: int) -> str:
 
 # --- apimachinery helpers ------------------------------------------------------------------------------------
 
+
 def format_label_selector(selector: Obj | None) -> str:
     """metav1.FormatLabelSelector: ``<none>`` for nil/empty, ``<error>`` for an invalid selector."""
     try:
@@ -1236,3 +1237,7 @@ BUILTIN_PRINTERS: dict[tuple[str, str], Printer] = {
     ("rbac.authorization.k8s.io", "clusterroles"): (DEFAULT_TABLE_COLUMNS, default_row),
     ("rbac.authorization.k8s.io", "clusterrolebindings"): (CLUSTERROLEBINDING_COLUMNS, clusterrolebinding_row),
 }
+
+# The printers of the types served since issue 12 live in .builtin_more, which uses this module's helpers and adds
+# them to BUILTIN_PRINTERS when imported: last, so that every name it imports from here exists.
+from aiokube.apiserver.printers import builtin_more  # noqa: E402, F401

@@ -170,6 +170,8 @@ class GenericStore:
             return
         if info.plural == "nodes":
             pod_admission.admit_node(obj)
+        elif info.plural in ("persistentvolumeclaims", "persistentvolumes"):
+            pod_admission.admit_storage_protection(info.kind, obj)
         elif info.plural == "pods" and namespace is not None:
             sa_name = pod_admission.pod_service_account_name(obj)
             account = await self._service_account(namespace, sa_name) if sa_name else None

@@ -344,9 +344,7 @@ class GarbageCollector:
         for dep_info, dep in self._dependents(uid):
             await self._drop_reference(dep_info, dep, uid)
         md = owner["metadata"]
-        await self.store.remove_finalizer(
-            info, md.get("namespace") if info.namespaced else None, md["name"], "orphan"
-        )
+        await self.store.remove_finalizer(info, md.get("namespace") if info.namespaced else None, md["name"], "orphan")
 
     async def _foreground(self, info: ResourceInfo, owner: Obj) -> None:
         """Delete the dependents (foreground too), then the owner's finalizer. A dependent with another live
@@ -373,3 +371,71 @@ class GarbageCollector:
         await self.store.remove_finalizer(
             info, md.get("namespace") if info.namespaced else None, md["name"], "foregroundDeletion"
         )
+
+
+PVC_PROTECTION = "kubernetes.io/pvc-protection"
+PV_PROTECTION = "kubernetes.io/pv-protection"
+
+
+class StorageProtection:
+    """kube's pvc-protection and pv-protection controllers: the finalizers StorageObjectInUseProtection adds
+    are removed once a deleted claim is used by no pod that still runs, and a deleted volume is not Bound."""
+
+    def __init__(self, store: GenericStore, pvcs: Cacher, pvs: Cacher, pods: Cacher) -> None:
+        self.store = store
+        self.pvcs, self.pvs, self.pods = pvcs, pvs, pods
+
+    async def run(self) -> None:
+        await asyncio.gather(
+            follow(self.pvcs, self._on_pvc), follow(self.pvs, self._on_pv), follow(self.pods, self._on_pod)
+        )
+
+    def _claim_in_use(self, namespace: str, claim: str) -> bool:
+        for entry in self.pods.cache.values():
+            pod = entry.obj
+            if entry.namespace != namespace or (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
+                continue
+            for volume in (pod.get("spec") or {}).get("volumes") or []:
+                if ((volume or {}).get("persistentVolumeClaim") or {}).get("claimName") == claim:
+                    return True
+        return False
+
+    async def _on_pvc(self, event_type: str, pvc: Obj) -> None:
+        md = pvc["metadata"]
+        if (
+            event_type == DELETED
+            or not md.get("deletionTimestamp")
+            or PVC_PROTECTION not in (md.get("finalizers") or [])
+        ):
+            return
+        if not self._claim_in_use(md.get("namespace", ""), md["name"]):
+            info = self.store.registry.get("", "v1", "persistentvolumeclaims")
+            assert info is not None
+            await self.store.remove_finalizer(info, md.get("namespace"), md["name"], PVC_PROTECTION)
+
+    async def _on_pv(self, event_type: str, pv: Obj) -> None:
+        md = pv["metadata"]
+        if (
+            event_type == DELETED
+            or not md.get("deletionTimestamp")
+            or PV_PROTECTION not in (md.get("finalizers") or [])
+        ):
+            return
+        if (pv.get("status") or {}).get("phase") != "Bound":
+            info = self.store.registry.get("", "v1", "persistentvolumes")
+            assert info is not None
+            await self.store.remove_finalizer(info, None, md["name"], PV_PROTECTION)
+
+    async def _on_pod(self, event_type: str, pod: Obj) -> None:
+        """A pod that goes away (or ends) may release the claims it used."""
+        if event_type != DELETED and (pod.get("status") or {}).get("phase") not in ("Succeeded", "Failed"):
+            return
+        namespace = pod["metadata"].get("namespace", "")
+        for volume in (pod.get("spec") or {}).get("volumes") or []:
+            claim = ((volume or {}).get("persistentVolumeClaim") or {}).get("claimName")
+            if claim:
+                info = self.store.registry.get("", "v1", "persistentvolumeclaims")
+                assert info is not None
+                entry = self.pvcs.cache.get(info.key(namespace, claim))
+                if entry is not None:
+                    await self._on_pvc("MODIFIED", entry.obj)

@@ -17,7 +17,13 @@ from aiohttp import web
 from aiokube.apiserver import errors
 from aiokube.apiserver.admission.namespacelifecycle import NamespaceLifecycle
 from aiokube.apiserver.apiextensions.controller import CRDController
-from aiokube.apiserver.controllers import GarbageCollector, NamespaceController, PodGC, ServiceAccountController
+from aiokube.apiserver.controllers import (
+    GarbageCollector,
+    NamespaceController,
+    PodGC,
+    ServiceAccountController,
+    StorageProtection,
+)
 from aiokube.apiserver.endpoints import requestinfo
 from aiokube.apiserver.endpoints.discovery import Discovery
 from aiokube.apiserver.endpoints.handlers import RESTHandlers
@@ -198,6 +204,9 @@ class APIServer:
             asyncio.create_task(PodGC(self.generic, self._cacher("", "pods"), self._cacher("", "nodes")).run())
         )
         self._tasks.append(asyncio.create_task(GarbageCollector(self.generic, self._resource_cachers).run()))
+        protection = StorageProtection(self.generic, self._cacher("", "persistentvolumeclaims"),
+                                       self._cacher("", "persistentvolumes"), self._cacher("", "pods"))  # fmt: skip
+        self._tasks.append(asyncio.create_task(protection.run()))
         self._tasks.append(asyncio.create_task(run_compactor(self.etcd, cfg.compaction_interval)))
         self._tasks.append(asyncio.create_task(self._monitor_storage()))
         metrics.CACHERS.add(self)

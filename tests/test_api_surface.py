@@ -114,13 +114,12 @@ async def test_generic_verbs(api: API, ns: str, path: str) -> None:
 
     status, deleted, _ = await api.delete(item)
     assert status == 200, deleted
-    if md.get("finalizers"):  # admission's (PV/PVC protection): deleting only marks it until they are gone
-        status, pending, _ = await api.get(item)
-        assert status == 200 and pending["metadata"]["deletionTimestamp"]
-        clear = {"metadata": {"finalizers": None}}
-        status, _, _ = await api.request("PATCH", item, data=orjson.dumps(clear), headers=MERGE)
-        assert status == 200
-    status, _, _ = await api.get(item)
+    # PV/PVC protection finalizers: their controller lets the object go once nothing uses it
+    for _ in range(100 if md.get("finalizers") else 1):
+        status, _, _ = await api.get(item)
+        if status == 404:
+            break
+        await asyncio.sleep(0.05)
     assert status == 404
     types = await asyncio.wait_for(watch, 10)
     assert types[-1] == "DELETED" and "MODIFIED" in types

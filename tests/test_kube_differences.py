@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import uuid
@@ -97,16 +98,44 @@ async def test_secret_string_data_is_owned_as_data(api: API, ns: str) -> None:
     assert fields["f:data"] == {".": {}, "f:a": {}, "f:b": {}} and "f:stringData" not in fields
 
 
-async def test_claims_and_volumes_get_their_protection_finalizers(api: API, ns: str) -> None:
-    """StorageObjectInUseProtection (default-on admission)."""
+async def _gone(api: API, path: str) -> bool:
+    for _ in range(100):
+        status, _, _ = await api.get(path)
+        if status == 404:
+            return True
+        await asyncio.sleep(0.05)
+    return False
+
+
+async def test_claims_and_volumes_are_protected_while_in_use(api: API, ns: str) -> None:
+    """StorageObjectInUseProtection adds the finalizers; the protection controllers remove them once a claim
+    is used by no running pod and a volume is not Bound. A namespace holding a claim still goes away."""
     pvc = {"metadata": {"name": "c"}, "spec": {"accessModes": ["ReadWriteOnce"],
                                                "resources": {"requests": {"storage": "1Gi"}}}}  # fmt: skip
-    status, created, _ = await api.post(f"/api/v1/namespaces/{ns}/persistentvolumeclaims", pvc)
+    claims = f"/api/v1/namespaces/{ns}/persistentvolumeclaims"
+    status, created, _ = await api.post(claims, pvc)
     assert status == 201 and created["metadata"]["finalizers"] == ["kubernetes.io/pvc-protection"]
+    pod = {"metadata": {"name": "user"}, "spec": {
+        "containers": [{"name": "c", "image": "busybox"}],
+        "volumes": [{"name": "v", "persistentVolumeClaim": {"claimName": "c"}}]}}  # fmt: skip
+    await api.post(f"/api/v1/namespaces/{ns}/serviceaccounts", {"metadata": {"name": "default"}})
+    status, body, _ = await api.post(f"/api/v1/namespaces/{ns}/pods", pod)
+    assert status == 201, body
+    await api.delete(f"{claims}/c")
+    await asyncio.sleep(0.3)
+    status, pending, _ = await api.get(f"{claims}/c")
+    assert status == 200 and pending["metadata"]["deletionTimestamp"]  # the pod still uses it
+    await api.delete(f"/api/v1/namespaces/{ns}/pods/user", params={"gracePeriodSeconds": "0"})
+    assert await _gone(api, f"{claims}/c")
+
     pv = {"metadata": {"name": f"pv-{ns}"}, "spec": {"capacity": {"storage": "1Gi"}, "accessModes": ["ReadWriteOnce"],
                                                    "hostPath": {"path": "/tmp/x"}}}  # fmt: skip
     status, created, _ = await api.post("/api/v1/persistentvolumes", pv)
     assert status == 201 and created["metadata"]["finalizers"] == ["kubernetes.io/pv-protection"]
-    await api.request("PATCH", f"/api/v1/persistentvolumes/pv-{ns}", body={"metadata": {"finalizers": None}},
-                      headers={"Content-Type": "application/merge-patch+json"})  # fmt: skip
     await api.delete(f"/api/v1/persistentvolumes/pv-{ns}")
+    assert await _gone(api, f"/api/v1/persistentvolumes/pv-{ns}")
+
+    status, _, _ = await api.post(claims, pvc)
+    assert status == 201
+    await api.delete(f"/api/v1/namespaces/{ns}")
+    assert await _gone(api, f"/api/v1/namespaces/{ns}")

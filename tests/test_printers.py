@@ -138,7 +138,7 @@ EXPECTED_COLUMNS: dict[tuple[str, str], list[tuple[str, int]]] = {
 
 
 def test_every_served_builtin_has_a_printer() -> None:
-    assert set(BUILTIN_PRINTERS) == set(EXPECTED_COLUMNS)
+    assert set(BUILTIN_PRINTERS) == set(EXPECTED_COLUMNS)  # the rest: tests/test_printers_more.py
 
 
 @pytest.mark.parametrize("key", sorted(EXPECTED_COLUMNS))

@@ -27,7 +27,7 @@ from aiokube.apiserver.registry.labelselector import InvalidSelector, label_sele
 
 # Column descriptions: the API types' swagger docs (k8s.io/api 1.36 types_swagger_doc_generated.go), keyed
 # "Type.field" exactly as printers.go looks them up (``apiv1.PodStatus{}.SwaggerDoc()["podIP"]``...).
-_DOC: dict[str, str] = {
+COLUMN_DOCS: dict[str, str] = {
     "PodStatus.podIP": (
         "podIP address allocated to the pod. Routable at least within the cluster. Empty if not yet allocated."
     ),
@@ -364,7 +364,7 @@ def parse_time(value: Any) -> int:
     return ns
 
 
-def _now_ns(now: datetime | None) -> int:
+def now_nanos(now: datetime | None) -> int:
     if now is None:
         return time.time_ns()
     if now.tzinfo is None:
@@ -374,10 +374,10 @@ def _now_ns(now: datetime | None) -> int:
 
 def translate_timestamp_since(value: Any, now: datetime | None = None) -> str:
     """printers.go translateTimestampSince: the age of a timestamp, ``<unknown>`` when unset."""
-    return _since(parse_time(value), _now_ns(now))
+    return since_text(parse_time(value), now_nanos(now))
 
 
-def _since(ts: int, now_ns: int) -> str:
+def since_text(ts: int, now_ns: int) -> str:
     if ts == ZERO_TIME:
         return "<unknown>"
     return human_duration(now_ns - ts)
@@ -427,11 +427,11 @@ def _access_modes(modes: list[Any] | None) -> str:
     return ",".join(short for mode, short in pairs if mode in present)
 
 
-def _containers(template_spec: Obj | None) -> tuple[str, str]:
+def containers_cells(template_spec: Obj | None) -> tuple[str, str]:
     """printers.go layoutContainerCells: container names and images, comma separated."""
     containers = (template_spec or {}).get("containers") or []
-    names = ",".join(_str(c.get("name")) for c in containers)
-    return names, ",".join(_str(c.get("image")) for c in containers)
+    names = ",".join(str_cell(c.get("name")) for c in containers)
+    return names, ",".join(str_cell(c.get("image")) for c in containers)
 
 
 #: what Go's strings.TrimSpace trims (unicode.IsSpace); Python's str.strip() would also trim \x1c-\x1f
@@ -441,23 +441,23 @@ _GO_SPACE = (
 )
 
 
-def _int(value: Any) -> int:
+def int_cell(value: Any) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
-def _str(value: Any) -> str:
+def str_cell(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _parts(obj: Obj) -> tuple[Obj, Obj, Obj]:
+def object_parts(obj: Obj) -> tuple[Obj, Obj, Obj]:
     return obj.get("metadata") or {}, obj.get("spec") or {}, obj.get("status") or {}
 
 
-def _age(md: Obj, now_ns: int) -> str:
-    return _since(parse_time(md.get("creationTimestamp")), now_ns)
+def age_cell(md: Obj, now_ns: int) -> str:
+    return since_text(parse_time(md.get("creationTimestamp")), now_ns)
 
 
-def _template_spec(spec: Obj) -> Obj:
+def pod_template_spec(spec: Obj) -> Obj:
     return (spec.get("template") or {}).get("spec") or {}
 
 
@@ -492,8 +492,8 @@ def _condition_true(conditions: list[Obj], type_: str) -> bool:
 def pod_row(pod: Obj, now: datetime | None = None) -> list[Any]:
     """printPod: READY, STATUS (the reason kubectl users know: Init:…, CrashLoopBackOff, Completed, Terminating…),
     RESTARTS with the age of the last restart, AGE, then IP, NODE, NOMINATED NODE, READINESS GATES."""
-    now_ns = _now_ns(now)
-    md, spec, status = _parts(pod)
+    now_ns = now_nanos(now)
+    md, spec, status = object_parts(pod)
     conditions: list[Obj] = status.get("conditions") or []
     restarts = 0
     sidecar_restarts = 0
@@ -502,8 +502,8 @@ def pod_row(pod: Obj, now: datetime | None = None) -> list[Any]:
     last_restart = ZERO_TIME
     last_sidecar_restart = ZERO_TIME
 
-    phase = _str(status.get("phase"))
-    reason = _str(status.get("reason")) or phase
+    phase = str_cell(status.get("phase"))
+    reason = str_cell(status.get("reason")) or phase
     for condition in conditions:
         if condition.get("type") == "PodScheduled" and condition.get("reason") == "SchedulingGated":
             reason = "SchedulingGated"
@@ -514,31 +514,31 @@ def pod_row(pod: Obj, now: datetime | None = None) -> list[Any]:
 
     initializing = False
     for i, cs in enumerate(status.get("initContainerStatuses") or []):
-        restarts += _int(cs.get("restartCount"))
+        restarts += int_cell(cs.get("restartCount"))
         finished = _last_finished(cs)
         if finished is not None:
             last_restart = max(last_restart, finished)
         sidecar = _restartable(init_by_name.get(cs.get("name")))
         if sidecar:
-            sidecar_restarts += _int(cs.get("restartCount"))
+            sidecar_restarts += int_cell(cs.get("restartCount"))
             if finished is not None:
                 last_sidecar_restart = max(last_sidecar_restart, finished)
         state = cs.get("state") or {}
         terminated, waiting = state.get("terminated"), state.get("waiting")
-        if terminated is not None and _int(terminated.get("exitCode")) == 0:
+        if terminated is not None and int_cell(terminated.get("exitCode")) == 0:
             continue
         if sidecar and cs.get("started") is True:
             if cs.get("ready"):
                 ready += 1
             continue
         if terminated is not None:  # initialization failed
-            if _str(terminated.get("reason")):
+            if str_cell(terminated.get("reason")):
                 reason = "Init:" + terminated["reason"]
-            elif _int(terminated.get("signal")):
-                reason = f"Init:Signal:{_int(terminated.get('signal'))}"
+            elif int_cell(terminated.get("signal")):
+                reason = f"Init:Signal:{int_cell(terminated.get('signal'))}"
             else:
-                reason = f"Init:ExitCode:{_int(terminated.get('exitCode'))}"
-        elif waiting is not None and _str(waiting.get("reason")) and waiting["reason"] != "PodInitializing":
+                reason = f"Init:ExitCode:{int_cell(terminated.get('exitCode'))}"
+        elif waiting is not None and str_cell(waiting.get("reason")) and waiting["reason"] != "PodInitializing":
             reason = "Init:" + waiting["reason"]
         else:
             reason = f"Init:{i}/{len(init_specs)}"
@@ -551,22 +551,22 @@ def pod_row(pod: Obj, now: datetime | None = None) -> list[Any]:
         has_running = False
         error_reason = ""
         for cs in reversed(status.get("containerStatuses") or []):
-            restarts += _int(cs.get("restartCount"))
+            restarts += int_cell(cs.get("restartCount"))
             finished = _last_finished(cs)
             if finished is not None:
                 last_restart = max(last_restart, finished)
             state = cs.get("state") or {}
             terminated, waiting = state.get("terminated"), state.get("waiting")
-            if waiting is not None and _str(waiting.get("reason")):
+            if waiting is not None and str_cell(waiting.get("reason")):
                 reason = waiting["reason"]
             elif terminated is not None:
-                if _str(terminated.get("reason")):
+                if str_cell(terminated.get("reason")):
                     reason = terminated["reason"]
-                elif _int(terminated.get("signal")):
-                    reason = f"Signal:{_int(terminated.get('signal'))}"
+                elif int_cell(terminated.get("signal")):
+                    reason = f"Signal:{int_cell(terminated.get('signal'))}"
                 else:
-                    reason = f"ExitCode:{_int(terminated.get('exitCode'))}"
-                if _int(terminated.get("exitCode")) != 0:
+                    reason = f"ExitCode:{int_cell(terminated.get('exitCode'))}"
+                if int_cell(terminated.get("exitCode")) != 0:
                     error_reason = reason
             elif cs.get("ready") and state.get("running") is not None:
                 has_running = True
@@ -587,10 +587,10 @@ def pod_row(pod: Obj, now: datetime | None = None) -> list[Any]:
 
     restarts_cell = str(restarts)
     if restarts != 0 and last_restart != ZERO_TIME:
-        restarts_cell = f"{restarts} ({_since(last_restart, now_ns)} ago)"
+        restarts_cell = f"{restarts} ({since_text(last_restart, now_ns)} ago)"
 
     # v1→internal conversion: status.podIP wins over status.podIPs[0]
-    pod_ip = _str(status.get("podIP")) or _str(((status.get("podIPs") or [{}])[0] or {}).get("ip")) or "<none>"
+    pod_ip = str_cell(status.get("podIP")) or str_cell(((status.get("podIPs") or [{}])[0] or {}).get("ip")) or "<none>"
     gates: list[Obj] = spec.get("readinessGates") or []
     readiness_gates = "<none>"
     if gates:
@@ -602,14 +602,14 @@ def pod_row(pod: Obj, now: datetime | None = None) -> list[Any]:
                     break
         readiness_gates = f"{true_conditions}/{len(gates)}"
     return [
-        _str(md.get("name")),
+        str_cell(md.get("name")),
         f"{ready}/{total}",
         reason,
         restarts_cell,
-        _age(md, now_ns),
+        age_cell(md, now_ns),
         pod_ip,
-        _str(spec.get("nodeName")) or "<none>",
-        _str(status.get("nominatedNodeName")) or "<none>",
+        str_cell(spec.get("nodeName")) or "<none>",
+        str_cell(status.get("nominatedNodeName")) or "<none>",
         readiness_gates,
     ]
 
@@ -626,25 +626,25 @@ def _initialized(conditions: list[Obj]) -> bool:
 
 
 def namespace_row(obj: Obj, now: datetime | None = None) -> list[Any]:
-    md, _, status = _parts(obj)
-    return [_str(md.get("name")), _str(status.get("phase")) or "Active", _age(md, _now_ns(now))]
+    md, _, status = object_parts(obj)
+    return [str_cell(md.get("name")), str_cell(status.get("phase")) or "Active", age_cell(md, now_nanos(now))]
 
 
 def configmap_row(obj: Obj, now: datetime | None = None) -> list[Any]:
     md = obj.get("metadata") or {}
     count = len(obj.get("data") or {}) + len(obj.get("binaryData") or {})
-    return [_str(md.get("name")), count, _age(md, _now_ns(now))]
+    return [str_cell(md.get("name")), count, age_cell(md, now_nanos(now))]
 
 
 def secret_row(obj: Obj, now: datetime | None = None) -> list[Any]:
     md = obj.get("metadata") or {}
     keys = set(obj.get("data") or {}) | set(obj.get("stringData") or {})  # v1→internal merges stringData
-    return [_str(md.get("name")), _str(obj.get("type")) or "Opaque", len(keys), _age(md, _now_ns(now))]
+    return [str_cell(md.get("name")), str_cell(obj.get("type")) or "Opaque", len(keys), age_cell(md, now_nanos(now))]
 
 
 def serviceaccount_row(obj: Obj, now: datetime | None = None) -> list[Any]:
     md = obj.get("metadata") or {}
-    return [_str(md.get("name")), _age(md, _now_ns(now))]
+    return [str_cell(md.get("name")), age_cell(md, now_nanos(now))]
 
 
 def _service_external_ip(spec: Obj, status: Obj, svc_type: str) -> str:
@@ -654,33 +654,33 @@ def _service_external_ip(spec: Obj, status: Obj, svc_type: str) -> str:
         return ",".join(external_ips) if external_ips else "<none>"
     if svc_type == "LoadBalancer":
         ingress = (status.get("loadBalancer") or {}).get("ingress") or []
-        lb = ",".join(sorted({_str(i.get("ip")) or _str(i.get("hostname")) for i in ingress} - {""}))
+        lb = ",".join(sorted({str_cell(i.get("ip")) or str_cell(i.get("hostname")) for i in ingress} - {""}))
         if external_ips:
             return ",".join(([*lb.split(",")] if lb else []) + external_ips)
         return lb or "<pending>"
     if svc_type == "ExternalName":
-        return _str(spec.get("externalName"))
+        return str_cell(spec.get("externalName"))
     return "<unknown>"
 
 
 def service_row(obj: Obj, now: datetime | None = None) -> list[Any]:
-    md, spec, status = _parts(obj)
-    svc_type = _str(spec.get("type")) or "ClusterIP"  # SetDefaults_Service
+    md, spec, status = object_parts(obj)
+    svc_type = str_cell(spec.get("type")) or "ClusterIP"  # SetDefaults_Service
     # kube's service registry always fills clusterIPs from clusterIP; aiokube stores what was sent
     cluster_ips = spec.get("clusterIPs") or ([spec["clusterIP"]] if spec.get("clusterIP") else [])
     ports = []
     for port in spec.get("ports") or []:
-        protocol = _str(port.get("protocol")) or "TCP"
-        node_port = _int(port.get("nodePort"))
+        protocol = str_cell(port.get("protocol")) or "TCP"
+        node_port = int_cell(port.get("nodePort"))
         mid = f":{node_port}" if node_port > 0 else ""
-        ports.append(f"{_int(port.get('port'))}{mid}/{protocol}")
+        ports.append(f"{int_cell(port.get('port'))}{mid}/{protocol}")
     return [
-        _str(md.get("name")),
+        str_cell(md.get("name")),
         svc_type,
         str(cluster_ips[0]) if cluster_ips else "<none>",
         _service_external_ip(spec, status, svc_type),
         ",".join(ports) or "<none>",
-        _age(md, _now_ns(now)),
+        age_cell(md, now_nanos(now)),
         format_labels(spec.get("selector")),
     ]
 
@@ -704,7 +704,7 @@ def _format_endpoints(subsets: list[Obj]) -> str:
                 if len(shown) == limit:
                     more = True
                     break
-                shown.append(_str(address.get("ip")))
+                shown.append(str_cell(address.get("ip")))
             continue
         for port in ports:
             count += len(addresses)
@@ -712,14 +712,14 @@ def _format_endpoints(subsets: list[Obj]) -> str:
                 if len(shown) == limit:
                     more = True
                     break
-                shown.append(_join_host_port(_str(address.get("ip")), _int(port.get("port"))))
+                shown.append(_join_host_port(str_cell(address.get("ip")), int_cell(port.get("port"))))
     text = ",".join(shown)
     return f"{text} + {count - limit} more..." if more else text
 
 
 def endpoints_row(obj: Obj, now: datetime | None = None) -> list[Any]:
     md = obj.get("metadata") or {}
-    return [_str(md.get("name")), _format_endpoints(obj.get("subsets") or []), _age(md, _now_ns(now))]
+    return [str_cell(md.get("name")), _format_endpoints(obj.get("subsets") or []), age_cell(md, now_nanos(now))]
 
 
 def _node_roles(labels: dict[str, Any]) -> list[str]:
@@ -737,12 +737,12 @@ def _node_roles(labels: dict[str, Any]) -> list[str]:
 def _node_address(status: Obj, type_: str) -> str:
     for address in status.get("addresses") or []:
         if address.get("type") == type_:
-            return _str(address.get("address"))
+            return str_cell(address.get("address"))
     return "<none>"
 
 
 def node_row(obj: Obj, now: datetime | None = None) -> list[Any]:
-    md, spec, status = _parts(obj)
+    md, spec, status = object_parts(obj)
     ready = None
     for condition in status.get("conditions") or []:
         if condition.get("type") == "Ready":
@@ -753,55 +753,57 @@ def node_row(obj: Obj, now: datetime | None = None) -> list[Any]:
     if spec.get("unschedulable") is True:
         states.append("SchedulingDisabled")
     info = status.get("nodeInfo") or {}
-    kernel = _str(info.get("kernelVersion")) or "<unknown>"
-    if _str(info.get("architecture")):
+    kernel = str_cell(info.get("kernelVersion")) or "<unknown>"
+    if str_cell(info.get("architecture")):
         kernel += f" ({info['architecture']})"
     return [
-        _str(md.get("name")),
+        str_cell(md.get("name")),
         ",".join(states),
         ",".join(_node_roles(md.get("labels") or {})) or "<none>",
-        _age(md, _now_ns(now)),
-        _str(info.get("kubeletVersion")),
+        age_cell(md, now_nanos(now)),
+        str_cell(info.get("kubeletVersion")),
         _node_address(status, "InternalIP"),
         _node_address(status, "ExternalIP"),
-        _str(info.get("osImage")) or "<unknown>",
+        str_cell(info.get("osImage")) or "<unknown>",
         kernel,
-        _str(info.get("containerRuntimeVersion")) or "<unknown>",
+        str_cell(info.get("containerRuntimeVersion")) or "<unknown>",
     ]
 
 
 def event_row(obj: Obj, now: datetime | None = None) -> list[Any]:
     """printEvent: LAST SEEN falls back to the first timestamp, then to the new-API eventTime and series."""
-    now_ns = _now_ns(now)
+    now_ns = now_nanos(now)
     md = obj.get("metadata") or {}
     first_ts = parse_time(obj.get("firstTimestamp"))
-    first = _since(first_ts, now_ns) if first_ts != ZERO_TIME else _since(parse_time(obj.get("eventTime")), now_ns)
+    first = (
+        since_text(first_ts, now_ns) if first_ts != ZERO_TIME else since_text(parse_time(obj.get("eventTime")), now_ns)
+    )
     last_ts = parse_time(obj.get("lastTimestamp"))
-    last = _since(last_ts, now_ns) if last_ts != ZERO_TIME else first
-    count = _int(obj.get("count"))
+    last = since_text(last_ts, now_ns) if last_ts != ZERO_TIME else first
+    count = int_cell(obj.get("count"))
     series = obj.get("series")
     if series is not None:
-        last = _since(parse_time(series.get("lastObservedTime")), now_ns)
-        count = _int(series.get("count"))
+        last = since_text(parse_time(series.get("lastObservedTime")), now_ns)
+        count = int_cell(series.get("count"))
     elif count == 0:
         count = 1  # singleton events have no count in the new API
     involved = obj.get("involvedObject") or {}
-    kind = _str(involved.get("kind")).lower()
-    target = f"{kind}/{involved['name']}" if _str(involved.get("name")) else kind
+    kind = str_cell(involved.get("kind")).lower()
+    target = f"{kind}/{involved['name']}" if str_cell(involved.get("name")) else kind
     source = obj.get("source") or {}
-    component = _str(source.get("component")) or _str(obj.get("reportingComponent"))
-    instance = _str(source.get("host")) or _str(obj.get("reportingInstance"))
+    component = str_cell(source.get("component")) or str_cell(obj.get("reportingComponent"))
+    instance = str_cell(source.get("host")) or str_cell(obj.get("reportingInstance"))
     return [
         last,
-        _str(obj.get("type")),
-        _str(obj.get("reason")),
+        str_cell(obj.get("type")),
+        str_cell(obj.get("reason")),
         target,
-        _str(involved.get("fieldPath")),
+        str_cell(involved.get("fieldPath")),
         f"{component}, {instance}" if instance else component,
-        _str(obj.get("message")).strip(_GO_SPACE),
+        str_cell(obj.get("message")).strip(_GO_SPACE),
         first,
         count,
-        _str(md.get("name")),
+        str_cell(md.get("name")),
     ]
 
 
@@ -809,74 +811,74 @@ _BETA_STORAGE_CLASS = "volume.beta.kubernetes.io/storage-class"
 
 
 def persistentvolume_row(obj: Obj, now: datetime | None = None) -> list[Any]:
-    md, spec, status = _parts(obj)
+    md, spec, status = object_parts(obj)
     claim = spec.get("claimRef")
     annotations = md.get("annotations") or {}
     vac = spec.get("volumeAttributesClassName")
     return [
-        _str(md.get("name")),
+        str_cell(md.get("name")),
         quantity_string((spec.get("capacity") or {}).get("storage")),
         _access_modes(spec.get("accessModes")),
-        _str(spec.get("persistentVolumeReclaimPolicy")) or "Retain",  # SetDefaults_PersistentVolume
-        "Terminating" if md.get("deletionTimestamp") is not None else _str(status.get("phase")) or "Pending",
-        f"{_str(claim.get('namespace'))}/{_str(claim.get('name'))}" if claim is not None else "",
+        str_cell(spec.get("persistentVolumeReclaimPolicy")) or "Retain",  # SetDefaults_PersistentVolume
+        "Terminating" if md.get("deletionTimestamp") is not None else str_cell(status.get("phase")) or "Pending",
+        f"{str_cell(claim.get('namespace'))}/{str_cell(claim.get('name'))}" if claim is not None else "",
         str(annotations[_BETA_STORAGE_CLASS])
         if _BETA_STORAGE_CLASS in annotations
-        else _str(spec.get("storageClassName")),
+        else str_cell(spec.get("storageClassName")),
         str(vac) if vac is not None else "<unset>",
-        _str(status.get("reason")),
-        _age(md, _now_ns(now)),
-        _str(spec.get("volumeMode")) or "Filesystem",
+        str_cell(status.get("reason")),
+        age_cell(md, now_nanos(now)),
+        str_cell(spec.get("volumeMode")) or "Filesystem",
     ]
 
 
 def persistentvolumeclaim_row(obj: Obj, now: datetime | None = None) -> list[Any]:
-    md, spec, status = _parts(obj)
+    md, spec, status = object_parts(obj)
     annotations = md.get("annotations") or {}
     vac = spec.get("volumeAttributesClassName")
     capacity = access_modes = ""
-    if _str(spec.get("volumeName")):
+    if str_cell(spec.get("volumeName")):
         access_modes = _access_modes(status.get("accessModes"))
         capacity = quantity_string((status.get("capacity") or {}).get("storage"))
     if _BETA_STORAGE_CLASS in annotations:
         storage_class = str(annotations[_BETA_STORAGE_CLASS])
     else:
-        storage_class = _str(spec.get("storageClassName"))
+        storage_class = str_cell(spec.get("storageClassName"))
     return [
-        _str(md.get("name")),
-        "Terminating" if md.get("deletionTimestamp") is not None else _str(status.get("phase")) or "Pending",
-        _str(spec.get("volumeName")),
+        str_cell(md.get("name")),
+        "Terminating" if md.get("deletionTimestamp") is not None else str_cell(status.get("phase")) or "Pending",
+        str_cell(spec.get("volumeName")),
         capacity,
         access_modes,
         storage_class,
         str(vac) if vac is not None else "<unset>",
-        _age(md, _now_ns(now)),
-        _str(spec.get("volumeMode")) or "Filesystem",  # SetDefaults_PersistentVolumeClaimSpec
+        age_cell(md, now_nanos(now)),
+        str_cell(spec.get("volumeMode")) or "Filesystem",  # SetDefaults_PersistentVolumeClaimSpec
     ]
 
 
 # --- apps, batch ---------------------------------------------------------------------------------------------
 
 
-def _replicas(spec: Obj) -> int:
+def spec_replicas(spec: Obj) -> int:
     """spec.replicas, defaulted to 1 as apps/v1 defaulting does."""
     replicas = spec.get("replicas")
-    return 1 if replicas is None else _int(replicas)
+    return 1 if replicas is None else int_cell(replicas)
 
 
 def deployment_row(obj: Obj, now: datetime | None = None) -> list[Any]:
-    md, spec, status = _parts(obj)
+    md, spec, status = object_parts(obj)
     try:
         selector = label_selector_string(spec.get("selector"))
     except InvalidSelector:
         selector = "<invalid>"
-    names, images = _containers(_template_spec(spec))
+    names, images = containers_cells(pod_template_spec(spec))
     return [
-        _str(md.get("name")),
-        f"{_int(status.get('readyReplicas'))}/{_replicas(spec)}",
-        _int(status.get("updatedReplicas")),
-        _int(status.get("availableReplicas")),
-        _age(md, _now_ns(now)),
+        str_cell(md.get("name")),
+        f"{int_cell(status.get('readyReplicas'))}/{spec_replicas(spec)}",
+        int_cell(status.get("updatedReplicas")),
+        int_cell(status.get("availableReplicas")),
+        age_cell(md, now_nanos(now)),
         names,
         images,
         selector,
@@ -884,14 +886,14 @@ def deployment_row(obj: Obj, now: datetime | None = None) -> list[Any]:
 
 
 def replicaset_row(obj: Obj, now: datetime | None = None) -> list[Any]:
-    md, spec, status = _parts(obj)
-    names, images = _containers(_template_spec(spec))
+    md, spec, status = object_parts(obj)
+    names, images = containers_cells(pod_template_spec(spec))
     return [
-        _str(md.get("name")),
-        _replicas(spec),
-        _int(status.get("replicas")),
-        _int(status.get("readyReplicas")),
-        _age(md, _now_ns(now)),
+        str_cell(md.get("name")),
+        spec_replicas(spec),
+        int_cell(status.get("replicas")),
+        int_cell(status.get("readyReplicas")),
+        age_cell(md, now_nanos(now)),
         names,
         images,
         format_label_selector(spec.get("selector")),
@@ -899,25 +901,25 @@ def replicaset_row(obj: Obj, now: datetime | None = None) -> list[Any]:
 
 
 def statefulset_row(obj: Obj, now: datetime | None = None) -> list[Any]:
-    md, spec, status = _parts(obj)
-    names, images = _containers(_template_spec(spec))
-    ready = f"{_int(status.get('readyReplicas'))}/{_replicas(spec)}"
-    return [_str(md.get("name")), ready, _age(md, _now_ns(now)), names, images]
+    md, spec, status = object_parts(obj)
+    names, images = containers_cells(pod_template_spec(spec))
+    ready = f"{int_cell(status.get('readyReplicas'))}/{spec_replicas(spec)}"
+    return [str_cell(md.get("name")), ready, age_cell(md, now_nanos(now)), names, images]
 
 
 def daemonset_row(obj: Obj, now: datetime | None = None) -> list[Any]:
-    md, spec, status = _parts(obj)
-    template_spec = _template_spec(spec)
-    names, images = _containers(template_spec)
+    md, spec, status = object_parts(obj)
+    template_spec = pod_template_spec(spec)
+    names, images = containers_cells(template_spec)
     return [
-        _str(md.get("name")),
-        _int(status.get("desiredNumberScheduled")),
-        _int(status.get("currentNumberScheduled")),
-        _int(status.get("numberReady")),
-        _int(status.get("updatedNumberScheduled")),
-        _int(status.get("numberAvailable")),
+        str_cell(md.get("name")),
+        int_cell(status.get("desiredNumberScheduled")),
+        int_cell(status.get("currentNumberScheduled")),
+        int_cell(status.get("numberReady")),
+        int_cell(status.get("updatedNumberScheduled")),
+        int_cell(status.get("numberAvailable")),
         format_labels(template_spec.get("nodeSelector")),
-        _age(md, _now_ns(now)),
+        age_cell(md, now_nanos(now)),
         names,
         images,
         format_label_selector(spec.get("selector")),
@@ -933,16 +935,16 @@ def _job_condition(conditions: list[Obj], type_: str) -> bool:
 
 
 def job_row(obj: Obj, now: datetime | None = None) -> list[Any]:
-    now_ns = _now_ns(now)
-    md, spec, status = _parts(obj)
-    succeeded = _int(status.get("succeeded"))
+    now_ns = now_nanos(now)
+    md, spec, status = object_parts(obj)
+    succeeded = int_cell(status.get("succeeded"))
     completions, parallelism = spec.get("completions"), spec.get("parallelism")
     if completions is None and parallelism is None:  # SetDefaults_Job
         completions = parallelism = 1
     if completions is not None:
-        completions_cell = f"{succeeded}/{_int(completions)}"
-    elif parallelism is not None and _int(parallelism) > 1:
-        completions_cell = f"{succeeded}/1 of {_int(parallelism)}"
+        completions_cell = f"{succeeded}/{int_cell(completions)}"
+    elif parallelism is not None and int_cell(parallelism) > 1:
+        completions_cell = f"{succeeded}/1 of {int_cell(parallelism)}"
     else:
         completions_cell = f"{succeeded}/1"
     duration = ""
@@ -965,13 +967,13 @@ def job_row(obj: Obj, now: datetime | None = None) -> list[Any]:
         state = "SuccessCriteriaMet"
     else:
         state = "Running"
-    names, images = _containers(_template_spec(spec))
+    names, images = containers_cells(pod_template_spec(spec))
     return [
-        _str(md.get("name")),
+        str_cell(md.get("name")),
         state,
         completions_cell,
         duration,
-        _age(md, now_ns),
+        age_cell(md, now_ns),
         names,
         images,
         format_label_selector(spec.get("selector")),
@@ -982,8 +984,8 @@ def job_row(obj: Obj, now: datetime | None = None) -> list[Any]:
 
 
 def lease_row(obj: Obj, now: datetime | None = None) -> list[Any]:
-    md, spec, _ = _parts(obj)
-    return [_str(md.get("name")), _str(spec.get("holderIdentity")), _age(md, _now_ns(now))]
+    md, spec, _ = object_parts(obj)
+    return [str_cell(md.get("name")), str_cell(spec.get("holderIdentity")), age_cell(md, now_nanos(now))]
 
 
 def _list_with_more(shown: list[str], more: bool, count: int, limit: int) -> str:
@@ -998,14 +1000,14 @@ def endpointslice_row(obj: Obj, now: datetime | None = None) -> list[Any]:
     limit = 3
     ports: list[Obj] = obj.get("ports") or []
     # discovery/v1 defaulting gives every port a name (""), so a port without a number prints its name
-    port_cells = [str(p["port"]) if p.get("port") is not None else _str(p.get("name")) for p in ports]
+    port_cells = [str(p["port"]) if p.get("port") is not None else str_cell(p.get("name")) for p in ports]
     addresses = [str(a) for e in obj.get("endpoints") or [] for a in e.get("addresses") or []]
     return [
-        _str(md.get("name")),
-        _str(obj.get("addressType")),
+        str_cell(md.get("name")),
+        str_cell(obj.get("addressType")),
         _list_with_more(port_cells[:limit], len(ports) > limit, len(ports), limit),
         _list_with_more(addresses[:limit], len(addresses) > limit, len(addresses), limit),
-        _age(md, _now_ns(now)),
+        age_cell(md, now_nanos(now)),
     ]
 
 
@@ -1015,17 +1017,17 @@ def _binding_row(obj: Obj, now: datetime | None) -> list[Any]:
     ref = obj.get("roleRef") or {}
     users, groups, service_accounts = [], [], []
     for subject in obj.get("subjects") or []:
-        kind, name = subject.get("kind"), _str(subject.get("name"))
+        kind, name = subject.get("kind"), str_cell(subject.get("name"))
         if kind == "ServiceAccount":
-            service_accounts.append(f"{_str(subject.get('namespace'))}/{name}")
+            service_accounts.append(f"{str_cell(subject.get('namespace'))}/{name}")
         elif kind == "User":
             users.append(name)
         elif kind == "Group":
             groups.append(name)
     return [
-        _str(md.get("name")),
-        f"{_str(ref.get('kind'))}/{_str(ref.get('name'))}",
-        _age(md, _now_ns(now)),
+        str_cell(md.get("name")),
+        f"{str_cell(ref.get('kind'))}/{str_cell(ref.get('name'))}",
+        age_cell(md, now_nanos(now)),
         ", ".join(users),
         ", ".join(groups),
         ", ".join(service_accounts),
@@ -1043,174 +1045,179 @@ def clusterrolebinding_row(obj: Obj, now: datetime | None = None) -> list[Any]:
 def default_row(obj: Obj, now: datetime | None = None) -> list[Any]:
     """rest.NewDefaultTableConvertor (roles, clusterroles): the name and creationTimestamp in RFC 3339, UTC."""
     md = obj.get("metadata") or {}
-    return [_str(md.get("name")), format_rfc3339(parse_time(md.get("creationTimestamp")))]
+    return [str_cell(md.get("name")), format_rfc3339(parse_time(md.get("creationTimestamp")))]
 
 
 # --- column definitions (printers.go AddHandlers) ------------------------------------------------------------
 
 
-def _col(name: str, description: str, priority: int = 0, type_: str = "string", fmt: str = "") -> Column:
+def make_column(name: str, description: str, priority: int = 0, type_: str = "string", fmt: str = "") -> Column:
     return column(name, type_, fmt, description, priority)
 
 
-_NAME = column("Name", "string", "name", NAME_DESCRIPTION)
-_AGE = _col("Age", CREATION_DESCRIPTION)
-_CONTAINERS = _col("Containers", "Names of each container in the template.", 1)
-_IMAGES = _col("Images", "Images referenced by each container in the template.", 1)
+NAME_COLUMN = column("Name", "string", "name", NAME_DESCRIPTION)
+AGE_COLUMN = make_column("Age", CREATION_DESCRIPTION)
+CONTAINERS_COLUMN = make_column("Containers", "Names of each container in the template.", 1)
+IMAGES_COLUMN = make_column("Images", "Images referenced by each container in the template.", 1)
 
 POD_COLUMNS = [
-    _NAME,
-    _col("Ready", "The aggregate readiness state of this pod for accepting traffic."),
-    _col("Status", "The aggregate status of the containers in this pod."),
-    _col(
+    NAME_COLUMN,
+    make_column("Ready", "The aggregate readiness state of this pod for accepting traffic."),
+    make_column("Status", "The aggregate status of the containers in this pod."),
+    make_column(
         "Restarts",
         "The number of times the containers in this pod have been restarted and when the last container in this pod "
         "has restarted.",
     ),
-    _AGE,
-    _col("IP", _DOC["PodStatus.podIP"], 1),
-    _col("Node", _DOC["PodSpec.nodeName"], 1),
-    _col("Nominated Node", _DOC["PodStatus.nominatedNodeName"], 1),
-    _col("Readiness Gates", _DOC["PodSpec.readinessGates"], 1),
+    AGE_COLUMN,
+    make_column("IP", COLUMN_DOCS["PodStatus.podIP"], 1),
+    make_column("Node", COLUMN_DOCS["PodSpec.nodeName"], 1),
+    make_column("Nominated Node", COLUMN_DOCS["PodStatus.nominatedNodeName"], 1),
+    make_column("Readiness Gates", COLUMN_DOCS["PodSpec.readinessGates"], 1),
 ]
 REPLICASET_COLUMNS = [
-    _NAME,
-    _col("Desired", _DOC["ReplicaSetSpec.replicas"], type_="integer"),
-    _col("Current", _DOC["ReplicaSetStatus.replicas"], type_="integer"),
-    _col("Ready", _DOC["ReplicaSetStatus.readyReplicas"], type_="integer"),
-    _AGE,
-    _CONTAINERS,
-    _IMAGES,
-    _col("Selector", _DOC["ReplicaSetSpec.selector"], 1),
+    NAME_COLUMN,
+    make_column("Desired", COLUMN_DOCS["ReplicaSetSpec.replicas"], type_="integer"),
+    make_column("Current", COLUMN_DOCS["ReplicaSetStatus.replicas"], type_="integer"),
+    make_column("Ready", COLUMN_DOCS["ReplicaSetStatus.readyReplicas"], type_="integer"),
+    AGE_COLUMN,
+    CONTAINERS_COLUMN,
+    IMAGES_COLUMN,
+    make_column("Selector", COLUMN_DOCS["ReplicaSetSpec.selector"], 1),
 ]
 DAEMONSET_COLUMNS = [
-    _NAME,
-    _col("Desired", _DOC["DaemonSetStatus.desiredNumberScheduled"], type_="integer"),
-    _col("Current", _DOC["DaemonSetStatus.currentNumberScheduled"], type_="integer"),
-    _col("Ready", _DOC["DaemonSetStatus.numberReady"], type_="integer"),
-    _col("Up-to-date", _DOC["DaemonSetStatus.updatedNumberScheduled"], type_="integer"),
-    _col("Available", _DOC["DaemonSetStatus.numberAvailable"], type_="integer"),
-    _col("Node Selector", _DOC["PodSpec.nodeSelector"]),
-    _AGE,
-    _CONTAINERS,
-    _IMAGES,
-    _col("Selector", _DOC["DaemonSetSpec.selector"], 1),
+    NAME_COLUMN,
+    make_column("Desired", COLUMN_DOCS["DaemonSetStatus.desiredNumberScheduled"], type_="integer"),
+    make_column("Current", COLUMN_DOCS["DaemonSetStatus.currentNumberScheduled"], type_="integer"),
+    make_column("Ready", COLUMN_DOCS["DaemonSetStatus.numberReady"], type_="integer"),
+    make_column("Up-to-date", COLUMN_DOCS["DaemonSetStatus.updatedNumberScheduled"], type_="integer"),
+    make_column("Available", COLUMN_DOCS["DaemonSetStatus.numberAvailable"], type_="integer"),
+    make_column("Node Selector", COLUMN_DOCS["PodSpec.nodeSelector"]),
+    AGE_COLUMN,
+    CONTAINERS_COLUMN,
+    IMAGES_COLUMN,
+    make_column("Selector", COLUMN_DOCS["DaemonSetSpec.selector"], 1),
 ]
 JOB_COLUMNS = [
-    _NAME,
-    _col("Status", "Status of the job."),
-    _col("Completions", _DOC["JobStatus.succeeded"]),
-    _col("Duration", "Time required to complete the job."),
-    _AGE,
-    _CONTAINERS,
-    _IMAGES,
-    _col("Selector", _DOC["JobSpec.selector"], 1),
+    NAME_COLUMN,
+    make_column("Status", "Status of the job."),
+    make_column("Completions", COLUMN_DOCS["JobStatus.succeeded"]),
+    make_column("Duration", "Time required to complete the job."),
+    AGE_COLUMN,
+    CONTAINERS_COLUMN,
+    IMAGES_COLUMN,
+    make_column("Selector", COLUMN_DOCS["JobSpec.selector"], 1),
 ]
 SERVICE_COLUMNS = [
-    _NAME,
-    _col("Type", _DOC["ServiceSpec.type"]),
-    _col("Cluster-IP", _DOC["ServiceSpec.clusterIP"]),
-    _col("External-IP", _DOC["ServiceSpec.externalIPs"]),
-    _col("Port(s)", _DOC["ServiceSpec.ports"]),
-    _AGE,
-    _col("Selector", _DOC["ServiceSpec.selector"], 1),
+    NAME_COLUMN,
+    make_column("Type", COLUMN_DOCS["ServiceSpec.type"]),
+    make_column("Cluster-IP", COLUMN_DOCS["ServiceSpec.clusterIP"]),
+    make_column("External-IP", COLUMN_DOCS["ServiceSpec.externalIPs"]),
+    make_column("Port(s)", COLUMN_DOCS["ServiceSpec.ports"]),
+    AGE_COLUMN,
+    make_column("Selector", COLUMN_DOCS["ServiceSpec.selector"], 1),
 ]
 STATEFULSET_COLUMNS = [
-    _NAME,
-    _col("Ready", "Number of the pod with ready state"),
-    _AGE,
-    _CONTAINERS,
-    _IMAGES,
+    NAME_COLUMN,
+    make_column("Ready", "Number of the pod with ready state"),
+    AGE_COLUMN,
+    CONTAINERS_COLUMN,
+    IMAGES_COLUMN,
 ]
-ENDPOINTS_COLUMNS = [_NAME, _col("Endpoints", _DOC["Endpoints.subsets"]), _AGE]
+ENDPOINTS_COLUMNS = [NAME_COLUMN, make_column("Endpoints", COLUMN_DOCS["Endpoints.subsets"]), AGE_COLUMN]
 NODE_COLUMNS = [
-    _NAME,
-    _col("Status", "The status of the node"),
-    _col("Roles", "The roles of the node"),
-    _AGE,
-    _col("Version", _DOC["NodeSystemInfo.kubeletVersion"]),
-    _col("Internal-IP", _DOC["NodeStatus.addresses"], 1),
-    _col("External-IP", _DOC["NodeStatus.addresses"], 1),
-    _col("OS-Image", _DOC["NodeSystemInfo.osImage"], 1),
-    _col("Kernel-Version", _DOC["NodeSystemInfo.kernelVersion"], 1),
-    _col("Container-Runtime", _DOC["NodeSystemInfo.containerRuntimeVersion"], 1),
+    NAME_COLUMN,
+    make_column("Status", "The status of the node"),
+    make_column("Roles", "The roles of the node"),
+    AGE_COLUMN,
+    make_column("Version", COLUMN_DOCS["NodeSystemInfo.kubeletVersion"]),
+    make_column("Internal-IP", COLUMN_DOCS["NodeStatus.addresses"], 1),
+    make_column("External-IP", COLUMN_DOCS["NodeStatus.addresses"], 1),
+    make_column("OS-Image", COLUMN_DOCS["NodeSystemInfo.osImage"], 1),
+    make_column("Kernel-Version", COLUMN_DOCS["NodeSystemInfo.kernelVersion"], 1),
+    make_column("Container-Runtime", COLUMN_DOCS["NodeSystemInfo.containerRuntimeVersion"], 1),
 ]
 EVENT_COLUMNS = [
-    _col("Last Seen", _DOC["Event.lastTimestamp"]),
-    _col("Type", _DOC["Event.type"]),
-    _col("Reason", _DOC["Event.reason"]),
-    _col("Object", _DOC["Event.involvedObject"]),
-    _col("Subobject", _DOC["ObjectReference.fieldPath"], 1),
-    _col("Source", _DOC["Event.source"], 1),
-    _col("Message", _DOC["Event.message"]),
-    _col("First Seen", _DOC["Event.firstTimestamp"], 1),
-    _col("Count", _DOC["Event.count"], 1),
+    make_column("Last Seen", COLUMN_DOCS["Event.lastTimestamp"]),
+    make_column("Type", COLUMN_DOCS["Event.type"]),
+    make_column("Reason", COLUMN_DOCS["Event.reason"]),
+    make_column("Object", COLUMN_DOCS["Event.involvedObject"]),
+    make_column("Subobject", COLUMN_DOCS["ObjectReference.fieldPath"], 1),
+    make_column("Source", COLUMN_DOCS["Event.source"], 1),
+    make_column("Message", COLUMN_DOCS["Event.message"]),
+    make_column("First Seen", COLUMN_DOCS["Event.firstTimestamp"], 1),
+    make_column("Count", COLUMN_DOCS["Event.count"], 1),
     column("Name", "string", "name", NAME_DESCRIPTION, 1),
 ]
-NAMESPACE_COLUMNS = [_NAME, _col("Status", "The status of the namespace"), _AGE]
-SECRET_COLUMNS = [_NAME, _col("Type", _DOC["Secret.type"]), _col("Data", _DOC["Secret.data"]), _AGE]
-SERVICEACCOUNT_COLUMNS = [_NAME, _AGE]
+NAMESPACE_COLUMNS = [NAME_COLUMN, make_column("Status", "The status of the namespace"), AGE_COLUMN]
+SECRET_COLUMNS = [
+    NAME_COLUMN,
+    make_column("Type", COLUMN_DOCS["Secret.type"]),
+    make_column("Data", COLUMN_DOCS["Secret.data"]),
+    AGE_COLUMN,
+]
+SERVICEACCOUNT_COLUMNS = [NAME_COLUMN, AGE_COLUMN]
 PERSISTENTVOLUME_COLUMNS = [
-    _NAME,
-    _col("Capacity", _DOC["PersistentVolumeSpec.capacity"]),
-    _col("Access Modes", _DOC["PersistentVolumeSpec.accessModes"]),
-    _col("Reclaim Policy", _DOC["PersistentVolumeSpec.persistentVolumeReclaimPolicy"]),
-    _col("Status", _DOC["PersistentVolumeStatus.phase"]),
-    _col("Claim", _DOC["PersistentVolumeSpec.claimRef"]),
-    _col("StorageClass", "StorageClass of the pv"),
-    _col("VolumeAttributesClass", "VolumeAttributesClass of the pv"),
-    _col("Reason", _DOC["PersistentVolumeStatus.reason"]),
-    _AGE,
-    _col("VolumeMode", _DOC["PersistentVolumeSpec.volumeMode"], 1),
+    NAME_COLUMN,
+    make_column("Capacity", COLUMN_DOCS["PersistentVolumeSpec.capacity"]),
+    make_column("Access Modes", COLUMN_DOCS["PersistentVolumeSpec.accessModes"]),
+    make_column("Reclaim Policy", COLUMN_DOCS["PersistentVolumeSpec.persistentVolumeReclaimPolicy"]),
+    make_column("Status", COLUMN_DOCS["PersistentVolumeStatus.phase"]),
+    make_column("Claim", COLUMN_DOCS["PersistentVolumeSpec.claimRef"]),
+    make_column("StorageClass", "StorageClass of the pv"),
+    make_column("VolumeAttributesClass", "VolumeAttributesClass of the pv"),
+    make_column("Reason", COLUMN_DOCS["PersistentVolumeStatus.reason"]),
+    AGE_COLUMN,
+    make_column("VolumeMode", COLUMN_DOCS["PersistentVolumeSpec.volumeMode"], 1),
 ]
 PERSISTENTVOLUMECLAIM_COLUMNS = [
-    _NAME,
-    _col("Status", _DOC["PersistentVolumeClaimStatus.phase"]),
-    _col("Volume", _DOC["PersistentVolumeClaimSpec.volumeName"]),
-    _col("Capacity", _DOC["PersistentVolumeClaimStatus.capacity"]),
-    _col("Access Modes", _DOC["PersistentVolumeClaimStatus.accessModes"]),
-    _col("StorageClass", "StorageClass of the pvc"),
-    _col("VolumeAttributesClass", "VolumeAttributesClass of the pvc"),
-    _AGE,
-    _col("VolumeMode", _DOC["PersistentVolumeClaimSpec.volumeMode"], 1),
+    NAME_COLUMN,
+    make_column("Status", COLUMN_DOCS["PersistentVolumeClaimStatus.phase"]),
+    make_column("Volume", COLUMN_DOCS["PersistentVolumeClaimSpec.volumeName"]),
+    make_column("Capacity", COLUMN_DOCS["PersistentVolumeClaimStatus.capacity"]),
+    make_column("Access Modes", COLUMN_DOCS["PersistentVolumeClaimStatus.accessModes"]),
+    make_column("StorageClass", "StorageClass of the pvc"),
+    make_column("VolumeAttributesClass", "VolumeAttributesClass of the pvc"),
+    AGE_COLUMN,
+    make_column("VolumeMode", COLUMN_DOCS["PersistentVolumeClaimSpec.volumeMode"], 1),
 ]
 DEPLOYMENT_COLUMNS = [
-    _NAME,
-    _col("Ready", "Number of the pod with ready state"),
-    _col("Up-to-date", _DOC["DeploymentStatus.updatedReplicas"]),
-    _col("Available", _DOC["DeploymentStatus.availableReplicas"]),
-    _AGE,
-    _CONTAINERS,
-    _IMAGES,
-    _col("Selector", _DOC["DeploymentSpec.selector"], 1),
+    NAME_COLUMN,
+    make_column("Ready", "Number of the pod with ready state"),
+    make_column("Up-to-date", COLUMN_DOCS["DeploymentStatus.updatedReplicas"]),
+    make_column("Available", COLUMN_DOCS["DeploymentStatus.availableReplicas"]),
+    AGE_COLUMN,
+    CONTAINERS_COLUMN,
+    IMAGES_COLUMN,
+    make_column("Selector", COLUMN_DOCS["DeploymentSpec.selector"], 1),
 ]
-CONFIGMAP_COLUMNS = [_NAME, _col("Data", _DOC["ConfigMap.data"]), _AGE]
+CONFIGMAP_COLUMNS = [NAME_COLUMN, make_column("Data", COLUMN_DOCS["ConfigMap.data"]), AGE_COLUMN]
 ROLEBINDING_COLUMNS = [
-    _NAME,
-    _col("Role", _DOC["RoleBinding.roleRef"]),
-    _AGE,
-    _col("Users", "Users in the roleBinding", 1),
-    _col("Groups", "Groups in the roleBinding", 1),
-    _col("ServiceAccounts", "ServiceAccounts in the roleBinding", 1),
+    NAME_COLUMN,
+    make_column("Role", COLUMN_DOCS["RoleBinding.roleRef"]),
+    AGE_COLUMN,
+    make_column("Users", "Users in the roleBinding", 1),
+    make_column("Groups", "Groups in the roleBinding", 1),
+    make_column("ServiceAccounts", "ServiceAccounts in the roleBinding", 1),
 ]
 CLUSTERROLEBINDING_COLUMNS = [
-    _NAME,
-    _col("Role", _DOC["ClusterRoleBinding.roleRef"]),
-    _AGE,
-    _col("Users", "Users in the clusterRoleBinding", 1),
-    _col("Groups", "Groups in the clusterRoleBinding", 1),
-    _col("ServiceAccounts", "ServiceAccounts in the clusterRoleBinding", 1),
+    NAME_COLUMN,
+    make_column("Role", COLUMN_DOCS["ClusterRoleBinding.roleRef"]),
+    AGE_COLUMN,
+    make_column("Users", "Users in the clusterRoleBinding", 1),
+    make_column("Groups", "Groups in the clusterRoleBinding", 1),
+    make_column("ServiceAccounts", "ServiceAccounts in the clusterRoleBinding", 1),
 ]
-LEASE_COLUMNS = [_NAME, _col("Holder", _DOC["LeaseSpec.holderIdentity"]), _AGE]
+LEASE_COLUMNS = [NAME_COLUMN, make_column("Holder", COLUMN_DOCS["LeaseSpec.holderIdentity"]), AGE_COLUMN]
 ENDPOINTSLICE_COLUMNS = [
-    _NAME,
-    _col("AddressType", _DOC["EndpointSlice.addressType"]),
-    _col("Ports", _DOC["EndpointSlice.ports"]),
-    _col("Endpoints", _DOC["EndpointSlice.endpoints"]),
-    _AGE,
+    NAME_COLUMN,
+    make_column("AddressType", COLUMN_DOCS["EndpointSlice.addressType"]),
+    make_column("Ports", COLUMN_DOCS["EndpointSlice.ports"]),
+    make_column("Endpoints", COLUMN_DOCS["EndpointSlice.endpoints"]),
+    AGE_COLUMN,
 ]
 #: rest.NewDefaultTableConvertor's columns: kube registers no printer for Role and ClusterRole
-DEFAULT_TABLE_COLUMNS = [_NAME, _col("Created At", CREATION_DESCRIPTION, type_="date")]
+DEFAULT_TABLE_COLUMNS = [NAME_COLUMN, make_column("Created At", CREATION_DESCRIPTION, type_="date")]
 
 #: (API group, resource) → (column definitions, row function), for every built-in type aiokube serves
 BUILTIN_PRINTERS: dict[tuple[str, str], Printer] = {
@@ -1237,7 +1244,3 @@ BUILTIN_PRINTERS: dict[tuple[str, str], Printer] = {
     ("rbac.authorization.k8s.io", "clusterroles"): (DEFAULT_TABLE_COLUMNS, default_row),
     ("rbac.authorization.k8s.io", "clusterrolebindings"): (CLUSTERROLEBINDING_COLUMNS, clusterrolebinding_row),
 }
-
-# The printers of the types served since issue 12 live in .builtin_more, which uses this module's helpers and adds
-# them to BUILTIN_PRINTERS when imported: last, so that every name it imports from here exists.
-from aiokube.apiserver.printers import builtin_more  # noqa: E402, F401

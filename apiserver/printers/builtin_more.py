@@ -3,12 +3,12 @@
 The rest of printers.go's ``print<Kind>`` functions (ReplicationController to PriorityLevelConfiguration),
 kube-aggregator's APIService table convertor, and the default table of LimitRange (kube registers no printer for
 it). Same conventions as :mod:`.builtin`, whose helpers this module uses: row functions take the v1 JSON object
-and an optional ``now``, apply the v1 defaults a cell depends on, and always produce the wide cells. Importing
-this module adds its printers to :data:`.builtin.BUILTIN_PRINTERS` (:mod:`.builtin` imports it at its end).
+and an optional ``now``, apply the v1 defaults a cell depends on, and always produce the wide cells. The printers
+are in :data:`MORE_PRINTERS`, which :mod:`.tables` consults after :data:`.builtin.BUILTIN_PRINTERS`.
 
-Two cells of kube are not a row function's to give: printFlowSchemaList sorts a FlowSchema list by matching
-precedence, then name (aiokube keeps the list's order), and printIPAddress returns an Age cell without an Age
-column (aiokube does the same: three cells for two columns, which kubectl tolerates).
+Two quirks of kube's tables: printFlowSchemaList sorts a FlowSchema list by matching precedence, then name,
+which a row function cannot do (aiokube keeps the list's order); printIPAddress gives an Age cell though there is
+no Age column, which aiokube copies (three cells for two columns; kubectl ignores the extra cell).
 """
 
 from __future__ import annotations
@@ -18,29 +18,28 @@ from typing import Any
 
 from aiokube.apiserver.golang import SECOND, human_duration
 from aiokube.apiserver.printers.builtin import (
-    _AGE,
-    _CONTAINERS,
-    _IMAGES,
-    _NAME,
-    BUILTIN_PRINTERS,
+    AGE_COLUMN,
+    COLUMN_DOCS,
+    CONTAINERS_COLUMN,
     DEFAULT_TABLE_COLUMNS,
-    _age,
-    _col,
-    _containers,
-    _int,
-    _now_ns,
-    _parts,
-    _replicas,
-    _since,
-    _str,
-    _template_spec,
+    IMAGES_COLUMN,
+    NAME_COLUMN,
+    age_cell,
+    containers_cells,
     default_row,
     format_label_selector,
     format_labels,
+    int_cell,
+    make_column,
+    now_nanos,
+    object_parts,
     parse_time,
+    pod_template_spec,
     quantity_string,
+    since_text,
+    spec_replicas,
+    str_cell,
 )
-from aiokube.apiserver.printers.builtin import _DOC as _BUILTIN_DOC
 from aiokube.apiserver.printers.columns import Obj, Printer
 
 # Column descriptions: k8s.io/api 1.36 swagger docs, keyed "Type.field" as printers.go looks them up (the group
@@ -364,18 +363,18 @@ def _int_or_string(value: Any) -> str:
 
 
 def replicationcontroller_row(obj: Obj, now: datetime | None = None) -> list[Any]:
-    md, spec, status = _parts(obj)
+    md, spec, status = object_parts(obj)
     selector = spec.get("selector")
     template = spec.get("template")
     if not selector and isinstance(template, dict):  # SetDefaults_ReplicationController: the template's labels
-        selector = template.get("labels")
-    names, images = _containers(_template_spec(spec))
+        selector = (template.get("metadata") or {}).get("labels")
+    names, images = containers_cells(pod_template_spec(spec))
     return [
-        _str(md.get("name")),
-        _replicas(spec),
-        _int(status.get("replicas")),
-        _int(status.get("readyReplicas")),
-        _age(md, _now_ns(now)),
+        str_cell(md.get("name")),
+        spec_replicas(spec),
+        int_cell(status.get("replicas")),
+        int_cell(status.get("readyReplicas")),
+        age_cell(md, now_nanos(now)),
         names,
         images,
         format_labels(selector),
@@ -386,13 +385,13 @@ def podtemplate_row(obj: Obj, now: datetime | None = None) -> list[Any]:
     """printPodTemplate: no Age column."""
     md = obj.get("metadata") or {}
     template = obj.get("template") or {}
-    names, images = _containers(template.get("spec"))
-    return [_str(md.get("name")), names, images, format_labels((template.get("metadata") or {}).get("labels"))]
+    names, images = containers_cells(template.get("spec"))
+    return [str_cell(md.get("name")), names, images, format_labels((template.get("metadata") or {}).get("labels"))]
 
 
 def resourcequota_row(obj: Obj, now: datetime | None = None) -> list[Any]:
     """printResourceQuota: ``name: used/hard`` per hard limit, sorted; ``limits.*`` in the Limit cell."""
-    md, _, status = _parts(obj)
+    md, _, status = object_parts(obj)
     hard: Obj = status.get("hard") or {}
     used: Obj = status.get("used") or {}
     requests, limits = [], []
@@ -400,7 +399,7 @@ def resourcequota_row(obj: Obj, now: datetime | None = None) -> list[Any]:
         pieces = name.split(".")
         cell = limits if len(pieces) > 1 and pieces[0] == "limits" else requests
         cell.append(f"{name}: {quantity_string(used.get(name))}/{quantity_string(hard[name])}")
-    return [_str(md.get("name")), ", ".join(requests), ", ".join(limits), _age(md, _now_ns(now))]
+    return [str_cell(md.get("name")), ", ".join(requests), ", ".join(limits), age_cell(md, now_nanos(now))]
 
 
 # --- apps, autoscaling, batch, policy ------------------------------------------------------------------------
@@ -418,11 +417,11 @@ def controllerrevision_row(obj: Obj, now: datetime | None = None) -> list[Any]:
     controller = "<none>"
     for ref in md.get("ownerReferences") or []:
         if ref.get("controller") is True:
-            group_kind = _group_kind(_str(ref.get("apiVersion")), _str(ref.get("kind")))
-            name = _str(ref.get("name"))
+            group_kind = _group_kind(str_cell(ref.get("apiVersion")), str_cell(ref.get("kind")))
+            name = str_cell(ref.get("name"))
             controller = f"{group_kind.lower()}/{name}" if group_kind else name
             break
-    return [_str(md.get("name")), controller, _int(obj.get("revision")), _age(md, _now_ns(now))]
+    return [str_cell(md.get("name")), controller, int_cell(obj.get("revision")), age_cell(md, now_nanos(now))]
 
 
 #: autoscaling/v2 SetDefaults_HorizontalPodAutoscaler: no metrics means 80% average CPU utilization
@@ -440,7 +439,7 @@ _HPA_SOURCES = {
 
 def _hpa_metric(spec: Obj, status: Obj | None) -> str:
     """One metric of printers.go formatHPAMetrics; ``status`` is the current metric at the same index."""
-    field = _HPA_SOURCES.get(_str(spec.get("type")))
+    field = _HPA_SOURCES.get(str_cell(spec.get("type")))
     if field is None:
         return "<unknown type>"
     source: Obj = spec.get(field) or {}
@@ -458,15 +457,15 @@ def _hpa_metric(spec: Obj, status: Obj | None) -> str:
             return f"{shown}/{_quantity_ptr(target['averageValue'])} (avg)"
         shown = "<unknown>" if current is None else _quantity_ptr(current.get("value"))
         return f"{shown}/{_quantity_ptr(target.get('value'))}"
-    name = _str(source.get("name"))  # resource, containerResource
+    name = str_cell(source.get("name"))  # resource, containerResource
     if target.get("averageValue") is not None:
         shown = "<unknown>" if current is None else _quantity_ptr(current.get("averageValue"))
         return f"{name}: {shown}/{_quantity_ptr(target['averageValue'])}"
     shown = "<unknown>"
     if current is not None and current.get("averageUtilization") is not None:
-        shown = f"{_int(current['averageUtilization'])}%"
+        shown = f"{int_cell(current['averageUtilization'])}%"
     utilization = target.get("averageUtilization")
-    wanted = "<auto>" if utilization is None else f"{_int(utilization)}%"
+    wanted = "<auto>" if utilization is None else f"{int_cell(utilization)}%"
     return f"{name}: {shown}/{wanted}"
 
 
@@ -482,35 +481,35 @@ def format_hpa_metrics(metrics: list[Obj], current: list[Obj]) -> str:
 
 
 def horizontalpodautoscaler_row(obj: Obj, now: datetime | None = None) -> list[Any]:
-    md, spec, status = _parts(obj)
+    md, spec, status = object_parts(obj)
     ref = spec.get("scaleTargetRef") or {}
     min_replicas = spec.get("minReplicas")
     return [
-        _str(md.get("name")),
-        f"{_str(ref.get('kind'))}/{_str(ref.get('name'))}",
+        str_cell(md.get("name")),
+        f"{str_cell(ref.get('kind'))}/{str_cell(ref.get('name'))}",
         format_hpa_metrics(spec.get("metrics") or _DEFAULT_HPA_METRICS, status.get("currentMetrics") or []),
-        "1" if min_replicas is None else str(_int(min_replicas)),  # SetDefaults_HorizontalPodAutoscaler
-        _int(spec.get("maxReplicas")),
-        _int(status.get("currentReplicas")),
-        _age(md, _now_ns(now)),
+        "1" if min_replicas is None else str(int_cell(min_replicas)),  # SetDefaults_HorizontalPodAutoscaler
+        int_cell(spec.get("maxReplicas")),
+        int_cell(status.get("currentReplicas")),
+        age_cell(md, now_nanos(now)),
     ]
 
 
 def cronjob_row(obj: Obj, now: datetime | None = None) -> list[Any]:
-    now_ns = _now_ns(now)
-    md, spec, status = _parts(obj)
+    now_ns = now_nanos(now)
+    md, spec, status = object_parts(obj)
     time_zone = spec.get("timeZone")
     last_schedule = status.get("lastScheduleTime")
     job_spec = (spec.get("jobTemplate") or {}).get("spec") or {}
-    names, images = _containers(_template_spec(job_spec))
+    names, images = containers_cells(pod_template_spec(job_spec))
     return [
-        _str(md.get("name")),
-        _str(spec.get("schedule")),
+        str_cell(md.get("name")),
+        str_cell(spec.get("schedule")),
         time_zone if isinstance(time_zone, str) else "<none>",
         _go_bool(_bool(spec.get("suspend"), False)),  # SetDefaults_CronJob
         len(status.get("active") or []),
-        "<none>" if last_schedule is None else _since(parse_time(last_schedule), now_ns),
-        _age(md, now_ns),
+        "<none>" if last_schedule is None else since_text(parse_time(last_schedule), now_ns),
+        age_cell(md, now_ns),
         names,
         images,
         format_label_selector(job_spec.get("selector")),
@@ -518,14 +517,14 @@ def cronjob_row(obj: Obj, now: datetime | None = None) -> list[Any]:
 
 
 def poddisruptionbudget_row(obj: Obj, now: datetime | None = None) -> list[Any]:
-    md, spec, status = _parts(obj)
+    md, spec, status = object_parts(obj)
     min_available, max_unavailable = spec.get("minAvailable"), spec.get("maxUnavailable")
     return [
-        _str(md.get("name")),
+        str_cell(md.get("name")),
         "N/A" if min_available is None else _int_or_string(min_available),
         "N/A" if max_unavailable is None else _int_or_string(max_unavailable),
-        _int(status.get("disruptionsAllowed")),
-        _age(md, _now_ns(now)),
+        int_cell(status.get("disruptionsAllowed")),
+        age_cell(md, now_nanos(now)),
     ]
 
 
@@ -544,14 +543,14 @@ def _csr_condition(status: Obj) -> str:
 
 
 def certificatesigningrequest_row(obj: Obj, now: datetime | None = None) -> list[Any]:
-    md, spec, status = _parts(obj)
+    md, spec, status = object_parts(obj)
     expiration = spec.get("expirationSeconds")
     return [
-        _str(md.get("name")),
-        _age(md, _now_ns(now)),
-        _str(spec.get("signerName")) or "<none>",
-        _str(spec.get("username")),
-        "<none>" if expiration is None else human_duration(_int(expiration) * SECOND),
+        str_cell(md.get("name")),
+        age_cell(md, now_nanos(now)),
+        str_cell(spec.get("signerName")) or "<none>",
+        str_cell(spec.get("username")),
+        "<none>" if expiration is None else human_duration(int_cell(expiration) * SECOND),
         _csr_condition(status),
     ]
 
@@ -562,7 +561,7 @@ def _ingress_hosts(rules: list[Obj]) -> str:
     for rule in rules:
         if len(hosts) == limit:
             more = True
-        if not more and _str(rule.get("host")):
+        if not more and str_cell(rule.get("host")):
             hosts.append(rule["host"])
     if not hosts:
         return "*"
@@ -572,59 +571,63 @@ def _ingress_hosts(rules: list[Obj]) -> str:
 def _load_balancer_addresses(status: Obj) -> str:
     """ingressLoadBalancerStatusStringer (wide): each ingress point's IP, else hostname; sorted, deduplicated."""
     ingress = (status.get("loadBalancer") or {}).get("ingress") or []
-    return ",".join(sorted({_str(i.get("ip")) or _str(i.get("hostname")) for i in ingress} - {""}))
+    return ",".join(sorted({str_cell(i.get("ip")) or str_cell(i.get("hostname")) for i in ingress} - {""}))
 
 
 def ingress_row(obj: Obj, now: datetime | None = None) -> list[Any]:
-    md, spec, status = _parts(obj)
+    md, spec, status = object_parts(obj)
     class_name = spec.get("ingressClassName")
     return [
-        _str(md.get("name")),
+        str_cell(md.get("name")),
         class_name if isinstance(class_name, str) else "<none>",
         _ingress_hosts(spec.get("rules") or []),
         _load_balancer_addresses(status),
         "80, 443" if spec.get("tls") else "80",
-        _age(md, _now_ns(now)),
+        age_cell(md, now_nanos(now)),
     ]
 
 
 def ingressclass_row(obj: Obj, now: datetime | None = None) -> list[Any]:
-    md, spec, _ = _parts(obj)
-    name = _str(md.get("name"))
+    md, spec, _ = object_parts(obj)
+    name = str_cell(md.get("name"))
     if (md.get("annotations") or {}).get("ingressclass.kubernetes.io/is-default-class") == "true":
         name += " (default)"
     parameters = "<none>"
     params = spec.get("parameters")
     if params is not None:
-        parameters = _str(params.get("kind"))
+        parameters = str_cell(params.get("kind"))
         if isinstance(params.get("apiGroup"), str):
             parameters += "." + params["apiGroup"]
-        parameters += "/" + _str(params.get("name"))
-    return [name, _str(spec.get("controller")), parameters, _age(md, _now_ns(now))]
+        parameters += "/" + str_cell(params.get("name"))
+    return [name, str_cell(spec.get("controller")), parameters, age_cell(md, now_nanos(now))]
 
 
 def networkpolicy_row(obj: Obj, now: datetime | None = None) -> list[Any]:
-    md, spec, _ = _parts(obj)
-    return [_str(md.get("name")), format_label_selector(spec.get("podSelector") or {}), _age(md, _now_ns(now))]
+    md, spec, _ = object_parts(obj)
+    return [
+        str_cell(md.get("name")),
+        format_label_selector(spec.get("podSelector") or {}),
+        age_cell(md, now_nanos(now)),
+    ]
 
 
 def ipaddress_row(obj: Obj, now: datetime | None = None) -> list[Any]:
     """printIPAddress: ``resource.group[/namespace]/name``, and an Age cell that has no column."""
-    md, spec, _ = _parts(obj)
+    md, spec, _ = object_parts(obj)
     parent = "<none>"
     ref = spec.get("parentRef")
     if ref is not None:
-        group, resource = _str(ref.get("group")), _str(ref.get("resource"))
+        group, resource = str_cell(ref.get("group")), str_cell(ref.get("resource"))
         parent = (f"{resource}.{group}" if group else resource).lower()
-        if _str(ref.get("namespace")):
+        if str_cell(ref.get("namespace")):
             parent += "/" + ref["namespace"]
-        parent += "/" + _str(ref.get("name"))
-    return [_str(md.get("name")), parent, _age(md, _now_ns(now))]
+        parent += "/" + str_cell(ref.get("name"))
+    return [str_cell(md.get("name")), parent, age_cell(md, now_nanos(now))]
 
 
 def servicecidr_row(obj: Obj, now: datetime | None = None) -> list[Any]:
-    md, spec, _ = _parts(obj)
-    return [_str(md.get("name")), ",".join(map(str, spec.get("cidrs") or [])), _age(md, _now_ns(now))]
+    md, spec, _ = object_parts(obj)
+    return [str_cell(md.get("name")), ",".join(map(str, spec.get("cidrs") or [])), age_cell(md, now_nanos(now))]
 
 
 # --- storage -------------------------------------------------------------------------------------------------
@@ -633,7 +636,7 @@ def servicecidr_row(obj: Obj, now: datetime | None = None) -> list[Any]:
 def storageclass_row(obj: Obj, now: datetime | None = None) -> list[Any]:
     """printStorageClass; ReclaimPolicy and VolumeBindingMode as SetDefaults_StorageClass fills them."""
     md = obj.get("metadata") or {}
-    name = _str(md.get("name"))
+    name = str_cell(md.get("name"))
     annotations = md.get("annotations") or {}
     if "true" in (
         annotations.get("storageclass.kubernetes.io/is-default-class"),
@@ -643,36 +646,36 @@ def storageclass_row(obj: Obj, now: datetime | None = None) -> list[Any]:
     reclaim, binding = obj.get("reclaimPolicy"), obj.get("volumeBindingMode")
     return [
         name,
-        _str(obj.get("provisioner")),
+        str_cell(obj.get("provisioner")),
         reclaim if isinstance(reclaim, str) else "Delete",
         binding if isinstance(binding, str) else "Immediate",
         _bool(obj.get("allowVolumeExpansion"), False),
-        _age(md, _now_ns(now)),
+        age_cell(md, now_nanos(now)),
     ]
 
 
 def csidriver_row(obj: Obj, now: datetime | None = None) -> list[Any]:
     """printCSIDriver, with SetDefaults_CSIDriver's defaults (attachRequired true, modes Persistent)."""
-    md, spec, _ = _parts(obj)
+    md, spec, _ = object_parts(obj)
     # an empty tokenRequests list does not survive the protobuf round trip through etcd: it is unset
     token_requests = spec.get("tokenRequests")
-    audiences = ",".join(_str(t.get("audience")) for t in token_requests) if token_requests else "<unset>"
+    audiences = ",".join(str_cell(t.get("audience")) for t in token_requests) if token_requests else "<unset>"
     modes = spec.get("volumeLifecycleModes") or ["Persistent"]
     return [
-        _str(md.get("name")),
+        str_cell(md.get("name")),
         _bool(spec.get("attachRequired"), True),
         _bool(spec.get("podInfoOnMount"), False),
         _bool(spec.get("storageCapacity"), False),
         audiences,
         _bool(spec.get("requiresRepublish"), False),
         ",".join(map(str, modes)),
-        _age(md, _now_ns(now)),
+        age_cell(md, now_nanos(now)),
     ]
 
 
 def csinode_row(obj: Obj, now: datetime | None = None) -> list[Any]:
-    md, spec, _ = _parts(obj)
-    return [_str(md.get("name")), len(spec.get("drivers") or []), _age(md, _now_ns(now))]
+    md, spec, _ = object_parts(obj)
+    return [str_cell(md.get("name")), len(spec.get("drivers") or []), age_cell(md, now_nanos(now))]
 
 
 def csistoragecapacity_row(obj: Obj, now: datetime | None = None) -> list[Any]:
@@ -680,27 +683,27 @@ def csistoragecapacity_row(obj: Obj, now: datetime | None = None) -> list[Any]:
     md = obj.get("metadata") or {}
     capacity = obj.get("capacity")
     return [
-        _str(md.get("name")),
-        _str(obj.get("storageClassName")),
+        str_cell(md.get("name")),
+        str_cell(obj.get("storageClassName")),
         "<unset>" if capacity is None else quantity_string(capacity),
     ]
 
 
 def volumeattachment_row(obj: Obj, now: datetime | None = None) -> list[Any]:
-    md, spec, status = _parts(obj)
+    md, spec, status = object_parts(obj)
     return [
-        _str(md.get("name")),
-        _str(spec.get("attacher")),
-        _str((spec.get("source") or {}).get("persistentVolumeName")),
-        _str(spec.get("nodeName")),
+        str_cell(md.get("name")),
+        str_cell(spec.get("attacher")),
+        str_cell((spec.get("source") or {}).get("persistentVolumeName")),
+        str_cell(spec.get("nodeName")),
         _bool(status.get("attached"), False),
-        _age(md, _now_ns(now)),
+        age_cell(md, now_nanos(now)),
     ]
 
 
 def volumeattributesclass_row(obj: Obj, now: datetime | None = None) -> list[Any]:
     md = obj.get("metadata") or {}
-    return [_str(md.get("name")), _str(obj.get("driverName")), _age(md, _now_ns(now))]
+    return [str_cell(md.get("name")), str_cell(obj.get("driverName")), age_cell(md, now_nanos(now))]
 
 
 # --- admissionregistration -----------------------------------------------------------------------------------
@@ -709,22 +712,27 @@ def volumeattributesclass_row(obj: Obj, now: datetime | None = None) -> list[Any
 def webhookconfiguration_row(obj: Obj, now: datetime | None = None) -> list[Any]:
     """printMutatingWebhook / printValidatingWebhook: the number of webhooks."""
     md = obj.get("metadata") or {}
-    return [_str(md.get("name")), len(obj.get("webhooks") or []), _age(md, _now_ns(now))]
+    return [str_cell(md.get("name")), len(obj.get("webhooks") or []), age_cell(md, now_nanos(now))]
 
 
 def _param_kind(spec: Obj) -> str:
     kind = spec.get("paramKind")
-    return "<unset>" if kind is None else f"{_str(kind.get('apiVersion'))}/{_str(kind.get('kind'))}"
+    return "<unset>" if kind is None else f"{str_cell(kind.get('apiVersion'))}/{str_cell(kind.get('kind'))}"
 
 
 def validatingadmissionpolicy_row(obj: Obj, now: datetime | None = None) -> list[Any]:
-    md, spec, _ = _parts(obj)
-    return [_str(md.get("name")), len(spec.get("validations") or []), _param_kind(spec), _age(md, _now_ns(now))]
+    md, spec, _ = object_parts(obj)
+    return [
+        str_cell(md.get("name")),
+        len(spec.get("validations") or []),
+        _param_kind(spec),
+        age_cell(md, now_nanos(now)),
+    ]
 
 
 def mutatingadmissionpolicy_row(obj: Obj, now: datetime | None = None) -> list[Any]:
-    md, spec, _ = _parts(obj)
-    return [_str(md.get("name")), len(spec.get("mutations") or []), _param_kind(spec), _age(md, _now_ns(now))]
+    md, spec, _ = object_parts(obj)
+    return [str_cell(md.get("name")), len(spec.get("mutations") or []), _param_kind(spec), age_cell(md, now_nanos(now))]
 
 
 def go_label_selector_struct(selector: Obj) -> str:
@@ -732,7 +740,7 @@ def go_label_selector_struct(selector: Obj) -> str:
     ``&LabelSelector{MatchLabels:map[string]string{a: b,},MatchExpressions:[]LabelSelectorRequirement{},}``."""
     labels = "".join(f"{k}: {v}," for k, v in sorted((selector.get("matchLabels") or {}).items()))
     expressions = "".join(
-        f"LabelSelectorRequirement{{Key:{_str(e.get('key'))},Operator:{_str(e.get('operator'))},"
+        f"LabelSelectorRequirement{{Key:{str_cell(e.get('key'))},Operator:{str_cell(e.get('operator'))},"
         f"Values:[{' '.join(map(str, e.get('values') or []))}],}},"
         for e in selector.get("matchExpressions") or []
     )
@@ -745,16 +753,16 @@ def go_label_selector_struct(selector: Obj) -> str:
 def policybinding_row(obj: Obj, now: datetime | None = None) -> list[Any]:
     """printValidatingAdmissionPolicyBinding / printMutatingAdmissionPolicyBinding: the param reference as
     ``namespace/name`` (``*/name`` without a namespace), else its selector as Go's struct dump."""
-    md, spec, _ = _parts(obj)
+    md, spec, _ = object_parts(obj)
     param = "<unset>"
     ref = spec.get("paramRef")
     if ref is not None:
-        name = _str(ref.get("name"))
+        name = str_cell(ref.get("name"))
         if name:
-            param = f"{_str(ref.get('namespace')) or '*'}/{name}"
+            param = f"{str_cell(ref.get('namespace')) or '*'}/{name}"
         elif ref.get("selector") is not None:
             param = go_label_selector_struct(ref["selector"])
-    return [_str(md.get("name")), _str(spec.get("policyName")), param, _age(md, _now_ns(now))]
+    return [str_cell(md.get("name")), str_cell(spec.get("policyName")), param, age_cell(md, now_nanos(now))]
 
 
 # --- scheduling, node, resource ------------------------------------------------------------------------------
@@ -764,28 +772,28 @@ def priorityclass_row(obj: Obj, now: datetime | None = None) -> list[Any]:
     md = obj.get("metadata") or {}
     policy = obj.get("preemptionPolicy")
     return [
-        _str(md.get("name")),
-        _int(obj.get("value")),
+        str_cell(md.get("name")),
+        int_cell(obj.get("value")),
         _bool(obj.get("globalDefault"), False),
-        _age(md, _now_ns(now)),
+        age_cell(md, now_nanos(now)),
         policy if isinstance(policy, str) else "PreemptLowerPriority",  # SetDefaults_PriorityClass
     ]
 
 
 def runtimeclass_row(obj: Obj, now: datetime | None = None) -> list[Any]:
     md = obj.get("metadata") or {}
-    return [_str(md.get("name")), _str(obj.get("handler")), _age(md, _now_ns(now))]
+    return [str_cell(md.get("name")), str_cell(obj.get("handler")), age_cell(md, now_nanos(now))]
 
 
 def name_age_row(obj: Obj, now: datetime | None = None) -> list[Any]:
     """printDeviceClass, printResourceClaimTemplate: the name and the age."""
     md = obj.get("metadata") or {}
-    return [_str(md.get("name")), _age(md, _now_ns(now))]
+    return [str_cell(md.get("name")), age_cell(md, now_nanos(now))]
 
 
 def resourceclaim_row(obj: Obj, now: datetime | None = None) -> list[Any]:
     """printResourceClaim: State is deleted / pending / allocated,reserved, comma separated."""
-    md, _, status = _parts(obj)
+    md, _, status = object_parts(obj)
     deleted = md.get("deletionTimestamp") is not None
     states = ["deleted"] if deleted else []
     if status.get("allocation") is None:
@@ -795,17 +803,17 @@ def resourceclaim_row(obj: Obj, now: datetime | None = None) -> list[Any]:
         states.append("allocated")
         if status.get("reservedFor"):
             states.append("reserved")
-    return [_str(md.get("name")), ",".join(states), _age(md, _now_ns(now))]
+    return [str_cell(md.get("name")), ",".join(states), age_cell(md, now_nanos(now))]
 
 
 def resourceslice_row(obj: Obj, now: datetime | None = None) -> list[Any]:
-    md, spec, _ = _parts(obj)
+    md, spec, _ = object_parts(obj)
     return [
-        _str(md.get("name")),
-        _str(spec.get("nodeName")),
-        _str(spec.get("driver")),
-        _str((spec.get("pool") or {}).get("name")),
-        _age(md, _now_ns(now)),
+        str_cell(md.get("name")),
+        str_cell(spec.get("nodeName")),
+        str_cell(spec.get("driver")),
+        str_cell((spec.get("pool") or {}).get("name")),
+        age_cell(md, now_nanos(now)),
     ]
 
 
@@ -814,19 +822,19 @@ def resourceslice_row(obj: Obj, now: datetime | None = None) -> list[Any]:
 
 def flowschema_row(obj: Obj, now: datetime | None = None) -> list[Any]:
     """printFlowSchema; MissingPL is the Dangling condition's status, ``?`` without one."""
-    md, spec, status = _parts(obj)
+    md, spec, status = object_parts(obj)
     method = spec.get("distinguisherMethod")
     dangling = "?"
     for condition in status.get("conditions") or []:
         if condition.get("type") == "Dangling":
-            dangling = _str(condition.get("status"))
+            dangling = str_cell(condition.get("status"))
             break
     return [
-        _str(md.get("name")),
-        _str((spec.get("priorityLevelConfiguration") or {}).get("name")),
-        _int(spec.get("matchingPrecedence")) or 1000,  # SetDefaults_FlowSchemaSpec
-        "<none>" if method is None else _str(method.get("type")),
-        _age(md, _now_ns(now)),
+        str_cell(md.get("name")),
+        str_cell((spec.get("priorityLevelConfiguration") or {}).get("name")),
+        int_cell(spec.get("matchingPrecedence")) or 1000,  # SetDefaults_FlowSchemaSpec
+        "<none>" if method is None else str_cell(method.get("type")),
+        age_cell(md, now_nanos(now)),
         dangling,
     ]
 
@@ -834,7 +842,7 @@ def flowschema_row(obj: Obj, now: datetime | None = None) -> list[Any]:
 def prioritylevelconfiguration_row(obj: Obj, now: datetime | None = None) -> list[Any]:
     """printPriorityLevelConfiguration: the limited level's shares and queuing, v1 defaults applied
     (30 shares; 64 queues, hand size 8, queue length limit 50); ``<none>`` for an exempt level."""
-    md, spec, _ = _parts(obj)
+    md, spec, _ = object_parts(obj)
     shares: Any = "<none>"
     queues: Any = "<none>"
     hand_size: Any = "<none>"
@@ -842,242 +850,250 @@ def prioritylevelconfiguration_row(obj: Obj, now: datetime | None = None) -> lis
     limited = spec.get("limited")
     if limited is not None:
         ncs = limited.get("nominalConcurrencyShares")
-        shares = 30 if ncs is None else _int(ncs)
+        shares = 30 if ncs is None else int_cell(ncs)
         queuing = (limited.get("limitResponse") or {}).get("queuing")
         if queuing is not None:
-            queues = _int(queuing.get("queues")) or 64
-            hand_size = _int(queuing.get("handSize")) or 8
-            queue_length_limit = _int(queuing.get("queueLengthLimit")) or 50
+            queues = int_cell(queuing.get("queues")) or 64
+            hand_size = int_cell(queuing.get("handSize")) or 8
+            queue_length_limit = int_cell(queuing.get("queueLengthLimit")) or 50
     return [
-        _str(md.get("name")),
-        _str(spec.get("type")),
+        str_cell(md.get("name")),
+        str_cell(spec.get("type")),
         shares,
         queues,
         hand_size,
         queue_length_limit,
-        _age(md, _now_ns(now)),
+        age_cell(md, now_nanos(now)),
     ]
 
 
 def apiservice_row(obj: Obj, now: datetime | None = None) -> list[Any]:
     """kube-aggregator's APIService ConvertToTable: the service (``Local`` without one) and the Available
     condition's status, with its reason unless True."""
-    md, spec, status = _parts(obj)
+    md, spec, status = object_parts(obj)
     service = spec.get("service")
     available = "Unknown"
     for condition in status.get("conditions") or []:
         if condition.get("type") == "Available":
-            available = _str(condition.get("status"))
-            if available != "True" and _str(condition.get("reason")):
+            available = str_cell(condition.get("status"))
+            if available != "True" and str_cell(condition.get("reason")):
                 available += f" ({condition['reason']})"
             break
     return [
-        _str(md.get("name")),
-        "Local" if service is None else f"{_str(service.get('namespace'))}/{_str(service.get('name'))}",
+        str_cell(md.get("name")),
+        "Local" if service is None else f"{str_cell(service.get('namespace'))}/{str_cell(service.get('name'))}",
         available,
-        _age(md, _now_ns(now)),
+        age_cell(md, now_nanos(now)),
     ]
 
 
 # --- column definitions (printers.go AddHandlers; kube-aggregator's apiservice/etcd) -------------------------
 
 REPLICATIONCONTROLLER_COLUMNS = [
-    _NAME,
-    _col("Desired", _DOC["ReplicationControllerSpec.replicas"], type_="integer"),
-    _col("Current", _DOC["ReplicationControllerStatus.replicas"], type_="integer"),
-    _col("Ready", _DOC["ReplicationControllerStatus.readyReplicas"], type_="integer"),
-    _AGE,
-    _CONTAINERS,
-    _IMAGES,
-    _col("Selector", _DOC["ReplicationControllerSpec.selector"], 1),
+    NAME_COLUMN,
+    make_column("Desired", _DOC["ReplicationControllerSpec.replicas"], type_="integer"),
+    make_column("Current", _DOC["ReplicationControllerStatus.replicas"], type_="integer"),
+    make_column("Ready", _DOC["ReplicationControllerStatus.readyReplicas"], type_="integer"),
+    AGE_COLUMN,
+    CONTAINERS_COLUMN,
+    IMAGES_COLUMN,
+    make_column("Selector", _DOC["ReplicationControllerSpec.selector"], 1),
 ]
 PODTEMPLATE_COLUMNS = [
-    _NAME,
-    _col("Containers", "Names of each container in the template."),
-    _col("Images", "Images referenced by each container in the template."),
-    _col("Pod Labels", "The labels for the pod template."),
+    NAME_COLUMN,
+    make_column("Containers", "Names of each container in the template."),
+    make_column("Images", "Images referenced by each container in the template."),
+    make_column("Pod Labels", "The labels for the pod template."),
 ]
 RESOURCEQUOTA_COLUMNS = [
-    _NAME,
-    _col("Request", "Request represents a minimum amount of cpu/memory that a container may consume."),
-    _col(
+    NAME_COLUMN,
+    make_column("Request", "Request represents a minimum amount of cpu/memory that a container may consume."),
+    make_column(
         "Limit",
         "Limits control the maximum amount of cpu/memory that a container may use independent of contention on "
         "the node.",
     ),
-    _AGE,
+    AGE_COLUMN,
 ]
 CONTROLLERREVISION_COLUMNS = [
-    _NAME,
-    _col("Controller", "Controller of the object"),
-    _col("Revision", _DOC["ControllerRevision.revision"]),
-    _AGE,
+    NAME_COLUMN,
+    make_column("Controller", "Controller of the object"),
+    make_column("Revision", _DOC["ControllerRevision.revision"]),
+    AGE_COLUMN,
 ]
 HORIZONTALPODAUTOSCALER_COLUMNS = [
-    _NAME,
-    _col("Reference", _DOC["HorizontalPodAutoscalerSpec.scaleTargetRef"]),
-    _col("Targets", _DOC["HorizontalPodAutoscalerSpec.metrics"]),
-    _col("MinPods", _DOC["HorizontalPodAutoscalerSpec.minReplicas"]),
-    _col("MaxPods", _DOC["HorizontalPodAutoscalerSpec.maxReplicas"]),
-    _col("Replicas", _DOC["HorizontalPodAutoscalerStatus.currentReplicas"]),
-    _AGE,
+    NAME_COLUMN,
+    make_column("Reference", _DOC["HorizontalPodAutoscalerSpec.scaleTargetRef"]),
+    make_column("Targets", _DOC["HorizontalPodAutoscalerSpec.metrics"]),
+    make_column("MinPods", _DOC["HorizontalPodAutoscalerSpec.minReplicas"]),
+    make_column("MaxPods", _DOC["HorizontalPodAutoscalerSpec.maxReplicas"]),
+    make_column("Replicas", _DOC["HorizontalPodAutoscalerStatus.currentReplicas"]),
+    AGE_COLUMN,
 ]
 CRONJOB_COLUMNS = [
-    _NAME,
-    _col("Schedule", _DOC["CronJobSpec.schedule"]),
-    _col("Timezone", _DOC["CronJobSpec.timeZone"]),
-    _col("Suspend", _DOC["CronJobSpec.suspend"], type_="boolean"),
-    _col("Active", _DOC["CronJobStatus.active"], type_="integer"),
-    _col("Last Schedule", _DOC["CronJobStatus.lastScheduleTime"]),
-    _AGE,
-    _CONTAINERS,
-    _IMAGES,
-    _col("Selector", _BUILTIN_DOC["JobSpec.selector"], 1),
+    NAME_COLUMN,
+    make_column("Schedule", _DOC["CronJobSpec.schedule"]),
+    make_column("Timezone", _DOC["CronJobSpec.timeZone"]),
+    make_column("Suspend", _DOC["CronJobSpec.suspend"], type_="boolean"),
+    make_column("Active", _DOC["CronJobStatus.active"], type_="integer"),
+    make_column("Last Schedule", _DOC["CronJobStatus.lastScheduleTime"]),
+    AGE_COLUMN,
+    CONTAINERS_COLUMN,
+    IMAGES_COLUMN,
+    make_column("Selector", COLUMN_DOCS["JobSpec.selector"], 1),
 ]
 PODDISRUPTIONBUDGET_COLUMNS = [
-    _NAME,
-    _col("Min Available", "The minimum number of pods that must be available."),
-    _col("Max Unavailable", "The maximum number of pods that may be unavailable."),
-    _col("Allowed Disruptions", "Calculated number of pods that may be disrupted at this time.", type_="integer"),
-    _AGE,
+    NAME_COLUMN,
+    make_column("Min Available", "The minimum number of pods that must be available."),
+    make_column("Max Unavailable", "The maximum number of pods that may be unavailable."),
+    make_column(
+        "Allowed Disruptions", "Calculated number of pods that may be disrupted at this time.", type_="integer"
+    ),
+    AGE_COLUMN,
 ]
 CERTIFICATESIGNINGREQUEST_COLUMNS = [
-    _NAME,
-    _AGE,
-    _col("SignerName", _DOC["CertificateSigningRequestSpec.signerName"]),
-    _col("Requestor", _DOC["CertificateSigningRequestSpec.request"]),
-    _col("RequestedDuration", _DOC["CertificateSigningRequestSpec.expirationSeconds"]),
-    _col("Condition", _DOC["CertificateSigningRequestStatus.conditions"]),
+    NAME_COLUMN,
+    AGE_COLUMN,
+    make_column("SignerName", _DOC["CertificateSigningRequestSpec.signerName"]),
+    make_column("Requestor", _DOC["CertificateSigningRequestSpec.request"]),
+    make_column("RequestedDuration", _DOC["CertificateSigningRequestSpec.expirationSeconds"]),
+    make_column("Condition", _DOC["CertificateSigningRequestStatus.conditions"]),
 ]
 INGRESS_COLUMNS = [
-    _NAME,
-    _col("Class", "The name of the IngressClass resource that should be used for additional configuration"),
-    _col("Hosts", "Hosts that incoming requests are matched against before the ingress rule"),
-    _col("Address", "Address is a list containing ingress points for the load-balancer"),
-    _col("Ports", "Ports of TLS configurations that open"),
-    _AGE,
+    NAME_COLUMN,
+    make_column("Class", "The name of the IngressClass resource that should be used for additional configuration"),
+    make_column("Hosts", "Hosts that incoming requests are matched against before the ingress rule"),
+    make_column("Address", "Address is a list containing ingress points for the load-balancer"),
+    make_column("Ports", "Ports of TLS configurations that open"),
+    AGE_COLUMN,
 ]
 INGRESSCLASS_COLUMNS = [
-    _NAME,
-    _col("Controller", "Controller that is responsible for handling this class"),
-    _col("Parameters", "A reference to a resource with additional parameters"),
-    _AGE,
+    NAME_COLUMN,
+    make_column("Controller", "Controller that is responsible for handling this class"),
+    make_column("Parameters", "A reference to a resource with additional parameters"),
+    AGE_COLUMN,
 ]
-NETWORKPOLICY_COLUMNS = [_NAME, _col("Pod-Selector", _DOC["NetworkPolicySpec.podSelector"]), _AGE]
+NETWORKPOLICY_COLUMNS = [NAME_COLUMN, make_column("Pod-Selector", _DOC["NetworkPolicySpec.podSelector"]), AGE_COLUMN]
 #: no Age column, though printIPAddress gives an Age cell
-IPADDRESS_COLUMNS = [_NAME, _col("ParentRef", _DOC["IPAddressSpec.parentRef"])]
-SERVICECIDR_COLUMNS = [_NAME, _col("CIDRs", _DOC["ServiceCIDRSpec.cidrs"]), _AGE]
+IPADDRESS_COLUMNS = [NAME_COLUMN, make_column("ParentRef", _DOC["IPAddressSpec.parentRef"])]
+SERVICECIDR_COLUMNS = [NAME_COLUMN, make_column("CIDRs", _DOC["ServiceCIDRSpec.cidrs"]), AGE_COLUMN]
 STORAGECLASS_COLUMNS = [
-    _NAME,
-    _col("Provisioner", _DOC["StorageClass.provisioner"]),
-    _col("ReclaimPolicy", _DOC["StorageClass.reclaimPolicy"]),
-    _col("VolumeBindingMode", _DOC["StorageClass.volumeBindingMode"]),
-    _col("AllowVolumeExpansion", _DOC["StorageClass.allowVolumeExpansion"]),
-    _AGE,
+    NAME_COLUMN,
+    make_column("Provisioner", _DOC["StorageClass.provisioner"]),
+    make_column("ReclaimPolicy", _DOC["StorageClass.reclaimPolicy"]),
+    make_column("VolumeBindingMode", _DOC["StorageClass.volumeBindingMode"]),
+    make_column("AllowVolumeExpansion", _DOC["StorageClass.allowVolumeExpansion"]),
+    AGE_COLUMN,
 ]
 CSIDRIVER_COLUMNS = [
-    _NAME,
-    _col("AttachRequired", _DOC["CSIDriverSpec.attachRequired"], type_="boolean"),
-    _col("PodInfoOnMount", _DOC["CSIDriverSpec.podInfoOnMount"], type_="boolean"),
-    _col("StorageCapacity", _DOC["CSIDriverSpec.storageCapacity"], type_="boolean"),
-    _col("TokenRequests", _DOC["CSIDriverSpec.tokenRequests"]),
-    _col("RequiresRepublish", _DOC["CSIDriverSpec.requiresRepublish"], type_="boolean"),
-    _col("Modes", _DOC["CSIDriverSpec.volumeLifecycleModes"]),
-    _AGE,
+    NAME_COLUMN,
+    make_column("AttachRequired", _DOC["CSIDriverSpec.attachRequired"], type_="boolean"),
+    make_column("PodInfoOnMount", _DOC["CSIDriverSpec.podInfoOnMount"], type_="boolean"),
+    make_column("StorageCapacity", _DOC["CSIDriverSpec.storageCapacity"], type_="boolean"),
+    make_column("TokenRequests", _DOC["CSIDriverSpec.tokenRequests"]),
+    make_column("RequiresRepublish", _DOC["CSIDriverSpec.requiresRepublish"], type_="boolean"),
+    make_column("Modes", _DOC["CSIDriverSpec.volumeLifecycleModes"]),
+    AGE_COLUMN,
 ]
 CSINODE_COLUMNS = [
-    _NAME,
-    _col("Drivers", "Drivers indicates the number of CSI drivers registered on the node", type_="integer"),
-    _AGE,
+    NAME_COLUMN,
+    make_column("Drivers", "Drivers indicates the number of CSI drivers registered on the node", type_="integer"),
+    AGE_COLUMN,
 ]
 CSISTORAGECAPACITY_COLUMNS = [
-    _NAME,
-    _col("StorageClassName", _DOC["CSIStorageCapacity.storageClassName"]),
-    _col("Capacity", _DOC["CSIStorageCapacity.capacity"]),
+    NAME_COLUMN,
+    make_column("StorageClassName", _DOC["CSIStorageCapacity.storageClassName"]),
+    make_column("Capacity", _DOC["CSIStorageCapacity.capacity"]),
 ]
 VOLUMEATTACHMENT_COLUMNS = [
-    _NAME,
-    _col("Attacher", _DOC["VolumeAttachmentSpec.attacher"], fmt="name"),  # sic: a second "name" column
-    _col("PV", _DOC["VolumeAttachmentSource.persistentVolumeName"]),
-    _col("Node", _DOC["VolumeAttachmentSpec.nodeName"]),
-    _col("Attached", _DOC["VolumeAttachmentStatus.attached"], type_="boolean"),
-    _AGE,
+    NAME_COLUMN,
+    make_column("Attacher", _DOC["VolumeAttachmentSpec.attacher"], fmt="name"),  # sic: a second "name" column
+    make_column("PV", _DOC["VolumeAttachmentSource.persistentVolumeName"]),
+    make_column("Node", _DOC["VolumeAttachmentSpec.nodeName"]),
+    make_column("Attached", _DOC["VolumeAttachmentStatus.attached"], type_="boolean"),
+    AGE_COLUMN,
 ]
-VOLUMEATTRIBUTESCLASS_COLUMNS = [_NAME, _col("DriverName", _DOC["VolumeAttributesClass.driverName"]), _AGE]
+VOLUMEATTRIBUTESCLASS_COLUMNS = [
+    NAME_COLUMN,
+    make_column("DriverName", _DOC["VolumeAttributesClass.driverName"]),
+    AGE_COLUMN,
+]
 WEBHOOKCONFIGURATION_COLUMNS = [
-    _NAME,
-    _col("Webhooks", "Webhooks indicates the number of webhooks registered in this configuration", type_="integer"),
-    _AGE,
+    NAME_COLUMN,
+    make_column(
+        "Webhooks", "Webhooks indicates the number of webhooks registered in this configuration", type_="integer"
+    ),
+    AGE_COLUMN,
 ]
-_PARAM_KIND = _col("ParamKind", "ParamKind specifies the kind of resources used to parameterize this policy")
+_PARAM_KIND = make_column("ParamKind", "ParamKind specifies the kind of resources used to parameterize this policy")
 VALIDATINGADMISSIONPOLICY_COLUMNS = [
-    _NAME,
-    _col(
+    NAME_COLUMN,
+    make_column(
         "Validations",
         "Validations indicates the number of validation rules defined in this configuration",
         type_="integer",
     ),
     _PARAM_KIND,
-    _AGE,
+    AGE_COLUMN,
 ]
 MUTATINGADMISSIONPOLICY_COLUMNS = [
-    _NAME,
-    _col(
+    NAME_COLUMN,
+    make_column(
         "Mutations", "Mutation indicates the number of mutations rules defined in this configuration", type_="integer"
     ),
     _PARAM_KIND,
-    _AGE,
+    AGE_COLUMN,
 ]
 POLICYBINDING_COLUMNS = [
-    _NAME,
-    _col("PolicyName", "PolicyName indicates the policy definition which the policy binding binded to"),
-    _col("ParamRef", "ParamRef indicates the param resource which sets the configuration param"),
-    _AGE,
+    NAME_COLUMN,
+    make_column("PolicyName", "PolicyName indicates the policy definition which the policy binding binded to"),
+    make_column("ParamRef", "ParamRef indicates the param resource which sets the configuration param"),
+    AGE_COLUMN,
 ]
 PRIORITYCLASS_COLUMNS = [
-    _NAME,
-    _col("Value", _DOC["PriorityClass.value"], type_="integer"),
-    _col("Global-Default", _DOC["PriorityClass.globalDefault"], type_="boolean"),
-    _AGE,
-    _col("PreemptionPolicy", _DOC["PriorityClass.preemptionPolicy"]),
+    NAME_COLUMN,
+    make_column("Value", _DOC["PriorityClass.value"], type_="integer"),
+    make_column("Global-Default", _DOC["PriorityClass.globalDefault"], type_="boolean"),
+    AGE_COLUMN,
+    make_column("PreemptionPolicy", _DOC["PriorityClass.preemptionPolicy"]),
 ]
 #: printers.go describes Handler with ObjectMeta's (nonexistent) "handler" doc: an empty description
-RUNTIMECLASS_COLUMNS = [_NAME, _col("Handler", ""), _AGE]
-NAME_AGE_COLUMNS = [_NAME, _AGE]
+RUNTIMECLASS_COLUMNS = [NAME_COLUMN, make_column("Handler", ""), AGE_COLUMN]
+NAME_AGE_COLUMNS = [NAME_COLUMN, AGE_COLUMN]
 RESOURCECLAIM_COLUMNS = [
-    _NAME,
-    _col("State", "A summary of the current state (allocated, pending, reserved, etc.)."),
-    _AGE,
+    NAME_COLUMN,
+    make_column("State", "A summary of the current state (allocated, pending, reserved, etc.)."),
+    AGE_COLUMN,
 ]
 RESOURCESLICE_COLUMNS = [
-    _NAME,
-    _col("Node", _DOC["ResourceSliceSpec.nodeName"]),
-    _col("Driver", _DOC["ResourceSliceSpec.driver"]),
-    _col("Pool", _DOC["ResourcePool.name"]),
-    _AGE,
+    NAME_COLUMN,
+    make_column("Node", _DOC["ResourceSliceSpec.nodeName"]),
+    make_column("Driver", _DOC["ResourceSliceSpec.driver"]),
+    make_column("Pool", _DOC["ResourcePool.name"]),
+    AGE_COLUMN,
 ]
 FLOWSCHEMA_COLUMNS = [
-    _NAME,
-    _col("PriorityLevel", _DOC["PriorityLevelConfigurationReference.name"]),
-    _col("MatchingPrecedence", _DOC["FlowSchemaSpec.matchingPrecedence"]),
-    _col("DistinguisherMethod", _DOC["FlowSchemaSpec.distinguisherMethod"]),
-    _AGE,
-    _col("MissingPL", "references a broken or non-existent PriorityLevelConfiguration"),
+    NAME_COLUMN,
+    make_column("PriorityLevel", _DOC["PriorityLevelConfigurationReference.name"]),
+    make_column("MatchingPrecedence", _DOC["FlowSchemaSpec.matchingPrecedence"]),
+    make_column("DistinguisherMethod", _DOC["FlowSchemaSpec.distinguisherMethod"]),
+    AGE_COLUMN,
+    make_column("MissingPL", "references a broken or non-existent PriorityLevelConfiguration"),
 ]
 PRIORITYLEVELCONFIGURATION_COLUMNS = [
-    _NAME,
-    _col("Type", _DOC["PriorityLevelConfigurationSpec.type"]),
-    _col("NominalConcurrencyShares", _DOC["LimitedPriorityLevelConfiguration.nominalConcurrencyShares"]),
-    _col("Queues", _DOC["QueuingConfiguration.queues"]),
-    _col("HandSize", _DOC["QueuingConfiguration.handSize"]),
-    _col("QueueLengthLimit", _DOC["QueuingConfiguration.queueLengthLimit"]),
-    _AGE,
+    NAME_COLUMN,
+    make_column("Type", _DOC["PriorityLevelConfigurationSpec.type"]),
+    make_column("NominalConcurrencyShares", _DOC["LimitedPriorityLevelConfiguration.nominalConcurrencyShares"]),
+    make_column("Queues", _DOC["QueuingConfiguration.queues"]),
+    make_column("HandSize", _DOC["QueuingConfiguration.handSize"]),
+    make_column("QueueLengthLimit", _DOC["QueuingConfiguration.queueLengthLimit"]),
+    AGE_COLUMN,
 ]
 APISERVICE_COLUMNS = [
-    _NAME,
-    _col("Service", "The reference to the service that hosts this API endpoint."),
-    _col("Available", "Whether this service is available."),
-    _AGE,
+    NAME_COLUMN,
+    make_column("Service", "The reference to the service that hosts this API endpoint."),
+    make_column("Available", "Whether this service is available."),
+    AGE_COLUMN,
 ]
 
 _ADM, _NET, _STO = "admissionregistration.k8s.io", "networking.k8s.io", "storage.k8s.io"
@@ -1122,4 +1138,3 @@ MORE_PRINTERS: dict[tuple[str, str], Printer] = {
     (_FLOW, "prioritylevelconfigurations"): (PRIORITYLEVELCONFIGURATION_COLUMNS, prioritylevelconfiguration_row),
     ("apiregistration.k8s.io", "apiservices"): (APISERVICE_COLUMNS, apiservice_row),
 }
-BUILTIN_PRINTERS.update(MORE_PRINTERS)

@@ -13,6 +13,7 @@ from typing import Any
 
 from aiokube.apiserver.apiextensions.jsonpath import JSONPathError, parse_jsonpath, printer_cells
 from aiokube.apiserver.printers.builtin import BUILTIN_PRINTERS, pod_row_conditions
+from aiokube.apiserver.printers.builtin_more import MORE_PRINTERS
 from aiokube.apiserver.printers.columns import CREATION_DESCRIPTION, NAME_DESCRIPTION, Printer, column
 from aiokube.apiserver.registry.resources import ResourceInfo
 
@@ -86,7 +87,7 @@ def printer_for(info: ResourceInfo) -> Printer:
     if info.custom is not None:
         return _custom_printer(info)
     key = (info.group, info.plural)
-    return BUILTIN_PRINTERS.get(key) or PRINTERS.get(key) or (DEFAULT_COLUMNS, _default_cells)
+    return BUILTIN_PRINTERS.get(key) or MORE_PRINTERS.get(key) or PRINTERS.get(key) or (DEFAULT_COLUMNS, _default_cells)
 
 
 def _row_conditions(info: ResourceInfo) -> Callable[[Obj], list[Obj] | None] | None:

@@ -33,8 +33,10 @@ from aiokube.apiserver.errors import StatusError
 from aiokube.apiserver.observability import health, metrics, pprof
 from aiokube.apiserver.observability.health import HealthCheck, HealthEndpoints
 from aiokube.apiserver.registry import bootstrap
+from aiokube.apiserver.registry.options import DeleteOptions
 from aiokube.apiserver.registry.resources import Registry, ResourceInfo
 from aiokube.apiserver.registry.selection import selectable_fields
+from aiokube.apiserver.registry.services import ServiceAllocator
 from aiokube.apiserver.registry.store import GenericStore
 from aiokube.apiserver.transport.streaming import RESPONSE_BYTES, RESPONSE_STATUS
 from aiokube.encoding import canonical, negotiation
@@ -167,6 +169,7 @@ class APIServer:
         self.rest = RESTHandlers(self.generic)
         self.namespace_controller = NamespaceController(self.generic)
         await self._start_cachers()
+        self.generic.services = self._service_allocator(self.generic)
         await self._bootstrap()
         self._bootstrapped = True
         crd_info = self.registry.get("apiextensions.k8s.io", "v1", "customresourcedefinitions")
@@ -301,6 +304,22 @@ class APIServer:
             base, trust_progress=trust, index_fields=("spec.nodeName",) if info.kind == "Pod" else ()
         )
         return Cacher(self.store, info.collection_key(), attrs, resource=str(info.group_resource), config=config)
+
+    def _service_allocator(self, generic: GenericStore) -> ServiceAllocator:
+        """Cluster IPs as IPAddress objects the server creates for itself; node ports from the Services cache."""
+        ip_info = self.registry.get("networking.k8s.io", "v1", "ipaddresses")
+        assert ip_info is not None
+        services = self._cacher("", "services")
+
+        async def create_ip(body: dict[str, Any], dry_run: bool) -> None:
+            if not dry_run:
+                await generic.create_object(ip_info, body)
+
+        async def delete_ip(ip: str, dry_run: bool) -> None:
+            if not dry_run:
+                await generic.delete(ip_info, None, ip, DeleteOptions())
+
+        return ServiceAllocator(create_ip, delete_ip, lambda: services.cache.values())
 
     def _cacher(self, group: str, plural: str) -> Cacher:
         return self.cachers[(group, plural)]

@@ -1,7 +1,8 @@
 """The objects kube-apiserver 1.36 creates for itself on start, besides the system namespaces: the two
 system PriorityClasses (pkg/apis/scheduling/v1/helpers.go) and a local APIService per served built-in
 group version, Available with reason Local (the aggregator's autoregister and local-available
-controllers; priorities from cmd/kube-apiserver/app/aggregator.go). Existing objects are left alone."""
+controllers; priorities from cmd/kube-apiserver/app/aggregator.go); the default ServiceCIDR and the
+``kubernetes`` Service. Existing objects are left alone."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 from aiokube.apiserver.errors import StatusError
 from aiokube.apiserver.registry.meta import now_rfc3339
 from aiokube.apiserver.registry.resources import Registry
+from aiokube.apiserver.registry.services import SERVICE_CIDR
 from aiokube.apiserver.registry.store import GenericStore
 
 Obj = dict[str, Any]
@@ -56,7 +58,41 @@ def local_api_services(registry: Registry) -> list[Obj]:
     return out
 
 
+async def _default_service_cidr_and_kubernetes_service(generic: GenericStore, registry: Registry) -> None:
+    """The ``kubernetes`` ServiceCIDR (kube's default-servicecidr controller; Ready) and the ``kubernetes``
+    Service in ``default`` on the range's first address (kube's apiserver endpoint reconciler; its
+    Endpoints wait for the secure port, issue 13)."""
+    cidrs = registry.get("networking.k8s.io", "v1", "servicecidrs")
+    services = registry.get("", "v1", "services")
+    assert cidrs is not None and services is not None
+    body = {"apiVersion": "networking.k8s.io/v1", "kind": "ServiceCIDR", "metadata": {"name": "kubernetes"},
+            "spec": {"cidrs": [str(SERVICE_CIDR)]}}  # fmt: skip
+    with contextlib.suppress(StatusError):
+        await generic.create_object(cidrs, body)
+    await generic.update(cidrs, None, "kubernetes", _ready, subresource="status", allow_create=False,
+                         preconditions=None, dry_run=False, manager=MANAGER)  # fmt: skip
+    first = str(SERVICE_CIDR.network_address + 1)
+    service = {"apiVersion": "v1", "kind": "Service", "metadata": {
+        "name": "kubernetes", "namespace": "default", "labels": {"component": "apiserver", "provider": "kubernetes"}},
+        "spec": {"type": "ClusterIP", "clusterIP": first, "sessionAffinity": "None",
+                 "ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": 6443}]}}  # fmt: skip
+    with contextlib.suppress(StatusError):
+        await generic.create(services, service, "default", dry_run=False, manager=MANAGER)
+
+
+async def _ready(current: Obj | None) -> Obj:
+    assert current is not None
+    obj = {**current, "status": dict(current.get("status") or {})}
+    if not obj["status"].get("conditions"):
+        obj["status"]["conditions"] = [{
+            "type": "Ready", "status": "True", "lastTransitionTime": now_rfc3339(), "reason": "",
+            "message": "Kubernetes Service CIDR is ready",
+        }]  # fmt: skip
+    return obj
+
+
 async def ensure_system_objects(generic: GenericStore, registry: Registry) -> None:
+    await _default_service_cidr_and_kubernetes_service(generic, registry)
     priority_classes = registry.get("scheduling.k8s.io", "v1", "priorityclasses")
     if priority_classes is not None:
         for name, value, description in SYSTEM_PRIORITY_CLASSES:

@@ -23,6 +23,7 @@ from aiokube.apiserver.registry.meta import copy_object
 from aiokube.apiserver.registry.options import DeleteOptions, ListOptions, parse_resource_version
 from aiokube.apiserver.registry.resources import Registry, ResourceInfo
 from aiokube.apiserver.registry.selection import predicate
+from aiokube.apiserver.registry.services import ServiceAllocator, is_service
 from aiokube.apiserver.registry.storedform import schema_of, stored_form
 from aiokube.storage import errors as serr
 from aiokube.storage.selection import SelectionPredicate
@@ -103,6 +104,8 @@ class GenericStore:
         #: called with a namespace's name after it was created (the default ServiceAccount goes in at once)
         self.on_namespace_created: Callable[[str], Awaitable[None]] | None = None
         self.on_namespace_terminating = on_namespace_terminating or (lambda name: None)
+        #: cluster IPs and node ports of Services (registry/services.py); set by the server
+        self.services: ServiceAllocator | None = None
 
     # --- reads --------------------------------------------------------------------------------------
 
@@ -254,7 +257,17 @@ class GenericStore:
         track_fields(None, obj, info, manager)  # before admission, as kube records it
         await self._admit_create(obj, info, namespace)
         self._prepare_create(obj, info)
-        stored = await self._create_with_retries(obj, info, namespace, dry_run, generated)
+        allocator = self.services if is_service(info) else None
+        ports = await allocator.allocate(obj, dry_run) if allocator is not None else []
+        try:
+            stored = await self._create_with_retries(obj, info, namespace, dry_run, generated)
+        except BaseException:
+            if allocator is not None:
+                await allocator.release(obj, dry_run)
+            raise
+        finally:
+            if allocator is not None:
+                allocator.done(ports)
         if info.plural == "namespaces" and not info.group and not dry_run and self.on_namespace_created:
             await self.on_namespace_created(stored["metadata"]["name"])
         return stored
@@ -351,6 +364,8 @@ class GenericStore:
                 if info.builtin and (info.group, info.plural) == ("", "pods") and not subresource:
                     pod_admission.admit_pod_update(new, existing)
                 self._prepare_update(new, existing, info)
+                if self.services is not None and is_service(info) and not subresource:
+                    self.services.done(self.services.carry_over(new, existing))
             if self._should_delete_during_update(new, existing, info):
                 delete_instead.append(existing)
                 raise _DeleteInstead()
@@ -375,6 +390,7 @@ class GenericStore:
                 deleted = await self.storage.delete(key, preconditions=pre, dry_run=dry_run)
             except serr.StorageError as exc:
                 raise errors.from_storage(exc, info.group_resource, name) from None
+            await self._released(info, deleted, dry_run)
             return deleted, False
         except serr.PreconditionFailed as exc:
             raise errors.conflict(
@@ -463,6 +479,7 @@ class GenericStore:
             raise errors.conflict(info.group_resource, name, exc.message) from None
         except serr.StorageError as exc:
             raise errors.from_storage(exc, info.group_resource, name) from None
+        await self._released(info, deleted, opts.dry_run)
         if info.return_deleted_object:
             return deleted
         md = deleted["metadata"]
@@ -578,9 +595,15 @@ class GenericStore:
         except _DeleteInstead:
             rv = seen[-1]["metadata"]["resourceVersion"]
             with contextlib.suppress(serr.NotFound):
-                await self.storage.delete(key, preconditions=Preconditions(resource_version=rv))
+                deleted = await self.storage.delete(key, preconditions=Preconditions(resource_version=rv))
+                await self._released(info, deleted, False)
         except serr.NotFound:
             pass
+
+    async def _released(self, info: ResourceInfo, deleted: Obj, dry_run: bool) -> None:
+        """What a deleted object held elsewhere goes with it (a Service's cluster IPs)."""
+        if self.services is not None and is_service(info):
+            await self.services.release(deleted, dry_run)
 
 
 class _DeleteInstead(Exception):

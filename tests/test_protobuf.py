@@ -177,6 +177,8 @@ async def test_every_type_in_every_encoder(api: API, ns: str, path: str) -> None
 
     # and a protobuf body creates the same object as a JSON body
     copy = _unique(samples()[path], uuid.uuid4().hex[:6])
+    if copy["kind"] == "Service":
+        copy["spec"].pop("clusterIP")  # the first one holds the sample's cluster IP
     status, from_pb, headers = await api.request(
         "POST", url, data=protobuf.encode_object(copy), headers={"Content-Type": PB, "Accept": "application/json"}
     )

@@ -139,3 +139,18 @@ async def test_claims_and_volumes_are_protected_while_in_use(api: API, ns: str) 
     assert status == 201
     await api.delete(f"/api/v1/namespaces/{ns}")
     assert await _gone(api, f"/api/v1/namespaces/{ns}")
+
+
+async def test_jobs_select_their_own_pods_by_uid(api: API, ns: str) -> None:
+    """kube's generateSelector: job-name and controller-uid labels (legacy and batch.kubernetes.io/) on the pod
+    template, the selector on batch.kubernetes.io/controller-uid; the generated name is known by then."""
+    template = {"spec": {"restartPolicy": "Never", "containers": [{"name": "c", "image": "busybox"}]}}
+    job = {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"generateName": "j-"}, "spec": {"template": template}}
+    status, created, _ = await api.post(f"/apis/batch/v1/namespaces/{ns}/jobs", job)
+    assert status == 201, created
+    name, uid = created["metadata"]["name"], created["metadata"]["uid"]
+    assert created["spec"]["selector"] == {"matchLabels": {"batch.kubernetes.io/controller-uid": uid}}
+    assert created["spec"]["template"]["metadata"]["labels"] == {
+        "batch.kubernetes.io/controller-uid": uid, "batch.kubernetes.io/job-name": name,
+        "controller-uid": uid, "job-name": name}  # fmt: skip
+    assert created["spec"]["manualSelector"] is False

@@ -214,10 +214,10 @@ class GenericStore:
             md.pop(k, None)
         md["uid"] = meta.new_uid()
         md["creationTimestamp"] = meta.now_rfc3339()
+        if not md.get("name") and md.get("generateName"):  # before the strategy (a Job labels its pods with it)
+            md["name"] = meta.generate_name(md["generateName"])
         info.strategy.prepare_for_create(obj)
         info.strategy.canonicalize(obj)
-        if not md.get("name") and md.get("generateName"):
-            md["name"] = meta.generate_name(md["generateName"])
         self.validate(obj, info)
 
     def _prepare_update(self, obj: Obj, old: Obj, info: ResourceInfo) -> None:

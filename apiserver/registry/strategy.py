@@ -335,8 +335,32 @@ class EventStrategy(Strategy):
 
 
 class JobStrategy(WorkloadStrategy):
+    """Without ``spec.manualSelector``, a Job selects its own pods by its uid: kube's generateSelector labels
+    the pod template with the job's name and uid (legacy and ``batch.kubernetes.io/`` keys, each kept when the
+    client set it) and selects ``batch.kubernetes.io/controller-uid``."""
+
     field_labels = ("status.successful",)
     field_label_style = "job"
+
+    def prepare_for_create(self, obj: Obj) -> None:
+        super().prepare_for_create(obj)
+        spec = obj.get("spec")
+        if not isinstance(spec, dict) or spec.get("manualSelector"):
+            return
+        md = obj["metadata"]
+        template = spec.setdefault("template", {})
+        template_md = template.setdefault("metadata", {})
+        labels = template_md.get("labels") if isinstance(template_md.get("labels"), dict) else {}
+        template_md["labels"] = labels
+        for key in ("job-name", "batch.kubernetes.io/job-name"):
+            labels.setdefault(key, md.get("name", ""))
+        for key in ("controller-uid", "batch.kubernetes.io/controller-uid"):
+            labels.setdefault(key, md.get("uid", ""))
+        selector = spec.get("selector") if isinstance(spec.get("selector"), dict) else {}
+        spec["selector"] = selector
+        match = selector.get("matchLabels") if isinstance(selector.get("matchLabels"), dict) else {}
+        selector["matchLabels"] = match
+        match.setdefault("batch.kubernetes.io/controller-uid", md.get("uid", ""))
 
     def selectable_fields(self, obj: Obj) -> dict[str, str]:
         return {"status.successful": str((obj.get("status") or {}).get("succeeded", 0))}

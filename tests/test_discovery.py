@@ -76,7 +76,7 @@ NOT_YET_RESOURCES = {
     ("autoscaling", "v1", "horizontalpodautoscalers"),
 }  # fmt: skip
 NOT_YET_SUBRESOURCES = {
-    "pods": {"attach", "ephemeralcontainers", "eviction", "exec", "log", "portforward", "proxy", "resize"},
+    "pods": {"attach", "ephemeralcontainers", "exec", "log", "portforward", "proxy", "resize"},
     "nodes": {"proxy"}, "services": {"proxy"}, "serviceaccounts": {"token"},
 }  # fmt: skip
 AGGREGATED = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"

@@ -8,6 +8,7 @@ the store, so controllers get the same behaviour without HTTP.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -22,6 +23,7 @@ from aiokube.apiserver.endpoints.requestinfo import RequestInfo
 from aiokube.apiserver.endpoints.watch import serve_watch
 from aiokube.apiserver.errors import GroupKind, GroupResource
 from aiokube.apiserver.patching import managedfields as mf
+from aiokube.apiserver.registry import eviction as evictions
 from aiokube.apiserver.registry import meta, pods, reviews, scale
 from aiokube.apiserver.registry.meta import copy_object
 from aiokube.apiserver.registry.options import META_GROUP, WriteOptions
@@ -112,6 +114,8 @@ class RESTHandlers:
             raise errors.method_not_allowed()
         if sub.name == "binding":
             return await self.bind(request, ri, info)
+        if sub.name == "eviction":
+            return await self.evict(request, ri, info)
         if verb == "get":
             if sub.name == "scale":
                 return await self._scale_get(request, ri, info)
@@ -210,6 +214,24 @@ class RESTHandlers:
         await pods.bind(self.store.storage, info, ri.namespace, name, binding, opts.dry_run)
         status_obj = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}
         return out.object_response(status_obj, 201)
+
+    async def evict(self, request: web.Request, ri: RequestInfo, info: ResourceInfo) -> web.StreamResponse:
+        """POST pods/NAME/eviction with a policy/v1 Eviction (JSON, YAML or protobuf): registry/eviction.py."""
+        out = Output(request, info)
+        opts = options.write_options(request, "CreateOptions")
+        policy = self.registry.get("policy", "v1", "poddisruptionbudgets")
+        assert policy is not None
+        body = await read_body(request)
+        media = options.input_media_type(request, info)
+        evict_info = dataclasses.replace(policy, kind="Eviction", plural="pods", fields=("deleteOptions",))
+        eviction = decode_object(body, media, evict_info, self.registry, opts.field_validation).obj
+        if (eviction.get("metadata") or {}).get("name") != ri.name:
+            raise errors.bad_request("name in URL does not match name in Eviction object")
+        delete_opts = evictions.delete_options(eviction, opts.dry_run)
+        result = await evictions.evict(
+            self.store, info, ri.namespace, ri.name, delete_opts, field_manager(request, opts)
+        )
+        return out.object_response(result, 201)
 
     # --- writes --------------------------------------------------------------------------------------
 
@@ -320,9 +342,7 @@ class RESTHandlers:
                 raise errors.not_found(info.group_resource, ri.name)
             strict: list[str] = []
             patched = patcher.apply_patch(media, existing, body, schema_of(info), opts.field_validation, strict)
-            decoded = patcher.decode_patched(
-                patched, media, body, info, self.registry, opts.field_validation, strict
-            )
+            decoded = patcher.decode_patched(patched, media, body, info, self.registry, opts.field_validation, strict)
             warnings[:] = decoded.warnings
             body_namespace(ri, info, decoded.obj["metadata"])
             _check_name(decoded.obj["metadata"].get("name", ""), ri)

@@ -48,7 +48,8 @@ def _first_served() -> list[ResourceInfo]:
         ResourceInfo(
             **core, kind="Pod", plural="pods", singular="pod", namespaced=True, strategy=st.PodStrategy(),
             short_names=("po",), categories=("all",),
-            subresources=(Subresource("binding", "Binding", ("create",)), _status("Pod")),
+            subresources=(Subresource("binding", "Binding", ("create",)),
+                          Subresource("eviction", "Eviction", ("create",), "policy", "v1"), _status("Pod")),
             return_deleted_object=True, storage_version_hash="xPOwRZ+Yhw8=",
         ),
         ResourceInfo(

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from aiokube.storage.selection import LabelSelector
+
 Obj = dict[str, Any]
 
 _LABEL_NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
@@ -65,3 +67,10 @@ def label_selector_string(selector: Obj | None) -> str:
         requirements.append((key, text))
     requirements.sort(key=lambda r: r[0])  # stable, as Go's insertion sort is for the short lists selectors are
     return ",".join(text for _, text in requirements)
+
+
+def selector_matches(selector: Obj | None, labels: dict[str, str]) -> bool:
+    """``LabelSelectorAsSelector(s).Matches(labels)``: nil selects nothing, empty everything."""
+    if selector is None:
+        return False
+    return LabelSelector.parse(label_selector_string(selector)).matches(labels)

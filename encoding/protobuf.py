@@ -48,6 +48,11 @@ _VARINT = frozenset(("int32", "int64", "uint32", "uint64", "bool", "sint32", "si
 _WIRE = {"double": 1, "fixed64": 1, "sfixed64": 1, "float": 5, "fixed32": 5, "sfixed32": 5}
 
 
+#: meta/v1 kinds kube's scheme registers in every group version (client-go sends DeleteOptions as "v1",
+#: "apps/v1", ... with the request's group version)
+_IN_EVERY_GROUP_VERSION = frozenset(("DeleteOptions",))
+
+
 class ProtobufError(ValueError):
     """The object cannot be represented in (or decoded from) the Kubernetes protobuf schema."""
 
@@ -489,6 +494,8 @@ def decode_object(data: bytes) -> dict[str, Any]:
     """A ``k8s\\x00`` envelope as the JSON object kube would serve for it."""
     api_version, kind, raw = decode_unknown(data)
     msg = KINDS.get((api_version, kind))
+    if msg is None and kind in _IN_EVERY_GROUP_VERSION and api_version:
+        msg = META + kind  # kube registers the options kinds in every group version
     if msg is None:
         raise ProtobufError(f'no kind "{kind}" is registered for version "{api_version}"')
     body = decode_message(raw, msg)

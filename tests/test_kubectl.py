@@ -319,3 +319,22 @@ async def test_crd_lifecycle(kubectl: Kubectl, api: API, ns: str) -> None:
             break
         await asyncio.sleep(0.1)
     assert status == 404
+
+
+async def test_kubectl_drain_cordons_and_evicts(kubectl: Kubectl, api: API, ns: str) -> None:
+    """kubectl drain: cordon (PATCH), list the node's pods (field selector), evict each (pods/eviction, with
+    DeleteOptions), wait until they are gone (budgets: tests/test_eviction.py)."""
+    node = f"drain-{uuid.uuid4().hex[:6]}"
+    await api.post("/api/v1/nodes", {"metadata": {"name": node}})
+    await api.post(f"/api/v1/namespaces/{ns}/serviceaccounts", {"metadata": {"name": "default"}})
+    for name in ("p1", "p2"):
+        pod = {"metadata": {"name": name}, "spec": {"nodeName": node, "containers": [{"name": "c", "image": "b"}]}}
+        status, body, _ = await api.post(f"/api/v1/namespaces/{ns}/pods", pod)
+        assert status == 201, body
+    out = await kubectl("drain", node, "--force", "--ignore-daemonsets", "--grace-period=0", "--timeout=30s", ns=False)
+    assert f"node/{node} cordoned" in out and "pod/p1 evicted" in out and f"node/{node} drained" in out
+    _, got, _ = await api.get(f"/api/v1/nodes/{node}")
+    assert got["spec"]["unschedulable"] is True
+    _, pods, _ = await api.get(f"/api/v1/namespaces/{ns}/pods")
+    assert pods["items"] == []
+    await api.delete(f"/api/v1/nodes/{node}")

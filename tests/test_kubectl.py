@@ -338,3 +338,40 @@ async def test_kubectl_drain_cordons_and_evicts(kubectl: Kubectl, api: API, ns: 
     _, pods, _ = await api.get(f"/api/v1/namespaces/{ns}/pods")
     assert pods["items"] == []
     await api.delete(f"/api/v1/nodes/{node}")
+
+
+def _expected_api_resources() -> list[list[str]]:
+    """kubectl api-resources -o wide rows (name, short names, apiVersion, namespaced, kind, verbs, categories)
+    for kube 1.36, from its aggregated discovery capture (the preferred version of each group, as kubectl
+    prints): what kubectl prints against kube, minus what aiokube does not serve yet."""
+    from tests.conftest import load_fixture
+    from tests.test_discovery import NOT_YET_RESOURCES
+
+    rows = []
+    for fixture in ("api_aggregated.json", "apis_aggregated.json"):
+        for group in load_fixture(f"kube-1.36/{fixture}")["items"]:
+            name = group["metadata"].get("name", "")
+            version = group["versions"][0]["version"]
+            for r in group["versions"][0]["resources"]:
+                if (name, version, r["resource"]) in NOT_YET_RESOURCES:
+                    continue
+                rows.append([r["resource"], ",".join(r.get("shortNames", [])), f"{name}/{version}" if name else version,
+                             str(r["scope"] == "Namespaced").lower(), r["responseKind"]["kind"],
+                             ",".join(r["verbs"]), ",".join(r.get("categories", []))])  # fmt: skip
+    return rows
+
+
+async def test_kubectl_api_resources_prints_what_it_prints_against_kube(kubectl: Kubectl) -> None:
+    out = await kubectl("api-resources", "-o", "wide", ns=False)
+    lines = out.splitlines()
+    header = lines[0]
+    columns = ["NAME", "SHORTNAMES", "APIVERSION", "NAMESPACED", "KIND", "VERBS", "CATEGORIES"]
+    starts = [header.index(c) for c in columns] + [None]
+    ours = [[line[starts[i] : starts[i + 1]].strip() for i in range(len(columns))] for line in lines[1:]]
+    expected = _expected_api_resources()
+    # every built-in row as kubectl prints it against kube (custom resources of other tests may be listed too)
+    assert sorted(row for row in ours if row in expected) == sorted(expected)
+    builtin_groups = {row[2] for row in expected}
+    assert [row for row in ours if row[2] in builtin_groups and row not in expected] == []
+    versions = (await kubectl("api-versions", ns=False)).split()
+    assert "autoscaling/v2" in versions and "resource.k8s.io/v1" in versions and "v1" in versions

@@ -319,7 +319,16 @@ class APIServer:
             if not dry_run:
                 await generic.delete(ip_info, None, ip, DeleteOptions())
 
-        return ServiceAllocator(create_ip, delete_ip, lambda: services.cache.values())
+        ips = self._cacher("networking.k8s.io", "ipaddresses")
+
+        async def get_ip(ip: str) -> dict[str, Any] | None:
+            try:
+                entry = await ips.get(ip_info.key(None, ip), "")
+            except serr.NotFound:
+                return None
+            return entry.obj if entry is not None else None
+
+        return ServiceAllocator(create_ip, delete_ip, lambda: services.cache.values(), get_ip=get_ip)
 
     def _cacher(self, group: str, plural: str) -> Cacher:
         return self.cachers[(group, plural)]

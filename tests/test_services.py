@@ -93,3 +93,17 @@ async def test_the_kubernetes_service_and_default_service_cidr(api: API) -> None
     status, cidr, _ = await api.get("/apis/networking.k8s.io/v1/servicecidrs/kubernetes")
     assert status == 200 and cidr["spec"]["cidrs"] == ["10.96.0.0/12"]
     assert cidr["status"]["conditions"][0]["type"] == "Ready"
+
+
+async def test_a_put_that_creates_a_service_allocates_too(api: API, ns: str) -> None:
+    """Services allow create on update: the PUT gets its cluster IP (a retried claim is its own, not a clash)."""
+    base = f"/api/v1/namespaces/{ns}/services"
+    wanted = str(CIDR.network_address + 99)
+    status, svc, _ = await api.put(
+        f"{base}/put", {"metadata": {"name": "put"}, "spec": {"clusterIP": wanted, "ports": PORTS}}
+    )
+    assert status == 201 and svc["spec"]["clusterIPs"] == [wanted], svc
+    status, svc, _ = await api.put(f"{base}/put2", {"metadata": {"name": "put2"}, "spec": {"ports": PORTS}})
+    assert status == 201 and ipaddress.ip_address(svc["spec"]["clusterIP"]) in CIDR
+    status, owner = await _ip_owner(api, svc["spec"]["clusterIP"])
+    assert status == 200 and owner["spec"]["parentRef"]["name"] == "put2"

@@ -46,9 +46,13 @@ class ServiceAllocator:
     Service's create, update and delete. ``ip_store``: creates/deletes IPAddress objects on the server's own
     behalf; ``services``: the Services in the watch cache (for the node ports in use)."""
 
-    def __init__(self, create_ip: Any, delete_ip: Any, services: Any, cidr: Any = SERVICE_CIDR) -> None:
+    def __init__(
+        self, create_ip: Any, delete_ip: Any, services: Any, cidr: Any = SERVICE_CIDR, get_ip: Any = None
+    ) -> None:
         self.create_ip = create_ip
         self.delete_ip = delete_ip
+        #: the IPAddress object of an IP, or None (to tell a retried claim of our own from a clash)
+        self.get_ip = get_ip
         self.services = services
         self.cidr = cidr
         self._pending_ports: set[int] = set()
@@ -73,9 +77,11 @@ class ServiceAllocator:
         try:
             await self.create_ip(body, dry_run)
         except StatusError as exc:
-            if exc.code == 409:
-                return False
-            raise
+            if exc.code != 409:
+                raise
+            # taken; by this very Service when its write is retried (a PUT that creates it, a txn conflict)
+            held = await self.get_ip(ip) if self.get_ip is not None else None
+            return held is not None and (held.get("spec") or {}).get("parentRef") == body["spec"]["parentRef"]
         return True
 
     async def _cluster_ip(self, svc: Obj, dry_run: bool) -> None:

@@ -347,6 +347,8 @@ class GenericStore:
                     track_fields(None, new, info, manager)
                 await self._admit_create(new, info, namespace)
                 self._prepare_create(new, info)
+                if self.services is not None and is_service(info):  # a PUT that creates a Service
+                    self.services.done(await self.services.allocate(new, dry_run))
                 return stored_form(new, info)
             new_rv = new["metadata"].get("resourceVersion", "")
             existing_rv = existing["metadata"].get("resourceVersion", "")

@@ -20,6 +20,7 @@ MERGE = {"Content-Type": "application/merge-patch+json"}
 JSON_PATCH = {"Content-Type": "application/json-patch+json"}
 STRATEGIC = {"Content-Type": "application/strategic-merge-patch+json"}
 APPLY = {"Content-Type": "application/apply-patch+yaml"}
+TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io"
 #: types with a creation flow of their own (admission, controllers, finalizers), covered elsewhere
 SPECIAL = {
     "api/v1/namespaces",
@@ -62,6 +63,11 @@ async def test_generic_verbs(api: API, ns: str, path: str) -> None:
     assert md["managedFields"][0]["manager"] and md["managedFields"][0]["operation"] == "Update"
     status, got, _ = await api.get(item)
     assert status == 200 and got == created
+    # kubectl get: the type's printer on what was stored (a printer that breaks is a 500 here)
+    status, table, _ = await api.get(base, headers={"Accept": TABLE})
+    assert status == 200 and table["kind"] == "Table", table
+    row = next(r for r in table["rows"] if r["object"]["metadata"]["name"] == name)
+    assert len(row["cells"]) >= len(table["columnDefinitions"])
     status, listed, _ = await api.get(base, params={"fieldSelector": f"metadata.name={name}"})
     assert status == 200 and [i["metadata"]["name"] for i in listed["items"]] == [name]
     assert listed["kind"] == info.list_kind

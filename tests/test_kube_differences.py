@@ -154,3 +154,27 @@ async def test_jobs_select_their_own_pods_by_uid(api: API, ns: str) -> None:
         "batch.kubernetes.io/controller-uid": uid, "batch.kubernetes.io/job-name": name,
         "controller-uid": uid, "job-name": name}  # fmt: skip
     assert created["spec"]["manualSelector"] is False
+
+
+async def test_field_selectors_of_the_new_types(api: API, ns: str) -> None:
+    """kube's field labels: RC status.replicas, CSR spec.signerName, ResourceSlice spec.nodeName/spec.driver."""
+    status, body, _ = await api.get(f"/api/v1/namespaces/{ns}/replicationcontrollers",
+                                    params={"fieldSelector": "status.replicas=0"})  # fmt: skip
+    assert status == 200, body
+    status, body, _ = await api.get(f"/api/v1/namespaces/{ns}/replicationcontrollers", params={"fieldSelector": "x=1"})
+    assert status == 400 and body["message"] == "field label not supported: x"
+    slices = "/apis/resource.k8s.io/v1/resourceslices"
+    name = f"s-{uuid.uuid4().hex[:6]}"
+    pool = {"name": "p", "generation": 1, "resourceSliceCount": 1}
+    body = {"metadata": {"name": name}, "spec": {"driver": "d.example.com", "nodeName": "n9", "pool": pool}}
+    status, created, _ = await api.post(slices, body)
+    assert status == 201, created
+    status, listed, _ = await api.get(slices, params={"fieldSelector": "spec.nodeName=n9,spec.driver=d.example.com"})
+    assert [i["metadata"]["name"] for i in listed["items"]] == [name]
+    status, body, _ = await api.get(slices, params={"fieldSelector": "spec.pool=x"})
+    assert status == 400
+    assert body["message"] == "field label not supported for resource.k8s.io/v1, Kind=ResourceSlice: spec.pool"
+    await api.delete(f"{slices}/{name}")
+    selector = {"fieldSelector": "spec.signerName=kubernetes.io/kubelet-serving"}
+    status, body, _ = await api.get("/apis/certificates.k8s.io/v1/certificatesigningrequests", params=selector)
+    assert status == 200

@@ -46,6 +46,8 @@ def convert_field_labels(info: ResourceInfo, field: FieldSelector) -> FieldSelec
                 raise errors.bad_request(f"field label not supported: {label}")
             if style == "job":
                 raise errors.bad_request(f'field label "{label}" not supported for Job')
+            if style == "gvk":
+                raise errors.bad_request(f"field label not supported for {info.api_version}, Kind={info.kind}: {label}")
             raise errors.bad_request(
                 f'"{label}" is not a known field selector: only "metadata.name", "metadata.namespace"'
             )

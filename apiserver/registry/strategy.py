@@ -30,7 +30,7 @@ class Strategy:
     has_status: bool = False
     #: Extra selectable fields beyond metadata.name/metadata.namespace (see selectable_fields).
     field_labels: tuple[str, ...] = ()
-    #: How an unsupported field label is reported: "default", "core" or "job" (see selection.py).
+    #: How an unsupported field label is reported: "default", "core", "job" or "gvk" (see selection.py).
     field_label_style: str = "default"
 
     def initial_status(self, obj: Obj) -> Obj | None:
@@ -105,6 +105,23 @@ class SpecStatusStrategy(Strategy):
     has_status = True
 
 
+class ReplicationControllerStrategy(SpecStatusStrategy):
+    field_labels = ("status.replicas",)
+    field_label_style = "core"
+
+    def selectable_fields(self, obj: Obj) -> dict[str, str]:
+        return {"status.replicas": str((obj.get("status") or {}).get("replicas", 0))}
+
+
+class ResourceSliceStrategy(SpecStrategy):
+    field_labels = ("spec.nodeName", "spec.driver")
+    field_label_style = "gvk"
+
+    def selectable_fields(self, obj: Obj) -> dict[str, str]:
+        spec = obj.get("spec") or {}
+        return {"spec.nodeName": spec.get("nodeName") or "", "spec.driver": spec.get("driver", "")}
+
+
 class WorkloadStrategy(SpecStatusStrategy):
     """apps/v1 Deployment, ReplicaSet, StatefulSet, DaemonSet; batch/v1 Job."""
 
@@ -148,6 +165,14 @@ class StatusOnlyStrategy(Strategy):
     """Types with a status subresource and no generation (services, PVCs)."""
 
     has_status = True
+
+
+class CertificateSigningRequestStrategy(StatusOnlyStrategy):
+    field_labels = ("spec.signerName",)
+    field_label_style = "core"
+
+    def selectable_fields(self, obj: Obj) -> dict[str, str]:
+        return {"spec.signerName": (obj.get("spec") or {}).get("signerName", "")}
 
 
 class NamespaceStrategy(Strategy):

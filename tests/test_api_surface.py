@@ -198,3 +198,28 @@ async def test_system_objects_kube_creates_on_start(api: API) -> None:
     served = {(i.group, i.version) for i in SERVED if i.builtin and i.group != "apiregistration.k8s.io"}
     local = {(s["spec"].get("group", ""), s["spec"]["version"]) for s in listed["items"] if "service" not in s["spec"]}
     assert served == local
+
+
+async def test_flow_control_objects_kube_creates_on_start(api: API) -> None:
+    """API Priority and Fairness' mandatory and suggested configuration (bootstrap/default.go)."""
+    flow = "/apis/flowcontrol.apiserver.k8s.io/v1"
+    _, levels, _ = await api.get(f"{flow}/prioritylevelconfigurations")
+    assert sorted(i["metadata"]["name"] for i in levels["items"]) == sorted(
+        ["catch-all", "exempt", "system", "node-high", "leader-election", "workload-high", "workload-low",
+         "global-default"])  # fmt: skip
+    _, exempt, _ = await api.get(f"{flow}/prioritylevelconfigurations/exempt")
+    assert exempt["spec"] == {"type": "Exempt", "exempt": {"nominalConcurrencyShares": 0, "lendablePercent": 0}}
+    assert exempt["metadata"]["annotations"] == {"apf.kubernetes.io/autoupdate-spec": "true"}
+    _, workload, _ = await api.get(f"{flow}/prioritylevelconfigurations/workload-low")
+    assert workload["spec"]["limited"] == {"nominalConcurrencyShares": 100, "lendablePercent": 90, "limitResponse": {
+        "type": "Queue", "queuing": {"queues": 128, "handSize": 6, "queueLengthLimit": 50}}}  # fmt: skip
+    _, schemas, _ = await api.get(f"{flow}/flowschemas")
+    precedence = {i["metadata"]["name"]: i["spec"]["matchingPrecedence"] for i in schemas["items"]}
+    assert precedence == {"exempt": 1, "probes": 2, "system-leader-election": 100, "system-node-high": 400,
+                          "system-nodes": 500, "kube-controller-manager": 800, "kube-scheduler": 800,
+                          "kube-system-service-accounts": 900, "service-accounts": 9000, "global-default": 9900,
+                          "catch-all": 10000}  # fmt: skip
+    _, probes, _ = await api.get(f"{flow}/flowschemas/probes")
+    assert "distinguisherMethod" not in probes["spec"]
+    assert probes["status"]["conditions"][0]["type"] == "Dangling"
+    assert probes["status"]["conditions"][0]["status"] == "False"

@@ -2,7 +2,8 @@
 system PriorityClasses (pkg/apis/scheduling/v1/helpers.go) and a local APIService per served built-in
 group version, Available with reason Local (the aggregator's autoregister and local-available
 controllers; priorities from cmd/kube-apiserver/app/aggregator.go); the default ServiceCIDR and the
-``kubernetes`` Service. Existing objects are left alone."""
+``kubernetes`` Service; API Priority and Fairness' mandatory and suggested objects. Existing objects are left
+alone."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import contextlib
 from typing import Any
 
 from aiokube.apiserver.errors import StatusError
+from aiokube.apiserver.registry import apf_bootstrap
 from aiokube.apiserver.registry.meta import now_rfc3339
 from aiokube.apiserver.registry.resources import Registry
 from aiokube.apiserver.registry.services import SERVICE_CIDR
@@ -91,8 +93,40 @@ async def _ready(current: Obj | None) -> Obj:
     return obj
 
 
+async def _flow_control(generic: GenericStore, registry: Registry) -> None:
+    """APF's mandatory and suggested objects (registry/apf_bootstrap.py); each FlowSchema's Dangling
+    condition as kube's config consumer writes it once its priority level exists."""
+    levels = registry.get("flowcontrol.apiserver.k8s.io", "v1", "prioritylevelconfigurations")
+    schemas = registry.get("flowcontrol.apiserver.k8s.io", "v1", "flowschemas")
+    assert levels is not None and schemas is not None
+    for body in apf_bootstrap.priority_levels():
+        with contextlib.suppress(StatusError):
+            await generic.create_object(levels, body)
+    for body in apf_bootstrap.flow_schemas():
+        with contextlib.suppress(StatusError):
+            await generic.create_object(schemas, body)
+        level = body["spec"]["priorityLevelConfiguration"]["name"]
+
+        async def found(current: Obj | None, level: str = level) -> Obj:
+            assert current is not None
+            obj = {**current, "status": dict(current.get("status") or {})}
+            if not obj["status"].get("conditions"):
+                message = (
+                    f'This FlowSchema references the PriorityLevelConfiguration object named "{level}" and it exists'
+                )
+                obj["status"]["conditions"] = [{"type": "Dangling", "status": "False",
+                                                "lastTransitionTime": now_rfc3339(), "reason": "Found",
+                                                "message": message}]  # fmt: skip
+            return obj
+
+        await generic.update(schemas, None, body["metadata"]["name"], found, subresource="status",
+                             allow_create=False, preconditions=None, dry_run=False,
+                             manager="api-priority-and-fairness-config-consumer-v1")  # fmt: skip
+
+
 async def ensure_system_objects(generic: GenericStore, registry: Registry) -> None:
     await _default_service_cidr_and_kubernetes_service(generic, registry)
+    await _flow_control(generic, registry)
     priority_classes = registry.get("scheduling.k8s.io", "v1", "priorityclasses")
     if priority_classes is not None:
         for name, value, description in SYSTEM_PRIORITY_CLASSES:

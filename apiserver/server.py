@@ -177,6 +177,8 @@ class APIServer:
         self.crd_controller = CRDController(
             self.registry, self.generic, self.cacher_for(crd_info), self._start_custom_cacher, self._stop_custom_cacher
         )
+        generic = self.generic
+        self.crd_controller.on_served_changed = lambda: bootstrap.sync_crd_api_services(generic, self.registry)
         self._tasks.append(asyncio.create_task(self.crd_controller.run()))
         await asyncio.wait_for(self.crd_controller.synced.wait(), 60)  # kube's crd-informer-synced
 

@@ -298,6 +298,12 @@ async def test_crd_lifecycle(kubectl: Kubectl, api: API, ns: str) -> None:
             break
         await asyncio.sleep(0.1)
     assert conds == {"NamesAccepted": "True", "Established": "True"}
+    # kube's crdregistration controller: an APIService for the CRD's group version, kept in sync
+    status, api_service, _ = await api.get(f"/apis/apiregistration.k8s.io/v1/apiservices/v1.{group}")
+    assert status == 200 and api_service["spec"] == {"group": group, "version": "v1", "groupPriorityMinimum": 1000,
+                                                     "versionPriority": 100}  # fmt: skip
+    assert api_service["metadata"]["labels"] == {"kube-aggregator.kubernetes.io/automanaged": "true"}
+    assert api_service["status"]["conditions"][0]["reason"] == "Local"
     cr = {"apiVersion": f"{group}/v1", "kind": "CronTab", "metadata": {"name": "job1"},
           "spec": {"cronSpec": "*/5 * * * *", "image": "busybox"}}  # fmt: skip
     await kubectl("apply", "-f", "-", stdin=json.dumps(cr))
@@ -315,6 +321,12 @@ async def test_crd_lifecycle(kubectl: Kubectl, api: API, ns: str) -> None:
     await kubectl("delete", "crd", f"crontabs.{group}", ns=False)
     for _ in range(50):
         status, _, _ = await api.get(f"/apis/{group}/v1/namespaces/{ns}/crontabs")
+        if status == 404:
+            break
+        await asyncio.sleep(0.1)
+    assert status == 404
+    for _ in range(50):
+        status, _, _ = await api.get(f"/apis/apiregistration.k8s.io/v1/apiservices/v1.{group}")
         if status == 404:
             break
         await asyncio.sleep(0.1)

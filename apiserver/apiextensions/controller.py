@@ -137,6 +137,8 @@ class CRDController:
         #: CRD name -> the ResourceInfos registered for it
         self.served: dict[str, list[ResourceInfo]] = {}
         self.synced = asyncio.Event()
+        #: called after each reconcile: the aggregator's view of the served group versions follows
+        self.on_served_changed: Callable[[], Awaitable[None]] | None = None
 
     async def run(self) -> None:
         """Follow the CRD cache: reconcile its current state, then every change."""
@@ -178,6 +180,11 @@ class CRDController:
             await self._safely(self.reconcile, entry.obj, False)
 
     async def reconcile(self, crd: Obj, deleted: bool) -> None:
+        await self._reconcile(crd, deleted)
+        if self.on_served_changed is not None:
+            await self.on_served_changed()
+
+    async def _reconcile(self, crd: Obj, deleted: bool) -> None:
         name = crd["metadata"]["name"]
         if deleted:
             await self._unregister(name)

@@ -13,6 +13,7 @@ from typing import Any
 from aiokube.apiserver.errors import StatusError
 from aiokube.apiserver.registry import apf_bootstrap
 from aiokube.apiserver.registry.meta import now_rfc3339
+from aiokube.apiserver.registry.options import DeleteOptions
 from aiokube.apiserver.registry.resources import Registry
 from aiokube.apiserver.registry.services import SERVICE_CIDR
 from aiokube.apiserver.registry.store import GenericStore
@@ -40,6 +41,19 @@ API_SERVICE_PRIORITIES: dict[tuple[str, str], tuple[int, int]] = {
     ("flowcontrol.apiserver.k8s.io", "v1"): (16100, 21),
 }  # fmt: skip
 MANAGER = "kube-apiserver"
+#: the aggregator's autoregister label: "onstart" for built-in group versions, "true" for CRDs' (kept in sync)
+AUTOMANAGED = "kube-aggregator.kubernetes.io/automanaged"
+#: what kube's crdregistration controller gives a CRD's group version
+CRD_PRIORITY = (1000, 100)
+
+
+def _api_service(group: str, version: str, priority: tuple[int, int], managed: str) -> Obj:
+    spec: Obj = {"group": group, "version": version, "groupPriorityMinimum": priority[0],
+                 "versionPriority": priority[1]}  # fmt: skip
+    if not group:
+        del spec["group"]
+    return {"apiVersion": "apiregistration.k8s.io/v1", "kind": "APIService",
+            "metadata": {"name": f"{version}.{group}", "labels": {AUTOMANAGED: managed}}, "spec": spec}  # fmt: skip
 
 
 def local_api_services(registry: Registry) -> list[Obj]:
@@ -51,13 +65,31 @@ def local_api_services(registry: Registry) -> list[Obj]:
             builtin = any(i.builtin for i in registry.resources_in(group, version))
             if priority is None or not builtin:
                 continue
-            spec = {"group": group, "version": version, "groupPriorityMinimum": priority[0],
-                    "versionPriority": priority[1]}  # fmt: skip
-            if not group:
-                del spec["group"]
-            out.append({"apiVersion": "apiregistration.k8s.io/v1", "kind": "APIService",
-                        "metadata": {"name": f"{version}.{group}"}, "spec": spec})  # fmt: skip
+            out.append(_api_service(group, version, priority, "onstart"))
     return out
+
+
+async def sync_crd_api_services(generic: GenericStore, registry: Registry) -> None:
+    """kube's crdregistration controller: an APIService (priority 1000/100, automanaged "true") for each
+    group version the CRDs serve, Available as Local; those whose group version is served no more go."""
+    info = registry.get("apiregistration.k8s.io", "v1", "apiservices")
+    assert info is not None
+    wanted = {(i.group, i.version) for i in registry if i.custom is not None}
+    existing = {e.obj["metadata"]["name"]: e.obj for e in generic.cacher_for(info).cache.values()}
+    for group, version in sorted(wanted):
+        name = f"{version}.{group}"
+        if name in existing:
+            continue
+        with contextlib.suppress(StatusError):
+            await generic.create_object(info, _api_service(group, version, CRD_PRIORITY, "true"))
+            await generic.update(info, None, name, _available, subresource="status", allow_create=False,
+                                 preconditions=None, dry_run=False, manager=MANAGER)  # fmt: skip
+    for name, obj in existing.items():
+        spec = obj.get("spec") or {}
+        managed = (obj["metadata"].get("labels") or {}).get(AUTOMANAGED)
+        if managed == "true" and (spec.get("group", ""), spec.get("version", "")) not in wanted:
+            with contextlib.suppress(StatusError):
+                await generic.delete(info, None, name, DeleteOptions())
 
 
 async def _default_service_cidr_and_kubernetes_service(generic: GenericStore, registry: Registry) -> None:

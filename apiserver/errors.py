@@ -178,6 +178,13 @@ def not_acceptable(message: str) -> StatusError:
     return StatusError(406, "NotAcceptable", message)
 
 
+def route_not_acceptable(produces: tuple[str, ...]) -> StatusError:
+    """go-restful's 406 (no route produces what Accept asks), as kube's service error handler wraps it."""
+    return StatusError(
+        406, "NotAcceptable", f"406: Not Acceptable\n\nAvailable representations: {', '.join(produces)}", {}
+    )
+
+
 def unsupported_media_type(accepted: str) -> StatusError:
     return StatusError(
         415,

@@ -153,3 +153,21 @@ def content_type_of(header: str | None) -> str:
     if not header:
         return JSON
     return parse_media_type(header).type
+
+
+#: what a built-in resource's go-restful routes declare they produce (kube's MediaTypesForSerializer): every
+#: route the serializer's media types, a collection GET (list, watch) also the stream types
+ROUTE_PRODUCES = (JSON, YAML, PROTOBUF)
+ROUTE_PRODUCES_STREAM = (*ROUTE_PRODUCES, f"{JSON};stream=watch", f"{PROTOBUF};stream=watch")
+
+
+def route_accepts(header: str | None, produces: tuple[str, ...]) -> bool:
+    """go-restful's Route.matchesAccept, which runs before kube's own negotiation: some comma-separated entry
+    of Accept, parameters cut off, is ``*/*`` or exactly one of ``produces`` (no header means ``*/*``)."""
+    if not header:
+        return True
+    for entry in header.split(","):
+        media = entry.split(";", 1)[0].strip(" \t")
+        if media == "*/*" or media in produces:
+            return True
+    return False

@@ -33,6 +33,7 @@ from aiokube.apiserver.registry.store import GenericStore, NewObject, field_type
 from aiokube.apiserver.registry.storedform import schema_of
 from aiokube.encoding import negotiation
 from aiokube.encoding.decode import DecodeError, decode_json
+from aiokube.encoding.negotiation import ROUTE_PRODUCES, ROUTE_PRODUCES_STREAM, route_accepts
 from aiokube.storage.store import Preconditions
 
 Obj = dict[str, Any]
@@ -78,6 +79,10 @@ class RESTHandlers:
 
     async def handle(self, request: web.Request, ri: RequestInfo, info: ResourceInfo) -> web.StreamResponse:
         verb = ri.verb
+        if info.custom is None:  # built-in resources are go-restful routes: its Accept check comes first
+            produces = ROUTE_PRODUCES_STREAM if verb in ("list", "watch") and not ri.subresource else ROUTE_PRODUCES
+            if not route_accepts(request.headers.get("Accept"), produces):
+                raise errors.route_not_acceptable(produces)
         if ri.subresource:
             return await self._subresource(request, ri, info)
         if ri.name and verb == "create":

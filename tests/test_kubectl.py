@@ -298,8 +298,13 @@ async def test_crd_lifecycle(kubectl: Kubectl, api: API, ns: str) -> None:
             break
         await asyncio.sleep(0.1)
     assert conds == {"NamesAccepted": "True", "Established": "True"}
-    # kube's crdregistration controller: an APIService for the CRD's group version, kept in sync
-    status, api_service, _ = await api.get(f"/apis/apiregistration.k8s.io/v1/apiservices/v1.{group}")
+    # kube's crdregistration controller: an APIService for the CRD's group version, kept in sync (made right
+    # after the CRD is established, Available a moment later: poll, as a client would)
+    for _ in range(50):
+        status, api_service, _ = await api.get(f"/apis/apiregistration.k8s.io/v1/apiservices/v1.{group}")
+        if status == 200 and (api_service.get("status") or {}).get("conditions"):
+            break
+        await asyncio.sleep(0.1)
     assert status == 200 and api_service["spec"] == {"group": group, "version": "v1", "groupPriorityMinimum": 1000,
                                                      "versionPriority": 100}  # fmt: skip
     assert api_service["metadata"]["labels"] == {"kube-aggregator.kubernetes.io/automanaged": "true"}

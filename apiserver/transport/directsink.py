@@ -43,9 +43,7 @@ def _fold_tally() -> None:
 FLUSHER.after_flush.append(_fold_tally)
 
 
-def account(
-    stats: WatchMetrics, frames: ChunkSource, received: list[float], sizes: list[int], copies: int
-) -> int:
+def account(stats: WatchMetrics, frames: ChunkSource, received: list[float], sizes: list[int], copies: int) -> int:
     """Watch metrics for frames just handed to ``copies`` connections, counted once (Histogram.observe,
     inlined: this runs per frame); returns the bytes written to each connection."""
     now = time.monotonic()
@@ -109,6 +107,17 @@ class DirectSink:
         self.sizes.append(size)
         self.received.append(item[1].received_at)
         return True
+
+    def take(self, chunks: list[bytes], received: list[float], sizes: list[int]) -> None:
+        """Frames another path took for this stream and did not write (a watcher group it leaves): they go
+        out with this stream's next flush, before anything accepted later."""
+        if not chunks or self.closed:
+            return
+        if not self.chunks:
+            FLUSHER.mark(self)
+        self.chunks.extend(chunks)
+        self.received.extend(received)
+        self.sizes.extend(sizes)
 
     def flush(self) -> None:
         """Write what was accepted; called by the flusher, and by the task before it writes anything."""

@@ -52,13 +52,8 @@ class GroupSink:
 
     def release(self, member: CacheWatcher) -> None:
         sink = cast(DirectSink | None, member.sink)
-        if not self.chunks or sink is None or sink.closed:
-            return
-        if not sink.chunks:
-            FLUSHER.mark(sink)
-        sink.chunks.extend(self.chunks)
-        sink.received.extend(self.received)
-        sink.sizes.extend(self.sizes)
+        if sink is not None:
+            sink.take(self.chunks, self.received, self.sizes)
 
     def flush(self) -> None:
         chunks = self.chunks

@@ -384,6 +384,10 @@ class StorageProtection:
     def __init__(self, store: GenericStore, pvcs: Cacher, pvs: Cacher, pods: Cacher) -> None:
         self.store = store
         self.pvcs, self.pvs, self.pods = pvcs, pvs, pods
+        pvc_info = store.registry.get("", "v1", "persistentvolumeclaims")
+        pv_info = store.registry.get("", "v1", "persistentvolumes")
+        assert pvc_info is not None and pv_info is not None
+        self.pvc_info, self.pv_info = pvc_info, pv_info
 
     async def run(self) -> None:
         await asyncio.gather(
@@ -400,31 +404,22 @@ class StorageProtection:
                     return True
         return False
 
+    @staticmethod
+    def _held_by(event_type: str, obj: Obj, finalizer: str) -> bool:
+        """Being deleted and still holding ``finalizer``."""
+        md = obj["metadata"]
+        return event_type != DELETED and bool(md.get("deletionTimestamp")) and finalizer in (md.get("finalizers") or [])
+
     async def _on_pvc(self, event_type: str, pvc: Obj) -> None:
         md = pvc["metadata"]
-        if (
-            event_type == DELETED
-            or not md.get("deletionTimestamp")
-            or PVC_PROTECTION not in (md.get("finalizers") or [])
+        if self._held_by(event_type, pvc, PVC_PROTECTION) and not self._claim_in_use(
+            md.get("namespace", ""), md["name"]
         ):
-            return
-        if not self._claim_in_use(md.get("namespace", ""), md["name"]):
-            info = self.store.registry.get("", "v1", "persistentvolumeclaims")
-            assert info is not None
-            await self.store.remove_finalizer(info, md.get("namespace"), md["name"], PVC_PROTECTION)
+            await self.store.remove_finalizer(self.pvc_info, md.get("namespace"), md["name"], PVC_PROTECTION)
 
     async def _on_pv(self, event_type: str, pv: Obj) -> None:
-        md = pv["metadata"]
-        if (
-            event_type == DELETED
-            or not md.get("deletionTimestamp")
-            or PV_PROTECTION not in (md.get("finalizers") or [])
-        ):
-            return
-        if (pv.get("status") or {}).get("phase") != "Bound":
-            info = self.store.registry.get("", "v1", "persistentvolumes")
-            assert info is not None
-            await self.store.remove_finalizer(info, None, md["name"], PV_PROTECTION)
+        if self._held_by(event_type, pv, PV_PROTECTION) and (pv.get("status") or {}).get("phase") != "Bound":
+            await self.store.remove_finalizer(self.pv_info, None, pv["metadata"]["name"], PV_PROTECTION)
 
     async def _on_pod(self, event_type: str, pod: Obj) -> None:
         """A pod that goes away (or ends) may release the claims it used."""
@@ -434,8 +429,6 @@ class StorageProtection:
         for volume in (pod.get("spec") or {}).get("volumes") or []:
             claim = ((volume or {}).get("persistentVolumeClaim") or {}).get("claimName")
             if claim:
-                info = self.store.registry.get("", "v1", "persistentvolumeclaims")
-                assert info is not None
-                entry = self.pvcs.cache.get(info.key(namespace, claim))
+                entry = self.pvcs.cache.get(self.pvc_info.key(namespace, claim))
                 if entry is not None:
                     await self._on_pvc("MODIFIED", entry.obj)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -96,6 +97,15 @@ class API:
 
     async def delete(self, path: str, body: Any = None, **kw: Any) -> tuple[int, Any, Any]:
         return await self.request("DELETE", path, body, **kw)
+
+    async def gone(self, path: str, seconds: float = 5.0) -> bool:
+        """Whether GET ``path`` answers 404 within ``seconds`` (what controllers finish asynchronously)."""
+        deadline = time.monotonic() + seconds
+        while (await self.get(path))[0] != 404:
+            if time.monotonic() > deadline:
+                return False
+            await asyncio.sleep(0.05)
+        return True
 
 
 @pytest.fixture(scope="session")

@@ -98,15 +98,6 @@ async def test_secret_string_data_is_owned_as_data(api: API, ns: str) -> None:
     assert fields["f:data"] == {".": {}, "f:a": {}, "f:b": {}} and "f:stringData" not in fields
 
 
-async def _gone(api: API, path: str) -> bool:
-    for _ in range(100):
-        status, _, _ = await api.get(path)
-        if status == 404:
-            return True
-        await asyncio.sleep(0.05)
-    return False
-
-
 async def test_claims_and_volumes_are_protected_while_in_use(api: API, ns: str) -> None:
     """StorageObjectInUseProtection adds the finalizers; the protection controllers remove them once a claim
     is used by no running pod and a volume is not Bound. A namespace holding a claim still goes away."""
@@ -126,19 +117,19 @@ async def test_claims_and_volumes_are_protected_while_in_use(api: API, ns: str) 
     status, pending, _ = await api.get(f"{claims}/c")
     assert status == 200 and pending["metadata"]["deletionTimestamp"]  # the pod still uses it
     await api.delete(f"/api/v1/namespaces/{ns}/pods/user", params={"gracePeriodSeconds": "0"})
-    assert await _gone(api, f"{claims}/c")
+    assert await api.gone(f"{claims}/c")
 
     pv = {"metadata": {"name": f"pv-{ns}"}, "spec": {"capacity": {"storage": "1Gi"}, "accessModes": ["ReadWriteOnce"],
                                                    "hostPath": {"path": "/tmp/x"}}}  # fmt: skip
     status, created, _ = await api.post("/api/v1/persistentvolumes", pv)
     assert status == 201 and created["metadata"]["finalizers"] == ["kubernetes.io/pv-protection"]
     await api.delete(f"/api/v1/persistentvolumes/pv-{ns}")
-    assert await _gone(api, f"/api/v1/persistentvolumes/pv-{ns}")
+    assert await api.gone(f"/api/v1/persistentvolumes/pv-{ns}")
 
     status, _, _ = await api.post(claims, pvc)
     assert status == 201
     await api.delete(f"/api/v1/namespaces/{ns}")
-    assert await _gone(api, f"/api/v1/namespaces/{ns}")
+    assert await api.gone(f"/api/v1/namespaces/{ns}")
 
 
 async def test_jobs_select_their_own_pods_by_uid(api: API, ns: str) -> None:

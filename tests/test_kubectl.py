@@ -324,18 +324,8 @@ async def test_crd_lifecycle(kubectl: Kubectl, api: API, ns: str) -> None:
     await kubectl("scale", f"crontabs.{group}", "job1", "--replicas=3")
     assert (await kubectl.json("get", f"crontabs.{group}", "job1"))["spec"]["replicas"] == 3
     await kubectl("delete", "crd", f"crontabs.{group}", ns=False)
-    for _ in range(50):
-        status, _, _ = await api.get(f"/apis/{group}/v1/namespaces/{ns}/crontabs")
-        if status == 404:
-            break
-        await asyncio.sleep(0.1)
-    assert status == 404
-    for _ in range(50):
-        status, _, _ = await api.get(f"/apis/apiregistration.k8s.io/v1/apiservices/v1.{group}")
-        if status == 404:
-            break
-        await asyncio.sleep(0.1)
-    assert status == 404
+    assert await api.gone(f"/apis/{group}/v1/namespaces/{ns}/crontabs")
+    assert await api.gone(f"/apis/apiregistration.k8s.io/v1/apiservices/v1.{group}")
 
 
 async def test_kubectl_drain_cordons_and_evicts(kubectl: Kubectl, api: API, ns: str) -> None:

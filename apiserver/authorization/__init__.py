@@ -1,0 +1,1 @@
+"""May they: kube's authorizers (RBAC over the watch cache, AlwaysAllow, the system:masters group)."""

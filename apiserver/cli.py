@@ -10,7 +10,19 @@ import importlib.util
 import logging
 import signal
 import sys
+from pathlib import Path
 
+import yaml
+
+from aiokube.apiserver import golang
+from aiokube.apiserver.authentication import kubeconfig, pki
+from aiokube.apiserver.secureserving import (
+    ADMIN_KUBECONFIG,
+    AUTHORIZATION_MODES,
+    DEFAULT_ISSUER,
+    SecurityConfig,
+    is_loopback,
+)
 from aiokube.apiserver.server import APIServer, ServerConfig, version_info
 from aiokube.watchcache.cacher import CacherConfig
 
@@ -30,7 +42,32 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command")
     serve = sub.add_parser("serve", help="serve the Kubernetes API (default)")
     add_serve_arguments(serve)
+    kc = sub.add_parser("kubeconfig", help="print a kubeconfig for the server of a data dir")
+    kc.add_argument("--data-dir", default=".aiokube", help="the server's data directory (default ./.aiokube)")
+    kc.add_argument("--user", default="", help="mint a client certificate for this user instead of the admin's")
+    kc.add_argument("--group", action="append", default=[], help="a group of --user (repeatable)")
+    kc.add_argument("--server", default="", help="server URL (default: the one in <data-dir>/admin.kubeconfig)")
     return parser
+
+
+def print_kubeconfig(args: argparse.Namespace) -> int:
+    """``aiokube kubeconfig``: the admin kubeconfig, or one for ``--user``/``--group`` (a client certificate
+    signed by the data dir's CA: how to test RBAC as someone else)."""
+    admin = Path(args.data_dir) / ADMIN_KUBECONFIG
+    server = args.server
+    if not server:
+        if not admin.exists():
+            print(f"aiokube: {admin} does not exist: start the server first or pass --server", file=sys.stderr)
+            return 1
+        config = yaml.safe_load(admin.read_text())
+        server = config["clusters"][0]["cluster"]["server"]
+    ca = pki.ensure_pki(args.data_dir)
+    if not args.user:
+        print(kubeconfig.kubeconfig(server, ca.ca_cert_pem, ca.admin_cert_pem, ca.admin_key_pem), end="")
+        return 0
+    cert, key = pki.mint_client_cert(ca, args.user, args.group)
+    print(kubeconfig.kubeconfig(server, ca.ca_cert_pem, cert, key, user=args.user), end="")
+    return 0
 
 
 def add_serve_arguments(p: argparse.ArgumentParser) -> None:
@@ -68,6 +105,67 @@ def add_serve_arguments(p: argparse.ArgumentParser) -> None:
         help="seconds to keep serving after SIGTERM while /readyz fails, so load balancers drain (default 0)",
     )
     p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    add_security_arguments(p)
+
+
+def add_security_arguments(p: argparse.ArgumentParser) -> None:
+    """kube-apiserver's secure serving, authentication and authorization flags (same names and meaning)."""
+    p.add_argument(
+        "--secure-port", type=int, default=6443, help="HTTPS port (default 6443; 0 picks a free one and prints it)"
+    )
+    p.add_argument(
+        "--plain-http",
+        default="auto",
+        choices=["auto", "true", "false"],
+        help="serve --port as plain HTTP with full access, as kube's old insecure port (auto: only when "
+        "--bind-address is a loopback address; true with another address is refused)",
+    )
+    p.add_argument("--tls-cert-file", default="", help="serving certificate (PEM); default: generated in --data-dir")
+    p.add_argument("--tls-private-key-file", default="", help="key of --tls-cert-file (PEM)")
+    p.add_argument(
+        "--tls-san", action="append", default=[], help="extra DNS name or IP of the generated serving certificate"
+    )
+    p.add_argument(
+        "--client-ca-file",
+        default="",
+        help="CA whose client certificates authenticate (CN = user, O = groups); default: the generated CA",
+    )
+    p.add_argument("--token-auth-file", default="", help="static bearer tokens, kube's CSV: token,user,uid,\"groups\"")
+    p.add_argument(
+        "--service-account-signing-key-file",
+        default="",
+        help="private key that signs ServiceAccount tokens (PEM); default: generated in --data-dir",
+    )
+    p.add_argument(
+        "--service-account-key-file",
+        action="append",
+        default=[],
+        help="public (or private) key that verifies ServiceAccount tokens; repeatable; default: the signing key",
+    )
+    p.add_argument(
+        "--service-account-issuer",
+        action="append",
+        default=[],
+        help="issuer of ServiceAccount tokens; the first signs, all are accepted "
+        "(default https://kubernetes.default.svc.cluster.local)",
+    )
+    p.add_argument("--api-audiences", default="", help="comma-separated token audiences (default: the issuers)")
+    p.add_argument(
+        "--service-account-max-token-expiration",
+        default="",
+        help="longest TokenRequest validity, a Go duration such as 48h (default: no limit)",
+    )
+    p.add_argument(
+        "--anonymous-auth",
+        default="true",
+        choices=["true", "false"],
+        help="requests without credentials are system:anonymous (default true, as kube)",
+    )
+    p.add_argument(
+        "--authorization-mode",
+        default="RBAC",
+        help="comma-separated ordered authorizers: RBAC, AlwaysAllow, AlwaysDeny (default RBAC)",
+    )
 
 
 def config_from_args(args: argparse.Namespace) -> ServerConfig:
@@ -81,6 +179,49 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         cacher=CacherConfig(serve_reads=args.watch_cache == "true"),
         profiling=args.profiling == "true",
         shutdown_delay=args.shutdown_delay_duration,
+        plain_http=plain_http(args.plain_http, args.bind_address),
+        security=security_config(args),
+    )
+
+
+def plain_http(flag: str, bind_address: str) -> bool:
+    """Plain HTTP has full access (no authentication), so it is served only on a loopback address."""
+    loopback = is_loopback(bind_address)
+    if flag == "true" and not loopback:
+        raise SystemExit(
+            f"aiokube: refusing to serve plain HTTP on {bind_address}: plain HTTP has full access and is only "
+            "served on a loopback address; use --plain-http=false (HTTPS is on --secure-port) or a loopback "
+            "--bind-address"
+        )
+    return flag == "true" or (flag == "auto" and loopback)
+
+
+def security_config(args: argparse.Namespace) -> SecurityConfig:
+    modes = [m.strip() for m in args.authorization_mode.split(",") if m.strip()]
+    for mode in modes:
+        if mode not in AUTHORIZATION_MODES:
+            raise SystemExit(f"aiokube: authorization-mode {mode!r} is not a valid mode (one of {AUTHORIZATION_MODES})")
+    if (args.tls_cert_file == "") != (args.tls_private_key_file == ""):
+        raise SystemExit("aiokube: --tls-cert-file and --tls-private-key-file must be given together")
+    try:
+        max_expiration = golang.parse_duration(args.service_account_max_token_expiration) or 0.0
+    except ValueError as exc:
+        raise SystemExit(f"aiokube: --service-account-max-token-expiration: {exc}") from None
+    issuers = args.service_account_issuer or [DEFAULT_ISSUER]
+    return SecurityConfig(
+        secure_port=args.secure_port,
+        tls_cert_file=args.tls_cert_file,
+        tls_private_key_file=args.tls_private_key_file,
+        tls_sans=[s for v in args.tls_san for s in v.split(",") if s],
+        client_ca_file=args.client_ca_file,
+        token_auth_file=args.token_auth_file,
+        service_account_signing_key_file=args.service_account_signing_key_file,
+        service_account_key_files=list(args.service_account_key_file),
+        service_account_issuers=issuers,
+        api_audiences=[a for a in args.api_audiences.split(",") if a] or list(issuers),
+        service_account_max_token_expiration=max_expiration,
+        anonymous_auth=args.anonymous_auth == "true",
+        authorization_modes=modes,
     )
 
 
@@ -112,7 +253,11 @@ async def serve(config: ServerConfig) -> None:
         if server.embedded
         else ("etcd " + ",".join(config.etcd_servers))
     )
-    print(f"aiokube: serving on {server.url} ({etcd})", flush=True)
+    urls = " and ".join(u for u in (server.url if config.plain_http else "", server.secure_url) if u)
+    print(f"aiokube: serving on {urls} ({etcd})", flush=True)
+    if server.secure_port:
+        kubeconfig_path = (Path(config.data_dir) / ADMIN_KUBECONFIG).absolute()
+        print(f"aiokube: export KUBECONFIG={kubeconfig_path}", flush=True)
     try:
         await stop.wait()
     finally:
@@ -125,6 +270,8 @@ def main(argv: list[str] | None = None) -> int:
     if not argv or (argv[0].startswith("-") and argv[0] not in ("--version", "-h", "--help")):
         argv.insert(0, "serve")
     args = build_parser().parse_args(argv)
+    if args.command == "kubeconfig":
+        return print_kubeconfig(args)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if uvloop is not None:
         uvloop.install()

@@ -24,6 +24,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from aiokube.apiserver.authorization import rbac
 from aiokube.apiserver.errors import StatusError
 from aiokube.apiserver.registry.options import DeleteOptions
 from aiokube.apiserver.registry.resources import ResourceInfo
@@ -432,3 +433,49 @@ class StorageProtection:
                 entry = self.pvcs.cache.get(self.pvc_info.key(namespace, claim))
                 if entry is not None:
                     await self._on_pvc("MODIFIED", entry.obj)
+
+
+class ClusterRoleAggregation:
+    """kube's clusterrole-aggregation controller: a ClusterRole with an ``aggregationRule`` holds the rules of
+    every ClusterRole its selectors match (admin/edit/view pick up a CRD's ``aggregate-to-*`` roles). Any
+    ClusterRole change re-syncs every aggregated role; a write happens only when the rules differ."""
+
+    MANAGER = "clusterrole-aggregation-controller"
+
+    def __init__(self, store: GenericStore, cluster_roles: Cacher) -> None:
+        self.store = store
+        self.cluster_roles = cluster_roles
+        self._dirty = asyncio.Event()
+
+    async def run(self) -> None:
+        await asyncio.gather(follow(self.cluster_roles, self._on_event), self._sync_loop())
+
+    async def _on_event(self, event_type: str, obj: Obj) -> None:
+        self._dirty.set()
+
+    async def _sync_loop(self) -> None:
+        while True:
+            await self._dirty.wait()
+            self._dirty.clear()
+            await asyncio.sleep(0.05)  # coalesce a burst of changes (bootstrap, a CRD's roles) into one sync
+            with contextlib.suppress(StatusError):
+                await self.sync()
+
+    async def sync(self) -> None:
+        info = self.store.registry.get("rbac.authorization.k8s.io", "v1", "clusterroles")
+        assert info is not None
+        roles = [e.obj for e in self.cluster_roles.cache.values()]
+        for role in roles:
+            rules = rbac.aggregate_rules(role, roles)
+            if rules is None or rbac.rules_equal(rules, role.get("rules")):
+                continue
+
+            async def with_rules(current: Obj | None, rules: list[Obj] = rules) -> Obj:
+                if current is None:
+                    raise StatusError(404, "NotFound", "gone")
+                return {**current, "rules": rules}
+
+            await self.store.update(
+                info, None, role["metadata"]["name"], with_rules, subresource="", allow_create=False,
+                preconditions=None, dry_run=False, manager=self.MANAGER,
+            )  # fmt: skip

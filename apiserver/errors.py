@@ -150,6 +150,11 @@ def bad_request(message: str) -> StatusError:
     return StatusError(400, "BadRequest", message)
 
 
+def unauthorized() -> StatusError:
+    """kube's 401 for a request whose credentials no authenticator accepts."""
+    return StatusError(401, "Unauthorized", "Unauthorized")
+
+
 def forbidden(gr: GroupResource, name: str, why: str) -> StatusError:
     subject = f'{gr} "{name}"' if name else str(gr)
     return StatusError(403, "Forbidden", f"{subject} is forbidden: {why}", _details(name, gr.group, gr.resource))

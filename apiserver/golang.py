@@ -342,3 +342,26 @@ def default_pointer(obj: dict[str, Any], key: str, value: Any) -> None:
     """Set a pointer field when nil (missing or null); an explicit zero value is kept."""
     if obj.get(key) is None:
         obj[key] = value
+
+
+_DURATION = re.compile(r"([0-9]*\.?[0-9]+)(ns|us|µs|ms|s|m|h)")
+_DURATION_SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def parse_duration(text: str) -> float | None:
+    """Go's ``time.ParseDuration`` (flags such as ``48h`` or ``1h30m``), in seconds; None for "". Raises
+    ValueError with Go's message for anything else."""
+    if text == "":
+        return None
+    body = text[1:] if text[:1] in "+-" else text
+    if body == "0":
+        return 0.0
+    pos, total = 0, 0.0
+    for m in _DURATION.finditer(body):
+        if m.start() != pos:
+            break
+        total += float(m.group(1)) * _DURATION_SECONDS[m.group(2)]
+        pos = m.end()
+    if pos != len(body) or not body:
+        raise ValueError(f"time: invalid duration {go_quote(text)}")
+    return -total if text.startswith("-") else total

@@ -6,25 +6,29 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import ssl
 import time
 import uuid
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
+import orjson
 from aiohttp import web
 
 from aiokube.apiserver import errors
 from aiokube.apiserver.admission.namespacelifecycle import NamespaceLifecycle
 from aiokube.apiserver.apiextensions.controller import CRDController
+from aiokube.apiserver.authorization.cachesource import RBAC_GROUP, RBAC_RESOURCES
 from aiokube.apiserver.controllers import (
+    ClusterRoleAggregation,
     GarbageCollector,
     NamespaceController,
     PodGC,
     ServiceAccountController,
     StorageProtection,
 )
-from aiokube.apiserver.endpoints import requestinfo
+from aiokube.apiserver.endpoints import filters, requestinfo
 from aiokube.apiserver.endpoints.discovery import Discovery
 from aiokube.apiserver.endpoints.handlers import RESTHandlers
 from aiokube.apiserver.endpoints.openapi import OpenAPI
@@ -38,6 +42,7 @@ from aiokube.apiserver.registry.resources import Registry, ResourceInfo
 from aiokube.apiserver.registry.selection import selectable_fields
 from aiokube.apiserver.registry.services import ServiceAllocator
 from aiokube.apiserver.registry.store import GenericStore
+from aiokube.apiserver.secureserving import Security, SecurityConfig
 from aiokube.apiserver.transport.streaming import RESPONSE_BYTES, RESPONSE_STATUS
 from aiokube.encoding import canonical, negotiation
 from aiokube.storage import errors as serr
@@ -66,6 +71,10 @@ _PATH_LABELS = {
     "/debug/pprof": ("/debug/pprof/", ""),
 }
 
+#: the kinds a ServiceAccount token binds to, and their core/v1 resources
+LOOKUP_KINDS = {"ServiceAccount": "serviceaccounts", "Pod": "pods", "Secret": "secrets", "Node": "nodes"}
+OPENID_PATHS = ("/.well-known/openid-configuration", "/openid/v1/jwks")
+JWKS_TYPE = "application/jwk-set+json"
 SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 KUBE_VERSION = {"major": "1", "minor": "36", "gitVersion": "v1.36.3"}
 
@@ -89,6 +98,10 @@ class ServerConfig:
     shutdown_delay: float = 0.0
     #: seconds in-flight requests get to finish during shutdown (kube: 60)
     shutdown_timeout: float = 60.0
+    #: serve ``port`` as plain HTTP with full access (kube's old insecure port; cli.py allows it on loopback only)
+    plain_http: bool = True
+    #: HTTPS, authentication and authorization (secureserving.py); no HTTPS port unless ``secure_port`` is set
+    security: SecurityConfig = field(default_factory=SecurityConfig)
 
 
 def version_info() -> dict[str, Any]:
@@ -147,15 +160,28 @@ class APIServer:
         #: set when shutdown begins: readyz fails from then on
         self.shutting_down = False
         self.health = self._health_checks()
+        self.security = Security(config.security, config.data_dir, config.bind_address)
+        #: the HTTPS port once listening (0 when there is none)
+        self.secure_port = 0
 
     @property
     def url(self) -> str:
-        return f"http://{self.config.bind_address}:{self.port}"
+        """The plain-HTTP URL (full access), else the HTTPS one."""
+        if self.config.plain_http:
+            return f"http://{self.config.bind_address}:{self.port}"
+        return self.secure_url
+
+    @property
+    def secure_url(self) -> str:
+        host = self.config.bind_address
+        host = "127.0.0.1" if host in ("0.0.0.0", "") else ("[::1]" if host == "::" else host)
+        return f"https://{host}:{self.secure_port}" if self.secure_port else ""
 
     # --- lifecycle -----------------------------------------------------------------------------------
 
     async def start(self) -> None:
         cfg = self.config
+        self.security.prepare()  # bad TLS files or token file: fail before starting anything
         canonical.compile_all()
         endpoints = list(cfg.etcd_servers)
         if not endpoints:
@@ -166,9 +192,10 @@ class APIServer:
         self.store = Store(self.etcd)
         admission = NamespaceLifecycle(self._lookup_namespace)
         self.generic = GenericStore(self.registry, self.store, admission, self.cacher_for, self._namespace_terminating)
-        self.rest = RESTHandlers(self.generic)
+        self.rest = RESTHandlers(self.generic, self.security)
         self.namespace_controller = NamespaceController(self.generic)
         await self._start_cachers()
+        self.security.attach({r: self._cacher(RBAC_GROUP, r) for r in RBAC_RESOURCES}, self._lookup_object)
         self.generic.services = self._service_allocator(self.generic)
         await self._bootstrap()
         self._bootstrapped = True
@@ -193,12 +220,12 @@ class APIServer:
             shutdown_timeout=self.config.shutdown_timeout,
         )
         await self.runner.setup()
-        site = web.TCPSite(self.runner, cfg.bind_address, cfg.port, reuse_address=True)
-        await site.start()
-        server = site._server
-        assert server is not None and server.sockets  # type: ignore[attr-defined]
-        self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
-        self.discovery = Discovery(self.registry, f"{cfg.bind_address}:{self.port}")
+        if cfg.plain_http:
+            self.port = await self._listen(cfg.port)
+        if cfg.security.secure_port is not None:
+            self.secure_port = await self._listen(cfg.security.secure_port, self.security.ssl_context)
+            self.security.write_admin_kubeconfig(self.secure_url)
+        self.discovery = Discovery(self.registry, f"{cfg.bind_address}:{self.secure_port or self.port}")
         self._tasks.append(asyncio.create_task(self.namespace_controller.run()))
         self.sa_controller = ServiceAccountController(
             self.generic, self._cacher("", "namespaces"), self._cacher("", "serviceaccounts")
@@ -212,9 +239,29 @@ class APIServer:
         protection = StorageProtection(self.generic, self._cacher("", "persistentvolumeclaims"),
                                        self._cacher("", "persistentvolumes"), self._cacher("", "pods"))  # fmt: skip
         self._tasks.append(asyncio.create_task(protection.run()))
+        aggregation = ClusterRoleAggregation(self.generic, self._cacher(RBAC_GROUP, "clusterroles"))
+        self._tasks.append(asyncio.create_task(aggregation.run()))
         self._tasks.append(asyncio.create_task(run_compactor(self.etcd, cfg.compaction_interval)))
         self._tasks.append(asyncio.create_task(self._monitor_storage()))
         metrics.CACHERS.add(self)
+
+    async def _listen(self, port: int, ssl_context: ssl.SSLContext | None = None) -> int:
+        assert self.runner is not None
+        site = web.TCPSite(self.runner, self.config.bind_address, port, reuse_address=True, ssl_context=ssl_context)
+        await site.start()
+        server = site._server
+        assert server is not None and server.sockets  # type: ignore[attr-defined]
+        return int(server.sockets[0].getsockname()[1])  # type: ignore[attr-defined]
+
+    def _lookup_object(self, kind: str, namespace: str, name: str) -> dict[str, Any] | None:
+        """An object of the kinds a ServiceAccount token may name, from the watch cache (token validation)."""
+        plural = LOOKUP_KINDS.get(kind)
+        if plural is None:
+            return None
+        info = self.registry.get("", "v1", plural)
+        assert info is not None
+        entry = self._cacher("", plural).cache.get(info.key(namespace or None, name))
+        return entry.obj if entry is not None else None
 
     async def stop(self) -> None:
         """Graceful shutdown, in kube's order: readyz fails at once; after ``shutdown_delay`` the listener
@@ -362,6 +409,11 @@ class APIServer:
                     info, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
                 )
         await bootstrap.ensure_system_objects(self.generic, self.registry)
+        await bootstrap.ensure_rbac_policy(self.generic, self.registry, self._cached)
+
+    def _cached(self, info: ResourceInfo, obj: dict[str, Any]) -> bool:
+        md = obj["metadata"]
+        return self.cacher_for(info).cache.get(info.key(md.get("namespace"), md["name"])) is not None
 
     async def _lookup_namespace(self, name: str) -> dict[str, Any] | None:
         """From the namespaces watch cache, then (like kube's lister miss) from etcd."""
@@ -452,10 +504,16 @@ class APIServer:
 
     async def dispatch(self, request: web.Request) -> web.StreamResponse:
         path = request.rel_url.raw_path
+        if request.secure:  # the plain port is kube's insecure port: no authentication, no authorization
+            assert self.security.authenticator is not None
+            user = filters.authenticate(request, self.security.authenticator)
+            filters.authorize(request, request.get(REQUEST_INFO), self.security.authorizer, user)
         if path in ("/healthz", "/livez", "/readyz") or path.startswith(("/healthz/", "/livez/", "/readyz/")):
             return await self._health(request, path)
         if path == "/version":
             return json_response(request, version_info())
+        if path in OPENID_PATHS and self.secure_port:
+            return self._openid(request, path)
         if path == "/metrics":
             return metrics.serve(request)
         if path == "/debug/pprof" or path.startswith("/debug/pprof/"):
@@ -530,6 +588,14 @@ class APIServer:
             last_modified=self.openapi.last_modified(doc_path),
             etag=f'"{digest}"',
             headers=headers,
+        )
+
+    def _openid(self, request: web.Request, path: str) -> web.StreamResponse:
+        """Service-account issuer discovery (kube's openidmetadata handlers): cacheable for an hour."""
+        config, keys = self.security.openid_documents(f"{self.secure_url}/openid/v1/jwks")
+        doc, content_type = (config, "application/json") if path == OPENID_PATHS[0] else (keys, JWKS_TYPE)
+        return web.Response(
+            body=orjson.dumps(doc), content_type=content_type, headers={"Cache-Control": "public, max-age=3600"}
         )
 
     def _openapi_v2(self, request: web.Request) -> web.StreamResponse:

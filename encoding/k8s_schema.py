@@ -397,6 +397,12 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("type", 1, "string", "omitempty"),
         ("rollingUpdate", 2, "k8s.io.api.apps.v1.RollingUpdateStatefulSetStrategy", "ptr,omitempty"),
     ),
+    "k8s.io.api.authentication.v1.BoundObjectReference": (
+        ("kind", 1, "string", "omitempty"),
+        ("apiVersion", 2, "string", "omitempty"),
+        ("name", 3, "string", "omitempty"),
+        ("uid", 4, "string", "omitempty"),
+    ),
     "k8s.io.api.authentication.v1.ExtraValue": (
         ("items", 1, "string", "repeated"),
     ),
@@ -406,6 +412,20 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
     ),
     "k8s.io.api.authentication.v1.SelfSubjectReviewStatus": (
         ("userInfo", 1, "k8s.io.api.authentication.v1.UserInfo", "omitempty"),
+    ),
+    "k8s.io.api.authentication.v1.TokenRequest": (
+        ("metadata", 1, "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta", "omitempty"),
+        ("spec", 2, "k8s.io.api.authentication.v1.TokenRequestSpec", ""),
+        ("status", 3, "k8s.io.api.authentication.v1.TokenRequestStatus", "omitempty"),
+    ),
+    "k8s.io.api.authentication.v1.TokenRequestSpec": (
+        ("audiences", 1, "string", "repeated,listType=atomic"),
+        ("expirationSeconds", 4, "int64", "ptr"),
+        ("boundObjectRef", 3, "k8s.io.api.authentication.v1.BoundObjectReference", "ptr"),
+    ),
+    "k8s.io.api.authentication.v1.TokenRequestStatus": (
+        ("token", 1, "string", ""),
+        ("expirationTimestamp", 2, "k8s.io.apimachinery.pkg.apis.meta.v1.Time", ""),
     ),
     "k8s.io.api.authentication.v1.TokenReview": (
         ("metadata", 1, "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta", "omitempty"),
@@ -3151,6 +3171,7 @@ KINDS: dict[tuple[str, str], str] = {
     ("apps/v1", "StatefulSet"): "k8s.io.api.apps.v1.StatefulSet",
     ("apps/v1", "StatefulSetList"): "k8s.io.api.apps.v1.StatefulSetList",
     ("authentication.k8s.io/v1", "SelfSubjectReview"): "k8s.io.api.authentication.v1.SelfSubjectReview",
+    ("authentication.k8s.io/v1", "TokenRequest"): "k8s.io.api.authentication.v1.TokenRequest",
     ("authentication.k8s.io/v1", "TokenReview"): "k8s.io.api.authentication.v1.TokenReview",
     ("authorization.k8s.io/v1", "LocalSubjectAccessReview"): "k8s.io.api.authorization.v1.LocalSubjectAccessReview",
     ("authorization.k8s.io/v1", "SelfSubjectAccessReview"): "k8s.io.api.authorization.v1.SelfSubjectAccessReview",

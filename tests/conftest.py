@@ -8,6 +8,7 @@ loop, keeps serving while they wait.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import time
 import uuid
@@ -18,6 +19,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from aiokube.apiserver.secureserving import SecurityConfig
 from aiokube.apiserver.server import APIServer, ServerConfig
 from aiokube.storage.embedded import EmbeddedEtcd
 from aiokube.storage.etcd import EtcdClient
@@ -49,8 +51,13 @@ async def store(etcd_client: EtcdClient) -> Store:
 
 
 @pytest.fixture(scope="session")
-async def server(etcd: EmbeddedEtcd) -> AsyncIterator[APIServer]:
-    srv = APIServer(ServerConfig(port=0, etcd_servers=[etcd.client_url], compaction_interval=0))
+async def server(etcd: EmbeddedEtcd, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[APIServer]:
+    """Plain HTTP (full access, what most tests use) and HTTPS with kube's authentication and RBAC; its PKI and
+    admin kubeconfig in a temporary data dir."""
+    data_dir = str(tmp_path_factory.mktemp("server"))
+    security = SecurityConfig(secure_port=0)
+    config = ServerConfig(port=0, etcd_servers=[etcd.client_url], compaction_interval=0, data_dir=data_dir)
+    srv = APIServer(dataclasses.replace(config, security=security))
     await srv.start()
     yield srv
     await srv.stop()

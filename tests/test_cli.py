@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import signal
 import socket
@@ -14,7 +15,7 @@ import pytest
 
 from aiokube.apiserver.server import APIServer, ServerConfig
 from aiokube.storage.embedded import EmbeddedEtcd
-from tests.conftest import API
+from tests.conftest import API, KUBECTL, run_cmd
 
 AIOKUBE = str(Path(sys.executable).parent / "aiokube")
 
@@ -28,7 +29,11 @@ async def start_aiokube(*args: str) -> Served:
     proc = await asyncio.create_subprocess_exec(*args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     assert proc.stdout is not None
     line = (await asyncio.wait_for(proc.stdout.readline(), 60)).decode()
-    m = re.match(r"aiokube: serving on (http://127\.0\.0\.1:\d+) \(embedded etcd at http://127\.0\.0\.1:(\d+)", line)
+    m = re.match(
+        r"aiokube: serving on (http://127\.0\.0\.1:\d+)(?: and https://127\.0\.0\.1:\d+)? "
+        r"\(embedded etcd at http://127\.0\.0\.1:(\d+)",
+        line,
+    )
     assert m, line
     return Served(proc, m.group(1), int(m.group(2)))
 
@@ -45,7 +50,7 @@ def port_open(port: int) -> bool:
 
 async def test_serve_restart_keeps_objects_and_resource_versions(tmp_path: Path) -> None:
     data_dir = str(tmp_path / "data")
-    first = await start_aiokube(AIOKUBE, "serve", "--port", "0", "--data-dir", data_dir)
+    first = await start_aiokube(AIOKUBE, "serve", "--port", "0", "--secure-port", "0", "--data-dir", data_dir)
     async with aiohttp.ClientSession() as session:
         api = API(session, first.url)
         for path in ("/healthz", "/livez", "/readyz"):
@@ -117,3 +122,50 @@ async def test_cli_help(flag: str) -> None:
     assert proc.returncode == 0
     for option in (b"--bind-address", b"--port", b"--etcd-servers", b"--data-dir"):
         assert option in out
+
+
+async def test_plain_http_is_refused_off_loopback() -> None:
+    proc = await asyncio.create_subprocess_exec(
+        AIOKUBE, "serve", "--bind-address", "0.0.0.0", "--plain-http", "true", "--secure-port", "0",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    _, err = await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode != 0
+    assert b"refusing to serve plain HTTP on 0.0.0.0" in err
+    proc = await asyncio.create_subprocess_exec(
+        AIOKUBE, "serve", "--authorization-mode", "RBAC,Webhook",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    _, err = await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode != 0 and b"authorization-mode 'Webhook' is not a valid mode" in err
+
+
+async def test_start_line_names_the_kubeconfig_and_kubeconfig_mints_users(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    proc = await asyncio.create_subprocess_exec(
+        AIOKUBE, "serve", "--port", "0", "--secure-port", "0", "--data-dir", str(data_dir),
+        "--authorization-mode", "RBAC", stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    try:
+        first = (await asyncio.wait_for(proc.stdout.readline(), 60)).decode()
+        secure = re.search(r"and (https://127\.0\.0\.1:\d+)", first)
+        assert secure, first
+        second = (await asyncio.wait_for(proc.stdout.readline(), 10)).decode().strip()
+        assert second == f"aiokube: export KUBECONFIG={data_dir.absolute() / 'admin.kubeconfig'}"
+        out = await asyncio.create_subprocess_exec(
+            AIOKUBE, "kubeconfig", "--data-dir", str(data_dir), "--user", "dana", "--group", "qa",
+            stdout=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        text, _ = await out.communicate()
+        config = tmp_path / "dana.kubeconfig"
+        config.write_bytes(text)
+        code, who, err = await run_cmd(KUBECTL, "--kubeconfig", str(config), "auth", "whoami", "-o", "json")
+        assert code == 0, err
+        info = json.loads(who)["status"]["userInfo"]
+        assert info == {"username": "dana", "groups": ["qa", "system:authenticated"]}
+        code, _, err = await run_cmd(KUBECTL, "--kubeconfig", str(config), "get", "pods", "-A")
+        assert code != 0 and 'User "dana" cannot list resource "pods"' in err
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(proc.wait(), 30)

@@ -77,7 +77,7 @@ NOT_YET_RESOURCES = {
 }  # fmt: skip
 NOT_YET_SUBRESOURCES = {
     "pods": {"attach", "ephemeralcontainers", "exec", "log", "portforward", "proxy", "resize"},
-    "nodes": {"proxy"}, "services": {"proxy"}, "serviceaccounts": {"token"},
+    "nodes": {"proxy"}, "services": {"proxy"},
 }  # fmt: skip
 AGGREGATED = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
 

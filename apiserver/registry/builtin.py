@@ -88,6 +88,7 @@ def _first_served() -> list[ResourceInfo]:
         ResourceInfo(
             **core, kind="ServiceAccount", plural="serviceaccounts", singular="serviceaccount", namespaced=True,
             strategy=st.ServiceAccountStrategy(), short_names=("sa",),
+            subresources=(Subresource("token", "TokenRequest", ("create",), "authentication.k8s.io", "v1"),),
             fields=("secrets", "imagePullSecrets", "automountServiceAccountToken"),
             return_deleted_object=True, storage_version_hash="pbx9ZvyFpBE=",
         ),

@@ -96,6 +96,7 @@ ROOT_KINDS: tuple[tuple[str, str], ...] = (
     ("api/flowcontrol/v1", "FlowSchema"),
     ("api/flowcontrol/v1", "PriorityLevelConfiguration"),
     ("api/authentication/v1", "TokenReview"),
+    ("api/authentication/v1", "TokenRequest"),
     ("api/authentication/v1", "SelfSubjectReview"),
     ("api/authorization/v1", "SubjectAccessReview"),
     ("api/authorization/v1", "LocalSubjectAccessReview"),

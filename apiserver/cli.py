@@ -180,6 +180,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         profiling=args.profiling == "true",
         shutdown_delay=args.shutdown_delay_duration,
         plain_http=plain_http(args.plain_http, args.bind_address),
+        publish_root_ca=True,
         security=security_config(args),
     )
 

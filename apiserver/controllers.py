@@ -479,3 +479,72 @@ class ClusterRoleAggregation:
                 info, None, role["metadata"]["name"], with_rules, subresource="", allow_create=False,
                 preconditions=None, dry_run=False, manager=self.MANAGER,
             )  # fmt: skip
+
+
+class RootCAPublisher:
+    """kube-controller-manager's root-ca-cert-publisher: every namespace holds a ``kube-root-ca.crt`` ConfigMap
+    with the cluster CA (what projected ServiceAccount token volumes mount), recreated when deleted and
+    restored when edited."""
+
+    NAME = "kube-root-ca.crt"
+    DESCRIPTION_ANNOTATION = "kubernetes.io/description"
+    DESCRIPTION = (
+        "Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as "
+        "the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of "
+        "Kubernetes clusters."
+    )
+
+    def __init__(self, store: GenericStore, namespaces: Cacher, configmaps: Cacher, ca_pem: str) -> None:
+        self.store = store
+        self.namespaces = namespaces
+        self.configmaps = configmaps
+        self.data = {"ca.crt": ca_pem}
+        info, ns_info = store.registry.get("", "v1", "configmaps"), store.registry.get("", "v1", "namespaces")
+        assert info is not None and ns_info is not None
+        self.info, self.ns_info = info, ns_info
+
+    async def run(self) -> None:
+        await asyncio.gather(follow(self.namespaces, self._on_namespace), follow(self.configmaps, self._on_configmap))
+
+    async def _on_namespace(self, event_type: str, ns: Obj) -> None:
+        if event_type != DELETED and (ns.get("status") or {}).get("phase", "Active") == "Active":
+            await self.sync(ns["metadata"]["name"])
+
+    async def _on_configmap(self, event_type: str, cm: Obj) -> None:
+        md = cm["metadata"]
+        if md.get("name") == self.NAME and event_type != "ADDED":
+            await self.sync(md["namespace"])
+
+    def _current(self, namespace: str) -> Obj | None:
+        entry = self.configmaps.cache.get(self.info.key(namespace, self.NAME))
+        return entry.obj if entry is not None else None
+
+    async def sync(self, namespace: str) -> None:
+        ns_entry = self.namespaces.cache.get(self.ns_info.key(None, namespace))
+        if ns_entry is None or ns_entry.obj["metadata"].get("deletionTimestamp"):
+            return
+        current = self._current(namespace)
+        annotations = (current or {}).get("metadata", {}).get("annotations") or {}
+        if current is not None and current.get("data") == self.data and annotations.get(self.DESCRIPTION_ANNOTATION):
+            return
+        with contextlib.suppress(StatusError):  # the namespace went away, or another replica won the race
+            if current is None:
+                await self.store.create_object(self.info, {
+                    "apiVersion": "v1", "kind": "ConfigMap",
+                    "metadata": {"name": self.NAME, "namespace": namespace,
+                                 "annotations": {self.DESCRIPTION_ANNOTATION: self.DESCRIPTION}},
+                    "data": dict(self.data),
+                })  # fmt: skip
+                return
+
+            async def restore(existing: Obj | None) -> Obj:
+                if existing is None:
+                    raise StatusError(404, "NotFound", "gone")
+                md = dict(existing["metadata"])
+                md["annotations"] = {**(md.get("annotations") or {}), self.DESCRIPTION_ANNOTATION: self.DESCRIPTION}
+                return {**existing, "metadata": md, "data": dict(self.data)}
+
+            await self.store.update(
+                self.info, namespace, self.NAME, restore, subresource="", allow_create=False, preconditions=None,
+                dry_run=False, manager="kube-controller-manager",
+            )  # fmt: skip

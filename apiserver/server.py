@@ -25,6 +25,7 @@ from aiokube.apiserver.controllers import (
     GarbageCollector,
     NamespaceController,
     PodGC,
+    RootCAPublisher,
     ServiceAccountController,
     StorageProtection,
 )
@@ -100,6 +101,9 @@ class ServerConfig:
     shutdown_timeout: float = 60.0
     #: serve ``port`` as plain HTTP with full access (kube's old insecure port; cli.py allows it on loopback only)
     plain_http: bool = True
+    #: kube-controller-manager's root-ca-cert-publisher: ``kube-root-ca.crt`` in every namespace, when there is a
+    #: CA (an HTTPS port); ``aiokube serve`` turns it on, in-process test servers leave namespaces bare
+    publish_root_ca: bool = False
     #: HTTPS, authentication and authorization (secureserving.py); no HTTPS port unless ``secure_port`` is set
     security: SecurityConfig = field(default_factory=SecurityConfig)
 
@@ -241,6 +245,10 @@ class APIServer:
         self._tasks.append(asyncio.create_task(protection.run()))
         aggregation = ClusterRoleAggregation(self.generic, self._cacher(RBAC_GROUP, "clusterroles"))
         self._tasks.append(asyncio.create_task(aggregation.run()))
+        if cfg.publish_root_ca and self.secure_port and not cfg.security.tls_cert_file:  # the CA of our own cert
+            ca = self.security.pki.ca_cert_pem.decode()
+            namespaces, configmaps = self._cacher("", "namespaces"), self._cacher("", "configmaps")
+            self._tasks.append(asyncio.create_task(RootCAPublisher(self.generic, namespaces, configmaps, ca).run()))
         self._tasks.append(asyncio.create_task(run_compactor(self.etcd, cfg.compaction_interval)))
         self._tasks.append(asyncio.create_task(self._monitor_storage()))
         metrics.CACHERS.add(self)

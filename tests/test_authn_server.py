@@ -1,14 +1,17 @@
 """Authentication flags of ``aiokube serve`` in their own server process: ``--token-auth-file``,
 ``--service-account-max-token-expiration``; forged and expired ServiceAccount tokens; /metrics for the
-``system:monitoring`` group only; service-account issuer discovery."""
+``system:monitoring`` group only; service-account issuer discovery; the root CA published per namespace."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import ssl
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import orjson
@@ -19,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from aiokube.apiserver.authentication import pki
 from aiokube.apiserver.authentication.serviceaccount import TokenIssuer
+from tests.conftest import API
 from tests.serverproc import ServerProcess, start_server
 
 ISSUER = "https://kubernetes.default.svc.cluster.local"
@@ -125,3 +129,33 @@ async def test_token_requests_are_capped_and_the_issuer_is_discoverable(
 
 def _b64(part: str) -> bytes:
     return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+
+
+async def test_every_namespace_gets_the_root_ca(served: tuple[ServerProcess, str, Path]) -> None:
+    proc, _, data_dir = served
+    ca = pki.ensure_pki(data_dir).ca_cert_pem.decode()
+    path = "/api/v1/namespaces/{}/configmaps/kube-root-ca.crt"
+    async with aiohttp.ClientSession() as session:
+        api = API(session, proc.url)
+        await api.post("/api/v1/namespaces", {"metadata": {"name": "fresh"}})
+
+        async def published(ns: str) -> Any:
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                status, body, _ = await api.get(path.format(ns))
+                if status == 200 and body["data"] == {"ca.crt": ca}:
+                    return body
+                await asyncio.sleep(0.05)
+            raise AssertionError(f"no kube-root-ca.crt in {ns}")
+
+        for ns in ("default", "kube-system", "fresh"):
+            body = await published(ns)
+        assert body["metadata"]["annotations"]["kubernetes.io/description"].startswith("Contains a CA bundle")
+        assert (await api.delete(path.format("fresh")))[0] == 200
+        await published("fresh")  # recreated
+        status, _, _ = await api.request(
+            "PATCH", path.format("fresh"), {"data": {"ca.crt": "tampered"}},
+            headers={"Content-Type": "application/merge-patch+json"},
+        )  # fmt: skip
+        assert status == 200
+        await published("fresh")  # restored

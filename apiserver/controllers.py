@@ -42,11 +42,14 @@ log = logging.getLogger(__name__)
 class NamespaceController:
     """Finalizes Terminating namespaces (kube's namespace controller): deletes every namespaced object in
     them through the generic store, then drops the ``kubernetes`` finalizer. Fed by the namespace delete
-    (``enqueue``) and by a periodic resync that finds namespaces another replica or a crash left Terminating;
-    one task, one namespace at a time, failures retried after ``retry_seconds``."""
+    (``enqueue``), by the namespaces watch cache when given (a namespace another replica marked Terminating),
+    and by a periodic resync that finds namespaces a crash left Terminating; one task, one namespace at a time,
+    failures retried after ``retry_seconds``."""
 
     def __init__(self, store: GenericStore, resync_seconds: float = 15.0, retry_seconds: float = 1.0) -> None:
         self.store = store
+        #: the namespaces watch cache, followed while running (set by the server once caches exist)
+        self.namespaces: Cacher | None = None
         self.resync_seconds = resync_seconds
         self.retry_seconds = retry_seconds
         self._queue: asyncio.Queue[str] = asyncio.Queue()
@@ -57,8 +60,13 @@ class NamespaceController:
             self._queued.add(name)
             self._queue.put_nowait(name)
 
+    async def _on_namespace(self, event_type: str, ns: Obj) -> None:
+        if event_type != DELETED and ns["metadata"].get("deletionTimestamp"):
+            self.enqueue(ns["metadata"]["name"])
+
     async def run(self) -> None:
         resync = asyncio.create_task(self._resync_loop())
+        watch = asyncio.create_task(follow(self.namespaces, self._on_namespace)) if self.namespaces else None
         try:
             while True:
                 name = await self._queue.get()
@@ -71,9 +79,11 @@ class NamespaceController:
                 if not done:
                     asyncio.get_running_loop().call_later(self.retry_seconds, self.enqueue, name)
         finally:
-            resync.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await resync
+            for task in (resync, watch):
+                if task is not None:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
 
     async def _resync_loop(self) -> None:
         """Pick up namespaces another replica (or a crash) left Terminating."""

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import socket
 import ssl
 import time
 import uuid
@@ -35,6 +36,7 @@ from aiokube.apiserver.endpoints.handlers import RESTHandlers
 from aiokube.apiserver.endpoints.openapi import OpenAPI
 from aiokube.apiserver.endpoints.responses import json_response, not_found_page, serve_content, status_response
 from aiokube.apiserver.errors import StatusError
+from aiokube.apiserver.leaderelection import LeaderElector, LeaseTimings, new_identity, run_identity_lease
 from aiokube.apiserver.observability import health, metrics, pprof
 from aiokube.apiserver.observability.health import HealthCheck, HealthEndpoints
 from aiokube.apiserver.registry import bootstrap
@@ -74,6 +76,8 @@ _PATH_LABELS = {
 
 #: the kinds a ServiceAccount token binds to, and their core/v1 resources
 LOOKUP_KINDS = {"ServiceAccount": "serviceaccounts", "Pod": "pods", "Secret": "secrets", "Node": "nodes"}
+#: the Lease whose holder runs the in-process controllers
+CONTROLLERS_LEASE = "aiokube-controllers"
 OPENID_PATHS = ("/.well-known/openid-configuration", "/openid/v1/jwks")
 JWKS_TYPE = "application/jwk-set+json"
 SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
@@ -104,6 +108,9 @@ class ServerConfig:
     #: kube-controller-manager's root-ca-cert-publisher: ``kube-root-ca.crt`` in every namespace, when there is a
     #: CA (an HTTPS port); ``aiokube serve`` turns it on, in-process test servers leave namespaces bare
     publish_root_ca: bool = False
+    #: run the controllers only while holding the ``kube-system/aiokube-controllers`` Lease (replicas on one etcd)
+    leader_election: bool = True
+    lease_timings: LeaseTimings = field(default_factory=LeaseTimings)
     #: HTTPS, authentication and authorization (secureserving.py); no HTTPS port unless ``secure_port`` is set
     security: SecurityConfig = field(default_factory=SecurityConfig)
 
@@ -167,6 +174,8 @@ class APIServer:
         self.security = Security(config.security, config.data_dir, config.bind_address)
         #: the HTTPS port once listening (0 when there is none)
         self.secure_port = 0
+        #: holds the controllers' Lease while this replica leads (None without leader election)
+        self.elector: LeaderElector | None = None
 
     @property
     def url(self) -> str:
@@ -230,28 +239,49 @@ class APIServer:
             self.secure_port = await self._listen(cfg.security.secure_port, self.security.ssl_context)
             self.security.write_admin_kubeconfig(self.secure_url)
         self.discovery = Discovery(self.registry, f"{cfg.bind_address}:{self.secure_port or self.port}")
-        self._tasks.append(asyncio.create_task(self.namespace_controller.run()))
         self.sa_controller = ServiceAccountController(
             self.generic, self._cacher("", "namespaces"), self._cacher("", "serviceaccounts")
         )
-        self.generic.on_namespace_created = self.sa_controller.ensure
-        self._tasks.append(asyncio.create_task(self.sa_controller.run()))
-        self._tasks.append(
-            asyncio.create_task(PodGC(self.generic, self._cacher("", "pods"), self._cacher("", "nodes")).run())
-        )
-        self._tasks.append(asyncio.create_task(GarbageCollector(self.generic, self._resource_cachers).run()))
+        self.generic.on_namespace_created = self.sa_controller.ensure  # idempotent: fine on any replica
+        if cfg.leader_election:
+            elector = LeaderElector(self.generic, CONTROLLERS_LEASE, new_identity(), cfg.lease_timings)
+            self.elector = elector
+            self._tasks.append(asyncio.create_task(elector.run(self._run_controllers)))
+        else:
+            self._tasks.append(asyncio.create_task(self._run_controllers()))
+        self._tasks.append(asyncio.create_task(run_identity_lease(self.generic, socket.gethostname())))
+        self._tasks.append(asyncio.create_task(self._monitor_storage()))
+        metrics.CACHERS.add(self)
+
+    async def _run_controllers(self) -> None:
+        """The controllers that must run once among replicas sharing an etcd (behind the controllers' Lease):
+        namespace lifecycle, ServiceAccounts, pod GC, garbage collection, storage protection, ClusterRole
+        aggregation, the root CA publisher, etcd compaction."""
+        assert self.generic is not None and self.namespace_controller is not None and self.etcd is not None
+        cfg = self.config
+        self.namespace_controller.namespaces = self._cacher("", "namespaces")
         protection = StorageProtection(self.generic, self._cacher("", "persistentvolumeclaims"),
                                        self._cacher("", "persistentvolumes"), self._cacher("", "pods"))  # fmt: skip
-        self._tasks.append(asyncio.create_task(protection.run()))
-        aggregation = ClusterRoleAggregation(self.generic, self._cacher(RBAC_GROUP, "clusterroles"))
-        self._tasks.append(asyncio.create_task(aggregation.run()))
+        runs = [
+            self.namespace_controller.run(),
+            self.sa_controller.run(),
+            PodGC(self.generic, self._cacher("", "pods"), self._cacher("", "nodes")).run(),
+            GarbageCollector(self.generic, self._resource_cachers).run(),
+            protection.run(),
+            ClusterRoleAggregation(self.generic, self._cacher(RBAC_GROUP, "clusterroles")).run(),
+            run_compactor(self.etcd, cfg.compaction_interval),
+        ]
         if cfg.publish_root_ca and self.secure_port and not cfg.security.tls_cert_file:  # the CA of our own cert
             ca = self.security.pki.ca_cert_pem.decode()
             namespaces, configmaps = self._cacher("", "namespaces"), self._cacher("", "configmaps")
-            self._tasks.append(asyncio.create_task(RootCAPublisher(self.generic, namespaces, configmaps, ca).run()))
-        self._tasks.append(asyncio.create_task(run_compactor(self.etcd, cfg.compaction_interval)))
-        self._tasks.append(asyncio.create_task(self._monitor_storage()))
-        metrics.CACHERS.add(self)
+            runs.append(RootCAPublisher(self.generic, namespaces, configmaps, ca).run())
+        tasks = [asyncio.create_task(run) for run in runs]
+        try:
+            await asyncio.gather(*tasks)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _listen(self, port: int, ssl_context: ssl.SSLContext | None = None) -> int:
         assert self.runner is not None

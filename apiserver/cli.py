@@ -9,6 +9,7 @@ import importlib
 import importlib.util
 import logging
 import signal
+import socket
 import sys
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from aiokube.apiserver.secureserving import (
     is_loopback,
 )
 from aiokube.apiserver.server import APIServer, ServerConfig, version_info
+from aiokube.apiserver.workers import Supervisor, usable_cores
 from aiokube.watchcache.cacher import CacherConfig
 
 #: uvloop where it is built (not on Windows); the plain asyncio loop otherwise
@@ -105,6 +107,15 @@ def add_serve_arguments(p: argparse.ArgumentParser) -> None:
         help="seconds to keep serving after SIGTERM while /readyz fails, so load balancers drain (default 0)",
     )
     p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="replica processes sharing the ports and one etcd (default: the usable cores; 1 = this process)",
+    )
+    # set by the --workers parent on its workers
+    p.add_argument("--reuse-port", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--worker-id", default="", help=argparse.SUPPRESS)
     add_security_arguments(p)
 
 
@@ -181,6 +192,8 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         shutdown_delay=args.shutdown_delay_duration,
         plain_http=plain_http(args.plain_http, args.bind_address),
         publish_root_ca=True,
+        reuse_port=args.reuse_port,
+        replica_name=f"{socket.gethostname()}/worker-{args.worker_id}" if args.worker_id else "",
         security=security_config(args),
     )
 
@@ -266,6 +279,24 @@ async def serve(config: ServerConfig) -> None:
         await server.stop()
 
 
+async def supervise(config: ServerConfig, workers: int, argv: list[str]) -> None:
+    """``--workers N``: the parent of N replica processes (workers.py)."""
+    supervisor = Supervisor(config, workers, argv)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        line = await supervisor.start()
+        print(line, flush=True)
+        if supervisor.secure_port:
+            print(f"aiokube: export KUBECONFIG={supervisor.kubeconfig_path()}", flush=True)
+        await stop.wait()
+    finally:
+        print("aiokube: shutting down", flush=True)
+        await supervisor.stop()
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or (argv[0].startswith("-") and argv[0] not in ("--version", "-h", "--help")):
@@ -273,11 +304,19 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "kubeconfig":
         return print_kubeconfig(args)
+    workers = usable_cores() if args.workers is None else args.workers
+    if workers < 1:
+        print("aiokube: --workers must be at least 1", file=sys.stderr)
+        return 2
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if uvloop is not None:
         uvloop.install()
     try:
-        asyncio.run(serve(config_from_args(args)))
+        config = config_from_args(args)
+        if workers > 1:
+            asyncio.run(supervise(config, workers, argv[1:]))
+        else:
+            asyncio.run(serve(config))
     except (OSError, RuntimeError, TimeoutError) as exc:
         print(f"aiokube: {exc}", file=sys.stderr)
         return 1

@@ -187,11 +187,14 @@ def apiserver_id(hostname: str, component: str = "kube-apiserver") -> str:
     return "apiserver-" + base64.b32encode(hashlib.sha256(data).digest()[:16]).decode().rstrip("=").lower()
 
 
-async def run_identity_lease(store: GenericStore, hostname: str, period: float = IDENTITY_RENEW_SECONDS) -> None:
-    """Create, then renew, ``kube-system/<apiserver id>`` (holder ``<id>_<uuid>``, 3600 s, kube's labels)."""
+async def run_identity_lease(
+    store: GenericStore, hostname: str, replica: str, period: float = IDENTITY_RENEW_SECONDS
+) -> None:
+    """Create, then renew, ``kube-system/<apiserver id>`` (holder ``<id>_<uuid>``, 3600 s, kube's labels). kube
+    hashes the hostname; ``replica`` is that, or ``<hostname>/worker-<i>`` for the workers of one machine."""
     info = store.registry.get("coordination.k8s.io", "v1", "leases")
     assert info is not None
-    name = apiserver_id(hostname)
+    name = apiserver_id(replica)
     holder = f"{name}_{uuid.uuid4()}"
     labels = {IDENTITY_LABEL: "kube-apiserver", "kubernetes.io/hostname": hostname}
 

@@ -108,6 +108,10 @@ class ServerConfig:
     #: kube-controller-manager's root-ca-cert-publisher: ``kube-root-ca.crt`` in every namespace, when there is a
     #: CA (an HTTPS port); ``aiokube serve`` turns it on, in-process test servers leave namespaces bare
     publish_root_ca: bool = False
+    #: bind with SO_REUSEPORT (the workers of ``--workers N`` share the ports)
+    reuse_port: bool = False
+    #: this replica's name for kube's identity Lease; "" = the hostname (workers add their index)
+    replica_name: str = ""
     #: run the controllers only while holding the ``kube-system/aiokube-controllers`` Lease (replicas on one etcd)
     leader_election: bool = True
     lease_timings: LeaseTimings = field(default_factory=LeaseTimings)
@@ -249,7 +253,8 @@ class APIServer:
             self._tasks.append(asyncio.create_task(elector.run(self._run_controllers)))
         else:
             self._tasks.append(asyncio.create_task(self._run_controllers()))
-        self._tasks.append(asyncio.create_task(run_identity_lease(self.generic, socket.gethostname())))
+        identity = run_identity_lease(self.generic, socket.gethostname(), cfg.replica_name or socket.gethostname())
+        self._tasks.append(asyncio.create_task(identity))
         self._tasks.append(asyncio.create_task(self._monitor_storage()))
         metrics.CACHERS.add(self)
 
@@ -285,7 +290,14 @@ class APIServer:
 
     async def _listen(self, port: int, ssl_context: ssl.SSLContext | None = None) -> int:
         assert self.runner is not None
-        site = web.TCPSite(self.runner, self.config.bind_address, port, reuse_address=True, ssl_context=ssl_context)
+        site = web.TCPSite(
+            self.runner,
+            self.config.bind_address,
+            port,
+            reuse_address=True,
+            reuse_port=self.config.reuse_port or None,
+            ssl_context=ssl_context,
+        )
         await site.start()
         server = site._server
         assert server is not None and server.sockets  # type: ignore[attr-defined]

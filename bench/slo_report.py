@@ -69,7 +69,8 @@ async def start_server(
     log = Path(data_dir) / "aiokube.log"
     with log.open("wb") as log_file:
         proc = await asyncio.create_subprocess_exec(
-            *cmd, "serve", "--port", "0", "--secure-port", "0", "--data-dir", data_dir, "--log-level", "warning",
+            *cmd, "serve", "--workers", "1", "--port", "0", "--secure-port", "0", "--data-dir", data_dir,
+            "--log-level", "warning",
             stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=log_file,
             env={**os.environ, **(env or {})},
         )  # fmt: skip

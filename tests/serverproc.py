@@ -37,7 +37,8 @@ def start_server(data_dir: Path, *args: str, env: dict[str, str] | None = None) 
     log = data_dir.with_suffix(".log")
     with log.open("wb") as err:
         proc = subprocess.Popen(
-            [AIOKUBE, "serve", "--port", "0", "--secure-port", "0", "--data-dir", str(data_dir), *args],
+            [AIOKUBE, "serve", "--workers", "1", "--port", "0", "--secure-port", "0", "--data-dir", str(data_dir),
+             *args],
             stdout=subprocess.PIPE,
             stderr=err,
             env={**os.environ, **(env or {})},

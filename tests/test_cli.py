@@ -50,7 +50,9 @@ def port_open(port: int) -> bool:
 
 async def test_serve_restart_keeps_objects_and_resource_versions(tmp_path: Path) -> None:
     data_dir = str(tmp_path / "data")
-    first = await start_aiokube(AIOKUBE, "serve", "--port", "0", "--secure-port", "0", "--data-dir", data_dir)
+    first = await start_aiokube(
+        AIOKUBE, "serve", "--workers", "1", "--port", "0", "--secure-port", "0", "--data-dir", data_dir
+    )
     async with aiohttp.ClientSession() as session:
         api = API(session, first.url)
         for path in ("/healthz", "/livez", "/readyz"):
@@ -67,7 +69,10 @@ async def test_serve_restart_keeps_objects_and_resource_versions(tmp_path: Path)
     assert await stop_aiokube(first) == 0
     assert not port_open(first.etcd_port), "the embedded etcd must stop with aiokube"
 
-    second = await start_aiokube(sys.executable, "-m", "aiokube.apiserver", "--port", "0", "--data-dir", data_dir)
+    second = await start_aiokube(
+        sys.executable, "-m", "aiokube.apiserver", "--workers", "1", "--port", "0", "--secure-port", "0",
+        "--data-dir", data_dir,
+    )  # fmt: skip
     try:
         async with aiohttp.ClientSession() as session:
             api = API(session, second.url)
@@ -143,7 +148,7 @@ async def test_plain_http_is_refused_off_loopback() -> None:
 async def test_start_line_names_the_kubeconfig_and_kubeconfig_mints_users(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     proc = await asyncio.create_subprocess_exec(
-        AIOKUBE, "serve", "--port", "0", "--secure-port", "0", "--data-dir", str(data_dir),
+        AIOKUBE, "serve", "--workers", "1", "--port", "0", "--secure-port", "0", "--data-dir", str(data_dir),
         "--authorization-mode", "RBAC", stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     assert proc.stdout is not None

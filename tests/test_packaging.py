@@ -59,7 +59,7 @@ def test_wheel_is_one_import_package_and_serves(tmp_path: Path) -> None:
     assert re.match(r"aiokube \d+\.\d+\.\d+ \(serves as kube-apiserver v1\.36\.\d+\)", version), version
 
     server = subprocess.Popen(
-        [str(venv / "bin" / "aiokube"), "serve", "--port", "0", "--secure-port", "0",
+        [str(venv / "bin" / "aiokube"), "serve", "--workers", "1", "--port", "0", "--secure-port", "0",
          "--data-dir", str(tmp_path / "data")],
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
     )  # fmt: skip

@@ -319,7 +319,7 @@ async def test_token_request_validation_and_pod_binding(server: APIServer, api: 
     path = f"/api/v1/namespaces/{ns}/serviceaccounts/default/token"
     status, body, _ = await api.post(path, {"spec": {"expirationSeconds": 60}})
     assert status == 422 and body["message"] == (
-        'TokenRequest.authentication.k8s.io "default" is invalid: spec.expirationSeconds: Invalid value: 60: '
+        'TokenRequest.authentication.k8s.io "" is invalid: spec.expirationSeconds: Invalid value: 60: '
         "may not specify a duration less than 10 minutes"
     )
     status, body, _ = await api.post(f"/api/v1/namespaces/{ns}/serviceaccounts/nobody/token", {"spec": {}})
@@ -336,6 +336,10 @@ async def test_token_request_validation_and_pod_binding(server: APIServer, api: 
     status, body, _ = await api.post(path, bound)
     assert status == 201, body
     assert body["kind"] == "TokenRequest" and body["spec"]["expirationSeconds"] == 3600
+    assert list(body["metadata"])[:4] == ["name", "namespace", "uid", "creationTimestamp"]
+    [entry] = body["metadata"]["managedFields"]
+    assert entry["subresource"] == "token" and entry["operation"] == "Update"
+    assert "f:boundObjectRef" in entry["fieldsV1"]["f:spec"]
     assert body["spec"]["boundObjectRef"]["name"] == "p"
     token = body["status"]["token"]
     me = secure(token=token)

@@ -32,7 +32,7 @@ from aiokube.apiserver.registry.meta import copy_object
 from aiokube.apiserver.registry.options import META_GROUP, WriteOptions
 from aiokube.apiserver.registry.resources import ResourceInfo
 from aiokube.apiserver.registry.selection import predicate
-from aiokube.apiserver.registry.store import GenericStore, NewObject, field_type
+from aiokube.apiserver.registry.store import GenericStore, NewObject, field_type, track_fields
 from aiokube.apiserver.registry.storedform import schema_of
 from aiokube.encoding import negotiation
 from aiokube.encoding.decode import DecodeError, decode_json
@@ -258,6 +258,7 @@ class RESTHandlers:
         media = options.input_media_type(request, info)
         token_request = decode_object(body, media, token_info, self.registry, opts.field_validation).obj
         tokenrequest.validate(token_request, ri.name, ri.namespace)
+        track_fields(None, token_request, token_info, field_manager(request, opts), subresource="token")
         account = await self.store.get_current(info, ri.namespace, ri.name)
         ref = token_request["spec"].get("boundObjectRef")
         bound = None

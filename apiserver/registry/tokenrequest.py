@@ -4,6 +4,7 @@ answered with a signed ServiceAccount token (``kubectl create token``); nothing 
 from __future__ import annotations
 
 import time
+import uuid
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -50,8 +51,8 @@ def validate(request: Obj, name: str, namespace: str) -> int:
         errs.invalid("metadata.name", md["name"], "must match the service account name if specified")
     if md.get("namespace") and md["namespace"] != namespace:
         errs.invalid("metadata.namespace", md["namespace"], "must match the service account namespace if specified")
-    if errs:
-        raise errors.invalid(GROUP_KIND, name, errs.causes)
+    if errs:  # named as the body names it (kube validates before filling the name in)
+        raise errors.invalid(GROUP_KIND, md.get("name", ""), errs.causes)
     return int(expiration)
 
 
@@ -97,12 +98,14 @@ def answer(
     spec = request["spec"]
     if not spec.get("audiences"):
         spec["audiences"] = list(audiences)
-    md = request["metadata"]
     sa_md = service_account["metadata"]
-    md.setdefault("name", sa_md["name"])
-    md.setdefault("namespace", sa_md["namespace"])
+    given = request["metadata"]
     now = time.time()
-    md["creationTimestamp"] = now_rfc3339()
+    # kube fills the object's metadata as a create does (a fresh uid), in ObjectMeta's field order
+    md: Obj = {"name": given.get("name") or sa_md["name"], "namespace": given.get("namespace") or sa_md["namespace"],
+               "uid": str(uuid.uuid4()), "creationTimestamp": now_rfc3339()}  # fmt: skip
+    md.update((k, v) for k, v in given.items() if k not in md)
+    spec.setdefault("boundObjectRef", None)
     warnings = []
     expiration = int(spec["expirationSeconds"])
     if max_expiration and expiration > max_expiration:

@@ -28,11 +28,18 @@ from aiokube.apiserver.endpoints import requestinfo
 from aiokube.apiserver.endpoints.discovery import Discovery
 from aiokube.apiserver.endpoints.handlers import RESTHandlers
 from aiokube.apiserver.endpoints.openapi import OpenAPI
-from aiokube.apiserver.endpoints.responses import json_response, not_found_page, serve_content, status_response
+from aiokube.apiserver.endpoints.responses import (
+    add_request_warnings,
+    json_response,
+    not_found_page,
+    serve_content,
+    status_response,
+)
 from aiokube.apiserver.errors import StatusError
 from aiokube.apiserver.observability import health, metrics, pprof
 from aiokube.apiserver.observability.health import HealthCheck, HealthEndpoints
 from aiokube.apiserver.registry import bootstrap
+from aiokube.apiserver.registry.componentstatus import ComponentStatuses
 from aiokube.apiserver.registry.options import DeleteOptions
 from aiokube.apiserver.registry.resources import Registry, ResourceInfo
 from aiokube.apiserver.registry.selection import selectable_fields
@@ -166,7 +173,7 @@ class APIServer:
         self.store = Store(self.etcd)
         admission = NamespaceLifecycle(self._lookup_namespace)
         self.generic = GenericStore(self.registry, self.store, admission, self.cacher_for, self._namespace_terminating)
-        self.rest = RESTHandlers(self.generic)
+        self.rest = RESTHandlers(self.generic, ComponentStatuses(self._etcd_probe))
         self.namespace_controller = NamespaceController(self.generic)
         await self._start_cachers()
         self.generic.services = self._service_allocator(self.generic)
@@ -184,6 +191,7 @@ class APIServer:
 
         app = web.Application(middlewares=[self._middleware], handler_args={"max_field_size": 65536})
         app.router.add_route("*", "/{tail:.*}", self.dispatch)
+        app.on_response_prepare.append(add_request_warnings)
         # handler_cancellation: a watch whose client went away stops at once
         self.runner = web.AppRunner(
             app,
@@ -484,7 +492,9 @@ class APIServer:
         if info is None:
             raise errors.resource_not_found()
         if request.method not in ("GET", "POST", "PUT", "PATCH", "DELETE"):
-            raise errors.method_not_allowed()
+            sub = info.subresource(ri.subresource) if ri.subresource else None
+            if sub is None or request.method not in sub.connect:  # proxies also take HEAD and OPTIONS
+                raise errors.method_not_allowed()
         return await self.rest.handle(request, ri, info)
 
     @staticmethod
@@ -562,6 +572,18 @@ class APIServer:
         if parts[0] == "apis" and not self.registry.has_group(parts[1]):
             return not_found_page()
         raise errors.resource_not_found()
+
+    async def _etcd_probe(self) -> str | None:
+        """componentstatuses' etcd-0: kube's prober reads ``/registry/health`` (None when etcd answers)."""
+        if self.etcd is None:
+            return "error getting data from etcd: closed"
+        try:
+            await self.etcd.range(b"/registry/health")
+        except serr.Timeout:
+            return "error getting data from etcd: context deadline exceeded"
+        except serr.StorageError as exc:
+            return f"error getting data from etcd: {exc}"
+        return None
 
     async def etcd_healthy(self) -> bool:
         return await self._etcd_check() is None

@@ -286,11 +286,14 @@ class Locator:
 
     def __init__(self, store: Any) -> None:
         self.store = store
-        registry = store.registry
-        self.pods: ResourceInfo = registry.get("", "v1", "pods")
-        self.nodes: ResourceInfo = registry.get("", "v1", "nodes")
-        self.services: ResourceInfo = registry.get("", "v1", "services")
-        self.endpoints: ResourceInfo = registry.get("", "v1", "endpoints")
+
+        def core(plural: str) -> ResourceInfo:
+            info = store.registry.get("", "v1", plural)
+            assert info is not None, plural
+            return info
+
+        self.pods, self.nodes = core("pods"), core("nodes")
+        self.services, self.endpoints = core("services"), core("endpoints")
 
     async def _get(self, info: ResourceInfo, namespace: str | None, name: str, resource: str) -> Obj:
         """A Get as kube's store does it inside another resource's request: a miss is named after ``resource``."""

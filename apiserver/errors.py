@@ -275,6 +275,10 @@ def too_large_resource_version(requested: int, current: int) -> StatusError:
     )
 
 
+#: the path field.NewPath("") prints as (kube's errors about a whole object, e.g. PodLogOptions' "at most one of")
+ROOT_PATH = "[]"
+
+
 @dataclass(slots=True)
 class FieldErrors:
     """Collects field errors during validation, like field.ErrorList."""
@@ -293,6 +297,12 @@ class FieldErrors:
 
     def forbidden(self, path: str, detail: str) -> None:
         self.causes.append(Cause("FieldValueForbidden", path, f"Forbidden: {detail}"))
+
+    def duplicate(self, path: str, value: Any) -> None:
+        self.causes.append(Cause("FieldValueDuplicate", path, f"Duplicate value: {_fmt_value(value)}"))
+
+    def not_found(self, path: str, value: Any) -> None:
+        self.causes.append(Cause("FieldValueNotFound", path, f"Not found: {_fmt_value(value)}"))
 
     def not_supported(self, path: str, value: Any, valid: list[str]) -> None:
         quoted = ", ".join(f'"{v}"' for v in valid)

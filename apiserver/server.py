@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-import orjson
 from aiohttp import web
 
 from aiokube.apiserver import errors
@@ -30,16 +29,22 @@ from aiokube.apiserver.controllers import (
     ServiceAccountController,
     StorageProtection,
 )
-from aiokube.apiserver.endpoints import filters, requestinfo
+from aiokube.apiserver.endpoints import filters, requestinfo, specs
 from aiokube.apiserver.endpoints.discovery import Discovery
 from aiokube.apiserver.endpoints.handlers import RESTHandlers
 from aiokube.apiserver.endpoints.openapi import OpenAPI
-from aiokube.apiserver.endpoints.responses import json_response, not_found_page, serve_content, status_response
+from aiokube.apiserver.endpoints.responses import (
+    add_request_warnings,
+    json_response,
+    not_found_page,
+    status_response,
+)
 from aiokube.apiserver.errors import StatusError
 from aiokube.apiserver.leaderelection import LeaderElector, LeaseTimings, new_identity, run_identity_lease
 from aiokube.apiserver.observability import health, metrics, pprof
 from aiokube.apiserver.observability.health import HealthCheck, HealthEndpoints
 from aiokube.apiserver.registry import bootstrap
+from aiokube.apiserver.registry.componentstatus import ComponentStatuses
 from aiokube.apiserver.registry.options import DeleteOptions
 from aiokube.apiserver.registry.resources import Registry, ResourceInfo
 from aiokube.apiserver.registry.selection import selectable_fields
@@ -47,7 +52,7 @@ from aiokube.apiserver.registry.services import ServiceAllocator
 from aiokube.apiserver.registry.store import GenericStore
 from aiokube.apiserver.secureserving import Security, SecurityConfig
 from aiokube.apiserver.transport.streaming import RESPONSE_BYTES, RESPONSE_STATUS
-from aiokube.encoding import canonical, negotiation
+from aiokube.encoding import canonical
 from aiokube.storage import errors as serr
 from aiokube.storage import metrics as storage_metrics
 from aiokube.storage.compactor import run_compactor
@@ -78,8 +83,6 @@ _PATH_LABELS = {
 LOOKUP_KINDS = {"ServiceAccount": "serviceaccounts", "Pod": "pods", "Secret": "secrets", "Node": "nodes"}
 #: the Lease whose holder runs the in-process controllers
 CONTROLLERS_LEASE = "aiokube-controllers"
-OPENID_PATHS = ("/.well-known/openid-configuration", "/openid/v1/jwks")
-JWKS_TYPE = "application/jwk-set+json"
 SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 KUBE_VERSION = {"major": "1", "minor": "36", "gitVersion": "v1.36.3"}
 
@@ -209,7 +212,7 @@ class APIServer:
         self.store = Store(self.etcd)
         admission = NamespaceLifecycle(self._lookup_namespace)
         self.generic = GenericStore(self.registry, self.store, admission, self.cacher_for, self._namespace_terminating)
-        self.rest = RESTHandlers(self.generic, self.security)
+        self.rest = RESTHandlers(self.generic, self.security, ComponentStatuses(self._etcd_probe))
         self.namespace_controller = NamespaceController(self.generic)
         await self._start_cachers()
         self.security.attach({r: self._cacher(RBAC_GROUP, r) for r in RBAC_RESOURCES}, self._lookup_object)
@@ -228,6 +231,7 @@ class APIServer:
 
         app = web.Application(middlewares=[self._middleware], handler_args={"max_field_size": 65536})
         app.router.add_route("*", "/{tail:.*}", self.dispatch)
+        app.on_response_prepare.append(add_request_warnings)
         # handler_cancellation: a watch whose client went away stops at once
         self.runner = web.AppRunner(
             app,
@@ -562,8 +566,9 @@ class APIServer:
             return await self._health(request, path)
         if path == "/version":
             return json_response(request, version_info())
-        if path in OPENID_PATHS and self.secure_port:
-            return self._openid(request, path)
+        if path in specs.OPENID_PATHS and self.secure_port:
+            config, keys = self.security.openid_documents(f"{self.secure_url}/openid/v1/jwks")
+            return specs.serve_openid(path, config, keys)
         if path == "/metrics":
             return metrics.serve(request)
         if path == "/debug/pprof" or path.startswith("/debug/pprof/"):
@@ -572,9 +577,9 @@ class APIServer:
             return await pprof.handle(request, path[len("/debug/pprof") :].lstrip("/"))
         assert self.discovery is not None and self.rest is not None
         if path == "/openapi/v3" or path.startswith("/openapi/v3/"):
-            return self._openapi_v3(request, path)
+            return specs.serve_openapi_v3(request, path, self.openapi)
         if path == "/openapi/v2":
-            return self._openapi_v2(request)
+            return specs.serve_openapi_v2(request, self.openapi)
         if path in ("/api", "/api/"):
             return self.discovery.serve_root(request, legacy=True)
         if path in ("/apis", "/apis/"):
@@ -592,76 +597,10 @@ class APIServer:
         if info is None:
             raise errors.resource_not_found()
         if request.method not in ("GET", "POST", "PUT", "PATCH", "DELETE"):
-            raise errors.method_not_allowed()
+            sub = info.subresource(ri.subresource) if ri.subresource else None
+            if sub is None or request.method not in sub.connect:  # proxies also take HEAD and OPTIONS
+                raise errors.method_not_allowed()
         return await self.rest.handle(request, ri, info)
-
-    @staticmethod
-    def _accepts_json(request: web.Request) -> bool | None:
-        """kube-openapi's negotiation: the first Accept clause naming JSON or gnostic protobuf wins. True for
-        JSON, False when protobuf wins (not produced here: answered 406 as if not offered), None for neither."""
-        for clause in negotiation.parse_accept(request.headers.get("Accept") or "*/*"):
-            if clause.type in ("*/*", "*", "application/*", "application/json"):
-                return True
-            if clause.type.startswith("application/com.github.proto-openapi.spec."):
-                return False
-        return None
-
-    def _openapi_v3(self, request: web.Request, path: str) -> web.StreamResponse:
-        """The v3 index (served as kube's aggregator serves it: no ETag, content type sniffed by Go as
-        text/plain) and the per-group-version documents: ETag = ``hash``; a stale ``?hash=`` is a 301 to the
-        current URL, a current one makes the response immutable for a year."""
-        if path == "/openapi/v3":
-            body = self.openapi.index()
-            return serve_content(
-                request, body, content_type="text/plain; charset=utf-8", last_modified=self.openapi.last_modified("")
-            )
-        doc_path = path[len("/openapi/v3/") :]
-        body = self.openapi.document(doc_path)
-        digest = self.openapi.document_hash(doc_path)
-        if body is None or digest is None:
-            return not_found_page()
-        headers = {"Vary": "Accept"}
-        if not self._accepts_json(request):
-            return web.Response(status=406, headers=headers)
-        wanted = request.query.get("hash", "")
-        if wanted and wanted != digest:
-            headers["Location"] = f"/openapi/v3/{doc_path}?hash={digest}"
-            headers["ETag"] = f'"{digest}"'
-            return web.Response(status=301, headers=headers)
-        if wanted:
-            headers["Cache-Control"] = "public, immutable"
-            headers["Expires"] = time.strftime("%a, %d %b %Y %H:%M:%S UTC", time.gmtime(time.time() + 365 * 86400))
-        return serve_content(
-            request,
-            body,
-            content_type="application/json",
-            last_modified=self.openapi.last_modified(doc_path),
-            etag=f'"{digest}"',
-            headers=headers,
-        )
-
-    def _openid(self, request: web.Request, path: str) -> web.StreamResponse:
-        """Service-account issuer discovery (kube's openidmetadata handlers): cacheable for an hour."""
-        config, keys = self.security.openid_documents(f"{self.secure_url}/openid/v1/jwks")
-        doc, content_type = (config, "application/json") if path == OPENID_PATHS[0] else (keys, JWKS_TYPE)
-        return web.Response(
-            body=orjson.dumps(doc), content_type=content_type, headers={"Cache-Control": "public, max-age=3600"}
-        )
-
-    def _openapi_v2(self, request: web.Request) -> web.StreamResponse:
-        """Swagger 2.0 JSON with kube's ETag and gzip; gnostic protobuf is not produced (406)."""
-        headers = {"Vary": "Accept-Encoding, Accept"}
-        if not self._accepts_json(request):
-            return web.Response(status=406, headers=headers)
-        return serve_content(
-            request,
-            self.openapi.swagger_v2(),
-            content_type="application/json",
-            last_modified=self.openapi.swagger_v2_modified(),
-            etag=self.openapi.swagger_v2_etag(),
-            headers=headers,
-            gzipped=self.openapi.swagger_v2_gzip(),
-        )
 
     def _discovery_path(self, request: web.Request, path: str) -> web.StreamResponse:
         assert self.discovery is not None
@@ -678,6 +617,18 @@ class APIServer:
         if parts[0] == "apis" and not self.registry.has_group(parts[1]):
             return not_found_page()
         raise errors.resource_not_found()
+
+    async def _etcd_probe(self) -> str | None:
+        """componentstatuses' etcd-0: kube's prober reads ``/registry/health`` (None when etcd answers)."""
+        if self.etcd is None:
+            return "error getting data from etcd: closed"
+        try:
+            await self.etcd.range(b"/registry/health")
+        except serr.Timeout:
+            return "error getting data from etcd: context deadline exceeded"
+        except serr.StorageError as exc:
+            return f"error getting data from etcd: {exc}"
+        return None
 
     async def etcd_healthy(self) -> bool:
         return await self._etcd_check() is None

@@ -927,6 +927,20 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("optional", 5, "bool", "ptr,omitempty"),
         ("path", 4, "string", ""),
     ),
+    "k8s.io.api.core.v1.ComponentCondition": (
+        ("type", 1, "string", ""),
+        ("status", 2, "string", ""),
+        ("message", 3, "string", "omitempty"),
+        ("error", 4, "string", "omitempty"),
+    ),
+    "k8s.io.api.core.v1.ComponentStatus": (
+        ("metadata", 1, "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta", "omitempty"),
+        ("conditions", 2, "k8s.io.api.core.v1.ComponentCondition", "repeated,omitempty,patchStrategy=merge,patchMergeKey=type,listType=map,listMapKey=type"),
+    ),
+    "k8s.io.api.core.v1.ComponentStatusList": (
+        ("metadata", 1, "k8s.io.apimachinery.pkg.apis.meta.v1.ListMeta", "omitempty"),
+        ("items", 2, "k8s.io.api.core.v1.ComponentStatus", "repeated"),
+    ),
     "k8s.io.api.core.v1.ConfigMap": (
         ("metadata", 1, "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta", "omitempty"),
         ("immutable", 4, "bool", "ptr,omitempty"),
@@ -3240,6 +3254,8 @@ KINDS: dict[tuple[str, str], str] = {
     ("storage.k8s.io/v1", "VolumeAttributesClass"): "k8s.io.api.storage.v1.VolumeAttributesClass",
     ("storage.k8s.io/v1", "VolumeAttributesClassList"): "k8s.io.api.storage.v1.VolumeAttributesClassList",
     ("v1", "Binding"): "k8s.io.api.core.v1.Binding",
+    ("v1", "ComponentStatus"): "k8s.io.api.core.v1.ComponentStatus",
+    ("v1", "ComponentStatusList"): "k8s.io.api.core.v1.ComponentStatusList",
     ("v1", "ConfigMap"): "k8s.io.api.core.v1.ConfigMap",
     ("v1", "ConfigMapList"): "k8s.io.api.core.v1.ConfigMapList",
     ("v1", "Endpoints"): "k8s.io.api.core.v1.Endpoints",

@@ -80,11 +80,13 @@ async def test_static_tokens_and_metrics_access(served: tuple[ServerProcess, str
 async def test_forged_and_expired_service_account_tokens_are_401(served: tuple[ServerProcess, str, Path]) -> None:
     proc, url, data_dir = served
     plain = proc.url
-    async with aiohttp.ClientSession() as session, session.get(
-        plain + "/api/v1/namespaces/default/serviceaccounts/default"
-    ) as resp:  # fmt: skip
-        sa = await resp.json()
-    uid = sa["metadata"]["uid"]
+    async with aiohttp.ClientSession() as session:
+        api = API(session, plain)
+        deadline = time.monotonic() + 10
+        while (found := await api.get("/api/v1/namespaces/default/serviceaccounts/default"))[0] != 200:
+            assert time.monotonic() < deadline, found  # the ServiceAccount controller makes it after start
+            await asyncio.sleep(0.05)
+    uid = found[1]["metadata"]["uid"]
     real = TokenIssuer(pki.ensure_pki(data_dir).sa_key_pem, ISSUER)
     good, _ = real.issue("default", "default", uid, [ISSUER], 3600)
     assert (await call(url, data_dir, "GET", "/version", good))[0] == 200

@@ -7,6 +7,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -382,3 +383,75 @@ async def test_kubectl_api_resources_prints_what_it_prints_against_kube(kubectl:
     assert [row for row in ours if row[2] in builtin_groups and row not in expected] == []
     versions = (await kubectl("api-versions", ns=False)).split()
     assert "autoscaling/v2" in versions and "resource.k8s.io/v1" in versions and "v1" in versions
+
+
+async def test_kubectl_logs_exec_attach_port_forward_without_a_host(kubectl: Kubectl, api: API, ns: str) -> None:
+    """What kubectl prints against kube 1.36 for a pod no scheduler placed (captured from a real one)."""
+    await api.post(f"/api/v1/namespaces/{ns}/serviceaccounts", {"metadata": {"name": "default"}})
+    await kubectl("run", "web", "--image=busybox")
+    assert await kubectl("logs", "web") == ""  # kube answers 204: no node, no log yet
+    no_host = "Error from server (BadRequest): pod web does not have a host assigned\n"
+    assert await kubectl("exec", "web", "--", "ls", ok=False) == no_host
+    assert (await kubectl("attach", "web", ok=False)).endswith(no_host)
+    err = await kubectl("port-forward", "web", "8080", ok=False)
+    assert err == "error: unable to forward port because pod is not running. Current status=Pending\n"
+    two = [{"name": "a", "image": "b"}, {"name": "c", "image": "d"}]
+    pod = {"metadata": {"name": "two"}, "spec": {"containers": two}}
+    await api.post(f"/api/v1/namespaces/{ns}/pods", pod)
+    assert await kubectl("exec", "two", "-c", "zz", "--", "ls", ok=False) == (
+        "Error from server (BadRequest): container zz is not valid for pod two\n"
+    )
+
+
+async def test_kubectl_against_a_pod_whose_kubelet_is_unreachable(kubectl: Kubectl, api: API, ns: str) -> None:
+    """The pod's node lists a loopback kubelet port where nothing listens: kube's dial errors, as kubectl prints
+    them (exec and attach go over a v5 WebSocket, which kube translates, so the error arrives in-stream)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    node = f"{ns}-node"
+    await api.post("/api/v1/nodes", {"metadata": {"name": node}, "status": {
+        "addresses": [{"type": "InternalIP", "address": "127.0.0.1"}],
+        "daemonEndpoints": {"kubeletEndpoint": {"Port": port}}}})  # fmt: skip
+    await api.post(f"/api/v1/namespaces/{ns}/serviceaccounts", {"metadata": {"name": "default"}})
+    pod = {"metadata": {"name": "web"}, "spec": {"nodeName": node, "containers": [{"name": "c", "image": "b"}]}}
+    await api.post(f"/api/v1/namespaces/{ns}/pods", pod)
+    kubelet, refused = f"https://127.0.0.1:{port}", f"dial tcp 127.0.0.1:{port}: connect: connection refused"
+    assert await kubectl("logs", "web", ok=False) == (
+        f'Error from server: Get "{kubelet}/containerLogs/{ns}/web/c": {refused}\n'
+    )
+    assert await kubectl("exec", "web", "--", "ls", ok=False) == (
+        f'error: Internal error occurred: error sending request: Post "{kubelet}/exec/{ns}/web/c?command=ls&error=1'
+        f'&output=1": {refused}\n'
+    )
+    status, body, _ = await api.request("PATCH", f"/api/v1/namespaces/{ns}/pods/web/status",
+                                        {"status": {"phase": "Running"}},
+                                        headers={"Content-Type": "application/merge-patch+json"})  # fmt: skip
+    assert status == 200, body
+    err = await kubectl("port-forward", "web", "8080", ok=False)
+    assert err.endswith(f"error: error upgrading connection: error dialing backend: {refused}\n")
+    await api.delete(f"/api/v1/nodes/{node}")
+
+
+async def test_kubectl_get_componentstatuses(server: APIServer, kube_cache: str) -> None:
+    code, out, err = await run_cmd(KUBECTL, "--server", server.url, "--cache-dir", kube_cache, "get", "cs")
+    assert code == 0 and err == "Warning: v1 ComponentStatus is deprecated in v1.19+\n"
+    rows = {row["NAME"]: row for row in columns(out)}
+    assert list(next(iter(rows.values()))) == ["NAME", "STATUS", "MESSAGE", "ERROR"]
+    assert rows["etcd-0"]["STATUS"] == "Healthy" and rows["etcd-0"]["MESSAGE"] == "ok"
+    assert rows["scheduler"]["STATUS"] == "Unhealthy"
+    assert rows["scheduler"]["MESSAGE"].startswith('Get "https://127.0.0.1:10259/healthz": dial tcp 127.0.0.1:10259')
+
+
+async def test_kubectl_debug_adds_an_ephemeral_container(kubectl: Kubectl, api: API, ns: str) -> None:
+    """kubectl debug patches pods/NAME/ephemeralcontainers; without a kubelet the container never starts, but the
+    pod gets it, as with kube."""
+    await api.post(f"/api/v1/namespaces/{ns}/serviceaccounts", {"metadata": {"name": "default"}})
+    await kubectl("run", "web", "--image=busybox")
+    out = await kubectl("debug", "web", "--image=busybox", "--profile=general")
+    name = re.fullmatch(r"Defaulting debug container name to (debugger-[a-z0-9]{5})\.\n", out)
+    assert name is not None, out
+    pod = await kubectl.json("get", "pod", "web")
+    (container,) = pod["spec"]["ephemeralContainers"]
+    assert container["name"] == name.group(1) and container["image"] == "busybox"
+    assert pod["metadata"]["generation"] == 2

@@ -13,7 +13,8 @@ PACKAGES = {"apiserver": ROOT / "apiserver", "storage": ROOT / "storage", "watch
             "encoding": ROOT / "encoding"}  # fmt: skip
 #: the HTTP edge: the only modules that may import aiohttp
 EDGE = ("aiokube.apiserver.endpoints", "aiokube.apiserver.transport", "aiokube.apiserver.observability",
-        "aiokube.apiserver.server", "aiokube.apiserver.cli", "aiokube.apiserver.__main__")  # fmt: skip
+        "aiokube.apiserver.server", "aiokube.apiserver.cli", "aiokube.apiserver.__main__",
+        "aiokube.apiserver.workers")  # fmt: skip  # workers: the process shell of cli (supervises servers)
 #: generated tables, exempt from the size limit
 GENERATED = ("aiokube.encoding.k8s_schema", "aiokube.encoding.k8s_openapi")
 

@@ -48,6 +48,9 @@ def meta(name: str = "x", namespace: str | None = "default", **extra: Any) -> di
 
 W = 1  # priority 1: only with -o wide
 EXPECTED_COLUMNS: dict[tuple[str, str], list[tuple[str, str, int]]] = {
+    ("", "componentstatuses"): [
+        ("Name", "string", 0), ("Status", "string", 0), ("Message", "string", 0), ("Error", "string", 0),
+    ],
     ("", "replicationcontrollers"): [
         ("Name", "string", 0), ("Desired", "integer", 0), ("Current", "integer", 0), ("Ready", "integer", 0),
         ("Age", "string", 0), ("Containers", "string", W), ("Images", "string", W), ("Selector", "string", W),
@@ -216,6 +219,17 @@ def test_column_descriptions() -> None:
 
 
 # --- core -----------------------------------------------------------------------------------------------------
+
+
+def test_componentstatus_cells() -> None:
+    """printComponentStatus: the Healthy condition decides; any other status than True is Unhealthy."""
+    healthy = {"metadata": {"name": "etcd-0"}, "conditions": [{"type": "Healthy", "status": "True", "message": "ok"}]}
+    assert cells("", "componentstatuses", healthy) == ["etcd-0", "Healthy", "ok", ""]
+    error = "error getting data from etcd: closed"
+    failed = {"metadata": {"name": "etcd-0"}, "conditions": [{"type": "Healthy", "status": "False", "error": error}]}
+    assert cells("", "componentstatuses", failed) == ["etcd-0", "Unhealthy", "", error]
+    unknown = {"metadata": {"name": "scheduler"}, "conditions": [{"type": "Other", "status": "True"}]}
+    assert cells("", "componentstatuses", unknown) == ["scheduler", "Unknown", "", ""]
 
 
 def test_replicationcontroller_cells() -> None:

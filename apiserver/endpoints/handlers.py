@@ -20,14 +20,17 @@ from aiokube.apiserver import errors
 from aiokube.apiserver.authorization.cachesource import RBAC_GROUP
 from aiokube.apiserver.endpoints import options, patcher
 from aiokube.apiserver.endpoints.bodies import decode_object, read_body
+from aiokube.apiserver.endpoints.connect import ConnectHandlers
 from aiokube.apiserver.endpoints.filters import user_of
 from aiokube.apiserver.endpoints.output import Output, cached
 from aiokube.apiserver.endpoints.requestinfo import RequestInfo
+from aiokube.apiserver.endpoints.responses import REQUEST_WARNINGS
 from aiokube.apiserver.endpoints.watch import serve_watch
 from aiokube.apiserver.errors import GroupKind, GroupResource
 from aiokube.apiserver.patching import managedfields as mf
 from aiokube.apiserver.registry import eviction as evictions
 from aiokube.apiserver.registry import meta, pods, reviews, scale, tokenrequest
+from aiokube.apiserver.registry.componentstatus import ComponentStatuses
 from aiokube.apiserver.registry.meta import copy_object
 from aiokube.apiserver.registry.options import META_GROUP, WriteOptions
 from aiokube.apiserver.registry.resources import ResourceInfo
@@ -77,19 +80,31 @@ class RESTHandlers:
     RequestInfo and the resource's registry entry; each returns the response or raises a StatusError
     (the router writes it as kube's Status). Stateless apart from the store: safe to run concurrently."""
 
-    def __init__(self, store: GenericStore, security: Security) -> None:
+    def __init__(
+        self, store: GenericStore, security: Security, component_statuses: ComponentStatuses | None = None
+    ) -> None:
         self.store = store
         self.registry = store.registry
         self.security = security
+        self.connecters = ConnectHandlers(store)
+        #: componentstatuses, computed when read (registry/componentstatus.py); None: served empty of servers
+        self.component_statuses = component_statuses
 
     # --- dispatch ------------------------------------------------------------------------------------
 
     async def handle(self, request: web.Request, ri: RequestInfo, info: ResourceInfo) -> web.StreamResponse:
         verb = ri.verb
-        if info.custom is None:  # built-in resources are go-restful routes: its Accept check comes first
+        sub = info.subresource(ri.subresource) if ri.subresource else None
+        if info.custom is None and not (sub is not None and sub.connect):
+            # built-in resources are go-restful routes: its Accept check comes first (connecters produce */*)
             produces = ROUTE_PRODUCES_STREAM if verb in ("list", "watch") and not ri.subresource else ROUTE_PRODUCES
+            if sub is not None and sub.options:
+                produces = ("text/plain", *produces)  # pods/log
             if not route_accepts(request.headers.get("Accept"), produces):
                 raise errors.route_not_acceptable(produces)
+        listed_watch = verb == "watch" and "list" in info.verbs and not ri.legacy_watch  # the list route
+        if info.deprecation and not ri.subresource and (verb in info.verbs or listed_watch):
+            request[REQUEST_WARNINGS] = [info.deprecation]  # every route of a deprecated kind warns
         if ri.subresource:
             return await self._subresource(request, ri, info)
         if ri.name and verb == "create":
@@ -100,9 +115,15 @@ class RESTHandlers:
             # kube installs a route per verb its storage offers: an item path with none is no path at all
             if ri.name and not {"get", "update", "patch", "delete"} & set(info.verbs):
                 raise errors.resource_not_found()
+            if verb == "watch" and "list" in info.verbs:  # ?watch=1 reaches the list route; watch/... has none
+                if ri.legacy_watch:
+                    raise errors.resource_not_found()
+                raise errors.method_not_supported(info.group_resource, "watch")
             raise errors.method_not_allowed()
         if not info.namespaced and ri.namespace and info.plural != "namespaces":
             raise errors.resource_not_found()
+        if not info.stored and verb in ("get", "list"):
+            return await self._computed(request, ri, info)
         handler: Handler | None = {
             "get": self.get,
             "list": self.list,
@@ -121,9 +142,17 @@ class RESTHandlers:
         sub = info.subresource(ri.subresource)
         if sub is None:
             raise errors.resource_not_found()
+        if sub.connect:  # a route per connect method (proxies: HEAD and OPTIONS too)
+            if request.method not in sub.connect:
+                raise errors.method_not_allowed()
+            return await self.connecters.connect(request, ri, info, sub)
+        if len(ri.parts) > 3:
+            raise errors.resource_not_found()
         verb = ri.verb
-        if verb not in sub.verbs:
+        if verb not in sub.verbs or request.method == "HEAD":
             raise errors.method_not_allowed()
+        if sub.options:  # pods/log: a GET with options, streamed from the kubelet
+            return await self.connecters.log(request, ri)
         if sub.name == "binding":
             return await self.bind(request, ri, info)
         if sub.name == "eviction":
@@ -168,6 +197,21 @@ class RESTHandlers:
         pred = predicate(info, opts.label, opts.field)
         out = Output(request, info, stream=True)
         return await serve_watch(request, ri, info, self.store.cacher_for(info), pred, out)
+
+    async def _computed(self, request: web.Request, ri: RequestInfo, info: ResourceInfo) -> web.StreamResponse:
+        """GET and LIST of resources read from elsewhere than etcd: componentstatuses probe the control plane."""
+        out = Output(request, info)
+        statuses = self.component_statuses
+        if ri.name:
+            if statuses is None:
+                raise errors.not_found(GroupResource(info.group, info.singular), ri.name)
+            return out.object_response(await statuses.get(ri.name))
+        opts = options.list_options(request, info)
+        items = await statuses.list() if statuses is not None else []
+        pred = predicate(info, opts.label, opts.field)
+        if not pred.empty():
+            items = [i for i in items if pred.matches(i)]
+        return await out.list_response(info.list_kind, {}, [cached(i) for i in items])
 
     # --- scale and binding subresources ----------------------------------------------------------------
 

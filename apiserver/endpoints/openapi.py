@@ -77,6 +77,8 @@ _M = "io.k8s.apimachinery.pkg.apis.meta.v1."
 STATUS, DELETE_OPTIONS, PATCH, WATCH_EVENT = _M + "Status", _M + "DeleteOptions", _M + "Patch", _M + "WatchEvent"
 OBJECT_META, LIST_META, TYPE_META = _M + "ObjectMeta", _M + "ListMeta", _M + "TypeMeta"
 SCALE = "io.k8s.api.autoscaling.v1.Scale"
+#: a response that is a plain string (ProducesObject "" of pods/log, the connecters' "string"), not a definition
+STRING = "<string>"
 
 # --------------------------------------------------------------------------------------------------------
 # Schemas: kube-openapi's key order, v3 and v2 forms of the neutral definitions of encoding/k8s_openapi.py
@@ -423,8 +425,34 @@ _HTTP_METHOD = {
 }  # fmt: skip
 
 
+def _connect_routes(prefix: str, info: ResourceInfo, sub: Subresource) -> list[Route]:
+    """A rest.Connecter's routes: one per connect method on the item path (and, for proxies, on
+    ``.../{path}``), the options struct's fields as query parameters, any body, a string answer."""
+    namespaced = "Namespaced" if info.namespaced else ""
+    name_params = [Param("name", "path", "name of the " + sub.kind, required=True)]
+    item_path = f"{info.plural}/{{name}}/{sub.name}"
+    if info.namespaced:
+        name_params.append(Param("namespace", "path", _NAMESPACE_DOC, required=True))
+        item_path = f"namespaces/{{namespace}}/{item_path}"
+    paths = [(item_path, name_params, "")]
+    if sub.name == "proxy":  # NewConnectOptions' subpath: the rest of the URL is the proxied path
+        paths.append((item_path + "/{path}", [*name_params, Param("path", "path", "path to the resource",
+                                                                  required=True)], "WithPath"))  # fmt: skip
+    gvk = {"group": sub.group or info.group, "version": sub.version or info.version, "kind": sub.kind}
+    routes = []
+    for path, params, suffix in paths:
+        for method in sub.connect:
+            op = "connect" + _title(method.lower()) + namespaced + info.kind + _title(sub.name) + suffix
+            routes.append(Route(method, f"{prefix}/{path}", f"connect {method} requests to {sub.name} of {info.kind}",
+                                op, "connect", gvk, ("*/*",), ("*/*",), [*_options(sub.options), *params],
+                                [(200, "OK", STRING), _UNAUTHORIZED]))  # fmt: skip
+    return routes
+
+
 def _installer_routes(prefix: str, info: ResourceInfo, sub: Subresource | None) -> list[Route]:
     """The routes kube's APIInstaller registers for one storage (a resource or one of its subresources)."""
+    if sub is not None and sub.connect:
+        return _connect_routes(prefix, info, sub)
     if sub is None:
         verbs = set(info.verbs)
         group, version, kind = info.group, info.version, info.kind
@@ -480,7 +508,10 @@ def _installer_routes(prefix: str, info: ResourceInfo, sub: Subresource | None) 
         suffix = "ForAllNamespaces" if all_ns else ""
         op_name, produces, ps = "", _MEDIA, []
         resps: list[tuple[int, str, str]] = []
-        if verb == "GET":
+        if verb == "GET" and sub is not None and sub.options:  # pods/log: a GetterWithOptions of text/plain
+            doc = f"read {subresource} of the specified {doc_kind}"
+            op_name, produces, ps, resps = "read", ("text/plain", *_MEDIA), _options(sub.options), [(200, "OK", STRING)]
+        elif verb == "GET":
             doc = f"read {subresource} of the specified {doc_kind}" if sub else f"read the specified {doc_kind}"
             op_name, resps = "read", [(200, "OK", model)]
         elif verb == "LIST":
@@ -797,8 +828,11 @@ def _v3_paths(routes: list[Route], models: set[str]) -> dict[str, Any]:
             for code, message, model in sorted(r.responses):
                 resp: dict[str, Any] = {"description": message}
                 if model:
-                    models.add(model)
-                    ref = {"$ref": "#/components/schemas/" + model}
+                    if model == STRING:
+                        ref = {"type": "string"}
+                    else:
+                        models.add(model)
+                        ref = {"$ref": "#/components/schemas/" + model}
                     resp["content"] = {c: {"schema": ref} for c in sorted(r.produces)}
                 responses[str(code)] = resp
             op["responses"] = responses
@@ -882,7 +916,9 @@ def _v2_paths(routes: list[Route], models: set[str], shared: dict[str, Schema]) 
             responses: dict[str, Any] = {}
             for code, message, model in sorted(r.responses):
                 resp: dict[str, Any] = {"description": message}
-                if model:
+                if model == STRING:
+                    resp["schema"] = {"type": "string"}
+                elif model:
                     models.add(model)
                     resp["schema"] = {"$ref": "#/definitions/" + model}
                 responses[str(code)] = resp

@@ -109,6 +109,17 @@ def serve_content(
     return resp
 
 
+#: warnings a handler decided on before knowing the response (a deprecated kind's): written on whatever answer
+#: goes out, errors and streams included (server.py's on_response_prepare calls add_request_warnings)
+REQUEST_WARNINGS = web.RequestKey("aiokube.warnings", list)
+
+
+async def add_request_warnings(request: web.BaseRequest, resp: web.StreamResponse) -> None:
+    warnings = request.get(REQUEST_WARNINGS)
+    if warnings:
+        add_warnings(resp, [w for w in warnings if f'299 - "{w}"' not in resp.headers.getall("Warning", [])])
+
+
 def add_warnings(resp: web.StreamResponse, warnings: list[str]) -> None:
     """``Warning: 299 - "text"`` headers, one per distinct warning (k8s.io/apimachinery/pkg/util/net)."""
     seen: set[str] = set()

@@ -103,7 +103,7 @@ _VALID_VERBS = frozenset(
     ("APPLY", "CONNECT", "CREATE", "DELETE", "DELETECOLLECTION", "GET", "LIST", "PATCH", "POST", "PROXY", "PUT",
      "UPDATE", "WATCH", "WATCHLIST")
 )  # fmt: skip
-_CONNECT_SUBRESOURCES = frozenset(("proxy", "attach", "exec", "portforward"))
+_CONNECT_SUBRESOURCES = frozenset(("proxy", "attach", "exec", "portforward", "log"))  # log: OverrideMetricsVerb
 _SYSTEM_CLIENTS = frozenset(
     ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "cluster-policy-controller")
 )

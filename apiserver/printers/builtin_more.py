@@ -1,6 +1,7 @@
 """Server-side printing of the types served since issue 12, as kube-apiserver 1.36 prints them.
 
-The rest of printers.go's ``print<Kind>`` functions (ReplicationController to PriorityLevelConfiguration),
+The rest of printers.go's ``print<Kind>`` functions (ComponentStatus, ReplicationController to
+PriorityLevelConfiguration),
 kube-aggregator's APIService table convertor, and the default table of LimitRange (kube registers no printer for
 it). Same conventions as :mod:`.builtin`, whose helpers this module uses: row functions take the v1 JSON object
 and an optional ``now``, apply the v1 defaults a cell depends on, and always produce the wide cells. The printers
@@ -379,6 +380,17 @@ def replicationcontroller_row(obj: Obj, now: datetime | None = None) -> list[Any
         images,
         format_labels(selector),
     ]
+
+
+def componentstatus_row(obj: Obj, now: datetime | None = None) -> list[Any]:
+    """printComponentStatus: the Healthy condition's status (True → Healthy, else Unhealthy), message, error."""
+    status, message, error = "Unknown", "", ""
+    for condition in obj.get("conditions") or []:
+        if isinstance(condition, dict) and condition.get("type") == "Healthy":
+            status = "Healthy" if condition.get("status") == "True" else "Unhealthy"
+            message, error = str_cell(condition.get("message")), str_cell(condition.get("error"))
+            break
+    return [str_cell((obj.get("metadata") or {}).get("name")), status, message, error]
 
 
 def podtemplate_row(obj: Obj, now: datetime | None = None) -> list[Any]:
@@ -889,6 +901,12 @@ def apiservice_row(obj: Obj, now: datetime | None = None) -> list[Any]:
 
 # --- column definitions (printers.go AddHandlers; kube-aggregator's apiservice/etcd) -------------------------
 
+COMPONENTSTATUS_COLUMNS = [
+    NAME_COLUMN,
+    make_column("Status", "Status of the component conditions"),
+    make_column("Message", "Message of the component conditions"),
+    make_column("Error", "Error of the component conditions"),
+]
 REPLICATIONCONTROLLER_COLUMNS = [
     NAME_COLUMN,
     make_column("Desired", _DOC["ReplicationControllerSpec.replicas"], type_="integer"),
@@ -1099,6 +1117,7 @@ APISERVICE_COLUMNS = [
 _ADM, _NET, _STO = "admissionregistration.k8s.io", "networking.k8s.io", "storage.k8s.io"
 _RES, _FLOW = "resource.k8s.io", "flowcontrol.apiserver.k8s.io"
 MORE_PRINTERS: dict[tuple[str, str], Printer] = {
+    ("", "componentstatuses"): (COMPONENTSTATUS_COLUMNS, componentstatus_row),
     ("", "replicationcontrollers"): (REPLICATIONCONTROLLER_COLUMNS, replicationcontroller_row),
     ("", "podtemplates"): (PODTEMPLATE_COLUMNS, podtemplate_row),
     ("", "limitranges"): (DEFAULT_TABLE_COLUMNS, default_row),  # rest.NewDefaultTableConvertor

@@ -24,6 +24,34 @@ def _status(kind: str) -> Subresource:
 
 
 SCALE = Subresource("scale", "Scale", STATUS_VERBS, "autoscaling", "v1")
+#: the connecters of pkg/registry/core/pod/rest/subresources.go and node/service proxies: exec, attach and
+#: portforward take GET (browsers' WebSockets) and POST; proxies take every method; discovery lists the verbs
+_UPGRADE_METHODS = ("GET", "POST")
+_PROXY_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+_CONNECT_VERBS = ("create", "get")
+_PROXY_VERBS = ("create", "delete", "get", "patch", "update")
+
+
+def _connecter(name: str, kind: str, verbs: tuple[str, ...], methods: tuple[str, ...]) -> Subresource:
+    return Subresource(name, kind, verbs, connect=methods, options=kind)
+
+
+def _proxy(kind: str) -> Subresource:
+    return _connecter("proxy", kind, _PROXY_VERBS, _PROXY_METHODS)
+
+
+_POD_SUBRESOURCES = (
+    _connecter("attach", "PodAttachOptions", _CONNECT_VERBS, _UPGRADE_METHODS),
+    Subresource("binding", "Binding", ("create",)),
+    Subresource("ephemeralcontainers", "Pod", STATUS_VERBS),
+    Subresource("eviction", "Eviction", ("create",), "policy", "v1"),
+    _connecter("exec", "PodExecOptions", _CONNECT_VERBS, _UPGRADE_METHODS),
+    Subresource("log", "Pod", ("get",), options="PodLogOptions"),  # a GetterWithOptions streaming text/plain
+    _connecter("portforward", "PodPortForwardOptions", _CONNECT_VERBS, _UPGRADE_METHODS),
+    _proxy("PodProxyOptions"),
+    Subresource("resize", "Pod", STATUS_VERBS),
+    Subresource("status", "Pod", STATUS_VERBS),
+)
 
 
 def _first_served() -> list[ResourceInfo]:
@@ -48,13 +76,13 @@ def _first_served() -> list[ResourceInfo]:
         ResourceInfo(
             **core, kind="Pod", plural="pods", singular="pod", namespaced=True, strategy=st.PodStrategy(),
             short_names=("po",), categories=("all",),
-            subresources=(Subresource("binding", "Binding", ("create",)),
-                          Subresource("eviction", "Eviction", ("create",), "policy", "v1"), _status("Pod")),
+            subresources=_POD_SUBRESOURCES,
             return_deleted_object=True, storage_version_hash="xPOwRZ+Yhw8=",
         ),
         ResourceInfo(
             **core, kind="Node", plural="nodes", singular="node", namespaced=False, strategy=st.NodeStrategy(),
-            short_names=("no",), subresources=(_status("Node"),), storage_version_hash="XwShjMxG9Fs=",
+            short_names=("no",), subresources=(_proxy("NodeProxyOptions"), _status("Node")),
+            storage_version_hash="XwShjMxG9Fs=",
         ),
         ResourceInfo(
             **core, kind="ConfigMap", plural="configmaps", singular="configmap", namespaced=True,
@@ -68,13 +96,15 @@ def _first_served() -> list[ResourceInfo]:
         ResourceInfo(
             **core, kind="Service", plural="services", singular="service", namespaced=True,
             strategy=st.ServiceStrategy(), short_names=("svc",), categories=("all",),
-            subresources=(_status("Service"),), name_rule="dns1035", allow_create_on_update=True,
+            subresources=(_proxy("ServiceProxyOptions"), _status("Service")), name_rule="dns1035",
+            allow_create_on_update=True,
             return_deleted_object=True, storage_version_hash="0/CO1lhkEBI=",
         ),
         ResourceInfo(
             **core, kind="Endpoints", plural="endpoints", singular="endpoints", namespaced=True,
             short_names=("ep",), fields=("subsets",), allow_create_on_update=True,
             storage_version_hash="fWeeMqaN/OA=",
+            deprecation="v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice",
         ),
         ResourceInfo(
             **core, kind="Event", plural="events", singular="event", namespaced=True,
@@ -221,6 +251,9 @@ def _more_served() -> list[ResourceInfo]:
     res, flow = "resource.k8s.io", "flowcontrol.apiserver.k8s.io"
     webhooks = st.Strategy.with_generation("field:webhooks")
     return [
+        # computed on each read by probing the control plane (registry/componentstatus.py), never stored
+        _r("", "v1", "ComponentStatus", "componentstatuses", False, short_names=("cs",), verbs=("get", "list"),
+           stored=False, storage_version_hash="", deprecation="v1 ComponentStatus is deprecated in v1.19+"),
         _r("", "v1", "LimitRange", "limitranges", True, short_names=("limits",), allow_create_on_update=True),
         _r("", "v1", "PodTemplate", "podtemplates", True, st.Strategy.with_generation("field:template")),
         _r("", "v1", "ReplicationController", "replicationcontrollers", True, st.ReplicationControllerStrategy(),

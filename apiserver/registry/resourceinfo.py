@@ -20,6 +20,10 @@ class Subresource:
     verbs: tuple[str, ...]
     group: str = ""
     version: str = ""
+    #: a connecter's HTTP methods (kube's rest.Connecter ConnectMethods): exec, attach, portforward, proxy
+    connect: tuple[str, ...] = ()
+    #: the versioned options struct read from the query (NewGetOptions / NewConnectOptions), e.g. PodLogOptions
+    options: str = ""
 
 
 @dataclass(frozen=True)
@@ -65,8 +69,10 @@ class ResourceInfo:
     internal_package: str = ""
     #: set for custom resources (served from a CustomResourceDefinition)
     custom: CustomSpec | None = None
-    #: False for kube's create-and-answer "review" resources: nothing in etcd, no watch cache
+    #: False for kube's create-and-answer "review" resources and componentstatuses: nothing in etcd, no watch cache
     stored: bool = True
+    #: the Warning every request to a deprecated kind gets (deprecation.WarningMessage), e.g. ComponentStatus's
+    deprecation: str = ""
 
     @property
     def api_version(self) -> str:

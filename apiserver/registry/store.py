@@ -18,7 +18,7 @@ from aiokube.apiserver.apiextensions import customresource
 from aiokube.apiserver.apiextensions.validation import validate_crd
 from aiokube.apiserver.errors import FieldErrors, GroupKind, GroupResource, StatusError
 from aiokube.apiserver.patching import managedfields as mf
-from aiokube.apiserver.registry import meta, namespaces, pods, validation
+from aiokube.apiserver.registry import meta, namespaces, pods, podupdates, validation
 from aiokube.apiserver.registry.meta import copy_object
 from aiokube.apiserver.registry.options import DeleteOptions, ListOptions, parse_resource_version
 from aiokube.apiserver.registry.resources import Registry, ResourceInfo
@@ -362,6 +362,8 @@ class GenericStore:
                 raise errors.conflict(info.group_resource, name, errors.OPTIMISTIC_LOCK_MESSAGE)
             if subresource in ("status", "finalize", "approval"):
                 new = self._subresource_update(subresource, new, existing, info)
+            elif subresource in ("ephemeralcontainers", "resize"):
+                new = self._pod_spec_update(subresource, new, existing, info)
             else:
                 if info.builtin and (info.group, info.plural) == ("", "pods") and not subresource:
                     pod_admission.admit_pod_update(new, existing)
@@ -435,6 +437,25 @@ class GenericStore:
         info.strategy.canonicalize(new)
         self.validate(new, info, existing)
         return new
+
+    def _pod_spec_update(self, subresource: str, new: Obj, existing: Obj, info: ResourceInfo) -> Obj:
+        """pods/ephemeralcontainers and pods/resize: the old pod with what the subresource may change
+        (registry/podupdates.py), validated as kube validates these updates."""
+        if subresource == "ephemeralcontainers":
+            out = podupdates.ephemeral_containers_update(new, existing)
+            check = podupdates.validate_ephemeral_containers_update
+        else:
+            out = podupdates.resize_update(new, existing)
+            check = podupdates.validate_resize
+        errs = FieldErrors()
+        md = out["metadata"]
+        validation.validate_object_meta(md, namespaced=True, name_validator=validation.NAME_VALIDATORS[info.name_rule],
+                                        errs=errs)  # fmt: skip
+        validation.validate_object_meta_update(md, existing["metadata"], errs)
+        check(out, existing, errs)
+        if errs:
+            raise errors.invalid(info.group_kind, md.get("name", ""), errs.causes)
+        return out
 
     @staticmethod
     def _should_delete_during_update(new: Obj, existing: Obj, info: ResourceInfo) -> bool:

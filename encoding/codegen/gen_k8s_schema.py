@@ -60,6 +60,7 @@ ROOT_KINDS: tuple[tuple[str, str], ...] = (
     ("api/autoscaling/v1", "Scale"),
     ("api/policy/v1", "Eviction"),
     ("api/core/v1", "Binding"),
+    ("api/core/v1", "ComponentStatus"),
     ("api/core/v1", "LimitRange"),
     ("api/core/v1", "PodTemplate"),
     ("api/core/v1", "ReplicationController"),

@@ -68,7 +68,7 @@ ROOT_KINDS: tuple[tuple[str, tuple[str, ...]], ...] = (
         (
             "Namespace", "Pod", "Node", "ConfigMap", "Secret", "Service", "Endpoints", "Event", "ServiceAccount",
             "PersistentVolumeClaim", "PersistentVolume", "Binding", "ReplicationController", "LimitRange",
-            "ResourceQuota", "PodTemplate",
+            "ResourceQuota", "PodTemplate", "ComponentStatus",
         ),
     ),
     ("io.k8s.api.apps.v1.", ("Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "ControllerRevision")),
@@ -133,6 +133,12 @@ for _t in ("JSONSchemaPropsOrArray", "JSONSchemaPropsOrBool", "JSONSchemaPropsOr
 
 # The query parameters of each action (endpoints/installer.go AddObjectParams on these option structs).
 OPTION_STRUCTS = ("ListOptions", "CreateOptions", "UpdateOptions", "PatchOptions", "DeleteOptions")
+# ... and of the core/v1 subresources whose options come from the query (log's GetterWithOptions, the connecters)
+CORE_V1 = "staging/src/k8s.io/api/core/v1"
+CORE_OPTION_STRUCTS = (
+    "PodLogOptions", "PodExecOptions", "PodAttachOptions", "PodPortForwardOptions", "PodProxyOptions",
+    "NodeProxyOptions", "ServiceProxyOptions",
+)  # fmt: skip
 
 _RANK = {k: i for i, k in enumerate(SCHEMA_KEYS)}
 _GO_FIELD = {
@@ -558,7 +564,7 @@ _TYPE_TO_JSON = {
     "bool": "boolean", "*bool": "boolean", "int": "integer", "*int": "integer", "int32": "integer",
     "*int32": "integer", "int64": "integer", "*int64": "integer", "string": "string", "*string": "string",
     "[]string": "string", "ResourceVersionMatch": "string", "*DeletionPropagation": "string",
-    "DeletionPropagation": "string",
+    "DeletionPropagation": "string", "[]int32": "integer",
 }  # fmt: skip
 
 
@@ -588,16 +594,23 @@ def metadata_descriptions(src: Source) -> dict[str, str]:
 
 
 def query_params(src: Source) -> dict[str, list[tuple[str, str, str]]]:
-    structs, _named = parse_go_types(src.read(f"{META}/types.go"))
-    docs = swagger_docs(src.read(f"{META}/types_swagger_doc_generated.go"))
     out: dict[str, list[tuple[str, str, str]]] = {}
-    for name in OPTION_STRUCTS:
+    for directory, names in ((META, OPTION_STRUCTS), (CORE_V1, CORE_OPTION_STRUCTS)):
+        out.update(_struct_params(src, directory, names))
+    return out
+
+
+def _struct_params(src: Source, directory: str, names: tuple[str, ...]) -> dict[str, list[tuple[str, str, str]]]:
+    structs, _named = parse_go_types(src.read(f"{directory}/types.go"))
+    docs = swagger_docs(src.read(f"{directory}/types_swagger_doc_generated.go"))
+    out: dict[str, list[tuple[str, str, str]]] = {}
+    for name in names:
         params = []
         for f in structs[name]:
             if f.embedded:
                 continue  # TypeMeta: a struct, skipped by AddObjectParams
-            if f.type.lstrip("*") in ("Preconditions",):
-                continue  # pointer to struct
+            if f.type.lstrip("*") in ("Preconditions", "metav1.Time"):
+                continue  # pointer to struct (its "metav1.Time" exception never matches reflect's "v1.Time")
             jtag = tag_lookup(f.tag, "json") or ""
             jname = jtag.split(",")[0]
             if not jname:
@@ -718,7 +731,8 @@ def render(
         'order kube writes them, a reference is ``{"$ref": "<definition name>"}``; kinds carry kube\'s',
         "``x-kubernetes-group-version-kind`` (every group version kube-apiserver's scheme registers them in).",
         "V2_DEFINITIONS holds the few definitions whose OpenAPI v2 form differs (Quantity, IntOrString).",
-        "QUERY_PARAMS maps an options struct (ListOptions, ...) to its query parameters: (name, type, description).",
+        "QUERY_PARAMS maps an options struct (ListOptions, PodLogOptions, ...) to its query parameters:",
+        "(name, type, description).",
         "METADATA_DESCRIPTIONS: the ``metadata`` descriptions of custom resources (PartialObjectMetadata[List]).",
         '"""',
         "",

@@ -561,6 +561,7 @@ class APIServer:
         if request.secure:  # the plain port is kube's insecure port: no authentication, no authorization
             assert self.security.authenticator is not None
             user = filters.authenticate(request, self.security.authenticator)
+            user = filters.impersonate(request, user, self.security.authorizer)
             filters.authorize(request, request.get(REQUEST_INFO), self.security.authorizer, user)
         if path in ("/healthz", "/livez", "/readyz") or path.startswith(("/healthz/", "/livez/", "/readyz/")):
             return await self._health(request, path)

@@ -411,3 +411,40 @@ async def test_bootstrap_policy_exists(api: API) -> None:
     _, view, _ = await api.get(f"{RBAC}/clusterroles/view")
     assert any("pods" in r.get("resources", []) and "list" in r["verbs"] for r in view["rules"])
     assert not any("secrets" in r.get("resources", []) for r in view["rules"])
+
+
+async def test_impersonation(server: APIServer, api: API, secure: Any, ns: str) -> None:
+    admin = secure(cert=admin_cert(server))
+    review = {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"}
+    path = f"{AUTHN}/selfsubjectreviews"
+    status, body, _ = await admin.post(path, review, headers={"Impersonate-User": f"system:serviceaccount:{ns}:robot"})
+    assert status == 201 and body["status"]["userInfo"] == {
+        "username": f"system:serviceaccount:{ns}:robot",
+        "groups": ["system:serviceaccounts", f"system:serviceaccounts:{ns}", "system:authenticated"],
+    }
+    status, body, _ = await admin.post(path, review, headers={
+        "Impersonate-User": "erin", "Impersonate-Group": "qa", "Impersonate-Extra-Scopes": "view",
+        "Impersonate-Uid": "u-1"})  # fmt: skip
+    assert status == 201 and body["status"]["userInfo"] == {
+        "username": "erin", "uid": "u-1", "groups": ["qa", "system:authenticated"], "extra": {"scopes": ["view"]}
+    }  # fmt: skip
+    # the impersonated user is authorized, not the impersonator
+    status, body, _ = await admin.get(f"/api/v1/namespaces/{ns}/secrets", headers={"Impersonate-User": "erin"})
+    assert status == 403 and body["message"].startswith('secrets is forbidden: User "erin" cannot list')
+    # kube 1.36's message (checked against the reference server)
+    no_user = {"Impersonate-Group": "devs", "Impersonate-Extra-Scopes": "view"}
+    status, body, _ = await admin.get("/version", headers=no_user)
+    assert status == 400 and body["message"] == (
+        'requested &user.DefaultInfo{Name:"", UID:"", Groups:[]string{"devs"}, '
+        'Extra:map[string][]string{"scopes":[]string{"view"}}} without impersonating a user name'
+    )
+    # someone without the impersonate verb
+    frank = secure(cert=user_cert(server, "frank"))
+    status, body, _ = await frank.get("/version", headers={"Impersonate-User": "kubernetes-admin"})
+    assert status == 403 and body["message"] == (
+        'users "kubernetes-admin" is forbidden: User "frank" cannot impersonate resource "users" in API group "" '
+        "at the cluster scope"
+    )
+    code, out, err = await kubectl(Path(server.config.data_dir) / "admin.kubeconfig", "auth", "can-i", "list", "pods",
+                                   "-n", ns, "--as", "erin")  # fmt: skip
+    assert (code, out.strip()) == (1, "no"), err

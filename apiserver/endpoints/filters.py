@@ -4,6 +4,8 @@ request is ``system:unsecured`` in ``system:masters``."""
 
 from __future__ import annotations
 
+import urllib.parse
+
 from aiohttp import web
 
 from aiokube.apiserver import errors
@@ -11,6 +13,7 @@ from aiokube.apiserver.authentication.authenticator import RequestAuthenticator,
 from aiokube.apiserver.authorization.attributes import Attributes, Decision, UserInfo, forbidden_error
 from aiokube.apiserver.authorization.authorizer import Authorizer
 from aiokube.apiserver.endpoints.requestinfo import RequestInfo
+from aiokube.apiserver.golang import go_quote
 
 USER = web.RequestKey("aiokube.user", UserInfo)
 #: kube's insecure-port identity (pkg/kubeapiserver/server/insecure_handler.go)
@@ -78,3 +81,76 @@ def authorize(request: web.Request, ri: RequestInfo | None, authorizer: Authoriz
     decision, reason = authorizer.authorize(attrs)
     if decision is not Decision.ALLOW:
         raise forbidden_error(attrs, reason)
+
+
+IMPERSONATE_USER, IMPERSONATE_UID, IMPERSONATE_GROUP = "Impersonate-User", "Impersonate-Uid", "Impersonate-Group"
+IMPERSONATE_EXTRA = "impersonate-extra-"
+SA_PREFIX = "system:serviceaccount:"
+
+
+def _go_strings(values: list[str]) -> str:
+    return "[]string{" + ", ".join(go_quote(v) for v in values) + "}" if values else "[]string(nil)"
+
+
+def _wanted(name: str, uid: str, groups: list[str], extra: dict[str, list[str]]) -> str:
+    """The requested user as Go's ``%#v`` prints a *user.DefaultInfo (kube 1.36's 400 shows it so)."""
+    if extra:
+        pairs = ", ".join(f"{go_quote(k)}:{_go_strings(extra[k])}" for k in sorted(extra))
+        shown = "map[string][]string{" + pairs + "}"
+    else:
+        shown = "map[string][]string(nil)"
+    return (f"&user.DefaultInfo{{Name:{go_quote(name)}, UID:{go_quote(uid)}, Groups:{_go_strings(groups)}, "
+            f"Extra:{shown}}}")  # fmt: skip
+
+
+def impersonate(request: web.Request, user: UserInfo, authorizer: Authorizer) -> UserInfo:
+    """kube's impersonation filter: the ``Impersonate-*`` headers switch the request to another user, group set,
+    uid and extra, each allowed only if the requester may ``impersonate`` it (users, groups, serviceaccounts,
+    uids, userextras/<key>: kube's legacy mode; 1.36's constrained ``impersonate-on:`` modes are not done).
+    Without such headers: ``user`` unchanged."""
+    headers = request.headers
+    name = headers.get(IMPERSONATE_USER, "")
+    groups_given = headers.getall(IMPERSONATE_GROUP, [])
+    extras = [(k[len(IMPERSONATE_EXTRA) :], v) for k, v in headers.items() if k.lower().startswith(IMPERSONATE_EXTRA)]
+    uid = headers.get(IMPERSONATE_UID, "")
+    if not (name or groups_given or extras or uid):
+        return user
+    checks: list[Attributes] = []
+    groups: list[str] = []
+    extra: dict[str, list[str]] = {}
+    for raw_key, value in extras:
+        extra.setdefault(urllib.parse.unquote(raw_key.lower()), []).append(value)
+    if not name:
+        wanted = _wanted(name, uid, groups_given, extra)
+        raise errors.bad_request(f"requested {wanted} without impersonating a user name")
+    rest = name[len(SA_PREFIX) :].split(":") if name.startswith(SA_PREFIX) else []
+    if len(rest) == 2 and all(rest):
+        checks.append(Attributes(user, "impersonate", True, namespace=rest[0], api_version="v1",
+                                 resource="serviceaccounts", name=rest[1]))  # fmt: skip
+        if not groups_given:
+            groups = ["system:serviceaccounts", f"system:serviceaccounts:{rest[0]}"]
+    elif name:
+        checks.append(Attributes(user, "impersonate", True, api_version="v1", resource="users", name=name))
+    if uid:
+        checks.append(Attributes(user, "impersonate", True, api_group="authentication.k8s.io", api_version="v1",
+                                 resource="uids", name=uid))  # fmt: skip
+    for group in groups_given:
+        checks.append(Attributes(user, "impersonate", True, api_version="v1", resource="groups", name=group))
+        groups.append(group)
+    for key, values in extra.items():
+        for value in values:
+            checks.append(Attributes(user, "impersonate", True, api_group="authentication.k8s.io", api_version="v1",
+                                     resource="userextras", subresource=key, name=value))  # fmt: skip
+    for attrs in checks:
+        decision, reason = authorizer.authorize(attrs)
+        if decision is not Decision.ALLOW:
+            raise forbidden_error(attrs, reason)
+    implied = "system:unauthenticated" if name == "system:anonymous" else "system:authenticated"
+    if name == "system:anonymous":
+        if "system:unauthenticated" not in groups:
+            groups.append(implied)
+    elif not {"system:authenticated", "system:unauthenticated"} & set(groups):
+        groups.append(implied)
+    impersonated = UserInfo.create(name, uid, groups, extra)
+    request[USER] = impersonated
+    return impersonated

@@ -116,6 +116,7 @@ def add_serve_arguments(p: argparse.ArgumentParser) -> None:
     # set by the --workers parent on its workers
     p.add_argument("--reuse-port", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--worker-id", default="", help=argparse.SUPPRESS)
+    p.add_argument("--metrics-socket-dir", default="", help=argparse.SUPPRESS)
     add_security_arguments(p)
 
 
@@ -194,6 +195,8 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         publish_root_ca=True,
         reuse_port=args.reuse_port,
         replica_name=f"{socket.gethostname()}/worker-{args.worker_id}" if args.worker_id else "",
+        worker_id=args.worker_id,
+        metrics_socket_dir=args.metrics_socket_dir,
         security=security_config(args),
     )
 

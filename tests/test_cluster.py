@@ -87,6 +87,21 @@ async def etcd_members(st: dict[str, Any]) -> list[dict[str, Any] | None]:
     return list(await asyncio.gather(*(one(m["client_url"]) for m in st["etcd"])))
 
 
+async def agreed_members(folder: Path) -> list[dict[str, Any]]:
+    """Every member's status once all answer and name the same leader (a member may be slow or mid-election)."""
+    agreed: list[dict[str, Any]] = []
+
+    async def check() -> bool:
+        members = await etcd_members(state(folder))
+        if all(members) and len({m["leader"] for m in members if m}) == 1 and members[0]["leader"]:  # type: ignore[index]
+            agreed[:] = [m for m in members if m]
+            return True
+        return False
+
+    await wait_for("etcd members naming one leader", check)
+    return agreed
+
+
 async def wait_for(what: str, condition: Any, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while not await condition():
@@ -146,10 +161,9 @@ async def etcd_kills(folder: Path, namespace: str, rounds: int, watcher_count: i
         try:
             await acked_grows(writers, 200)
             for _ in range(rounds):
-                members = await etcd_members(state(folder))
-                assert all(members), members
-                leader_id = members[0]["leader"]  # type: ignore[index]
-                leader = next(i for i, m in enumerate(members) if m and m["header"]["member_id"] == leader_id)
+                members = await agreed_members(folder)
+                leader_id, term = members[0]["leader"], members[0]["raftTerm"]
+                leader = next(i for i, m in enumerate(members) if m["header"]["member_id"] == leader_id)
                 follower = next(i for i in range(len(members)) if i != leader)
                 for index, role in ((follower, "follower"), (leader, "leader")):
                     pid = state(folder)["etcd"][index]["pid"]
@@ -157,8 +171,8 @@ async def etcd_kills(folder: Path, namespace: str, rounds: int, watcher_count: i
                     faults.append(f"kill -9 etcd {role} etcd-{index}")
                     await acked_grows(writers, 200)  # with a member down (after the leader: a new one elected)
                     await member_back(folder, index, pid)
-                members = await etcd_members(state(folder))
-                assert all(members) and members[0]["leader"] != leader_id, members  # type: ignore[index]
+                members = await agreed_members(folder)
+                assert members[0]["raftTerm"] > term, members  # the leader's death made an election
             await acked_grows(writers, 100)
         finally:
             for w in writers:

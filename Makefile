@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 ARGS   ?=
 
-.PHONY: run test lint bench clean venv tools
+.PHONY: run test lint bench clean venv tools cluster cluster-down soak
 
 venv: $(STAMP)
 
@@ -32,6 +32,17 @@ lint: $(STAMP)
 test: $(STAMP) tools
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(ARGS)
+
+# a local 3-member etcd cluster, 2 replicas and a front in ./.aiokube-cluster (aiokube cluster --help)
+cluster: $(STAMP)
+	$(BIN)/aiokube cluster up $(ARGS)
+
+cluster-down: $(STAMP)
+	$(BIN)/aiokube cluster down $(ARGS)
+
+# the long variants: repeated etcd kills under more watchers, the container image build (needs docker)
+soak: $(STAMP) tools
+	$(BIN)/python -m pytest -m soak -o timeout=3600 -s $(ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench $(ARGS)

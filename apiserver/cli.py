@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from aiokube.apiserver import golang
+from aiokube.apiserver import cluster, golang
 from aiokube.apiserver.authentication import kubeconfig, pki
 from aiokube.apiserver.secureserving import (
     ADMIN_KUBECONFIG,
@@ -49,6 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
     kc.add_argument("--user", default="", help="mint a client certificate for this user instead of the admin's")
     kc.add_argument("--group", action="append", default=[], help="a group of --user (repeatable)")
     kc.add_argument("--server", default="", help="server URL (default: the one in <data-dir>/admin.kubeconfig)")
+    cl = sub.add_parser("cluster", help="a local 3-member etcd cluster, N replicas and a front (up|down|status|run)")
+    cluster.add_arguments(cl)
     return parser
 
 
@@ -116,6 +118,9 @@ def add_serve_arguments(p: argparse.ArgumentParser) -> None:
     # set by the --workers parent on its workers
     p.add_argument("--reuse-port", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--worker-id", default="", help=argparse.SUPPRESS)
+    p.add_argument("--metrics-socket-dir", default="", help=argparse.SUPPRESS)
+    # set by `aiokube cluster` on its replicas (one host): the name kube's identity Lease hashes
+    p.add_argument("--replica-name", default="", help=argparse.SUPPRESS)
     add_security_arguments(p)
 
 
@@ -193,7 +198,10 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         plain_http=plain_http(args.plain_http, args.bind_address),
         publish_root_ca=True,
         reuse_port=args.reuse_port,
-        replica_name=f"{socket.gethostname()}/worker-{args.worker_id}" if args.worker_id else "",
+        replica_name=args.replica_name
+        or (f"{socket.gethostname()}/worker-{args.worker_id}" if args.worker_id else ""),
+        worker_id=args.worker_id,
+        metrics_socket_dir=args.metrics_socket_dir,
         security=security_config(args),
     )
 
@@ -301,9 +309,16 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or (argv[0].startswith("-") and argv[0] not in ("--version", "-h", "--help")):
         argv.insert(0, "serve")
+    serve_args: list[str] = []
+    if argv[0] == "cluster" and "--" in argv:  # `aiokube cluster up [flags] -- [aiokube serve flags]`
+        at = argv.index("--")
+        argv, serve_args = argv[:at], argv[at + 1 :]
     args = build_parser().parse_args(argv)
     if args.command == "kubeconfig":
         return print_kubeconfig(args)
+    if args.command == "cluster":
+        args.serve_args = serve_args
+        return cluster.main(args)
     workers = usable_cores() if args.workers is None else args.workers
     if workers < 1:
         print("aiokube: --workers must be at least 1", file=sys.stderr)

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import os
 import socket
 import ssl
 import time
@@ -41,7 +42,7 @@ from aiokube.apiserver.endpoints.responses import (
 )
 from aiokube.apiserver.errors import StatusError
 from aiokube.apiserver.leaderelection import LeaderElector, LeaseTimings, new_identity, run_identity_lease
-from aiokube.apiserver.observability import health, metrics, pprof
+from aiokube.apiserver.observability import health, metrics, pprof, workermetrics
 from aiokube.apiserver.observability.health import HealthCheck, HealthEndpoints
 from aiokube.apiserver.registry import bootstrap
 from aiokube.apiserver.registry.componentstatus import ComponentStatuses
@@ -115,6 +116,10 @@ class ServerConfig:
     reuse_port: bool = False
     #: this replica's name for kube's identity Lease; "" = the hostname (workers add their index)
     replica_name: str = ""
+    #: ``--workers N``: this worker's index and the parent's private socket directory, where the worker answers
+    #: its metrics and asks the parent for the merged page (observability/workermetrics.py); "" = no parent
+    worker_id: str = ""
+    metrics_socket_dir: str = ""
     #: run the controllers only while holding the ``kube-system/aiokube-controllers`` Lease (replicas on one etcd)
     leader_election: bool = True
     lease_timings: LeaseTimings = field(default_factory=LeaseTimings)
@@ -173,6 +178,7 @@ class APIServer:
         self._terminating_recent: dict[str, float] = {}
         self.port = 0
         self._tasks: list[asyncio.Task[None]] = []
+        self._metrics_socket: asyncio.AbstractServer | None = None
         self._etcd_ok_until = 0.0
         self._bootstrapped = False
         #: set when shutdown begins: readyz fails from then on
@@ -261,6 +267,8 @@ class APIServer:
         self._tasks.append(asyncio.create_task(identity))
         self._tasks.append(asyncio.create_task(self._monitor_storage()))
         metrics.CACHERS.add(self)
+        if cfg.metrics_socket_dir:
+            self._metrics_socket = await workermetrics.serve_worker(cfg.metrics_socket_dir, cfg.worker_id)
 
     async def _run_controllers(self) -> None:
         """The controllers that must run once among replicas sharing an etcd (behind the controllers' Lease):
@@ -335,6 +343,9 @@ class APIServer:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._tasks.clear()
+        if self._metrics_socket is not None:
+            self._metrics_socket.close()
+            workermetrics.remove_socket(self.config.metrics_socket_dir, self.config.worker_id)
         if self.runner is not None:
             for cacher in list(self.cachers.values()):
                 cacher.close_watchers()
@@ -527,6 +538,13 @@ class APIServer:
             resp.headers.setdefault("Cache-Control", "no-cache, private")
         return resp
 
+    def _worker_headers(self, resp: web.StreamResponse) -> web.StreamResponse:
+        """Which process answered: a profile or a heap listing describes that one worker of ``--workers N``."""
+        if not resp.prepared:
+            resp.headers["X-Aiokube-Worker"] = self.config.worker_id or "0"
+            resp.headers["X-Aiokube-Worker-Pid"] = str(os.getpid())
+        return resp
+
     def _metric_labels(self, request: web.Request) -> metrics.RequestLabels | None:
         """kube's request metric labels; None for what kube does not instrument (unknown paths/resources)."""
         path = request.rel_url.raw_path
@@ -571,11 +589,15 @@ class APIServer:
             config, keys = self.security.openid_documents(f"{self.secure_url}/openid/v1/jwks")
             return specs.serve_openid(path, config, keys)
         if path == "/metrics":
-            return metrics.serve(request)
+            if self.config.metrics_socket_dir:
+                page = await workermetrics.serve(request, self.config.metrics_socket_dir)
+            else:
+                page = metrics.serve(request)
+            return self._worker_headers(page)
         if path == "/debug/pprof" or path.startswith("/debug/pprof/"):
             if not self.config.profiling:
                 return not_found_page()
-            return await pprof.handle(request, path[len("/debug/pprof") :].lstrip("/"))
+            return self._worker_headers(await pprof.handle(request, path[len("/debug/pprof") :].lstrip("/")))
         assert self.discovery is not None and self.rest is not None
         if path == "/openapi/v3" or path.startswith("/openapi/v3/"):
             return specs.serve_openapi_v3(request, path, self.openapi)

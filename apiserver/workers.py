@@ -12,14 +12,17 @@ import contextlib
 import logging
 import os
 import re
+import shutil
 import signal
 import socket
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from aiokube.apiserver.authentication import pki
+from aiokube.apiserver.observability.workermetrics import Aggregator
 from aiokube.apiserver.secureserving import ADMIN_KUBECONFIG
 from aiokube.apiserver.server import ServerConfig
 from aiokube.storage.embedded import EmbeddedEtcd
@@ -75,6 +78,9 @@ class Supervisor:
         self.secure_port = 0
         self._stopping = False
         self._reserved: list[socket.socket] = []
+        #: private (0700) directory of the metrics sockets: the parent's aggregator and each worker's page
+        self.sock_dir = ""
+        self.aggregator: Aggregator | None = None
 
     async def start(self) -> str:
         """Everything up and every worker serving; returns the start line."""
@@ -97,7 +103,11 @@ class Supervisor:
             self._reserved.append(reserve_port(cfg.bind_address, cfg.security.secure_port))
             self.secure_port = self._reserved[-1].getsockname()[1]
             ports += ["--secure-port", str(self.secure_port)]
-        common = [*self.worker_argv, "--workers", "1", "--reuse-port", "--etcd-servers", ",".join(endpoints), *ports]
+        self.sock_dir = tempfile.mkdtemp(prefix="aiokube-metrics-")
+        self.aggregator = Aggregator(self.sock_dir, self.count)
+        await self.aggregator.start()
+        common = [*self.worker_argv, "--workers", "1", "--reuse-port", "--etcd-servers", ",".join(endpoints), *ports,
+                  "--metrics-socket-dir", self.sock_dir]  # fmt: skip
         self.workers = [Worker(i, [*common, "--worker-id", str(i)]) for i in range(self.count)]
         for worker in self.workers:
             await self._spawn(worker)
@@ -163,5 +173,9 @@ class Supervisor:
                 await asyncio.wait_for(process.wait(), timeout)
             except TimeoutError:
                 process.kill()
+        if self.aggregator is not None:
+            await self.aggregator.stop()
+        if self.sock_dir:
+            shutil.rmtree(self.sock_dir, ignore_errors=True)
         if self.embedded is not None:
             await self.embedded.stop()

@@ -1,0 +1,311 @@
+"""An independent history checker for fault tests: it knows HTTP, kube's list/watch protocol and etcd's own
+history (read with ``etcdctl``, not through aiokube), nothing of aiokube's code.
+
+- :class:`Watcher`: a client as client-go's reflector is one — LIST, then WATCH from the list's
+  resourceVersion; when a stream ends or a connection breaks it resumes from the last resourceVersion it saw
+  (on the next replica), and relists on 410 Gone. It logs every list and event.
+- :class:`Writer`: creates, patches and deletes its own ConfigMaps; logs each acknowledged write (2xx) with the
+  resourceVersion it was answered.
+- :func:`etcd_history` / :func:`etcd_state`: the keys' events and state from etcd itself (``etcdctl watch``
+  from a revision, ``etcdctl get --rev``).
+- :func:`check`: between two lists, a watcher's events must be exactly etcd's events of that range, in order
+  (nothing lost, duplicated or reordered, per key and overall); each list must equal etcd's state at its
+  revision; each watcher's final state must equal etcd's; each acknowledged write must be in etcd's history.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import json
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+
+#: etcd's view of one event: (revision, name, "ADDED" | "MODIFIED" | "DELETED")
+Event = tuple[int, str, str]
+
+
+@dataclass
+class Segment:
+    """One LIST and the events that followed it until the next LIST."""
+
+    list_rv: int
+    items: dict[str, int]
+    events: list[Event] = field(default_factory=list)
+    #: the last resourceVersion seen (event or bookmark)
+    last_rv: int = 0
+
+
+class Watcher:
+    """List, then watch, resume and relist (see the module docstring) until it has seen ``target`` or is
+    cancelled."""
+
+    def __init__(self, name: str, urls: list[str], namespace: str, start: int) -> None:
+        self.name = name
+        self.urls = urls
+        self.path = f"/api/v1/namespaces/{namespace}/configmaps"
+        self.turn = start
+        self.segments: list[Segment] = []
+        self.state: dict[str, tuple[int, dict[str, str]]] = {}
+        self.rv = 0
+        self.target = 0
+        self.reached = asyncio.Event()
+        self.resumes = 0
+        self.relists = 0
+
+    def _url(self) -> str:
+        return self.urls[self.turn % len(self.urls)]
+
+    def _next_replica(self) -> None:
+        self.turn += 1
+
+    def _advance(self, rv: int) -> None:
+        self.rv = max(self.rv, rv)
+        self.segments[-1].last_rv = self.rv
+        if self.target and self.rv >= self.target:
+            self.reached.set()
+
+    async def _list(self, session: aiohttp.ClientSession) -> None:
+        while True:
+            try:
+                async with session.get(self._url() + self.path) as resp:
+                    if resp.status == 200:
+                        body = await resp.json()
+                        break
+            except (aiohttp.ClientError, TimeoutError):
+                pass
+            self._next_replica()
+            await asyncio.sleep(0.1)
+        rv = int(body["metadata"]["resourceVersion"])
+        self.state = {
+            o["metadata"]["name"]: (int(o["metadata"]["resourceVersion"]), o.get("data") or {}) for o in body["items"]
+        }
+        self.segments.append(Segment(rv, {n: v[0] for n, v in self.state.items()}))
+        self.rv = rv
+        self._advance(rv)
+
+    async def run(self, session: aiohttp.ClientSession) -> None:
+        await self._list(session)
+        while True:
+            query = f"watch=1&allowWatchBookmarks=true&timeoutSeconds=300&resourceVersion={self.rv}"
+            url = f"{self._url()}{self.path}?{query}"
+            gone = False
+            try:
+                async with session.get(url) as resp:
+                    if resp.status == 410:
+                        gone = True
+                    elif resp.status == 200:
+                        async for line in resp.content:
+                            if not line.strip():
+                                continue
+                            frame = json.loads(line)
+                            kind, obj = frame["type"], frame["object"]
+                            if kind == "ERROR":
+                                gone = obj.get("code") == 410
+                                break
+                            rv = int(obj["metadata"]["resourceVersion"])
+                            if kind != "BOOKMARK":
+                                name = obj["metadata"]["name"]
+                                self.segments[-1].events.append((rv, name, kind))
+                                if kind == "DELETED":
+                                    self.state.pop(name, None)
+                                else:
+                                    self.state[name] = (rv, obj.get("data") or {})
+                            self._advance(rv)
+            except (aiohttp.ClientError, TimeoutError, json.JSONDecodeError):
+                pass
+            if gone:
+                self.relists += 1
+                await self._list(session)
+            else:
+                self.resumes += 1
+                self._next_replica()
+                await asyncio.sleep(0.05)
+
+
+class Writer:
+    """Cycles over its own keys: create, patch, patch, delete; every acknowledged write is logged."""
+
+    def __init__(self, name: str, urls: list[str], namespace: str, keys: int = 5) -> None:
+        self.name = name
+        self.urls = urls
+        self.path = f"/api/v1/namespaces/{namespace}/configmaps"
+        self.keys = [f"{name}-k{i}" for i in range(keys)]
+        self.turn = 0
+        #: acknowledged writes: (op, name, resourceVersion or 0 for deletes, monotonic time)
+        self.acked: list[tuple[str, str, int, float]] = []
+        self.failed = 0
+        #: set to stop after the request in flight (a cancelled one could commit after the checker's last write)
+        self.stop = False
+
+    async def _send(self, session: aiohttp.ClientSession, method: str, path: str, body: Any, ctype: str) -> Any:
+        """One request on the current replica (the next one after a connection error); (status, json)."""
+        try:
+            async with session.request(
+                method, self.urls[self.turn % len(self.urls)] + path, json=body, headers={"Content-Type": ctype}
+            ) as resp:
+                return resp.status, await resp.json(content_type=None)
+        except (aiohttp.ClientError, TimeoutError, json.JSONDecodeError):
+            self.turn += 1
+            return 0, None
+
+    async def run(self, session: aiohttp.ClientSession) -> None:
+        step = 0
+        while not self.stop:
+            key = self.keys[(step // 4) % len(self.keys)]
+            phase = step % 4
+            step += 1
+            if phase == 0:
+                body = {"metadata": {"name": key}, "data": {"v": str(step)}}
+                status, obj = await self._send(session, "POST", self.path, body, "application/json")
+                op = "create"
+            elif phase in (1, 2):
+                patch = {"data": {"v": str(step)}}
+                status, obj = await self._send(session, "PATCH", f"{self.path}/{key}", patch,
+                                               "application/merge-patch+json")  # fmt: skip
+                op = "patch"
+            else:
+                status, obj = await self._send(session, "DELETE", f"{self.path}/{key}", None, "application/json")
+                op = "delete"
+            if 200 <= status < 300:
+                rv = int(obj["metadata"]["resourceVersion"]) if op != "delete" else 0
+                self.acked.append((op, key, rv, time.monotonic()))
+            elif status not in (404, 409):  # 404/409: an earlier write whose answer was lost did commit (or not)
+                self.failed += 1
+
+
+# --- etcd's side -----------------------------------------------------------------------------------------
+
+
+async def etcd_history(etcdctl: str, endpoints: str, prefix: str, after: int, until: int) -> list[tuple[Event, dict]]:
+    """etcd's events under ``prefix`` with revisions in (after, until], each with its value (None for deletes)."""
+    proc = await asyncio.create_subprocess_exec(
+        etcdctl, "--endpoints", endpoints, "watch", "--prefix", prefix, "--rev", str(after + 1), "-w", "json",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL, limit=1 << 26,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    out: list[tuple[Event, dict]] = []
+    try:
+        async with asyncio.timeout(30):
+            while not out or out[-1][0][0] < until:
+                line = await proc.stdout.readline()
+                if not line:
+                    raise AssertionError("etcdctl watch ended early")
+                with contextlib.suppress(json.JSONDecodeError):
+                    resp = json.loads(line)
+                    for ev in resp.get("Events") or []:
+                        kv = ev["kv"]
+                        name = base64.b64decode(kv["key"]).decode()[len(prefix) :]
+                        rev = int(kv["mod_revision"])
+                        if ev.get("type") == 1:
+                            out.append(((rev, name, "DELETED"), {}))
+                        else:
+                            kind = "ADDED" if int(kv["create_revision"]) == rev else "MODIFIED"
+                            value = json.loads(base64.b64decode(kv["value"]))
+                            out.append(((rev, name, kind), value.get("data") or {}))
+    finally:
+        proc.kill()
+        await proc.wait()
+    return [e for e in out if e[0][0] <= until]
+
+
+async def etcd_state(etcdctl: str, endpoints: str, prefix: str, rev: int) -> dict[str, tuple[int, dict]]:
+    proc = await asyncio.create_subprocess_exec(
+        etcdctl, "--endpoints", endpoints, "get", "--prefix", prefix, "--rev", str(rev), "-w", "json",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await proc.communicate()
+    assert proc.returncode == 0, err
+    state = {}
+    for kv in json.loads(out).get("kvs") or []:
+        name = base64.b64decode(kv["key"]).decode()[len(prefix) :]
+        state[name] = (int(kv["mod_revision"]), json.loads(base64.b64decode(kv["value"])).get("data") or {})
+    return state
+
+
+# --- the check ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Report:
+    events_checked: int = 0
+    lists_checked: int = 0
+    acked_checked: int = 0
+    violations: list[str] = field(default_factory=list)
+
+
+def _state_at(initial: dict[str, tuple[int, dict]], history: list[tuple[Event, dict]], rev: int) -> dict[str, int]:
+    state = {n: v[0] for n, v in initial.items()}
+    for (r, name, kind), _ in history:
+        if r > rev:
+            break
+        if kind == "DELETED":
+            state.pop(name, None)
+        else:
+            state[name] = r
+    return state
+
+
+def check(
+    watchers: list[Watcher],
+    writers: list[Writer],
+    initial: dict[str, tuple[int, dict]],
+    history: list[tuple[Event, dict]],
+    final: dict[str, tuple[int, dict]],
+    until: int,
+) -> Report:
+    report = Report()
+    v = report.violations
+    events = [e for e, _ in history]
+    for w in watchers:
+        for i, seg in enumerate(w.segments):
+            report.lists_checked += 1
+            want_items = _state_at(initial, history, seg.list_rv)
+            if seg.items != want_items:
+                v.append(f"{w.name}: list at {seg.list_rv} differs from etcd: {seg.items} != {want_items}")
+            end = until if i == len(w.segments) - 1 else seg.last_rv
+            want = [e for e in events if seg.list_rv < e[0] <= end]
+            got = [e for e in seg.events if e[0] <= end]
+            report.events_checked += len(got)
+            if got == want:
+                continue
+            got_count, want_count = Counter(got), Counter(want)
+            for e in want_count - got_count:
+                v.append(f"{w.name}: lost {e} (segment from list at {seg.list_rv})")
+            for e, n in got_count.items():
+                if n > 1:
+                    v.append(f"{w.name}: {e} delivered {n} times")
+            for e in got_count - want_count:
+                if e not in want_count:
+                    v.append(f"{w.name}: {e} is not in etcd's history")
+            order = [e[0] for e in got]
+            if order != sorted(order):
+                v.append(f"{w.name}: events out of revision order after list at {seg.list_rv}")
+        mine = {n: s for n, s in w.state.items() if s[0] <= until}
+        if mine != final:
+            diff = {n for n in set(mine) | set(final) if mine.get(n) != final.get(n)}
+            v.append(f"{w.name}: final state differs from etcd's for {sorted(diff)[:10]}")
+    puts = {(r, n) for r, n, k in events if k != "DELETED"}
+    deletes: dict[str, list[int]] = {}
+    for r, n, k in events:
+        if k == "DELETED":
+            deletes.setdefault(n, []).append(r)
+    for writer in writers:
+        acked = writer.acked
+        for i, (op, name, rv, _) in enumerate(acked):
+            report.acked_checked += 1
+            if op != "delete":
+                if (rv, name) not in puts:
+                    v.append(f"{writer.name}: acknowledged {op} of {name} at {rv} is not in etcd's history")
+                continue
+            # a delete: etcd deleted the key after the acknowledged write before it and before the one after it
+            before = max((r for o, n, r, _ in acked[:i] if n == name and o != "delete"), default=0)
+            after = min((r for o, n, r, _ in acked[i + 1 :] if n == name and o != "delete"), default=until + 1)
+            if not any(before < r < after for r in deletes.get(name, [])):
+                v.append(f"{writer.name}: acknowledged delete of {name} (after {before}) is not in etcd's history")
+    return report

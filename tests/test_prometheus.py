@@ -208,7 +208,8 @@ async def test_prometheus_scrapes_aiokube(prometheus: Prometheus, api: API, ns: 
 
     async def scraped() -> Any:
         result = await prom.query('up{job="aiokube"}')
-        return bool(result) and result[0]["value"][1] == "1", result
+        targets = (await prom.api("/api/v1/targets"))["activeTargets"]  # lastError says why a scrape failed
+        return bool(result) and result[0]["value"][1] == "1", (result, [t.get("lastError") for t in targets])
 
     await wait_for("the first scrape of aiokube", scraped, prom)
     count = 5

@@ -196,11 +196,14 @@ async def test_watch_rv_rules(store: Store) -> None:
         assert _names(items)[:-1] == [(ADDED, f"o{i}") for i in range(8)]
         assert items[-1][0] == INITIAL_END and items[-1][1] >= await store.current_revision() - 1
         # a future RV without initial events: no wait, no error, only later events
-        w = await cacher.watch(resource_version=str(cacher.rv + 2), send_initial_events=None, **common)
-        await store.create(p + "ns/p1", _obj("ns", "p1"))  # rv+1: not sent
-        await store.create(p + "ns/p2", _obj("ns", "p2"))  # rv+2: not sent
-        await store.create(p + "ns/p3", _obj("ns", "p3"))
-        assert _names(await _drain(w, 0.3)) == [(ADDED, "p3")]
+        future = cacher.rv + 2
+        w = await cacher.watch(resource_version=str(future), send_initial_events=None, **common)
+        revisions = {}
+        for name in ("p1", "p2", "p3"):  # rv+1, rv+2: not sent (unless other writers to this etcd moved it on)
+            created = await store.create(p + f"ns/{name}", _obj("ns", name))
+            revisions[name] = int(created["metadata"]["resourceVersion"])
+        expected = [(ADDED, name) for name, rev in revisions.items() if rev > future]
+        assert expected and _names(await _drain(w, 0.3)) == expected
         # initial events for an RV the cache cannot reach in time: TooLargeResourceVersion
         with pytest.raises(errors.TooLargeResourceVersion):
             await asyncio.wait_for(

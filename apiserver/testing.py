@@ -53,6 +53,8 @@ T = TypeVar("T")
 #: leases the server renews itself: a reset leaves them alone
 SERVER_LEASES = b"/registry/leases/kube-system/"
 SETTLE_TIMEOUT = 10.0
+#: how long etcd's revision must hold still after start for the server to count as settled
+QUIET = 0.03
 
 
 @dataclasses.dataclass(frozen=True)
@@ -104,9 +106,7 @@ class KubeServer:
             config = ServerConfig(port=0, etcd_servers=endpoints, data_dir=str(data_dir), leader_election=False,
                                   publish_root_ca=opts.publish_root_ca, security=security)  # fmt: skip
             apiserver = APIServer(config)
-            if etcd is not None:
-                await etcd.wait_ready()
-            await apiserver.start()
+            await _start_with(apiserver, etcd)
         except BaseException:
             if etcd is not None:
                 await etcd.stop()
@@ -146,18 +146,22 @@ class KubeServer:
         return present and set(SYSTEM_NAMESPACES) <= set(namespaces)
 
     async def settle(self, timeout: float = SETTLE_TIMEOUT) -> None:
-        """Wait until the post-start writes are done: the objects the controllers add exist and etcd's revision
-        holds still across a short pause with every watch cache caught up to it."""
+        """Wait until the post-start writes are done: the objects the controllers add exist, etcd's revision
+        holds still across a short pause, and every watch cache has caught up to it."""
         etcd = self.apiserver.etcd
         assert etcd is not None
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        while True:
             revision = await etcd.current_revision()
-            await self._caches_at(revision, list(self.apiserver.cachers.values()))
-            await asyncio.sleep(0.03)
-            if self._settled() and await etcd.current_revision() == revision:
-                return
-        raise TimeoutError(f"aiokube test server did not settle within {timeout}s")
+            if self._settled():
+                await asyncio.sleep(QUIET)
+                if await etcd.current_revision() == revision:
+                    break
+            elif time.monotonic() > deadline:
+                raise TimeoutError(f"aiokube test server did not settle within {timeout}s")
+            else:
+                await asyncio.sleep(0.01)
+        await self._caches_at(revision, list(self.apiserver.cachers.values()))
 
     async def snapshot(self) -> KeySnapshot:
         """Every object as stored now (to reset to later; the server takes one after start, ``initial``)."""
@@ -206,6 +210,23 @@ class KubeServer:
         path.write_text(kubeconfig.kubeconfig(self.secure_url, ca.ca_cert_pem, cert, key, user=user))
         path.chmod(0o600)
         return path
+
+
+async def _start_with(apiserver: APIServer, etcd: EmbeddedEtcd | None) -> None:
+    """Start the server while its etcd boots (its first etcd calls wait for it); an etcd that fails to start
+    is reported as such rather than as the server's timeout."""
+    if etcd is None:
+        await apiserver.start()
+        return
+    booting = asyncio.ensure_future(etcd.wait_ready())
+    try:
+        await apiserver.start()
+    except BaseException:
+        if booting.done() and booting.exception() is not None:
+            raise booting.exception() from None  # type: ignore[misc]
+        booting.cancel()
+        raise
+    await booting
 
 
 @contextlib.asynccontextmanager

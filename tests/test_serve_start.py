@@ -1,16 +1,20 @@
-"""A data dir in use: a second server says at once which process holds it, and leaves the dir's files alone
-(before, etcd waited on its database lock and the server gave up after 30 s blaming etcd)."""
+"""Starting ``aiokube serve``: it says it is starting and, once it answers, that it is ready with a command to
+try; a data dir in use makes a second server say at once which process holds it, leaving the dir's files
+alone (before, etcd waited on its database lock and the server gave up after 30 s blaming etcd)."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import re
+import signal
 import sys
 from pathlib import Path
 
 import pytest
 
 from aiokube.storage.embedded import DataDirInUse, EmbeddedEtcd
+from tests.conftest import KUBECTL
 
 AIOKUBE = str(Path(sys.executable).parent / "aiokube")
 
@@ -64,3 +68,31 @@ async def test_an_etcd_holding_the_database_is_named_too(tmp_path: Path) -> None
             EmbeddedEtcd(data_dir).lock()
     finally:
         await stray.stop()
+
+
+async def test_start_says_starting_then_ready_with_a_command_that_works(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    proc = await asyncio.create_subprocess_exec(
+        AIOKUBE, "serve", "--workers", "1", "--port", "0", "--secure-port", "0", "--data-dir", str(data_dir),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert proc.stdout is not None and proc.stderr is not None
+    try:
+        starting = (await asyncio.wait_for(proc.stderr.readline(), 60)).decode()
+        assert starting == "aiokube: starting (an embedded etcd, 1 worker); wait for 'aiokube: ready'\n"
+        lines = [(await asyncio.wait_for(proc.stdout.readline(), 60)).decode().rstrip() for _ in range(3)]
+        assert lines[0].startswith("aiokube: serving on http://127.0.0.1:")
+        kubeconfig = data_dir.absolute() / "admin.kubeconfig"
+        assert lines[1] == f"aiokube: export KUBECONFIG={kubeconfig}"
+        m = re.fullmatch(r"aiokube: ready in \d+\.\d s; try: KUBECONFIG=(\S+) kubectl get namespaces", lines[2])
+        assert m and m.group(1) == str(kubeconfig), lines[2]
+        kubectl = await asyncio.create_subprocess_exec(
+            KUBECTL, "get", "namespaces", "-o", "name", env={**os.environ, "KUBECONFIG": m.group(1)},
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        out, err = await asyncio.wait_for(kubectl.communicate(), 60)
+        assert kubectl.returncode == 0, err
+        assert "namespace/default" in out.decode().split(), out
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(proc.wait(), 30)

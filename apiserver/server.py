@@ -350,6 +350,7 @@ class APIServer:
             await self.etcd.close()
         if self.embedded is not None:
             await self.embedded.stop()
+        metrics.CACHERS.discard(self)
 
     async def _trust_progress(self) -> bool:
         """Whether etcd's requested progress notifications can be trusted at once (see watchcache.cacher)."""

@@ -96,6 +96,7 @@ class KubeServer:
         temporary = opts.data_dir is None
         data_dir = Path(opts.data_dir or tempfile.mkdtemp(prefix="aiokube-test-")).absolute()  # noqa: ASYNC240
         etcd: EmbeddedEtcd | None = None
+        apiserver: APIServer | None = None
         endpoints = list(opts.etcd_servers)
         try:
             if not endpoints:
@@ -108,6 +109,9 @@ class KubeServer:
             apiserver = APIServer(config)
             await _start_with(apiserver, etcd)
         except BaseException:
+            if apiserver is not None:
+                with contextlib.suppress(Exception):
+                    await apiserver.stop()  # what it had started (caches, controllers, listeners)
             if etcd is not None:
                 await etcd.stop()
             if temporary:
@@ -137,10 +141,12 @@ class KubeServer:
     def _settled(self) -> bool:
         """What the in-process controllers add after start is there: each namespace's ``default``
         ServiceAccount and (when published) ``kube-root-ca.crt``."""
-        namespaces = [e.obj["metadata"]["name"] for e in self._cacher("", "namespaces").cache.values()]
-        wanted = [keys.object_key("serviceaccounts", ns, "default") for ns in namespaces]
+        entries = [e.obj["metadata"] for e in self._cacher("", "namespaces").cache.values()]
+        namespaces = [md["name"] for md in entries]
+        live = [md["name"] for md in entries if not md.get("deletionTimestamp")]  # (a given etcd's leftovers)
+        wanted = [keys.object_key("serviceaccounts", ns, "default") for ns in live]
         if self.apiserver.config.publish_root_ca:
-            wanted += [keys.object_key("configmaps", ns, "kube-root-ca.crt") for ns in namespaces]
+            wanted += [keys.object_key("configmaps", ns, "kube-root-ca.crt") for ns in live]
         sas, cms = self._cacher("", "serviceaccounts").cache, self._cacher("", "configmaps").cache
         present = all((sas if "/serviceaccounts/" in k else cms).get(k) is not None for k in wanted)
         return present and set(SYSTEM_NAMESPACES) <= set(namespaces)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -127,6 +128,18 @@ def kube_apiserver() -> Iterator[ServerThread]:
         yield srv
 
 
+@pytest.fixture
+def kopf_logging() -> Iterator[None]:
+    """kopf's CLI reconfigures logging for the whole process (a root handler, the root level, ``asyncio``'s
+    logger silenced): put it back for the tests after this one."""
+    root, aio = logging.getLogger(), logging.getLogger("asyncio")
+    saved = (root.handlers[:], root.level, aio.handlers[:], aio.propagate)
+    yield
+    root.handlers[:], aio.handlers[:] = saved[0], saved[2]
+    root.setLevel(saved[1])
+    aio.propagate = saved[3]
+
+
 def wait_for(probe: Callable[[], T], timeout: float = 30.0) -> T:
     """``probe()`` once it is truthy (or its last value after ``timeout``: the assertion then says what it was)."""
     deadline = time.monotonic() + timeout
@@ -164,7 +177,7 @@ async def test_sample_suite_on_a_given_etcd(pytester: pytest.Pytester, tmp_path:
 
 
 def test_kopf_operator_patches_the_status_of_its_custom_resource(
-    kube_apiserver: ServerThread, kubeconfig: Path, kube_namespace: str, tmp_path: Path
+    kube_apiserver: ServerThread, kubeconfig: Path, kube_namespace: str, tmp_path: Path, kopf_logging: None
 ) -> None:
     api = config.new_client_from_config(config_file=str(kubeconfig))
     ext, objects = client.ApiextensionsV1Api(api), client.CustomObjectsApi(api)

@@ -182,7 +182,12 @@ class KubeServer:
         etcd = self.apiserver.etcd
         assert snap is not None and etcd is not None
         started = time.perf_counter()
-        done = await snap.restore(etcd)
+        namespaces = self._cacher("", "namespaces")
+
+        async def namespaces_gone(revision: int) -> None:
+            await namespaces.wait_fresh(revision, timeout=SETTLE_TIMEOUT)
+
+        done = await snap.restore(etcd, namespaces_gone=namespaces_gone)
         # each touched cache waits for its own last write; the longest prefix holds a key (``services/specs/``
         # and ``services/endpoints/``, a CRD's group and its resources)
         by_prefix = sorted(self.apiserver.cachers.values(), key=lambda c: -len(c.prefix))

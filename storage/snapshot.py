@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from aetcd import rpc
@@ -84,11 +84,17 @@ class KeySnapshot:
                 return out
             start = resp.kvs[-1].key + b"\x00"
 
-    async def restore(self, client: EtcdClient, concurrency: int = CONCURRENCY) -> Restored:
+    async def restore(
+        self,
+        client: EtcdClient,
+        concurrency: int = CONCURRENCY,
+        namespaces_gone: Callable[[int], Awaitable[None]] | None = None,
+    ) -> Restored:
         """Delete the keys created since the snapshot and put back those changed or deleted since, one key per
         write: a revision is one object's resourceVersion, and watch caches and clients resume after a
         revision, so two objects written in one transaction would hide one of them from a resumed watch.
-        Namespaces go first, so in-process controllers that act per namespace (ServiceAccounts, the root CA)
+        Namespaces go first, then ``namespaces_gone(revision)`` (a server waits there until its namespace cache
+        has seen them go), so in-process controllers that act per namespace (ServiceAccounts, the root CA)
         find the namespace gone rather than re-creating what a later write deletes."""
         started = time.perf_counter()
         current = await self._current(client)
@@ -112,6 +118,8 @@ class KeySnapshot:
             done.revisions[key.decode()] = revision
 
         await asyncio.gather(*(write(k) for k in first))
+        if first and namespaces_gone is not None:
+            await namespaces_gone(max(done.revisions.values()))
         await asyncio.gather(*(write(k) for k in rest + puts))
         done.seconds = time.perf_counter() - started
         return done

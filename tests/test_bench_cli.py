@@ -3,12 +3,16 @@ figures in bench/results/ alone unless its ``--out`` names them."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import pytest
+
 from bench import slo_report
-from bench.__main__ import EXTRA, SUITE
+from bench.__main__ import EXTRA, SUITE, Progress
 from bench.common import OUT, RESULTS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,3 +61,14 @@ def test_slo_report_writes_under_bench_out_unless_told() -> None:
     assert (RESULTS / default.name).exists()  # the committed figure it would have overwritten
     asked = slo_report.build_parser().parse_args(["--out", str(RESULTS / default.name)])
     assert slo_report.output_path(asked) == str(RESULTS / default.name)
+
+
+def test_a_long_run_says_what_is_running(capsys: pytest.CaptureFixture[str]) -> None:
+    out = ""
+    with Progress(every=0.02) as progress:
+        progress.current, progress.current_started = "2/12 slo_report", time.monotonic()
+        deadline = time.monotonic() + 30
+        while "\n" not in out and time.monotonic() < deadline:
+            time.sleep(0.02)
+            out += capsys.readouterr().out
+    assert re.match(r"\[bench\] still running 2/12 slo_report: \d+s \(all: \d+s\)\n", out), out

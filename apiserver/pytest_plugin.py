@@ -6,15 +6,15 @@ Registered by the ``pytest11`` entry point ``aiokube`` (pyproject.toml): install
 helpers work without pytest installed; the fixtures are synchronous, so sync tests and async ones (any
 loop, any plugin) use them alike: the server runs on its own thread (see testing.py).
 
-``kube_apiserver`` (session): a ServerThread, started on first use (~0.4 s: its own etcd on a temporary data
+``kube_apiserver`` (session): a ServerThread, started on first use (~0.6 s: its own etcd on a temporary data
 dir, or ``--aiokube-etcd-servers``), stopped at the end of the session. ``kubeconfig``: the path of the
 admin kubeconfig (HTTPS, a client certificate in ``system:masters``), also exported as ``KUBECONFIG`` for
-the test, so clients that load the default config (kopf, lightkube's ``Client()``,
-``config.load_kube_config()``) find it. HTTPS rather than the plain-HTTP port because the four clients
-tried (kubernetes, kubernetes_asyncio, lightkube, kopf) all load it as they load a real cluster's, and RBAC
-and ``kubeconfig_for`` then test what real credentials may do. ``kube_namespace``: a fresh namespace,
-deleted (not waited for) after the test. ``kube_reset``: the store brought back to its state after start
-before the test.
+the test, for what reads it when it loads its config (kubectl, lightkube's ``Client()``, kopf's
+``login_with_kubeconfig``; the ``kubernetes`` package reads it at import, so give it ``config_file``). HTTPS
+rather than the plain-HTTP port because the four clients tried (kubernetes, kubernetes_asyncio, lightkube,
+kopf) all load it as they load a real cluster's, and RBAC and ``kubeconfig_for`` then test what real
+credentials may do. ``kube_namespace``: a fresh namespace, deleted (not waited for) after the test.
+``kube_reset``: the store brought back to its state after start before the test.
 """
 
 from __future__ import annotations

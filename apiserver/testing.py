@@ -1,4 +1,4 @@
-"""A real aiokube for tests of controllers and operators: started in ~0.4 s, reset between tests in milliseconds.
+"""A real aiokube for tests of controllers and operators: ready ~0.6 s after the call, reset in milliseconds.
 
 ``aiokube.apiserver.testing`` because it assembles an APIServer, and only entry points may import the server
 (tests/test_layers.py): it is one, for test code, as ``cli.py`` is for the shell. It needs no pytest; the

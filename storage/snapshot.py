@@ -2,7 +2,7 @@
 
 For test harnesses (``aiokube.apiserver.testing``): between tests the store goes back to what it held after
 the server started, with one keys-only range and a write per key that differs, instead of a new etcd and a new
-server (a restart costs ~0.4 s and drops every watch). The writes are ordinary etcd writes, so watch caches
+server (a restart costs ~0.6 s and drops every watch). The writes are ordinary etcd writes, so watch caches
 and their watchers see ordinary events: DELETED for what a test created, MODIFIED or ADDED for what it
 changed or deleted. Values are kept in memory (a few hundred objects: a few hundred KB), so compaction of
 the revisions in between does not matter.

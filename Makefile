@@ -9,11 +9,14 @@ ARGS   ?=
 
 venv: $(STAMP)
 
+# pip's output goes to .venv/pip.log, shown only when the install fails: a first run would otherwise print
+# setuptools' notices about editable installs and whatever the machine's pip configuration warns about.
 $(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
-	touch $(STAMP)
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "installing aiokube and its test dependencies into $(VENV) (a minute or two the first time; log: $(VENV)/pip.log)"
+	@{ $(BIN)/python -m pip install --upgrade pip && $(BIN)/python -m pip install -e '.[test]'; } \
+	  > $(VENV)/pip.log 2>&1 || { tail -n 40 $(VENV)/pip.log; echo "pip failed: see $(VENV)/pip.log"; exit 1; }
+	@touch $(STAMP)
 
 # promtool and prometheus (Debian's prometheus package) for the metrics tests; skipped there if this fails
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

@@ -8,9 +8,11 @@ import gc
 import importlib
 import importlib.util
 import logging
+import os
 import signal
 import socket
 import sys
+import time
 from pathlib import Path
 
 import yaml
@@ -262,6 +264,35 @@ def tune_gc() -> None:
     gc.set_threshold(*GC_THRESHOLDS)
 
 
+def process_age() -> float:
+    """Seconds since this process started (imports included), from /proc on Linux; since import elsewhere."""
+    try:
+        fields = Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()
+        started = int(fields[19]) / os.sysconf("SC_CLK_TCK")  # field 22: start time, in clock ticks since boot
+        return time.clock_gettime(time.CLOCK_BOOTTIME) - started
+    except (OSError, ValueError, IndexError, AttributeError):
+        return time.monotonic() - _IMPORTED
+
+
+_IMPORTED = time.monotonic()
+
+
+def print_starting(config: ServerConfig, workers: int) -> None:
+    """On stderr at once: a start takes seconds (longer on a first run), and commands typed meanwhile fail."""
+    what = "an embedded etcd" if not config.etcd_servers else "etcd " + ",".join(config.etcd_servers)
+    print(f"aiokube: starting ({what}, {workers} worker{'s' if workers > 1 else ''}); wait for 'aiokube: ready'",
+          file=sys.stderr, flush=True)  # fmt: skip
+
+
+def print_ready(plain_url: str, kubeconfig_path: Path | None) -> None:
+    """The last start line: the server answers from now on, and a command to try."""
+    if kubeconfig_path is not None:
+        hint = f"KUBECONFIG={kubeconfig_path} kubectl get namespaces"
+    else:
+        hint = f"kubectl --server {plain_url} get namespaces"
+    print(f"aiokube: ready in {process_age():.1f} s; try: {hint}", flush=True)
+
+
 async def serve(config: ServerConfig) -> None:
     server = APIServer(config)
     stop = asyncio.Event()
@@ -277,9 +308,10 @@ async def serve(config: ServerConfig) -> None:
     )
     urls = " and ".join(u for u in (server.url if config.plain_http else "", server.secure_url) if u)
     print(f"aiokube: serving on {urls} ({etcd})", flush=True)
+    kubeconfig_path = (Path(config.data_dir) / ADMIN_KUBECONFIG).absolute()
     if server.secure_port:
-        kubeconfig_path = (Path(config.data_dir) / ADMIN_KUBECONFIG).absolute()
         print(f"aiokube: export KUBECONFIG={kubeconfig_path}", flush=True)
+    print_ready(server.url if config.plain_http else "", kubeconfig_path if server.secure_port else None)
     try:
         await stop.wait()
     finally:
@@ -299,6 +331,8 @@ async def supervise(config: ServerConfig, workers: int, argv: list[str]) -> None
         print(line, flush=True)
         if supervisor.secure_port:
             print(f"aiokube: export KUBECONFIG={supervisor.kubeconfig_path()}", flush=True)
+        plain = f"http://{config.bind_address}:{supervisor.port}" if config.plain_http else ""
+        print_ready(plain, supervisor.kubeconfig_path() if supervisor.secure_port else None)
         await stop.wait()
     finally:
         print("aiokube: shutting down", flush=True)
@@ -328,6 +362,8 @@ def main(argv: list[str] | None = None) -> int:
         uvloop.install()
     try:
         config = config_from_args(args)
+        if not args.worker_id:  # a worker's parent has said it
+            print_starting(config, workers)
         if workers > 1:
             asyncio.run(supervise(config, workers, argv[1:]))
         else:

@@ -207,12 +207,16 @@ class APIServer:
 
     async def start(self) -> None:
         cfg = self.config
-        self.security.prepare()  # bad TLS files or token file: fail before starting anything
-        canonical.compile_all()
         endpoints = list(cfg.etcd_servers)
         if not endpoints:
             self.embedded = EmbeddedEtcd(cfg.data_dir, unsafe_no_fsync=cfg.etcd_unsafe_no_fsync)
-            endpoints = [await self.embedded.start()]
+            self.embedded.lock()  # a data dir another server uses: say so before touching its files
+        self.security.prepare()  # bad TLS files or token file: fail before starting anything
+        if self.embedded is not None:
+            self.embedded.launch()  # etcd boots (~0.1 s) while the canonical plans compile (~0.1 s of CPU)
+        canonical.compile_all()
+        if self.embedded is not None:
+            endpoints = [await self.embedded.wait_ready()]
         self.etcd = EtcdClient(endpoints, request_timeout=cfg.etcd_request_timeout)
         await self.etcd.connect()
         self.store = Store(self.etcd)
@@ -357,6 +361,7 @@ class APIServer:
             await self.etcd.close()
         if self.embedded is not None:
             await self.embedded.stop()
+        metrics.CACHERS.discard(self)
 
     async def _trust_progress(self) -> bool:
         """Whether etcd's requested progress notifications can be trusted at once (see watchcache.cacher)."""
@@ -468,13 +473,13 @@ class APIServer:
         assert self.generic is not None
         info = self.registry.get("", "v1", "namespaces")
         assert info is not None
-        for name in SYSTEM_NAMESPACES:
-            with contextlib.suppress(StatusError):
-                await self.generic.create_object(
-                    info, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
-                )
-        await bootstrap.ensure_system_objects(self.generic, self.registry)
-        await bootstrap.ensure_rbac_policy(self.generic, self.registry, self._cached)
+        bodies = [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}} for name in SYSTEM_NAMESPACES]
+        await asyncio.gather(*(bootstrap.create_quietly(self.generic, info, body) for body in bodies))
+        # independent of each other: written concurrently (~250 objects on a fresh etcd)
+        await asyncio.gather(
+            bootstrap.ensure_system_objects(self.generic, self.registry),
+            bootstrap.ensure_rbac_policy(self.generic, self.registry, self._cached),
+        )
 
     def _cached(self, info: ResourceInfo, obj: dict[str, Any]) -> bool:
         md = obj["metadata"]

@@ -29,10 +29,9 @@ from urllib.parse import urlsplit
 import aiohttp
 import orjson
 
-from .common import ROOT, baseline_code, cpu_seconds, report, use_uvloop, write_results
+from .common import OUT, ROOT, baseline_code, cpu_seconds, report, use_uvloop, write_results
 from .slo_report import start_server, stop_process
 
-RESULTS = ROOT / "bench" / "results"
 NS = "bench"
 JSON_CT = {"Content-Type": "application/json"}
 
@@ -260,7 +259,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--updates", type=int, default=20)
     p.add_argument("--kind", default="both", choices=["configmap", "endpoints", "both"])
     p.add_argument("--baseline", default="7db74e6", help="git revision run as 'off'")
-    p.add_argument("--out", default=str(RESULTS / "big_object"), help="results path without suffix ('' for none)")
+    p.add_argument("--out", default=str(OUT / "big_object"),
+                   help="results path without suffix ('' for none; bench/results/big_object is the committed one)")
     p.add_argument("--profile", default="", help="FILE[:SECONDS]: the 'on' server's CPU profile of the updates")
     p.add_argument("--client", default="", help=argparse.SUPPRESS)  # HOST:PORT: be the watchers' process
     p.add_argument("--path", default="", help=argparse.SUPPRESS)

@@ -15,6 +15,10 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+#: the committed figures the README shows: written only when a run's ``--out`` names them
+RESULTS = ROOT / "bench" / "results"
+#: where runs write by default (ignored by git), so a run never overwrites a committed figure unasked
+OUT = ROOT / "bench" / "out"
 PACKAGES = ("apiserver", "storage", "watchcache", "encoding")
 
 

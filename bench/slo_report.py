@@ -6,7 +6,8 @@ the request SLIs per verb/resource/scope from ``apiserver_request_sli_duration_s
 from ``apiserver_watch_event_latency_seconds`` (an event received by aiokube's watch cache from etcd -> its
 frame handed to a watcher's socket). Context rows: ``apiserver_watch_cache_event_lag_seconds`` (aiokube's own
 writes: sent to etcd -> event in the cache) and ``etcd_request_duration_seconds``. Prints a table, writes a
-PNG of per-second percentiles and a JSON summary under bench/results/.
+PNG of per-second percentiles and a JSON summary under bench/out/ (``--out bench/results/...`` replaces the
+committed figure).
 
 The default load is the issue's figure: 1,000 JSON watchers on configmaps in one namespace and a writer
 PATCHing those configmaps at 100 events/s for 40 s, with a light read load (10 GETs/s, 1 LIST/s). The server
@@ -45,11 +46,9 @@ from urllib.parse import urlsplit
 import aiohttp
 import orjson
 
-from .common import use_uvloop
+from .common import OUT, RESULTS, ROOT, use_uvloop
 from .slo_metrics import Buckets, SLIKey, Snapshot, bucket_of, count, parse, quantile, within
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results"
 MERGE_PATCH = {"Content-Type": "application/merge-patch+json"}
 
 
@@ -695,16 +694,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reads", type=float, default=10.0, help="GETs per second (one in every N is a LIST)")
     p.add_argument("--interval", type=float, default=1.0, help="seconds between scrapes during the run")
     p.add_argument("--drain", type=float, default=30.0, help="seconds to wait at most for watchers to catch up")
-    p.add_argument("--out", help="PNG path (default bench/results/slo_watch_<W>w_<R>eps.png; '' for none)")
+    p.add_argument("--out", help="PNG path (default bench/out/slo_watch_<W>w_<R>eps.png; '' for none; the README's "
+                   f"figure is {RESULTS.relative_to(ROOT)}/slo_watch_1000w_100eps.png)")
     return p
+
+
+def output_path(args: argparse.Namespace) -> str:
+    """``--out``, or a file under bench/out/: a run replaces the committed figure only when asked to."""
+    if args.out is not None:
+        return str(args.out)
+    name = f"slo_watch_{args.watchers}w_{args.rate:g}eps.png" if args.load == "watch" else "slo_observed.png"
+    return str(OUT / name)
 
 
 def main(argv: list[str] | None = None) -> None:
     """``python -m bench`` calls this without arguments: the default load."""
     args = build_parser().parse_args(argv or [])
-    if args.out is None:
-        name = f"slo_watch_{args.watchers}w_{args.rate:g}eps.png" if args.load == "watch" else "slo_observed.png"
-        args.out = str(RESULTS / name)
+    args.out = output_path(args)
     use_uvloop()
     report(args, *asyncio.run(run(args)))
 

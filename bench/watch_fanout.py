@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from . import slo_report
-from .common import report, use_uvloop, write_results
+from .common import OUT, report, use_uvloop, write_results
 
 ENV = {
     "groups": {"AIOKUBE_WATCH_GROUPS": "1", "AIOKUBE_WATCH_DIRECT": "1"},
@@ -97,7 +97,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--object-bytes", type=int, default=1024)
     p.add_argument("--duration", type=float, default=15.0)
     p.add_argument("--modes", default="groups,direct")
-    p.add_argument("--out", default=str(slo_report.RESULTS / "watch_fanout"), help="results path ('' for none)")
+    p.add_argument("--out", default=str(OUT / "watch_fanout"),
+                   help="results path ('' for none; bench/results/watch_fanout is the committed one)")
     a = p.parse_args(argv or [])
     use_uvloop()
     modes = a.modes.split(",")

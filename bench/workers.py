@@ -20,10 +20,8 @@ from typing import Any
 
 import aiohttp
 
-from .common import ROOT, cpu_seconds, report, use_uvloop, write_results
+from .common import OUT, cpu_seconds, report, use_uvloop, write_results
 from .write_path import NS, pod_body
-
-RESULTS = ROOT / "bench" / "results"
 
 
 def _tree(pid: int) -> list[int]:
@@ -123,7 +121,8 @@ def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="python -m bench.workers", description=__doc__.split("\n\n")[0])
     p.add_argument("--count", type=int, default=3000)
     p.add_argument("--concurrency", type=int, default=32)
-    p.add_argument("--out", default=str(RESULTS / "workers"), help="results path without suffix ('' for none)")
+    p.add_argument("--out", default=str(OUT / "workers"),
+                   help="results path without suffix ('' for none; bench/results/workers is the committed one)")
     args = p.parse_args(argv)
     use_uvloop()
     print(f"[workers] {args.count} pod creates and LISTs at concurrency {args.concurrency}", flush=True)

@@ -29,10 +29,9 @@ from typing import Any
 import aiohttp
 import orjson
 
-from .common import ROOT, baseline_code, cpu_seconds, pod, report, use_uvloop, write_results
+from .common import OUT, baseline_code, cpu_seconds, pod, report, use_uvloop, write_results
 from .slo_report import start_server, stop_process
 
-RESULTS = ROOT / "bench" / "results"
 NS = "bench"
 JSON_CT = {"Content-Type": "application/json"}
 MERGE_CT = {"Content-Type": "application/merge-patch+json"}
@@ -237,7 +236,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--only", default="", help="comma-separated operations or verbs to record")
     p.add_argument("--rounds", type=int, default=1, help="rounds; each figure is the round with least CPU")
     p.add_argument("--batch", type=int, default=200, help="requests per batch (batches alternate between sides)")
-    p.add_argument("--out", default=str(RESULTS / "write_path"), help="results path without suffix ('' for none)")
+    p.add_argument("--out", default=str(OUT / "write_path"),
+                   help="results path without suffix ('' for none; bench/results/write_path is the committed one)")
     a = p.parse_args(argv or [])
     use_uvloop()
     only = {x.strip() for x in a.only.split(",") if x.strip()}

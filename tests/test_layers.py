@@ -14,7 +14,8 @@ PACKAGES = {"apiserver": ROOT / "apiserver", "storage": ROOT / "storage", "watch
 #: the HTTP edge: the only modules that may import aiohttp
 EDGE = ("aiokube.apiserver.endpoints", "aiokube.apiserver.transport", "aiokube.apiserver.observability",
         "aiokube.apiserver.server", "aiokube.apiserver.cli", "aiokube.apiserver.__main__",
-        "aiokube.apiserver.workers")  # fmt: skip  # workers: the process shell of cli (supervises servers)
+        "aiokube.apiserver.workers",  # the process shell of cli (supervises servers)
+        "aiokube.apiserver.testing", "aiokube.apiserver.pytest_plugin")  # fmt: skip  # entry points for test code
 #: generated tables, exempt from the size limit
 GENERATED = ("aiokube.encoding.k8s_schema", "aiokube.encoding.k8s_openapi")
 

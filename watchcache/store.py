@@ -137,7 +137,10 @@ class CacheStore:
 
     def owned_by(self, uid: str) -> list[CachedObject]:
         """The objects with an ownerReference to ``uid``, in key order."""
-        return [self._items[k] for k in sorted(self._by_owner.get(uid, ())) if k in self._items]
+        keys = self._by_owner.get(uid)
+        if not keys:  # the common case: the garbage collector asks every cache on every delete
+            return []
+        return [self._items[k] for k in sorted(keys) if k in self._items]
 
     # --- reads ---------------------------------------------------------------------------------------
 

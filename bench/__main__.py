@@ -36,6 +36,7 @@ SUITE = (
     "pprof_overhead",
     "write_path",
     "big_object",
+    "secure_requests",
 )
 #: benchmarks run only by name
 EXTRA = ("workers",)

@@ -4,7 +4,8 @@ allowed before RBAC), as a ServiceAccount token holder authorized by RBAC (a Rol
 static token user authorized by RBAC, on one ``aiokube serve --workers 1`` driven by this process over
 keep-alive connections (TLS handshakes are paid once per connection, not per request).
 
-Writes ``bench/results/secure_requests.json`` and ``.png``. Usage:
+Writes ``bench/out/secure_requests.json`` and ``.png`` (``--out bench/results/secure_requests`` for the committed
+figure). Usage:
 ``python -m bench.secure_requests [--count 4000] [--concurrency 16] [--out PATH]``
 """
 
@@ -21,9 +22,8 @@ from typing import Any
 
 import aiohttp
 
-from .common import ROOT, cpu_seconds, report, use_uvloop, write_results
+from .common import OUT, cpu_seconds, report, use_uvloop, write_results
 
-RESULTS = ROOT / "bench" / "results"
 TOKENS = 'bench-token,tess,2001,"readers"\n'
 
 
@@ -138,7 +138,8 @@ def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="python -m bench.secure_requests", description=__doc__.split("\n\n")[0])
     p.add_argument("--count", type=int, default=4000)
     p.add_argument("--concurrency", type=int, default=16)
-    p.add_argument("--out", default=str(RESULTS / "secure_requests"), help="results path without suffix ('' for none)")
+    p.add_argument("--out", default=str(OUT / "secure_requests"),
+                   help="results path without suffix ('' for none; bench/results/... to commit)")  # fmt: skip
     args = p.parse_args(argv)
     use_uvloop()
     print(f"[secure_requests] {args.count} GETs per identity at concurrency {args.concurrency}", flush=True)

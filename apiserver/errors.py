@@ -250,7 +250,7 @@ def from_storage(exc: serr.StorageError, gr: GroupResource, name: str) -> Status
         meta = {"continue": exc.continue_token} if exc.continue_token else None
         return resource_expired(exc.message, meta)
     if isinstance(exc, serr.TooLargeResourceVersion):
-        return too_large_resource_version(exc.requested, exc.current)
+        return too_large_resource_version(exc.requested, exc.current, exc.retry_after)
     if isinstance(exc, serr.InvalidContinue):
         if exc.undecodable is not None:
             return bad_request(f"invalid continue token: continue key is not valid: {go_json_error(exc.undecodable)}")
@@ -262,15 +262,16 @@ def from_storage(exc: serr.StorageError, gr: GroupResource, name: str) -> Status
     return internal_error(exc.message)
 
 
-def too_large_resource_version(requested: int, current: int) -> StatusError:
-    """kube: storage.NewTooLargeResourceVersionError → 504 Timeout with a cause and Retry-After 1."""
+def too_large_resource_version(requested: int, current: int, retry_after: int = 1) -> StatusError:
+    """kube: storage.NewTooLargeResourceVersionError → 504 Timeout with a cause (and Retry-After when given)."""
     msg = f"Too large resource version: {requested}, current: {current}"
     return StatusError(
         504,
         "Timeout",
         f"Timeout: {msg}",
         _details(
-            causes=[{"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}], retry_after=1
+            causes=[{"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}],
+            retry_after=retry_after,
         ),
     )
 

@@ -589,6 +589,8 @@ def apply_json_patch(
             doc, copied = _apply_op(doc, op, copied, max_copy_bytes)
     except _OpError as exc:
         raise unprocessable_error(str(exc)) from None
+    except RecursionError:  # operations copying deep values into deep paths nest without bound
+        raise invalid_patch("...", "invalid character '{' exceeded max depth") from None
     except GoPanic as exc:
         raise panic_error(str(exc)) from None
     doc = _plain(doc)

@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from aiokube.apiserver.golang import go_quote
 from aiokube.encoding.decode import go_json_error
 from aiokube.storage import errors as serr
 
@@ -114,11 +115,13 @@ def _details(
 
 
 def not_found(gr: GroupResource, name: str) -> StatusError:
-    return StatusError(404, "NotFound", f'{gr} "{name}" not found', _details(name, gr.group, gr.resource))
+    return StatusError(404, "NotFound", f"{gr} {go_quote(name)} not found", _details(name, gr.group, gr.resource))
 
 
 def already_exists(gr: GroupResource, name: str) -> StatusError:
-    return StatusError(409, "AlreadyExists", f'{gr} "{name}" already exists', _details(name, gr.group, gr.resource))
+    return StatusError(
+        409, "AlreadyExists", f"{gr} {go_quote(name)} already exists", _details(name, gr.group, gr.resource)
+    )
 
 
 def conflict(gr: GroupResource, name: str, why: str) -> StatusError:

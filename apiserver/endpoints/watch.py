@@ -275,7 +275,8 @@ async def serve_watch(
                     stats.init_errors[0] += 1
                     tail = frames.error(storage_error_status(exc, info))
                 else:
-                    sink = DirectSink(frames, writer, stats) if DIRECT else None
+                    # the direct path and groups write cached HTTP chunks: an HTTP/1.0 stream takes the queue
+                    sink = DirectSink(frames, writer, stats) if DIRECT and writer.chunked else None
                     if sink is not None and groupsink.GROUPS and frames.groupable:
                         labels = (info.group, info.version, info.plural, encoder_label)
                         key = groupsink.group_key(opts.namespace, watcher, frames, labels)

@@ -127,19 +127,19 @@ def _depth_error(data: bytes) -> str:
     return "invalid character '{' exceeded max depth"
 
 
-def _too_deep(data: bytes, value: Any) -> bool:
-    """Whether a parsed document nests deeper than MAX_DEPTH. Most bodies hold fewer brackets than that in all;
-    the others are measured by orjson's serializer, whose own limit (254) is reached exactly when the value
-    wrapped in 254 - MAX_DEPTH lists is too deep: C speed, no walk in Python."""
+def _serialized(data: bytes, value: Any) -> bytes | None:
+    """The value as orjson writes it, or None when it nests deeper than MAX_DEPTH. Bodies with fewer brackets
+    than that in all skip the measure (most do); the others are measured by orjson's serializer, whose own
+    limit (254) is reached exactly when the value wrapped in 254 - MAX_DEPTH lists is too deep: C speed, no
+    walk in Python. What it writes also serves the duplicate-key test (wrapping adds no colon)."""
     if data.count(b"[") + data.count(b"{") <= MAX_DEPTH:
-        return False
+        return b""
     for _ in range(_ORJSON_DEPTH - MAX_DEPTH):
         value = [value]
     try:
-        orjson.dumps(value)
+        return orjson.dumps(value)
     except orjson.JSONEncodeError:
-        return True
-    return False
+        return None
 
 
 class Number(float):
@@ -289,12 +289,12 @@ def _json_quote(s: str) -> str:
 _SHORT_ESCAPES = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v"}
 
 
-def _may_have_duplicates(data: bytes, value: Any) -> bool:
+def _may_have_duplicates(data: bytes, value: Any, serialized: bytes = b"") -> bool:
     """Cheap test for duplicate keys: every key has its colon, so a document with none has as many colons
     (escaped ones in strings counted too) as its re-serialization. Equal counts prove there are none; a
     difference sends the body to the exact (slow) reading."""
     colons = data.count(b":") + data.count(b"\\u003a") + data.count(b"\\u003A")
-    return colons != orjson.dumps(value).count(b":")
+    return colons != (serialized or orjson.dumps(value)).count(b":")
 
 
 #: orjson errors Python's decoder gets past as Go's does (bad UTF-8, lone surrogates) or reports with Go's text
@@ -348,9 +348,10 @@ def decode_json(data: bytes, duplicates: list[str] | None = None) -> Any:
         overflow = _overflow(data, value)
         if overflow is not None:
             raise DecodeError(f"json: cannot unmarshal number {overflow} into Go value of type float64") from None
-    if _too_deep(data, value):
+    serialized = _serialized(data, value)
+    if serialized is None:
         raise DecodeError(_depth_error(data))
-    if duplicates is not None and _may_have_duplicates(data, value):
+    if duplicates is not None and _may_have_duplicates(data, value, serialized):
         value = _duplicates(_python_json(data, hook=_Pairs), duplicates)
     return value
 
@@ -368,11 +369,8 @@ def decode_yaml(data: bytes, duplicates: list[str] | None = None) -> Any:
         except orjson.JSONDecodeError:
             pass
         else:
-            if (
-                isinstance(doc, dict)
-                and not _too_deep(data, doc)
-                and (duplicates is None or not _may_have_duplicates(data, doc))
-            ):
+            serialized = _serialized(data, doc) if isinstance(doc, dict) else None
+            if serialized is not None and (duplicates is None or not _may_have_duplicates(data, doc, serialized)):
                 return doc
     try:
         return goyaml.yaml_to_json(data, duplicates)

@@ -364,8 +364,9 @@ def yaml_to_json(data: bytes | str, strict_errors: list[str] | None = None) -> A
                 node = reader.alias(event, len(stack))
             elif isinstance(event, ev.SequenceStartEvent | ev.MappingStartEvent):
                 reader.decodes += 1
-                if len(stack) >= MAX_DEPTH:
-                    raise YAMLError(f"yaml: line {event.start_mark.line + 1}: exceeded max depth of {MAX_DEPTH}")
+                if len(stack) >= MAX_DEPTH:  # go-yaml's scanner error: a line only past the first
+                    line = event.start_mark.line
+                    raise YAMLError(f"yaml: {f'line {line + 1}: ' if line else ''}exceeded max depth of {MAX_DEPTH}")
                 item = _Open(isinstance(event, ev.MappingStartEvent), event.anchor, event.start_mark.line)
                 if item.anchor is not None:
                     reader.anchors.pop(item.anchor, None)  # a redefinition is not visible inside itself

@@ -35,13 +35,12 @@ class DecodeError(ValueError):
 
 
 def _go_quote_char(ch: str) -> str:
+    """Go's scanner quoteChar: ``'\\''``, ``'"'``, else strconv.Quote's escapes between single quotes."""
     if ch == "'":
         return "'\\''"
     if ch == '"':
         return "'\"'"
-    if ch.isprintable():
-        return f"'{ch}'"
-    return "'" + json.dumps(ch)[1:-1] + "'"
+    return "'" + _json_quote(ch)[1:-1] + "'"
 
 
 #: how much of a body error messages scan for brackets (bounded: see _container_at)

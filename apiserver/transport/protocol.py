@@ -43,6 +43,18 @@ def unknown_method_response(parser_message: str) -> web.Response:
     return resp
 
 
+def parse_error_response(exc: BaseException | None) -> web.Response:
+    """Go's (and for unknown methods kube's) answer to a request the parser refused with ``exc``."""
+    if isinstance(exc, BadHttpMethod) and "HTTPS traffic" not in str(exc):
+        resp = unknown_method_response(str(exc))
+    elif isinstance(exc, LineTooLong):
+        resp = text_response("431 Request Header Fields Too Large", 431)
+    else:
+        resp = text_response("400 Bad Request", 400)
+    resp.force_close()
+    return resp
+
+
 class KubeRequestHandler(RequestHandler):
     """aiohttp's connection handler with Go's answers to requests the parser refused."""
 
@@ -51,14 +63,7 @@ class KubeRequestHandler(RequestHandler):
     ) -> web.StreamResponse:
         if status == 500 or request.writer.output_size > 0:
             return super().handle_error(request, status, exc, message)
-        if isinstance(exc, BadHttpMethod) and "HTTPS traffic" not in str(exc):
-            resp = unknown_method_response(str(exc))
-        elif isinstance(exc, LineTooLong):
-            resp = text_response("431 Request Header Fields Too Large", 431)
-        else:
-            resp = text_response("400 Bad Request", 400)
-        resp.force_close()
-        return resp
+        return parse_error_response(exc)
 
 
 class _KubeServer(web.Server):

@@ -226,6 +226,9 @@ class _Open:
 
 
 class _Reader:
+    """The state of one document's reading: anchors (finished, and those still open: an alias to one of those
+    is a self-reference), go-yaml's decode and alias counts, strict errors, the first NaN/Inf value."""
+
     def __init__(self, strict_errors: list[str] | None) -> None:
         self.anchors: dict[str, _Node] = {}
         self.open_anchors: set[str] = set()

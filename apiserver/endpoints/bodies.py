@@ -218,19 +218,27 @@ def parse_body(body: bytes, media_type: str, field_validation: str = "") -> Pars
     return Parsed(value, media_type, duplicates or [])
 
 
-#: bodies up to these sizes are read on the event loop (a few ms at most); bigger ones in PARSER's thread
+#: Bodies up to these sizes are read on the event loop; bigger ones in PARSER's thread. Measured on this
+#: machine (2 cores, loaded; the server's GC thresholds), per body:
+#:
+#: - JSON, orjson: 3 MiB of small objects (75,000 x 4 fields) 60 ms, one 3 MB string 5-17 ms, 1,000,000 empty
+#:   lists 150 ms; 10,000 and 100,000 levels of nesting are refused in 0.6 ms. orjson is C and holds the GIL
+#:   for the whole call, so no thread shortens what the loop waits; a process would not either: building the
+#:   Python objects is the cost, and unpickling them in this process costs the same (58 ms for the first body).
+#:   That is the floor of a 3 MiB body here; what runs in Python afterwards (the exact reading of bodies with
+#:   duplicate keys, error texts) is bounded (error scans look at 256 KiB) or runs in the thread.
+#: - YAML, go-yaml's rules over libyaml's events: ~2 us of Python per event, 3 MiB 1.8-2.8 s, 8 KiB 4-9 ms,
+#:   so only bodies up to 4 KiB are read inline. In the thread the loop gets the GIL back every switch
+#:   interval (5 ms): other clients wait a few ms per request instead of seconds. 10,000 and 100,000 levels
+#:   are refused in 1.5 ms (MAX_DEPTH), an alias bomb before anything is expanded.
 INLINE_JSON_BYTES = 256 * 1024
-INLINE_YAML_BYTES = 8 * 1024
-#: one thread for big bodies: YAML costs ~2 us per event in Python, and the thread gives the event loop the
-#: GIL every switch interval (5 ms), where the same work inline would hold it for the whole body; one thread so
-#: that at most one such parse competes with the loop (others wait for it)
+INLINE_YAML_BYTES = 4 * 1024
+#: one thread, so that at most one such parse competes with the loop (others wait for it)
 PARSER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="aiokube-parse")
 
 
 async def parse_body_async(body: bytes, media_type: str, field_validation: str = "") -> Parsed:
-    """:func:`parse_body`, in the parser thread when the body is big. orjson (C, it holds the GIL) reads 3 MiB
-    of dense JSON in ~25-55 ms on this machine whichever thread runs it; what runs in Python (YAML, the exact
-    reading of bodies with duplicate fields) yields the loop there."""
+    """:func:`parse_body`, in the parser thread when the body is big (see INLINE_JSON_BYTES)."""
     inline = INLINE_YAML_BYTES if media_type == YAML else INLINE_JSON_BYTES
     if len(body) <= inline or media_type == PROTOBUF:
         return parse_body(body, media_type, field_validation)

@@ -231,16 +231,18 @@ def parse_body(body: bytes, media_type: str, field_validation: str = "") -> Pars
 #:   so only bodies up to 4 KiB are read inline. In the thread the loop gets the GIL back every switch
 #:   interval (5 ms): other clients wait a few ms per request instead of seconds. 10,000 and 100,000 levels
 #:   are refused in 1.5 ms (MAX_DEPTH), an alias bomb before anything is expanded.
+#: - protobuf: decoded in Python, ~1 us a field: big ones go to the thread too.
 INLINE_JSON_BYTES = 256 * 1024
 INLINE_YAML_BYTES = 4 * 1024
+INLINE_PROTOBUF_BYTES = 16 * 1024
 #: one thread, so that at most one such parse competes with the loop (others wait for it)
 PARSER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="aiokube-parse")
 
 
 async def parse_body_async(body: bytes, media_type: str, field_validation: str = "") -> Parsed:
     """:func:`parse_body`, in the parser thread when the body is big (see INLINE_JSON_BYTES)."""
-    inline = INLINE_YAML_BYTES if media_type == YAML else INLINE_JSON_BYTES
-    if len(body) <= inline or media_type == PROTOBUF:
+    inline = {YAML: INLINE_YAML_BYTES, PROTOBUF: INLINE_PROTOBUF_BYTES}.get(media_type, INLINE_JSON_BYTES)
+    if len(body) <= inline:
         return parse_body(body, media_type, field_validation)
     loop = asyncio.get_running_loop()
     return await loop.run_in_executor(PARSER, parse_body, body, media_type, field_validation)

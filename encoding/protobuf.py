@@ -493,10 +493,15 @@ def decode_unknown(data: bytes) -> tuple[str, str, bytes]:
     if not data.startswith(PREFIX):
         raise ProtobufError("provided data does not appear to be a protobuf message, expected prefix [107 56 115 0]")
     fields = parse_fields(data[len(PREFIX) :])
-    type_meta = parse_fields(fields.get(1, [b""])[-1])
-    api_version = type_meta.get(1, [b""])[-1].decode("utf-8", "replace")
-    kind = type_meta.get(2, [b""])[-1].decode("utf-8", "replace")
-    return api_version, kind, fields.get(2, [b""])[-1]
+    try:
+        type_meta = parse_fields(fields.get(1, [b""])[-1])
+        api_version = type_meta.get(1, [b""])[-1].decode("utf-8", "replace")
+        kind = type_meta.get(2, [b""])[-1].decode("utf-8", "replace")
+        raw = fields.get(2, [b""])[-1]
+        len(raw)
+    except (TypeError, AttributeError):  # a varint where runtime.Unknown has bytes
+        raise ProtobufError("proto: wrong wireType for a field of Unknown") from None
+    return api_version, kind, raw
 
 
 def decode_object(data: bytes) -> dict[str, Any]:
@@ -513,6 +518,8 @@ def decode_object(data: bytes) -> dict[str, Any]:
         raise ProtobufError("exceeded max depth") from None
     except ProtobufError:
         raise
-    except (struct.error, ValueError) as exc:
+    except (TypeError, AttributeError):  # a varint where bytes belong, or the reverse
+        raise ProtobufError("proto: wrong wireType for a field of " + msg.rsplit(".", 1)[-1]) from None
+    except (struct.error, ValueError, IndexError, KeyError, OverflowError) as exc:
         raise ProtobufError(f"proto: {exc}") from None
     return {"kind": kind, "apiVersion": api_version, **body}

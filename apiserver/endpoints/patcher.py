@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from aiokube.apiserver.endpoints.bodies import Decoded, decode_object
+from aiokube.apiserver.endpoints.bodies import Decoded, Parsed, decode_object
 from aiokube.apiserver.errors import StatusError
 from aiokube.apiserver.patching import patch as patches
 from aiokube.apiserver.patching import strategic
@@ -73,8 +73,13 @@ def decode_patched(
         return data.decode()
 
     validation_mode = "Ignore" if field_validation == "Ignore" else "Warn"
+    parsed: Parsed | DecodeError
+    try:  # written by orjson: no duplicate keys to look for (the patch's own were reported by its decoding)
+        parsed = Parsed(decode_json(data), negotiation.JSON)
+    except DecodeError as exc:
+        parsed = exc
     try:
-        decoded = decode_object(data, negotiation.JSON, info, registry, validation_mode)
+        decoded = decode_object(data, negotiation.JSON, info, registry, validation_mode, parsed=parsed)
     except StatusError as exc:
         detail = exc.message.split(f"cannot be handled as a {info.kind}: ", 1)[-1]
         raise patches.invalid_patch(shown(), detail) from None

@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from aiokube.apiserver.golang import go_quote
 from aiokube.encoding.decode import go_json_error
 from aiokube.storage import errors as serr
 
@@ -114,11 +115,13 @@ def _details(
 
 
 def not_found(gr: GroupResource, name: str) -> StatusError:
-    return StatusError(404, "NotFound", f'{gr} "{name}" not found', _details(name, gr.group, gr.resource))
+    return StatusError(404, "NotFound", f"{gr} {go_quote(name)} not found", _details(name, gr.group, gr.resource))
 
 
 def already_exists(gr: GroupResource, name: str) -> StatusError:
-    return StatusError(409, "AlreadyExists", f'{gr} "{name}" already exists', _details(name, gr.group, gr.resource))
+    return StatusError(
+        409, "AlreadyExists", f"{gr} {go_quote(name)} already exists", _details(name, gr.group, gr.resource)
+    )
 
 
 def conflict(gr: GroupResource, name: str, why: str) -> StatusError:
@@ -250,7 +253,7 @@ def from_storage(exc: serr.StorageError, gr: GroupResource, name: str) -> Status
         meta = {"continue": exc.continue_token} if exc.continue_token else None
         return resource_expired(exc.message, meta)
     if isinstance(exc, serr.TooLargeResourceVersion):
-        return too_large_resource_version(exc.requested, exc.current)
+        return too_large_resource_version(exc.requested, exc.current, exc.retry_after)
     if isinstance(exc, serr.InvalidContinue):
         if exc.undecodable is not None:
             return bad_request(f"invalid continue token: continue key is not valid: {go_json_error(exc.undecodable)}")
@@ -262,15 +265,16 @@ def from_storage(exc: serr.StorageError, gr: GroupResource, name: str) -> Status
     return internal_error(exc.message)
 
 
-def too_large_resource_version(requested: int, current: int) -> StatusError:
-    """kube: storage.NewTooLargeResourceVersionError → 504 Timeout with a cause and Retry-After 1."""
+def too_large_resource_version(requested: int, current: int, retry_after: int = 1) -> StatusError:
+    """kube: storage.NewTooLargeResourceVersionError → 504 Timeout with a cause (and Retry-After when given)."""
     msg = f"Too large resource version: {requested}, current: {current}"
     return StatusError(
         504,
         "Timeout",
         f"Timeout: {msg}",
         _details(
-            causes=[{"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}], retry_after=1
+            causes=[{"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}],
+            retry_after=retry_after,
         ),
     )
 

@@ -39,6 +39,7 @@ from aiokube.apiserver.endpoints.responses import (
     json_response,
     not_found_page,
     status_response,
+    text_response,
 )
 from aiokube.apiserver.errors import StatusError
 from aiokube.apiserver.leaderelection import LeaderElector, LeaseTimings, new_identity, run_identity_lease
@@ -52,6 +53,7 @@ from aiokube.apiserver.registry.selection import selectable_fields
 from aiokube.apiserver.registry.services import ServiceAllocator
 from aiokube.apiserver.registry.store import GenericStore
 from aiokube.apiserver.secureserving import Security, SecurityConfig
+from aiokube.apiserver.transport import protocol
 from aiokube.apiserver.transport.streaming import RESPONSE_BYTES, RESPONSE_STATUS
 from aiokube.encoding import canonical
 from aiokube.storage import errors as serr
@@ -79,6 +81,12 @@ _PATH_LABELS = {
     "/apis": ("apis", "apiserver"),
     "/debug/pprof": ("/debug/pprof/", ""),
 }
+
+#: aiohttp's connection settings (issue 14): kube (Go's net/http) takes a request line and headers up to 1 MiB
+#: in all (MaxHeaderBytes) and ignores Content-Encoding on requests (a gzip body is read as the bytes it is, not
+#: inflated). aiohttp limits each line instead: URLs to 1 MiB, each header to 64 KiB (with its 128 headers at
+#: most, 8 MiB a connection can make the parser hold)
+HANDLER_ARGS: dict[str, Any] = {"max_line_size": (1 << 20) + 4096, "max_field_size": 65536, "auto_decompress": False}
 
 #: the kinds a ServiceAccount token binds to, and their core/v1 resources
 LOOKUP_KINDS = {"ServiceAccount": "serviceaccounts", "Pod": "pods", "Secret": "secrets", "Node": "nodes"}
@@ -147,6 +155,17 @@ def version_info() -> dict[str, Any]:
         "compiler": "cpython",
         "platform": "linux/amd64",
     }
+
+
+def _early_answer(request: web.Request, path: str) -> web.StreamResponse | None:
+    """Go's server answers these itself: ``OPTIONS *`` (200, empty) and a protocol other than HTTP/1.x (505)."""
+    if request.version.major != 1:
+        resp = text_response("505 HTTP Version Not Supported: unsupported protocol version", 505)
+        resp.force_close()
+        return resp
+    if path == "*" and request.method == "OPTIONS":
+        return web.Response(status=200, headers={"Content-Length": "0"})
+    return None
 
 
 class APIServer:
@@ -239,7 +258,7 @@ class APIServer:
         self._tasks.append(asyncio.create_task(self.crd_controller.run()))
         await asyncio.wait_for(self.crd_controller.synced.wait(), 60)  # kube's crd-informer-synced
 
-        app = web.Application(middlewares=[self._middleware], handler_args={"max_field_size": 65536})
+        app = web.Application(middlewares=[self._middleware], handler_args=dict(HANDLER_ARGS))
         app.router.add_route("*", "/{tail:.*}", self.dispatch)
         app.on_response_prepare.append(add_request_warnings)
         # handler_cancellation: a watch whose client went away stops at once
@@ -251,6 +270,7 @@ class APIServer:
             shutdown_timeout=self.config.shutdown_timeout,
         )
         await self.runner.setup()
+        protocol.install(self.runner)  # Go's answers to requests aiohttp's parser refuses
         if cfg.plain_http:
             self.port = await self._listen(cfg.port)
         if cfg.security.secure_port is not None:
@@ -514,6 +534,8 @@ class APIServer:
 
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        if request.match_info.http_exception is not None:
+            handler = self.dispatch  # no route: a path without a leading slash (CONNECT host:port, OPTIONS *)
         audit_id = request.headers.get("Audit-ID") or str(uuid.uuid4())
         started = time.perf_counter()
         labels = self._metric_labels(request)
@@ -581,6 +603,9 @@ class APIServer:
 
     async def dispatch(self, request: web.Request) -> web.StreamResponse:
         path = request.rel_url.raw_path
+        early = _early_answer(request, path)
+        if early is not None:
+            return early
         if request.secure:  # the plain port is kube's insecure port: no authentication, no authorization
             assert self.security.authenticator is not None
             user = filters.authenticate(request, self.security.authenticator)

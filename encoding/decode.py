@@ -6,14 +6,24 @@ kube-apiserver reports it: ``invalid character 'x' looking for beginning of valu
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import json
+import math
+import re
+from collections import deque
+from itertools import accumulate
 from typing import Any
 
 import orjson
-import yaml
 
+from . import goyaml
+from .goyaml import GO_UTF8, INT64_MIN, MAX_DEPTH, UINT64_MAX
 from .negotiation import JSON, PROTOBUF, YAML
 from .protobuf import ProtobufError, decode_object
+
+#: orjson's serializer refuses values nested deeper than this
+_ORJSON_DEPTH = 254
 
 
 class DecodeError(ValueError):
@@ -25,39 +35,55 @@ class DecodeError(ValueError):
 
 
 def _go_quote_char(ch: str) -> str:
+    """Go's scanner quoteChar: ``'\\''``, ``'"'``, else strconv.Quote's escapes between single quotes."""
     if ch == "'":
         return "'\\''"
     if ch == '"':
         return "'\"'"
-    if ch.isprintable():
-        return f"'{ch}'"
-    return "'" + json.dumps(ch)[1:-1] + "'"
+    return "'" + _json_quote(ch)[1:-1] + "'"
 
 
-def _container_at(text: str, pos: int) -> str:
-    """Innermost open container ('{' or '[') at ``pos``, ignoring brackets inside strings."""
-    stack: list[str] = []
-    in_str = escaped = False
-    for ch in text[:pos]:
-        if in_str:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_str = False
-        elif ch == '"':
-            in_str = True
-        elif ch in "{[":
-            stack.append(ch)
-        elif ch in "}]" and stack:
-            stack.pop()
-    return stack[-1] if stack else ""
+#: how much of a body error messages scan for brackets (bounded: see _container_at)
+_SCAN_WINDOW = 256 * 1024
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+#: brackets as signed steps: an opener +1, a closer -1 (for itertools.accumulate over a memoryview)
+_STEPS = bytes.maketrans(b"[]{}", b"\x01\xff\x01\xff")
+_STEPS_BACK = bytes.maketrans(b"[]{}", b"\xff\x01\xff\x01")
+
+
+def _brackets(data: bytes) -> bytes:
+    """The structural brackets of a JSON text, strings removed (regular expressions and translate: C speed)."""
+    return _STRING.sub(b'""', data).translate(None, _NOT_BRACKETS)
+
+
+def _container_at(data: bytes) -> str:
+    """The innermost container open at the end of ``data`` (``{``, ``[`` or none), strings ignored. Only the
+    last :data:`_SCAN_WINDOW` bytes are looked at: taking the strings out of a body costs ~50 ns a byte in
+    Python's regular expressions (150 ms for 3 MiB of small strings), too long to hold the event loop for an
+    error message."""
+    ops = _brackets(data[-_SCAN_WINDOW:])[::-1]
+    if not ops:
+        return ""
+    try:
+        i = list(accumulate(memoryview(ops.translate(_STEPS_BACK)).cast("b"))).index(-1)
+    except ValueError:
+        return ""
+    return chr(ops[i])
+
+
+def _per_byte_latin1(exc: UnicodeError) -> tuple[str, int]:
+    assert isinstance(exc, UnicodeDecodeError)
+    return exc.object[exc.start : exc.end].decode("latin-1"), exc.end
+
+
+#: invalid UTF-8 outside strings: Go's scanner names the byte as the rune of its value (quoteChar)
+codecs.register_error("aiokube-go-latin1", _per_byte_latin1)
 
 
 def go_json_error(data: bytes) -> str:
     """The message Go's json.Unmarshal gives for a malformed document."""
-    text = data.decode("utf-8", errors="replace")
+    text = data.decode("utf-8", "aiokube-go-latin1")
     try:
         json.loads(text)
     except json.JSONDecodeError as exc:
@@ -70,7 +96,8 @@ def go_json_error(data: bytes) -> str:
         if msg.startswith("Expecting ':'"):
             return f"invalid character {ch} after object key"
         if msg.startswith("Expecting ','"):
-            where = "after object key:value pair" if _container_at(text, pos) == "{" else "after array element"
+            inner = _container_at(text[:pos].encode("utf-8", "surrogatepass"))
+            where = "after object key:value pair" if inner == "{" else "after array element"
             return f"invalid character {ch} {where}"
         if msg.startswith("Extra data"):
             return f"invalid character {ch} after top-level value"
@@ -80,64 +107,283 @@ def go_json_error(data: bytes) -> str:
             return f"invalid character {ch} in string escape code"
         return f"invalid character {ch} looking for beginning of value"
     except RecursionError:
-        return "exceeded max depth"
+        return _depth_error(data)
     return "invalid JSON"
 
 
-def decode_json(data: bytes) -> Any:
+def _depth_error(data: bytes) -> str:
+    """Go's scanner error for the bracket that nests past the limit (kube's decoder stops at 10,000 levels,
+    this server at :data:`MAX_DEPTH`): ``invalid character '[' exceeded max depth``. The bracket is looked for
+    in the first 16 KiB, then the first :data:`_SCAN_WINDOW` bytes (see _container_at for the cost); deeper
+    into a body it is reported as ``{``."""
+    for size in (16 * 1024, _SCAN_WINDOW):
+        ops = _brackets(data[:size])
+        depths = list(accumulate(memoryview(ops.translate(_STEPS)).cast("b")))
+        with contextlib.suppress(ValueError):
+            return f"invalid character {_go_quote_char(chr(ops[depths.index(MAX_DEPTH + 1)]))} exceeded max depth"
+        if size >= len(data):
+            break
+    return "invalid character '{' exceeded max depth"
+
+
+def _serialized(data: bytes, value: Any) -> bytes | None:
+    """The value as orjson writes it, or None when it nests deeper than MAX_DEPTH. Bodies with fewer brackets
+    than that in all skip the measure (most do); the others are measured by orjson's serializer, whose own
+    limit (254) is reached exactly when the value wrapped in 254 - MAX_DEPTH lists is too deep: C speed, no
+    walk in Python. What it writes also serves the duplicate-key test (wrapping adds no colon)."""
+    if data.count(b"[") + data.count(b"{") <= MAX_DEPTH:
+        return b""
+    for _ in range(_ORJSON_DEPTH - MAX_DEPTH):
+        value = [value]
     try:
-        return orjson.loads(data)
-    except orjson.JSONDecodeError:
+        return orjson.dumps(value)
+    except orjson.JSONEncodeError:
+        return None
+
+
+class Number(float):
+    """A JSON number as Go reports it in errors: ``literal`` is its text (``1e400``, ``99999999999999999999``)."""
+
+    literal: str
+
+    def __new__(cls, literal: str) -> Number:
+        try:
+            number = super().__new__(cls, literal)
+        except OverflowError:
+            number = super().__new__(cls, "inf" if not literal.startswith("-") else "-inf")
+        number.literal = literal
+        return number
+
+
+def _int_or_number(literal: str) -> int | Number:
+    value = int(literal)
+    return value if INT64_MIN <= value <= UINT64_MAX else Number(literal)
+
+
+def _int_or_float(literal: str) -> int | float:
+    """Go's PreserveInts: an integer when it fits 64 bits, else a float64 (``inf`` beyond, refused later)."""
+    value = int(literal)
+    return value if INT64_MIN <= value <= UINT64_MAX else float(Number(literal))
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(name)
+
+
+_SURROGATE_ESCAPES = re.compile(
+    r"\\(?:u([dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}|u[dD][89a-fA-F][0-9a-fA-F]{2}|.)", re.S
+)
+
+
+def _surrogate_escape(m: re.Match[str]) -> str:
+    text = m.group(0)
+    if m.group(1) is None and len(text) == 6 and text[1] == "u":
+        return "\\ufffd"  # a lone surrogate: Go's decoder writes U+FFFD
+    return text
+
+
+def _python_json(data: bytes, *, literals: bool = False, hook: Any = None) -> Any:
+    """Python's decoder over the body as Go decodes its text: invalid UTF-8 bytes and lone surrogate escapes
+    become U+FFFD. ``literals`` keeps numbers as :class:`Number` (their text, for Go's messages; such values
+    are for messages only: orjson cannot write them); ``hook`` gets each object's pairs."""
+    text = data.decode("utf-8", GO_UTF8)
+    if "\\u" in text:
+        text = _SURROGATE_ESCAPES.sub(_surrogate_escape, text)
+    try:
+        if literals:
+            return json.loads(text, parse_int=_int_or_number, parse_float=Number, parse_constant=_no_constant)
+        return json.loads(text, object_pairs_hook=hook, parse_int=_int_or_float, parse_constant=_no_constant)
+    except (ValueError, RecursionError):
+        if len(data) > _SCAN_WINDOW:  # a big body: orjson finds the error in the text as Go reads it
+            try:
+                orjson.loads(text)
+            except orjson.JSONDecodeError as exc:
+                raise DecodeError(_orjson_error(text.encode(), exc)) from None
         raise DecodeError(go_json_error(data)) from None
 
 
-class _YAMLLoader(yaml.SafeLoader):
-    """YAML as sigs.k8s.io/yaml reads it for API objects: timestamps stay strings."""
+def decode_json_pairs(data: bytes, object_pairs_hook: Any) -> Any:
+    """Slow and exact, for bodies with duplicate keys: every object handed to ``object_pairs_hook`` as its
+    list of (key, value) pairs (Go's text rules as in decode_json)."""
+    return _python_json(data, hook=object_pairs_hook)
 
 
-class _FastYAMLLoader(yaml.CSafeLoader):
-    """_YAMLLoader over libyaml's parser: 3.5 KB of pod YAML took 1.9 ms with the pure-Python one (half of a
-    server-side apply's CPU), 0.2 ms here. Same resolvers, so the same values."""
+def decode_json_literals(data: bytes) -> Any:
+    """Slow and exact, for error messages: the body with every number as :class:`Number`."""
+    return _python_json(data, literals=True)
 
 
-for _loader in (_YAMLLoader, _FastYAMLLoader):
-    _loader.yaml_implicit_resolvers = {
-        ch: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-        for ch, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-    }
+def _overflow(data: bytes, value: Any) -> str | None:
+    """The text of the first number out of float64's range (parsed as inf), if any."""
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, float) and math.isinf(v):
+            break
+        if isinstance(v, dict):
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
+    else:
+        return None
+    queue = deque([decode_json_literals(data)])
+    while queue:
+        v = queue.popleft()
+        if isinstance(v, Number) and math.isinf(v):
+            return v.literal
+        if isinstance(v, dict):
+            queue.extend(v.values())
+        elif isinstance(v, list):
+            queue.extend(v)
+    return "Inf"
 
 
-def decode_yaml(data: bytes) -> Any:
+class _Pairs(list):  # type: ignore[type-arg]
+    """An object's (key, value) pairs as Python's decoder hands them over, duplicates included."""
+
+
+def _duplicates(value: Any, out: list[str]) -> Any:
+    """``value`` with _Pairs made dicts (the last duplicate wins, as Go's map assignment), duplicate fields
+    added to ``out`` as sigs.k8s.io/json's strict decoder reports them (``metadata.labels.x``, ``a[0].b``,
+    deduplicated, at most 100)."""
+
+    def walk(v: Any, path: str) -> Any:
+        if isinstance(v, _Pairs):
+            obj: dict[str, Any] = {}
+            for key, item in v:
+                sub = f"{path}.{key}" if path else key
+                if key in obj:
+                    error = f"duplicate field {_json_quote(sub)}"
+                    if error not in out and len(out) < 100:
+                        out.append(error)
+                obj[key] = walk(item, sub)
+            return obj
+        if isinstance(v, list):
+            return [walk(item, f"{path}[{i}]") for i, item in enumerate(v)]
+        return v
+
+    return walk(value, "")
+
+
+def _json_quote(s: str) -> str:
+    """strconv.Quote for field paths: printable text as it is, the rest escaped."""
+    out = ['"']
+    for ch in s:
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ch.isprintable():
+            out.append(ch)
+        elif ch in _SHORT_ESCAPES:
+            out.append(_SHORT_ESCAPES[ch])
+        elif ord(ch) < 0x80:
+            out.append(f"\\x{ord(ch):02x}")
+        elif ord(ch) < 0x10000:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(f"\\U{ord(ch):08x}")
+    out.append('"')
+    return "".join(out)
+
+
+_SHORT_ESCAPES = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v"}
+
+
+def _may_have_duplicates(data: bytes, value: Any, serialized: bytes = b"") -> bool:
+    """Cheap test for duplicate keys: every key has its colon, so a document with none has as many colons
+    (escaped ones in strings counted too) as its re-serialization. Equal counts prove there are none; a
+    difference sends the body to the exact (slow) reading."""
+    colons = data.count(b":") + data.count(b"\\u003a") + data.count(b"\\u003A")
+    return colons != (serialized or orjson.dumps(value)).count(b":")
+
+
+#: orjson errors Python's decoder gets past as Go's does (bad UTF-8, lone surrogates) or reports with Go's text
+#: (numbers beyond float64)
+_RECOVERABLE = ("str is not valid UTF-8", "lone leading surrogate", "no low surrogate", "number is infinity")
+
+
+def _orjson_error(data: bytes, exc: orjson.JSONDecodeError) -> str:
+    """Go's text for a malformed body from orjson's error and position, for bodies too big to read again with
+    Python's decoder on the event loop (go_json_error's way: 200 ms for 3 MiB)."""
+    msg, pos = exc.msg, exc.pos
+    text = data.decode("utf-8", "aiokube-go-latin1")
+    if pos >= len(text) or msg.startswith(("unexpected end of data", "Input is a zero-length", "input data is empty")):
+        return "unexpected end of JSON input"
+    ch = text[pos]
+    if msg.startswith("trailing comma"):
+        rest = text[pos + 1 :].lstrip(" \t\r\n")
+        closer = rest[:1] or ch
+        where = "looking for beginning of object key string" if closer == "}" else "looking for beginning of value"
+        return f"invalid character {_go_quote_char(closer)} {where}"
+    for part, where in (
+        ("expected ':'", "after object key"),
+        ("expected ',' or ']'", "after array element"),
+        ("expected ',' or '}'", "after object key:value pair"),
+        ("content after document", "after top-level value"),
+        ("escaped sequence", "in string escape code"),
+        ("control character", "in string literal"),
+        ("expected a string key", "looking for beginning of object key string"),
+    ):
+        if part in msg:
+            return f"invalid character {_go_quote_char(ch)} {where}"
+    return f"invalid character {_go_quote_char(ch)} looking for beginning of value"
+
+
+def decode_json(data: bytes, duplicates: list[str] | None = None) -> Any:
+    """A JSON body as Go's decoder reads it, into plain values.
+
+    orjson does the work; what it refuses falls back to Python's decoder: invalid UTF-8 (Go replaces each bad
+    byte in a string with U+FFFD), lone surrogate escapes (U+FFFD too); numbers out of float64's range are
+    refused as Go refuses them (``json: cannot unmarshal number 1e400 into Go value of type float64``).
+    Nesting deeper than MAX_DEPTH is refused with Go's depth error. With ``duplicates``, duplicate fields are
+    appended to it (sigs.k8s.io/json's strict errors); the value keeps the last of each."""
+    try:
+        value = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        if exc.msg.startswith("depth limit exceeded"):
+            raise DecodeError(_depth_error(data)) from None
+        if not exc.msg.startswith(_RECOVERABLE):
+            raise DecodeError(go_json_error(data) if len(data) <= _SCAN_WINDOW else _orjson_error(data, exc)) from None
+        value = _python_json(data)
+        overflow = _overflow(data, value)
+        if overflow is not None:
+            raise DecodeError(f"json: cannot unmarshal number {overflow} into Go value of type float64") from None
+    serialized = _serialized(data, value)
+    if serialized is None:
+        raise DecodeError(_depth_error(data))
+    if duplicates is not None and _may_have_duplicates(data, value, serialized):
+        value = _duplicates(_python_json(data, hook=_Pairs), duplicates)
+    return value
+
+
+def decode_yaml(data: bytes, duplicates: list[str] | None = None) -> Any:
+    """A YAML body as sigs.k8s.io/yaml converts it to JSON (encoding/goyaml.py), None for an empty one.
+
+    What clients send as apply-patch+yaml is mostly JSON (kubectl's is), and JSON is YAML: orjson reads it
+    100x faster, with the same values (numbers without a dot such as ``1e3`` are floats in go-yaml too).
+    Bodies it refuses, that nest too deep or that may hold duplicate keys take the YAML reader, whose errors
+    and duplicate reports (``line 1: key "name" already set in map``) are go-yaml's."""
     if data[:1] == b"{":
-        # JSON is YAML, and what clients send as apply-patch+yaml is mostly JSON (kubectl's is): orjson reads
-        # it 100x faster. The values agree with the YAML reading, but for numbers without a dot ("1e3"), which
-        # YAML 1.1 reads as strings and kube's go-yaml as numbers, as here.
         try:
             doc = orjson.loads(data)
         except orjson.JSONDecodeError:
             pass
         else:
-            if isinstance(doc, dict):
+            serialized = _serialized(data, doc) if isinstance(doc, dict) else None
+            if serialized is not None and (duplicates is None or not _may_have_duplicates(data, doc, serialized)):
                 return doc
     try:
-        docs = list(yaml.load_all(data, Loader=_FastYAMLLoader))
-    except yaml.YAMLError:
-        try:  # the pure-Python parser's messages, which the error texts were written for
-            docs = list(yaml.load_all(data, Loader=_YAMLLoader))
-        except yaml.YAMLError as exc:
-            raise DecodeError(f"error converting YAML to JSON: yaml: {exc}") from None
-    docs = [d for d in docs if d is not None]
-    if len(docs) > 1:
-        raise DecodeError("error converting YAML to JSON: yaml: expected a single document")
-    return docs[0] if docs else None
+        return goyaml.yaml_to_json(data, duplicates)
+    except goyaml.YAMLError as exc:
+        raise DecodeError(exc.message) from None
 
 
-def decode(data: bytes, media_type: str) -> Any:
-    """Decode a request body of a supported media type into plain Python values."""
+def decode(data: bytes, media_type: str, duplicates: list[str] | None = None) -> Any:
+    """Decode a request body of a supported media type into plain Python values (duplicate fields of JSON
+    and YAML bodies appended to ``duplicates`` when given)."""
     if media_type == JSON:
-        return decode_json(data)
+        return decode_json(data, duplicates)
     if media_type == YAML:
-        return decode_yaml(data)
+        return decode_yaml(data, duplicates)
     if media_type == PROTOBUF:
         try:
             return decode_object(data)

@@ -23,6 +23,7 @@ from typing import Any
 
 import orjson
 
+from .goyaml import GO_UTF8
 from .k8s_schema import KINDS, MESSAGES
 
 PREFIX = b"k8s\x00"
@@ -79,19 +80,23 @@ def _tag(number: int, wire: int) -> bytes:
     return _varint((number << 3) | wire)
 
 
+#: io.ErrUnexpectedEOF, what gogo-protobuf's generated decoders answer for a message cut short
+_EOF = "unexpected EOF"
+
+
 def _read_varint(data: bytes, pos: int) -> tuple[int, int]:
     result = shift = 0
     while True:
         if pos >= len(data):
-            raise ProtobufError("truncated varint")
+            raise ProtobufError(_EOF)
         b = data[pos]
         pos += 1
         result |= (b & 0x7F) << shift
         if not b & 0x80:
             return result, pos
         shift += 7
-        if shift > 70:
-            raise ProtobufError("varint too long")
+        if shift >= 64:
+            raise ProtobufError("proto: integer overflow")
 
 
 def parse_fields(data: bytes) -> dict[int, list[Any]]:
@@ -105,18 +110,20 @@ def parse_fields(data: bytes) -> dict[int, list[Any]]:
             value, pos = _read_varint(data, pos)
         elif wire == 2:
             length, pos = _read_varint(data, pos)
+            if length >= 2**63:
+                raise ProtobufError("proto: negative length found during unmarshaling")
             if pos + length > end:
-                raise ProtobufError("truncated length-delimited field")
+                raise ProtobufError(_EOF)
             value = data[pos : pos + length]
             pos += length
-        elif wire == 1:
-            value = data[pos : pos + 8]
-            pos += 8
-        elif wire == 5:
-            value = data[pos : pos + 4]
-            pos += 4
+        elif wire in (1, 5):
+            size = 8 if wire == 1 else 4
+            if pos + size > end:
+                raise ProtobufError(_EOF)
+            value = data[pos : pos + size]
+            pos += size
         else:
-            raise ProtobufError(f"unsupported wire type {wire}")
+            raise ProtobufError(f"proto: illegal wireType {wire}")
         fields.setdefault(number, []).append(value)
     return fields
 
@@ -403,7 +410,7 @@ def _signed32(value: int) -> int:
 
 def _decode_scalar(f_type: str, raw: Any) -> Any:
     if f_type == "string":
-        return raw.decode()
+        return raw.decode("utf-8", GO_UTF8)  # Go keeps the bytes; its JSON writes U+FFFD for each bad one
     if f_type == "bytes":
         return base64.b64encode(raw).decode()
     if f_type == "bool":
@@ -481,13 +488,20 @@ def decode_message(data: bytes, msg: str) -> Any:
 
 def decode_unknown(data: bytes) -> tuple[str, str, bytes]:
     """(apiVersion, kind, raw) of a ``k8s\\x00`` envelope."""
+    if not data:
+        raise ProtobufError("empty data")
     if not data.startswith(PREFIX):
         raise ProtobufError("provided data does not appear to be a protobuf message, expected prefix [107 56 115 0]")
     fields = parse_fields(data[len(PREFIX) :])
-    type_meta = parse_fields(fields.get(1, [b""])[-1])
-    api_version = type_meta.get(1, [b""])[-1].decode()
-    kind = type_meta.get(2, [b""])[-1].decode()
-    return api_version, kind, fields.get(2, [b""])[-1]
+    try:
+        type_meta = parse_fields(fields.get(1, [b""])[-1])
+        api_version = type_meta.get(1, [b""])[-1].decode("utf-8", "replace")
+        kind = type_meta.get(2, [b""])[-1].decode("utf-8", "replace")
+        raw = fields.get(2, [b""])[-1]
+        len(raw)
+    except (TypeError, AttributeError):  # a varint where runtime.Unknown has bytes
+        raise ProtobufError("proto: wrong wireType for a field of Unknown") from None
+    return api_version, kind, raw
 
 
 def decode_object(data: bytes) -> dict[str, Any]:
@@ -498,5 +512,14 @@ def decode_object(data: bytes) -> dict[str, Any]:
         msg = META + kind  # kube registers the options kinds in every group version
     if msg is None:
         raise ProtobufError(f'no kind "{kind}" is registered for version "{api_version}"')
-    body = decode_message(raw, msg)
+    try:
+        body = decode_message(raw, msg)
+    except RecursionError:  # recursive messages (JSONSchemaProps) nested past what this server stores
+        raise ProtobufError("exceeded max depth") from None
+    except ProtobufError:
+        raise
+    except (TypeError, AttributeError):  # a varint where bytes belong, or the reverse
+        raise ProtobufError("proto: wrong wireType for a field of " + msg.rsplit(".", 1)[-1]) from None
+    except (struct.error, ValueError, IndexError, KeyError, OverflowError) as exc:
+        raise ProtobufError(f"proto: {exc}") from None
     return {"kind": kind, "apiVersion": api_version, **body}

@@ -15,6 +15,7 @@ import base64
 import binascii
 import re
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from . import canonical as compiled
@@ -29,6 +30,7 @@ from .protobuf import (
     TIME,
 )
 
+_NOT_BASE64 = re.compile(r"[^A-Za-z0-9+/=]")
 _QUANTITY = re.compile(r"^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$")
 _INTS = {"int32", "int64", "uint32", "uint64", "sint32", "sint64", "fixed32", "fixed64", "sfixed32", "sfixed64"}
 _GO_SCALAR = {"string": "string", "bool": "bool", "double": "float64", "float": "float32", "bytes": "[]uint8"}
@@ -54,11 +56,24 @@ def go_type(type_: str, repeated: bool = False) -> str:
     return _GO_SCALAR.get(type_, type_)
 
 
+def number_text(value: int | float) -> str:
+    """A number as Go's decoder quotes it in errors: its JSON text (kept by decode.Number), else what
+    encoding/json writes for it (as YAML bodies reach the decoder: ``100000000000000000000``)."""
+    literal = getattr(value, "literal", None)
+    if literal is not None:
+        return str(literal)
+    if isinstance(value, int):
+        return str(value)
+    if value != 0 and not 1e-6 <= abs(value) < 1e21:
+        return re.sub(r"e-0(\d)$", r"e-\1", repr(value))
+    return format(Decimal(repr(value)).normalize(), "f")
+
+
 def _json_kind(value: Any) -> str:
     if isinstance(value, bool):
         return "bool"
     if isinstance(value, int | float):
-        return f"number {value}" if isinstance(value, float) else "number"
+        return "number"
     if isinstance(value, str):
         return "string"
     if isinstance(value, list):
@@ -85,6 +100,13 @@ def _by_json(msg: str) -> dict[str, tuple[Any, tuple[str, ...]]]:
 
 _BY_JSON: dict[str, dict[str, tuple[Any, tuple[str, ...]]]] = {}
 _INT32 = frozenset(("int32", "sint32", "sfixed32"))
+#: the values each integer type holds (Go's OverflowInt/OverflowUint)
+_RANGES = {
+    **dict.fromkeys(("int32", "sint32", "sfixed32"), (-(2**31), 2**31 - 1)),
+    **dict.fromkeys(("uint32", "fixed32"), (0, 2**32 - 1)),
+    **dict.fromkeys(("int64", "sint64", "sfixed64"), (-(2**63), 2**63 - 1)),
+    **dict.fromkeys(("uint64", "fixed64"), (0, 2**64 - 1)),
+}
 #: the Python class a scalar field's JSON value has when it is right (no further check needed)
 _FAST = {"string": str, "bool": bool, **dict.fromkeys(_INTS, int)}
 
@@ -133,7 +155,7 @@ class _Checker:
             if value is None:
                 continue
             f, owner, fast = entry
-            if value.__class__ is fast and (fast is not int or f.type not in _INT32 or -(2**31) <= value < 2**31):
+            if value.__class__ is fast and (fast is not int or _RANGES[f.type][0] <= value <= _RANGES[f.type][1]):
                 continue  # a plain scalar of the field's type: nothing to look into
             self.value(value, f, owner, [*path, key], [*shown, key])
 
@@ -205,11 +227,13 @@ class _Checker:
         elif type_ == "bool":
             ok = isinstance(value, bool)
         elif type_ in _INTS:
-            ok = isinstance(value, int) and not isinstance(value, bool)
-            if ok and type_ in ("int32", "sint32", "sfixed32") and not -(2**31) <= value < 2**31:
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                ok = False
+            elif isinstance(value, float) or not _RANGES[type_][0] <= value <= _RANGES[type_][1]:
+                # strconv.ParseInt/ParseUint of the literal failed, or it overflows the field
                 raise TypedError(
-                    f"json: cannot unmarshal number {value} into Go struct field {struct}."
-                    f"{'.'.join(p for p in path if not p.startswith('['))} of type int32"
+                    f"json: cannot unmarshal number {number_text(value)} into Go struct field {struct}."
+                    f"{'.'.join(p for p in path if not p.startswith('['))} of type {go_type(type_)}"
                 )
         elif type_ in ("double", "float"):
             ok = isinstance(value, int | float) and not isinstance(value, bool)
@@ -220,8 +244,9 @@ class _Checker:
                 try:
                     base64.b64decode(value, validate=True)
                 except (binascii.Error, ValueError):
-                    bad = next((i for i, ch in enumerate(value) if not (ch.isalnum() or ch in "+/=")), len(value) - 1)
-                    raise TypedError(f"illegal base64 data at input byte {max(bad, 0)}") from None
+                    bad = _NOT_BASE64.search(value)
+                    at = bad.start() if bad is not None else len(value) - 1
+                    raise TypedError(f"illegal base64 data at input byte {max(at, 0)}") from None
         if not ok:
             raise self.fail(value, struct, path, go_type(type_))
 

@@ -51,12 +51,14 @@ class Compacted(StorageError):
 
 
 class TooLargeResourceVersion(StorageError):
-    """A minimum resourceVersion newer than storage has: 504 Timeout with Retry-After 1."""
+    """A minimum resourceVersion newer than storage has: 504 Timeout, with Retry-After 1 when the watch cache
+    waited for it (kube's cacher), without when etcd's store refused it at once (``retry_after=0``)."""
 
-    def __init__(self, requested: int, current: int) -> None:
+    def __init__(self, requested: int, current: int, retry_after: int = 1) -> None:
         super().__init__(f"Too large resource version: {requested}, current: {current}")
         self.requested = requested
         self.current = current
+        self.retry_after = retry_after
 
 
 class Unavailable(StorageError):

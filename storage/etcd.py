@@ -42,6 +42,8 @@ _CHANNEL_OPTIONS: list[tuple[str, Any]] = [
 ]
 
 _COMPACTED = "required revision has been compacted"
+#: etcd revisions are int64
+_MAX_REVISION = 2**63 - 1
 _FUTURE_REV = "required revision is a future revision"
 
 
@@ -149,7 +151,11 @@ class EtcdClient:
         serializable: bool = False,
         newest_first: bool = False,
     ) -> rpc.RangeResponse:
-        """A Range; ``newest_first`` sorts by mod_revision, newest first (with limit=1: the newest write)."""
+        """A Range; ``newest_first`` sorts by mod_revision, newest first (with limit=1: the newest write).
+        A revision beyond int64 (a resourceVersion kube parses as uint64) is a future one, refused here: it
+        does not fit etcd's request."""
+        if revision > _MAX_REVISION:
+            raise errors.TooLargeResourceVersion(revision, 0)
         req = rpc.RangeRequest(
             key=key,
             range_end=range_end,

@@ -346,7 +346,7 @@ class Store:
     async def get(self, key: str, *, revision: int = 0, min_revision: int = 0) -> Obj:
         resp = await metrics.timed("get", key, self.client.range(key.encode(), revision=revision))
         if min_revision and resp.header.revision < min_revision:
-            raise errors.TooLargeResourceVersion(min_revision, int(resp.header.revision))
+            raise errors.TooLargeResourceVersion(min_revision, int(resp.header.revision), 0)
         if not resp.kvs:
             raise errors.NotFound(key, int(resp.header.revision))
         kv = resp.kvs[0]
@@ -525,9 +525,9 @@ class Store:
                 raise errors.Compacted(LIST_EXPIRED) from None
             except errors.TooLargeResourceVersion:
                 current = await self.current_revision()
-                raise errors.TooLargeResourceVersion(revision, current) from None
+                raise errors.TooLargeResourceVersion(revision, current, 0) from None
             if min_revision and resp.header.revision < min_revision:
-                raise errors.TooLargeResourceVersion(min_revision, int(resp.header.revision))
+                raise errors.TooLargeResourceVersion(min_revision, int(resp.header.revision), 0)
             has_more = bool(resp.more)
             count = int(resp.count)
             kvs = resp.kvs

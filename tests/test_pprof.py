@@ -7,6 +7,7 @@ sampled like a request handler would be.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import signal
 import threading
@@ -268,45 +269,65 @@ def _pprof_heap_marker_alloc(n: int) -> list[str]:
 
 
 async def test_heap(api: API) -> None:
+    """Each request traces its own bounded window (1 s by default), lists what that window allocated and is
+    still alive, and stops tracing: nothing stays slow after it."""
     await api.get("/debug/pprof/heap", params={"stop": "1"})
-    try:
-        status, body, _ = await api.get("/debug/pprof/heap")
-        assert status == 200, body
-        assert "this request started it (25 frames" in body
-        assert "request /debug/pprof/heap again" in body
-        kept = _pprof_heap_marker_alloc(20_000)  # ~2.6 MiB of strings
-        status, body, headers = await api.get("/debug/pprof/heap", params={"gc": "1"})
-        assert status == 200, body
-        assert headers["Content-Type"].startswith("text/plain")
-        assert "grouped by lineno" in body and "gc.collect() ran first" in body
-        assert re.search(r"traced: [\d.]+ \w+ in [\d,]+ blocks", body)
-        first = body.split("\n#1: ", 1)[1]
-        # the marker is the biggest site, named by its function, with its source line
-        assert first.splitlines()[1].strip().startswith("_pprof_heap_marker_alloc (tests/test_pprof.py:")
-        assert 'f"pprof-heap-marker-' in first.splitlines()[2]
-        assert re.match(r"[\d.]+ MiB in [\d,]+ blocks", first)
-        count = int(re.match(r"[\d.]+ MiB in ([\d,]+) blocks", first).group(1).replace(",", ""))
-        assert count >= 20_000
+    kept: list[list[str]] = []
 
-        status, body, _ = await api.get("/debug/pprof/heap", params={"key": "traceback", "top": "3"})
-        assert status == 200
-        assert "top 3 of" in body
-        entry = body.split("\n#1: ", 1)[1].split("\n#2: ", 1)[0]
-        assert "most recent call first" in entry
-        frames = [line[4:] for line in entry.splitlines()[2:] if re.match(r"    \S", line)]  # not the source
-        assert frames[0].startswith("_pprof_heap_marker_alloc (tests/test_pprof.py:")  # leaf first
-        assert frames[1].startswith("test_heap (tests/test_pprof.py:")  # then its caller
-        assert len(frames) == 25 - 1  # 25 frames; the comprehension's and its function's shown once
-        del kept
+    async def allocate() -> None:
+        await asyncio.sleep(0.3)
+        kept.append(_pprof_heap_marker_alloc(20_000))  # ~2.6 MiB of strings
 
-        status, body, _ = await api.get("/debug/pprof/heap", params={"key": "nope"})
-        assert status == 400 and 'invalid value for "key"' in body
-    finally:
-        status, body, _ = await api.get("/debug/pprof/heap", params={"stop": "1"})
-    assert status == 200 and "tracemalloc stopped" in body
+    task = asyncio.create_task(allocate())
+    status, body, headers = await api.get("/debug/pprof/heap", params={"gc": "1"})
+    await task
+    assert status == 200, body
+    assert not tracemalloc.is_tracing()
+    assert headers["Content-Type"].startswith("text/plain")
+    assert "this request traced the last 1 s (25 frames per traceback) and stopped it again" in body
+    assert "grouped by lineno" in body and "gc.collect() ran first" in body
+    assert re.search(r"traced: [\d.]+ \w+ in [\d,]+ blocks", body)
+    first = body.split("\n#1: ", 1)[1]
+    # the marker is the biggest site, named by its function, with its source line
+    assert first.splitlines()[1].strip().startswith("_pprof_heap_marker_alloc (tests/test_pprof.py:")
+    assert 'f"pprof-heap-marker-' in first.splitlines()[2]
+    count = int(re.match(r"[\d.]+ MiB in ([\d,]+) blocks", first).group(1).replace(",", ""))  # type: ignore[union-attr]
+    assert count >= 20_000
+
+    task = asyncio.create_task(allocate())
+    status, body, _ = await api.get("/debug/pprof/heap", params={"key": "traceback", "top": "3"})
+    await task
+    assert status == 200 and not tracemalloc.is_tracing()
+    assert "top 3 of" in body
+    entry = body.split("\n#1: ", 1)[1].split("\n#2: ", 1)[0]
+    assert "most recent call first" in entry
+    frames = [line[4:] for line in entry.splitlines()[2:] if re.match(r"    \S", line)]  # not the source
+    assert frames[0].startswith("_pprof_heap_marker_alloc (tests/test_pprof.py:")  # leaf first
+    assert frames[1].startswith("test_heap.<locals>.allocate (tests/test_pprof.py:")  # then its caller
+    kept.clear()
+
+    status, body, _ = await api.get("/debug/pprof/heap", params={"key": "nope"})
+    assert status == 400 and 'invalid value for "key"' in body
+    status, body, _ = await api.get("/debug/pprof/heap", params={"seconds": "31"})
+    assert status == 400  # the window is bounded
+    assert not tracemalloc.is_tracing()
+
+
+async def test_heap_stops_tracing_when_the_client_leaves(api: API) -> None:
+    """A client that goes away mid-window (the handler is cancelled) leaves tracemalloc stopped too."""
+    await api.get("/debug/pprof/heap", params={"stop": "1"})
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(0.5):
+            await api.get("/debug/pprof/heap", params={"seconds": "10"})
+    for _ in range(100):
+        if not tracemalloc.is_tracing():
+            break
+        await asyncio.sleep(0.02)
+    assert not tracemalloc.is_tracing()
 
 
 async def test_heap_delta(api: API) -> None:
+    """Tracing started by someone else: the listing is the growth over the window, and tracing goes on."""
     await api.get("/debug/pprof/heap", params={"stop": "1"})
     kept: list[list[str]] = []
 
@@ -314,18 +335,8 @@ async def test_heap_delta(api: API) -> None:
         await asyncio.sleep(0.3)
         kept.append(_pprof_heap_marker_alloc(20_000))
 
+    tracemalloc.start(5)
     try:
-        # not tracing: this request traces the next second, lists what it allocated, and stops tracing
-        task = asyncio.create_task(allocate())
-        status, body, _ = await api.get("/debug/pprof/heap", params={"seconds": "1"})
-        await task
-        assert status == 200, body
-        assert "this request traced the last 1 s (25 frames per traceback) and stopped it again" in body
-        assert "_pprof_heap_marker_alloc (tests/test_pprof.py:" in body.split("\n#1: ", 1)[1].splitlines()[1]
-        assert not tracemalloc.is_tracing()
-        # tracing: a delta between two snapshots
-        status, body, _ = await api.get("/debug/pprof/heap", params={"frames": "5"})
-        assert "this request started it (5 frames per traceback)" in body
         task = asyncio.create_task(allocate())
         status, body, _ = await api.get("/debug/pprof/heap", params={"seconds": "1"})
         await task
@@ -336,7 +347,8 @@ async def test_heap_delta(api: API) -> None:
         assert "_pprof_heap_marker_alloc (tests/test_pprof.py:" in first.splitlines()[1]
         assert tracemalloc.is_tracing()  # it was tracing before: it still is
     finally:
-        await api.get("/debug/pprof/heap", params={"stop": "1"})
+        status, body, _ = await api.get("/debug/pprof/heap", params={"stop": "1"})
+    assert status == 200 and "tracemalloc stopped" in body and not tracemalloc.is_tracing()
 
 
 async def _pprof_parked_inner(event: asyncio.Event) -> None:

@@ -19,7 +19,7 @@ from aiohttp import web
 from aiokube.apiserver import errors
 from aiokube.apiserver.authorization.cachesource import RBAC_GROUP
 from aiokube.apiserver.endpoints import options, patcher
-from aiokube.apiserver.endpoints.bodies import decode_object, read_body
+from aiokube.apiserver.endpoints.bodies import decode_object, decode_object_async, parse_body_async, read_body
 from aiokube.apiserver.endpoints.connect import ConnectHandlers
 from aiokube.apiserver.endpoints.filters import user_of
 from aiokube.apiserver.endpoints.output import Output, cached
@@ -28,6 +28,7 @@ from aiokube.apiserver.endpoints.responses import REQUEST_WARNINGS
 from aiokube.apiserver.endpoints.watch import serve_watch
 from aiokube.apiserver.errors import GroupKind, GroupResource
 from aiokube.apiserver.patching import managedfields as mf
+from aiokube.apiserver.patching.patch import json_kind
 from aiokube.apiserver.registry import eviction as evictions
 from aiokube.apiserver.registry import meta, pods, reviews, scale, tokenrequest
 from aiokube.apiserver.registry.componentstatus import ComponentStatuses
@@ -282,7 +283,7 @@ class RESTHandlers:
         body = await read_body(request)
         media = options.input_media_type(request, info)
         evict_info = dataclasses.replace(policy, kind="Eviction", plural="pods", fields=("deleteOptions",))
-        eviction = decode_object(body, media, evict_info, self.registry, opts.field_validation).obj
+        eviction = (await decode_object_async(body, media, evict_info, self.registry, opts.field_validation)).obj
         if (eviction.get("metadata") or {}).get("name") != ri.name:
             raise errors.bad_request("name in URL does not match name in Eviction object")
         delete_opts = evictions.delete_options(eviction, opts.dry_run)
@@ -300,7 +301,7 @@ class RESTHandlers:
         opts = options.write_options(request, "CreateOptions")
         body = await read_body(request)
         media = options.input_media_type(request, info)
-        token_request = decode_object(body, media, token_info, self.registry, opts.field_validation).obj
+        token_request = (await decode_object_async(body, media, token_info, self.registry, opts.field_validation)).obj
         tokenrequest.validate(token_request, ri.name, ri.namespace)
         track_fields(None, token_request, token_info, field_manager(request, opts), subresource="token")
         account = await self.store.get_current(info, ri.namespace, ri.name)
@@ -335,7 +336,7 @@ class RESTHandlers:
         opts = options.write_options(request, "CreateOptions")
         media = options.input_media_type(request, info)
         body = await read_body(request)
-        decoded = decode_object(body, media, info, self.registry, opts.field_validation)
+        decoded = await decode_object_async(body, media, info, self.registry, opts.field_validation)
         namespace = body_namespace(ri, info, decoded.obj["metadata"])
         if not info.stored:  # a review: answered, not stored
             answer = reviews.answer(info, decoded.obj, namespace, user_of(request), self.security)
@@ -396,7 +397,7 @@ class RESTHandlers:
         if subresource == "scale":
             return await self._scale_write(request, ri, info, opts, body=body)
         media = options.input_media_type(request, info)
-        decoded = decode_object(body, media, info, self.registry, opts.field_validation)
+        decoded = await decode_object_async(body, media, info, self.registry, opts.field_validation)
         md = decoded.obj["metadata"]
         body_namespace(ri, info, md)
         name = md.get("name", "")
@@ -479,7 +480,19 @@ class RESTHandlers:
                 [errors.Cause("FieldValueRequired", "fieldManager", "Required value: is required for apply patch")],
             )
         force = options.parse_bool(request.query.get("force"))
-        decoded = decode_object(body, negotiation.YAML, info, self.registry, opts.field_validation, defaults=False)
+        try:  # applyPatcher: yaml.Unmarshal into a map, then the strict reading for duplicate keys
+            parsed = await parse_body_async(body, negotiation.YAML, opts.field_validation)
+        except DecodeError as exc:
+            raise errors.bad_request(f"error decoding YAML: error converting YAML to JSON: {exc.message}") from None
+        if parsed.value is not None and not isinstance(parsed.value, dict):
+            raise errors.bad_request(
+                "error decoding YAML: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal "
+                f"{json_kind(parsed.value)} into Go value of type map[string]interface {{}}"
+            )
+        duplicates, parsed.duplicates = parsed.duplicates, []
+        decoded = decode_object(
+            body, negotiation.YAML, info, self.registry, opts.field_validation, defaults=False, parsed=parsed
+        )
         applied = decoded.obj
         body_namespace(ri, info, applied["metadata"])
         if applied["metadata"].get("name"):
@@ -491,9 +504,15 @@ class RESTHandlers:
         async def new_object(existing: Obj | None) -> Obj:
             live = copy_object(existing) if existing is not None else None
             reset = mf.reset_field_set(["status"]) if info.strategy.has_status else None
-            return mf.apply(
+            merged = mf.apply(
                 live, applied, manager, info.api_version, meta.now_rfc3339(), type_info, force, reset_fields=reset
             )
+            if duplicates and opts.field_validation == "Strict":  # checked once the apply itself succeeded
+                raise errors.bad_request(
+                    "error strict decoding YAML: error converting YAML to JSON: yaml: unmarshal errors:\n  "
+                    + "\n  ".join(duplicates)
+                )
+            return merged
 
         result, created = await self._update(
             request,
@@ -505,7 +524,7 @@ class RESTHandlers:
             allow_create=True,
             track=False,
         )
-        return out.object_response(result, 201 if created else 200, decoded.warnings)
+        return out.object_response(result, 201 if created else 200, [*decoded.warnings, *duplicates])
 
     async def delete(self, request: web.Request, ri: RequestInfo, info: ResourceInfo) -> web.StreamResponse:
         out = Output(request, info)

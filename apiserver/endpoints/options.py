@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
-import contextlib
+import re
 
 from aiohttp import web
 
 from aiokube.apiserver import errors
 from aiokube.apiserver.endpoints.bodies import read_body
 from aiokube.apiserver.errors import FieldErrors, GroupKind
+from aiokube.apiserver.golang import go_quote
 from aiokube.apiserver.registry.options import (
     META_GROUP,
     DeleteOptions,
@@ -23,6 +24,18 @@ from aiokube.encoding import negotiation, protobuf
 from aiokube.encoding.decode import DecodeError, decode_json, decode_yaml, summarize
 from aiokube.storage.selection import FieldSelector, LabelSelector, SelectorError
 from aiokube.storage.store import Preconditions
+
+_GO_INT = re.compile(r"[+-]?[0-9]+")
+
+
+def parse_int64(text: str) -> int:
+    """strconv.ParseInt(text, 10, 64), as kube converts integer query parameters: its 400 texts."""
+    if not _GO_INT.fullmatch(text):
+        raise errors.bad_request(f"strconv.ParseInt: parsing {go_quote(text)}: invalid syntax")
+    value = int(text)
+    if not -(2**63) <= value < 2**63:
+        raise errors.bad_request(f"strconv.ParseInt: parsing {go_quote(text)}: value out of range")
+    return value
 
 
 def parse_bool(value: str | None) -> bool:
@@ -67,11 +80,10 @@ def list_options(request: web.Request, info: ResourceInfo, *, watch: bool = Fals
     except SelectorError as exc:
         raise errors.bad_request(exc.message) from None
     field = convert_field_labels(info, field)
-    limit_text = q.get("limit", "")
-    try:
-        limit = int(limit_text) if limit_text else 0
-    except ValueError:
-        raise errors.bad_request(f'strconv.ParseInt: parsing "{limit_text}": invalid syntax') from None
+    # ListOptions' integers in its field order (timeoutSeconds, limit), as kube's parameter codec converts them
+    if q.get("timeoutSeconds"):
+        parse_int64(q["timeoutSeconds"])
+    limit = parse_int64(q["limit"]) if q.get("limit") else 0
     opts = ListOptions(
         label=label,
         field=field,
@@ -126,9 +138,8 @@ async def delete_options(request: web.Request) -> DeleteOptions:
     dry_run_values = list(dry_run_values) + q.getall("dryRun", [])
     if "propagationPolicy" in q:
         opts.propagation_policy = q["propagationPolicy"]
-    if "gracePeriodSeconds" in q:
-        with contextlib.suppress(ValueError):
-            opts.grace_period_seconds = int(q["gracePeriodSeconds"])
+    if q.get("gracePeriodSeconds"):
+        opts.grace_period_seconds = parse_int64(q["gracePeriodSeconds"])
     if "orphanDependents" in q:
         opts.orphan_dependents = parse_bool(q["orphanDependents"])
     errs = FieldErrors()

@@ -152,7 +152,10 @@ class Output:
             return await self.list_response(kind, list_meta, entries)
         resp = web.StreamResponse(status=200)
         resp.headers["Content-Type"] = self.content_type
-        writer = ChunkedWriter(self.request, resp, gzip=size > GZIP_THRESHOLD and accepts_gzip(self.request))
+        gzip = size > GZIP_THRESHOLD and accepts_gzip(self.request)
+        writer = ChunkedWriter(self.request, resp, gzip=gzip)
+        if not writer.chunked and not gzip:
+            resp.content_length = size  # HTTP/1.0: the size is known before the first byte
         await writer.start()
         for n, (parts, chunk_size) in enumerate(chunks):
             await writer.write(parts, chunk_size)

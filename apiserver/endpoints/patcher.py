@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from aiokube.apiserver.endpoints.bodies import Decoded, decode_object
+from aiokube.apiserver.endpoints.bodies import Decoded, Parsed, decode_object
 from aiokube.apiserver.errors import StatusError
 from aiokube.apiserver.patching import patch as patches
 from aiokube.apiserver.patching import strategic
@@ -59,15 +59,27 @@ def decode_patched(
     """The patched object decoded into its type: a failure, or with fieldValidation=Strict any
     unknown/duplicate field, is a 422 on field ``patch``; with Warn they warn."""
 
+    try:
+        data = orjson.dumps(patched)
+    except orjson.JSONEncodeError:
+        # a JSON patch can nest a value as deep as its path: deeper than orjson writes (254 levels), far past
+        # MAX_DEPTH, refused as a too deep body is (kube's decoders stop at 10,000)
+        raise patches.invalid_patch("...", "invalid character '{' exceeded max depth") from None
+
     def shown() -> str:
         if media == STRATEGIC_PATCH:  # kube prints the patch map with %+v, the others the patched JSON
             with contextlib.suppress(DecodeError):
                 return patches.go_sprint(decode_json(body))
-        return orjson.dumps(patched).decode()
+        return data.decode()
 
     validation_mode = "Ignore" if field_validation == "Ignore" else "Warn"
+    parsed: Parsed | DecodeError
+    try:  # written by orjson: no duplicate keys to look for (the patch's own were reported by its decoding)
+        parsed = Parsed(decode_json(data), negotiation.JSON)
+    except DecodeError as exc:
+        parsed = exc
     try:
-        decoded = decode_object(orjson.dumps(patched), negotiation.JSON, info, registry, validation_mode)
+        decoded = decode_object(data, negotiation.JSON, info, registry, validation_mode, parsed=parsed)
     except StatusError as exc:
         detail = exc.message.split(f"cannot be handled as a {info.kind}: ", 1)[-1]
         raise patches.invalid_patch(shown(), detail) from None

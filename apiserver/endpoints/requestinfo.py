@@ -14,6 +14,9 @@ namespace name are subresources of that namespace.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from urllib.parse import unquote
+
+from aiokube.encoding.goyaml import GO_UTF8
 
 _NAMESPACE_SUBRESOURCES = frozenset(("status", "finalize"))
 _METHOD_VERBS = {
@@ -51,8 +54,11 @@ def _truthy(value: str | None) -> bool:
 
 
 def parse(method: str, path: str, query: dict[str, str]) -> RequestInfo:
+    """RequestInfo of a raw (percent-encoded) path: its segments are decoded, as kube reads ``URL.Path``
+    (``a%0d%0ab`` names the object ``a\r\nb``; bytes that are not UTF-8 read as Go's JSON shows them)."""
     info = RequestInfo(is_resource_request=False, path=path, verb=method.lower())
-    parts = [p for p in path.strip("/").split("/")] if path.strip("/") else []
+    trimmed = path.strip("/")
+    parts = [unquote(p, errors=GO_UTF8) if "%" in p else p for p in trimmed.split("/")] if trimmed else []
     if len(parts) < 3 or parts[0] not in ("api", "apis"):
         return info  # discovery (/api, /apis/apps, /apis/apps/v1, ...) or a non-API path
     info.api_prefix = parts[0]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email.utils
 import hashlib
+import re
 from typing import Any
 
 from aiohttp import web
@@ -120,15 +121,62 @@ async def add_request_warnings(request: web.BaseRequest, resp: web.StreamRespons
         add_warnings(resp, [w for w in warnings if f'299 - "{w}"' not in resp.headers.getall("Warning", [])])
 
 
-def add_warnings(resp: web.StreamResponse, warnings: list[str]) -> None:
-    """``Warning: 299 - "text"`` headers, one per distinct warning (k8s.io/apimachinery/pkg/util/net)."""
-    seen: set[str] = set()
+#: kube's warning recorder (endpoints/filters/warning.go): past 4 Ki runes in all, every warning is cut to
+#: 256 runes and those that still fit are kept
+TRUNCATE_AT_TOTAL_RUNES = 4 * 1024
+TRUNCATE_ITEM_RUNES = 256
+#: what net.NewWarningHeader refuses in a text: control characters (unicode.IsControl) and invalid UTF-8
+_NOT_IN_WARNINGS = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def _warning_header(text: str) -> str | None:
+    """``299 - "text"`` (net.NewWarningHeader), or None for a text it refuses (kube drops that warning)."""
+    if _NOT_IN_WARNINGS.search(text):
+        return None
+    return '299 - "' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def warning_headers(warnings: list[str]) -> list[str]:
+    """The Warning headers kube's recorder writes for these warnings, in order: each distinct text once, none
+    with a control character (a CR/LF would break the response), and bounded: once the texts pass 4 Ki runes
+    the recorder starts over with each cut to 256 runes, and stops adding when that budget is spent too."""
+    recorded: set[str] = set()
+    ordered: list[str] = []
+    headers: list[str] = []
+    written = 0
+    truncating = False
     for text in warnings:
-        if text in seen:
+        if not text:
             continue
-        seen.add(text)
-        escaped = text.replace("\\", "\\\\").replace('"', '\\"')
-        resp.headers.add("Warning", f'299 - "{escaped}"')
+        if truncating and written >= TRUNCATE_AT_TOTAL_RUNES:
+            break
+        if text in recorded:
+            continue
+        recorded.add(text)
+        ordered.append(text)
+        if truncating:
+            text = text[:TRUNCATE_ITEM_RUNES]
+        header = _warning_header(text)
+        if header is None:
+            continue
+        if written + len(text) <= TRUNCATE_AT_TOTAL_RUNES or truncating:
+            written += len(text)
+            headers.append(header)
+            continue
+        truncating, written, headers = True, 0, []  # replay everything so far, truncated
+        for item in ordered:
+            item = item[:TRUNCATE_ITEM_RUNES]
+            header = _warning_header(item)
+            if header is not None:
+                written += len(item)
+                headers.append(header)
+    return headers
+
+
+def add_warnings(resp: web.StreamResponse, warnings: list[str]) -> None:
+    """The ``Warning`` headers of :func:`warning_headers`."""
+    for header in warning_headers(warnings):
+        resp.headers.add("Warning", header)
 
 
 def status_response(request: web.Request, err: StatusError) -> web.Response:

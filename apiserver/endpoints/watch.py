@@ -17,6 +17,7 @@ from typing import Any
 from aiohttp import web
 
 from aiokube.apiserver import errors
+from aiokube.apiserver.endpoints.options import parse_int64
 from aiokube.apiserver.endpoints.output import Output
 from aiokube.apiserver.endpoints.requestinfo import RequestInfo
 from aiokube.apiserver.errors import FieldErrors, GroupKind, StatusError
@@ -64,12 +65,9 @@ class WatchRequest:
         self.match = q.get("resourceVersionMatch", "")
         self.allow_bookmarks = bool(_bool_param(q.get("allowWatchBookmarks"), "allowWatchBookmarks"))
         self.send_initial_events = _bool_param(q.get("sendInitialEvents"), "sendInitialEvents")
-        timeout = q.get("timeoutSeconds", "")
-        try:
-            seconds = int(timeout) if timeout else 0
-        except ValueError:
-            raise errors.bad_request(f'strconv.ParseInt: parsing "{timeout}": invalid syntax') from None
-        self.timeout = float(seconds) if seconds > 0 else MIN_REQUEST_TIMEOUT * (1.0 + random.random())
+        seconds = parse_int64(q["timeoutSeconds"]) if q.get("timeoutSeconds") else 0
+        # kube: 0 (or none) is a random 30-60 min; a negative timeout has already passed: the stream ends at once
+        self.timeout = float(seconds) if seconds else MIN_REQUEST_TIMEOUT * (1.0 + random.random())
         # SetListOptionsDefaults with the WatchList gate on: RV unset or "0" means watch-list
         if (
             not ri.legacy_watch
@@ -251,7 +249,7 @@ async def serve_watch(
     cancels this task (aiohttp's handler_cancellation) and lands in the same ``finally``."""
     opts = WatchRequest(request, ri, info, predicate)
     if opts.resource_version not in ("", "0"):
-        parse_resource_version(opts.resource_version)
+        parse_resource_version(opts.resource_version, listing=False)
     frames = FrameMaker(out)
     resp = web.StreamResponse(status=200)
     resp.headers["Content-Type"] = out.content_type
@@ -277,7 +275,8 @@ async def serve_watch(
                     stats.init_errors[0] += 1
                     tail = frames.error(storage_error_status(exc, info))
                 else:
-                    sink = DirectSink(frames, writer, stats) if DIRECT else None
+                    # the direct path and groups write cached HTTP chunks: an HTTP/1.0 stream takes the queue
+                    sink = DirectSink(frames, writer, stats) if DIRECT and writer.chunked else None
                     if sink is not None and groupsink.GROUPS and frames.groupable:
                         labels = (info.group, info.version, info.plural, encoder_label)
                         key = groupsink.group_key(opts.namespace, watcher, frames, labels)

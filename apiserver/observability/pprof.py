@@ -13,13 +13,14 @@ Endpoints (``subpath`` is what follows ``/debug/pprof/``):
   (default 100, as Go's).
 - ``heap``: a tracemalloc listing of the top allocation sites of live memory (``top=``, default 50) grouped
   by ``key=lineno`` (default), ``traceback`` or ``filename``, each named ``function (file.py:line)`` with
-  its source line, and totals; ``gc=1`` collects first (Go's ``heap?gc=1``); ``seconds=N`` lists what grew
-  during the next N seconds (Go's delta profiles); ``stop=1`` stops tracing. tracemalloc only sees what is
-  allocated while it traces, so when it is not tracing the first call starts it (``frames=``, default 25)
-  and says so rather than showing an empty listing; the next call shows what was allocated since and is
-  still alive. Tracing is expensive — every allocation records its traceback: serving LISTs and GETs took
-  13x the CPU with 25 frames (2.3x with ``frames=1``) — so it lasts only until ``stop=1``, and
-  ``heap?seconds=N`` on a server that is not tracing traces just those N seconds and stops again.
+  its source line, and totals; ``gc=1`` collects first (Go's ``heap?gc=1``). tracemalloc only sees what is
+  allocated while it traces, and tracing is expensive — every allocation records its traceback (``frames=``,
+  default 25): serving LISTs and GETs took 13x the CPU with 25 frames (2.3x with ``frames=1``), and one
+  request that left it on once made the whole server several times slower for good. So each request traces
+  a bounded window (``seconds=N``, default 1, at most 30), lists what that window allocated and is still
+  alive, and stops tracing before it builds the report; one heap profile runs at a time. When something
+  else traces (``PYTHONTRACEMALLOC``) the listing is the growth over the window and tracing is left as it
+  was; ``stop=1`` stops that.
 - ``goroutine`` (alias ``tasks``): the asyncio tasks of the event loop with their whole suspended stacks
   (the ``cr_await`` chain, down to the future each waits on) and every thread's stack. ``debug=2``
   lists each task (Go's full dump); otherwise tasks with the same stack are grouped with a count.
@@ -81,6 +82,11 @@ MAX_HZ = 1000
 MAX_DEPTH = 512  # frames kept per stack (the root end is cut)
 HEAP_TOP = 50
 HEAP_FRAMES = 25
+#: a heap profile traces allocations for this long (``seconds=``), then stops: tracing costs every allocation
+#: its traceback, so it never outlives the request that started it
+HEAP_SECONDS = 1
+HEAP_MAX_SECONDS = 30
+_HEAP_LOCK = asyncio.Lock()
 
 IN_USE = "cpu profiling already in use"
 
@@ -690,36 +696,31 @@ async def _heap(request: web.Request) -> web.StreamResponse:
         return _text("heap profile: tracemalloc stopped; its traces are freed\n")
     top = _int_param(q, "top", HEAP_TOP, 1, 100_000)
     frames = _int_param(q, "frames", HEAP_FRAMES, 1, 1000)
-    seconds = _int_param(q, "seconds", None, 1, MAX_SECONDS)
+    seconds = _int_param(q, "seconds", HEAP_SECONDS, 1, HEAP_MAX_SECONDS)
     key = q.get("key", "") or "lineno"
     if key not in ("lineno", "traceback", "filename"):
         raise BadParam('invalid value for "key" - must be lineno, traceback or filename')
-    assert top is not None and frames is not None
+    assert top is not None and frames is not None and seconds is not None
     collect = _flag(q, "gc")
-    if tracemalloc.is_tracing():
-        return await _heap_listing(key, top, collect, seconds, "")
-    tracemalloc.start(frames)
-    if seconds is None:
-        return _text(
-            f"heap profile: tracemalloc was not tracing; this request started it ({frames} frames per "
-            "traceback).\nOnly allocations made from now on are traced: request /debug/pprof/heap again to see "
-            "those still alive.\nWhile it traces, every allocation records its traceback: allocation-heavy code "
-            "runs several times slower (serving LISTs took 13x the CPU with 25 frames, 2.3x with frames=1).\n"
-            "Stop it with /debug/pprof/heap?stop=1, or use heap?seconds=N, which stops what it started.\n"
+    async with _HEAP_LOCK:  # one heap profile at a time: the window of one is not cut short by another
+        if tracemalloc.is_tracing():  # traced by someone else (PYTHONTRACEMALLOC): a delta, left running
+            return await _heap_listing(key, top, collect, seconds, "", stop=False)
+        header = (
+            f"tracemalloc was not tracing: this request traced the last {seconds} s ({frames} frames per "
+            "traceback) and stopped it again; listed is what those seconds allocated that is still alive\n"
         )
-    header = (
-        f"tracemalloc was not tracing: this request traced the last {seconds} s ({frames} frames per traceback) "
-        "and stopped it again; listed is what those seconds allocated that is still alive\n"
-    )
-    try:
-        return await _heap_listing(key, top, collect, None, header, wait=seconds)
-    finally:
-        tracemalloc.stop()
+        tracemalloc.start(frames)
+        try:
+            return await _heap_listing(key, top, collect, None, header, wait=seconds, stop=True)
+        finally:
+            tracemalloc.stop()  # also when the client left (the handler is cancelled): never left tracing
 
 
 async def _heap_listing(
-    key: str, top: int, collect: bool, seconds: int | None, header: str, wait: int = 0
+    key: str, top: int, collect: bool, seconds: int | None, header: str, *, wait: int = 0, stop: bool
 ) -> web.StreamResponse:
+    """Snapshots ``seconds`` apart (a delta) or one after ``wait``; tracing stops (``stop``) as soon as the
+    last snapshot is taken, before the report is built from it in a thread."""
     try:
         base = None
         if seconds is not None:
@@ -728,6 +729,8 @@ async def _heap_listing(
         snapshot, collected, memory = await asyncio.to_thread(_take_snapshot, collect)
     except RuntimeError:  # take_snapshot: another request stopped tracing meanwhile
         return _error(500, "heap profile: tracemalloc was stopped while this request waited")
+    if stop:
+        tracemalloc.stop()  # the allocations of the report itself are not traced, and the process is fast again
     text = await asyncio.to_thread(
         _heap_report, snapshot, base, key=key, top=top, collected=collected, header=header, memory=memory
     )

@@ -38,7 +38,7 @@ import orjson
 
 from aiokube.apiserver import errors
 from aiokube.apiserver.golang import go_float, go_quote, go_type_name
-from aiokube.encoding.decode import go_json_error
+from aiokube.encoding.decode import DecodeError, decode_json, decode_json_pairs
 from aiokube.encoding.jsonenc import go_escape
 
 MAX_JSON_PATCH_OPERATIONS = 10000  # handlers/patch.go maxJSONPatchOperations
@@ -215,24 +215,31 @@ class _Pairs:
         self.pairs = pairs
 
 
+def _built(value: Any, pairs: bool, strict: list[str] | None) -> Any:
+    """build_value, skipped for a value orjson read (plain dicts, no duplicates: nothing to convert)."""
+    return build_value(value, "", strict) if pairs else value
+
+
 class PatchSyntaxError(Exception):
     def __init__(self, message: str) -> None:
         self.message = message
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(name)
-
-
-def parse_patch(patch: Any) -> Any:
-    """The patch as a JSON value: a raw body is decoded (objects as _Pairs) with Go's syntax error texts."""
+def parse_patch(patch: Any) -> tuple[Any, bool]:
+    """The patch as a JSON value, and whether it holds _Pairs: a raw body is decoded with Go's syntax error
+    texts, by orjson unless it may hold duplicate keys (then objects are _Pairs, so strict decoding sees
+    them). Nesting deeper than kube's decoders (and this server) take is a syntax error."""
     if isinstance(patch, bytes | bytearray | memoryview):
         raw = bytes(patch)
+        duplicates: list[str] = []
         try:
-            return json.loads(raw.decode("utf-8", "replace"), object_pairs_hook=_Pairs, parse_constant=_reject_constant)
-        except (ValueError, RecursionError):
-            raise PatchSyntaxError(go_json_error(raw)) from None
-    return patch
+            value = decode_json(raw, duplicates)
+            if duplicates:
+                return decode_json_pairs(raw, _Pairs), True
+        except DecodeError as exc:
+            raise PatchSyntaxError(exc.message) from None
+        return value, False
+    return patch, True
 
 
 def build_value(v: Any, path: str, strict: list[str] | None) -> Any:
@@ -278,7 +285,7 @@ def apply_merge_patch(
     """RFC 7386 merge of ``patch`` into a copy of ``original``, as kube's merge-patch handler does it."""
     strict = field_validation in STRICT_VALIDATIONS
     try:
-        value = parse_patch(patch)
+        value, pairs = parse_patch(patch)
     except PatchSyntaxError as exc:
         raise bad_request_error(f"error decoding patch: {exc.message}" if strict else "Invalid JSON Patch") from None
     if strict and value is not None and not is_object(value):
@@ -288,7 +295,7 @@ def apply_merge_patch(
             "map[string]interface {}"
         )
     found: list[str] = []
-    value = build_value(value, "", found if strict else None)
+    value = _built(value, pairs, found if strict else None)
     if strict_errors is not None:
         strict_errors.extend(found)
     if value is None or not isinstance(value, dict | list):
@@ -550,7 +557,7 @@ def apply_json_patch(
     """Apply an RFC 6902 patch to a copy of ``original``, as kube's json-patch handler does."""
     strict = field_validation in STRICT_VALIDATIONS
     try:
-        value = parse_patch(patch)
+        value, pairs = parse_patch(patch)
     except PatchSyntaxError as exc:
         raise bad_request_error(f"error decoding patch: {exc.message}" if strict else exc.message) from None
     found: list[str] = []
@@ -578,10 +585,12 @@ def apply_json_patch(
     copied = 0
     try:
         for op in ops:
-            op = build_value(op, "", None) if op is not None else {}
+            op = _built(op, pairs, None) if op is not None else {}
             doc, copied = _apply_op(doc, op, copied, max_copy_bytes)
     except _OpError as exc:
         raise unprocessable_error(str(exc)) from None
+    except RecursionError:  # operations copying deep values into deep paths nest without bound
+        raise invalid_patch("...", "invalid character '{' exceeded max depth") from None
     except GoPanic as exc:
         raise panic_error(str(exc)) from None
     doc = _plain(doc)

@@ -216,7 +216,7 @@ def apply_strategic_merge_patch(
         raise unsupported_strategic_merge_patch()
     strict = field_validation in STRICT_VALIDATIONS
     try:
-        value = parse_patch(patch)
+        value, pairs = parse_patch(patch)
     except PatchSyntaxError as exc:
         raise bad_request_error(exc.message) from None
     if value is not None and not is_object(value):
@@ -224,7 +224,7 @@ def apply_strategic_merge_patch(
             f"json: cannot unmarshal {json_kind(value)} into Go value of type map[string]interface {{}}"
         )
     found: list[str] = []
-    patch_map = build_value(value, "", found if strict else None) or {}
+    patch_map = (build_value(value, "", found if strict else None) if pairs else value) or {}
     if strict_errors is not None:
         strict_errors.extend(found)
     try:

@@ -7,10 +7,12 @@ from dataclasses import dataclass
 
 from aiokube.apiserver import errors
 from aiokube.apiserver.errors import FieldErrors, GroupKind
+from aiokube.apiserver.golang import go_quote
 from aiokube.storage.selection import FieldSelector, LabelSelector
 from aiokube.storage.store import Preconditions
 
 META_GROUP = "meta.k8s.io"
+UINT64_MAX = 2**64 - 1
 
 
 @dataclass(slots=True)
@@ -41,20 +43,24 @@ class ListOptions:
     resource_version_match: str
 
 
-def parse_resource_version(value: str) -> int:
-    """storage.APIObjectVersioner.ParseResourceVersion, as the 400 kube returns for a bad one."""
+def parse_resource_version(value: str, *, listing: bool = True) -> int:
+    """storage.APIObjectVersioner.ParseResourceVersion (strconv.ParseUint, 64 bits): a LIST reports a bad
+    value as kube's 400; a GET or WATCH gets the bare error, which kube writes as a 500 without a reason (the
+    cacher returns it unwrapped), so this server does too. Values beyond int64 that fit uint64 parse, as in
+    kube: no etcd revision is that large (storage answers "too large" without asking etcd)."""
     if not value or value == "0":
         return 0
-    try:
+    problem = "invalid syntax"
+    if value.isascii() and value.isdigit():
         rv = int(value)
-        if rv < 0 or not value.isdigit():
-            raise ValueError
-        return rv
-    except ValueError:
-        raise errors.bad_request(
-            f'invalid resource version: resourceVersion: Invalid value: "{value}": '
-            f'strconv.ParseUint: parsing "{value}": invalid syntax'
-        ) from None
+        if rv <= UINT64_MAX:
+            return rv
+        problem = "value out of range"
+    quoted = go_quote(value)
+    text = f"resourceVersion: Invalid value: {quoted}: strconv.ParseUint: parsing {quoted}: {problem}"
+    if listing:
+        raise errors.bad_request(f"invalid resource version: {text}")
+    raise errors.StatusError(500, "", text)
 
 
 def validate_list_options(opts: ListOptions) -> None:

@@ -111,7 +111,7 @@ class GenericStore:
 
     async def get(self, info: ResourceInfo, namespace: str | None, name: str, resource_version: str) -> Any:
         """RV unset reads etcd; RV="0" the watch cache as is; RV=N the cache once it reached N."""
-        parse_resource_version(resource_version)
+        parse_resource_version(resource_version, listing=False)
         try:
             entry = await self.cacher_for(info).get(info.key(namespace, name), resource_version)
         except serr.StorageError as exc:

@@ -38,18 +38,30 @@ def accepts_gzip(request: web.Request) -> bool:
     return "gzip" in request.headers.get("Accept-Encoding", "").lower()
 
 
+def can_chunk(request: web.Request) -> bool:
+    """Whether the response may use chunked framing: HTTP/1.1 only. An HTTP/1.0 client gets the body as it
+    is, delimited by the end of the connection (or a Content-Length when the size is known first), as Go's
+    server answers it."""
+    return request.version == (1, 1)
+
+
 class ChunkedWriter:
+    """A streamed body written to the transport directly: chunked for HTTP/1.1, as it is (the connection
+    closed after it) for HTTP/1.0."""
+
     def __init__(self, request: web.Request, resp: web.StreamResponse, *, gzip: bool = False) -> None:
         self.request = request
         self.resp = resp
         self.written = 0
+        self.chunked = can_chunk(request)
         self._gzip = zlib.compressobj(1, zlib.DEFLATED, 31) if gzip else None
         if gzip:
             resp.headers["Content-Encoding"] = "gzip"
             resp.headers["Vary"] = "Accept-Encoding"
 
     async def start(self) -> None:
-        self.resp.enable_chunked_encoding()
+        if self.chunked:
+            self.resp.enable_chunked_encoding()
         await self.resp.prepare(self.request)
         self.request[RESPONSE_STATUS] = self.resp.status
         writer = payload_writer(self.resp)
@@ -68,7 +80,10 @@ class ChunkedWriter:
         transport = self.request.transport
         if transport is None or transport.is_closing():
             raise ConnectionResetError("client went away")
-        transport.writelines([f"{size:x}\r\n".encode(), *parts, b"\r\n"])
+        if self.chunked:
+            transport.writelines([f"{size:x}\r\n".encode(), *parts, b"\r\n"])
+        else:
+            transport.writelines(parts)
         self.written += size
         if transport.get_write_buffer_size() > HIGH_WATER:
             writer = payload_writer(self.resp)
@@ -87,7 +102,10 @@ class ChunkedWriter:
         transport = self.request.transport
         if transport is None or transport.is_closing():
             raise ConnectionResetError("client went away")
-        transport.writelines([f"{len(data):x}\r\n".encode(), data, b"\r\n"])
+        if self.chunked:
+            transport.writelines([f"{len(data):x}\r\n".encode(), data, b"\r\n"])
+        else:
+            transport.write(data)
         self.written += len(data)
 
 

@@ -162,6 +162,20 @@ STEPS: list[tuple[str, str, str, Any, dict[str, str]]] = [
             '"ScaleDown":null}'}},
         "spec": {"scaleTargetRef": TARGET, "maxReplicas": 4, "targetCPUUtilizationPercentage": 90}}, {}),
     ("hpa-annotated-as-v2", "GET", f"{H2}/h4", None, {}),
+    # annotations json.Unmarshal rejects are ignored; it matches the internal type's untagged names in any case
+    ("hpa-v1-bad-annotations", "POST", H1, {"metadata": {"name": "h5", "annotations": {
+        "autoscaling.alpha.kubernetes.io/metrics": '[{"type":"Pods","pods":{"metricName":5}}]',
+        "autoscaling.alpha.kubernetes.io/behavior": '{"ScaleUp":{"StabilizationWindowSeconds":"x"}}',
+        "autoscaling.alpha.kubernetes.io/current-metrics": "{}"}},
+        "spec": {"scaleTargetRef": TARGET, "maxReplicas": 3}}, {}),
+    ("hpa-bad-annotations-as-v2", "GET", f"{H2}/h5", None, {}),
+    ("hpa-v1-any-case-behavior", "POST", H1, {"metadata": {"name": "h6", "annotations": {
+        "autoscaling.alpha.kubernetes.io/behavior":
+            '{"scaleup":{"selectpolicy":"Min","policies":[{"type":"Pods","value":3,"periodSeconds":20}]}}',
+        "autoscaling.alpha.kubernetes.io/metrics":
+            '[{"type":"Pods","pods":{"metricName":"a","targetAverageValue":7}}]'}},
+        "spec": {"scaleTargetRef": TARGET, "maxReplicas": 3}}, {}),
+    ("hpa-any-case-as-v2", "GET", f"{H2}/h6", None, {}),
     ("hpa-v1-m1", "POST", f"{H1}?fieldManager=a", {"metadata": {"name": "m1", "labels": {"l": "1"}}, "spec": {
         "scaleTargetRef": TARGET, "maxReplicas": 5, "targetCPUUtilizationPercentage": 50}}, {}),
     ("hpa-v2-m1", "GET", f"{H2}/m1", None, {}),

@@ -21,6 +21,7 @@ from aiokube.apiserver.quantity import parse_quantity
 from aiokube.encoding import canonical, typed
 from aiokube.encoding.jsonenc import go_escape
 from aiokube.encoding.k8s_schema import KINDS
+from aiokube.encoding.protobuf import ProtobufError
 
 Obj = dict[str, Any]
 
@@ -28,6 +29,7 @@ API_VERSION = "autoscaling/v1"
 _V1_SCHEMA = KINDS[(API_VERSION, "HorizontalPodAutoscaler")]
 _V2_SCHEMA = KINDS[("autoscaling/v2", "HorizontalPodAutoscaler")]
 _V1 = "k8s.io.api.autoscaling.v1."
+_BEHAVIOR = "k8s.io.api.autoscaling.v2.HorizontalPodAutoscalerBehavior"
 
 METRICS = "autoscaling.alpha.kubernetes.io/metrics"
 CURRENT_METRICS = "autoscaling.alpha.kubernetes.io/current-metrics"
@@ -256,8 +258,9 @@ def _field(obj: Obj, name: str) -> Any:
     return next((v for k, v in obj.items() if k.lower() == low), None)
 
 
-def _annotation_list(annotations: Obj, key: str) -> list[Obj] | None:
-    """A JSON list of objects from an annotation, None when absent or when Go's Unmarshal would fail."""
+def _annotation_list(annotations: Obj, key: str, message: str) -> list[Obj] | None:
+    """The autoscaling/v1 ``message`` items of an annotation in canonical form, None when it is absent or when
+    Go's json.Unmarshal would fail on it (kube then ignores the annotation)."""
     if key not in annotations:
         return None
     try:
@@ -268,7 +271,12 @@ def _annotation_list(annotations: Obj, key: str) -> list[Obj] | None:
         return []
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
         return None
-    return value
+    try:
+        for item in value:
+            typed.check(item, _V1 + message)
+        return [canonical.message(item, _V1 + message) for item in value]
+    except (typed.TypedError, ProtobufError, ValueError, TypeError):
+        return None
 
 
 def _identifier(name: Any, selector: Any) -> Obj:
@@ -369,6 +377,8 @@ def _rules_v2(rules: Any) -> Obj | None:
 
 
 def _behavior_v2(text: str) -> Obj | None:
+    """The behavior of kube's internal JSON (Go matches its untagged field names in any case), None when
+    json.Unmarshal would fail or leave it empty."""
     try:
         value = orjson.loads(text)
     except orjson.JSONDecodeError:
@@ -376,6 +386,10 @@ def _behavior_v2(text: str) -> Obj | None:
     if not isinstance(value, dict):
         return None
     behavior = _present(scaleUp=_rules_v2(_field(value, "ScaleUp")), scaleDown=_rules_v2(_field(value, "ScaleDown")))
+    try:
+        typed.check(behavior, _BEHAVIOR)  # internal and v2 field types are the same
+    except typed.TypedError:
+        return None
     return behavior or None  # an empty behavior is no behavior
 
 
@@ -397,7 +411,7 @@ def to_v2(obj: Obj) -> Obj:
                 "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": cpu}},
             }
         ]
-    other = _converted(_annotation_list(annotations, METRICS), _metric_spec_v2)
+    other = _converted(_annotation_list(annotations, METRICS, "MetricSpec"), _metric_spec_v2)
     if other is not None:
         metrics = other + metrics[:1]
     if not metrics:  # v1's implicit default, made explicit here where the annotation's metrics are known
@@ -428,10 +442,10 @@ def to_v2(obj: Obj) -> Obj:
                 },
             }
         ]
-    annotated = _converted(_annotation_list(annotations, CURRENT_METRICS), _metric_status_v2)
+    annotated = _converted(_annotation_list(annotations, CURRENT_METRICS, "MetricStatus"), _metric_status_v2)
     if annotated is not None:  # the annotation has them all (with more than the percentage): it wins
         current = annotated
-    conditions = _annotation_list(annotations, CONDITIONS)
+    conditions = _annotation_list(annotations, CONDITIONS, "HorizontalPodAutoscalerCondition")
     v2_status = _present(
         observedGeneration=status.get("observedGeneration"),
         lastScaleTime=status.get("lastScaleTime"),

@@ -2,6 +2,7 @@
 
 from . import (
     big_object,
+    conversions,
     dispatch,
     fanout_cache,
     json_libs,
@@ -28,5 +29,6 @@ for module in (
     pprof_overhead,
     write_path,
     big_object,
+    conversions,
 ):
     module.main()

@@ -44,6 +44,7 @@ from typing import Any
 
 from aiokube.apiserver.golang import default_pointer, default_value, pointer_field, struct_field, struct_items
 from aiokube.apiserver.quantity import Quantity, canonical_quantity, parse_quantity
+from aiokube.apiserver.registry import hpav1
 
 Obj = dict[str, Any]
 
@@ -684,6 +685,9 @@ def _scaling_rules(behavior: Obj, key: str, defaults: Obj) -> None:
 
 
 def _horizontal_pod_autoscaler(obj: Obj) -> None:
+    # not a default: kube's v2 -> internal conversion, part of every decode, drops the annotations autoscaling/v1
+    # round-trips v2 fields through (registry/hpav1.py), so no v2 object keeps them
+    hpav1.drop_round_trip(obj)
     spec = struct_field(obj, "spec")
     default_pointer(spec, "minReplicas", 1)
     if not spec.get("metrics"):

@@ -400,7 +400,7 @@ class APIServer:
         trust = await self._trust_progress()
         self._cacher_defaults = (base, trust)
         for info in self.registry:
-            if info.stored:
+            if info.stored and info.conversion is None:  # a converted version shares its storage's cacher
                 self.cachers[(info.group, info.plural)] = self._new_cacher(info, base, trust)
         for cacher in self.cachers.values():
             await cacher.start()
@@ -477,11 +477,13 @@ class APIServer:
         out = {}
         for info in self.registry:
             cacher = self.cachers.get((info.group, info.plural))
-            if cacher is not None:
+            if cacher is not None and info.conversion is None:
                 out[(info.group, info.plural)] = (info, cacher)
         return list(out.values())
 
     def cacher_for(self, info: ResourceInfo) -> Cacher:
+        """The watch cache of the resource's storage (every version served over it shares one)."""
+        info = info.stored_as
         cacher = self.cachers.get((info.group, info.plural))
         if cacher is None:  # a custom resource whose CRD went away in between
             raise errors.resource_not_found()

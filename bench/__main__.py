@@ -37,6 +37,7 @@ SUITE = (
     "write_path",
     "big_object",
     "secure_requests",
+    "conversions",
 )
 #: benchmarks run only by name
 EXTRA = ("workers",)

@@ -13,7 +13,7 @@ Counters (Prometheus): serializations and cache hits per encoder and resource, b
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol
 
 import orjson
@@ -57,12 +57,15 @@ class Encoder:
     """Serialization of one resource's objects in one format, with per-object/per-event caching."""
 
     id = ""
+    #: the format, for metric labels (a ViewEncoder's id also names its version)
+    label = ""
 
     def __init__(self, resource: str) -> None:
         self.resource = resource
-        self._serialized = SERIALIZATIONS.labels(self.id, resource)
-        self.hits = CACHE_HITS.labels(self.id, resource)
-        self.bytes_written = BYTES_WRITTEN.labels(self.id)
+        self.label = self.label or self.id
+        self._serialized = SERIALIZATIONS.labels(self.label, resource)
+        self.hits = CACHE_HITS.labels(self.label, resource)
+        self.bytes_written = BYTES_WRITTEN.labels(self.label)
 
     def _cached(self, entry: Cached, key: str, make: Any, *, serialization: bool = True) -> Any:
         data = entry.encodings.get(key) if CACHING else None
@@ -242,6 +245,59 @@ class ProtobufEncoder(Encoder):
         yield (b"\x1a\x00\x22\x00",)
 
 
+class _View:
+    """An object as another version shows it, with serialization caches of its own (kept on the stored entry)."""
+
+    __slots__ = ("encodings", "obj")
+
+    def __init__(self, obj: dict[str, Any]) -> None:
+        self.obj = obj
+        self.encodings: dict[str, Any] = {}
+
+
+class ViewEncoder(Encoder):
+    """The objects of a version other than the one they are stored in: each cached entry is converted once per
+    version (the view kept on the entry) and serialized once per format by the base encoder, on the view; event
+    frames are cached on the event under this encoder's id. Shared by every request and watcher of the version."""
+
+    def __init__(self, base: Encoder, api_version: str, convert: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
+        self.id = f"{base.id}@{api_version}"
+        self.label = base.id
+        super().__init__(base.resource)
+        self.base = base
+        self.convert = convert
+        self._key = "view@" + api_version
+
+    def view(self, entry: Cached) -> Cached:
+        found = entry.encodings.get(self._key) if CACHING else None
+        if found is None:
+            found = _View(self.convert(entry.obj))
+            if CACHING:
+                entry.encodings[self._key] = found
+        return found  # type: ignore[no-any-return]
+
+    def object_parts(self, entry: Cached) -> Parts:
+        return self.base.object_parts(self.view(entry))
+
+    def plain(self, obj: dict[str, Any]) -> bytes:
+        """``obj`` already in this version (a view made by the caller)."""
+        return self.base.plain(obj)
+
+    def frame(self, event_type: str, entry: Cached) -> Parts:
+        return self.base.frame(event_type, self.view(entry))
+
+    def added_frame(self, entry: Cached) -> Parts:
+        return self.base.added_frame(self.view(entry))
+
+    def plain_frame(self, event_type: str, obj: dict[str, Any]) -> bytes:
+        return self.base.plain_frame(event_type, obj)
+
+    def list_parts(
+        self, kind: str, api_version: str, list_meta: dict[str, Any], entries: list[Cached], typed: bool
+    ) -> Iterator[Parts]:
+        return self.base.list_parts(kind, api_version, list_meta, [self.view(e) for e in entries], typed)
+
+
 def yaml_dump(obj: Any) -> bytes:
     """YAML as kube writes it (JSON → YAML, keys sorted, block style)."""
     return yaml.safe_dump(orjson.loads(orjson.dumps(obj)), sort_keys=True, default_flow_style=False).encode()
@@ -257,4 +313,19 @@ def encoder_for(encoder_id: str, resource: str) -> Encoder:
     if enc is None:
         cls = {"json": JSONEncoder, "protobuf": ProtobufEncoder}[encoder_id]
         enc = _ENCODERS[key] = cls(resource)
+    return enc
+
+
+_VIEW_ENCODERS: dict[tuple[str, str, str], ViewEncoder] = {}
+
+
+def view_encoder_for(
+    encoder_id: str, resource: str, api_version: str, convert: Callable[[dict[str, Any]], dict[str, Any]]
+) -> ViewEncoder:
+    """One encoder per (format, resource, version) for a version read through ``convert`` (a pure function of
+    the stored object: the first one given for a version is the one kept)."""
+    key = (encoder_id, resource, api_version)
+    enc = _VIEW_ENCODERS.get(key)
+    if enc is None:
+        enc = _VIEW_ENCODERS[key] = ViewEncoder(encoder_for(encoder_id, resource), api_version, convert)
     return enc

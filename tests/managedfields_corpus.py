@@ -59,7 +59,9 @@ def _applied(obj: dict[str, Any]) -> dict[str, Any]:
 def corpus() -> dict[str, Any]:
     out: dict[str, Any] = {}
     for path, sample in samples().items():
-        msg = KINDS[(sample["apiVersion"], sample["kind"])]
+        msg = KINDS.get((sample["apiVersion"], sample["kind"]))
+        if msg is None:  # a type the revision that made the fixture had no schema for
+            continue
         t = mf.builtin_type(msg)
         api_version = sample["apiVersion"]
         obj = copy.deepcopy(sample)

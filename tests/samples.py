@@ -181,6 +181,7 @@ def samples() -> dict[str, dict[str, Any]]:
             "eventTime": "2026-11-23T10:00:00.123456Z",
             "reportingComponent": "default-scheduler",
             "reportingInstance": "scheduler-1",
+            "action": "Binding",  # with an eventTime, kube requires the "new" event's fields
         },
         "api/v1/serviceaccounts": {
             "apiVersion": "v1",
@@ -350,6 +351,15 @@ def _more(template: dict[str, Any], selector: dict[str, Any]) -> dict[str, dict[
             "metrics": [{"type": "Resource", "resource": {"name": "cpu", "target": {
                 "type": "Utilization", "averageUtilization": 80}}}],
         }),
+        "apis/autoscaling/v1/horizontalpodautoscalers": _obj("autoscaling/v1", "HorizontalPodAutoscaler", "web1", spec={
+            "scaleTargetRef": {"kind": "Deployment", "name": "web", "apiVersion": "apps/v1"},
+            "minReplicas": 2, "maxReplicas": 10, "targetCPUUtilizationPercentage": 75,
+        }),
+        "apis/events.k8s.io/v1/events": _obj("events.k8s.io/v1", "Event", "web-1.17b",
+            eventTime="2026-11-23T10:00:00.123456Z", reportingController="default-scheduler",
+            reportingInstance="scheduler-1", action="Binding", reason="Scheduled",
+            regarding={"kind": "Pod", "namespace": "default", "name": "web-1", "apiVersion": "v1"},
+            note="Successfully assigned default/web-1 to node-1", type="Normal"),
         "apis/batch/v1/cronjobs": _obj("batch/v1", "CronJob", "nightly", spec={
             "schedule": "0 3 * * *", "timeZone": "Etc/UTC", "concurrencyPolicy": "Forbid",
             "jobTemplate": {"spec": {"template": {"spec": {

@@ -155,7 +155,13 @@ def test_generated_objects_agree(kind: tuple[str, str], data: st.DataObject) -> 
     assert compiled(obj, msg) == reference(obj, msg)
 
 
-@pytest.mark.parametrize("path", list(samples()))
+def _stored_versions() -> list[str]:
+    """Samples of storage versions (a converted version's request body is converted before stored_form)."""
+    registry = Registry()
+    return [p for p, s in samples().items() if (i := registry.by_kind(s["apiVersion"], s["kind"])) and not i.conversion]
+
+
+@pytest.mark.parametrize("path", _stored_versions())
 def test_stored_form_reuses_a_decoded_body_only_while_it_is_unchanged(
     path: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.conftest import API, load_fixture
 
 
@@ -73,9 +75,6 @@ async def test_openapi_v3_advertises_server_side_field_validation(api: API) -> N
     assert any(p["name"] == "fieldValidation" and p["in"] == "query" for p in patch["parameters"])
 
 
-# What kube 1.36 serves and aiokube does not yet (issue 12): resources, group versions and subresources.
-NOT_YET_RESOURCES = {("events.k8s.io", "v1", "events"), ("autoscaling", "v1", "horizontalpodautoscalers")}
-NOT_YET_SUBRESOURCES: dict[str, set[str]] = {}
 AGGREGATED = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
 
 
@@ -89,8 +88,8 @@ def _aggregated_entries(doc: dict) -> dict[tuple[str, str, str], dict]:
 
 
 async def test_every_resource_kube_serves_is_served_with_kubes_discovery_entry(api: API) -> None:
-    """Aggregated discovery (what kubectl reads) entry by entry against kube 1.36's, for every resource; the
-    ones not served yet are listed above, and nothing else may be missing or differ."""
+    """Aggregated discovery (what kubectl reads) entry by entry against kube 1.36's, for every resource of every
+    group version: nothing may be missing or differ."""
     ours: dict[tuple[str, str, str], dict] = {}
     kube: dict[tuple[str, str, str], dict] = {}
     for path, fixture in (("/api", "api_aggregated.json"), ("/apis", "apis_aggregated.json")):
@@ -98,18 +97,27 @@ async def test_every_resource_kube_serves_is_served_with_kubes_discovery_entry(a
         assert status == 200
         ours.update(_aggregated_entries(doc))
         kube.update(_aggregated_entries(load_fixture(f"kube-1.36/{fixture}")))
-    missing = set(kube) - set(ours)
-    assert missing == NOT_YET_RESOURCES
-    for key in sorted(set(kube) - NOT_YET_RESOURCES):
-        want = dict(kube[key])
-        if key[2] in NOT_YET_SUBRESOURCES:
-            skip = NOT_YET_SUBRESOURCES[key[2]]
-            want["subresources"] = [s for s in want["subresources"] if s["subresource"] not in skip]
-            if not want["subresources"]:
-                del want["subresources"]
-        assert ours[key] == want, key
+    assert set(kube) - set(ours) == set()
+    for key in sorted(kube):
+        assert ours[key] == kube[key], key
     extra = set(ours) - set(kube)
     assert all(key[0].endswith(".example.com") or "." in key[0] for key in extra), extra  # only CRDs' groups
+
+
+@pytest.mark.parametrize(
+    ("path", "fixture"),
+    [
+        ("/apis/events.k8s.io/v1", "apis_events.k8s.io_v1.json"),
+        ("/apis/autoscaling/v1", "apis_autoscaling_v1.json"),
+        ("/apis/autoscaling", "apis_autoscaling.json"),
+    ],
+)
+async def test_versions_served_by_conversion_in_legacy_discovery(api: API, path: str, fixture: str) -> None:
+    """The versions kube serves over another version's storage list that storage's hash (the storage version is
+    what the hash names), and autoscaling prefers v2, as captured from kube 1.36."""
+    status, doc, _ = await api.get(path)
+    assert status == 200
+    assert doc == load_fixture(f"kube-1.36/{fixture}")
 
 
 async def test_group_order_is_kubes(api: API) -> None:
@@ -118,4 +126,4 @@ async def test_group_order_is_kubes(api: API) -> None:
     kube = [g["metadata"]["name"] for g in load_fixture("kube-1.36/apis_aggregated.json")["items"]]
     served = [g for g in kube if g in ours]
     assert ours[: len(served)] == served
-    assert set(kube) - set(ours) == {"events.k8s.io"}
+    assert set(kube) - set(ours) == set()

@@ -351,9 +351,8 @@ async def test_kubectl_drain_cordons_and_evicts(kubectl: Kubectl, api: API, ns: 
 def _expected_api_resources() -> list[list[str]]:
     """kubectl api-resources -o wide rows (name, short names, apiVersion, namespaced, kind, verbs, categories)
     for kube 1.36, from its aggregated discovery capture (the preferred version of each group, as kubectl
-    prints): what kubectl prints against kube, minus what aiokube does not serve yet."""
+    prints): what kubectl prints against kube."""
     from tests.conftest import load_fixture
-    from tests.test_discovery import NOT_YET_RESOURCES
 
     rows = []
     for fixture in ("api_aggregated.json", "apis_aggregated.json"):
@@ -361,8 +360,6 @@ def _expected_api_resources() -> list[list[str]]:
             name = group["metadata"].get("name", "")
             version = group["versions"][0]["version"]
             for r in group["versions"][0]["resources"]:
-                if (name, version, r["resource"]) in NOT_YET_RESOURCES:
-                    continue
                 rows.append([r["resource"], ",".join(r.get("shortNames", [])), f"{name}/{version}" if name else version,
                              str(r["scope"] == "Namespaced").lower(), r["responseKind"]["kind"],
                              ",".join(r["verbs"]), ",".join(r.get("categories", []))])  # fmt: skip
@@ -382,7 +379,20 @@ async def test_kubectl_api_resources_prints_what_it_prints_against_kube(kubectl:
     builtin_groups = {row[2] for row in expected}
     assert [row for row in ours if row[2] in builtin_groups and row not in expected] == []
     versions = (await kubectl("api-versions", ns=False)).split()
-    assert "autoscaling/v2" in versions and "resource.k8s.io/v1" in versions and "v1" in versions
+    kube_versions = _kube_group_versions()
+    assert [v for v in versions if v.split("/")[0] in {k.split("/")[0] for k in kube_versions}] == kube_versions
+
+
+def _kube_group_versions() -> list[str]:
+    """kubectl api-versions against kube 1.36 (every group version of its discovery capture, sorted)."""
+    from tests.conftest import load_fixture
+
+    out = []
+    for fixture in ("api_aggregated.json", "apis_aggregated.json"):
+        for group in load_fixture(f"kube-1.36/{fixture}")["items"]:
+            name = group["metadata"].get("name", "")
+            out += [f"{name}/{v['version']}" if name else v["version"] for v in group["versions"]]
+    return sorted(out)
 
 
 async def test_kubectl_logs_exec_attach_port_forward_without_a_host(kubectl: Kubectl, api: API, ns: str) -> None:

@@ -423,6 +423,18 @@ def test_table_rows_carry_pod_conditions() -> None:
     assert "conditions" not in table["rows"][1]
 
 
+def test_table_without_headers_has_null_column_definitions() -> None:
+    """A watch's Tables after the first carry ``"columnDefinitions": null`` (Go's nil slice), as kube's do."""
+    from aiokube.apiserver.printers.tables import to_table
+    from aiokube.apiserver.registry.resources import Registry
+
+    info = Registry().get("", "v1", "pods")
+    assert info is not None
+    table = to_table(info, [pod("Running")], {"resourceVersion": "1"}, no_headers=True)
+    assert list(table) == ["kind", "apiVersion", "metadata", "columnDefinitions", "rows"]
+    assert table["columnDefinitions"] is None
+
+
 def test_translate_timestamp_since() -> None:
     assert translate_timestamp_since(None, NOW) == "<unknown>"
     assert translate_timestamp_since("0001-01-01T00:00:00Z", NOW) == "<unknown>"

@@ -390,7 +390,10 @@ def decode_object(
     if unknown and schema is None and info.custom is None:
         _drop_unknown(raw, unknown)  # typed objects: canonical() drops them; custom ones were pruned
     if defaults and info.builtin:
-        apply_defaults(info.group, kind, raw)
+        if info.conversion is None:
+            apply_defaults(info.group, kind, raw)
+        elif info.conversion.defaults is not None:  # a converted version's own defaults (the storage's come later)
+            info.conversion.defaults(raw)
         if schema is not None:  # the Go struct as kube holds it: zero-valued structs show, unknown fields go
             decoded.obj = typed.canonical(raw, schema)
             remember_canonical(decoded.obj)

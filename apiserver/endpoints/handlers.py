@@ -36,7 +36,7 @@ from aiokube.apiserver.registry.meta import copy_object
 from aiokube.apiserver.registry.options import META_GROUP, WriteOptions
 from aiokube.apiserver.registry.resources import ResourceInfo
 from aiokube.apiserver.registry.selection import predicate
-from aiokube.apiserver.registry.store import GenericStore, NewObject, field_type, track_fields
+from aiokube.apiserver.registry.store import GenericStore, NewObject, field_type, track_fields, version_converter
 from aiokube.apiserver.registry.storedform import schema_of
 from aiokube.encoding import negotiation
 from aiokube.encoding.decode import DecodeError, decode_json
@@ -500,13 +500,15 @@ class RESTHandlers:
         applied["metadata"]["name"] = ri.name
         type_info = field_type(info)
         manager = opts.field_manager
+        convert = version_converter(self.registry, info)
 
         async def new_object(existing: Obj | None) -> Obj:
-            live = copy_object(existing) if existing is not None else None
+            live = copy_object(existing) if existing is not None else None  # in the request's version
             reset = mf.reset_field_set(["status"]) if info.strategy.has_status else None
             merged = mf.apply(
-                live, applied, manager, info.api_version, meta.now_rfc3339(), type_info, force, reset_fields=reset
-            )
+                live, applied, manager, info.api_version, meta.now_rfc3339(), type_info, force, reset_fields=reset,
+                convert=convert,
+            )  # fmt: skip
             if duplicates and opts.field_validation == "Strict":  # checked once the apply itself succeeded
                 raise errors.bad_request(
                     "error strict decoding YAML: error converting YAML to JSON: yaml: unmarshal errors:\n  "

@@ -15,10 +15,10 @@ from aiokube.apiserver import errors
 from aiokube.apiserver.endpoints.responses import add_warnings, is_pretty
 from aiokube.apiserver.printers.tables import partial_metadata, to_partial_list, to_table
 from aiokube.apiserver.registry.resources import ResourceInfo
-from aiokube.apiserver.registry.storedform import version_view
+from aiokube.apiserver.registry.storedform import read_view
 from aiokube.apiserver.transport.streaming import GZIP_THRESHOLD, ChunkedWriter, accepts_gzip
 from aiokube.encoding import jsonenc, negotiation
-from aiokube.encoding.encoders import Encoder, encoder_for, yaml_dump
+from aiokube.encoding.encoders import Encoder, encoder_for, view_encoder_for, yaml_dump
 from aiokube.encoding.negotiation import JSON, PROTOBUF, YAML, NotAcceptable, OutputFormat
 from aiokube.encoding.protobuf import ProtobufError, has_schema
 from aiokube.watchcache.objects import EMPTY, CachedObject
@@ -54,22 +54,27 @@ class Output:
         self.include_object = request.query.get("includeObject", "Metadata") or "Metadata"
         if self.include_object not in ("None", "Metadata", "Object"):
             raise errors.bad_request(f'unrecognized includeObject value: "{self.include_object}"')
-        resource = str(info.group_resource)
-        #: a custom resource read through a version other than its storage version: converted, not cached
-        self.converts = info.custom is not None and info.version != info.custom.storage_version
-        self.encoder: Encoder | None = (
-            encoder_for(self.fmt.encoder, resource) if self.fmt.encoder in ("json", "protobuf") else None
-        )
+        resource = str(info.stored_as.group_resource)
+        #: stored objects -> this version's (None: the stored form is this version's, nothing to convert)
+        self.view = read_view(info)
+        self.encoder: Encoder | None = None
+        if self.fmt.encoder in ("json", "protobuf"):
+            if self.view is None:
+                self.encoder = encoder_for(self.fmt.encoder, resource)
+            else:  # converted once per stored object and version, then encoded once per format
+                self.encoder = view_encoder_for(self.fmt.encoder, resource, info.api_version, self.view)
 
     @property
     def content_type(self) -> str:
         return self.fmt.content_type
 
     def _convert(self, objects: list[Obj], list_meta: Obj, single: bool) -> Obj | None:
+        """Table and PartialObjectMetadata[List] of stored objects (kube prints and strips the internal object;
+        only a Table row's embedded object is in the request's version)."""
         fmt = self.fmt
         if fmt.convert == "Table":
             return to_table(self.info, objects, list_meta, version=fmt.convert_version,
-                            include_object=self.include_object)  # fmt: skip
+                            include_object=self.include_object, view=self.view)  # fmt: skip
         if fmt.convert == "PartialObjectMetadata":
             if not single:
                 raise errors.not_acceptable("only the following media types are accepted: application/json")
@@ -107,31 +112,33 @@ class Output:
         entry = obj if isinstance(obj, CachedObject) else None
         plain = entry.obj if entry is not None else obj
         assert isinstance(plain, dict)
-        if self.converts:
-            entry, plain = None, version_view(self.info, plain)
         converted = self._convert([plain], {"resourceVersion": (plain.get("metadata") or {}).get("resourceVersion", "")}
                                   if self.fmt.convert == "Table" else {}, single=True)  # fmt: skip
         if converted is not None:
             return self._body_response(*self.encode_plain(converted), status, warnings)
-        if entry is not None and self.encoder is not None and not self.pretty:
-            try:
-                body = b"".join(self.encoder.object_parts(entry))
-                self.encoder.bytes_written.inc(len(body))
-                return self._body_response(body, self.content_type, status, warnings)
-            except ProtobufError:
-                pass
+        if self.encoder is not None and not self.pretty:
+            if entry is None and self.view is not None and _is_stored_kind(plain, self.info):
+                entry = cached(plain)  # a write's result: its view goes through the version's encoder too
+            if entry is not None:
+                try:
+                    body = b"".join(self.encoder.object_parts(entry))
+                    self.encoder.bytes_written.inc(len(body))
+                    return self._body_response(body, self.content_type, status, warnings)
+                except ProtobufError:
+                    pass
+        if self.view is not None and _is_stored_kind(plain, self.info):
+            plain = self.view(plain)
         return self._body_response(*self.encode_plain(plain), status, warnings)
 
     async def list_response(self, kind: str, list_meta: Obj, entries: list[CachedObject]) -> web.StreamResponse:
         """A list, streamed from cached item bytes when the format allows, else encoded whole."""
         info = self.info
-        if self.converts:
-            entries = [cached(version_view(info, e.obj)) for e in entries]
         objects_needed = self.fmt.convert or self.pretty or self.encoder is None or not SPLICE_LISTS
         if objects_needed:
             converted = self._convert([e.obj for e in entries], list_meta, single=False)
             if converted is None:
-                items = [e.obj for e in entries]
+                view = self.view
+                items = [e.obj for e in entries] if view is None else [view(e.obj) for e in entries]
                 if info.builtin:
                     items = [{k: v for k, v in o.items() if k not in ("kind", "apiVersion")} for o in items]
                 converted = {"kind": kind, "apiVersion": info.api_version, "metadata": list_meta, "items": items}
@@ -148,7 +155,9 @@ class Output:
                 if n % 10 == 9:
                     await asyncio.sleep(0)  # encoding uncached objects: let others run
         except ProtobufError:
-            self.encoder = encoder_for("json", str(info.group_resource))
+            resource = str(info.stored_as.group_resource)
+            self.encoder = encoder_for("json", resource) if self.view is None else view_encoder_for(
+                "json", resource, info.api_version, self.view)  # fmt: skip
             return await self.list_response(kind, list_meta, entries)
         resp = web.StreamResponse(status=200)
         resp.headers["Content-Type"] = self.content_type
@@ -175,6 +184,13 @@ class Output:
             await writer.finish()
             return resp
         return self._body_response(body, content_type, 200)
+
+
+def _is_stored_kind(obj: Obj, info: ResourceInfo) -> bool:
+    """Whether a handler's result is a stored object (not a Status or another kind's answer), in whichever
+    version of its group it was stored."""
+    st = info.stored_as
+    return obj.get("kind") == st.kind and str(obj.get("apiVersion") or "").rpartition("/")[0] == st.group
 
 
 def cached(obj: Obj) -> CachedObject:

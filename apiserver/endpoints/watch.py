@@ -26,7 +26,6 @@ from aiokube.apiserver.observability.metrics import WatchMetrics
 from aiokube.apiserver.printers.tables import partial_metadata, to_table
 from aiokube.apiserver.registry.options import parse_resource_version
 from aiokube.apiserver.registry.resources import ResourceInfo
-from aiokube.apiserver.registry.storedform import version_view
 from aiokube.apiserver.transport import groupsink
 from aiokube.apiserver.transport.directsink import DIRECT, DirectSink
 from aiokube.apiserver.transport.streaming import ChunkedWriter, finish
@@ -130,11 +129,11 @@ class FrameMaker:
         self.info = out.info
         assert out.encoder is not None
         self.encoder = out.encoder
-        self._json = encoder_for("json", str(self.info.group_resource))
+        self._json = encoder_for("json", str(self.info.stored_as.group_resource))
         self._headers_sent = False
         self.chunk_hits = 0  # chunks served from an event's cache, added to the encoder's hit counter in bulk
         #: every live event's frame is the event's cached one (no per-watch conversion): may share a group
-        self.groupable = not out.fmt.convert and not out.converts
+        self.groupable = not out.fmt.convert
         # the event-cache keys of this encoder's chunks, made once per watch rather than per frame
         self._chunk_keys = {t: (self.encoder.id, t, "chunk") for t in (ADDED, MODIFIED, DELETED)}
 
@@ -143,7 +142,8 @@ class FrameMaker:
         if fmt.convert == "Table":
             rv = (obj.get("metadata") or {}).get("resourceVersion", "")
             view = to_table(self.info, [obj], {"resourceVersion": rv}, version=fmt.convert_version,
-                            include_object=self.out.include_object, no_headers=self._headers_sent)  # fmt: skip
+                            include_object=self.out.include_object, no_headers=self._headers_sent,
+                            view=self.out.view)  # fmt: skip
             self._headers_sent = True  # kube sends the column definitions with the first event only
         else:
             view = partial_metadata(obj, fmt.convert_version)
@@ -158,14 +158,10 @@ class FrameMaker:
             obj = payload.deleted_object() if event_type == DELETED else payload.object
             if self.out.fmt.convert:
                 return self._converted(event_type, obj.obj)
-            if self.out.converts:
-                return (self.encoder.plain_frame(event_type, version_view(self.info, obj.obj)),)
             return self.encoder.event_frame(event_type, payload, obj)
         if isinstance(payload, CachedObject):  # initial state
             if self.out.fmt.convert:
                 return self._converted(ADDED, payload.obj)
-            if self.out.converts:
-                return (self.encoder.plain_frame(ADDED, version_view(self.info, payload.obj)),)
             return self.encoder.added_frame(payload)
         bookmark = _bookmark_object(self.info, payload, event_type == INITIAL_END)
         return (self.encoder.plain_frame(BOOKMARK, bookmark),)
@@ -254,7 +250,7 @@ async def serve_watch(
     resp = web.StreamResponse(status=200)
     resp.headers["Content-Type"] = out.content_type
     writer = ChunkedWriter(request, resp)
-    encoder_label = out.fmt.convert.lower() if out.fmt.convert else frames.encoder.id
+    encoder_label = out.fmt.convert.lower() if out.fmt.convert else frames.encoder.label
     stats = metrics.watch_metrics(info.group, info.version, info.plural, encoder_label)
     watcher: CacheWatcher | None = None
     sink: DirectSink | None = None

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -168,7 +168,7 @@ _ATOMIC_STRUCTS = frozenset(
                          "TopologySelectorTerm", "EndpointAddress", "EndpointPort", "ObjectReference",
                          "LocalObjectReference", "TypedLocalObjectReference", "ScopeSelector")]
     + ["k8s.io.api.discovery.v1.EndpointPort", "k8s.io.api.rbac.v1.Subject", "k8s.io.api.rbac.v1.RoleRef",
-       META + "OwnerReference", META + "LabelSelector"]
+       META + "OwnerReference", META + "LabelSelector", "k8s.io.api.autoscaling.v1.CrossVersionObjectReference"]
 )  # fmt: skip
 _ATOMIC_MAP_FIELDS = frozenset(
     [(_CORE + "PodSpec", "nodeSelector"), (_CORE + "ReplicationControllerSpec", "selector"),
@@ -991,6 +991,11 @@ def reset_field_set(paths: Iterable[str]) -> FieldSet:
 _RESET: dict[tuple[str, ...], FieldSet] = {}
 
 
+#: the live/new objects of a write in another apiVersion of the same resource, with that version's type; None
+#: when that version cannot be converted to (kube's versionconverter: a missing version, whose managers go)
+Converter = Callable[[Obj, str], tuple[Obj, TypeInfo] | None]
+
+
 def _updater_update(
     live: Obj,
     new: Obj,
@@ -1000,18 +1005,39 @@ def _updater_update(
     force: bool,
     t: TypeInfo,
     ignore: FieldSet | None,
+    convert: Converter | None = None,
 ) -> Comparison:
     """merge.Updater.update: other managers lose what this change overwrote (conflicts unless forced) or removed.
 
-    Other API versions are compared on the same objects: aiokube serves one schema per kind.
+    With a converter, a manager of another API version is checked against the change as that version sees it
+    (both objects converted), and one whose version cannot be converted to is dropped, as kube does. Without
+    one, every manager is checked on the same objects.
     """
     cmp = compare(live, new, t).filtered(ignore)
-    touched = cmp.modified | cmp.added
+    by_version: dict[str, Comparison | None] = {version: cmp}
+
+    def comparison(api_version: str) -> Comparison | None:
+        if convert is None or not api_version:
+            return cmp
+        if api_version not in by_version:
+            old_view, new_view = convert(live, api_version), convert(new, api_version)
+            found = None
+            if old_view is not None and new_view is not None:
+                found = compare(old_view[0], new_view[0], new_view[1]).filtered(ignore)
+            by_version[api_version] = found
+        return by_version[api_version]
+
+    seen: dict[str, Comparison] = {}
     conflicts: dict[str, FieldSet] = {}
-    for mid, vs in managed.items():
+    for mid, vs in list(managed.items()):
         if mid == workflow:
             continue
-        clash = vs.set & touched
+        found = comparison(vs.api_version)
+        if found is None:
+            del managed[mid]
+            continue
+        seen[mid] = found
+        clash = vs.set & (found.modified | found.added)
         if clash:
             conflicts[mid] = clash
     if conflicts and not force:
@@ -1019,7 +1045,7 @@ def _updater_update(
     for mid, vs in list(managed.items()):
         if mid == workflow:
             continue
-        remaining = vs.set - conflicts.get(mid, FieldSet()) - cmp.removed
+        remaining = vs.set - conflicts.get(mid, FieldSet()) - seen[mid].removed
         if remaining:
             managed[mid] = _Versioned(remaining, vs.api_version, vs.applied)
         else:
@@ -1074,11 +1100,12 @@ def _update_chain(
     t: TypeInfo,
     subresource: str,
     ignore: FieldSet | None,
+    convert: Converter | None = None,
 ) -> None:
     """CapManagers → BuildManagerInfo → ManagedFieldsUpdater → StripMeta → structured Update."""
     mid = _manager_id(manager or "unknown", "Update", api_version, subresource)
     current = "current-operation"
-    cmp = _updater_update(live, new, api_version, managed, current, True, t, ignore)
+    cmp = _updater_update(live, new, api_version, managed, current, True, t, ignore, convert)
     previous = managed.get(current)
     fs = (previous.set if previous else FieldSet()) - cmp.removed | cmp.modified | cmp.added
     if ignore:
@@ -1123,6 +1150,7 @@ def update_managed_fields(
     subresource: str = "",
     *,
     reset_fields: FieldSet | None = None,
+    convert: Converter | None = None,
 ) -> None:
     """Record on ``new`` who owns what after an Update (create, PUT, non-apply PATCH), as FieldManager.Update.
 
@@ -1158,7 +1186,7 @@ def update_managed_fields(
         return  # an untracked object stays untracked until someone applies
     live = _without_managed(old) if old is not None else t.empty_object()
     try:
-        _update_chain(live, new, managed, times, manager, api_version, now, t, subresource, reset_fields)
+        _update_chain(live, new, managed, times, manager, api_version, now, t, subresource, reset_fields, convert)
     except TypedError:
         return  # kube logs "[SHOULD NOT HAPPEN] failed to update managedFields" and drops them
     _set_managed(new, managed, times)
@@ -1255,6 +1283,7 @@ def apply(
     kind: str | None = None,
     subresource: str = "",
     reset_fields: FieldSet | None = None,
+    convert: Converter | None = None,
 ) -> Obj:
     """Server-side apply (FieldManager.Apply): the new object, with ``manager``'s Apply entry recorded.
 
@@ -1284,7 +1313,8 @@ def apply(
     try:
         if not managed:  # skipNonApplied: existing fields belong to before-first-apply
             empty = t.empty_object()
-            _update_chain(empty, live_obj, managed, times, BEFORE_FIRST_APPLY, api_version, now, t, "", reset_fields)
+            _update_chain(empty, live_obj, managed, times, BEFORE_FIRST_APPLY, api_version, now, t, "", reset_fields,
+                          convert)  # fmt: skip
         aid = _manager_id(manager or "unknown", "Apply", api_version, subresource)
         if applied_version != api_version:
             raise errors.bad_request(
@@ -1309,7 +1339,7 @@ def apply(
             applied_set = applied_set.recursive_difference(reset_fields)
         managed[aid] = _Versioned(applied_set, api_version, True)
         merged = _prune(merged, managed, last.set if last else None, t)
-        _updater_update(live_obj, merged, api_version, managed, aid, force, t, reset_fields)
+        _updater_update(live_obj, merged, api_version, managed, aid, force, t, reset_fields, convert)
     except TypedError as exc:
         raise errors.StatusError(500, "Unknown", f"failed to update ManagedFields: {exc}") from None
     _strip(managed, aid)

@@ -39,11 +39,11 @@ def partial_metadata(obj: Obj, version: str = "v1") -> Obj:
     return {"kind": "PartialObjectMetadata", "apiVersion": f"meta.k8s.io/{version}", "metadata": meta}
 
 
-def _row_object(obj: Obj, include: str, version: str) -> Obj | None:
+def _row_object(obj: Obj, include: str, version: str, view: Callable[[Obj], Obj] | None) -> Obj | None:
     if include == "None":
         return None
     if include == "Object":
-        return obj
+        return obj if view is None else view(obj)
     return partial_metadata(obj, version)
 
 
@@ -84,15 +84,18 @@ def _go_number(value: Any) -> Any:
 
 
 def printer_for(info: ResourceInfo) -> Printer:
+    """The printer of the resource (a version served by conversion prints as its storage: kube prints the
+    internal object whatever the version)."""
     if info.custom is not None:
         return _custom_printer(info)
+    info = info.stored_as
     key = (info.group, info.plural)
     return BUILTIN_PRINTERS.get(key) or MORE_PRINTERS.get(key) or PRINTERS.get(key) or (DEFAULT_COLUMNS, _default_cells)
 
 
 def _row_conditions(info: ResourceInfo) -> Callable[[Obj], list[Obj] | None] | None:
     """printPod also marks a finished pod's row Completed; no other printer sets row conditions."""
-    if info.custom is None and (info.group, info.plural) == ("", "pods"):
+    if info.custom is None and info.conversion is None and (info.group, info.plural) == ("", "pods"):
         return pod_row_conditions
     return None
 
@@ -105,7 +108,9 @@ def to_table(
     version: str = "v1",
     include_object: str = "Metadata",
     no_headers: bool = False,
+    view: Callable[[Obj], Obj] | None = None,
 ) -> Obj:
+    """A Table of stored objects; ``view`` shows one in the request's version (includeObject=Object)."""
     columns, cells = printer_for(info)
     conditions = _row_conditions(info)
     rows = []
@@ -114,11 +119,10 @@ def to_table(
         if conditions is not None and (found := conditions(obj)):
             row["conditions"] = found
         # a RawExtension under omitempty: a struct, never omitted; empty (includeObject=None) it is null
-        row["object"] = _row_object(obj, include_object, version)
+        row["object"] = _row_object(obj, include_object, version, view)
         rows.append(row)
     table: Obj = {"kind": "Table", "apiVersion": f"meta.k8s.io/{version}", "metadata": list_meta}
-    if not no_headers:
-        table["columnDefinitions"] = columns
+    table["columnDefinitions"] = None if no_headers else columns  # a Go nil slice: null, not left out
     table["rows"] = rows
     return table
 

@@ -11,11 +11,13 @@ protobuf schema (Go struct order).
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 from typing import Any
 
+from aiokube.apiserver.registry import eventsv1, hpav1
 from aiokube.apiserver.registry import strategy as st
-from aiokube.apiserver.registry.resourceinfo import STATUS_VERBS, ResourceInfo, Subresource
+from aiokube.apiserver.registry.resourceinfo import STATUS_VERBS, Conversion, ResourceInfo, Subresource
 from aiokube.encoding.k8s_schema import KINDS, MESSAGES
 
 
@@ -114,6 +116,7 @@ def _first_served() -> list[ResourceInfo]:
                 "type", "eventTime", "series", "action", "related", "reportingComponent", "reportingInstance",
             ),
             allow_create_on_update=True, storage_version_hash="r2yiGXH7wu8=",
+            name_rule="path",  # kube's core events check only the namespace; ObjectMeta's generic rule is left
         ),
         ResourceInfo(
             **core, kind="ServiceAccount", plural="serviceaccounts", singular="serviceaccount", namespaced=True,
@@ -198,7 +201,26 @@ def _first_served() -> list[ResourceInfo]:
 
 
 def builtin_resources() -> list[ResourceInfo]:
-    return _first_served() + _more_served()
+    served = _first_served() + _more_served()
+    return served + _converted(served)
+
+
+def _converted(served: list[ResourceInfo]) -> list[ResourceInfo]:
+    """The versions kube serves over another version's storage: the same resource (verbs, names, strategy,
+    storage version hash) in another group or version, with the conversion that reads and writes it."""
+    by_path = {(i.group, i.version, i.plural): i for i in served}
+    events = by_path[("", "v1", "events")]
+    hpa = by_path[("autoscaling", "v2", "horizontalpodautoscalers")]
+    return [
+        dataclasses.replace(
+            events, group="events.k8s.io", fields=_schema_fields(eventsv1.API_VERSION, "Event"),
+            conversion=Conversion(events, eventsv1.to_core, eventsv1.from_core, field_labels=eventsv1.FIELD_LABELS),
+        ),
+        dataclasses.replace(
+            hpa, version="v1", fields=_schema_fields(hpav1.API_VERSION, "HorizontalPodAutoscaler"),
+            conversion=Conversion(hpa, hpav1.to_v2, hpav1.to_v1, defaults=hpav1.defaults_v1),
+        ),
+    ]  # fmt: skip
 
 
 def storage_version_hash(group: str, version: str, kind: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,6 +41,26 @@ class CustomSpec:
 
 
 @dataclass(frozen=True)
+class Conversion:
+    """How a built-in version that is not the storage version reads and writes the storage version's objects
+    (kube's scheme conversions through the internal type). aiokube keeps objects in the storage version's
+    canonical JSON, its stand-in for kube's internal object, so strategies, validation, printers and selectors
+    work on that form and only the request's edges convert."""
+
+    #: the storage version's resource (its strategy, cache, keys and printer serve this version too)
+    storage: ResourceInfo
+    #: a canonical object of this version -> the storage version's canonical form (a new object)
+    to_storage: Callable[[dict[str, Any]], dict[str, Any]]
+    #: the storage form -> a canonical object of this version (a new object; the input is never mutated)
+    from_storage: Callable[[dict[str, Any]], dict[str, Any]]
+    #: this version's decode-time defaults (kube's SetDefaults_<Kind> of the version), before to_storage
+    defaults: Callable[[dict[str, Any]], None] | None = None
+    #: this version's field-selector labels -> the storage version's (kube's AddFieldLabelConversionFunc);
+    #: None when they are the storage version's
+    field_labels: Mapping[str, str] | None = None
+
+
+@dataclass(frozen=True)
 class ResourceInfo:
     """One served group-version-resource: what discovery, OpenAPI, routing, decoding and the generic store
     need to know of it (kube spreads this over the scheme, the REST storage and the strategy). Immutable;
@@ -73,6 +94,13 @@ class ResourceInfo:
     stored: bool = True
     #: the Warning every request to a deprecated kind gets (deprecation.WarningMessage), e.g. ComponentStatus's
     deprecation: str = ""
+    #: set for a built-in version served over another version's storage (events.k8s.io/v1, autoscaling/v1)
+    conversion: Conversion | None = None
+
+    @property
+    def stored_as(self) -> ResourceInfo:
+        """The resource whose objects this one serves: itself, or the storage version it converts from."""
+        return self if self.conversion is None else self.conversion.storage
 
     @property
     def api_version(self) -> str:
@@ -92,7 +120,8 @@ class ResourceInfo:
 
     @property
     def etcd_prefix(self) -> str:
-        return resource_prefix(self.group, self.plural, builtin=self.builtin)
+        st = self.stored_as
+        return resource_prefix(st.group, st.plural, builtin=st.builtin)
 
     def key(self, namespace: str | None, name: str) -> str:
         return object_key(self.etcd_prefix, namespace if self.namespaced else None, name)
@@ -109,6 +138,8 @@ class ResourceInfo:
     @property
     def field_labels(self) -> tuple[str, ...]:
         """Field selector labels the API accepts for this type."""
+        if self.conversion is not None and self.conversion.field_labels is not None:
+            return tuple(self.conversion.field_labels)
         base = ("metadata.name",)
         if self.namespaced or self.strategy.field_label_style == "default":
             base += ("metadata.namespace",)

@@ -23,6 +23,8 @@ class Registry:
     def __init__(self, resources: list[ResourceInfo] | None = None) -> None:
         self._by_path: dict[tuple[str, str, str], ResourceInfo] = {}
         self._by_kind: dict[tuple[str, str], ResourceInfo] = {}
+        #: storage (group, version, plural) -> the versions served over it by conversion (storage excluded)
+        self._converted: dict[tuple[str, str, str], list[ResourceInfo]] = {}
         #: bumped on every change, so discovery/OpenAPI caches know when to rebuild
         self.generation = 0
         for info in resources if resources is not None else builtin_resources():
@@ -31,12 +33,24 @@ class Registry:
     def add(self, info: ResourceInfo) -> None:
         self._by_path[(info.group, info.version, info.plural)] = info
         self._by_kind[(info.api_version, info.kind)] = info
+        if info.conversion is not None:
+            self._converted.setdefault(_path(info.stored_as), []).append(info)
         self.generation += 1
 
     def remove(self, info: ResourceInfo) -> None:
         self._by_path.pop((info.group, info.version, info.plural), None)
         self._by_kind.pop((info.api_version, info.kind), None)
+        if info.conversion is not None:
+            self._converted.get(_path(info.stored_as), []).remove(info)
         self.generation += 1
+
+    def other_versions(self, info: ResourceInfo) -> dict[str, ResourceInfo]:
+        """The versions served over ``info``'s storage, by apiVersion (storage included); {} when it has one."""
+        st = info.stored_as
+        converted = self._converted.get(_path(st))
+        if not converted:
+            return {}
+        return {i.api_version: i for i in (st, *converted)}
 
     def get(self, group: str, version: str, plural: str) -> ResourceInfo | None:
         return self._by_path.get((group, version, plural))
@@ -64,3 +78,7 @@ class Registry:
 
     def resources_in(self, group: str, version: str) -> list[ResourceInfo]:
         return [i for i in self._by_path.values() if i.group == group and i.version == version]
+
+
+def _path(info: ResourceInfo) -> tuple[str, str, str]:
+    return (info.group, info.version, info.plural)

@@ -14,7 +14,9 @@ Obj = dict[str, Any]
 
 
 def selectable_fields(info: ResourceInfo) -> Callable[[Obj], dict[str, str]]:
-    """The selectable fields of an object of ``info`` (metadata.name/namespace + the strategy's)."""
+    """The selectable fields of an object of ``info`` (metadata.name/namespace + the strategy's), computed on
+    the storage form, as kube computes them on the internal object whatever the request's version."""
+    info = info.stored_as
     strategy = info.strategy
     namespaced = info.namespaced
 
@@ -35,8 +37,14 @@ def predicate(info: ResourceInfo, label: LabelSelector, field: FieldSelector) ->
 def convert_field_labels(info: ResourceInfo, field: FieldSelector) -> FieldSelector:
     """runtime.Scheme.ConvertFieldLabel: reject labels the type does not support, kube's way."""
     reqs = []
+    mapping = info.conversion.field_labels if info.conversion is not None else None
     for req in field.requirements:
         label = req.field
+        if mapping is not None:  # a version's own labels, mapped to the storage version's (events.k8s.io/v1)
+            if label not in mapping:
+                raise errors.bad_request(f"field label not supported: {label}")
+            reqs.append(type(req)(mapping[label], req.op, req.value))
+            continue
         if info.kind == "Pod" and label == "spec.host":
             req = type(req)("spec.nodeName", req.op, req.value)
             label = req.field

@@ -18,7 +18,7 @@ from aiokube.apiserver.apiextensions import customresource
 from aiokube.apiserver.apiextensions.validation import validate_crd
 from aiokube.apiserver.errors import FieldErrors, GroupKind, GroupResource, StatusError
 from aiokube.apiserver.patching import managedfields as mf
-from aiokube.apiserver.registry import meta, namespaces, pods, podupdates, validation
+from aiokube.apiserver.registry import event_validation, meta, namespaces, pods, podupdates, validation
 from aiokube.apiserver.registry.meta import copy_object
 from aiokube.apiserver.registry.options import DeleteOptions, ListOptions, parse_resource_version
 from aiokube.apiserver.registry.resources import Registry, ResourceInfo
@@ -50,14 +50,44 @@ def field_type(info: ResourceInfo) -> Any:
     return mf.deduced_type()
 
 
-def track_fields(old: Obj | None, new: Obj, info: ResourceInfo, manager: str, subresource: str = "") -> None:
+def track_fields(
+    old: Obj | None,
+    new: Obj,
+    info: ResourceInfo,
+    manager: str,
+    subresource: str = "",
+    convert: mf.Converter | None = None,
+) -> None:
     """Record the fields this write changed as owned by ``manager`` (operation Update), as kube does.
 
-    The status a strategy resets on the main resource is never owned (the strategy's ResetFields)."""
+    ``old`` and ``new`` are in ``info``'s version. The status a strategy resets on the main resource is never
+    owned (the strategy's ResetFields)."""
     reset = mf.reset_field_set(["status"]) if info.strategy.has_status and not subresource else None
     mf.update_managed_fields(
-        old, new, manager, info.api_version, meta.now_rfc3339(), field_type(info), subresource, reset_fields=reset
-    )
+        old, new, manager, info.api_version, meta.now_rfc3339(), field_type(info), subresource, reset_fields=reset,
+        convert=convert,
+    )  # fmt: skip
+
+
+def version_converter(registry: Registry, info: ResourceInfo) -> mf.Converter | None:
+    """Objects of ``info``'s version in the other versions served over its storage (for managers of those
+    versions), or None when it has no other: kube's field manager compares each manager's fields in its version.
+    It converts within the group only (autoscaling/v1 <-> v2): across groups (core/v1 <-> events.k8s.io/v1) and
+    to versions not served, kube's finds no corresponding type, and those managers are dropped."""
+    versions = registry.other_versions(info)
+    if not versions:
+        return None
+    conversion = info.conversion
+
+    def convert(obj: Obj, api_version: str) -> tuple[Obj, Any] | None:
+        target = versions.get(api_version)
+        if target is None or target.group != info.group:
+            return None
+        stored = conversion.to_storage(obj) if conversion is not None else obj
+        view = target.conversion.from_storage(stored) if target.conversion is not None else stored
+        return view, field_type(target)
+
+    return convert
 
 
 def deleted_status(name: str, group: str, resource: str, uid: str) -> Obj:
@@ -149,13 +179,20 @@ class GenericStore:
 
     @staticmethod
     def validate(obj: Obj, info: ResourceInfo, old: Obj | None = None) -> None:
-        """ObjectMeta validation and the type's own (CRD schemas, CRDs themselves); 422 on failure."""
+        """The type's own validation (strategy.Validate: Events, CRD schemas, CRDs themselves) and ObjectMeta's;
+        422 on failure. ``obj`` and ``old`` are in storage form, ``info`` is the request's version (kube validates
+        the internal object, some types by the request's version) and the error names the internal kind."""
+        st = info.stored_as
         errs = FieldErrors()
         md = obj["metadata"]
+        if st.builtin and st.kind == "Event" and not st.group:
+            event_validation.validate(obj, old, info.api_version, errs)
+            if errs:  # the strategy's errors come alone, before ObjectMeta's generic check
+                raise errors.invalid(st.group_kind, md.get("name", ""), errs.causes)
         validation.validate_object_meta(
             md,
-            namespaced=info.namespaced,
-            name_validator=validation.NAME_VALIDATORS[info.name_rule],
+            namespaced=st.namespaced,
+            name_validator=validation.NAME_VALIDATORS[st.name_rule],
             errs=errs,
         )
         if old is not None:
@@ -165,7 +202,25 @@ class GenericStore:
         elif info.group == "apiextensions.k8s.io" and info.plural == "customresourcedefinitions":
             errs.causes.extend(validate_crd(obj))
         if errs:
-            raise errors.invalid(info.group_kind, md.get("name", ""), errs.causes)
+            raise errors.invalid(st.group_kind, md.get("name", ""), errs.causes)
+
+    def _track(self, old: Obj | None, new: Obj, info: ResourceInfo, manager: str, subresource: str = "") -> None:
+        """track_fields for storage-form objects written through ``info``'s version: kube's field manager sees
+        the objects in the request's version, so a converted version tracks on their views (``new`` gets the
+        result)."""
+        convert = version_converter(self.registry, info)
+        conversion = info.conversion
+        if conversion is None:
+            track_fields(old, new, info, manager, subresource, convert)
+            return
+        view_old = conversion.from_storage(old) if old is not None else None
+        view_new = conversion.from_storage(new)
+        track_fields(view_old, view_new, info, manager, subresource, convert)
+        managed = view_new["metadata"].get("managedFields")
+        if managed is None:
+            new["metadata"].pop("managedFields", None)
+        else:
+            new["metadata"]["managedFields"] = managed
 
     async def _admit_create(self, obj: Obj, info: ResourceInfo, namespace: str | None) -> None:
         """The default-on mutating admission plugins for a create (kube runs them before the strategy)."""
@@ -254,7 +309,9 @@ class GenericStore:
         if md.get("resourceVersion"):
             raise errors.bad_request("resourceVersion should not be set on objects to be created")
         generated = not md.get("name") and bool(md.get("generateName"))
-        track_fields(None, obj, info, manager)  # before admission, as kube records it
+        if info.conversion is not None:  # the rest of the write works on the storage form
+            obj = info.conversion.to_storage(obj)
+        self._track(None, obj, info, manager)  # before admission, as kube records it
         await self._admit_create(obj, info, namespace)
         self._prepare_create(obj, info)
         allocator = self.services if is_service(info) else None
@@ -334,9 +391,15 @@ class GenericStore:
         ``track``: record field ownership as an Update by ``manager`` (server-side apply records its own).
         """
         delete_instead: list[Obj] = []
+        conversion = info.conversion
 
         async def try_update(existing: Obj | None) -> Obj:
-            new = await new_object(existing)
+            if conversion is None:
+                new = await new_object(existing)
+            else:  # the caller patches/applies in its version; the checks below run on the storage form
+                new = conversion.to_storage(
+                    await new_object(conversion.from_storage(existing) if existing is not None else None)
+                )
             if existing is None:
                 if not allow_create:
                     raise errors.not_found(info.group_resource, name)
@@ -344,7 +407,7 @@ class GenericStore:
                     await self.admission.admit_create(info.group_resource, namespace, name)
                 new["metadata"].pop("resourceVersion", None)
                 if track:
-                    track_fields(None, new, info, manager)
+                    self._track(None, new, info, manager)
                 await self._admit_create(new, info, namespace)
                 self._prepare_create(new, info)
                 if self.services is not None and is_service(info):  # a PUT that creates a Service
@@ -374,7 +437,7 @@ class GenericStore:
                 delete_instead.append(existing)
                 raise _DeleteInstead()
             if track:
-                track_fields(existing, new, info, manager, subresource)
+                self._track(existing, new, info, manager, subresource)
             return stored_form(new, info)
 
         key = info.key(namespace, name)

@@ -7,6 +7,8 @@ The registry writes only what :func:`stored_form` returns.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -66,7 +68,9 @@ def _forget(obj: Obj) -> tuple[Obj, bytes] | None:
 
 
 def stored_form(obj: Obj, info: ResourceInfo) -> Obj:
-    """What is written to etcd: kube's canonical JSON for typed objects, else kube's top-level field order."""
+    """What is written to etcd: kube's canonical JSON for typed objects, else kube's top-level field order.
+    ``obj`` is in storage form (a converted version's request is converted before)."""
+    info = info.stored_as
     schema = schema_of(info)
     if info.builtin:
         apply_defaults(info.group, info.kind, obj)  # as kube's decode from storage does, after the strategy
@@ -92,3 +96,13 @@ def version_view(info: ResourceInfo, obj: Obj) -> Obj:
     if info.custom is None or obj.get("apiVersion") == info.api_version:
         return obj
     return {**obj, "apiVersion": info.api_version}
+
+
+def read_view(info: ResourceInfo) -> Callable[[Obj], Obj] | None:
+    """How a stored object is shown in ``info``'s version: a built-in conversion, a custom resource's apiVersion
+    rewrite, or None when the stored form is what this version serves (storage versions: no work at all)."""
+    if info.conversion is not None:
+        return info.conversion.from_storage
+    if info.custom is not None and info.version != info.custom.storage_version:
+        return functools.partial(version_view, info)
+    return None

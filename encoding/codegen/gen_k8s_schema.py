@@ -67,6 +67,8 @@ ROOT_KINDS: tuple[tuple[str, str], ...] = (
     ("api/core/v1", "ResourceQuota"),
     ("api/apps/v1", "ControllerRevision"),
     ("api/autoscaling/v2", "HorizontalPodAutoscaler"),
+    ("api/autoscaling/v1", "HorizontalPodAutoscaler"),
+    ("api/events/v1", "Event"),
     ("api/batch/v1", "CronJob"),
     ("api/networking/v1", "Ingress"),
     ("api/networking/v1", "IngressClass"),
@@ -129,6 +131,10 @@ EXTRA_MESSAGES: tuple[tuple[str, str], ...] = (
     ("apimachinery/pkg/runtime", "RawExtension"),
     ("apimachinery/pkg/util/intstr", "IntOrString"),
     ("apimachinery/pkg/api/resource", "Quantity"),
+    # autoscaling/v1 keeps v2-only HPA fields in annotations, as JSON of these v1 types (their Go JSON form)
+    ("api/autoscaling/v1", "MetricSpec"),
+    ("api/autoscaling/v1", "MetricStatus"),
+    ("api/autoscaling/v1", "HorizontalPodAutoscalerCondition"),
 )
 
 _META = "k8s.io.apimachinery.pkg.apis.meta.v1."

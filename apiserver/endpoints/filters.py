@@ -1,8 +1,13 @@
-"""kube's WithAuthentication and WithAuthorization filters at the HTTP edge: who sent a request on the secure
-port, and whether they may. The plain-HTTP loopback port is kube's old insecure port: no filters, every
-request is ``system:unsecured`` in ``system:masters``."""
+"""kube's filters at the HTTP edge, in kube's order: the request deadline (``--request-timeout``, ``?timeout=``),
+authentication (who sent a request on the secure port), priority and fairness or max-in-flight (a seat, or
+429), authorization (whether they may). The plain-HTTP loopback port is kube's old insecure port: no
+authentication or authorization, every request is ``system:unsecured`` in ``system:masters`` (so exempt
+from priority and fairness too)."""
 
 from __future__ import annotations
+
+import asyncio
+from typing import Protocol
 
 from aiohttp import web
 
@@ -11,6 +16,11 @@ from aiokube.apiserver.authentication.authenticator import RequestAuthenticator,
 from aiokube.apiserver.authorization.attributes import Attributes, Decision, UserInfo, forbidden_error
 from aiokube.apiserver.authorization.authorizer import Authorizer
 from aiokube.apiserver.endpoints.requestinfo import RequestInfo
+from aiokube.apiserver.flowcontrol import metrics as flowcontrol_metrics
+from aiokube.apiserver.flowcontrol.controller import FlowControl, MaxInflight, Rejected
+from aiokube.apiserver.golang import parse_duration
+from aiokube.apiserver.transport.streaming import RESPONSE_HEADERS, RESPONSE_STATUS
+from aiokube.watchcache.cacher import Cacher
 
 USER = web.RequestKey("aiokube.user", UserInfo)
 #: kube's insecure-port identity (pkg/kubeapiserver/server/insecure_handler.go)
@@ -78,3 +88,178 @@ def authorize(request: web.Request, ri: RequestInfo | None, authorizer: Authoriz
     decision, reason = authorizer.authorize(attrs)
     if decision is not Decision.ALLOW:
         raise forbidden_error(attrs, reason)
+
+
+# --- long-running requests, the request deadline --------------------------------------------------------------
+
+#: kube-apiserver's LongRunningFunc: these verbs and subresources, and the profiler, have no deadline and take
+#: no seat (a WATCH takes one until it is initialized)
+LONG_RUNNING_VERBS = frozenset(("watch", "proxy"))
+LONG_RUNNING_SUBRESOURCES = frozenset(("attach", "exec", "proxy", "log", "portforward"))
+TIMED_OUT = web.RequestKey("aiokube.timed_out", bool)
+#: the request's deadline in seconds from its arrival (for the time it may wait in a queue)
+TIMEOUT = web.RequestKey("aiokube.timeout", float)
+TIMEOUT_MESSAGE = "request did not complete within the allotted timeout"
+
+
+def long_running(ri: RequestInfo) -> bool:
+    if ri.verb in LONG_RUNNING_VERBS:
+        return True
+    if ri.is_resource_request:
+        return ri.subresource in LONG_RUNNING_SUBRESOURCES
+    return ri.path.startswith("/debug/pprof/")
+
+
+def request_timeout(request: web.Request, default: float) -> float:
+    """kube's WithRequestDeadline: ``?timeout=`` (a Go duration) shortens the default; 0 or more than the
+    default means the default; a bad value is a 400."""
+    value = request.query.get("timeout", "") if "timeout" in request.rel_url.raw_query_string else ""
+    if not value:
+        return default
+    try:
+        seconds = parse_duration(value) or 0.0
+    except ValueError as exc:
+        raise errors.bad_request(f"invalid timeout specified in the request URL - {exc}") from None
+    return seconds if 0 < seconds < default else default
+
+
+def _expire(task: asyncio.Task[object], request: web.Request) -> None:
+    request[TIMED_OUT] = True
+    task.cancel()
+
+
+def arm_deadline(request: web.Request, timeout: float) -> asyncio.TimerHandle:
+    """Cancel the request's task at its deadline; the middleware turns that cancellation into kube's 504."""
+    task = asyncio.current_task()
+    assert task is not None
+    request[TIMEOUT] = timeout
+    loop = task.get_loop()
+    return loop.call_at(loop.time() + timeout, _expire, task, request)
+
+
+def timed_out(request: web.Request) -> web.StreamResponse:
+    """The handler was cancelled: by its deadline, kube's 504 — the Status JSON-encoded without kind/apiVersion
+    (json.Encoder on the bare metav1.Status, in a content type Go sniffs as text) and only the outer filters'
+    headers; when the response had already started, the connection is closed under it (kube aborts the
+    handler). A cancellation from anything else (the client went away, shutdown) goes on."""
+    task = asyncio.current_task()
+    if not request.get(TIMED_OUT) or task is None or task.uncancel() > 0:
+        raise asyncio.CancelledError
+    if request.get(RESPONSE_STATUS):
+        if request.transport is not None:
+            request.transport.close()
+        return web.Response(status=504)
+    headers = request.get(RESPONSE_HEADERS)
+    if headers is not None:
+        for name in (FLOW_SCHEMA_UID, PRIORITY_LEVEL_UID):
+            headers.pop(name, None)
+    body = (
+        b'{"metadata":{},"status":"Failure","message":"Timeout: ' + TIMEOUT_MESSAGE.encode() + b'",'
+        b'"reason":"Timeout","details":{},"code":504}\n'
+    )
+    return web.Response(body=body, status=504, headers={"Content-Type": "text/plain; charset=utf-8"})
+
+
+# --- priority and fairness, max in flight ---------------------------------------------------------------------
+
+TOO_MANY_REQUESTS = "Too many requests, please try again later.\n"
+FLOW_SCHEMA_UID = "X-Kubernetes-Pf-Flowschema-Uid"
+PRIORITY_LEVEL_UID = "X-Kubernetes-Pf-Prioritylevel-Uid"
+#: a WATCH's seat, released once the watch is initialized (watch_initialized)
+WATCH_SEAT = web.RequestKey("aiokube.watch_seat", object)
+
+
+class Releasable(Protocol):
+    def release(self) -> None: ...
+
+
+class _Slot:
+    """A max-in-flight slot."""
+
+    __slots__ = ("held", "limits", "verb")
+
+    def __init__(self, limits: MaxInflight, verb: str) -> None:
+        self.limits = limits
+        self.verb = verb
+        self.held = True
+
+    def release(self) -> None:
+        if self.held:
+            self.held = False
+            self.limits.release(self.verb)
+
+
+class Admission:
+    """kube's WithPriorityAndFairness (``flowcontrol``) or, with it off, WithMaxInFlightLimit (``maxinflight``)
+    between authentication and authorization. A request waits in its queue at most a quarter of its deadline
+    (capped at a minute; a WATCH: a quarter of ``--request-timeout``)."""
+
+    def __init__(self, flowcontrol: FlowControl | None, maxinflight: MaxInflight | None, request_timeout: float):
+        self.flowcontrol = flowcontrol
+        self.maxinflight = maxinflight
+        self.request_timeout = request_timeout
+
+    async def admit(self, request: web.Request, ri: RequestInfo, user: UserInfo) -> Releasable | None:
+        """A seat to release when the request is done (None: nothing to release); raises :class:`Rejected`."""
+        is_watch = ri.verb == "watch"
+        if not is_watch and long_running(ri):
+            return None
+        fc = self.flowcontrol
+        if fc is None:
+            if self.maxinflight is None or is_watch:
+                return None
+            return _Slot(self.maxinflight, ri.verb) if self.maxinflight.acquire(ri.verb, user) else None
+        match = fc.classify(user, ri)
+        headers = request.get(RESPONSE_HEADERS)
+        if headers is not None and match.rules.uid:
+            headers[FLOW_SCHEMA_UID] = match.rules.uid
+            if match.level.uid:
+                headers[PRIORITY_LEVEL_UID] = match.level.uid
+        seat: Releasable | None = fc.admit_now(match)
+        if seat is None:
+            waiter = fc.enqueue(match, user, ri)
+            wait_limit = min(request.get(TIMEOUT, self.request_timeout) / 4, 60.0)
+            seat = await fc.wait(match, waiter, wait_limit)
+        if is_watch:
+            request[WATCH_SEAT] = seat
+        return seat
+
+
+def make_admission(
+    priority_and_fairness: bool,
+    max_requests_inflight: int,
+    max_mutating_requests_inflight: int,
+    request_timeout: float,
+    schemas: Cacher,
+    levels: Cacher,
+) -> Admission:
+    """Priority and fairness over the FlowSchema and PriorityLevelConfiguration caches (kube's default), or,
+    with it off, the max-in-flight limits."""
+    if not priority_and_fairness:
+        limits = MaxInflight(max_requests_inflight, max_mutating_requests_inflight)
+        return Admission(None, limits, request_timeout)
+
+    def load() -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+        return [e.obj for e in schemas.cache.values()], [e.obj for e in levels.cache.values()]
+
+    def generation() -> int:
+        return schemas.last_event_rv + schemas.list_rv + levels.last_event_rv + levels.list_rv
+
+    flowcontrol = FlowControl(max_requests_inflight + max_mutating_requests_inflight, load, generation)
+    flowcontrol_metrics.COLLECTOR.add(flowcontrol)
+    return Admission(flowcontrol, None, request_timeout)
+
+
+def watch_initialized(request: web.Request) -> None:
+    """A WATCH's seat goes back once the watch is set up (kube: its initialization signal)."""
+    seat = request.pop(WATCH_SEAT, None)
+    if seat is not None:
+        seat.release()  # type: ignore[attr-defined]
+
+
+def too_many_requests(rejected: Rejected) -> web.Response:
+    """kube's tooManyRequests: http.Error's plain text with Retry-After."""
+    resp = web.Response(text=TOO_MANY_REQUESTS, status=429, content_type="text/plain", charset="utf-8")
+    resp.headers["Retry-After"] = str(rejected.retry_after)
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    return resp

@@ -17,6 +17,7 @@ from typing import Any
 from aiohttp import web
 
 from aiokube.apiserver import errors
+from aiokube.apiserver.endpoints import filters
 from aiokube.apiserver.endpoints.output import Output
 from aiokube.apiserver.endpoints.requestinfo import RequestInfo
 from aiokube.apiserver.errors import FieldErrors, GroupKind, StatusError
@@ -274,9 +275,11 @@ async def serve_watch(
                         deadline=time.monotonic() + opts.timeout,
                     )
                 except serr.StorageError as exc:
+                    filters.watch_initialized(request)
                     stats.init_errors[0] += 1
                     tail = frames.error(storage_error_status(exc, info))
                 else:
+                    filters.watch_initialized(request)  # kube: the seat goes back once the watch is set up
                     sink = DirectSink(frames, writer, stats) if DIRECT else None
                     if sink is not None and groupsink.GROUPS and frames.groupable:
                         labels = (info.group, info.version, info.plural, encoder_label)

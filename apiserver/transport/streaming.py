@@ -25,6 +25,9 @@ RESPONSE_BYTES = web.RequestKey("aiokube.response_bytes", int)
 #: ... and the status of a stream already started, for a stream that ends because its client went away
 RESPONSE_STATUS = web.RequestKey("aiokube.response_status", int)
 HIGH_WATER = 256 * 1024
+#: headers every response of the request carries (Audit-Id, Cache-Control, priority-and-fairness UIDs), set by
+#: the edge's filters before the handler runs: a streamed response takes them when it starts
+RESPONSE_HEADERS = web.RequestKey("aiokube.response_headers", dict)
 
 
 def payload_writer(resp: web.StreamResponse) -> Any:
@@ -49,6 +52,10 @@ class ChunkedWriter:
             resp.headers["Vary"] = "Accept-Encoding"
 
     async def start(self) -> None:
+        extra = self.request.get(RESPONSE_HEADERS)
+        if extra:
+            for name, value in extra.items():
+                self.resp.headers.setdefault(name, value)
         self.resp.enable_chunked_encoding()
         await self.resp.prepare(self.request)
         self.request[RESPONSE_STATUS] = self.resp.status

@@ -1,0 +1,213 @@
+"""Who gets a seat: API Priority and Fairness over the server's FlowSchemas and PriorityLevelConfigurations,
+or kube's max-in-flight limits when APF is off (``--enable-priority-and-fairness=false``).
+
+APF (kube's default, and here): the server's concurrency limit is ``--max-requests-inflight`` +
+``--max-mutating-requests-inflight``, shared among the priority levels by their nominalConcurrencyShares.
+Each request is classified by the first FlowSchema (by matchingPrecedence, then name) that matches it and
+whose level exists; the exempt level (``system:masters``, health probes) never waits. The configuration is
+read from the watch caches and rebuilt when they change; kube's mandatory ``exempt`` and ``catch-all``
+objects are imagined when missing, as kube does.
+
+Max-in-flight: two counters (mutating and read-only requests); when one is full, ``system:masters`` still
+runs (kube: "a super-admin or a loopback connection") and everyone else is rejected with Retry-After 1.
+
+Long-running requests (except WATCH) never take a seat; a WATCH holds its seat only until it is
+initialized (the edge calls :meth:`Seat.release` then).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from aiokube.apiserver.authorization.attributes import UserInfo
+from aiokube.apiserver.flowcontrol.queueset import FlowStats, PriorityLevel, Waiter
+from aiokube.apiserver.flowcontrol.rules import FlowSchemaRules, RequestFacts
+from aiokube.apiserver.registry import apf_bootstrap
+
+Obj = dict[str, Any]
+MASTERS = "system:masters"
+READ_ONLY_VERBS = frozenset(("get", "list", "watch"))
+#: kube caps a request's wait in its queue at a minute
+MAX_WAIT = 60.0
+
+
+class Match:
+    """A FlowSchema bound to its priority level and its counters, for one configuration."""
+
+    __slots__ = ("level", "rules", "stats")
+
+    def __init__(self, rules: FlowSchemaRules, level: PriorityLevel, stats: FlowStats) -> None:
+        self.rules = rules
+        self.level = level
+        self.stats = stats
+
+
+class Seat:
+    """A request's seat (or its exempt pass); :meth:`release` once, whoever calls it first."""
+
+    __slots__ = ("held", "match")
+
+    def __init__(self, match: Match) -> None:
+        self.match = match
+        self.held = True
+
+    def release(self) -> None:
+        if self.held:
+            self.held = False
+            match = self.match
+            match.stats.executing -= 1
+            if not match.level.exempt:
+                match.level.release()
+
+
+class Rejected(Exception):
+    """No seat: the reason kube's metrics give, and the Retry-After to answer with."""
+
+    def __init__(self, reason: str, retry_after: int, match: Match | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+        self.match = match
+
+
+def _sorted_schemas(schemas: list[Obj]) -> list[FlowSchemaRules]:
+    compiled = [FlowSchemaRules(obj) for obj in schemas]
+    compiled.sort(key=lambda s: (s.precedence, s.name))
+    return compiled
+
+
+class FlowControl:
+    """APF's configuration (from ``load``: the FlowSchema and PriorityLevelConfiguration objects, rebuilt
+    whenever ``generation`` changes) and its admission. Counters live on as configurations change."""
+
+    def __init__(
+        self,
+        server_limit: int,
+        load: Callable[[], tuple[list[Obj], list[Obj]]],
+        generation: Callable[[], int],
+    ) -> None:
+        self.server_limit = max(server_limit, 1)
+        self._load = load
+        self._generation = generation
+        self._seen = -1
+        self.levels: dict[str, PriorityLevel] = {}
+        self.stats: dict[tuple[str, str], FlowStats] = {}
+        self._matches: tuple[Match, ...] = ()
+        self._catch_all: Match | None = None
+
+    def _refresh(self) -> None:
+        generation = self._generation()
+        if generation != self._seen:
+            self._seen = generation
+            self.configure(*self._load())
+
+    def configure(self, schemas: list[Obj], levels: list[Obj]) -> None:
+        """Adopt a configuration: levels keep their seats and queues across changes of their spec."""
+        by_name = {(o.get("metadata") or {}).get("name", ""): o for o in levels}
+        for mandatory in apf_bootstrap.priority_levels()[:2]:  # catch-all, exempt
+            by_name.setdefault(mandatory["metadata"]["name"], mandatory)
+        share_sum = sum(PriorityLevel.shares(o) for o in by_name.values())
+        current: dict[str, PriorityLevel] = {}
+        for name, obj in by_name.items():
+            level = self.levels.get(name)
+            exempt = (obj.get("spec") or {}).get("type") == "Exempt"
+            if level is None or level.exempt != exempt:
+                level = PriorityLevel(obj, self.server_limit, share_sum)
+            else:
+                level.configure(obj, self.server_limit, share_sum)
+            current[name] = level
+        self.levels = current
+        names = {(o.get("metadata") or {}).get("name") for o in schemas}
+        schemas = list(schemas)
+        for mandatory in apf_bootstrap.flow_schemas()[:2]:  # exempt, catch-all
+            if mandatory["metadata"]["name"] not in names:
+                schemas.append(mandatory)
+        matches = []
+        for rules in _sorted_schemas(schemas):
+            level = current.get(rules.level_name)
+            if level is None:
+                continue  # dangling: its level does not exist
+            stats = self.stats.setdefault((rules.name, level.name), FlowStats())
+            matches.append(Match(rules, level, stats))
+        self._matches = tuple(matches)
+        self._catch_all = next((m for m in matches if m.rules.name == "catch-all"), None)
+
+    def classify(self, user: UserInfo, ri: RequestFacts) -> Match:
+        self._refresh()
+        for match in self._matches:
+            if match.rules.matches(user, ri):
+                return match
+        assert self._catch_all is not None
+        return self._catch_all
+
+    def admit_now(self, match: Match) -> Seat | None:
+        """A seat without waiting (always for the exempt level), or None."""
+        level = match.level
+        if level.exempt or level.try_acquire():
+            stats = match.stats
+            stats.dispatched += 1
+            stats.executing += 1
+            if not level.exempt:
+                stats.wait_dispatched.observe(0.0)
+            return Seat(match)
+        return None
+
+    def enqueue(self, match: Match, user: UserInfo, ri: RequestFacts) -> Waiter:
+        """Queue for a seat, or raise :class:`Rejected` (queue-full, or concurrency-limit at a Reject level)."""
+        waiter = match.level.enqueue(match.rules.name, match.rules.flow(user, ri), match.stats)
+        if waiter is None:
+            raise self.reject(match, "concurrency-limit" if match.level.rejects else "queue-full", 0.0)
+        return waiter
+
+    async def wait(self, match: Match, waiter: Waiter, timeout: float) -> Seat:
+        """Wait in the queue (at most ``timeout``); the seat, or :class:`Rejected` (time-out). A client that
+        leaves meanwhile is counted as cancelled."""
+        started = time.monotonic()
+        try:
+            granted = await match.level.wait(waiter, timeout)
+        except BaseException:
+            match.stats.rejected["cancelled"] += 1
+            raise
+        if not granted:
+            raise self.reject(match, "time-out", timeout)
+        stats = match.stats
+        stats.dispatched += 1
+        stats.executing += 1
+        stats.wait_dispatched.observe(time.monotonic() - started)
+        return Seat(match)
+
+    @staticmethod
+    def reject(match: Match, reason: str, waited: float) -> Rejected:
+        match.stats.rejected[reason] += 1
+        match.stats.wait_rejected.observe(waited)
+        match.level.retry_after.record()
+        return Rejected(reason, match.level.retry_after.value, match)
+
+
+class MaxInflight:
+    """kube's WithMaxInFlightLimit: read-only (get/list/watch) and mutating requests each up to their limit
+    (0: no limit); when full, ``system:masters`` still runs, uncounted."""
+
+    RETRY_AFTER = 1
+
+    def __init__(self, read_only: int, mutating: int) -> None:
+        self.limits = {False: read_only, True: mutating}
+        self.current = {False: 0, True: 0}
+
+    def acquire(self, verb: str, user: UserInfo) -> bool | None:
+        """True: counted (release it), None: ran uncounted; raises :class:`Rejected` when full."""
+        mutating = verb not in READ_ONLY_VERBS
+        limit = self.limits[mutating]
+        if not limit:
+            return None
+        if self.current[mutating] < limit:
+            self.current[mutating] += 1
+            return True
+        if MASTERS in user.groups:
+            return None
+        raise Rejected("max-inflight", self.RETRY_AFTER)
+
+    def release(self, verb: str) -> None:
+        self.current[verb not in READ_ONLY_VERBS] -= 1

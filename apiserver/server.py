@@ -66,6 +66,7 @@ JWKS_TYPE = "application/jwk-set+json"
 SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 KUBE_VERSION = {"major": "1", "minor": "36", "gitVersion": "v1.36.3"}
 CACHE_CONTROL = "no-cache, private"
+APF_GROUP = "flowcontrol.apiserver.k8s.io"
 
 
 @dataclass
@@ -100,6 +101,20 @@ class ServerConfig:
     enable_priority_and_fairness: bool = True
     #: kube's http.Server timeouts and header limit (transport/connection.py)
     connection: ConnectionLimits = field(default_factory=ConnectionLimits)
+
+
+_NON_RESOURCE: dict[tuple[str, str], requestinfo.RequestInfo] = {}
+
+
+def _non_resource_info(method: str, path: str) -> requestinfo.RequestInfo:
+    """kube's RequestInfo of a non-API path (verb: the lower-case method); the few hot ones (health, metrics,
+    version) made once. Nothing changes a RequestInfo once made."""
+    info = _NON_RESOURCE.get((method, path))
+    if info is None:
+        info = requestinfo.RequestInfo(False, path, verb=method.lower())
+        if len(_NON_RESOURCE) < 256 and path.count("/") <= 2:
+            _NON_RESOURCE[(method, path)] = info
+    return info
 
 
 def version_info() -> dict[str, Any]:
@@ -163,6 +178,7 @@ class APIServer:
         self.secure_port = 0
         self.flowcontrol: FlowControl | None = None
         self.admission = filters.Admission(None, None, config.request_timeout)
+        self.deadlines = filters.Deadlines(config.request_timeout)
 
     @property
     def url(self) -> str:
@@ -209,7 +225,12 @@ class APIServer:
         self._tasks.append(asyncio.create_task(self.crd_controller.run()))
         await asyncio.wait_for(self.crd_controller.synced.wait(), 60)  # kube's crd-informer-synced
 
-        self.admission = self._admission()
+        levels = self._cacher(APF_GROUP, "prioritylevelconfigurations")
+        flowcontrol_caches = self._cacher(APF_GROUP, "flowschemas"), levels
+        self.admission = filters.make_admission(cfg.enable_priority_and_fairness, cfg.max_requests_inflight,
+                                                cfg.max_mutating_requests_inflight, cfg.request_timeout,
+                                                *flowcontrol_caches)  # fmt: skip
+        self.flowcontrol = self.admission.flowcontrol
         app = web.Application(middlewares=[self._middleware])
         app.router.add_route("*", "/{tail:.*}", self.dispatch)
         # handler_cancellation: a watch whose client went away stops at once
@@ -258,20 +279,6 @@ class APIServer:
         )
         await site.start()
         return site.bound_port
-
-    def _admission(self) -> filters.Admission:
-        cfg = self.config
-        group = "flowcontrol.apiserver.k8s.io"
-        admission = filters.make_admission(
-            cfg.enable_priority_and_fairness,
-            cfg.max_requests_inflight,
-            cfg.max_mutating_requests_inflight,
-            cfg.request_timeout,
-            self._cacher(group, "flowschemas"),
-            self._cacher(group, "prioritylevelconfigurations"),
-        )
-        self.flowcontrol = admission.flowcontrol
-        return admission
 
     def _lookup_object(self, kind: str, namespace: str, name: str) -> dict[str, Any] | None:
         """An object of the kinds a ServiceAccount token may name, from the watch cache (token validation)."""
@@ -473,18 +480,18 @@ class APIServer:
         if path.startswith(("/api/", "/apis/")):
             ri = requestinfo.parse(request.method, path, dict(request.query))
         else:
-            ri = requestinfo.RequestInfo(False, path, verb=request.method.lower())
+            ri = _non_resource_info(request.method, path)
         request[REQUEST_INFO] = ri
         labels = metrics.labels_for(request, ri, path, self.registry)
         if labels is not None:
             metrics.request_started(labels)
         code = 0
         resp: web.StreamResponse | None = None
-        timer: asyncio.TimerHandle | None = None
+        deadline: Any = None
         try:
             try:
                 if not filters.long_running(ri):
-                    timer = filters.arm_deadline(request, filters.request_timeout(request, self.config.request_timeout))
+                    deadline = self.deadlines.arm(request)
                 resp = await handler(request)
             except StatusError as exc:
                 resp = status_response(request, exc)
@@ -500,17 +507,21 @@ class APIServer:
                 resp = status_response(request, errors.internal_error(str(exc) or type(exc).__name__))
             code = resp.status
         finally:
-            if timer is not None:
-                timer.cancel()
+            if deadline is not None:
+                self.deadlines.disarm(deadline)
             if labels is not None:
                 code = code or request.get(RESPONSE_STATUS, 0)  # a stream its client left: as it started
                 size = request.get(RESPONSE_BYTES) or (resp.body_length if resp is not None else 0)
                 metrics.request_finished(labels, code, size, time.perf_counter() - started, count=code != 0)
         if not resp.prepared:
             resp_headers = resp.headers
-            for name, value in headers.items():
-                if name not in resp_headers:
-                    resp_headers[name] = value
+            resp_headers["Audit-Id"] = headers["Audit-Id"]
+            if "Cache-Control" not in resp_headers:
+                resp_headers["Cache-Control"] = CACHE_CONTROL
+            if len(headers) > 2:  # priority and fairness's
+                for name, value in headers.items():
+                    if name not in resp_headers:
+                        resp_headers[name] = value
             if request.body_exists and not request.content.is_eof():
                 resp.force_close()  # the body has not all arrived (refused, or timed out): Go's Connection: close
         return resp
@@ -525,9 +536,12 @@ class APIServer:
             assert self.security.authenticator is not None
             user = filters.authenticate(request, self.security.authenticator)
         try:
-            seat = await self.admission.admit(request, ri, user)
+            seat = self.admission.admit(request, ri, user)
+            if type(seat) is filters.Queued:
+                seat = await seat.seat(request)
         except Rejected as exc:
-            return self._too_many_requests(request, ri, exc)
+            labels = metrics.labels_for(request, ri, request.rel_url.raw_path, self.registry)
+            return filters.too_many_requests(exc, labels)
         try:
             if request.secure:
                 filters.authorize(request, ri, self.security.authorizer, user)
@@ -535,12 +549,6 @@ class APIServer:
         finally:
             if seat is not None:
                 seat.release()
-
-    def _too_many_requests(self, request: web.Request, ri: requestinfo.RequestInfo, exc: Rejected) -> web.Response:
-        labels = metrics.labels_for(request, ri, request.rel_url.raw_path, self.registry)
-        if labels is not None:
-            metrics.request_terminated(labels, 429)
-        return filters.too_many_requests(exc)
 
     async def _route(self, request: web.Request, ri: requestinfo.RequestInfo) -> web.StreamResponse:
         path = request.rel_url.raw_path

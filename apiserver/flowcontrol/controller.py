@@ -23,18 +23,18 @@ from typing import Any
 
 from aiokube.apiserver.authorization.attributes import UserInfo
 from aiokube.apiserver.flowcontrol.queueset import FlowStats, PriorityLevel, Waiter
-from aiokube.apiserver.flowcontrol.rules import FlowSchemaRules, RequestFacts
+from aiokube.apiserver.flowcontrol.rules import FlowSchemaRules, PolicyRule, RequestFacts
 from aiokube.apiserver.registry import apf_bootstrap
 
 Obj = dict[str, Any]
 MASTERS = "system:masters"
 READ_ONLY_VERBS = frozenset(("get", "list", "watch"))
-#: kube caps a request's wait in its queue at a minute
-MAX_WAIT = 60.0
+MAX_REMEMBERED_USERS = 10_000
 
 
 class Match:
-    """A FlowSchema bound to its priority level and its counters, for one configuration."""
+    """A FlowSchema bound to its priority level and its counters, for one configuration. It is also the
+    release of a request's seat (once, by the caller; :class:`Seat` when two parties may release)."""
 
     __slots__ = ("level", "rules", "stats")
 
@@ -42,6 +42,11 @@ class Match:
         self.rules = rules
         self.level = level
         self.stats = stats
+
+    def release(self) -> None:
+        self.stats.executing -= 1
+        if not self.level.exempt:
+            self.level.release()
 
 
 class Seat:
@@ -56,10 +61,7 @@ class Seat:
     def release(self) -> None:
         if self.held:
             self.held = False
-            match = self.match
-            match.stats.executing -= 1
-            if not match.level.exempt:
-                match.level.release()
+            self.match.release()
 
 
 class Rejected(Exception):
@@ -70,6 +72,10 @@ class Rejected(Exception):
         self.reason = reason
         self.retry_after = retry_after
         self.match = match
+
+
+#: the schemas (in order) whose subjects include a user, with the rules that name it
+Candidates = tuple[tuple["Match", tuple[PolicyRule, ...]], ...]
 
 
 def _sorted_schemas(schemas: list[Obj]) -> list[FlowSchemaRules]:
@@ -96,6 +102,9 @@ class FlowControl:
         self.stats: dict[tuple[str, str], FlowStats] = {}
         self._matches: tuple[Match, ...] = ()
         self._catch_all: Match | None = None
+        self._by_user: dict[UserInfo, Candidates] = {}
+        self._last_user: UserInfo | None = None
+        self._last_candidates: Candidates = ()
 
     def _refresh(self) -> None:
         generation = self._generation()
@@ -132,18 +141,34 @@ class FlowControl:
             stats = self.stats.setdefault((rules.name, level.name), FlowStats())
             matches.append(Match(rules, level, stats))
         self._matches = tuple(matches)
+        self._by_user = {}
+        self._last_user = None
         self._catch_all = next((m for m in matches if m.rules.name == "catch-all"), None)
 
     def classify(self, user: UserInfo, ri: RequestFacts) -> Match:
+        """The first matching FlowSchema. Which schemas' subjects include a user is remembered per user and
+        configuration (subjects filter out most schemas: 3.5 → ~1 µs for a user in ``global-default``)."""
         self._refresh()
-        for match in self._matches:
-            if match.rules.matches(user, ri):
-                return match
+        if user is self._last_user:  # the plain port's system:unsecured, a client's run of requests
+            candidates = self._last_candidates
+        else:
+            candidates = self._by_user.get(user)  # type: ignore[assignment]
+            if candidates is None:
+                if len(self._by_user) >= MAX_REMEMBERED_USERS:
+                    self._by_user.clear()
+                candidates = self._by_user[user] = tuple(
+                    (m, rules) for m in self._matches if (rules := m.rules.rules_for(user))
+                )
+            self._last_user, self._last_candidates = user, candidates
+        for match, rules in candidates:
+            for rule in rules:
+                if rule.matches_request(ri):
+                    return match
         assert self._catch_all is not None
         return self._catch_all
 
-    def admit_now(self, match: Match) -> Seat | None:
-        """A seat without waiting (always for the exempt level), or None."""
+    def admit_now(self, match: Match) -> bool:
+        """A seat without waiting (always, at the exempt level); release it with ``match.release()``."""
         level = match.level
         if level.exempt or level.try_acquire():
             stats = match.stats
@@ -151,8 +176,8 @@ class FlowControl:
             stats.executing += 1
             if not level.exempt:
                 stats.wait_dispatched.observe(0.0)
-            return Seat(match)
-        return None
+            return True
+        return False
 
     def enqueue(self, match: Match, user: UserInfo, ri: RequestFacts) -> Waiter:
         """Queue for a seat, or raise :class:`Rejected` (queue-full, or concurrency-limit at a Reject level)."""

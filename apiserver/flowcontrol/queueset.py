@@ -108,6 +108,11 @@ class RetryAfter:
             self.value -= 1
 
 
+def _go_round(x: float) -> int:
+    """Go's math.Round: halves away from zero (Python's round() goes to even)."""
+    return math.floor(x + 0.5) if x >= 0 else -math.floor(-x + 0.5)
+
+
 class PriorityLevel:
     """A PriorityLevelConfiguration's seats and queues. Requests that were admitted keep a reference to the
     level they took a seat from, so a level replaced by a new configuration drains on its own."""
@@ -140,10 +145,10 @@ class PriorityLevel:
         shares = self.shares(obj)
         self.uid = (obj.get("metadata") or {}).get("uid", "")
         self.nominal = math.ceil(server_limit * shares / share_sum) if share_sum > 0 else 0
-        lendable = round(self.nominal * float(limited.get("lendablePercent") or 0) / 100)
+        lendable = _go_round(self.nominal * float(limited.get("lendablePercent") or 0) / 100)
         borrowing = limited.get("borrowingLimitPercent")
         self.lower = self.nominal - lendable
-        borrowable = round(self.nominal * float(borrowing) / 100) if borrowing is not None else server_limit
+        borrowable = _go_round(self.nominal * float(borrowing) / 100) if borrowing is not None else server_limit
         self.upper = self.nominal + borrowable
         # aiokube does not lend or borrow seats: the level runs at its nominal limit (at least one seat)
         self.limit = 0 if self.exempt else max(self.nominal, 1)

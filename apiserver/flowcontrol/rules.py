@@ -132,8 +132,10 @@ class PolicyRule:
         self.non_resource_rules = tuple(NonResourceRule(r) for r in rule.get("nonResourceRules") or ())
 
     def matches(self, user: UserInfo, ri: RequestFacts) -> bool:
-        if not self.subjects.matches(user):
-            return False
+        return self.subjects.matches(user) and self.matches_request(ri)
+
+    def matches_request(self, ri: RequestFacts) -> bool:
+        """The request half, for a user already known to be a subject."""
         rules = self.resource_rules if ri.is_resource_request else self.non_resource_rules
         for rule in rules:
             if rule.matches(ri):
@@ -160,6 +162,10 @@ class FlowSchemaRules:
             if rule.matches(user, ri):
                 return True
         return False
+
+    def rules_for(self, user: UserInfo) -> tuple[PolicyRule, ...]:
+        """The rules whose subjects include the user."""
+        return tuple(rule for rule in self.rules if rule.subjects.matches(user))
 
     def flow(self, user: UserInfo, ri: RequestFacts) -> str:
         """The flow distinguisher: the user's name, the namespace, or nothing."""

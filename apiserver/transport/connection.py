@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
+from aiohttp.streams import EMPTY_PAYLOAD
 
 #: Go's net/http reads up to MaxHeaderBytes plus this slack before refusing a request's headers
 GO_HEADER_SLACK = 4096
@@ -53,6 +54,9 @@ class ConnectionLimits:
         }
 
 
+_feed = web.RequestHandler.data_received
+
+
 class KubeRequestHandler(web.RequestHandler):
     """aiohttp's protocol plus Go's header deadline and header byte budget.
 
@@ -62,9 +66,12 @@ class KubeRequestHandler(web.RequestHandler):
     than the header timeout closes the connection without an answer (unless a handler of this connection
     is still running: a pipelined request is not read before its predecessor is done, as in Go)."""
 
+    __slots__ = ("_header_bytes", "_header_timer", "_last_payload", "_limits", "_max_head")
+
     def __init__(self, *args: Any, limits: ConnectionLimits, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._limits = limits
+        self._max_head = limits.max_header_bytes
         self._header_timer: asyncio.TimerHandle | None = None
         self._header_bytes = 0
         self._last_payload: Any = None  # the body of the newest request parsed (None: none yet)
@@ -80,30 +87,35 @@ class KubeRequestHandler(web.RequestHandler):
 
     def data_received(self, data: bytes) -> None:
         last = self._last_payload
-        in_head = last is None or last.is_eof()  # no body pending: these bytes begin or continue a head
+        if last is not None and last.is_eof():
+            last = self._last_payload = None
+        # no body pending (last is None): these bytes begin or continue a head
         count = self._request_count
-        seen = self._header_bytes + len(data) if in_head else len(data)
-        super().data_received(data)
+        _feed(self, data)
         if self._request_count != count:  # a whole head arrived (its body may follow)
-            self._header_bytes = 0
-            self._stop_header_timer()
-            if seen > self._limits.max_header_bytes and self._oversized(self._request_count - count):
+            if self._header_timer is not None:
+                self._header_timer.cancel()
+                self._header_timer = None
+            if last is None and self._header_bytes + len(data) > self._max_head and self._oversized(count):
                 return
-            self._last_payload = self._messages[-1][1] if self._messages else None
+            self._header_bytes = 0
+            payload = self._messages[-1][1] if self._messages else EMPTY_PAYLOAD
+            self._last_payload = None if payload is EMPTY_PAYLOAD else payload
             return
-        if not in_head or not data or self.transport is None:
+        if last is not None or not data or self.transport is None:
             return
         self._header_bytes += len(data)
         if self._header_timer is None:
             self._start_header_timer()
-        if self._header_bytes > self._limits.max_header_bytes + GO_HEADER_SLACK:
+        if self._header_bytes > self._max_head + GO_HEADER_SLACK:
             self._refuse_too_large()
 
-    def _oversized(self, new: int) -> bool:
-        """Whether one of the ``new`` heads just parsed is over the budget (then refused): checked only when
-        the bytes received could hold such a head, so the common case costs one comparison."""
-        limit = self._limits.max_header_bytes + GO_HEADER_SLACK
-        for message, _ in list(self._messages)[-new:]:
+    def _oversized(self, count: int) -> bool:
+        """Whether one of the heads just parsed (those after the ``count``-th) is over the budget (then
+        refused): checked only when the bytes received could hold such a head, so the common case costs one
+        comparison."""
+        limit = self._max_head + GO_HEADER_SLACK
+        for message, _ in list(self._messages)[count - self._request_count :]:
             raw = getattr(message, "raw_headers", None)
             if raw is None:
                 continue

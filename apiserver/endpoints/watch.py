@@ -280,6 +280,7 @@ async def serve_watch(
                     tail = frames.error(storage_error_status(exc, info))
                 else:
                     filters.watch_initialized(request)  # kube: the seat goes back once the watch is set up
+                    writer.abandoned = lambda: watcher is not None and watcher.closed
                     sink = DirectSink(frames, writer, stats) if DIRECT else None
                     if sink is not None and groupsink.GROUPS and frames.groupable:
                         labels = (info.group, info.version, info.plural, encoder_label)

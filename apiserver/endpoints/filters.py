@@ -144,13 +144,15 @@ class Deadlines:
         self.default = default
         self._entries: dict[asyncio.Task[Any], tuple[float, web.Request]] = {}
         self._handle: asyncio.TimerHandle | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     def arm(self, request: web.Request) -> asyncio.Task[Any] | asyncio.TimerHandle:
         """Start the request's deadline; hand the result to :meth:`disarm` when the request is done."""
         timeout = request_timeout(request, self.default)
         task = asyncio.current_task()
         assert task is not None
-        loop = task.get_loop()
+        loop = self._loop or task.get_loop()
+        self._loop = loop
         if timeout != self.default:
             request[TIMEOUT] = timeout
             return loop.call_at(loop.time() + timeout, _expire, task, request)
@@ -161,10 +163,8 @@ class Deadlines:
         return task
 
     def disarm(self, token: asyncio.Task[Any] | asyncio.TimerHandle) -> None:
-        if isinstance(token, asyncio.TimerHandle):
+        if self._entries.pop(token, None) is None and not isinstance(token, asyncio.Task):  # type: ignore[arg-type]
             token.cancel()
-        else:
-            self._entries.pop(token, None)
 
     def _sweep(self, loop: asyncio.AbstractEventLoop) -> None:
         self._handle = None
@@ -303,10 +303,9 @@ def make_admission(
     def load() -> tuple[list[dict[str, object]], list[dict[str, object]]]:
         return [e.obj for e in schemas.cache.values()], [e.obj for e in levels.cache.values()]
 
-    def generation() -> int:
-        return schemas.last_event_rv + schemas.list_rv + levels.last_event_rv + levels.list_rv
-
-    flowcontrol = FlowControl(max_requests_inflight + max_mutating_requests_inflight, load, generation)
+    flowcontrol = FlowControl(max_requests_inflight + max_mutating_requests_inflight, load)
+    schemas.listeners.append(flowcontrol.invalidate)
+    levels.listeners.append(flowcontrol.invalidate)
     flowcontrol_metrics.COLLECTOR.add(flowcontrol)
     return Admission(flowcontrol, None, request_timeout)
 

@@ -134,6 +134,15 @@ class PolicyRule:
     def matches(self, user: UserInfo, ri: RequestFacts) -> bool:
         return self.subjects.matches(user) and self.matches_request(ri)
 
+    @property
+    def matches_every_request(self) -> bool:
+        """Every verb on every resource (namespaced or not) and every non-resource URL: ``exempt``'s rule."""
+        resources = any(
+            r.verbs is None and r.groups is None and r.resources is None and r.namespaces is None and r.cluster_scope
+            for r in self.resource_rules
+        )
+        return resources and any(r.verbs is None and "" in r.prefixes for r in self.non_resource_rules)
+
     def matches_request(self, ri: RequestFacts) -> bool:
         """The request half, for a user already known to be a subject."""
         rules = self.resource_rules if ri.is_resource_request else self.non_resource_rules

@@ -14,6 +14,7 @@ import socket
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -123,7 +124,38 @@ def add_serve_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--metrics-socket-dir", default="", help=argparse.SUPPRESS)
     # set by `aiokube cluster` on its replicas (one host): the name kube's identity Lease hashes
     p.add_argument("--replica-name", default="", help=argparse.SUPPRESS)
+    add_overload_arguments(p)
     add_security_arguments(p)
+
+
+def add_overload_arguments(p: argparse.ArgumentParser) -> None:
+    """kube-apiserver's overload protection flags (same names, defaults and meaning)."""
+    p.add_argument(
+        "--max-requests-inflight",
+        type=int,
+        default=400,
+        help="with priority and fairness: summed with --max-mutating-requests-inflight into the server's "
+        "concurrency limit; without: the limit of read-only requests in flight (0: none) (default 400)",
+    )
+    p.add_argument(
+        "--max-mutating-requests-inflight",
+        type=int,
+        default=200,
+        help="see --max-requests-inflight; without priority and fairness: the limit of mutating requests in "
+        "flight (0: none) (default 200)",
+    )
+    p.add_argument(
+        "--request-timeout",
+        default="1m0s",
+        help="how long a non-long-running request may take before it gets 504 (a Go duration; default 1m0s)",
+    )
+    p.add_argument(
+        "--enable-priority-and-fairness",
+        default="true",
+        choices=["true", "false"],
+        help="API Priority and Fairness over the FlowSchemas and PriorityLevelConfigurations (default true); "
+        "false: the max-in-flight limits",
+    )
 
 
 def add_security_arguments(p: argparse.ArgumentParser) -> None:
@@ -205,7 +237,34 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         worker_id=args.worker_id,
         metrics_socket_dir=args.metrics_socket_dir,
         security=security_config(args),
+        **overload_config(args),
     )
+
+
+def overload_config(args: argparse.Namespace) -> dict[str, Any]:
+    """kube's validation of the overload flags (server_run_options.go)."""
+    if args.max_requests_inflight < 0:
+        raise SystemExit("aiokube: --max-requests-inflight can not be negative value")
+    if args.max_mutating_requests_inflight < 0:
+        raise SystemExit("aiokube: --max-mutating-requests-inflight can not be negative value")
+    apf = args.enable_priority_and_fairness == "true"
+    if apf and args.max_requests_inflight + args.max_mutating_requests_inflight <= 0:
+        raise SystemExit(
+            "aiokube: --max-requests-inflight plus --max-mutating-requests-inflight must be positive when "
+            "--enable-priority-and-fairness is true"
+        )
+    try:
+        timeout = golang.parse_duration(args.request_timeout)
+    except ValueError as exc:
+        raise SystemExit(f"aiokube: --request-timeout: {exc}") from None
+    if timeout is not None and timeout < 0:
+        raise SystemExit("aiokube: --request-timeout can not be negative value")
+    return {
+        "max_requests_inflight": args.max_requests_inflight,
+        "max_mutating_requests_inflight": args.max_mutating_requests_inflight,
+        "request_timeout": timeout or 0.0,
+        "enable_priority_and_fairness": apf,
+    }
 
 
 def plain_http(flag: str, bind_address: str) -> bool:

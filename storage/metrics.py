@@ -37,6 +37,10 @@ class KubeHistogram(Histogram):
             yield sample
 
 
+ETCD_RESTARTS = Counter(
+    "aiokube_embedded_etcd_restarts_total",
+    "[ALPHA] aiokube: times the embedded etcd died on its own and was started again.",
+)
 REQUEST_DURATION = KubeHistogram(
     "etcd_request_duration_seconds",
     "[ALPHA] Etcd request latency in seconds for each operation and object type.",

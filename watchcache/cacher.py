@@ -229,6 +229,15 @@ class WatcherIndex:
         return out
 
 
+async def etcd_went_back(client: EtcdClient, revision: int) -> bool:
+    """Whether etcd's current revision is below ``revision`` (an etcd that lost its data, or another one:
+    resuming a watch would wait for revisions that will mean other writes). Unreachable: not known, so no."""
+    try:
+        return await client.current_revision() < revision
+    except errors.StorageError:
+        return False
+
+
 class Cacher:
     """The watch cache of one resource (kube's Cacher + watchCache + reflector).
 
@@ -332,6 +341,10 @@ class Cacher:
                 self.stats.watch_restarts += 1
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 2.0)
+                if await etcd_went_back(self.client, self.rv):  # lost its data: start over, watchers re-watch
+                    log.warning("cacher %s: etcd is behind the cache's revision %d; relisting", self.resource, self.rv)
+                    self.close_watchers()
+                    need_list = True
             if self.resume_gate is not None:
                 await self.resume_gate.wait()
 

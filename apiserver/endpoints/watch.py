@@ -17,6 +17,7 @@ from typing import Any
 from aiohttp import web
 
 from aiokube.apiserver import errors
+from aiokube.apiserver.endpoints import filters
 from aiokube.apiserver.endpoints.options import parse_int64
 from aiokube.apiserver.endpoints.output import Output
 from aiokube.apiserver.endpoints.requestinfo import RequestInfo
@@ -268,9 +269,12 @@ async def serve_watch(
                         deadline=time.monotonic() + opts.timeout,
                     )
                 except serr.StorageError as exc:
+                    filters.watch_initialized(request)
                     stats.init_errors[0] += 1
                     tail = frames.error(storage_error_status(exc, info))
                 else:
+                    filters.watch_initialized(request)  # kube: the seat goes back once the watch is set up
+                    writer.abandoned = lambda: watcher is not None and watcher.closed
                     # the direct path and groups write cached HTTP chunks: an HTTP/1.0 stream takes the queue
                     sink = DirectSink(frames, writer, stats) if DIRECT and writer.chunked else None
                     if sink is not None and groupsink.GROUPS and frames.groupable:

@@ -36,6 +36,7 @@ from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import Collector
 
 from aiokube.apiserver.endpoints.requestinfo import RequestInfo
+from aiokube.apiserver.registry.resources import Registry
 from aiokube.storage.metrics import KubeHistogram, le_text
 from aiokube.watchcache.cacher import Cacher
 from aiokube.watchcache.cacher import Histogram as Buckets
@@ -108,6 +109,19 @@ _SYSTEM_CLIENTS = frozenset(
     ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "cluster-policy-controller")
 )
 _APPLY = "application/apply-patch+yaml"
+#: non-resource paths kube instruments: path → (label in ``subresource``, component), as kube's page shows them
+PATH_LABELS = {
+    "/healthz": ("/healthz", ""),
+    "/livez": ("/livez", ""),
+    "/readyz": ("/readyz", ""),
+    "/version": ("/version", ""),
+    "/metrics": ("/metrics", ""),
+    "/openapi/v2": ("/openapi/v2", ""),
+    "/openapi/v3": ("openapi/v3", ""),
+    "/api": ("api", "apiserver"),
+    "/apis": ("apis", "apiserver"),
+    "/debug/pprof": ("/debug/pprof/", ""),
+}
 
 
 def serve(request: web.Request) -> web.Response:
@@ -207,6 +221,33 @@ def path_labels(request: web.Request, path: str, component: str = "") -> Request
     )
 
 
+def labels_for(request: web.Request, ri: RequestInfo, path: str, registry: Registry) -> RequestLabels | None:
+    """kube's request metric labels; None for what kube does not instrument (unknown paths/resources)."""
+    if path.startswith(("/api/", "/apis/")):
+        if ri.is_resource_request:
+            if registry.get(ri.group, ri.version, ri.resource) is None:
+                return None
+            labels = resource_labels(request, ri)
+            if labels.mutating and request.content_length:
+                record_body_size(labels, ri.verb, request.content_length)
+            return labels
+        parts = path.strip("/").split("/")
+        known = (parts[0] == "api" and parts[1:] == ["v1"]) or (
+            parts[0] == "apis" and len(parts) <= 3 and registry.has_group(parts[1])
+        )
+        return path_labels(request, "/".join(parts), "apiserver") if known else None
+    label = PATH_LABELS.get(path)
+    if label is not None:
+        return path_labels(request, *label)
+    if path.startswith("/openapi/v3/"):
+        return path_labels(request, "openapi/v3/")
+    if path.startswith("/debug/pprof/"):
+        return path_labels(request, "/debug/pprof/")
+    if path.startswith(("/readyz/", "/livez/", "/healthz/")) and path.count("/") == 2:
+        return path_labels(request, path)  # a named check (unknown ones answer 404)
+    return None
+
+
 class _Inflight:
     """apiserver_current_inflight_requests: the most requests in flight at once, per kind, in the last second."""
 
@@ -297,6 +338,19 @@ def request_finished(labels: RequestLabels, code: int, size: int, elapsed: float
         children.sli.observe(elapsed)
     if labels.verb in ("GET", "LIST"):
         children.sizes.observe(size)
+
+
+TERMINATIONS = Counter(
+    "apiserver_request_terminations_total",
+    "[ALPHA] Number of requests which apiserver terminated in self-defense.",
+    [*_SLI_LABELS, "code"],
+)
+
+
+def request_terminated(labels: RequestLabels, code: int) -> None:
+    """kube's RecordRequestTermination: a request the server cut short (429 when full, 504 past its deadline)."""
+    TERMINATIONS.labels(labels.verb, labels.group, labels.version, labels.resource, labels.subresource, labels.scope,
+                        labels.component, str(code)).inc()  # fmt: skip
 
 
 def record_body_size(labels: RequestLabels, verb: str, size: int) -> None:

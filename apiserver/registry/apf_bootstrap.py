@@ -1,7 +1,8 @@
 """API Priority and Fairness' mandatory and suggested configuration objects, as kube-apiserver 1.36's
 config producer creates them (k8s.io/apiserver/pkg/apis/flowcontrol/bootstrap/default.go): the exempt and
-catch-all priority levels and flow schemas, and the suggested ones, each annotated for auto-update. aiokube
-queues nothing by them (issue 14 is overload protection); they exist so clients and dashboards see kube's."""
+catch-all priority levels and flow schemas, and the suggested ones, each annotated for auto-update.
+apiserver/flowcontrol classifies and queues requests by the objects the server holds (these, as users
+change them); the mandatory two stand in when they are missing, as in kube."""
 
 from __future__ import annotations
 

@@ -56,7 +56,8 @@ def parse_error_response(exc: BaseException | None) -> web.Response:
 
 
 class KubeRequestHandler(RequestHandler):
-    """aiohttp's connection handler with Go's answers to requests the parser refused."""
+    """aiohttp's connection handler with Go's answers to requests the parser refused (transport/connection.py
+    builds on it with kube's connection limits)."""
 
     def handle_error(
         self, request: Any, status: int = 500, exc: BaseException | None = None, message: str | None = None
@@ -64,16 +65,3 @@ class KubeRequestHandler(RequestHandler):
         if status == 500 or request.writer.output_size > 0:
             return super().handle_error(request, status, exc, message)
         return parse_error_response(exc)
-
-
-class _KubeServer(web.Server):
-    def __call__(self) -> RequestHandler:
-        return KubeRequestHandler(self, loop=self._loop, **self._kwargs)
-
-
-def install(runner: web.AppRunner) -> None:
-    """Serve the runner's connections with :class:`KubeRequestHandler` (call after ``runner.setup()``).
-    aiohttp builds one handler per connection from its Server; the Server is kept, its factory changed."""
-    server = runner.server
-    assert server is not None
-    server.__class__ = _KubeServer

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
+from aiokube.apiserver.transport.memory import TRIMMER
 from aiokube.encoding.encoders import Parts
 
 Buffer = bytes | memoryview
@@ -25,6 +26,11 @@ RESPONSE_BYTES = web.RequestKey("aiokube.response_bytes", int)
 #: ... and the status of a stream already started, for a stream that ends because its client went away
 RESPONSE_STATUS = web.RequestKey("aiokube.response_status", int)
 HIGH_WATER = 256 * 1024
+#: how long an ended stream's client gets to take what is left before the connection is dropped
+FINISH_GRACE = 1.0
+#: headers every response of the request carries (Audit-Id, Cache-Control, priority-and-fairness UIDs), set by
+#: the edge's filters before the handler runs: a streamed response takes them when it starts
+RESPONSE_HEADERS = web.RequestKey("aiokube.response_headers", dict)
 
 
 def payload_writer(resp: web.StreamResponse) -> Any:
@@ -46,20 +52,27 @@ def can_chunk(request: web.Request) -> bool:
 
 
 class ChunkedWriter:
-    """A streamed body written to the transport directly: chunked for HTTP/1.1, as it is (the connection
-    closed after it) for HTTP/1.0."""
+    """One streamed response written straight to the transport: ``start`` (headers, the request's own among
+    them), ``write`` (many buffers; waits for the socket past ``HIGH_WATER``), ``finish``. Chunked for HTTP/1.1;
+    for HTTP/1.0 the body as it is, the connection closed after it."""
 
     def __init__(self, request: web.Request, resp: web.StreamResponse, *, gzip: bool = False) -> None:
         self.request = request
         self.resp = resp
         self.written = 0
         self.chunked = can_chunk(request)
+        #: whether the stream has ended on the server's side (then a stalled drain gives up: ``_drain``)
+        self.abandoned: Callable[[], bool] | None = None
         self._gzip = zlib.compressobj(1, zlib.DEFLATED, 31) if gzip else None
         if gzip:
             resp.headers["Content-Encoding"] = "gzip"
             resp.headers["Vary"] = "Accept-Encoding"
 
     async def start(self) -> None:
+        extra = self.request.get(RESPONSE_HEADERS)
+        if extra:
+            for name, value in extra.items():
+                self.resp.headers.setdefault(name, value)
         if self.chunked:
             self.resp.enable_chunked_encoding()
         await self.resp.prepare(self.request)
@@ -86,9 +99,26 @@ class ChunkedWriter:
             transport.writelines(parts)
         self.written += size
         if transport.get_write_buffer_size() > HIGH_WATER:
-            writer = payload_writer(self.resp)
-            if writer is not None:
-                await writer.drain()
+            await self._drain(transport)
+
+    async def _drain(self, transport: Any) -> None:
+        """Wait for the socket to take the backlog. A stream that was ended meanwhile (``abandoned``: a watch
+        closed as too slow, past its deadline, at shutdown) while its client reads nothing gets
+        ``FINISH_GRACE`` more, then the connection is dropped: its unsent bytes are what a non-reading client
+        costs, and they go with it."""
+        writer = payload_writer(self.resp)
+        if writer is None:
+            return
+        while True:
+            try:
+                async with asyncio.timeout(FINISH_GRACE):
+                    await writer.drain()
+                return
+            except TimeoutError:
+                if self.abandoned is not None and self.abandoned():
+                    transport.abort()
+                    TRIMMER.soon()
+                    raise ConnectionResetError("the client stopped reading a stream that has ended") from None
 
     async def finish(self) -> None:
         if self._gzip is not None:
@@ -180,7 +210,6 @@ class Flusher:
 
 #: after the deadline (or any other end), how long the end of the stream may wait for a client that does
 #: not read before the connection is dropped instead
-FINISH_GRACE = 1.0
 
 
 async def finish(writer: ChunkedWriter, tail: Parts) -> None:
@@ -198,5 +227,6 @@ async def finish(writer: ChunkedWriter, tail: Parts) -> None:
             await writer.finish()
     except TimeoutError:
         transport.abort()
+        TRIMMER.soon()
     except (ConnectionResetError, ConnectionError):
         pass

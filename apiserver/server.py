@@ -178,6 +178,14 @@ def _early_answer(request: web.Request, path: str) -> web.StreamResponse | None:
     return None
 
 
+def worker_headers(resp: web.StreamResponse, worker_id: str) -> web.StreamResponse:
+    """Which process answered: a profile or a heap listing describes that one worker of ``--workers N``."""
+    if not resp.prepared:
+        resp.headers["X-Aiokube-Worker"] = worker_id or "0"
+        resp.headers["X-Aiokube-Worker-Pid"] = str(os.getpid())
+    return resp
+
+
 class APIServer:
     """One aiokube server: assembles storage (etcd client, embedded etcd when none is given), one watch cache
     per resource, the generic store, the in-process controllers and the HTTP edge, and runs them on one event
@@ -610,13 +618,6 @@ class APIServer:
                 resp.force_close()  # the body has not all arrived (refused, or timed out): Go's Connection: close
         return resp
 
-    def _worker_headers(self, resp: web.StreamResponse) -> web.StreamResponse:
-        """Which process answered: a profile or a heap listing describes that one worker of ``--workers N``."""
-        if not resp.prepared:
-            resp.headers["X-Aiokube-Worker"] = self.config.worker_id or "0"
-            resp.headers["X-Aiokube-Worker-Pid"] = str(os.getpid())
-        return resp
-
     async def dispatch(self, request: web.Request) -> web.StreamResponse:
         """kube's filters in kube's order (authentication, priority and fairness, authorization), then the
         route. The plain port is kube's insecure port: ``system:unsecured``, no authentication or
@@ -659,11 +660,12 @@ class APIServer:
                 page = await workermetrics.serve(request, self.config.metrics_socket_dir)
             else:
                 page = metrics.serve(request)
-            return self._worker_headers(page)
+            return worker_headers(page, self.config.worker_id)
         if path == "/debug/pprof" or path.startswith("/debug/pprof/"):
             if not self.config.profiling:
                 return not_found_page()
-            return self._worker_headers(await pprof.handle(request, path[len("/debug/pprof") :].lstrip("/")))
+            profile = await pprof.handle(request, path[len("/debug/pprof") :].lstrip("/"))
+            return worker_headers(profile, self.config.worker_id)
         assert self.discovery is not None and self.rest is not None
         if path == "/openapi/v3" or path.startswith("/openapi/v3/"):
             return specs.serve_openapi_v3(request, path, self.openapi)

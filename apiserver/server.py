@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import functools
 import logging
 import os
 import socket
@@ -145,7 +146,9 @@ def _non_resource_info(method: str, path: str) -> requestinfo.RequestInfo:
     return info
 
 
+@functools.cache
 def version_info() -> dict[str, Any]:
+    """``/version``'s document, made once: reading the package metadata took ~700 µs a request."""
     try:
         aiokube_version = version("aiokube")
     except PackageNotFoundError:  # pragma: no cover - running from a source tree

@@ -25,6 +25,7 @@ from aiokube.apiserver.secureserving import (
     AUTHORIZATION_MODES,
     DEFAULT_ISSUER,
     SecurityConfig,
+    advertised_host,
     is_loopback,
 )
 from aiokube.apiserver.server import APIServer, ServerConfig, version_info
@@ -390,7 +391,7 @@ async def supervise(config: ServerConfig, workers: int, argv: list[str]) -> None
         print(line, flush=True)
         if supervisor.secure_port:
             print(f"aiokube: export KUBECONFIG={supervisor.kubeconfig_path()}", flush=True)
-        plain = f"http://{config.bind_address}:{supervisor.port}" if config.plain_http else ""
+        plain = f"http://{advertised_host(config.bind_address)}:{supervisor.port}" if config.plain_http else ""
         print_ready(plain, supervisor.kubeconfig_path() if supervisor.secure_port else None)
         await stop.wait()
     finally:

@@ -34,6 +34,22 @@ ADMIN_KUBECONFIG = "admin.kubeconfig"
 Lookup = Callable[[str, str, str], "dict[str, Any] | None"]
 
 
+#: bind addresses that listen on every interface: they name no host to put in a certificate or a URL
+WILDCARDS = ("0.0.0.0", "::", "")
+
+
+def serving_sans(config: SecurityConfig, bind_address: str) -> list[str]:
+    """The extra names of the generated serving certificate: ``--tls-san`` and a specific bind address."""
+    return [*config.tls_sans, *([bind_address] if bind_address not in WILDCARDS else [])]
+
+
+def advertised_host(bind_address: str) -> str:
+    """The host of this server's URLs (start line, kubeconfig): loopback for a wildcard bind address."""
+    if bind_address == "::":
+        return "[::1]"
+    return "127.0.0.1" if bind_address in WILDCARDS else bind_address
+
+
 def is_loopback(address: str) -> bool:
     if address == "localhost":
         return True
@@ -89,10 +105,7 @@ class Security:
     @property
     def pki(self) -> pki.PKI:
         if self._pki is None:
-            sans = [*self.config.tls_sans]
-            if self.bind_address not in ("0.0.0.0", "::", ""):
-                sans.append(self.bind_address)
-            self._pki = pki.ensure_pki(self.data_dir, sans)
+            self._pki = pki.ensure_pki(self.data_dir, serving_sans(self.config, self.bind_address))
         return self._pki
 
     def prepare(self) -> None:

@@ -54,7 +54,7 @@ from aiokube.apiserver.registry.resources import Registry, ResourceInfo
 from aiokube.apiserver.registry.selection import selectable_fields
 from aiokube.apiserver.registry.services import ServiceAllocator
 from aiokube.apiserver.registry.store import GenericStore
-from aiokube.apiserver.secureserving import Security, SecurityConfig
+from aiokube.apiserver.secureserving import Security, SecurityConfig, advertised_host
 from aiokube.apiserver.transport.connection import ConnectionLimits, KubeSite
 from aiokube.apiserver.transport.streaming import RESPONSE_BYTES, RESPONSE_HEADERS, RESPONSE_STATUS
 from aiokube.encoding import canonical
@@ -242,8 +242,7 @@ class APIServer:
 
     @property
     def secure_url(self) -> str:
-        host = self.config.bind_address
-        host = "127.0.0.1" if host in ("0.0.0.0", "") else ("[::1]" if host == "::" else host)
+        host = advertised_host(self.config.bind_address)
         return f"https://{host}:{self.secure_port}" if self.secure_port else ""
 
     # --- lifecycle -----------------------------------------------------------------------------------

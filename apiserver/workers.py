@@ -23,7 +23,7 @@ from pathlib import Path
 
 from aiokube.apiserver.authentication import pki
 from aiokube.apiserver.observability.workermetrics import Aggregator
-from aiokube.apiserver.secureserving import ADMIN_KUBECONFIG
+from aiokube.apiserver.secureserving import ADMIN_KUBECONFIG, advertised_host, serving_sans
 from aiokube.apiserver.server import ServerConfig
 from aiokube.storage.embedded import EmbeddedEtcd
 
@@ -90,10 +90,7 @@ class Supervisor:
             self.embedded = EmbeddedEtcd(cfg.data_dir, unsafe_no_fsync=cfg.etcd_unsafe_no_fsync)
             endpoints = [await self.embedded.start()]
         if cfg.security.secure_port is not None and not cfg.security.tls_cert_file:
-            sans = [*cfg.security.tls_sans]
-            if cfg.bind_address not in ("0.0.0.0", "::", ""):
-                sans.append(cfg.bind_address)
-            pki.ensure_pki(cfg.data_dir, sans)  # once, before the workers read it
+            pki.ensure_pki(cfg.data_dir, serving_sans(cfg.security, cfg.bind_address))  # once, before the workers
         ports: list[str] = []
         if cfg.plain_http:
             self._reserved.append(reserve_port(cfg.bind_address, cfg.port))
@@ -114,7 +111,7 @@ class Supervisor:
         await asyncio.wait_for(asyncio.gather(*(w.ready.wait() for w in self.workers)), 120)
         for sock in self._reserved:
             sock.close()
-        host = "127.0.0.1" if cfg.bind_address in ("0.0.0.0", "") else cfg.bind_address
+        host = advertised_host(cfg.bind_address)
         urls = [f"http://{host}:{self.port}"] if cfg.plain_http else []
         if self.secure_port:
             urls.append(f"https://{host}:{self.secure_port}")

@@ -37,22 +37,19 @@ def ssl_context(server: APIServer, cert: tuple[bytes, bytes] | None = None, tmp:
     return ctx
 
 
-class SecureAPI(API):
-    """The conftest client over HTTPS, as one identity (a client certificate, a bearer token, or nobody)."""
-
-
 @pytest.fixture
 async def secure(server: APIServer, tmp_path: Path) -> AsyncIterator[Any]:
     sessions: list[aiohttp.ClientSession] = []
 
-    def make(*, cert: tuple[bytes, bytes] | None = None, token: str = "") -> SecureAPI:
+    def make(*, cert: tuple[bytes, bytes] | None = None, token: str = "") -> API:
+        """The conftest client over HTTPS, as one identity (a client certificate, a bearer token, or nobody)."""
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         folder = tmp_path / f"c{len(sessions)}"
         folder.mkdir()
         connector = aiohttp.TCPConnector(ssl=ssl_context(server, cert, folder))
         session = aiohttp.ClientSession(connector=connector, headers=headers)
         sessions.append(session)
-        return SecureAPI(session, server.secure_url)
+        return API(session, server.secure_url)
 
     yield make
     for session in sessions:

@@ -139,7 +139,7 @@ def impersonate(request: web.Request, user: UserInfo, authorizer: Authorizer) ->
                                  resource="serviceaccounts", name=rest[1]))  # fmt: skip
         if not groups_given:
             groups = ["system:serviceaccounts", f"system:serviceaccounts:{rest[0]}"]
-    elif name:
+    else:
         checks.append(Attributes(user, "impersonate", True, api_version="v1", resource="users", name=name))
     if uid:
         checks.append(Attributes(user, "impersonate", True, api_group="authentication.k8s.io", api_version="v1",

@@ -30,7 +30,7 @@ from typing import Any
 import aiohttp
 import orjson
 
-from .common import ROOT, baseline_code, report, use_uvloop, write_results
+from .common import ROOT, baseline_code, plot_cpu_on_off, report, use_uvloop, write_results
 from .slo_report import start_server, stop_process
 from .write_path import Call, Side, _expect, _run_op
 
@@ -146,30 +146,7 @@ async def measure(codes: dict[str, Path | None], count: int, conc: int, batch: i
 
 
 def plot(results: dict[str, Any], path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    names = list(results["off"])
-    on = [results["on"][n]["cpu_ms"] for n in names]
-    off = [results["off"][n]["cpu_ms"] for n in names]
-    fig, ax = plt.subplots(figsize=(10, 4.5))
-    xs = range(len(names))
-    ax.bar([x - 0.2 for x in xs], off, width=0.4, label=f"off (baseline {results['baseline'][:7]})", color="tab:gray")
-    ax.bar([x + 0.2 for x in xs], on, width=0.4, label=f"on ({results['commit'][:7]})", color="tab:blue")
-    for x, a, b in zip(xs, on, off, strict=True):
-        ax.text(x + 0.2, a, f"{a / b:.2f}", ha="center", va="bottom", fontsize=7)
-    ax.set_xticks(list(xs), names, rotation=30, ha="right", fontsize=8)
-    ax.set_yscale("log")
-    ax.set_ylabel("aiokube CPU per request (ms, log)")
-    ax.set_title(f"storage-version requests, on/off ({results['machine']}, {results['date']})", fontsize=9)
-    ax.legend(fontsize=8)
-    ax.grid(True, axis="y", alpha=0.3)
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
+    plot_cpu_on_off(results, path, "storage-version requests, on/off", log=True)
 
 
 def paired_ratios(rounds: dict[str, list[dict[str, Any]]]) -> dict[str, float]:

@@ -29,7 +29,7 @@ from typing import Any
 import aiohttp
 import orjson
 
-from .common import OUT, baseline_code, cpu_seconds, pod, report, use_uvloop, write_results
+from .common import OUT, baseline_code, cpu_seconds, plot_cpu_on_off, pod, report, use_uvloop, write_results
 from .slo_report import start_server, stop_process
 
 NS = "bench"
@@ -200,30 +200,8 @@ async def measure(
 
 
 def plot(results: dict[str, Any], path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    names = list(results["on"])
-    on = [results["on"][n]["cpu_ms"] for n in names]
-    off = [results["off"][n]["cpu_ms"] for n in names]
-    fig, ax = plt.subplots(figsize=(10, 4.5))
-    xs = range(len(names))
-    ax.bar([x - 0.2 for x in xs], off, width=0.4, label=f"off (baseline {results['baseline'][:7]})", color="tab:gray")
-    ax.bar([x + 0.2 for x in xs], on, width=0.4, label=f"on ({results['commit'][:7]})", color="tab:blue")
-    for x, a, b in zip(xs, on, off, strict=True):
-        ax.text(x + 0.2, a, f"{b / a:.1f}x", ha="center", va="bottom", fontsize=7)
-    ax.set_xticks(list(xs), names, rotation=30, ha="right", fontsize=8)
-    ax.set_ylabel("aiokube CPU per request (ms)")
-    ax.set_title(f"write path, concurrency {results['concurrency']}, {results['count']} requests per operation "
-                 f"({results['machine']}, {results['date']})", fontsize=9)  # fmt: skip
-    ax.legend(fontsize=8)
-    ax.grid(True, axis="y", alpha=0.3)
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
+    title = f"write path, concurrency {results['concurrency']}, {results['count']} requests per operation"
+    plot_cpu_on_off(results, path, title)
 
 
 

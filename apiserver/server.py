@@ -11,7 +11,6 @@ import os
 import socket
 import ssl
 import time
-import uuid
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
@@ -49,6 +48,7 @@ from aiokube.apiserver.observability import health, metrics, pprof, workermetric
 from aiokube.apiserver.observability.health import HealthCheck, HealthEndpoints
 from aiokube.apiserver.registry import bootstrap
 from aiokube.apiserver.registry.componentstatus import ComponentStatuses
+from aiokube.apiserver.registry.meta import new_uid
 from aiokube.apiserver.registry.options import DeleteOptions
 from aiokube.apiserver.registry.resources import Registry, ResourceInfo
 from aiokube.apiserver.registry.selection import selectable_fields
@@ -567,7 +567,7 @@ class APIServer:
             handler = self.dispatch  # no route: a path without a leading slash (CONNECT host:port, OPTIONS *)
         """Request metrics, the headers every response carries, kube's request deadline (504) and Status
         bodies for errors; the other filters run in ``dispatch``."""
-        headers = {"Audit-Id": request.headers.get("Audit-ID") or str(uuid.uuid4()), "Cache-Control": CACHE_CONTROL}
+        headers = {"Audit-Id": request.headers.get("Audit-ID") or new_uid(), "Cache-Control": CACHE_CONTROL}
         request[RESPONSE_HEADERS] = headers
         started = time.perf_counter()
         path = request.rel_url.raw_path

@@ -68,7 +68,7 @@ async def start_server(
     log = Path(data_dir) / "aiokube.log"
     with log.open("wb") as log_file:
         proc = await asyncio.create_subprocess_exec(
-            *cmd, "serve", "--workers", "1", "--port", "0", "--secure-port", "0", "--data-dir", data_dir,
+            *cmd, "serve", *_newer_flags(code), "--port", "0", "--data-dir", data_dir,
             "--log-level", "warning",
             stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=log_file,
             env={**os.environ, **(env or {})},
@@ -97,6 +97,19 @@ async def start_server(
 
 
 _BACKGROUND: set[asyncio.Task[None]] = set()
+
+
+def _newer_flags(code: Path | None) -> list[str]:
+    """One worker and no HTTPS port, for a tree whose ``aiokube serve`` has those flags (a baseline from before
+    them has neither: it serves plain HTTP in one process)."""
+    cli = (code / "aiokube" / "apiserver" / "cli.py") if code is not None else None
+    text = cli.read_text() if cli is not None and cli.exists() else ""
+    flags = []
+    if cli is None or "--workers" in text:
+        flags += ["--workers", "1"]
+    if cli is None or "--secure-port" in text:
+        flags += ["--secure-port", "0"]
+    return flags
 
 
 async def _discard(stream: asyncio.StreamReader) -> None:

@@ -21,6 +21,7 @@ from aiokube.apiserver import errors
 from aiokube.apiserver.apiextensions import defaulting as crd_defaulting
 from aiokube.apiserver.apiextensions import pruning
 from aiokube.apiserver.defaulting import apply_defaults
+from aiokube.apiserver.endpoints import typedmemo
 from aiokube.apiserver.golang import go_quote
 from aiokube.apiserver.registry.meta import OBJECT_META_ORDER
 from aiokube.apiserver.registry.resources import Registry, ResourceInfo
@@ -356,10 +357,14 @@ def decode_object(
         )
     raw["apiVersion"], raw["kind"] = info.api_version, kind
     schema = schema_of(info)
+    memo_key = hit = None
+    if schema is not None and defaults and info.builtin and info.conversion is None and not overflow:
+        memo_key = typedmemo.key(raw, schema, info.group, kind)
+        hit = typedmemo.lookup(memo_key)
     try:
         if schema is not None:
-            try:
-                unknown = typed.check(raw, schema)  # Go's typed decoding, at every depth
+            try:  # Go's typed decoding, at every depth (of metadata alone when the rest is remembered)
+                unknown = typed.check(typedmemo.metadata_only(raw) if hit is not None else raw, schema)
             except typed.TypedError as exc:
                 if media_type == JSON and "unmarshal number" in exc.message:
                     typed.check(decode_json_literals(body), schema)  # the same error, with the number as sent
@@ -389,13 +394,17 @@ def decode_object(
         decoded.warnings.extend(strict_warnings(problems))
     if unknown and schema is None and info.custom is None:
         _drop_unknown(raw, unknown)  # typed objects: canonical() drops them; custom ones were pruned
-    if defaults and info.builtin:
+    if hit is not None:
+        decoded.obj = typedmemo.assemble(raw, hit, info.group, kind)
+        remember_canonical(decoded.obj)
+    elif defaults and info.builtin:
         if info.conversion is None:
             apply_defaults(info.group, kind, raw)
         elif info.conversion.defaults is not None:  # a converted version's own defaults (the storage's come later)
             info.conversion.defaults(raw)
         if schema is not None:  # the Go struct as kube holds it: zero-valued structs show, unknown fields go
             decoded.obj = typed.canonical(raw, schema)
+            typedmemo.remember(memo_key, decoded.obj, unknown)
             remember_canonical(decoded.obj)
     return decoded
 

@@ -354,21 +354,21 @@ def _to_fields_v1(fs: FieldSet) -> dict[str, Any]:
     for p in sorted(fs.paths):
         node = root
         for pe in p[:-1]:
-            key = _serialized(pe)
+            key = serialized(pe)
             child = node.get(key)
             if child is None:
                 child = node[key] = {}  # a node that is not a member itself: it only has children
             elif not child:
                 child["."] = {}  # a member (inserted as a leaf before its children) that has children
             node = child
-        node[_serialized(p[-1])] = {}
+        node[serialized(p[-1])] = {}
     return root
 
 
 _SERIALIZED: dict[PathElement, str] = {}
 
 
-def _serialized(pe: PathElement) -> str:
+def serialized(pe: PathElement) -> str:
     """PathElement.serialize, remembered (bounded): keys are Go-JSON encoded, and the same ones recur."""
     if pe[0] == PathElement.FIELD:
         return "f:" + pe[1]

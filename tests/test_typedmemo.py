@@ -1,0 +1,102 @@
+"""endpoints/typedmemo: a body whose non-metadata part was decoded before is decoded from the memo — checked,
+defaulted and canonical exactly as a whole decode makes it (byte for byte), for every built-in type's sample, with
+metadata that differs between the bodies (names, labels, annotations kube's defaults touch), and never for a body
+whose rest differs, or had unknown fields (their warnings come each time)."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import orjson
+import pytest
+
+from aiokube.apiserver.endpoints import bodies, typedmemo
+from aiokube.apiserver.errors import StatusError
+from aiokube.apiserver.registry.resources import Registry
+from aiokube.apiserver.registry.storedform import schema_of
+from tests.samples import samples
+
+REGISTRY = Registry()
+JSON = "application/json"
+
+
+def _typed() -> list[str]:
+    out = []
+    for path, sample in samples().items():
+        info = REGISTRY.by_kind(sample["apiVersion"], sample["kind"])
+        if info is not None and info.conversion is None and schema_of(info) is not None:
+            out.append(path)
+    return out
+
+
+def _body(sample: dict[str, Any], name: str, extra_meta: dict[str, Any]) -> bytes:
+    obj = copy.deepcopy(sample)
+    obj["metadata"] = {**obj.get("metadata", {}), "name": name, **extra_meta}
+    return orjson.dumps(obj)
+
+
+def _decode(body: bytes, info: Any, field_validation: str = "") -> bodies.Decoded:
+    return bodies.decode_object(body, JSON, info, REGISTRY, field_validation)
+
+
+@pytest.mark.parametrize("path", _typed())
+def test_a_remembered_decode_equals_the_whole_decode(path: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    sample = samples()[path]
+    info = REGISTRY.by_kind(sample["apiVersion"], sample["kind"])
+    typedmemo._MEMO.clear()
+    _decode(_body(sample, "first", {}), info)  # remembers the rest
+    second = _body(sample, "second", {"labels": {"other": "x"}, "annotations": {
+        "pod.beta.kubernetes.io/init-containers": "[]", "kept": "y"}})  # fmt: skip
+    remembered = (typedmemo.key(orjson.loads(second) | {"apiVersion": info.api_version, "kind": info.kind},
+                                schema_of(info), info.group, info.kind))  # fmt: skip
+    hits: list[bytes] = []
+    lookup = typedmemo.lookup
+
+    def counted(k: Any) -> bytes | None:
+        hit = lookup(k)
+        if hit is not None:
+            hits.append(hit)
+        return hit
+
+    monkeypatch.setattr(typedmemo, "lookup", counted)
+    via_memo = _decode(second, info).obj
+    if (info.group, info.kind) in typedmemo.WHOLE_ONLY:
+        assert remembered is None and not hits
+    else:
+        assert hits, "the second body's rest was not found"
+    monkeypatch.setattr(typedmemo, "lookup", lambda k: None)
+    whole = _decode(second, info).obj
+    assert orjson.dumps(via_memo) == orjson.dumps(whole)
+
+
+def test_a_different_rest_or_unknown_fields_are_not_remembered() -> None:
+    info = REGISTRY.get("", "v1", "configmaps")
+    typedmemo._MEMO.clear()
+    base = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"}, "data": {"k": "v"}}
+    _decode(orjson.dumps(base), info)
+    assert len(typedmemo._MEMO) == 1
+    changed = _decode(orjson.dumps({**base, "data": {"k": "w"}}), info).obj
+    assert changed["data"] == {"k": "w"} and len(typedmemo._MEMO) == 2
+    unknown = {**base, "data": {"k": "u"}, "bogus": 1}
+    first = _decode(orjson.dumps(unknown), info, "Warn")
+    again = _decode(orjson.dumps(unknown), info, "Warn")
+    assert first.warnings == again.warnings == ['unknown field "bogus"']
+    assert len(typedmemo._MEMO) == 2
+
+
+def test_an_error_in_metadata_is_found_on_a_hit() -> None:
+    info = REGISTRY.get("", "v1", "configmaps")
+    typedmemo._MEMO.clear()
+    base = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"}, "data": {"k": "v"}}
+    _decode(orjson.dumps(base), info)
+    bad = orjson.dumps({**base, "metadata": {"name": "b", "labels": {"x": 1}}})
+    with pytest.raises(StatusError) as on_hit:
+        _decode(bad, info)
+    typedmemo._MEMO.clear()
+    with pytest.raises(StatusError) as whole:
+        _decode(bad, info)
+    assert on_hit.value.code == whole.value.code == 400
+    assert on_hit.value.message == whole.value.message
+    expected = "cannot unmarshal number into Go struct field ObjectMeta.metadata.labels of type string"
+    assert expected in whole.value.message

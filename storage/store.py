@@ -230,6 +230,16 @@ def written(obj: Obj, revision: int) -> Obj:
     return obj
 
 
+def _with_revision(obj: Obj, revision: int) -> Obj:
+    """A copy of ``obj`` with its own metadata at ``revision``, sharing the rest (read-only both): what an
+    encode and decode of the whole object gave, without them."""
+    out = dict(obj)
+    meta = obj.get("metadata")
+    out["metadata"] = dict(meta) if isinstance(meta, dict) else {}
+    set_resource_version(out, revision)
+    return out
+
+
 def _lost_txn_state(resp: rpc.TxnResponse, key: str) -> tuple[Obj | None, bytes, int]:
     """After a compare that failed: the key's current state, from the txn's "else" Range."""
     kvs = resp.responses[0].response_range.kvs
@@ -440,13 +450,13 @@ class Store:
     ) -> Obj:
         """Delete the key if it still holds the object we checked; returns the deleted object.
 
-        ``known``: the object as just read from etcd by the caller (not shared), used instead of reading it
-        again; the transaction's revision check still guards it."""
+        ``known``: the object as just read by the caller (read-only), used instead of reading it again; the
+        transaction's revision check still guards it."""
         bkey = key.encode()
         if known is not None:
-            current, data, rev = known, encode_for_storage(known), int(known["metadata"]["resourceVersion"])
+            current, rev = known, int(known["metadata"]["resourceVersion"])
         else:
-            current, data, rev = await self._get_state(key)
+            current, _, rev = await self._get_state(key)
         while True:
             if current is None:
                 raise errors.NotFound(key)
@@ -465,12 +475,12 @@ class Store:
             )
             resp = await metrics.timed("delete", key, call)
             if resp.succeeded:
-                if current is known:  # the caller's object: hand back a copy
-                    return decode_from_storage(data, int(resp.header.revision), key)
+                if current is known:  # the caller's object (maybe the watch cache's too): a copy, new metadata
+                    return _with_revision(known, int(resp.header.revision))
                 set_resource_version(current, int(resp.header.revision))
                 return current
             self._lost(key)
-            current, data, rev = _lost_txn_state(resp, key)
+            current, _, rev = _lost_txn_state(resp, key)
 
     async def range_all(self, key_prefix: str, page: int = MAX_PAGE) -> tuple[list[tuple[str, bytes, int]], int]:
         """Every (key, value, mod_revision) under a prefix at one revision, paginated; for cache (re)lists."""

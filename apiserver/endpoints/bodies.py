@@ -21,8 +21,8 @@ from aiokube.apiserver import errors
 from aiokube.apiserver.apiextensions import defaulting as crd_defaulting
 from aiokube.apiserver.apiextensions import pruning
 from aiokube.apiserver.defaulting import apply_defaults
-from aiokube.apiserver.endpoints import typedmemo
 from aiokube.apiserver.golang import go_quote
+from aiokube.apiserver.registry import typedmemo
 from aiokube.apiserver.registry.meta import OBJECT_META_ORDER
 from aiokube.apiserver.registry.resources import Registry, ResourceInfo
 from aiokube.apiserver.registry.storedform import remember_canonical, schema_of
@@ -396,7 +396,7 @@ def decode_object(
         _drop_unknown(raw, unknown)  # typed objects: canonical() drops them; custom ones were pruned
     if hit is not None:
         decoded.obj = typedmemo.assemble(raw, hit, info.group, kind)
-        remember_canonical(decoded.obj)
+        remember_canonical(decoded.obj, hit)
     elif defaults and info.builtin:
         if info.conversion is None:
             apply_defaults(info.group, kind, raw)
@@ -404,8 +404,7 @@ def decode_object(
             info.conversion.defaults(raw)
         if schema is not None:  # the Go struct as kube holds it: zero-valued structs show, unknown fields go
             decoded.obj = typed.canonical(raw, schema)
-            typedmemo.remember(memo_key, decoded.obj, unknown)
-            remember_canonical(decoded.obj)
+            remember_canonical(decoded.obj, typedmemo.remember(memo_key, decoded.obj, unknown))
     return decoded
 
 

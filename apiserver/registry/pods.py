@@ -11,7 +11,7 @@ from aiokube.apiserver.errors import FieldErrors, GroupKind
 from aiokube.apiserver.registry import meta
 from aiokube.apiserver.registry.options import DeleteOptions
 from aiokube.apiserver.registry.resources import ResourceInfo
-from aiokube.apiserver.registry.storedform import stored_form
+from aiokube.apiserver.registry.storedform import restored_form, stored_form
 from aiokube.storage import errors as serr
 from aiokube.storage.store import Preconditions, Store
 
@@ -91,7 +91,7 @@ async def delete_gracefully(
             cmd["generation"] += 1
         cmd["deletionTimestamp"] = when.strftime("%Y-%m-%dT%H:%M:%SZ")
         cmd["deletionGracePeriodSeconds"] = grace
-        return stored_form(current, info)
+        return restored_form(current, info)
 
     try:
         updated, _ = await storage.guaranteed_update(

@@ -24,7 +24,7 @@ from aiokube.apiserver.registry.options import DeleteOptions, ListOptions, parse
 from aiokube.apiserver.registry.resources import Registry, ResourceInfo
 from aiokube.apiserver.registry.selection import predicate
 from aiokube.apiserver.registry.services import ServiceAllocator, is_service
-from aiokube.apiserver.registry.storedform import schema_of, stored_form
+from aiokube.apiserver.registry.storedform import restored_form, schema_of, stored_form
 from aiokube.storage import errors as serr
 from aiokube.storage.selection import SelectionPredicate
 from aiokube.storage.store import ListResult, Preconditions, Store
@@ -612,7 +612,7 @@ class GenericStore:
                 md["finalizers"] = [*finalizers, gc_finalizer]
             if extra_finalizer and extra_finalizer not in md.get("finalizers", []):
                 md["finalizers"] = [*md.get("finalizers", []), extra_finalizer]
-            return stored_form(existing, info)
+            return restored_form(existing, info)
 
         try:
             updated, _ = await self.storage.guaranteed_update(

@@ -1,15 +1,19 @@
 """Remembered decodes of the part of a typed body that is not metadata.
 
-Clients and controllers create many objects from one template (a ReplicaSet's pods, a load generator's
-ConfigMaps): their bodies differ in metadata only. For those, decode_object's typed check, defaulting and
-canonical form of everything but metadata (a pod's: ~110 us of a ~1.3 ms create) are the same each time, so
-they are remembered by that part's JSON; metadata is still checked, defaulted and made canonical per request.
+Clients and controllers send many bodies that differ in metadata only: the objects a ReplicaSet or a load
+generator creates from one template, and an update that GETs an object, changes a label and PUTs it back. For
+those, decode_object's typed check, defaulting and canonical form of everything but metadata (a pod's: ~110 us
+of a ~1.3 ms create, twice that in a PUT) give what they gave before, so they are remembered by that part's
+JSON (:func:`body`, the form storedform's hints use); metadata is still checked, defaulted and made canonical
+per request. Two sources fill the memo: whole decodes, and every object written in stored form (a stored
+object's rest decodes to itself: defaulting and the canonical form are idempotent, which
+tests/test_typedmemo.py checks for every built-in type's sample), so a GET-modify-PUT of metadata finds its
+object.
 
 It holds only where defaulting treats metadata apart from the rest: kinds whose defaults copy labels between
 the template and the object (ReplicationController, Job) are always decoded whole. A Pod's only metadata default
 (dropping old init-container annotations) and a Namespace's (its name label) read metadata alone, so they run
-per request on it. tests/test_typedmemo.py checks the remembered result against the whole decode for every
-built-in type's sample.
+per request on it.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from aiokube.encoding import canonical
 from aiokube.encoding.protobuf import META
 
 Obj = dict[str, Any]
+Key = tuple[str, str, str, bytes]
 
 OBJECT_META = META + "ObjectMeta"
 
@@ -31,22 +36,26 @@ WHOLE_ONLY = frozenset({("", "ReplicationController"), ("batch", "Job")})
 
 _BOUND_BYTES = 32 << 20
 #: (schema, group, kind, the rest's JSON as sent) -> the rest, checked, defaulted and canonical (JSON)
-_MEMO: dict[tuple[str, str, str, bytes], bytes] = {}
+_MEMO: dict[Key, bytes] = {}
 _held = 0
 
 
-def key(raw: Obj, schema: str, group: str, kind: str) -> tuple[str, str, str, bytes] | None:
+def body(obj: Obj) -> bytes:
+    """An object's fields but metadata, in order, as JSON (pairs: one dumps, no dict built)."""
+    return orjson.dumps([(k, v) for k, v in obj.items() if k != "metadata"])
+
+
+def key(raw: Obj, schema: str, group: str, kind: str) -> Key | None:
     """The memo key of a body, or None when this kind is never remembered or the body is not plain JSON."""
     if (group, kind) in WHOLE_ONLY:
         return None
     try:
-        rest = orjson.dumps({k: v for k, v in raw.items() if k != "metadata"})
+        return (schema, group, kind, body(raw))
     except TypeError:
         return None
-    return (schema, group, kind, rest)
 
 
-def lookup(memo_key: tuple[str, str, str, bytes] | None) -> bytes | None:
+def lookup(memo_key: Key | None) -> bytes | None:
     return _MEMO.get(memo_key) if memo_key is not None else None
 
 
@@ -55,21 +64,33 @@ def metadata_only(raw: Obj) -> Obj:
     return {"metadata": raw["metadata"]} if "metadata" in raw else {}
 
 
-def remember(memo_key: tuple[str, str, str, bytes] | None, decoded: Obj, unknown: list[str]) -> None:
-    """Keep the rest of a whole decode, unless the rest had unknown fields (their warnings come per request)."""
+def _put(memo_key: Key, rest: bytes) -> None:
     global _held
-    if memo_key is None or any(not p.startswith("metadata.") for p in unknown):
-        return
-    try:
-        rest = orjson.dumps({k: v for k, v in decoded.items() if k != "metadata"})
-    except TypeError:
-        return
     size = len(rest) + len(memo_key[3])
     if _held + size > _BOUND_BYTES:
         _MEMO.clear()
         _held = 0
     _MEMO[memo_key] = rest
     _held += size
+
+
+def remember(memo_key: Key | None, decoded: Obj, unknown: list[str]) -> bytes | None:
+    """Keep the rest of a whole decode, unless the rest had unknown fields (their warnings come per request);
+    returns that rest's :func:`body` when it was computed."""
+    if memo_key is None or any(not p.startswith("metadata.") for p in unknown):
+        return None
+    try:
+        rest = body(decoded)
+    except TypeError:
+        return None
+    _put(memo_key, rest)
+    return rest
+
+
+def remember_stored(rest: bytes, schema: str, group: str, kind: str) -> None:
+    """An object in stored form was written: a body whose rest is ``rest`` decodes to ``rest``."""
+    if (group, kind) not in WHOLE_ONLY:
+        _put((schema, group, kind, rest), rest)
 
 
 def assemble(raw: Obj, hit: bytes, group: str, kind: str) -> Obj:
@@ -79,6 +100,5 @@ def assemble(raw: Obj, hit: bytes, group: str, kind: str) -> Obj:
     apply_defaults(group, kind, meta_holder)  # metadata's own defaults (a stub for the rest: discarded)
     out: Obj = {k: raw[k] for k in ("kind", "apiVersion") if k in raw}
     out["metadata"] = canonical.message(meta_holder["metadata"], OBJECT_META)
-    rest = orjson.loads(hit)
-    out.update(rest)
+    out.update(orjson.loads(hit))
     return out

@@ -94,6 +94,7 @@ class Scheduler:
         self._used: dict[str, list[int]] = {n: [0, 0, 0] for n in node_names}
         self._parked: set[str] = set()
         self._reported: set[str] = set()
+        self._allocatable: dict[str, tuple[int, ...]] = {}  # parsed once per node update, not per pod
         pods.add_handler(self._on_pod)
         nodes.add_handler(self._on_node)
 
@@ -124,13 +125,16 @@ class Scheduler:
         if event_type == "DELETED" or (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
             self._uncount(uid)
             self._reported.discard(uid)
-        elif node:
+        elif node and uid not in self._counted:
             self._count(uid, node, pod_request(pod))
         elif wants_scheduling(pod):
             self.queue.add(key_of(pod))
 
     def _on_node(self, event_type: str, node: Obj, old: Obj | None) -> None:
-        if node["metadata"]["name"] in self._used:
+        name = node["metadata"]["name"]
+        if name in self._used:
+            allocatable = (node.get("status") or {}).get("allocatable") or {}
+            self._allocatable[name] = tuple(amount(allocatable.get(res, "0"), scale) for res, scale in RESOURCES)
             self._unpark()
 
     def feasible(self, pod: Obj, request: Request) -> tuple[list[str], dict[str, int]]:
@@ -143,7 +147,7 @@ class Scheduler:
                 reasons["node(s) not found"] = reasons.get("node(s) not found", 0) + 1
                 continue
             labels = node["metadata"].get("labels") or {}
-            allocatable = (node.get("status") or {}).get("allocatable") or {}
+            allocatable = self._allocatable.get(name, (0, 0, 0))
             if any(labels.get(k) != v for k, v in selector.items()):
                 why = "node(s) didn't match Pod's node affinity/selector"
             elif untolerated := [
@@ -156,9 +160,7 @@ class Scheduler:
             else:
                 used = self._used[name]
                 short = [
-                    res
-                    for i, (res, scale) in enumerate(RESOURCES)
-                    if request[i] and used[i] + request[i] > amount(allocatable.get(res, "0"), scale)
+                    res for i, (res, _) in enumerate(RESOURCES) if request[i] and used[i] + request[i] > allocatable[i]
                 ]
                 if not short:
                     fits.append(name)

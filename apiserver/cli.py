@@ -29,6 +29,7 @@ from aiokube.apiserver.secureserving import (
     is_loopback,
 )
 from aiokube.apiserver.server import APIServer, ServerConfig, version_info
+from aiokube.apiserver.simulation import command as simulation
 from aiokube.apiserver.workers import Supervisor, usable_cores
 from aiokube.watchcache.cacher import CacherConfig
 
@@ -55,6 +56,12 @@ def build_parser() -> argparse.ArgumentParser:
     kc.add_argument("--server", default="", help="server URL (default: the one in <data-dir>/admin.kubeconfig)")
     cl = sub.add_parser("cluster", help="a local 3-member etcd cluster, N replicas and a front (up|down|status|run)")
     cluster.add_arguments(cl)
+    sim = sub.add_parser("simulate", help="simulated nodes, kubelets, scheduler and controllers (a client, like kwok)")
+    simulation.add_simulate_arguments(sim)
+    bench = sub.add_parser("bench", help="benchmarks against an API server (density)")
+    benches = bench.add_subparsers(dest="bench", required=True)
+    density = benches.add_parser("density", help="create pods at a set rate; pod startup and API call latency SLOs")
+    simulation.add_density_arguments(density)
     return parser
 
 
@@ -125,6 +132,13 @@ def add_serve_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--metrics-socket-dir", default="", help=argparse.SUPPRESS)
     # set by `aiokube cluster` on its replicas (one host): the name kube's identity Lease hashes
     p.add_argument("--replica-name", default="", help=argparse.SUPPRESS)
+    p.add_argument(
+        "--simulate-nodes",
+        type=int,
+        default=0,
+        help="also run N simulated nodes with kubelets, a scheduler and controllers, in this process as a "
+        "client of the server (aiokube simulate --help)",
+    )
     add_overload_arguments(p)
     add_security_arguments(p)
 
@@ -353,7 +367,7 @@ def print_ready(plain_url: str, kubeconfig_path: Path | None) -> None:
     print(f"aiokube: ready in {process_age():.1f} s; try: {hint}", flush=True)
 
 
-async def serve(config: ServerConfig) -> None:
+async def serve(config: ServerConfig, simulate_nodes: int = 0) -> None:
     server = APIServer(config)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -373,13 +387,14 @@ async def serve(config: ServerConfig) -> None:
         print(f"aiokube: export KUBECONFIG={kubeconfig_path}", flush=True)
     print_ready(server.url if config.plain_http else "", kubeconfig_path if server.secure_port else None)
     try:
-        await stop.wait()
+        async with simulation.in_process(simulate_nodes, server.url if config.plain_http else "", kubeconfig_path):
+            await stop.wait()
     finally:
         print("aiokube: shutting down", flush=True)
         await server.stop()
 
 
-async def supervise(config: ServerConfig, workers: int, argv: list[str]) -> None:
+async def supervise(config: ServerConfig, workers: int, argv: list[str], simulate_nodes: int = 0) -> None:
     """``--workers N``: the parent of N replica processes (workers.py)."""
     supervisor = Supervisor(config, workers, argv)
     stop = asyncio.Event()
@@ -393,7 +408,8 @@ async def supervise(config: ServerConfig, workers: int, argv: list[str]) -> None
             print(f"aiokube: export KUBECONFIG={supervisor.kubeconfig_path()}", flush=True)
         plain = f"http://{advertised_host(config.bind_address)}:{supervisor.port}" if config.plain_http else ""
         print_ready(plain, supervisor.kubeconfig_path() if supervisor.secure_port else None)
-        await stop.wait()
+        async with simulation.in_process(simulate_nodes, plain, supervisor.kubeconfig_path()):
+            await stop.wait()
     finally:
         print("aiokube: shutting down", flush=True)
         await supervisor.stop()
@@ -413,6 +429,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "cluster":
         args.serve_args = serve_args
         return cluster.main(args)
+    if args.command == "simulate":
+        return simulation.simulate_main(args)
+    if args.command == "bench":  # density.py loads matplotlib: imported only here
+        return importlib.import_module("aiokube.apiserver.simulation.density").main(args)
     workers = usable_cores() if args.workers is None else args.workers
     if workers < 1:
         print("aiokube: --workers must be at least 1", file=sys.stderr)
@@ -424,10 +444,11 @@ def main(argv: list[str] | None = None) -> int:
         config = config_from_args(args)
         if not args.worker_id:  # a worker's parent has said it
             print_starting(config, workers)
+        simulate = 0 if args.worker_id else args.simulate_nodes  # the --workers parent runs it, once
         if workers > 1:
-            asyncio.run(supervise(config, workers, argv[1:]))
+            asyncio.run(supervise(config, workers, argv[1:], simulate))
         else:
-            asyncio.run(serve(config))
+            asyncio.run(serve(config, simulate))
     except (OSError, RuntimeError, TimeoutError) as exc:
         print(f"aiokube: {exc}", file=sys.stderr)
         return 1

@@ -40,7 +40,7 @@ SUITE = (
     "conversions",
 )
 #: benchmarks run only by name
-EXTRA = ("workers",)
+EXTRA = ("workers", "density")
 PROGRESS_EVERY = 30.0
 
 

@@ -15,7 +15,8 @@ PACKAGES = {"apiserver": ROOT / "apiserver", "storage": ROOT / "storage", "watch
 EDGE = ("aiokube.apiserver.endpoints", "aiokube.apiserver.transport", "aiokube.apiserver.observability",
         "aiokube.apiserver.server", "aiokube.apiserver.cli", "aiokube.apiserver.__main__",
         "aiokube.apiserver.workers",  # the process shell of cli (supervises servers)
-        "aiokube.apiserver.testing", "aiokube.apiserver.pytest_plugin")  # fmt: skip  # entry points for test code
+        "aiokube.apiserver.testing", "aiokube.apiserver.pytest_plugin",  # entry points for test code
+        "aiokube.apiserver.simulation")  # fmt: skip  # an HTTP client of the API (simulated nodes, density bench)
 #: generated tables, exempt from the size limit
 GENERATED = ("aiokube.encoding.k8s_schema", "aiokube.encoding.k8s_openapi")
 

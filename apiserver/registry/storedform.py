@@ -72,8 +72,6 @@ def stored_form(obj: Obj, info: ResourceInfo) -> Obj:
     ``obj`` is in storage form (a converted version's request is converted before)."""
     info = info.stored_as
     schema = schema_of(info)
-    if info.builtin:
-        apply_defaults(info.group, info.kind, obj)  # as kube's decode from storage does, after the strategy
     if schema is not None:
         hint = _forget(obj)
         if hint is not None and hint[0] is obj and isinstance(obj.get("metadata"), dict):
@@ -81,11 +79,21 @@ def stored_form(obj: Obj, info: ResourceInfo) -> Obj:
                 same = _body(obj) == hint[1]
             except TypeError:
                 same = False
-            if same:  # only metadata can have changed (defaults are idempotent): canonicalize just it
+            if same:
+                # only metadata can have changed since the decode made the rest canonical and defaulted (defaults
+                # are idempotent): default and canonicalize just it
+                if (info.group, info.kind) in typedmemo.WHOLE_ONLY:  # its metadata defaults read the rest
+                    apply_defaults(info.group, info.kind, obj)
+                    metadata = obj["metadata"]
+                else:
+                    metadata = typedmemo.metadata_defaulted(obj, info.group, info.kind)
                 out = dict(obj)
-                out["metadata"] = canonical.message(obj["metadata"], OBJECT_META)
+                out["metadata"] = canonical.message(metadata, OBJECT_META)
                 typedmemo.remember_stored(hint[1], schema, info.group, info.kind)
                 return out
+    if info.builtin:
+        apply_defaults(info.group, info.kind, obj)  # as kube's decode from storage does, after the strategy
+    if schema is not None:
         out = typed.canonical(obj, schema)
         try:
             typedmemo.remember_stored(_body(out), schema, info.group, info.kind)

@@ -93,12 +93,18 @@ def remember_stored(rest: bytes, schema: str, group: str, kind: str) -> None:
         _put((schema, group, kind, rest), rest)
 
 
+def metadata_defaulted(obj: Obj, group: str, kind: str) -> Obj:
+    """``obj``'s metadata with its own defaults applied (kinds outside WHOLE_ONLY: they read metadata alone),
+    without defaulting the rest again: the defaulter runs on a stub holding the metadata."""
+    holder: Obj = {"metadata": obj.get("metadata") or {}}
+    apply_defaults(group, kind, holder)
+    return holder["metadata"]
+
+
 def assemble(raw: Obj, hit: bytes, group: str, kind: str) -> Obj:
     """The decoded object from a hit: the remembered rest (a fresh copy) and this body's metadata, defaulted
     and canonical, in the place typed.canonical puts it (after kind and apiVersion, first of the fields)."""
-    meta_holder: Obj = {"metadata": raw.get("metadata") or {}}
-    apply_defaults(group, kind, meta_holder)  # metadata's own defaults (a stub for the rest: discarded)
     out: Obj = {k: raw[k] for k in ("kind", "apiVersion") if k in raw}
-    out["metadata"] = canonical.message(meta_holder["metadata"], OBJECT_META)
+    out["metadata"] = canonical.message(metadata_defaulted(raw, group, kind), OBJECT_META)
     out.update(orjson.loads(hit))
     return out

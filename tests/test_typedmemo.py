@@ -11,6 +11,7 @@ from typing import Any
 import orjson
 import pytest
 
+from aiokube.apiserver.admission import pods as pod_admission
 from aiokube.apiserver.endpoints import bodies
 from aiokube.apiserver.errors import StatusError
 from aiokube.apiserver.registry import typedmemo
@@ -118,3 +119,58 @@ def test_a_stored_object_decodes_to_itself(path: str, monkeypatch: pytest.Monkey
     assert typedmemo._MEMO.get((schema_of(info), info.group, info.kind, typedmemo.body(stored))) in (
         None if (info.group, info.kind) in typedmemo.WHOLE_ONLY else typedmemo.body(stored),
     )
+
+
+def _admitted_pod(name: str, suffix: str) -> dict[str, Any]:
+    """A pod decoded and through kube's admission chain (its token volume named with ``suffix``), as
+    GenericStore.create has it when it calls stored_form."""
+    info = REGISTRY.get("", "v1", "pods")
+    pod = _decode(_body(samples()["api/v1/pods"], name, {"namespace": "ns"}), info).obj
+    account = {"metadata": {"name": "default", "namespace": "ns"}}
+    pod_admission.admit_pod(pod, "ns", account, lambda: suffix)
+    pod["status"] = {"phase": "Pending", "qosClass": "Burstable"}
+    return pod
+
+
+def test_stored_forms_of_one_template_are_remembered_apart_from_random_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    info = REGISTRY.get("", "v1", "pods")
+    typedmemo._MEMO.clear()
+    first = stored_form(_admitted_pod("a", "bcdfg"), info, ("kube-api-access-bcdfg",))
+    hits: list[bytes] = []
+    lookup = typedmemo.lookup_stored
+
+    def counted(k: Any, volatile: tuple[str, ...]) -> bytes | None:
+        hit = lookup(k, volatile)
+        if hit is not None:
+            hits.append(hit)
+        return hit
+
+    monkeypatch.setattr(typedmemo, "lookup_stored", counted)
+    second = stored_form(_admitted_pod("b", "xz279"), info, ("kube-api-access-xz279",))
+    assert hits and b"kube-api-access-xz279" in hits[0] and b"bcdfg" not in hits[0]
+    monkeypatch.setattr(typedmemo, "lookup_stored", lambda k, v: None)
+    whole = stored_form(_admitted_pod("b", "xz279"), info, ("kube-api-access-xz279",))
+    assert orjson.dumps(second) == orjson.dumps(whole)
+    assert first["spec"]["volumes"][-1]["name"] == "kube-api-access-bcdfg"
+    assert second["spec"]["volumes"][-1]["name"] == "kube-api-access-xz279"
+
+
+@pytest.mark.parametrize("path", _typed())
+def test_a_remembered_stored_form_equals_the_whole_one(path: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    sample = samples()[path]
+    info = REGISTRY.by_kind(sample["apiVersion"], sample["kind"])
+    typedmemo._MEMO.clear()
+
+    def written(name: str) -> dict[str, Any]:
+        obj = _decode(_body(sample, name, {"labels": {"n": name}}), info).obj
+        obj["metadata"]["uid"] = name  # changed after the decode, as the registry does
+        return copy.deepcopy(obj)  # not the decoded object: its hint does not hold
+
+    stored_form(written("one"), info)
+    hits: list[Any] = []
+    lookup = typedmemo.lookup_stored
+    monkeypatch.setattr(typedmemo, "lookup_stored", lambda k, v: hits.append(k) or lookup(k, v))
+    via_memo = stored_form(written("two"), info)
+    assert (lookup(hits[0], ()) is None) == ((info.group, info.kind) in typedmemo.WHOLE_ONLY)
+    monkeypatch.setattr(typedmemo, "lookup_stored", lambda k, v: None)
+    assert orjson.dumps(via_memo) == orjson.dumps(stored_form(written("two"), info))

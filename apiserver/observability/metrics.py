@@ -354,7 +354,14 @@ def request_terminated(labels: RequestLabels, code: int) -> None:
 
 
 def record_body_size(labels: RequestLabels, verb: str, size: int) -> None:
-    REQUEST_BODY_SIZES.labels(labels.group, labels.resource, verb).observe(size)
+    key = (labels.group, labels.resource, verb)
+    child = _BODY_SIZE_CHILDREN.get(key)
+    if child is None:  # prometheus-client's labels() takes a lock and checks the values: ~3% of a create
+        child = _BODY_SIZE_CHILDREN[key] = REQUEST_BODY_SIZES.labels(*key)
+    child.observe(size)
+
+
+_BODY_SIZE_CHILDREN: dict[tuple[str, str, str], Any] = {}
 
 
 # --- watch streams: per frame per watcher, so no prometheus-client on the hot path ---------------------------

@@ -23,7 +23,6 @@ _META_RANK = {k: i for i, k in enumerate(OBJECT_META_ORDER)}
 
 # names.SimpleNameGenerator: 5 characters from an alphabet without vowels and confusable characters
 _NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
-_rng = random.SystemRandom()
 
 
 def now_rfc3339() -> str:
@@ -78,8 +77,10 @@ def generate_name(base: str) -> str:
 
 
 def random_suffix(n: int) -> str:
-    """utilrand.String: ``n`` characters from kube's consonant-and-digit alphabet."""
-    return "".join(_rng.choice(_NAME_ALPHABET) for _ in range(n))
+    """utilrand.String: ``n`` characters from kube's consonant-and-digit alphabet. Like kube's (math/rand), not
+    a secret: the module's generator, which Python reseeds in a forked child (SystemRandom's read of the OS
+    source per character was 2% of a pod create)."""
+    return "".join(random.choices(_NAME_ALPHABET, k=n))
 
 
 def order_metadata(meta: Obj) -> Obj:

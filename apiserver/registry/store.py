@@ -222,10 +222,12 @@ class GenericStore:
         else:
             new["metadata"]["managedFields"] = managed
 
-    async def _admit_create(self, obj: Obj, info: ResourceInfo, namespace: str | None) -> None:
-        """The default-on mutating admission plugins for a create (kube runs them before the strategy)."""
+    async def _admit_create(self, obj: Obj, info: ResourceInfo, namespace: str | None) -> tuple[str, ...]:
+        """The default-on mutating admission plugins for a create (kube runs them before the strategy).
+        Returns the names they made up at random (for stored_form's memo)."""
+        made: list[str] = []
         if not info.builtin or info.group:
-            return
+            return ()
         if info.plural == "nodes":
             pod_admission.admit_node(obj)
         elif info.plural in ("persistentvolumeclaims", "persistentvolumes"):
@@ -233,10 +235,17 @@ class GenericStore:
         elif info.plural == "pods" and namespace is not None:
             sa_name = pod_admission.pod_service_account_name(obj)
             account = await self._service_account(namespace, sa_name) if sa_name else None
+
+            def suffix() -> str:
+                text = _token_suffix()
+                made.append(pod_admission.TOKEN_VOLUME_PREFIX + text)
+                return text
+
             try:
-                pod_admission.admit_pod(obj, namespace, account, _token_suffix)
+                pod_admission.admit_pod(obj, namespace, account, suffix)
             except pod_admission.AdmissionForbidden as exc:
                 raise errors.forbidden(info.group_resource, obj["metadata"].get("name", ""), str(exc)) from None
+        return tuple(made)
 
     async def _service_account(self, namespace: str, name: str) -> Obj | None:
         """The pod's ServiceAccount: from the watch cache, as kube's admission reads its informer, then (not
@@ -312,12 +321,12 @@ class GenericStore:
         if info.conversion is not None:  # the rest of the write works on the storage form
             obj = info.conversion.to_storage(obj)
         self._track(None, obj, info, manager)  # before admission, as kube records it
-        await self._admit_create(obj, info, namespace)
+        volatile = await self._admit_create(obj, info, namespace)
         self._prepare_create(obj, info)
         allocator = self.services if is_service(info) else None
         ports = await allocator.allocate(obj, dry_run) if allocator is not None else []
         try:
-            stored = await self._create_with_retries(obj, info, namespace, dry_run, generated)
+            stored = await self._create_with_retries(obj, info, namespace, dry_run, generated, volatile)
         except BaseException:
             if allocator is not None:
                 await allocator.release(obj, dry_run)
@@ -339,12 +348,18 @@ class GenericStore:
         return await self._create_with_retries(obj, info, namespace, False, generated)
 
     async def _create_with_retries(
-        self, obj: Obj, info: ResourceInfo, namespace: str | None, dry_run: bool, generated: bool
+        self,
+        obj: Obj,
+        info: ResourceInfo,
+        namespace: str | None,
+        dry_run: bool,
+        generated: bool,
+        volatile: tuple[str, ...] = (),
     ) -> Obj:
         md = obj["metadata"]
         attempts = _GENERATE_NAME_ATTEMPTS if generated else 1
         for attempt in range(attempts):
-            ordered = stored_form(obj, info)
+            ordered = stored_form(obj, info, volatile)
             try:
                 return await self.storage.create(info.key(namespace, md["name"]), ordered, dry_run=dry_run)
             except serr.AlreadyExists:

@@ -67,9 +67,10 @@ def _forget(obj: Obj) -> tuple[Obj, bytes] | None:
     return hint
 
 
-def stored_form(obj: Obj, info: ResourceInfo) -> Obj:
+def stored_form(obj: Obj, info: ResourceInfo, volatile: tuple[str, ...] = ()) -> Obj:
     """What is written to etcd: kube's canonical JSON for typed objects, else kube's top-level field order.
-    ``obj`` is in storage form (a converted version's request is converted before)."""
+    ``obj`` is in storage form (a converted version's request is converted before). ``volatile``: strings in
+    it that admission made up at random (see typedmemo.stored_key)."""
     info = info.stored_as
     schema = schema_of(info)
     if schema is not None:
@@ -91,14 +92,24 @@ def stored_form(obj: Obj, info: ResourceInfo) -> Obj:
                 out["metadata"] = canonical.message(metadata, OBJECT_META)
                 typedmemo.remember_stored(hint[1], schema, info.group, info.kind)
                 return out
+    memo_key = None
+    if schema is not None and info.builtin:
+        # the objects of one template after admission: their rest was made stored form before
+        memo_key = typedmemo.stored_key(obj, schema, info.group, info.kind, volatile)
+        hit = typedmemo.lookup_stored(memo_key, volatile)
+        if hit is not None:
+            typedmemo.remember_stored(hit, schema, info.group, info.kind)
+            return typedmemo.assemble(obj, hit, info.group, info.kind)
     if info.builtin:
         apply_defaults(info.group, info.kind, obj)  # as kube's decode from storage does, after the strategy
     if schema is not None:
         out = typed.canonical(obj, schema)
         try:
-            typedmemo.remember_stored(_body(out), schema, info.group, info.kind)
+            rest = _body(out)
         except TypeError:
-            pass
+            return out
+        typedmemo.remember_stored(rest, schema, info.group, info.kind)
+        typedmemo.remember_stored_form(memo_key, rest, volatile)
         return out
     if info.custom is not None:  # custom resources are stored in their storage version
         obj["apiVersion"] = f"{info.group}/{info.custom.storage_version}"

@@ -101,6 +101,45 @@ def metadata_defaulted(obj: Obj, group: str, kind: str) -> Obj:
     return holder["metadata"]
 
 
+#: raw NUL bytes never occur in orjson's output (JSON escapes them), so these cannot clash with an object's text
+_PLACEHOLDERS = tuple(b"\x00%d\x00" % i for i in range(4))
+
+
+def _abstract(data: bytes, volatile: tuple[str, ...]) -> bytes:
+    for text, placeholder in zip(volatile, _PLACEHOLDERS, strict=False):
+        data = data.replace(text.encode(), placeholder)
+    return data
+
+
+def _concrete(data: bytes, volatile: tuple[str, ...]) -> bytes:
+    for text, placeholder in zip(volatile, _PLACEHOLDERS, strict=False):
+        data = data.replace(placeholder, text.encode())
+    return data
+
+
+def stored_key(obj: Obj, schema: str, group: str, kind: str, volatile: tuple[str, ...]) -> Key | None:
+    """The key of an object about to be written (after admission and the strategy) in the memo of stored
+    forms: its rest's JSON with ``volatile`` strings (names admission made up at random, such as a pod's
+    ``kube-api-access-xxxxx`` volume) replaced by placeholders, so the pods of one template share it. Defaults
+    and the canonical form treat those strings as opaque text, so the result holds for every replacement."""
+    if (group, kind) in WHOLE_ONLY or len(volatile) > len(_PLACEHOLDERS):
+        return None
+    try:
+        return ("stored " + schema, group, kind, _abstract(body(obj), volatile))
+    except TypeError:
+        return None
+
+
+def lookup_stored(memo_key: Key | None, volatile: tuple[str, ...]) -> bytes | None:
+    hit = _MEMO.get(memo_key) if memo_key is not None else None
+    return _concrete(hit, volatile) if hit is not None else None
+
+
+def remember_stored_form(memo_key: Key | None, rest: bytes, volatile: tuple[str, ...]) -> None:
+    if memo_key is not None:
+        _put(memo_key, _abstract(rest, volatile))
+
+
 def assemble(raw: Obj, hit: bytes, group: str, kind: str) -> Obj:
     """The decoded object from a hit: the remembered rest (a fresh copy) and this body's metadata, defaulted
     and canonical, in the place typed.canonical puts it (after kind and apiVersion, first of the fields)."""

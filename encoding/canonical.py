@@ -160,6 +160,10 @@ def _special(msg: str, value: Any) -> Any:
         return value if value.__class__ is str else protobuf._number_text(value)
     if msg == INT_OR_STRING:
         return value if isinstance(value, str) else _int32(value)
+    if msg == FIELDS_V1 and value.__class__ is dict:
+        # JSON already (a decoded body's or the field manager's): shared, not copied; nothing changes a
+        # fieldsV1 in place (the copy through JSON was 4% of a pod create, twice per managedFields entry)
+        return value
     if msg in (FIELDS_V1, RAW_EXTENSION):
         return orjson.loads(orjson.dumps(value))
     if msg == DURATION:

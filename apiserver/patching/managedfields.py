@@ -885,33 +885,34 @@ def _top_level(fs: FieldSet) -> frozenset[str] | None:
     return frozenset(names)
 
 
-#: (type, top-level key, the value's JSON) -> that key's FieldsV1 (JSON) in a create; bounded by bytes held
-_CREATED: dict[tuple[Any, str, bytes], bytes] = {}
+#: (type, top-level key, the value's JSON) -> that key's FieldsV1 in a create (shared, read-only: nothing changes a
+#: fieldsV1 in place); bounded by the JSON bytes held
+_CREATED: dict[tuple[Any, str, bytes], dict[str, Any]] = {}
 _CREATED_BYTES = 16 << 20
 _created_held = 0
 
 
 def _created_part(key: str, lhs: Any, value: Any, t: TypeInfo) -> dict[str, Any] | None:
-    """One top-level key's FieldsV1 in a create, remembered by the value's JSON (a fresh copy each time: the
-    caller owns it); None when the value is not JSON."""
+    """One top-level key's FieldsV1 in a create, remembered by the value's JSON; None when the value is not
+    JSON."""
     global _created_held
     try:
         memo_key = (t, key, orjson.dumps(value))
     except TypeError:
         return None
-    raw = _CREATED.get(memo_key)
-    if raw is None:
+    part = _CREATED.get(memo_key)
+    if part is None:
         tree: dict[Any, Any] = {}
         _Owned().compare(lhs, value, t.field(key), tree, field_pe(key))
         _cut(tree, _STRIP, recursive=False)
-        raw = orjson.dumps(_fields_v1(tree))
-        size = len(raw) + len(memo_key[2])
+        part = _fields_v1(tree)
+        size = len(orjson.dumps(part)) + len(memo_key[2])
         if _created_held + size > _CREATED_BYTES:
             _CREATED.clear()
             _created_held = 0
-        _CREATED[memo_key] = raw
+        _CREATED[memo_key] = part
         _created_held += size
-    return orjson.loads(raw)
+    return part
 
 
 def _ordered(out: dict[str, Any], t: TypeInfo) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from aiokube.apiserver.registry.resources import Registry, ResourceInfo
 from aiokube.apiserver.registry.selection import predicate
 from aiokube.apiserver.registry.services import ServiceAllocator, is_service
 from aiokube.apiserver.registry.storedform import schema_of, stored_form
+from aiokube.apiserver.registry.validation import dispatch as typed
 from aiokube.storage import errors as serr
 from aiokube.storage.selection import SelectionPredicate
 from aiokube.storage.store import ListResult, Preconditions, Store
@@ -178,10 +179,12 @@ class GenericStore:
     # --- checks shared by the writes ----------------------------------------------------------------
 
     @staticmethod
-    def validate(obj: Obj, info: ResourceInfo, old: Obj | None = None) -> None:
-        """The type's own validation (strategy.Validate: Events, CRD schemas, CRDs themselves) and ObjectMeta's;
-        422 on failure. ``obj`` and ``old`` are in storage form, ``info`` is the request's version (kube validates
-        the internal object, some types by the request's version) and the error names the internal kind."""
+    def validate(obj: Obj, info: ResourceInfo, old: Obj | None = None, *, spec: bool = True) -> None:
+        """The type's own validation (strategy.Validate: built-in types, Events, CRD schemas, CRDs themselves) and
+        ObjectMeta's; 422 on failure. ``obj`` and ``old`` are in storage form, ``info`` is the request's version
+        (kube validates the internal object, some types by the request's version) and the error names the
+        internal kind. ``spec`` False (status-like subresources) skips the type's own checks of the whole
+        object, which kube's status strategies do not make."""
         st = info.stored_as
         errs = FieldErrors()
         md = obj["metadata"]
@@ -197,6 +200,8 @@ class GenericStore:
         )
         if old is not None:
             validation.validate_object_meta_update(md, old["metadata"], errs)
+        if st.builtin and spec:
+            typed.validate(st.group, st.kind, obj, old, errs)
         if info.custom is not None and info.custom.schema:
             errs.causes.extend(customresource.validate(obj, info.custom.schema))
         elif info.group == "apiextensions.k8s.io" and info.plural == "customresourcedefinitions":
@@ -480,7 +485,7 @@ class GenericStore:
                 status.pop("conditions", None)
             else:
                 status["conditions"] = conditions
-            self.validate(out, info, existing)
+            self.validate(out, info, existing, spec=False)
             return out
         if subresource == "status":
             out = copy_object(existing)
@@ -488,7 +493,7 @@ class GenericStore:
                 out["status"] = new["status"]
             else:
                 out.pop("status", None)
-            self.validate(out, info, existing)
+            self.validate(out, info, existing, spec=False)
             return out
         # namespaces/finalize: the finalize strategy keeps the old status and takes the rest of the body
         md, old_md = new["metadata"], existing["metadata"]
@@ -498,7 +503,7 @@ class GenericStore:
         if "status" in existing:
             new["status"] = existing["status"]
         info.strategy.canonicalize(new)
-        self.validate(new, info, existing)
+        self.validate(new, info, existing, spec=False)
         return new
 
     def _pod_spec_update(self, subresource: str, new: Obj, existing: Obj, info: ResourceInfo) -> Obj:

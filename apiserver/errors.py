@@ -201,6 +201,12 @@ def unsupported_media_type(accepted: str) -> StatusError:
     )
 
 
+def route_unsupported_media_type() -> StatusError:
+    """go-restful's 415 (no route consumes the request's Content-Type), as kube's service error handler wraps
+    it: a PATCH of a built-in resource with a content type that is not a patch type."""
+    return StatusError(415, "UnsupportedMediaType", "415: Unsupported Media Type", {})
+
+
 def request_entity_too_large(message: str) -> StatusError:
     return StatusError(413, "RequestEntityTooLarge", f"Request entity too large: {message}")
 

@@ -292,6 +292,29 @@ async def test_unsupported_media_type(api: API, ns: str) -> None:
     )
 
 
+async def test_patch_with_a_non_patch_content_type_gets_go_restfuls_415(api: API, ns: str) -> None:
+    """The PATCH route of a built-in resource consumes only the patch types, so go-restful answers (as the
+    reference kube-apiserver 1.36 does), not the handler's content-type check."""
+    status, _, _ = await api.post(f"/api/v1/namespaces/{ns}/configmaps", {"metadata": {"name": "c"}})
+    assert status == 201
+    status, err, _ = await api.request(
+        "PATCH", f"/api/v1/namespaces/{ns}/configmaps/c", data=b"x", headers={"Content-Type": "text/plain"}
+    )
+    assert (status, err) == (
+        415,
+        {
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Failure",
+            "message": "415: Unsupported Media Type",
+            "reason": "UnsupportedMediaType",
+            "details": {},
+            "code": 415,
+        },
+    )
+
+
 async def test_yaml_body_is_accepted(api: API, ns: str) -> None:
     data = b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ya\ndata:\n  when: 2026-01-01\n  n: '1'\n  2: x\n"
     status, cm, _ = await api.post(

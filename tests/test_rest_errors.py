@@ -172,7 +172,14 @@ async def test_invalid_deployment_names_the_group(api: API, ns: str) -> None:
     assert status == 422
     assert err["message"].startswith('Deployment.apps "X" is invalid: [metadata.name: Invalid value: "X": ')
     assert err["details"]["group"] == "apps" and err["details"]["kind"] == "Deployment"
-    assert [c["field"] for c in err["details"]["causes"]] == ["metadata.name", "metadata.labels"]
+    # ObjectMeta's errors first, then the spec's (as the reference kube-apiserver 1.36 lists them)
+    assert [c["field"] for c in err["details"]["causes"]] == [
+        "metadata.name",
+        "metadata.labels",
+        "spec.selector",
+        "spec.template.metadata.labels",
+        "spec.template.spec.containers",
+    ]
 
 
 @pytest.mark.parametrize(

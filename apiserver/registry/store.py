@@ -16,6 +16,7 @@ from aiokube.apiserver.admission import pods as pod_admission
 from aiokube.apiserver.admission.namespacelifecycle import NamespaceLifecycle
 from aiokube.apiserver.apiextensions import customresource
 from aiokube.apiserver.apiextensions.validation import validate_crd
+from aiokube.apiserver.defaulting import apply_defaults
 from aiokube.apiserver.errors import FieldErrors, GroupKind, GroupResource, StatusError
 from aiokube.apiserver.patching import managedfields as mf
 from aiokube.apiserver.registry import event_validation, meta, namespaces, pods, podupdates, validation
@@ -100,6 +101,15 @@ def deleted_status(name: str, group: str, resource: str, uid: str) -> Obj:
     if uid:
         details["uid"] = uid
     return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "details": details}
+
+
+def _default(obj: Obj, info: ResourceInfo) -> None:
+    """The storage version's defaults before validation, for the writes whose object was not decoded from a
+    request body in that version (server-side apply, patches, converted versions, the server's own creates):
+    kube validates defaulted objects. Idempotent; stored_form applies them again."""
+    st = info.stored_as
+    if st.builtin:
+        apply_defaults(st.group, st.kind, obj)
 
 
 def _token_suffix() -> str:
@@ -278,6 +288,7 @@ class GenericStore:
             md["name"] = meta.generate_name(md["generateName"])
         info.strategy.prepare_for_create(obj)
         info.strategy.canonicalize(obj)
+        _default(obj, info)
         self.validate(obj, info)
 
     def _prepare_update(self, obj: Obj, old: Obj, info: ResourceInfo) -> None:
@@ -300,6 +311,7 @@ class GenericStore:
             md.pop("deletionTimestamp", None)
         if "deletionGracePeriodSeconds" in old_md and "deletionGracePeriodSeconds" not in md:
             md["deletionGracePeriodSeconds"] = old_md["deletionGracePeriodSeconds"]
+        _default(obj, info)
         self.validate(obj, info, old)
 
     # --- CREATE -------------------------------------------------------------------------------------

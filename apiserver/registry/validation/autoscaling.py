@@ -22,27 +22,26 @@ def _path_segment(value: str, path: str, errs: FieldErrors) -> None:
         errs.invalid(path, value, msg)
 
 
-def _api_version_error(api_version: str) -> str | None:
-    """schema.ParseGroupVersion, then a group is required."""
-    if not api_version or api_version == "v1":
-        return "apiVersion must specify API group"
-    parts = api_version.split("/")
-    if len(parts) == 2:
-        return None if parts[0] else "apiVersion must specify API group"
-    if len(parts) == 1:
-        return "apiVersion must specify API group"
-    return f"unexpected GroupVersion string: {api_version}"
+def _api_version_error(api_version: str, empty_group: bool) -> str | None:
+    """ValidateAPIVersion: schema.ParseGroupVersion, then a group is required unless ``empty_group``."""
+    parts = api_version.split("/") if api_version else []
+    if len(parts) > 2:
+        return f"unexpected GroupVersion string: {api_version}"
+    group = parts[0] if len(parts) == 2 else ""
+    return None if group or empty_group else "apiVersion must specify API group"
 
 
-def cross_version_reference(ref: Obj, path: str, errs: FieldErrors) -> None:
-    """ValidateCrossVersionObjectReference."""
+def cross_version_reference(
+    ref: Obj, path: str, errs: FieldErrors, *, any_version: bool = False, empty_group: bool = False
+) -> None:
+    """ValidateCrossVersionObjectReference (``any_version``/``empty_group``: the strategy's options)."""
     for key in ("kind", "name"):
         value = ref.get(key, "")
         if not value:
             errs.required(f"{path}.{key}")
         else:
             _path_segment(value, f"{path}.{key}", errs)
-    error = _api_version_error(ref.get("apiVersion", ""))
+    error = None if any_version else _api_version_error(ref.get("apiVersion", ""), empty_group)
     if error:
         errs.invalid(f"{path}.apiVersion", ref.get("apiVersion", ""), error)
 
@@ -71,7 +70,7 @@ def _metric_name(metric: Obj, path: str, errs: FieldErrors) -> None:
         _path_segment(name, f"{path}.name", errs)
 
 
-def _source(kind: str, src: Obj, path: str, errs: FieldErrors) -> None:
+def _source(kind: str, src: Obj, path: str, errs: FieldErrors, object_refs: dict[str, bool]) -> None:
     target = f.obj_at(src, "target")
     if kind in ("resource", "containerResource"):
         if not src.get("name"):
@@ -89,7 +88,7 @@ def _source(kind: str, src: Obj, path: str, errs: FieldErrors) -> None:
             )
         return
     if kind == "object":
-        cross_version_reference(f.obj_at(src, "describedObject"), f"{path}.describedObject", errs)
+        cross_version_reference(f.obj_at(src, "describedObject"), f"{path}.describedObject", errs, **object_refs)
     _metric_name(f.obj_at(src, "metric"), f"{path}.metric", errs)
     _target(target, f"{path}.target", errs)
     if kind == "object" and target.get("value") is None and target.get("averageValue") is None:
@@ -100,7 +99,7 @@ def _source(kind: str, src: Obj, path: str, errs: FieldErrors) -> None:
         errs.required(f"{path}.target.value", "must set either a target value for metric or a per-pod target")
 
 
-def _metric(spec: Obj, path: str, errs: FieldErrors) -> None:
+def _metric(spec: Obj, path: str, errs: FieldErrors, object_refs: dict[str, bool]) -> None:
     """validateMetricSpec."""
     kind = spec.get("type", "")
     if not kind:
@@ -111,7 +110,7 @@ def _metric(spec: Obj, path: str, errs: FieldErrors) -> None:
         key for key in ("object", "external", "pods", "resource", "containerResource") if spec.get(key) is not None
     ]
     if present:
-        _source(present[0], f.obj_at(spec, present[0]), f"{path}.{present[0]}", errs)
+        _source(present[0], f.obj_at(spec, present[0]), f"{path}.{present[0]}", errs, object_refs)
     expected = _SOURCE_FIELDS.get(kind, "")
     if expected:
         if spec.get(expected) is None:
@@ -124,22 +123,41 @@ def _metric(spec: Obj, path: str, errs: FieldErrors) -> None:
 
 
 def validate_hpa(obj: Obj, old: Obj | None, errs: FieldErrors) -> None:
-    """validateHorizontalPodAutoscalerSpec."""
+    """validateHorizontalPodAutoscalerSpec, with the strategy's options (validationOptionsFor...): an update
+    that keeps the target's kind and apiVersion skips its check, a ReplicationController target and the
+    objects of Object metrics may have no group, invalid metrics already stored stay allowed."""
     spec = f.obj_at(obj, "spec")
+    old_spec = f.obj_at(old, "spec") if old is not None else None
+    target = f.obj_at(spec, "scaleTargetRef")
+    old_target = f.obj_at(old_spec, "scaleTargetRef")
+    same_target = old_spec is not None and all(target.get(k) == old_target.get(k) for k in ("apiVersion", "kind"))
+    object_refs = {"empty_group": True, "any_version": False}
+    for metric in f.list_at(old_spec, "metrics"):
+        described = f.obj_at(f.obj_at(metric, "object"), "describedObject")
+        if metric.get("type") == "Object" and _api_version_error(described.get("apiVersion", ""), True):
+            object_refs["any_version"] = True
     low = spec.get("minReplicas")
     high = spec.get("maxReplicas", 0)
-    if low is not None and low < 1:
-        errs.invalid("spec.minReplicas", low, "must be greater than or equal to 1")
+    # HPAScaleToZero is off: 1, unless the HPA already scaled to zero
+    bound = 0 if old_spec is not None and old_spec.get("minReplicas") == 0 else 1
+    if low is not None and low < bound:
+        errs.invalid("spec.minReplicas", low, f"must be greater than or equal to {bound}")
     if high == 0:
         errs.required("spec.maxReplicas", "must be set and greater than 0")
     elif high < 0:
         errs.invalid("spec.maxReplicas", high, "must be greater than or equal to 1")
     if low is not None and high < low:
         errs.invalid("spec.maxReplicas", high, "must be greater than or equal to `minReplicas`")
-    cross_version_reference(f.obj_at(spec, "scaleTargetRef"), "spec.scaleTargetRef", errs)
+    cross_version_reference(
+        target,
+        "spec.scaleTargetRef",
+        errs,
+        any_version=same_target,
+        empty_group=not same_target and target.get("kind") == "ReplicationController",
+    )
     metrics = f.list_at(spec, "metrics")
     for i, metric in enumerate(metrics):
-        _metric(metric, f"spec.metrics[{i}]", errs)
+        _metric(metric, f"spec.metrics[{i}]", errs, object_refs)
     if low == 0 and not any(m.get("type") in ("Object", "External") for m in metrics):
         errs.forbidden(
             "spec.metrics", "must specify at least one Object or External metric to support scaling to zero replicas"

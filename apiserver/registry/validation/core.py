@@ -6,6 +6,8 @@ Service cluster IPs and node ports are checked where they are allocated (registr
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from typing import Any
 
@@ -227,9 +229,6 @@ def validate_secret(obj: Obj, old: Obj | None, errs: FieldErrors) -> None:
 
 
 def _json_object(b64: str, path: str, errs: FieldErrors) -> None:
-    import base64
-    import binascii
-
     try:
         parsed = json.loads(base64.b64decode(b64))
     except (binascii.Error, ValueError):

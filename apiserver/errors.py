@@ -137,10 +137,10 @@ OPTIMISTIC_LOCK_MESSAGE = "the object has been modified; please apply your chang
 
 
 def invalid(gk: GroupKind, name: str, causes: list[Cause]) -> StatusError:
-    if len(causes) == 1:
-        agg = causes[0].text()
-    else:
-        agg = "[" + ", ".join(c.text() for c in causes) + "]"
+    """errors.NewInvalid: the message aggregates the causes' texts once each (ErrorList.ToAggregate drops
+    repeats); the causes keep them all."""
+    texts = list(dict.fromkeys(c.text() for c in causes))
+    agg = texts[0] if len(texts) == 1 else "[" + ", ".join(texts) + "]"
     return StatusError(
         422,
         "Invalid",
@@ -199,6 +199,12 @@ def unsupported_media_type(accepted: str) -> StatusError:
         "UnsupportedMediaType",
         f"the body of the request was in an unknown format - accepted media types include: {accepted}",
     )
+
+
+def route_unsupported_media_type() -> StatusError:
+    """go-restful's 415 (no route consumes the request's Content-Type), as kube's service error handler wraps
+    it: a PATCH of a built-in resource with a content type that is not a patch type."""
+    return StatusError(415, "UnsupportedMediaType", "415: Unsupported Media Type", {})
 
 
 def request_entity_too_large(message: str) -> StatusError:
@@ -293,7 +299,8 @@ class FieldErrors:
         return bool(self.causes)
 
     def invalid(self, path: str, value: Any, detail: str) -> None:
-        self.causes.append(Cause("FieldValueInvalid", path, f"Invalid value: {_fmt_value(value)}: {detail}"))
+        body = f"Invalid value: {_fmt_value(value)}" + (f": {detail}" if detail else "")
+        self.causes.append(Cause("FieldValueInvalid", path, body))
 
     def required(self, path: str, detail: str = "") -> None:
         body = "Required value" + (f": {detail}" if detail else "")

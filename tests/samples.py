@@ -72,7 +72,7 @@ def _meta(name: str, **extra: Any) -> dict[str, Any]:
 
 def samples() -> dict[str, dict[str, Any]]:
     """plural (group/version path) -> object without namespace (set by the test)."""
-    template = {"metadata": {"labels": {"app": "web"}}, "spec": POD_SPEC}
+    template = {"metadata": {"labels": {"app": "web", "tier": "front"}}, "spec": POD_SPEC}
     selector = {
         "matchLabels": {"app": "web"},
         "matchExpressions": [{"key": "tier", "operator": "In", "values": ["front", "back"]}],

@@ -62,7 +62,16 @@ async def test_serve_restart_keeps_objects_and_resource_versions(tmp_path: Path)
         assert status == 201
         status, dep, _ = await api.post(
             "/apis/apps/v1/namespaces/kube-system/deployments",
-            {"metadata": {"name": "d"}, "spec": {"selector": {"matchLabels": {"a": "b"}}, "template": {}}},
+            {
+                "metadata": {"name": "d"},
+                "spec": {
+                    "selector": {"matchLabels": {"a": "b"}},
+                    "template": {
+                        "metadata": {"labels": {"a": "b"}},
+                        "spec": {"containers": [{"name": "c", "image": "busybox"}]},
+                    },
+                },
+            },
         )
         assert status == 201, dep
         _, ns_before, _ = await api.get("/api/v1/namespaces")

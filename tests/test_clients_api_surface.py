@@ -81,7 +81,9 @@ async def test_typed_apis(server: APIServer, ns: str) -> None:
                 client.V2HorizontalPodAutoscaler(
                     metadata=client.V1ObjectMeta(name="hpa"),
                     spec=client.V2HorizontalPodAutoscalerSpec(
-                        scale_target_ref=client.V2CrossVersionObjectReference(kind="Deployment", name="web"),
+                        scale_target_ref=client.V2CrossVersionObjectReference(
+                            api_version="apps/v1", kind="Deployment", name="web"
+                        ),
                         max_replicas=5,
                     ),
                 ),

@@ -90,7 +90,8 @@ async def test_an_hpa_written_in_v2_is_watched_in_v1(api: API, ns: str) -> None:
     _, listed, _ = await api.get(v1)
     watch = asyncio.create_task(_watch_lines(api, v1, listed["metadata"]["resourceVersion"], 2))
     await asyncio.sleep(0.2)
-    hpa = {"metadata": {"name": "w"}, "spec": {"scaleTargetRef": {"kind": "Deployment", "name": "web"},
+    target = {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"}
+    hpa = {"metadata": {"name": "w"}, "spec": {"scaleTargetRef": target,
            "maxReplicas": 3, "metrics": [{"type": "Pods", "pods": {"metric": {"name": "qps"},
                                           "target": {"type": "AverageValue", "averageValue": "10"}}}]}}  # fmt: skip
     assert (await api.post(v2, hpa))[0] == 201

@@ -28,7 +28,7 @@ CASES: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = [
                            "default": {"cpu": "2"}, "defaultRequest": {"cpu": "2", "memory": "1Gi"}}]}}),
     ("api/v1/resourcequotas", "ResourceQuota", {"spec": {"hard": {"cpu": "1000m"}}}, {"spec": {"hard": {"cpu": "1"}}}),
     ("apis/autoscaling/v2/horizontalpodautoscalers", "HorizontalPodAutoscaler",
-     {"spec": {"scaleTargetRef": {"kind": "Deployment", "name": "web"}, "maxReplicas": 3,
+     {"spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"}, "maxReplicas": 3,
                "behavior": {"scaleDown": {"stabilizationWindowSeconds": 60}}}},
      {"spec": {"minReplicas": 1, "metrics": [{"type": "Resource", "resource": {
          "name": "cpu", "target": {"type": "Utilization", "averageUtilization": 80}}}],

@@ -172,7 +172,14 @@ async def test_invalid_deployment_names_the_group(api: API, ns: str) -> None:
     assert status == 422
     assert err["message"].startswith('Deployment.apps "X" is invalid: [metadata.name: Invalid value: "X": ')
     assert err["details"]["group"] == "apps" and err["details"]["kind"] == "Deployment"
-    assert [c["field"] for c in err["details"]["causes"]] == ["metadata.name", "metadata.labels"]
+    # ObjectMeta's errors first, then the spec's (as the reference kube-apiserver 1.36 lists them)
+    assert [c["field"] for c in err["details"]["causes"]] == [
+        "metadata.name",
+        "metadata.labels",
+        "spec.selector",
+        "spec.template.metadata.labels",
+        "spec.template.spec.containers",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -289,6 +296,29 @@ async def test_unsupported_media_type(api: API, ns: str) -> None:
     assert err["message"] == (
         "the body of the request was in an unknown format - accepted media types include: "
         "application/json, application/yaml, application/vnd.kubernetes.protobuf"
+    )
+
+
+async def test_patch_with_a_non_patch_content_type_gets_go_restfuls_415(api: API, ns: str) -> None:
+    """The PATCH route of a built-in resource consumes only the patch types, so go-restful answers (as the
+    reference kube-apiserver 1.36 does), not the handler's content-type check."""
+    status, _, _ = await api.post(f"/api/v1/namespaces/{ns}/configmaps", {"metadata": {"name": "c"}})
+    assert status == 201
+    status, err, _ = await api.request(
+        "PATCH", f"/api/v1/namespaces/{ns}/configmaps/c", data=b"x", headers={"Content-Type": "text/plain"}
+    )
+    assert (status, err) == (
+        415,
+        {
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Failure",
+            "message": "415: Unsupported Media Type",
+            "reason": "UnsupportedMediaType",
+            "details": {},
+            "code": 415,
+        },
     )
 
 

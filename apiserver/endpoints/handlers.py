@@ -433,6 +433,8 @@ class RESTHandlers:
         media = negotiation.content_type_of(request.headers.get("Content-Type"))
         accepted = patcher.patch_types(info)
         if media not in accepted:
+            if info.custom is None:  # go-restful's route for the PATCH consumes only the patch types
+                raise errors.route_unsupported_media_type()
             raise errors.unsupported_media_type(", ".join(accepted))
         body = await read_body(request)
         if media == patcher.APPLY_PATCH:

@@ -62,7 +62,7 @@ def _is_set(value: Any) -> bool:
     return value not in (None, "", 0, False, [], {})
 
 
-def _go_struct_diff(old: Obj, new: Obj) -> str:
+def go_struct_diff(old: Obj, new: Obj) -> str:
     """A unified diff of the two containers' JSON, in the shape of kube's diff.Diff (whose exact text depends on
     Go's internal types; see the README's known differences)."""
     a = json.dumps(old, indent=1).splitlines()
@@ -89,7 +89,7 @@ def validate_ephemeral_containers_update(new: Obj, old: Obj, errs: FieldErrors) 
             errs.forbidden(path, f'existing ephemeral containers "{name}" may not be removed\n')
         elif current != existing:
             errs.forbidden(path, f'existing ephemeral containers "{name}" may not be changed\n'
-                                 f"{_go_struct_diff(existing, current)}")  # fmt: skip
+                                 f"{go_struct_diff(existing, current)}")  # fmt: skip
 
 
 def _validate_ephemeral_containers(spec: Obj, errs: FieldErrors) -> None:

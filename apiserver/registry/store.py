@@ -16,6 +16,7 @@ from aiokube.apiserver.admission import pods as pod_admission
 from aiokube.apiserver.admission.namespacelifecycle import NamespaceLifecycle
 from aiokube.apiserver.apiextensions import customresource
 from aiokube.apiserver.apiextensions.validation import validate_crd
+from aiokube.apiserver.defaulting import apply_defaults
 from aiokube.apiserver.errors import FieldErrors, GroupKind, GroupResource, StatusError
 from aiokube.apiserver.patching import managedfields as mf
 from aiokube.apiserver.registry import event_validation, meta, namespaces, pods, podupdates, validation
@@ -25,6 +26,7 @@ from aiokube.apiserver.registry.resources import Registry, ResourceInfo
 from aiokube.apiserver.registry.selection import predicate
 from aiokube.apiserver.registry.services import ServiceAllocator, is_service
 from aiokube.apiserver.registry.storedform import restored_form, schema_of, stored_form
+from aiokube.apiserver.registry.validation import dispatch as typed
 from aiokube.storage import errors as serr
 from aiokube.storage.selection import SelectionPredicate
 from aiokube.storage.store import ListResult, Preconditions, Store
@@ -99,6 +101,15 @@ def deleted_status(name: str, group: str, resource: str, uid: str) -> Obj:
     if uid:
         details["uid"] = uid
     return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "details": details}
+
+
+def _default(obj: Obj, info: ResourceInfo) -> None:
+    """The storage version's defaults before validation, for the writes whose object was not decoded from a
+    request body in that version (server-side apply, patches, converted versions, the server's own creates):
+    kube validates defaulted objects. Idempotent; stored_form applies them again."""
+    st = info.stored_as
+    if st.builtin:
+        apply_defaults(st.group, st.kind, obj)
 
 
 def _token_suffix() -> str:
@@ -178,10 +189,12 @@ class GenericStore:
     # --- checks shared by the writes ----------------------------------------------------------------
 
     @staticmethod
-    def validate(obj: Obj, info: ResourceInfo, old: Obj | None = None) -> None:
-        """The type's own validation (strategy.Validate: Events, CRD schemas, CRDs themselves) and ObjectMeta's;
-        422 on failure. ``obj`` and ``old`` are in storage form, ``info`` is the request's version (kube validates
-        the internal object, some types by the request's version) and the error names the internal kind."""
+    def validate(obj: Obj, info: ResourceInfo, old: Obj | None = None, *, spec: bool = True) -> None:
+        """The type's own validation (strategy.Validate: built-in types, Events, CRD schemas, CRDs themselves) and
+        ObjectMeta's; 422 on failure. ``obj`` and ``old`` are in storage form, ``info`` is the request's version
+        (kube validates the internal object, some types by the request's version) and the error names the
+        internal kind. ``spec`` False (status-like subresources) skips the type's own checks of the whole
+        object, which kube's status strategies do not make."""
         st = info.stored_as
         errs = FieldErrors()
         md = obj["metadata"]
@@ -197,6 +210,8 @@ class GenericStore:
         )
         if old is not None:
             validation.validate_object_meta_update(md, old["metadata"], errs)
+        if st.builtin and spec:
+            typed.validate(st.group, st.kind, obj, old, errs)
         if info.custom is not None and info.custom.schema:
             errs.causes.extend(customresource.validate(obj, info.custom.schema))
         elif info.group == "apiextensions.k8s.io" and info.plural == "customresourcedefinitions":
@@ -282,6 +297,7 @@ class GenericStore:
             md["name"] = meta.generate_name(md["generateName"])
         info.strategy.prepare_for_create(obj)
         info.strategy.canonicalize(obj)
+        _default(obj, info)
         self.validate(obj, info)
 
     def _prepare_update(self, obj: Obj, old: Obj, info: ResourceInfo) -> None:
@@ -304,6 +320,7 @@ class GenericStore:
             md.pop("deletionTimestamp", None)
         if "deletionGracePeriodSeconds" in old_md and "deletionGracePeriodSeconds" not in md:
             md["deletionGracePeriodSeconds"] = old_md["deletionGracePeriodSeconds"]
+        _default(obj, info)
         self.validate(obj, info, old)
 
     # --- CREATE -------------------------------------------------------------------------------------
@@ -495,7 +512,7 @@ class GenericStore:
                 status.pop("conditions", None)
             else:
                 status["conditions"] = conditions
-            self.validate(out, info, existing)
+            self.validate(out, info, existing, spec=False)
             return out
         if subresource == "status":
             out = copy_object(existing)
@@ -503,7 +520,7 @@ class GenericStore:
                 out["status"] = new["status"]
             else:
                 out.pop("status", None)
-            self.validate(out, info, existing)
+            self.validate(out, info, existing, spec=False)
             return out
         # namespaces/finalize: the finalize strategy keeps the old status and takes the rest of the body
         md, old_md = new["metadata"], existing["metadata"]
@@ -513,7 +530,7 @@ class GenericStore:
         if "status" in existing:
             new["status"] = existing["status"]
         info.strategy.canonicalize(new)
-        self.validate(new, info, existing)
+        self.validate(new, info, existing, spec=False)
         return new
 
     def _pod_spec_update(self, subresource: str, new: Obj, existing: Obj, info: ResourceInfo) -> Obj:

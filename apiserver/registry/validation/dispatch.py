@@ -1,0 +1,66 @@
+"""The type validators by stored group and kind (kube's strategies' Validate and ValidateUpdate), run by the
+store on every create and update of a built-in object after ObjectMeta's checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from aiokube.apiserver.errors import FieldErrors
+from aiokube.apiserver.registry.validation import (
+    apps,
+    autoscaling,
+    batch,
+    coordination,
+    core,
+    networking,
+    podspec,
+    policy,
+    rbac,
+    scheduling,
+    storage,
+)
+
+Obj = dict[str, Any]
+#: (object, old object or None on create, errors)
+Validator = Callable[[Obj, Obj | None, FieldErrors], None]
+
+VALIDATORS: dict[tuple[str, str], Validator] = {
+    ("", "Pod"): podspec.validate_pod,
+    ("", "PodTemplate"): core.validate_pod_template,
+    ("", "ReplicationController"): core.validate_replication_controller,
+    ("", "Service"): core.validate_service,
+    ("", "ConfigMap"): core.validate_config_map,
+    ("", "Secret"): core.validate_secret,
+    ("", "Namespace"): core.validate_namespace,
+    ("", "PersistentVolume"): core.validate_persistent_volume,
+    ("", "PersistentVolumeClaim"): core.validate_persistent_volume_claim,
+    ("", "ResourceQuota"): core.validate_resource_quota,
+    ("", "LimitRange"): core.validate_limit_range,
+    ("apps", "Deployment"): apps.validate_deployment,
+    ("apps", "ReplicaSet"): apps.validate_replica_set,
+    ("apps", "StatefulSet"): apps.validate_stateful_set,
+    ("apps", "DaemonSet"): apps.validate_daemon_set,
+    ("apps", "ControllerRevision"): apps.validate_controller_revision,
+    ("batch", "Job"): batch.validate_job,
+    ("batch", "CronJob"): batch.validate_cron_job,
+    ("autoscaling", "HorizontalPodAutoscaler"): autoscaling.validate_hpa,
+    ("networking.k8s.io", "Ingress"): networking.validate_ingress,
+    ("networking.k8s.io", "IngressClass"): networking.validate_ingress_class,
+    ("networking.k8s.io", "NetworkPolicy"): networking.validate_network_policy,
+    ("policy", "PodDisruptionBudget"): policy.validate_pod_disruption_budget,
+    ("scheduling.k8s.io", "PriorityClass"): scheduling.validate_priority_class,
+    ("storage.k8s.io", "StorageClass"): storage.validate_storage_class,
+    ("rbac.authorization.k8s.io", "Role"): rbac.validate_role,
+    ("rbac.authorization.k8s.io", "ClusterRole"): rbac.validate_cluster_role,
+    ("rbac.authorization.k8s.io", "RoleBinding"): rbac.validate_role_binding,
+    ("rbac.authorization.k8s.io", "ClusterRoleBinding"): rbac.validate_cluster_role_binding,
+    ("coordination.k8s.io", "Lease"): coordination.validate_lease,
+}
+
+
+def validate(group: str, kind: str, obj: Obj, old: Obj | None, errs: FieldErrors) -> None:
+    """Run the type's validator, if it has one, appending kube's field errors to ``errs``."""
+    validator = VALIDATORS.get((group, kind))
+    if validator is not None:
+        validator(obj, old, errs)

@@ -1,0 +1,245 @@
+"""Field checks kube's validators share (k8s.io/apimachinery/pkg/util/validation and the helpers at the top of
+pkg/apis/core/validation), each appending kube's exact field error to a FieldErrors.
+
+Objects here are JSON-shaped dicts in their stored version; a field that is absent has Go's zero value, which
+is what kube's validators see after decoding into the internal struct.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from aiokube.apiserver.errors import FieldErrors
+from aiokube.apiserver.quantity import Quantity, parse_quantity
+from aiokube.apiserver.registry.validation.objectmeta import (
+    is_dns1035_label,
+    is_dns1123_label,
+    is_dns1123_subdomain,
+    is_qualified_name,
+    is_valid_label_value,
+    max_len_error,
+    regex_error,
+    validate_labels,
+)
+
+Obj = dict[str, Any]
+
+NEGATIVE_MSG = "must be greater than or equal to 0"
+NOT_POSITIVE_MSG = "must be greater than zero"
+IMMUTABLE_MSG = "field is immutable"
+MAX_INT32 = 2**31 - 1
+ZERO = Quantity(0, 0, "DecimalSI")
+
+_PORT_NAME_CHARSET = re.compile(r"^[-a-z0-9]+$")
+_ONE_LETTER = re.compile(r"[a-z]")
+_CONFIG_KEY_FMT = "[-._a-zA-Z0-9]+"
+_CONFIG_KEY = re.compile(f"^{_CONFIG_KEY_FMT}$")
+_CONFIG_KEY_MSG = "a valid config key must consist of alphanumeric characters, '-', '_' or '.'"
+
+
+def obj_at(parent: Any, key: str) -> Obj:
+    """A nested object, or {} when absent or not an object (what a nil pointer reads as)."""
+    value = parent.get(key) if isinstance(parent, dict) else None
+    return value if isinstance(value, dict) else {}
+
+
+def list_at(parent: Any, key: str) -> list[Any]:
+    value = parent.get(key) if isinstance(parent, dict) else None
+    return value if isinstance(value, list) else []
+
+
+def go_struct(*fields: tuple[str, Any]) -> dict[str, Any]:
+    """A value kube prints as its internal Go struct, which has no JSON tags: the Go field names, nil as null."""
+    return dict(fields)
+
+
+def inclusive_range_error(lo: int, hi: int) -> str:
+    return f"must be between {lo} and {hi}, inclusive"
+
+
+def port_num_errors(port: int) -> list[str]:
+    return [] if 1 <= port <= 65535 else [inclusive_range_error(1, 65535)]
+
+
+def port_name_errors(name: str) -> list[str]:
+    """IsValidPortName (an IANA_SVC_NAME)."""
+    errs = []
+    if len(name) > 15:
+        errs.append(max_len_error(15))
+    if not _PORT_NAME_CHARSET.match(name):
+        errs.append("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)")
+    if not _ONE_LETTER.search(name):
+        errs.append("must contain at least one letter (a-z)")
+    if "--" in name:
+        errs.append("must not contain consecutive hyphens")
+    if name and (name[0] == "-" or name[-1] == "-"):
+        errs.append("must not begin or end with a hyphen")
+    return errs
+
+
+def config_map_key_errors(key: str) -> list[str]:
+    """IsConfigMapKey: the keys of ConfigMap and Secret data."""
+    errs = []
+    if len(key) > 253:
+        errs.append(max_len_error(253))
+    if not _CONFIG_KEY.match(key):
+        errs.append(regex_error(_CONFIG_KEY_MSG, _CONFIG_KEY_FMT, "key.name", "KEY_NAME", "key-name"))
+    if key == ".":
+        errs.append("must not be '.'")
+    elif key == "..":
+        errs.append("must not be '..'")
+    elif key.startswith(".."):
+        errs.append("must not start with '..'")
+    return errs
+
+
+def dns1123_label(value: str, path: str, errs: FieldErrors) -> None:
+    for msg in is_dns1123_label(value):
+        errs.invalid(path, value, msg)
+
+
+def dns1123_subdomain(value: str, path: str, errs: FieldErrors) -> None:
+    for msg in is_dns1123_subdomain(value):
+        errs.invalid(path, value, msg)
+
+
+def dns1035_label(value: str, path: str, errs: FieldErrors) -> None:
+    for msg in is_dns1035_label(value):
+        errs.invalid(path, value, msg)
+
+
+def qualified_name(value: str, path: str, errs: FieldErrors) -> None:
+    for msg in is_qualified_name(value):
+        errs.invalid(path, value, msg)
+
+
+def nonnegative(value: Any, path: str, errs: FieldErrors) -> None:
+    """ValidateNonnegativeField."""
+    if isinstance(value, int) and value < 0:
+        errs.invalid(path, value, NEGATIVE_MSG)
+
+
+def immutable(new: Any, old: Any, path: str, errs: FieldErrors) -> None:
+    """ValidateImmutableField (kube compares semantically; absent and zero are the same)."""
+    if (new or None) != (old or None):
+        errs.invalid(path, new, IMMUTABLE_MSG)
+
+
+def enum(value: Any, path: str, supported: list[str], errs: FieldErrors, *, required: bool = True) -> None:
+    """The switch kube writes for an enum: Required when empty, NotSupported (values as kube lists them)."""
+    if not value:
+        if required:
+            errs.required(path)
+    elif value not in supported:
+        errs.not_supported(path, value, supported)
+
+
+def quantity(value: Any) -> Quantity | None:
+    return parse_quantity(value) if value is not None else None
+
+
+def nonnegative_quantity(value: Any, path: str, errs: FieldErrors) -> None:
+    q = quantity(value)
+    if q is not None and q.cmp(ZERO) < 0:
+        errs.invalid(path, str(q), NEGATIVE_MSG)
+
+
+def positive_quantity(value: Any, path: str, errs: FieldErrors) -> None:
+    q = quantity(value)
+    if q is not None and q.cmp(ZERO) <= 0:
+        errs.invalid(path, str(q), NOT_POSITIVE_MSG)
+
+
+def port_num_or_name(value: Any, path: str, errs: FieldErrors) -> None:
+    """ValidatePortNumOrName (an IntOrString)."""
+    if isinstance(value, int):
+        for msg in port_num_errors(value):
+            errs.invalid(path, value, msg)
+    elif isinstance(value, str):
+        for msg in port_name_errors(value):
+            errs.invalid(path, value, msg)
+
+
+# --- label selectors ----------------------------------------------------------------------------------------
+
+
+def label_selector(selector: Obj | None, path: str, errs: FieldErrors, *, strict_values: bool = True) -> None:
+    """metav1validation.ValidateLabelSelector."""
+    if not isinstance(selector, dict):
+        return
+    validate_labels(selector.get("matchLabels") or {}, f"{path}.matchLabels", errs)
+    for i, expr in enumerate(list_at(selector, "matchExpressions")):
+        epath = f"{path}.matchExpressions[{i}]"
+        op, values = expr.get("operator", ""), expr.get("values") or []
+        if op in ("In", "NotIn"):
+            if not values:
+                errs.required(f"{epath}.values", "must be specified when `operator` is 'In' or 'NotIn'")
+        elif op in ("Exists", "DoesNotExist"):
+            if values:
+                errs.forbidden(f"{epath}.values", "may not be specified when `operator` is 'Exists' or 'DoesNotExist'")
+        else:
+            errs.invalid(f"{epath}.operator", op, "not a valid selector operator")
+        qualified_name(expr.get("key", ""), f"{epath}.key", errs)
+        if strict_values:
+            for j, value in enumerate(values):
+                for msg in is_valid_label_value(value):
+                    errs.invalid(f"{epath}.values[{j}]", value, msg)
+
+
+def selector_is_empty(selector: Obj | None) -> bool:
+    return not (selector or {}).get("matchLabels") and not (selector or {}).get("matchExpressions")
+
+
+def selector_is_valid(selector: Obj | None) -> bool:
+    """LabelSelectorAsSelector succeeds (a nil selector converts to one that matches nothing)."""
+    errs = FieldErrors()
+    label_selector(selector, "", errs)
+    return not errs
+
+
+def selector_matches(selector: Obj | None, labels: dict[str, str]) -> bool:
+    """labels.Selector.Matches for a metav1.LabelSelector (a valid, non-nil one)."""
+    sel = selector or {}
+    for key, value in (sel.get("matchLabels") or {}).items():
+        if labels.get(key) != value:
+            return False
+    for expr in sel.get("matchExpressions") or []:
+        key, op, values = expr.get("key", ""), expr.get("operator"), expr.get("values") or []
+        present = key in labels
+        if op == "In" and not (present and labels[key] in values):
+            return False
+        if op == "NotIn" and present and labels[key] in values:
+            return False
+        if op == "Exists" and not present:
+            return False
+        if op == "DoesNotExist" and present:
+            return False
+    return True
+
+
+# --- IntOrString percentages (apps validation, shared with PodDisruptionBudgets) -----------------------------
+
+_PERCENT = re.compile(r"^[0-9]+%$")
+_PERCENT_MSG = (
+    "a valid percent string must be a numeric string followed by an ending '%' "
+    "(e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')"
+)
+
+
+def int_or_percent(value: Any, path: str, errs: FieldErrors) -> int:
+    """ValidatePositiveIntOrPercent; returns the value (a percentage's number) for the later checks."""
+    if isinstance(value, str):
+        if not _PERCENT.match(value):
+            errs.invalid(path, value, _PERCENT_MSG)
+            return 0
+        return int(value[:-1])
+    if isinstance(value, int):
+        nonnegative(value, path, errs)
+        return value
+    return 0
+
+
+def not_over_100(value: Any, path: str, errs: FieldErrors) -> None:
+    if isinstance(value, str) and _PERCENT.match(value) and int(value[:-1]) > 100:
+        errs.invalid(path, value, "must not be greater than 100%")

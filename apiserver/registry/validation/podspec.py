@@ -1,0 +1,302 @@
+"""Pods, pod templates and the pod spec every workload embeds (pkg/apis/core/validation: ValidatePodSpec,
+ValidatePodTemplateSpec, ValidatePodCreate, ValidatePodUpdate), for the mistakes users meet first: containers,
+their names, images, ports, environment, mounts and resources; volumes; the policy enums; the names a spec
+refers to; and on update, the pod spec's immutability.
+
+Checks of rarer fields (probes, lifecycle hooks, security contexts, affinity, topology spread, DNS config)
+are not made; such a pod is accepted as it was before (see the README's known differences).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiokube.apiserver.errors import FieldErrors
+from aiokube.apiserver.registry import podupdates
+from aiokube.apiserver.registry.validation import fields as f
+from aiokube.apiserver.registry.validation.objectmeta import validate_annotations, validate_labels
+
+Obj = dict[str, Any]
+
+#: VolumeSource's members in the order validateVolumeSource checks them
+VOLUME_SOURCES = (
+    "emptyDir", "hostPath", "gitRepo", "gcePersistentDisk", "awsElasticBlockStore", "secret", "nfs", "iscsi",
+    "glusterfs", "flocker", "persistentVolumeClaim", "rbd", "cinder", "cephfs", "quobyte", "downwardAPI", "fc",
+    "flexVolume", "configMap", "azureFile", "vsphereVolume", "photonPersistentDisk", "portworxVolume",
+    "azureDisk", "storageos", "projected", "scaleIO", "csi", "ephemeral", "image",
+)  # fmt: skip
+PROTOCOLS = ["SCTP", "TCP", "UDP"]
+_RESTART_POLICIES = ["Always", "OnFailure", "Never"]
+_DNS_POLICIES = ["ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"]
+_PULL_POLICIES = ["Always", "IfNotPresent", "Never"]
+_TERMINATION_MESSAGE_POLICIES = ["File", "FallbackToLogsOnError"]
+_UPDATABLE_POD_SPEC_FIELDS = ",".join((
+    "`spec.containers[*].image`",
+    "`spec.initContainers[*].image`",
+    "`spec.activeDeadlineSeconds`",
+    "`spec.tolerations` (only additions to existing tolerations)",
+    "`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)",
+))  # fmt: skip
+
+
+def _volumes(volumes: list[Obj], path: str, errs: FieldErrors) -> set[str]:
+    """ValidateVolumes: one source per volume, DNS-1123 names, unique; returns the names of the valid ones."""
+    names: set[str] = set()
+    for i, vol in enumerate(volumes):
+        vpath = f"{path}[{i}]"
+        own = FieldErrors()
+        count = 0
+        for key in VOLUME_SOURCES:
+            if vol.get(key) is None:
+                continue
+            if count:
+                own.forbidden(f"{vpath}.{key}", "may not specify more than 1 volume type")
+            else:
+                count += 1
+        if not count:
+            own.required(vpath, "must specify a volume type")
+        name = vol.get("name", "")
+        if not name:
+            own.required(f"{vpath}.name")
+        else:
+            f.dns1123_label(name, f"{vpath}.name", own)
+        if name in names:
+            own.duplicate(f"{vpath}.name", name)
+        if own:
+            errs.causes.extend(own.causes)
+        else:
+            names.add(name)
+    return names
+
+
+def _ports(ports: list[Obj], path: str, errs: FieldErrors) -> None:
+    """validateContainerPorts."""
+    names: set[str] = set()
+    for i, port in enumerate(ports):
+        ppath = f"{path}[{i}]"
+        name = port.get("name", "")
+        if name:
+            msgs = f.port_name_errors(name)
+            for msg in msgs:
+                errs.invalid(f"{ppath}.name", name, msg)
+            if not msgs:
+                if name in names:
+                    errs.duplicate(f"{ppath}.name", name)
+                names.add(name)
+        container_port = port.get("containerPort", 0)
+        if not container_port:
+            errs.required(f"{ppath}.containerPort")
+        else:
+            for msg in f.port_num_errors(container_port):
+                errs.invalid(f"{ppath}.containerPort", container_port, msg)
+        host_port = port.get("hostPort", 0)
+        if host_port:
+            for msg in f.port_num_errors(host_port):
+                errs.invalid(f"{ppath}.hostPort", host_port, msg)
+        protocol = port.get("protocol", "")
+        if not protocol:
+            errs.required(f"{ppath}.protocol")
+        elif protocol not in PROTOCOLS:
+            errs.not_supported(f"{ppath}.protocol", protocol, PROTOCOLS)
+
+
+def _env(env: list[Obj], path: str, errs: FieldErrors) -> None:
+    """ValidateEnv, the names (RelaxedEnvironmentVariableValidation is on in 1.36)."""
+    for i, var in enumerate(env):
+        name = var.get("name", "")
+        if not name:
+            errs.required(f"{path}[{i}].name")
+        elif any(ord(c) > 126 or ord(c) < 32 or c == "=" for c in name):
+            errs.invalid(
+                f"{path}[{i}].name",
+                name,
+                "a valid environment variable name must consist only of printable ASCII characters other than '='",
+            )
+
+
+def _mounts(mounts: list[Obj], volumes: set[str], path: str, errs: FieldErrors) -> None:
+    """ValidateVolumeMounts: a mounted volume exists, mount paths are set and unique."""
+    seen: set[str] = set()
+    for i, mount in enumerate(mounts):
+        mpath = f"{path}[{i}]"
+        name, mount_path = mount.get("name", ""), mount.get("mountPath", "")
+        if not name:
+            errs.required(f"{mpath}.name")
+        if name not in volumes:
+            errs.not_found(f"{mpath}.name", name)
+        if not mount_path:
+            errs.required(f"{mpath}.mountPath")
+        if mount_path in seen:
+            errs.invalid(f"{mpath}.mountPath", mount_path, "must be unique")
+        seen.add(mount_path)
+
+
+def _container_common(c: Obj, volumes: set[str], path: str, errs: FieldErrors) -> None:
+    """validateContainerCommon."""
+    name = c.get("name", "")
+    if not name:
+        errs.required(f"{path}.name")
+    else:
+        f.dns1123_label(name, f"{path}.name", errs)
+    if not c.get("image"):
+        errs.required(f"{path}.image")
+    f.enum(c.get("terminationMessagePolicy"), f"{path}.terminationMessagePolicy", _TERMINATION_MESSAGE_POLICIES, errs)
+    _ports(f.list_at(c, "ports"), f"{path}.ports", errs)
+    _env(f.list_at(c, "env"), f"{path}.env", errs)
+    _mounts(f.list_at(c, "volumeMounts"), volumes, f"{path}.volumeMounts", errs)
+    f.enum(c.get("imagePullPolicy"), f"{path}.imagePullPolicy", _PULL_POLICIES, errs)
+    podupdates.validate_resource_requirements(c.get("resources"), f"{path}.resources", errs)
+
+
+def _containers(spec: Obj, volumes: set[str], path: str, errs: FieldErrors) -> None:
+    """validateContainers and validateInitContainers: names unique across both lists."""
+    containers = f.list_at(spec, "containers")
+    if not containers:
+        errs.required(f"{path}.containers")
+    names: set[str] = set()
+    for i, c in enumerate(containers):
+        cpath = f"{path}.containers[{i}]"
+        _container_common(c, volumes, cpath, errs)
+        name = c.get("name", "")
+        if name in names:
+            errs.duplicate(f"{cpath}.name", name)
+        names.add(name)
+        if c.get("restartPolicy") is not None:
+            errs.forbidden(f"{cpath}.restartPolicy", "may not be set for non-init containers")
+    for i, c in enumerate(f.list_at(spec, "initContainers")):
+        cpath = f"{path}.initContainers[{i}]"
+        _container_common(c, volumes, cpath, errs)
+        name = c.get("name", "")
+        if name in names:
+            errs.duplicate(f"{cpath}.name", name)
+        elif name:
+            names.add(name)
+
+
+def validate_pod_spec(spec: Obj, path: str, errs: FieldErrors) -> None:
+    """ValidatePodSpec, the checks users meet first."""
+    if spec.get("terminationGracePeriodSeconds") is None:
+        errs.required(f"{path}.terminationGracePeriodSeconds")
+    volumes = _volumes(f.list_at(spec, "volumes"), f"{path}.volumes", errs)
+    _containers(spec, volumes, path, errs)
+    f.enum(spec.get("restartPolicy"), f"{path}.restartPolicy", _RESTART_POLICIES, errs)
+    f.enum(spec.get("dnsPolicy"), f"{path}.dnsPolicy", _DNS_POLICIES, errs)
+    validate_labels(spec.get("nodeSelector") or {}, f"{path}.nodeSelector", errs)
+    for key in ("serviceAccountName", "nodeName"):
+        if spec.get(key):
+            f.dns1123_subdomain(spec[key], f"{path}.{key}", errs)
+    deadline = spec.get("activeDeadlineSeconds")
+    if isinstance(deadline, int) and not 1 <= deadline <= f.MAX_INT32:
+        errs.invalid(f"{path}.activeDeadlineSeconds", deadline, f.inclusive_range_error(1, f.MAX_INT32))
+    for key in ("hostname", "subdomain"):
+        if spec.get(key):
+            f.dns1123_label(spec[key], f"{path}.{key}", errs)
+    if spec.get("priorityClassName"):
+        f.dns1123_subdomain(spec["priorityClassName"], f"{path}.priorityClassName", errs)
+
+
+def validate_pod_template_spec(template: Obj, path: str, errs: FieldErrors) -> None:
+    """ValidatePodTemplateSpec: the template's labels and annotations, its spec, no ephemeral containers."""
+    meta = f.obj_at(template, "metadata")
+    validate_labels(meta.get("labels") or {}, f"{path}.labels", errs)
+    validate_annotations(meta.get("annotations") or {}, f"{path}.annotations", errs)
+    spec = f.obj_at(template, "spec")
+    validate_pod_spec(spec, f"{path}.spec", errs)
+    if spec.get("ephemeralContainers"):
+        errs.forbidden(f"{path}.spec.ephemeralContainers", "ephemeral containers not allowed in pod template")
+
+
+def _pod_only(spec: Obj, errs: FieldErrors) -> None:
+    """validatePodMetadataAndSpec's checks for pods, not templates."""
+    if not spec.get("serviceAccountName"):
+        for i, vol in enumerate(f.list_at(spec, "volumes")):
+            for j, source in enumerate(f.list_at(f.obj_at(vol, "projected"), "sources")):
+                if source.get("serviceAccountToken") is not None:
+                    errs.forbidden(
+                        f"spec.volumes[{i}].projected.sources[{j}].serviceAccountToken",
+                        "must not be specified when serviceAccountName is not set",
+                    )
+
+
+def validate_pod(obj: Obj, old: Obj | None, errs: FieldErrors) -> None:
+    """ValidatePodCreate / ValidatePodUpdate."""
+    spec = f.obj_at(obj, "spec")
+    validate_pod_spec(spec, "spec", errs)
+    _pod_only(spec, errs)
+    if old is None:
+        if spec.get("ephemeralContainers"):
+            errs.forbidden("spec.ephemeralContainers", "cannot be set on create")
+        return
+    _pod_spec_update(spec, f.obj_at(old, "spec"), errs)
+
+
+def _container_images(new: list[Obj], old: list[Obj], path: str, errs: FieldErrors) -> bool:
+    """ValidateContainerUpdates; True when the lists differ in length (kube stops there)."""
+    if len(new) != len(old):
+        errs.forbidden(path, "pod updates may not add or remove containers")
+        return True
+    for i, c in enumerate(new):
+        image = c.get("image", "")
+        if not image:
+            errs.required(f"{path}[{i}].image")
+        if image.strip() != image:
+            errs.invalid(f"{path}[{i}].image", image, "must not have leading or trailing whitespace")
+    return False
+
+
+def _only_added_tolerations(new: list[Obj], old: list[Obj], errs: FieldErrors) -> None:
+    """validateOnlyAddedTolerations: an existing toleration stays (its tolerationSeconds may change)."""
+
+    def same(a: Obj, b: Obj) -> bool:
+        return {k: v for k, v in a.items() if k != "tolerationSeconds"} == {
+            k: v for k, v in b.items() if k != "tolerationSeconds"
+        }
+
+    for toleration in old:
+        if not any(same(toleration, candidate) for candidate in new):
+            errs.forbidden("spec.tolerations", "existing toleration can not be modified except its tolerationSeconds")
+            return
+
+
+def _sorted(value: Obj) -> Obj:
+    """Keys in one order on both sides, so the diff shows only what changed (Go's struct fields have one)."""
+    return json.loads(json.dumps(value, sort_keys=True))
+
+
+def _pod_spec_update(new: Obj, old: Obj, errs: FieldErrors) -> None:
+    """ValidatePodUpdate's spec checks: only images, activeDeadlineSeconds, added tolerations and removed
+    scheduling gates may change."""
+    for key in ("containers", "initContainers"):
+        if _container_images(f.list_at(new, key), f.list_at(old, key), f"spec.{key}", errs):
+            return
+    new_deadline, old_deadline = new.get("activeDeadlineSeconds"), old.get("activeDeadlineSeconds")
+    if new_deadline is not None:
+        if not 0 <= new_deadline <= f.MAX_INT32:
+            errs.invalid("spec.activeDeadlineSeconds", new_deadline, f.inclusive_range_error(0, f.MAX_INT32))
+            return
+        if old_deadline is not None and old_deadline < new_deadline:
+            errs.invalid("spec.activeDeadlineSeconds", new_deadline, "must be less than or equal to previous value")
+            return
+    elif old_deadline is not None:
+        errs.invalid("spec.activeDeadlineSeconds", None, "must not update from a positive integer to nil value")
+    _only_added_tolerations(f.list_at(new, "tolerations"), f.list_at(old, "tolerations"), errs)
+    if new == old:
+        return
+    munged = dict(new)
+    for key in ("containers", "initContainers"):
+        if key in new:
+            munged[key] = [
+                {**c, "image": o.get("image")} if "image" in o else {k: v for k, v in c.items() if k != "image"}
+                for c, o in zip(f.list_at(new, key), f.list_at(old, key), strict=True)
+            ]
+    for key in ("activeDeadlineSeconds", "schedulingGates", "tolerations"):
+        munged.pop(key, None)
+        if key in old:
+            munged[key] = old[key]
+    grace, old_grace = munged.get("terminationGracePeriodSeconds"), old.get("terminationGracePeriodSeconds")
+    if isinstance(old_grace, int) and old_grace < 0 and grace == 1:
+        munged["terminationGracePeriodSeconds"] = old_grace
+    if munged != old:
+        diff = podupdates.go_struct_diff(_sorted(old), _sorted(munged))
+        errs.forbidden("spec", f"pod updates may not change fields other than {_UPDATABLE_POD_SPEC_FIELDS}\n{diff}")

@@ -67,6 +67,13 @@ def _forget(obj: Obj) -> tuple[Obj, bytes] | None:
     return hint
 
 
+def decoded_with_defaults(obj: Obj) -> bool:
+    """Whether ``obj`` is a body decode_object defaulted (kube validates such an object as admission left it,
+    without defaulting again)."""
+    hint = _CANONICAL.get(id(obj)) if _CANONICAL else None
+    return hint is not None and hint[0] is obj
+
+
 def stored_form(obj: Obj, info: ResourceInfo, volatile: tuple[str, ...] = ()) -> Obj:
     """What is written to etcd: kube's canonical JSON for typed objects, else kube's top-level field order.
     ``obj`` is in storage form (a converted version's request is converted before). ``volatile``: strings in

@@ -7,15 +7,15 @@ and their FieldsV1 JSON; ``merge``: the Updater's update/apply/prune). Field own
 whose elements are ``f:<field>``, ``k:<key fields as JSON>``, ``v:<value as JSON>`` and ``i:<index>``.
 
 Types come from :func:`builtin_type` (kube's Go types through the protobuf schema table, which also carries
-the list markers), :func:`openapi_type` (a CRD version's structural schema) or :func:`deduced_type`.
+the list markers), :func:`openapi_type` (a CRD version's structural schema) or :func:`deduced_type`
+(apiserver/patching/typeinfo.py; re-exported here). A create's managed fields come from createfields.py.
 """
 
 from __future__ import annotations
 
 import copy
 import functools
-import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -23,6 +23,7 @@ import orjson
 
 from aiokube.apiserver import errors
 from aiokube.apiserver.golang import go_quote
+from aiokube.apiserver.patching.createfields import STRIPPED, created_fields_v1
 from aiokube.apiserver.patching.fieldpath import (
     MISSING,
     FieldNode,
@@ -32,403 +33,26 @@ from aiokube.apiserver.patching.fieldpath import (
     field_pe,
     field_tree,
     from_fields_v1,
-    key_pe,
     path_string,
-    serialized,
     to_fields_v1,
     value_equal,
-    value_pe,
 )
-from aiokube.encoding import typed
+from aiokube.apiserver.patching.typeinfo import (
+    CONTAINERS,
+    SCALAR_TYPES,
+    Leaf,
+    TypedError,
+    TypeInfo,
+    list_item_pe,
+    value_atom,
+    zip_keys,
+)
+from aiokube.apiserver.patching.typeinfo import builtin_type as builtin_type
+from aiokube.apiserver.patching.typeinfo import deduced_type as deduced_type
+from aiokube.apiserver.patching.typeinfo import openapi_type as openapi_type
 from aiokube.encoding.jsonenc import go_escape
-from aiokube.encoding.k8s_schema import MESSAGES
-from aiokube.encoding.protobuf import SPECIAL_MESSAGES
 
 Obj = dict[str, Any]
-
-META = "k8s.io.apimachinery.pkg.apis.meta.v1."
-OBJECT_META = META + "ObjectMeta"
-
-# --- types --------------------------------------------------------------------------------------------
-
-
-class TypeInfo:
-    """The structured-merge-diff view of a type (a schema.Atom): which value shapes it takes and how.
-
-    kind is one of scalar, struct (fields, plus ``elem`` for undeclared keys when unknown fields are kept),
-    map (``elem`` values), list (``list_type`` atomic, set or map with ``keys``), untyped (anything, one
-    atomic leaf) and deduced (maps granular, lists atomic, scalars). ``map_atomic`` makes a struct or map one
-    leaf (x-kubernetes-map-type / +structType / +mapType atomic).
-    """
-
-    __slots__ = (
-        "_empty",
-        "elem",
-        "fields",
-        "item",
-        "key_defaults",
-        "keys",
-        "kind",
-        "list_type",
-        "map_atomic",
-        "message",
-        "ordered",
-        "scalar",
-    )
-
-    def __init__(
-        self,
-        kind: str,
-        *,
-        scalar: bool = False,
-        list_type: str | None = None,
-        keys: tuple[str, ...] = (),
-        item: TypeInfo | None = None,
-        fields: dict[str, TypeInfo] | None = None,
-        elem: TypeInfo | None = None,
-        map_atomic: bool = False,
-        is_map: bool = False,
-    ) -> None:
-        self.kind = kind
-        self.scalar = scalar
-        self.list_type = list_type
-        self.keys = keys
-        self.item = item
-        self.fields: dict[str, TypeInfo] | None = fields if (fields is not None or is_map) else None
-        if is_map and self.fields is None:
-            self.fields = {}
-        self.elem = elem
-        self.map_atomic = map_atomic
-        self.key_defaults: dict[str, Any] = {}
-        self.ordered = False  # Go struct field order for merge output (built-in types)
-        self.message = ""
-        self._empty: Obj | None = None
-
-    def __repr__(self) -> str:
-        name = f" {self.message}" if self.message else ""
-        return f"TypeInfo({self.kind}{name})"
-
-    @property
-    def is_map(self) -> bool:
-        return self.fields is not None
-
-    def field(self, name: str) -> TypeInfo:
-        """The type of a key of this map/struct (undeclared keys of a closed struct are deduced, leniently)."""
-        assert self.fields is not None
-        t = self.fields.get(name)
-        if t is not None:
-            return t
-        return self.elem if self.elem is not None else _DEDUCED
-
-    def declares(self, name: str) -> bool:
-        return self.fields is not None and name in self.fields
-
-    def empty_object(self, *, shared: bool = False) -> Obj:
-        """What kube compares a create against: a new, empty object of the type (Go zero value as JSON).
-        ``shared`` returns the one kept here, for callers that only read it (saves a deep copy per create)."""
-        if self._empty is None:
-            if self.message:
-                self._empty = typed.canonical({}, self.message)
-            else:
-                self._empty = {}
-        return self._empty if shared else copy.deepcopy(self._empty)
-
-    def with_map_atomic(self, atomic: bool) -> TypeInfo:
-        """A TypeRef-level element-relationship override (e.g. ``+structType=granular`` on one field)."""
-        if self.map_atomic == atomic:
-            return self
-        clone = copy.copy(self)
-        clone.map_atomic = atomic
-        return clone
-
-
-_UNTYPED = TypeInfo("untyped", scalar=True, list_type="atomic", is_map=True, map_atomic=True)
-_UNTYPED.item = _UNTYPED
-_UNTYPED.elem = _UNTYPED
-_DEDUCED = TypeInfo("deduced", scalar=True, list_type="atomic", item=_UNTYPED, is_map=True)
-_DEDUCED.elem = _DEDUCED
-
-
-def deduced_type() -> TypeInfo:
-    """structured-merge-diff's deduced type, for objects without a schema: maps granular, lists atomic."""
-    return _DEDUCED
-
-
-def untyped_type() -> TypeInfo:
-    """Any value as one atomic leaf (Time, Quantity, IntOrString, RawExtension, ...)."""
-    return _UNTYPED
-
-
-_SCALAR = TypeInfo("scalar", scalar=True)
-
-# Type-level markers kube's OpenAPI carries that the protobuf schema table does not (Kubernetes 1.36 types.go):
-# +structType=atomic types, +mapType=atomic fields, a +structType=granular override, and the +default of
-# list-map key fields (used for items that omit the key, as getAssociativeKeyDefault does).
-_CORE = "k8s.io.api.core.v1."
-_ATOMIC_STRUCTS = frozenset(
-    [_CORE + n for n in ("SecretReference", "FileKeySelector", "ObjectFieldSelector", "ResourceFieldSelector",
-                         "ConfigMapKeySelector", "SecretKeySelector", "NodeSelector", "NodeSelectorTerm",
-                         "TopologySelectorTerm", "EndpointAddress", "EndpointPort", "ObjectReference",
-                         "LocalObjectReference", "TypedLocalObjectReference", "ScopeSelector")]
-    + ["k8s.io.api.discovery.v1.EndpointPort", "k8s.io.api.rbac.v1.Subject", "k8s.io.api.rbac.v1.RoleRef",
-       META + "OwnerReference", META + "LabelSelector", "k8s.io.api.autoscaling.v1.CrossVersionObjectReference"]
-)  # fmt: skip
-_ATOMIC_MAP_FIELDS = frozenset(
-    [(_CORE + "PodSpec", "nodeSelector"), (_CORE + "ReplicationControllerSpec", "selector"),
-     (_CORE + "ServiceSpec", "selector")]
-)  # fmt: skip
-_GRANULAR_FIELDS = frozenset([(_CORE + "PersistentVolumeSpec", "claimRef")])
-_KEY_DEFAULTS = {
-    _CORE + "ContainerPort": {"protocol": "TCP"},
-    _CORE + "ServicePort": {"protocol": "TCP"},
-    _CORE + "LocalObjectReference": {"name": ""},
-}
-
-_builtin: dict[str, TypeInfo] = {}
-
-
-def _flags(text: str) -> tuple[set[str], dict[str, list[str]]]:
-    plain: set[str] = set()
-    valued: dict[str, list[str]] = {}
-    for token in text.split(",") if text else ():
-        name, eq, value = token.partition("=")
-        if eq:
-            valued.setdefault(name.strip(), []).append(value.strip())
-        else:
-            plain.add(token.strip())
-    return plain, valued
-
-
-def _list_kind(plain: set[str], valued: dict[str, list[str]]) -> tuple[str, tuple[str, ...]]:
-    """schemaconv's getListElementRelationship: listType first, then patchStrategy/patchMergeKey, else atomic."""
-    list_type = (valued.get("listType") or [""])[0]
-    if list_type == "atomic":
-        return "atomic", ()
-    if list_type == "set":
-        return "set", ()
-    if list_type == "map":
-        return "map", tuple(valued.get("listMapKey", ()))
-    strategy = " ".join(valued.get("patchStrategy", ()))
-    if "merge" in re.split(r"[;+| ]", strategy):
-        key = (valued.get("patchMergeKey") or [""])[0]
-        return ("map", (key,)) if key else ("set", ())
-    return "atomic", ()
-
-
-def builtin_type(message: str, messages: Mapping[str, Any] | None = None) -> TypeInfo:
-    """The type of a built-in kind from the schema table (:mod:`encoding.k8s_schema`).
-
-    Inline members are flattened into their parent; Time, MicroTime, Duration, Quantity, IntOrString,
-    FieldsV1 and RawExtension are untyped leaves; list fields follow their listType/listMapKey flags, else
-    patchStrategy=merge/patchMergeKey, else they are atomic. ``messages`` replaces the table (tests).
-    """
-    if messages is None:
-        return _builtin_message(message, MESSAGES, _builtin, top=True)
-    return _builtin_message(message, messages, {}, top=True)
-
-
-def _builtin_message(msg: str, messages: Mapping[str, Any], cache: dict[str, TypeInfo], top: bool) -> TypeInfo:
-    if msg in SPECIAL_MESSAGES:
-        return _UNTYPED
-    key = msg + ("#top" if top else "")
-    t = cache.get(key)
-    if t is not None:
-        return t
-    if msg not in messages:
-        return _DEDUCED
-    t = TypeInfo("struct", is_map=True, map_atomic=msg in _ATOMIC_STRUCTS)
-    t.message = msg
-    t.ordered = True
-    t.key_defaults = dict(_KEY_DEFAULTS.get(msg, {}))
-    cache[key] = t
-    fields: dict[str, TypeInfo] = {}
-    if top:
-        fields["kind"] = _SCALAR
-        fields["apiVersion"] = _SCALAR
-    _collect_fields(msg, messages, cache, fields)
-    t.fields = fields
-    return t
-
-
-def _collect_fields(
-    msg: str, messages: Mapping[str, Any], cache: dict[str, TypeInfo], out: dict[str, TypeInfo]
-) -> None:
-    for json_name, _number, type_, flags in messages[msg]:
-        plain, valued = _flags(flags)
-        if "inline" in plain:
-            if type_ in messages:
-                _collect_fields(type_, messages, cache, out)
-            continue
-        out[json_name] = _field_type(msg, json_name, type_, plain, valued, messages, cache)
-
-
-def _value_type(type_: str, messages: Mapping[str, Any], cache: dict[str, TypeInfo]) -> TypeInfo:
-    if "." in type_:
-        return _builtin_message(type_, messages, cache, top=False)
-    return _SCALAR
-
-
-def _field_type(
-    msg: str,
-    name: str,
-    type_: str,
-    plain: set[str],
-    valued: dict[str, list[str]],
-    messages: Mapping[str, Any],
-    cache: dict[str, TypeInfo],
-) -> TypeInfo:
-    if type_.startswith("map<"):
-        _, value = type_[4:-1].split(",", 1)
-        atomic = (msg, name) in _ATOMIC_MAP_FIELDS or "atomic" in valued.get("mapType", ())
-        return TypeInfo("map", is_map=True, elem=_value_type(value.strip(), messages, cache), map_atomic=atomic)
-    if "repeated" in plain:
-        list_type, keys = _list_kind(plain, valued)
-        return TypeInfo("list", list_type=list_type, keys=keys, item=_value_type(type_, messages, cache))
-    t = _value_type(type_, messages, cache)
-    if t.kind == "struct":
-        if (msg, name) in _GRANULAR_FIELDS or "granular" in valued.get("structType", ()):
-            return t.with_map_atomic(False)
-        if "atomic" in valued.get("structType", ()) or "atomic" in valued.get("mapType", ()):
-            return t.with_map_atomic(True)
-    return t
-
-
-def openapi_type(schema: Mapping[str, Any]) -> TypeInfo:
-    """The type of a custom resource from its version's openAPIV3Schema (kube-openapi's schemaconv).
-
-    Honours x-kubernetes-list-type / -list-map-keys, -map-type, -preserve-unknown-fields (undeclared keys
-    become deduced, for the whole subtree) and -embedded-resource (apiVersion, kind and an ObjectMeta
-    metadata, as apiextensions' builder adds them). The root is a resource: its metadata is ObjectMeta.
-    """
-    t = _openapi(schema, False)
-    if not t.is_map:
-        t = TypeInfo("struct", is_map=True, elem=_DEDUCED)
-    root = copy.copy(t)
-    root.fields = {**(t.fields or {}), **_resource_fields()}
-    root.kind = "struct"
-    return root
-
-
-def _resource_fields() -> dict[str, TypeInfo]:
-    return {"apiVersion": _SCALAR, "kind": _SCALAR, "metadata": builtin_type(OBJECT_META)}
-
-
-def _openapi(s: Mapping[str, Any], preserve: bool) -> TypeInfo:
-    if s.get("x-kubernetes-preserve-unknown-fields") is True:
-        preserve = True
-    typ = s.get("type") or ""
-    if typ == "object":
-        return _openapi_object(s, preserve, TypeInfo("struct", is_map=True))
-    if typ == "array":
-        return _openapi_list(s, preserve, TypeInfo("list"))
-    if typ in ("integer", "number", "string", "boolean"):
-        return _SCALAR
-    if typ:
-        return _UNTYPED
-    # No type (int-or-string, preserve-unknown-fields without a type): scalar, list or map.
-    t = TypeInfo("deduced", scalar=True, is_map=True)
-    _openapi_list(s, preserve, t)
-    return _openapi_object(s, preserve, t)
-
-
-def _openapi_object(s: Mapping[str, Any], preserve: bool, t: TypeInfo) -> TypeInfo:
-    props = s.get("properties") or {}
-    fields = {name: _openapi(sub, preserve) for name, sub in props.items()}
-    if s.get("x-kubernetes-embedded-resource") is True:
-        for name, ft in _resource_fields().items():
-            fields.setdefault(name, ft)
-    extra = s.get("additionalProperties")
-    if extra is None:
-        t.elem = _DEDUCED if (preserve or not props) else None
-    elif isinstance(extra, Mapping):
-        t.elem = _openapi(extra, preserve)
-    else:
-        t.elem = _DEDUCED if extra else None
-    if not props and t.kind == "struct":
-        t.kind = "map"
-    t.fields = fields
-    t.map_atomic = s.get("x-kubernetes-map-type") == "atomic"
-    t.key_defaults = {name: sub["default"] for name, sub in props.items() if "default" in sub}
-    return t
-
-
-def _openapi_list(s: Mapping[str, Any], preserve: bool, t: TypeInfo) -> TypeInfo:
-    list_type = s.get("x-kubernetes-list-type")
-    keys: tuple[str, ...] = ()
-    if list_type in ("atomic", "set"):
-        kind = list_type
-    elif list_type == "map":
-        kind, keys = "map", tuple(s.get("x-kubernetes-list-map-keys") or ())
-    elif s.get("x-kubernetes-patch-strategy") in ("merge", "merge,retainKeys"):
-        key = s.get("x-kubernetes-patch-merge-key")
-        kind, keys = ("map", (key,)) if key else ("set", ())
-    else:
-        kind = "atomic"
-    items = s.get("items")
-    t.list_type = kind
-    t.keys = keys
-    t.item = _openapi(items, preserve) if isinstance(items, Mapping) else _UNTYPED
-    return t
-
-
-# --- typed walks (structured-merge-diff typed package) -------------------------------------------------
-
-
-class TypedError(ValueError):
-    """A value the type cannot hold (structured-merge-diff's ValidationErrors)."""
-
-
-def _atom(t: TypeInfo, v: Any) -> str:
-    """deduceAtom + handleAtom: which part of the type handles the value (map > scalar > list)."""
-    if isinstance(v, bool | int | float | str):
-        if t.scalar:
-            return "scalar"
-    elif isinstance(v, list):
-        if t.list_type is not None:
-            return "list"
-    elif isinstance(v, dict) and t.is_map:
-        return "map"
-    if t.is_map:
-        return "map"
-    if t.scalar:
-        return "scalar"
-    if t.list_type is not None:
-        return "list"
-    raise TypedError("schema error: invalid atom")
-
-
-def _item_pe(t: TypeInfo, child: Any) -> PathElement:
-    """listItemToPathElement for an associative list (map: its key fields, with defaults; set: the value)."""
-    if t.keys:
-        if child is None:
-            raise TypedError("associative list with keys may not have a null element")
-        if not isinstance(child, dict):
-            raise TypedError("associative list with keys may not have non-map elements")
-        item = t.item
-        defaults = item.key_defaults if item is not None else {}
-        fields = []
-        for name in t.keys:
-            if name in child:
-                fields.append((name, child[name]))
-            elif defaults.get(name) is not None:
-                fields.append((name, defaults[name]))
-        if not fields:
-            raise TypedError(
-                "associative list with keys has an element that omits all key fields "
-                f"{_go_quote_list(t.keys)} (and doesn't have default values for any key fields)"
-            )
-        return key_pe(fields)
-    if isinstance(child, dict):
-        raise TypedError("associative list without keys has an element that's a map type")
-    if isinstance(child, list):
-        raise TypedError("not supported: associative list with lists as elements")
-    if child is None:
-        raise TypedError("associative list without keys has an element that's an explicit null")
-    return value_pe(child)
-
-
-def _go_quote_list(keys: Iterable[str]) -> str:
-    return "[" + " ".join(go_quote(k) for k in keys) + "]"
 
 
 def fieldset(obj: Any, t: TypeInfo) -> FieldSet:
@@ -439,7 +63,7 @@ def fieldset(obj: Any, t: TypeInfo) -> FieldSet:
 
 
 def _to_set(v: Any, t: TypeInfo, path: Path, out: set[Path]) -> None:
-    atom = _atom(t, v)
+    atom = value_atom(t, v)
     if atom == "scalar":
         out.add(path)
     elif atom == "list":
@@ -449,7 +73,7 @@ def _to_set(v: Any, t: TypeInfo, path: Path, out: set[Path]) -> None:
         if not isinstance(v, list):
             return
         assert t.item is not None
-        pes = [_item_pe(t, child) for child in v]
+        pes = [list_item_pe(t, child) for child in v]
         seen: set[PathElement] = set()
         duplicates: set[PathElement] = set()
         for pe in pes:
@@ -496,15 +120,6 @@ class Comparison:
         )
 
 
-class _Leaf:
-    __slots__ = ("done",)
-
-    def __init__(self) -> None:
-        self.done = False
-
-
-_SCALAR_TYPES = (str, int, float, bool)
-_CONTAINERS = (dict, list)
 
 
 class _Comparer:
@@ -529,28 +144,28 @@ class _Comparer:
             return
         if value_equal(lhs, rhs):  # nothing below changed (value.Equals all the way down)
             return
-        la = _atom(t, lhs)
-        ra = _atom(t, rhs)
+        la = value_atom(t, lhs)
+        ra = value_atom(t, rhs)
         if la != ra:  # the value changed shape within a type that takes both: each side's walk
-            self.handle(la, lhs, rhs, t, path, _Leaf())
-            self.handle(ra, lhs, rhs, t, path, _Leaf())
+            self.handle(la, lhs, rhs, t, path, Leaf())
+            self.handle(ra, lhs, rhs, t, path, Leaf())
         else:
-            self.handle(la, lhs, rhs, t, path, _Leaf())
+            self.handle(la, lhs, rhs, t, path, Leaf())
 
     def every(self, v: Any, t: TypeInfo, path: Path, out: set[Path]) -> None:
         """compare() with the other side missing: every path of ``v`` (nodes, leaves, list items) into ``out``."""
-        if v.__class__ in _SCALAR_TYPES and t.scalar:  # _atom's answer for most leaves, without the call
+        if v.__class__ in SCALAR_TYPES and t.scalar:  # _atom's answer for most leaves, without the call
             if path:
                 out.add(path)
             return
-        atom = _atom(t, v)
+        atom = value_atom(t, v)
         if atom == "map":
             if isinstance(v, dict) and v and not t.map_atomic:
                 every = self.every
                 for key, child in v.items():
                     ft = t.field(key)
                     child_path = (*path, field_pe(key))
-                    if child.__class__ in _SCALAR_TYPES and ft.scalar:
+                    if child.__class__ in SCALAR_TYPES and ft.scalar:
                         out.add(child_path)
                     else:
                         every(child, ft, child_path, out)
@@ -559,7 +174,7 @@ class _Comparer:
                 assert t.item is not None
                 groups: dict[PathElement, list[Any]] = {}
                 for child in v:
-                    groups.setdefault(_item_pe(t, child), []).append(child)
+                    groups.setdefault(list_item_pe(t, child), []).append(child)
                 for pe, items in groups.items():
                     if len(items) == 1:
                         self.every(items[0], t.item, (*path, pe), out)
@@ -568,7 +183,7 @@ class _Comparer:
         if path:
             out.add(path)
 
-    def leaf(self, lhs: Any, rhs: Any, path: Path, w: _Leaf) -> None:
+    def leaf(self, lhs: Any, rhs: Any, path: Path, w: Leaf) -> None:
         if w.done:
             return
         w.done = True
@@ -581,7 +196,7 @@ class _Comparer:
         elif not value_equal(lhs, rhs):
             self.modified.add(path)
 
-    def handle(self, atom: str, lhs: Any, rhs: Any, t: TypeInfo, path: Path, w: _Leaf) -> None:
+    def handle(self, atom: str, lhs: Any, rhs: Any, t: TypeInfo, path: Path, w: Leaf) -> None:
         if atom == "scalar":
             self.leaf(lhs, rhs, path, w)
         elif atom == "map":
@@ -596,16 +211,16 @@ class _Comparer:
                     k
                     for k, a in lm.items()
                     if (b := rm.get(k, MISSING)) is MISSING or a.__class__ is not b.__class__ or a != b
-                    or a.__class__ in _CONTAINERS
+                    or a.__class__ in CONTAINERS
                 ]
                 keys.extend(k for k in rm if k not in lm)
             else:
-                keys = _zip_keys(lm, rm)
+                keys = zip_keys(lm, rm)
             for key in keys:
                 a = lm.get(key, MISSING) if lm else MISSING
                 b = rm.get(key, MISSING) if rm else MISSING
                 ft = t.field(key)
-                if ft.scalar and a.__class__ in _SCALAR_TYPES and b.__class__ in _SCALAR_TYPES:
+                if ft.scalar and a.__class__ in SCALAR_TYPES and b.__class__ in SCALAR_TYPES:
                     # what compare() -> handle("scalar") -> leaf() comes to for two scalars
                     if not value_equal(a, b):
                         self.modified.add((*path, field_pe(key)))
@@ -625,12 +240,12 @@ class _Comparer:
         rvals: dict[PathElement, list[Any]] = {}
         order: list[PathElement] = []
         for child in ll:
-            pe = _item_pe(t, child)
+            pe = list_item_pe(t, child)
             if pe not in lvals:
                 order.append(pe)
             lvals.setdefault(pe, []).append(child)
         for child in rl:
-            pe = _item_pe(t, child)
+            pe = list_item_pe(t, child)
             if pe not in rvals and pe not in lvals:
                 order.append(pe)
             rvals.setdefault(pe, []).append(child)
@@ -652,11 +267,6 @@ class _Comparer:
                 self.added.add(child_path)
 
 
-def _zip_keys(lm: dict[str, Any] | None, rm: dict[str, Any] | None) -> list[str]:
-    keys = list(lm or ())
-    if rm:
-        keys.extend(k for k in rm if not lm or k not in lm)
-    return keys
 
 
 def compare(lhs: Any, rhs: Any, t: TypeInfo) -> Comparison:
@@ -666,253 +276,6 @@ def compare(lhs: Any, rhs: Any, t: TypeInfo) -> Comparison:
     return Comparison(FieldSet(c.added), FieldSet(c.modified), FieldSet(c.removed))
 
 
-#: a node's own membership in :class:`_Owned`'s trees (their other keys are path elements, which are tuples)
-_MEMBER = "."
-
-
-class _Owned:
-    """compare() from a create's empty object to the new one, keeping what kube's Update gives the creating
-    manager (the paths added or modified) as a tree of nested dicts keyed by path element, with ``"."`` marking
-    a member; :func:`_fields_v1` writes it as FieldsV1 directly.
-
-    The same walk as :class:`_Comparer` (same shortcuts, same leaf rule), minus the path tuples, the sets, the
-    sort of every path and the second pass that builds FieldsV1 from them: a create's managed fields took
-    ~19% of a pod create's server CPU that way."""
-
-    __slots__ = ()
-
-    def compare(self, lhs: Any, rhs: Any, t: TypeInfo, node: dict[Any, Any], pe: PathElement | None) -> None:
-        if lhs is MISSING:
-            self.every(rhs, t, node, pe)
-            return
-        if rhs is MISSING or value_equal(lhs, rhs):  # removed paths are nobody's; equal ones unchanged
-            return
-        la = _atom(t, lhs)
-        ra = _atom(t, rhs)
-        w = _Leaf()
-        self.handle(la, lhs, rhs, t, node, pe, w)
-        if la != ra:
-            self.handle(ra, lhs, rhs, t, node, pe, w)
-
-    def every(self, v: Any, t: TypeInfo, node: dict[Any, Any], pe: PathElement | None) -> None:
-        if v.__class__ in _SCALAR_TYPES and t.scalar:
-            if pe is not None:
-                _mark(node, pe)
-            return
-        atom = _atom(t, v)
-        here = node if pe is None else _child(node, pe)
-        if atom == "map":
-            if isinstance(v, dict) and v and not t.map_atomic:
-                for key, child in v.items():
-                    ft = t.field(key)
-                    if child.__class__ in _SCALAR_TYPES and ft.scalar:
-                        _mark(here, field_pe(key))
-                    else:
-                        self.every(child, ft, here, field_pe(key))
-        elif atom == "list":
-            if isinstance(v, list) and v and t.list_type != "atomic":
-                assert t.item is not None
-                groups: dict[PathElement, list[Any]] = {}
-                for child in v:
-                    groups.setdefault(_item_pe(t, child), []).append(child)
-                for item_pe, items in groups.items():
-                    if len(items) == 1:
-                        self.every(items[0], t.item, here, item_pe)
-                    else:
-                        _mark(here, item_pe)
-        if pe is not None:
-            here[_MEMBER] = True
-
-    def handle(
-        self, atom: str, lhs: Any, rhs: Any, t: TypeInfo, node: dict[Any, Any], pe: PathElement | None, w: _Leaf
-    ) -> None:
-        if atom == "scalar":
-            self.leaf(lhs, rhs, node, pe, w)
-        elif atom == "map":
-            lm = lhs if isinstance(lhs, dict) else None
-            rm = rhs if isinstance(rhs, dict) else None
-            if t.map_atomic or (not lm and not rm):
-                self.leaf(lhs, rhs, node, pe, w)
-                return
-            here = node if pe is None else _child(node, pe)
-            for key in _zip_keys(lm, rm):
-                a = lm.get(key, MISSING) if lm else MISSING
-                b = rm.get(key, MISSING) if rm else MISSING
-                if b is MISSING:
-                    continue  # a removal: nothing of it is owned
-                ft = t.field(key)
-                if ft.scalar and a.__class__ in _SCALAR_TYPES and b.__class__ in _SCALAR_TYPES:
-                    if not value_equal(a, b):
-                        _mark(here, field_pe(key))
-                    continue
-                self.compare(a, b, ft, here, field_pe(key))
-        else:
-            ll = lhs if isinstance(lhs, list) else None
-            rl = rhs if isinstance(rhs, list) else None
-            if t.list_type == "atomic" or (not ll and not rl):
-                self.leaf(lhs, rhs, node, pe, w)
-                return
-            self.list_items(ll or [], rl or [], t, node if pe is None else _child(node, pe))
-
-    def leaf(self, lhs: Any, rhs: Any, node: dict[Any, Any], pe: PathElement | None, w: _Leaf) -> None:
-        if w.done:
-            return
-        w.done = True
-        if pe is None or rhs is MISSING:
-            return
-        if lhs is MISSING or not value_equal(lhs, rhs):
-            _mark(node, pe)
-
-    def list_items(self, ll: list[Any], rl: list[Any], t: TypeInfo, here: dict[Any, Any]) -> None:
-        assert t.item is not None
-        lvals: dict[PathElement, list[Any]] = {}
-        rvals: dict[PathElement, list[Any]] = {}
-        order: list[PathElement] = []
-        for child in ll:
-            item_pe = _item_pe(t, child)
-            if item_pe not in lvals:
-                order.append(item_pe)
-            lvals.setdefault(item_pe, []).append(child)
-        for child in rl:
-            item_pe = _item_pe(t, child)
-            if item_pe not in rvals and item_pe not in lvals:
-                order.append(item_pe)
-            rvals.setdefault(item_pe, []).append(child)
-        for item_pe in order:
-            lv, rv = lvals.get(item_pe, []), rvals.get(item_pe, [])
-            if len(lv) <= 1 and len(rv) <= 1:
-                self.compare(lv[0] if lv else MISSING, rv[0] if rv else MISSING, t.item, here, item_pe)
-            elif len(lv) >= 2 and len(rv) >= 2:
-                if len(lv) != len(rv) or not all(value_equal(a, b) for a, b in zip(lv, rv, strict=True)):
-                    _mark(here, item_pe)
-            elif len(lv) >= 2:
-                if rv:
-                    self.every(rv[0], t.item, here, item_pe)
-            else:
-                _mark(here, item_pe)
-
-
-def _child(node: dict[Any, Any], pe: PathElement) -> dict[Any, Any]:
-    child = node.get(pe)
-    if child is None:
-        child = node[pe] = {}
-    return child
-
-
-def _mark(node: dict[Any, Any], pe: PathElement) -> None:
-    child = node.get(pe)
-    if child is None:
-        node[pe] = {_MEMBER: True}
-    else:
-        child[_MEMBER] = True
-
-
-def _cut(tree: dict[Any, Any], fs: FieldSet, *, recursive: bool) -> None:
-    """Take ``fs``'s paths out of a tree: their subtrees too when ``recursive`` (RecursiveDifference), else
-    only their membership (Difference)."""
-    for path in fs.paths:
-        node = tree
-        for pe in path[:-1]:
-            node = node.get(pe)  # type: ignore[assignment]
-            if node is None:
-                break
-        else:
-            if recursive:
-                node.pop(path[-1], None)
-            else:
-                child = node.get(path[-1])
-                if child is not None:
-                    child.pop(_MEMBER, None)
-
-
-def _fields_v1(node: dict[Any, Any]) -> dict[str, Any]:
-    """FieldsV1 of a tree: each level in path-element order, ``"."`` first for a member that has children,
-    nodes with no member below them left out (to_fields_v1 of the same set)."""
-    out: dict[str, Any] = {}
-    for pe in sorted(k for k in node if k is not _MEMBER):
-        child = node[pe]
-        encoded = _fields_v1(child) if len(child) > 1 or _MEMBER not in child else {}
-        if encoded:
-            out[serialized(pe)] = {".": {}, **encoded} if _MEMBER in child else encoded
-        elif _MEMBER in child:
-            out[serialized(pe)] = {}
-    return out
-
-
-def created_fields_v1(new: Obj, empty: Obj, t: TypeInfo, reset: FieldSet | None) -> dict[str, Any]:
-    """The FieldsV1 the creating manager owns: compare(empty, new)'s added and modified paths, less the
-    strategy's reset fields and the metadata kube strips (what _update_chain computes for a create).
-
-    A typed object whose reset fields are top-level is done key by key: the reset ones are skipped, and the
-    others but metadata come from a memo keyed by their JSON (the objects a controller or a client creates
-    from one template differ in metadata only: 290 us of walk for a pod's spec became ~5 us)."""
-    heads = _top_level(reset) if reset else frozenset()
-    if heads is None or not (isinstance(new, dict) and new and isinstance(empty, dict) and t.is_map):
-        return _created_tree(new, empty, t, reset)
-    if t.map_atomic or value_equal(empty, new):
-        return _created_tree(new, empty, t, reset)
-    parts: dict[str, Any] = {}
-    for key in _zip_keys(empty, new):
-        value = new.get(key, MISSING)
-        if value is MISSING or key in heads:
-            continue
-        part = _created_part(key, empty.get(key, MISSING), value, t) if key != "metadata" else None
-        if part is None:
-            tree: dict[Any, Any] = {}
-            _Owned().compare(empty.get(key, MISSING), value, t.field(key), tree, field_pe(key))
-            _cut(tree, _STRIP, recursive=False)
-            part = _fields_v1(tree)
-        parts.update(part)
-    return {k: parts[k] for k in sorted(parts)}  # one field per key: FieldsV1's order is the names'
-
-
-def _created_tree(new: Obj, empty: Obj, t: TypeInfo, reset: FieldSet | None) -> dict[str, Any]:
-    tree: dict[Any, Any] = {}
-    _Owned().compare(empty, new, t, tree, None)
-    if reset:
-        _cut(tree, reset, recursive=True)
-    _cut(tree, _STRIP, recursive=False)
-    return _fields_v1(tree)
-
-
-def _top_level(fs: FieldSet) -> frozenset[str] | None:
-    """The field names of a set of one-element field paths (``status``), else None."""
-    names = []
-    for path in fs.paths:
-        if len(path) != 1 or path[0][0] != PathElement.FIELD:
-            return None
-        names.append(path[0][1])
-    return frozenset(names)
-
-
-#: (type, top-level key, the value's JSON) -> that key's FieldsV1 in a create (shared, read-only: nothing changes a
-#: fieldsV1 in place); bounded by the JSON bytes held
-_CREATED: dict[tuple[Any, str, bytes], dict[str, Any]] = {}
-_CREATED_BYTES = 16 << 20
-_created_held = 0
-
-
-def _created_part(key: str, lhs: Any, value: Any, t: TypeInfo) -> dict[str, Any] | None:
-    """One top-level key's FieldsV1 in a create, remembered by the value's JSON; None when the value is not
-    JSON."""
-    global _created_held
-    try:
-        memo_key = (t, key, orjson.dumps(value))
-    except TypeError:
-        return None
-    part = _CREATED.get(memo_key)
-    if part is None:
-        tree: dict[Any, Any] = {}
-        _Owned().compare(lhs, value, t.field(key), tree, field_pe(key))
-        _cut(tree, _STRIP, recursive=False)
-        part = _fields_v1(tree)
-        size = len(orjson.dumps(part)) + len(memo_key[2])
-        if _created_held + size > _CREATED_BYTES:
-            _CREATED.clear()
-            _created_held = 0
-        _CREATED[memo_key] = part
-        _created_held += size
-    return part
 
 
 def _ordered(out: dict[str, Any], t: TypeInfo) -> dict[str, Any]:
@@ -933,7 +296,7 @@ def merge(lhs: Any, rhs: Any, t: TypeInfo) -> Any:
 
 
 def _merge(lhs: Any, rhs: Any, t: TypeInfo, path: Path) -> Any:
-    atom = _atom(t, lhs) if rhs is MISSING else _atom(t, rhs)
+    atom = value_atom(t, lhs) if rhs is MISSING else value_atom(t, rhs)
     if atom == "scalar":
         return rhs if rhs is not MISSING else lhs
     if atom == "map":
@@ -942,7 +305,7 @@ def _merge(lhs: Any, rhs: Any, t: TypeInfo, path: Path) -> Any:
         if t.map_atomic or (not lm and not rm):
             return rhs if rhs is not MISSING else lhs
         out: dict[str, Any] = {}
-        for key in _zip_keys(lm, rm):
+        for key in zip_keys(lm, rm):
             v = _merge(
                 lm.get(key, MISSING) if lm else MISSING,
                 rm.get(key, MISSING) if rm else MISSING,
@@ -966,7 +329,7 @@ def _merge_list(lhs: list[Any], rhs: list[Any], t: TypeInfo, path: Path) -> list
     rpes: list[PathElement] = []
     robs: dict[PathElement, Any] = {}
     for child in rhs:
-        pe = _item_pe(t, child)
+        pe = list_item_pe(t, child)
         if pe in robs:
             raise TypedError(f"{path_string(path)}: duplicate entries for key {pe}")
         robs[pe] = child
@@ -974,7 +337,7 @@ def _merge_list(lhs: list[Any], rhs: list[Any], t: TypeInfo, path: Path) -> list
     lpes: list[PathElement] = []
     lobs: dict[PathElement, Any] = {}
     for child in lhs:
-        pe = _item_pe(t, child)
+        pe = list_item_pe(t, child)
         lobs[pe] = None if pe in lobs else child  # a duplicated live key merges as null
         lpes.append(pe)
     shared = [pe for pe in rpes if pe in lobs]
@@ -1028,7 +391,7 @@ def remove_items(v: Any, fs: FieldSet, t: TypeInfo) -> Any:
 
 
 def _remove(v: Any, node: FieldNode, t: TypeInfo) -> Any:
-    atom = _atom(t, v)
+    atom = value_atom(t, v)
     if atom == "scalar":
         return v
     if atom == "list":
@@ -1039,7 +402,7 @@ def _remove(v: Any, node: FieldNode, t: TypeInfo) -> Any:
         had = False
         for item in v:
             try:
-                pe: PathElement | None = _item_pe(t, item)
+                pe: PathElement | None = list_item_pe(t, item)
             except TypedError:
                 pe = None
             if pe is not None and pe in node.members:
@@ -1108,11 +471,6 @@ class _Versioned:
 Managed = dict[str, _Versioned]
 Times = dict[str, str | None]
 
-_STRIP = FieldSet(
-    [(field_pe("apiVersion"),), (field_pe("kind"),), (field_pe("metadata"),)]
-    + [(field_pe("metadata"), field_pe(n)) for n in ("name", "namespace", "creationTimestamp", "selfLink", "uid",
-                                                     "clusterName", "generation", "managedFields", "resourceVersion")]
-)  # fmt: skip
 MAX_UPDATE_MANAGERS = 10
 BEFORE_FIRST_APPLY = "before-first-apply"
 ANCIENT_CHANGES = "ancient-changes"
@@ -1316,7 +674,7 @@ def _strip(managed: Managed, mid: str) -> None:
     vs = managed.get(mid)
     if vs is None:
         return
-    remaining = vs.set - _STRIP
+    remaining = vs.set - STRIPPED
     if remaining:
         managed[mid] = _Versioned(remaining, vs.api_version, vs.applied)
     else:

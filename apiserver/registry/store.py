@@ -6,7 +6,6 @@ it knows nothing of requests or responses.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -20,6 +19,7 @@ from aiokube.apiserver.defaulting import apply_defaults
 from aiokube.apiserver.errors import FieldErrors, GroupKind, GroupResource, StatusError
 from aiokube.apiserver.patching import managedfields as mf
 from aiokube.apiserver.registry import event_validation, meta, namespaces, pods, podupdates, validation
+from aiokube.apiserver.registry.createadmission import CreateAdmission
 from aiokube.apiserver.registry.meta import copy_object
 from aiokube.apiserver.registry.options import DeleteOptions, ListOptions, parse_resource_version
 from aiokube.apiserver.registry.resources import Registry, ResourceInfo
@@ -114,11 +114,6 @@ def _default(obj: Obj, info: ResourceInfo) -> None:
         apply_defaults(st.group, st.kind, obj)
 
 
-def _token_suffix() -> str:
-    """The 5 random characters of a pod's ``kube-api-access-xxxxx`` volume (utilrand.String)."""
-    return meta.random_suffix(5)
-
-
 class GenericStore:
     """Every write of every resource, and the reads the verbs need.
 
@@ -149,6 +144,7 @@ class GenericStore:
         self.on_namespace_terminating = on_namespace_terminating or (lambda name: None)
         #: cluster IPs and node ports of Services (registry/services.py); set by the server
         self.services: ServiceAllocator | None = None
+        self.create_admission = CreateAdmission(registry, storage, cacher_for)
 
     # --- reads --------------------------------------------------------------------------------------
 
@@ -239,55 +235,6 @@ class GenericStore:
         else:
             new["metadata"]["managedFields"] = managed
 
-    async def _admit_create(self, obj: Obj, info: ResourceInfo, namespace: str | None) -> tuple[str, ...]:
-        """The default-on mutating admission plugins for a create (kube runs them before the strategy).
-        Returns the names they made up at random (for stored_form's memo)."""
-        made: list[str] = []
-        if not info.builtin or info.group:
-            return ()
-        if info.plural == "nodes":
-            pod_admission.admit_node(obj)
-        elif info.plural in ("persistentvolumeclaims", "persistentvolumes"):
-            pod_admission.admit_storage_protection(info.kind, obj)
-        elif info.plural == "pods" and namespace is not None:
-            sa_name = pod_admission.pod_service_account_name(obj)
-            account = await self._service_account(namespace, sa_name) if sa_name else None
-
-            def suffix() -> str:
-                text = _token_suffix()
-                made.append(pod_admission.TOKEN_VOLUME_PREFIX + text)
-                return text
-
-            try:
-                pod_admission.admit_pod(obj, namespace, account, suffix)
-            except pod_admission.AdmissionForbidden as exc:
-                raise errors.forbidden(info.group_resource, obj["metadata"].get("name", ""), str(exc)) from None
-        return tuple(made)
-
-    async def _service_account(self, namespace: str, name: str) -> Obj | None:
-        """The pod's ServiceAccount: from the watch cache, as kube's admission reads its informer, then (not
-        there yet) from etcd, as kube's live lookup. kube waits up to ~1.5 s for ``default``, which its
-        controller creates right after the namespace; aiokube creates it with the namespace, so one retry
-        covers a race. (An etcd read per pod create was 6% of its CPU.)"""
-        info = self.registry.get("", "v1", "serviceaccounts")
-        assert info is not None
-        key = info.key(namespace, name)
-        cacher = self.cacher_for(info)
-        if cacher.ready.is_set():
-            cached = await cacher.get(key, "0")
-            if cached is not None:
-                return cached.obj
-        for attempt in range(2 if name == pod_admission.DEFAULT_SERVICE_ACCOUNT else 1):
-            if attempt:
-                await asyncio.sleep(0.1)
-            try:
-                return await self.storage.get(key)
-            except serr.NotFound:
-                continue
-            except serr.StorageError as exc:
-                raise errors.from_storage(exc, info.group_resource, name) from None
-        return None
-
     def _prepare_create(self, obj: Obj, info: ResourceInfo) -> None:
         """rest.BeforeCreate: system fields, strategy, generated name, validation."""
         md = obj["metadata"]
@@ -340,7 +287,7 @@ class GenericStore:
         if info.conversion is not None:  # the rest of the write works on the storage form
             obj = info.conversion.to_storage(obj)
         self._track(None, obj, info, manager)  # before admission, as kube records it
-        volatile = await self._admit_create(obj, info, namespace)
+        volatile = await self.create_admission.admit(obj, info, namespace)
         self._prepare_create(obj, info)
         allocator = self.services if is_service(info) else None
         ports = await allocator.allocate(obj, dry_run) if allocator is not None else []
@@ -442,7 +389,7 @@ class GenericStore:
                 new["metadata"].pop("resourceVersion", None)
                 if track:
                     self._track(None, new, info, manager)
-                await self._admit_create(new, info, namespace)
+                await self.create_admission.admit(new, info, namespace)
                 self._prepare_create(new, info)
                 if self.services is not None and is_service(info):  # a PUT that creates a Service
                     self.services.done(await self.services.allocate(new, dry_run))

@@ -44,9 +44,10 @@ def micro_time(t: float | None = None) -> str:
     return datetime.fromtimestamp(time.time() if t is None else t, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def new_identity() -> str:
-    """client-go's default holder identity: hostname plus a fresh UUID (unique per process start)."""
-    return f"{socket.gethostname()}_{uuid.uuid4()}"
+def new_identity(uid: str = "") -> str:
+    """client-go's default holder identity: hostname plus a fresh UUID (unique per process start). The server
+    passes the UUID of its identity Lease's holder, so a client can tell which replica leads."""
+    return f"{socket.gethostname()}_{uid or uuid.uuid4()}"
 
 
 class LeaderElector:
@@ -188,14 +189,14 @@ def apiserver_id(hostname: str, component: str = "kube-apiserver") -> str:
 
 
 async def run_identity_lease(
-    store: GenericStore, hostname: str, replica: str, period: float = IDENTITY_RENEW_SECONDS
+    store: GenericStore, hostname: str, replica: str, period: float = IDENTITY_RENEW_SECONDS, uid: str = ""
 ) -> None:
     """Create, then renew, ``kube-system/<apiserver id>`` (holder ``<id>_<uuid>``, 3600 s, kube's labels). kube
     hashes the hostname; ``replica`` is that, or ``<hostname>/worker-<i>`` for the workers of one machine."""
     info = store.registry.get("coordination.k8s.io", "v1", "leases")
     assert info is not None
     name = apiserver_id(replica)
-    holder = f"{name}_{uuid.uuid4()}"
+    holder = f"{name}_{uid or uuid.uuid4()}"
     labels = {IDENTITY_LABEL: "kube-apiserver", "kubernetes.io/hostname": hostname}
 
     async def renewed(existing: Obj | None) -> Obj:

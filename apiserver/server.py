@@ -229,6 +229,8 @@ class APIServer:
         self.secure_port = 0
         #: holds the controllers' Lease while this replica leads (None without leader election)
         self.elector: LeaderElector | None = None
+        #: this process's UUID: in its identity Lease's holder and in its controllers' Lease holder identity
+        self.uid = str(uuid.uuid4())
         self.flowcontrol: FlowControl | None = None
         self.admission = filters.Admission(None, None, config.request_timeout)
         self.deadlines = filters.Deadlines(config.request_timeout)
@@ -310,12 +312,13 @@ class APIServer:
         )
         self.generic.on_namespace_created = self.sa_controller.ensure  # idempotent: fine on any replica
         if cfg.leader_election:
-            elector = LeaderElector(self.generic, CONTROLLERS_LEASE, new_identity(), cfg.lease_timings)
+            elector = LeaderElector(self.generic, CONTROLLERS_LEASE, new_identity(self.uid), cfg.lease_timings)
             self.elector = elector
             self._tasks.append(asyncio.create_task(elector.run(self._run_controllers)))
         else:
             self._tasks.append(asyncio.create_task(self._run_controllers()))
-        identity = run_identity_lease(self.generic, socket.gethostname(), cfg.replica_name or socket.gethostname())
+        replica = cfg.replica_name or socket.gethostname()
+        identity = run_identity_lease(self.generic, socket.gethostname(), replica, uid=self.uid)
         self._tasks.append(asyncio.create_task(identity))
         self._tasks.append(asyncio.create_task(self._monitor_storage()))
         metrics.CACHERS.add(self)

@@ -1,0 +1,276 @@
+"""Faults against ``aiokube cluster`` (3 etcd members, 2 replicas, the front) under writes and watches, each
+checked by the independent history checker (tests/historycheck.py) and reported as one line: kill -9 of the
+replica that leads the controllers; etcd compaction while a replica and some watchers lag behind; etcd fully
+stopped for 10 s; etcd's leader stalled (SIGSTOP) for 15 s, then a watcher that stops reading for 15 s."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from aiokube.apiserver.leaderelection import IDENTITY_LABEL, apiserver_id
+from tests.conftest import run_cmd
+from tests.historycheck import Load
+from tests.serverproc import AIOKUBE
+from tests.test_cluster import ETCDCTL, agreed_members, state, wait_for
+
+LEASES = "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases"
+#: kube's controllers' lease duration (the replicas run with the defaults) and the slack the issue allows
+LEASE_SECONDS, SLACK = 15.0, 5.0
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    folder = tmp_path_factory.mktemp("faults") / "c"
+    up = [AIOKUBE, "cluster", "up", "--dir", str(folder), "--etcd-unsafe-no-fsync", "--", "--etcd-compaction-interval",
+          "0"]  # fmt: skip
+    res = subprocess.run(up, capture_output=True, text=True, timeout=200, check=False)
+    assert res.returncode == 0, res.stdout + res.stderr
+    yield folder
+    for hold in folder.glob("hold-*"):
+        hold.unlink()
+    for pid in [*(m["pid"] for m in state(folder)["etcd"]), *(r["pid"] for r in state(folder)["replicas"])]:
+        try:
+            os.kill(pid, signal.SIGCONT)
+        except ProcessLookupError:
+            pass
+    subprocess.run([AIOKUBE, "cluster", "down", "--dir", str(folder)], capture_output=True, timeout=200, check=False)
+
+
+def load_for(folder: Path, namespace: str, **kwargs: Any) -> Load:
+    st = state(folder)
+    endpoints = ",".join(m["client_url"] for m in st["etcd"])
+    return Load(ETCDCTL, endpoints, [r["url"] for r in st["replicas"]], namespace, **kwargs)
+
+
+async def get_json(session: aiohttp.ClientSession, url: str) -> tuple[int, Any]:
+    """(status, the JSON body or else the text); (0, None) when the request fails."""
+    try:
+        async with session.get(url, timeout=aiohttp.ClientTimeout(total=10)) as resp:
+            text = await resp.text()
+            try:
+                return resp.status, json.loads(text)
+            except ValueError:
+                return resp.status, text
+    except (aiohttp.ClientError, TimeoutError):
+        return 0, None
+
+
+async def controllers_holder(session: aiohttp.ClientSession, url: str) -> str:
+    status, lease = await get_json(session, f"{url}{LEASES}/aiokube-controllers")
+    return str(lease["spec"].get("holderIdentity") or "") if status == 200 else ""
+
+
+async def identity_holders(session: aiohttp.ClientSession, url: str) -> dict[str, str]:
+    """kube's identity Leases: name → holder."""
+    status, leases = await get_json(session, f"{url}{LEASES}?labelSelector={IDENTITY_LABEL}%3Dkube-apiserver")
+    assert status == 200, leases
+    return {x["metadata"]["name"]: x["spec"]["holderIdentity"] for x in leases["items"]}
+
+
+async def leading_replica(session: aiohttp.ClientSession, folder: Path) -> int:
+    """Which replica holds the controllers' Lease: its holder identity ends with the UUID of that replica's
+    identity Lease holder, whose name is kube's hash of the replica's name."""
+    url = state(folder)["replicas"][0]["url"]
+    holder = await controllers_holder(session, url)
+    uid = holder.rsplit("_", 1)[-1]
+    names = [name for name, h in (await identity_holders(session, url)).items() if h.endswith("_" + uid)]
+    assert len(names) == 1, (holder, names)
+    return next(i for i in range(len(state(folder)["replicas"])) if apiserver_id(f"replica-{i}") == names[0])
+
+
+async def replica_back(folder: Path, index: int, old_pid: int) -> None:
+    async def ready() -> bool:
+        r = state(folder)["replicas"][index]
+        if r["pid"] == old_pid:
+            return False
+        async with aiohttp.ClientSession() as session:
+            status, _ = await get_json(session, r["url"] + "/readyz")
+        return status == 200
+
+    await wait_for(f"replica-{index} restarted and ready", ready, 90)
+
+
+# --- a: kill -9 of the leading replica ----------------------------------------------------------------------
+
+
+async def test_replica_killed_under_load(cluster: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    st = state(cluster)
+    async with load_for(cluster, "fault-replica") as load, aiohttp.ClientSession() as session:
+        await load.acked_grows(100)
+        leader = await leading_replica(session, cluster)
+        other_url = st["replicas"][1 - leader]["url"]
+        old_holder = await controllers_holder(session, other_url)
+        old_identity = (await identity_holders(session, other_url))[apiserver_id(f"replica-{leader}")]
+        pid = st["replicas"][leader]["pid"]
+        os.kill(pid, signal.SIGKILL)
+        killed = time.monotonic()
+        load.faults.append(f"kill -9 replica-{leader} (the controllers' leader)")
+
+        # new connections through the front reach the live replica
+        for _ in range(6):
+            async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True)) as fresh:
+                status, _ = await get_json(fresh, st["url"] + "/api/v1/namespaces/default")
+                assert status == 200
+        # a namespace deleted now is emptied by whichever replica leads next
+        assert (await session.post(f"{other_url}/api/v1/namespaces", json={"metadata": {"name": "fault-gone"}})).ok
+        cm = {"metadata": {"name": "c"}}
+        assert (await session.post(f"{other_url}/api/v1/namespaces/fault-gone/configmaps", json=cm)).ok
+        assert (await session.delete(f"{other_url}/api/v1/namespaces/fault-gone")).ok
+        await load.acked_grows(100)  # writes go on meanwhile
+
+        async def moved() -> bool:
+            return (await controllers_holder(session, other_url)) not in ("", old_holder)
+
+        await wait_for("the controllers' Lease to move", moved, LEASE_SECONDS + SLACK)
+        lease_moved = time.monotonic() - killed
+
+        async def emptied() -> bool:
+            return (await get_json(session, f"{other_url}/api/v1/namespaces/fault-gone"))[0] == 404
+
+        await wait_for("the deleted namespace to go", emptied, LEASE_SECONDS + SLACK + 5)
+        ns_gone = time.monotonic() - killed
+        await replica_back(cluster, leader, pid)
+        # the restarted replica renews its identity Lease (same name: kube hashes the host) under a new holder
+        new_identity = (await identity_holders(session, other_url))[apiserver_id(f"replica-{leader}")]
+        assert new_identity != old_identity
+        await load.acked_grows(100)
+        line, _ = await load.finish("kill -9 of the leading replica")
+    with capsys.disabled():
+        print(f"\n{line}; controllers' Lease moved after {lease_moved:.1f} s, a deleted namespace emptied after "
+              f"{ns_gone:.1f} s, replica-{leader} back with a new identity holder")  # fmt: skip
+
+
+# --- b: compaction while watchers lag -------------------------------------------------------------------------
+
+
+async def test_compaction_while_watchers_lag(cluster: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Replica 1 is stopped (its watch caches and its watchers lag), two watchers stop reading, etcd is compacted
+    past all of them: every watcher ends with etcd's state, relisting where the events are gone (410)."""
+    st = state(cluster)
+    urls = [r["url"] for r in st["replicas"]]
+    async with load_for(cluster, "fault-compact", writer_urls=urls[:1], payload=4096) as load:
+        await load.acked_grows(100)
+        laggers = load.watchers[:2]
+        for w in laggers:
+            w.reading.clear()
+        pid = st["replicas"][1]["pid"]
+        os.kill(pid, signal.SIGSTOP)
+        load.faults.append("SIGSTOP replica-1")
+        try:
+            await load.acked_grows(600)
+            rev = await load.save_history()
+            rc, out, err = await run_cmd(ETCDCTL, "--endpoints", load.endpoints, "compact", str(rev), "--physical")
+            assert rc == 0, out + err
+            load.faults.append(f"etcd compacted at {rev}")
+            await load.acked_grows(100)
+        finally:
+            os.kill(pid, signal.SIGCONT)
+        await asyncio.sleep(1)
+        for w in laggers:
+            w.reading.set()
+        await load.acked_grows(200)
+        line, _ = await load.finish("compaction while watchers lag")
+    with capsys.disabled():
+        print("\n" + line)
+
+
+# --- c: etcd fully stopped for 10 s -----------------------------------------------------------------------------
+
+
+async def test_etcd_stopped_for_10s(cluster: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    st = state(cluster)
+    urls = [r["url"] for r in st["replicas"]]
+    seen: dict[str, set[Any]] = {"get": set(), "create": set(), "readyz": set()}
+    async with load_for(cluster, "fault-etcd-down") as load, aiohttp.ClientSession() as session:
+        await load.acked_grows(100)
+        for m in st["etcd"]:
+            (cluster / f"hold-{m['name']}").touch()
+        for m in st["etcd"]:
+            os.kill(m["pid"], signal.SIGKILL)
+        down = time.monotonic()
+        load.faults.append("kill -9 of all 3 etcd members, held down 10 s")
+        try:
+            path = f"/api/v1/namespaces/{load.namespace}/configmaps"
+            while time.monotonic() - down < 10:
+                for url in urls:
+                    status, body = await get_json(session, f"{url}{path}/zz-probe")
+                    seen["get"].add((status, body.get("reason") if isinstance(body, dict) else body))
+                    async with session.post(f"{url}{path}", json={"metadata": {"name": "zz-probe"}}) as resp:
+                        body = await resp.json(content_type=None)
+                        seen["create"].add((resp.status, body.get("reason")))
+                    async with session.get(f"{url}/readyz?verbose") as resp:
+                        text = await resp.text()
+                        seen["readyz"].add((resp.status, "[-]etcd failed: reason withheld" in text))
+        finally:
+            for m in st["etcd"]:
+                (cluster / f"hold-{m['name']}").unlink()
+        await agreed_members(cluster)
+        await load.acked_grows(200, timeout=90)
+
+        async def ready() -> bool:
+            return all([(await get_json(session, url + "/readyz"))[0] == 200 for url in urls])
+
+        await wait_for("readyz on both replicas", ready, 30)
+        line, _ = await load.finish("etcd stopped 10 s")
+    # kube's answers while its storage is gone: a 504 Timeout or 503 ServiceUnavailable Status, /readyz 500
+    allowed = {(504, "Timeout"), (503, "ServiceUnavailable")}
+    assert seen["get"] and seen["get"] <= allowed, seen
+    assert seen["create"] and seen["create"] <= allowed, seen
+    assert seen["readyz"] == {(500, True)}, seen
+    with capsys.disabled():
+        print(f"\n{line}; meanwhile GET {sorted(seen['get'])}, POST {sorted(seen['create'])}, readyz 500 "
+              f"[-]etcd failed")  # fmt: skip
+
+
+# --- d: stalls: etcd's leader, then a watcher ---------------------------------------------------------------
+
+
+async def test_stalled_etcd_leader_then_stalled_watcher(cluster: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    async with load_for(cluster, "fault-stall", payload=2048) as load:
+        await load.acked_grows(100)
+        members = await agreed_members(cluster)
+        leader = next(i for i, m in enumerate(members) if m["header"]["member_id"] == m["leader"])
+        pid = state(cluster)["etcd"][leader]["pid"]
+        os.kill(pid, signal.SIGSTOP)
+        stopped = time.monotonic()
+        load.faults.append(f"SIGSTOP etcd leader etcd-{leader} 15 s")
+        try:
+            await load.acked_grows(50, timeout=15)  # the two others elect a leader and take writes
+        finally:
+            await asyncio.sleep(max(0.0, 15 - (time.monotonic() - stopped)))
+            os.kill(pid, signal.SIGCONT)
+        await load.acked_grows(100)
+        await agreed_members(cluster)
+
+        # a watcher stops reading for 15 s: the others keep getting events as they are written
+        stalled = load.watchers[0]
+        others = load.watchers[1:]
+        resumes = stalled.resumes
+        stalled.reading.clear()
+        window_start = time.monotonic()
+        load.faults.append("watcher-0 stops reading 15 s")
+        await asyncio.sleep(15)
+        window_end = time.monotonic()
+        stalled.reading.set()
+        await load.acked_grows(100)
+        line, _ = await load.finish("etcd leader stalled, then a watcher stalled")
+    acks = {rv: t for w in load.writers for _, _, rv, t in w.acked if rv and window_start < t < window_end - 2}
+    delays = [at - acks[rv] for w in others for rv, at in w.arrivals if rv in acks]
+    assert len(delays) >= len(others) * len(acks) * 0.9, (len(delays), len(acks))
+    worst = max(delays)
+    assert worst < 5.0, worst  # the stalled watcher does not hold the others back
+    fate = "was closed and resumed" if stalled.resumes > resumes else "caught up"
+    with capsys.disabled():
+        print(f"\n{line}; during the watcher stall the others got {len(acks)} writes each within {worst:.2f} s; "
+              f"the stalled watcher {fate}")

@@ -1,9 +1,9 @@
 """The cacher: one etcd watch per resource feeding a store, an event buffer and the resource's watchers.
 
 Reflector: LIST the resource prefix at revision R, then watch from R+1 with progress notifications. A
-broken watch resumes from the last revision the cache holds; a compacted one relists and hands live
-watchers the ADDED/MODIFIED/DELETED that take them from the old state to the new one (new watches from
-before the relist get 410).
+broken watch resumes from the last revision the cache holds; a compacted one relists and, as kube's cacher
+does (terminateAllWatchers before each ListAndWatch), ends every live watch: a watch never skips events, so
+its client resumes from its last resourceVersion, gets 410 (the relisted cache starts after it) and relists.
 
 Reads follow kube-apiserver 1.36 (k8s.io/apiserver/pkg/storage/cacher, delegator.go):
 
@@ -363,10 +363,9 @@ class Cacher:
                 entries.append(self._entry(key, value, mod))
             except errors.StorageError as exc:
                 log.error("cacher %s: skipping undecodable object: %s", self.resource, exc)
-        first = not self.ready.is_set()
-        if not first:
+        if self.ready.is_set():
             self.stats.relists += 1
-            await self._dispatch_relist_diff(entries, revision)
+            self.close_watchers()  # they send what they hold (events before the gap), then end
         self.cache.replace(entries)
         self.buffer.reset()
         self.list_rv = self.rv = self.last_event_rv = revision
@@ -374,23 +373,6 @@ class Cacher:
         self.ready.set()
         self._resolve_waiters()
         log.debug("cacher %s: listed %d objects at revision %d", self.resource, len(entries), revision)
-
-    async def _dispatch_relist_diff(self, entries: list[CachedObject], revision: int) -> None:
-        """After a compaction gap, move live watchers from the old state to the listed one."""
-        new_keys = {e.key for e in entries}
-        now = time.monotonic()
-        events: list[WatchEvent] = []
-        for entry in entries:
-            prev = self.cache.get(entry.key)
-            if prev is None:
-                events.append(WatchEvent(ADDED, entry, None, revision, now))
-            elif prev.revision != entry.revision:
-                events.append(WatchEvent(MODIFIED, entry, prev, revision, now))
-        for prev in list(self.cache.values()):
-            if prev.key not in new_keys:
-                events.append(WatchEvent(DELETED, deleted_view(prev, revision), prev, revision, now))
-        for ev in events:
-            await self._dispatch(ev)
 
     async def _watch(self) -> None:
         end = prefix_range_end(self.prefix.encode())

@@ -151,6 +151,8 @@ class Writer:
         #: acknowledged writes: (op, name, resourceVersion or 0 for deletes, monotonic time)
         self.acked: list[tuple[str, str, int, float]] = []
         self.failed = 0
+        #: every answer's status (0: no answer), for the report
+        self.statuses: Counter[int] = Counter()
         #: set to stop after the request in flight (a cancelled one could commit after the checker's last write)
         self.stop = False
 
@@ -184,6 +186,7 @@ class Writer:
             else:
                 status, obj = await self._send(session, "DELETE", f"{self.path}/{key}", None, "application/json")
                 op = "delete"
+            self.statuses[status] += 1
             if 200 <= status < 300:
                 rv = int(obj["metadata"]["resourceVersion"]) if op != "delete" else 0
                 self.acked.append((op, key, rv, time.monotonic()))

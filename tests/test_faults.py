@@ -261,14 +261,19 @@ async def test_stalled_etcd_leader_then_stalled_watcher(cluster: Path, capsys: p
         members = await agreed_members(cluster)
         leader = next(i for i, m in enumerate(members) if m["header"]["member_id"] == m["leader"])
         pid = state(cluster)["etcd"][leader]["pid"]
+        before = load.acked()
         os.kill(pid, signal.SIGSTOP)
         stopped = time.monotonic()
         load.faults.append(f"SIGSTOP etcd leader etcd-{leader} 15 s")
         try:
-            await load.acked_grows(50, timeout=15)  # the two others elect a leader and take writes
+            # the two others elect a leader and take writes; but a third of the etcd requests still go to the
+            # stalled member (gRPC's round robin; its keepalive does not drop a connection it keeps writing to) and
+            # wait out the etcd request timeout (5 s), as with kube's etcd client: fewer writes, not none
+            await load.acked_grows(5, timeout=15)
         finally:
             await asyncio.sleep(max(0.0, 15 - (time.monotonic() - stopped)))
             os.kill(pid, signal.SIGCONT)
+        during = load.acked() - before
         await load.acked_grows(100)
         await agreed_members(cluster)
 
@@ -291,5 +296,5 @@ async def test_stalled_etcd_leader_then_stalled_watcher(cluster: Path, capsys: p
     assert worst < 5.0, worst  # the stalled watcher does not hold the others back
     fate = "was closed and resumed" if stalled.resumes > resumes else "caught up"
     with capsys.disabled():
-        print(f"\n{line}; during the watcher stall the others got {len(acks)} writes each within {worst:.2f} s; "
-              f"the stalled watcher {fate}")
+        print(f"\n{line}; {during} writes acknowledged while etcd's leader was stalled; during the watcher stall "
+              f"the others got {len(acks)} writes each within {worst:.2f} s; the stalled watcher {fate}")

@@ -24,7 +24,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aiokube.apiserver.errors import StatusError
+from aiokube.apiserver.registry.options import DeleteOptions
 from aiokube.apiserver.registry.store import GenericStore
+from aiokube.storage import errors as serr
 
 log = logging.getLogger("aiokube.leaderelection")
 Obj = dict[str, Any]
@@ -212,4 +214,54 @@ async def run_identity_lease(
                 info, "kube-system", name, renewed, subresource="", allow_create=True, preconditions=None,
                 dry_run=False, manager="kube-apiserver",
             )  # fmt: skip
+        await asyncio.sleep(period)
+
+
+#: kube's IdentityLeaseGCPeriod: every replica looks for expired identity Leases once an hour
+IDENTITY_GC_SECONDS = 3600.0
+
+
+def identity_lease_expired(lease: Obj, now: float) -> bool:
+    """kube's isLeaseExpired: no renewTime or duration (invalid: collected too), or renewTime + duration past."""
+    spec = lease.get("spec") or {}
+    renew, duration = spec.get("renewTime"), spec.get("leaseDurationSeconds")
+    if renew is None or duration is None:
+        return True
+    try:
+        renewed = datetime.fromisoformat(str(renew)).timestamp()
+    except ValueError:
+        return True
+    return renewed + float(duration) < now
+
+
+async def collect_identity_leases(store: GenericStore, now: Callable[[], float] = time.time) -> list[str]:
+    """One pass of kube's apiserver lease garbage collector: delete the expired identity Leases of
+    ``kube-system`` (replicas that went away), each checked again against etcd just before. Returns the names
+    deleted. A lease another replica's collector deleted first is no error (every replica runs this)."""
+    info = store.registry.get("coordination.k8s.io", "v1", "leases")
+    assert info is not None
+    deleted = []
+    for lease in (await store.storage.list(info.collection_key("kube-system"))).items:
+        md = lease["metadata"]
+        if (md.get("labels") or {}).get(IDENTITY_LABEL) != "kube-apiserver" or not identity_lease_expired(lease, now()):
+            continue
+        try:
+            current = await store.get_current(info, "kube-system", md["name"])
+            if identity_lease_expired(current, now()):
+                await store.delete(info, "kube-system", md["name"], DeleteOptions())
+                deleted.append(md["name"])
+        except StatusError as exc:
+            if exc.code != 404:
+                raise
+    return deleted
+
+
+async def run_identity_lease_gc(store: GenericStore, period: float = IDENTITY_GC_SECONDS) -> None:
+    """kube's start-kube-apiserver-identity-lease-garbage-collector: a pass now, then every ``period``."""
+    while True:
+        try:
+            for name in await collect_identity_leases(store):
+                log.info("deleted expired apiserver identity lease kube-system/%s", name)
+        except (StatusError, serr.StorageError) as exc:
+            log.warning("apiserver identity lease garbage collection failed: %s", exc)
         await asyncio.sleep(period)

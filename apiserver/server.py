@@ -44,7 +44,14 @@ from aiokube.apiserver.endpoints.responses import (
 )
 from aiokube.apiserver.errors import StatusError
 from aiokube.apiserver.flowcontrol.controller import FlowControl, Rejected
-from aiokube.apiserver.leaderelection import LeaderElector, LeaseTimings, new_identity, run_identity_lease
+from aiokube.apiserver.leaderelection import (
+    IDENTITY_GC_SECONDS,
+    LeaderElector,
+    LeaseTimings,
+    new_identity,
+    run_identity_lease,
+    run_identity_lease_gc,
+)
 from aiokube.apiserver.observability import health, metrics, pprof, workermetrics
 from aiokube.apiserver.observability.health import HealthCheck, HealthEndpoints
 from aiokube.apiserver.registry import bootstrap
@@ -119,6 +126,8 @@ class ServerConfig:
     #: run the controllers only while holding the ``kube-system/aiokube-controllers`` Lease (replicas on one etcd)
     leader_election: bool = True
     lease_timings: LeaseTimings = field(default_factory=LeaseTimings)
+    #: seconds between passes of kube's identity lease garbage collector (every replica runs it; kube: 1 h)
+    identity_lease_gc_period: float = IDENTITY_GC_SECONDS
     #: HTTPS, authentication and authorization (secureserving.py); no HTTPS port unless ``secure_port`` is set
     security: SecurityConfig = field(default_factory=SecurityConfig)
     #: kube's --request-timeout: a non-long-running request gets 504 after this many seconds
@@ -320,6 +329,7 @@ class APIServer:
         replica = cfg.replica_name or socket.gethostname()
         identity = run_identity_lease(self.generic, socket.gethostname(), replica, uid=self.uid)
         self._tasks.append(asyncio.create_task(identity))
+        self._tasks.append(asyncio.create_task(run_identity_lease_gc(self.generic, cfg.identity_lease_gc_period)))
         self._tasks.append(asyncio.create_task(self._monitor_storage()))
         metrics.CACHERS.add(self)
         if cfg.metrics_socket_dir:

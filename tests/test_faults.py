@@ -104,9 +104,10 @@ async def replica_back(folder: Path, index: int, old_pid: int) -> None:
 # --- a: kill -9 of the leading replica ----------------------------------------------------------------------
 
 
-async def test_replica_killed_under_load(cluster: Path, capsys: pytest.CaptureFixture[str]) -> None:
+async def replica_kill(cluster: Path, namespace: str, watchers: int) -> str:
     st = state(cluster)
-    async with load_for(cluster, "fault-replica") as load, aiohttp.ClientSession() as session:
+    gone = f"{namespace}-gone"
+    async with load_for(cluster, namespace, watchers=watchers) as load, aiohttp.ClientSession() as session:
         await load.acked_grows(100)
         leader = await leading_replica(session, cluster)
         other_url = st["replicas"][1 - leader]["url"]
@@ -123,10 +124,10 @@ async def test_replica_killed_under_load(cluster: Path, capsys: pytest.CaptureFi
                 status, _ = await get_json(fresh, st["url"] + "/api/v1/namespaces/default")
                 assert status == 200
         # a namespace deleted now is emptied by whichever replica leads next
-        assert (await session.post(f"{other_url}/api/v1/namespaces", json={"metadata": {"name": "fault-gone"}})).ok
+        assert (await session.post(f"{other_url}/api/v1/namespaces", json={"metadata": {"name": gone}})).ok
         cm = {"metadata": {"name": "c"}}
-        assert (await session.post(f"{other_url}/api/v1/namespaces/fault-gone/configmaps", json=cm)).ok
-        assert (await session.delete(f"{other_url}/api/v1/namespaces/fault-gone")).ok
+        assert (await session.post(f"{other_url}/api/v1/namespaces/{gone}/configmaps", json=cm)).ok
+        assert (await session.delete(f"{other_url}/api/v1/namespaces/{gone}")).ok
         await load.acked_grows(100)  # writes go on meanwhile
 
         async def moved() -> bool:
@@ -136,7 +137,7 @@ async def test_replica_killed_under_load(cluster: Path, capsys: pytest.CaptureFi
         lease_moved = time.monotonic() - killed
 
         async def emptied() -> bool:
-            return (await get_json(session, f"{other_url}/api/v1/namespaces/fault-gone"))[0] == 404
+            return (await get_json(session, f"{other_url}/api/v1/namespaces/{gone}"))[0] == 404
 
         await wait_for("the deleted namespace to go", emptied, LEASE_SECONDS + SLACK + 5)
         ns_gone = time.monotonic() - killed
@@ -146,20 +147,25 @@ async def test_replica_killed_under_load(cluster: Path, capsys: pytest.CaptureFi
         assert new_identity != old_identity
         await load.acked_grows(100)
         line, _ = await load.finish("kill -9 of the leading replica")
+    return (f"{line}; controllers' Lease moved after {lease_moved:.1f} s, a deleted namespace emptied after "
+            f"{ns_gone:.1f} s, replica-{leader} back with a new identity holder")  # fmt: skip
+
+
+async def test_replica_killed_under_load(cluster: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    line = await replica_kill(cluster, "fault-replica", 6)
     with capsys.disabled():
-        print(f"\n{line}; controllers' Lease moved after {lease_moved:.1f} s, a deleted namespace emptied after "
-              f"{ns_gone:.1f} s, replica-{leader} back with a new identity holder")  # fmt: skip
+        print("\n" + line)
 
 
 # --- b: compaction while watchers lag -------------------------------------------------------------------------
 
 
-async def test_compaction_while_watchers_lag(cluster: Path, capsys: pytest.CaptureFixture[str]) -> None:
+async def compaction(cluster: Path, namespace: str, watchers: int) -> str:
     """Replica 1 is stopped (its watch caches and its watchers lag), two watchers stop reading, etcd is compacted
     past all of them: every watcher ends with etcd's state, relisting where the events are gone (410)."""
     st = state(cluster)
     urls = [r["url"] for r in st["replicas"]]
-    async with load_for(cluster, "fault-compact", writer_urls=urls[:1], payload=8192) as load:
+    async with load_for(cluster, namespace, watchers=watchers, writer_urls=urls[:1], payload=8192) as load:
         await load.acked_grows(100)
         laggers = load.watchers[:2]
         for w in laggers:
@@ -183,6 +189,11 @@ async def test_compaction_while_watchers_lag(cluster: Path, capsys: pytest.Captu
         line, _ = await load.finish("compaction while watchers lag")
     # the stopped replica's etcd watch was compacted: its watches ended, their clients got 410 and relisted
     assert sum(w.relists for w in load.watchers) >= 1, line
+    return line
+
+
+async def test_compaction_while_watchers_lag(cluster: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    line = await compaction(cluster, "fault-compact", 6)
     with capsys.disabled():
         print("\n" + line)
 
@@ -190,18 +201,18 @@ async def test_compaction_while_watchers_lag(cluster: Path, capsys: pytest.Captu
 # --- c: etcd fully stopped for 10 s -----------------------------------------------------------------------------
 
 
-async def test_etcd_stopped_for_10s(cluster: Path, capsys: pytest.CaptureFixture[str]) -> None:
+async def etcd_outage(cluster: Path, namespace: str, watchers: int, seconds: float) -> str:
     st = state(cluster)
     urls = [r["url"] for r in st["replicas"]]
     seen: dict[str, set[Any]] = {"get": set(), "create": set(), "readyz": set()}
-    async with load_for(cluster, "fault-etcd-down") as load, aiohttp.ClientSession() as session:
+    async with load_for(cluster, namespace, watchers=watchers) as load, aiohttp.ClientSession() as session:
         await load.acked_grows(100)
         for m in st["etcd"]:
             (cluster / f"hold-{m['name']}").touch()
         for m in st["etcd"]:
             os.kill(m["pid"], signal.SIGKILL)
         down = time.monotonic()
-        load.faults.append("kill -9 of all 3 etcd members, held down 10 s")
+        load.faults.append(f"kill -9 of all 3 etcd members, held down {seconds:.0f} s")
         path = f"/api/v1/namespaces/{load.namespace}/configmaps"
 
         async def probe(url: str, kind: str) -> None:
@@ -224,7 +235,7 @@ async def test_etcd_stopped_for_10s(cluster: Path, capsys: pytest.CaptureFixture
 
         probes = [asyncio.create_task(probe(url, kind)) for url in urls for kind in seen]
         try:
-            await asyncio.sleep(10)
+            await asyncio.sleep(seconds)
         finally:
             for m in st["etcd"]:
                 (cluster / f"hold-{m['name']}").unlink()
@@ -240,23 +251,28 @@ async def test_etcd_stopped_for_10s(cluster: Path, capsys: pytest.CaptureFixture
             return all([(await get_json(session, url + "/readyz"))[0] == 200 for url in urls])
 
         await wait_for("readyz on both replicas", ready, 30)
-        line, _ = await load.finish("etcd stopped 10 s")
+        line, _ = await load.finish(f"etcd stopped {seconds:.0f} s")
     # kube's answers while its storage is gone: a 504 Timeout or 503 ServiceUnavailable Status, /readyz 500
     allowed = {(504, "Timeout"), (503, "ServiceUnavailable")}
     assert seen["get"] and seen["get"] <= allowed, seen
     assert seen["create"] and seen["create"] <= allowed, seen
     assert seen["readyz"] == {(500, True)}, seen
+    return (f"{line}; down {released - down:.1f} s, meanwhile GET {sorted(seen['get'])}, POST "
+            f"{sorted(seen['create'])}, readyz 500 [-]etcd failed; first write acknowledged {recovered:.1f} s after "
+            "etcd was let restart")  # fmt: skip
+
+
+async def test_etcd_stopped_for_10s(cluster: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    line = await etcd_outage(cluster, "fault-etcd-down", 6, 10)
     with capsys.disabled():
-        print(f"\n{line}; down {released - down:.1f} s, meanwhile GET {sorted(seen['get'])}, POST "
-              f"{sorted(seen['create'])}, readyz 500 [-]etcd failed; first write acknowledged {recovered:.1f} s after "
-              "etcd was let restart")  # fmt: skip
+        print("\n" + line)
 
 
 # --- d: stalls: etcd's leader, then a watcher ---------------------------------------------------------------
 
 
-async def test_stalled_etcd_leader_then_stalled_watcher(cluster: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    async with load_for(cluster, "fault-stall", payload=2048) as load:
+async def stalls(cluster: Path, namespace: str, watchers: int, seconds: float) -> str:
+    async with load_for(cluster, namespace, watchers=watchers, payload=2048) as load:
         await load.acked_grows(100)
         members = await agreed_members(cluster)
         leader = next(i for i, m in enumerate(members) if m["header"]["member_id"] == m["leader"])
@@ -264,14 +280,14 @@ async def test_stalled_etcd_leader_then_stalled_watcher(cluster: Path, capsys: p
         before = load.acked()
         os.kill(pid, signal.SIGSTOP)
         stopped = time.monotonic()
-        load.faults.append(f"SIGSTOP etcd leader etcd-{leader} 15 s")
+        load.faults.append(f"SIGSTOP etcd leader etcd-{leader} {seconds:.0f} s")
         try:
             # the two others elect a leader and take writes; but a third of the etcd requests still go to the
             # stalled member (gRPC's round robin; its keepalive does not drop a connection it keeps writing to) and
             # wait out the etcd request timeout (5 s), as with kube's etcd client: fewer writes, not none
-            await load.acked_grows(5, timeout=15)
+            await load.acked_grows(5, timeout=seconds)
         finally:
-            await asyncio.sleep(max(0.0, 15 - (time.monotonic() - stopped)))
+            await asyncio.sleep(max(0.0, seconds - (time.monotonic() - stopped)))
             os.kill(pid, signal.SIGCONT)
         during = load.acked() - before
         await load.acked_grows(100)
@@ -283,8 +299,8 @@ async def test_stalled_etcd_leader_then_stalled_watcher(cluster: Path, capsys: p
         resumes = stalled.resumes
         stalled.reading.clear()
         window_start = time.monotonic()
-        load.faults.append("watcher-0 stops reading 15 s")
-        await asyncio.sleep(15)
+        load.faults.append(f"watcher-0 stops reading {seconds:.0f} s")
+        await asyncio.sleep(seconds)
         window_end = time.monotonic()
         stalled.reading.set()
         await load.acked_grows(100)
@@ -295,6 +311,28 @@ async def test_stalled_etcd_leader_then_stalled_watcher(cluster: Path, capsys: p
     worst = max(delays)
     assert worst < 5.0, worst  # the stalled watcher does not hold the others back
     fate = "was closed and resumed" if stalled.resumes > resumes else "caught up"
+    return (f"{line}; {during} writes acknowledged while etcd's leader was stalled; during the watcher stall the "
+            f"others got {len(acks)} writes each within {worst:.2f} s; the stalled watcher {fate}")
+
+
+async def test_stalled_etcd_leader_then_stalled_watcher(cluster: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    line = await stalls(cluster, "fault-stall", 6, 15)
     with capsys.disabled():
-        print(f"\n{line}; {during} writes acknowledged while etcd's leader was stalled; during the watcher stall "
-              f"the others got {len(acks)} writes each within {worst:.2f} s; the stalled watcher {fate}")
+        print("\n" + line)
+
+
+@pytest.mark.soak
+async def test_soak_faults(cluster: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``make soak``: every fault again, AIOKUBE_SOAK_ROUNDS times (3) with AIOKUBE_SOAK_WATCHERS watchers (200),
+    etcd down 30 s, stalls of 30 s."""
+    rounds = int(os.environ.get("AIOKUBE_SOAK_ROUNDS", "3"))
+    watchers = int(os.environ.get("AIOKUBE_SOAK_WATCHERS", "200"))
+    for r in range(rounds):
+        for line in [
+            await replica_kill(cluster, f"soak-replica-{r}", watchers),
+            await compaction(cluster, f"soak-compact-{r}", watchers),
+            await etcd_outage(cluster, f"soak-etcd-down-{r}", watchers, 30),
+            await stalls(cluster, f"soak-stall-{r}", watchers, 30),
+        ]:
+            with capsys.disabled():
+                print(f"\nround {r + 1}/{rounds}: {line}")

@@ -69,7 +69,7 @@ from aiokube.storage import errors as serr
 from aiokube.storage import metrics as storage_metrics
 from aiokube.storage.compactor import run_compactor
 from aiokube.storage.embedded import EmbeddedEtcd
-from aiokube.storage.etcd import EtcdClient
+from aiokube.storage.etcd import EtcdClient, EtcdTLS
 from aiokube.storage.store import Store
 from aiokube.watchcache.cacher import Cacher, CacherConfig
 
@@ -98,6 +98,8 @@ class ServerConfig:
     etcd_servers: list[str] = field(default_factory=list)
     data_dir: str = ".aiokube"
     etcd_request_timeout: float = 5.0
+    #: kube's --etcd-cafile/--etcd-certfile/--etcd-keyfile: TLS to the external etcd (None: plain gRPC)
+    etcd_tls: EtcdTLS | None = None
     #: kube's --etcd-compaction-interval (5 min); 0 disables compaction
     compaction_interval: float = 300.0
     #: tests only: etcd without fsync
@@ -270,7 +272,8 @@ class APIServer:
         canonical.compile_all()
         if self.embedded is not None:
             endpoints = [await self.embedded.wait_ready()]
-        self.etcd = EtcdClient(endpoints, request_timeout=cfg.etcd_request_timeout)
+        tls = cfg.etcd_tls if cfg.etcd_servers else None  # the embedded etcd speaks plain gRPC on loopback
+        self.etcd = EtcdClient(endpoints, request_timeout=cfg.etcd_request_timeout, tls=tls)
         await self.etcd.connect()
         self.store = Store(self.etcd)
         admission = NamespaceLifecycle(self._lookup_namespace)

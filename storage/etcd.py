@@ -17,6 +17,8 @@ import logging
 import socket
 import time
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -92,12 +94,37 @@ def map_rpc_error(exc: grpc.aio.AioRpcError, key: str = "") -> errors.StorageErr
     return errors.InternalError(f"etcd error {code.name}: {details}", key)
 
 
-class EtcdClient:
-    """One gRPC channel to an etcd cluster, with the few RPCs aiokube's storage and watch cache use."""
+@dataclass(frozen=True)
+class EtcdTLS:
+    """kube-apiserver's ``--etcd-cafile``, ``--etcd-certfile``, ``--etcd-keyfile``: the CA that signed etcd's
+    serving certificates (empty: the system's roots) and this client's certificate and key (empty: none)."""
 
-    def __init__(self, endpoints: Sequence[str], *, request_timeout: float = 5.0) -> None:
+    ca_file: str = ""
+    cert_file: str = ""
+    key_file: str = ""
+
+    def credentials(self) -> grpc.ChannelCredentials:
+        """Read the files now (a missing or unreadable one fails at start, not at the first request)."""
+
+        def read(path: str) -> bytes | None:
+            return Path(path).read_bytes() if path else None
+
+        if bool(self.cert_file) != bool(self.key_file):
+            raise ValueError("--etcd-certfile and --etcd-keyfile go together")
+        return grpc.ssl_channel_credentials(read(self.ca_file), read(self.key_file), read(self.cert_file))
+
+
+class EtcdClient:
+    """One gRPC channel to an etcd cluster, with the few RPCs aiokube's storage and watch cache use. With
+    ``tls``, the channel is TLS (etcd's ``https://`` client URLs) and etcd's certificates are checked against
+    the host of the first endpoint: one gRPC channel balances over every member under one authority, so each
+    member's certificate must name that host (a shared DNS name, as the client Service of deploy/kubernetes, or
+    one address in every certificate)."""
+
+    def __init__(self, endpoints: Sequence[str], *, request_timeout: float = 5.0, tls: EtcdTLS | None = None) -> None:
         self.endpoints = list(endpoints)
         self.request_timeout = request_timeout
+        self.tls = tls
         self._target = grpc_target(self.endpoints)
         self.channel: grpc.aio.Channel | None = None
         self._kv: rpc.KVStub | None = None
@@ -107,7 +134,12 @@ class EtcdClient:
     async def connect(self) -> None:
         if self.channel is not None:
             return
-        self.channel = grpc.aio.insecure_channel(self._target, options=_CHANNEL_OPTIONS)
+        if self.tls is None:
+            self.channel = grpc.aio.insecure_channel(self._target, options=_CHANNEL_OPTIONS)
+        else:
+            first = urlsplit(self.endpoints[0] if "://" in self.endpoints[0] else f"https://{self.endpoints[0]}")
+            options = [*_CHANNEL_OPTIONS, ("grpc.ssl_target_name_override", first.hostname or "localhost")]
+            self.channel = grpc.aio.secure_channel(self._target, self.tls.credentials(), options=options)
         self._kv = rpc.KVStub(self.channel)
         self._watch = rpc.WatchStub(self.channel)
         self._maintenance = rpc.MaintenanceStub(self.channel)

@@ -16,7 +16,7 @@ import ipaddress
 import logging
 import socket
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -114,58 +114,102 @@ class EtcdTLS:
         return grpc.ssl_channel_credentials(read(self.ca_file), read(self.key_file), read(self.cert_file))
 
 
+class _Member:
+    """One endpoint's channel and stubs; ``suspect`` while it failed to answer in time (until a probe passes)."""
+
+    def __init__(self, endpoint: str, tls: EtcdTLS | None) -> None:
+        self.endpoint = endpoint
+        target = grpc_target([endpoint])
+        if tls is None:
+            self.channel = grpc.aio.insecure_channel(target, options=_CHANNEL_OPTIONS)
+        else:  # the certificate is checked against this endpoint's host, not the resolved address
+            host = urlsplit(endpoint if "://" in endpoint else f"https://{endpoint}").hostname or "localhost"
+            options = [*_CHANNEL_OPTIONS, ("grpc.ssl_target_name_override", host)]
+            self.channel = grpc.aio.secure_channel(target, tls.credentials(), options=options)
+        self.kv = rpc.KVStub(self.channel)
+        self.watch = rpc.WatchStub(self.channel)
+        self.maintenance = rpc.MaintenanceStub(self.channel)
+        self.suspect = False
+        self.probe: asyncio.Task[None] | None = None
+
+    def usable(self) -> bool:
+        if self.suspect:
+            return False
+        return self.channel.get_state(try_to_connect=True) != grpc.ChannelConnectivity.TRANSIENT_FAILURE
+
+
 class EtcdClient:
-    """One gRPC channel to an etcd cluster, with the few RPCs aiokube's storage and watch cache use. With
-    ``tls``, the channel is TLS (etcd's ``https://`` client URLs) and etcd's certificates are checked against
-    the host of the first endpoint: one gRPC channel balances over every member under one authority, so each
-    member's certificate must name that host (a shared DNS name, as the client Service of deploy/kubernetes, or
-    one address in every certificate)."""
+    """A gRPC channel per etcd endpoint (member), with the few RPCs aiokube's storage and watch cache use.
+
+    Requests and new watches go round robin over the members that answer. A member whose request timed out or
+    was refused is *suspect*: skipped until a probe (``Status``, 1 s deadline, every half second) passes. So a
+    stalled or partitioned member — whose TCP connection stays up, and whose gRPC keepalive never fires while
+    requests keep being written to it — costs one request, not a share of all of them until it comes back
+    (gRPC's own round robin, and etcd's Go client, keep sending it its share). With ``tls``, channels are TLS
+    (``https://`` client URLs), each member's certificate checked against its own endpoint's host."""
 
     def __init__(self, endpoints: Sequence[str], *, request_timeout: float = 5.0, tls: EtcdTLS | None = None) -> None:
-        self.endpoints = list(endpoints)
+        self.endpoints = [e.strip() for e in endpoints if e.strip()]
         self.request_timeout = request_timeout
         self.tls = tls
-        self._target = grpc_target(self.endpoints)
-        self.channel: grpc.aio.Channel | None = None
-        self._kv: rpc.KVStub | None = None
-        self._watch: rpc.WatchStub | None = None
-        self._maintenance: rpc.MaintenanceStub | None = None
+        for endpoint in self.endpoints:
+            grpc_target([endpoint])  # a bad URL fails here, before connect
+        if not self.endpoints:
+            raise ValueError("no etcd endpoints given")
+        self._members: list[_Member] = []
+        self._turn = 0
 
     async def connect(self) -> None:
-        if self.channel is not None:
-            return
-        if self.tls is None:
-            self.channel = grpc.aio.insecure_channel(self._target, options=_CHANNEL_OPTIONS)
-        else:
-            first = urlsplit(self.endpoints[0] if "://" in self.endpoints[0] else f"https://{self.endpoints[0]}")
-            options = [*_CHANNEL_OPTIONS, ("grpc.ssl_target_name_override", first.hostname or "localhost")]
-            self.channel = grpc.aio.secure_channel(self._target, self.tls.credentials(), options=options)
-        self._kv = rpc.KVStub(self.channel)
-        self._watch = rpc.WatchStub(self.channel)
-        self._maintenance = rpc.MaintenanceStub(self.channel)
+        if not self._members:
+            self._members = [_Member(endpoint, self.tls) for endpoint in self.endpoints]
 
     async def close(self) -> None:
-        if self.channel is not None:
-            await self.channel.close(grace=None)
-            self.channel = None
+        members, self._members = self._members, []
+        for m in members:
+            if m.probe is not None:
+                m.probe.cancel()
+            await m.channel.close(grace=None)
 
-    @property
-    def kv(self) -> rpc.KVStub:
-        assert self._kv is not None, "EtcdClient.connect() was not awaited"
-        return self._kv
+    def _pick(self) -> _Member:
+        assert self._members, "EtcdClient.connect() was not awaited"
+        usable = [m for m in self._members if m.usable()] or self._members
+        self._turn += 1
+        return usable[self._turn % len(usable)]
+
+    def _suspect(self, member: _Member) -> None:
+        if len(self._members) > 1 and not member.suspect:
+            member.suspect = True
+            member.probe = asyncio.get_running_loop().create_task(self._probe(member))
+
+    @staticmethod
+    async def _probe(member: _Member) -> None:
+        while member.suspect:
+            await asyncio.sleep(0.5)
+            try:
+                await member.maintenance.Status(rpc.StatusRequest(), timeout=1.0, wait_for_ready=True)
+            except grpc.aio.AioRpcError:
+                continue
+            member.suspect = False
+        member.probe = None
 
     async def _call(
-        self, method: Any, request: Any, key: str = "", timeout: float | None = None, idempotent: bool = False
-    ) -> Any:
-        """One RPC; idempotent ones are retried on UNAVAILABLE within the deadline (as etcd's client does),
-        so a request that met a connection as it broke waits for the reconnect instead of failing."""
+        self, method: Callable[[_Member], Any], request: Any, key: str = "", timeout: float | None = None,
+        idempotent: bool = False,
+    ) -> Any:  # fmt: skip
+        """One RPC on a member (``method`` picks the stub's method); idempotent ones are retried on UNAVAILABLE
+        within the deadline (as etcd's client does), on another member when there is one, so a request that met
+        a connection as it broke waits for the reconnect instead of failing."""
         deadline = time.monotonic() + (timeout or self.request_timeout)
         while True:
             remaining = deadline - time.monotonic()
+            member = self._pick()
             try:
-                return await method(request, timeout=max(remaining, 0.001), wait_for_ready=True)
+                return await method(member)(request, timeout=max(remaining, 0.001), wait_for_ready=True)
             except grpc.aio.AioRpcError as exc:
-                if not (idempotent and exc.code() == grpc.StatusCode.UNAVAILABLE) or remaining <= 0.05:
+                code = exc.code()
+                if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
+                    self._suspect(member)
+                if not (idempotent and code == grpc.StatusCode.UNAVAILABLE) or remaining <= 0.05:
                     raise map_rpc_error(exc, key) from None
             await asyncio.sleep(min(0.05, max(deadline - time.monotonic(), 0)))
 
@@ -201,7 +245,7 @@ class EtcdClient:
             req.sort_order = rpc.RangeRequest.DESCEND
             req.sort_target = rpc.RangeRequest.MOD
         try:
-            return await self._call(self.kv.Range, req, key.decode(errors="replace"), idempotent=True)
+            return await self._call(lambda m: m.kv.Range, req, key.decode(errors="replace"), idempotent=True)
         except errors.InternalError as exc:
             if _FUTURE_REV in exc.message:
                 raise errors.TooLargeResourceVersion(revision, 0) from None
@@ -215,14 +259,14 @@ class EtcdClient:
         key: str = "",
     ) -> rpc.TxnResponse:
         req = rpc.TxnRequest(compare=list(compare), success=list(success), failure=list(failure))
-        return await self._call(self.kv.Txn, req, key)
+        return await self._call(lambda m: m.kv.Txn, req, key)
 
     async def put(self, key: bytes, value: bytes) -> rpc.PutResponse:
-        return await self._call(self.kv.Put, rpc.PutRequest(key=key, value=value), key.decode())
+        return await self._call(lambda m: m.kv.Put, rpc.PutRequest(key=key, value=value), key.decode())
 
     async def compact(self, revision: int, *, physical: bool = True) -> None:
         req = rpc.CompactionRequest(revision=revision, physical=physical)
-        await self._call(self.kv.Compact, req, timeout=max(self.request_timeout, 30.0))
+        await self._call(lambda m: m.kv.Compact, req, timeout=max(self.request_timeout, 30.0))
 
     async def current_revision(self) -> int:
         """etcd's current revision, from a linearizable single-key range (cheap: count_only)."""
@@ -230,8 +274,7 @@ class EtcdClient:
         return int(resp.header.revision)
 
     async def status(self) -> rpc.StatusResponse:
-        assert self._maintenance is not None
-        return await self._call(self._maintenance.Status, rpc.StatusRequest(), idempotent=True)
+        return await self._call(lambda m: m.maintenance.Status, rpc.StatusRequest(), idempotent=True)
 
     # --- Watch ----------------------------------------------------------------------------------------
 
@@ -244,8 +287,7 @@ class EtcdClient:
         prev_kv: bool = False,
         progress_notify: bool = True,
     ) -> EtcdWatch:
-        assert self._watch is not None, "EtcdClient.connect() was not awaited"
-        return EtcdWatch(self._watch, key, range_end, start_revision, prev_kv, progress_notify)
+        return EtcdWatch(self._pick().watch, key, range_end, start_revision, prev_kv, progress_notify)
 
 
 class EtcdWatch:

@@ -287,7 +287,17 @@ class EtcdClient:
         prev_kv: bool = False,
         progress_notify: bool = True,
     ) -> EtcdWatch:
-        return EtcdWatch(self._pick().watch, key, range_end, start_revision, prev_kv, progress_notify)
+        member = self._pick()
+        watch = EtcdWatch(member.watch, key, range_end, start_revision, prev_kv, progress_notify)
+        watch.member = member
+        return watch
+
+    def watch_stuck(self, watch: EtcdWatch) -> None:
+        """The watch's owner saw it deliver nothing while etcd had moved on: its member is suspect (new watches
+        and requests go elsewhere until it answers a probe), and the stream is broken so the owner resumes."""
+        if isinstance(watch.member, _Member):
+            self._suspect(watch.member)
+        watch.cancel()
 
 
 class EtcdWatch:
@@ -322,6 +332,8 @@ class EtcdWatch:
         #: monotonic time the response :meth:`responses` yielded last was read from the stream (its first
         #: fragment's): when its events reached this server
         self.received_at = 0.0
+        #: the member it streams from (EtcdClient.watch sets it)
+        self.member: object = None
 
     async def _request_iter(self) -> AsyncIterator[rpc.WatchRequest]:
         while True:

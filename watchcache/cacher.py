@@ -489,6 +489,13 @@ class Cacher:
             await asyncio.wait_for(fut, self.config.wait_timeout if timeout is None else timeout)
             return True
         except TimeoutError:
+            watch = self._etcd_watch
+            if watch is not None and self.ready.is_set() and watch.received_at < started:
+                # nothing at all came from etcd while it was asked to catch up: the member streaming this watch
+                # stalled (its connection up, so gRPC never fails the stream); resume elsewhere from self.rv + 1
+                log.warning("cacher %s: etcd watch silent for %.1f s while behind; resuming it on another member",
+                            self.resource, time.monotonic() - started)  # fmt: skip
+                self.client.watch_stuck(watch)
             return False
         finally:
             self._waiters = [(t, f) for t, f in self._waiters if f is not fut]

@@ -308,9 +308,11 @@ async def test_client_skips_a_stalled_member(cluster: Path) -> None:
         await client.close()
 
 
-async def test_cache_moves_its_watch_off_a_stalled_member(cluster: Path) -> None:
+@pytest.mark.parametrize("noticed_by", ["a read", "its own write"])
+async def test_cache_moves_its_watch_off_a_stalled_member(cluster: Path, noticed_by: str) -> None:
     """A watch cache whose etcd watch streams from a member that stalls (its connection stays up: gRPC never
-    fails the stream) notices when a read waits in vain for it, and resumes the watch on another member."""
+    fails the stream) notices — when a read waits in vain for it, or when this server's own write does not come
+    back — and resumes the watch on another member."""
     st = state(cluster)
     members = await agreed_members(cluster)
     follower = next(i for i, m in enumerate(members) if m["header"]["member_id"] != m["leader"])
@@ -337,10 +339,18 @@ async def test_cache_moves_its_watch_off_a_stalled_member(cluster: Path) -> None
         os.kill(pid, signal.SIGSTOP)
         try:
             obj = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a", "namespace": "ns"}}
-            created = await Store(writer).create(prefix + "ns/a", obj)
-            rev = int(created["metadata"]["resourceVersion"])
-            assert not await cacher.wait_fresh(rev)  # the stalled stream delivers nothing ...
-            assert await cacher.wait_fresh(rev, 10)  # ... so the cache resumed it elsewhere
+            if noticed_by == "a read":
+                created = await Store(writer).create(prefix + "ns/a", obj)
+                rev = int(created["metadata"]["resourceVersion"])
+                assert not await cacher.wait_fresh(rev)  # the stalled stream delivers nothing ...
+                assert await cacher.wait_fresh(rev, 10)  # ... so the cache resumed it elsewhere
+            else:
+                await cacher.store.create(prefix + "ns/a", obj)  # through this server: no read at all
+
+                async def cached() -> bool:
+                    return cacher.cache.get(prefix + "ns/a") is not None
+
+                await wait_for("the write in the cache", cached, 15)
             assert cacher.cache.get(prefix + "ns/a") is not None
             assert getattr(cacher._etcd_watch.member, "endpoint", "") != urls[follower]  # type: ignore[union-attr]
         finally:

@@ -299,6 +299,7 @@ class Cacher:
     # --- lifecycle -----------------------------------------------------------------------------------
 
     async def start(self) -> None:
+        self.store.awaited[self.prefix] = 0.0
         self._tasks.append(asyncio.create_task(self._run(), name=f"cacher-{self.resource}"))
         self._tasks.append(asyncio.create_task(self._bookmark_loop(), name=f"bookmarks-{self.resource}"))
 
@@ -311,6 +312,7 @@ class Cacher:
             w.stop()
 
     async def stop(self) -> None:
+        self.store.awaited.pop(self.prefix, None)
         self.close_watchers()
         tasks = [t for t in [*self._tasks, self._progress_task] if t is not None]
         for task in tasks:
@@ -384,6 +386,8 @@ class Cacher:
                     if self._waiters:
                         watch.request_progress()
                     continue
+                if self.store.awaited.get(self.prefix):
+                    self.store.awaited[self.prefix] = 0.0  # etcd answers on this stream
                 if resp.events:
                     await self._on_events(resp.events, watch.received_at)
                 else:
@@ -598,10 +602,22 @@ class Cacher:
         if w.bookmarks and not w.closed and w.next_bookmark != float("inf"):
             self._bookmark_buckets.setdefault(int(w.next_bookmark), []).append(w)
 
+    def _check_watch_alive(self, now: float) -> None:
+        """This server wrote under the prefix ``wait_timeout`` ago and nothing at all came on the etcd watch
+        since: the member streaming it stalled (see ``wait_fresh``); resume it elsewhere."""
+        since = self.store.awaited.get(self.prefix, 0.0)
+        watch = self._etcd_watch
+        if since and now - since > self.config.wait_timeout and watch is not None and watch.received_at < since:
+            log.warning("cacher %s: its own writes not seen on the etcd watch for %.1f s; resuming it on another "
+                        "member", self.resource, now - since)  # fmt: skip
+            self.store.awaited[self.prefix] = 0.0
+            self.client.watch_stuck(watch)
+
     async def _bookmark_loop(self) -> None:
         while True:
             await asyncio.sleep(min(1.0, self.config.bookmark_frequency / 4))
             now = time.monotonic()
+            self._check_watch_alive(now)
             second = int(now)
             due: list[CacheWatcher] = []
             for s in list(self._bookmark_buckets):

@@ -31,6 +31,7 @@ from aiokube.apiserver.secureserving import (
 from aiokube.apiserver.server import APIServer, ServerConfig, version_info
 from aiokube.apiserver.simulation import command as simulation
 from aiokube.apiserver.workers import Supervisor, usable_cores
+from aiokube.storage.etcd import EtcdTLS
 from aiokube.watchcache.cacher import CacherConfig
 
 #: uvloop where it is built (not on Windows); the plain asyncio loop otherwise
@@ -95,6 +96,9 @@ def add_serve_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--data-dir", default=".aiokube", help="data directory of the embedded etcd (default ./.aiokube)")
     p.add_argument("--etcd-request-timeout", type=float, default=5.0, help="seconds an etcd request may take")
+    p.add_argument("--etcd-cafile", default="", help="SSL Certificate Authority file used to secure etcd communication")
+    p.add_argument("--etcd-certfile", default="", help="SSL certification file used to secure etcd communication")
+    p.add_argument("--etcd-keyfile", default="", help="SSL key file used to secure etcd communication")
     p.add_argument(
         "--etcd-compaction-interval",
         type=float,
@@ -240,6 +244,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         etcd_servers=[u for u in args.etcd_servers.split(",") if u.strip()],
         data_dir=args.data_dir,
         etcd_request_timeout=args.etcd_request_timeout,
+        etcd_tls=etcd_tls(args),
         compaction_interval=args.etcd_compaction_interval,
         cacher=CacherConfig(serve_reads=args.watch_cache == "true"),
         profiling=args.profiling == "true",
@@ -254,6 +259,17 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         security=security_config(args),
         **overload_config(args),
     )
+
+
+def etcd_tls(args: argparse.Namespace) -> EtcdTLS | None:
+    """The etcd client's TLS files; only for an external etcd (the embedded one speaks plain gRPC on loopback)."""
+    if not (args.etcd_cafile or args.etcd_certfile or args.etcd_keyfile):
+        return None
+    if not args.etcd_servers:
+        raise SystemExit("aiokube: --etcd-cafile, --etcd-certfile and --etcd-keyfile need --etcd-servers")
+    if bool(args.etcd_certfile) != bool(args.etcd_keyfile):
+        raise SystemExit("aiokube: --etcd-certfile and --etcd-keyfile must be given together")
+    return EtcdTLS(args.etcd_cafile, args.etcd_certfile, args.etcd_keyfile)
 
 
 def overload_config(args: argparse.Namespace) -> dict[str, Any]:

@@ -8,8 +8,10 @@ members store their peer URLs with their data), ``state.json`` (what runs now: p
 rewritten when a process is restarted), ``pki/``, ``admin.kubeconfig``, ``etcd-<i>/`` and ``replica-<i>/``
 data and logs, ``cluster.log``. ``run`` is the supervisor, in the foreground: it starts everything, restarts
 whatever dies (back-off 1 s doubling to 30 s, as ``--workers`` does; a supervisor is what a StatefulSet or
-systemd is in production) and stops it all on SIGTERM/SIGINT. ``up`` starts ``run`` in the background and
-waits until it serves; ``down`` stops it; ``status`` asks each etcd member and replica.
+systemd is in production) and stops it all on SIGTERM/SIGINT; a file ``hold-<name>`` in the folder keeps that
+process down once it has stopped (maintenance, or a fault test's outage) until the file is removed. ``up``
+starts ``run`` in the background and waits until it serves; ``down`` stops it; ``status`` asks each etcd member
+and replica.
 """
 
 from __future__ import annotations
@@ -273,6 +275,8 @@ class Cluster:
               f"{child.backoff:.0f} s", file=sys.stderr, flush=True)  # fmt: skip
         await asyncio.sleep(child.backoff)
         child.backoff = min(MAX_BACKOFF, child.backoff * 2)
+        while (self.folder / f"hold-{child.name}").exists() and not self._stopping:  # noqa: ASYNC110 - a file
+            await asyncio.sleep(0.1)
         if not self._stopping:
             await self._spawn(child)
 
@@ -285,9 +289,9 @@ class Cluster:
         replicas = [c for c in self.children if c.is_replica]
         await asyncio.gather(*(self._terminate(c) for c in replicas))
         members = [c for c in self.children if not c.is_replica]
-        leaders = await asyncio.gather(*(member_status(url) for url in self.config.etcd_urls))
-        members.sort(key=lambda c: not (leaders[members.index(c)] or {}).get("is_leader"))
-        for child in members:
+        statuses = await asyncio.gather(*(member_status(url) for url in self.config.etcd_urls))
+        leaders_first = sorted(zip(members, statuses, strict=True), key=lambda ms: not (ms[1] or {}).get("is_leader"))
+        for child, _ in leaders_first:
             await self._terminate(child)
         for task in self._watchers:
             task.cancel()

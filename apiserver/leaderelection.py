@@ -24,7 +24,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aiokube.apiserver.errors import StatusError
+from aiokube.apiserver.registry.options import DeleteOptions
 from aiokube.apiserver.registry.store import GenericStore
+from aiokube.storage import errors as serr
 
 log = logging.getLogger("aiokube.leaderelection")
 Obj = dict[str, Any]
@@ -44,9 +46,10 @@ def micro_time(t: float | None = None) -> str:
     return datetime.fromtimestamp(time.time() if t is None else t, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def new_identity() -> str:
-    """client-go's default holder identity: hostname plus a fresh UUID (unique per process start)."""
-    return f"{socket.gethostname()}_{uuid.uuid4()}"
+def new_identity(uid: str = "") -> str:
+    """client-go's default holder identity: hostname plus a fresh UUID (unique per process start). The server
+    passes the UUID of its identity Lease's holder, so a client can tell which replica leads."""
+    return f"{socket.gethostname()}_{uid or uuid.uuid4()}"
 
 
 class LeaderElector:
@@ -188,14 +191,14 @@ def apiserver_id(hostname: str, component: str = "kube-apiserver") -> str:
 
 
 async def run_identity_lease(
-    store: GenericStore, hostname: str, replica: str, period: float = IDENTITY_RENEW_SECONDS
+    store: GenericStore, hostname: str, replica: str, period: float = IDENTITY_RENEW_SECONDS, uid: str = ""
 ) -> None:
     """Create, then renew, ``kube-system/<apiserver id>`` (holder ``<id>_<uuid>``, 3600 s, kube's labels). kube
     hashes the hostname; ``replica`` is that, or ``<hostname>/worker-<i>`` for the workers of one machine."""
     info = store.registry.get("coordination.k8s.io", "v1", "leases")
     assert info is not None
     name = apiserver_id(replica)
-    holder = f"{name}_{uuid.uuid4()}"
+    holder = f"{name}_{uid or uuid.uuid4()}"
     labels = {IDENTITY_LABEL: "kube-apiserver", "kubernetes.io/hostname": hostname}
 
     async def renewed(existing: Obj | None) -> Obj:
@@ -211,4 +214,54 @@ async def run_identity_lease(
                 info, "kube-system", name, renewed, subresource="", allow_create=True, preconditions=None,
                 dry_run=False, manager="kube-apiserver",
             )  # fmt: skip
+        await asyncio.sleep(period)
+
+
+#: kube's IdentityLeaseGCPeriod: every replica looks for expired identity Leases once an hour
+IDENTITY_GC_SECONDS = 3600.0
+
+
+def identity_lease_expired(lease: Obj, now: float) -> bool:
+    """kube's isLeaseExpired: no renewTime or duration (invalid: collected too), or renewTime + duration past."""
+    spec = lease.get("spec") or {}
+    renew, duration = spec.get("renewTime"), spec.get("leaseDurationSeconds")
+    if renew is None or duration is None:
+        return True
+    try:
+        renewed = datetime.fromisoformat(str(renew)).timestamp()
+    except ValueError:
+        return True
+    return renewed + float(duration) < now
+
+
+async def collect_identity_leases(store: GenericStore, now: Callable[[], float] = time.time) -> list[str]:
+    """One pass of kube's apiserver lease garbage collector: delete the expired identity Leases of
+    ``kube-system`` (replicas that went away), each checked again against etcd just before. Returns the names
+    deleted. A lease another replica's collector deleted first is no error (every replica runs this)."""
+    info = store.registry.get("coordination.k8s.io", "v1", "leases")
+    assert info is not None
+    deleted = []
+    for lease in (await store.storage.list(info.collection_key("kube-system"))).items:
+        md = lease["metadata"]
+        if (md.get("labels") or {}).get(IDENTITY_LABEL) != "kube-apiserver" or not identity_lease_expired(lease, now()):
+            continue
+        try:
+            current = await store.get_current(info, "kube-system", md["name"])
+            if identity_lease_expired(current, now()):
+                await store.delete(info, "kube-system", md["name"], DeleteOptions())
+                deleted.append(md["name"])
+        except StatusError as exc:
+            if exc.code != 404:
+                raise
+    return deleted
+
+
+async def run_identity_lease_gc(store: GenericStore, period: float = IDENTITY_GC_SECONDS) -> None:
+    """kube's start-kube-apiserver-identity-lease-garbage-collector: a pass now, then every ``period``."""
+    while True:
+        try:
+            for name in await collect_identity_leases(store):
+                log.info("deleted expired apiserver identity lease kube-system/%s", name)
+        except (StatusError, serr.StorageError) as exc:
+            log.warning("apiserver identity lease garbage collection failed: %s", exc)
         await asyncio.sleep(period)

@@ -43,7 +43,14 @@ from aiokube.apiserver.endpoints.responses import (
 )
 from aiokube.apiserver.errors import StatusError
 from aiokube.apiserver.flowcontrol.controller import FlowControl, Rejected
-from aiokube.apiserver.leaderelection import LeaderElector, LeaseTimings, new_identity, run_identity_lease
+from aiokube.apiserver.leaderelection import (
+    IDENTITY_GC_SECONDS,
+    LeaderElector,
+    LeaseTimings,
+    new_identity,
+    run_identity_lease,
+    run_identity_lease_gc,
+)
 from aiokube.apiserver.observability import health, metrics, pprof, workermetrics
 from aiokube.apiserver.observability.health import HealthCheck, HealthEndpoints
 from aiokube.apiserver.registry import bootstrap
@@ -62,7 +69,7 @@ from aiokube.storage import errors as serr
 from aiokube.storage import metrics as storage_metrics
 from aiokube.storage.compactor import run_compactor
 from aiokube.storage.embedded import EmbeddedEtcd
-from aiokube.storage.etcd import EtcdClient
+from aiokube.storage.etcd import EtcdClient, EtcdTLS
 from aiokube.storage.store import Store
 from aiokube.watchcache.cacher import Cacher, CacherConfig
 
@@ -91,6 +98,8 @@ class ServerConfig:
     etcd_servers: list[str] = field(default_factory=list)
     data_dir: str = ".aiokube"
     etcd_request_timeout: float = 5.0
+    #: kube's --etcd-cafile/--etcd-certfile/--etcd-keyfile: TLS to the external etcd (None: plain gRPC)
+    etcd_tls: EtcdTLS | None = None
     #: kube's --etcd-compaction-interval (5 min); 0 disables compaction
     compaction_interval: float = 300.0
     #: tests only: etcd without fsync
@@ -119,6 +128,8 @@ class ServerConfig:
     #: run the controllers only while holding the ``kube-system/aiokube-controllers`` Lease (replicas on one etcd)
     leader_election: bool = True
     lease_timings: LeaseTimings = field(default_factory=LeaseTimings)
+    #: seconds between passes of kube's identity lease garbage collector (every replica runs it; kube: 1 h)
+    identity_lease_gc_period: float = IDENTITY_GC_SECONDS
     #: HTTPS, authentication and authorization (secureserving.py); no HTTPS port unless ``secure_port`` is set
     security: SecurityConfig = field(default_factory=SecurityConfig)
     #: kube's --request-timeout: a non-long-running request gets 504 after this many seconds
@@ -229,6 +240,8 @@ class APIServer:
         self.secure_port = 0
         #: holds the controllers' Lease while this replica leads (None without leader election)
         self.elector: LeaderElector | None = None
+        #: this process's UUID: in its identity Lease's holder and in its controllers' Lease holder identity
+        self.uid = str(uuid.uuid4())
         self.flowcontrol: FlowControl | None = None
         self.admission = filters.Admission(None, None, config.request_timeout)
         self.deadlines = filters.Deadlines(config.request_timeout)
@@ -259,7 +272,8 @@ class APIServer:
         canonical.compile_all()
         if self.embedded is not None:
             endpoints = [await self.embedded.wait_ready()]
-        self.etcd = EtcdClient(endpoints, request_timeout=cfg.etcd_request_timeout)
+        tls = cfg.etcd_tls if cfg.etcd_servers else None  # the embedded etcd speaks plain gRPC on loopback
+        self.etcd = EtcdClient(endpoints, request_timeout=cfg.etcd_request_timeout, tls=tls)
         await self.etcd.connect()
         self.store = Store(self.etcd)
         admission = NamespaceLifecycle(self._lookup_namespace)
@@ -310,13 +324,15 @@ class APIServer:
         )
         self.generic.on_namespace_created = self.sa_controller.ensure  # idempotent: fine on any replica
         if cfg.leader_election:
-            elector = LeaderElector(self.generic, CONTROLLERS_LEASE, new_identity(), cfg.lease_timings)
+            elector = LeaderElector(self.generic, CONTROLLERS_LEASE, new_identity(self.uid), cfg.lease_timings)
             self.elector = elector
             self._tasks.append(asyncio.create_task(elector.run(self._run_controllers)))
         else:
             self._tasks.append(asyncio.create_task(self._run_controllers()))
-        identity = run_identity_lease(self.generic, socket.gethostname(), cfg.replica_name or socket.gethostname())
+        replica = cfg.replica_name or socket.gethostname()
+        identity = run_identity_lease(self.generic, socket.gethostname(), replica, uid=self.uid)
         self._tasks.append(asyncio.create_task(identity))
+        self._tasks.append(asyncio.create_task(run_identity_lease_gc(self.generic, cfg.identity_lease_gc_period)))
         self._tasks.append(asyncio.create_task(self._monitor_storage()))
         metrics.CACHERS.add(self)
         if cfg.metrics_socket_dir:

@@ -16,7 +16,9 @@ import ipaddress
 import logging
 import socket
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -92,48 +94,122 @@ def map_rpc_error(exc: grpc.aio.AioRpcError, key: str = "") -> errors.StorageErr
     return errors.InternalError(f"etcd error {code.name}: {details}", key)
 
 
-class EtcdClient:
-    """One gRPC channel to an etcd cluster, with the few RPCs aiokube's storage and watch cache use."""
+@dataclass(frozen=True)
+class EtcdTLS:
+    """kube-apiserver's ``--etcd-cafile``, ``--etcd-certfile``, ``--etcd-keyfile``: the CA that signed etcd's
+    serving certificates (empty: the system's roots) and this client's certificate and key (empty: none)."""
 
-    def __init__(self, endpoints: Sequence[str], *, request_timeout: float = 5.0) -> None:
-        self.endpoints = list(endpoints)
+    ca_file: str = ""
+    cert_file: str = ""
+    key_file: str = ""
+
+    def credentials(self) -> grpc.ChannelCredentials:
+        """Read the files now (a missing or unreadable one fails at start, not at the first request)."""
+
+        def read(path: str) -> bytes | None:
+            return Path(path).read_bytes() if path else None
+
+        if bool(self.cert_file) != bool(self.key_file):
+            raise ValueError("--etcd-certfile and --etcd-keyfile go together")
+        return grpc.ssl_channel_credentials(read(self.ca_file), read(self.key_file), read(self.cert_file))
+
+
+class _Member:
+    """One endpoint's channel and stubs; ``suspect`` while it failed to answer in time (until a probe passes)."""
+
+    def __init__(self, endpoint: str, tls: EtcdTLS | None) -> None:
+        self.endpoint = endpoint
+        target = grpc_target([endpoint])
+        if tls is None:
+            self.channel = grpc.aio.insecure_channel(target, options=_CHANNEL_OPTIONS)
+        else:  # the certificate is checked against this endpoint's host, not the resolved address
+            host = urlsplit(endpoint if "://" in endpoint else f"https://{endpoint}").hostname or "localhost"
+            options = [*_CHANNEL_OPTIONS, ("grpc.ssl_target_name_override", host)]
+            self.channel = grpc.aio.secure_channel(target, tls.credentials(), options=options)
+        self.kv = rpc.KVStub(self.channel)
+        self.watch = rpc.WatchStub(self.channel)
+        self.maintenance = rpc.MaintenanceStub(self.channel)
+        self.suspect = False
+        self.probe: asyncio.Task[None] | None = None
+
+    def usable(self) -> bool:
+        if self.suspect:
+            return False
+        return self.channel.get_state(try_to_connect=True) != grpc.ChannelConnectivity.TRANSIENT_FAILURE
+
+
+class EtcdClient:
+    """A gRPC channel per etcd endpoint (member), with the few RPCs aiokube's storage and watch cache use.
+
+    Requests and new watches go round robin over the members that answer. A member whose request timed out or
+    was refused is *suspect*: skipped until a probe (``Status``, 1 s deadline, every half second) passes. So a
+    stalled or partitioned member — whose TCP connection stays up, and whose gRPC keepalive never fires while
+    requests keep being written to it — costs one request, not a share of all of them until it comes back
+    (gRPC's own round robin, and etcd's Go client, keep sending it its share). With ``tls``, channels are TLS
+    (``https://`` client URLs), each member's certificate checked against its own endpoint's host."""
+
+    def __init__(self, endpoints: Sequence[str], *, request_timeout: float = 5.0, tls: EtcdTLS | None = None) -> None:
+        self.endpoints = [e.strip() for e in endpoints if e.strip()]
         self.request_timeout = request_timeout
-        self._target = grpc_target(self.endpoints)
-        self.channel: grpc.aio.Channel | None = None
-        self._kv: rpc.KVStub | None = None
-        self._watch: rpc.WatchStub | None = None
-        self._maintenance: rpc.MaintenanceStub | None = None
+        self.tls = tls
+        for endpoint in self.endpoints:
+            grpc_target([endpoint])  # a bad URL fails here, before connect
+        if not self.endpoints:
+            raise ValueError("no etcd endpoints given")
+        self._members: list[_Member] = []
+        self._turn = 0
 
     async def connect(self) -> None:
-        if self.channel is not None:
-            return
-        self.channel = grpc.aio.insecure_channel(self._target, options=_CHANNEL_OPTIONS)
-        self._kv = rpc.KVStub(self.channel)
-        self._watch = rpc.WatchStub(self.channel)
-        self._maintenance = rpc.MaintenanceStub(self.channel)
+        if not self._members:
+            self._members = [_Member(endpoint, self.tls) for endpoint in self.endpoints]
 
     async def close(self) -> None:
-        if self.channel is not None:
-            await self.channel.close(grace=None)
-            self.channel = None
+        members, self._members = self._members, []
+        for m in members:
+            if m.probe is not None:
+                m.probe.cancel()
+            await m.channel.close(grace=None)
 
-    @property
-    def kv(self) -> rpc.KVStub:
-        assert self._kv is not None, "EtcdClient.connect() was not awaited"
-        return self._kv
+    def _pick(self) -> _Member:
+        assert self._members, "EtcdClient.connect() was not awaited"
+        usable = [m for m in self._members if m.usable()] or self._members
+        self._turn += 1
+        return usable[self._turn % len(usable)]
+
+    def _suspect(self, member: _Member) -> None:
+        if len(self._members) > 1 and not member.suspect:
+            member.suspect = True
+            member.probe = asyncio.get_running_loop().create_task(self._probe(member))
+
+    @staticmethod
+    async def _probe(member: _Member) -> None:
+        while member.suspect:
+            await asyncio.sleep(0.5)
+            try:
+                await member.maintenance.Status(rpc.StatusRequest(), timeout=1.0, wait_for_ready=True)
+            except grpc.aio.AioRpcError:
+                continue
+            member.suspect = False
+        member.probe = None
 
     async def _call(
-        self, method: Any, request: Any, key: str = "", timeout: float | None = None, idempotent: bool = False
-    ) -> Any:
-        """One RPC; idempotent ones are retried on UNAVAILABLE within the deadline (as etcd's client does),
-        so a request that met a connection as it broke waits for the reconnect instead of failing."""
+        self, method: Callable[[_Member], Any], request: Any, key: str = "", timeout: float | None = None,
+        idempotent: bool = False,
+    ) -> Any:  # fmt: skip
+        """One RPC on a member (``method`` picks the stub's method); idempotent ones are retried on UNAVAILABLE
+        within the deadline (as etcd's client does), on another member when there is one, so a request that met
+        a connection as it broke waits for the reconnect instead of failing."""
         deadline = time.monotonic() + (timeout or self.request_timeout)
         while True:
             remaining = deadline - time.monotonic()
+            member = self._pick()
             try:
-                return await method(request, timeout=max(remaining, 0.001), wait_for_ready=True)
+                return await method(member)(request, timeout=max(remaining, 0.001), wait_for_ready=True)
             except grpc.aio.AioRpcError as exc:
-                if not (idempotent and exc.code() == grpc.StatusCode.UNAVAILABLE) or remaining <= 0.05:
+                code = exc.code()
+                if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
+                    self._suspect(member)
+                if not (idempotent and code == grpc.StatusCode.UNAVAILABLE) or remaining <= 0.05:
                     raise map_rpc_error(exc, key) from None
             await asyncio.sleep(min(0.05, max(deadline - time.monotonic(), 0)))
 
@@ -169,7 +245,7 @@ class EtcdClient:
             req.sort_order = rpc.RangeRequest.DESCEND
             req.sort_target = rpc.RangeRequest.MOD
         try:
-            return await self._call(self.kv.Range, req, key.decode(errors="replace"), idempotent=True)
+            return await self._call(lambda m: m.kv.Range, req, key.decode(errors="replace"), idempotent=True)
         except errors.InternalError as exc:
             if _FUTURE_REV in exc.message:
                 raise errors.TooLargeResourceVersion(revision, 0) from None
@@ -183,14 +259,14 @@ class EtcdClient:
         key: str = "",
     ) -> rpc.TxnResponse:
         req = rpc.TxnRequest(compare=list(compare), success=list(success), failure=list(failure))
-        return await self._call(self.kv.Txn, req, key)
+        return await self._call(lambda m: m.kv.Txn, req, key)
 
     async def put(self, key: bytes, value: bytes) -> rpc.PutResponse:
-        return await self._call(self.kv.Put, rpc.PutRequest(key=key, value=value), key.decode())
+        return await self._call(lambda m: m.kv.Put, rpc.PutRequest(key=key, value=value), key.decode())
 
     async def compact(self, revision: int, *, physical: bool = True) -> None:
         req = rpc.CompactionRequest(revision=revision, physical=physical)
-        await self._call(self.kv.Compact, req, timeout=max(self.request_timeout, 30.0))
+        await self._call(lambda m: m.kv.Compact, req, timeout=max(self.request_timeout, 30.0))
 
     async def current_revision(self) -> int:
         """etcd's current revision, from a linearizable single-key range (cheap: count_only)."""
@@ -198,8 +274,7 @@ class EtcdClient:
         return int(resp.header.revision)
 
     async def status(self) -> rpc.StatusResponse:
-        assert self._maintenance is not None
-        return await self._call(self._maintenance.Status, rpc.StatusRequest(), idempotent=True)
+        return await self._call(lambda m: m.maintenance.Status, rpc.StatusRequest(), idempotent=True)
 
     # --- Watch ----------------------------------------------------------------------------------------
 
@@ -212,8 +287,17 @@ class EtcdClient:
         prev_kv: bool = False,
         progress_notify: bool = True,
     ) -> EtcdWatch:
-        assert self._watch is not None, "EtcdClient.connect() was not awaited"
-        return EtcdWatch(self._watch, key, range_end, start_revision, prev_kv, progress_notify)
+        member = self._pick()
+        watch = EtcdWatch(member.watch, key, range_end, start_revision, prev_kv, progress_notify)
+        watch.member = member
+        return watch
+
+    def watch_stuck(self, watch: EtcdWatch) -> None:
+        """The watch's owner saw it deliver nothing while etcd had moved on: its member is suspect (new watches
+        and requests go elsewhere until it answers a probe), and the stream is broken so the owner resumes."""
+        if isinstance(watch.member, _Member):
+            self._suspect(watch.member)
+        watch.cancel()
 
 
 class EtcdWatch:
@@ -248,6 +332,8 @@ class EtcdWatch:
         #: monotonic time the response :meth:`responses` yielded last was read from the stream (its first
         #: fragment's): when its events reached this server
         self.received_at = 0.0
+        #: the member it streams from (EtcdClient.watch sets it)
+        self.member: object = None
 
     async def _request_iter(self) -> AsyncIterator[rpc.WatchRequest]:
         while True:

@@ -277,16 +277,32 @@ class Store:
         #: writes return are therefore shared with the cache: callers must not change them.
         self.written_objects: dict[str, tuple[int, Obj, int]] = {}
         self._written_bytes = 0
+        #: watch caches' prefixes → when this server first wrote under it since the cache last got events
+        #: (the cache clears its entry on each response): a cache whose own writes do not come back notices
+        self.awaited: dict[str, float] = {}
 
     def _sending(self, key: str) -> None:
         if self._tracked >= _MAX_WRITES_TRACKED:
             self.write_sent.clear()  # entries of writes whose events went to no cache (or another replica)
             self._tracked = 0
-        self.write_sent.setdefault(key, deque()).append(time.monotonic())
+        now = time.monotonic()
+        self.write_sent.setdefault(key, deque()).append(now)
         self._tracked += 1
+        for prefix in self._prefixes(key):
+            if self.awaited.get(prefix, now) == 0.0:
+                self.awaited[prefix] = now
+
+    @staticmethod
+    def _prefixes(key: str) -> tuple[str, str]:
+        """The collection prefixes a key may be under: ``/registry/<res>/`` or ``/registry/<group>/<res>/``."""
+        parts = key.split("/", 4)
+        return "/".join(parts[:3]) + "/", "/".join(parts[:4]) + "/"
 
     def _lost(self, key: str) -> None:
         """A write that did not commit: forget its send time (the newest for the key)."""
+        for prefix in self._prefixes(key):  # no event will come for it (another write may have set it: a guess)
+            if self.awaited.get(prefix):
+                self.awaited[prefix] = 0.0
         times = self.write_sent.get(key)
         if times:
             times.pop()

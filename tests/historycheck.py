@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import itertools
 import json
 import time
 from collections import Counter
@@ -57,6 +58,11 @@ class Watcher:
         self.reached = asyncio.Event()
         self.resumes = 0
         self.relists = 0
+        #: cleared to make the watcher lag: it stops reading (its connection stays open) until set again
+        self.reading = asyncio.Event()
+        self.reading.set()
+        #: when each event arrived (monotonic), to see whether a stalled neighbour delayed this watcher
+        self.arrivals: list[tuple[int, float]] = []
 
     def _url(self) -> str:
         return self.urls[self.turn % len(self.urls)]
@@ -101,6 +107,7 @@ class Watcher:
                         gone = True
                     elif resp.status == 200:
                         async for line in resp.content:
+                            await self.reading.wait()
                             if not line.strip():
                                 continue
                             frame = json.loads(line)
@@ -112,6 +119,7 @@ class Watcher:
                             if kind != "BOOKMARK":
                                 name = obj["metadata"]["name"]
                                 self.segments[-1].events.append((rv, name, kind))
+                                self.arrivals.append((rv, time.monotonic()))
                                 if kind == "DELETED":
                                     self.state.pop(name, None)
                                 else:
@@ -119,6 +127,7 @@ class Watcher:
                             self._advance(rv)
             except (aiohttp.ClientError, TimeoutError, json.JSONDecodeError):
                 pass
+            await self.reading.wait()
             if gone:
                 self.relists += 1
                 await self._list(session)
@@ -131,8 +140,10 @@ class Watcher:
 class Writer:
     """Cycles over its own keys: create, patch, patch, delete; every acknowledged write is logged."""
 
-    def __init__(self, name: str, urls: list[str], namespace: str, keys: int = 5) -> None:
+    def __init__(self, name: str, urls: list[str], namespace: str, keys: int = 5, payload: int = 0) -> None:
         self.name = name
+        #: bytes of filler in each created object (large events fill a stalled reader's buffers sooner)
+        self.filler = "x" * payload
         self.urls = urls
         self.path = f"/api/v1/namespaces/{namespace}/configmaps"
         self.keys = [f"{name}-k{i}" for i in range(keys)]
@@ -140,6 +151,8 @@ class Writer:
         #: acknowledged writes: (op, name, resourceVersion or 0 for deletes, monotonic time)
         self.acked: list[tuple[str, str, int, float]] = []
         self.failed = 0
+        #: every answer's status (0: no answer), for the report
+        self.statuses: Counter[int] = Counter()
         #: set to stop after the request in flight (a cancelled one could commit after the checker's last write)
         self.stop = False
 
@@ -161,7 +174,8 @@ class Writer:
             phase = step % 4
             step += 1
             if phase == 0:
-                body = {"metadata": {"name": key}, "data": {"v": str(step)}}
+                data = {"v": str(step), "f": self.filler} if self.filler else {"v": str(step)}
+                body = {"metadata": {"name": key}, "data": data}
                 status, obj = await self._send(session, "POST", self.path, body, "application/json")
                 op = "create"
             elif phase in (1, 2):
@@ -172,6 +186,7 @@ class Writer:
             else:
                 status, obj = await self._send(session, "DELETE", f"{self.path}/{key}", None, "application/json")
                 op = "delete"
+            self.statuses[status] += 1
             if 200 <= status < 300:
                 rv = int(obj["metadata"]["resourceVersion"]) if op != "delete" else 0
                 self.acked.append((op, key, rv, time.monotonic()))
@@ -309,3 +324,131 @@ def check(
             if not any(before < r < after for r in deletes.get(name, [])):
                 v.append(f"{writer.name}: acknowledged delete of {name} (after {before}) is not in etcd's history")
     return report
+
+
+# --- a load run: writers and watchers on replicas, faults injected by the caller, then the check -------------
+
+
+async def etcd_revision(etcdctl: str, endpoints: str) -> int:
+    """etcd's current revision (the header of a range of a key nobody writes)."""
+    proc = await asyncio.create_subprocess_exec(
+        etcdctl, "--endpoints", endpoints, "get", "/historycheck/none", "-w", "json",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await proc.communicate()
+    assert proc.returncode == 0, err
+    return int(json.loads(out)["header"]["revision"])
+
+
+class Load:
+    """``async with Load(...) as load``: a namespace, ``watchers`` watchers and ``writers`` writers spread over
+    ``urls`` (each moves to the next URL when its replica fails: a client-side list); the caller injects its
+    faults meanwhile (``load.faults`` names them) and calls ``await load.finish(title)``, which stops the writers,
+    writes a last object every watcher must reach, reads etcd's history and checks it; it returns the report
+    line and fails on a violation. ``save_history()`` reads etcd's history so far (call it before compacting)."""
+
+    def __init__(self, etcdctl: str, endpoints: str, urls: list[str], namespace: str, *, watchers: int = 6,
+                 writers: int = 4, writer_urls: list[str] | None = None, payload: int = 0) -> None:  # fmt: skip
+        self.etcdctl, self.endpoints, self.urls, self.namespace = etcdctl, endpoints, urls, namespace
+        self.prefix = f"/registry/configmaps/{namespace}/"
+        self.watchers = [Watcher(f"watcher-{i}", urls, namespace, i) for i in range(watchers)]
+        self.writers = [Writer(f"w{i}", writer_urls or urls, namespace, payload=payload) for i in range(writers)]
+        self.faults: list[str] = []
+        self.history: list[tuple[Event, dict]] = []
+        self._marks = 0
+        self._tasks: list[asyncio.Task[None]] = []
+        self._write_tasks: list[asyncio.Task[None]] = []
+
+    async def __aenter__(self) -> Load:
+        self.watch_session = aiohttp.ClientSession(
+            timeout=aiohttp.ClientTimeout(total=None, sock_connect=2), connector=aiohttp.TCPConnector(limit=0)
+        )
+        self.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15, sock_connect=2))
+        try:
+            await self._start()
+        except BaseException:
+            await self.__aexit__()
+            raise
+        return self
+
+    async def _start(self) -> None:
+        async with self.session.post(self.urls[0] + "/api/v1/namespaces",
+                                     json={"metadata": {"name": self.namespace}}) as resp:  # fmt: skip
+            assert resp.status == 201, await resp.text()
+        self.start_rev = self.saved_rev = await etcd_revision(self.etcdctl, self.endpoints)
+        self.initial = await etcd_state(self.etcdctl, self.endpoints, self.prefix, self.start_rev)
+        self._tasks = [asyncio.create_task(w.run(self.watch_session)) for w in self.watchers]
+        self._write_tasks = [asyncio.create_task(w.run(self.session)) for w in self.writers]
+        self.started = time.monotonic()
+
+    async def __aexit__(self, *exc: object) -> None:
+        for task in [*self._tasks, *self._write_tasks]:
+            task.cancel()
+        await asyncio.gather(*self._tasks, *self._write_tasks, return_exceptions=True)
+        await self.watch_session.close()
+        await self.session.close()
+
+    def acked(self) -> int:
+        return sum(len(w.acked) for w in self.writers)
+
+    async def acked_grows(self, n: int, timeout: float = 60.0) -> None:
+        """``n`` more acknowledged writes (the load is held)."""
+        target = self.acked() + n
+        async with asyncio.timeout(timeout):
+            while self.acked() < target:  # noqa: ASYNC110 - polling counters the writers bump
+                await asyncio.sleep(0.05)
+
+    async def mark(self) -> int:
+        """Create one object through the first URL that answers; its resourceVersion."""
+        self._marks += 1
+        body = {"metadata": {"name": f"zz-mark-{self._marks}"}}
+        async with asyncio.timeout(60):
+            while True:
+                for url in self.urls:
+                    with contextlib.suppress(aiohttp.ClientError, TimeoutError):
+                        async with self.session.post(f"{url}/api/v1/namespaces/{self.namespace}/configmaps",
+                                                     json=body) as resp:  # fmt: skip
+                            if resp.status == 201:
+                                return int((await resp.json())["metadata"]["resourceVersion"])
+                await asyncio.sleep(0.2)
+
+    async def save_history(self) -> int:
+        """etcd's history up to a new mark (before a compaction removes it); the mark's revision."""
+        rev = await self.mark()
+        self.history += await etcd_history(self.etcdctl, self.endpoints, self.prefix, self.saved_rev, rev)
+        self.saved_rev = rev
+        return rev
+
+    async def finish(self, title: str, reach_timeout: float = 90.0) -> tuple[str, Report]:
+        for w in self.writers:
+            w.stop = True
+        await asyncio.gather(*self._write_tasks)
+        elapsed = time.monotonic() - self.started
+        until = await self.mark()  # the last write: every watcher must get to it
+        for w in self.watchers:
+            w.reading.set()
+            w.target = until
+            if w.rv >= until:
+                w.reached.set()
+        try:
+            await asyncio.wait_for(asyncio.gather(*(w.reached.wait() for w in self.watchers)), reach_timeout)
+        except TimeoutError:
+            late = [f"{w.name} at {w.rv}" for w in self.watchers if not w.reached.is_set()]
+            raise AssertionError(f"{title}: watchers did not reach {until}: {late}") from None
+        self.history += await etcd_history(self.etcdctl, self.endpoints, self.prefix, self.saved_rev, until)
+        final = await etcd_state(self.etcdctl, self.endpoints, self.prefix, until)
+        report = check(self.watchers, self.writers, self.initial, self.history, final, until)
+        times = sorted(t for w in self.writers for *_, t in w.acked)
+        stall = max((b - a for a, b in itertools.pairwise(times)), default=0.0)
+        acked, watchers = self.acked(), self.watchers
+        line = (
+            f"{title}: load held {acked} acknowledged writes in {elapsed:.1f} s ({acked / elapsed:.0f}/s, "
+            f"{sum(w.failed for w in self.writers)} failed, longest stall {stall:.2f} s); faults injected "
+            f"{len(self.faults)} ({', '.join(self.faults)}); events checked {report.events_checked} "
+            f"({len(watchers)} watchers, {sum(w.resumes for w in watchers)} resumes, "
+            f"{sum(w.relists for w in watchers)} relists, {report.lists_checked} lists, {len(self.history)} etcd "
+            f"events); acknowledged writes checked {report.acked_checked}; violations {len(report.violations)}"
+        )
+        assert not report.violations, line + "\n" + "\n".join(report.violations[:50])
+        assert report.events_checked >= len(watchers) * 50, line  # the checker saw the load
+        return line, report

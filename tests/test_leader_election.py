@@ -12,7 +12,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from aiokube.apiserver.leaderelection import IDENTITY_LABEL, LeaseTimings, apiserver_id
+from aiokube.apiserver.leaderelection import IDENTITY_LABEL, LeaseTimings, apiserver_id, micro_time
 from aiokube.apiserver.server import CONTROLLERS_LEASE, APIServer, ServerConfig
 from aiokube.storage.embedded import EmbeddedEtcd
 from tests.conftest import API
@@ -106,3 +106,52 @@ async def _no_release() -> None:
 
 async def _leads(server: APIServer) -> bool:
     return bool(server.elector and server.elector.is_leader)
+
+
+async def test_expired_identity_leases_are_collected(own_etcd: EmbeddedEtcd, tmp_path: Path) -> None:
+    """kube's apiserver lease garbage collector, in every replica: identity Leases (kube-system, labelled
+    apiserver.kubernetes.io/identity=kube-apiserver) whose renewTime + leaseDurationSeconds is past are deleted,
+    or that lack either; live ones, other labels and other namespaces stay."""
+    config = ServerConfig(port=0, etcd_servers=[own_etcd.client_url], compaction_interval=0,
+                          data_dir=str(tmp_path / "gc"), lease_timings=FAST, identity_lease_gc_period=0.3)  # fmt: skip
+    server = APIServer(config)
+    await server.start()
+    now = time.time()
+
+    def lease(name: str, renewed: float | None, duration: int | None, labels: dict[str, str]) -> dict:
+        spec: dict = {"holderIdentity": f"{name}_x"}
+        if renewed is not None:
+            spec["renewTime"] = micro_time(renewed)
+        if duration is not None:
+            spec["leaseDurationSeconds"] = duration
+        return {"metadata": {"name": name, "labels": labels}, "spec": spec}
+
+    ident = {IDENTITY_LABEL: "kube-apiserver"}
+    try:
+        async with aiohttp.ClientSession() as session:
+            api = API(session, server.url)
+            cases = {
+                "apiserver-gone": (lease("apiserver-gone", now - 3700, 3600, ident), False),
+                "apiserver-no-renew": (lease("apiserver-no-renew", None, 3600, ident), False),
+                "apiserver-alive": (lease("apiserver-alive", now - 60, 3600, ident), True),
+                "other-expired": (lease("other-expired", now - 3700, 3600, {IDENTITY_LABEL: "other"}), True),
+                "unlabelled": (lease("unlabelled", now - 3700, 3600, {}), True),
+            }
+            for body, _ in cases.values():
+                assert (await api.post(LEASES, body))[0] == 201
+            body = lease("apiserver-elsewhere", now - 3700, 3600, ident)
+            assert (await api.post("/apis/coordination.k8s.io/v1/namespaces/default/leases", body))[0] == 201
+
+            async def collected() -> bool:
+                return (await api.get(f"{LEASES}/apiserver-gone"))[0] == 404
+
+            await wait_for(collected, 10)
+            for name, (_, kept) in cases.items():
+                status = (await api.get(f"{LEASES}/{name}"))[0]
+                assert status == (200 if kept else 404), (name, status)
+            elsewhere = "/apis/coordination.k8s.io/v1/namespaces/default/leases/apiserver-elsewhere"
+            assert (await api.get(elsewhere))[0] == 200
+            # this replica's own identity Lease is renewed, never collected
+            assert (await api.get(f"{LEASES}/{apiserver_id(socket.gethostname())}"))[0] == 200
+    finally:
+        await server.stop()

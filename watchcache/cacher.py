@@ -1,9 +1,9 @@
 """The cacher: one etcd watch per resource feeding a store, an event buffer and the resource's watchers.
 
 Reflector: LIST the resource prefix at revision R, then watch from R+1 with progress notifications. A
-broken watch resumes from the last revision the cache holds; a compacted one relists and hands live
-watchers the ADDED/MODIFIED/DELETED that take them from the old state to the new one (new watches from
-before the relist get 410).
+broken watch resumes from the last revision the cache holds; a compacted one relists and, as kube's cacher
+does (terminateAllWatchers before each ListAndWatch), ends every live watch: a watch never skips events, so
+its client resumes from its last resourceVersion, gets 410 (the relisted cache starts after it) and relists.
 
 Reads follow kube-apiserver 1.36 (k8s.io/apiserver/pkg/storage/cacher, delegator.go):
 
@@ -299,6 +299,7 @@ class Cacher:
     # --- lifecycle -----------------------------------------------------------------------------------
 
     async def start(self) -> None:
+        self.store.awaited[self.prefix] = 0.0
         self._tasks.append(asyncio.create_task(self._run(), name=f"cacher-{self.resource}"))
         self._tasks.append(asyncio.create_task(self._bookmark_loop(), name=f"bookmarks-{self.resource}"))
 
@@ -311,6 +312,7 @@ class Cacher:
             w.stop()
 
     async def stop(self) -> None:
+        self.store.awaited.pop(self.prefix, None)
         self.close_watchers()
         tasks = [t for t in [*self._tasks, self._progress_task] if t is not None]
         for task in tasks:
@@ -363,10 +365,9 @@ class Cacher:
                 entries.append(self._entry(key, value, mod))
             except errors.StorageError as exc:
                 log.error("cacher %s: skipping undecodable object: %s", self.resource, exc)
-        first = not self.ready.is_set()
-        if not first:
+        if self.ready.is_set():
             self.stats.relists += 1
-            await self._dispatch_relist_diff(entries, revision)
+            self.close_watchers()  # they send what they hold (events before the gap), then end
         self.cache.replace(entries)
         self.buffer.reset()
         self.list_rv = self.rv = self.last_event_rv = revision
@@ -374,23 +375,6 @@ class Cacher:
         self.ready.set()
         self._resolve_waiters()
         log.debug("cacher %s: listed %d objects at revision %d", self.resource, len(entries), revision)
-
-    async def _dispatch_relist_diff(self, entries: list[CachedObject], revision: int) -> None:
-        """After a compaction gap, move live watchers from the old state to the listed one."""
-        new_keys = {e.key for e in entries}
-        now = time.monotonic()
-        events: list[WatchEvent] = []
-        for entry in entries:
-            prev = self.cache.get(entry.key)
-            if prev is None:
-                events.append(WatchEvent(ADDED, entry, None, revision, now))
-            elif prev.revision != entry.revision:
-                events.append(WatchEvent(MODIFIED, entry, prev, revision, now))
-        for prev in list(self.cache.values()):
-            if prev.key not in new_keys:
-                events.append(WatchEvent(DELETED, deleted_view(prev, revision), prev, revision, now))
-        for ev in events:
-            await self._dispatch(ev)
 
     async def _watch(self) -> None:
         end = prefix_range_end(self.prefix.encode())
@@ -402,6 +386,8 @@ class Cacher:
                     if self._waiters:
                         watch.request_progress()
                     continue
+                if self.store.awaited.get(self.prefix):
+                    self.store.awaited[self.prefix] = 0.0  # etcd answers on this stream
                 if resp.events:
                     await self._on_events(resp.events, watch.received_at)
                 else:
@@ -507,6 +493,13 @@ class Cacher:
             await asyncio.wait_for(fut, self.config.wait_timeout if timeout is None else timeout)
             return True
         except TimeoutError:
+            watch = self._etcd_watch
+            if watch is not None and self.ready.is_set() and watch.received_at < started:
+                # nothing at all came from etcd while it was asked to catch up: the member streaming this watch
+                # stalled (its connection up, so gRPC never fails the stream); resume elsewhere from self.rv + 1
+                log.warning("cacher %s: etcd watch silent for %.1f s while behind; resuming it on another member",
+                            self.resource, time.monotonic() - started)  # fmt: skip
+                self.client.watch_stuck(watch)
             return False
         finally:
             self._waiters = [(t, f) for t, f in self._waiters if f is not fut]
@@ -609,10 +602,22 @@ class Cacher:
         if w.bookmarks and not w.closed and w.next_bookmark != float("inf"):
             self._bookmark_buckets.setdefault(int(w.next_bookmark), []).append(w)
 
+    def _check_watch_alive(self, now: float) -> None:
+        """This server wrote under the prefix ``wait_timeout`` ago and nothing at all came on the etcd watch
+        since: the member streaming it stalled (see ``wait_fresh``); resume it elsewhere."""
+        since = self.store.awaited.get(self.prefix, 0.0)
+        watch = self._etcd_watch
+        if since and now - since > self.config.wait_timeout and watch is not None and watch.received_at < since:
+            log.warning("cacher %s: its own writes not seen on the etcd watch for %.1f s; resuming it on another "
+                        "member", self.resource, now - since)  # fmt: skip
+            self.store.awaited[self.prefix] = 0.0
+            self.client.watch_stuck(watch)
+
     async def _bookmark_loop(self) -> None:
         while True:
             await asyncio.sleep(min(1.0, self.config.bookmark_frequency / 4))
             now = time.monotonic()
+            self._check_watch_alive(now)
             second = int(now)
             due: list[CacheWatcher] = []
             for s in list(self._bookmark_buckets):

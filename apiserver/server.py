@@ -241,7 +241,7 @@ class APIServer:
         #: holds the controllers' Lease while this replica leads (None without leader election)
         self.elector: LeaderElector | None = None
         #: this process's UUID: in its identity Lease's holder and in its controllers' Lease holder identity
-        self.uid = str(uuid.uuid4())
+        self.uid = new_uid()
         self.flowcontrol: FlowControl | None = None
         self.admission = filters.Admission(None, None, config.request_timeout)
         self.deadlines = filters.Deadlines(config.request_timeout)

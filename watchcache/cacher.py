@@ -497,9 +497,7 @@ class Cacher:
             if watch is not None and self.ready.is_set() and watch.received_at < started:
                 # nothing at all came from etcd while it was asked to catch up: the member streaming this watch
                 # stalled (its connection up, so gRPC never fails the stream); resume elsewhere from self.rv + 1
-                log.warning("cacher %s: etcd watch silent for %.1f s while behind; resuming it on another member",
-                            self.resource, time.monotonic() - started)  # fmt: skip
-                self.client.watch_stuck(watch)
+                _resume_elsewhere(self, watch, f"etcd watch silent for {time.monotonic() - started:.1f} s while behind")
             return False
         finally:
             self._waiters = [(t, f) for t, f in self._waiters if f is not fut]
@@ -602,22 +600,11 @@ class Cacher:
         if w.bookmarks and not w.closed and w.next_bookmark != float("inf"):
             self._bookmark_buckets.setdefault(int(w.next_bookmark), []).append(w)
 
-    def _check_watch_alive(self, now: float) -> None:
-        """This server wrote under the prefix ``wait_timeout`` ago and nothing at all came on the etcd watch
-        since: the member streaming it stalled (see ``wait_fresh``); resume it elsewhere."""
-        since = self.store.awaited.get(self.prefix, 0.0)
-        watch = self._etcd_watch
-        if since and now - since > self.config.wait_timeout and watch is not None and watch.received_at < since:
-            log.warning("cacher %s: its own writes not seen on the etcd watch for %.1f s; resuming it on another "
-                        "member", self.resource, now - since)  # fmt: skip
-            self.store.awaited[self.prefix] = 0.0
-            self.client.watch_stuck(watch)
-
     async def _bookmark_loop(self) -> None:
         while True:
             await asyncio.sleep(min(1.0, self.config.bookmark_frequency / 4))
             now = time.monotonic()
-            self._check_watch_alive(now)
+            _check_watch_alive(self, now)
             second = int(now)
             due: list[CacheWatcher] = []
             for s in list(self._bookmark_buckets):
@@ -840,3 +827,18 @@ class Cacher:
             CachedObject("", obj, int(obj["metadata"].get("resourceVersion", "0")), EMPTY, EMPTY) for obj in res.items
         ]
         return CacheListResult(entries, res.revision, res.continue_token, res.remaining_item_count, from_cache=False)
+
+
+def _check_watch_alive(cacher: Cacher, now: float) -> None:
+    """The server wrote under the cacher's prefix ``wait_timeout`` ago and nothing at all came on its etcd watch
+    since: the member streaming it stalled (see ``Cacher.wait_fresh``); resume it elsewhere."""
+    since = cacher.store.awaited.get(cacher.prefix, 0.0)
+    watch = cacher._etcd_watch
+    if since and now - since > cacher.config.wait_timeout and watch is not None and watch.received_at < since:
+        cacher.store.awaited[cacher.prefix] = 0.0
+        _resume_elsewhere(cacher, watch, f"its own writes not seen on the etcd watch for {now - since:.1f} s")
+
+
+def _resume_elsewhere(cacher: Cacher, watch: Any, why: str) -> None:
+    log.warning("cacher %s: %s; resuming it on another member", cacher.resource, why)
+    cacher.client.watch_stuck(watch)

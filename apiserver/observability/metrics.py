@@ -233,7 +233,7 @@ def labels_for(request: web.Request, ri: RequestInfo, path: str, registry: Regis
             return labels
         parts = path.strip("/").split("/")
         known = (parts[0] == "api" and parts[1:] == ["v1"]) or (
-            parts[0] == "apis" and len(parts) <= 3 and registry.has_group(parts[1])
+            parts[0] == "apis" and 2 <= len(parts) <= 3 and registry.has_group(parts[1])
         )
         return path_labels(request, "/".join(parts), "apiserver") if known else None
     label = PATH_LABELS.get(path)

@@ -36,6 +36,8 @@ from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import Collector
 
 from aiokube.apiserver.endpoints.requestinfo import RequestInfo
+from aiokube.apiserver.flowcontrol import metrics as flowcontrol_metrics
+from aiokube.apiserver.observability import page
 from aiokube.apiserver.registry.resources import Registry
 from aiokube.storage.metrics import KubeHistogram, le_text
 from aiokube.watchcache.cacher import Cacher
@@ -124,10 +126,10 @@ PATH_LABELS = {
 }
 
 
-def serve(request: web.Request) -> web.Response:
-    """The Prometheus text format, or OpenMetrics when the scraper asks for it."""
+async def serve(request: web.Request) -> web.Response:
+    """The Prometheus text format, or OpenMetrics when the scraper asks for it (formatted off the loop)."""
     encoder, content_type = choose_encoder(request.headers.get("Accept", ""))
-    resp = web.Response(body=encoder(REGISTRY))
+    resp = web.Response(body=await page.render(encoder))
     resp.headers["Content-Type"] = content_type
     return resp
 
@@ -490,7 +492,7 @@ class CacherCollector(Collector):
 
     def __init__(self) -> None:
         self.sources: weakref.WeakSet[Any] = weakref.WeakSet()
-        REGISTRY.register(self)
+        page.register_on_loop(self)  # walks the caches' dicts
 
     def add(self, source: CacherSource) -> None:
         self.sources.add(source)
@@ -668,5 +670,6 @@ class _InflightCollector(Collector):
         yield family
 
 
-REGISTRY.register(_InflightCollector())
+page.register_on_loop(_InflightCollector())
+page.register_on_loop(flowcontrol_metrics.COLLECTOR)
 CACHERS = CacherCollector()

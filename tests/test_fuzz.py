@@ -266,7 +266,9 @@ async def _fuzz(
         stored = await etcd_client.range(prefix, prefix_range_end(prefix), keys_only=True)
         in_etcd = {kv.key[len(prefix) :].decode() for kv in stored.kvs}
         writes = [w for w in run.writes if f"/{plural}" in unquote(w)]
-        assert in_etcd == names, (plural, in_etcd ^ names, writes)
+        assert in_etcd == names, f"{plural}: {in_etcd ^ names} differ; the requests that may write:\n" + "\n".join(
+            writes
+        )
     return run
 
 

@@ -666,7 +666,7 @@ def _patch(draw: st.DrawFn, ns: str) -> Req:
 
 
 _METHODS = st.sampled_from(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "PROPFIND", "FOO",
-                            "get", "CONNECT"])  # fmt: skip
+                            "MKCOL", "CONNECT"])  # fmt: skip
 
 
 def _odd_segment() -> st.SearchStrategy[str]:

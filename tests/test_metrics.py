@@ -304,3 +304,17 @@ async def test_metrics_page_is_formatted_off_the_event_loop() -> None:
     assert loop_bound.threads[0] == threading.get_ident() and len(loop_bound.threads) == 2  # + the check's own
     # generous: the loop ticked all along (on the loop, one gap would be the whole formatting, >= elapsed)
     assert len(gaps) > 10 and max(gaps) < elapsed / 2, (max(gaps), elapsed)
+
+
+async def test_paths_without_a_route_make_no_series(api: API, ns: str) -> None:
+    """Found by tests/test_fuzz.py (and a Prometheus recording rule that then saw three series): an unknown
+    subresource, or segments past a name or a subresource, were labelled with whatever the client sent, so
+    random paths made new series without bound. kube instruments routes only; these have none (404)."""
+    base = f"/api/v1/namespaces/{ns}/configmaps"
+    assert (await api.post(base, {"metadata": {"name": "a"}}))[0] == 201
+    for path in ("a/fz-bogus", "a//fz-empty", "a/status/fz-extra"):
+        assert (await api.get(f"{base}/{path}"))[0] == 404
+        assert (await api.post(f"{base}/{path}", {}))[0] in (404, 405)
+    samples = await scrape(api)
+    subresources = {ls.get("subresource") for ls in label_sets(samples, "apiserver_request_total")}
+    assert not {s for s in subresources if s and s.startswith("fz-")}

@@ -38,6 +38,7 @@ from prometheus_client.registry import Collector
 from aiokube.apiserver.endpoints.requestinfo import RequestInfo
 from aiokube.apiserver.flowcontrol import metrics as flowcontrol_metrics
 from aiokube.apiserver.observability import page
+from aiokube.apiserver.registry.resourceinfo import ResourceInfo
 from aiokube.apiserver.registry.resources import Registry
 from aiokube.storage.metrics import KubeHistogram, le_text
 from aiokube.watchcache.cacher import Cacher
@@ -223,11 +224,21 @@ def path_labels(request: web.Request, path: str, component: str = "") -> Request
     )
 
 
+def _routed(info: ResourceInfo, ri: RequestInfo) -> bool:
+    """Whether kube has a route for the path (only routes are instrumented): an unknown subresource, or
+    segments past it, would make a label value of whatever the client sent."""
+    if not ri.subresource:
+        return len(ri.parts) <= 2
+    sub = info.subresource(ri.subresource)
+    return sub is not None and (len(ri.parts) == 3 or bool(sub.connect))
+
+
 def labels_for(request: web.Request, ri: RequestInfo, path: str, registry: Registry) -> RequestLabels | None:
     """kube's request metric labels; None for what kube does not instrument (unknown paths/resources)."""
     if path.startswith(("/api/", "/apis/")):
         if ri.is_resource_request:
-            if registry.get(ri.group, ri.version, ri.resource) is None:
+            info = registry.get(ri.group, ri.version, ri.resource)
+            if info is None or not _routed(info, ri):
                 return None
             labels = resource_labels(request, ri)
             if labels.mutating and request.content_length:

@@ -43,7 +43,8 @@ cluster: $(STAMP)
 cluster-down: $(STAMP)
 	$(BIN)/aiokube cluster down $(ARGS)
 
-# the long variants: repeated etcd kills under more watchers, the container image build (needs docker)
+# the long variants: repeated etcd kills under more watchers, the fuzzer with 40x the examples
+# (AIOKUBE_FUZZ_FACTOR), the container image build (needs docker)
 soak: $(STAMP) tools
 	$(BIN)/python -m pytest -m soak -o timeout=3600 -s $(ARGS)
 

@@ -43,7 +43,8 @@ cluster: $(STAMP)
 cluster-down: $(STAMP)
 	$(BIN)/aiokube cluster down $(ARGS)
 
-# the long variants: every fault of tests/test_cluster.py and test_faults.py repeated under 200 watchers, the image build (needs docker)
+# the long variants: every fault of tests/test_cluster.py and test_faults.py repeated under 200 watchers, the
+# fuzzer with 40x the examples (AIOKUBE_FUZZ_FACTOR), the container image build (needs docker)
 soak: $(STAMP) tools
 	$(BIN)/python -m pytest -m soak -o timeout=3600 -s $(ARGS)
 

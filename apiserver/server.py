@@ -677,7 +677,7 @@ class APIServer:
             if self.config.metrics_socket_dir:
                 page = await workermetrics.serve(request, self.config.metrics_socket_dir)
             else:
-                page = metrics.serve(request)
+                page = await metrics.serve(request)
             return worker_headers(page, self.config.worker_id)
         if path == "/debug/pprof" or path.startswith("/debug/pprof/"):
             if not self.config.profiling:
@@ -722,7 +722,7 @@ class APIServer:
             doc = self.discovery.resource_list(parts[1], parts[2])
         if doc is not None:
             return json_response(request, doc)
-        if parts[0] == "apis" and not self.registry.has_group(parts[1]):
+        if parts[0] == "apis" and (len(parts) < 2 or not self.registry.has_group(parts[1])):
             return not_found_page()
         raise errors.resource_not_found()
 

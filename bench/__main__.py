@@ -38,6 +38,8 @@ SUITE = (
     "big_object",
     "secure_requests",
     "conversions",
+    "metrics_page",
+    "admission_cost",
 )
 #: benchmarks run only by name
 EXTRA = ("workers", "density")

@@ -9,7 +9,10 @@ shared):
 - the connection: the head-deadline bookkeeping of ``KubeRequestHandler.data_received`` against aiohttp's
   own ``RequestHandler``, parsing the same small GET head.
 
-``python -m bench.admission_cost [--count 50000]``; writes ``bench/results/admission_cost.json``.
+End to end: server CPU per ``GET /livez`` of two ``aiokube serve`` at once, one with priority and fairness
+(the default) and one with ``--enable-priority-and-fairness=false``, driven alternately by this process.
+
+``python -m bench.admission_cost [--count 50000] [--out bench/results/admission_cost]``; writes JSON and PNG.
 """
 
 from __future__ import annotations
@@ -18,9 +21,13 @@ import argparse
 import asyncio
 import json
 import socket
+import statistics
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from aiohttp.test_utils import make_mocked_request
 
@@ -31,7 +38,8 @@ from aiokube.apiserver.registry import apf_bootstrap
 from aiokube.apiserver.transport.connection import ConnectionLimits, KubeRequestHandler
 from aiokube.apiserver.transport.streaming import RESPONSE_HEADERS
 
-from .common import ROOT, machine, use_uvloop
+from .common import OUT, cpu_seconds, machine, use_uvloop
+from .slo_report import start_server, stop_process
 
 PATH = "/api/v1/namespaces/default/configmaps"
 DEV = UserInfo("dev", groups=("system:authenticated",))
@@ -86,7 +94,7 @@ async def _per_head(cls: type[web.RequestHandler], count: int, **kwargs: Any) ->
     return elapsed
 
 
-async def main(count: int) -> dict[str, Any]:
+async def main_filters(count: int) -> dict[str, Any]:
     """Each figure: the fastest round of the case minus the fastest round of its baseline."""
     apf = filters.Admission(_flowcontrol(), None, 60.0)
     maxinflight = filters.Admission(None, MaxInflight(400, 200), 60.0)
@@ -113,13 +121,95 @@ async def main(count: int) -> dict[str, Any]:
     return {k: round(v, 2) for k, v in results.items()}
 
 
-if __name__ == "__main__":
-    parser = argparse.ArgumentParser()
+async def end_to_end(count: int, rounds: int) -> dict[str, float]:
+    """Server CPU per ``GET /livez`` (plain port, 10 at a time) of two ``aiokube serve``, priority and fairness
+    on and off, driven alternately by this process: the median over rounds of CPU per request, in µs."""
+    cpu: dict[str, list[float]] = {"on": [], "off": []}
+    with tempfile.TemporaryDirectory(prefix="aiokube-bench-") as tmp:
+        servers = {}
+        try:
+            for name in ("on", "off"):
+                flag = f"--enable-priority-and-fairness={'true' if name == 'on' else 'false'}"
+                data = Path(tmp) / name
+                data.mkdir()
+                proc, url, _ = await start_server(str(data), args=[flag])
+                servers[name] = (proc, url)
+            async with aiohttp.ClientSession() as session:
+
+                async def batch(url: str) -> None:
+                    async def worker(n: int) -> None:
+                        for _ in range(n):
+                            async with session.get(f"{url}/livez") as resp:
+                                assert resp.status == 200
+                                await resp.read()
+
+                    await asyncio.gather(*(worker(count // 10) for _ in range(10)))
+
+                for _proc, url in servers.values():
+                    await batch(url)  # warm up
+                for _ in range(rounds):
+                    for name, (proc, url) in servers.items():
+                        before = cpu_seconds(proc.pid)
+                        await batch(url)
+                        cpu[name].append((cpu_seconds(proc.pid) - before) / count * 1e6)
+        finally:
+            for proc, _ in servers.values():
+                await stop_process(proc)
+    result = {name: round(statistics.median(values), 1) for name, values in cpu.items()}
+    print(f"GET /livez server CPU: {result['on']} µs with priority and fairness, {result['off']} µs without")
+    return result
+
+
+def plot(record: dict[str, Any], path: Path) -> None:
+    """The filters' µs per request (left) and the end-to-end server CPU per /livez, APF on and off (right)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4), gridspec_kw={"width_ratios": [2, 1]})
+    names = list(record["us_per_request"])
+    values = [record["us_per_request"][n] for n in names]
+    bars = left.barh(names, values, color="tab:blue")
+    for bar, v in zip(bars, values, strict=True):
+        left.text(v, bar.get_y() + bar.get_height() / 2, f" {v:.2f} µs", va="center", fontsize=8)
+    left.set_xlabel("µs per request (best of nine rounds, on uvloop)")
+    left.set_title("overload protection's own work per request", fontsize=9)
+    left.invert_yaxis()
+    left.grid(True, axis="x", alpha=0.3)
+    e2e = record.get("livez_server_cpu_us")
+    if e2e:
+        bars = right.bar(["APF off\n(max-in-flight)", "APF on"], [e2e["off"], e2e["on"]],
+                         color=["tab:gray", "tab:blue"])  # fmt: skip
+        for bar, v in zip(bars, [e2e["off"], e2e["on"]], strict=True):
+            right.text(bar.get_x() + bar.get_width() / 2, v, f"{v:.0f}", ha="center", va="bottom", fontsize=8)
+        right.set_ylabel("server CPU per GET /livez (µs)")
+        right.set_title(f"end to end: on/off = {e2e['on'] / e2e['off']:.2f}", fontsize=9)
+        right.grid(True, axis="y", alpha=0.3)
+    fig.suptitle(f"admission cost ({record['machine']}, {record['date']})", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.admission_cost")
     parser.add_argument("--count", type=int, default=200_000)
-    args = parser.parse_args()
+    parser.add_argument("--livez", type=int, default=5000, help="GET /livez per round, end to end")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--out", type=Path, default=OUT / "admission_cost")
+    args = parser.parse_args(argv)
     use_uvloop()
-    out = asyncio.run(main(args.count))
-    path = ROOT / "bench" / "results" / "admission_cost.json"
+    out = asyncio.run(main_filters(args.count))
+    e2e = asyncio.run(end_to_end(args.livez, args.rounds))
     record = {"benchmark": "admission_cost", "date": time.strftime("%Y-%m-%d"), "machine": machine(),
-              "count": args.count, "us_per_request": out}  # fmt: skip
-    path.write_text(json.dumps(record, indent=2) + "\n")
+              "count": args.count, "us_per_request": out, "livez_per_round": args.livez, "rounds": args.rounds,
+              "livez_server_cpu_us": e2e}  # fmt: skip
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.with_suffix(".json").write_text(json.dumps(record, indent=2) + "\n")
+    plot(record, args.out.with_suffix(".png"))
+    print(f"[admission_cost] wrote {args.out.with_suffix('.json')} and .png", flush=True)
+
+
+if __name__ == "__main__":
+    main()

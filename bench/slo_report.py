@@ -38,6 +38,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,10 +57,10 @@ MERGE_PATCH = {"Content-Type": "application/merge-patch+json"}
 
 
 async def start_server(
-    data_dir: str, env: dict[str, str] | None = None, code: Path | None = None
+    data_dir: str, env: dict[str, str] | None = None, code: Path | None = None, args: Sequence[str] = ()
 ) -> tuple[asyncio.subprocess.Process, str, Path]:
-    """``aiokube serve --port 0 --data-dir DIR`` in a subprocess (``env`` added to its environment); its URL
-    from the "serving on" line. ``code``: a folder holding another ``aiokube`` package to run instead
+    """``aiokube serve --port 0 --data-dir DIR [args]`` in a subprocess (``env`` added to its environment);
+    its URL from the "serving on" line. ``code``: a folder holding another ``aiokube`` package to run instead
     (:func:`bench.common.baseline_code`)."""
     script = Path(sys.executable).with_name("aiokube")
     cmd = [str(script)] if script.exists() and code is None else [sys.executable, "-m", "aiokube.apiserver"]
@@ -69,7 +70,7 @@ async def start_server(
     with log.open("wb") as log_file:
         proc = await asyncio.create_subprocess_exec(
             *cmd, "serve", *_newer_flags(code), "--port", "0", "--data-dir", data_dir,
-            "--log-level", "warning",
+            "--log-level", "warning", *args,
             stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=log_file,
             env={**os.environ, **(env or {})},
         )  # fmt: skip

@@ -9,11 +9,19 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import threading
+import time
+from collections.abc import Iterable
 from typing import Any
 
 import orjson
+from prometheus_client import CollectorRegistry
+from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily, Metric
+from prometheus_client.exposition import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
+from prometheus_client.registry import Collector
 
+from aiokube.apiserver.observability import page
 from aiokube.apiserver.server import APIServer
 from tests.conftest import API
 
@@ -233,3 +241,80 @@ async def test_histogram_buckets_are_kubes(api: API) -> None:
     counts = [v for _, v in _buckets(samples, "apiserver_watch_event_latency_seconds", resource="configmaps",
                                      encoder="json")]  # fmt: skip
     assert counts == sorted(counts)  # cumulative
+
+
+class _Big(Collector):
+    """A histogram family of 2,000 series (~1.2 MB of text, 60k lines): a busy server's page."""
+
+    def collect(self) -> Iterable[Metric]:
+        family = HistogramMetricFamily("big_seconds", "A big family.", labels=["resource", "verb"])
+        buckets = [(str(b), float(i)) for i, b in enumerate((0.1, 0.5, 1, 5, 10, 30, 60, 120, 300, 600))]
+        for i in range(2000):
+            family.add_metric([f"resource{i // 8}", f"verb{i % 8}"], [*buckets, ("+Inf", 10.0)], 12.5)
+        yield family
+
+
+class _LoopBound(Collector):
+    def __init__(self) -> None:
+        self.threads: list[int] = []
+
+    def describe(self) -> Iterable[Metric]:
+        return []
+
+    def collect(self) -> Iterable[Metric]:
+        self.threads.append(threading.get_ident())
+        family = CounterMetricFamily("loop_bound_total", "Collected on the loop.")
+        family.add_metric([], 1)
+        yield family
+
+
+async def test_metrics_page_is_formatted_off_the_event_loop() -> None:
+    """A ~1 MB page: formatted on the loop it held the loop for the whole page (what a scrape did to every
+    client); in a thread the loop keeps ticking, at worst a GIL switch interval or two apart. A collector
+    registered as loop-bound is collected on the loop's thread, once, and its family is on the page."""
+    registry = CollectorRegistry()
+    registry.register(_Big())
+    loop_bound = _LoopBound()
+    proxy = page.OnLoop(loop_bound)
+    registry.register(proxy)
+    page.ON_LOOP.append(proxy)
+    gaps: list[float] = []
+    done = asyncio.Event()
+
+    async def ticker() -> None:
+        last = time.perf_counter()
+        while not done.is_set():
+            await asyncio.sleep(0.001)
+            now = time.perf_counter()
+            gaps.append(now - last)
+            last = now
+
+    try:
+        tick = asyncio.create_task(ticker())
+        await asyncio.sleep(0.01)
+        started = time.perf_counter()
+        body = await page.render(generate_latest, registry)
+        elapsed = time.perf_counter() - started
+        done.set()
+        await tick
+    finally:
+        page.ON_LOOP.remove(proxy)
+    assert body == generate_latest(registry)  # the same page as formatted on the loop
+    assert len(body) > 1_000_000 and b"loop_bound_total 1.0" in body
+    assert loop_bound.threads[0] == threading.get_ident() and len(loop_bound.threads) == 2  # + the check's own
+    # generous: the loop ticked all along (on the loop, one gap would be the whole formatting, >= elapsed)
+    assert len(gaps) > 10 and max(gaps) < elapsed / 2, (max(gaps), elapsed)
+
+
+async def test_paths_without_a_route_make_no_series(api: API, ns: str) -> None:
+    """Found by tests/test_fuzz.py (and a Prometheus recording rule that then saw three series): an unknown
+    subresource, or segments past a name or a subresource, were labelled with whatever the client sent, so
+    random paths made new series without bound. kube instruments routes only; these have none (404)."""
+    base = f"/api/v1/namespaces/{ns}/configmaps"
+    assert (await api.post(base, {"metadata": {"name": "a"}}))[0] == 201
+    for path in ("a/fz-bogus", "a//fz-empty", "a/status/fz-extra"):
+        assert (await api.get(f"{base}/{path}"))[0] == 404
+        assert (await api.post(f"{base}/{path}", {}))[0] in (404, 405)
+    samples = await scrape(api)
+    subresources = {ls.get("subresource") for ls in label_sets(samples, "apiserver_request_total")}
+    assert not {s for s in subresources if s and s.startswith("fz-")}

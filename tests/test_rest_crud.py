@@ -347,3 +347,20 @@ async def test_pod_field_selectors(api: API, ns: str) -> None:
     assert [p["metadata"]["name"] for p in legacy["items"]] == ["b"]
     _, pending, _ = await api.get(base, params={"fieldSelector": "status.phase=Pending"})
     assert len(pending["items"]) == 3
+
+
+async def test_delete_answered_with_a_status_under_a_table_accept(api: API, ns: str) -> None:
+    """Found by tests/test_fuzz.py: a Deployment's DELETE answers a Status, and asked as a Table it was a 500
+    (the Status went through the Deployment printer). kube passes a Status through untransformed
+    (handlers/response.go doTransformObject)."""
+    pod = {"metadata": {"labels": {"a": "b"}}, "spec": {"containers": [{"name": "c", "image": "i"}]}}
+    body = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "t"},
+            "spec": {"selector": {"matchLabels": {"a": "b"}}, "template": pod}}  # fmt: skip
+    base = f"/apis/apps/v1/namespaces/{ns}/deployments"
+    assert (await api.post(base, body))[0] == 201
+    for accept in ("application/json;as=Table;v=v1;g=meta.k8s.io",
+                   "application/json;as=PartialObjectMetadata;v=v1;g=meta.k8s.io"):  # fmt: skip
+        status, out, _ = await api.delete(f"{base}/t", headers={"Accept": accept})
+        assert status == 200 and out["kind"] == "Status" and out["status"] == "Success", out
+        assert out["details"]["name"] == "t" and out["details"]["kind"] == "deployments"
+        assert (await api.post(base, body))[0] == 201

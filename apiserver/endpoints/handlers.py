@@ -108,6 +108,8 @@ class RESTHandlers:
             request[REQUEST_WARNINGS] = [info.deprecation]  # every route of a deprecated kind warns
         if ri.subresource:
             return await self._subresource(request, ri, info)
+        if len(ri.parts) > 2:  # an empty subresource segment (".../name//x"): no route takes it
+            raise errors.resource_not_found()
         if ri.name and verb == "create":
             raise errors.method_not_allowed()
         if not ri.name and verb in ("update", "patch"):

@@ -112,8 +112,11 @@ class Output:
         entry = obj if isinstance(obj, CachedObject) else None
         plain = entry.obj if entry is not None else obj
         assert isinstance(plain, dict)
-        converted = self._convert([plain], {"resourceVersion": (plain.get("metadata") or {}).get("resourceVersion", "")}
-                                  if self.fmt.convert == "Table" else {}, single=True)  # fmt: skip
+        # a Status (a DELETE's result for most kinds) is never transformed (handlers/response.go
+        # doTransformObject): as=Table or as=PartialObjectMetadata get it as it is
+        converted = None if plain.get("kind") == "Status" else self._convert(
+            [plain], {"resourceVersion": (plain.get("metadata") or {}).get("resourceVersion", "")}
+            if self.fmt.convert == "Table" else {}, single=True)  # fmt: skip
         if converted is not None:
             return self._body_response(*self.encode_plain(converted), status, warnings)
         if self.encoder is not None and not self.pretty:

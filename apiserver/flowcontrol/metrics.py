@@ -10,7 +10,6 @@ import weakref
 from collections.abc import Iterable, Iterator
 from typing import Protocol
 
-from prometheus_client import REGISTRY
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
 
@@ -65,7 +64,6 @@ class FlowControlCollector(Collector):
 
     def __init__(self) -> None:
         self.sources: weakref.WeakSet[Source] = weakref.WeakSet()  # type: ignore[type-var]
-        REGISTRY.register(self)
 
     def add(self, source: Source) -> None:
         self.sources.add(source)
@@ -152,4 +150,5 @@ def _merge(hists: list[Histogram]) -> Histogram:
     return out
 
 
+#: registered by observability.metrics, to be collected on the event loop (it walks the levels' and flows' dicts)
 COLLECTOR = FlowControlCollector()

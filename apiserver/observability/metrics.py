@@ -36,6 +36,9 @@ from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import Collector
 
 from aiokube.apiserver.endpoints.requestinfo import RequestInfo
+from aiokube.apiserver.flowcontrol import metrics as flowcontrol_metrics
+from aiokube.apiserver.observability import page
+from aiokube.apiserver.registry.resourceinfo import ResourceInfo
 from aiokube.apiserver.registry.resources import Registry
 from aiokube.storage.metrics import KubeHistogram, le_text
 from aiokube.watchcache.cacher import Cacher
@@ -124,10 +127,10 @@ PATH_LABELS = {
 }
 
 
-def serve(request: web.Request) -> web.Response:
-    """The Prometheus text format, or OpenMetrics when the scraper asks for it."""
+async def serve(request: web.Request) -> web.Response:
+    """The Prometheus text format, or OpenMetrics when the scraper asks for it (formatted off the loop)."""
     encoder, content_type = choose_encoder(request.headers.get("Accept", ""))
-    resp = web.Response(body=encoder(REGISTRY))
+    resp = web.Response(body=await page.render(encoder))
     resp.headers["Content-Type"] = content_type
     return resp
 
@@ -221,11 +224,21 @@ def path_labels(request: web.Request, path: str, component: str = "") -> Request
     )
 
 
+def _routed(info: ResourceInfo, ri: RequestInfo) -> bool:
+    """Whether kube has a route for the path (only routes are instrumented): an unknown subresource, or
+    segments past it, would make a label value of whatever the client sent."""
+    if not ri.subresource:
+        return len(ri.parts) <= 2
+    sub = info.subresource(ri.subresource)
+    return sub is not None and (len(ri.parts) == 3 or bool(sub.connect))
+
+
 def labels_for(request: web.Request, ri: RequestInfo, path: str, registry: Registry) -> RequestLabels | None:
     """kube's request metric labels; None for what kube does not instrument (unknown paths/resources)."""
     if path.startswith(("/api/", "/apis/")):
         if ri.is_resource_request:
-            if registry.get(ri.group, ri.version, ri.resource) is None:
+            info = registry.get(ri.group, ri.version, ri.resource)
+            if info is None or not _routed(info, ri):
                 return None
             labels = resource_labels(request, ri)
             if labels.mutating and request.content_length:
@@ -233,7 +246,7 @@ def labels_for(request: web.Request, ri: RequestInfo, path: str, registry: Regis
             return labels
         parts = path.strip("/").split("/")
         known = (parts[0] == "api" and parts[1:] == ["v1"]) or (
-            parts[0] == "apis" and len(parts) <= 3 and registry.has_group(parts[1])
+            parts[0] == "apis" and 2 <= len(parts) <= 3 and registry.has_group(parts[1])
         )
         return path_labels(request, "/".join(parts), "apiserver") if known else None
     label = PATH_LABELS.get(path)
@@ -497,7 +510,7 @@ class CacherCollector(Collector):
 
     def __init__(self) -> None:
         self.sources: weakref.WeakSet[Any] = weakref.WeakSet()
-        REGISTRY.register(self)
+        page.register_on_loop(self)  # walks the caches' dicts
 
     def add(self, source: CacherSource) -> None:
         self.sources.add(source)
@@ -675,5 +688,6 @@ class _InflightCollector(Collector):
         yield family
 
 
-REGISTRY.register(_InflightCollector())
+page.register_on_loop(_InflightCollector())
+page.register_on_loop(flowcontrol_metrics.COLLECTOR)
 CACHERS = CacherCollector()

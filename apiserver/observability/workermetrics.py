@@ -28,17 +28,18 @@ import contextlib
 import logging
 import math
 import os
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import orjson
 from aiohttp import web
-from prometheus_client import REGISTRY
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.metrics_core import Metric
 from prometheus_client.samples import Sample
+
+from aiokube.apiserver.observability import page
 
 log = logging.getLogger(__name__)
 
@@ -75,19 +76,26 @@ def _value(v: float) -> float | str:
     return v if math.isfinite(v) else repr(v)  # JSON has no inf/nan
 
 
-def snapshot() -> bytes:
-    """This process's registry: ``{"pid", "families": [[name, type, help, unit, [[sample, labels, value]…]]…]}``."""
+def _serialized(registry: Any) -> bytes:
     families = [
         [m.name, m.type, m.documentation, m.unit, [[s.name, s.labels, _value(s.value)] for s in m.samples]]
-        for m in REGISTRY.collect()
+        for m in registry.collect()
     ]
     return orjson.dumps({"pid": os.getpid(), "families": families})
 
 
-async def _answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, body: Any) -> None:
+async def snapshot() -> bytes:
+    """This process's registry: ``{"pid", "families": [[name, type, help, unit, [[sample, labels, value]…]]…]}``
+    (collected and serialized off the loop, as the page is)."""
+    return await page.render(_serialized)
+
+
+async def _answer(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, body: Callable[[], Awaitable[bytes]]
+) -> None:
     try:
         await reader.readline()
-        writer.write(body() if callable(body) else await body)
+        writer.write(await body())
         await writer.drain()
     except (ConnectionError, OSError):
         pass
@@ -177,7 +185,7 @@ class Aggregator:
 
     async def start(self) -> None:
         self._server = await asyncio.start_unix_server(
-            lambda r, w: _answer(r, w, self.merged()), path=str(self.sock_dir / PARENT_SOCKET)
+            lambda r, w: _answer(r, w, self.merged), path=str(self.sock_dir / PARENT_SOCKET)
         )
 
     async def stop(self) -> None:
@@ -243,10 +251,11 @@ async def serve(request: web.Request, sock_dir: str) -> web.Response:
     encoder, content_type = choose_encoder(request.headers.get("Accept", ""))
     try:
         answer = orjson.loads(await _ask(Path(sock_dir) / PARENT_SOCKET, WORKER_TIMEOUT + 5))
-        body, scope = encoder(_Families(answer["families"])), f"{answer['answered']}/{answer['workers']} workers"
+        body = await page.render(encoder, _Families(answer["families"]))
+        scope = f"{answer['answered']}/{answer['workers']} workers"
     except (OSError, TimeoutError, orjson.JSONDecodeError, KeyError) as exc:
         log.warning("metrics: the parent did not answer (%s); serving this worker's only", exc)
-        body, scope = encoder(REGISTRY), "local"
+        body, scope = await page.render(encoder), "local"
     resp = web.Response(body=body)
     resp.headers["Content-Type"] = content_type
     resp.headers["X-Aiokube-Metrics"] = scope

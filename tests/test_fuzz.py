@@ -205,6 +205,8 @@ async def _send(session: aiohttp.ClientSession, base: str, req: Req) -> tuple[in
             and ("/watch/" in req.path or any(k == "watch" for k, _ in req.params))
         )
         raw = b"" if streaming else await resp.read()
+        if raw and resp.headers.get("Content-Encoding") == "gzip":  # kube gzips big answers to Accept-Encoding gzip
+            raw = gzip.decompress(raw)
         elapsed = time.monotonic() - started
         try:
             body = _decode(content_type, raw) if raw else None

@@ -169,3 +169,19 @@ async def test_strategic_merge_on_custom_resources_is_415(api: API, ns: str) -> 
     assert status == 200 and body["spec"] == {"a": 1}
     status, _, _ = await api.delete(f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.{group}")
     assert status == 200
+
+
+async def test_apply_of_a_whole_pod_with_empty_fields_is_no_spec_change(api: API, ns: str) -> None:
+    """kube converts an apply's merged result to the Go type before the strategy and validation: a whole pod
+    applied again with ``nodeName: ""`` and ``hostNetwork: false`` (zero values the stored form leaves out) does
+    not change its spec (no "pod updates may not change fields" 422, no new generation)."""
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "whole", "labels": {"rev": "a"}},
+           "spec": {"containers": [{"name": "c", "image": "nginx"}], "nodeName": "", "hostNetwork": False}}  # fmt: skip
+    status, created, _ = await api.post(f"/api/v1/namespaces/{ns}/pods", pod)
+    assert status == 201, created
+    pod["metadata"]["labels"] = {"rev": "b"}
+    status, applied, _ = await _patch(api, f"/api/v1/namespaces/{ns}/pods/whole", "application/apply-patch+yaml", pod,
+                                      fieldManager="again", force="true")  # fmt: skip
+    assert status == 200, applied
+    assert applied["metadata"]["labels"] == {"rev": "b"} and applied["metadata"]["generation"] == 1
+    assert "nodeName" not in applied["spec"] and "hostNetwork" not in applied["spec"]

@@ -37,7 +37,7 @@ from aiokube.apiserver.registry.options import META_GROUP, WriteOptions
 from aiokube.apiserver.registry.resources import ResourceInfo
 from aiokube.apiserver.registry.selection import predicate
 from aiokube.apiserver.registry.store import GenericStore, NewObject, field_type, track_fields, version_converter
-from aiokube.apiserver.registry.storedform import schema_of
+from aiokube.apiserver.registry.storedform import as_typed, schema_of
 from aiokube.encoding import negotiation
 from aiokube.encoding.decode import DecodeError, decode_json
 from aiokube.encoding.negotiation import ROUTE_PRODUCES, ROUTE_PRODUCES_STREAM, route_accepts
@@ -518,7 +518,7 @@ class RESTHandlers:
                     "error strict decoding YAML: error converting YAML to JSON: yaml: unmarshal errors:\n  "
                     + "\n  ".join(duplicates)
                 )
-            return merged
+            return as_typed(merged, info)
 
         result, created = await self._update(
             request,

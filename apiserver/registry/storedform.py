@@ -74,6 +74,19 @@ def decoded_with_defaults(obj: Obj) -> bool:
     return hint is not None and hint[0] is obj
 
 
+def as_typed(obj: Obj, info: ResourceInfo) -> Obj:
+    """A built-in object made outside decode_object (a server-side apply's merged result) as kube's conversion
+    to the Go type holds it: defaulted and canonical (an empty string sent is the field left out), so the
+    strategy and validation compare what kube compares. Other objects, and converted versions, as they are."""
+    schema = schema_of(info)
+    if schema is None or not info.builtin or info.conversion is not None:
+        return obj
+    apply_defaults(info.group, info.kind, obj)
+    out = typed.canonical(obj, schema)
+    remember_canonical(out)
+    return out
+
+
 def stored_form(obj: Obj, info: ResourceInfo, volatile: tuple[str, ...] = ()) -> Obj:
     """What is written to etcd: kube's canonical JSON for typed objects, else kube's top-level field order.
     ``obj`` is in storage form (a converted version's request is converted before). ``volatile``: strings in

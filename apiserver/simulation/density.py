@@ -270,6 +270,9 @@ class Run:
         reporter = asyncio.create_task(self._report())
         try:
             await self._create_all()
+            if len(self.errors) >= self.args.pods:  # nothing to wait for
+                print(f"density: every create failed, the first: {self.errors[0]}", flush=True)
+                return
             await asyncio.wait_for(self.all_running.wait(), self.args.timeout)
             await asyncio.wait_for(reporter, 5)
         except TimeoutError:
@@ -327,6 +330,11 @@ async def measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         await client.create(
             "/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}}
         )
+        # a control plane without kube-controller-manager (a bare kube-apiserver) has no ServiceAccount controller
+        # to make the namespace's "default", which every pod's admission needs
+        with contextlib.suppress(ApiError):
+            account = {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "default"}}
+            await client.create(f"/api/v1/namespaces/{namespace}/serviceaccounts", account)
         print(f"density: {args.pods} pods at {args.qps:g}/s on {args.nodes} nodes, {described}", flush=True)
         before = apimetrics.parse(await client.text("/metrics"))
         run = Run(client, args, namespace)

@@ -608,3 +608,30 @@ def test_float_path_elements_print_as_go_does() -> None:
     assert value_pe(2.5).serialize() == "v:2.5"
     assert str(value_pe(1e6)) == "[=1e+06]"
     assert str(value_pe(0.5)) == "[=0.5]"
+
+
+@pytest.mark.parametrize(
+    ("kind", "obj", "owned"),
+    [
+        (
+            "k8s.io.api.networking.v1.Ingress",
+            {"spec": {"defaultBackend": {"service": {"name": "web", "port": {"number": 80}}}}},
+            {"f:spec": {"f:defaultBackend": {".": {}, "f:service": {".": {}, "f:name": {}, "f:port": {}}}}},
+        ),
+        (
+            "k8s.io.api.admissionregistration.v1.ValidatingAdmissionPolicy",
+            {"spec": {"paramKind": {"apiVersion": "v1", "kind": "ConfigMap"}, "variables": [
+                {"name": "a", "expression": "true"}]}},
+            {"f:spec": {"f:paramKind": {}, "f:variables": {".": {}, 'k:{"name":"a"}': {}}}},
+        ),
+    ],
+)  # fmt: skip
+def test_structs_kube_marks_atomic_are_one_leaf(kind: str, obj: dict[str, Any], owned: dict[str, Any]) -> None:
+    """+structType=atomic in kube 1.36's types.go (networking ServiceBackendPort; admissionregistration's
+    ParamKind, Variable, ParamRef, MatchResources, NamedRuleWithOperations): the manager owns the struct, not
+    its fields, so another manager's change of one field conflicts with the whole."""
+    t = mf.builtin_type(kind)
+    created = copy.deepcopy(obj)
+    created["metadata"] = {"name": "x"}
+    mf.update_managed_fields(None, created, "creator", "v1", T0, t)
+    assert created["metadata"]["managedFields"][0]["fieldsV1"] == owned

@@ -147,7 +147,10 @@ _ATOMIC_STRUCTS = frozenset(
                          "TopologySelectorTerm", "EndpointAddress", "EndpointPort", "ObjectReference",
                          "LocalObjectReference", "TypedLocalObjectReference", "ScopeSelector")]
     + ["k8s.io.api.discovery.v1.EndpointPort", "k8s.io.api.rbac.v1.Subject", "k8s.io.api.rbac.v1.RoleRef",
-       META + "OwnerReference", META + "LabelSelector", "k8s.io.api.autoscaling.v1.CrossVersionObjectReference"]
+       META + "OwnerReference", META + "LabelSelector", "k8s.io.api.autoscaling.v1.CrossVersionObjectReference",
+       "k8s.io.api.networking.v1.ServiceBackendPort"]
+    + ["k8s.io.api.admissionregistration.v1." + n for n in ("MatchResources", "NamedRuleWithOperations", "ParamKind",
+                                                           "ParamRef", "Variable")]
 )  # fmt: skip
 _ATOMIC_MAP_FIELDS = frozenset(
     [(_CORE + "PodSpec", "nodeSelector"), (_CORE + "ReplicationControllerSpec", "selector"),

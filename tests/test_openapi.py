@@ -672,3 +672,21 @@ async def test_http_openapi_v2_json_gzip_and_etag(api: API, server: APIServer) -
     assert status == 304
     status, _, _ = await _raw(api, "/openapi/v2", Accept="application/com.github.proto-openapi.spec.v2@v1.0+protobuf")
     assert status == 406
+
+
+def test_token_request_is_kubes_definition(openapi: OpenAPI) -> None:
+    """serviceaccounts/token takes and answers io.k8s.api.authentication.v1.TokenRequest (kube's name, with
+    its spec and status), in v3 and v2 alike."""
+    path = "/api/v1/namespaces/{namespace}/serviceaccounts/{name}/token"
+    name = "io.k8s.api.authentication.v1.TokenRequest"
+    doc = v3(openapi, "api/v1")
+    body = doc["paths"][path]["post"]["requestBody"]["content"]["*/*"]["schema"]
+    assert body == {"$ref": f"#/components/schemas/{name}"}
+    kind = doc["components"]["schemas"][name]
+    assert {"spec", "status"} <= set(kind["properties"])
+    assert kind["x-kubernetes-group-version-kind"] == [
+        {"group": "authentication.k8s.io", "kind": "TokenRequest", "version": "v1"}
+    ]
+    v2 = swagger_doc(Registry())
+    assert v2["paths"][path]["post"]["parameters"][0]["schema"] == {"$ref": f"#/definitions/{name}"}
+    assert not [k for k in v2["definitions"] if k.startswith("io.k8s.authentication.")]

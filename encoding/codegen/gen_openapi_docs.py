@@ -92,7 +92,7 @@ ROOT_KINDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("io.k8s.kube-aggregator.pkg.apis.apiregistration.v1.", ("APIService",)),
     ("io.k8s.api.resource.v1.", ("DeviceClass", "ResourceClaim", "ResourceClaimTemplate", "ResourceSlice")),
     ("io.k8s.api.flowcontrol.v1.", ("FlowSchema", "PriorityLevelConfiguration")),
-    ("io.k8s.api.authentication.v1.", ("TokenReview", "SelfSubjectReview")),
+    ("io.k8s.api.authentication.v1.", ("TokenReview", "SelfSubjectReview", "TokenRequest")),
     ("io.k8s.api.authorization.v1.", ("SubjectAccessReview", "LocalSubjectAccessReview", "SelfSubjectAccessReview",
                                       "SelfSubjectRulesReview")),
     ("io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.", ("CustomResourceDefinition",)),

@@ -19,6 +19,7 @@ from aiokube.apiserver.patching.typeinfo import (
     Obj,
     TypeInfo,
     list_item_pe,
+    paired_items,
     value_atom,
     zip_keys,
 )
@@ -130,21 +131,7 @@ class _Owned:
 
     def list_items(self, ll: list[Any], rl: list[Any], t: TypeInfo, here: dict[Any, Any]) -> None:
         assert t.item is not None
-        lvals: dict[PathElement, list[Any]] = {}
-        rvals: dict[PathElement, list[Any]] = {}
-        order: list[PathElement] = []
-        for child in ll:
-            item_pe = list_item_pe(t, child)
-            if item_pe not in lvals:
-                order.append(item_pe)
-            lvals.setdefault(item_pe, []).append(child)
-        for child in rl:
-            item_pe = list_item_pe(t, child)
-            if item_pe not in rvals and item_pe not in lvals:
-                order.append(item_pe)
-            rvals.setdefault(item_pe, []).append(child)
-        for item_pe in order:
-            lv, rv = lvals.get(item_pe, []), rvals.get(item_pe, [])
+        for item_pe, lv, rv in paired_items(t, ll, rl):
             if len(lv) <= 1 and len(rv) <= 1:
                 self.compare(lv[0] if lv else MISSING, rv[0] if rv else MISSING, t.item, here, item_pe)
             elif len(lv) >= 2 and len(rv) >= 2:

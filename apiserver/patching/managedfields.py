@@ -44,6 +44,7 @@ from aiokube.apiserver.patching.typeinfo import (
     TypedError,
     TypeInfo,
     list_item_pe,
+    paired_items,
     value_atom,
     zip_keys,
 )
@@ -236,21 +237,7 @@ class _Comparer:
 
     def list_items(self, ll: list[Any], rl: list[Any], t: TypeInfo, path: Path) -> None:
         assert t.item is not None
-        lvals: dict[PathElement, list[Any]] = {}
-        rvals: dict[PathElement, list[Any]] = {}
-        order: list[PathElement] = []
-        for child in ll:
-            pe = list_item_pe(t, child)
-            if pe not in lvals:
-                order.append(pe)
-            lvals.setdefault(pe, []).append(child)
-        for child in rl:
-            pe = list_item_pe(t, child)
-            if pe not in rvals and pe not in lvals:
-                order.append(pe)
-            rvals.setdefault(pe, []).append(child)
-        for pe in order:
-            lv, rv = lvals.get(pe, []), rvals.get(pe, [])
+        for pe, lv, rv in paired_items(t, ll, rl):
             child_path = (*path, pe)
             if len(lv) <= 1 and len(rv) <= 1:
                 self.compare(lv[0] if lv else MISSING, rv[0] if rv else MISSING, t.item, child_path)

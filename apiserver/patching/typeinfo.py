@@ -429,3 +429,23 @@ def zip_keys(lm: dict[str, Any] | None, rm: dict[str, Any] | None) -> list[str]:
     if rm:
         keys.extend(k for k in rm if not lm or k not in lm)
     return keys
+
+
+def paired_items(t: TypeInfo, ll: list[Any], rl: list[Any]) -> list[tuple[PathElement, list[Any], list[Any]]]:
+    """The items of two versions of an associative list grouped by path element, in first-seen order (left,
+    then the right's new ones): what a typed compare walks item by item (more than one item per element means
+    duplicates, which are compared as a whole)."""
+    lvals: dict[PathElement, list[Any]] = {}
+    rvals: dict[PathElement, list[Any]] = {}
+    order: list[PathElement] = []
+    for child in ll:
+        pe = list_item_pe(t, child)
+        if pe not in lvals:
+            order.append(pe)
+        lvals.setdefault(pe, []).append(child)
+    for child in rl:
+        pe = list_item_pe(t, child)
+        if pe not in rvals and pe not in lvals:
+            order.append(pe)
+        rvals.setdefault(pe, []).append(child)
+    return [(pe, lvals.get(pe, []), rvals.get(pe, [])) for pe in order]

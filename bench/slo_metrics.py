@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 from prometheus_client.parser import text_string_to_metric_families
 
+from aiokube.apiserver.simulation import apimetrics
+
 REQUEST_SLI = "apiserver_request_sli_duration_seconds"
 WATCH_SLI = "apiserver_watch_event_latency_seconds"
 WATCH_CACHE_LAG = "apiserver_watch_cache_event_lag_seconds"
@@ -127,25 +129,10 @@ def count(buckets: Buckets) -> float:
 
 
 def quantile(q: float, buckets: Buckets) -> float:
-    """PromQL's histogram_quantile on cumulative buckets: linear inside the bucket holding rank q·count.
-
-    NaN without observations; the highest finite bound when the rank falls in the +Inf bucket.
-    """
-    total = count(buckets)
-    if total <= 0:
-        return math.nan
-    rank = q * total
-    lower, below = 0.0, 0.0
-    for le in sorted(buckets):
-        cum = buckets[le]
-        if cum >= rank:
-            if math.isinf(le):
-                return lower
-            if cum == below:
-                return le
-            return lower + (le - lower) * (rank - below) / (cum - below)
-        lower, below = le, cum
-    return lower
+    """PromQL's histogram_quantile on cumulative buckets (aiokube.apiserver.simulation.apimetrics'), NaN without
+    observations."""
+    value = apimetrics.quantile(q, buckets)
+    return math.nan if value is None else value
 
 
 def bucket_of(q: float, buckets: Buckets) -> tuple[float, float]:

@@ -16,7 +16,6 @@ from aiokube.apiserver.errors import FieldErrors
 from aiokube.apiserver.registry import podupdates
 from aiokube.apiserver.registry.validation import fields as f
 from aiokube.apiserver.registry.validation.objectmeta import validate_annotations, validate_labels
-from aiokube.encoding import canonical
 
 Obj = dict[str, Any]
 
@@ -265,9 +264,6 @@ def _sorted(value: Obj) -> Obj:
     return json.loads(json.dumps(value, sort_keys=True))
 
 
-_POD_SPEC = "k8s.io.api.core.v1.PodSpec"
-
-
 def _pod_spec_update(new: Obj, old: Obj, errs: FieldErrors) -> None:
     """ValidatePodUpdate's spec checks: only images, activeDeadlineSeconds, added tolerations and removed
     scheduling gates may change."""
@@ -301,10 +297,6 @@ def _pod_spec_update(new: Obj, old: Obj, errs: FieldErrors) -> None:
     grace, old_grace = munged.get("terminationGracePeriodSeconds"), old.get("terminationGracePeriodSeconds")
     if isinstance(old_grace, int) and old_grace < 0 and grace == 1:
         munged["terminationGracePeriodSeconds"] = old_grace
-    if munged != old:
-        # kube compares Go structs: an empty string, a false or an empty list sent (a server-side apply of the
-        # whole spec) is the field left out; compare the canonical forms (the stored spec is one already)
-        munged, old = canonical.message(munged, _POD_SPEC), canonical.message(old, _POD_SPEC)
     if munged != old:
         diff = podupdates.go_struct_diff(_sorted(old), _sorted(munged))
         errs.forbidden("spec", f"pod updates may not change fields other than {_UPDATABLE_POD_SPEC_FIELDS}\n{diff}")

@@ -24,6 +24,7 @@ from prometheus_client.registry import Collector
 from aiokube.apiserver.observability import page
 from aiokube.apiserver.server import APIServer
 from tests.conftest import API
+from tests.loopgaps import loop_gaps
 
 Labels = frozenset[tuple[str, str]]
 Samples = dict[tuple[str, Labels], float]
@@ -278,25 +279,12 @@ async def test_metrics_page_is_formatted_off_the_event_loop() -> None:
     proxy = page.OnLoop(loop_bound)
     registry.register(proxy)
     page.ON_LOOP.append(proxy)
-    gaps: list[float] = []
-    done = asyncio.Event()
-
-    async def ticker() -> None:
-        last = time.perf_counter()
-        while not done.is_set():
-            await asyncio.sleep(0.001)
-            now = time.perf_counter()
-            gaps.append(now - last)
-            last = now
-
     try:
-        tick = asyncio.create_task(ticker())
-        await asyncio.sleep(0.01)
-        started = time.perf_counter()
-        body = await page.render(generate_latest, registry)
-        elapsed = time.perf_counter() - started
-        done.set()
-        await tick
+        async with loop_gaps() as gaps:
+            await asyncio.sleep(0.01)
+            started = time.perf_counter()
+            body = await page.render(generate_latest, registry)
+            elapsed = time.perf_counter() - started
     finally:
         page.ON_LOOP.remove(proxy)
     assert body == generate_latest(registry)  # the same page as formatted on the loop

@@ -10,7 +10,6 @@ import asyncio
 import json
 import re
 import threading
-import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -282,16 +281,17 @@ async def test_metrics_page_is_formatted_off_the_event_loop() -> None:
     try:
         async with loop_gaps() as gaps:
             await asyncio.sleep(0.01)
-            started = time.perf_counter()
+            before = len(gaps)
             body = await page.render(generate_latest, registry)
-            elapsed = time.perf_counter() - started
+            ticks = len(gaps) - before
     finally:
         page.ON_LOOP.remove(proxy)
     assert body == generate_latest(registry)  # the same page as formatted on the loop
     assert len(body) > 1_000_000 and b"loop_bound_total 1.0" in body
     assert loop_bound.threads[0] == threading.get_ident() and len(loop_bound.threads) == 2  # + the check's own
-    # generous: the loop ticked all along (on the loop, one gap would be the whole formatting, >= elapsed)
-    assert len(gaps) > 10 and max(gaps) < elapsed / 2, (max(gaps), elapsed)
+    # the loop kept turning while the page was formatted (on the loop it would not turn at all until the end;
+    # how long each turn waited for the GIL depends on the machine's load, so no time is asserted)
+    assert ticks > 10, ticks
 
 
 async def test_paths_without_a_route_make_no_series(api: API, ns: str) -> None:

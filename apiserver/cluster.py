@@ -33,7 +33,7 @@ from typing import Any
 
 from aiokube.apiserver.authentication import kubeconfig, pki
 from aiokube.apiserver.tcpfront import RoundRobinFront
-from aiokube.storage.embedded import die_with_parent, etcd_binary, free_port, wait_answering
+from aiokube.storage.embedded import CRASH_SAFE_ARGS, die_with_parent, etcd_binary, free_port, wait_answering
 from aiokube.storage.etcd import EtcdClient
 
 log = logging.getLogger("aiokube.cluster")
@@ -158,7 +158,7 @@ class Cluster:
             "--initial-cluster", initial, "--initial-cluster-state", "new",
             "--initial-cluster-token", "aiokube-cluster",
             "--experimental-watch-progress-notify-interval", "5s",
-            "--max-request-bytes", str(4 * 1024 * 1024),
+            "--max-request-bytes", str(4 * 1024 * 1024), *CRASH_SAFE_ARGS,
             "--log-level", "warn", "--logger", "zap", "--log-outputs", str(self.folder / f"{m['name']}.log"),
         ]  # fmt: skip
         if self.config.etcd_unsafe_no_fsync:

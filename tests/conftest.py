@@ -19,6 +19,10 @@ from typing import Any
 import aiohttp
 import pytest
 
+# read-only updates check that they left the watch cache's object alone (storage/store.py), in this process and
+# in every server it starts
+os.environ["AIOKUBE_CHECK_READONLY"] = "1"
+
 from aiokube.apiserver.secureserving import SecurityConfig
 from aiokube.apiserver.server import APIServer, ServerConfig
 from aiokube.storage.embedded import EmbeddedEtcd

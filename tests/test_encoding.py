@@ -193,3 +193,11 @@ def test_yaml_bodies_read_the_same_through_the_fast_paths() -> None:
         body_decode.decode_yaml(b"a: b: c\n")  # go-yaml's (libyaml's) message, as kube reports it
     assert body_decode.decode_yaml(b'{"a": [1, "x"]} ') == {"a": [1, "x"]}
     assert body_decode.decode_yaml(b"{a: 1}") == {"a": 1}  # flow YAML, not JSON: the YAML reader
+
+
+def test_go_escapes_html_characters_and_line_separators() -> None:
+    """Go's encoder escapes <, >, & and U+2028/U+2029; other non-ASCII text (here starting with the same byte
+    E2 as the separators: an en dash, the euro sign) stays as it is."""
+    out = dumps({"a": "<a&b> \u2028 \u2029", "b": "\u2013 \u20ac", "c": "plain"})
+    assert out == b'{"a":"\\u003ca\\u0026b\\u003e \\u2028 \\u2029","b":"\xe2\x80\x93 \xe2\x82\xac","c":"plain"}\n'
+    assert dumps({"d": "\u20ac"}) == '{"d":"\u20ac"}\n'.encode()

@@ -95,6 +95,30 @@ async def test_update_compares_mod_revision_and_skips_noop(store: Store) -> None
     assert created_flag and made["metadata"]["name"] == "new"
 
 
+async def test_reads_only_update_gets_the_cached_object_itself(store: Store) -> None:
+    """A reads_only update is handed the cached object itself (no private copy); one that changes it anyway is
+    caught (the suite runs with AIOKUBE_CHECK_READONLY=1), and the cache's object is what it was before."""
+    p = _prefix()
+    created = await store.create(p + "a", _obj("a", k="v"))
+    seen: list[dict] = []
+
+    def replace(cur: dict) -> dict:
+        seen.append(cur)
+        return {**cur, "data": {"k": "w"}}
+
+    updated, _ = await store.guaranteed_update(p + "a", replace, cached=created, reads_only=True)
+    assert seen == [created] and seen[0] is created
+    assert updated["data"] == {"k": "w"} and created["data"] == {"k": "v"}
+
+    def mutate(cur: dict) -> dict:
+        cur["data"]["k"] = "x"
+        return cur
+
+    with pytest.raises(AssertionError, match="changed the object it was given"):
+        await store.guaranteed_update(p + "a", mutate, cached=updated, reads_only=True)
+    assert (await store.get(p + "a"))["data"] == {"k": "w"}  # nothing was written
+
+
 async def test_concurrent_updaters_lose_no_update(store: Store) -> None:
     """Two writers incrementing one counter 25 times each: optimistic concurrency keeps all 50."""
     p = _prefix()

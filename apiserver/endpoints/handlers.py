@@ -361,6 +361,7 @@ class RESTHandlers:
         allow_create: bool = False,
         preconditions: Preconditions | None = None,
         track: bool = True,
+        reads_only: bool = False,
     ) -> tuple[Obj, bool]:
         if info.group == RBAC_GROUP and not subresource:
             new_object = self._checked_rbac_write(request, ri, info, new_object)
@@ -375,6 +376,7 @@ class RESTHandlers:
             dry_run=opts.dry_run,
             manager=field_manager(request, opts),
             track=track,
+            reads_only=reads_only,
         )
 
     def _checked_rbac_write(
@@ -424,6 +426,7 @@ class RESTHandlers:
             subresource=subresource,
             allow_create=info.allow_create_on_update and not subresource,
             preconditions=Preconditions(uid=md["uid"]) if md.get("uid") else None,
+            reads_only=True,
         )
         return out.object_response(result, 201 if created else 200, decoded.warnings)
 

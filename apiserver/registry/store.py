@@ -365,11 +365,14 @@ class GenericStore:
         dry_run: bool,
         manager: str,
         track: bool = True,
+        reads_only: bool = False,
     ) -> tuple[Obj, bool]:
         """Store.Update: the new object from ``new_object(current)``, then kube's checks, in one txn loop.
         Returns the stored (or, when the last finalizer went, deleted) object and whether it was created.
 
         ``track``: record field ownership as an Update by ``manager`` (server-side apply records its own).
+        ``reads_only``: ``new_object`` does not change the current object it is given (a PUT's does not look at
+        it): the checks here do not either, so no private copy of it is made (storage.Store.guaranteed_update).
         """
         delete_instead: list[Obj] = []
         conversion = info.conversion
@@ -430,6 +433,7 @@ class GenericStore:
                 preconditions=preconditions,
                 dry_run=dry_run,
                 cached=self.cacher_for(info).peek(key),
+                reads_only=reads_only,
             )
         except _DeleteInstead:
             rv = delete_instead[-1]["metadata"]["resourceVersion"]

@@ -62,7 +62,11 @@ async def fresh(url: str, method: str, path: str, body: object = None) -> tuple[
 async def test_two_replicas_serve_and_read_their_writes(served: tuple[subprocess.Popen[bytes], str]) -> None:
     proc, url = served
     assert len(children(proc.pid)) == 2
-    status, leases = await fresh(url, "GET", LEASES + "?labelSelector=apiserver.kubernetes.io/identity")
+    for _ in range(100):  # each worker writes its identity Lease once it serves (as kube's controller does)
+        status, leases = await fresh(url, "GET", LEASES + "?labelSelector=apiserver.kubernetes.io/identity")
+        if status != 200 or len(leases["items"]) == 2:  # type: ignore[index]
+            break
+        await asyncio.sleep(0.1)
     assert status == 200 and len(leases["items"]) == 2, leases  # type: ignore[index]
     for i in range(20):
         body = {"metadata": {"name": f"c{i}"}}

@@ -8,50 +8,34 @@ cardinality bounded by the key layout. Label children are bound once per (operat
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Iterable
+from collections.abc import Awaitable
 from typing import TypeVar
 
-from prometheus_client import Counter, Histogram
-from prometheus_client.samples import Sample
-from prometheus_client.utils import floatToGoString
+from prometheus_client import Counter
 
 from . import errors
+from .fastmetrics import FastCounter, FastHistogram
 
 T = TypeVar("T")
-
-
-def le_text(bound: float) -> str:
-    """A bucket bound as Go's client writes it (``1``, ``0.005``, ``1e+06``, ``+Inf``); prometheus-client
-    writes integral bounds as ``1.0``, which label matchers copied from kube (``le="1"``) would miss."""
-    text = floatToGoString(bound)
-    return text[:-2] if text.endswith(".0") else text
-
-
-class KubeHistogram(Histogram):
-    """prometheus-client's Histogram with kube's ``le`` label text."""
-
-    def _multi_samples(self) -> Iterable[Sample]:
-        for sample in super()._multi_samples():
-            if sample.name == "_bucket":
-                sample = sample._replace(labels={**sample.labels, "le": le_text(float(sample.labels["le"]))})
-            yield sample
 
 
 ETCD_RESTARTS = Counter(
     "aiokube_embedded_etcd_restarts_total",
     "[ALPHA] aiokube: times the embedded etcd died on its own and was started again.",
 )
-REQUEST_DURATION = KubeHistogram(
+# per etcd request: lock-free families (storage/fastmetrics.py)
+REQUEST_DURATION = FastHistogram(
     "etcd_request_duration_seconds",
     "[ALPHA] Etcd request latency in seconds for each operation and object type.",
     ["operation", "group", "resource"],
-    buckets=(0.005, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1.0, 1.25, 1.5, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 45, 60),
+    (0.005, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1.0, 1.25, 1.5, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 45, 60),
+    register=True,
 )
-REQUESTS = Counter(
+REQUESTS = FastCounter(
     "etcd_requests_total", "[ALPHA] Etcd request counts for each operation and object type.",
     ["operation", "group", "resource"],
 )  # fmt: skip
-REQUEST_ERRORS = Counter(
+REQUEST_ERRORS = FastCounter(
     "etcd_request_errors_total", "[ALPHA] Etcd failed request counts for each operation and object type.",
     ["operation", "group", "resource"],
 )  # fmt: skip
@@ -115,10 +99,10 @@ async def timed(operation: str, key: str, call: Awaitable[T]) -> T:
         return await call
     except errors.StorageError as exc:
         if not isinstance(exc, errors.NotFound | errors.AlreadyExists | errors.Conflict | errors.PreconditionFailed):
-            children.errors.inc()
+            children.errors[0] += 1
         raise
     finally:
-        children.count.inc()
+        children.count[0] += 1
         children.duration.observe(time.perf_counter() - started)
 
 

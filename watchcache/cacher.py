@@ -25,17 +25,17 @@ afterwards to the watchers that need them).
 from __future__ import annotations
 
 import asyncio
-import bisect
 import contextlib
 import logging
 import math
 import time
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiokube.storage import errors
 from aiokube.storage.etcd import EtcdClient, EtcdWatch
+from aiokube.storage.fastmetrics import Buckets as Histogram
 from aiokube.storage.keys import prefix_range_end
 from aiokube.storage.selection import SelectionPredicate
 from aiokube.storage.store import Store, decode_continue, decode_from_storage, encode_continue
@@ -73,27 +73,6 @@ class CacherConfig:
     indexed_dispatch: bool = True
     #: False serves LIST and GET from etcd (like kube's --watch-cache=false); watches stay cached
     serve_reads: bool = True
-
-
-class Histogram:
-    """Bucket counts and a sum, observed in O(log buckets) with no lock (the event loop is the only writer);
-    apiserver's metrics collector exports them with kube's names."""
-
-    __slots__ = ("bounds", "counts", "sum")
-
-    def __init__(self, bounds: Sequence[float]) -> None:
-        self.bounds = tuple(bounds)
-        #: one count per upper bound, then +Inf (not cumulative)
-        self.counts = [0] * (len(self.bounds) + 1)
-        self.sum = 0.0
-
-    def observe(self, value: float) -> None:
-        self.counts[bisect.bisect_left(self.bounds, value)] += 1
-        self.sum += value
-
-    @property
-    def count(self) -> int:
-        return sum(self.counts)
 
 
 #: kube's apiserver_watch_cache_read_wait_seconds buckets

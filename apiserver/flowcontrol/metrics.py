@@ -14,7 +14,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Histo
 from prometheus_client.registry import Collector
 
 from aiokube.apiserver.flowcontrol.queueset import REJECT_REASONS, FlowStats, PriorityLevel
-from aiokube.storage.metrics import le_text
+from aiokube.storage.fastmetrics import cumulative
 from aiokube.watchcache.cacher import Histogram
 
 PAIR = ["flow_schema", "priority_level"]
@@ -49,14 +49,6 @@ _PAIR_GAUGES = (
 class Source(Protocol):
     levels: dict[str, PriorityLevel]
     stats: dict[tuple[str, str], FlowStats]
-
-
-def _cumulative(hist: Histogram) -> list[tuple[str, float]]:
-    out, running = [], 0
-    for bound, count in zip((*hist.bounds, float("inf")), hist.counts, strict=True):
-        running += count
-        out.append((le_text(bound), running))
-    return out
 
 
 class FlowControlCollector(Collector):
@@ -134,10 +126,10 @@ class FlowControlCollector(Collector):
                                    ("true", [s.wait_dispatched for s in group])):  # fmt: skip
                 merged = _merge(hists)
                 if any(merged.counts):
-                    wait.add_metric([execute, *key], _cumulative(merged), merged.sum)
+                    wait.add_metric([execute, *key], cumulative(merged), merged.sum)
             merged = _merge([s.queue_length for s in group])
             if any(merged.counts):
-                lengths.add_metric(list(key), _cumulative(merged), merged.sum)
+                lengths.add_metric(list(key), cumulative(merged), merged.sum)
         yield wait
         yield lengths
 

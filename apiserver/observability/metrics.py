@@ -3,7 +3,7 @@ watch SLO that upstream lacks.
 
 Names, label sets, help texts (with kube's stability prefix) and buckets follow kube, so dashboards and alerts
 written for kube work. Where the cost would be per frame per watcher, nothing calls prometheus-client on the
-hot path: the watch cache counts into plain integers and :class:`~watchcache.cacher.Histogram` buckets
+hot path: the watch cache counts into plain integers and :class:`~storage.fastmetrics.Buckets`
 (:class:`CacherCollector` reads them at scrape time), and watch streams observe into :class:`FastHistogram`
 children (a bisect and two additions; the event loop is the only writer, so there is no lock). etcd request
 metrics live in ``storage.metrics``, encoder counters in ``encoding.encoders``.
@@ -25,12 +25,12 @@ from __future__ import annotations
 
 import time
 import weakref
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from aiohttp import web
-from prometheus_client import REGISTRY, Counter, Gauge, disable_created_metrics
+from prometheus_client import Counter, Gauge, disable_created_metrics
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import Collector
@@ -40,9 +40,8 @@ from aiokube.apiserver.flowcontrol import metrics as flowcontrol_metrics
 from aiokube.apiserver.observability import page
 from aiokube.apiserver.registry.resourceinfo import ResourceInfo
 from aiokube.apiserver.registry.resources import Registry
-from aiokube.storage.metrics import KubeHistogram, le_text
+from aiokube.storage.fastmetrics import Buckets, FastCounter, FastHistogram, cumulative
 from aiokube.watchcache.cacher import Cacher
-from aiokube.watchcache.cacher import Histogram as Buckets
 
 disable_created_metrics()  # kube's pages have no *_created series
 
@@ -52,32 +51,35 @@ _LATENCY_BUCKETS = (0.005, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1.0, 1.25, 1.5,
                     45, 60)  # fmt: skip
 _SLI_BUCKETS = (0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1.0, 1.25, 1.5, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 45, 60)
 
-REQUESTS = Counter(
+REQUESTS = FastCounter(
     "apiserver_request_total",
     "[STABLE] Counter of apiserver requests broken out for each verb, dry run value, group, version, resource, "
     "scope, component, and HTTP response code.",
     [*_REQUEST_LABELS, "code", "system_client"],
 )
-REQUEST_DURATION = KubeHistogram(
+REQUEST_DURATION = FastHistogram(
     "apiserver_request_duration_seconds",
     "[STABLE] Response latency distribution in seconds for each verb, dry run value, group, version, resource, "
     "subresource, scope and component.",
     _REQUEST_LABELS,
-    buckets=_LATENCY_BUCKETS,
+    _LATENCY_BUCKETS,
+    register=True,
 )
-REQUEST_SLI = KubeHistogram(
+REQUEST_SLI = FastHistogram(
     "apiserver_request_sli_duration_seconds",
     "[ALPHA] Response latency distribution (not counting webhook duration and priority & fairness queue wait "
     "times) in seconds for each verb, group, version, resource, subresource, scope and component.",
     _SLI_LABELS,
-    buckets=_SLI_BUCKETS,
+    _SLI_BUCKETS,
+    register=True,
 )
-RESPONSE_SIZES = KubeHistogram(
+RESPONSE_SIZES = FastHistogram(
     "apiserver_response_sizes",
     "[STABLE] Response size distribution in bytes for each group, version, verb, resource, subresource, scope "
     "and component.",
     _SLI_LABELS,
-    buckets=tuple(1000.0 * 10**i for i in range(7)),
+    tuple(1000.0 * 10**i for i in range(7)),
+    register=True,
 )
 LONGRUNNING = Gauge(
     "apiserver_longrunning_requests",
@@ -85,11 +87,12 @@ LONGRUNNING = Gauge(
     "scope and component. Not all requests are tracked this way.",
     _SLI_LABELS,
 )
-REQUEST_BODY_SIZES = KubeHistogram(
+REQUEST_BODY_SIZES = FastHistogram(
     "apiserver_request_body_size_bytes",
     "[ALPHA] Apiserver request body size in bytes broken out by resource and verb.",
     ["group", "resource", "verb"],
-    buckets=tuple(50000.0 + 100000.0 * i for i in range(31)),
+    tuple(50000.0 + 100000.0 * i for i in range(31)),
+    register=True,
 )
 STORAGE_SIZE = Gauge(
     "apiserver_storage_size_bytes",
@@ -345,7 +348,7 @@ def request_finished(labels: RequestLabels, code: int, size: int, elapsed: float
     total = _TOTALS.get(key)
     if total is None:
         total = _TOTALS[key] = REQUESTS.labels(*key[:8], str(code), labels.system_client)
-    total.inc()
+    total[0] += 1
     children.duration.observe(elapsed)
     if not labels.long_running and not labels.dry_run:
         children.sli.observe(elapsed)
@@ -369,7 +372,7 @@ def request_terminated(labels: RequestLabels, code: int) -> None:
 def record_body_size(labels: RequestLabels, verb: str, size: int) -> None:
     key = (labels.group, labels.resource, verb)
     child = _BODY_SIZE_CHILDREN.get(key)
-    if child is None:  # prometheus-client's labels() takes a lock and checks the values: ~3% of a create
+    if child is None:
         child = _BODY_SIZE_CHILDREN[key] = REQUEST_BODY_SIZES.labels(*key)
     child.observe(size)
 
@@ -378,72 +381,6 @@ _BODY_SIZE_CHILDREN: dict[tuple[str, str, str], Any] = {}
 
 
 # --- watch streams: per frame per watcher, so no prometheus-client on the hot path ---------------------------
-
-
-class FastHistogram(Collector):
-    """A histogram family whose children are plain bucket lists (see module doc)."""
-
-    def __init__(
-        self, name: str, documentation: str, labelnames: Sequence[str], buckets: Sequence[float], *, register: bool
-    ) -> None:
-        self.name = name
-        self.documentation = documentation
-        self.labelnames = tuple(labelnames)
-        self.buckets = tuple(buckets)
-        self._children: dict[tuple[str, ...], Buckets] = {}
-        if register:
-            REGISTRY.register(self)
-
-    def labels(self, *values: str) -> Buckets:
-        child = self._children.get(values)
-        if child is None:
-            child = self._children[values] = Buckets(self.buckets)
-        return child
-
-    def describe(self) -> Iterable[Metric]:
-        return [HistogramMetricFamily(self.name, self.documentation, labels=self.labelnames)]
-
-    def collect(self) -> Iterable[Metric]:
-        family = HistogramMetricFamily(self.name, self.documentation, labels=self.labelnames)
-        for values, child in list(self._children.items()):
-            family.add_metric(list(values), _cumulative(child), child.sum)
-        yield family
-
-
-class FastCounter(Collector):
-    """A counter family of plain integers, for per-event counts."""
-
-    def __init__(self, name: str, documentation: str, labelnames: Sequence[str]) -> None:
-        self.name = name
-        self.documentation = documentation
-        self.labelnames = tuple(labelnames)
-        self.values: dict[tuple[str, ...], list[int]] = {}
-        REGISTRY.register(self)
-
-    def labels(self, *values: str) -> list[int]:
-        """A one-element list: ``cell[0] += n`` counts."""
-        cell = self.values.get(values)
-        if cell is None:
-            cell = self.values[values] = [0]
-        return cell
-
-    def describe(self) -> Iterable[Metric]:
-        return [CounterMetricFamily(self.name, self.documentation, labels=self.labelnames)]
-
-    def collect(self) -> Iterable[Metric]:
-        family = CounterMetricFamily(self.name, self.documentation, labels=self.labelnames)
-        for values, cell in list(self.values.items()):
-            family.add_metric(list(values), cell[0])
-        yield family
-
-
-def _cumulative(child: Buckets) -> list[tuple[str, float]]:
-    out = []
-    running = 0
-    for bound, count in zip((*child.bounds, float("inf")), child.counts, strict=True):
-        running += count
-        out.append((le_text(bound), running))
-    return out
 
 
 WATCH_EVENT_LATENCY = FastHistogram(
@@ -601,7 +538,7 @@ class CacherCollector(Collector):
                 into.sum += hist.sum
             for (group, resource), hist in merged.items():
                 if any(hist.counts):  # as a kube HistogramVec: a series once something was observed
-                    family.add_metric([group, resource], _cumulative(hist), hist.sum)
+                    family.add_metric([group, resource], cumulative(hist), hist.sum)
             yield family
 
     @staticmethod

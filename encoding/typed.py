@@ -31,7 +31,7 @@ from .protobuf import (
 )
 
 _NOT_BASE64 = re.compile(r"[^A-Za-z0-9+/=]")
-_QUANTITY = re.compile(r"^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$")
+_QUANTITY = re.compile(r"^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)\Z")
 _INTS = {"int32", "int64", "uint32", "uint64", "sint32", "sint64", "fixed32", "fixed64", "sfixed32", "sfixed64"}
 _GO_SCALAR = {"string": "string", "bool": "bool", "double": "float64", "float": "float32", "bytes": "[]uint8"}
 

@@ -32,7 +32,7 @@ class JSONPathError(ValueError):
 
 
 _FIELD_TERMINATORS = set(" \t\r\n.,[]$@{}")
-_RX_SLICE = re.compile(r"^(-?[0-9]*)(:-?[0-9]*)?(:-?[0-9]*)?$")
+_RX_SLICE = re.compile(r"^(-?[0-9]*)(:-?[0-9]*)?(:-?[0-9]*)?\Z")
 
 
 class JSONPathNode:

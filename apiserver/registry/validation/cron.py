@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-_INT = re.compile(r"^[+-]?[0-9]+$")
+_INT = re.compile(r"^[+-]?[0-9]+\Z")
 _DESCRIPTORS = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")
 _MONTHS = {m: i + 1 for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split())}
 _DAYS = {d: i for i, d in enumerate("sun mon tue wed thu fri sat".split())}

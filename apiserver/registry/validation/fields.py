@@ -31,10 +31,10 @@ IMMUTABLE_MSG = "field is immutable"
 MAX_INT32 = 2**31 - 1
 ZERO = Quantity(0, 0, "DecimalSI")
 
-_PORT_NAME_CHARSET = re.compile(r"^[-a-z0-9]+$")
+_PORT_NAME_CHARSET = re.compile(r"^[-a-z0-9]+\Z")
 _ONE_LETTER = re.compile(r"[a-z]")
 _CONFIG_KEY_FMT = "[-._a-zA-Z0-9]+"
-_CONFIG_KEY = re.compile(f"^{_CONFIG_KEY_FMT}$")
+_CONFIG_KEY = re.compile(rf"^{_CONFIG_KEY_FMT}\Z")
 _CONFIG_KEY_MSG = "a valid config key must consist of alphanumeric characters, '-', '_' or '.'"
 
 
@@ -76,6 +76,19 @@ def port_name_errors(name: str) -> list[str]:
     if name and (name[0] == "-" or name[-1] == "-"):
         errs.append("must not begin or end with a hyphen")
     return errs
+
+
+#: every key of a map at once, one regex pass over the keys joined by newlines (a key that holds one is left to
+#: the per-key check): the per-key checks of a 0.9 MB ConfigMap's 5,000 keys were ~2 ms of each of its updates
+_CONFIG_KEY_LINES = re.compile(r"(?:(?!\.\.)(?!\.\n)[-._a-zA-Z0-9]{1,253}\n)*")
+
+
+def config_map_keys_valid(data: dict[str, Any]) -> bool:
+    """Whether config_map_key_errors finds nothing in any key of ``data`` (False also when unsure)."""
+    if not data:
+        return True
+    joined = "\n".join(data) + "\n"
+    return joined.count("\n") == len(data) and _CONFIG_KEY_LINES.fullmatch(joined) is not None
 
 
 def config_map_key_errors(key: str) -> list[str]:
@@ -220,7 +233,7 @@ def selector_matches(selector: Obj | None, labels: dict[str, str]) -> bool:
 
 # --- IntOrString percentages (apps validation, shared with PodDisruptionBudgets) -----------------------------
 
-_PERCENT = re.compile(r"^[0-9]+%$")
+_PERCENT = re.compile(r"^[0-9]+%\Z")
 _PERCENT_MSG = (
     "a valid percent string must be a numeric string followed by an ending '%' "
     "(e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')"

@@ -38,11 +38,11 @@ _LABEL_VALUE_MSG = (
     "and must start and end with an alphanumeric character"
 )
 
-_dns1123_label = re.compile(f"^{_DNS1123_LABEL_FMT}$")
-_dns1123_subdomain = re.compile(f"^{_DNS1123_SUBDOMAIN_FMT}$")
-_dns1035_label = re.compile(f"^{_DNS1035_LABEL_FMT}$")
-_qualified_name = re.compile(f"^{_QUALIFIED_NAME_FMT}$")
-_label_value = re.compile(f"^{_LABEL_VALUE_FMT}$")
+_dns1123_label = re.compile(rf"^{_DNS1123_LABEL_FMT}\Z")
+_dns1123_subdomain = re.compile(rf"^{_DNS1123_SUBDOMAIN_FMT}\Z")
+_dns1035_label = re.compile(rf"^{_DNS1035_LABEL_FMT}\Z")
+_qualified_name = re.compile(rf"^{_QUALIFIED_NAME_FMT}\Z")
+_label_value = re.compile(rf"^{_LABEL_VALUE_FMT}\Z")
 
 DNS1123_LABEL_MAX = 63
 DNS1123_SUBDOMAIN_MAX = 253

@@ -241,6 +241,15 @@ def _with_revision(obj: Obj, revision: int) -> Obj:
     return out
 
 
+def _read_back(obj: Obj, revision: int) -> Obj:
+    """What decoding ``encode_for_storage(obj)`` at ``revision`` gives, sharing all but metadata with ``obj``."""
+    out = dict(obj)
+    meta = obj.get("metadata")
+    out["metadata"] = {k: v for k, v in meta.items() if k != "resourceVersion"} if isinstance(meta, dict) else {}
+    set_resource_version(out, revision)
+    return out
+
+
 def _lost_txn_state(resp: rpc.TxnResponse, key: str) -> tuple[Obj | None, bytes, int]:
     """After a compare that failed: the key's current state, from the txn's "else" Range."""
     kvs = resp.responses[0].response_range.kvs
@@ -291,6 +300,12 @@ class Store:
         #: writes return are therefore shared with the cache: callers must not change them.
         self.written_objects: dict[str, tuple[int, Obj, int]] = {}
         self._written_bytes = 0
+        #: key -> (bytes sent, object) of this server's write in flight: its event may reach the watch cache
+        #: before the transaction's response reaches the writer (two gRPC streams; for a 1 MB object about half
+        #: of the time, a 1.5-5 ms decode each), so the cache takes the object when the event's value is those
+        #: bytes; the writer then offers nothing (``_taken_early``: key -> the revision the cache took)
+        self.pending_writes: dict[str, tuple[bytes, Obj]] = {}
+        self._taken_early: dict[str, int] = {}
         #: watch caches' prefixes → when this server first wrote under it since the cache last got events
         #: (the cache clears its entry on each response): a cache whose own writes do not come back notices
         self.awaited: dict[str, float] = {}
@@ -324,21 +339,46 @@ class Store:
             if not times:
                 del self.write_sent[key]
 
+    def _pending(self, key: str, data: bytes, obj: Obj) -> None:
+        """A write of ``obj`` as ``data`` is about to be sent (see ``pending_writes``)."""
+        if len(self.pending_writes) >= _MAX_WRITES_TRACKED:
+            self.pending_writes.clear()  # writers that never came back (cancelled): bounded
+        self.pending_writes[key] = (data, obj)
+
+    def _sent(self, key: str, data: bytes) -> None:
+        """The transaction of the write of ``data`` returned: its pending entry, if the cache left it, goes."""
+        pending = self.pending_writes.get(key)
+        if pending is not None and pending[0] is data:
+            del self.pending_writes[key]
+
     def _wrote(self, key: str, obj: Obj, size: int) -> Obj:
-        """Offer a written object (``size`` bytes stored) to the watch cache. Entries whose event the cache
-        took before the writer got here wait for the key's next event; the whole offer is dropped when it
-        holds too much, so it stays bounded."""
+        """Offer a written object (``size`` bytes stored) to the watch cache, unless the cache took it already
+        (``pending_writes``). Entries whose event the cache took before the writer got here wait for the key's
+        next event; the whole offer is dropped when it holds too much, so it stays bounded."""
+        revision = int(obj["metadata"]["resourceVersion"])
+        if self._taken_early and self._taken_early.pop(key, None) == revision:
+            return obj
         if len(self.written_objects) >= _MAX_WRITES_TRACKED or self._written_bytes + size > _MAX_WRITTEN_BYTES:
             self.written_objects.clear()
             self._written_bytes = 0
-        self.written_objects[key] = (int(obj["metadata"]["resourceVersion"]), obj, size)
+        self.written_objects[key] = (revision, obj, size)
         self._written_bytes += size
         return obj
 
-    def take_written(self, key: str, revision: int) -> Obj | None:
-        """The object this server wrote to ``key`` at ``revision`` (read-only), if it still has it."""
+    def take_written(self, key: str, revision: int, value: bytes | None = None) -> Obj | None:
+        """The object this server wrote to ``key`` at ``revision`` (read-only), if it still has it; or, when the
+        event came before the write's response, the write in flight whose bytes are the event's ``value``."""
         hit = self.written_objects.get(key)
-        if hit is None or hit[0] > revision:
+        if hit is None:
+            pending = self.pending_writes.get(key) if value is not None else None
+            if pending is None or pending[0] != value:
+                return None
+            del self.pending_writes[key]
+            if len(self._taken_early) >= _MAX_WRITES_TRACKED:
+                self._taken_early.clear()
+            self._taken_early[key] = revision
+            return _read_back(pending[1], revision)  # its own metadata: the writer sets its own after
+        if hit[0] > revision:
             return None
         del self.written_objects[key]
         self._written_bytes -= hit[2]
@@ -374,10 +414,14 @@ class Store:
                 raise errors.AlreadyExists(key)
             return orjson.loads(data)
         self._sending(key)
+        self._pending(key, data, obj)
         call = self.client.txn(
             [_compare_mod(bkey, 0)], [rpc.RequestOp(request_put=rpc.PutRequest(key=bkey, value=data))], key=key
         )
-        resp = await metrics.timed("create", key, call)
+        try:
+            resp = await metrics.timed("create", key, call)
+        finally:
+            self._sent(key, data)
         if not resp.succeeded:
             self._lost(key)
             raise errors.AlreadyExists(key)
@@ -468,13 +512,17 @@ class Store:
                     set_resource_version(updated, rev)
                 return updated, current is None
             self._sending(key)
+            self._pending(key, new_data, updated)
             call = self.client.txn(
                 [_compare_mod(bkey, rev)],
                 [rpc.RequestOp(request_put=rpc.PutRequest(key=bkey, value=new_data))],
                 [rpc.RequestOp(request_range=rpc.RangeRequest(key=bkey))],
                 key=key,
             )
-            resp = await metrics.timed("update" if current is not None else "create", key, call)
+            try:
+                resp = await metrics.timed("update" if current is not None else "create", key, call)
+            finally:
+                self._sent(key, new_data)
             if resp.succeeded:
                 return self._wrote(key, written(updated, int(resp.header.revision)), len(new_data)), current is None
             self._lost(key)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from typing import Any
 
 import pytest
 
@@ -270,3 +271,36 @@ async def test_written_objects_are_offered_to_the_watch_cache_once(store: Store)
     newer = int(updated["metadata"]["resourceVersion"])
     assert store.take_written(p + "a", newer + 1) is None  # the event of a later write: ours is dropped
     assert store.take_written(p + "a", newer) is None
+
+
+async def test_an_event_before_the_writes_response_takes_the_write_in_flight(store: Store) -> None:
+    """The watch cache may get a write's event before the writer gets the transaction's response (two gRPC
+    streams): it then takes the write in flight by its bytes instead of decoding them, with its own metadata,
+    and the writer offers nothing afterwards."""
+    key = _prefix() + "a"
+    taken: list[Any] = []
+    real_txn = store.client.txn
+
+    def txn(*args: Any, **kwargs: Any) -> Any:
+        async def event_first() -> Any:
+            resp = await real_txn(*args, **kwargs)
+            if resp.succeeded:  # the cache reads the event now, as its watch would deliver it
+                kv = (await store.client.range(key.encode())).kvs[0]
+                taken.append(store.take_written(key, int(kv.mod_revision), kv.value))
+            return resp
+
+        return event_first()
+
+    store.client.txn = txn  # type: ignore[method-assign]
+    try:
+        created = await store.create(key, _obj("a", k="v"))
+        updated, _ = await store.guaranteed_update(key, lambda cur: {**cur, "data": {"k": "w"}})
+    finally:
+        del store.client.txn
+    assert taken == [created, updated]
+    assert taken[1] == await store.get(key)
+    assert taken[0] is not created and taken[0]["metadata"] is not created["metadata"]
+    assert list(taken[1]["metadata"]) == list((await store.get(key))["metadata"])
+    rv = int(updated["metadata"]["resourceVersion"])
+    assert store.take_written(key, rv) is None  # not offered a second time
+    assert not store.pending_writes

@@ -330,7 +330,7 @@ class Cacher:
                 await self.resume_gate.wait()
 
     def _entry(self, key: str, value: bytes, revision: int) -> CachedObject:
-        obj = self.store.take_written(key, revision)
+        obj = self.store.take_written(key, revision, value)
         if obj is None:
             obj = decode_from_storage(value, revision, key)
         labels, fields = self.attrs(obj)

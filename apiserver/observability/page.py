@@ -17,6 +17,7 @@ and the thread's pass over the registry gets those families instead of calling t
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 
@@ -28,6 +29,11 @@ from prometheus_client.registry import Collector
 COLLECTED: ContextVar[dict[int, list[Metric]] | None] = ContextVar("aiokube_metrics_collected", default=None)
 #: whether pages are formatted in a thread (off: on the loop, as before; the benchmark's switch)
 OFF_LOOP = True
+#: the GIL's switch interval while a page is formatted: the loop waits up to one interval each time it wants the
+#: GIL back from the formatting thread (5 ms by default, several times per request it serves meanwhile)
+RENDER_SWITCH_INTERVAL = 0.0005
+_rendering = 0
+_interval = 0.005
 
 
 class OnLoop(Collector):
@@ -61,7 +67,15 @@ async def render(encode: Callable[..., bytes], registry: object = REGISTRY) -> b
         return encode(registry)
     collected = {id(proxy): list(proxy.inner.collect()) for proxy in ON_LOOP}
     token = COLLECTED.set(collected)
+    global _rendering, _interval
+    if not _rendering:
+        _interval = sys.getswitchinterval()
+        sys.setswitchinterval(RENDER_SWITCH_INTERVAL)
+    _rendering += 1
     try:
         return await asyncio.to_thread(encode, registry)  # the thread runs in a copy of this context
     finally:
         COLLECTED.reset(token)
+        _rendering -= 1
+        if not _rendering:
+            sys.setswitchinterval(_interval)

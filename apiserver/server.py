@@ -751,7 +751,7 @@ class APIServer:
         try:
             await asyncio.wait_for(self.etcd.current_revision(), 2.0)
         except (serr.StorageError, TimeoutError) as exc:
-            return f"etcd unavailable: {exc or type(exc).__name__}"
+            return f"etcd unavailable: {str(exc) or type(exc).__name__}"  # a TimeoutError has no text
         self._etcd_ok_until = now + 1.0
         return None
 

@@ -70,7 +70,8 @@ async def test_etcd_outage_flips_checks_and_recovers(own_etcd: EmbeddedEtcd) -> 
             assert text.endswith("readyz check failed\n") and "[+]informer-sync ok\n" in text
             assert (await api.get("/livez"))[0] == 500
             status, text, _ = await api.get("/readyz/etcd")
-            assert status == 500 and text.startswith("internal server error: etcd unavailable")
+            assert status == 500 and text.startswith("internal server error: etcd unavailable: ")
+            assert text.removeprefix("internal server error: etcd unavailable: ").strip()  # a reason, never empty
             await own_etcd.start()
             for _ in range(100):
                 if (await api.get("/readyz"))[0] == 200:

@@ -141,9 +141,11 @@ class _Checker:
             f"json: cannot unmarshal {_json_kind(value)} into Go struct field {struct}.{where} of type {type_}"
         )
 
-    def message(self, obj: Any, msg: str, path: list[str], shown: list[str]) -> None:
+    def message(self, obj: Any, msg: str, path: list[str], shown: list[str], struct: str = "") -> None:
+        """``struct``: the Go struct declaring the field that holds ``obj`` (what encoding/json names when the
+        value is not an object: ``Pod.spec``, not ``PodSpec.spec``)."""
         if not isinstance(obj, dict):
-            raise self.fail(obj, msg.rsplit(".", 1)[1], path, go_type(msg))
+            raise self.fail(obj, struct or msg.rsplit(".", 1)[1], path, go_type(msg))
         fields = _plan(msg)
         for key, value in obj.items():
             entry = fields.get(key)
@@ -218,7 +220,7 @@ class _Checker:
                 if not isinstance(item, str):
                     raise self.fail(item, struct, path, "string")
         else:
-            self.message(value, type_, path, shown)
+            self.message(value, type_, path, shown, struct)
 
     def scalar(self, value: Any, type_: str, struct: str, path: list[str]) -> None:
         ok = True

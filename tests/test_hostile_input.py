@@ -625,3 +625,28 @@ async def test_an_empty_segment_after_the_name_is_no_route(api: API, ns: str) ->
         assert (status, err["reason"]) == (404, "NotFound")
         assert err["message"] == "the server could not find the requested resource"
     assert (await api.get(f"{base}/a"))[0] == 200
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"spec": "x"}, "Pod.spec of type v1.PodSpec"),
+        ({"metadata": "x"}, "Pod.metadata of type v1.ObjectMeta"),
+        ({"spec": {"containers": ["x"]}}, "PodSpec.spec.containers of type v1.Container"),
+        ({"spec": {"securityContext": "x"}}, "PodSpec.spec.securityContext of type v1.PodSecurityContext"),
+        (
+            {"spec": {"containers": [{"name": "c", "ports": "x"}]}},
+            "Container.spec.containers.ports of type []v1.ContainerPort",
+        ),
+    ],
+)
+async def test_a_field_of_the_wrong_json_type_names_the_struct_declaring_it(
+    api: API, ns: str, body: dict[str, Any], field: str
+) -> None:
+    """encoding/json names the struct that declares the field a value does not fit (Pod.spec), not the field's
+    own type (as the reference kube-apiserver 1.36 answered each of these)."""
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, **body}
+    status, err, _ = await api.post(f"/api/v1/namespaces/{ns}/pods", pod)
+    assert status == 400, err
+    pod_cannot = 'Pod in version "v1" cannot be handled as a Pod'
+    assert err["message"] == f"{pod_cannot}: json: cannot unmarshal string into Go struct field {field}"

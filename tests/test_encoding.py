@@ -201,3 +201,30 @@ def test_go_escapes_html_characters_and_line_separators() -> None:
     out = dumps({"a": "<a&b> \u2028 \u2029", "b": "\u2013 \u20ac", "c": "plain"})
     assert out == b'{"a":"\\u003ca\\u0026b\\u003e \\u2028 \\u2029","b":"\xe2\x80\x93 \xe2\x82\xac","c":"plain"}\n'
     assert dumps({"d": "\u20ac"}) == '{"d":"\u20ac"}\n'.encode()
+
+
+_POM = "application/json;as=PartialObjectMetadata;v=v1;g=meta.k8s.io"
+_POML = "application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io"
+
+
+async def test_partial_metadata_of_the_wrong_shape_gets_kubes_406(api: API, ns: str) -> None:
+    """A list asked for as PartialObjectMetadata, or one object as a PartialObjectMetadataList: kube's 406 names
+    the internal Go type (answers of the reference kube-apiserver 1.36)."""
+    for path, go_type in (
+        (f"/api/v1/namespaces/{ns}/configmaps", "*core.ConfigMapList"),
+        (f"/apis/apps/v1/namespaces/{ns}/deployments", "*apps.DeploymentList"),
+        ("/apis/events.k8s.io/v1/events", "*core.EventList"),
+        ("/apis/rbac.authorization.k8s.io/v1/clusterroles", "*rbac.ClusterRoleList"),
+        ("/apis/flowcontrol.apiserver.k8s.io/v1/flowschemas", "*flowcontrol.FlowSchemaList"),
+    ):
+        status, err, _ = await api.get(path, headers={"Accept": _POM})
+        assert status == 406 and err["reason"] == "NotAcceptable", err
+        assert err["message"] == f"you requested PartialObjectMetadata, but the requested object is a list ({go_type})"
+    await api.post(f"/api/v1/namespaces/{ns}/configmaps", {"metadata": {"name": "p"}})
+    status, err, _ = await api.get(f"/api/v1/namespaces/{ns}/configmaps/p", headers={"Accept": _POML})
+    assert status == 406, err
+    assert err["message"] == (
+        "you requested PartialObjectMetadataList, but the requested object is not a list (*core.ConfigMap)"
+    )
+    status, one, _ = await api.get(f"/api/v1/namespaces/{ns}/configmaps/p", headers={"Accept": _POM})
+    assert status == 200 and one["kind"] == "PartialObjectMetadata"

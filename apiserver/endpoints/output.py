@@ -43,6 +43,10 @@ def negotiate(request: web.Request, info: ResourceInfo | None, *, stream: bool =
         raise errors.not_acceptable(exc.message) from None
 
 
+#: API groups whose internal Go package is not the group's first label (checked on kube 1.36's 406s)
+_INTERNAL_PACKAGES = {"": "core", "events.k8s.io": "core", "internal.apiserver.k8s.io": "apiserverinternal"}
+
+
 class Output:
     """The negotiated response format of one request."""
 
@@ -77,13 +81,29 @@ class Output:
                             include_object=self.include_object, view=self.view)  # fmt: skip
         if fmt.convert == "PartialObjectMetadata":
             if not single:
-                raise errors.not_acceptable("only the following media types are accepted: application/json")
+                raise errors.not_acceptable(
+                    f"you requested PartialObjectMetadata, but the requested object is a list ({self._go_type()}List)"
+                )
             return partial_metadata(objects[0], fmt.convert_version)
         if fmt.convert == "PartialObjectMetadataList":
             if single:
-                raise errors.not_acceptable("only the following media types are accepted: application/json")
+                if self.info.custom is not None:  # the unstructured path's own words
+                    raise errors.not_acceptable("content is not a list")
+                raise errors.not_acceptable(
+                    f"you requested PartialObjectMetadataList, but the requested object is not a list "
+                    f"({self._go_type()})"
+                )
             return to_partial_list(objects, list_meta, fmt.convert_version)
         return None
+
+    def _go_type(self) -> str:
+        """The Go type kube's 406 names: the internal type of the stored kind (``*core.ConfigMap``,
+        ``*apps.Deployment``; custom resources ``*unstructured.Unstructured``)."""
+        if self.info.custom is not None:
+            return "*unstructured.Unstructured"
+        stored = self.info.stored_as
+        package = _INTERNAL_PACKAGES.get(stored.group, stored.group.split(".", 1)[0])
+        return f"*{package}.{stored.kind}"
 
     def encode_plain(self, obj: Obj) -> tuple[bytes, str]:
         """(body, Content-Type) of an uncached object (a Status, a converted view, a fresh write result)."""

@@ -452,10 +452,14 @@ async def test_unknown_methods(server: APIServer, ns: str) -> None:
             _line(method, f"/api/v1/namespaces/{ns}/configmaps", Host="x", Connection="close"),
         )
         assert _status(head) == 405, head
+        assert head.startswith(b"HTTP/1.1 "), head  # Go's (aiohttp's answer to a refused line said HTTP/1.0)
         assert _header(head, "Content-Type") == "application/json" and _header(head, "Allow") is None  # as kube
         assert orjson.loads(body) == METHOD_NOT_ALLOWED
     head, body = await _raw(server, _line("FOO", "/nothing-here", Host="x", Connection="close"))
     assert (_status(head), body) == (404, b"404 page not found\n")
+    # not an HTTP token: Go's server refuses the request line itself (kube 1.36 answered this for G@T)
+    head, body = await _raw(server, _line("G@T", f"/api/v1/namespaces/{ns}/configmaps", Host="x", Connection="close"))
+    assert (_status(head), body) == (400, b"400 Bad Request") and head.startswith(b"HTTP/1.1 ")
 
 
 async def test_connect_options_star_and_crlf_in_a_path(server: APIServer, ns: str) -> None:

@@ -104,6 +104,24 @@ def dns1123_subdomain(value: str, path: str, errs: FieldErrors) -> None:
         errs.invalid(path, value, msg)
 
 
+_DNS1123_LABEL_UNDERSCORE_FMT = "_?[a-z0-9]([-_a-z0-9]*[a-z0-9])?"
+_DNS1123_SUBDOMAIN_UNDERSCORE_FMT = f"{_DNS1123_LABEL_UNDERSCORE_FMT}(\\.{_DNS1123_LABEL_UNDERSCORE_FMT})*"
+_DNS1123_SUBDOMAIN_UNDERSCORE = re.compile(f"^{_DNS1123_SUBDOMAIN_UNDERSCORE_FMT}$")
+_DNS1123_SUBDOMAIN_UNDERSCORE_MSG = (
+    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '_', '-' or '.', "
+    "and must start and end with an alphanumeric character"
+)
+
+
+def dns1123_subdomain_with_underscore(value: str, path: str, errs: FieldErrors) -> None:
+    """IsDNS1123SubdomainWithUnderscore (DNS search domains)."""
+    if len(value) > 253:
+        errs.invalid(path, value, max_len_error(253))
+    if not _DNS1123_SUBDOMAIN_UNDERSCORE.match(value):
+        errs.invalid(path, value, regex_error(_DNS1123_SUBDOMAIN_UNDERSCORE_MSG, _DNS1123_SUBDOMAIN_UNDERSCORE_FMT,
+                                              "example.com"))  # fmt: skip
+
+
 def dns1035_label(value: str, path: str, errs: FieldErrors) -> None:
     for msg in is_dns1035_label(value):
         errs.invalid(path, value, msg)

@@ -309,8 +309,9 @@ class FieldErrors:
     def forbidden(self, path: str, detail: str) -> None:
         self.causes.append(Cause("FieldValueForbidden", path, f"Forbidden: {detail}"))
 
-    def duplicate(self, path: str, value: Any) -> None:
-        self.causes.append(Cause("FieldValueDuplicate", path, f"Duplicate value: {_fmt_value(value)}"))
+    def duplicate(self, path: str, value: Any, detail: str = "") -> None:
+        body = f"Duplicate value: {_fmt_value(value)}" + (f": {detail}" if detail else "")
+        self.causes.append(Cause("FieldValueDuplicate", path, body))
 
     def not_found(self, path: str, value: Any) -> None:
         self.causes.append(Cause("FieldValueNotFound", path, f"Not found: {_fmt_value(value)}"))

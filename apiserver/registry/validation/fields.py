@@ -7,6 +7,7 @@ is what kube's validators see after decoding into the internal struct.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from typing import Any
 
@@ -261,3 +262,70 @@ def int_or_percent(value: Any, path: str, errs: FieldErrors) -> int:
 def not_over_100(value: Any, path: str, errs: FieldErrors) -> None:
     if isinstance(value, str) and _PERCENT.match(value) and int(value[:-1]) > 100:
         errs.invalid(path, value, "must not be greater than 100%")
+
+
+# --- IPs and CIDRs (k8s.io/apimachinery/pkg/util/validation/ip.go, StrictIPCIDRValidation on in 1.36) ---------
+
+IP_MSG = "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)"
+CIDR_MSG = "must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)"
+_OCTETS = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
+
+
+def _sloppy_ip(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """netutils.ParseIPSloppy: Go's old parser, which reads IPv4 octets with leading zeros as decimal (and knows
+    no IPv6 zones)."""
+    if "%" in value:
+        return None
+    try:
+        return ipaddress.ip_address(value)
+    except ValueError:
+        pass
+    if _OCTETS.match(value):
+        try:
+            return ipaddress.ip_address(".".join(str(int(octet)) for octet in value.split(".")))
+        except ValueError:
+            return None
+    return None
+
+
+def ip_errors(value: str) -> list[str]:
+    """IsValidIPForLegacyField's messages (strict)."""
+    ip = _sloppy_ip(value)
+    if ip is None:
+        return [IP_MSG]
+    out = []
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        out.append("must not have leading 0s")
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        out.append("must not be an IPv4-mapped IPv6 address")
+    return out
+
+
+def cidr_network(value: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    """netutils.ParseCIDRSloppy's network, or None."""
+    ip_text, slash, bits = value.partition("/")
+    ip = _sloppy_ip(ip_text)
+    if not slash or ip is None or not bits.isdigit() or int(bits) > ip.max_prefixlen:
+        return None
+    return ipaddress.ip_network(f"{ip}/{int(bits)}", strict=False)
+
+
+def cidr_errors(value: str) -> list[str]:
+    """IsValidCIDRForLegacyField's messages (strict)."""
+    network = cidr_network(value)
+    if network is None:
+        return [CIDR_MSG]
+    ip_text, _, bits = value.partition("/")
+    try:
+        ip = ipaddress.ip_address(ip_text)
+    except ValueError:
+        return ["must not have leading 0s in IP or prefix length"]
+    if bits != str(int(bits)):
+        return ["must not have leading 0s in IP or prefix length"]
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return ["must not have an IPv4-mapped IPv6 address"]
+    if ip != network.network_address:
+        return ["must not have bits set beyond the prefix length"]
+    return []

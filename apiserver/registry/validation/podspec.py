@@ -10,7 +10,6 @@ specifics, host aliases) are not (see the README's known differences).
 
 from __future__ import annotations
 
-import ipaddress
 import json
 from typing import Any
 
@@ -18,7 +17,11 @@ from aiokube.apiserver.errors import FieldErrors
 from aiokube.apiserver.registry import podupdates
 from aiokube.apiserver.registry.validation import fields as f
 from aiokube.apiserver.registry.validation import placement, probes, security
-from aiokube.apiserver.registry.validation.objectmeta import validate_annotations, validate_labels
+from aiokube.apiserver.registry.validation.objectmeta import (
+    is_valid_label_value,
+    validate_annotations,
+    validate_labels,
+)
 
 Obj = dict[str, Any]
 
@@ -30,8 +33,9 @@ VOLUME_SOURCES = (
     "azureDisk", "storageos", "projected", "scaleIO", "csi", "ephemeral", "image",
 )  # fmt: skip
 PROTOCOLS = ["SCTP", "TCP", "UDP"]
+TAINT_EFFECTS = ["NoSchedule", "PreferNoSchedule", "NoExecute"]
+_MATCH_ALL_MSG = 'operator must be Exists when `key` is empty, which means "match all values and all keys"'
 _RESTART_POLICIES = ["Always", "OnFailure", "Never"]
-_IP_MSG = "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)"
 _DNS_POLICIES = ["ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"]
 _PULL_POLICIES = ["Always", "IfNotPresent", "Never"]
 _TERMINATION_MESSAGE_POLICIES = ["File", "FallbackToLogsOnError"]
@@ -206,10 +210,8 @@ def _dns_config(spec: Obj, path: str, errs: FieldErrors) -> None:
     if len(nameservers) > 3:
         errs.invalid(f"{path}.nameservers", nameservers, "must not have more than 3 nameservers")
     for i, server in enumerate(nameservers):
-        try:
-            ipaddress.ip_address(server)
-        except ValueError:
-            errs.invalid(f"{path}.nameservers[{i}]", server, _IP_MSG)
+        for msg in f.ip_errors(server):
+            errs.invalid(f"{path}.nameservers[{i}]", server, msg)
     if len(searches) > 32:
         errs.invalid(f"{path}.searches", searches, "must not have more than 32 search paths")
     if len(" ".join(str(s) for s in searches)) > 2048:
@@ -221,6 +223,35 @@ def _dns_config(spec: Obj, path: str, errs: FieldErrors) -> None:
     for i, option in enumerate(f.list_at(config, "options")):
         if not (option.get("name") if isinstance(option, dict) else ""):
             errs.required(f"{path}.options[{i}]", "must not be empty")
+
+
+def _tolerations(tolerations: list[Any], path: str, errs: FieldErrors) -> None:
+    """ValidateTolerations (the comparison operators' gate is off in 1.36)."""
+    for i, toleration in enumerate(tolerations):
+        if not isinstance(toleration, dict):
+            continue
+        tpath = f"{path}[{i}]"
+        key, operator = toleration.get("key", ""), toleration.get("operator", "")
+        value, effect = toleration.get("value", ""), toleration.get("effect", "")
+        if key:
+            f.qualified_name(key, f"{tpath}.key", errs)
+        if not key and operator != "Exists":
+            errs.invalid(f"{tpath}.operator", operator, _MATCH_ALL_MSG)
+        if toleration.get("tolerationSeconds") is not None and effect != "NoExecute":
+            errs.invalid(f"{tpath}.effect", effect, "effect must be 'NoExecute' when `tolerationSeconds` is set")
+        if operator in ("Equal", ""):
+            msgs = is_valid_label_value(value)
+            if msgs:
+                errs.invalid(f"{tpath}.operator", value, ";".join(msgs))
+        elif operator == "Exists":
+            if value:
+                errs.invalid(f"{tpath}.operator", value, "value must be empty when `operator` is 'Exists'")
+        elif operator in ("Lt", "Gt"):
+            errs.not_supported(f"{tpath}.operator", operator, ["Equal", "Exists", "Lt", "Gt"])
+        else:
+            errs.not_supported(f"{tpath}.operator", operator, ["Equal", "Exists"])
+        if effect:
+            f.enum(effect, f"{tpath}.effect", TAINT_EFFECTS, errs)
 
 
 def validate_pod_spec(spec: Obj, path: str, errs: FieldErrors) -> None:
@@ -247,6 +278,7 @@ def validate_pod_spec(spec: Obj, path: str, errs: FieldErrors) -> None:
     for key in ("hostname", "subdomain"):
         if spec.get(key):
             f.dns1123_label(spec[key], f"{path}.{key}", errs)
+    _tolerations(f.list_at(spec, "tolerations"), f"{path}.tolerations", errs)
     if spec.get("priorityClassName"):
         f.dns1123_subdomain(spec["priorityClassName"], f"{path}.priorityClassName", errs)
 

@@ -226,12 +226,14 @@ class GenericStore:
     # --- checks shared by the writes ----------------------------------------------------------------
 
     @staticmethod
-    def validate(obj: Obj, info: ResourceInfo, old: Obj | None = None, *, spec: bool = True) -> None:
+    def validate(
+        obj: Obj, info: ResourceInfo, old: Obj | None = None, *, spec: bool = True, status: bool = False
+    ) -> None:
         """The type's own validation (strategy.Validate: built-in types, Events, CRD schemas, CRDs themselves) and
         ObjectMeta's; 422 on failure. ``obj`` and ``old`` are in storage form, ``info`` is the request's version
         (kube validates the internal object, some types by the request's version) and the error names the
         internal kind. ``spec`` False (status-like subresources) skips the type's own checks of the whole
-        object, which kube's status strategies do not make."""
+        object, which kube's status strategies do not make; ``status`` runs the checks they make instead."""
         st = info.stored_as
         errs = FieldErrors()
         md = obj["metadata"]
@@ -249,6 +251,8 @@ class GenericStore:
             validation.validate_object_meta_update(md, old["metadata"], errs)
         if st.builtin and spec:
             typed.validate(st.group, st.kind, obj, old, errs)
+        elif st.builtin and status and old is not None:
+            typed.validate_status(st.group, st.kind, obj, old, errs)
         if info.custom is not None and info.custom.schema:
             errs.causes.extend(customresource.validate(obj, info.custom.schema))
         elif info.group == "apiextensions.k8s.io" and info.plural == "customresourcedefinitions":
@@ -507,7 +511,7 @@ class GenericStore:
             else:
                 md.pop("generation", None)
             _keep_identity(md, old_md)
-            self.validate(out, info, existing, spec=False)
+            self.validate(out, info, existing, spec=False, status=True)
             return out
         # namespaces/finalize: the finalize strategy keeps the old status and takes the rest of the body
         md, old_md = new["metadata"], existing["metadata"]

@@ -61,6 +61,19 @@ VALIDATORS: dict[tuple[str, str], Validator] = {
 }
 
 
+#: the status strategies' ValidateUpdate, for writes through ``status`` (kinds not listed: none)
+STATUS_VALIDATORS: dict[tuple[str, str], Callable[[Obj, Obj, FieldErrors], None]] = {
+    ("policy", "PodDisruptionBudget"): policy.validate_pod_disruption_budget_status,
+}
+
+
+def validate_status(group: str, kind: str, obj: Obj, old: Obj, errs: FieldErrors) -> None:
+    """Run the kind's status validator, if it has one."""
+    validator = STATUS_VALIDATORS.get((group, kind))
+    if validator is not None:
+        validator(obj, old, errs)
+
+
 def validate(group: str, kind: str, obj: Obj, old: Obj | None, errs: FieldErrors) -> None:
     """Run the type's validator, if it has one, appending kube's field errors to ``errs``."""
     validator = VALIDATORS.get((group, kind))

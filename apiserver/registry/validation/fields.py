@@ -206,6 +206,15 @@ def label_selector(selector: Obj | None, path: str, errs: FieldErrors, *, strict
                     errs.invalid(f"{epath}.values[{j}]", value, msg)
 
 
+def selector_values_valid(selector: Obj | None) -> bool:
+    """Not LabelSelectorHasInvalidLabelValue: every matchExpressions value is a valid label value."""
+    for expr in list_at(selector, "matchExpressions"):
+        for value in list_at(expr, "values"):
+            if not isinstance(value, str) or is_valid_label_value(value):
+                return False
+    return True
+
+
 def selector_is_empty(selector: Obj | None) -> bool:
     return not (selector or {}).get("matchLabels") and not (selector or {}).get("matchExpressions")
 
@@ -329,3 +338,48 @@ def cidr_errors(value: str) -> list[str]:
     if ip != network.network_address:
         return ["must not have bits set beyond the prefix length"]
     return []
+
+
+# --- metav1.Condition (k8s.io/apimachinery/pkg/apis/meta/v1/validation ValidateConditions) -------------------
+
+_CONDITION_STATUSES = ["False", "True", "Unknown"]
+_REASON_FMT = "[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?"
+_REASON = re.compile(f"^{_REASON_FMT}$")
+_REASON_EXAMPLES = ("my_name", "MY_NAME", "MyName", "ReasonA,ReasonB", "ReasonA:ReasonB")
+_REASON_MSG = (
+    "a condition reason must start with alphabetic character, optionally followed by a string of alphanumeric "
+    "characters or '_,:', and must end with an alphanumeric character or '_'"
+)
+
+
+def conditions(items: list[Any], path: str, errs: FieldErrors) -> None:
+    """ValidateConditions: unique types, each a qualified name; a known status; a non-negative observed
+    generation; a transition time; a reason of the right form; bounded lengths."""
+    seen: set[Any] = set()
+    for i, condition in enumerate(items):
+        if not isinstance(condition, dict):
+            continue
+        cpath = f"{path}[{i}]"
+        kind = condition.get("type", "")
+        if kind in seen:
+            errs.duplicate(f"{cpath}.type", kind)
+        seen.add(kind)
+        qualified_name(kind, f"{cpath}.type", errs)
+        status = condition.get("status", "")
+        if status not in _CONDITION_STATUSES:
+            errs.not_supported(f"{cpath}.status", status, _CONDITION_STATUSES)
+        generation = condition.get("observedGeneration", 0)
+        if isinstance(generation, int) and generation < 0:
+            errs.invalid(f"{cpath}.observedGeneration", generation, "must be greater than or equal to zero")
+        if not condition.get("lastTransitionTime"):
+            errs.required(f"{cpath}.lastTransitionTime")
+        reason = condition.get("reason", "")
+        if not reason:
+            errs.required(f"{cpath}.reason")
+        else:
+            if not _REASON.match(reason):
+                errs.invalid(f"{cpath}.reason", reason, regex_error(_REASON_MSG, _REASON_FMT, *_REASON_EXAMPLES))
+            if len(reason) > 1024:
+                errs.too_long(f"{cpath}.reason", 1024)
+        if len(condition.get("message", "")) > 32 * 1024:
+            errs.too_long(f"{cpath}.message", 32 * 1024)

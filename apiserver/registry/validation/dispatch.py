@@ -20,6 +20,7 @@ from aiokube.apiserver.registry.validation import (
     rbac,
     scheduling,
     storage,
+    workloadstatus,
 )
 
 Obj = dict[str, Any]
@@ -64,6 +65,10 @@ VALIDATORS: dict[tuple[str, str], Validator] = {
 #: the status strategies' ValidateUpdate, for writes through ``status`` (kinds not listed: none)
 STATUS_VALIDATORS: dict[tuple[str, str], Callable[[Obj, Obj, FieldErrors], None]] = {
     ("policy", "PodDisruptionBudget"): policy.validate_pod_disruption_budget_status,
+    ("apps", "Deployment"): workloadstatus.validate_deployment_status,
+    ("apps", "ReplicaSet"): workloadstatus.validate_replica_set_status,
+    ("apps", "StatefulSet"): workloadstatus.validate_stateful_set_status,
+    ("apps", "DaemonSet"): workloadstatus.validate_daemon_set_status,
 }
 
 

@@ -322,6 +322,9 @@ class FieldErrors:
             Cause("FieldValueNotSupported", path, f"Unsupported value: {_fmt_value(value)}: supported values: {quoted}")
         )
 
+    def internal(self, path: str, detail: str) -> None:
+        self.causes.append(Cause("InternalError", path, f"Internal error: {detail}"))
+
     def too_long(self, path: str, max_len: int) -> None:
         self.causes.append(Cause("FieldValueTooLong", path, f"Too long: may not be more than {max_len} bytes"))
 

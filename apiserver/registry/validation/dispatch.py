@@ -16,6 +16,7 @@ from aiokube.apiserver.registry.validation import (
     networking,
     node,
     podspec,
+    podstatus,
     policy,
     rbac,
     scheduling,
@@ -64,6 +65,7 @@ VALIDATORS: dict[tuple[str, str], Validator] = {
 
 #: the status strategies' ValidateUpdate, for writes through ``status`` (kinds not listed: none)
 STATUS_VALIDATORS: dict[tuple[str, str], Callable[[Obj, Obj, FieldErrors], None]] = {
+    ("", "Pod"): podstatus.validate_pod_status,
     ("policy", "PodDisruptionBudget"): policy.validate_pod_disruption_budget_status,
     ("apps", "Deployment"): workloadstatus.validate_deployment_status,
     ("apps", "ReplicaSet"): workloadstatus.validate_replica_set_status,

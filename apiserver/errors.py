@@ -309,8 +309,9 @@ class FieldErrors:
     def forbidden(self, path: str, detail: str) -> None:
         self.causes.append(Cause("FieldValueForbidden", path, f"Forbidden: {detail}"))
 
-    def duplicate(self, path: str, value: Any) -> None:
-        self.causes.append(Cause("FieldValueDuplicate", path, f"Duplicate value: {_fmt_value(value)}"))
+    def duplicate(self, path: str, value: Any, detail: str = "") -> None:
+        body = f"Duplicate value: {_fmt_value(value)}" + (f": {detail}" if detail else "")
+        self.causes.append(Cause("FieldValueDuplicate", path, body))
 
     def not_found(self, path: str, value: Any) -> None:
         self.causes.append(Cause("FieldValueNotFound", path, f"Not found: {_fmt_value(value)}"))
@@ -320,6 +321,9 @@ class FieldErrors:
         self.causes.append(
             Cause("FieldValueNotSupported", path, f"Unsupported value: {_fmt_value(value)}: supported values: {quoted}")
         )
+
+    def internal(self, path: str, detail: str) -> None:
+        self.causes.append(Cause("InternalError", path, f"Internal error: {detail}"))
 
     def too_long(self, path: str, max_len: int) -> None:
         self.causes.append(Cause("FieldValueTooLong", path, f"Too long: may not be more than {max_len} bytes"))

@@ -67,6 +67,10 @@ async def test_headless_external_name_and_node_ports(api: API, ns: str) -> None:
     )
     assert status == 201 and headless["spec"]["clusterIPs"] == ["None"]
     assert headless["spec"]["ipFamilyPolicy"] == "RequireDualStack"  # headless, no selector
+    assert headless["spec"]["ipFamilies"] == ["IPv4", "IPv6"]  # no IP to allocate: both families, as kube 1.36
+    spec6 = {"clusterIP": "None", "ipFamilies": ["IPv6"], "ports": PORTS}
+    status, six, _ = await api.post(base, {"metadata": {"name": "h6"}, "spec": spec6})
+    assert status == 201 and six["spec"]["ipFamilies"] == ["IPv6", "IPv4"]
     external = {"type": "ExternalName", "externalName": "example.com"}
     status, ext, _ = await api.post(base, {"metadata": {"name": "x"}, "spec": external})
     assert status == 201 and "clusterIP" not in ext["spec"] and "ipFamilies" not in ext["spec"]

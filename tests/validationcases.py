@@ -1,5 +1,6 @@
 """The table-driven validation tests' runner: each case (tests/fixtures/validation/<group>.json) holds a bad
-object, an optional merge patch (then the object is created first and the patch is the update under test), and
+object, an optional merge patch (then the object is created first and the patch is the update under test, sent
+to the case's ``subresource`` if it names one), and
 the Status the reference kube-apiserver 1.36 answered for it, captured by sending the same requests to it.
 
 A case may say ``unordered`` (kube reports the errors from a Go map, in random order: the causes are compared
@@ -59,8 +60,9 @@ async def run(api: Any, ns: str, case: dict[str, Any]) -> None:
     try:
         if "patch" in case:
             assert code == 201, answer
+            target = f"{path}/{name}/{case['subresource']}" if "subresource" in case else f"{path}/{name}"
             code, answer, _ = await api.request(
-                "PATCH", f"{path}/{name}", case["patch"], headers={"Content-Type": "application/merge-patch+json"}
+                "PATCH", target, case["patch"], headers={"Content-Type": "application/merge-patch+json"}
             )
         got, want = _answer(code, answer), case["kube"]
         if "unordered" in case:

@@ -19,7 +19,13 @@ from aiohttp import web
 from aiokube.apiserver import errors
 from aiokube.apiserver.authorization.cachesource import RBAC_GROUP
 from aiokube.apiserver.endpoints import options, patcher
-from aiokube.apiserver.endpoints.bodies import decode_object, decode_object_async, parse_body_async, read_body
+from aiokube.apiserver.endpoints.bodies import (
+    Parsed,
+    decode_object,
+    decode_object_async,
+    parse_body_async,
+    read_body,
+)
 from aiokube.apiserver.endpoints.connect import ConnectHandlers
 from aiokube.apiserver.endpoints.filters import user_of
 from aiokube.apiserver.endpoints.output import Output, cached
@@ -28,6 +34,7 @@ from aiokube.apiserver.endpoints.responses import REQUEST_WARNINGS
 from aiokube.apiserver.endpoints.watch import serve_watch
 from aiokube.apiserver.errors import GroupKind, GroupResource
 from aiokube.apiserver.patching import managedfields as mf
+from aiokube.apiserver.patching import scalefields
 from aiokube.apiserver.patching.patch import json_kind
 from aiokube.apiserver.registry import eviction as evictions
 from aiokube.apiserver.registry import meta, pods, reviews, scale, tokenrequest
@@ -36,7 +43,14 @@ from aiokube.apiserver.registry.meta import copy_object
 from aiokube.apiserver.registry.options import META_GROUP, WriteOptions
 from aiokube.apiserver.registry.resources import ResourceInfo
 from aiokube.apiserver.registry.selection import predicate
-from aiokube.apiserver.registry.store import GenericStore, NewObject, field_type, track_fields, version_converter
+from aiokube.apiserver.registry.store import (
+    GenericStore,
+    NewObject,
+    field_type,
+    reset_fields,
+    track_fields,
+    version_converter,
+)
 from aiokube.apiserver.registry.storedform import as_typed, schema_of
 from aiokube.encoding import negotiation
 from aiokube.encoding.decode import DecodeError, decode_json
@@ -74,6 +88,30 @@ def body_namespace(ri: RequestInfo, info: ResourceInfo, obj_meta: Obj) -> str | 
 def _check_name(name: str, ri: RequestInfo) -> None:
     if name != ri.name:
         raise errors.bad_request(f"the name of the object ({name}) does not match the name on the URL ({ri.name})")
+
+
+async def _apply_configuration(body: bytes, opts: WriteOptions) -> Parsed:
+    """applyPatcher's reading of the configuration: yaml.Unmarshal into a map (duplicate keys noted for the
+    strict reading, which comes after the apply)."""
+    try:
+        parsed = await parse_body_async(body, negotiation.YAML, opts.field_validation)
+    except DecodeError as exc:
+        raise errors.bad_request(f"error decoding YAML: error converting YAML to JSON: {exc.message}") from None
+    if parsed.value is not None and not isinstance(parsed.value, dict):
+        raise errors.bad_request(
+            "error decoding YAML: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal "
+            f"{json_kind(parsed.value)} into Go value of type map[string]interface {{}}"
+        )
+    return parsed
+
+
+def _check_duplicates(duplicates: list[str], opts: WriteOptions) -> None:
+    """fieldValidation=Strict refuses an applied configuration with duplicate keys, once the apply succeeded."""
+    if duplicates and opts.field_validation == "Strict":
+        raise errors.bad_request(
+            "error strict decoding YAML: error converting YAML to JSON: yaml: unmarshal errors:\n  "
+            + "\n  ".join(duplicates)
+        )
 
 
 class RESTHandlers:
@@ -232,8 +270,11 @@ class RESTHandlers:
         *,
         body: bytes | None = None,
         patch: tuple[str, bytes] | None = None,
+        apply: tuple[Obj, bool, list[str]] | None = None,
     ) -> web.StreamResponse:
-        """PUT/PATCH .../scale: the replicas of the Scale become the object's, through its own update."""
+        """PUT/PATCH .../scale, or a server-side apply of a Scale (``apply``: the configuration, force, its
+        duplicate keys): the replicas of the Scale become the object's, through its own update. The field
+        manager works on the Scale (patching/scalefields.py)."""
         body_scale: Any = None
         if body is not None:
             try:
@@ -242,18 +283,47 @@ class RESTHandlers:
                 raise errors.bad_request(exc.message) from None
             if not isinstance(body_scale, dict):
                 raise errors.bad_request("decoded object cannot be converted to Scale")
+        manager = field_manager(request, opts)
+        mappings = scale.replicas_mappings(info, self.registry)
 
         async def new_object(existing: Obj | None) -> Obj:
             if existing is None:
                 raise errors.not_found(info.group_resource, ri.name)
-            if patch is not None:
-                media, doc = patch
-                current = scale.scale_of(existing, info)
-                patched = patcher.apply_patch(media, current, doc, scale.SCALE_SCHEMA, opts.field_validation, [])
-                return scale.scaled(existing, patched, info, ri.name, check_version=False)
-            return scale.scaled(existing, body_scale, info, ri.name, check_version=True)
+            parent_fields = existing["metadata"].get("managedFields")
+            current = scale.scale_of(existing, info)
+            current["metadata"]["managedFields"] = scalefields.to_subresource(parent_fields, mappings)
+            now = meta.now_rfc3339()
+            if apply is not None:
+                config, force, duplicates = apply
+                custom = info.custom is not None
+                if custom and not current["metadata"]["managedFields"]:
+                    raise scale.custom_apply_error("failed to create manager for existing fields: failed to convert "
+                                                   "live object (/; autoscaling/v1, Kind=Scale)")  # fmt: skip
+                new_scale = mf.apply(current, config, manager, scalefields.SCALE_VERSION, now, scale.SCALE_TYPE,
+                                     force, kind="Scale", subresource="scale")  # fmt: skip
+                if custom and not scale.same_scale(new_scale, current):
+                    config_md = config.get("metadata") if isinstance(config.get("metadata"), dict) else {}
+                    where = f"{config_md.get('namespace', '')}/{config_md.get('name', '')}; autoscaling/v1, Kind=Scale"
+                    raise scale.custom_apply_error(f"failed to convert new object ({where})")
+                _check_duplicates(duplicates, opts)
+            else:
+                if patch is not None:
+                    media, doc = patch
+                    new_scale = patcher.apply_patch(media, current, doc, scale.SCALE_SCHEMA, opts.field_validation, [])
+                else:
+                    new_scale = copy_object(body_scale)
+                mf.update_managed_fields(current, new_scale, manager, scalefields.SCALE_VERSION, now,
+                                         scale.SCALE_TYPE, "scale")  # fmt: skip
+            updated = scale.scaled(existing, new_scale, info, ri.name, check_version=body is not None)
+            scale_fields = (new_scale.get("metadata") or {}).get("managedFields")
+            entries = scalefields.to_parent(parent_fields, scale_fields, mappings, info.api_version)
+            if entries:
+                updated["metadata"]["managedFields"] = entries
+            else:
+                updated["metadata"].pop("managedFields", None)
+            return updated
 
-        result, _ = await self._update(request, ri, info, opts, new_object, subresource="scale")
+        result, _ = await self._update(request, ri, info, opts, new_object, subresource="scale", track=False)
         return Output(request, info).object_response(scale.scale_of(result, info))
 
     async def bind(self, request: web.Request, ri: RequestInfo, info: ResourceInfo) -> web.StreamResponse:
@@ -443,9 +513,7 @@ class RESTHandlers:
             raise errors.unsupported_media_type(", ".join(accepted))
         body = await read_body(request)
         if media == patcher.APPLY_PATCH:
-            if subresource:
-                raise errors.method_not_allowed()
-            return await self._apply(request, ri, info, opts, out, body)
+            return await self._apply(request, ri, info, opts, out, body, subresource)
         if request.query.get("force") is not None:
             raise errors.invalid(
                 GroupKind(META_GROUP, "PatchOptions"),
@@ -478,8 +546,11 @@ class RESTHandlers:
         opts: WriteOptions,
         out: Output,
         body: bytes,
+        subresource: str = "",
     ) -> web.StreamResponse:
-        """Server-side apply (``application/apply-patch+yaml``): creates or merges, with field ownership."""
+        """Server-side apply (``application/apply-patch+yaml``): creates or merges, with field ownership. Through
+        a subresource it only merges (404 when nothing is there), and the subresource's strategy keeps what it
+        may not change, whose fields its appliers never own (store.reset_fields)."""
         if not opts.field_manager:
             raise errors.invalid(
                 GroupKind(META_GROUP, "PatchOptions"),
@@ -487,40 +558,40 @@ class RESTHandlers:
                 [errors.Cause("FieldValueRequired", "fieldManager", "Required value: is required for apply patch")],
             )
         force = options.parse_bool(request.query.get("force"))
-        try:  # applyPatcher: yaml.Unmarshal into a map, then the strict reading for duplicate keys
-            parsed = await parse_body_async(body, negotiation.YAML, opts.field_validation)
-        except DecodeError as exc:
-            raise errors.bad_request(f"error decoding YAML: error converting YAML to JSON: {exc.message}") from None
-        if parsed.value is not None and not isinstance(parsed.value, dict):
-            raise errors.bad_request(
-                "error decoding YAML: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal "
-                f"{json_kind(parsed.value)} into Go value of type map[string]interface {{}}"
-            )
+        parsed = await _apply_configuration(body, opts)
         duplicates, parsed.duplicates = parsed.duplicates, []
-        decoded = decode_object(
-            body, negotiation.YAML, info, self.registry, opts.field_validation, defaults=False, parsed=parsed
-        )
-        applied = decoded.obj
-        body_namespace(ri, info, applied["metadata"])
-        if applied["metadata"].get("name"):
-            _check_name(applied["metadata"]["name"], ri)
-        applied["metadata"]["name"] = ri.name
+        if subresource == "scale":
+            return await self._scale_write(request, ri, info, opts, apply=(parsed.value or {}, force, duplicates))
+        config = parsed.value if isinstance(parsed.value, dict) else {}
+        applied, warnings = config, []
+        if (config.get("apiVersion"), config.get("kind")) == (info.api_version, info.kind):  # else mf.apply's 400
+            decoded = decode_object(
+                body, negotiation.YAML, info, self.registry, opts.field_validation, defaults=False, parsed=parsed
+            )
+            applied, warnings = decoded.obj, decoded.warnings
         type_info = field_type(info)
         manager = opts.field_manager
         convert = version_converter(self.registry, info)
 
+        reset = reset_fields(info, subresource)
+
         async def new_object(existing: Obj | None) -> Obj:
+            if existing is None and subresource:  # kube's subresource storages never create on update
+                raise errors.not_found(info.group_resource, ri.name)
             live = copy_object(existing) if existing is not None else None  # in the request's version
-            reset = mf.reset_field_set(["status"]) if info.strategy.has_status else None
             merged = mf.apply(
                 live, applied, manager, info.api_version, meta.now_rfc3339(), type_info, force, reset_fields=reset,
-                convert=convert,
+                convert=convert, subresource=subresource, kind=info.kind,
             )  # fmt: skip
-            if duplicates and opts.field_validation == "Strict":  # checked once the apply itself succeeded
+            _check_duplicates(duplicates, opts)
+            # applyPatch's checks of the merged object: the request's namespace and name
+            body_namespace(ri, info, merged.setdefault("metadata", {}))
+            name = merged["metadata"].get("name")
+            if not name:
                 raise errors.bad_request(
-                    "error strict decoding YAML: error converting YAML to JSON: yaml: unmarshal errors:\n  "
-                    + "\n  ".join(duplicates)
+                    f"the name of the object ({ri.name} based on URL) was undeterminable: name must be provided"
                 )
+            _check_name(name, ri)
             return as_typed(merged, info)
 
         result, created = await self._update(
@@ -529,11 +600,11 @@ class RESTHandlers:
             info,
             opts,
             new_object,
-            subresource="",
-            allow_create=True,
+            subresource=subresource,
+            allow_create=not subresource,
             track=False,
         )
-        return out.object_response(result, 201 if created else 200, [*decoded.warnings, *duplicates])
+        return out.object_response(result, 201 if created else 200, [*warnings, *duplicates])
 
     async def delete(self, request: web.Request, ri: RequestInfo, info: ResourceInfo) -> web.StreamResponse:
         out = Output(request, info)

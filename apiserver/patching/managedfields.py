@@ -444,7 +444,7 @@ def ensure_named_fields_are_members(fs: FieldSet, t: TypeInfo) -> FieldSet:
 # --- managed fields (k8s.io/apimachinery/pkg/util/managedfields/internal) ------------------------------
 
 
-class _Versioned:
+class VersionedSet:
     """fieldpath.VersionedSet: a manager's fields, at an API version, from Apply or Update."""
 
     __slots__ = ("api_version", "applied", "set")
@@ -455,7 +455,7 @@ class _Versioned:
         self.applied = applied
 
 
-Managed = dict[str, _Versioned]
+Managed = dict[str, VersionedSet]
 Times = dict[str, str | None]
 
 MAX_UPDATE_MANAGERS = 10
@@ -477,7 +477,7 @@ def _manager_id(manager: str, operation: str, api_version: str, subresource: str
     return go_escape(orjson.dumps(entry)).decode()
 
 
-def _decode(entries: Any) -> tuple[Managed, Times]:
+def decode_managed_fields(entries: Any) -> tuple[Managed, Times]:
     """DecodeManagedFields: ValueError for anything kube would refuse."""
     managed: Managed = {}
     times: Times = {}
@@ -501,7 +501,7 @@ def _decode(entries: Any) -> tuple[Managed, Times]:
             raise ValueError(f'invalid fieldsType "{fields_type}" in managed fields entry {i}')
         mid = _manager_id(entry.get("manager") or "", operation, api_version, entry.get("subresource") or "")
         raw = entry.get("fieldsV1")
-        managed[mid] = _Versioned(from_fields_v1(raw if raw is not None else {}), api_version, operation == "Apply")
+        managed[mid] = VersionedSet(from_fields_v1(raw if raw is not None else {}), api_version, operation == "Apply")
         times[mid] = entry.get("time")
     return managed, times
 
@@ -522,7 +522,7 @@ def _parsed_seconds(time: str) -> int:
         return 0
 
 
-def _encode(managed: Managed, times: Times) -> list[Obj]:
+def encode_managed_fields(managed: Managed, times: Times) -> list[Obj]:
     """encodeManagedFields: one entry per manager, sorted by operation, time, manager, apiVersion, subresource."""
     entries: list[Obj] = []
     for mid, vs in managed.items():
@@ -557,7 +557,7 @@ def _set_managed(obj: Obj, managed: Managed, times: Times) -> None:
     meta = obj.setdefault("metadata", {})
     if not isinstance(meta, dict):
         return
-    entries = _encode(managed, times)
+    entries = encode_managed_fields(managed, times)
     if entries:
         meta["managedFields"] = entries
     else:
@@ -651,7 +651,7 @@ def _updater_update(
             continue
         remaining = vs.set - conflicts.get(mid, FieldSet()) - seen[mid].removed
         if remaining:
-            managed[mid] = _Versioned(remaining, vs.api_version, vs.applied)
+            managed[mid] = VersionedSet(remaining, vs.api_version, vs.applied)
         else:
             del managed[mid]
     return cmp
@@ -663,7 +663,7 @@ def _strip(managed: Managed, mid: str) -> None:
         return
     remaining = vs.set - STRIPPED
     if remaining:
-        managed[mid] = _Versioned(remaining, vs.api_version, vs.applied)
+        managed[mid] = VersionedSet(remaining, vs.api_version, vs.applied)
     else:
         del managed[mid]
 
@@ -687,7 +687,7 @@ def _cap_update_managers(managed: Managed, times: Times) -> None:
             continue
         if bucket not in managed:
             managed[bucket] = managed.pop(first)
-        managed[bucket] = _Versioned(vs.set | managed[bucket].set, vs.api_version, vs.applied)
+        managed[bucket] = VersionedSet(vs.set | managed[bucket].set, vs.api_version, vs.applied)
         del managed[mid]
         length -= 1
         times[bucket] = times.get(mid)
@@ -715,7 +715,7 @@ def _update_chain(
     if ignore:
         fs = fs.recursive_difference(ignore)
     if fs:
-        managed[current] = _Versioned(fs, api_version, False)
+        managed[current] = VersionedSet(fs, api_version, False)
     else:
         managed.pop(current, None)
     _strip(managed, current)
@@ -723,7 +723,7 @@ def _update_chain(
     if vs is not None:
         before = managed.get(mid)
         if before is not None:
-            vs = _Versioned(vs.set | before.set, vs.api_version, vs.applied)
+            vs = VersionedSet(vs.set | before.set, vs.api_version, vs.applied)
         managed[mid] = vs
         times[mid] = now
     _cap_update_managers(managed, times)
@@ -770,7 +770,7 @@ def update_managed_fields(
     managed: Managed
     times: Times
     try:
-        live_managed = _decode(live_meta.get("managedFields"))
+        live_managed = decode_managed_fields(live_meta.get("managedFields"))
     except ValueError:
         live_managed = ({}, {})
     if subresource:
@@ -779,7 +779,7 @@ def update_managed_fields(
         managed, times = {}, {}
     else:
         try:
-            managed, times = _decode(requested)
+            managed, times = decode_managed_fields(requested)
         except ValueError:
             managed, times = {}, {}
         if not managed:
@@ -926,9 +926,9 @@ def apply(
     applied_version = applied.get("apiVersion") or ""
     live_obj = copy.deepcopy(live) if live is not None else None
     try:
-        managed, times = _decode(((live_obj or {}).get("metadata") or {}).get("managedFields"))
+        managed, times = decode_managed_fields(((live_obj or {}).get("metadata") or {}).get("managedFields"))
     except ValueError as exc:
-        raise errors.StatusError(500, "Unknown", f"failed to decode managed fields: {exc}") from None
+        raise errors.StatusError(500, "", f"failed to decode managed fields: {exc}") from None
     if kind is not None and (applied_version != api_version or applied.get("kind") != kind):
         raise errors.bad_request(f"invalid object type: {_gvk(applied_version, applied.get('kind') or '')}")
     if live_obj is None:
@@ -940,8 +940,8 @@ def apply(
     try:
         if not managed:  # skipNonApplied: existing fields belong to before-first-apply
             empty = t.empty_object()
-            _update_chain(empty, live_obj, managed, times, BEFORE_FIRST_APPLY, api_version, now, t, "", reset_fields,
-                          convert)  # fmt: skip
+            _update_chain(empty, live_obj, managed, times, BEFORE_FIRST_APPLY, api_version, now, t, subresource,
+                          reset_fields, convert)  # fmt: skip
         aid = _manager_id(manager or "unknown", "Apply", api_version, subresource)
         if applied_version != api_version:
             raise errors.bad_request(
@@ -958,17 +958,17 @@ def apply(
             where = (
                 f"{meta.get('namespace', '')}/{meta.get('name', '')}; {_gvk(applied_version, applied.get('kind', ''))}"
             )
-            raise errors.StatusError(500, "Unknown", f"failed to create typed patch object ({where}): {exc}") from None
+            raise errors.StatusError(500, "", f"failed to create typed patch object ({where}): {exc}") from None
         if merged is MISSING or not isinstance(merged, dict):
             merged = {}
         last = managed.get(aid)
         if reset_fields:
             applied_set = applied_set.recursive_difference(reset_fields)
-        managed[aid] = _Versioned(applied_set, api_version, True)
+        managed[aid] = VersionedSet(applied_set, api_version, True)
         merged = _prune(merged, managed, last.set if last else None, t)
         _updater_update(live_obj, merged, api_version, managed, aid, force, t, reset_fields, convert)
     except TypedError as exc:
-        raise errors.StatusError(500, "Unknown", f"failed to update ManagedFields: {exc}") from None
+        raise errors.StatusError(500, "", f"failed to update ManagedFields: {exc}") from None
     _strip(managed, aid)
     if value_equal(live_obj, merged):
         result = live_obj

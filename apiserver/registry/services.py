@@ -120,6 +120,10 @@ class ServiceAllocator:
             spec["ipFamilyPolicy"] = "RequireDualStack" if headless_without_selector else "SingleStack"
         if not spec.get("ipFamilies"):
             spec["ipFamilies"] = ["IPv4"]
+        headless_without_selector = spec.get("clusterIP") == "None" and not spec.get("selector")
+        if headless_without_selector and len(spec["ipFamilies"]) < 2 and spec["ipFamilyPolicy"] != "SingleStack":
+            # no IP to allocate: kube's initIPFamilyFields gives it both families, configured or not
+            spec["ipFamilies"] = [*spec["ipFamilies"], "IPv6" if spec["ipFamilies"][0] == "IPv4" else "IPv4"]
         if spec.get("clusterIP") == "None":
             spec["clusterIPs"] = ["None"]
 

@@ -18,7 +18,8 @@ from aiokube.apiserver.apiextensions.validation import validate_crd
 from aiokube.apiserver.defaulting import apply_defaults
 from aiokube.apiserver.errors import FieldErrors, GroupKind, GroupResource, StatusError
 from aiokube.apiserver.patching import managedfields as mf
-from aiokube.apiserver.registry import event_validation, meta, namespaces, pods, podupdates, validation
+from aiokube.apiserver.patching.fieldpath import FieldSet
+from aiokube.apiserver.registry import event_validation, meta, namespaces, pods, podupdates, statusupdate, validation
 from aiokube.apiserver.registry.createadmission import CreateAdmission
 from aiokube.apiserver.registry.meta import copy_object
 from aiokube.apiserver.registry.options import DeleteOptions, ListOptions, parse_resource_version
@@ -52,6 +53,20 @@ def field_type(info: ResourceInfo) -> Any:
     return mf.deduced_type()
 
 
+def reset_fields(info: ResourceInfo, subresource: str = "") -> FieldSet | None:
+    """What the strategy of a write through ``subresource`` resets (kube's GetResetFields): never owned by its
+    writer, an Update's or an apply's. pods/ephemeralcontainers and pods/resize have none: their strategies'
+    filters are not exposed by their REST storages, so kube's field managers never see them (an apply there
+    owns, and conflicts on, whatever it sends, though only the subresource's fields change)."""
+    if not subresource:
+        return mf.reset_field_set(["status"]) if info.strategy.has_status else None
+    if subresource == "status":
+        return statusupdate.reset_fields(info)
+    if subresource == "approval":
+        return mf.reset_field_set(["spec", "status.certificate"])
+    return None
+
+
 def track_fields(
     old: Obj | None,
     new: Obj,
@@ -62,9 +77,8 @@ def track_fields(
 ) -> None:
     """Record the fields this write changed as owned by ``manager`` (operation Update), as kube does.
 
-    ``old`` and ``new`` are in ``info``'s version. The status a strategy resets on the main resource is never
-    owned (the strategy's ResetFields)."""
-    reset = mf.reset_field_set(["status"]) if info.strategy.has_status and not subresource else None
+    ``old`` and ``new`` are in ``info``'s version. What the strategy resets is never owned (reset_fields)."""
+    reset = reset_fields(info, subresource)
     mf.update_managed_fields(
         old, new, manager, info.api_version, meta.now_rfc3339(), field_type(info), subresource, reset_fields=reset,
         convert=convert,
@@ -101,6 +115,31 @@ def deleted_status(name: str, group: str, resource: str, uid: str) -> Obj:
     if uid:
         details["uid"] = uid
     return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "details": details}
+
+
+def _keep_identity(md: Obj, old_md: Obj) -> None:
+    """rest.BeforeUpdate after the strategy: the stored uid (when none is given), creation timestamp, deletion
+    timestamp and grace period; an update never changes them."""
+    if not md.get("uid"):
+        md["uid"] = old_md.get("uid", "")
+    if old_md.get("creationTimestamp"):
+        md["creationTimestamp"] = old_md["creationTimestamp"]
+    if old_md.get("deletionTimestamp"):
+        md["deletionTimestamp"] = old_md["deletionTimestamp"]
+    else:
+        md.pop("deletionTimestamp", None)
+    if "deletionGracePeriodSeconds" in old_md and "deletionGracePeriodSeconds" not in md:
+        md["deletionGracePeriodSeconds"] = old_md["deletionGracePeriodSeconds"]
+
+
+def _carry_managed_fields(out: Obj, new: Obj) -> None:
+    """A subresource strategy that starts from the stored object keeps the request's managed fields (a
+    server-side apply's; an Update's are computed afterwards from the stored ones)."""
+    managed = new["metadata"].get("managedFields")
+    if managed is None:
+        out["metadata"].pop("managedFields", None)
+    else:
+        out["metadata"]["managedFields"] = managed
 
 
 def _default(obj: Obj, info: ResourceInfo) -> None:
@@ -187,12 +226,14 @@ class GenericStore:
     # --- checks shared by the writes ----------------------------------------------------------------
 
     @staticmethod
-    def validate(obj: Obj, info: ResourceInfo, old: Obj | None = None, *, spec: bool = True) -> None:
+    def validate(
+        obj: Obj, info: ResourceInfo, old: Obj | None = None, *, spec: bool = True, status: bool = False
+    ) -> None:
         """The type's own validation (strategy.Validate: built-in types, Events, CRD schemas, CRDs themselves) and
         ObjectMeta's; 422 on failure. ``obj`` and ``old`` are in storage form, ``info`` is the request's version
         (kube validates the internal object, some types by the request's version) and the error names the
         internal kind. ``spec`` False (status-like subresources) skips the type's own checks of the whole
-        object, which kube's status strategies do not make."""
+        object, which kube's status strategies do not make; ``status`` runs the checks they make instead."""
         st = info.stored_as
         errs = FieldErrors()
         md = obj["metadata"]
@@ -210,6 +251,8 @@ class GenericStore:
             validation.validate_object_meta_update(md, old["metadata"], errs)
         if st.builtin and spec:
             typed.validate(st.group, st.kind, obj, old, errs)
+        elif st.builtin and status and old is not None:
+            typed.validate_status(st.group, st.kind, obj, old, errs)
         if info.custom is not None and info.custom.schema:
             errs.causes.extend(customresource.validate(obj, info.custom.schema))
         elif info.group == "apiextensions.k8s.io" and info.plural == "customresourcedefinitions":
@@ -259,16 +302,7 @@ class GenericStore:
             md.pop("generation", None)
         info.strategy.prepare_for_update(obj, old)
         info.strategy.canonicalize(obj)
-        if not md.get("uid"):
-            md["uid"] = old_md.get("uid", "")
-        if old_md.get("creationTimestamp"):
-            md["creationTimestamp"] = old_md["creationTimestamp"]
-        if old_md.get("deletionTimestamp"):
-            md["deletionTimestamp"] = old_md["deletionTimestamp"]
-        else:
-            md.pop("deletionTimestamp", None)
-        if "deletionGracePeriodSeconds" in old_md and "deletionGracePeriodSeconds" not in md:
-            md["deletionGracePeriodSeconds"] = old_md["deletionGracePeriodSeconds"]
+        _keep_identity(md, old_md)
         _default(obj, info)
         self.validate(obj, info, old)
 
@@ -455,8 +489,8 @@ class GenericStore:
             raise errors.from_storage(exc, info.group_resource, name) from None
 
     def _subresource_update(self, subresource: str, new: Obj, existing: Obj, info: ResourceInfo) -> Obj:
-        """status: only status changes; approval (CSRs): only status.conditions; finalize (namespaces): only
-        spec.finalizers (and metadata) change."""
+        """status: the status and the metadata the kind's status strategy lets change (registry/statusupdate.py);
+        approval (CSRs): only status.conditions; finalize (namespaces): only spec.finalizers (and metadata)."""
         if subresource == "approval":
             out = copy_object(existing)
             conditions = (new.get("status") or {}).get("conditions")
@@ -465,15 +499,19 @@ class GenericStore:
                 status.pop("conditions", None)
             else:
                 status["conditions"] = conditions
+            _carry_managed_fields(out, new)
             self.validate(out, info, existing, spec=False)
             return out
         if subresource == "status":
-            out = copy_object(existing)
-            if "status" in new:
-                out["status"] = new["status"]
+            out = statusupdate.status_update(new, existing, info)
+            md, old_md = out["metadata"], existing["metadata"]
+            md.pop("selfLink", None)
+            if "generation" in old_md:
+                md["generation"] = old_md["generation"]
             else:
-                out.pop("status", None)
-            self.validate(out, info, existing, spec=False)
+                md.pop("generation", None)
+            _keep_identity(md, old_md)
+            self.validate(out, info, existing, spec=False, status=True)
             return out
         # namespaces/finalize: the finalize strategy keeps the old status and takes the rest of the body
         md, old_md = new["metadata"], existing["metadata"]
@@ -495,6 +533,7 @@ class GenericStore:
         else:
             out = podupdates.resize_update(new, existing)
             check = podupdates.validate_resize
+        _carry_managed_fields(out, new)
         errs = FieldErrors()
         md = out["metadata"]
         validation.validate_object_meta(md, namespaced=True, name_validator=validation.NAME_VALIDATORS[info.name_rule],

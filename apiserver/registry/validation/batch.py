@@ -16,6 +16,8 @@ Obj = dict[str, Any]
 _COUNTS = ("parallelism", "completions", "activeDeadlineSeconds", "backoffLimit", "ttlSecondsAfterFinished",
            "backoffLimitPerIndex", "maxFailedIndexes")  # fmt: skip
 _CONCURRENCY = ["Allow", "Forbid", "Replace"]
+_PREFIXED_UID = "batch.kubernetes.io/controller-uid"
+_PREFIXED_NAME = "batch.kubernetes.io/job-name"
 
 
 def _job_spec(spec: Obj, path: str, errs: FieldErrors) -> None:
@@ -47,9 +49,47 @@ def _job_spec(spec: Obj, path: str, errs: FieldErrors) -> None:
         errs.invalid(rpath, restart, 'only "Never" is supported when podFailurePolicy is specified')
 
 
+def _has_label(labels: dict[str, Any], key: str, expected: str, errs: FieldErrors) -> None:
+    """ValidateHasLabel (the value printed is the whole label map, as Go's JSON: keys sorted)."""
+    path = f"spec.template.metadata.labels[{key}]"
+    if key not in labels:
+        errs.required(path, f"must be '{expected}'")
+    elif labels[key] != expected:
+        errs.invalid(path, dict(sorted(labels.items())), f"must be '{expected}'")
+
+
+def _generated_selector(obj: Obj, spec: Obj, errs: FieldErrors, *, prefixed: bool) -> None:
+    """validateGeneratedSelector: without manualSelector the template carries the job's name and uid labels
+    (the strategy added them, unless the client set other values) and the selector selects exactly them."""
+    selector = spec.get("selector")
+    if spec.get("manualSelector") or not isinstance(selector, dict):
+        return
+    md = f.obj_at(obj, "metadata")
+    uid, name = md.get("uid", ""), md.get("name", "")
+    if not uid:
+        errs.required("metadata.uid")
+    labels = f.obj_at(f.obj_at(spec, "template"), "metadata").get("labels") or {}
+    expected = {"controller-uid": uid, "job-name": name}
+    _has_label(labels, "controller-uid", uid, errs)
+    _has_label(labels, "job-name", name, errs)
+    if prefixed:
+        _has_label(labels, _PREFIXED_UID, uid, errs)
+        _has_label(labels, _PREFIXED_NAME, name, errs)
+        expected |= {_PREFIXED_UID: uid, _PREFIXED_NAME: name}
+    if f.selector_is_valid(selector) and not f.selector_matches(selector, expected):
+        shown = {}  # metav1.LabelSelector as Go writes it: its field order, map keys sorted
+        if selector.get("matchLabels"):
+            shown["matchLabels"] = dict(sorted(selector["matchLabels"].items()))
+        if selector.get("matchExpressions"):
+            shown["matchExpressions"] = selector["matchExpressions"]
+        errs.invalid("spec.selector", shown, "`selector` not auto-generated")
+
+
 def validate_job(obj: Obj, old: Obj | None, errs: FieldErrors) -> None:
     """ValidateJob / ValidateJobUpdate."""
     spec = f.obj_at(obj, "spec")
+    old_labels = f.obj_at(f.obj_at(f.obj_at(old, "spec"), "template"), "metadata").get("labels") or {}
+    _generated_selector(obj, spec, errs, prefixed=old is None or {_PREFIXED_UID, _PREFIXED_NAME} <= set(old_labels))
     _job_spec(spec, "spec", errs)
     selector = spec.get("selector")
     if selector is None:

@@ -13,6 +13,7 @@ from typing import Any
 
 from aiokube.apiserver.errors import ROOT_PATH, FieldErrors
 from aiokube.apiserver.registry.validation import fields as f
+from aiokube.apiserver.registry.validation import serviceips
 from aiokube.apiserver.registry.validation.objectmeta import is_qualified_name, validate_labels
 from aiokube.apiserver.registry.validation.podspec import PROTOCOLS, validate_pod_template_spec
 
@@ -96,8 +97,13 @@ def _service_port(port: Obj, require_name: bool, names: set[str], path: str, err
 
 
 def validate_service(obj: Obj, old: Obj | None, errs: FieldErrors) -> None:
-    """validateService (cluster IPs aside): ports, type, selector, session affinity, ExternalName."""
+    """validateService: cluster IPs and families (serviceips.py, alone when wrong), ports, type, selector, session
+    affinity, ExternalName."""
     spec = f.obj_at(obj, "spec")
+    families = serviceips.ip_family_errors(spec, f.obj_at(old, "spec") if old is not None else None)
+    if families:  # the allocator's checks, before any other (kube's BeginCreate/BeginUpdate)
+        errs.causes[:] = families.causes
+        return
     kind = spec.get("type", "")
     headless = spec.get("clusterIP") == "None"
     ports = f.list_at(spec, "ports")

@@ -14,11 +14,14 @@ from aiokube.apiserver.registry.validation import (
     coordination,
     core,
     networking,
+    node,
     podspec,
+    podstatus,
     policy,
     rbac,
     scheduling,
     storage,
+    workloadstatus,
 )
 
 Obj = dict[str, Any]
@@ -33,6 +36,7 @@ VALIDATORS: dict[tuple[str, str], Validator] = {
     ("", "ConfigMap"): core.validate_config_map,
     ("", "Secret"): core.validate_secret,
     ("", "Namespace"): core.validate_namespace,
+    ("", "Node"): node.validate_node,
     ("", "PersistentVolume"): core.validate_persistent_volume,
     ("", "PersistentVolumeClaim"): core.validate_persistent_volume_claim,
     ("", "ResourceQuota"): core.validate_resource_quota,
@@ -57,6 +61,24 @@ VALIDATORS: dict[tuple[str, str], Validator] = {
     ("rbac.authorization.k8s.io", "ClusterRoleBinding"): rbac.validate_cluster_role_binding,
     ("coordination.k8s.io", "Lease"): coordination.validate_lease,
 }
+
+
+#: the status strategies' ValidateUpdate, for writes through ``status`` (kinds not listed: none)
+STATUS_VALIDATORS: dict[tuple[str, str], Callable[[Obj, Obj, FieldErrors], None]] = {
+    ("", "Pod"): podstatus.validate_pod_status,
+    ("policy", "PodDisruptionBudget"): policy.validate_pod_disruption_budget_status,
+    ("apps", "Deployment"): workloadstatus.validate_deployment_status,
+    ("apps", "ReplicaSet"): workloadstatus.validate_replica_set_status,
+    ("apps", "StatefulSet"): workloadstatus.validate_stateful_set_status,
+    ("apps", "DaemonSet"): workloadstatus.validate_daemon_set_status,
+}
+
+
+def validate_status(group: str, kind: str, obj: Obj, old: Obj, errs: FieldErrors) -> None:
+    """Run the kind's status validator, if it has one."""
+    validator = STATUS_VALIDATORS.get((group, kind))
+    if validator is not None:
+        validator(obj, old, errs)
 
 
 def validate(group: str, kind: str, obj: Obj, old: Obj | None, errs: FieldErrors) -> None:

@@ -7,6 +7,7 @@ is what kube's validators see after decoding into the internal struct.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from typing import Any
 
@@ -117,6 +118,24 @@ def dns1123_subdomain(value: str, path: str, errs: FieldErrors) -> None:
         errs.invalid(path, value, msg)
 
 
+_DNS1123_LABEL_UNDERSCORE_FMT = "_?[a-z0-9]([-_a-z0-9]*[a-z0-9])?"
+_DNS1123_SUBDOMAIN_UNDERSCORE_FMT = f"{_DNS1123_LABEL_UNDERSCORE_FMT}(\\.{_DNS1123_LABEL_UNDERSCORE_FMT})*"
+_DNS1123_SUBDOMAIN_UNDERSCORE = re.compile(f"^{_DNS1123_SUBDOMAIN_UNDERSCORE_FMT}$")
+_DNS1123_SUBDOMAIN_UNDERSCORE_MSG = (
+    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '_', '-' or '.', "
+    "and must start and end with an alphanumeric character"
+)
+
+
+def dns1123_subdomain_with_underscore(value: str, path: str, errs: FieldErrors) -> None:
+    """IsDNS1123SubdomainWithUnderscore (DNS search domains)."""
+    if len(value) > 253:
+        errs.invalid(path, value, max_len_error(253))
+    if not _DNS1123_SUBDOMAIN_UNDERSCORE.match(value):
+        errs.invalid(path, value, regex_error(_DNS1123_SUBDOMAIN_UNDERSCORE_MSG, _DNS1123_SUBDOMAIN_UNDERSCORE_FMT,
+                                              "example.com"))  # fmt: skip
+
+
 def dns1035_label(value: str, path: str, errs: FieldErrors) -> None:
     for msg in is_dns1035_label(value):
         errs.invalid(path, value, msg)
@@ -200,6 +219,15 @@ def label_selector(selector: Obj | None, path: str, errs: FieldErrors, *, strict
                     errs.invalid(f"{epath}.values[{j}]", value, msg)
 
 
+def selector_values_valid(selector: Obj | None) -> bool:
+    """Not LabelSelectorHasInvalidLabelValue: every matchExpressions value is a valid label value."""
+    for expr in list_at(selector, "matchExpressions"):
+        for value in list_at(expr, "values"):
+            if not isinstance(value, str) or is_valid_label_value(value):
+                return False
+    return True
+
+
 def selector_is_empty(selector: Obj | None) -> bool:
     return not (selector or {}).get("matchLabels") and not (selector or {}).get("matchExpressions")
 
@@ -256,3 +284,115 @@ def int_or_percent(value: Any, path: str, errs: FieldErrors) -> int:
 def not_over_100(value: Any, path: str, errs: FieldErrors) -> None:
     if isinstance(value, str) and _PERCENT.match(value) and int(value[:-1]) > 100:
         errs.invalid(path, value, "must not be greater than 100%")
+
+
+# --- IPs and CIDRs (k8s.io/apimachinery/pkg/util/validation/ip.go, StrictIPCIDRValidation on in 1.36) ---------
+
+IP_MSG = "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)"
+CIDR_MSG = "must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)"
+_OCTETS = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
+
+
+def _sloppy_ip(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """netutils.ParseIPSloppy: Go's old parser, which reads IPv4 octets with leading zeros as decimal (and knows
+    no IPv6 zones)."""
+    if "%" in value:
+        return None
+    try:
+        return ipaddress.ip_address(value)
+    except ValueError:
+        pass
+    if _OCTETS.match(value):
+        try:
+            return ipaddress.ip_address(".".join(str(int(octet)) for octet in value.split(".")))
+        except ValueError:
+            return None
+    return None
+
+
+def ip_errors(value: str) -> list[str]:
+    """IsValidIPForLegacyField's messages (strict)."""
+    ip = _sloppy_ip(value)
+    if ip is None:
+        return [IP_MSG]
+    out = []
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        out.append("must not have leading 0s")
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        out.append("must not be an IPv4-mapped IPv6 address")
+    return out
+
+
+def cidr_network(value: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    """netutils.ParseCIDRSloppy's network, or None."""
+    ip_text, slash, bits = value.partition("/")
+    ip = _sloppy_ip(ip_text)
+    if not slash or ip is None or not bits.isdigit() or int(bits) > ip.max_prefixlen:
+        return None
+    return ipaddress.ip_network(f"{ip}/{int(bits)}", strict=False)
+
+
+def cidr_errors(value: str) -> list[str]:
+    """IsValidCIDRForLegacyField's messages (strict)."""
+    network = cidr_network(value)
+    if network is None:
+        return [CIDR_MSG]
+    ip_text, _, bits = value.partition("/")
+    try:
+        ip = ipaddress.ip_address(ip_text)
+    except ValueError:
+        return ["must not have leading 0s in IP or prefix length"]
+    if bits != str(int(bits)):
+        return ["must not have leading 0s in IP or prefix length"]
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return ["must not have an IPv4-mapped IPv6 address"]
+    if ip != network.network_address:
+        return ["must not have bits set beyond the prefix length"]
+    return []
+
+
+# --- metav1.Condition (k8s.io/apimachinery/pkg/apis/meta/v1/validation ValidateConditions) -------------------
+
+_CONDITION_STATUSES = ["False", "True", "Unknown"]
+_REASON_FMT = "[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?"
+_REASON = re.compile(f"^{_REASON_FMT}$")
+_REASON_EXAMPLES = ("my_name", "MY_NAME", "MyName", "ReasonA,ReasonB", "ReasonA:ReasonB")
+_REASON_MSG = (
+    "a condition reason must start with alphabetic character, optionally followed by a string of alphanumeric "
+    "characters or '_,:', and must end with an alphanumeric character or '_'"
+)
+
+
+def conditions(items: list[Any], path: str, errs: FieldErrors) -> None:
+    """ValidateConditions: unique types, each a qualified name; a known status; a non-negative observed
+    generation; a transition time; a reason of the right form; bounded lengths."""
+    seen: set[Any] = set()
+    for i, condition in enumerate(items):
+        if not isinstance(condition, dict):
+            continue
+        cpath = f"{path}[{i}]"
+        kind = condition.get("type", "")
+        if kind in seen:
+            errs.duplicate(f"{cpath}.type", kind)
+        seen.add(kind)
+        qualified_name(kind, f"{cpath}.type", errs)
+        status = condition.get("status", "")
+        if status not in _CONDITION_STATUSES:
+            errs.not_supported(f"{cpath}.status", status, _CONDITION_STATUSES)
+        generation = condition.get("observedGeneration", 0)
+        if isinstance(generation, int) and generation < 0:
+            errs.invalid(f"{cpath}.observedGeneration", generation, "must be greater than or equal to zero")
+        if not condition.get("lastTransitionTime"):
+            errs.required(f"{cpath}.lastTransitionTime")
+        reason = condition.get("reason", "")
+        if not reason:
+            errs.required(f"{cpath}.reason")
+        else:
+            if not _REASON.match(reason):
+                errs.invalid(f"{cpath}.reason", reason, regex_error(_REASON_MSG, _REASON_FMT, *_REASON_EXAMPLES))
+            if len(reason) > 1024:
+                errs.too_long(f"{cpath}.reason", 1024)
+        if len(condition.get("message", "")) > 32 * 1024:
+            errs.too_long(f"{cpath}.message", 32 * 1024)

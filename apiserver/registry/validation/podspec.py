@@ -3,8 +3,9 @@ ValidatePodTemplateSpec, ValidatePodCreate, ValidatePodUpdate), for the mistakes
 their names, images, ports, environment, mounts and resources; volumes; the policy enums; the names a spec
 refers to; and on update, the pod spec's immutability.
 
-Checks of rarer fields (probes, lifecycle hooks, security contexts, affinity, topology spread, DNS config)
-are not made; such a pod is accepted as it was before (see the README's known differences).
+Probes and lifecycle hooks (probes.py), security contexts (security.py), affinity and topology spread
+(placement.py) and the DNS config are checked too; rarer fields (volume sources' details, resource claims, OS
+specifics, host aliases) are not (see the README's known differences).
 """
 
 from __future__ import annotations
@@ -15,7 +16,12 @@ from typing import Any
 from aiokube.apiserver.errors import FieldErrors
 from aiokube.apiserver.registry import podupdates
 from aiokube.apiserver.registry.validation import fields as f
-from aiokube.apiserver.registry.validation.objectmeta import validate_annotations, validate_labels
+from aiokube.apiserver.registry.validation import placement, probes, security
+from aiokube.apiserver.registry.validation.objectmeta import (
+    is_valid_label_value,
+    validate_annotations,
+    validate_labels,
+)
 
 Obj = dict[str, Any]
 
@@ -27,6 +33,8 @@ VOLUME_SOURCES = (
     "azureDisk", "storageos", "projected", "scaleIO", "csi", "ephemeral", "image",
 )  # fmt: skip
 PROTOCOLS = ["SCTP", "TCP", "UDP"]
+TAINT_EFFECTS = ["NoSchedule", "PreferNoSchedule", "NoExecute"]
+_MATCH_ALL_MSG = 'operator must be Exists when `key` is empty, which means "match all values and all keys"'
 _RESTART_POLICIES = ["Always", "OnFailure", "Never"]
 _DNS_POLICIES = ["ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"]
 _PULL_POLICIES = ["Always", "IfNotPresent", "Never"]
@@ -132,7 +140,7 @@ def _mounts(mounts: list[Obj], volumes: set[str], path: str, errs: FieldErrors) 
         seen.add(mount_path)
 
 
-def _container_common(c: Obj, volumes: set[str], path: str, errs: FieldErrors) -> None:
+def _container_common(c: Obj, volumes: set[str], host_users: bool, path: str, errs: FieldErrors) -> None:
     """validateContainerCommon."""
     name = c.get("name", "")
     if not name:
@@ -147,31 +155,103 @@ def _container_common(c: Obj, volumes: set[str], path: str, errs: FieldErrors) -
     _mounts(f.list_at(c, "volumeMounts"), volumes, f"{path}.volumeMounts", errs)
     f.enum(c.get("imagePullPolicy"), f"{path}.imagePullPolicy", _PULL_POLICIES, errs)
     podupdates.validate_resource_requirements(c.get("resources"), f"{path}.resources", errs)
+    security.validate_container_security_context(c.get("securityContext"), host_users, f"{path}.securityContext", errs)
 
 
 def _containers(spec: Obj, volumes: set[str], path: str, errs: FieldErrors) -> None:
-    """validateContainers and validateInitContainers: names unique across both lists."""
+    """validateContainers and validateInitContainers: names unique across both lists; probes and hooks for
+    regular and restartable init containers only."""
     containers = f.list_at(spec, "containers")
     if not containers:
         errs.required(f"{path}.containers")
+    grace = spec.get("terminationGracePeriodSeconds")
+    host_users = f.obj_at(spec, "securityContext").get("hostUsers") is not False
     names: set[str] = set()
     for i, c in enumerate(containers):
         cpath = f"{path}.containers[{i}]"
-        _container_common(c, volumes, cpath, errs)
+        _container_common(c, volumes, host_users, cpath, errs)
         name = c.get("name", "")
         if name in names:
             errs.duplicate(f"{cpath}.name", name)
         names.add(name)
+        probes.validate_probes(c, grace, cpath, errs)
         if c.get("restartPolicy") is not None:
             errs.forbidden(f"{cpath}.restartPolicy", "may not be set for non-init containers")
     for i, c in enumerate(f.list_at(spec, "initContainers")):
         cpath = f"{path}.initContainers[{i}]"
-        _container_common(c, volumes, cpath, errs)
+        _container_common(c, volumes, host_users, cpath, errs)
         name = c.get("name", "")
         if name in names:
             errs.duplicate(f"{cpath}.name", name)
         elif name:
             names.add(name)
+        if c.get("restartPolicy") == "Always":
+            probes.validate_probes(c, grace, cpath, errs)
+            continue
+        for key in ("lifecycle", "livenessProbe", "readinessProbe", "startupProbe"):
+            if c.get(key) is not None:
+                errs.forbidden(f"{cpath}.{key}", "may not be set for init containers without restartPolicy=Always")
+
+
+def _dns_config(spec: Obj, path: str, errs: FieldErrors) -> None:
+    """validatePodDNSConfig: dnsPolicy None needs nameservers; at most 3 nameservers (IPs) and 32 searches
+    (subdomains, 2048 characters in all)."""
+    config = spec.get("dnsConfig")
+    if spec.get("dnsPolicy") == "None":
+        if not isinstance(config, dict):
+            errs.required(path, "must provide `dnsConfig` when `dnsPolicy` is None")
+            return
+        if not f.list_at(config, "nameservers"):
+            errs.required(f"{path}.nameservers", "must provide at least one DNS nameserver when `dnsPolicy` is None")
+            return
+    if not isinstance(config, dict):
+        return
+    nameservers, searches = f.list_at(config, "nameservers"), f.list_at(config, "searches")
+    if len(nameservers) > 3:
+        errs.invalid(f"{path}.nameservers", nameservers, "must not have more than 3 nameservers")
+    for i, server in enumerate(nameservers):
+        for msg in f.ip_errors(server):
+            errs.invalid(f"{path}.nameservers[{i}]", server, msg)
+    if len(searches) > 32:
+        errs.invalid(f"{path}.searches", searches, "must not have more than 32 search paths")
+    if len(" ".join(str(s) for s in searches)) > 2048:
+        errs.invalid(f"{path}.searches", searches,
+                     "must not have more than 2048 characters (including spaces) in the search list")  # fmt: skip
+    for i, search in enumerate(searches):
+        if search != ".":  # AllowRelaxedDNSSearchValidation: underscores allowed
+            f.dns1123_subdomain_with_underscore(search.removesuffix("."), f"{path}.searches[{i}]", errs)
+    for i, option in enumerate(f.list_at(config, "options")):
+        if not (option.get("name") if isinstance(option, dict) else ""):
+            errs.required(f"{path}.options[{i}]", "must not be empty")
+
+
+def _tolerations(tolerations: list[Any], path: str, errs: FieldErrors) -> None:
+    """ValidateTolerations (the comparison operators' gate is off in 1.36)."""
+    for i, toleration in enumerate(tolerations):
+        if not isinstance(toleration, dict):
+            continue
+        tpath = f"{path}[{i}]"
+        key, operator = toleration.get("key", ""), toleration.get("operator", "")
+        value, effect = toleration.get("value", ""), toleration.get("effect", "")
+        if key:
+            f.qualified_name(key, f"{tpath}.key", errs)
+        if not key and operator != "Exists":
+            errs.invalid(f"{tpath}.operator", operator, _MATCH_ALL_MSG)
+        if toleration.get("tolerationSeconds") is not None and effect != "NoExecute":
+            errs.invalid(f"{tpath}.effect", effect, "effect must be 'NoExecute' when `tolerationSeconds` is set")
+        if operator in ("Equal", ""):
+            msgs = is_valid_label_value(value)
+            if msgs:
+                errs.invalid(f"{tpath}.operator", value, ";".join(msgs))
+        elif operator == "Exists":
+            if value:
+                errs.invalid(f"{tpath}.operator", value, "value must be empty when `operator` is 'Exists'")
+        elif operator in ("Lt", "Gt"):
+            errs.not_supported(f"{tpath}.operator", operator, ["Equal", "Exists", "Lt", "Gt"])
+        else:
+            errs.not_supported(f"{tpath}.operator", operator, ["Equal", "Exists"])
+        if effect:
+            f.enum(effect, f"{tpath}.effect", TAINT_EFFECTS, errs)
 
 
 def validate_pod_spec(spec: Obj, path: str, errs: FieldErrors) -> None:
@@ -183,6 +263,12 @@ def validate_pod_spec(spec: Obj, path: str, errs: FieldErrors) -> None:
     f.enum(spec.get("restartPolicy"), f"{path}.restartPolicy", _RESTART_POLICIES, errs)
     f.enum(spec.get("dnsPolicy"), f"{path}.dnsPolicy", _DNS_POLICIES, errs)
     validate_labels(spec.get("nodeSelector") or {}, f"{path}.nodeSelector", errs)
+    security.validate_pod_security_context(spec.get("securityContext"), f"{path}.securityContext", errs)
+    placement.validate_affinity(spec.get("affinity"), f"{path}.affinity", errs)
+    _dns_config(spec, f"{path}.dnsConfig", errs)
+    placement.validate_topology_spread_constraints(
+        f.list_at(spec, "topologySpreadConstraints"), f"{path}.topologySpreadConstraints", errs
+    )
     for key in ("serviceAccountName", "nodeName"):
         if spec.get(key):
             f.dns1123_subdomain(spec[key], f"{path}.{key}", errs)
@@ -192,6 +278,7 @@ def validate_pod_spec(spec: Obj, path: str, errs: FieldErrors) -> None:
     for key in ("hostname", "subdomain"):
         if spec.get(key):
             f.dns1123_label(spec[key], f"{path}.{key}", errs)
+    _tolerations(f.list_at(spec, "tolerations"), f"{path}.tolerations", errs)
     if spec.get("priorityClassName"):
         f.dns1123_subdomain(spec["priorityClassName"], f"{path}.priorityClassName", errs)
 

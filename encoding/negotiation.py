@@ -182,3 +182,47 @@ def route_accepts(header: str | None, produces: tuple[str, ...]) -> bool:
         if media == "*/*" or media in produces:
             return True
     return False
+
+
+def goautoneg_accept(header: str) -> list[tuple[str, str]]:
+    """``goautoneg.ParseAccept`` (what kube-openapi negotiates with) as (type, subtype) pairs, best first.
+
+    Unlike the API's negotiation it keeps q=0 clauses, compares case-sensitively, drops a clause without a
+    ``/`` (other than ``*``) or with two, and sorts with Go's ``sort.Sort`` over goautoneg's ``Less`` (q, then
+    ``*`` last): an insertion sort for the short lists Accept headers are, reproduced as such because that
+    ``Less`` is not a strict order (a lower-q concrete type can move ahead of a ``*``)."""
+    clauses: list[tuple[str, str, float]] = []
+    for part in header.split(","):
+        part = part.strip(" ")
+        if not part:
+            continue
+        media, _, params = part.partition(";")
+        mtype, slash, rest = media.partition("/")
+        mtype = mtype.strip(" ")
+        if not slash or not rest:
+            if mtype != "*":
+                continue
+            subtype = "*"
+        elif "/" in rest:
+            continue
+        else:
+            subtype = rest.strip(" ")
+        q = 1.0
+        for param in params.split(";") if params else ():
+            key, eq, value = param.partition("=")
+            if eq and "=" not in value and key.strip(" ") == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        clauses.append((mtype, subtype, q))
+
+    def less(a: tuple[str, str, float], b: tuple[str, str, float]) -> bool:
+        return a[2] > b[2] or (a[0] != "*" and b[0] == "*") or (a[1] != "*" and b[1] == "*")
+
+    for i in range(1, len(clauses)):
+        j = i
+        while j > 0 and less(clauses[j], clauses[j - 1]):
+            clauses[j], clauses[j - 1] = clauses[j - 1], clauses[j]
+            j -= 1
+    return [(t, s) for t, s, _ in clauses]

@@ -24,8 +24,9 @@ the group versions whose resources changed); serving one is a dict lookup. The b
 ``apis``, ``apis/<group>``, ``version`` documents and the group version documents of groups whose resources
 aiokube all serves (coordination.k8s.io, discovery.k8s.io, rbac.authorization.k8s.io, apiextensions.k8s.io)
 hash exactly as a real kube-apiserver 1.36.3's. The media types are a default kube-apiserver's (CBOR is an
-alpha feature, off by default). /openapi/v2 is produced as JSON only (kube also serves it as gnostic protobuf,
-which is what kubectl asks for when it falls back to v2).
+alpha feature, off by default). Every document is also served as gnostic protobuf (``encoding/gnostic.py``,
+what client-go's ``OpenAPISchema()`` and kubectl's v2 fallback ask for), encoded from the JSON on first
+request.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ import orjson
 
 from aiokube.apiserver.endpoints.responses import content_hash
 from aiokube.apiserver.registry.resources import Registry, ResourceInfo, Subresource
-from aiokube.encoding import jsonenc
+from aiokube.encoding import gnostic, jsonenc
 from aiokube.encoding import k8s_openapi as K
 from aiokube.encoding.openapi_schema import map_schema, ordered, to_v2, to_v3
 
@@ -83,6 +84,7 @@ STRING = "<string>"
 # --------------------------------------------------------------------------------------------------------
 # Schemas: kube-openapi's key order, v3 and v2 forms of the neutral definitions of encoding/k8s_openapi.py
 # --------------------------------------------------------------------------------------------------------
+
 
 def _refs(s: Any, out: set[str]) -> None:
     def visit(x: Any) -> Any:
@@ -1056,6 +1058,9 @@ class OpenAPI:
         self._index: bytes | None = None
         self._v2: bytes | None = None
         self._v2_gzip: bytes | None = None
+        self._v2_protobuf: bytes | None = None  # gnostic encodings, made on first request per document version
+        self._v2_protobuf_gzip: bytes | None = None
+        self._protobuf: dict[str, tuple[str, bytes]] = {}  # v3 path -> (hash of the JSON it encodes, bytes)
         self._v2_etag = ""
         self._v2_modified = 0.0
         self._modified: dict[str, float] = {}  # path -> when its bytes last changed (Last-Modified)
@@ -1072,6 +1077,7 @@ class OpenAPI:
         self._gv_cache.clear()
         self._index = None
         self._v2 = None
+        self._protobuf.clear()
         self._generation = self._v2_generation = -1
 
     def _build(self) -> None:
@@ -1120,6 +1126,17 @@ class OpenAPI:
         self._fresh()
         return self._docs.get(path)
 
+    def document_protobuf(self, path: str) -> bytes | None:
+        """A v3 document as gnostic ``openapi.v3.Document`` protobuf, encoded once per JSON version (kube's
+        ETag and ``?hash=`` stay the JSON's)."""
+        body, digest = self.document(path), self._hashes.get(path)
+        if body is None or digest is None:
+            return None
+        cached = self._protobuf.get(path)
+        if cached is None or cached[0] != digest:
+            cached = self._protobuf[path] = (digest, gnostic.encode(orjson.loads(body), "v3"))
+        return cached[1]
+
     def document_hash(self, path: str) -> str | None:
         """The ``hash`` of a v3 document in the index (SHA-512, upper-case hex): kube's ETag for it (quoted).
         kube answers a request whose ``?hash=`` differs with a 301 to the current URL, and one that matches with
@@ -1138,6 +1155,7 @@ class OpenAPI:
             body = _dumps(swagger_doc(self.registry))
             if body != self._v2:
                 self._v2, self._v2_gzip = body, None
+                self._v2_protobuf = self._v2_protobuf_gzip = None
                 self._v2_etag = f'"{content_hash(body)}"'
                 self._v2_modified = time.time()
             self._v2_generation = self.registry.generation
@@ -1150,13 +1168,25 @@ class OpenAPI:
             self._v2_gzip = gzip.compress(body, compresslevel=6, mtime=0)
         return self._v2_gzip
 
+    def swagger_v2_protobuf(self) -> bytes:
+        """The v2 document as gnostic ``openapi.v2.Document`` protobuf, encoded once per JSON version."""
+        body = self.swagger_v2()
+        if self._v2_protobuf is None:
+            self._v2_protobuf = gnostic.encode(orjson.loads(body), "v2")
+        return self._v2_protobuf
+
+    def swagger_v2_protobuf_gzip(self) -> bytes:
+        body = self.swagger_v2_protobuf()
+        if self._v2_protobuf_gzip is None:
+            self._v2_protobuf_gzip = gzip.compress(body, compresslevel=6, mtime=0)
+        return self._v2_protobuf_gzip
+
     def swagger_v2_modified(self) -> float:
         self.swagger_v2()
         return self._v2_modified
 
     def swagger_v2_etag(self) -> str:
-        """The quoted ETag kube sends with /openapi/v2 (the SHA-512 of the body, upper-case hex). kube serves the
-        JSON for ``Accept: application/json`` (or none/``*/*``) and gnostic protobuf for
-        ``application/com.github.proto-openapi.spec.v2@v1.0+protobuf``, which this module does not produce."""
+        """The quoted ETag kube sends with /openapi/v2, JSON or protobuf alike: the SHA-512 of the JSON body,
+        upper-case hex."""
         self.swagger_v2()
         return self._v2_etag

@@ -11,20 +11,29 @@ from aiohttp import web
 
 from aiokube.apiserver.endpoints.openapi import OpenAPI
 from aiokube.apiserver.endpoints.responses import not_found_page, serve_content
-from aiokube.encoding import negotiation
+from aiokube.encoding import gnostic, negotiation
 
 OPENID_PATHS = ("/.well-known/openid-configuration", "/openid/v1/jwks")
 JWKS_TYPE = "application/jwk-set+json"
 
 
-def accepts_json(request: web.Request) -> bool | None:
-    """kube-openapi's negotiation: the first Accept clause naming JSON or gnostic protobuf wins. True for
-    JSON, False when protobuf wins (not produced here: answered 406 as if not offered), None for neither."""
-    for clause in negotiation.parse_accept(request.headers.get("Accept") or "*/*"):
-        if clause.type in ("*/*", "*", "application/*", "application/json"):
-            return True
-        if clause.type.startswith("application/com.github.proto-openapi.spec."):
-            return False
+#: kube-openapi's offers, in its order: (subtype, what is served); the protobuf subtypes both answer with the
+#: non-deprecated Content-Type
+_V2_OFFERS = (("json", "json"), ("com.github.proto-openapi.spec.v2@v1.0+protobuf", "protobuf"),
+              ("com.github.proto-openapi.spec.v2.v1.0+protobuf", "protobuf"))  # fmt: skip
+_V3_OFFERS = (("json", "json"), ("com.github.proto-openapi.spec.v3.v1.0+protobuf", "protobuf"),
+              ("com.github.proto-openapi.spec.v3@v1.0+protobuf", "protobuf"))  # fmt: skip
+
+
+def openapi_format(request: web.Request, offers: tuple[tuple[str, str], ...]) -> str | None:
+    """kube-openapi's negotiation: the first Accept clause (goautoneg's order, q=0 included) that names an
+    offer or a wildcard picks the first such offer: "json", "protobuf", or None (406)."""
+    for mtype, subtype in negotiation.goautoneg_accept(request.headers.get("Accept") or "*/*"):
+        if mtype not in ("application", "*"):
+            continue
+        for offer, served in offers:
+            if subtype in (offer, "*"):
+                return served
     return None
 
 
@@ -43,20 +52,26 @@ def serve_openapi_v3(request: web.Request, path: str, openapi: OpenAPI) -> web.S
     if body is None or digest is None:
         return not_found_page()
     headers = {"Vary": "Accept"}
-    if not accepts_json(request):
+    served = openapi_format(request, _V3_OFFERS)
+    if served is None:
         return web.Response(status=406, headers=headers)
+    content_type = "application/json" if served == "json" else gnostic.V3_CONTENT_TYPE
     wanted = request.query.get("hash", "")
     if wanted and wanted != digest:
+        # http.Redirect after the Content-Type is set: no body, the negotiated Content-Type kept
         headers["Location"] = f"/openapi/v3/{doc_path}?hash={digest}"
         headers["ETag"] = f'"{digest}"'
+        headers["Content-Type"] = content_type
         return web.Response(status=301, headers=headers)
     if wanted:
         headers["Cache-Control"] = "public, immutable"
         headers["Expires"] = time.strftime("%a, %d %b %Y %H:%M:%S UTC", time.gmtime(time.time() + 365 * 86400))
+    if served == "protobuf":
+        body = openapi.document_protobuf(doc_path)
     return serve_content(
         request,
         body,
-        content_type="application/json",
+        content_type=content_type,
         last_modified=openapi.last_modified(doc_path),
         etag=f'"{digest}"',
         headers=headers,
@@ -64,18 +79,21 @@ def serve_openapi_v3(request: web.Request, path: str, openapi: OpenAPI) -> web.S
 
 
 def serve_openapi_v2(request: web.Request, openapi: OpenAPI) -> web.StreamResponse:
-    """Swagger 2.0 JSON with kube's ETag and gzip; gnostic protobuf is not produced (406)."""
+    """Swagger 2.0 as JSON or gnostic protobuf (one ETag for both: the JSON's, kube relies on Vary), gzipped
+    for clients that accept it."""
     headers = {"Vary": "Accept-Encoding, Accept"}
-    if not accepts_json(request):
+    served = openapi_format(request, _V2_OFFERS)
+    if served is None:
         return web.Response(status=406, headers=headers)
+    protobuf = served == "protobuf"
     return serve_content(
         request,
-        openapi.swagger_v2(),
-        content_type="application/json",
+        openapi.swagger_v2_protobuf() if protobuf else openapi.swagger_v2(),
+        content_type=gnostic.V2_CONTENT_TYPE if protobuf else "application/json",
         last_modified=openapi.swagger_v2_modified(),
         etag=openapi.swagger_v2_etag(),
         headers=headers,
-        gzipped=openapi.swagger_v2_gzip(),
+        gzipped=openapi.swagger_v2_protobuf_gzip() if protobuf else openapi.swagger_v2_gzip(),
     )
 
 

@@ -192,7 +192,7 @@ class JSONEncoder(Encoder):
 
 
 def _len_header(number: int, size: int) -> bytes:
-    return protobuf._tag(number, 2) + protobuf._varint(size)
+    return protobuf._tag(number, 2) + protobuf.varint(size)
 
 
 class ProtobufEncoder(Encoder):

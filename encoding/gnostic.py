@@ -28,8 +28,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .goyaml import yaml_to_json
 from .goyaml3 import marshal as yaml_text
-from .protobuf import _varint, parse_fields
+from .protobuf import parse_fields, varint
 
 V2_CONTENT_TYPE = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf"
 V3_CONTENT_TYPE = "application/com.github.proto-openapi.spec.v3.v1.0+protobuf"
@@ -269,10 +270,14 @@ CHOICES: dict[str, dict[str, Chooser]] = {
 
 
 def _len(number: int, payload: bytes) -> bytes:
-    return _varint((number << 3) | 2) + _varint(len(payload)) + payload
+    return varint((number << 3) | 2) + varint(len(payload)) + payload
 
 
 class _Encoder:
+    """One document's JSON value to gnostic's proto3 bytes, message by message as the tables say: scalars as
+    proto3 writes them (zero omitted unless a oneof member), maps as ``Named*`` pairs, choices by CHOICES,
+    free-form values as go-yaml v3 text. Holds only the version's tables: one instance per :func:`encode`."""
+
     def __init__(self, version: str) -> None:
         self.table = V2 if version == "v2" else V3
         self.choices = CHOICES[version]
@@ -288,18 +293,18 @@ class _Encoder:
         if typ == "b":
             if not isinstance(v, bool) or not (v or always):
                 return b""
-            return _varint(number << 3) + (b"\x01" if v else b"\x00")
+            return varint(number << 3) + (b"\x01" if v else b"\x00")
         if typ == "i":
             if not isinstance(v, int) or isinstance(v, bool) or not (v or always):
                 return b""
-            return _varint(number << 3) + _varint(v)
+            return varint(number << 3) + varint(v)
         if typ == "d":
             if not isinstance(v, int | float) or isinstance(v, bool):
                 return b""
             f = float(v)
             if f == 0 and not always and struct.pack("<d", f) == bytes(8):
                 return b""
-            return _varint((number << 3) | 1) + struct.pack("<d", f)
+            return varint((number << 3) | 1) + struct.pack("<d", f)
         raise AssertionError(typ)
 
     def value(self, number: int, typ: str, v: Any) -> bytes:
@@ -373,6 +378,8 @@ def encode(doc: dict[str, Any], version: str) -> bytes:
 
 
 class _Decoder:
+    """gnostic proto3 bytes back to the JSON value, with the encoder's tables (the round-trip tests' reader)."""
+
     def __init__(self, version: str) -> None:
         self.enc = _ENCODERS[version]
         self.table = self.enc.table
@@ -397,8 +404,6 @@ class _Decoder:
         return self.message(typ, bytes(raw))
 
     def message(self, typ: str, data: bytes) -> Any:
-        from .goyaml import yaml_to_json
-
         fields = parse_fields(data)
         if typ == "Any":
             return yaml_to_json(bytes(fields[2][-1]).decode()) if 2 in fields else None

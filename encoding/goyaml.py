@@ -95,7 +95,7 @@ def short_tag(tag: str) -> str:
     return "!!" + tag[len(_LONG_PREFIX) :] if tag.startswith(_LONG_PREFIX) else tag
 
 
-def _go_parse_int(text: str) -> int | None:
+def go_parse_int(text: str) -> int | None:
     """strconv.ParseInt/ParseUint with base 0 (sign, 0x/0o/0b/0 prefixes), or None when it is no integer."""
     sign = 1
     body = text
@@ -152,7 +152,7 @@ def _resolve(tag: str, value: str) -> tuple[str, Any]:
         if tag in ("", TIMESTAMP) and _TIMESTAMP.fullmatch(value):
             return TIMESTAMP, value
         plain = value.replace("_", "")
-        number = _go_parse_int(plain)
+        number = go_parse_int(plain)
         if number is not None and INT64_MIN <= number <= UINT64_MAX:
             return INT, number
         if _YAML_FLOAT.fullmatch(plain) and not math.isinf(float(plain)):  # ParseFloat fails out of range

@@ -20,7 +20,7 @@ import orjson
 from yaml import events as ev
 from yaml.emitter import Emitter
 
-from .goyaml import _go_parse_int
+from .goyaml import go_parse_int
 
 #: yaml.v3's resolve table: the plain words that read back as a bool, null or special float
 _WORDS = frozenset(
@@ -47,7 +47,7 @@ def _reads_as_other_type(s: str) -> bool:
     if _TIMESTAMP.match(s):
         return True
     plain = s.replace("_", "")
-    if _go_parse_int(plain) is not None:
+    if go_parse_int(plain) is not None:
         return True
     return bool(_FLOAT.match(plain))
 

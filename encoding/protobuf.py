@@ -65,7 +65,7 @@ def has_schema(api_version: str, kind: str) -> bool:
 # --- low-level wire helpers ---------------------------------------------------------------------------
 
 
-def _varint(value: int) -> bytes:
+def varint(value: int) -> bytes:
     if value < 0:
         value += 1 << 64
     out = bytearray()
@@ -77,7 +77,7 @@ def _varint(value: int) -> bytes:
 
 
 def _tag(number: int, wire: int) -> bytes:
-    return _varint((number << 3) | wire)
+    return varint((number << 3) | wire)
 
 
 #: io.ErrUnexpectedEOF, what gogo-protobuf's generated decoders answer for a message cut short
@@ -190,21 +190,21 @@ def _encode_special(msg: str, value: Any) -> bytes:
         seconds, nanos = _rfc3339_seconds(value)
         if msg == TIME:
             nanos = 0
-        return _tag(1, 0) + _varint(seconds) + _tag(2, 0) + _varint(nanos)
+        return _tag(1, 0) + varint(seconds) + _tag(2, 0) + varint(nanos)
     if msg == QUANTITY:
         text = value if isinstance(value, str) else _number_text(value)
         raw = text.encode()
-        return _tag(1, 2) + _varint(len(raw)) + raw
+        return _tag(1, 2) + varint(len(raw)) + raw
     if msg == INT_OR_STRING:
         if isinstance(value, str):
             raw = value.encode()
-            return _tag(1, 0) + b"\x01" + _tag(2, 0) + b"\x00" + _tag(3, 2) + _varint(len(raw)) + raw
-        return _tag(1, 0) + b"\x00" + _tag(2, 0) + _varint(int(value)) + _tag(3, 2) + b"\x00"
+            return _tag(1, 0) + b"\x01" + _tag(2, 0) + b"\x00" + _tag(3, 2) + varint(len(raw)) + raw
+        return _tag(1, 0) + b"\x00" + _tag(2, 0) + varint(int(value)) + _tag(3, 2) + b"\x00"
     if msg in (FIELDS_V1, RAW_EXTENSION):
         raw = orjson.dumps(value)
-        return _tag(1, 2) + _varint(len(raw)) + raw
+        return _tag(1, 2) + varint(len(raw)) + raw
     if msg == DURATION:
-        return _tag(1, 0) + _varint(_parse_go_duration(str(value)))
+        return _tag(1, 0) + varint(_parse_go_duration(str(value)))
     if msg in STRING_LISTS:
         return b"".join(len_field(1, str(item).encode()) for item in value or ())
     raise ProtobufError(f"unhandled special type {msg}")
@@ -230,15 +230,15 @@ def _parse_go_duration(text: str) -> int:
 def _scalar(f_type: str, number: int, value: Any) -> bytes:
     if f_type == "string":
         raw = value.encode() if isinstance(value, str) else str(value).encode()
-        return _tag(number, 2) + _varint(len(raw)) + raw
+        return _tag(number, 2) + varint(len(raw)) + raw
     if f_type == "bytes":
         raw = base64.b64decode(value) if isinstance(value, str) else bytes(value)
-        return _tag(number, 2) + _varint(len(raw)) + raw
+        return _tag(number, 2) + varint(len(raw)) + raw
     if f_type == "bool":
         return _tag(number, 0) + (b"\x01" if value else b"\x00")
     if f_type in _VARINT:
         try:
-            return _tag(number, 0) + _varint(int(value))
+            return _tag(number, 0) + varint(int(value))
         except (TypeError, ValueError):
             raise ProtobufError(f"field {number}: {value!r} is not an integer") from None
     if f_type in ("double", "float"):
@@ -265,7 +265,7 @@ def _is_message(f_type: str) -> bool:
 
 
 def len_field(number: int, payload: bytes) -> bytes:
-    return _tag(number, 2) + _varint(len(payload)) + payload
+    return _tag(number, 2) + varint(len(payload)) + payload
 
 
 def encode_message(obj: dict[str, Any], msg: str) -> bytes:

@@ -905,7 +905,10 @@ def _v2_paths(routes: list[Route], models: set[str], shared: dict[str, Schema]) 
         ops: dict[str, Any] = {}
         for r in rs:
             op_id, tags = _operation_id_and_tags(r.operation, r.path)
-            op: dict[str, Any] = {"description": r.doc, "consumes": list(r.consumes), "produces": list(r.produces)}
+            op: dict[str, Any] = {"description": r.doc}
+            if r.consumes:  # omitempty
+                op["consumes"] = list(r.consumes)
+            op["produces"] = list(r.produces)
             op["schemes"] = ["https"]
             op["tags"] = tags
             op["operationId"] = op_id
@@ -980,11 +983,12 @@ def _small_doc(route: Route) -> dict[str, Any]:
     models: set[str] = set()
     paths = _v3_paths([route], models)
     schemas = _closure(models, {}, False, None)
+    components = {"schemas": schemas} if schemas else {}  # omitempty
     return {
         "openapi": "3.0.0",
         "info": _info(),
         "paths": paths,
-        "components": {"schemas": schemas, "securitySchemes": _SECURITY_SCHEMES},
+        "components": {**components, "securitySchemes": _SECURITY_SCHEMES},
     }
 
 
@@ -1008,7 +1012,20 @@ def _root_routes(registry: Registry) -> list[Route]:
     )  # fmt: skip
     version.produces = ("application/json",)
     routes.append(version)
+    # the service-account issuer's discovery (kube's pkg/routes/openidmetadata.go: a 200 of no model, a string)
+    for path, doc, op, produces in _OPENID_ROUTES:
+        routes.append(Route("GET", path, doc, op, None, None, produces, (), [], [(200, "OK", STRING), _UNAUTHORIZED]))
     return routes
+
+
+_OPENID_ROUTES = (
+    ("/.well-known/openid-configuration/",
+     "get service account issuer OpenID configuration, also known as the 'OIDC discovery doc'",
+     "getServiceAccountIssuerOpenIDConfiguration", ("application/json",)),
+    ("/openid/v1/jwks/",
+     "get service account issuer OpenID JSON Web Key Set (contains public token verification keys)",
+     "getServiceAccountIssuerOpenIDKeyset", ("application/jwk-set+json",)),
+)  # fmt: skip
 
 
 def _dumps(doc: Any) -> bytes:

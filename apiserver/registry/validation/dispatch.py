@@ -8,11 +8,13 @@ from typing import Any
 
 from aiokube.apiserver.errors import FieldErrors
 from aiokube.apiserver.registry.validation import (
+    admissionregistration,
     apps,
     autoscaling,
     batch,
     coordination,
     core,
+    flowcontrol,
     networking,
     node,
     podspec,
@@ -27,6 +29,7 @@ from aiokube.apiserver.registry.validation import (
 Obj = dict[str, Any]
 #: (object, old object or None on create, errors)
 Validator = Callable[[Obj, Obj | None, FieldErrors], None]
+_ADM, _FLOW = "admissionregistration.k8s.io", "flowcontrol.apiserver.k8s.io"
 
 VALIDATORS: dict[tuple[str, str], Validator] = {
     ("", "Pod"): podspec.validate_pod,
@@ -60,6 +63,12 @@ VALIDATORS: dict[tuple[str, str], Validator] = {
     ("rbac.authorization.k8s.io", "RoleBinding"): rbac.validate_role_binding,
     ("rbac.authorization.k8s.io", "ClusterRoleBinding"): rbac.validate_cluster_role_binding,
     ("coordination.k8s.io", "Lease"): coordination.validate_lease,
+    (_ADM, "ValidatingWebhookConfiguration"): admissionregistration.validate_validating_webhook_configuration,
+    (_ADM, "MutatingWebhookConfiguration"): admissionregistration.validate_mutating_webhook_configuration,
+    (_ADM, "ValidatingAdmissionPolicy"): admissionregistration.validate_validating_admission_policy,
+    (_ADM, "ValidatingAdmissionPolicyBinding"): admissionregistration.validate_validating_admission_policy_binding,
+    (_FLOW, "FlowSchema"): flowcontrol.validate_flow_schema,
+    (_FLOW, "PriorityLevelConfiguration"): flowcontrol.validate_priority_level_configuration,
 }
 
 

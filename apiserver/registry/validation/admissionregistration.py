@@ -1,0 +1,389 @@
+"""admissionregistration.k8s.io (pkg/apis/admissionregistration/validation): webhook configurations (fully
+qualified unique names, rules, the policy enums, the timeout range, exactly one of url or service, the review
+versions; an update ratchets what the old object already had) and the basics of ValidatingAdmissionPolicy and
+its binding (CEL expressions are not compiled)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiokube.apiserver.errors import FieldErrors
+from aiokube.apiserver.registry.validation import fields as f
+from aiokube.apiserver.registry.validation.objectmeta import (
+    is_dns1035_label,
+    is_dns1123_subdomain,
+    is_valid_path_segment_name,
+    name_is_dns_subdomain,
+)
+
+Obj = dict[str, Any]
+
+_FAILURE_POLICIES = ["Fail", "Ignore"]
+_MATCH_POLICIES = ["Equivalent", "Exact"]
+_SIDE_EFFECTS = ["None", "NoneOnDryRun", "Some", "Unknown"]
+_NO_SIDE_EFFECTS = ["None", "NoneOnDryRun"]
+_OPERATIONS = ["*", "CONNECT", "CREATE", "DELETE", "UPDATE"]
+_REINVOCATION_POLICIES = ["IfNeeded", "Never"]
+_SCOPES = ["*", "Cluster", "Namespaced"]
+_REVIEW_VERSIONS = ["v1", "v1beta1"]
+_VALIDATION_ACTIONS = ["Audit", "Deny", "Warn"]
+_URL_FORM = "; desired format: https://host[/path]"
+
+
+def fully_qualified_name(name: str, path: str, errs: FieldErrors) -> None:
+    """utilvalidation.IsFullyQualifiedName: a DNS subdomain of at least three labels."""
+    if not name:
+        errs.required(path)
+    elif msgs := is_dns1123_subdomain(name):
+        errs.invalid(path, name, ",".join(msgs))
+    elif len(name.split(".")) < 3:
+        errs.invalid(path, name, "should be a domain with at least three segments separated by dots")
+
+
+def _resources(resources: list[Any], path: str, errs: FieldErrors) -> None:
+    """validateResources: resource/subresource patterns whose wildcards do not overlap."""
+    if not resources:
+        errs.required(path)
+    res_wild: set[str] = set()  # x/*
+    sub_wild: set[str] = set()  # */x
+    double = single = plain = False
+    for i, item in enumerate(resources):
+        if not item:
+            errs.required(f"{path}[{i}]")
+            continue
+        double = double or item == "*/*"
+        single = single or item == "*"
+        if "/" not in item:
+            plain = item != "*"
+            continue
+        res, sub = item.split("/", 1)
+        if res in res_wild:
+            errs.invalid(f"{path}[{i}]", item, f"if '{res}/*' is present, must not specify {item}")
+        if sub in sub_wild:
+            errs.invalid(f"{path}[{i}]", item, f"if '*/{sub}' is present, must not specify {item}")
+        if sub == "*":
+            res_wild.add(res)
+        if res == "*":
+            sub_wild.add(sub)
+    if len(resources) > 1 and double:
+        errs.invalid(path, resources, "if '*/*' is present, must not specify other resources")
+    if single and plain:
+        errs.invalid(path, resources, "if '*' is present, must not specify other resources without subresources")
+
+
+def _rule_with_operations(rule: Obj, path: str, errs: FieldErrors) -> None:
+    """validateRuleWithOperations (and validateRule, subresources allowed)."""
+    ops = f.list_at(rule, "operations")
+    if not ops:
+        errs.required(f"{path}.operations")
+    if len(ops) > 1 and "*" in ops:
+        errs.invalid(f"{path}.operations", ops, "if '*' is present, must not specify other operations")
+    for i, op in enumerate(ops):
+        if op not in _OPERATIONS:
+            errs.not_supported(f"{path}.operations[{i}]", op, _OPERATIONS)
+    groups, versions = f.list_at(rule, "apiGroups"), f.list_at(rule, "apiVersions")
+    if not groups:
+        errs.required(f"{path}.apiGroups")
+    if len(groups) > 1 and "*" in groups:
+        errs.invalid(f"{path}.apiGroups", groups, "if '*' is present, must not specify other API groups")
+    if not versions:
+        errs.required(f"{path}.apiVersions")
+    if len(versions) > 1 and "*" in versions:
+        errs.invalid(f"{path}.apiVersions", versions, "if '*' is present, must not specify other API versions")
+    for i, version in enumerate(versions):
+        if not version:
+            errs.required(f"{path}.apiVersions[{i}]")
+    _resources(f.list_at(rule, "resources"), f"{path}.resources", errs)
+    scope = rule.get("scope")
+    if scope is not None and scope not in _SCOPES:
+        errs.not_supported(f"{path}.scope", scope, _SCOPES)
+
+
+def _go_url_parse(url: str) -> tuple[str, str, str, str, str | None]:
+    """The parts of Go's url.Parse that ValidateWebhookURL reads: scheme, host, query, fragment and user info;
+    raises ValueError with Go's error text."""
+    rest, _, fragment = url.partition("#")
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in rest):
+        raise ValueError(f'parse "{url}": net/url: invalid control character in URL')
+    scheme = ""
+    for i, c in enumerate(rest):
+        if c.isascii() and c.isalpha():
+            continue
+        if c.isascii() and (c.isdigit() or c in "+-."):
+            if i == 0:
+                break
+            continue
+        if c == ":":
+            if i == 0:
+                raise ValueError(f'parse "{url}": missing protocol scheme')
+            scheme, rest = rest[:i].lower(), rest[i + 1 :]
+        break
+    rest, _, query = rest.partition("?")
+    host, user = "", None
+    if not rest.startswith("/") and scheme:
+        return scheme, host, query, fragment, user  # opaque
+    if not rest.startswith("/") and ":" in rest.split("/", 1)[0]:
+        raise ValueError(f'parse "{url}": first path segment in URL cannot contain colon')
+    if rest.startswith("//") and (scheme or not rest.startswith("///")):
+        authority = rest[2:].split("/", 1)[0]
+        if "@" in authority:
+            user, _, host = authority.rpartition("@")
+        else:
+            host = authority
+    return scheme, host, query, fragment, user
+
+
+def _webhook_url(url: str, path: str, errs: FieldErrors) -> None:
+    """webhook.ValidateWebhookURL with https forced."""
+    try:
+        scheme, host, query, fragment, user = _go_url_parse(url)
+    except ValueError as e:
+        errs.required(path, f"url must be a valid URL: {e}{_URL_FORM}")
+        return
+    if scheme != "https":
+        errs.invalid(path, scheme, f"'https' is the only allowed URL scheme{_URL_FORM}")
+    if not host:
+        errs.invalid(path, host, f"host must be specified{_URL_FORM}")
+    if user is not None:
+        errs.invalid(path, user, "user information is not permitted in the URL")
+    if fragment:
+        errs.invalid(path, fragment, "fragments are not permitted in the URL")
+    if query:
+        errs.invalid(path, query, "query parameters are not permitted in the URL")
+
+
+def _webhook_service(service: Obj, path: str, errs: FieldErrors) -> None:
+    """webhook.ValidateWebhookService: name, namespace, port and a path of DNS-1123 subdomain segments."""
+    if not service.get("name"):
+        errs.required(f"{path}.name")
+    if not service.get("namespace"):
+        errs.required(f"{path}.namespace")
+    port = service.get("port", 443)
+    if msgs := f.port_num_errors(port):
+        errs.invalid(f"{path}.port", port, "port is not valid: " + ", ".join(msgs))
+    url_path = service.get("path")
+    if url_path is None or url_path in ("", "/"):
+        return
+    if url_path == "//":
+        errs.invalid(f"{path}.path", url_path, "segment[0] may not be empty")
+        return
+    if not url_path.startswith("/"):
+        errs.invalid(f"{path}.path", url_path, "must start with a '/'")
+    check = url_path[1:]
+    if check.endswith("/"):
+        check = check[:-1]
+    for i, step in enumerate(check.split("/")):
+        if not step:
+            errs.invalid(f"{path}.path", url_path, f"segment[{i}] may not be empty")
+            continue
+        for msg in is_dns1123_subdomain(step):
+            errs.invalid(f"{path}.path", url_path, f"segment[{i}]: {msg}")
+
+
+def _webhook(hook: Obj, path: str, side_effects: list[str], strict_selector: bool, mutating: bool,
+             errs: FieldErrors) -> None:  # fmt: skip
+    """validateValidatingWebhook / validateMutatingWebhook (match conditions' CEL is not compiled)."""
+    fully_qualified_name(hook.get("name", ""), f"{path}.name", errs)
+    for i, rule in enumerate(f.list_at(hook, "rules")):
+        _rule_with_operations(rule if isinstance(rule, dict) else {}, f"{path}.rules[{i}]", errs)
+    for key, supported in (("failurePolicy", _FAILURE_POLICIES), ("matchPolicy", _MATCH_POLICIES)):
+        if hook.get(key) is not None and hook[key] not in supported:
+            errs.not_supported(f"{path}.{key}", hook[key], supported)
+    effects = hook.get("sideEffects")
+    if effects is None:
+        errs.required(f"{path}.sideEffects", "must specify one of " + ", ".join(side_effects))
+    elif effects not in side_effects:
+        errs.not_supported(f"{path}.sideEffects", effects, side_effects)
+    timeout = hook.get("timeoutSeconds")
+    if isinstance(timeout, int) and not 1 <= timeout <= 30:
+        errs.invalid(f"{path}.timeoutSeconds", timeout, "the timeout value must be between 1 and 30 seconds")
+    for key in ("namespaceSelector", "objectSelector"):
+        f.label_selector(hook.get(key), f"{path}.{key}", errs, strict_values=strict_selector)
+    policy = hook.get("reinvocationPolicy")
+    if mutating and policy is not None and policy not in _REINVOCATION_POLICIES:
+        errs.not_supported(f"{path}.reinvocationPolicy", policy, _REINVOCATION_POLICIES)
+    config = f.obj_at(hook, "clientConfig")
+    url, service = config.get("url"), config.get("service")
+    if (url is None) == (service is None):
+        errs.required(f"{path}.clientConfig", "exactly one of url or service is required")
+    elif url is not None:
+        _webhook_url(url, f"{path}.clientConfig.url", errs)
+    else:
+        _webhook_service(service if isinstance(service, dict) else {}, f"{path}.clientConfig.service", errs)
+
+
+def _review_versions(versions: list[Any], path: str, require_known: bool, errs: FieldErrors) -> None:
+    """validateAdmissionReviewVersions."""
+    if not versions:
+        errs.required(path, "must specify one of " + ", ".join(_REVIEW_VERSIONS))
+        return
+    seen: set[str] = set()
+    for i, version in enumerate(versions):
+        if version in seen:
+            errs.invalid(f"{path}[{i}]", version, "duplicate version")
+            continue
+        seen.add(version)
+        for msg in is_dns1035_label(version):
+            errs.invalid(f"{path}[{i}]", version, msg)
+    if require_known and not seen.intersection(_REVIEW_VERSIONS):
+        errs.invalid(path, versions, "must include at least one of " + ", ".join(_REVIEW_VERSIONS))
+
+
+def _hooks(obj: Obj | None) -> list[Obj]:
+    return [h for h in f.list_at(obj, "webhooks") if isinstance(h, dict)]
+
+
+def _webhook_configuration(obj: Obj, old: Obj | None, errs: FieldErrors, *, mutating: bool) -> None:
+    """validate{Validating,Mutating}WebhookConfiguration; on update kube keeps accepting what the old object
+    already had (side effects, unrecognized review versions, duplicate names, invalid selector values)."""
+    old_hooks = _hooks(old)
+    side_effects, require_known, unique, strict_selector = _NO_SIDE_EFFECTS, True, True, True
+    if old is not None:
+        if not all(h.get("sideEffects") in _NO_SIDE_EFFECTS for h in old_hooks):
+            side_effects = _SIDE_EFFECTS
+        require_known = all(set(f.list_at(h, "admissionReviewVersions")) & set(_REVIEW_VERSIONS) for h in old_hooks)
+        names = [h.get("name", "") for h in old_hooks]
+        unique = len(names) == len(set(names))
+        strict_selector = all(
+            f.selector_values_valid(h.get(key)) for h in old_hooks for key in ("namespaceSelector", "objectSelector")
+        )
+    seen: set[str] = set()
+    for i, hook in enumerate(f.list_at(obj, "webhooks")):
+        hook = hook if isinstance(hook, dict) else {}
+        path = f"webhooks[{i}]"
+        _webhook(hook, path, side_effects, strict_selector, mutating, errs)
+        versions = f.list_at(hook, "admissionReviewVersions")
+        _review_versions(versions, f"{path}.admissionReviewVersions", require_known, errs)
+        name = hook.get("name", "")
+        if unique and name:
+            if name in seen:
+                errs.duplicate(f"{path}.name", name)
+            seen.add(name)
+
+
+def validate_validating_webhook_configuration(obj: Obj, old: Obj | None, errs: FieldErrors) -> None:
+    _webhook_configuration(obj, old, errs, mutating=False)
+
+
+def validate_mutating_webhook_configuration(obj: Obj, old: Obj | None, errs: FieldErrors) -> None:
+    _webhook_configuration(obj, old, errs, mutating=True)
+
+
+def _param_kind(kind: Obj, path: str, errs: FieldErrors) -> None:
+    """validateParamKind: a group/version and a kind that lowercases to a DNS-1035 label."""
+    api_version = kind.get("apiVersion", "")
+    if not api_version:
+        errs.required(f"{path}.apiVersion")
+    elif api_version.count("/") > 1:
+        errs.invalid(f"{path}.apiVersion", api_version, f"unexpected GroupVersion string: {api_version}")
+    else:
+        group, _, version = api_version.rpartition("/") if api_version != "/" else ("", "", "")
+        if group and (msgs := is_dns1123_subdomain(group)):
+            errs.invalid(f"{path}.apiVersion", group, ",".join(msgs))
+        if not version:
+            errs.invalid(f"{path}.apiVersion", api_version, "version must be specified")
+        elif msgs := is_dns1035_label(version):
+            errs.invalid(f"{path}.apiVersion", version, ",".join(msgs))
+    name = kind.get("kind", "")
+    if not name:
+        errs.required(f"{path}.kind")
+    elif msgs := is_dns1035_label(name.lower()):
+        errs.invalid(f"{path}.kind", name, "may have mixed case, but should otherwise match: " + ",".join(msgs))
+
+
+def _match_resources(match: Obj | None, path: str, errs: FieldErrors) -> None:
+    """validateMatchResources (defaulting fills matchPolicy and the selectors of a policy's constraints)."""
+    if not isinstance(match, dict):
+        return
+    policy = match.get("matchPolicy")
+    if policy is None:
+        errs.required(f"{path}.matchPolicy")
+    elif policy not in _MATCH_POLICIES:
+        errs.not_supported(f"{path}.matchPolicy", policy, _MATCH_POLICIES)
+    for key in ("namespaceSelector", "objectSelector"):
+        if match.get(key) is None:
+            errs.required(f"{path}.{key}")
+        else:
+            f.label_selector(match[key], f"{path}.{key}", errs)
+    for key in ("resourceRules", "excludeResourceRules"):
+        for i, rule in enumerate(f.list_at(match, key)):
+            rule = rule if isinstance(rule, dict) else {}
+            rpath = f"{path}.{key}[{i}]"
+            seen: set[str] = set()
+            for j, name in enumerate(f.list_at(rule, "resourceNames")):
+                for msg in is_valid_path_segment_name(name):
+                    errs.invalid(f"{rpath}.resourceNames[{j}]", name, msg)
+                if name in seen:
+                    errs.duplicate(f"{rpath}.resourceNames[{j}]", name)
+                seen.add(name)
+            _rule_with_operations(rule, rpath, errs)
+
+
+def validate_validating_admission_policy(obj: Obj, old: Obj | None, errs: FieldErrors) -> None:
+    """validateValidatingAdmissionPolicySpec without the CEL compilation of its expressions."""
+    spec = f.obj_at(obj, "spec")
+    policy = spec.get("failurePolicy")
+    if policy is None:
+        errs.required("spec.failurePolicy")
+    elif policy not in _FAILURE_POLICIES:
+        errs.not_supported("spec.failurePolicy", policy, _FAILURE_POLICIES)
+    if isinstance(spec.get("paramKind"), dict):
+        _param_kind(spec["paramKind"], "spec.paramKind", errs)
+    match = spec.get("matchConstraints")
+    if not isinstance(match, dict):
+        errs.required("spec.matchConstraints")
+    else:
+        _match_resources(match, "spec.matchConstraints", errs)
+        if not f.list_at(match, "resourceRules"):
+            errs.required("spec.matchConstraints.resourceRules")
+    if not f.list_at(spec, "validations") and not f.list_at(spec, "auditAnnotations"):
+        for key in ("validations", "auditAnnotations"):
+            errs.required(f"spec.{key}", "validations or auditAnnotations must contain at least one item")
+
+
+def _param_ref(ref: Obj | None, path: str, errs: FieldErrors) -> None:
+    """validateParamRef: a name or a selector, and what to do when the parameter is missing."""
+    if not isinstance(ref, dict):
+        return
+    name, selector = ref.get("name", ""), ref.get("selector")
+    if name:
+        for msg in is_valid_path_segment_name(name):
+            errs.invalid(f"{path}.name", name, msg)
+        if selector is not None:
+            errs.forbidden(f"{path}.name", "name and selector are mutually exclusive")
+    if selector is not None:
+        f.label_selector(selector, f"{path}.selector", errs)
+        if name:
+            errs.forbidden(f"{path}.selector", "name and selector are mutually exclusive")
+    if not name and selector is None:
+        errs.required(path, "one of name or selector must be specified")
+    action = ref.get("parameterNotFoundAction")
+    if not action:
+        errs.required(f"{path}.parameterNotFoundAction")
+    elif action not in ("Deny", "Allow"):
+        errs.not_supported(f"{path}.parameterNotFoundAction", action, ["Deny", "Allow"])
+
+
+def validate_validating_admission_policy_binding(obj: Obj, old: Obj | None, errs: FieldErrors) -> None:
+    """validateValidatingAdmissionPolicyBindingSpec."""
+    spec = f.obj_at(obj, "spec")
+    policy_name = spec.get("policyName", "")
+    if not policy_name:
+        errs.required("spec.policyName")
+    for msg in name_is_dns_subdomain(policy_name, False) if policy_name else ():
+        errs.invalid("spec.policyName", policy_name, msg)
+    _param_ref(spec.get("paramRef"), "spec.paramRef", errs)
+    _match_resources(spec.get("matchResources"), "spec.matchResources", errs)
+    actions = f.list_at(spec, "validationActions")
+    seen: set[str] = set()
+    for i, action in enumerate(actions):
+        if action not in _VALIDATION_ACTIONS:
+            errs.not_supported(f"spec.validationActions[{i}]", action, _VALIDATION_ACTIONS)
+        if action in seen:
+            errs.duplicate(f"spec.validationActions[{i}]", action)
+        seen.add(action)
+    if {"Deny", "Warn"} <= seen:
+        errs.invalid("spec.validationActions", actions, "must not contain both Deny and Warn (repeating the same "
+                     "validation failure information in the API response and headers serves no purpose)")  # fmt: skip
+    if not seen:
+        errs.required("spec.validationActions", "at least one validation action is required")

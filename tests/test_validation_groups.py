@@ -11,7 +11,7 @@ import pytest
 
 from tests import validationcases
 
-GROUPS = ("admissionregistration", "flowcontrol")
+GROUPS = ("admissionregistration", "flowcontrol", "certificates")
 CASES = [case for group in GROUPS for case in validationcases.load(group)]
 
 

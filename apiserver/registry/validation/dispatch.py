@@ -12,6 +12,7 @@ from aiokube.apiserver.registry.validation import (
     apps,
     autoscaling,
     batch,
+    certificates,
     coordination,
     core,
     flowcontrol,
@@ -69,6 +70,7 @@ VALIDATORS: dict[tuple[str, str], Validator] = {
     (_ADM, "ValidatingAdmissionPolicyBinding"): admissionregistration.validate_validating_admission_policy_binding,
     (_FLOW, "FlowSchema"): flowcontrol.validate_flow_schema,
     (_FLOW, "PriorityLevelConfiguration"): flowcontrol.validate_priority_level_configuration,
+    ("certificates.k8s.io", "CertificateSigningRequest"): certificates.validate_certificate_signing_request,
 }
 
 

@@ -369,7 +369,15 @@ def _more(template: dict[str, Any], selector: dict[str, Any]) -> dict[str, dict[
         }),
         "apis/certificates.k8s.io/v1/certificatesigningrequests": _obj(
             "certificates.k8s.io/v1", "CertificateSigningRequest", "csr-jane", spec={
-                "request": "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURSBSRVFVRVNULS0tLS0K",
+                # a real P-256 CSR for CN=jane (validation parses it and checks its signature)
+                "request": (
+                    "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURSBSRVFVRVNULS0tLS0KTUlISU1IRUNBUUF3RHpFTk1Bc0dBMVVFQXd3RWFtRnVa"
+                    "VEJaTUJNR0J5cUdTTTQ5QWdFR0NDcUdTTTQ5QXdFSApBMElBQkxiZjZGVEtRemxaMUEwR0xhV1IwNFh4V1BabGU5dVVL"
+                    "QTRTZFcvYmJtVzdPWFltbTNGbk4vajZYVmk4CjFReFE4RWtBemUzdGZ5MFlUZEE4bE0vOEZ3V2dBREFLQmdncWhrak9Q"
+                    "UVFEQWdOSEFEQkVBaUJkOUxnWExlbnoKT0NGTWgvNE1VaklwYTR1akw3K2hCc09mdXZ4UzAyZUYrUUlnTTk5VEg0RS9B"
+                    "VnJqL0J3T2c2azd1ZTF2VDhsMQpBb2NWZ0tYb2I5M0VMdDg9Ci0tLS0tRU5EIENFUlRJRklDQVRFIFJFUVVFU1QtLS0t"
+                    "LQo="
+                ),
                 "signerName": "kubernetes.io/kube-apiserver-client", "expirationSeconds": 86400,
                 "usages": ["client auth"], "username": "jane", "groups": ["dev"], "extra": {"team": ["a", "b"]},
             }),

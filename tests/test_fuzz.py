@@ -90,6 +90,10 @@ def _kube_5xx(req: Req, status: int, body: Any) -> str | None:
         if req.method == "PATCH" and req.content_type.startswith("application/strategic-merge-patch+json"):
             if _SMP_PLAIN_ERRORS.search(message):
                 return "strategicpatch's untyped error (handlers/patch.go interpretStrategicMergePatchError)"
+        if req.content_type.startswith("application/apply-patch+yaml") and message.startswith(
+            "failed to create typed patch object ("
+        ):  # kube 1.36 answered 500 to a Deployment apply (and one to its status) with two key-less containers
+            return "fieldmanager's typed patch of an apply configuration (managedfields/internal/structuredmerge.go)"
         # cacher.go Get/Watch return the versioner's ParseResourceVersion error as it is (a plain error)
         if req.method in ("GET", "HEAD") and message.startswith("resourceVersion: Invalid value: "):
             return "cacher's unparsable resourceVersion on GET/WATCH (storage/cacher/cacher.go)"

@@ -232,17 +232,8 @@ def written(obj: Obj, revision: int) -> Obj:
 
 
 def _with_revision(obj: Obj, revision: int) -> Obj:
-    """A copy of ``obj`` with its own metadata at ``revision``, sharing the rest (read-only both): what an
-    encode and decode of the whole object gave, without them."""
-    out = dict(obj)
-    meta = obj.get("metadata")
-    out["metadata"] = dict(meta) if isinstance(meta, dict) else {}
-    set_resource_version(out, revision)
-    return out
-
-
-def _read_back(obj: Obj, revision: int) -> Obj:
-    """What decoding ``encode_for_storage(obj)`` at ``revision`` gives, sharing all but metadata with ``obj``."""
+    """What decoding ``encode_for_storage(obj)`` at ``revision`` gives, without the round trip: a copy with its
+    own metadata (the resourceVersion at kube's place), sharing the rest (read-only both)."""
     out = dict(obj)
     meta = obj.get("metadata")
     out["metadata"] = {k: v for k, v in meta.items() if k != "resourceVersion"} if isinstance(meta, dict) else {}
@@ -377,7 +368,7 @@ class Store:
             if len(self._taken_early) >= _MAX_WRITES_TRACKED:
                 self._taken_early.clear()
             self._taken_early[key] = revision
-            return _read_back(pending[1], revision)  # its own metadata: the writer sets its own after
+            return _with_revision(pending[1], revision)  # its own metadata: the writer sets its own after
         if hit[0] > revision:
             return None
         del self.written_objects[key]

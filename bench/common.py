@@ -50,9 +50,11 @@ def use_uvloop() -> None:
 
 
 def report(name: str, on: float, off: float, unit: str, better: str = "lower") -> None:
-    """One line per figure: the value with the optimization on, off, and the ratio off/on."""
-    ratio = off / on if on else float("inf")
-    print(f"{name}: on={on:,.1f} {unit}  off={off:,.1f} {unit}  ratio(off/on)={ratio:,.1f}x  ({better} is better)")
+    """One line per figure: the value with the optimization on, off, and the ratio of the better to the worse
+    way round (off/on where lower is better, on/off where higher is), so >1 means "on" wins."""
+    top, bottom, label = (off, on, "off/on") if better == "lower" else (on, off, "on/off")
+    ratio = top / bottom if bottom else float("inf")
+    print(f"{name}: on={on:,.1f} {unit}  off={off:,.1f} {unit}  ratio({label})={ratio:,.2f}x  ({better} is better)")
     sys.stdout.flush()
 
 

@@ -69,6 +69,24 @@ def token_volume_source() -> Obj:
     }
 
 
+def token_volume_names(pod: Obj) -> tuple[str, ...]:
+    """The names of a pod's volumes in the form the ServiceAccount admission makes up at random
+    (TOKEN_VOLUME_PREFIX and 5 characters of NAME_SUFFIX_ALPHABET), whether it made them or not: each such name
+    passes every format check alike."""
+    spec = pod.get("spec")
+    if not isinstance(spec, dict):
+        return ()
+    n = len(TOKEN_VOLUME_PREFIX)
+    return tuple(
+        name
+        for volume in struct_items(spec, "volumes")
+        if isinstance(name := volume.get("name"), str)
+        and len(name) == n + 5
+        and name.startswith(TOKEN_VOLUME_PREFIX)
+        and all(ch in NAME_SUFFIX_ALPHABET for ch in name[n:])
+    )
+
+
 def _is_mirror_pod(pod: Obj) -> bool:
     annotations = (pointer_field(pod, "metadata") or {}).get("annotations")
     return isinstance(annotations, dict) and MIRROR_POD_ANNOTATION in annotations

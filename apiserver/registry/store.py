@@ -28,6 +28,7 @@ from aiokube.apiserver.registry.selection import predicate
 from aiokube.apiserver.registry.services import ServiceAllocator, is_service
 from aiokube.apiserver.registry.storedform import decoded_with_defaults, restored_form, schema_of, stored_form
 from aiokube.apiserver.registry.validation import dispatch as typed
+from aiokube.apiserver.registry.validation import verdicts
 from aiokube.storage import errors as serr
 from aiokube.storage.selection import SelectionPredicate
 from aiokube.storage.store import ListResult, Preconditions, Store
@@ -250,7 +251,7 @@ class GenericStore:
         if old is not None:
             validation.validate_object_meta_update(md, old["metadata"], errs)
         if st.builtin and spec:
-            typed.validate(st.group, st.kind, obj, old, errs)
+            verdicts.validate(st.group, st.kind, obj, old, errs)
         elif st.builtin and status and old is not None:
             typed.validate_status(st.group, st.kind, obj, old, errs)
         if info.custom is not None and info.custom.schema:

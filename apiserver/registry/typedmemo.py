@@ -117,17 +117,26 @@ def _concrete(data: bytes, volatile: tuple[str, ...]) -> bytes:
     return data
 
 
-def stored_key(obj: Obj, schema: str, group: str, kind: str, volatile: tuple[str, ...]) -> Key | None:
-    """The key of an object about to be written (after admission and the strategy) in the memo of stored
-    forms: its rest's JSON with ``volatile`` strings (names admission made up at random, such as a pod's
-    ``kube-api-access-xxxxx`` volume) replaced by placeholders, so the pods of one template share it. Defaults
-    and the canonical form treat those strings as opaque text, so the result holds for every replacement."""
-    if (group, kind) in WHOLE_ONLY or len(volatile) > len(_PLACEHOLDERS):
+def abstract_body(obj: Obj, volatile: tuple[str, ...]) -> bytes | None:
+    """:func:`body` with ``volatile`` strings (names admission made up at random, such as a pod's
+    ``kube-api-access-xxxxx`` volume) replaced by placeholders, so the pods of one template share it; None when
+    there are more of them than placeholders or the object is not plain JSON."""
+    if len(volatile) > len(_PLACEHOLDERS):
         return None
     try:
-        return ("stored " + schema, group, kind, _abstract(body(obj), volatile))
+        return _abstract(body(obj), volatile)
     except TypeError:
         return None
+
+
+def stored_key(obj: Obj, schema: str, group: str, kind: str, volatile: tuple[str, ...]) -> Key | None:
+    """The key of an object about to be written (after admission and the strategy) in the memo of stored
+    forms: :func:`abstract_body`. Defaults and the canonical form treat the volatile strings as opaque text, so
+    the result holds for every replacement."""
+    if (group, kind) in WHOLE_ONLY:
+        return None
+    rest = abstract_body(obj, volatile)
+    return None if rest is None else ("stored " + schema, group, kind, rest)
 
 
 def lookup_stored(memo_key: Key | None, volatile: tuple[str, ...]) -> bytes | None:

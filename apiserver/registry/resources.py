@@ -27,6 +27,7 @@ class Registry:
         self._converted: dict[tuple[str, str, str], list[ResourceInfo]] = {}
         #: bumped on every change, so discovery/OpenAPI caches know when to rebuild
         self.generation = 0
+        self._group_version_set: tuple[int, frozenset[tuple[str, str]]] = (-1, frozenset())
         for info in resources if resources is not None else builtin_resources():
             self.add(info)
 
@@ -71,7 +72,13 @@ class Registry:
         return out
 
     def has_group_version(self, group: str, version: str) -> bool:
-        return any(i.group == group and i.version == version for i in self._by_path.values())
+        """Asked on every request: a set rebuilt when the registry changes (a scan of ~100 resources was
+        ~1.5% of a pod create's CPU)."""
+        generation, served = self._group_version_set
+        if generation != self.generation:
+            served = frozenset((i.group, i.version) for i in self._by_path.values())
+            self._group_version_set = (self.generation, served)
+        return (group, version) in served
 
     def has_group(self, group: str) -> bool:
         return any(i.group == group for i in self._by_path.values())

@@ -30,6 +30,7 @@ SUITE = (
     "fanout_cache",
     "list_splice",
     "json_libs",
+    "grpc_calls",
     "watch_metrics",
     "watch_fanout",
     "slo_report",

@@ -1,0 +1,116 @@
+"""The etcd call beneath every write: grpc.aio (what storage/etcd.py uses) against the Cython channel grpc.aio
+wraps (``channel._channel.call(...).unary_unary(...)``: no asyncio task, context manager or weak reference
+per call), the "lower-level channel use" issue 11 asked to check. Process CPU per unary call (every thread:
+gRPC's poller included) at concurrency 32 against an embedded etcd, Puts of 2 KB values and Ranges of one
+key, best of three rounds. The figure decides: the Cython path is a private API of grpcio, worth taking only
+for a large saving.
+
+Writes ``bench/results/grpc_calls.json`` and ``.png``. Usage: ``python -m bench.grpc_calls [--calls 5000]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import grpc
+from aetcd import rpc
+
+from aiokube.storage.embedded import EmbeddedEtcd
+
+from .common import OUT, plot_cpu_on_off, report, use_uvloop, write_results
+
+PUT, RANGE = "/etcdserverpb.KV/Put", "/etcdserverpb.KV/Range"
+VALUE = b"x" * 2000
+Call = Callable[[int], Awaitable[Any]]
+
+
+def _aio_calls(channel: grpc.aio.Channel) -> dict[str, Call]:
+    put = channel.unary_unary(PUT, request_serializer=rpc.PutRequest.SerializeToString,
+                              response_deserializer=rpc.PutResponse.FromString)  # fmt: skip
+    get = channel.unary_unary(RANGE, request_serializer=rpc.RangeRequest.SerializeToString,
+                              response_deserializer=rpc.RangeResponse.FromString)  # fmt: skip
+    return {
+        "put": lambda i: put(rpc.PutRequest(key=b"/k/%d" % (i % 100), value=VALUE), timeout=5, wait_for_ready=True),
+        "range": lambda i: get(rpc.RangeRequest(key=b"/k/%d" % (i % 100)), timeout=5, wait_for_ready=True),
+    }
+
+
+def _cython_calls(channel: grpc.aio.Channel) -> dict[str, Call]:
+    core = channel._channel  # the cygrpc.AioChannel grpc.aio's stubs call through
+
+    async def unary(method: bytes, request: Any, parse: Callable[[bytes], Any]) -> Any:
+        call = core.call(method, time.time() + 5, None, True, 0)
+        raw = await call.unary_unary(request.SerializeToString(), (), None)
+        if not call.is_ok():
+            raise RuntimeError(f"{method!r} failed")
+        return parse(raw)
+
+    put, get = PUT.encode(), RANGE.encode()
+    return {
+        "put": lambda i: unary(put, rpc.PutRequest(key=b"/k/%d" % (i % 100), value=VALUE), rpc.PutResponse.FromString),
+        "range": lambda i: unary(get, rpc.RangeRequest(key=b"/k/%d" % (i % 100)), rpc.RangeResponse.FromString),
+    }
+
+
+async def _cpu_per_call(call: Call, calls: int, concurrency: int) -> float:
+    """Process CPU (ms) per call, ``calls`` calls with ``concurrency`` in flight."""
+    counter = iter(range(10**9))
+
+    async def worker(n: int) -> None:
+        for _ in range(n):
+            await call(next(counter))
+
+    c0 = time.process_time()
+    await asyncio.gather(*(worker(calls // concurrency) for _ in range(concurrency)))
+    return (time.process_time() - c0) * 1000 / (calls // concurrency * concurrency)
+
+
+async def _run(calls: int, concurrency: int) -> dict[str, dict[str, dict[str, float]]]:
+    with tempfile.TemporaryDirectory(prefix="grpc-calls-") as data:
+        etcd = EmbeddedEtcd(data, unsafe_no_fsync=True)
+        url = await etcd.start()
+        channel = grpc.aio.insecure_channel(url.split("://", 1)[1])
+        try:
+            ways = {"on": _cython_calls(channel), "off": _aio_calls(channel)}
+            for way in ways.values():  # connect and warm up
+                for call in way.values():
+                    await _cpu_per_call(call, 200, concurrency)
+            best: dict[str, dict[str, dict[str, float]]] = {"on": {}, "off": {}}
+            for _ in range(3):
+                for side, way in ways.items():
+                    for name, call in way.items():
+                        ms = await _cpu_per_call(call, calls, concurrency)
+                        if name not in best[side] or ms < best[side][name]["cpu_ms"]:
+                            best[side][name] = {"cpu_ms": ms}
+            return best
+        finally:
+            await channel.close()
+            await etcd.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(prog="python -m bench.grpc_calls", description=__doc__.split("\n\n")[0])
+    p.add_argument("--calls", type=int, default=5000)
+    p.add_argument("--concurrency", type=int, default=32)
+    p.add_argument("--out", default=str(OUT / "grpc_calls"), help="results path without suffix ('' for none)")
+    args = p.parse_args(argv)
+    use_uvloop()
+    best = asyncio.run(_run(args.calls, args.concurrency))
+    for name in best["on"]:
+        on, off = best["on"][name]["cpu_ms"] * 1000, best["off"][name]["cpu_ms"] * 1000
+        report(f"[grpc_calls] {name}: process CPU per call, Cython channel vs grpc.aio", on, off, "us")
+    if args.out:
+        results = {**best, "calls": args.calls, "concurrency": args.concurrency}
+        title = "etcd unary call: Cython channel (on) vs grpc.aio (off)"
+        write_results("grpc_calls", Path(args.out), results, "HEAD", lambda r, path: plot_cpu_on_off(r, path, title),
+                      switch="grpc.aio")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

@@ -3,6 +3,7 @@ graceful deletion (the pod strategy's CheckGracefulDelete)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -74,18 +75,30 @@ def grace_period(pod: Obj, opts: DeleteOptions) -> int:
 
 
 async def delete_gracefully(
-    storage: Store, info: ResourceInfo, key: str, name: str, existing: Obj, opts: DeleteOptions
+    storage: Store,
+    info: ResourceInfo,
+    key: str,
+    name: str,
+    existing: Obj,
+    opts: DeleteOptions,
+    check: Callable[[Obj | None], None] | None = None,
 ) -> Obj | None:
     """rest.BeforeDelete for pods: deletionTimestamp = now + grace; with grace 0 the pod is removed right
-    after (watchers see MODIFIED then DELETED). None: continue with the normal deletion."""
+    after (watchers see MODIFIED then DELETED). None: continue with the normal deletion. ``check``: when
+    ``existing`` is the watch cache's object, raises unless the object given to it is that same state (the
+    decisions here were made on it); called before every write and before answering without one."""
     grace = grace_period(existing, opts)
     md = existing["metadata"]
     if md.get("deletionTimestamp") and grace and grace >= (md.get("deletionGracePeriodSeconds") or 0):
+        if check is not None:
+            check(None)  # an answer without a write: decided on etcd's state, not the cache's
         return existing  # already terminating, no sooner: nothing to do
     when = datetime.now(UTC) + timedelta(seconds=grace)
 
     def mark(current: Obj | None) -> Obj:
         assert current is not None
+        if check is not None:
+            check(current)
         cmd = current["metadata"]
         if not cmd.get("deletionTimestamp") and cmd.get("generation", 0) > 0:
             cmd["generation"] += 1

@@ -396,3 +396,15 @@ def conditions(items: list[Any], path: str, errs: FieldErrors) -> None:
                 errs.too_long(f"{cpath}.reason", 1024)
         if len(condition.get("message", "")) > 32 * 1024:
             errs.too_long(f"{cpath}.message", 32 * 1024)
+
+
+def csi_driver_name(name: str, path: str, errs: FieldErrors) -> None:
+    """ValidateCSIDriverName: CSI drivers, attachers and DRA drivers share it — required, at most 63 bytes, a DNS
+    subdomain once lower-cased (the value printed as given)."""
+    if not name:
+        errs.required(path)
+        return
+    if len(name) > 63:
+        errs.too_long(path, 63)
+    for msg in is_dns1123_subdomain(name.lower()):
+        errs.invalid(path, name, msg)

@@ -26,18 +26,6 @@ _INLINE = "may not be specified in the context of inline volumes"
 _ONE_SOURCE = "must specify exactly one of inlineVolumeSpec and persistentVolumeName"
 
 
-def _same(new: Any, old: Any) -> bool:
-    """apiequality.Semantic.DeepEqual on JSON values: an absent, empty or null list or map equals another."""
-    if isinstance(new, dict | list | type(None)) and isinstance(old, dict | list | type(None)):
-        if not new and not old:
-            return True
-    if isinstance(new, dict) and isinstance(old, dict):
-        return new.keys() == old.keys() and all(_same(v, old[k]) for k, v in new.items())
-    if isinstance(new, list) and isinstance(old, list):
-        return len(new) == len(old) and all(_same(a, b) for a, b in zip(new, old, strict=True))
-    return bool(new == old and type(new) is type(old))
-
-
 def _provisioner(name: str, path: str, errs: FieldErrors) -> None:
     """validateProvisioner: a qualified name once lower-cased (StorageClass provisioner, VAC driverName)."""
     if not name:
@@ -114,7 +102,7 @@ def validate_storage_class(obj: Obj, old: Obj | None, errs: FieldErrors) -> None
     _allowed_topologies(f.list_at(obj, "allowedTopologies"), errs)
     if old is not None:
         for key in ("parameters", "provisioner", "reclaimPolicy", "volumeBindingMode"):
-            if not _same(obj.get(key), old.get(key)):
+            if not f.semantic_equal(obj.get(key), old.get(key)):
                 errs.invalid(key, obj.get(key), f.IMMUTABLE_MSG)
 
 
@@ -175,7 +163,7 @@ def validate_csi_driver(obj: Obj, old: Obj | None, errs: FieldErrors) -> None:
     old_spec = f.obj_at(old, "spec")
     for key, path in (("attachRequired", "spec.attachedRequired"),
                       ("volumeLifecycleModes", "spec.volumeLifecycleModes")):  # fmt: skip
-        if not _same(spec.get(key), old_spec.get(key)):
+        if not f.semantic_equal(spec.get(key), old_spec.get(key)):
             errs.invalid(path, spec.get(key), f.IMMUTABLE_MSG)
 
 
@@ -220,7 +208,7 @@ def validate_csi_node(obj: Obj, old: Obj | None, errs: FieldErrors) -> None:
             if before.get("name") != after.get("name"):
                 continue
             strip = ("name", "nodeID", "topologyKeys")
-            if not _same({k: after.get(k) for k in strip}, {k: before.get(k) for k in strip}):
+            if not f.semantic_equal({k: after.get(k) for k in strip}, {k: before.get(k) for k in strip}):
                 value = f.go_struct(("Name", after.get("name", "")), ("NodeID", after.get("nodeID", "")),
                                     ("TopologyKeys", after.get("topologyKeys")), ("Allocatable", None))  # fmt: skip
                 errs.invalid("spec.drivers", value, f.IMMUTABLE_MSG)
@@ -313,7 +301,7 @@ def validate_volume_attachment(obj: Obj, old: Obj | None, errs: FieldErrors) -> 
     if isinstance(pv_name, str):
         for msg in is_dns1123_subdomain(pv_name):
             errs.invalid("spec.source.persistentVolumeName", pv_name, msg)
-    if old is not None and not _same(spec, f.obj_at(old, "spec")):
+    if old is not None and not f.semantic_equal(spec, f.obj_at(old, "spec")):
         errs.invalid("spec", _attachment_spec_struct(spec), f.IMMUTABLE_MSG)
 
 
@@ -343,7 +331,7 @@ def validate_csi_storage_capacity(obj: Obj, old: Obj | None, errs: FieldErrors) 
     f.nonnegative_quantity(obj.get("capacity"), "capacity", errs)
     if old is None:
         return
-    if not _same(obj.get("nodeTopology"), old.get("nodeTopology")):
+    if not f.semantic_equal(obj.get("nodeTopology"), old.get("nodeTopology")):
         errs.invalid("nodeTopology", obj.get("nodeTopology"), f.IMMUTABLE_MSG)
     if name != old.get("storageClassName", ""):
         errs.invalid("storageClassName", name, f.IMMUTABLE_MSG)

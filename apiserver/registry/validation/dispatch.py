@@ -94,6 +94,7 @@ STATUS_VALIDATORS: dict[tuple[str, str], Callable[[Obj, Obj, FieldErrors], None]
     ("apps", "ReplicaSet"): workloadstatus.validate_replica_set_status,
     ("apps", "StatefulSet"): workloadstatus.validate_stateful_set_status,
     ("apps", "DaemonSet"): workloadstatus.validate_daemon_set_status,
+    (_STORAGE, "VolumeAttachment"): storage.validate_volume_attachment,
 }
 
 

@@ -328,6 +328,12 @@ class FieldErrors:
     def too_long(self, path: str, max_len: int) -> None:
         self.causes.append(Cause("FieldValueTooLong", path, f"Too long: may not be more than {max_len} bytes"))
 
+    def too_many(self, path: str, actual: int, max_items: int) -> None:
+        """field.TooMany."""
+        noun = "item" if max_items == 1 else "items"
+        detail = f"Too many: {actual}: must have at most {max_items} {noun}"
+        self.causes.append(Cause("FieldValueTooMany", path, detail))
+
     def type_invalid(self, path: str, value: Any, detail: str) -> None:
         self.causes.append(Cause("FieldValueTypeInvalid", path, f"Invalid value: {_fmt_value(value)}: {detail}"))
 

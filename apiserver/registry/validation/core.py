@@ -266,7 +266,8 @@ def validate_namespace(obj: Obj, old: Obj | None, errs: FieldErrors) -> None:
             errs.invalid("spec.finalizers", name, "name is neither a standard finalizer name nor is it fully qualified")
 
 
-def _access_modes(modes: list[str], path: str, errs: FieldErrors, required_detail: str) -> None:
+def access_modes(modes: list[str], path: str, errs: FieldErrors, required_detail: str) -> None:
+    """A PersistentVolume(Claim)'s access modes (also a VolumeAttachment's inline volume spec's)."""
     if not modes:
         errs.required(path, required_detail)
     rwop = other = False
@@ -284,7 +285,7 @@ def _access_modes(modes: list[str], path: str, errs: FieldErrors, required_detai
 def validate_persistent_volume(obj: Obj, old: Obj | None, errs: FieldErrors) -> None:
     """ValidatePersistentVolumeSpec: access modes, a storage capacity, one volume source, the reclaim policy."""
     spec = f.obj_at(obj, "spec")
-    _access_modes(f.list_at(spec, "accessModes"), "spec.accessModes", errs, "")
+    access_modes(f.list_at(spec, "accessModes"), "spec.accessModes", errs, "")
     capacity = spec.get("capacity") or {}
     if not capacity:
         errs.required("spec.capacity")
@@ -301,7 +302,7 @@ def validate_persistent_volume(obj: Obj, old: Obj | None, errs: FieldErrors) -> 
     mode = spec.get("volumeMode")
     if mode is not None and mode not in _VOLUME_MODES:
         errs.not_supported("spec.volumeMode", mode, _VOLUME_MODES)
-    sources = [key for key in _PV_SOURCES if spec.get(key) is not None]
+    sources = [key for key in PV_SOURCES if spec.get(key) is not None]
     for key in sources[1:]:
         errs.forbidden(f"spec.{key}", "may not specify more than 1 volume type")
     if not sources:
@@ -309,7 +310,7 @@ def validate_persistent_volume(obj: Obj, old: Obj | None, errs: FieldErrors) -> 
 
 
 #: PersistentVolumeSource's members, in the order ValidatePersistentVolumeSpec checks them
-_PV_SOURCES = (
+PV_SOURCES = (
     "hostPath", "gcePersistentDisk", "awsElasticBlockStore", "glusterfs", "flocker", "nfs", "rbd", "quobyte",
     "cinder", "cephfs", "iscsi", "fc", "azureFile", "vsphereVolume", "photonPersistentDisk", "portworxVolume",
     "azureDisk", "scaleIO", "local", "storageos", "csi", "flexVolume",
@@ -319,7 +320,7 @@ _PV_SOURCES = (
 def validate_persistent_volume_claim(obj: Obj, old: Obj | None, errs: FieldErrors) -> None:
     """ValidatePersistentVolumeClaimSpec: access modes, a positive storage request, class and mode."""
     spec = f.obj_at(obj, "spec")
-    _access_modes(f.list_at(spec, "accessModes"), "spec.accessModes", errs, "at least 1 access mode is required")
+    access_modes(f.list_at(spec, "accessModes"), "spec.accessModes", errs, "at least 1 access mode is required")
     if spec.get("selector") is not None:
         f.label_selector(spec["selector"], "spec.selector", errs)
     requests = f.obj_at(f.obj_at(spec, "resources"), "requests")

@@ -22,6 +22,8 @@ from aiokube.apiserver.registry.validation import (
     podstatus,
     policy,
     rbac,
+    resource,
+    resourceslice,
     scheduling,
     storage,
     workloadstatus,
@@ -31,6 +33,7 @@ Obj = dict[str, Any]
 #: (object, old object or None on create, errors)
 Validator = Callable[[Obj, Obj | None, FieldErrors], None]
 _ADM, _FLOW = "admissionregistration.k8s.io", "flowcontrol.apiserver.k8s.io"
+_STORAGE, _RESOURCE = "storage.k8s.io", "resource.k8s.io"
 
 VALIDATORS: dict[tuple[str, str], Validator] = {
     ("", "Pod"): podspec.validate_pod,
@@ -58,7 +61,16 @@ VALIDATORS: dict[tuple[str, str], Validator] = {
     ("networking.k8s.io", "NetworkPolicy"): networking.validate_network_policy,
     ("policy", "PodDisruptionBudget"): policy.validate_pod_disruption_budget,
     ("scheduling.k8s.io", "PriorityClass"): scheduling.validate_priority_class,
-    ("storage.k8s.io", "StorageClass"): storage.validate_storage_class,
+    (_STORAGE, "StorageClass"): storage.validate_storage_class,
+    (_STORAGE, "CSIDriver"): storage.validate_csi_driver,
+    (_STORAGE, "CSINode"): storage.validate_csi_node,
+    (_STORAGE, "VolumeAttachment"): storage.validate_volume_attachment,
+    (_STORAGE, "VolumeAttributesClass"): storage.validate_volume_attributes_class,
+    (_STORAGE, "CSIStorageCapacity"): storage.validate_csi_storage_capacity,
+    (_RESOURCE, "DeviceClass"): resource.validate_device_class,
+    (_RESOURCE, "ResourceClaim"): resource.validate_resource_claim,
+    (_RESOURCE, "ResourceClaimTemplate"): resource.validate_resource_claim_template,
+    (_RESOURCE, "ResourceSlice"): resourceslice.validate_resource_slice,
     ("rbac.authorization.k8s.io", "Role"): rbac.validate_role,
     ("rbac.authorization.k8s.io", "ClusterRole"): rbac.validate_cluster_role,
     ("rbac.authorization.k8s.io", "RoleBinding"): rbac.validate_role_binding,
@@ -82,6 +94,7 @@ STATUS_VALIDATORS: dict[tuple[str, str], Callable[[Obj, Obj, FieldErrors], None]
     ("apps", "ReplicaSet"): workloadstatus.validate_replica_set_status,
     ("apps", "StatefulSet"): workloadstatus.validate_stateful_set_status,
     ("apps", "DaemonSet"): workloadstatus.validate_daemon_set_status,
+    (_STORAGE, "VolumeAttachment"): storage.validate_volume_attachment,
 }
 
 

@@ -396,3 +396,32 @@ def conditions(items: list[Any], path: str, errs: FieldErrors) -> None:
                 errs.too_long(f"{cpath}.reason", 1024)
         if len(condition.get("message", "")) > 32 * 1024:
             errs.too_long(f"{cpath}.message", 32 * 1024)
+
+
+def csi_driver_name(name: str, path: str, errs: FieldErrors) -> None:
+    """ValidateCSIDriverName: CSI drivers, attachers and DRA drivers share it — required, at most 63 bytes, a DNS
+    subdomain once lower-cased (the value printed as given)."""
+    if not name:
+        errs.required(path)
+        return
+    if len(name) > 63:
+        errs.too_long(path, 63)
+    for msg in is_dns1123_subdomain(name.lower()):
+        errs.invalid(path, name, msg)
+
+
+def _absent(value: Any) -> bool:
+    return value is None or value == [] or value == {}
+
+
+def semantic_equal(new: Any, old: Any) -> bool:
+    """apiequality.Semantic.DeepEqual on JSON values, as ValidateImmutableField compares: an absent, null or
+    empty list or map is the same as another."""
+    if _absent(new) and _absent(old):
+        return True
+    if isinstance(new, dict) and isinstance(old, dict):
+        keys = {k for k, v in new.items() if not _absent(v)} | {k for k, v in old.items() if not _absent(v)}
+        return all(semantic_equal(new.get(k), old.get(k)) for k in keys)
+    if isinstance(new, list) and isinstance(old, list):
+        return len(new) == len(old) and all(semantic_equal(a, b) for a, b in zip(new, old, strict=True))
+    return bool(new == old and type(new) is type(old))

@@ -147,3 +147,28 @@ def validate_topology_spread_constraints(constraints: list[Any], path: str, errs
             if policy is not None and policy not in _NODE_INCLUSION_POLICIES:
                 errs.not_supported(f"{cpath}.{key}", policy, _NODE_INCLUSION_POLICIES)
         f.label_selector(constraint.get("labelSelector"), f"{cpath}.labelSelector", errs)
+
+
+def node_selector(selector: Obj, path: str, errs: FieldErrors) -> None:
+    """ValidateNodeSelector (label values checked): at least one term, each term's requirements."""
+    terms = f.list_at(selector, "nodeSelectorTerms")
+    if not terms:
+        errs.required(f"{path}.nodeSelectorTerms", "must have at least one node selector term")
+        return
+    for i, term in enumerate(terms):
+        _node_selector_term(term if isinstance(term, dict) else {}, f"{path}.nodeSelectorTerms[{i}]", errs,
+                            check_values=True)  # fmt: skip
+
+
+def _requirements_struct(requirements: Any) -> list[Any] | None:
+    if not isinstance(requirements, list):
+        return None
+    return [f.go_struct(("Key", rq.get("key", "")), ("Operator", rq.get("operator", "")), ("Values", rq.get("values")))
+            for rq in requirements if isinstance(rq, dict)]  # fmt: skip
+
+
+def node_selector_terms_struct(terms: list[Any]) -> list[Any]:
+    """Node selector terms as kube prints its internal structs (Go field names, nil as null)."""
+    return [f.go_struct(("MatchExpressions", _requirements_struct(t.get("matchExpressions"))),
+                        ("MatchFields", _requirements_struct(t.get("matchFields"))))
+            for t in terms if isinstance(t, dict)]  # fmt: skip

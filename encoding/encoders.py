@@ -17,10 +17,9 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol
 
 import orjson
-import yaml
 from prometheus_client import Counter
 
-from . import protobuf
+from . import goyamlwrite, protobuf
 from .jsonenc import go_escape
 from .k8s_schema import KINDS
 
@@ -125,6 +124,10 @@ def _json(obj: dict[str, Any]) -> bytes:
     return go_escape(orjson.dumps(obj))
 
 
+def _sorted_json(obj: dict[str, Any]) -> bytes:
+    return go_escape(orjson.dumps(obj, option=orjson.OPT_SORT_KEYS))
+
+
 class JSONEncoder(Encoder):
     """kube's JSON serializer: each object and event encoded once (cached on the CachedObject / WatchEvent,
     shared by every request and watcher), items and frames assembled from those bytes without re-encoding."""
@@ -189,6 +192,53 @@ class JSONEncoder(Encoder):
         if hits_before:
             self.hits.inc(hits_before)
         yield (b"]}\n",)
+
+
+class UnstructuredJSONEncoder(JSONEncoder):
+    """kube's JSON of unstructured objects (custom resources): Go's encoding/json writes maps, so keys are
+    sorted at every level, ``metadata``'s too, and a list is an UnstructuredList (``apiVersion``, ``items``,
+    ``kind``, ``metadata`` with ``continue`` always present). Items are whole objects. Cached once per object
+    as the JSON encoder's bytes are; only the watch frame's own ``type``/``object`` keep that order (a
+    metav1.WatchEvent struct)."""
+
+    id = "json-unstructured"
+    label = "json"
+
+    def full(self, entry: Cached) -> bytes:
+        return self._cached(entry, self.id, _sorted_json)
+
+    def item(self, entry: Cached) -> Parts:
+        return (self.full(entry),)
+
+    def plain(self, obj: dict[str, Any]) -> bytes:
+        return _sorted_json(obj) + b"\n"
+
+    def plain_frame(self, event_type: str, obj: dict[str, Any]) -> bytes:
+        return b'{"type":"' + event_type.encode() + b'","object":' + _sorted_json(obj) + b"}\n"
+
+    def list_parts(
+        self, kind: str, api_version: str, list_meta: dict[str, Any], entries: list[Cached], typed: bool
+    ) -> Iterator[Parts]:
+        yield (b'{"apiVersion":' + orjson.dumps(api_version) + b',"items":[',)
+        for i in range(0, len(entries), 100):
+            parts: list[bytes | memoryview] = []
+            for j, entry in enumerate(entries[i : i + 100]):
+                if i or j:
+                    parts.append(b",")
+                parts.append(self.full(entry))
+            yield parts
+        tail = b'],"kind":' + orjson.dumps(kind) + b',"metadata":' + _sorted_json(unstructured_list_meta(list_meta))
+        yield (tail + b"}\n",)
+
+
+def unstructured_list_meta(list_meta: dict[str, Any]) -> dict[str, Any]:
+    """An UnstructuredList's metadata: ``continue`` is set even when empty (kube's versioner always sets it)."""
+    return {"continue": "", **list_meta}
+
+
+def unstructured_list(kind: str, api_version: str, list_meta: dict[str, Any], items: list[Any]) -> dict[str, Any]:
+    """An UnstructuredList as a dict, for the uncached path (pretty output): encode it with sorted keys."""
+    return {"apiVersion": api_version, "items": items, "kind": kind, "metadata": unstructured_list_meta(list_meta)}
 
 
 def _len_header(number: int, size: int) -> bytes:
@@ -299,33 +349,43 @@ class ViewEncoder(Encoder):
 
 
 def yaml_dump(obj: Any) -> bytes:
-    """YAML as kube writes it (JSON → YAML, keys sorted, block style)."""
-    return yaml.safe_dump(orjson.loads(orjson.dumps(obj)), sort_keys=True, default_flow_style=False).encode()
+    """YAML as kube writes it (JSON → YAML by go-yaml's rules: encoding/goyamlwrite.py)."""
+    return goyamlwrite.dump(obj)
 
 
-_ENCODERS: dict[tuple[str, str], Encoder] = {}
+_ENCODERS: dict[tuple[str, str, bool], Encoder] = {}
 
 
-def encoder_for(encoder_id: str, resource: str) -> Encoder:
-    """One encoder per (format, resource), so metric label children are bound once."""
-    key = (encoder_id, resource)
+def encoder_for(encoder_id: str, resource: str, *, unstructured: bool = False) -> Encoder:
+    """One encoder per (format, resource), so metric label children are bound once. ``unstructured``: the
+    resource is a custom resource (JSON with sorted keys; there is no protobuf for it)."""
+    key = (encoder_id, resource, unstructured)
     enc = _ENCODERS.get(key)
     if enc is None:
-        cls = {"json": JSONEncoder, "protobuf": ProtobufEncoder}[encoder_id]
-        enc = _ENCODERS[key] = cls(resource)
+        if unstructured and encoder_id == "json":
+            enc = UnstructuredJSONEncoder(resource)
+        else:
+            enc = {"json": JSONEncoder, "protobuf": ProtobufEncoder}[encoder_id](resource)
+        _ENCODERS[key] = enc
     return enc
 
 
-_VIEW_ENCODERS: dict[tuple[str, str, str], ViewEncoder] = {}
+_VIEW_ENCODERS: dict[tuple[str, str, str, bool], ViewEncoder] = {}
 
 
 def view_encoder_for(
-    encoder_id: str, resource: str, api_version: str, convert: Callable[[dict[str, Any]], dict[str, Any]]
+    encoder_id: str,
+    resource: str,
+    api_version: str,
+    convert: Callable[[dict[str, Any]], dict[str, Any]],
+    *,
+    unstructured: bool = False,
 ) -> ViewEncoder:
     """One encoder per (format, resource, version) for a version read through ``convert`` (a pure function of
     the stored object: the first one given for a version is the one kept)."""
-    key = (encoder_id, resource, api_version)
+    key = (encoder_id, resource, api_version, unstructured)
     enc = _VIEW_ENCODERS.get(key)
     if enc is None:
-        enc = _VIEW_ENCODERS[key] = ViewEncoder(encoder_for(encoder_id, resource), api_version, convert)
+        base = encoder_for(encoder_id, resource, unstructured=unstructured)
+        enc = _VIEW_ENCODERS[key] = ViewEncoder(base, api_version, convert)
     return enc

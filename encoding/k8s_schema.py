@@ -15,7 +15,9 @@ marshalled only when non-nil). Time, MicroTime, Duration, FieldsV1, Quantity, In
 have their own JSON forms, and runtime.Unknown's JSON is its raw bytes: the fields of these messages are
 listed from generated.proto, under their proto names.
 
-After those, patch metadata as key=value flags (ignored by the codec): patchStrategy=S (the Go
+After those, key=value flags (ignored by the codec): go=T (the Go type encoding/json's type errors name,
+when the proto type does not give it: a named string type such as v1.PodPhase, []v1.Capability,
+v1.ResourceList), then patch metadata: patchStrategy=S (the Go
 patchStrategy struct tag, what strategic merge patch reads; merge,retainKeys is written
 merge+retainKeys), patchMergeKey=K (the patchMergeKey tag), listType=atomic|set|map and listMapKey=K
 (the +listType and +listMapKey comment markers; one listMapKey flag per key, in marker order).
@@ -47,7 +49,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("objectSelector", 2, "k8s.io.apimachinery.pkg.apis.meta.v1.LabelSelector", "ptr,omitempty"),
         ("resourceRules", 3, "k8s.io.api.admissionregistration.v1.NamedRuleWithOperations", "repeated,omitempty,listType=atomic"),
         ("excludeResourceRules", 4, "k8s.io.api.admissionregistration.v1.NamedRuleWithOperations", "repeated,omitempty,listType=atomic"),
-        ("matchPolicy", 7, "string", "ptr,omitempty"),
+        ("matchPolicy", 7, "string", "ptr,omitempty,go=v1.MatchPolicyType"),
     ),
     "k8s.io.api.admissionregistration.v1.MutatingAdmissionPolicy": (
         ("metadata", 1, "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta", "omitempty"),
@@ -75,22 +77,22 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("matchConstraints", 2, "k8s.io.api.admissionregistration.v1.MatchResources", "ptr,omitempty"),
         ("variables", 3, "k8s.io.api.admissionregistration.v1.Variable", "repeated,omitempty,listType=atomic"),
         ("mutations", 4, "k8s.io.api.admissionregistration.v1.Mutation", "repeated,omitempty,listType=atomic"),
-        ("failurePolicy", 5, "string", "ptr,omitempty"),
+        ("failurePolicy", 5, "string", "ptr,omitempty,go=v1.FailurePolicyType"),
         ("matchConditions", 6, "k8s.io.api.admissionregistration.v1.MatchCondition", "repeated,omitempty,patchStrategy=merge,patchMergeKey=name,listType=map,listMapKey=name"),
-        ("reinvocationPolicy", 7, "string", "omitempty"),
+        ("reinvocationPolicy", 7, "string", "omitempty,go=v1.ReinvocationPolicyType"),
     ),
     "k8s.io.api.admissionregistration.v1.MutatingWebhook": (
         ("name", 1, "string", ""),
         ("clientConfig", 2, "k8s.io.api.admissionregistration.v1.WebhookClientConfig", ""),
         ("rules", 3, "k8s.io.api.admissionregistration.v1.RuleWithOperations", "repeated,omitempty,listType=atomic"),
-        ("failurePolicy", 4, "string", "ptr,omitempty"),
-        ("matchPolicy", 9, "string", "ptr,omitempty"),
+        ("failurePolicy", 4, "string", "ptr,omitempty,go=v1.FailurePolicyType"),
+        ("matchPolicy", 9, "string", "ptr,omitempty,go=v1.MatchPolicyType"),
         ("namespaceSelector", 5, "k8s.io.apimachinery.pkg.apis.meta.v1.LabelSelector", "ptr,omitempty"),
         ("objectSelector", 11, "k8s.io.apimachinery.pkg.apis.meta.v1.LabelSelector", "ptr,omitempty"),
-        ("sideEffects", 6, "string", "ptr"),
+        ("sideEffects", 6, "string", "ptr,go=v1.SideEffectClass"),
         ("timeoutSeconds", 7, "int32", "ptr,omitempty"),
         ("admissionReviewVersions", 8, "string", "repeated,listType=atomic"),
-        ("reinvocationPolicy", 10, "string", "ptr,omitempty"),
+        ("reinvocationPolicy", 10, "string", "ptr,omitempty,go=v1.ReinvocationPolicyType"),
         ("matchConditions", 12, "k8s.io.api.admissionregistration.v1.MatchCondition", "repeated,omitempty,patchStrategy=merge,patchMergeKey=name,listType=map,listMapKey=name"),
     ),
     "k8s.io.api.admissionregistration.v1.MutatingWebhookConfiguration": (
@@ -102,7 +104,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("items", 2, "k8s.io.api.admissionregistration.v1.MutatingWebhookConfiguration", "repeated"),
     ),
     "k8s.io.api.admissionregistration.v1.Mutation": (
-        ("patchType", 2, "string", ""),
+        ("patchType", 2, "string", "go=v1.PatchType"),
         ("applyConfiguration", 3, "k8s.io.api.admissionregistration.v1.ApplyConfiguration", "ptr,omitempty"),
         ("jsonPatch", 4, "k8s.io.api.admissionregistration.v1.JSONPatch", "ptr,omitempty"),
     ),
@@ -118,16 +120,16 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("name", 1, "string", "omitempty"),
         ("namespace", 2, "string", "omitempty"),
         ("selector", 3, "k8s.io.apimachinery.pkg.apis.meta.v1.LabelSelector", "ptr,omitempty"),
-        ("parameterNotFoundAction", 4, "string", "ptr,omitempty"),
+        ("parameterNotFoundAction", 4, "string", "ptr,omitempty,go=v1.ParameterNotFoundActionType"),
     ),
     "k8s.io.api.admissionregistration.v1.Rule": (
         ("apiGroups", 1, "string", "repeated,omitempty,listType=atomic"),
         ("apiVersions", 2, "string", "repeated,omitempty,listType=atomic"),
         ("resources", 3, "string", "repeated,omitempty,listType=atomic"),
-        ("scope", 4, "string", "ptr,omitempty"),
+        ("scope", 4, "string", "ptr,omitempty,go=v1.ScopeType"),
     ),
     "k8s.io.api.admissionregistration.v1.RuleWithOperations": (
-        ("operations", 1, "string", "repeated,omitempty,listType=atomic"),
+        ("operations", 1, "string", "repeated,omitempty,go=[]v1.OperationType,listType=atomic"),
         ("rule", 2, "k8s.io.api.admissionregistration.v1.Rule", "inline"),
     ),
     "k8s.io.api.admissionregistration.v1.ServiceReference": (
@@ -156,7 +158,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("policyName", 1, "string", "omitempty"),
         ("paramRef", 2, "k8s.io.api.admissionregistration.v1.ParamRef", "ptr,omitempty"),
         ("matchResources", 3, "k8s.io.api.admissionregistration.v1.MatchResources", "ptr,omitempty"),
-        ("validationActions", 4, "string", "repeated,omitempty,listType=set"),
+        ("validationActions", 4, "string", "repeated,omitempty,go=[]v1.ValidationAction,listType=set"),
     ),
     "k8s.io.api.admissionregistration.v1.ValidatingAdmissionPolicyList": (
         ("metadata", 1, "k8s.io.apimachinery.pkg.apis.meta.v1.ListMeta", "omitempty"),
@@ -166,7 +168,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("paramKind", 1, "k8s.io.api.admissionregistration.v1.ParamKind", "ptr,omitempty"),
         ("matchConstraints", 2, "k8s.io.api.admissionregistration.v1.MatchResources", "ptr,omitempty"),
         ("validations", 3, "k8s.io.api.admissionregistration.v1.Validation", "repeated,omitempty,listType=atomic"),
-        ("failurePolicy", 4, "string", "ptr,omitempty"),
+        ("failurePolicy", 4, "string", "ptr,omitempty,go=v1.FailurePolicyType"),
         ("auditAnnotations", 5, "k8s.io.api.admissionregistration.v1.AuditAnnotation", "repeated,omitempty,listType=atomic"),
         ("matchConditions", 6, "k8s.io.api.admissionregistration.v1.MatchCondition", "repeated,omitempty,patchStrategy=merge,patchMergeKey=name,listType=map,listMapKey=name"),
         ("variables", 7, "k8s.io.api.admissionregistration.v1.Variable", "repeated,omitempty,patchStrategy=merge,patchMergeKey=name,listType=map,listMapKey=name"),
@@ -180,11 +182,11 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("name", 1, "string", ""),
         ("clientConfig", 2, "k8s.io.api.admissionregistration.v1.WebhookClientConfig", ""),
         ("rules", 3, "k8s.io.api.admissionregistration.v1.RuleWithOperations", "repeated,omitempty,listType=atomic"),
-        ("failurePolicy", 4, "string", "ptr,omitempty"),
-        ("matchPolicy", 9, "string", "ptr,omitempty"),
+        ("failurePolicy", 4, "string", "ptr,omitempty,go=v1.FailurePolicyType"),
+        ("matchPolicy", 9, "string", "ptr,omitempty,go=v1.MatchPolicyType"),
         ("namespaceSelector", 5, "k8s.io.apimachinery.pkg.apis.meta.v1.LabelSelector", "ptr,omitempty"),
         ("objectSelector", 10, "k8s.io.apimachinery.pkg.apis.meta.v1.LabelSelector", "ptr,omitempty"),
-        ("sideEffects", 6, "string", "ptr"),
+        ("sideEffects", 6, "string", "ptr,go=v1.SideEffectClass"),
         ("timeoutSeconds", 7, "int32", "ptr,omitempty"),
         ("admissionReviewVersions", 8, "string", "repeated,listType=atomic"),
         ("matchConditions", 11, "k8s.io.api.admissionregistration.v1.MatchCondition", "repeated,omitempty,patchStrategy=merge,patchMergeKey=name,listType=map,listMapKey=name"),
@@ -200,7 +202,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
     "k8s.io.api.admissionregistration.v1.Validation": (
         ("expression", 1, "string", ""),
         ("message", 2, "string", "omitempty"),
-        ("reason", 3, "string", "ptr,omitempty"),
+        ("reason", 3, "string", "ptr,omitempty,go=v1.StatusReason"),
         ("messageExpression", 4, "string", "omitempty"),
     ),
     "k8s.io.api.admissionregistration.v1.Variable": (
@@ -227,8 +229,8 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("status", 3, "k8s.io.api.apps.v1.DaemonSetStatus", "omitempty"),
     ),
     "k8s.io.api.apps.v1.DaemonSetCondition": (
-        ("type", 1, "string", ""),
-        ("status", 2, "string", ""),
+        ("type", 1, "string", "go=v1.DaemonSetConditionType"),
+        ("status", 2, "string", "go=v1.ConditionStatus"),
         ("lastTransitionTime", 3, "k8s.io.apimachinery.pkg.apis.meta.v1.Time", "omitempty"),
         ("reason", 4, "string", "omitempty"),
         ("message", 5, "string", "omitempty"),
@@ -257,7 +259,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("conditions", 10, "k8s.io.api.apps.v1.DaemonSetCondition", "repeated,omitempty,patchStrategy=merge,patchMergeKey=type,listType=map,listMapKey=type"),
     ),
     "k8s.io.api.apps.v1.DaemonSetUpdateStrategy": (
-        ("type", 1, "string", "omitempty"),
+        ("type", 1, "string", "omitempty,go=v1.DaemonSetUpdateStrategyType"),
         ("rollingUpdate", 2, "k8s.io.api.apps.v1.RollingUpdateDaemonSet", "ptr,omitempty"),
     ),
     "k8s.io.api.apps.v1.Deployment": (
@@ -266,8 +268,8 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("status", 3, "k8s.io.api.apps.v1.DeploymentStatus", "omitempty"),
     ),
     "k8s.io.api.apps.v1.DeploymentCondition": (
-        ("type", 1, "string", ""),
-        ("status", 2, "string", ""),
+        ("type", 1, "string", "go=v1.DeploymentConditionType"),
+        ("status", 2, "string", "go=v1.ConditionStatus"),
         ("lastUpdateTime", 6, "k8s.io.apimachinery.pkg.apis.meta.v1.Time", "omitempty"),
         ("lastTransitionTime", 7, "k8s.io.apimachinery.pkg.apis.meta.v1.Time", "omitempty"),
         ("reason", 4, "string", "omitempty"),
@@ -299,7 +301,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("collisionCount", 8, "int32", "ptr,omitempty"),
     ),
     "k8s.io.api.apps.v1.DeploymentStrategy": (
-        ("type", 1, "string", "omitempty"),
+        ("type", 1, "string", "omitempty,go=v1.DeploymentStrategyType"),
         ("rollingUpdate", 2, "k8s.io.api.apps.v1.RollingUpdateDeployment", "ptr,omitempty"),
     ),
     "k8s.io.api.apps.v1.ReplicaSet": (
@@ -308,8 +310,8 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("status", 3, "k8s.io.api.apps.v1.ReplicaSetStatus", "omitempty"),
     ),
     "k8s.io.api.apps.v1.ReplicaSetCondition": (
-        ("type", 1, "string", ""),
-        ("status", 2, "string", ""),
+        ("type", 1, "string", "go=v1.ReplicaSetConditionType"),
+        ("status", 2, "string", "go=v1.ConditionStatus"),
         ("lastTransitionTime", 3, "k8s.io.apimachinery.pkg.apis.meta.v1.Time", "omitempty"),
         ("reason", 4, "string", "omitempty"),
         ("message", 5, "string", "omitempty"),
@@ -351,8 +353,8 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("status", 3, "k8s.io.api.apps.v1.StatefulSetStatus", "omitempty"),
     ),
     "k8s.io.api.apps.v1.StatefulSetCondition": (
-        ("type", 1, "string", ""),
-        ("status", 2, "string", ""),
+        ("type", 1, "string", "go=v1.StatefulSetConditionType"),
+        ("status", 2, "string", "go=v1.ConditionStatus"),
         ("lastTransitionTime", 3, "k8s.io.apimachinery.pkg.apis.meta.v1.Time", "omitempty"),
         ("reason", 4, "string", "omitempty"),
         ("message", 5, "string", "omitempty"),
@@ -365,8 +367,8 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("start", 1, "int32", ""),
     ),
     "k8s.io.api.apps.v1.StatefulSetPersistentVolumeClaimRetentionPolicy": (
-        ("whenDeleted", 1, "string", "omitempty"),
-        ("whenScaled", 2, "string", "omitempty"),
+        ("whenDeleted", 1, "string", "omitempty,go=v1.PersistentVolumeClaimRetentionPolicyType"),
+        ("whenScaled", 2, "string", "omitempty,go=v1.PersistentVolumeClaimRetentionPolicyType"),
     ),
     "k8s.io.api.apps.v1.StatefulSetSpec": (
         ("replicas", 1, "int32", "ptr,omitempty"),
@@ -374,7 +376,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("template", 3, "k8s.io.api.core.v1.PodTemplateSpec", ""),
         ("volumeClaimTemplates", 4, "k8s.io.api.core.v1.PersistentVolumeClaim", "repeated,omitempty,listType=atomic"),
         ("serviceName", 5, "string", ""),
-        ("podManagementPolicy", 6, "string", "omitempty"),
+        ("podManagementPolicy", 6, "string", "omitempty,go=v1.PodManagementPolicyType"),
         ("updateStrategy", 7, "k8s.io.api.apps.v1.StatefulSetUpdateStrategy", "omitempty"),
         ("revisionHistoryLimit", 8, "int32", "ptr,omitempty"),
         ("minReadySeconds", 9, "int32", "omitempty"),
@@ -394,14 +396,14 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("availableReplicas", 11, "int32", ""),
     ),
     "k8s.io.api.apps.v1.StatefulSetUpdateStrategy": (
-        ("type", 1, "string", "omitempty"),
+        ("type", 1, "string", "omitempty,go=v1.StatefulSetUpdateStrategyType"),
         ("rollingUpdate", 2, "k8s.io.api.apps.v1.RollingUpdateStatefulSetStrategy", "ptr,omitempty"),
     ),
     "k8s.io.api.authentication.v1.BoundObjectReference": (
         ("kind", 1, "string", "omitempty"),
         ("apiVersion", 2, "string", "omitempty"),
         ("name", 3, "string", "omitempty"),
-        ("uid", 4, "string", "omitempty"),
+        ("uid", 4, "string", "omitempty,go=types.UID"),
     ),
     "k8s.io.api.authentication.v1.ExtraValue": (
         ("items", 1, "string", "repeated"),
@@ -532,13 +534,13 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("evaluationError", 4, "string", "omitempty"),
     ),
     "k8s.io.api.autoscaling.v1.ContainerResourceMetricSource": (
-        ("name", 1, "string", ""),
+        ("name", 1, "string", "go=v1.ResourceName"),
         ("targetAverageUtilization", 2, "int32", "ptr,omitempty"),
         ("targetAverageValue", 3, "k8s.io.apimachinery.pkg.api.resource.Quantity", "ptr,omitempty"),
         ("container", 5, "string", ""),
     ),
     "k8s.io.api.autoscaling.v1.ContainerResourceMetricStatus": (
-        ("name", 1, "string", ""),
+        ("name", 1, "string", "go=v1.ResourceName"),
         ("currentAverageUtilization", 2, "int32", "ptr,omitempty"),
         ("currentAverageValue", 3, "k8s.io.apimachinery.pkg.api.resource.Quantity", ""),
         ("container", 4, "string", ""),
@@ -566,8 +568,8 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("status", 3, "k8s.io.api.autoscaling.v1.HorizontalPodAutoscalerStatus", "omitempty"),
     ),
     "k8s.io.api.autoscaling.v1.HorizontalPodAutoscalerCondition": (
-        ("type", 1, "string", ""),
-        ("status", 2, "string", ""),
+        ("type", 1, "string", "go=v1.HorizontalPodAutoscalerConditionType"),
+        ("status", 2, "string", "go=v1.ConditionStatus"),
         ("lastTransitionTime", 3, "k8s.io.apimachinery.pkg.apis.meta.v1.Time", "omitempty"),
         ("reason", 4, "string", "omitempty"),
         ("message", 5, "string", "omitempty"),
@@ -590,7 +592,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("currentCPUUtilizationPercentage", 5, "int32", "ptr,omitempty"),
     ),
     "k8s.io.api.autoscaling.v1.MetricSpec": (
-        ("type", 1, "string", ""),
+        ("type", 1, "string", "go=v1.MetricSourceType"),
         ("object", 2, "k8s.io.api.autoscaling.v1.ObjectMetricSource", "ptr,omitempty"),
         ("pods", 3, "k8s.io.api.autoscaling.v1.PodsMetricSource", "ptr,omitempty"),
         ("resource", 4, "k8s.io.api.autoscaling.v1.ResourceMetricSource", "ptr,omitempty"),
@@ -598,7 +600,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("external", 5, "k8s.io.api.autoscaling.v1.ExternalMetricSource", "ptr,omitempty"),
     ),
     "k8s.io.api.autoscaling.v1.MetricStatus": (
-        ("type", 1, "string", ""),
+        ("type", 1, "string", "go=v1.MetricSourceType"),
         ("object", 2, "k8s.io.api.autoscaling.v1.ObjectMetricStatus", "ptr,omitempty"),
         ("pods", 3, "k8s.io.api.autoscaling.v1.PodsMetricStatus", "ptr,omitempty"),
         ("resource", 4, "k8s.io.api.autoscaling.v1.ResourceMetricStatus", "ptr,omitempty"),
@@ -630,12 +632,12 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("selector", 3, "k8s.io.apimachinery.pkg.apis.meta.v1.LabelSelector", "ptr,omitempty"),
     ),
     "k8s.io.api.autoscaling.v1.ResourceMetricSource": (
-        ("name", 1, "string", ""),
+        ("name", 1, "string", "go=v1.ResourceName"),
         ("targetAverageUtilization", 2, "int32", "ptr,omitempty"),
         ("targetAverageValue", 3, "k8s.io.apimachinery.pkg.api.resource.Quantity", "ptr,omitempty"),
     ),
     "k8s.io.api.autoscaling.v1.ResourceMetricStatus": (
-        ("name", 1, "string", ""),
+        ("name", 1, "string", "go=v1.ResourceName"),
         ("currentAverageUtilization", 2, "int32", "ptr,omitempty"),
         ("currentAverageValue", 3, "k8s.io.apimachinery.pkg.api.resource.Quantity", ""),
     ),
@@ -652,12 +654,12 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("selector", 2, "string", "omitempty"),
     ),
     "k8s.io.api.autoscaling.v2.ContainerResourceMetricSource": (
-        ("name", 1, "string", ""),
+        ("name", 1, "string", "go=v1.ResourceName"),
         ("target", 2, "k8s.io.api.autoscaling.v2.MetricTarget", ""),
         ("container", 3, "string", ""),
     ),
     "k8s.io.api.autoscaling.v2.ContainerResourceMetricStatus": (
-        ("name", 1, "string", ""),
+        ("name", 1, "string", "go=v1.ResourceName"),
         ("current", 2, "k8s.io.api.autoscaling.v2.MetricValueStatus", ""),
         ("container", 3, "string", ""),
     ),
@@ -675,13 +677,13 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("current", 2, "k8s.io.api.autoscaling.v2.MetricValueStatus", ""),
     ),
     "k8s.io.api.autoscaling.v2.HPAScalingPolicy": (
-        ("type", 1, "string", ""),
+        ("type", 1, "string", "go=v2.HPAScalingPolicyType"),
         ("value", 2, "int32", ""),
         ("periodSeconds", 3, "int32", ""),
     ),
     "k8s.io.api.autoscaling.v2.HPAScalingRules": (
         ("stabilizationWindowSeconds", 3, "int32", "ptr,omitempty"),
-        ("selectPolicy", 1, "string", "ptr,omitempty"),
+        ("selectPolicy", 1, "string", "ptr,omitempty,go=v2.ScalingPolicySelect"),
         ("policies", 2, "k8s.io.api.autoscaling.v2.HPAScalingPolicy", "repeated,omitempty,listType=atomic"),
         ("tolerance", 4, "k8s.io.apimachinery.pkg.api.resource.Quantity", "ptr,omitempty"),
     ),
@@ -695,8 +697,8 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("scaleDown", 2, "k8s.io.api.autoscaling.v2.HPAScalingRules", "ptr,omitempty"),
     ),
     "k8s.io.api.autoscaling.v2.HorizontalPodAutoscalerCondition": (
-        ("type", 1, "string", ""),
-        ("status", 2, "string", ""),
+        ("type", 1, "string", "go=v2.HorizontalPodAutoscalerConditionType"),
+        ("status", 2, "string", "go=v1.ConditionStatus"),
         ("lastTransitionTime", 3, "k8s.io.apimachinery.pkg.apis.meta.v1.Time", "omitempty"),
         ("reason", 4, "string", "omitempty"),
         ("message", 5, "string", "omitempty"),
@@ -725,7 +727,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("selector", 2, "k8s.io.apimachinery.pkg.apis.meta.v1.LabelSelector", "ptr,omitempty"),
     ),
     "k8s.io.api.autoscaling.v2.MetricSpec": (
-        ("type", 1, "string", ""),
+        ("type", 1, "string", "go=v2.MetricSourceType"),
         ("object", 2, "k8s.io.api.autoscaling.v2.ObjectMetricSource", "ptr,omitempty"),
         ("pods", 3, "k8s.io.api.autoscaling.v2.PodsMetricSource", "ptr,omitempty"),
         ("resource", 4, "k8s.io.api.autoscaling.v2.ResourceMetricSource", "ptr,omitempty"),
@@ -733,7 +735,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("external", 5, "k8s.io.api.autoscaling.v2.ExternalMetricSource", "ptr,omitempty"),
     ),
     "k8s.io.api.autoscaling.v2.MetricStatus": (
-        ("type", 1, "string", ""),
+        ("type", 1, "string", "go=v2.MetricSourceType"),
         ("object", 2, "k8s.io.api.autoscaling.v2.ObjectMetricStatus", "ptr,omitempty"),
         ("pods", 3, "k8s.io.api.autoscaling.v2.PodsMetricStatus", "ptr,omitempty"),
         ("resource", 4, "k8s.io.api.autoscaling.v2.ResourceMetricStatus", "ptr,omitempty"),
@@ -741,7 +743,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("external", 5, "k8s.io.api.autoscaling.v2.ExternalMetricStatus", "ptr,omitempty"),
     ),
     "k8s.io.api.autoscaling.v2.MetricTarget": (
-        ("type", 1, "string", ""),
+        ("type", 1, "string", "go=v2.MetricTargetType"),
         ("value", 2, "k8s.io.apimachinery.pkg.api.resource.Quantity", "ptr,omitempty"),
         ("averageValue", 3, "k8s.io.apimachinery.pkg.api.resource.Quantity", "ptr,omitempty"),
         ("averageUtilization", 4, "int32", "ptr,omitempty"),
@@ -770,11 +772,11 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("current", 2, "k8s.io.api.autoscaling.v2.MetricValueStatus", ""),
     ),
     "k8s.io.api.autoscaling.v2.ResourceMetricSource": (
-        ("name", 1, "string", ""),
+        ("name", 1, "string", "go=v1.ResourceName"),
         ("target", 2, "k8s.io.api.autoscaling.v2.MetricTarget", ""),
     ),
     "k8s.io.api.autoscaling.v2.ResourceMetricStatus": (
-        ("name", 1, "string", ""),
+        ("name", 1, "string", "go=v1.ResourceName"),
         ("current", 2, "k8s.io.api.autoscaling.v2.MetricValueStatus", ""),
     ),
     "k8s.io.api.batch.v1.CronJob": (
@@ -790,7 +792,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("schedule", 1, "string", ""),
         ("timeZone", 8, "string", "ptr,omitempty"),
         ("startingDeadlineSeconds", 2, "int64", "ptr,omitempty"),
-        ("concurrencyPolicy", 3, "string", "omitempty"),
+        ("concurrencyPolicy", 3, "string", "omitempty,go=v1.ConcurrencyPolicy"),
         ("suspend", 4, "bool", "ptr,omitempty"),
         ("jobTemplate", 5, "k8s.io.api.batch.v1.JobTemplateSpec", ""),
         ("successfulJobsHistoryLimit", 6, "int32", "ptr,omitempty"),
@@ -807,8 +809,8 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("status", 3, "k8s.io.api.batch.v1.JobStatus", "omitempty"),
     ),
     "k8s.io.api.batch.v1.JobCondition": (
-        ("type", 1, "string", ""),
-        ("status", 2, "string", ""),
+        ("type", 1, "string", "go=v1.JobConditionType"),
+        ("status", 2, "string", "go=v1.ConditionStatus"),
         ("lastProbeTime", 3, "k8s.io.apimachinery.pkg.apis.meta.v1.Time", "omitempty"),
         ("lastTransitionTime", 4, "k8s.io.apimachinery.pkg.apis.meta.v1.Time", "omitempty"),
         ("reason", 5, "string", "omitempty"),
@@ -831,9 +833,9 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("manualSelector", 5, "bool", "ptr,omitempty"),
         ("template", 6, "k8s.io.api.core.v1.PodTemplateSpec", ""),
         ("ttlSecondsAfterFinished", 8, "int32", "ptr,omitempty"),
-        ("completionMode", 9, "string", "ptr,omitempty"),
+        ("completionMode", 9, "string", "ptr,omitempty,go=v1.CompletionMode"),
         ("suspend", 10, "bool", "ptr,omitempty"),
-        ("podReplacementPolicy", 14, "string", "ptr,omitempty"),
+        ("podReplacementPolicy", 14, "string", "ptr,omitempty,go=v1.PodReplacementPolicy"),
         ("managedBy", 15, "string", "ptr,omitempty"),
     ),
     "k8s.io.api.batch.v1.JobStatus": (
@@ -858,15 +860,15 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
     ),
     "k8s.io.api.batch.v1.PodFailurePolicyOnExitCodesRequirement": (
         ("containerName", 1, "string", "ptr,omitempty"),
-        ("operator", 2, "string", ""),
+        ("operator", 2, "string", "go=v1.PodFailurePolicyOnExitCodesOperator"),
         ("values", 3, "int32", "repeated,listType=set"),
     ),
     "k8s.io.api.batch.v1.PodFailurePolicyOnPodConditionsPattern": (
-        ("type", 1, "string", ""),
-        ("status", 2, "string", ""),
+        ("type", 1, "string", "go=v1.PodConditionType"),
+        ("status", 2, "string", "go=v1.ConditionStatus"),
     ),
     "k8s.io.api.batch.v1.PodFailurePolicyRule": (
-        ("action", 1, "string", ""),
+        ("action", 1, "string", "go=v1.PodFailurePolicyAction"),
         ("onExitCodes", 2, "k8s.io.api.batch.v1.PodFailurePolicyOnExitCodesRequirement", "ptr,omitempty"),
         ("onPodConditions", 3, "k8s.io.api.batch.v1.PodFailurePolicyOnPodConditionsPattern", "repeated,omitempty,listType=atomic"),
     ),
@@ -878,8 +880,8 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("succeededCount", 2, "int32", "ptr,omitempty"),
     ),
     "k8s.io.api.batch.v1.UncountedTerminatedPods": (
-        ("succeeded", 1, "string", "repeated,omitempty,listType=set"),
-        ("failed", 2, "string", "repeated,omitempty,listType=set"),
+        ("succeeded", 1, "string", "repeated,omitempty,go=[]types.UID,listType=set"),
+        ("failed", 2, "string", "repeated,omitempty,go=[]types.UID,listType=set"),
     ),
     "k8s.io.api.certificates.v1.CertificateSigningRequest": (
         ("metadata", 1, "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta", "omitempty"),
@@ -887,8 +889,8 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("status", 3, "k8s.io.api.certificates.v1.CertificateSigningRequestStatus", "omitempty"),
     ),
     "k8s.io.api.certificates.v1.CertificateSigningRequestCondition": (
-        ("type", 1, "string", ""),
-        ("status", 6, "string", ""),
+        ("type", 1, "string", "go=v1.RequestConditionType"),
+        ("status", 6, "string", "go=v1.ConditionStatus"),
         ("reason", 2, "string", "omitempty"),
         ("message", 3, "string", "omitempty"),
         ("lastUpdateTime", 4, "k8s.io.apimachinery.pkg.apis.meta.v1.Time", "omitempty"),
@@ -902,7 +904,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("request", 1, "bytes", "bytes"),
         ("signerName", 7, "string", ""),
         ("expirationSeconds", 8, "int32", "ptr,omitempty"),
-        ("usages", 5, "string", "repeated,omitempty,listType=atomic"),
+        ("usages", 5, "string", "repeated,omitempty,go=[]v1.KeyUsage,listType=atomic"),
         ("username", 2, "string", "omitempty"),
         ("uid", 3, "string", "omitempty"),
         ("groups", 4, "string", "repeated,omitempty,listType=atomic"),
@@ -929,7 +931,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("acquireTime", 3, "k8s.io.apimachinery.pkg.apis.meta.v1.MicroTime", "ptr,omitempty"),
         ("renewTime", 4, "k8s.io.apimachinery.pkg.apis.meta.v1.MicroTime", "ptr,omitempty"),
         ("leaseTransitions", 5, "int32", "ptr,omitempty"),
-        ("strategy", 6, "string", "ptr,omitempty"),
+        ("strategy", 6, "string", "ptr,omitempty,go=v1.CoordinatedLeaseStrategy"),
         ("preferredHolder", 7, "string", "ptr,omitempty"),
     ),
     "k8s.io.api.core.v1.AWSElasticBlockStoreVolumeSource": (
@@ -944,20 +946,20 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("podAntiAffinity", 3, "k8s.io.api.core.v1.PodAntiAffinity", "ptr,omitempty"),
     ),
     "k8s.io.api.core.v1.AppArmorProfile": (
-        ("type", 1, "string", ""),
+        ("type", 1, "string", "go=v1.AppArmorProfileType"),
         ("localhostProfile", 2, "string", "ptr,omitempty"),
     ),
     "k8s.io.api.core.v1.AttachedVolume": (
-        ("name", 1, "string", ""),
+        ("name", 1, "string", "go=v1.UniqueVolumeName"),
         ("devicePath", 2, "string", ""),
     ),
     "k8s.io.api.core.v1.AzureDiskVolumeSource": (
         ("diskName", 1, "string", ""),
         ("diskURI", 2, "string", ""),
-        ("cachingMode", 3, "string", "ptr,omitempty"),
+        ("cachingMode", 3, "string", "ptr,omitempty,go=v1.AzureDataDiskCachingMode"),
         ("fsType", 4, "string", "ptr,omitempty"),
         ("readOnly", 5, "bool", "ptr,omitempty"),
-        ("kind", 6, "string", "ptr,omitempty"),
+        ("kind", 6, "string", "ptr,omitempty,go=v1.AzureDataDiskKind"),
     ),
     "k8s.io.api.core.v1.AzureFilePersistentVolumeSource": (
         ("secretName", 1, "string", ""),
@@ -994,8 +996,8 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("nodePublishSecretRef", 5, "k8s.io.api.core.v1.LocalObjectReference", "ptr,omitempty"),
     ),
     "k8s.io.api.core.v1.Capabilities": (
-        ("add", 1, "string", "repeated,omitempty,listType=atomic"),
-        ("drop", 2, "string", "repeated,omitempty,listType=atomic"),
+        ("add", 1, "string", "repeated,omitempty,go=[]v1.Capability,listType=atomic"),
+        ("drop", 2, "string", "repeated,omitempty,go=[]v1.Capability,listType=atomic"),
     ),
     "k8s.io.api.core.v1.CephFSPersistentVolumeSource": (
         ("monitors", 1, "string", "repeated,listType=atomic"),
@@ -1036,8 +1038,8 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("path", 4, "string", ""),
     ),
     "k8s.io.api.core.v1.ComponentCondition": (
-        ("type", 1, "string", ""),
-        ("status", 2, "string", ""),
+        ("type", 1, "string", "go=v1.ComponentConditionType"),
+        ("status", 2, "string", "go=v1.ConditionStatus"),
         ("message", 3, "string", "omitempty"),
         ("error", 4, "string", "omitempty"),
     ),
@@ -1071,7 +1073,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
     "k8s.io.api.core.v1.ConfigMapNodeConfigSource": (
         ("namespace", 1, "string", ""),
         ("name", 2, "string", ""),
-        ("uid", 3, "string", "omitempty"),
+        ("uid", 3, "string", "omitempty,go=types.UID"),
         ("resourceVersion", 4, "string", "omitempty"),
         ("kubeletConfigKey", 5, "string", ""),
     ),
@@ -1097,7 +1099,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("env", 7, "k8s.io.api.core.v1.EnvVar", "repeated,omitempty,patchStrategy=merge,patchMergeKey=name,listType=map,listMapKey=name"),
         ("resources", 8, "k8s.io.api.core.v1.ResourceRequirements", "omitempty"),
         ("resizePolicy", 23, "k8s.io.api.core.v1.ContainerResizePolicy", "repeated,omitempty,listType=atomic"),
-        ("restartPolicy", 24, "string", "ptr,omitempty"),
+        ("restartPolicy", 24, "string", "ptr,omitempty,go=v1.ContainerRestartPolicy"),
         ("restartPolicyRules", 25, "k8s.io.api.core.v1.ContainerRestartRule", "repeated,omitempty,listType=atomic"),
         ("volumeMounts", 9, "k8s.io.api.core.v1.VolumeMount", "repeated,omitempty,patchStrategy=merge,patchMergeKey=mountPath,listType=map,listMapKey=mountPath"),
         ("volumeDevices", 21, "k8s.io.api.core.v1.VolumeDevice", "repeated,omitempty,patchStrategy=merge,patchMergeKey=devicePath,listType=map,listMapKey=devicePath"),
@@ -1106,8 +1108,8 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("startupProbe", 22, "k8s.io.api.core.v1.Probe", "ptr,omitempty"),
         ("lifecycle", 12, "k8s.io.api.core.v1.Lifecycle", "ptr,omitempty"),
         ("terminationMessagePath", 13, "string", "omitempty"),
-        ("terminationMessagePolicy", 20, "string", "omitempty"),
-        ("imagePullPolicy", 14, "string", "omitempty"),
+        ("terminationMessagePolicy", 20, "string", "omitempty,go=v1.TerminationMessagePolicy"),
+        ("imagePullPolicy", 14, "string", "omitempty,go=v1.PullPolicy"),
         ("securityContext", 15, "k8s.io.api.core.v1.SecurityContext", "ptr,omitempty"),
         ("stdin", 16, "bool", "omitempty"),
         ("stdinOnce", 17, "bool", "omitempty"),
@@ -1126,19 +1128,19 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("name", 1, "string", "omitempty"),
         ("hostPort", 2, "int32", "omitempty"),
         ("containerPort", 3, "int32", ""),
-        ("protocol", 4, "string", "omitempty"),
+        ("protocol", 4, "string", "omitempty,go=v1.Protocol"),
         ("hostIP", 5, "string", "omitempty"),
     ),
     "k8s.io.api.core.v1.ContainerResizePolicy": (
-        ("resourceName", 1, "string", ""),
-        ("restartPolicy", 2, "string", ""),
+        ("resourceName", 1, "string", "go=v1.ResourceName"),
+        ("restartPolicy", 2, "string", "go=v1.ResourceResizeRestartPolicy"),
     ),
     "k8s.io.api.core.v1.ContainerRestartRule": (
-        ("action", 1, "string", "omitempty"),
+        ("action", 1, "string", "omitempty,go=v1.ContainerRestartRuleAction"),
         ("exitCodes", 2, "k8s.io.api.core.v1.ContainerRestartRuleOnExitCodes", "ptr,omitempty"),
     ),
     "k8s.io.api.core.v1.ContainerRestartRuleOnExitCodes": (
-        ("operator", 1, "string", "omitempty"),
+        ("operator", 1, "string", "omitempty,go=v1.ContainerRestartRuleOnExitCodesOperator"),
         ("values", 2, "int32", "repeated,omitempty,listType=set"),
     ),
     "k8s.io.api.core.v1.ContainerState": (
@@ -1172,12 +1174,12 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("imageID", 7, "string", ""),
         ("containerID", 8, "string", "omitempty"),
         ("started", 9, "bool", "ptr,omitempty"),
-        ("allocatedResources", 10, "map<string,k8s.io.apimachinery.pkg.api.resource.Quantity>", "omitempty"),
+        ("allocatedResources", 10, "map<string,k8s.io.apimachinery.pkg.api.resource.Quantity>", "omitempty,go=v1.ResourceList"),
         ("resources", 11, "k8s.io.api.core.v1.ResourceRequirements", "ptr,omitempty"),
         ("volumeMounts", 12, "k8s.io.api.core.v1.VolumeMountStatus", "repeated,omitempty,patchStrategy=merge,patchMergeKey=mountPath,listType=map,listMapKey=mountPath"),
         ("user", 13, "k8s.io.api.core.v1.ContainerUser", "ptr,omitempty"),
         ("allocatedResourcesStatus", 14, "k8s.io.api.core.v1.ResourceStatus", "repeated,omitempty,patchStrategy=merge,patchMergeKey=name,listType=map,listMapKey=name"),
-        ("stopSignal", 15, "string", "ptr,omitempty"),
+        ("stopSignal", 15, "string", "ptr,omitempty,go=v1.Signal"),
     ),
     "k8s.io.api.core.v1.ContainerUser": (
         ("linux", 1, "k8s.io.api.core.v1.LinuxContainerUser", "ptr,omitempty"),
@@ -1199,7 +1201,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("defaultMode", 2, "int32", "ptr,omitempty"),
     ),
     "k8s.io.api.core.v1.EmptyDirVolumeSource": (
-        ("medium", 1, "string", "omitempty"),
+        ("medium", 1, "string", "omitempty,go=v1.StorageMedium"),
         ("sizeLimit", 2, "k8s.io.apimachinery.pkg.api.resource.Quantity", "ptr,omitempty"),
     ),
     "k8s.io.api.core.v1.EndpointAddress": (
@@ -1211,7 +1213,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
     "k8s.io.api.core.v1.EndpointPort": (
         ("name", 1, "string", "omitempty"),
         ("port", 2, "int32", ""),
-        ("protocol", 3, "string", "omitempty"),
+        ("protocol", 3, "string", "omitempty,go=v1.Protocol"),
         ("appProtocol", 4, "string", "ptr,omitempty"),
     ),
     "k8s.io.api.core.v1.EndpointSubset": (
@@ -1259,7 +1261,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("env", 7, "k8s.io.api.core.v1.EnvVar", "repeated,omitempty,patchStrategy=merge,patchMergeKey=name,listType=map,listMapKey=name"),
         ("resources", 8, "k8s.io.api.core.v1.ResourceRequirements", "omitempty"),
         ("resizePolicy", 23, "k8s.io.api.core.v1.ContainerResizePolicy", "repeated,omitempty,listType=atomic"),
-        ("restartPolicy", 24, "string", "ptr,omitempty"),
+        ("restartPolicy", 24, "string", "ptr,omitempty,go=v1.ContainerRestartPolicy"),
         ("restartPolicyRules", 25, "k8s.io.api.core.v1.ContainerRestartRule", "repeated,omitempty,listType=atomic"),
         ("volumeMounts", 9, "k8s.io.api.core.v1.VolumeMount", "repeated,omitempty,patchStrategy=merge,patchMergeKey=mountPath,listType=map,listMapKey=mountPath"),
         ("volumeDevices", 21, "k8s.io.api.core.v1.VolumeDevice", "repeated,omitempty,patchStrategy=merge,patchMergeKey=devicePath,listType=map,listMapKey=devicePath"),
@@ -1268,8 +1270,8 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("startupProbe", 22, "k8s.io.api.core.v1.Probe", "ptr,omitempty"),
         ("lifecycle", 12, "k8s.io.api.core.v1.Lifecycle", "ptr,omitempty"),
         ("terminationMessagePath", 13, "string", "omitempty"),
-        ("terminationMessagePolicy", 20, "string", "omitempty"),
-        ("imagePullPolicy", 14, "string", "omitempty"),
+        ("terminationMessagePolicy", 20, "string", "omitempty,go=v1.TerminationMessagePolicy"),
+        ("imagePullPolicy", 14, "string", "omitempty,go=v1.PullPolicy"),
         ("securityContext", 15, "k8s.io.api.core.v1.SecurityContext", "ptr,omitempty"),
         ("stdin", 16, "bool", "omitempty"),
         ("stdinOnce", 17, "bool", "omitempty"),
@@ -1371,7 +1373,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("path", 1, "string", "omitempty"),
         ("port", 2, "k8s.io.apimachinery.pkg.util.intstr.IntOrString", ""),
         ("host", 3, "string", "omitempty"),
-        ("scheme", 4, "string", "omitempty"),
+        ("scheme", 4, "string", "omitempty,go=v1.URIScheme"),
         ("httpHeaders", 5, "k8s.io.api.core.v1.HTTPHeader", "repeated,omitempty,listType=atomic"),
     ),
     "k8s.io.api.core.v1.HTTPHeader": (
@@ -1387,7 +1389,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
     ),
     "k8s.io.api.core.v1.HostPathVolumeSource": (
         ("path", 1, "string", ""),
-        ("type", 2, "string", "ptr,omitempty"),
+        ("type", 2, "string", "ptr,omitempty,go=v1.HostPathType"),
     ),
     "k8s.io.api.core.v1.ISCSIPersistentVolumeSource": (
         ("targetPortal", 1, "string", ""),
@@ -1417,7 +1419,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
     ),
     "k8s.io.api.core.v1.ImageVolumeSource": (
         ("reference", 1, "string", "omitempty"),
-        ("pullPolicy", 2, "string", "omitempty"),
+        ("pullPolicy", 2, "string", "omitempty,go=v1.PullPolicy"),
     ),
     "k8s.io.api.core.v1.ImageVolumeStatus": (
         ("imageRef", 1, "string", "omitempty"),
@@ -1430,7 +1432,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
     "k8s.io.api.core.v1.Lifecycle": (
         ("postStart", 1, "k8s.io.api.core.v1.LifecycleHandler", "ptr,omitempty"),
         ("preStop", 2, "k8s.io.api.core.v1.LifecycleHandler", "ptr,omitempty"),
-        ("stopSignal", 3, "string", "ptr,omitempty"),
+        ("stopSignal", 3, "string", "ptr,omitempty,go=v1.Signal"),
     ),
     "k8s.io.api.core.v1.LifecycleHandler": (
         ("exec", 1, "k8s.io.api.core.v1.ExecAction", "ptr,omitempty"),
@@ -1443,12 +1445,12 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("spec", 2, "k8s.io.api.core.v1.LimitRangeSpec", "omitempty"),
     ),
     "k8s.io.api.core.v1.LimitRangeItem": (
-        ("type", 1, "string", ""),
-        ("max", 2, "map<string,k8s.io.apimachinery.pkg.api.resource.Quantity>", "omitempty"),
-        ("min", 3, "map<string,k8s.io.apimachinery.pkg.api.resource.Quantity>", "omitempty"),
-        ("default", 4, "map<string,k8s.io.apimachinery.pkg.api.resource.Quantity>", "omitempty"),
-        ("defaultRequest", 5, "map<string,k8s.io.apimachinery.pkg.api.resource.Quantity>", "omitempty"),
-        ("maxLimitRequestRatio", 6, "map<string,k8s.io.apimachinery.pkg.api.resource.Quantity>", "omitempty"),
+        ("type", 1, "string", "go=v1.LimitType"),
+        ("max", 2, "map<string,k8s.io.apimachinery.pkg.api.resource.Quantity>", "omitempty,go=v1.ResourceList"),
+        ("min", 3, "map<string,k8s.io.apimachinery.pkg.api.resource.Quantity>", "omitempty,go=v1.ResourceList"),
+        ("default", 4, "map<string,k8s.io.apimachinery.pkg.api.resource.Quantity>", "omitempty,go=v1.ResourceList"),
+        ("defaultRequest", 5, "map<string,k8s.io.apimachinery.pkg.api.resource.Quantity>", "omitempty,go=v1.ResourceList"),
+        ("maxLimitRequestRatio", 6, "map<string,k8s.io.apimachinery.pkg.api.resource.Quantity>", "omitempty,go=v1.ResourceList"),
     ),
     "k8s.io.api.core.v1.LimitRangeList": (
         ("metadata", 1, "k8s.io.apimachinery.pkg.apis.meta.v1.ListMeta", "omitempty"),
@@ -1465,7 +1467,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
     "k8s.io.api.core.v1.LoadBalancerIngress": (
         ("ip", 1, "string", "omitempty"),
         ("hostname", 2, "string", "omitempty"),
-        ("ipMode", 3, "string", "ptr,omitempty"),
+        ("ipMode", 3, "string", "ptr,omitempty,go=v1.LoadBalancerIPMode"),
         ("ports", 4, "k8s.io.api.core.v1.PortStatus", "repeated,omitempty,listType=atomic"),
     ),
     "k8s.io.api.core.v1.LoadBalancerStatus": (
@@ -1480,7 +1482,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
     ),
     "k8s.io.api.core.v1.ModifyVolumeStatus": (
         ("targetVolumeAttributesClassName", 1, "string", "omitempty"),
-        ("status", 2, "string", ""),
+        ("status", 2, "string", "go=v1.PersistentVolumeClaimModifyVolumeStatus"),
     ),
     "k8s.io.api.core.v1.NFSVolumeSource": (
         ("server", 1, "string", ""),
@@ -1493,8 +1495,8 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("status", 3, "k8s.io.api.core.v1.NamespaceStatus", "omitempty"),
     ),
     "k8s.io.api.core.v1.NamespaceCondition": (
-        ("type", 1, "string", ""),
-        ("status", 2, "string", ""),
+        ("type", 1, "string", "go=v1.NamespaceConditionType"),
+        ("status", 2, "string", "go=v1.ConditionStatus"),
         ("lastTransitionTime", 4, "k8s.io.apimachinery.pkg.apis.meta.v1.Time", "omitempty"),
         ("reason", 5, "string", "omitempty"),
         ("message", 6, "string", "omitempty"),
@@ -1504,10 +1506,10 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("items", 2, "k8s.io.api.core.v1.Namespace", "repeated"),
     ),
     "k8s.io.api.core.v1.NamespaceSpec": (
-        ("finalizers", 1, "string", "repeated,omitempty,listType=atomic"),
+        ("finalizers", 1, "string", "repeated,omitempty,go=[]v1.FinalizerName,listType=atomic"),
     ),
     "k8s.io.api.core.v1.NamespaceStatus": (
-        ("phase", 1, "string", "omitempty"),
+        ("phase", 1, "string", "omitempty,go=v1.NamespacePhase"),
         ("conditions", 2, "k8s.io.api.core.v1.NamespaceCondition", "repeated,omitempty,patchStrategy=merge,patchMergeKey=type,listType=map,listMapKey=type"),
     ),
     "k8s.io.api.core.v1.Node": (
@@ -1516,7 +1518,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("status", 3, "k8s.io.api.core.v1.NodeStatus", "omitempty"),
     ),
     "k8s.io.api.core.v1.NodeAddress": (
-        ("type", 1, "string", ""),
+        ("type", 1, "string", "go=v1.NodeAddressType"),
         ("address", 2, "string", ""),
     ),
     "k8s.io.api.core.v1.NodeAffinity": (
@@ -1526,11 +1528,11 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
     "k8s.io.api.core.v1.NodeAllocatableResourceClaimStatus": (
         ("resourceClaimName", 1, "string", ""),
         ("containers", 2, "string", "repeated,omitempty,listType=set"),
-        ("resources", 3, "map<string,k8s.io.apimachinery.pkg.api.resource.Quantity>", ""),
+        ("resources", 3, "map<string,k8s.io.apimachinery.pkg.api.resource.Quantity>", "go=map[v1.ResourceName]resource.Quantity"),
     ),
     "k8s.io.api.core.v1.NodeCondition": (
-        ("type", 1, "string", ""),
-        ("status", 2, "string", ""),
+        ("type", 1, "string", "go=v1.NodeConditionType"),
+        ("status", 2, "string", "go=v1.ConditionStatus"),
         ("lastHeartbeatTime", 3, "k8s.io.apimachinery.pkg.apis.meta.v1.Time", "omitempty"),
         ("lastTransitionTime", 4, "k8s.io.apimachinery.pkg.apis.meta.v1.Time", "omitempty"),
         ("reason", 5, "string", "omitempty"),
@@ -1568,7 +1570,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
     ),
     "k8s.io.api.core.v1.NodeSelectorRequirement": (
         ("key", 1, "string", ""),
-        ("operator", 2, "string", ""),
+        ("operator", 2, "string", "go=v1.NodeSelectorOperator"),
         ("values", 3, "string", "repeated,omitempty,listType=atomic"),
     ),
     "k8s.io.api.core.v1.NodeSelectorTerm": (
@@ -1585,15 +1587,15 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("externalID", 2, "string", "omitempty"),
     ),
     "k8s.io.api.core.v1.NodeStatus": (
-        ("capacity", 1, "map<string,k8s.io.apimachinery.pkg.api.resource.Quantity>", "omitempty"),
-        ("allocatable", 2, "map<string,k8s.io.apimachinery.pkg.api.resource.Quantity>", "omitempty"),
-        ("phase", 3, "string", "omitempty"),
+        ("capacity", 1, "map<string,k8s.io.apimachinery.pkg.api.resource.Quantity>", "omitempty,go=v1.ResourceList"),
+        ("allocatable", 2, "map<string,k8s.io.apimachinery.pkg.api.resource.Quantity>", "omitempty,go=v1.ResourceList"),
+        ("phase", 3, "string", "omitempty,go=v1.NodePhase"),
         ("conditions", 4, "k8s.io.api.core.v1.NodeCondition", "repeated,omitempty,patchStrategy=merge,patchMergeKey=type,listType=map,listMapKey=type"),
         ("addresses", 5, "k8s.io.api.core.v1.NodeAddress", "repeated,omitempty,patchStrategy=merge,patchMergeKey=type,listType=map,listMapKey=type"),
         ("daemonEndpoints", 6, "k8s.io.api.core.v1.NodeDaemonEndpoints", "omitempty"),
         ("nodeInfo", 7, "k8s.io.api.core.v1.NodeSystemInfo", "omitempty"),
         ("images", 8, "k8s.io.api.core.v1.ContainerImage", "repeated,omitempty,listType=atomic"),
-        ("volumesInUse", 9, "string", "repeated,omitempty,listType=atomic"),
+        ("volumesInUse", 9, "string", "repeated,omitempty,go=[]v1.UniqueVolumeName,listType=atomic"),
         ("volumesAttached", 10, "k8s.io.api.core.v1.AttachedVolume", "repeated,omitempty,listType=atomic"),
         ("config", 11, "k8s.io.api.core.v1.NodeConfigStatus", "ptr,omitempty"),
         ("runtimeHandlers", 12, "k8s.io.api.core.v1.NodeRuntimeHandler", "repeated,omitempty,listType=atomic"),
@@ -1624,7 +1626,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("kind", 1, "string", "omitempty"),
         ("namespace", 2, "string", "omitempty"),
         ("name", 3, "string", "omitempty"),
-        ("uid", 4, "string", "omitempty"),
+        ("uid", 4, "string", "omitempty,go=types.UID"),
         ("apiVersion", 5, "string", "omitempty"),
         ("resourceVersion", 6, "string", "omitempty"),
         ("fieldPath", 7, "string", "omitempty"),
@@ -1640,8 +1642,8 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("status", 3, "k8s.io.api.core.v1.PersistentVolumeClaimStatus", "omitempty"),
     ),
     "k8s.io.api.core.v1.PersistentVolumeClaimCondition": (
-        ("type", 1, "string", ""),
-        ("status", 2, "string", ""),
+        ("type", 1, "string", "go=v1.PersistentVolumeClaimConditionType"),
+        ("status", 2, "string", "go=v1.ConditionStatus"),
         ("lastProbeTime", 3, "k8s.io.apimachinery.pkg.apis.meta.v1.Time", "omitempty"),
         ("lastTransitionTime", 4, "k8s.io.apimachinery.pkg.apis.meta.v1.Time", "omitempty"),
         ("reason", 5, "string", "omitempty"),
@@ -1652,23 +1654,23 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("items", 2, "k8s.io.api.core.v1.PersistentVolumeClaim", "repeated"),
     ),
     "k8s.io.api.core.v1.PersistentVolumeClaimSpec": (
-        ("accessModes", 1, "string", "repeated,omitempty,listType=atomic"),
+        ("accessModes", 1, "string", "repeated,omitempty,go=[]v1.PersistentVolumeAccessMode,listType=atomic"),
         ("selector", 4, "k8s.io.apimachinery.pkg.apis.meta.v1.LabelSelector", "ptr,omitempty"),
         ("resources", 2, "k8s.io.api.core.v1.VolumeResourceRequirements", "omitempty"),
         ("volumeName", 3, "string", "omitempty"),
         ("storageClassName", 5, "string", "ptr,omitempty"),
-        ("volumeMode", 6, "string", "ptr,omitempty"),
+        ("volumeMode", 6, "string", "ptr,omitempty,go=v1.PersistentVolumeMode"),
         ("dataSource", 7, "k8s.io.api.core.v1.TypedLocalObjectReference", "ptr,omitempty"),
         ("dataSourceRef", 8, "k8s.io.api.core.v1.TypedObjectReference", "ptr,omitempty"),
         ("volumeAttributesClassName", 9, "string", "ptr,omitempty"),
     ),
     "k8s.io.api.core.v1.PersistentVolumeClaimStatus": (
-        ("phase", 1, "string", "omitempty"),
-        ("accessModes", 2, "string", "repeated,omitempty,listType=atomic"),
-        ("capacity", 3, "map<string,k8s.io.apimachinery.pkg.api.resource.Quantity>", "omitempty"),
+        ("phase", 1, "string", "omitempty,go=v1.PersistentVolumeClaimPhase"),
+        ("accessModes", 2, "string", "repeated,omitempty,go=[]v1.PersistentVolumeAccessMode,listType=atomic"),
+        ("capacity", 3, "map<string,k8s.io.apimachinery.pkg.api.resource.Quantity>", "omitempty,go=v1.ResourceList"),
         ("conditions", 4, "k8s.io.api.core.v1.PersistentVolumeClaimCondition", "repeated,omitempty,patchStrategy=merge,patchMergeKey=type,listType=map,listMapKey=type"),
-        ("allocatedResources", 5, "map<string,k8s.io.apimachinery.pkg.api.resource.Quantity>", "omitempty"),
-        ("allocatedResourceStatuses", 7, "map<string,string>", "omitempty"),
+        ("allocatedResources", 5, "map<string,k8s.io.apimachinery.pkg.api.resource.Quantity>", "omitempty,go=v1.ResourceList"),
+        ("allocatedResourceStatuses", 7, "map<string,string>", "omitempty,go=map[v1.ResourceName]v1.ClaimResourceStatus"),
         ("currentVolumeAttributesClassName", 8, "string", "ptr,omitempty"),
         ("modifyVolumeStatus", 9, "k8s.io.api.core.v1.ModifyVolumeStatus", "ptr,omitempty"),
     ),
@@ -1709,19 +1711,19 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("csi", 22, "k8s.io.api.core.v1.CSIPersistentVolumeSource", "ptr,omitempty"),
     ),
     "k8s.io.api.core.v1.PersistentVolumeSpec": (
-        ("capacity", 1, "map<string,k8s.io.apimachinery.pkg.api.resource.Quantity>", "omitempty"),
+        ("capacity", 1, "map<string,k8s.io.apimachinery.pkg.api.resource.Quantity>", "omitempty,go=v1.ResourceList"),
         ("persistentVolumeSource", 2, "k8s.io.api.core.v1.PersistentVolumeSource", "inline"),
-        ("accessModes", 3, "string", "repeated,omitempty,listType=atomic"),
+        ("accessModes", 3, "string", "repeated,omitempty,go=[]v1.PersistentVolumeAccessMode,listType=atomic"),
         ("claimRef", 4, "k8s.io.api.core.v1.ObjectReference", "ptr,omitempty"),
-        ("persistentVolumeReclaimPolicy", 5, "string", "omitempty"),
+        ("persistentVolumeReclaimPolicy", 5, "string", "omitempty,go=v1.PersistentVolumeReclaimPolicy"),
         ("storageClassName", 6, "string", "omitempty"),
         ("mountOptions", 7, "string", "repeated,omitempty,listType=atomic"),
-        ("volumeMode", 8, "string", "ptr,omitempty"),
+        ("volumeMode", 8, "string", "ptr,omitempty,go=v1.PersistentVolumeMode"),
         ("nodeAffinity", 9, "k8s.io.api.core.v1.VolumeNodeAffinity", "ptr,omitempty"),
         ("volumeAttributesClassName", 10, "string", "ptr,omitempty"),
     ),
     "k8s.io.api.core.v1.PersistentVolumeStatus": (
-        ("phase", 1, "string", "omitempty"),
+        ("phase", 1, "string", "omitempty,go=v1.PersistentVolumePhase"),
         ("message", 2, "string", "omitempty"),
         ("reason", 3, "string", "omitempty"),
         ("lastPhaseTransitionTime", 4, "k8s.io.apimachinery.pkg.apis.meta.v1.Time", "ptr,omitempty"),
@@ -1761,9 +1763,9 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("userAnnotations", 7, "map<string,string>", "omitempty"),
     ),
     "k8s.io.api.core.v1.PodCondition": (
-        ("type", 1, "string", ""),
+        ("type", 1, "string", "go=v1.PodConditionType"),
         ("observedGeneration", 7, "int64", "omitempty"),
-        ("status", 2, "string", ""),
+        ("status", 2, "string", "go=v1.ConditionStatus"),
         ("lastProbeTime", 3, "k8s.io.apimachinery.pkg.apis.meta.v1.Time", "omitempty"),
         ("lastTransitionTime", 4, "k8s.io.apimachinery.pkg.apis.meta.v1.Time", "omitempty"),
         ("reason", 5, "string", "omitempty"),
@@ -1790,10 +1792,10 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("items", 2, "k8s.io.api.core.v1.Pod", "repeated"),
     ),
     "k8s.io.api.core.v1.PodOS": (
-        ("name", 1, "string", ""),
+        ("name", 1, "string", "go=v1.OSName"),
     ),
     "k8s.io.api.core.v1.PodReadinessGate": (
-        ("conditionType", 1, "string", ""),
+        ("conditionType", 1, "string", "go=v1.PodConditionType"),
     ),
     "k8s.io.api.core.v1.PodResourceClaim": (
         ("name", 1, "string", ""),
@@ -1817,23 +1819,23 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("runAsGroup", 6, "int64", "ptr,omitempty"),
         ("runAsNonRoot", 3, "bool", "ptr,omitempty"),
         ("supplementalGroups", 4, "int64", "repeated,omitempty,listType=atomic"),
-        ("supplementalGroupsPolicy", 12, "string", "ptr,omitempty"),
+        ("supplementalGroupsPolicy", 12, "string", "ptr,omitempty,go=v1.SupplementalGroupsPolicy"),
         ("fsGroup", 5, "int64", "ptr,omitempty"),
         ("sysctls", 7, "k8s.io.api.core.v1.Sysctl", "repeated,omitempty,listType=atomic"),
-        ("fsGroupChangePolicy", 9, "string", "ptr,omitempty"),
+        ("fsGroupChangePolicy", 9, "string", "ptr,omitempty,go=v1.PodFSGroupChangePolicy"),
         ("seccompProfile", 10, "k8s.io.api.core.v1.SeccompProfile", "ptr,omitempty"),
         ("appArmorProfile", 11, "k8s.io.api.core.v1.AppArmorProfile", "ptr,omitempty"),
-        ("seLinuxChangePolicy", 13, "string", "ptr,omitempty"),
+        ("seLinuxChangePolicy", 13, "string", "ptr,omitempty,go=v1.PodSELinuxChangePolicy"),
     ),
     "k8s.io.api.core.v1.PodSpec": (
         ("volumes", 1, "k8s.io.api.core.v1.Volume", "repeated,omitempty,patchStrategy=merge+retainKeys,patchMergeKey=name,listType=map,listMapKey=name"),
         ("initContainers", 20, "k8s.io.api.core.v1.Container", "repeated,omitempty,patchStrategy=merge,patchMergeKey=name,listType=map,listMapKey=name"),
         ("containers", 2, "k8s.io.api.core.v1.Container", "repeated,patchStrategy=merge,patchMergeKey=name,listType=map,listMapKey=name"),
         ("ephemeralContainers", 34, "k8s.io.api.core.v1.EphemeralContainer", "repeated,omitempty,patchStrategy=merge,patchMergeKey=name,listType=map,listMapKey=name"),
-        ("restartPolicy", 3, "string", "omitempty"),
+        ("restartPolicy", 3, "string", "omitempty,go=v1.RestartPolicy"),
         ("terminationGracePeriodSeconds", 4, "int64", "ptr,omitempty"),
         ("activeDeadlineSeconds", 5, "int64", "ptr,omitempty"),
-        ("dnsPolicy", 6, "string", "omitempty"),
+        ("dnsPolicy", 6, "string", "omitempty,go=v1.DNSPolicy"),
         ("nodeSelector", 7, "map<string,string>", "omitempty"),
         ("serviceAccountName", 8, "string", "omitempty"),
         ("serviceAccount", 9, "string", "omitempty"),
@@ -1857,8 +1859,8 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("readinessGates", 28, "k8s.io.api.core.v1.PodReadinessGate", "repeated,omitempty,listType=atomic"),
         ("runtimeClassName", 29, "string", "ptr,omitempty"),
         ("enableServiceLinks", 30, "bool", "ptr,omitempty"),
-        ("preemptionPolicy", 31, "string", "ptr,omitempty"),
-        ("overhead", 32, "map<string,k8s.io.apimachinery.pkg.api.resource.Quantity>", "omitempty"),
+        ("preemptionPolicy", 31, "string", "ptr,omitempty,go=v1.PreemptionPolicy"),
+        ("overhead", 32, "map<string,k8s.io.apimachinery.pkg.api.resource.Quantity>", "omitempty,go=v1.ResourceList"),
         ("topologySpreadConstraints", 33, "k8s.io.api.core.v1.TopologySpreadConstraint", "repeated,omitempty,patchStrategy=merge,patchMergeKey=topologyKey,listType=map,listMapKey=topologyKey,listMapKey=whenUnsatisfiable"),
         ("setHostnameAsFQDN", 35, "bool", "ptr,omitempty"),
         ("os", 36, "k8s.io.api.core.v1.PodOS", "ptr,omitempty"),
@@ -1871,7 +1873,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
     ),
     "k8s.io.api.core.v1.PodStatus": (
         ("observedGeneration", 17, "int64", "omitempty"),
-        ("phase", 1, "string", "omitempty"),
+        ("phase", 1, "string", "omitempty,go=v1.PodPhase"),
         ("conditions", 2, "k8s.io.api.core.v1.PodCondition", "repeated,omitempty,patchStrategy=merge,patchMergeKey=type,listType=map,listMapKey=type"),
         ("message", 3, "string", "omitempty"),
         ("reason", 4, "string", "omitempty"),
@@ -1883,12 +1885,12 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("startTime", 7, "k8s.io.apimachinery.pkg.apis.meta.v1.Time", "ptr,omitempty"),
         ("initContainerStatuses", 10, "k8s.io.api.core.v1.ContainerStatus", "repeated,omitempty,listType=atomic"),
         ("containerStatuses", 8, "k8s.io.api.core.v1.ContainerStatus", "repeated,omitempty,listType=atomic"),
-        ("qosClass", 9, "string", "omitempty"),
+        ("qosClass", 9, "string", "omitempty,go=v1.PodQOSClass"),
         ("ephemeralContainerStatuses", 13, "k8s.io.api.core.v1.ContainerStatus", "repeated,omitempty,listType=atomic"),
-        ("resize", 14, "string", "omitempty"),
+        ("resize", 14, "string", "omitempty,go=v1.PodResizeStatus"),
         ("resourceClaimStatuses", 15, "k8s.io.api.core.v1.PodResourceClaimStatus", "repeated,omitempty,patchStrategy=merge+retainKeys,patchMergeKey=name,listType=map,listMapKey=name"),
         ("extendedResourceClaimStatus", 18, "k8s.io.api.core.v1.PodExtendedResourceClaimStatus", "ptr,omitempty"),
-        ("allocatedResources", 19, "map<string,k8s.io.apimachinery.pkg.api.resource.Quantity>", "omitempty"),
+        ("allocatedResources", 19, "map<string,k8s.io.apimachinery.pkg.api.resource.Quantity>", "omitempty,go=v1.ResourceList"),
         ("resources", 20, "k8s.io.api.core.v1.ResourceRequirements", "ptr,omitempty"),
         ("nodeAllocatableResourceClaimStatuses", 21, "k8s.io.api.core.v1.NodeAllocatableResourceClaimStatus", "repeated,omitempty,listType=atomic"),
     ),
@@ -1906,7 +1908,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
     ),
     "k8s.io.api.core.v1.PortStatus": (
         ("port", 1, "int32", ""),
-        ("protocol", 2, "string", ""),
+        ("protocol", 2, "string", "go=v1.Protocol"),
         ("error", 3, "string", "ptr,omitempty"),
     ),
     "k8s.io.api.core.v1.PortworxVolumeSource": (
@@ -1971,8 +1973,8 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("status", 3, "k8s.io.api.core.v1.ReplicationControllerStatus", "omitempty"),
     ),
     "k8s.io.api.core.v1.ReplicationControllerCondition": (
-        ("type", 1, "string", ""),
-        ("status", 2, "string", ""),
+        ("type", 1, "string", "go=v1.ReplicationControllerConditionType"),
+        ("status", 2, "string", "go=v1.ConditionStatus"),
         ("lastTransitionTime", 3, "k8s.io.apimachinery.pkg.apis.meta.v1.Time", "omitempty"),
         ("reason", 4, "string", "omitempty"),
         ("message", 5, "string", "omitempty"),
@@ -2005,8 +2007,8 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("divisor", 3, "k8s.io.apimachinery.pkg.api.resource.Quantity", "omitempty"),
     ),
     "k8s.io.api.core.v1.ResourceHealth": (
-        ("resourceID", 1, "string", ""),
-        ("health", 2, "string", "omitempty"),
+        ("resourceID", 1, "string", "go=v1.ResourceID"),
+        ("health", 2, "string", "omitempty,go=v1.ResourceHealthStatus"),
         ("message", 6, "string", "ptr,omitempty"),
     ),
     "k8s.io.api.core.v1.ResourceQuota": (
@@ -2019,21 +2021,21 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("items", 2, "k8s.io.api.core.v1.ResourceQuota", "repeated"),
     ),
     "k8s.io.api.core.v1.ResourceQuotaSpec": (
-        ("hard", 1, "map<string,k8s.io.apimachinery.pkg.api.resource.Quantity>", "omitempty"),
-        ("scopes", 2, "string", "repeated,omitempty,listType=atomic"),
+        ("hard", 1, "map<string,k8s.io.apimachinery.pkg.api.resource.Quantity>", "omitempty,go=v1.ResourceList"),
+        ("scopes", 2, "string", "repeated,omitempty,go=[]v1.ResourceQuotaScope,listType=atomic"),
         ("scopeSelector", 3, "k8s.io.api.core.v1.ScopeSelector", "ptr,omitempty"),
     ),
     "k8s.io.api.core.v1.ResourceQuotaStatus": (
-        ("hard", 1, "map<string,k8s.io.apimachinery.pkg.api.resource.Quantity>", "omitempty"),
-        ("used", 2, "map<string,k8s.io.apimachinery.pkg.api.resource.Quantity>", "omitempty"),
+        ("hard", 1, "map<string,k8s.io.apimachinery.pkg.api.resource.Quantity>", "omitempty,go=v1.ResourceList"),
+        ("used", 2, "map<string,k8s.io.apimachinery.pkg.api.resource.Quantity>", "omitempty,go=v1.ResourceList"),
     ),
     "k8s.io.api.core.v1.ResourceRequirements": (
-        ("limits", 1, "map<string,k8s.io.apimachinery.pkg.api.resource.Quantity>", "omitempty"),
-        ("requests", 2, "map<string,k8s.io.apimachinery.pkg.api.resource.Quantity>", "omitempty"),
+        ("limits", 1, "map<string,k8s.io.apimachinery.pkg.api.resource.Quantity>", "omitempty,go=v1.ResourceList"),
+        ("requests", 2, "map<string,k8s.io.apimachinery.pkg.api.resource.Quantity>", "omitempty,go=v1.ResourceList"),
         ("claims", 3, "k8s.io.api.core.v1.ResourceClaim", "repeated,omitempty,listType=map,listMapKey=name"),
     ),
     "k8s.io.api.core.v1.ResourceStatus": (
-        ("name", 1, "string", ""),
+        ("name", 1, "string", "go=v1.ResourceName"),
         ("resources", 2, "k8s.io.api.core.v1.ResourceHealth", "repeated,omitempty,listType=map,listMapKey=resourceID"),
     ),
     "k8s.io.api.core.v1.SELinuxOptions": (
@@ -2070,12 +2072,12 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("matchExpressions", 1, "k8s.io.api.core.v1.ScopedResourceSelectorRequirement", "repeated,omitempty,listType=atomic"),
     ),
     "k8s.io.api.core.v1.ScopedResourceSelectorRequirement": (
-        ("scopeName", 1, "string", ""),
-        ("operator", 2, "string", ""),
+        ("scopeName", 1, "string", "go=v1.ResourceQuotaScope"),
+        ("operator", 2, "string", "go=v1.ScopeSelectorOperator"),
         ("values", 3, "string", "repeated,omitempty,listType=atomic"),
     ),
     "k8s.io.api.core.v1.SeccompProfile": (
-        ("type", 1, "string", ""),
+        ("type", 1, "string", "go=v1.SeccompProfileType"),
         ("localhostProfile", 2, "string", "ptr,omitempty"),
     ),
     "k8s.io.api.core.v1.Secret": (
@@ -2083,7 +2085,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("immutable", 5, "bool", "ptr,omitempty"),
         ("data", 2, "map<string,bytes>", "omitempty"),
         ("stringData", 4, "map<string,string>", "omitempty"),
-        ("type", 3, "string", "omitempty"),
+        ("type", 3, "string", "omitempty,go=v1.SecretType"),
     ),
     "k8s.io.api.core.v1.SecretEnvSource": (
         ("localObjectReference", 1, "k8s.io.api.core.v1.LocalObjectReference", "inline"),
@@ -2123,7 +2125,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("runAsNonRoot", 5, "bool", "ptr,omitempty"),
         ("readOnlyRootFilesystem", 6, "bool", "ptr,omitempty"),
         ("allowPrivilegeEscalation", 7, "bool", "ptr,omitempty"),
-        ("procMount", 9, "string", "ptr,omitempty"),
+        ("procMount", 9, "string", "ptr,omitempty,go=v1.ProcMountType"),
         ("seccompProfile", 11, "k8s.io.api.core.v1.SeccompProfile", "ptr,omitempty"),
         ("appArmorProfile", 12, "k8s.io.api.core.v1.AppArmorProfile", "ptr,omitempty"),
     ),
@@ -2153,7 +2155,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
     ),
     "k8s.io.api.core.v1.ServicePort": (
         ("name", 1, "string", "omitempty"),
-        ("protocol", 2, "string", "omitempty"),
+        ("protocol", 2, "string", "omitempty,go=v1.Protocol"),
         ("appProtocol", 6, "string", "ptr,omitempty"),
         ("port", 3, "int32", ""),
         ("targetPort", 4, "k8s.io.apimachinery.pkg.util.intstr.IntOrString", "omitempty"),
@@ -2164,21 +2166,21 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("selector", 2, "map<string,string>", "omitempty"),
         ("clusterIP", 3, "string", "omitempty"),
         ("clusterIPs", 18, "string", "repeated,omitempty,listType=atomic"),
-        ("type", 4, "string", "omitempty"),
+        ("type", 4, "string", "omitempty,go=v1.ServiceType"),
         ("externalIPs", 5, "string", "repeated,omitempty,listType=atomic"),
-        ("sessionAffinity", 7, "string", "omitempty"),
+        ("sessionAffinity", 7, "string", "omitempty,go=v1.ServiceAffinity"),
         ("loadBalancerIP", 8, "string", "omitempty"),
         ("loadBalancerSourceRanges", 9, "string", "repeated,omitempty,listType=atomic"),
         ("externalName", 10, "string", "omitempty"),
-        ("externalTrafficPolicy", 11, "string", "omitempty"),
+        ("externalTrafficPolicy", 11, "string", "omitempty,go=v1.ServiceExternalTrafficPolicy"),
         ("healthCheckNodePort", 12, "int32", "omitempty"),
         ("publishNotReadyAddresses", 13, "bool", "omitempty"),
         ("sessionAffinityConfig", 14, "k8s.io.api.core.v1.SessionAffinityConfig", "ptr,omitempty"),
-        ("ipFamilies", 19, "string", "repeated,omitempty,listType=atomic"),
-        ("ipFamilyPolicy", 17, "string", "ptr,omitempty"),
+        ("ipFamilies", 19, "string", "repeated,omitempty,go=[]v1.IPFamily,listType=atomic"),
+        ("ipFamilyPolicy", 17, "string", "ptr,omitempty,go=v1.IPFamilyPolicy"),
         ("allocateLoadBalancerNodePorts", 20, "bool", "ptr,omitempty"),
         ("loadBalancerClass", 21, "string", "ptr,omitempty"),
-        ("internalTrafficPolicy", 22, "string", "ptr,omitempty"),
+        ("internalTrafficPolicy", 22, "string", "ptr,omitempty,go=v1.ServiceInternalTrafficPolicy"),
         ("trafficDistribution", 23, "string", "ptr,omitempty"),
     ),
     "k8s.io.api.core.v1.ServiceStatus": (
@@ -2216,14 +2218,14 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
     "k8s.io.api.core.v1.Taint": (
         ("key", 1, "string", ""),
         ("value", 2, "string", "omitempty"),
-        ("effect", 3, "string", ""),
+        ("effect", 3, "string", "go=v1.TaintEffect"),
         ("timeAdded", 4, "k8s.io.apimachinery.pkg.apis.meta.v1.Time", "ptr,omitempty"),
     ),
     "k8s.io.api.core.v1.Toleration": (
         ("key", 1, "string", "omitempty"),
-        ("operator", 2, "string", "omitempty"),
+        ("operator", 2, "string", "omitempty,go=v1.TolerationOperator"),
         ("value", 3, "string", "omitempty"),
-        ("effect", 4, "string", "omitempty"),
+        ("effect", 4, "string", "omitempty,go=v1.TaintEffect"),
         ("tolerationSeconds", 5, "int64", "ptr,omitempty"),
     ),
     "k8s.io.api.core.v1.TopologySelectorLabelRequirement": (
@@ -2236,11 +2238,11 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
     "k8s.io.api.core.v1.TopologySpreadConstraint": (
         ("maxSkew", 1, "int32", ""),
         ("topologyKey", 2, "string", ""),
-        ("whenUnsatisfiable", 3, "string", ""),
+        ("whenUnsatisfiable", 3, "string", "go=v1.UnsatisfiableConstraintAction"),
         ("labelSelector", 4, "k8s.io.apimachinery.pkg.apis.meta.v1.LabelSelector", "ptr,omitempty"),
         ("minDomains", 5, "int32", "ptr,omitempty"),
-        ("nodeAffinityPolicy", 6, "string", "ptr,omitempty"),
-        ("nodeTaintsPolicy", 7, "string", "ptr,omitempty"),
+        ("nodeAffinityPolicy", 6, "string", "ptr,omitempty,go=v1.NodeInclusionPolicy"),
+        ("nodeTaintsPolicy", 7, "string", "ptr,omitempty,go=v1.NodeInclusionPolicy"),
         ("matchLabelKeys", 8, "string", "repeated,omitempty,listType=atomic"),
     ),
     "k8s.io.api.core.v1.TypedLocalObjectReference": (
@@ -2265,17 +2267,17 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
     "k8s.io.api.core.v1.VolumeMount": (
         ("name", 1, "string", ""),
         ("readOnly", 2, "bool", "omitempty"),
-        ("recursiveReadOnly", 7, "string", "ptr,omitempty"),
+        ("recursiveReadOnly", 7, "string", "ptr,omitempty,go=v1.RecursiveReadOnlyMode"),
         ("mountPath", 3, "string", ""),
         ("subPath", 4, "string", "omitempty"),
-        ("mountPropagation", 5, "string", "ptr,omitempty"),
+        ("mountPropagation", 5, "string", "ptr,omitempty,go=v1.MountPropagationMode"),
         ("subPathExpr", 6, "string", "omitempty"),
     ),
     "k8s.io.api.core.v1.VolumeMountStatus": (
         ("name", 1, "string", ""),
         ("mountPath", 2, "string", ""),
         ("readOnly", 3, "bool", "omitempty"),
-        ("recursiveReadOnly", 4, "string", "ptr,omitempty"),
+        ("recursiveReadOnly", 4, "string", "ptr,omitempty,go=v1.RecursiveReadOnlyMode"),
         ("volumeStatus", 5, "k8s.io.api.core.v1.VolumeStatus", "ptr,omitempty"),
     ),
     "k8s.io.api.core.v1.VolumeNodeAffinity": (
@@ -2290,8 +2292,8 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("podCertificate", 6, "k8s.io.api.core.v1.PodCertificateProjection", "ptr,omitempty"),
     ),
     "k8s.io.api.core.v1.VolumeResourceRequirements": (
-        ("limits", 1, "map<string,k8s.io.apimachinery.pkg.api.resource.Quantity>", "omitempty"),
-        ("requests", 2, "map<string,k8s.io.apimachinery.pkg.api.resource.Quantity>", "omitempty"),
+        ("limits", 1, "map<string,k8s.io.apimachinery.pkg.api.resource.Quantity>", "omitempty,go=v1.ResourceList"),
+        ("requests", 2, "map<string,k8s.io.apimachinery.pkg.api.resource.Quantity>", "omitempty,go=v1.ResourceList"),
     ),
     "k8s.io.api.core.v1.VolumeSource": (
         ("hostPath", 1, "k8s.io.api.core.v1.HostPathVolumeSource", "ptr,omitempty"),
@@ -2365,13 +2367,13 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
     ),
     "k8s.io.api.discovery.v1.EndpointPort": (
         ("name", 1, "string", "ptr,omitempty"),
-        ("protocol", 2, "string", "ptr,omitempty"),
+        ("protocol", 2, "string", "ptr,omitempty,go=v1.Protocol"),
         ("port", 3, "int32", "ptr,omitempty"),
         ("appProtocol", 4, "string", "ptr,omitempty"),
     ),
     "k8s.io.api.discovery.v1.EndpointSlice": (
         ("metadata", 1, "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta", "omitempty"),
-        ("addressType", 4, "string", ""),
+        ("addressType", 4, "string", "go=v1.AddressType"),
         ("endpoints", 2, "k8s.io.api.discovery.v1.Endpoint", "repeated,listType=atomic"),
         ("ports", 3, "k8s.io.api.discovery.v1.EndpointPort", "repeated,listType=atomic"),
     ),
@@ -2415,7 +2417,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("lendablePercent", 2, "int32", "ptr,omitempty"),
     ),
     "k8s.io.api.flowcontrol.v1.FlowDistinguisherMethod": (
-        ("type", 1, "string", ""),
+        ("type", 1, "string", "go=v1.FlowDistinguisherMethodType"),
     ),
     "k8s.io.api.flowcontrol.v1.FlowSchema": (
         ("metadata", 1, "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta", "omitempty"),
@@ -2423,8 +2425,8 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("status", 3, "k8s.io.api.flowcontrol.v1.FlowSchemaStatus", "omitempty"),
     ),
     "k8s.io.api.flowcontrol.v1.FlowSchemaCondition": (
-        ("type", 1, "string", "omitempty"),
-        ("status", 2, "string", "omitempty"),
+        ("type", 1, "string", "omitempty,go=v1.FlowSchemaConditionType"),
+        ("status", 2, "string", "omitempty,go=v1.ConditionStatus"),
         ("lastTransitionTime", 3, "k8s.io.apimachinery.pkg.apis.meta.v1.Time", "omitempty"),
         ("reason", 4, "string", "omitempty"),
         ("message", 5, "string", "omitempty"),
@@ -2446,7 +2448,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("name", 1, "string", ""),
     ),
     "k8s.io.api.flowcontrol.v1.LimitResponse": (
-        ("type", 1, "string", ""),
+        ("type", 1, "string", "go=v1.LimitResponseType"),
         ("queuing", 2, "k8s.io.api.flowcontrol.v1.QueuingConfiguration", "ptr,omitempty"),
     ),
     "k8s.io.api.flowcontrol.v1.LimitedPriorityLevelConfiguration": (
@@ -2470,8 +2472,8 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("status", 3, "k8s.io.api.flowcontrol.v1.PriorityLevelConfigurationStatus", "omitempty"),
     ),
     "k8s.io.api.flowcontrol.v1.PriorityLevelConfigurationCondition": (
-        ("type", 1, "string", "omitempty"),
-        ("status", 2, "string", "omitempty"),
+        ("type", 1, "string", "omitempty,go=v1.PriorityLevelConfigurationConditionType"),
+        ("status", 2, "string", "omitempty,go=v1.ConditionStatus"),
         ("lastTransitionTime", 3, "k8s.io.apimachinery.pkg.apis.meta.v1.Time", "omitempty"),
         ("reason", 4, "string", "omitempty"),
         ("message", 5, "string", "omitempty"),
@@ -2484,7 +2486,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("name", 1, "string", ""),
     ),
     "k8s.io.api.flowcontrol.v1.PriorityLevelConfigurationSpec": (
-        ("type", 1, "string", ""),
+        ("type", 1, "string", "go=v1.PriorityLevelEnablement"),
         ("limited", 2, "k8s.io.api.flowcontrol.v1.LimitedPriorityLevelConfiguration", "ptr,omitempty"),
         ("exempt", 3, "k8s.io.api.flowcontrol.v1.ExemptPriorityLevelConfiguration", "ptr,omitempty"),
     ),
@@ -2508,7 +2510,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("name", 2, "string", ""),
     ),
     "k8s.io.api.flowcontrol.v1.Subject": (
-        ("kind", 1, "string", ""),
+        ("kind", 1, "string", "go=v1.SubjectKind"),
         ("user", 2, "k8s.io.api.flowcontrol.v1.UserSubject", "ptr,omitempty"),
         ("group", 3, "k8s.io.api.flowcontrol.v1.GroupSubject", "ptr,omitempty"),
         ("serviceAccount", 4, "k8s.io.api.flowcontrol.v1.ServiceAccountSubject", "ptr,omitempty"),
@@ -2518,7 +2520,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
     ),
     "k8s.io.api.networking.v1.HTTPIngressPath": (
         ("path", 1, "string", "omitempty"),
-        ("pathType", 3, "string", "ptr"),
+        ("pathType", 3, "string", "ptr,go=v1.PathType"),
         ("backend", 2, "k8s.io.api.networking.v1.IngressBackend", ""),
     ),
     "k8s.io.api.networking.v1.HTTPIngressRuleValue": (
@@ -2581,7 +2583,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
     ),
     "k8s.io.api.networking.v1.IngressPortStatus": (
         ("port", 1, "int32", ""),
-        ("protocol", 2, "string", ""),
+        ("protocol", 2, "string", "go=v1.Protocol"),
         ("error", 3, "string", "ptr,omitempty"),
     ),
     "k8s.io.api.networking.v1.IngressRule": (
@@ -2630,7 +2632,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("ipBlock", 3, "k8s.io.api.networking.v1.IPBlock", "ptr,omitempty"),
     ),
     "k8s.io.api.networking.v1.NetworkPolicyPort": (
-        ("protocol", 1, "string", "ptr,omitempty"),
+        ("protocol", 1, "string", "ptr,omitempty,go=v1.Protocol"),
         ("port", 2, "k8s.io.apimachinery.pkg.util.intstr.IntOrString", "ptr,omitempty"),
         ("endPort", 3, "int32", "ptr,omitempty"),
     ),
@@ -2638,7 +2640,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("podSelector", 1, "k8s.io.apimachinery.pkg.apis.meta.v1.LabelSelector", ""),
         ("ingress", 2, "k8s.io.api.networking.v1.NetworkPolicyIngressRule", "repeated,omitempty,listType=atomic"),
         ("egress", 3, "k8s.io.api.networking.v1.NetworkPolicyEgressRule", "repeated,omitempty,listType=atomic"),
-        ("policyTypes", 4, "string", "repeated,omitempty,listType=atomic"),
+        ("policyTypes", 4, "string", "repeated,omitempty,go=[]v1.PolicyType,listType=atomic"),
     ),
     "k8s.io.api.networking.v1.ParentReference": (
         ("group", 1, "string", "omitempty"),
@@ -2666,7 +2668,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("conditions", 1, "k8s.io.apimachinery.pkg.apis.meta.v1.Condition", "repeated,omitempty,patchStrategy=merge,patchMergeKey=type,listType=map,listMapKey=type"),
     ),
     "k8s.io.api.node.v1.Overhead": (
-        ("podFixed", 1, "map<string,k8s.io.apimachinery.pkg.api.resource.Quantity>", "omitempty"),
+        ("podFixed", 1, "map<string,k8s.io.apimachinery.pkg.api.resource.Quantity>", "omitempty,go=v1.ResourceList"),
     ),
     "k8s.io.api.node.v1.RuntimeClass": (
         ("metadata", 1, "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta", "omitempty"),
@@ -2699,7 +2701,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("minAvailable", 1, "k8s.io.apimachinery.pkg.util.intstr.IntOrString", "ptr,omitempty"),
         ("selector", 2, "k8s.io.apimachinery.pkg.apis.meta.v1.LabelSelector", "ptr,omitempty,patchStrategy=replace"),
         ("maxUnavailable", 3, "k8s.io.apimachinery.pkg.util.intstr.IntOrString", "ptr,omitempty"),
-        ("unhealthyPodEvictionPolicy", 4, "string", "ptr,omitempty"),
+        ("unhealthyPodEvictionPolicy", 4, "string", "ptr,omitempty,go=v1.UnhealthyPodEvictionPolicyType"),
     ),
     "k8s.io.api.policy.v1.PodDisruptionBudgetStatus": (
         ("observedGeneration", 1, "int64", "omitempty"),
@@ -2794,7 +2796,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("step", 3, "k8s.io.apimachinery.pkg.api.resource.Quantity", "ptr,omitempty"),
     ),
     "k8s.io.api.resource.v1.CapacityRequirements": (
-        ("requests", 1, "map<string,k8s.io.apimachinery.pkg.api.resource.Quantity>", "omitempty"),
+        ("requests", 1, "map<string,k8s.io.apimachinery.pkg.api.resource.Quantity>", "omitempty,go=map[v1.QualifiedName]resource.Quantity"),
     ),
     "k8s.io.api.resource.v1.Counter": (
         ("value", 1, "k8s.io.apimachinery.pkg.api.resource.Quantity", ""),
@@ -2805,8 +2807,8 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
     ),
     "k8s.io.api.resource.v1.Device": (
         ("name", 1, "string", ""),
-        ("attributes", 2, "map<string,k8s.io.api.resource.v1.DeviceAttribute>", "omitempty"),
-        ("capacity", 3, "map<string,k8s.io.api.resource.v1.DeviceCapacity>", "omitempty"),
+        ("attributes", 2, "map<string,k8s.io.api.resource.v1.DeviceAttribute>", "omitempty,go=map[v1.QualifiedName]v1.DeviceAttribute"),
+        ("capacity", 3, "map<string,k8s.io.api.resource.v1.DeviceCapacity>", "omitempty,go=map[v1.QualifiedName]v1.DeviceCapacity"),
         ("consumesCounters", 4, "k8s.io.api.resource.v1.DeviceCounterConsumption", "repeated,omitempty,listType=atomic"),
         ("nodeName", 5, "string", "ptr,omitempty"),
         ("nodeSelector", 6, "k8s.io.api.core.v1.NodeSelector", "ptr,omitempty"),
@@ -2816,10 +2818,10 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("bindingConditions", 10, "string", "repeated,omitempty,listType=atomic"),
         ("bindingFailureConditions", 11, "string", "repeated,omitempty,listType=atomic"),
         ("allowMultipleAllocations", 12, "bool", "ptr,omitempty"),
-        ("nodeAllocatableResourceMappings", 13, "map<string,k8s.io.api.resource.v1.NodeAllocatableResourceMapping>", "omitempty"),
+        ("nodeAllocatableResourceMappings", 13, "map<string,k8s.io.api.resource.v1.NodeAllocatableResourceMapping>", "omitempty,go=map[v1.ResourceName]v1.NodeAllocatableResourceMapping"),
     ),
     "k8s.io.api.resource.v1.DeviceAllocationConfiguration": (
-        ("source", 1, "string", ""),
+        ("source", 1, "string", "go=v1.AllocationConfigSource"),
         ("requests", 2, "string", "repeated,omitempty,listType=atomic"),
         ("deviceConfiguration", 3, "k8s.io.api.resource.v1.DeviceConfiguration", "inline"),
     ),
@@ -2871,8 +2873,8 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
     ),
     "k8s.io.api.resource.v1.DeviceConstraint": (
         ("requests", 1, "string", "repeated,omitempty,listType=atomic"),
-        ("matchAttribute", 2, "string", "ptr,omitempty"),
-        ("distinctAttribute", 3, "string", "ptr,omitempty"),
+        ("matchAttribute", 2, "string", "ptr,omitempty,go=v1.FullyQualifiedName"),
+        ("distinctAttribute", 3, "string", "ptr,omitempty,go=v1.FullyQualifiedName"),
     ),
     "k8s.io.api.resource.v1.DeviceCounterConsumption": (
         ("counterSet", 1, "string", ""),
@@ -2892,8 +2894,8 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("tolerations", 6, "k8s.io.api.resource.v1.DeviceToleration", "repeated,omitempty,listType=atomic"),
         ("bindingConditions", 7, "string", "repeated,omitempty,listType=atomic"),
         ("bindingFailureConditions", 8, "string", "repeated,omitempty,listType=atomic"),
-        ("shareID", 9, "string", "ptr,omitempty"),
-        ("consumedCapacity", 10, "map<string,k8s.io.apimachinery.pkg.api.resource.Quantity>", "omitempty"),
+        ("shareID", 9, "string", "ptr,omitempty,go=types.UID"),
+        ("consumedCapacity", 10, "map<string,k8s.io.apimachinery.pkg.api.resource.Quantity>", "omitempty,go=map[v1.QualifiedName]resource.Quantity"),
     ),
     "k8s.io.api.resource.v1.DeviceSelector": (
         ("cel", 1, "k8s.io.api.resource.v1.CELDeviceSelector", "ptr,omitempty"),
@@ -2902,7 +2904,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("name", 1, "string", ""),
         ("deviceClassName", 2, "string", ""),
         ("selectors", 3, "k8s.io.api.resource.v1.DeviceSelector", "repeated,omitempty,listType=atomic"),
-        ("allocationMode", 4, "string", "omitempty"),
+        ("allocationMode", 4, "string", "omitempty,go=v1.DeviceAllocationMode"),
         ("count", 5, "int64", "omitempty"),
         ("tolerations", 6, "k8s.io.api.resource.v1.DeviceToleration", "repeated,omitempty,listType=atomic"),
         ("capacity", 7, "k8s.io.api.resource.v1.CapacityRequirements", "ptr,omitempty"),
@@ -2910,20 +2912,20 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
     "k8s.io.api.resource.v1.DeviceTaint": (
         ("key", 1, "string", ""),
         ("value", 2, "string", "omitempty"),
-        ("effect", 3, "string", ""),
+        ("effect", 3, "string", "go=v1.DeviceTaintEffect"),
         ("timeAdded", 4, "k8s.io.apimachinery.pkg.apis.meta.v1.Time", "ptr,omitempty"),
     ),
     "k8s.io.api.resource.v1.DeviceToleration": (
         ("key", 1, "string", "omitempty"),
-        ("operator", 2, "string", "omitempty"),
+        ("operator", 2, "string", "omitempty,go=v1.DeviceTolerationOperator"),
         ("value", 3, "string", "omitempty"),
-        ("effect", 4, "string", "omitempty"),
+        ("effect", 4, "string", "omitempty,go=v1.DeviceTaintEffect"),
         ("tolerationSeconds", 5, "int64", "ptr,omitempty"),
     ),
     "k8s.io.api.resource.v1.ExactDeviceRequest": (
         ("deviceClassName", 1, "string", ""),
         ("selectors", 2, "k8s.io.api.resource.v1.DeviceSelector", "repeated,omitempty,listType=atomic"),
-        ("allocationMode", 3, "string", "omitempty"),
+        ("allocationMode", 3, "string", "omitempty,go=v1.DeviceAllocationMode"),
         ("count", 4, "int64", "omitempty"),
         ("adminAccess", 5, "bool", "ptr,omitempty"),
         ("tolerations", 6, "k8s.io.api.resource.v1.DeviceToleration", "repeated,omitempty,listType=atomic"),
@@ -2935,7 +2937,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("hardwareAddress", 3, "string", "omitempty"),
     ),
     "k8s.io.api.resource.v1.NodeAllocatableResourceMapping": (
-        ("capacityKey", 1, "string", "ptr,omitempty"),
+        ("capacityKey", 1, "string", "ptr,omitempty,go=v1.QualifiedName"),
         ("allocationMultiplier", 2, "k8s.io.apimachinery.pkg.api.resource.Quantity", "ptr,omitempty"),
     ),
     "k8s.io.api.resource.v1.OpaqueDeviceConfiguration": (
@@ -2951,7 +2953,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("apiGroup", 1, "string", "omitempty"),
         ("resource", 3, "string", ""),
         ("name", 4, "string", ""),
-        ("uid", 5, "string", ""),
+        ("uid", 5, "string", "go=types.UID"),
     ),
     "k8s.io.api.resource.v1.ResourceClaimList": (
         ("metadata", 1, "k8s.io.apimachinery.pkg.apis.meta.v1.ListMeta", "omitempty"),
@@ -3005,7 +3007,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("value", 2, "int32", ""),
         ("globalDefault", 3, "bool", "omitempty"),
         ("description", 4, "string", "omitempty"),
-        ("preemptionPolicy", 5, "string", "ptr,omitempty"),
+        ("preemptionPolicy", 5, "string", "ptr,omitempty,go=v1.PreemptionPolicy"),
     ),
     "k8s.io.api.scheduling.v1.PriorityClassList": (
         ("metadata", 1, "k8s.io.apimachinery.pkg.apis.meta.v1.ListMeta", "omitempty"),
@@ -3022,9 +3024,9 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
     "k8s.io.api.storage.v1.CSIDriverSpec": (
         ("attachRequired", 1, "bool", "ptr,omitempty"),
         ("podInfoOnMount", 2, "bool", "ptr,omitempty"),
-        ("volumeLifecycleModes", 3, "string", "repeated,omitempty,listType=set"),
+        ("volumeLifecycleModes", 3, "string", "repeated,omitempty,go=[]v1.VolumeLifecycleMode,listType=set"),
         ("storageCapacity", 4, "bool", "ptr,omitempty"),
-        ("fsGroupPolicy", 5, "string", "ptr,omitempty"),
+        ("fsGroupPolicy", 5, "string", "ptr,omitempty,go=v1.FSGroupPolicy"),
         ("tokenRequests", 6, "k8s.io.api.storage.v1.TokenRequest", "repeated,omitempty,listType=atomic"),
         ("requiresRepublish", 7, "bool", "ptr,omitempty"),
         ("seLinuxMount", 8, "bool", "ptr,omitempty"),
@@ -3064,10 +3066,10 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("metadata", 1, "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta", "omitempty"),
         ("provisioner", 2, "string", ""),
         ("parameters", 3, "map<string,string>", "omitempty"),
-        ("reclaimPolicy", 4, "string", "ptr,omitempty"),
+        ("reclaimPolicy", 4, "string", "ptr,omitempty,go=v1.PersistentVolumeReclaimPolicy"),
         ("mountOptions", 5, "string", "repeated,omitempty,listType=atomic"),
         ("allowVolumeExpansion", 6, "bool", "ptr,omitempty"),
-        ("volumeBindingMode", 7, "string", "ptr,omitempty"),
+        ("volumeBindingMode", 7, "string", "ptr,omitempty,go=v1.VolumeBindingMode"),
         ("allowedTopologies", 8, "k8s.io.api.core.v1.TopologySelectorTerm", "repeated,omitempty,listType=atomic"),
     ),
     "k8s.io.api.storage.v1.StorageClassList": (
@@ -3124,7 +3126,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
     ),
     "k8s.io.apimachinery.pkg.apis.meta.v1.Condition": (
         ("type", 1, "string", ""),
-        ("status", 2, "string", ""),
+        ("status", 2, "string", "go=v1.ConditionStatus"),
         ("observedGeneration", 3, "int64", "omitempty"),
         ("lastTransitionTime", 4, "k8s.io.apimachinery.pkg.apis.meta.v1.Time", ""),
         ("reason", 5, "string", ""),
@@ -3134,7 +3136,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("gracePeriodSeconds", 1, "int64", "ptr,omitempty"),
         ("preconditions", 2, "k8s.io.apimachinery.pkg.apis.meta.v1.Preconditions", "ptr,omitempty"),
         ("orphanDependents", 3, "bool", "ptr,omitempty"),
-        ("propagationPolicy", 4, "string", "ptr,omitempty"),
+        ("propagationPolicy", 4, "string", "ptr,omitempty,go=v1.DeletionPropagation"),
         ("dryRun", 5, "string", "repeated,omitempty,listType=atomic"),
         ("ignoreStoreReadErrorWithClusterBreakingPotential", 6, "bool", "ptr,omitempty"),
     ),
@@ -3143,7 +3145,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
     ),
     "k8s.io.apimachinery.pkg.apis.meta.v1.FieldSelectorRequirement": (
         ("key", 1, "string", ""),
-        ("operator", 2, "string", ""),
+        ("operator", 2, "string", "go=v1.FieldSelectorOperator"),
         ("values", 3, "string", "repeated,omitempty,listType=atomic"),
     ),
     "k8s.io.apimachinery.pkg.apis.meta.v1.FieldsV1": (
@@ -3155,7 +3157,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
     ),
     "k8s.io.apimachinery.pkg.apis.meta.v1.LabelSelectorRequirement": (
         ("key", 1, "string", ""),
-        ("operator", 2, "string", ""),
+        ("operator", 2, "string", "go=v1.LabelSelectorOperator"),
         ("values", 3, "string", "repeated,omitempty,listType=atomic"),
     ),
     "k8s.io.apimachinery.pkg.apis.meta.v1.ListMeta": (
@@ -3167,7 +3169,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
     ),
     "k8s.io.apimachinery.pkg.apis.meta.v1.ManagedFieldsEntry": (
         ("manager", 1, "string", "omitempty"),
-        ("operation", 2, "string", "omitempty"),
+        ("operation", 2, "string", "omitempty,go=v1.ManagedFieldsOperationType"),
         ("apiVersion", 3, "string", "omitempty"),
         ("time", 4, "k8s.io.apimachinery.pkg.apis.meta.v1.Time", "ptr,omitempty"),
         ("fieldsType", 6, "string", "omitempty"),
@@ -3183,7 +3185,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("generateName", 2, "string", "omitempty"),
         ("namespace", 3, "string", "omitempty"),
         ("selfLink", 4, "string", "omitempty"),
-        ("uid", 5, "string", "omitempty"),
+        ("uid", 5, "string", "omitempty,go=types.UID"),
         ("resourceVersion", 6, "string", "omitempty"),
         ("generation", 7, "int64", "omitempty"),
         ("creationTimestamp", 8, "k8s.io.apimachinery.pkg.apis.meta.v1.Time", "omitempty,omitzero"),
@@ -3199,12 +3201,12 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("apiVersion", 5, "string", ""),
         ("kind", 1, "string", ""),
         ("name", 3, "string", ""),
-        ("uid", 4, "string", ""),
+        ("uid", 4, "string", "go=types.UID"),
         ("controller", 6, "bool", "ptr,omitempty"),
         ("blockOwnerDeletion", 7, "bool", "ptr,omitempty"),
     ),
     "k8s.io.apimachinery.pkg.apis.meta.v1.Preconditions": (
-        ("uid", 1, "string", "ptr,omitempty"),
+        ("uid", 1, "string", "ptr,omitempty,go=types.UID"),
         ("resourceVersion", 2, "string", "ptr,omitempty"),
     ),
     "k8s.io.apimachinery.pkg.apis.meta.v1.ShardInfo": (
@@ -3214,12 +3216,12 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("metadata", 1, "k8s.io.apimachinery.pkg.apis.meta.v1.ListMeta", "omitempty"),
         ("status", 2, "string", "omitempty"),
         ("message", 3, "string", "omitempty"),
-        ("reason", 4, "string", "omitempty"),
+        ("reason", 4, "string", "omitempty,go=v1.StatusReason"),
         ("details", 5, "k8s.io.apimachinery.pkg.apis.meta.v1.StatusDetails", "ptr,omitempty"),
         ("code", 6, "int32", "omitempty"),
     ),
     "k8s.io.apimachinery.pkg.apis.meta.v1.StatusCause": (
-        ("reason", 1, "string", "omitempty"),
+        ("reason", 1, "string", "omitempty,go=v1.CauseType"),
         ("message", 2, "string", "omitempty"),
         ("field", 3, "string", "omitempty"),
     ),
@@ -3227,7 +3229,7 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("name", 1, "string", "omitempty"),
         ("group", 2, "string", "omitempty"),
         ("kind", 3, "string", "omitempty"),
-        ("uid", 6, "string", "omitempty"),
+        ("uid", 6, "string", "omitempty,go=types.UID"),
         ("causes", 4, "k8s.io.apimachinery.pkg.apis.meta.v1.StatusCause", "repeated,omitempty,listType=atomic"),
         ("retryAfterSeconds", 5, "int32", "omitempty"),
     ),
@@ -3263,8 +3265,8 @@ MESSAGES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
         ("status", 3, "k8s.io.kube_aggregator.pkg.apis.apiregistration.v1.APIServiceStatus", "omitempty"),
     ),
     "k8s.io.kube_aggregator.pkg.apis.apiregistration.v1.APIServiceCondition": (
-        ("type", 1, "string", ""),
-        ("status", 2, "string", ""),
+        ("type", 1, "string", "go=v1.APIServiceConditionType"),
+        ("status", 2, "string", "go=v1.ConditionStatus"),
         ("lastTransitionTime", 3, "k8s.io.apimachinery.pkg.apis.meta.v1.Time", "omitempty"),
         ("reason", 4, "string", "omitempty"),
         ("message", 5, "string", "omitempty"),

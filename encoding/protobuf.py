@@ -144,6 +144,8 @@ class _Field:
     omitzero: bool = False
     map_key: str = ""
     map_value: str = ""
+    #: the Go type encoding/json's errors name when the proto type does not tell it (the table's go= flag)
+    go: str = ""
 
 
 _compiled: dict[str, tuple[list[_Field], list[_Field]]] = {}
@@ -165,6 +167,9 @@ def _fields(msg: str) -> tuple[list[_Field], list[_Field]]:
         if type_.startswith("map<"):
             key, value = type_[4:-1].split(",", 1)
             f.map_key, f.map_value = key.strip(), value.strip()
+        for flag in fl:
+            if flag.startswith("go="):
+                f.go = flag[3:]
         out.append(f)
     result = (out, sorted(out, key=lambda f: f.number))
     _compiled[msg] = result

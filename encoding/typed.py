@@ -164,7 +164,7 @@ class _Checker:
     def value(self, value: Any, f: Any, struct: str, path: list[str], shown: list[str]) -> None:
         if f.map_key:
             if not isinstance(value, dict):
-                raise self.fail(value, struct, path, go_type(f.type))
+                raise self.fail(value, struct, path, f.go or go_type(f.type))
             for k, v in value.items():
                 if v is None:
                     continue
@@ -175,19 +175,19 @@ class _Checker:
             return
         if f.repeated:
             if not isinstance(value, list):
-                raise self.fail(value, struct, path, go_type(f.type, repeated=True))
+                raise self.fail(value, struct, path, f.go or go_type(f.type, repeated=True))
             for i, item in enumerate(value):
                 if item is None:
                     continue
                 if "." in f.type:
                     self.special_or_message(item, f.type, struct, path, [*shown, f"[{i}]"])
                 else:
-                    self.scalar(item, f.type, struct, path)
+                    self.scalar(item, f.type, struct, path, f.go[2:])
             return
         if "." in f.type:
             self.special_or_message(value, f.type, struct, path, shown)
         else:
-            self.scalar(value, f.type, struct, path)
+            self.scalar(value, f.type, struct, path, f.go)
 
     def special_or_message(self, value: Any, type_: str, struct: str, path: list[str], shown: list[str]) -> None:
         if type_ in (TIME, MICRO_TIME):
@@ -222,7 +222,8 @@ class _Checker:
         else:
             self.message(value, type_, path, shown, struct)
 
-    def scalar(self, value: Any, type_: str, struct: str, path: list[str]) -> None:
+    def scalar(self, value: Any, type_: str, struct: str, path: list[str], go_name: str = "") -> None:
+        """``go_name``: the field's named Go type (``v1.PodPhase``), if it has one."""
         ok = True
         if type_ == "string":
             ok = isinstance(value, str)
@@ -235,7 +236,7 @@ class _Checker:
                 # strconv.ParseInt/ParseUint of the literal failed, or it overflows the field
                 raise TypedError(
                     f"json: cannot unmarshal number {number_text(value)} into Go struct field {struct}."
-                    f"{'.'.join(p for p in path if not p.startswith('['))} of type {go_type(type_)}"
+                    f"{'.'.join(p for p in path if not p.startswith('['))} of type {go_name or go_type(type_)}"
                 )
         elif type_ in ("double", "float"):
             ok = isinstance(value, int | float) and not isinstance(value, bool)
@@ -250,7 +251,7 @@ class _Checker:
                     at = bad.start() if bad is not None else len(value) - 1
                     raise TypedError(f"illegal base64 data at input byte {max(at, 0)}") from None
         if not ok:
-            raise self.fail(value, struct, path, go_type(type_))
+            raise self.fail(value, struct, path, go_name or go_type(type_))
 
 
 def _dotted(tokens: list[str]) -> str:

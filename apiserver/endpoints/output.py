@@ -18,7 +18,7 @@ from aiokube.apiserver.registry.resources import ResourceInfo
 from aiokube.apiserver.registry.storedform import read_view
 from aiokube.apiserver.transport.streaming import GZIP_THRESHOLD, ChunkedWriter, accepts_gzip
 from aiokube.encoding import jsonenc, negotiation
-from aiokube.encoding.encoders import Encoder, encoder_for, view_encoder_for, yaml_dump
+from aiokube.encoding.encoders import Encoder, encoder_for, unstructured_list, view_encoder_for, yaml_dump
 from aiokube.encoding.negotiation import JSON, PROTOBUF, YAML, NotAcceptable, OutputFormat
 from aiokube.encoding.protobuf import ProtobufError, has_schema
 from aiokube.watchcache.objects import EMPTY, CachedObject
@@ -58,15 +58,20 @@ class Output:
         self.include_object = request.query.get("includeObject", "Metadata") or "Metadata"
         if self.include_object not in ("None", "Metadata", "Object"):
             raise errors.bad_request(f'unrecognized includeObject value: "{self.include_object}"')
-        resource = str(info.stored_as.group_resource)
         #: stored objects -> this version's (None: the stored form is this version's, nothing to convert)
         self.view = read_view(info)
+        #: a custom resource: kube serves it unstructured, its JSON keys sorted at every level
+        self.unstructured = info.custom is not None
         self.encoder: Encoder | None = None
         if self.fmt.encoder in ("json", "protobuf"):
-            if self.view is None:
-                self.encoder = encoder_for(self.fmt.encoder, resource)
-            else:  # converted once per stored object and version, then encoded once per format
-                self.encoder = view_encoder_for(self.fmt.encoder, resource, info.api_version, self.view)
+            self.encoder = self._encoder(self.fmt.encoder)
+
+    def _encoder(self, encoder_id: str) -> Encoder:
+        resource = str(self.info.stored_as.group_resource)
+        if self.view is None:
+            return encoder_for(encoder_id, resource, unstructured=self.unstructured)
+        # converted once per stored object and version, then encoded once per format
+        return view_encoder_for(encoder_id, resource, self.info.api_version, self.view, unstructured=self.unstructured)
 
     @property
     def content_type(self) -> str:
@@ -84,7 +89,7 @@ class Output:
                 raise errors.not_acceptable(
                     f"you requested PartialObjectMetadata, but the requested object is a list ({self._go_type()}List)"
                 )
-            return partial_metadata(objects[0], fmt.convert_version)
+            return partial_metadata(objects[0], fmt.convert_version, unstructured=self.unstructured)
         if fmt.convert == "PartialObjectMetadataList":
             if single:
                 if self.info.custom is not None:  # the unstructured path's own words
@@ -93,7 +98,7 @@ class Output:
                     f"you requested PartialObjectMetadataList, but the requested object is not a list "
                     f"({self._go_type()})"
                 )
-            return to_partial_list(objects, list_meta, fmt.convert_version)
+            return to_partial_list(objects, list_meta, fmt.convert_version, unstructured=self.unstructured)
         return None
 
     def _go_type(self) -> str:
@@ -105,8 +110,9 @@ class Output:
         package = _INTERNAL_PACKAGES.get(stored.group, stored.group.split(".", 1)[0])
         return f"*{package}.{stored.kind}"
 
-    def encode_plain(self, obj: Obj) -> tuple[bytes, str]:
-        """(body, Content-Type) of an uncached object (a Status, a converted view, a fresh write result)."""
+    def encode_plain(self, obj: Obj, *, unstructured: bool = False) -> tuple[bytes, str]:
+        """(body, Content-Type) of an uncached object (a Status, a converted view, a fresh write result).
+        ``unstructured``: a custom resource or its list (keys sorted)."""
         if self.fmt.encoder == "yaml":
             return yaml_dump(obj), YAML
         if self.fmt.encoder == "protobuf":
@@ -114,7 +120,7 @@ class Output:
                 return encoder_for("protobuf", str(self.info.group_resource)).plain(obj), self.content_type
             except ProtobufError:
                 pass  # a view without a protobuf schema (e.g. a Table): JSON, which kube clients always take
-        return jsonenc.dumps(obj, pretty=self.pretty), JSON
+        return jsonenc.dumps(obj, pretty=self.pretty, sort_keys=unstructured), JSON
 
     def _body_response(
         self, body: bytes, content_type: str, status: int, warnings: list[str] | None = None
@@ -149,9 +155,11 @@ class Output:
                     return self._body_response(body, self.content_type, status, warnings)
                 except ProtobufError:
                     pass
-        if self.view is not None and _is_stored_kind(plain, self.info):
+        stored_kind = _is_stored_kind(plain, self.info)
+        if self.view is not None and stored_kind:
             plain = self.view(plain)
-        return self._body_response(*self.encode_plain(plain), status, warnings)
+        body = self.encode_plain(plain, unstructured=self.unstructured and stored_kind)
+        return self._body_response(*body, status, warnings)
 
     async def list_response(self, kind: str, list_meta: Obj, entries: list[CachedObject]) -> web.StreamResponse:
         """A list, streamed from cached item bytes when the format allows, else encoded whole."""
@@ -164,6 +172,9 @@ class Output:
                 items = [e.obj for e in entries] if view is None else [view(e.obj) for e in entries]
                 if info.builtin:
                     items = [{k: v for k, v in o.items() if k not in ("kind", "apiVersion")} for o in items]
+                if self.unstructured:
+                    converted = unstructured_list(kind, info.api_version, list_meta, items)
+                    return await self._write_bytes(*self.encode_plain(converted, unstructured=True))
                 converted = {"kind": kind, "apiVersion": info.api_version, "metadata": list_meta, "items": items}
             return await self._write_bytes(*self.encode_plain(converted))
         assert self.encoder is not None
@@ -178,9 +189,7 @@ class Output:
                 if n % 10 == 9:
                     await asyncio.sleep(0)  # encoding uncached objects: let others run
         except ProtobufError:
-            resource = str(info.stored_as.group_resource)
-            self.encoder = encoder_for("json", resource) if self.view is None else view_encoder_for(
-                "json", resource, info.api_version, self.view)  # fmt: skip
+            self.encoder = self._encoder("json")
             return await self.list_response(kind, list_meta, entries)
         resp = web.StreamResponse(status=200)
         resp.headers["Content-Type"] = self.content_type

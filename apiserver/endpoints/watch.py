@@ -147,7 +147,7 @@ class FrameMaker:
                             view=self.out.view)  # fmt: skip
             self._headers_sent = True  # kube sends the column definitions with the first event only
         else:
-            view = partial_metadata(obj, fmt.convert_version)
+            view = partial_metadata(obj, fmt.convert_version, unstructured=self.out.unstructured)
         try:
             return (self.encoder.plain_frame(event_type, view),)
         except ProtobufError:

@@ -12,10 +12,14 @@ from collections.abc import Callable
 from typing import Any
 
 from aiokube.apiserver.apiextensions.jsonpath import JSONPathError, parse_jsonpath, printer_cells
+from aiokube.apiserver.apiextensions.structural import OBJECT_META
 from aiokube.apiserver.printers.builtin import BUILTIN_PRINTERS, pod_row_conditions
 from aiokube.apiserver.printers.builtin_more import MORE_PRINTERS
 from aiokube.apiserver.printers.columns import CREATION_DESCRIPTION, NAME_DESCRIPTION, Printer, column
 from aiokube.apiserver.registry.resources import ResourceInfo
+from aiokube.encoding import canonical
+from aiokube.encoding.jsonenc import sorted_copy
+from aiokube.encoding.protobuf import ProtobufError
 
 Obj = dict[str, Any]
 
@@ -34,17 +38,25 @@ def _default_cells(obj: Obj) -> list[Any]:
     return [md.get("name", ""), md.get("creationTimestamp")]
 
 
-def partial_metadata(obj: Obj, version: str = "v1") -> Obj:
+def partial_metadata(obj: Obj, version: str = "v1", *, unstructured: bool = False) -> Obj:
+    """``unstructured``: a custom resource, whose metadata is a map until kube decodes it into the typed
+    ObjectMeta here (Go field order, labels and annotations in key order)."""
     meta = obj.get("metadata", {})
+    if unstructured and isinstance(meta, dict):
+        try:
+            meta = canonical.message(meta, OBJECT_META)
+        except ProtobufError:
+            pass  # validated on write; keep what is stored rather than fail a read
     return {"kind": "PartialObjectMetadata", "apiVersion": f"meta.k8s.io/{version}", "metadata": meta}
 
 
-def _row_object(obj: Obj, include: str, version: str, view: Callable[[Obj], Obj] | None) -> Obj | None:
+def _row_object(obj: Obj, include: str, version: str, view: Callable[[Obj], Obj] | None, custom: bool) -> Obj | None:
     if include == "None":
         return None
     if include == "Object":
-        return obj if view is None else view(obj)
-    return partial_metadata(obj, version)
+        shown = obj if view is None else view(obj)
+        return sorted_copy(shown) if custom else shown  # written by its own (unstructured) encoder
+    return partial_metadata(obj, version, unstructured=custom)
 
 
 def _custom_printer(info: ResourceInfo) -> Printer:
@@ -58,7 +70,8 @@ def _custom_printer(info: ResourceInfo) -> Printer:
             c.get("name", ""),
             c.get("type", "string"),
             c.get("format", ""),
-            c.get("description", ""),
+            # kube describes a column without a description by its path
+            c.get("description") or f"Custom resource definition column (in JSONPath format): {c.get('jsonPath', '')}",
             c.get("priority", 0),
         )
         for c in specs
@@ -113,13 +126,14 @@ def to_table(
     """A Table of stored objects; ``view`` shows one in the request's version (includeObject=Object)."""
     columns, cells = printer_for(info)
     conditions = _row_conditions(info)
+    custom = info.custom is not None
     rows = []
     for obj in objects:
         row: Obj = {"cells": cells(obj)}
         if conditions is not None and (found := conditions(obj)):
             row["conditions"] = found
         # a RawExtension under omitempty: a struct, never omitted; empty (includeObject=None) it is null
-        row["object"] = _row_object(obj, include_object, version, view)
+        row["object"] = _row_object(obj, include_object, version, view, custom)
         rows.append(row)
     table: Obj = {"kind": "Table", "apiVersion": f"meta.k8s.io/{version}", "metadata": list_meta}
     table["columnDefinitions"] = None if no_headers else columns  # a Go nil slice: null, not left out
@@ -127,10 +141,11 @@ def to_table(
     return table
 
 
-def to_partial_list(objects: list[Obj], list_meta: Obj, version: str = "v1") -> Obj:
+def to_partial_list(objects: list[Obj], list_meta: Obj, version: str = "v1", *, unstructured: bool = False) -> Obj:
     return {
         "kind": "PartialObjectMetadataList",
         "apiVersion": f"meta.k8s.io/{version}",
         "metadata": list_meta,
-        "items": [partial_metadata(o, version) for o in objects],  # each item keeps its TypeMeta, as in kube
+        # each item keeps its TypeMeta, as in kube
+        "items": [partial_metadata(o, version, unstructured=unstructured) for o in objects],
     }

@@ -133,7 +133,31 @@ def stored_form(obj: Obj, info: ResourceInfo, volatile: tuple[str, ...] = ()) ->
         return out
     if info.custom is not None:  # custom resources are stored in their storage version
         obj["apiVersion"] = f"{info.group}/{info.custom.storage_version}"
+        integral_floats_as_ints(obj)
     return order_object(obj, info.fields)
+
+
+_INT64 = 1 << 63
+
+
+def integral_floats_as_ints(value: Any) -> None:
+    """kube holds a custom resource as decoded JSON: Go's encoding/json writes a float64 without a fraction
+    as an integer (``1.0`` is ``1``), and it is read back from storage as an int64; so such floats become
+    ints here, in place (beyond int64 they stay floats)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(item, float):
+                if item.is_integer() and -_INT64 <= item < _INT64:
+                    value[key] = int(item)
+            elif isinstance(item, dict | list):
+                integral_floats_as_ints(item)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            if isinstance(item, float):
+                if item.is_integer() and -_INT64 <= item < _INT64:
+                    value[i] = int(item)
+            elif isinstance(item, dict | list):
+                integral_floats_as_ints(item)
 
 
 def restored_form(obj: Obj, info: ResourceInfo) -> Obj:

@@ -735,12 +735,70 @@ def build_message(tree: Tree, full: str) -> list[Row]:
         if go_underlying(gp, gf.type) == "[]byte":
             flags.add("bytes")
         check_shapes(full, gf, gp, pfield, type_)
-        ordered = [f for f in FLAG_ORDER if f in flags] + patch_flags(full, gf)
+        ordered = [f for f in FLAG_ORDER if f in flags] + go_flag(gf.type, pf.directory, pfield, type_)
+        ordered += patch_flags(full, gf)
         rows.append((jname, number, type_, ",".join(ordered)))
     for number, pfield in sorted(by_number.items()):
         if number not in seen_numbers:
             warn(f"{full}: proto field {pfield.name} = {number} has no Go field with that protobuf number")
     return rows
+
+
+_GO_BUILTINS = frozenset(
+    "string bool int int8 int16 int32 int64 uint uint8 uint16 uint32 uint64 float32 float64 rune".split()
+)
+_GO_SCALAR_NAMES = {"string": "string", "bool": "bool", "double": "float64", "float": "float32", "bytes": "[]uint8"}
+_VERSION_SUFFIX = re.compile(r"(v\d+(?:alpha\d+|beta\d+)?)$")
+
+
+def go_printed(expr: str, package: str) -> str:
+    """A Go type expression as reflect prints it (what encoding/json's errors name): identifiers of the
+    declaring package qualified with its name, imported ones with their package's name (the version an alias
+    such as ``corev1`` ends with), ``byte`` as ``uint8``."""
+    expr = expr.strip()
+    if expr.startswith("*"):
+        return "*" + go_printed(expr[1:], package)
+    if expr.startswith("[]"):
+        return "[]" + go_printed(expr[2:], package)
+    if expr.startswith("map["):
+        depth, i = 0, 3
+        for i in range(3, len(expr)):
+            depth += {"[": 1, "]": -1}.get(expr[i], 0)
+            if depth == 0:
+                break
+        return f"map[{go_printed(expr[4:i], package)}]{go_printed(expr[i + 1 :], package)}"
+    if expr == "byte":
+        return "uint8"
+    if expr in _GO_BUILTINS:
+        return expr
+    if "." in expr:
+        alias, name = expr.split(".", 1)
+        found = _VERSION_SUFFIX.search(alias)
+        return f"{found.group(1) if found else alias}.{name}"
+    return f"{package}.{expr}"
+
+
+def _default_go(type_: str) -> str:
+    """The Go type name of a proto type as encoding/typed.py's go_type prints it without this table's help."""
+    if type_.startswith("map<"):
+        return "map[string]" + _default_go(type_[4:-1].split(",", 1)[1])
+    if "." in type_:
+        package, name = type_.rsplit(".", 1)
+        return f"{package.rsplit('.', 1)[1]}.{name}"
+    return _GO_SCALAR_NAMES.get(type_, type_)
+
+
+def go_flag(go_type: str, directory: str, pfield: ProtoField, type_: str) -> list[str]:
+    """``go=T``: the Go type encoding/json names in a type error about this field (a pointer's pointee), when it
+    is not what the proto type gives: a named scalar (``v1.PodPhase``), a slice of them (``[]v1.Capability``),
+    a named map (``v1.ResourceList``). Struct (message) fields are named by their message."""
+    if "." in type_ and not type_.startswith("map<"):
+        return []
+    printed = go_printed(go_type.lstrip("*"), os.path.basename(directory.rstrip("/")))
+    default = _default_go(type_)
+    if pfield.label == "repeated":
+        default = "[]" + default
+    return [] if printed == default else ["go=" + printed]
 
 
 def patch_flags(full: str, gf: GoField) -> list[str]:
@@ -850,7 +908,9 @@ def render(messages: dict[str, list[Row]], kinds: dict[tuple[str, str], str], ve
         "have their own JSON forms, and runtime.Unknown's JSON is its raw bytes: the fields of these messages are",
         "listed from generated.proto, under their proto names.",
         "",
-        "After those, patch metadata as key=value flags (ignored by the codec): patchStrategy=S (the Go",
+        "After those, key=value flags (ignored by the codec): go=T (the Go type encoding/json's type errors name,",
+        "when the proto type does not give it: a named string type such as v1.PodPhase, []v1.Capability,",
+        "v1.ResourceList), then patch metadata: patchStrategy=S (the Go",
         "patchStrategy struct tag, what strategic merge patch reads; merge,retainKeys is written",
         "merge+retainKeys), patchMergeKey=K (the patchMergeKey tag), listType=atomic|set|map and listMapKey=K",
         "(the +listType and +listMapKey comment markers; one listMapKey flag per key, in marker order).",

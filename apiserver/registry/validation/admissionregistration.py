@@ -1,17 +1,20 @@
 """admissionregistration.k8s.io (pkg/apis/admissionregistration/validation): webhook configurations (fully
 qualified unique names, rules, the policy enums, the timeout range, exactly one of url or service, the review
-versions; an update ratchets what the old object already had) and the basics of ValidatingAdmissionPolicy and
-its binding (CEL expressions are not compiled)."""
+versions; an update ratchets what the old object already had) and the basics of Validating- and
+MutatingAdmissionPolicy and their bindings (match constraints, param kinds and refs, match conditions' and
+variables' names, mutations' patch types; CEL expressions are not compiled)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from aiokube.apiserver.errors import FieldErrors
+from aiokube.apiserver.errors import Cause, FieldErrors
 from aiokube.apiserver.registry.validation import fields as f
 from aiokube.apiserver.registry.validation.objectmeta import (
     is_dns1035_label,
     is_dns1123_subdomain,
+    is_qualified_name,
     is_valid_path_segment_name,
     name_is_dns_subdomain,
 )
@@ -27,6 +30,15 @@ _REINVOCATION_POLICIES = ["IfNeeded", "Never"]
 _SCOPES = ["*", "Cluster", "Namespaced"]
 _REVIEW_VERSIONS = ["v1", "v1beta1"]
 _VALIDATION_ACTIONS = ["Audit", "Deny", "Warn"]
+#: a MutatingAdmissionPolicy cannot mutate a DELETE
+_MUTATING_OPERATIONS = ["*", "CONNECT", "CREATE", "UPDATE"]
+_PATCH_TYPES = ["ApplyConfiguration", "JSONPatch"]
+_MAX_MATCH_CONDITIONS = 64
+_CEL_IDENTIFIER = re.compile(r"[_a-zA-Z][_a-zA-Z0-9]*")
+_CEL_RESERVED = frozenset(
+    "true false null in as break const continue else for function if import let loop package namespace return "
+    "var void while".split()
+)
 _URL_FORM = "; desired format: https://host[/path]"
 
 
@@ -336,6 +348,8 @@ def validate_validating_admission_policy(obj: Obj, old: Obj | None, errs: FieldE
         _match_resources(match, "spec.matchConstraints", errs)
         if not f.list_at(match, "resourceRules"):
             errs.required("spec.matchConstraints.resourceRules")
+    _policy_match_conditions(obj, old, errs)
+    _variables(f.list_at(spec, "variables"), "spec.variables", errs)
     if not f.list_at(spec, "validations") and not f.list_at(spec, "auditAnnotations"):
         for key in ("validations", "auditAnnotations"):
             errs.required(f"spec.{key}", "validations or auditAnnotations must contain at least one item")
@@ -387,3 +401,122 @@ def validate_validating_admission_policy_binding(obj: Obj, old: Obj | None, errs
                      "validation failure information in the API response and headers serves no purpose)")  # fmt: skip
     if not seen:
         errs.required("spec.validationActions", "at least one validation action is required")
+
+
+def _match_conditions(conditions: list[Any], path: str, errs: FieldErrors) -> None:
+    """validateMatchConditions: at most 64, each with an expression and a qualified name, names unique (the
+    expressions' CEL is not compiled)."""
+    if len(conditions) > _MAX_MATCH_CONDITIONS:
+        detail = f"Too many: {len(conditions)}: must have at most {_MAX_MATCH_CONDITIONS} items"
+        errs.causes.append(Cause("FieldValueTooMany", path, detail))
+    seen: set[str] = set()
+    for i, condition in enumerate(conditions):
+        condition = condition if isinstance(condition, dict) else {}
+        if not str(condition.get("expression") or "").strip():
+            errs.required(f"{path}[{i}].expression")
+        name = condition.get("name") or ""
+        if not name:
+            errs.required(f"{path}[{i}].name")
+            continue
+        for msg in is_qualified_name(name):
+            errs.invalid(f"{path}[{i}].name", name, msg)
+        if name in seen:
+            errs.duplicate(f"{path}[{i}].name", name)
+        seen.add(name)
+
+
+def _variables(variables: list[Any], path: str, errs: FieldErrors) -> None:
+    """validateVariable of each: a CEL identifier for a name and an expression (not compiled)."""
+    for i, variable in enumerate(variables):
+        variable = variable if isinstance(variable, dict) else {}
+        name = variable.get("name") or ""
+        if not name.strip():
+            errs.required(f"{path}[{i}].name", "name is not specified")
+        elif not _CEL_IDENTIFIER.fullmatch(name) or name in _CEL_RESERVED:
+            errs.invalid(f"{path}[{i}].name", name, "must be a valid CEL identifier")
+        if not str(variable.get("expression") or "").strip():
+            errs.required(f"{path}[{i}].expression", "expression is not specified")
+
+
+def _mutating_operations(match: Obj, path: str, errs: FieldErrors) -> None:
+    """A mutating policy's or binding's rules may not name DELETE (reported once per operation, at the list)."""
+    for rule in f.list_at(match, "resourceRules"):
+        for op in f.list_at(rule if isinstance(rule, dict) else {}, "operations"):
+            if op not in _MUTATING_OPERATIONS:
+                errs.not_supported(f"{path}.resourceRules.operations", op, _MUTATING_OPERATIONS)
+
+
+def _mutation(mutation: Obj, path: str, errs: FieldErrors) -> None:
+    """validateMutation: the patch type's own field, with an expression (not compiled), and not the other's."""
+    patch_type = mutation.get("patchType") or ""
+    fields = {"JSONPatch": ("jsonPatch", "applyConfiguration"),
+              "ApplyConfiguration": ("applyConfiguration", "jsonPatch")}  # fmt: skip
+    if not patch_type:
+        errs.required(f"{path}.patchType")
+    elif patch_type not in fields:
+        errs.not_supported(f"{path}.patchType", patch_type, _PATCH_TYPES)
+    else:
+        own, other = fields[patch_type]
+        body = mutation.get(own)
+        if not isinstance(body, dict):
+            errs.required(f"{path}.{own}", f"must be specified when patchType is {patch_type}")
+        elif not str(body.get("expression") or "").strip():
+            errs.required(f"{path}.{own}.expression")
+        if mutation.get(other) is not None:
+            errs.invalid(f"{path}.{other}", "{" + other + "}", f"must not be specified when patchType is {patch_type}")
+
+
+def _policy_match_conditions(obj: Obj, old: Obj | None, errs: FieldErrors) -> None:
+    """Match conditions are checked unless an update keeps them and the param kind as they were."""
+    spec, old_spec = f.obj_at(obj, "spec"), f.obj_at(old, "spec") if old is not None else None
+    if old_spec is not None and all(spec.get(k) == old_spec.get(k) for k in ("paramKind", "matchConditions")):
+        return
+    _match_conditions(f.list_at(spec, "matchConditions"), "spec.matchConditions", errs)
+
+
+def validate_mutating_admission_policy(obj: Obj, old: Obj | None, errs: FieldErrors) -> None:
+    """validateMutatingAdmissionPolicySpec without the CEL compilation of its expressions."""
+    spec = f.obj_at(obj, "spec")
+    policy = spec.get("failurePolicy")
+    if policy is None:
+        errs.required("spec.failurePolicy")
+    elif policy not in _FAILURE_POLICIES:
+        errs.not_supported("spec.failurePolicy", policy, _FAILURE_POLICIES)
+    if isinstance(spec.get("paramKind"), dict):
+        _param_kind(spec["paramKind"], "spec.paramKind", errs)
+    match = spec.get("matchConstraints")
+    if not isinstance(match, dict):
+        errs.required("spec.matchConstraints")
+    else:
+        _match_resources(match, "spec.matchConstraints", errs)
+        if not f.list_at(match, "resourceRules"):
+            errs.required("spec.matchConstraints.resourceRules")
+        _mutating_operations(match, "spec.matchConstraints", errs)
+    _policy_match_conditions(obj, old, errs)
+    _variables(f.list_at(spec, "variables"), "spec.variables", errs)
+    mutations = f.list_at(spec, "mutations")
+    if not mutations:
+        errs.required("spec.mutations", "mutations must contain at least one item")
+    for i, mutation in enumerate(mutations):
+        _mutation(mutation if isinstance(mutation, dict) else {}, f"spec.mutations[{i}]", errs)
+    reinvocation = spec.get("reinvocationPolicy") or ""
+    if not reinvocation:
+        errs.required("spec.reinvocationPolicy")
+    elif reinvocation not in _REINVOCATION_POLICIES:
+        errs.not_supported("spec.reinvocationPolicy", reinvocation, _REINVOCATION_POLICIES)
+
+
+def validate_mutating_admission_policy_binding(obj: Obj, old: Obj | None, errs: FieldErrors) -> None:
+    """validateMutatingAdmissionPolicyBindingSpec: the policy's name, the param ref, the match resources
+    (no DELETE)."""
+    spec = f.obj_at(obj, "spec")
+    policy_name = spec.get("policyName", "")
+    if not policy_name:
+        errs.required("spec.policyName")
+    for msg in name_is_dns_subdomain(policy_name, False) if policy_name else ():
+        errs.invalid("spec.policyName", policy_name, msg)
+    _param_ref(spec.get("paramRef"), "spec.paramRef", errs)
+    match = spec.get("matchResources")
+    _match_resources(match, "spec.matchResources", errs)
+    if isinstance(match, dict):
+        _mutating_operations(match, "spec.matchResources", errs)

@@ -80,6 +80,8 @@ VALIDATORS: dict[tuple[str, str], Validator] = {
     (_ADM, "MutatingWebhookConfiguration"): admissionregistration.validate_mutating_webhook_configuration,
     (_ADM, "ValidatingAdmissionPolicy"): admissionregistration.validate_validating_admission_policy,
     (_ADM, "ValidatingAdmissionPolicyBinding"): admissionregistration.validate_validating_admission_policy_binding,
+    (_ADM, "MutatingAdmissionPolicy"): admissionregistration.validate_mutating_admission_policy,
+    (_ADM, "MutatingAdmissionPolicyBinding"): admissionregistration.validate_mutating_admission_policy_binding,
     (_FLOW, "FlowSchema"): flowcontrol.validate_flow_schema,
     (_FLOW, "PriorityLevelConfiguration"): flowcontrol.validate_priority_level_configuration,
     ("certificates.k8s.io", "CertificateSigningRequest"): certificates.validate_certificate_signing_request,

@@ -119,7 +119,7 @@ def is_qualified_name(value: str) -> list[str]:
             errs.extend("prefix part " + m for m in is_dns1123_subdomain(prefix))
     else:
         return [
-            "a qualified name "
+            "a valid label key "  # kube 1.36: IsQualifiedName is content.IsLabelKey, with its words
             + regex_error(_QUALIFIED_NAME_MSG, _QUALIFIED_NAME_FMT, "MyName", "my.name", "123-abc")
             + " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"
         ]

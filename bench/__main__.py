@@ -31,6 +31,7 @@ SUITE = (
     "list_splice",
     "json_libs",
     "grpc_calls",
+    "optimizations",
     "watch_metrics",
     "watch_fanout",
     "slo_report",

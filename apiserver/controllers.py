@@ -386,24 +386,54 @@ class GarbageCollector:
 
 PVC_PROTECTION = "kubernetes.io/pvc-protection"
 PV_PROTECTION = "kubernetes.io/pv-protection"
+VAC_PROTECTION = "kubernetes.io/vac-protection"
+
+
+def _classes_named(obj: Obj) -> set[str]:
+    """The VolumeAttributesClasses a claim or volume refers to (vacprotection's: a claim's spec, its current
+    class and the target of a modification in progress; a volume's spec)."""
+    spec, status = obj.get("spec") or {}, obj.get("status") or {}
+    names = {spec.get("volumeAttributesClassName"), status.get("currentVolumeAttributesClassName"),
+             (status.get("modifyVolumeStatus") or {}).get("targetVolumeAttributesClassName")}  # fmt: skip
+    return {n for n in names if n}
 
 
 class StorageProtection:
-    """kube's pvc-protection and pv-protection controllers: the finalizers StorageObjectInUseProtection adds
-    are removed once a deleted claim is used by no pod that still runs, and a deleted volume is not Bound."""
+    """kube's pvc-protection, pv-protection and vac-protection controllers: the finalizers
+    StorageObjectInUseProtection adds are removed once a deleted claim is used by no pod that still runs, a
+    deleted volume is not Bound, and a deleted VolumeAttributesClass is named by no claim or volume."""
 
-    def __init__(self, store: GenericStore, pvcs: Cacher, pvs: Cacher, pods: Cacher) -> None:
+    def __init__(self, store: GenericStore, pvcs: Cacher, pvs: Cacher, pods: Cacher, vacs: Cacher) -> None:
         self.store = store
-        self.pvcs, self.pvs, self.pods = pvcs, pvs, pods
+        self.pvcs, self.pvs, self.pods, self.vacs = pvcs, pvs, pods, vacs
         pvc_info = store.registry.get("", "v1", "persistentvolumeclaims")
         pv_info = store.registry.get("", "v1", "persistentvolumes")
-        assert pvc_info is not None and pv_info is not None
-        self.pvc_info, self.pv_info = pvc_info, pv_info
+        vac_info = store.registry.get("storage.k8s.io", "v1", "volumeattributesclasses")
+        assert pvc_info is not None and pv_info is not None and vac_info is not None
+        self.pvc_info, self.pv_info, self.vac_info = pvc_info, pv_info, vac_info
 
     async def run(self) -> None:
         await asyncio.gather(
-            follow(self.pvcs, self._on_pvc), follow(self.pvs, self._on_pv), follow(self.pods, self._on_pod)
+            follow(self.pvcs, self._on_pvc),
+            follow(self.pvs, self._on_pv),
+            follow(self.pods, self._on_pod),
+            follow(self.vacs, self._on_vac),
         )
+
+    def _class_in_use(self, name: str) -> bool:
+        return any(name in _classes_named(e.obj) for cache in (self.pvcs, self.pvs) for e in cache.cache.values())
+
+    async def _on_vac(self, event_type: str, vac: Obj) -> None:
+        name = vac["metadata"]["name"]
+        if self._held_by(event_type, vac, VAC_PROTECTION) and not self._class_in_use(name):
+            await self.store.remove_finalizer(self.vac_info, None, name, VAC_PROTECTION)
+
+    async def _release_classes(self) -> None:
+        """A claim or volume that changed or went away may release a class being deleted (the event holds
+        the new object only, not the classes it named before: every held class is checked, a handful)."""
+        for entry in list(self.vacs.cache.values()):
+            if self._held_by("MODIFIED", entry.obj, VAC_PROTECTION):
+                await self._on_vac("MODIFIED", entry.obj)
 
     def _claim_in_use(self, namespace: str, claim: str) -> bool:
         for entry in self.pods.cache.values():
@@ -422,6 +452,7 @@ class StorageProtection:
         return event_type != DELETED and bool(md.get("deletionTimestamp")) and finalizer in (md.get("finalizers") or [])
 
     async def _on_pvc(self, event_type: str, pvc: Obj) -> None:
+        await self._release_classes()
         md = pvc["metadata"]
         if self._held_by(event_type, pvc, PVC_PROTECTION) and not self._claim_in_use(
             md.get("namespace", ""), md["name"]
@@ -429,6 +460,7 @@ class StorageProtection:
             await self.store.remove_finalizer(self.pvc_info, md.get("namespace"), md["name"], PVC_PROTECTION)
 
     async def _on_pv(self, event_type: str, pv: Obj) -> None:
+        await self._release_classes()
         if self._held_by(event_type, pv, PV_PROTECTION) and (pv.get("status") or {}).get("phase") != "Bound":
             await self.store.remove_finalizer(self.pv_info, None, pv["metadata"]["name"], PV_PROTECTION)
 

@@ -346,7 +346,8 @@ class APIServer:
         cfg = self.config
         self.namespace_controller.namespaces = self._cacher("", "namespaces")
         protection = StorageProtection(self.generic, self._cacher("", "persistentvolumeclaims"),
-                                       self._cacher("", "persistentvolumes"), self._cacher("", "pods"))  # fmt: skip
+                                       self._cacher("", "persistentvolumes"), self._cacher("", "pods"),
+                                       self._cacher("storage.k8s.io", "volumeattributesclasses"))  # fmt: skip
         runs = [
             self.namespace_controller.run(),
             self.sa_controller.run(),

@@ -169,3 +169,27 @@ async def test_field_selectors_of_the_new_types(api: API, ns: str) -> None:
     selector = {"fieldSelector": "spec.signerName=kubernetes.io/kubelet-serving"}
     status, body, _ = await api.get("/apis/certificates.k8s.io/v1/certificatesigningrequests", params=selector)
     assert status == 200
+
+
+async def test_volume_attributes_classes_are_protected_while_named(api: API, ns: str) -> None:
+    """kube 1.36's StorageObjectInUseProtection adds ``kubernetes.io/vac-protection`` (checked on the reference:
+    a created class holds it); the vac-protection controller removes it once a deleted class is named by no
+    claim or volume."""
+    vacs = "/apis/storage.k8s.io/v1/volumeattributesclasses"
+    name = f"gold-{ns}"
+    vac = {"apiVersion": "storage.k8s.io/v1", "kind": "VolumeAttributesClass", "metadata": {"name": name},
+           "driverName": "csi.example.com", "parameters": {"iops": "1000"}}  # fmt: skip
+    status, created, _ = await api.post(vacs, vac)
+    assert status == 201 and created["metadata"]["finalizers"] == ["kubernetes.io/vac-protection"]
+    pvc = {"metadata": {"name": "c"}, "spec": {"accessModes": ["ReadWriteOnce"], "volumeAttributesClassName": name,
+                                               "resources": {"requests": {"storage": "1Gi"}}}}  # fmt: skip
+    claims = f"/api/v1/namespaces/{ns}/persistentvolumeclaims"
+    status, body, _ = await api.post(claims, pvc)
+    assert status == 201, body
+    await api.delete(f"{vacs}/{name}")
+    await asyncio.sleep(0.3)
+    status, pending, _ = await api.get(f"{vacs}/{name}")
+    assert status == 200 and pending["metadata"]["deletionTimestamp"]  # the claim still names it
+    await api.delete(f"{claims}/c")
+    assert await api.gone(f"{claims}/c")
+    assert await api.gone(f"{vacs}/{name}")

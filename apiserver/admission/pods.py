@@ -321,10 +321,12 @@ def admit_node(node: dict[str, Any]) -> None:
 
 
 def admit_storage_protection(kind: str, obj: dict[str, Any]) -> None:
-    """StorageObjectInUseProtection on create: PVs and PVCs get their protection finalizer."""
+    """StorageObjectInUseProtection on create: PVs, PVCs and VolumeAttributesClasses get their protection
+    finalizer."""
     finalizer = {
         "PersistentVolume": "kubernetes.io/pv-protection",
         "PersistentVolumeClaim": "kubernetes.io/pvc-protection",
+        "VolumeAttributesClass": "kubernetes.io/vac-protection",
     }
     if kind not in finalizer:
         return

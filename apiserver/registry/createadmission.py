@@ -36,7 +36,12 @@ class CreateAdmission:
         """The default-on mutating admission plugins for a create (kube runs them before the strategy).
         Returns the names they made up at random (for stored_form's memo)."""
         made: list[str] = []
-        if not info.builtin or info.group:
+        if not info.builtin:
+            return ()
+        if info.group == "storage.k8s.io" and info.plural == "volumeattributesclasses":
+            pod_admission.admit_storage_protection(info.kind, obj)
+            return ()
+        if info.group:
             return ()
         if info.plural == "nodes":
             pod_admission.admit_node(obj)

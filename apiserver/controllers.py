@@ -403,6 +403,10 @@ class StorageProtection:
     StorageObjectInUseProtection adds are removed once a deleted claim is used by no pod that still runs, a
     deleted volume is not Bound, and a deleted VolumeAttributesClass is named by no claim or volume."""
 
+    #: (group, resource) of the caches __init__ takes, in its order
+    WATCHES = (("", "persistentvolumeclaims"), ("", "persistentvolumes"), ("", "pods"),
+               ("storage.k8s.io", "volumeattributesclasses"))  # fmt: skip
+
     def __init__(self, store: GenericStore, pvcs: Cacher, pvs: Cacher, pods: Cacher, vacs: Cacher) -> None:
         self.store = store
         self.pvcs, self.pvs, self.pods, self.vacs = pvcs, pvs, pods, vacs

@@ -345,9 +345,7 @@ class APIServer:
         assert self.generic is not None and self.namespace_controller is not None and self.etcd is not None
         cfg = self.config
         self.namespace_controller.namespaces = self._cacher("", "namespaces")
-        protection = StorageProtection(self.generic, self._cacher("", "persistentvolumeclaims"),
-                                       self._cacher("", "persistentvolumes"), self._cacher("", "pods"),
-                                       self._cacher("storage.k8s.io", "volumeattributesclasses"))  # fmt: skip
+        protection = StorageProtection(self.generic, *(self._cacher(*gr) for gr in StorageProtection.WATCHES))
         runs = [
             self.namespace_controller.run(),
             self.sa_controller.run(),

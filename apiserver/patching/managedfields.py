@@ -13,7 +13,6 @@ the list markers), :func:`openapi_type` (a CRD version's structural schema) or :
 
 from __future__ import annotations
 
-import copy
 import functools
 from collections.abc import Callable, Iterable
 from datetime import datetime
@@ -37,6 +36,7 @@ from aiokube.apiserver.patching.fieldpath import (
     to_fields_v1,
     value_equal,
 )
+from aiokube.apiserver.patching.patch import copy_value
 from aiokube.apiserver.patching.typeinfo import (
     CONTAINERS,
     SCALAR_TYPES,
@@ -922,9 +922,9 @@ def apply(
     Raises StatusError 400 for a wrong kind/version or metadata.managedFields in the configuration, 500
     (reason Unknown) when the object does not fit the type or the live managed fields are corrupt.
     """
-    applied = copy.deepcopy(applied)
+    applied = copy_value(applied)
     applied_version = applied.get("apiVersion") or ""
-    live_obj = copy.deepcopy(live) if live is not None else None
+    live_obj = copy_value(live) if live is not None else None
     try:
         managed, times = decode_managed_fields(((live_obj or {}).get("metadata") or {}).get("managedFields"))
     except ValueError as exc:

@@ -10,7 +10,7 @@ import orjson
 from aiohttp import web
 
 from aiokube.apiserver.endpoints.openapi import OpenAPI
-from aiokube.apiserver.endpoints.responses import not_found_page, serve_content
+from aiokube.apiserver.endpoints.responses import serve_content
 from aiokube.encoding import gnostic, negotiation
 
 OPENID_PATHS = ("/.well-known/openid-configuration", "/openid/v1/jwks")
@@ -50,7 +50,8 @@ def serve_openapi_v3(request: web.Request, path: str, openapi: OpenAPI) -> web.S
     body = openapi.document(doc_path)
     digest = openapi.document_hash(doc_path)
     if body is None or digest is None:
-        return not_found_page()
+        # kube's v3 handler answers an unknown group-version with a bare 404: no body, no Content-Type
+        return web.Response(status=404, headers={"Content-Length": "0"})
     headers = {"Vary": "Accept"}
     served = openapi_format(request, _V3_OFFERS)
     if served is None:

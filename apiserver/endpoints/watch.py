@@ -18,6 +18,7 @@ from aiohttp import web
 
 from aiokube.apiserver import errors
 from aiokube.apiserver.endpoints import filters
+from aiokube.apiserver.endpoints.bookmarks import bookmark_object
 from aiokube.apiserver.endpoints.options import parse_int64
 from aiokube.apiserver.endpoints.output import Output
 from aiokube.apiserver.endpoints.requestinfo import RequestInfo
@@ -116,10 +117,13 @@ class WatchRequest:
 
 
 def _bookmark_object(info: ResourceInfo, revision: int, initial_end: bool) -> dict[str, Any]:
-    meta: dict[str, Any] = {"resourceVersion": str(revision)}
-    if initial_end:
-        meta["annotations"] = {INITIAL_EVENTS_END: "true"}
-    return {"kind": info.kind, "apiVersion": info.api_version, "metadata": meta}
+    annotations = {INITIAL_EVENTS_END: "true"} if initial_end else None
+    if info.custom is not None:  # unstructured: nothing but what is set
+        meta: dict[str, Any] = {"resourceVersion": str(revision)}
+        if annotations:
+            meta["annotations"] = annotations
+        return {"apiVersion": info.api_version, "kind": info.kind, "metadata": meta}
+    return bookmark_object(info.kind, info.api_version, revision, annotations)
 
 
 class FrameMaker:

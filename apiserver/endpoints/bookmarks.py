@@ -7,7 +7,8 @@ that is not ``omitempty`` (a Pod's ``"spec":{"containers":null},"status":{}``) a
 per apiVersion/kind, those fields beside kind, apiVersion and metadata.resourceVersion, captured from a real
 kube-apiserver 1.36 (a watch with bookmarks on each resource while an object of it is created elsewhere);
 kinds with none (a ConfigMap's bookmark is kind, apiVersion and resourceVersion only) and custom resources are
-absent. Events are not listed: kube serves their watches from etcd, without bookmarks.
+absent. Events are not listed (kube serves their watches from etcd, without bookmarks): theirs carry
+kind, apiVersion and resourceVersion.
 """
 
 from __future__ import annotations

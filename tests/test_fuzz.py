@@ -108,7 +108,10 @@ def _kube_5xx(req: Req, status: int, body: Any) -> str | None:
 
 def _plain_text_allowed(req: Req, status: int, body: Any) -> bool:
     """kube's answers that are not a Status: the mux's NotFound outside the API (genericapiserver's
-    NotFoundHandler → "404 page not found"), and the panic recovery above."""
+    NotFoundHandler → "404 page not found"), the OpenAPI v3 handler's empty 404 for a group-version it does
+    not serve, and the panic recovery above."""
+    if status == 404 and body is None and req.path.startswith("/openapi/v3/"):
+        return True
     return (status == 404 and body == "404 page not found\n") or (status == 500 and body == PANIC_TEXT)
 
 

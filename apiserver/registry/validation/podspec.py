@@ -3,9 +3,9 @@ ValidatePodTemplateSpec, ValidatePodCreate, ValidatePodUpdate), for the mistakes
 their names, images, ports, environment, mounts and resources; volumes; the policy enums; the names a spec
 refers to; and on update, the pod spec's immutability.
 
-Probes and lifecycle hooks (probes.py), security contexts (security.py), affinity and topology spread
-(placement.py) and the DNS config are checked too; rarer fields (volume sources' details, resource claims, OS
-specifics, host aliases) are not (see the README's known differences).
+Probes and lifecycle hooks (probes.py), security contexts with sysctls and Windows options (security.py),
+affinity and topology spread (placement.py), the OS rules (podos.py), the DNS config, host aliases and resource
+claims are checked too; volume sources' details are not (see the README's known differences).
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aiokube.apiserver.errors import FieldErrors
+from aiokube.apiserver.errors import Cause, FieldErrors
 from aiokube.apiserver.registry import podupdates
 from aiokube.apiserver.registry.validation import fields as f
-from aiokube.apiserver.registry.validation import placement, probes, security
+from aiokube.apiserver.registry.validation import placement, podos, probes, security
 from aiokube.apiserver.registry.validation.objectmeta import (
     is_valid_label_value,
     validate_annotations,
@@ -38,6 +38,9 @@ _MATCH_ALL_MSG = 'operator must be Exists when `key` is empty, which means "matc
 _RESTART_POLICIES = ["Always", "OnFailure", "Never"]
 _DNS_POLICIES = ["ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"]
 _PULL_POLICIES = ["Always", "IfNotPresent", "Never"]
+_CONTAINER_RESTART_POLICIES = ["Always", "Never", "OnFailure"]
+_RESTART_RULE_ACTIONS = ["Restart", "RestartAllContainers"]
+_EXIT_CODE_OPERATORS = ["In", "NotIn"]
 _TERMINATION_MESSAGE_POLICIES = ["File", "FallbackToLogsOnError"]
 _UPDATABLE_POD_SPEC_FIELDS = ",".join((
     "`spec.containers[*].image`",
@@ -140,7 +143,93 @@ def _mounts(mounts: list[Obj], volumes: set[str], path: str, errs: FieldErrors) 
         seen.add(mount_path)
 
 
-def _container_common(c: Obj, volumes: set[str], host_users: bool, path: str, errs: FieldErrors) -> None:
+def _resource_claims(claims: list[Any], path: str, errs: FieldErrors) -> set[str]:
+    """validatePodResourceClaims: names set, unique DNS-1123 labels; exactly one of a claim or a template
+    (each a valid name); returns gatherPodResourceClaimNames' set. (kube's "static pods do not support resource
+    claims" reads the mirror-pod annotation, metadata this validator does not see.)"""
+    names: set[str] = set()
+    seen: set[str] = set()
+    for i, claim in enumerate(claims):
+        if not isinstance(claim, dict):
+            continue
+        cpath = f"{path}[{i}]"
+        name = claim.get("name", "")
+        if name:
+            names.add(name)
+        if not name:
+            errs.required(f"{cpath}.name")
+        elif name in seen:
+            errs.duplicate(f"{cpath}.name", name)
+        else:
+            f.dns1123_label(name, f"{cpath}.name", errs)
+            seen.add(name)
+        claim_name, template = claim.get("resourceClaimName"), claim.get("resourceClaimTemplateName")
+        if claim_name is not None and template is not None:
+            # kube prints the internal core.PodResourceClaim (Go field names, pointers as their values)
+            errs.invalid(cpath, _go_claim(claim), "at most one of `resourceClaimName` or `resourceClaimTemplateName` "
+                                                  "may be specified")  # fmt: skip
+        if claim_name is None and template is None:
+            errs.invalid(cpath, _go_claim(claim), "must specify one of: `resourceClaimName`, "
+                                                  "`resourceClaimTemplateName`")  # fmt: skip
+        for key in ("resourceClaimName", "resourceClaimTemplateName"):
+            if isinstance(claim.get(key), str):
+                f.dns1123_subdomain(claim[key], f"{cpath}.{key}", errs)
+    return names
+
+
+def _go_claim(claim: Obj) -> Obj:
+    return {"Name": claim.get("name", ""), "ResourceClaimName": claim.get("resourceClaimName"),
+            "ResourceClaimTemplateName": claim.get("resourceClaimTemplateName")}  # fmt: skip
+
+
+def _claim_references(claims: list[Any], pod_claims: set[str], path: str, errs: FieldErrors) -> None:
+    """validateResourceClaimNames: a container's ``resources.claims`` name pod claims, each claim (or request
+    of it) once."""
+    keys: list[str] = []
+    for i, claim in enumerate(claims):
+        if not isinstance(claim, dict):
+            continue
+        cpath = f"{path}[{i}]"
+        name, request = claim.get("name", ""), claim.get("request", "")
+        if not name:
+            errs.required(cpath)
+            continue
+        if name in keys:
+            errs.duplicate(cpath, name)
+        else:
+            key = name
+            if request:
+                f.dns1123_label(request, f"{cpath}.request", errs)
+                key = f"{name}/{request}"
+            if key in keys:
+                errs.duplicate(cpath, key)
+            elif not request:
+                for other in keys:
+                    if "/" in other and other.split("/", 1)[0] == name:
+                        errs.duplicate(cpath, name)
+            if key not in keys:
+                keys.append(key)
+        if name not in pod_claims:
+            detail = "must be one of the names in pod.spec.resourceClaims"
+            detail += f": {', '.join(sorted(pod_claims))}" if pod_claims else " which is empty"
+            errs.causes.append(Cause("FieldValueNotFound", cpath, f'Not found: "{name}": {detail}'))
+
+
+def _host_aliases(aliases: list[Any], path: str, errs: FieldErrors) -> None:
+    """ValidateHostAliases: each alias's IP valid, its hostnames DNS-1123 subdomains."""
+    for i, alias in enumerate(aliases):
+        if not isinstance(alias, dict):
+            continue
+        ip = alias.get("ip", "")
+        for msg in f.ip_errors(ip):
+            errs.invalid(f"{path}[{i}].ip", ip, msg)
+        for j, hostname in enumerate(f.list_at(alias, "hostnames")):
+            f.dns1123_subdomain(hostname, f"{path}[{i}].hostnames[{j}]", errs)
+
+
+def _container_common(
+    c: Obj, volumes: set[str], claims: set[str], host_users: bool, path: str, errs: FieldErrors
+) -> None:
     """validateContainerCommon."""
     name = c.get("name", "")
     if not name:
@@ -155,31 +244,62 @@ def _container_common(c: Obj, volumes: set[str], host_users: bool, path: str, er
     _mounts(f.list_at(c, "volumeMounts"), volumes, f"{path}.volumeMounts", errs)
     f.enum(c.get("imagePullPolicy"), f"{path}.imagePullPolicy", _PULL_POLICIES, errs)
     podupdates.validate_resource_requirements(c.get("resources"), f"{path}.resources", errs)
+    _claim_references(f.list_at(f.obj_at(c, "resources"), "claims"), claims, f"{path}.resources.claims", errs)
     security.validate_container_security_context(c.get("securityContext"), host_users, f"{path}.securityContext", errs)
 
 
-def _containers(spec: Obj, volumes: set[str], path: str, errs: FieldErrors) -> None:
+def _container_restart_policy(c: Obj, path: str, errs: FieldErrors) -> None:
+    """validateContainerRestartPolicy for a regular container (ContainerRestartRules and
+    RestartAllContainersOnContainerExits are on in 1.36): a policy when rules are given, rules with a known
+    action and exit codes (at most 20 rules of 255 codes)."""
+    policy, rules = c.get("restartPolicy"), f.list_at(c, "restartPolicyRules")
+    if policy is None:
+        if not rules:
+            return
+        errs.required(f"{path}.restartPolicy", "must specify restartPolicy when restart rules are used")
+    elif policy not in _CONTAINER_RESTART_POLICIES:
+        errs.not_supported(f"{path}.restartPolicy", policy, _CONTAINER_RESTART_POLICIES)
+    if len(rules) > 20:
+        errs.too_many(f"{path}.restartPolicyRules", len(rules), 20)
+    for i, rule in enumerate(rules):
+        rpath = f"{path}.restartPolicyRules[{i}]"
+        rule = rule if isinstance(rule, dict) else {}
+        action = rule.get("action", "")
+        if action not in _RESTART_RULE_ACTIONS:
+            errs.not_supported(f"{rpath}.action", action, _RESTART_RULE_ACTIONS)
+        codes = rule.get("exitCodes")
+        if isinstance(codes, dict):
+            operator = codes.get("operator", "")
+            if operator not in _EXIT_CODE_OPERATORS:
+                errs.not_supported(f"{rpath}.exitCodes.operator", operator, _EXIT_CODE_OPERATORS)
+            values = f.list_at(codes, "values")
+            if len(values) > 255:
+                errs.too_many(f"{rpath}.exitCodes.values", len(values), 255)
+        else:
+            errs.required(f"{rpath}.exitCodes", "must be specified")
+
+
+def _containers(spec: Obj, volumes: set[str], claims: set[str], path: str, errs: FieldErrors) -> None:
     """validateContainers and validateInitContainers: names unique across both lists; probes and hooks for
     regular and restartable init containers only."""
     containers = f.list_at(spec, "containers")
     if not containers:
         errs.required(f"{path}.containers")
     grace = spec.get("terminationGracePeriodSeconds")
-    host_users = f.obj_at(spec, "securityContext").get("hostUsers") is not False
+    host_users = spec.get("hostUsers") is not False
     names: set[str] = set()
     for i, c in enumerate(containers):
         cpath = f"{path}.containers[{i}]"
-        _container_common(c, volumes, host_users, cpath, errs)
+        _container_common(c, volumes, claims, host_users, cpath, errs)
         name = c.get("name", "")
         if name in names:
             errs.duplicate(f"{cpath}.name", name)
         names.add(name)
         probes.validate_probes(c, grace, cpath, errs)
-        if c.get("restartPolicy") is not None:
-            errs.forbidden(f"{cpath}.restartPolicy", "may not be set for non-init containers")
+        _container_restart_policy(c, cpath, errs)
     for i, c in enumerate(f.list_at(spec, "initContainers")):
         cpath = f"{path}.initContainers[{i}]"
-        _container_common(c, volumes, host_users, cpath, errs)
+        _container_common(c, volumes, claims, host_users, cpath, errs)
         name = c.get("name", "")
         if name in names:
             errs.duplicate(f"{cpath}.name", name)
@@ -259,16 +379,18 @@ def validate_pod_spec(spec: Obj, path: str, errs: FieldErrors) -> None:
     if spec.get("terminationGracePeriodSeconds") is None:
         errs.required(f"{path}.terminationGracePeriodSeconds")
     volumes = _volumes(f.list_at(spec, "volumes"), f"{path}.volumes", errs)
-    _containers(spec, volumes, path, errs)
+    claims = _resource_claims(f.list_at(spec, "resourceClaims"), f"{path}.resourceClaims", errs)
+    _containers(spec, volumes, claims, path, errs)
     f.enum(spec.get("restartPolicy"), f"{path}.restartPolicy", _RESTART_POLICIES, errs)
     f.enum(spec.get("dnsPolicy"), f"{path}.dnsPolicy", _DNS_POLICIES, errs)
     validate_labels(spec.get("nodeSelector") or {}, f"{path}.nodeSelector", errs)
-    security.validate_pod_security_context(spec.get("securityContext"), f"{path}.securityContext", errs)
+    security.validate_pod_security_context(spec, f"{path}.securityContext", errs)
     placement.validate_affinity(spec.get("affinity"), f"{path}.affinity", errs)
     _dns_config(spec, f"{path}.dnsConfig", errs)
     placement.validate_topology_spread_constraints(
         f.list_at(spec, "topologySpreadConstraints"), f"{path}.topologySpreadConstraints", errs
     )
+    podos.validate_host_process(spec, path, errs)
     for key in ("serviceAccountName", "nodeName"):
         if spec.get(key):
             f.dns1123_subdomain(spec[key], f"{path}.{key}", errs)
@@ -279,8 +401,10 @@ def validate_pod_spec(spec: Obj, path: str, errs: FieldErrors) -> None:
         if spec.get(key):
             f.dns1123_label(spec[key], f"{path}.{key}", errs)
     _tolerations(f.list_at(spec, "tolerations"), f"{path}.tolerations", errs)
+    _host_aliases(f.list_at(spec, "hostAliases"), f"{path}.hostAliases", errs)
     if spec.get("priorityClassName"):
         f.dns1123_subdomain(spec["priorityClassName"], f"{path}.priorityClassName", errs)
+    podos.validate_os(spec, path, errs)
 
 
 def validate_pod_template_spec(template: Obj, path: str, errs: FieldErrors) -> None:

@@ -1,7 +1,8 @@
 """What a write through ``pods/status`` may carry (pkg/apis/core/validation ValidatePodStatusUpdate, the parts a
 kubelet or scheduler stand-in meets): condition types and observed generations, the nominated node, the QoS
-class that never changes, and the pod and host IPs (valid, one per family; the v1 ``podIP``/``hostIP`` fill the
-lists as kube's conversion does)."""
+class that never changes, containers that may not leave the terminated state (their restart policies and rules
+decide), the resource claim statuses, the pod and host IPs (valid, one per family; the v1 ``podIP``/``hostIP``
+fill the lists as kube's conversion does) and the containers' reported Linux users."""
 
 from __future__ import annotations
 
@@ -41,6 +42,126 @@ def _ip_list(ips: list[str], old_ips: list[str], path: str, errs: FieldErrors) -
             errs.invalid(path, [{"IP": ip} for ip in ips], "may specify no more than one IP for each IP family")
 
 
+_NOT_TERMINATED = "may not be transitioned to non-terminated state"
+
+
+def _terminated(status: Any) -> Obj | None:
+    state = f.obj_at(f.obj_at(status, "state"), "terminated")
+    return state if isinstance(f.obj_at(status, "state").get("terminated"), dict) else None
+
+
+def _matching_rule(container: Obj, exit_code: int) -> Obj | None:
+    """FindMatchingContainerRestartRule."""
+    for rule in f.list_at(container, "restartPolicyRules"):
+        codes = f.obj_at(rule, "exitCodes")
+        if not codes:
+            continue
+        matched = exit_code in f.list_at(codes, "values")
+        operator = codes.get("operator")
+        if (operator == "In" and matched) or (operator == "NotIn" and not matched):
+            return rule
+    return None
+
+
+def _should_restart(container: Obj, spec: Obj, exit_code: int) -> bool:
+    """podutil.ContainerShouldRestart (RestartAllContainersOnContainerExits is on in 1.36)."""
+    policy = container.get("restartPolicy")
+    if policy is not None:
+        rule = _matching_rule(container, exit_code)
+        if rule is not None and rule.get("action") in ("Restart", "RestartAllContainers"):
+            return True
+        if policy == "Always":
+            return True
+        if policy == "OnFailure":
+            return exit_code != 0
+        if policy == "Never":
+            return False
+    pod_policy = spec.get("restartPolicy")
+    if pod_policy == "OnFailure":
+        return exit_code != 0
+    return pod_policy != "Never"
+
+
+def _all_could_restart(spec: Obj) -> bool:
+    """podutil.AllContainersCouldRestart: some container has a RestartAllContainers rule."""
+    return any(
+        rule.get("action") == "RestartAllContainers"
+        for key in ("initContainers", "containers")
+        for c in f.list_at(spec, key)
+        for rule in f.list_at(c, "restartPolicyRules")
+    )
+
+
+def _state_transitions(status: Obj, old_status: Obj, spec: Obj, errs: FieldErrors) -> None:
+    """ValidateContainerStateTransition and its init and ephemeral twins (the ContainerRestartRules gate is on
+    in 1.36): a terminated container may only leave that state if it would be restarted."""
+    for key, spec_key in (("containerStatuses", "containers"), ("initContainerStatuses", "initContainers")):
+        if _all_could_restart(spec):
+            continue
+        new_statuses = [s for s in f.list_at(status, key) if isinstance(s, dict)]
+        for i, old_st in enumerate(f.list_at(old_status, key)):
+            terminated = _terminated(old_st)
+            if terminated is None:
+                continue
+            name = old_st.get("name", "")
+            for new_st in new_statuses:
+                if new_st.get("name", "") == name and _terminated(new_st) is None:
+                    container = next((c for c in f.list_at(spec, spec_key) if c.get("name", "") == name), None)
+                    code = terminated.get("exitCode", 0)
+                    if container is None or not _should_restart(container, spec, code if isinstance(code, int) else 0):
+                        errs.forbidden(f"status.{key}[{i}].state", _NOT_TERMINATED)
+                    break
+    new_statuses = [s for s in f.list_at(status, "ephemeralContainerStatuses") if isinstance(s, dict)]
+    for i, old_st in enumerate(f.list_at(old_status, "ephemeralContainerStatuses")):
+        if _terminated(old_st) is None:
+            continue
+        for new_st in new_statuses:
+            if new_st.get("name", "") == old_st.get("name", "") and _terminated(new_st) is None:
+                errs.forbidden(f"status.ephemeralContainerStatuses[{i}].state", _NOT_TERMINATED)
+
+
+def _claim_statuses(status: Obj, spec: Obj, errs: FieldErrors) -> None:
+    """validatePodResourceClaimStatuses: each names a claim of the spec, once; a valid generated claim name."""
+    pod_claims = {c.get("name", "") for c in f.list_at(spec, "resourceClaims") if isinstance(c, dict)}
+    seen: set[str] = set()
+    for i, claim in enumerate(f.list_at(status, "resourceClaimStatuses")):
+        if not isinstance(claim, dict):
+            continue
+        path = f"status.resourceClaimStatuses[{i}]"
+        name = claim.get("name", "")
+        if name not in pod_claims:
+            errs.invalid(f"{path}.name", name, "must match the name of an entry in `spec.resourceClaims`")
+        if name in seen:
+            errs.duplicate(f"{path}.name", name)
+        seen.add(name)
+        if isinstance(claim.get("resourceClaimName"), str):
+            f.dns1123_subdomain(claim["resourceClaimName"], f"{path}.resourceClaimName", errs)
+
+
+def _id(value: Any, path: str, errs: FieldErrors) -> None:
+    if isinstance(value, int) and not 0 <= value <= f.MAX_INT32:
+        errs.invalid(path, value, f.inclusive_range_error(0, f.MAX_INT32))
+
+
+def _container_users(status: Obj, spec: Obj, errs: FieldErrors) -> None:
+    """validateContainerStatusUsers: a windows pod reports no Linux user; a Linux user's ids are valid."""
+    os_name = f.obj_at(spec, "os").get("name", "") if isinstance(spec.get("os"), dict) else "linux"
+    for key in ("containerStatuses", "initContainerStatuses", "ephemeralContainerStatuses"):
+        for i, st in enumerate(f.list_at(status, key)):
+            user = f.obj_at(st, "user")
+            if not isinstance(f.obj_at(st, "user").get("linux"), dict):
+                continue
+            path = f"status.{key}[{i}].user.linux"
+            if os_name == "windows":
+                errs.forbidden(path, "cannot be set for a windows pod")
+            elif os_name == "linux":
+                linux = user["linux"]
+                _id(linux.get("uid", 0), f"{path}.uid", errs)
+                _id(linux.get("gid", 0), f"{path}.gid", errs)
+                for j, gid in enumerate(f.list_at(linux, "supplementalGroups")):
+                    _id(gid, f"{path}.supplementalGroups[{j}]", errs)
+
+
 def validate_pod_status(obj: Obj, old: Obj, errs: FieldErrors) -> None:
     """ValidatePodStatusUpdate's checks of the status."""
     status, old_status = f.obj_at(obj, "status"), f.obj_at(old, "status")
@@ -62,9 +183,13 @@ def validate_pod_status(obj: Obj, old: Obj, errs: FieldErrors) -> None:
     if isinstance(generation, int) and generation < 0:
         errs.invalid("status.observedGeneration", generation, _NON_NEGATIVE)
     f.immutable(status.get("qosClass"), old_status.get("qosClass"), "status.qosClass", errs)
+    spec = f.obj_at(obj, "spec")
+    _state_transitions(status, old_status, f.obj_at(old, "spec"), errs)
+    _claim_statuses(status, spec, errs)
     _ip_list(_ips(status, "podIP"), _ips(old_status, "podIP"), "status.podIPs", errs)
     host_ips = _ips(status, "hostIP")
     if host_ips:
         if status.get("hostIP", "") != host_ips[0]:
             errs.invalid("status.hostIPs[0].ip", host_ips[0], "must be equal to `hostIP`")
         _ip_list(host_ips, _ips(old_status, "hostIP"), "status.hostIPs", errs)
+    _container_users(status, spec, errs)

@@ -83,7 +83,17 @@ def status_update(new: Obj, old: Obj, info: ResourceInfo) -> Obj:
         out["metadata"].pop("managedFields", None)
     if st.builtin and st.kind == "Pod" and not st.group:
         _keep_pod_status(out, old)
+    if st.builtin and st.kind == "Node" and not st.group:
+        _drop_node_config(out, old)
     return out
+
+
+def _drop_node_config(new: Obj, old: Obj) -> None:
+    """nodeStatusStrategy: ``status.config`` (of the removed dynamic kubelet configuration) stays only on a
+    node that has one."""
+    status = new.get("status")
+    if isinstance(status, dict) and "config" in status and "config" not in (old.get("status") or {}):
+        status.pop("config")
 
 
 def _keep_pod_status(new: Obj, old: Obj) -> None:

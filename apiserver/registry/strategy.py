@@ -288,13 +288,22 @@ class NodeStrategy(Strategy):
     field_label_style = "core"
 
     def prepare_for_create(self, obj: Obj) -> None:
-        """Nodes keep the status they are created with (the kubelet registers with one)."""
+        """Nodes keep the status they are created with (the kubelet registers with one), without the removed
+        dynamic kubelet configuration's ``spec.configSource`` and ``status.config``."""
+        spec, status = obj.get("spec"), obj.get("status")
+        if isinstance(spec, dict):
+            spec.pop("configSource", None)
+        if isinstance(status, dict):
+            status.pop("config", None)
 
     def prepare_for_update(self, new: Obj, old: Obj) -> None:
         if "status" in old:
             new["status"] = old["status"]
         else:
             new.pop("status", None)
+        spec = new.get("spec")
+        if isinstance(spec, dict) and "configSource" not in (old.get("spec") or {}):
+            spec.pop("configSource", None)
 
     def selectable_fields(self, obj: Obj) -> dict[str, str]:
         return {"spec.unschedulable": _bool_str((obj.get("spec") or {}).get("unschedulable", False))}

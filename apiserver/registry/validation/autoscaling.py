@@ -162,3 +162,10 @@ def validate_hpa(obj: Obj, old: Obj | None, errs: FieldErrors) -> None:
         errs.forbidden(
             "spec.metrics", "must specify at least one Object or External metric to support scaling to zero replicas"
         )
+
+
+def validate_hpa_status(obj: Obj, old: Obj, errs: FieldErrors) -> None:
+    """ValidateHorizontalPodAutoscalerStatusUpdate: the current and desired replicas not negative."""
+    status = f.obj_at(obj, "status")
+    for key in ("currentReplicas", "desiredReplicas"):
+        f.nonnegative(status.get(key, 0), f"status.{key}", errs)

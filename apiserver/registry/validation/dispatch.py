@@ -15,6 +15,7 @@ from aiokube.apiserver.registry.validation import (
     certificates,
     coordination,
     core,
+    corestatus,
     flowcontrol,
     networking,
     node,
@@ -91,6 +92,14 @@ VALIDATORS: dict[tuple[str, str], Validator] = {
 #: the status strategies' ValidateUpdate, for writes through ``status`` (kinds not listed: none)
 STATUS_VALIDATORS: dict[tuple[str, str], Callable[[Obj, Obj, FieldErrors], None]] = {
     ("", "Pod"): podstatus.validate_pod_status,
+    ("", "Node"): node.validate_node_status,
+    ("", "Service"): corestatus.validate_service_status,
+    ("", "Namespace"): corestatus.validate_namespace_status,
+    ("", "ReplicationController"): corestatus.validate_replication_controller_status,
+    ("", "ResourceQuota"): corestatus.validate_resource_quota_status,
+    ("", "PersistentVolumeClaim"): corestatus.validate_persistent_volume_claim_status,
+    ("autoscaling", "HorizontalPodAutoscaler"): autoscaling.validate_hpa_status,
+    ("networking.k8s.io", "Ingress"): networking.validate_ingress_status,
     ("policy", "PodDisruptionBudget"): policy.validate_pod_disruption_budget_status,
     ("apps", "Deployment"): workloadstatus.validate_deployment_status,
     ("apps", "ReplicaSet"): workloadstatus.validate_replica_set_status,

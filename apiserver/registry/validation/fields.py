@@ -425,3 +425,42 @@ def semantic_equal(new: Any, old: Any) -> bool:
     if isinstance(new, list) and isinstance(old, list):
         return len(new) == len(old) and all(semantic_equal(a, b) for a, b in zip(new, old, strict=True))
     return bool(new == old and type(new) is type(old))
+
+
+# --- resource quantities ------------------------------------------------------------------------------------
+
+#: helper.integerResources: measured in whole units (extended resources too)
+_INTEGER_RESOURCES = frozenset((
+    "pods", "resourcequotas", "services", "replicationcontrollers", "secrets", "configmaps",
+    "persistentvolumeclaims", "services.nodeports", "services.loadbalancers",
+))  # fmt: skip
+
+
+def is_native_resource(name: str) -> bool:
+    """helper.IsNativeResource: unprefixed, or in kubernetes.io/."""
+    return "/" not in name or "kubernetes.io/" in name
+
+
+def is_extended_resource(name: str) -> bool:
+    """helper.IsExtendedResourceName."""
+    if is_native_resource(name) or name.startswith("requests."):
+        return False
+    return not is_qualified_name(f"requests.{name}")
+
+
+def _milli_value(q: Quantity) -> int:
+    """Quantity.MilliValue: rounded up."""
+    shift = q.scale + 3
+    return q.unscaled * 10**shift if shift >= 0 else -(-q.unscaled // 10**-shift)
+
+
+def resource_quantity_value(name: str, value: Any, path: str, errs: FieldErrors) -> None:
+    """ValidateResourceQuantityValue: not negative; whole for the integer resources. kube prints the second
+    error's value as the Quantity's JSON (a quoted string)."""
+    q = quantity(value)
+    if q is None:
+        return
+    if q.cmp(ZERO) < 0:
+        errs.invalid(path, str(q), NEGATIVE_MSG)
+    if (name in _INTEGER_RESOURCES or is_extended_resource(name)) and _milli_value(q) % 1000:
+        errs.invalid(path, str(q), "must be an integer")

@@ -9,6 +9,7 @@ import ipaddress
 from typing import Any
 
 from aiokube.apiserver.errors import FieldErrors
+from aiokube.apiserver.registry.validation import corestatus
 from aiokube.apiserver.registry.validation import fields as f
 from aiokube.apiserver.registry.validation.objectmeta import is_dns1123_subdomain, regex_error
 
@@ -176,3 +177,10 @@ def validate_network_policy(obj: Obj, old: Obj | None, errs: FieldErrors) -> Non
     for i, kind in enumerate(types):
         if kind not in ("Ingress", "Egress"):
             errs.not_supported(f"spec.policyTypes[{i}]", kind, ["Ingress", "Egress"])
+
+
+def validate_ingress_status(obj: Obj, old: Obj, errs: FieldErrors) -> None:
+    """ValidateIngressStatusUpdate: each load balancer ingress point's new IP valid, its hostname a DNS name."""
+    old_ips = corestatus.load_balancer_ips(f.obj_at(old, "status"))
+    ingresses = f.list_at(f.obj_at(f.obj_at(obj, "status"), "loadBalancer"), "ingress")
+    corestatus.load_balancer_ingress(ingresses, old_ips, "status.loadBalancer.ingress", errs, ip_mode=False)

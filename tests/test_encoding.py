@@ -13,7 +13,7 @@ from prometheus_client import REGISTRY
 
 from aiokube.encoding import decode as body_decode
 from aiokube.encoding import goyaml, negotiation
-from aiokube.encoding.jsonenc import dumps
+from aiokube.encoding.jsonenc import dumps, go_escape
 from aiokube.encoding.negotiation import JSON, PROTOBUF, YAML, NotAcceptable
 from tests.conftest import API
 from tests.samples import samples
@@ -228,3 +228,12 @@ async def test_partial_metadata_of_the_wrong_shape_gets_kubes_406(api: API, ns: 
     )
     status, one, _ = await api.get(f"/api/v1/namespaces/{ns}/configmaps/p", headers={"Accept": _POM})
     assert status == 200 and one["kind"] == "PartialObjectMetadata"
+
+
+def test_go_escape_looks_past_other_e2_characters() -> None:
+    """U+2028/U+2029 are escaped wherever they sit among other E2-led characters (’ — €): before, after and
+    past the characters looked at one by one."""
+    for text in ("’ — € \u2028", "\u2029 ’", "’" * 40 + "\u2028", "’" * 40, "plain", "€\u2029€"):
+        data = orjson.dumps({"k": text})
+        expected = data.replace("\u2028".encode(), b"\\u2028").replace("\u2029".encode(), b"\\u2029")
+        assert go_escape(data) == expected

@@ -7,6 +7,7 @@ variables' names, mutations' patch types; CEL expressions are not compiled)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from aiokube.apiserver.errors import Cause, FieldErrors
@@ -331,8 +332,12 @@ def _match_resources(match: Obj | None, path: str, errs: FieldErrors) -> None:
             _rule_with_operations(rule, rpath, errs)
 
 
-def validate_validating_admission_policy(obj: Obj, old: Obj | None, errs: FieldErrors) -> None:
-    """validateValidatingAdmissionPolicySpec without the CEL compilation of its expressions."""
+def _policy_spec(
+    obj: Obj, old: Obj | None, errs: FieldErrors, match_check: Callable[[Obj, str, FieldErrors], None] | None = None
+) -> Obj:
+    """What validating and mutating admission policies check alike, in kube's order: failure policy, param
+    kind, match constraints (``match_check`` adds a kind's own rule checks), match conditions, variables.
+    Returns the spec."""
     spec = f.obj_at(obj, "spec")
     policy = spec.get("failurePolicy")
     if policy is None:
@@ -348,8 +353,16 @@ def validate_validating_admission_policy(obj: Obj, old: Obj | None, errs: FieldE
         _match_resources(match, "spec.matchConstraints", errs)
         if not f.list_at(match, "resourceRules"):
             errs.required("spec.matchConstraints.resourceRules")
+        if match_check is not None:
+            match_check(match, "spec.matchConstraints", errs)
     _policy_match_conditions(obj, old, errs)
     _variables(f.list_at(spec, "variables"), "spec.variables", errs)
+    return spec
+
+
+def validate_validating_admission_policy(obj: Obj, old: Obj | None, errs: FieldErrors) -> None:
+    """validateValidatingAdmissionPolicySpec without the CEL compilation of its expressions."""
+    spec = _policy_spec(obj, old, errs)
     if not f.list_at(spec, "validations") and not f.list_at(spec, "auditAnnotations"):
         for key in ("validations", "auditAnnotations"):
             errs.required(f"spec.{key}", "validations or auditAnnotations must contain at least one item")
@@ -476,24 +489,7 @@ def _policy_match_conditions(obj: Obj, old: Obj | None, errs: FieldErrors) -> No
 
 def validate_mutating_admission_policy(obj: Obj, old: Obj | None, errs: FieldErrors) -> None:
     """validateMutatingAdmissionPolicySpec without the CEL compilation of its expressions."""
-    spec = f.obj_at(obj, "spec")
-    policy = spec.get("failurePolicy")
-    if policy is None:
-        errs.required("spec.failurePolicy")
-    elif policy not in _FAILURE_POLICIES:
-        errs.not_supported("spec.failurePolicy", policy, _FAILURE_POLICIES)
-    if isinstance(spec.get("paramKind"), dict):
-        _param_kind(spec["paramKind"], "spec.paramKind", errs)
-    match = spec.get("matchConstraints")
-    if not isinstance(match, dict):
-        errs.required("spec.matchConstraints")
-    else:
-        _match_resources(match, "spec.matchConstraints", errs)
-        if not f.list_at(match, "resourceRules"):
-            errs.required("spec.matchConstraints.resourceRules")
-        _mutating_operations(match, "spec.matchConstraints", errs)
-    _policy_match_conditions(obj, old, errs)
-    _variables(f.list_at(spec, "variables"), "spec.variables", errs)
+    spec = _policy_spec(obj, old, errs, _mutating_operations)
     mutations = f.list_at(spec, "mutations")
     if not mutations:
         errs.required("spec.mutations", "mutations must contain at least one item")

@@ -91,11 +91,7 @@ def validate_certificate_signing_request(obj: Obj, old: Obj | None, errs: FieldE
     for i, usage in enumerate(usages):
         if usage not in _USAGES:
             errs.not_supported(f"spec.usages[{i}]", usage, _USAGES)
-    seen: set[str] = set()
-    for i, usage in enumerate(usages):
-        if usage in seen:
-            errs.duplicate(f"spec.usages[{i}]", usage)
-        seen.add(usage)
+    f.duplicates(usages, "spec.usages", errs)
     name = spec.get("signerName", "")
     if name == _LEGACY_SIGNER:
         errs.invalid("spec.signerName", name, "the legacy signerName is not allowed via this API version")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from aiokube.apiserver.errors import FieldErrors
@@ -37,6 +38,10 @@ _ONE_LETTER = re.compile(r"[a-z]")
 _CONFIG_KEY_FMT = "[-._a-zA-Z0-9]+"
 _CONFIG_KEY = re.compile(rf"^{_CONFIG_KEY_FMT}\Z")
 _CONFIG_KEY_MSG = "a valid config key must consist of alphanumeric characters, '-', '_' or '.'"
+
+
+def _itself(value: Any) -> Any:
+    return value
 
 
 def obj_at(parent: Any, key: str) -> Obj:
@@ -144,6 +149,16 @@ def dns1035_label(value: str, path: str, errs: FieldErrors) -> None:
 def qualified_name(value: str, path: str, errs: FieldErrors) -> None:
     for msg in is_qualified_name(value):
         errs.invalid(path, value, msg)
+
+
+def duplicates(items: list[Any], path: str, errs: FieldErrors, key: Callable[[Any], Hashable] = _itself) -> None:
+    """A Duplicate at ``path[i]`` for each item whose key an earlier item had (kube's loops over a set)."""
+    seen: set[Hashable] = set()
+    for i, item in enumerate(items):
+        k = key(item)
+        if k in seen:
+            errs.duplicate(f"{path}[{i}]", k)
+        seen.add(k)
 
 
 def nonnegative(value: Any, path: str, errs: FieldErrors) -> None:

@@ -82,12 +82,7 @@ def check_set(
         return
     for i, item in enumerate(items):
         check(item, f"{path}[{i}]")
-    seen: set[Hashable] = set()
-    for i, item in enumerate(items):
-        k = key(item)
-        if k in seen:
-            errs.duplicate(f"{path}[{i}]", k)
-        seen.add(k)
+    f.duplicates(items, path, errs, key)
 
 
 def name_of(item: Any) -> str:

@@ -73,11 +73,6 @@ def pool_name(name: str, path: str, errs: FieldErrors) -> None:
             errs.invalid(path, part, msg)
 
 
-def _node_name(name: str, path: str, errs: FieldErrors) -> None:
-    for msg in is_dns1123_subdomain(name):
-        errs.invalid(path, name, msg)
-
-
 def _attribute(attribute: Any, path: str, errs: FieldErrors) -> None:
     """validateDeviceAttribute: exactly one value; strings of at most 64 bytes, versions in semver 2.0.0."""
     attribute = attribute if isinstance(attribute, dict) else {}
@@ -111,26 +106,24 @@ def _counters(counters: Any, max_items: int, path: str, errs: FieldErrors) -> No
             r.label(key, path, errs)
 
 
-def _consumption(consumption: Any, path: str, errs: FieldErrors) -> None:
-    """validateDeviceCounterConsumption."""
-    consumption = consumption if isinstance(consumption, dict) else {}
-    counter_set = consumption.get("counterSet", "")
-    if not counter_set:
-        errs.required(f"{path}.counterSet")
+def _named_counters(item: Any, name_key: str, max_counters: int, path: str, errs: FieldErrors) -> None:
+    """A required label-name field, then the counters: validateDeviceCounterConsumption (``counterSet``) and
+    validateCounterSet (``name``)."""
+    item = item if isinstance(item, dict) else {}
+    name = item.get(name_key, "")
+    if not name:
+        errs.required(f"{path}.{name_key}")
     else:
-        r.label(counter_set, f"{path}.counterSet", errs)
-    _counters(consumption.get("counters"), _MAX_COUNTERS_PER_CONSUMPTION, f"{path}.counters", errs)
+        r.label(name, f"{path}.{name_key}", errs)
+    _counters(item.get("counters"), max_counters, f"{path}.counters", errs)
+
+
+def _consumption(consumption: Any, path: str, errs: FieldErrors) -> None:
+    _named_counters(consumption, "counterSet", _MAX_COUNTERS_PER_CONSUMPTION, path, errs)
 
 
 def _counter_set(counter_set: Any, path: str, errs: FieldErrors) -> None:
-    """validateCounterSet."""
-    counter_set = counter_set if isinstance(counter_set, dict) else {}
-    name = counter_set.get("name", "")
-    if not name:
-        errs.required(f"{path}.name")
-    else:
-        r.label(name, f"{path}.name", errs)
-    _counters(counter_set.get("counters"), _MAX_COUNTERS_PER_SET, f"{path}.counters", errs)
+    _named_counters(counter_set, "name", _MAX_COUNTERS_PER_SET, path, errs)
 
 
 def _binding_conditions(device: Obj, path: str, errs: FieldErrors) -> None:
@@ -141,11 +134,7 @@ def _binding_conditions(device: Obj, path: str, errs: FieldErrors) -> None:
         if r.bounded(items, _MAX_BINDING_CONDITIONS, f"{path}.{key}", errs):
             for i, item in enumerate(items):
                 f.qualified_name(item, f"{path}.{key}[{i}]", errs)
-    seen: set[str] = set()
-    for i, item in enumerate(cond_list):
-        if item in seen:
-            errs.duplicate(f"{path}.bindingConditions[{i}]", item)
-        seen.add(item)
+    f.duplicates(cond_list, f"{path}.bindingConditions", errs)
     seen_failures: set[str] = set()
     for i, item in enumerate(fail_list):
         if item in seen_failures:
@@ -173,7 +162,7 @@ def _device_node(device: Obj, per_device: bool, path: str, errs: FieldErrors) ->
     if name is not None:
         if name:
             given.append("`nodeName`")
-            _node_name(name, f"{path}.nodeName", errs)
+            f.dns1123_subdomain(name, f"{path}.nodeName", errs)
         else:
             errs.invalid(f"{path}.nodeName", name, "must not be empty")
     if device.get("nodeSelector") is not None:
@@ -237,7 +226,7 @@ def _node_selection(spec: Obj, errs: FieldErrors) -> None:
     if name is not None:
         if name:
             given.append("`nodeName`")
-            _node_name(name, "spec.nodeName", errs)
+            f.dns1123_subdomain(name, "spec.nodeName", errs)
         else:
             errs.invalid("spec.nodeName", name, "must be either unset or set to a non-empty string")
     selector = spec.get("nodeSelector")

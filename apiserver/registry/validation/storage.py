@@ -61,16 +61,12 @@ def _topology_term(term: Obj, path: str, errs: FieldErrors) -> dict[str, frozens
         values = f.list_at(rq, "values")
         if not values:
             errs.required(f"{rpath}.values")
-        seen: set[str] = set()
-        for j, value in enumerate(values):
-            if value in seen:
-                errs.duplicate(f"{rpath}.values[{j}]", value)
-            seen.add(value)
+        f.duplicates(values, f"{rpath}.values", errs)
         key = rq.get("key", "")
         f.qualified_name(key, f"{rpath}.key", errs)
         if key in keyed:
             errs.duplicate(f"{rpath}.key", key)
-        keyed[key] = frozenset(seen)
+        keyed[key] = frozenset(values)
     return keyed
 
 

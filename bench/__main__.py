@@ -32,6 +32,7 @@ SUITE = (
     "json_libs",
     "grpc_calls",
     "optimizations",
+    "session_changes",
     "watch_metrics",
     "watch_fanout",
     "slo_report",

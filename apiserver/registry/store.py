@@ -583,13 +583,12 @@ class GenericStore:
         revision check catches a stale one, and then, or where a decision would answer without a write,
         _StaleCache sends the caller to etcd's state."""
         check = _same_state(existing) if from_cache else None
-        if from_cache:
-            try:
-                self._check_delete_preconditions(existing, opts.preconditions, info)
-            except StatusError:
-                raise _StaleCache() from None
-        else:
+        try:
             self._check_delete_preconditions(existing, opts.preconditions, info)
+        except StatusError:
+            if from_cache:  # judged on the cache's state: etcd's decides
+                raise _StaleCache() from None
+            raise
         if info.kind == "Pod" and not info.group:
             graceful = await pods.delete_gracefully(self.storage, info, key, name, existing, opts, check)
             if graceful is not None:

@@ -139,6 +139,13 @@ async def ns(api: API) -> AsyncIterator[str]:
     yield name
 
 
+async def assert_never_written(store: Store, key: str, since: int) -> None:
+    """No revision after `since` held `key`: a request wrote nothing there, even if other tests' controllers
+    moved the shared etcd's revision meanwhile (comparing revisions alone is flaky)."""
+    for revision in range(since + 1, await store.current_revision() + 1):
+        assert (await store.client.range(key.encode(), revision=revision)).count == 0, (key, revision)
+
+
 def load_fixture(name: str) -> Any:
     import orjson
 

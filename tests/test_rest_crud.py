@@ -8,7 +8,7 @@ import uuid
 from datetime import UTC, datetime
 
 from aiokube.storage.store import Store
-from tests.conftest import API
+from tests.conftest import API, assert_never_written
 
 UID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
@@ -302,7 +302,7 @@ async def test_dry_run_create_and_delete_write_nothing(api: API, ns: str, store:
     before = await store.current_revision()
     status, cm, _ = await api.post(base, {"metadata": {"name": "dry"}}, params={"dryRun": "All"})
     assert status == 201 and "resourceVersion" not in cm["metadata"] and cm["metadata"]["uid"]
-    assert await store.current_revision() == before
+    await assert_never_written(store, f"/registry/configmaps/{ns}/dry", before)
     status, _, _ = await api.get(f"{base}/dry")
     assert status == 404
 

@@ -8,7 +8,7 @@ import uuid
 import pytest
 
 from aiokube.storage.store import Store
-from tests.conftest import API, load_fixture
+from tests.conftest import API, assert_never_written, load_fixture
 from tests.test_hostile_input import METHOD_NOT_ALLOWED
 
 SUBDOMAIN_MSG = (
@@ -143,7 +143,7 @@ async def test_invalid_names(api: API, ns: str, store: Store, name: str, field_v
         },
         "code": 422,
     }
-    assert await store.current_revision() == before  # nothing written
+    await assert_never_written(store, f"/registry/configmaps/{ns}/{name}", before)
 
 
 async def test_missing_name_and_invalid_namespace_name(api: API, ns: str) -> None:
@@ -330,7 +330,7 @@ async def test_request_entity_too_large(api: API, ns: str, store: Store) -> None
     status, err, _ = await api.post(f"/api/v1/namespaces/{ns}/configmaps", data=big)
     assert status == 413
     assert err["message"] == "Request entity too large: limit is 3145728" and err["reason"] == "RequestEntityTooLarge"
-    assert await store.current_revision() == before
+    await assert_never_written(store, f"/registry/configmaps/{ns}/big", before)
 
 
 async def test_delete_preconditions_conflict(api: API, ns: str) -> None:

@@ -11,7 +11,7 @@ import pytest
 from aiokube.storage import errors
 from aiokube.storage.keys import collection_key, object_key, prefix_range_end, resource_prefix
 from aiokube.storage.store import Preconditions, Store, decode_continue, encode_continue
-from tests.conftest import load_fixture
+from tests.conftest import assert_never_written, load_fixture
 
 
 def _prefix() -> str:
@@ -157,7 +157,7 @@ async def test_dry_run_writes_nothing(store: Store) -> None:
     before = await store.current_revision()
     obj = await store.create(p + "a", _obj("a"), dry_run=True)
     assert "resourceVersion" not in obj["metadata"]
-    assert await store.current_revision() == before
+    await assert_never_written(store, p + "a", before)
     with pytest.raises(errors.NotFound):
         await store.get(p + "a")
 

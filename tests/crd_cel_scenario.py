@@ -161,9 +161,8 @@ def _bad_crd(name: str, rules: list[dict[str, Any]]) -> dict[str, Any]:
     crd["metadata"]["name"] = f"{plural}.{GROUP}"
     crd["spec"]["names"] = {"plural": plural, "singular": f"wtebad{name}", "kind": f"WteBad{name.capitalize()}"}
     schema = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
-    schema["properties"] = {
-        "spec": {"type": "object", "properties": {"n": {"type": "integer"}, "s": _STR}, "x-kubernetes-validations": rules}
-    }
+    props = {"n": {"type": "integer"}, "s": _STR}
+    schema["properties"] = {"spec": {"type": "object", "properties": props, "x-kubernetes-validations": rules}}
     return crd
 
 
@@ -195,6 +194,7 @@ def _with(**changes: Any) -> dict[str, Any]:
     return spec
 
 
+HTTP, HTTPS = {"name": "http", "port": 80}, {"name": "https", "port": 443}
 #: (name, method, path, body): the CRD's and the custom resources' requests, in order
 STEPS: list[tuple[str, str, str, Any]] = [
     ("create-good", "POST", CRS, cr("wte-good", GOOD)),
@@ -205,7 +205,7 @@ STEPS: list[tuple[str, str, str, Any]] = [
     ("create-min-too-large", "POST", CRS, cr("wte-d", _with(minReplicas=150, maxReplicas=200))),
     ("create-bad-name-pattern", "POST", CRS, cr("wte-e", _with(name="App_1"))),
     ("create-bad-tags", "POST", CRS, cr("wte-f", _with(tags=["t-b", "x", "t-a"]))),
-    ("create-bad-port", "POST", CRS, cr("wte-g", _with(ports=[{"name": "http", "port": 80}, {"name": "x", "port": 0}]))),
+    ("create-bad-port", "POST", CRS, cr("wte-g", _with(ports=[HTTP, {"name": "x", "port": 0}]))),
     ("create-bad-labels", "POST", CRS, cr("wte-h", _with(labels={"Tier": "web", "forbidden": "1"}))),
     ("create-bad-timeout", "POST", CRS, cr("wte-i", _with(timeout="2h"))),
     ("create-bad-memory", "POST", CRS, cr("wte-j", _with(memory="20Gi"))),
@@ -215,14 +215,14 @@ STEPS: list[tuple[str, str, str, Any]] = [
     ("create-missing-min", "POST", CRS, cr("wte-n", _with(minReplicas=None))),
     ("create-several", "POST", CRS, cr("wte-o", _with(minReplicas=500, maxReplicas=2, name="X"))),
     # transition rules: the good object updated
-    ("update-ok", "PATCH-MERGE", CRS + "/wte-good", {"spec": {"maxReplicas": 4, "ports": [{"name": "http", "port": 80}, {"name": "https", "port": 443}]}}),
+    ("update-ok", "PATCH-MERGE", CRS + "/wte-good", {"spec": {"maxReplicas": 4, "ports": [HTTP, HTTPS]}}),
     ("update-name", "PATCH-MERGE", CRS + "/wte-good", {"spec": {"name": "other"}}),
     ("update-max-down", "PATCH-MERGE", CRS + "/wte-good", {"spec": {"maxReplicas": 2}}),
     ("update-port-number", "PATCH-MERGE", CRS + "/wte-good", {"spec": {"ports": [{"name": "http", "port": 8080}]}}),
     # CRDs whose rules do not compile
     ("crd-syntax-error", "POST", CRDS, _bad_crd("syntax", [{"rule": "self.n <"}])),
     ("crd-undeclared", "POST", CRDS, _bad_crd("undeclared", [{"rule": "nosuchfn(self.n)"}])),
-    ("crd-message-expression", "POST", CRDS, _bad_crd("msgexpr", [{"rule": "self.n > 0", "messageExpression": "'a' +"}])),
+    ("crd-message-expression", "POST", CRDS, _bad_crd("msgexpr", [{"rule": "self.n > 0", "messageExpression": "'a' +"}])),  # noqa: E501
     ("crd-not-bool", "POST", CRDS, _bad_crd("notbool", [{"rule": "self.s"}])),
     ("crd-bad-field-path", "POST", CRDS, _bad_crd("fieldpath", [{"rule": "self.n > 0", "fieldPath": ".nope"}])),
 ]  # fmt: skip

@@ -232,20 +232,30 @@ def _is_sorted(xs: list[Any]) -> bool:
 def _sum(xs: list[Any]) -> Any:
     if not xs:
         return 0
-    total = sum(xs[1:], xs[0])
-    return _duration(total) if isinstance(total, datetime.timedelta) else total
+    return _as_cel(sum(xs[1:], xs[0]))
+
+
+def _as_cel(v: Any) -> Any:
+    """A Python function's result as the binding takes it (durations and timestamps as protobuf messages)."""
+    if isinstance(v, datetime.timedelta):
+        return _duration(v)
+    if isinstance(v, datetime.datetime):
+        ts = timestamp_pb2.Timestamp()
+        ts.FromDatetime(v)
+        return ts
+    return v
 
 
 def _min(xs: list[Any]) -> Any:
     if not xs:
         raise ValueError("min called on empty list")
-    return min(xs)
+    return _as_cel(min(xs))
 
 
 def _max(xs: list[Any]) -> Any:
     if not xs:
         raise ValueError("max called on empty list")
-    return max(xs)
+    return _as_cel(max(xs))
 
 
 def _index_of(xs: list[Any], x: Any) -> int:
@@ -363,9 +373,10 @@ def _q(m: Any) -> Quantity:
 
 
 def _quantity(s: str) -> Any:
-    if parse_quantity(s) is None:
+    q = parse_quantity(s)
+    if q is None:
         raise ValueError("quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'")
-    return _QUANTITY_MSG(value=s)
+    return _q_value(q)
 
 
 def _q_value(q: Quantity) -> Any:

@@ -6,7 +6,8 @@ Imports point one way, from the entry points down to the shared pieces:
 - :mod:`.validation` — ValidateCustomResourceDefinition, via :mod:`.internal` (the internal version),
   :mod:`.structural_validation` and :mod:`.openapi_validation` (the schema rules).
 - :mod:`.customresource` — the schema checks of a custom resource write: :mod:`.validator` (kube-openapi),
-  :mod:`.embedded` (embedded resources) and :mod:`.listtype` (list-type uniqueness).
+  :mod:`.embedded` (embedded resources), :mod:`.listtype` (list-type uniqueness) and :mod:`.celrules` (the
+  CRD's CEL validation rules, on kube's CEL environment in :mod:`.celenv`).
 - :mod:`.pruning` and :mod:`.defaulting` — what the decoder does to a custom resource body.
 - :mod:`.jsonpath` — printer columns (client-go JSONPath and the CRD table convertor's cells).
 - :mod:`.formats`, :mod:`.regex` — string formats and Go patterns the validator checks.

@@ -19,6 +19,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from aiokube.apiserver.apiextensions import celrules
 from aiokube.apiserver.errors import StatusError
 from aiokube.apiserver.registry import meta
 from aiokube.apiserver.registry import strategy as st
@@ -67,10 +68,12 @@ def resource_infos(crd: Obj) -> list[ResourceInfo]:
         subresources = v.get("subresources") or {}
         status = "status" in subresources
         scale = subresources.get("scale")
+        schema = ((v.get("schema") or {}).get("openAPIV3Schema")) or {}
         custom = CustomSpec(
             crd_name=crd["metadata"]["name"],
             storage_version=storage,
-            schema=((v.get("schema") or {}).get("openAPIV3Schema")) or {},
+            schema=schema,
+            rules=celrules.compile_schema(schema),
             printer_columns=tuple(v.get("additionalPrinterColumns") or ()),
             scale=dict(scale) if scale is not None else None,
             status=status,

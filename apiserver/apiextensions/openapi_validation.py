@@ -3,7 +3,8 @@
 
 What a CRD's ``openAPIV3Schema`` may contain regardless of structure: supported types, no ``$ref``/``id``/
 ``patternProperties``…, no defaults in metadata, the ``x-kubernetes-*`` extension rules (list and map
-types, list-map keys) and the static checks of ``x-kubernetes-validations`` rules (CEL is not compiled).
+types, list-map keys) and the static checks of ``x-kubernetes-validations`` rules (their compilation is
+:func:`.celrules.crd_rule_errors`, run by :mod:`.validation`).
 """
 
 from __future__ import annotations
@@ -301,7 +302,7 @@ class OpenAPISchemaChecker:
                 )
 
     def _rules(self, s: Schema, path: str) -> None:
-        """The static checks of x-kubernetes-validations (CEL compilation is not done here)."""
+        """The static checks of x-kubernetes-validations (compiled by celrules.crd_rule_errors)."""
         newline = re.compile(r"[\n\r]+")
         for i, rule in enumerate(s.get("x-kubernetes-validations") or []):
             rp = index_path(child_path(path, "x-kubernetes-validations"), i)

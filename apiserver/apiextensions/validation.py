@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
+from aiokube.apiserver.apiextensions.celrules import crd_rule_errors
 from aiokube.apiserver.apiextensions.field import (
     child_path,
     forbidden,
@@ -122,6 +123,8 @@ def validate_crd_schema(validation: Obj | None, status_enabled: bool, path: str)
     errs.extend(validate_openapi_schema(schema, schema_path))
     if not errs:
         errs.extend(init_errs)
+    if not errs:  # kube compiles the rules of a schema without schema errors
+        errs.extend(crd_rule_errors(schema, schema_path))
     return errs
 
 

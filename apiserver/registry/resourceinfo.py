@@ -39,6 +39,8 @@ class CustomSpec:
     #: the scale subresource's paths (specReplicasPath, statusReplicasPath, labelSelectorPath), if enabled
     scale: dict[str, str] | None = None
     status: bool = False
+    #: the schema's x-kubernetes-validations rules, compiled once (apiextensions.celrules.RuleNode), or None
+    rules: Any = None
 
 
 @dataclass(frozen=True)

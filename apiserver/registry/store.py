@@ -255,7 +255,7 @@ class GenericStore:
         elif st.builtin and status and old is not None:
             typed.validate_status(st.group, st.kind, obj, old, errs)
         if info.custom is not None and info.custom.schema:
-            errs.causes.extend(customresource.validate(obj, info.custom.schema))
+            errs.causes.extend(customresource.validate(obj, info.custom.schema, old, info.custom.rules))
         elif info.group == "apiextensions.k8s.io" and info.plural == "customresourcedefinitions":
             errs.causes.extend(validate_crd(obj))
         if errs:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import importlib
 import importlib.util
 import logging
@@ -18,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from aiokube.apiserver import cluster, golang
+from aiokube.apiserver import cluster, gcpolicy, golang
 from aiokube.apiserver.authentication import kubeconfig, pki
 from aiokube.apiserver.secureserving import (
     ADMIN_KUBECONFIG,
@@ -339,21 +338,6 @@ def security_config(args: argparse.Namespace) -> SecurityConfig:
     )
 
 
-#: Python's default (700 allocations) collects generation 0 every few requests, and the heap grows with the
-#: watch cache, so full collections walk every cached object: 3,000 pod creates spent 977 ms in 1,784
-#: collections (13 full ones, 686 ms, each a pause of the event loop); with these thresholds 53 ms in 10,
-#: and server CPU per create went from 1.90 to 1.60 ms. What the server allocates is acyclic JSON; the cycles
-#: (tasks, exceptions) are few, so a larger generation 0 costs little memory.
-GC_THRESHOLDS = (50_000, 20, 20)
-
-
-def tune_gc() -> None:
-    """Larger collection thresholds, and the objects of start-up (modules, schemas) out of the collector's way."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLDS)
-
-
 def process_age() -> float:
     """Seconds since this process started (imports included), from /proc on Linux; since import elsewhere."""
     try:
@@ -390,7 +374,7 @@ async def serve(config: ServerConfig, simulate_nodes: int = 0) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     await server.start()
-    tune_gc()
+    gcpolicy.tune(loop)
     etcd = (
         f"embedded etcd at {server.embedded.client_url}, data in {config.data_dir}"
         if server.embedded

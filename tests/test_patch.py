@@ -19,6 +19,7 @@ from aiokube.apiserver.patching.patch import (
     PatchError,
     apply_json_patch,
     apply_merge_patch,
+    copy_value,
     go_sprint,
 )
 from aiokube.apiserver.patching.strategic import apply_strategic_merge_patch, go_stable_sort
@@ -739,3 +740,21 @@ def test_go_stable_sort_is_a_stable_sort() -> None:
         got = list(data)
         go_stable_sort(got, lambda a, b: a[0] < b[0])
         assert got == sorted(data, key=lambda x: x[0])
+
+
+def test_copy_value_is_deep_whatever_the_shape() -> None:
+    """ConfigMaps' and Secrets' maps of strings are copied as maps (their strings shared), anything else by
+    value: no container of the copy is one of the original's."""
+    cm = {"kind": "ConfigMap", "metadata": {"name": "a", "labels": {"x": "y"}}, "data": {"k": "v" * 100},
+          "binaryData": {"b": "AAAA"}}  # fmt: skip
+    cr = {"kind": "Thing", "data": {"nested": {"deep": [1, {"two": 2}]}}, "spec": {"n": 2**70}}
+    for original in (cm, cr, [cm, cr], {"stringData": {"a": "b"}, "data": {"x": None}}):
+        copied = copy_value(original)
+        assert copied == original
+
+        def containers(v: Any) -> list[Any]:
+            inner = v.values() if isinstance(v, dict) else v if isinstance(v, list) else ()
+            return [v, *(c for x in inner for c in containers(x))] if isinstance(v, dict | list) else []
+
+        ids = {id(c) for c in containers(original)}
+        assert not any(id(c) in ids for c in containers(copied))

@@ -123,3 +123,16 @@ def test_custom_resource_schema() -> None:
            "spec": {"items": [{"id": 2, "v": "b"}, {"id": 10}, {"id": 2}], "tags": ["b", "a", "a"],
                     "free": {"z": {"y": [1, 2]}, "e": {}}}}  # fmt: skip
     _same(obj, t)
+
+
+def test_maps_of_scalars_without_the_walk() -> None:
+    """A top-level map of scalars (a ConfigMap's data) is written without the walk: same entry as the chain,
+    whatever the keys (dots, colons, non-ASCII, many of them) and for an empty map (which takes the walk)."""
+    cm = mf.builtin_type(KINDS[("v1", "ConfigMap")])
+    secret = mf.builtin_type(KINDS[("v1", "Secret")])
+    keys = ["a.b", "f:x", "é-ü", "Z", "a", "_", "k-" + "9" * 200, *(f"k{i:05d}" for i in range(3000))]
+    for data in ({k: "v" for k in keys}, {}, {"only": ""}):
+        obj = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "m"}, "data": data,
+               "binaryData": {"b": "AAAA"}}  # fmt: skip
+        _same(obj, cm)
+        _same({**obj, "kind": "Secret", "type": "Opaque"}, secret)

@@ -246,7 +246,8 @@ _created_held = 0
 
 def _created_part(key: str, lhs: Any, value: Any, t: TypeInfo) -> dict[str, Any] | None:
     """One top-level key's FieldsV1 in a create, remembered by the value's JSON; None when the value is not
-    JSON."""
+    JSON. A map of scalars (a ConfigMap's data) is written without the walk: every key a member, in name order
+    (100,000 keys: 184 ms of walk became 29 ms; bench/session_changes.py)."""
     global _created_held
     try:
         memo_key = (t, key, orjson.dumps(value))
@@ -254,14 +255,33 @@ def _created_part(key: str, lhs: Any, value: Any, t: TypeInfo) -> dict[str, Any]
         return None
     part = _CREATED.get(memo_key)
     if part is None:
-        tree: dict[Any, Any] = {}
-        _Owned().compare(lhs, value, t.field(key), tree, field_pe(key))
-        _cut(tree, STRIPPED, recursive=False)
-        part = _fields_v1(tree)
-        size = len(orjson.dumps(part)) + len(memo_key[2])
+        ft = t.field(key)
+        if lhs is MISSING and _scalar_map(ft, value):
+            part = {"f:" + key: {".": {}, **{"f:" + k: {} for k in sorted(value)}}}
+            size = 2 * len(memo_key[2])  # its keys, about: no second dump to measure it
+        else:
+            tree: dict[Any, Any] = {}
+            _Owned().compare(lhs, value, ft, tree, field_pe(key))
+            _cut(tree, STRIPPED, recursive=False)
+            part = _fields_v1(tree)
+            size = len(orjson.dumps(part)) + len(memo_key[2])
         if _created_held + size > _CREATED_BYTES:
             _CREATED.clear()
             _created_held = 0
         _CREATED[memo_key] = part
         _created_held += size
     return part
+
+
+def _scalar_map(t: TypeInfo, value: Any) -> bool:
+    """A non-empty granular map whose values are all scalars of a scalar element type."""
+    return (
+        t.kind == "map"
+        and not t.fields
+        and not t.map_atomic
+        and t.elem is not None
+        and t.elem.scalar
+        and type(value) is dict
+        and bool(value)
+        and all(v.__class__ in SCALAR_TYPES for v in value.values())
+    )

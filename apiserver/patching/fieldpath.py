@@ -177,8 +177,13 @@ _FIELDS: dict[str, PathElement] = {}
 def field_pe(name: str) -> PathElement:
     pe = _FIELDS.get(name)
     if pe is None:
+        if len(_FIELDS) >= _FIELDS_BOUND:  # names come from clients (a ConfigMap's keys): kept bounded
+            _FIELDS.clear()
         pe = _FIELDS[name] = PathElement(PathElement.FIELD, name)
     return pe
+
+
+_FIELDS_BOUND = 1 << 16
 
 
 def key_pe(fields: Iterable[tuple[str, Any]]) -> PathElement:

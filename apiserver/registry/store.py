@@ -27,6 +27,7 @@ from aiokube.apiserver.registry.resources import Registry, ResourceInfo
 from aiokube.apiserver.registry.selection import predicate
 from aiokube.apiserver.registry.services import ServiceAllocator, is_service
 from aiokube.apiserver.registry.storedform import decoded_with_defaults, restored_form, schema_of, stored_form
+from aiokube.apiserver.registry.turns import Turns
 from aiokube.apiserver.registry.validation import dispatch as typed
 from aiokube.apiserver.registry.validation import verdicts
 from aiokube.storage import errors as serr
@@ -311,6 +312,7 @@ class GenericStore:
 
     async def create(self, info: ResourceInfo, obj: Obj, namespace: str | None, *, dry_run: bool, manager: str) -> Obj:
         """Store.Create of a decoded object whose namespace the caller has reconciled with the request."""
+        turns = Turns()
         md = obj["metadata"]
         if namespace is not None:
             await self.admission.admit_create(
@@ -322,12 +324,14 @@ class GenericStore:
         if info.conversion is not None:  # the rest of the write works on the storage form
             obj = info.conversion.to_storage(obj)
         self._track(None, obj, info, manager)  # before admission, as kube records it
+        await turns.pause_if_held()
         volatile = await self.create_admission.admit(obj, info, namespace)
         self._prepare_create(obj, info)
+        await turns.pause_if_held()
         allocator = self.services if is_service(info) else None
         ports = await allocator.allocate(obj, dry_run) if allocator is not None else []
         try:
-            stored = await self._create_with_retries(obj, info, namespace, dry_run, generated, volatile)
+            stored = await self._create_with_retries(obj, info, namespace, dry_run, generated, volatile, turns)
         except BaseException:
             if allocator is not None:
                 await allocator.release(obj, dry_run)
@@ -356,11 +360,14 @@ class GenericStore:
         dry_run: bool,
         generated: bool,
         volatile: tuple[str, ...] = (),
+        turns: Turns | None = None,
     ) -> Obj:
         md = obj["metadata"]
         attempts = _GENERATE_NAME_ATTEMPTS if generated else 1
         for attempt in range(attempts):
             ordered = stored_form(obj, info, volatile)
+            if turns is not None:
+                await turns.pause_if_held()
             try:
                 return await self.storage.create(info.key(namespace, md["name"]), ordered, dry_run=dry_run)
             except serr.AlreadyExists:
@@ -411,6 +418,7 @@ class GenericStore:
         """
         delete_instead: list[Obj] = []
         conversion = info.conversion
+        turns = Turns()
 
         async def try_update(existing: Obj | None) -> Obj:
             if conversion is None:
@@ -419,6 +427,7 @@ class GenericStore:
                 new = conversion.to_storage(
                     await new_object(conversion.from_storage(existing) if existing is not None else None)
                 )
+            await turns.pause_if_held()
             if existing is None:
                 if not allow_create:
                     raise errors.not_found(info.group_resource, name)
@@ -455,8 +464,10 @@ class GenericStore:
             if self._should_delete_during_update(new, existing, info):
                 delete_instead.append(existing)
                 raise _DeleteInstead()
+            await turns.pause_if_held()
             if track:
                 self._track(existing, new, info, manager, subresource)
+            await turns.pause_if_held()
             return stored_form(new, info)
 
         key = info.key(namespace, name)

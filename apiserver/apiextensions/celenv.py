@@ -39,8 +39,9 @@ from urllib.parse import parse_qs, urlsplit
 
 from cel_expr_python import cel
 from cel_expr_python.ext import ext_bindings, ext_encoders, ext_math, ext_optional
-from google.protobuf import descriptor_pb2, descriptor_pool, duration_pb2, message_factory, timestamp_pb2
+from google.protobuf import descriptor_pb2, descriptor_pool, duration_pb2, message_factory, struct_pb2, timestamp_pb2
 
+from aiokube.apiserver.apiextensions.celissues import cel_go_issues
 from aiokube.apiserver.apiextensions.structural import Schema, additional_properties_of, items_of, props_of
 from aiokube.apiserver.golang import parse_duration
 from aiokube.apiserver.quantity import Quantity, parse_quantity
@@ -502,6 +503,36 @@ def _library() -> list[Any]:
 _ENVS: dict[tuple[str, bool], Any] = {}
 
 
+def message_pool(*files: Any) -> Any:
+    """A descriptor pool holding kube's URL and Quantity, protobuf's Struct/Value, Timestamp and Duration, and
+    ``files`` (FileDescriptorProtos whose messages type other CEL variables, e.g. admission's request)."""
+    pool = descriptor_pool.DescriptorPool()
+    for module in (struct_pb2, timestamp_pb2, duration_pb2):
+        proto = descriptor_pb2.FileDescriptorProto()
+        module.DESCRIPTOR.CopyToProto(proto)
+        pool.Add(proto)
+    pool.Add(_FILE)
+    for proto in files:
+        pool.Add(proto)
+    return pool
+
+
+def new_env(variables: dict[str, Any], functions: list[Any] | tuple[Any, ...] = (), pool: Any = None) -> Any:
+    """A CEL environment with kube's libraries (as far as they are written here), the given variables and
+    extra function declarations; ``pool`` (from :func:`message_pool`) when the variables are messages."""
+    return cel.NewEnv(
+        pool if pool is not None else _POOL,
+        variables=variables,
+        extensions=[
+            ext_bindings.ExtBindings(),
+            ext_optional.ExtOptional(),
+            ext_math.ExtMath(),
+            ext_encoders.ExtEncoders(),
+        ],
+        functions=[*_library(), *functions],
+    )
+
+
 def environment(self_type: tuple[str, Any], with_old_self: bool = True) -> Any:
     """The CEL environment of rules whose ``self`` (and ``oldSelf``) has this type; built once per type."""
     key = (self_type[0], with_old_self)
@@ -510,17 +541,7 @@ def environment(self_type: tuple[str, Any], with_old_self: bool = True) -> Any:
         variables = {SELF: self_type[1]}
         if with_old_self:
             variables[OLD_SELF] = self_type[1]
-        env = cel.NewEnv(
-            _POOL,
-            variables=variables,
-            extensions=[
-                ext_bindings.ExtBindings(),
-                ext_optional.ExtOptional(),
-                ext_math.ExtMath(),
-                ext_encoders.ExtEncoders(),
-            ],
-            functions=_library(),
-        )
+        env = new_env(variables)
         _ENVS[key] = env
     return env
 
@@ -536,8 +557,16 @@ def compile_expr(env: Any, text: str) -> tuple[Any, Any]:
     try:
         program = env.compile(text)
     except RuntimeError as e:
-        raise CelError(_strip_status(str(e))) from None
+        raise CelError(cel_go_issues(_strip_status(str(e)), text)) from None
     return program, program.return_type()
+
+
+def parse_expr(env: Any, text: str) -> None:
+    """Only parse (no type check): CelError with the parser's syntax errors."""
+    try:
+        env.compile(text, disable_check=True)
+    except RuntimeError as e:
+        raise CelError(cel_go_issues(_strip_status(str(e)), text)) from None
 
 
 _NO_SUCH_KEY = re.compile(r'^Key not found in map : "?(.*?)"?$')

@@ -1,0 +1,375 @@
+"""The compilation of admission CEL expressions (``k8s.io/apiserver/pkg/admission/plugin/cel``) and of DRA
+device selectors (``k8s.io/dynamic-resource-allocation/cel``), as kube's validation runs it on create and update.
+
+Kube's variables, declared with kube's types as protobuf messages of the same names (so type errors and
+``must evaluate to … but got kubernetes.AdmissionRequest`` read as kube's): ``object``, ``oldObject`` and ``params``
+(dyn), ``request`` (``kubernetes.AdmissionRequest``), ``namespaceObject`` (``kubernetes.Namespace``),
+``authorizer`` and ``authorizer.requestResource`` (kube's authorizer types, with their functions), ``variables``
+(``kubernetes.variables``: one field per variable composed so far, of the type its expression has), ``device``
+(``kubernetes.DRADevice``), the mutations' ``JSONPatch`` and ``jsonpatch.escapeKey``.
+
+What cannot be declared here is not checked, so that nothing valid is refused: an expression that uses one of
+kube's libraries not written in :mod:`~aiokube.apiserver.apiextensions.celenv` (ip, cidr, semver, format, sets,
+two-variable comprehensions, lists and strings extensions) is only parsed, and so is an applyConfiguration that
+builds ``Object`` literals (kube resolves ``Object.spec.x`` types on the fly). Maps of lists inside messages
+(``request.userInfo.extra``, nested lists and maps of variables) are list(dyn)/dyn here; DRA attributes and
+capacities are ``map(string, dyn)``. Kube's cost limits are not estimated.
+
+Every result is memoized by (expression, declarations): a policy is validated again on each update.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from cel_expr_python import cel
+from google.protobuf import descriptor_pb2
+
+from aiokube.apiserver.apiextensions import celenv
+from aiokube.apiserver.apiextensions.celenv import CelError
+from aiokube.apiserver.apiextensions.celissues import go_type_name
+
+T = cel.Type
+_F = descriptor_pb2.FieldDescriptorProto
+_OPT, _REP = _F.LABEL_OPTIONAL, _F.LABEL_REPEATED
+_SCALAR_FIELDS = {
+    "string": _F.TYPE_STRING,
+    "int": _F.TYPE_INT64,
+    "uint": _F.TYPE_UINT64,
+    "double": _F.TYPE_DOUBLE,
+    "bool": _F.TYPE_BOOL,
+    "bytes": _F.TYPE_BYTES,
+}
+_MESSAGE_FIELDS = {
+    "timestamp": ".google.protobuf.Timestamp",
+    "google.protobuf.Timestamp": ".google.protobuf.Timestamp",
+    "google.protobuf.Duration": ".google.protobuf.Duration",
+    "dyn": ".google.protobuf.Value",
+    "list(dyn)": ".google.protobuf.ListValue",
+    "map(string, dyn)": ".google.protobuf.Struct",
+}
+
+
+def _field(msg: Any, name: str, kind: str, repeated: bool = False) -> None:
+    """Add field ``name`` of cel-go type ``kind`` (a scalar, a message name or one of ``_MESSAGE_FIELDS``)."""
+    label = _REP if repeated else _OPT
+    number = len(msg.field) + 1
+    if kind in _SCALAR_FIELDS:
+        msg.field.add(name=name, number=number, type=_SCALAR_FIELDS[kind], label=label)
+    elif kind == "null_type":
+        msg.field.add(name=name, number=number, type=_F.TYPE_ENUM, type_name=".google.protobuf.NullValue", label=label)
+    else:
+        type_name = _MESSAGE_FIELDS.get(kind) or f".{kind}"
+        msg.field.add(name=name, number=number, type=_F.TYPE_MESSAGE, type_name=type_name, label=label)
+
+
+def _map_field(msg: Any, name: str, key: str, value: str) -> None:
+    # protobuf's rule: a map field's entry is its CamelCased name + "Entry"
+    camel = "".join(part[:1].upper() + part[1:] for part in name.split("_"))
+    entry = msg.nested_type.add(name=f"{camel}Entry")
+    entry.options.map_entry = True
+    _field(entry, "key", key)
+    _field(entry, "value", value)
+    msg.field.add(name=name, number=len(msg.field) + 1, type=_F.TYPE_MESSAGE, label=_REP,
+                  type_name=f".{_PACKAGE}.{msg.name}.{entry.name}")  # fmt: skip
+
+
+_PACKAGE = "kubernetes"
+_DEPS = ["google/protobuf/struct.proto", "google/protobuf/timestamp.proto", "google/protobuf/duration.proto"]
+
+
+def _kube_types() -> Any:
+    """kube's BuildRequestType, BuildNamespaceType and the DRA device type, as one file of messages."""
+    f = descriptor_pb2.FileDescriptorProto(name="aiokube_admission_cel.proto", package=_PACKAGE, syntax="proto3",
+                                           dependency=_DEPS)  # fmt: skip
+    gvk = f.message_type.add(name="GroupVersionKind")
+    gvr = f.message_type.add(name="GroupVersionResource")
+    for msg, last in ((gvk, "kind"), (gvr, "resource")):
+        for name in ("group", "version", last):
+            _field(msg, name, "string")
+    user = f.message_type.add(name="UserInfo")
+    for name in ("username", "uid"):
+        _field(user, name, "string")
+    _field(user, "groups", "string", repeated=True)
+    _map_field(user, "extra", "string", "list(dyn)")
+    req = f.message_type.add(name="AdmissionRequest")
+    for name, kind in (("kind", "kubernetes.GroupVersionKind"), ("resource", "kubernetes.GroupVersionResource"),
+                       ("subResource", "string"), ("requestKind", "kubernetes.GroupVersionKind"),
+                       ("requestResource", "kubernetes.GroupVersionResource"), ("requestSubResource", "string"),
+                       ("name", "string"), ("namespace", "string"), ("operation", "string"),
+                       ("userInfo", "kubernetes.UserInfo"), ("dryRun", "bool"), ("options", "dyn")):  # fmt: skip
+        _field(req, name, kind)
+    spec = f.message_type.add(name="NamespaceSpec")
+    _field(spec, "finalizers", "string", repeated=True)
+    cond = f.message_type.add(name="NamespaceCondition")
+    for name in ("status", "type", "lastTransitionTime", "message", "reason"):
+        _field(cond, name, "timestamp" if name == "lastTransitionTime" else "string")
+    status = f.message_type.add(name="NamespaceStatus")
+    _field(status, "conditions", "kubernetes.NamespaceCondition", repeated=True)
+    _field(status, "phase", "string")
+    meta = f.message_type.add(name="NamespaceMetadata")
+    for name in ("name", "generateName", "namespace"):
+        _field(meta, name, "string")
+    for name in ("labels", "annotations"):
+        _map_field(meta, name, "string", "string")
+    for name, kind in (("UID", "string"), ("creationTimestamp", "timestamp"),
+                       ("deletionGracePeriodSeconds", "int"), ("deletionTimestamp", "timestamp"),
+                       ("generation", "int"), ("resourceVersion", "string")):  # fmt: skip
+        _field(meta, name, kind)
+    _field(meta, "finalizers", "string", repeated=True)
+    ns = f.message_type.add(name="Namespace")
+    for name, kind in (("metadata", "NamespaceMetadata"), ("spec", "NamespaceSpec"), ("status", "NamespaceStatus")):
+        _field(ns, name, f"kubernetes.{kind}")
+    device = f.message_type.add(name="DRADevice")
+    _field(device, "driver", "string")
+    _field(device, "allowMultipleAllocations", "bool")
+    for name in ("attributes", "capacity"):
+        _map_field(device, name, "string", "map(string, dyn)")
+    return f
+
+
+def _json_patch_type() -> Any:
+    """The mutations' ``JSONPatch`` (no package: kube's type is named just that)."""
+    f = descriptor_pb2.FileDescriptorProto(name="aiokube_jsonpatch_cel.proto", syntax="proto3", dependency=_DEPS)
+    msg = f.message_type.add(name="JSONPatch")
+    for name in ("op", "path", "from"):
+        _field(msg, name, "string")
+    _field(msg, "value", "dyn")
+    return f
+
+
+_KUBE_TYPES, _JSON_PATCH = _kube_types(), _json_patch_type()
+
+# ---- the authorizer library: kube's types and functions, declared for the type checker only ------------------
+
+_AUTHZ = {n: T.AbstractType(f"kubernetes.authorization.{n}") for n in
+          ("Authorizer", "PathCheck", "GroupCheck", "ResourceCheck", "Decision")}  # fmt: skip
+
+
+def _decl(name: str, *overloads: tuple[str, Any, list[Any], bool]) -> Any:
+    return cel.FunctionDecl(name, [cel.Overload(oid, ret, params, is_member=m) for oid, ret, params, m in overloads])
+
+
+def _authz_functions() -> list[Any]:
+    a, p, g, r, d, s = (_AUTHZ["Authorizer"], _AUTHZ["PathCheck"], _AUTHZ["GroupCheck"], _AUTHZ["ResourceCheck"],
+                        _AUTHZ["Decision"], T.STRING)  # fmt: skip
+    out = [
+        _decl("path", ("authorizer_path", p, [a, s], True)),
+        _decl("group", ("authorizer_group", g, [a, s], True)),
+        _decl("serviceAccount", ("authorizer_serviceaccount", a, [a, s, s], True)),
+        _decl("resource", ("groupcheck_resource", r, [g, s], True)),
+        _decl("check", ("pathcheck_check", d, [p, s], True), ("resourcecheck_check", d, [r, s], True)),
+        _decl("errored", ("decision_errored", T.BOOL, [d], True)),
+        _decl("error", ("decision_error", s, [d], True)),
+        _decl("allowed", ("decision_allowed", T.BOOL, [d], True)),
+        _decl("reason", ("decision_reason", s, [d], True)),
+    ]
+    for name in ("subresource", "namespace", "name", "fieldSelector", "labelSelector"):
+        out.append(_decl(name, (f"resourcecheck_{name.lower()}", r, [r, s], True)))
+    return out
+
+
+_ESCAPE_KEY = _decl("jsonpatch.escapeKey", ("string_jsonpatch_escapekey", T.STRING, [T.STRING], False))
+
+#: kube's library functions and macros not declared here: an expression using one is only parsed
+_UNDECLARED_KUBE = frozenset(
+    "ip cidr isIP isCIDR family isUnspecified isLoopback isLinkLocalMulticast isLinkLocalUnicast isGlobalUnicast "
+    "isCanonical containsIP containsCIDR masked prefixLength semver isSemver major minor patch format validate "
+    "sets distinct flatten lists range reverse slice sort sortBy first last quote strings all exists existsOne "
+    "exists_one transformList transformMap transformMapEntry".split()
+)
+_ISSUE_NAME = re.compile(r"(?:undeclared reference to|found no matching overload for) '([^']*)'")
+
+# ---- environments -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Decls:
+    """kube's OptionalVariableDeclarations, and the composed variables (None: ``variables`` is not declared)."""
+
+    params: bool = False
+    authorizer: bool = True
+    patch_types: bool = False
+    variables: tuple[tuple[str, str], ...] | None = None
+    device: bool = False
+
+
+_ENVS: dict[Decls, Any] = {}
+
+
+def _variables_type(variables: tuple[tuple[str, str], ...]) -> Any:
+    """``kubernetes.variables`` with a field per composed variable, of the type kube's convertCelTypeToDeclType
+    keeps (scalars, lists and maps; objects are dyn)."""
+    f = descriptor_pb2.FileDescriptorProto(name="aiokube_variables_cel.proto", package=_PACKAGE, syntax="proto3",
+                                           dependency=_DEPS)  # fmt: skip
+    msg = f.message_type.add(name="variables")
+    for name, kind in variables:
+        _typed_field(msg, name, kind)
+    return f
+
+
+_SIMPLE = frozenset([*_SCALAR_FIELDS, "null_type", "google.protobuf.Timestamp", "google.protobuf.Duration"])
+_LIST = re.compile(r"list\((.*)\)")
+_MAP = re.compile(r"map\(([a-z]+), (.*)\)")
+
+
+def _typed_field(msg: Any, name: str, kind: str) -> None:
+    if kind in _SIMPLE:
+        _field(msg, name, kind)
+    elif (m := _LIST.fullmatch(kind)) and m.group(1) in _SIMPLE - {"null_type"}:
+        _field(msg, name, m.group(1), repeated=True)
+    elif kind.startswith("list("):
+        _field(msg, name, "list(dyn)")
+    elif (m := _MAP.fullmatch(kind)) and m.group(1) in ("string", "int", "uint", "bool") and m.group(2) in _SIMPLE:
+        _map_field(msg, name, m.group(1), m.group(2))
+    elif kind.startswith("map(string,"):
+        _field(msg, name, "map(string, dyn)")
+    else:
+        _field(msg, name, "dyn")
+
+
+def environment(decls: Decls, objects: Any = None) -> Any:
+    """The environment of these declarations, built once (a few ms); ``objects``: a file of the ``Object``
+    types an applyConfiguration builds (such an environment is built for its expression, not kept)."""
+    env = _ENVS.get(decls) if objects is None else None
+    if env is not None:
+        return env
+    files = [_KUBE_TYPES]
+    functions: list[Any] = []
+    if decls.device:
+        variables = {"device": T("kubernetes.DRADevice")}
+    else:
+        variables = {"object": T.DYN, "oldObject": T.DYN, "request": T("kubernetes.AdmissionRequest"),
+                     "namespaceObject": T("kubernetes.Namespace")}  # fmt: skip
+        if decls.params:
+            variables["params"] = T.DYN
+        functions += _authz_functions()  # kube's base environment has them; the variables are optional
+        if decls.authorizer:
+            variables["authorizer"] = _AUTHZ["Authorizer"]
+            variables["authorizer.requestResource"] = _AUTHZ["ResourceCheck"]
+        if decls.variables is not None:
+            files.append(_variables_type(decls.variables))
+            variables["variables"] = T("kubernetes.variables")
+        if decls.patch_types:
+            files.append(_JSON_PATCH)
+            functions.append(_ESCAPE_KEY)
+    if objects is not None:
+        return celenv.new_env(variables, functions, celenv.message_pool(*files, objects))
+    if len(_ENVS) > 256:  # composed variables make one per policy shape: keep the table bounded
+        _ENVS.clear()
+    env = _ENVS[decls] = celenv.new_env(variables, functions, celenv.message_pool(*files))
+    return env
+
+
+# ---- compilation --------------------------------------------------------------------------------------------
+
+_OBJECT_LITERAL = re.compile(r"\bObject\s*(?:\.\s*[_a-zA-Z][_a-zA-Z0-9]*\s*)*\{")
+#: an Object type named without spaces (``Object.spec.template{``), as this rewrites it
+_OBJECT_TYPE = re.compile(r"\bObject((?:\.[_a-zA-Z][_a-zA-Z0-9]*)*)(\s*\{)")
+_IDENT = re.compile(r"[_a-zA-Z][_a-zA-Z0-9]*")
+
+
+@dataclass(frozen=True)
+class Result:
+    """A compilation: kube's error detail ("" when it compiled) and the output type in cel-go's words ("" when
+    the expression was only parsed: its type is unknown here)."""
+
+    error: str
+    type: str = ""
+
+
+_MEMO: dict[tuple[str, Decls], Result] = {}
+
+
+def compile_expression(expression: str, decls: Decls) -> Result:
+    """Compile as kube's CompileCELExpression does (without the return type check), memoized."""
+    key = (expression, decls)
+    result = _MEMO.get(key)
+    if result is None:
+        result = _compile(expression, decls)
+        if len(_MEMO) > 8192:
+            _MEMO.clear()
+        _MEMO[key] = result
+    return result
+
+
+def _compile(expression: str, decls: Decls) -> Result:
+    if decls.patch_types and _OBJECT_LITERAL.search(expression):
+        return _compile_objects(expression, decls)
+    env = environment(decls)
+    try:
+        _, out = celenv.compile_expr(env, expression)
+    except CelError as e:
+        text = str(e)
+        if any(_undeclared_kube(n) for n in _ISSUE_NAME.findall(text)):
+            return _parse_only(env, expression)
+        return Result(f"compilation failed: {text}")
+    return Result("", go_type_name(out.name()))
+
+
+def _compile_objects(expression: str, decls: Decls) -> Result:
+    """An expression building kube's dynamic ``Object`` types: each ``Object.a.b`` named ``Object_a_b`` (same
+    columns) and declared as a message whose fields are every identifier of the expression, all dyn — what kube's
+    DynamicTypeResolver gives it — then compiled, and the names put back in the errors and the type."""
+    names: dict[str, str] = {}
+
+    def mangle(m: re.Match[str]) -> str:
+        name = "Object" + m.group(1)
+        names[name.replace(".", "_")] = name
+        return name.replace(".", "_") + m.group(2)
+
+    text = _OBJECT_TYPE.sub(mangle, expression)
+    if len(_OBJECT_TYPE.findall(expression)) != len(_OBJECT_LITERAL.findall(expression)) or "`" in expression:
+        return _parse_only(environment(decls), expression)
+    f = descriptor_pb2.FileDescriptorProto(name="aiokube_objects_cel.proto", syntax="proto2", dependency=_DEPS)
+    idents = sorted(set(_IDENT.findall(expression)))
+    for mangled in names:
+        msg = f.message_type.add(name=mangled)
+        for ident in idents:
+            msg.field.add(name=ident, number=len(msg.field) + 1, type=_F.TYPE_MESSAGE, label=_OPT,
+                          type_name=".google.protobuf.Value")  # fmt: skip
+    env = environment(decls, f)
+    unmangle = re.compile("|".join(rf"\b{re.escape(m)}\b" for m in sorted(names, key=len, reverse=True)))
+    try:
+        _, out = celenv.compile_expr(env, text)
+    except CelError as e:
+        issues = unmangle.sub(lambda m: names[m.group(0)], str(e))
+        for line, original in zip(text.split("\n"), expression.split("\n"), strict=True):
+            issues = issues.replace(f" | {line}\n", f" | {original}\n")
+        if any(_undeclared_kube(n) for n in _ISSUE_NAME.findall(issues)):
+            return _parse_only(environment(decls), expression)
+        return Result(f"compilation failed: {issues}")
+    return Result("", unmangle.sub(lambda m: names[m.group(0)], go_type_name(out.name())))
+
+
+def _undeclared_kube(name: str) -> bool:
+    return name in _UNDECLARED_KUBE or name.split(".")[0] in _UNDECLARED_KUBE
+
+
+def _parse_only(env: Any, expression: str) -> Result:
+    try:
+        celenv.parse_expr(env, expression)
+    except CelError as e:
+        return Result(f"compilation failed: {e}")
+    return Result("")
+
+
+def return_type_error(result: Result, wanted: tuple[str, ...]) -> str:
+    """kube's check of the output type: "" when it is one of ``wanted`` (or only parsed, i.e. unknown)."""
+    if result.error or not result.type or result.type in wanted:
+        return result.error
+    if len(wanted) == 1:
+        return f"must evaluate to {wanted[0]} but got {result.type}"
+    return f"must evaluate to one of [{' '.join(wanted)}] but got {result.type}"
+
+
+def device_selector_error(expression: str) -> str:
+    """A DRA CEL selector's compile error in kube's words, or ""."""
+    result = compile_expression(expression, Decls(authorizer=False, device=True))
+    if result.error:
+        return result.error
+    if result.type and result.type not in ("bool", "dyn", "any"):
+        return f"must evaluate to bool or the unknown type, not {result.type}"
+    return ""

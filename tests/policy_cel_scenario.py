@@ -191,7 +191,20 @@ STEPS: list[tuple[str, str, str, Any]] = [
     ("vap-several", "POST", VAPS, vap("several", variables=[{"name": "v", "expression": "request.foo"}],
                                       validations=[{"expression": "request.bar"}, {"expression": "'x'",
                                                                                    "messageExpression": "1"}])),
+    ("vap-literals", "POST", VAPS, vap("literals", validations=[{"expression": e} for e in [
+        "[1, 'a'].size() == 2", "{'a': 1, 2: 1}.size() == 2", "duration('1x') > duration('1s')",
+        "timestamp('x') > timestamp('2020-01-01T00:00:00Z')", "request.name.matches('(')", "[object.x, 1].size() == 1",
+        "[1, 2.0, 'a'].size() == 3 && {'a': [1, 'b']}.size() == 1"]])),
+    ("vap-regex-program", "POST", VAPS, vap("regex-program", **check("request.name.find('(') == ''"))),
+    ("vap-numeric-comparisons", "POST", VAPS, vap("numeric", **check("1 < 1.5 && request.name.size() > 1u"))),
+    ("vap-checker-texts", "POST", VAPS, vap("texts", validations=[{"expression": e} for e in [
+        "has(request)", "authorizer.group('x').check('get').allowed()", "cel.bind(x, 1, x == 1)",
+        "base64.encode(b'a') == 'YQ=='", "object.all(x)", "'a'.charAt('b') == 'a'"]])),
+    ("vap-two-variable-macros", "POST", VAPS, vap("two-vars", **check(
+        "{'a': 1}.all(k, v, v > 0) && [1].exists(i, v, v == 1) && [1].transformList(i, v, v).size() == 1"))),
     ("map-good", "POST", MAPS, GOOD_MAP),
+    ("map-apply-literal-types", "POST", MAPS, map_("ac-literal", variables=[{"name": "v", "expression": "'x'"}],
+        **apply("Object{metadata: Object.metadata{labels: {'a': variables.w}}, spec: Object.spec{n: 1 + 'a'}}"))),
     ("map-apply-not-object", "POST", MAPS, map_("ac-dyn", **apply("object"))),
     ("map-apply-syntax", "POST", MAPS, map_("ac-syntax", **apply("Object{"))),
     ("map-apply-undeclared", "POST", MAPS, map_("ac-undeclared", **apply("Foo{}"))),
@@ -225,6 +238,10 @@ STEPS: list[tuple[str, str, str, Any]] = [
 UPDATE_BASE = vap("update", **check("true"), matchConditions=[{"name": "a", "expression": "true"}])
 
 
+def created_path(path: str, body: Any) -> str:
+    return f"{path}/{body['metadata']['name']}"
+
+
 def update_steps(path: str, obj: dict[str, Any]) -> list[tuple[str, str, str, Any]]:
     """A policy created, then updated: with a bad validation, and with a bad new match condition."""
     bad_validation = copy.deepcopy(obj)
@@ -240,11 +257,25 @@ def update_steps(path: str, obj: dict[str, Any]) -> list[tuple[str, str, str, An
     ]
 
 
-UPDATES = update_steps(VAPS, UPDATE_BASE)
+WEBHOOK_BASE = webhooks("ValidatingWebhookConfiguration", "update", ["true"])
 
 
-def created_path(path: str, body: Any) -> str:
-    return f"{path}/{body['metadata']['name']}"
+def webhook_update_steps() -> list[tuple[str, str, str, Any]]:
+    """A webhook configuration created, then updated keeping its match conditions, then adding a bad one."""
+    item = created_path(VWCS, WEBHOOK_BASE)
+    relabeled = copy.deepcopy(WEBHOOK_BASE)
+    relabeled["metadata"]["labels"] = {"a": "b"}
+    bad = copy.deepcopy(WEBHOOK_BASE)
+    bad["webhooks"][0]["matchConditions"].append({"name": "c1", "expression": "request.foo"})
+    return [
+        ("update-webhook-create", "POST", VWCS, WEBHOOK_BASE),
+        ("update-webhook-same-conditions", "PUT", item, relabeled),
+        ("update-webhook-bad-condition", "PUT", item, bad),
+        ("update-webhook-delete", "DELETE", item, None),
+    ]
+
+
+UPDATES = update_steps(VAPS, UPDATE_BASE) + webhook_update_steps()
 
 
 def record(base: str, token: str) -> dict[str, Any]:
@@ -268,6 +299,7 @@ def record(base: str, token: str) -> dict[str, Any]:
                 _call(base, token, "DELETE", created_path(path, body), None)
     finally:
         _call(base, token, "DELETE", created_path(VAPS, UPDATE_BASE), None)
+        _call(base, token, "DELETE", created_path(VWCS, WEBHOOK_BASE), None)
         _call(base, token, "DELETE", f"/api/v1/namespaces/{ns}", None)
     return out
 

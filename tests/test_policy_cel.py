@@ -9,7 +9,9 @@ import json
 from typing import Any
 
 import pytest
+from cel_expr_python import cel
 
+from aiokube.apiserver.apiextensions import celenv
 from aiokube.apiserver.apiextensions.celissues import cel_go_issues, go_type_name
 from aiokube.apiserver.registry.validation import admissioncel
 from aiokube.apiserver.registry.validation.admissioncel import Decls
@@ -38,6 +40,7 @@ async def _replay(api: API, ns: str) -> dict[str, Any]:
                 await api.delete(scenario.created_path(path, body))
     finally:
         await api.delete(scenario.created_path(scenario.VAPS, scenario.UPDATE_BASE))
+        await api.delete(scenario.created_path(scenario.VWCS, scenario.WEBHOOK_BASE))
     return out
 
 
@@ -117,3 +120,14 @@ def test_device_selectors() -> None:
     assert admissioncel.device_selector_error("device.driver") == (
         "must evaluate to bool or the unknown type, not string"
     )
+
+
+def test_mixed_literals_with_dyn_are_refused_for_admission_only() -> None:
+    """kube types admission's object as dyn, so [object.x, 1] is mixed there; a CRD rule's self is typed in
+    kube (map(string, dyn) here), so the same shape is not refused for CRD rules."""
+    env = celenv.environment(("object", cel.Type.Map(cel.Type.STRING, cel.Type.DYN)))
+    celenv.compile_expr(env, "[self.a, 1].size() == 2")
+    with pytest.raises(celenv.CelError, match="expected type 'dyn' but found 'int'"):
+        celenv.compile_expr(env, "[self.a, 1].size() == 2", strict_dyn=True)
+    with pytest.raises(celenv.CelError, match="invalid duration argument"):
+        celenv.compile_expr(env, "duration('1x') > duration('1s')")

@@ -41,7 +41,8 @@ from cel_expr_python import cel
 from cel_expr_python.ext import ext_bindings, ext_encoders, ext_math, ext_optional
 from google.protobuf import descriptor_pb2, descriptor_pool, duration_pb2, message_factory, struct_pb2, timestamp_pb2
 
-from aiokube.apiserver.apiextensions.celissues import cel_go_issues
+from aiokube.apiserver.apiextensions.celast import literal_issues
+from aiokube.apiserver.apiextensions.celissues import cel_go_issues, format_issues
 from aiokube.apiserver.apiextensions.structural import Schema, additional_properties_of, items_of, props_of
 from aiokube.apiserver.golang import parse_duration
 from aiokube.apiserver.quantity import Quantity, parse_quantity
@@ -71,6 +72,11 @@ QUANTITY_TYPE = T("kubernetes.Quantity")
 
 class CelError(Exception):
     """A rule that does not compile or a value a library function refuses (the text is cel-go's)."""
+
+
+class CelUnchecked(CelError):
+    """An expression cel-go accepts that the C++ checker refuses (a comparison of int with double or uint,
+    which kube allows): no program here; the text is the C++ checker's."""
 
 
 # ---- schema -> CEL type ---------------------------------------------------------------------------------------
@@ -517,20 +523,17 @@ def message_pool(*files: Any) -> Any:
     return pool
 
 
-def new_env(variables: dict[str, Any], functions: list[Any] | tuple[Any, ...] = (), pool: Any = None) -> Any:
+def new_env(
+    variables: dict[str, Any], functions: list[Any] | tuple[Any, ...] = (), pool: Any = None, cel_extras: bool = True
+) -> Any:
     """A CEL environment with kube's libraries (as far as they are written here), the given variables and
-    extra function declarations; ``pool`` (from :func:`message_pool`) when the variables are messages."""
-    return cel.NewEnv(
-        pool if pool is not None else _POOL,
-        variables=variables,
-        extensions=[
-            ext_bindings.ExtBindings(),
-            ext_optional.ExtOptional(),
-            ext_math.ExtMath(),
-            ext_encoders.ExtEncoders(),
-        ],
-        functions=[*_library(), *functions],
-    )
+    extra function declarations; ``pool`` (from :func:`message_pool`) when the variables are messages;
+    ``cel_extras``: also ``cel.bind``, ``math.*`` and ``base64.*`` (not in kube's base environment)."""
+    extensions = [ext_optional.ExtOptional()]
+    if cel_extras:
+        extensions += [ext_bindings.ExtBindings(), ext_math.ExtMath(), ext_encoders.ExtEncoders()]
+    pool = pool if pool is not None else _POOL
+    return cel.NewEnv(pool, variables=variables, extensions=extensions, functions=[*_library(), *functions])
 
 
 def environment(self_type: tuple[str, Any], with_old_self: bool = True) -> Any:
@@ -552,12 +555,21 @@ def _strip_status(text: str) -> str:
     return re.sub(r" \[[A-Z_]+\]$", "", text)
 
 
-def compile_expr(env: Any, text: str) -> tuple[Any, Any]:
-    """(the program, its result type), or CelError with cel-go's ``issues.String()`` text."""
+def compile_expr(env: Any, text: str, strict_dyn: bool = False) -> tuple[Any, Any]:
+    """(the program, its result type), or CelError with cel-go's ``issues.String()`` text; kube's AST
+    validators run on what compiles (``strict_dyn``: a dyn element among typed ones is a mixed literal, as it
+    is where kube types values as dyn too — admission's object — but not for CRD rules, whose objects are typed
+    more loosely here than in kube)."""
     try:
         program = env.compile(text)
     except RuntimeError as e:
-        raise CelError(cel_go_issues(_strip_status(str(e)), text)) from None
+        cpp = _strip_status(str(e))
+        issues_text = cel_go_issues(cpp, text)
+        if not issues_text:
+            raise CelUnchecked(cpp) from None
+        raise CelError(issues_text) from None
+    if issues := literal_issues(program.serialize(), strict_dyn):
+        raise CelError(format_issues(text, issues))
     return program, program.return_type()
 
 

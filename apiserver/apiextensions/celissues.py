@@ -24,6 +24,11 @@ _UNDECLARED = re.compile(r"undeclared reference to '([^']*)' \(in container '([^
 _UNDEFINED_FIELD = re.compile(r"undefined field '([^']*)' not found in struct '[^']*'")
 _NO_SELECT = re.compile(r"expression of type '([^']*)' cannot be the operand of a select operation")
 _IDENT_END = re.compile(r"[_a-zA-Z0-9]+$")
+_NO_OVERLOAD = re.compile(r"found no matching overload for '([^']*)' applied to '\((.*)\)'")
+_NUMERIC = frozenset(["int", "uint", "double"])
+_ORDERING = frozenset(["_<_", "_<=_", "_>_", "_>=_"])
+#: C++ texts cel-go words differently, as they are
+_TEXTS = {"has() argument must be a field selection": "invalid argument to has() macro"}
 
 _SCALARS = {
     "BOOL": "bool",
@@ -109,6 +114,18 @@ def _creation_brace(source: str, line: int, col: int, name: str) -> int | None:
     return col + len(name) + len(rest) - len(stripped)
 
 
+def _is_member_call(source: str, line: int, col: int, name: str) -> bool:
+    """Whether the call at (line, col) — its ``(`` — is ``target.name(…)``: cel-go prints its argument types
+    as ``T.(A, B)``."""
+    lines = source.split("\n")
+    if not name.isidentifier() or line - 1 >= len(lines):
+        return False
+    head = lines[line - 1][: col - 1].rstrip()
+    if not head.endswith(name):
+        return False
+    return head[: len(head) - len(name)].rstrip().endswith(".")
+
+
 def cel_go_issues(text: str, source: str) -> str:
     """C++ checker issues (``ERROR: <input>:l:c: …`` blocks with their snippets) worded as cel-go words them
     (and the parser's ``'\\u003F'`` as the ``'?'`` cel-go's parser prints)."""
@@ -136,6 +153,13 @@ def cel_go_issues(text: str, source: str) -> str:
                 col = first
                 if len(snippet) == 2:
                     snippet = [snippet[0], " | " + "." * (col - 1) + "^"]
+        msg = _TEXTS.get(msg, msg)
+        if (o := _NO_OVERLOAD.fullmatch(msg)) and o.group(1) in _ORDERING:
+            if {t.strip() for t in o.group(2).split(",")} <= _NUMERIC:
+                continue  # kube enables cross-type numeric comparisons
+        if o and _is_member_call(source, line, col, o.group(1)):
+            target, _, rest = o.group(2).partition(", ")
+            msg = f"found no matching overload for '{o.group(1)}' applied to '{target}.({rest})'"
         if s := _NO_SELECT.fullmatch(msg):
             t = go_type_name(s.group(1))
             if t.startswith("kubernetes.authorization."):
@@ -145,3 +169,16 @@ def cel_go_issues(text: str, source: str) -> str:
         parsed.append((line, col, msg, snippet))
     parsed.sort(key=lambda p: (p[0], p[1]))
     return "\n".join("\n".join([f"ERROR: <input>:{ln}:{c}: {msg}", *snip]) for ln, c, msg, snip in parsed)
+
+
+def format_issues(source: str, issues: list[tuple[int, str]]) -> str:
+    """Errors at source offsets as cel-go's ``issues.String()`` prints them, sorted by position."""
+    out = []
+    for offset, msg in sorted(issues, key=lambda i: i[0]):
+        line_start = source.rfind("\n", 0, offset) + 1
+        line = source.count("\n", 0, offset) + 1
+        col = offset - line_start + 1
+        end = source.find("\n", offset)
+        text = source[line_start : end if end >= 0 else len(source)]
+        out.append(f"ERROR: <input>:{line}:{col}: {msg}\n | {text}\n | {'.' * (col - 1)}^")
+    return "\n".join(out)

@@ -28,7 +28,8 @@ from cel_expr_python import cel
 from google.protobuf import descriptor_pb2
 
 from aiokube.apiserver.apiextensions import celenv
-from aiokube.apiserver.apiextensions.celenv import CelError
+from aiokube.apiserver.apiextensions.celast import program_error
+from aiokube.apiserver.apiextensions.celenv import CelError, CelUnchecked
 from aiokube.apiserver.apiextensions.celissues import go_type_name
 
 T = cel.Type
@@ -180,6 +181,8 @@ _UNDECLARED_KUBE = frozenset(
     "sets distinct flatten lists range reverse slice sort sortBy first last quote strings all exists existsOne "
     "exists_one transformList transformMap transformMapEntry".split()
 )
+_STANDARD_MACROS = frozenset(["all", "exists", "exists_one", "existsOne"])
+_TWO_VARIABLES = re.compile(r"\b(?:all|exists|exists_one|existsOne)\s*\(\s*[_a-zA-Z]\w*\s*,\s*[_a-zA-Z]\w*\s*,")
 _ISSUE_NAME = re.compile(r"(?:undeclared reference to|found no matching overload for) '([^']*)'")
 
 # ---- environments -------------------------------------------------------------------------------------------
@@ -256,10 +259,10 @@ def environment(decls: Decls, objects: Any = None) -> Any:
             files.append(_JSON_PATCH)
             functions.append(_ESCAPE_KEY)
     if objects is not None:
-        return celenv.new_env(variables, functions, celenv.message_pool(*files, objects))
+        return celenv.new_env(variables, functions, celenv.message_pool(*files, objects), cel_extras=decls.device)
     if len(_ENVS) > 256:  # composed variables make one per policy shape: keep the table bounded
         _ENVS.clear()
-    env = _ENVS[decls] = celenv.new_env(variables, functions, celenv.message_pool(*files))
+    env = _ENVS[decls] = celenv.new_env(variables, functions, celenv.message_pool(*files), cel_extras=decls.device)
     return env
 
 
@@ -278,6 +281,7 @@ class Result:
 
     error: str
     type: str = ""
+    internal: bool = False
 
 
 _MEMO: dict[tuple[str, Decls], Result] = {}
@@ -300,12 +304,16 @@ def _compile(expression: str, decls: Decls) -> Result:
         return _compile_objects(expression, decls)
     env = environment(decls)
     try:
-        _, out = celenv.compile_expr(env, expression)
+        program, out = celenv.compile_expr(env, expression, strict_dyn=True)
+    except CelUnchecked:
+        return Result("")
     except CelError as e:
         text = str(e)
-        if any(_undeclared_kube(n) for n in _ISSUE_NAME.findall(text)):
+        if any(_undeclared_kube(n, expression) for n in _ISSUE_NAME.findall(text)):
             return _parse_only(env, expression)
         return Result(f"compilation failed: {text}")
+    if error := program_error(program.serialize()):
+        return Result(error, internal=True)
     return Result("", go_type_name(out.name()))
 
 
@@ -333,18 +341,22 @@ def _compile_objects(expression: str, decls: Decls) -> Result:
     env = environment(decls, f)
     unmangle = re.compile("|".join(rf"\b{re.escape(m)}\b" for m in sorted(names, key=len, reverse=True)))
     try:
-        _, out = celenv.compile_expr(env, text)
+        _, out = celenv.compile_expr(env, text, strict_dyn=True)
+    except CelUnchecked:
+        return Result("")
     except CelError as e:
         issues = unmangle.sub(lambda m: names[m.group(0)], str(e))
         for line, original in zip(text.split("\n"), expression.split("\n"), strict=True):
             issues = issues.replace(f" | {line}\n", f" | {original}\n")
-        if any(_undeclared_kube(n) for n in _ISSUE_NAME.findall(issues)):
+        if any(_undeclared_kube(n, expression) for n in _ISSUE_NAME.findall(issues)):
             return _parse_only(environment(decls), expression)
         return Result(f"compilation failed: {issues}")
     return Result("", unmangle.sub(lambda m: names[m.group(0)], go_type_name(out.name())))
 
 
-def _undeclared_kube(name: str) -> bool:
+def _undeclared_kube(name: str, expression: str) -> bool:
+    if name in _STANDARD_MACROS:  # not declared here only as two-variable comprehensions
+        return bool(_TWO_VARIABLES.search(expression))
     return name in _UNDECLARED_KUBE or name.split(".")[0] in _UNDECLARED_KUBE
 
 

@@ -415,7 +415,10 @@ def validate_validating_admission_policy(obj: Obj, old: Obj | None, errs: FieldE
 def _compile_errors(expression: str, shown: str, decls: Decls, wanted: tuple[str, ...], path: str,
                     errs: FieldErrors) -> None:  # fmt: skip
     """validateCELCondition: ``expression`` compiled, its error reported as Invalid with ``shown`` as the value."""
-    if detail := return_type_error(compile_expression(expression, decls), wanted):
+    result = compile_expression(expression, decls)
+    if result.internal:
+        errs.internal(path, result.error)
+    elif detail := return_type_error(result, wanted):
         errs.invalid(path, shown, detail)
 
 

@@ -131,3 +131,13 @@ def test_mixed_literals_with_dyn_are_refused_for_admission_only() -> None:
         celenv.compile_expr(env, "[self.a, 1].size() == 2", strict_dyn=True)
     with pytest.raises(celenv.CelError, match="invalid duration argument"):
         celenv.compile_expr(env, "duration('1x') > duration('1s')")
+
+
+def test_variable_names_protobuf_would_refuse_still_compile() -> None:
+    """a_b beside aB (one JSON name for protobuf), map fields whose entry names collide, null-typed ones."""
+    decls = Decls(variables=(("a_b", "int"), ("aB", "int"), ("m_m", "map(string, int)"), ("mM", "map(string, int)"),
+                             ("n", "null_type")))  # fmt: skip
+    ok = "variables.a_b + variables.aB == 2 && variables.m_m['x'] == variables.mM['y'] && variables.n == null"
+    assert admissioncel.compile_expression(ok, decls) == admissioncel.Result("", "bool")
+    got = admissioncel.compile_expression("variables.a_b + 'x' == 'y'", decls)
+    assert "applied to '(int, string)'" in got.error

@@ -54,27 +54,31 @@ _MESSAGE_FIELDS = {
 
 
 def _field(msg: Any, name: str, kind: str, repeated: bool = False) -> None:
-    """Add field ``name`` of cel-go type ``kind`` (a scalar, a message name or one of ``_MESSAGE_FIELDS``)."""
+    """Add field ``name`` of cel-go type ``kind`` (a scalar, a message name or one of ``_MESSAGE_FIELDS``); its
+    JSON name is made unique (protobuf refuses ``a_b`` beside ``aB``, which CEL names may be)."""
     label = _REP if repeated else _OPT
     number = len(msg.field) + 1
+    json_name = f"f{number}"
     if kind in _SCALAR_FIELDS:
-        msg.field.add(name=name, number=number, type=_SCALAR_FIELDS[kind], label=label)
-    elif kind == "null_type":
-        msg.field.add(name=name, number=number, type=_F.TYPE_ENUM, type_name=".google.protobuf.NullValue", label=label)
+        msg.field.add(name=name, number=number, type=_SCALAR_FIELDS[kind], label=label, json_name=json_name)
     else:
         type_name = _MESSAGE_FIELDS.get(kind) or f".{kind}"
-        msg.field.add(name=name, number=number, type=_F.TYPE_MESSAGE, type_name=type_name, label=label)
+        msg.field.add(name=name, number=number, type=_F.TYPE_MESSAGE, type_name=type_name, label=label,
+                      json_name=json_name)  # fmt: skip
 
 
 def _map_field(msg: Any, name: str, key: str, value: str) -> None:
     # protobuf's rule: a map field's entry is its CamelCased name + "Entry"
     camel = "".join(part[:1].upper() + part[1:] for part in name.split("_"))
+    if any(t.name == f"{camel}Entry" for t in msg.nested_type):  # a_b beside aB: the second one is looser
+        _field(msg, name, "map(string, dyn)" if key == "string" else "dyn")
+        return
     entry = msg.nested_type.add(name=f"{camel}Entry")
     entry.options.map_entry = True
     _field(entry, "key", key)
     _field(entry, "value", value)
     msg.field.add(name=name, number=len(msg.field) + 1, type=_F.TYPE_MESSAGE, label=_REP,
-                  type_name=f".{_PACKAGE}.{msg.name}.{entry.name}")  # fmt: skip
+                  type_name=f".{_PACKAGE}.{msg.name}.{entry.name}", json_name=f"f{len(msg.field) + 1}")  # fmt: skip
 
 
 _PACKAGE = "kubernetes"
@@ -205,7 +209,7 @@ _ENVS: dict[Decls, Any] = {}
 def _variables_type(variables: tuple[tuple[str, str], ...]) -> Any:
     """``kubernetes.variables`` with a field per composed variable, of the type kube's convertCelTypeToDeclType
     keeps (scalars, lists and maps; objects are dyn)."""
-    f = descriptor_pb2.FileDescriptorProto(name="aiokube_variables_cel.proto", package=_PACKAGE, syntax="proto3",
+    f = descriptor_pb2.FileDescriptorProto(name="aiokube_variables_cel.proto", package=_PACKAGE, syntax="proto2",
                                            dependency=_DEPS)  # fmt: skip
     msg = f.message_type.add(name="variables")
     for name, kind in variables:
@@ -213,7 +217,8 @@ def _variables_type(variables: tuple[tuple[str, str], ...]) -> Any:
     return f
 
 
-_SIMPLE = frozenset([*_SCALAR_FIELDS, "null_type", "google.protobuf.Timestamp", "google.protobuf.Duration"])
+#: null_type is not one: a protobuf NullValue field reads as an int
+_SIMPLE = frozenset([*_SCALAR_FIELDS, "google.protobuf.Timestamp", "google.protobuf.Duration"])
 _LIST = re.compile(r"list\((.*)\)")
 _MAP = re.compile(r"map\(([a-z]+), (.*)\)")
 
@@ -221,7 +226,7 @@ _MAP = re.compile(r"map\(([a-z]+), (.*)\)")
 def _typed_field(msg: Any, name: str, kind: str) -> None:
     if kind in _SIMPLE:
         _field(msg, name, kind)
-    elif (m := _LIST.fullmatch(kind)) and m.group(1) in _SIMPLE - {"null_type"}:
+    elif (m := _LIST.fullmatch(kind)) and m.group(1) in _SIMPLE:
         _field(msg, name, m.group(1), repeated=True)
     elif kind.startswith("list("):
         _field(msg, name, "list(dyn)")
@@ -300,6 +305,13 @@ def compile_expression(expression: str, decls: Decls) -> Result:
 
 
 def _compile(expression: str, decls: Decls) -> Result:
+    try:
+        return _compile_typed(expression, decls)
+    except TypeError:  # protobuf refused the declared types (names it cannot take): what parses is accepted
+        return _parse_only(environment(Decls()), expression)
+
+
+def _compile_typed(expression: str, decls: Decls) -> Result:
     if decls.patch_types and _OBJECT_LITERAL.search(expression):
         return _compile_objects(expression, decls)
     env = environment(decls)
@@ -336,8 +348,7 @@ def _compile_objects(expression: str, decls: Decls) -> Result:
     for mangled in names:
         msg = f.message_type.add(name=mangled)
         for ident in idents:
-            msg.field.add(name=ident, number=len(msg.field) + 1, type=_F.TYPE_MESSAGE, label=_OPT,
-                          type_name=".google.protobuf.Value")  # fmt: skip
+            _field(msg, ident, "dyn")
     env = environment(decls, f)
     unmangle = re.compile("|".join(rf"\b{re.escape(m)}\b" for m in sorted(names, key=len, reverse=True)))
     try:

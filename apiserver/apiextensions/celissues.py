@@ -27,6 +27,7 @@ _IDENT_END = re.compile(r"[_a-zA-Z0-9]+$")
 _NO_OVERLOAD = re.compile(r"found no matching overload for '([^']*)' applied to '\((.*)\)'")
 _NUMERIC = frozenset(["int", "uint", "double"])
 _ORDERING = frozenset(["_<_", "_<=_", "_>_", "_>=_"])
+_OVERLOAD_ARG = {"null_type": "null", "*error*": "!error!"}
 #: C++ texts cel-go words differently, as they are
 _TEXTS = {"has() argument must be a field selection": "invalid argument to has() macro"}
 
@@ -114,6 +115,23 @@ def _creation_brace(source: str, line: int, col: int, name: str) -> int | None:
     return col + len(name) + len(rest) - len(stripped)
 
 
+def _split_types(text: str) -> list[str]:
+    """``int, map(string, int)`` → its two types (commas inside parentheses kept)."""
+    out: list[str] = []
+    depth, start = 0, 0
+    for i, c in enumerate(text):
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "," and depth == 0:
+            out.append(text[start:i].strip())
+            start = i + 1
+    if text.strip():
+        out.append(text[start:].strip())
+    return out
+
+
 def _is_member_call(source: str, line: int, col: int, name: str) -> bool:
     """Whether the call at (line, col) — its ``(`` — is ``target.name(…)``: cel-go prints its argument types
     as ``T.(A, B)``."""
@@ -157,9 +175,14 @@ def cel_go_issues(text: str, source: str) -> str:
         if (o := _NO_OVERLOAD.fullmatch(msg)) and o.group(1) in _ORDERING:
             if {t.strip() for t in o.group(2).split(",")} <= _NUMERIC:
                 continue  # kube enables cross-type numeric comparisons
-        if o and _is_member_call(source, line, col, o.group(1)):
-            target, _, rest = o.group(2).partition(", ")
-            msg = f"found no matching overload for '{o.group(1)}' applied to '{target}.({rest})'"
+        if o:
+            # cel-go's FormatCELType: null is "null", an error "!error!"; a member call's target before a dot
+            types = [_OVERLOAD_ARG.get(t, t) for t in _split_types(o.group(2))]
+            if types and _is_member_call(source, line, col, o.group(1)):
+                args = f"{types[0]}.({', '.join(types[1:])})"
+            else:
+                args = f"({', '.join(types)})"
+            msg = f"found no matching overload for '{o.group(1)}' applied to '{args}'"
         if s := _NO_SELECT.fullmatch(msg):
             t = go_type_name(s.group(1))
             if t.startswith("kubernetes.authorization."):

@@ -202,6 +202,14 @@ STEPS: list[tuple[str, str, str, Any]] = [
         "base64.encode(b'a') == 'YQ=='", "object.all(x)", "'a'.charAt('b') == 'a'"]])),
     ("vap-two-variable-macros", "POST", VAPS, vap("two-vars", **check(
         "{'a': 1}.all(k, v, v > 0) && [1].exists(i, v, v == 1) && [1].transformList(i, v, v).size() == 1"))),
+    ("vap-overload-texts", "POST", VAPS, vap("overloads", validations=[{"expression": e} for e in [
+        "request.name == null", "1 + 'a' + true", "{'a': 1}.charAt(1) == 'a'", "[1].indexOf('a') == 0",
+        "request.userInfo.groups + request.name == []"]])),
+    # what kube reports and aiokube does not (tests/test_policy_cel.py KNOWN_DIFFERENT)
+    ("vap-wrong-arity", "POST", VAPS, vap("arity", **check("request.name.startsWith()"))),
+    ("vap-nested-list-type", "POST", VAPS, vap("nested", **check("request.userInfo.extra['a'][0] + 1 == 2"))),
+    ("vap-semver-only-parsed", "POST", VAPS, vap("semver", **check("'1.2.3'.isSemver()"))),
+    ("dc-capacity-type", "POST", DCS, device_class("capacity", ["device.capacity['d'].memory + 1 == 2"])),
     ("map-good", "POST", MAPS, GOOD_MAP),
     ("map-apply-literal-types", "POST", MAPS, map_("ac-literal", variables=[{"name": "v", "expression": "'x'"}],
         **apply("Object{metadata: Object.metadata{labels: {'a': variables.w}}, spec: Object.spec{n: 1 + 'a'}}"))),

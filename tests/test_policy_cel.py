@@ -21,7 +21,14 @@ from tests.conftest import API, load_fixture
 EXPECTED: dict[str, Any] = load_fixture("kube-1.36/policy_cel.json")
 
 #: steps whose answers differ from kube's, and why (README: Known differences)
-KNOWN_DIFFERENT: dict[str, str] = {}
+KNOWN_DIFFERENT: dict[str, str] = {
+    "vap-wrong-arity": "a known function called with the wrong number of arguments: the C++ checker says "
+    "'undeclared reference to', kube 'found no matching overload for … applied to string.()'",
+    "vap-nested-list-type": "request.userInfo.extra is map(string, list(dyn)) here (protobuf has no map of "
+    "lists), so its elements' type errors are not seen",
+    "vap-semver-only-parsed": "semver is one of kube's libraries not written here: such an expression is only parsed",
+    "dc-capacity-type": "DRA capacities are map(string, map(string, dyn)) here (kube: kubernetes.Quantity values)",
+}
 
 
 async def _replay(api: API, ns: str) -> dict[str, Any]:
@@ -49,7 +56,8 @@ async def test_scenario_matches_kube(api: API, ns: str) -> None:
     assert set(got) == set(EXPECTED)
     mismatched = {}
     for name, want in EXPECTED.items():
-        if name in KNOWN_DIFFERENT:
+        if name in KNOWN_DIFFERENT:  # still different, or the entry (and README's note) should go
+            assert got[name] != want, name
             continue
         if got[name]["status"] != want["status"]:
             mismatched[name] = (got[name], want)

@@ -202,6 +202,25 @@ _LITERAL_CHECKS = {
 }
 
 
+def call_argument_types(serialized: bytes, function: str, offset: int) -> tuple[bool, list[str]] | None:
+    """The call of ``function`` at source ``offset`` (its ``(``; else the first call of it): whether it is a
+    member call, and the types of its target and arguments; None if there is none."""
+    try:
+        checked = _Checked(serialized)
+        found = None
+        for expr in _walk(checked.root):
+            if 6 in expr and _fields(_one(expr, 6)).get(2, [b""])[-1] == function.encode():
+                if found is None or checked.positions.get(_one(expr, 2, 0)) == offset:
+                    found = expr
+        if found is None:
+            return None
+        call = _fields(_one(found, 6))
+        parts = [_fields(p) for p in call.get(1, []) + call.get(3, [])]
+        return 1 in call, [checked.type_of(p) for p in parts]
+    except (ValueError, IndexError, TypeError, UnicodeDecodeError):
+        return None
+
+
 def program_error(serialized: bytes) -> str:
     """What kube's program instantiation refuses: a ``find``/``findAll`` literal pattern Go's regexp does not
     compile (kube's regex library compiles them then), in its words; else ""."""

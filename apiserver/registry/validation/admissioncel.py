@@ -28,7 +28,7 @@ from cel_expr_python import cel
 from google.protobuf import descriptor_pb2
 
 from aiokube.apiserver.apiextensions import celenv
-from aiokube.apiserver.apiextensions.celast import program_error
+from aiokube.apiserver.apiextensions.celast import call_argument_types, program_error
 from aiokube.apiserver.apiextensions.celenv import CelError, CelUnchecked
 from aiokube.apiserver.apiextensions.celissues import go_type_name
 
@@ -238,10 +238,11 @@ def _typed_field(msg: Any, name: str, kind: str) -> None:
         _field(msg, name, "dyn")
 
 
-def environment(decls: Decls, objects: Any = None) -> Any:
+def environment(decls: Decls, objects: Any = None, extra: tuple[Any, ...] = ()) -> Any:
     """The environment of these declarations, built once (a few ms); ``objects``: a file of the ``Object``
-    types an applyConfiguration builds (such an environment is built for its expression, not kept)."""
-    env = _ENVS.get(decls) if objects is None else None
+    types an applyConfiguration builds, ``extra``: more function declarations (such an environment is built
+    for one expression, not kept)."""
+    env = _ENVS.get(decls) if objects is None and not extra else None
     if env is not None:
         return env
     files = [_KUBE_TYPES]
@@ -263,8 +264,10 @@ def environment(decls: Decls, objects: Any = None) -> Any:
         if decls.patch_types:
             files.append(_JSON_PATCH)
             functions.append(_ESCAPE_KEY)
-    if objects is not None:
-        return celenv.new_env(variables, functions, celenv.message_pool(*files, objects), cel_extras=decls.device)
+    if objects is not None or extra:
+        files += [objects] if objects is not None else []
+        functions += extra
+        return celenv.new_env(variables, functions, celenv.message_pool(*files), cel_extras=decls.device)
     if len(_ENVS) > 256:  # composed variables make one per policy shape: keep the table bounded
         _ENVS.clear()
     env = _ENVS[decls] = celenv.new_env(variables, functions, celenv.message_pool(*files), cel_extras=decls.device)
@@ -323,10 +326,74 @@ def _compile_typed(expression: str, decls: Decls) -> Result:
         text = str(e)
         if any(_undeclared_kube(n, expression) for n in _ISSUE_NAME.findall(text)):
             return _parse_only(env, expression)
-        return Result(f"compilation failed: {text}")
+        return Result(f"compilation failed: {_wrong_arity(text, expression, decls)}")
     if error := program_error(program.serialize()):
         return Result(error, internal=True)
     return Result("", go_type_name(out.name()))
+
+
+#: functions whose call with a wrong number of arguments cel-go reports as "no matching overload" (the C++
+#: checker: "undeclared reference"): the standard library's, kube's written here, the authorizer's
+_KNOWN_FUNCTIONS = frozenset(
+    "size startsWith endsWith contains matches int uint double string bytes bool duration timestamp dyn type "
+    "getFullYear getMonth getDayOfYear getDayOfMonth getDate getDayOfWeek getHours getMinutes getSeconds "
+    "getMilliseconds hasValue value orValue or optMap optFlatMap charAt indexOf lastIndexOf lowerAscii upperAscii "
+    "replace split substring trim join find findAll isSorted sum min max url isURL getScheme getHost getHostname "
+    "getPort getEscapedPath getQuery quantity isQuantity isGreaterThan isLessThan compareTo add sub asInteger "
+    "isInteger asApproximateFloat path group serviceAccount resource subresource namespace name check errored "
+    "error allowed reason fieldSelector labelSelector".split()
+)
+_UNDECLARED_CALL = re.compile(r"ERROR: <input>:(\d+):(\d+): undeclared reference to '([_a-zA-Z][_a-zA-Z0-9]*)' "
+                              r"\(in container ''\)")  # fmt: skip
+_MAX_ARITY = 6
+
+
+def _wrong_arity(text: str, expression: str, decls: Decls) -> str:
+    """cel-go's "found no matching overload for 'f' applied to 'T.(A)'" where the C++ checker reports a known
+    function called with the wrong number of arguments as undeclared: each such name is replaced in place by a
+    same-length stand-in declared for every arity, whose checked call gives the argument types."""
+    lines = expression.split("\n")
+    calls: list[tuple[str, int, int, int]] = []  # (name, line, column of "(", offset of the name)
+    for m in _UNDECLARED_CALL.finditer(text):
+        line, col, name = int(m.group(1)), int(m.group(2)), m.group(3)
+        if name not in _KNOWN_FUNCTIONS or line > len(lines) or lines[line - 1][col - 1 : col] != "(":
+            continue
+        head = lines[line - 1][: col - 1].rstrip()
+        if head.endswith(name):
+            offset = sum(len(x) + 1 for x in lines[: line - 1]) + len(head) - len(name)
+            calls.append((name, line, col, offset))
+    if not calls:
+        return text
+    rewritten = expression
+    stand_ins: dict[int, str] = {}
+    for name, _, _, offset in calls:
+        stand_in = stand_ins.setdefault(len(name), "Q" * len(name))
+        rewritten = rewritten[:offset] + stand_in + rewritten[offset + len(name) :]
+    extra = tuple(_any_arity(s) for s in stand_ins.values())
+    try:
+        program, _ = celenv.compile_expr(environment(decls, extra=extra), rewritten, strict_dyn=True)
+    except CelError:
+        return text
+    serialized = program.serialize()
+    for name, line, col, offset in calls:
+        paren = offset + len(lines[line - 1][: col - 1]) - len(lines[line - 1][: col - 1].rstrip()) + len(name)
+        found = call_argument_types(serialized, stand_ins[len(name)], paren)
+        if found is None:
+            continue
+        member, types = found
+        types = [{"null_type": "null"}.get(t, t) for t in types]
+        args = f"{types[0]}.({', '.join(types[1:])})" if member and types else f"({', '.join(types)})"
+        old = f"ERROR: <input>:{line}:{col}: undeclared reference to '{name}' (in container '')"
+        text = text.replace(old, f"ERROR: <input>:{line}:{col}: found no matching overload for '{name}' applied to "
+                                 f"'{args}'")  # fmt: skip
+    return text
+
+
+def _any_arity(name: str) -> Any:
+    dyn = T.DYN
+    overloads = [cel.Overload(f"{name}_{k}", dyn, [dyn] * k, is_member=False) for k in range(_MAX_ARITY + 1)]
+    overloads += [cel.Overload(f"{name}_m{k}", dyn, [dyn] * (k + 1), is_member=True) for k in range(_MAX_ARITY)]
+    return cel.FunctionDecl(name, overloads)
 
 
 def _compile_objects(expression: str, decls: Decls) -> Result:

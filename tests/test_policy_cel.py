@@ -22,10 +22,7 @@ EXPECTED: dict[str, Any] = load_fixture("kube-1.36/policy_cel.json")
 
 #: steps whose answers differ from kube's, and why (README: Known differences)
 KNOWN_DIFFERENT: dict[str, str] = {
-    "vap-nested-list-type": "request.userInfo.extra is map(string, list(dyn)) here (protobuf has no map of "
-    "lists), so its elements' type errors are not seen",
     "vap-semver-only-parsed": "semver is one of kube's libraries not written here: such an expression is only parsed",
-    "dc-capacity-type": "DRA capacities are map(string, map(string, dyn)) here (kube: kubernetes.Quantity values)",
 }
 
 

@@ -20,6 +20,7 @@ Every result is memoized by (expression, declarations): a policy is validated ag
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -201,6 +202,9 @@ class Decls:
     patch_types: bool = False
     variables: tuple[tuple[str, str], ...] | None = None
     device: bool = False
+    #: kube's nested types protobuf fields cannot hold (a map of lists, of maps of quantities), declared as
+    #: qualified variables (``request.userInfo.extra``) that the checker resolves before the message's field
+    nested: bool = True
 
 
 _ENVS: dict[Decls, Any] = {}
@@ -249,9 +253,13 @@ def environment(decls: Decls, objects: Any = None, extra: tuple[Any, ...] = ()) 
     functions: list[Any] = []
     if decls.device:
         variables = {"device": T("kubernetes.DRADevice")}
+        if decls.nested:
+            variables["device.capacity"] = T.Map(T.STRING, T.Map(T.STRING, celenv.QUANTITY_TYPE))
     else:
         variables = {"object": T.DYN, "oldObject": T.DYN, "request": T("kubernetes.AdmissionRequest"),
                      "namespaceObject": T("kubernetes.Namespace")}  # fmt: skip
+        if decls.nested:
+            variables["request.userInfo.extra"] = T.Map(T.STRING, T.List(T.STRING))
         if decls.params:
             variables["params"] = T.DYN
         functions += _authz_functions()  # kube's base environment has them; the variables are optional
@@ -276,6 +284,7 @@ def environment(decls: Decls, objects: Any = None, extra: tuple[Any, ...] = ()) 
 
 # ---- compilation --------------------------------------------------------------------------------------------
 
+_HAS_NESTED = re.compile(r"has\(\s*(?:request\s*\.\s*userInfo\s*\.\s*extra|device\s*\.\s*capacity)\s*\)")
 _OBJECT_LITERAL = re.compile(r"\bObject\s*(?:\.\s*[_a-zA-Z][_a-zA-Z0-9]*\s*)*\{")
 #: an Object type named without spaces (``Object.spec.template{``), as this rewrites it
 _OBJECT_TYPE = re.compile(r"\bObject((?:\.[_a-zA-Z][_a-zA-Z0-9]*)*)(\s*\{)")
@@ -315,6 +324,8 @@ def _compile(expression: str, decls: Decls) -> Result:
 
 
 def _compile_typed(expression: str, decls: Decls) -> Result:
+    if _HAS_NESTED.search(expression):  # has() of a qualified variable is its value to the C++ checker
+        decls = dataclasses.replace(decls, nested=False)
     if decls.patch_types and _OBJECT_LITERAL.search(expression):
         return _compile_objects(expression, decls)
     env = environment(decls)

@@ -167,6 +167,12 @@ STEPS: list[tuple[str, str, str, Any]] = [
     ("vap-variables-bad", "POST", VAPS, vap("vars-bad", variables=[
         {"name": "a", "expression": "1 +"}, {"name": "b", "expression": "[1, 2]"}],
         **check("variables.a == 1 && variables.b.size() == 2 && variables.b[0] + 'x' == 'y'"))),
+    ("vap-variables-nested", "POST", VAPS, vap("vars-nested", variables=[
+        {"name": "ll", "expression": "[[1]]"}, {"name": "ms", "expression": "{'a': ['b']}"},
+        {"name": "req", "expression": "request"}],
+        validations=[{"expression": e} for e in [
+            "variables.ll[0][0] + 'a' == 'b'", "variables.ms['a'][0] + 1 == 2", "variables.ll",
+            "has(variables.ms) && variables.req.foo"]])),
     ("vap-variables-names", "POST", VAPS, vap("vars-names", variables=[
         {"name": "in", "expression": "1"}, {"name": "", "expression": " "}], **check("true"))),
     ("vap-message-expression-not-string", "POST", VAPS, vap("msg-int", **check("true", messageExpression="1"))),

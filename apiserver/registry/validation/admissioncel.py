@@ -227,6 +227,47 @@ _LIST = re.compile(r"list\((.*)\)")
 _MAP = re.compile(r"map\(([a-z]+), (.*)\)")
 
 
+_CEL_SCALARS = {
+    "bool": T.BOOL,
+    "int": T.INT,
+    "uint": T.UINT,
+    "double": T.DOUBLE,
+    "string": T.STRING,
+    "bytes": T.BYTES,
+    "google.protobuf.Timestamp": T.TIMESTAMP,
+    "google.protobuf.Duration": T.DURATION,
+}
+
+
+def _split_pair(text: str) -> tuple[str, str]:
+    depth = 0
+    for i, c in enumerate(text):
+        depth += (c == "(") - (c == ")")
+        if c == "," and depth == 0:
+            return text[:i].strip(), text[i + 1 :].strip()
+    return text, "dyn"
+
+
+def _cel_type(kind: str) -> Any:
+    """The cel.Type of a cel-go type name as a composed variable keeps it (objects and the rest: dyn)."""
+    if kind in _CEL_SCALARS:
+        return _CEL_SCALARS[kind]
+    if m := _LIST.fullmatch(kind):
+        return T.List(_cel_type(m.group(1)))
+    if kind.startswith("map(") and kind.endswith(")"):
+        key, value = _split_pair(kind[4:-1])
+        return T.Map(_cel_type(key), _cel_type(value))
+    return T.DYN
+
+
+def _nested(kind: str) -> bool:
+    """A list or map type no protobuf field holds exactly (declared as a qualified variable instead)."""
+    if (m := _LIST.fullmatch(kind)) and m.group(1) not in _SIMPLE:
+        return True
+    m = _MAP.fullmatch(kind)
+    return bool(m) and (m.group(1) not in ("string", "int", "uint", "bool") or m.group(2) not in _SIMPLE)
+
+
 def _typed_field(msg: Any, name: str, kind: str) -> None:
     if kind in _SIMPLE:
         _field(msg, name, kind)
@@ -269,6 +310,8 @@ def environment(decls: Decls, objects: Any = None, extra: tuple[Any, ...] = ()) 
         if decls.variables is not None:
             files.append(_variables_type(decls.variables))
             variables["variables"] = T("kubernetes.variables")
+            if decls.nested:
+                variables.update({f"variables.{n}": _cel_type(k) for n, k in decls.variables if _nested(k)})
         if decls.patch_types:
             files.append(_JSON_PATCH)
             functions.append(_ESCAPE_KEY)
@@ -284,7 +327,8 @@ def environment(decls: Decls, objects: Any = None, extra: tuple[Any, ...] = ()) 
 
 # ---- compilation --------------------------------------------------------------------------------------------
 
-_HAS_NESTED = re.compile(r"has\(\s*(?:request\s*\.\s*userInfo\s*\.\s*extra|device\s*\.\s*capacity)\s*\)")
+_HAS_NESTED = re.compile(r"has\(\s*(?:request\s*\.\s*userInfo\s*\.\s*extra|device\s*\.\s*capacity|"
+                         r"variables\s*\.\s*[_a-zA-Z][_a-zA-Z0-9]*)\s*\)")  # fmt: skip
 _OBJECT_LITERAL = re.compile(r"\bObject\s*(?:\.\s*[_a-zA-Z][_a-zA-Z0-9]*\s*)*\{")
 #: an Object type named without spaces (``Object.spec.template{``), as this rewrites it
 _OBJECT_TYPE = re.compile(r"\bObject((?:\.[_a-zA-Z][_a-zA-Z0-9]*)*)(\s*\{)")

@@ -215,8 +215,15 @@ STEPS: list[tuple[str, str, str, Any]] = [
         "request.name.startsWith()", "size() == 1", "quantity() == quantity('1')"]])),
     ("vap-nested-list-type", "POST", VAPS, vap("nested", **check("request.userInfo.extra['a'][0] + 1 == 2"))),
     ("dc-capacity-type", "POST", DCS, device_class("capacity", ["device.capacity['d'].memory + 1 == 2"])),
+    ("vap-kube-library-types", "POST", VAPS, vap("lib-types", validations=[{"expression": e} for e in [
+        "'1.2.3'.isSemver()", "semver('1.2.3').major() + 'a' == 'b'", "ip('1.2.3.4').family() == 'four'",
+        "cidr('10.0.0.0/8').containsIP(1)", "format.dns1123Label().validate(1).hasValue()", "ip('1.2.3.4').foo",
+        "semver('1.2.3')", "format.nope().validate('a').hasValue()",
+        "string(ip('1.2.3.4')) == '1.2.3.4' && cidr('10.0.0.0/8').masked().ip().isGlobalUnicast() && "
+        "format.named('uuid').hasValue() && sets.intersects([1.0], [2.0]) && semver('v1', true).minor() == 0"]])),
     # what kube reports and aiokube does not (tests/test_policy_cel.py KNOWN_DIFFERENT)
-    ("vap-semver-only-parsed", "POST", VAPS, vap("semver", **check("'1.2.3'.isSemver()"))),
+    ("vap-strings-extension-only-parsed", "POST", VAPS, vap("strings-ext", **check("'abc'.reverse() == 'cba'"))),
+    ("vap-sets-type-parameters", "POST", VAPS, vap("sets-params", **check("sets.contains([1], ['a'])"))),
     ("map-good", "POST", MAPS, GOOD_MAP),
     ("map-apply-literal-types", "POST", MAPS, map_("ac-literal", variables=[{"name": "v", "expression": "'x'"}],
         **apply("Object{metadata: Object.metadata{labels: {'a': variables.w}}, spec: Object.spec{n: 1 + 'a'}}"))),

@@ -420,14 +420,22 @@ def _q_sub(a: Any, b: Any) -> Any:
     return _q_value(_q(a).add(Quantity(-other.unscaled, other.scale, other.format)))
 
 
-def _fn(name: str, *overloads: tuple[str, Any, list[Any], bool, Callable[..., Any]]) -> Any:
-    return cel.FunctionDecl(
-        name,
-        [cel.Overload(oid, ret, params, is_member=member, impl=impl) for oid, ret, params, member, impl in overloads],
-    )
+def _fn(name: str, *overloads: tuple[str, Any, list[Any], bool, Callable[..., Any]]) -> tuple[str, list[Any]]:
+    return name, [cel.Overload(oid, ret, params, is_member=m, impl=impl) for oid, ret, params, m, impl in overloads]
 
 
-def _library() -> list[Any]:
+def _library(extra: dict[str, list[Any]] | None = None) -> list[Any]:
+    """kube's libraries written here, as function declarations; ``extra``: more overloads by function name
+    (merged into a name declared here: the C++ environment takes one declaration per name)."""
+    merged: dict[str, list[Any]] = {}
+    for name, overloads in _library_overloads():
+        merged.setdefault(name, []).extend(overloads)
+    for name, overloads in (extra or {}).items():
+        merged.setdefault(name, []).extend(overloads)
+    return [cel.FunctionDecl(name, overloads) for name, overloads in merged.items()]
+
+
+def _library_overloads() -> list[tuple[str, list[Any]]]:
     S, I, B, L = T.STRING, T.INT, T.BOOL, T.List  # noqa: E741
     # the C++ runtime dispatches on kinds (any list is "list"): one overload over list(dyn) each
     lists: list[Any] = [
@@ -524,16 +532,21 @@ def message_pool(*files: Any) -> Any:
 
 
 def new_env(
-    variables: dict[str, Any], functions: list[Any] | tuple[Any, ...] = (), pool: Any = None, cel_extras: bool = True
+    variables: dict[str, Any],
+    functions: list[Any] | tuple[Any, ...] = (),
+    pool: Any = None,
+    cel_extras: bool = True,
+    overloads: dict[str, list[Any]] | None = None,
 ) -> Any:
     """A CEL environment with kube's libraries (as far as they are written here), the given variables and
     extra function declarations; ``pool`` (from :func:`message_pool`) when the variables are messages;
-    ``cel_extras``: also ``cel.bind``, ``math.*`` and ``base64.*`` (not in kube's base environment)."""
+    ``cel_extras``: also ``cel.bind``, ``math.*`` and ``base64.*`` (not in kube's base environment);
+    ``overloads``: declarations (``cel.Overload``) by function name, merged with the library's."""
     extensions = [ext_optional.ExtOptional()]
     if cel_extras:
         extensions += [ext_bindings.ExtBindings(), ext_math.ExtMath(), ext_encoders.ExtEncoders()]
     pool = pool if pool is not None else _POOL
-    return cel.NewEnv(pool, variables=variables, extensions=extensions, functions=[*_library(), *functions])
+    return cel.NewEnv(pool, variables=variables, extensions=extensions, functions=[*_library(overloads), *functions])
 
 
 def environment(self_type: tuple[str, Any], with_old_self: bool = True) -> Any:

@@ -177,15 +177,66 @@ def _authz_functions() -> list[Any]:
     return out
 
 
+# ---- kube's ip, cidr, semver, format and sets libraries, declared for the type checker only --------------------
+
+_IP, _CIDR = T.AbstractType("net.IP"), T.AbstractType("net.CIDR")
+_SEMVER, _FORMAT = T.AbstractType("kubernetes.Semver"), T.AbstractType("kubernetes.NamedFormat")
+_FORMATS = ("dns1123Label dns1123Subdomain dns1035Label qualifiedName dns1123LabelPrefix dns1123SubdomainPrefix "
+            "dns1035LabelPrefix labelValue uri uuid byte date datetime").split()  # fmt: skip
+
+
+def _kube_overloads() -> dict[str, list[Any]]:
+    """Overloads by function name (merged with celenv's library, which has compareTo/isGreaterThan/isLessThan
+    for quantities). An optional result is dyn here (the binding cannot name an optional type)."""
+    s, b, i, dyn = T.STRING, T.BOOL, T.INT, T.DYN
+
+    def o(oid: str, ret: Any, params: list[Any], member: bool) -> Any:
+        return cel.Overload(oid, ret, params, is_member=member)
+
+    out: dict[str, list[Any]] = {
+        "ip": [o("string_to_ip", _IP, [s], False), o("cidr_ip", _IP, [_CIDR], True)],
+        "family": [o("ip_family", i, [_IP], True)],
+        "ip.isCanonical": [o("ip_is_canonical", b, [s], False)],
+        "isIP": [o("is_ip", b, [s], False)],
+        "cidr": [o("string_to_cidr", _CIDR, [s], False)],
+        "containsIP": [o("cidr_contains_ip_string", b, [_CIDR, s], True),
+                       o("cidr_contains_ip_ip", b, [_CIDR, _IP], True)],
+        "containsCIDR": [o("cidr_contains_cidr_string", b, [_CIDR, s], True),
+                         o("cidr_contains_cidr", b, [_CIDR, _CIDR], True)],
+        "prefixLength": [o("cidr_prefix_length", i, [_CIDR], True)],
+        "masked": [o("cidr_masked", _CIDR, [_CIDR], True)],
+        "isCIDR": [o("is_cidr", b, [s], False)],
+        "semver": [o("string_to_semver", _SEMVER, [s], False), o("string_bool_to_semver", _SEMVER, [s, b], False)],
+        "isSemver": [o("is_semver_string", b, [s], False), o("is_semver_string_bool", b, [s, b], False)],
+        "isGreaterThan": [o("semver_is_greater_than", b, [_SEMVER, _SEMVER], True)],
+        "isLessThan": [o("semver_is_less_than", b, [_SEMVER, _SEMVER], True)],
+        "compareTo": [o("semver_compare_to", i, [_SEMVER, _SEMVER], True)],
+        "major": [o("semver_major", i, [_SEMVER], True)],
+        "minor": [o("semver_minor", i, [_SEMVER], True)],
+        "patch": [o("semver_patch", i, [_SEMVER], True)],
+        "validate": [o("format-validate", dyn, [_FORMAT, s], True)],
+        "format.named": [o("format-named", dyn, [s], False)],
+        "sets.contains": [o("list_sets_contains_list", b, [T.List(dyn), T.List(dyn)], False)],
+        "sets.equivalent": [o("list_sets_equivalent_list", b, [T.List(dyn), T.List(dyn)], False)],
+        "sets.intersects": [o("list_sets_intersects_list", b, [T.List(dyn), T.List(dyn)], False)],
+    }  # fmt: skip
+    for name in ("isUnspecified", "isLoopback", "isLinkLocalMulticast", "isLinkLocalUnicast", "isGlobalUnicast"):
+        out[name] = [o(f"ip_{name}", b, [_IP], True)]
+    for name in _FORMATS:
+        out[f"format.{name}"] = [o(f"format.{name}", _FORMAT, [], False)]
+    return out
+
+
 _ESCAPE_KEY = _decl("jsonpatch.escapeKey", ("string_jsonpatch_escapekey", T.STRING, [T.STRING], False))
 
-#: kube's library functions and macros not declared here: an expression using one is only parsed
+#: kube's library functions and macros not declared here (the lists and strings extensions, two-variable
+#: comprehensions): an expression using one is only parsed
 _UNDECLARED_KUBE = frozenset(
-    "ip cidr isIP isCIDR family isUnspecified isLoopback isLinkLocalMulticast isLinkLocalUnicast isGlobalUnicast "
-    "isCanonical containsIP containsCIDR masked prefixLength semver isSemver major minor patch format validate "
-    "sets distinct flatten lists range reverse slice sort sortBy first last quote strings all exists existsOne "
+    "distinct flatten lists range reverse slice sort sortBy first last format quote strings all exists existsOne "
     "exists_one transformList transformMap transformMapEntry".split()
 )
+#: string() of an IP or a CIDR (kube adds overloads to the standard conversion, which cannot be extended here)
+_STRING_OF = re.compile(r"found no matching overload for 'string' applied to '\((?:net\.IP|net\.CIDR)\)'")
 _STANDARD_MACROS = frozenset(["all", "exists", "exists_one", "existsOne"])
 _TWO_VARIABLES = re.compile(r"\b(?:all|exists|exists_one|existsOne)\s*\(\s*[_a-zA-Z]\w*\s*,\s*[_a-zA-Z]\w*\s*,")
 _ISSUE_NAME = re.compile(r"(?:undeclared reference to|found no matching overload for) '([^']*)'")
@@ -318,10 +369,14 @@ def environment(decls: Decls, objects: Any = None, extra: tuple[Any, ...] = ()) 
     if objects is not None or extra:
         files += [objects] if objects is not None else []
         functions += extra
-        return celenv.new_env(variables, functions, celenv.message_pool(*files), cel_extras=decls.device)
+        return celenv.new_env(
+            variables, functions, celenv.message_pool(*files), cel_extras=decls.device, overloads=_kube_overloads()
+        )
     if len(_ENVS) > 256:  # composed variables make one per policy shape: keep the table bounded
         _ENVS.clear()
-    env = _ENVS[decls] = celenv.new_env(variables, functions, celenv.message_pool(*files), cel_extras=decls.device)
+    env = _ENVS[decls] = celenv.new_env(
+        variables, functions, celenv.message_pool(*files), cel_extras=decls.device, overloads=_kube_overloads()
+    )
     return env
 
 
@@ -379,7 +434,7 @@ def _compile_typed(expression: str, decls: Decls) -> Result:
         return Result("")
     except CelError as e:
         text = str(e)
-        if any(_undeclared_kube(n, expression) for n in _ISSUE_NAME.findall(text)):
+        if any(_undeclared_kube(n, expression) for n in _ISSUE_NAME.findall(text)) or _STRING_OF.search(text):
             return _parse_only(env, expression)
         return Result(f"compilation failed: {_wrong_arity(text, expression, decls)}")
     if error := program_error(program.serialize()):
@@ -397,7 +452,7 @@ _KNOWN_FUNCTIONS = frozenset(
     "getPort getEscapedPath getQuery quantity isQuantity isGreaterThan isLessThan compareTo add sub asInteger "
     "isInteger asApproximateFloat path group serviceAccount resource subresource namespace name check errored "
     "error allowed reason fieldSelector labelSelector".split()
-)
+) | {name for name in _kube_overloads() if "." not in name}
 _UNDECLARED_CALL = re.compile(r"ERROR: <input>:(\d+):(\d+): undeclared reference to '([_a-zA-Z][_a-zA-Z0-9]*)' "
                               r"\(in container ''\)")  # fmt: skip
 _MAX_ARITY = 6
@@ -481,7 +536,7 @@ def _compile_objects(expression: str, decls: Decls) -> Result:
         issues = unmangle.sub(lambda m: names[m.group(0)], str(e))
         for line, original in zip(text.split("\n"), expression.split("\n"), strict=True):
             issues = issues.replace(f" | {line}\n", f" | {original}\n")
-        if any(_undeclared_kube(n, expression) for n in _ISSUE_NAME.findall(issues)):
+        if any(_undeclared_kube(n, expression) for n in _ISSUE_NAME.findall(issues)) or _STRING_OF.search(issues):
             return _parse_only(environment(decls), expression)
         return Result(f"compilation failed: {issues}")
     return Result("", unmangle.sub(lambda m: names[m.group(0)], go_type_name(out.name())))
@@ -490,6 +545,8 @@ def _compile_objects(expression: str, decls: Decls) -> Result:
 def _undeclared_kube(name: str, expression: str) -> bool:
     if name in _STANDARD_MACROS:  # not declared here only as two-variable comprehensions
         return bool(_TWO_VARIABLES.search(expression))
+    if name == "format":  # the strings extension's 'x'.format([...]), not the format library's format.<name>()
+        return bool(re.search(r"\.\s*format\s*\(", expression))
     return name in _UNDECLARED_KUBE or name.split(".")[0] in _UNDECLARED_KUBE
 
 

@@ -252,6 +252,9 @@ STEPS: list[tuple[str, str, str, Any]] = [
     ("dc-bad", "POST", DCS, device_class("bad", [
         "device.driver ==", "device.foo", "device.driver", "object.x", "  device.nope  ",
         "device.attributes['a'].b.includes(1)"])),
+    ("dc-libraries", "POST", DCS, device_class("libraries", [
+        "cel.bind(d, device.driver, d == 'x')", "device.attributes['d'].version.isGreaterThan(semver('1.0.0'))",
+        "math.abs(1) == 1", "[device.driver, 1].size() > 0"])),
     ("rc-bad", "POST", RCS, claim("bad", ["device.driver + 1 == 2"], ["device.driver.size()"])),
     ("rct-bad", "POST", RCTS, claim_template("bad", ["device.nope == 1"], ["1 +"])),
 ]  # fmt: skip

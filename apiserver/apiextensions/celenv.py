@@ -535,16 +535,17 @@ def new_env(
     variables: dict[str, Any],
     functions: list[Any] | tuple[Any, ...] = (),
     pool: Any = None,
-    cel_extras: bool = True,
+    extras: tuple[str, ...] = ("bindings", "math", "encoders"),
     overloads: dict[str, list[Any]] | None = None,
 ) -> Any:
     """A CEL environment with kube's libraries (as far as they are written here), the given variables and
     extra function declarations; ``pool`` (from :func:`message_pool`) when the variables are messages;
-    ``cel_extras``: also ``cel.bind``, ``math.*`` and ``base64.*`` (not in kube's base environment);
+    ``extras``: the extensions ``cel.bind`` (bindings), ``math.*`` and ``base64.*`` (encoders), which kube's
+    base environment does not have;
     ``overloads``: declarations (``cel.Overload``) by function name, merged with the library's."""
     extensions = [ext_optional.ExtOptional()]
-    if cel_extras:
-        extensions += [ext_bindings.ExtBindings(), ext_math.ExtMath(), ext_encoders.ExtEncoders()]
+    known = {"bindings": ext_bindings.ExtBindings, "math": ext_math.ExtMath, "encoders": ext_encoders.ExtEncoders}
+    extensions += [known[name]() for name in extras]
     pool = pool if pool is not None else _POOL
     return cel.NewEnv(pool, variables=variables, extensions=extensions, functions=[*_library(overloads), *functions])
 

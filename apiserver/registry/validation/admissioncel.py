@@ -366,17 +366,14 @@ def environment(decls: Decls, objects: Any = None, extra: tuple[Any, ...] = ()) 
         if decls.patch_types:
             files.append(_JSON_PATCH)
             functions.append(_ESCAPE_KEY)
+    extras = ("bindings",) if decls.device else ()  # DRA's environment adds cel.bind to kube's base one
     if objects is not None or extra:
         files += [objects] if objects is not None else []
         functions += extra
-        return celenv.new_env(
-            variables, functions, celenv.message_pool(*files), cel_extras=decls.device, overloads=_kube_overloads()
-        )
+        return celenv.new_env(variables, functions, celenv.message_pool(*files), extras, _kube_overloads())
     if len(_ENVS) > 256:  # composed variables make one per policy shape: keep the table bounded
         _ENVS.clear()
-    env = _ENVS[decls] = celenv.new_env(
-        variables, functions, celenv.message_pool(*files), cel_extras=decls.device, overloads=_kube_overloads()
-    )
+    env = _ENVS[decls] = celenv.new_env(variables, functions, celenv.message_pool(*files), extras, _kube_overloads())
     return env
 
 

@@ -1,19 +1,20 @@
 """The compilation of admission CEL expressions (``k8s.io/apiserver/pkg/admission/plugin/cel``) and of DRA
 device selectors (``k8s.io/dynamic-resource-allocation/cel``), as kube's validation runs it on create and update.
 
-Kube's variables, declared with kube's types as protobuf messages of the same names (so type errors and
+Kube's variables are declared with kube's types, as protobuf messages of the same names (so type errors and
 ``must evaluate to … but got kubernetes.AdmissionRequest`` read as kube's): ``object``, ``oldObject`` and ``params``
 (dyn), ``request`` (``kubernetes.AdmissionRequest``), ``namespaceObject`` (``kubernetes.Namespace``),
 ``authorizer`` and ``authorizer.requestResource`` (kube's authorizer types, with their functions), ``variables``
 (``kubernetes.variables``: one field per variable composed so far, of the type its expression has), ``device``
-(``kubernetes.DRADevice``), the mutations' ``JSONPatch`` and ``jsonpatch.escapeKey``.
+(``kubernetes.DRADevice``), the mutations' ``JSONPatch``, ``jsonpatch.escapeKey`` and ``Object`` literals (their
+types declared per expression). Types a protobuf field cannot hold (``request.userInfo.extra``'s map of lists,
+``device.capacity``, variables of nested lists and maps) are also declared as qualified variables, which the
+checker resolves first. Kube's ip/cidr, semver, format and sets libraries are declared for the checker too.
 
-What cannot be declared here is not checked, so that nothing valid is refused: an expression that uses one of
-kube's libraries not written in :mod:`~aiokube.apiserver.apiextensions.celenv` (ip, cidr, semver, format, sets,
-two-variable comprehensions, lists and strings extensions) is only parsed, and so is an applyConfiguration that
-builds ``Object`` literals (kube resolves ``Object.spec.x`` types on the fly). Maps of lists inside messages
-(``request.userInfo.extra``, nested lists and maps of variables) are list(dyn)/dyn here; DRA attributes and
-capacities are ``map(string, dyn)``. Kube's cost limits are not estimated.
+What cannot be declared here is not checked, so that nothing valid is refused: an expression using the lists
+or strings extensions or two-variable comprehensions is only parsed. Kube's cost limits are not estimated.
+A known function called with the wrong number of arguments is checked again with a stand-in of every arity,
+for kube's "found no matching overload" text.
 
 Every result is memoized by (expression, declarations): a policy is validated again on each update.
 """

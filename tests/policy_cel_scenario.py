@@ -186,6 +186,8 @@ STEPS: list[tuple[str, str, str, Any]] = [
         {"key": "a", "valueExpression": "1"}, {"key": "b", "valueExpression": "  1 + 'a'  "},
         {"key": "a", "valueExpression": "null"}, {"key": "c/d", "valueExpression": ""},
         {"key": "e", "valueExpression": "variables.x"}])),
+    ("vap-audit-annotations-too-many", "POST", VAPS, vap("audit-many", auditAnnotations=[
+        {"key": f"k{i}", "valueExpression": "'v'"} for i in range(21)])),
     ("vap-match-conditions", "POST", VAPS, vap("conditions", **check("true"), matchConditions=[
         {"name": f"c{i}", "expression": e} for i, e in enumerate(_BAD_CONDITIONS)])),
     ("vap-match-conditions-params", "POST", VAPS, vap("conditions-params", paramKind=_PARAM_KIND,

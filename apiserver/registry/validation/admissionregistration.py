@@ -398,8 +398,11 @@ def validate_validating_admission_policy(obj: Obj, old: Obj | None, errs: FieldE
     for i, validation in enumerate(validations):
         _validation(validation if isinstance(validation, dict) else {}, decls, f"spec.validations[{i}]", errs)
     if len(annotations) > _MAX_AUDIT_ANNOTATIONS:
-        errs.invalid("spec.auditAnnotations", annotations,
-                     f"must not have more than {_MAX_AUDIT_ANNOTATIONS} auditAnnotations")  # fmt: skip
+        # the value as Go prints the internal structs (no json tags: Go's field names)
+        value = [{"Key": a.get("key") or "", "ValueExpression": a.get("valueExpression") or ""}
+                 for a in annotations if isinstance(a, dict)]  # fmt: skip
+        detail = f"must not have more than {_MAX_AUDIT_ANNOTATIONS} auditAnnotations"
+        errs.invalid("spec.auditAnnotations", value, detail)
     name = f.obj_at(obj, "metadata").get("name") or ""
     keys: set[str] = set()
     for i, annotation in enumerate(annotations):

@@ -208,6 +208,8 @@ STEPS: list[tuple[str, str, str, Any]] = [
     ("vap-checker-texts", "POST", VAPS, vap("texts", validations=[{"expression": e} for e in [
         "has(request)", "authorizer.group('x').check('get').allowed()", "cel.bind(x, 1, x == 1)",
         "base64.encode(b'a') == 'YQ=='", "object.all(x)", "'a'.charAt('b') == 'a'"]])),
+    ("vap-deep-nesting", "POST", VAPS, vap("deep", validations=[
+        {"expression": "1 + " * 40 + "1 > 2"}, {"expression": "(" * 40 + "true" + ")" * 40}])),
     ("vap-two-variable-macros", "POST", VAPS, vap("two-vars", **check(
         "{'a': 1}.all(k, v, v > 0) && [1].exists(i, v, v == 1) && [1].transformList(i, v, v).size() == 1"))),
     ("vap-overload-texts", "POST", VAPS, vap("overloads", validations=[{"expression": e} for e in [

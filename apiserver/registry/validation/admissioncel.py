@@ -415,9 +415,15 @@ def compile_expression(expression: str, decls: Decls) -> Result:
 
 def _compile(expression: str, decls: Decls) -> Result:
     try:
-        return _compile_typed(expression, decls)
+        result = _compile_typed(expression, decls)
     except TypeError:  # protobuf refused the declared types (names it cannot take): what parses is accepted
-        return _parse_only(environment(Decls()), expression)
+        result = _parse_only(environment(Decls()), expression)
+    if _TOO_DEEP_HERE.search(result.error):
+        return Result("")  # nested deeper than the C++ parser's 32 levels: kube's limit is 250
+    return result
+
+
+_TOO_DEEP_HERE = re.compile(r"recursion depth of 32|recursion limit exceeded\. limit: 32")
 
 
 def _compile_typed(expression: str, decls: Decls) -> Result:

@@ -39,8 +39,10 @@ from urllib.parse import parse_qs, urlsplit
 
 from cel_expr_python import cel
 from cel_expr_python.ext import ext_bindings, ext_encoders, ext_math, ext_optional
-from google.protobuf import descriptor_pb2, descriptor_pool, duration_pb2, message_factory, timestamp_pb2
+from google.protobuf import descriptor_pb2, descriptor_pool, duration_pb2, message_factory, struct_pb2, timestamp_pb2
 
+from aiokube.apiserver.apiextensions.celast import literal_issues
+from aiokube.apiserver.apiextensions.celissues import cel_go_issues, format_issues
 from aiokube.apiserver.apiextensions.structural import Schema, additional_properties_of, items_of, props_of
 from aiokube.apiserver.golang import parse_duration
 from aiokube.apiserver.quantity import Quantity, parse_quantity
@@ -70,6 +72,11 @@ QUANTITY_TYPE = T("kubernetes.Quantity")
 
 class CelError(Exception):
     """A rule that does not compile or a value a library function refuses (the text is cel-go's)."""
+
+
+class CelUnchecked(CelError):
+    """An expression cel-go accepts that the C++ checker refuses (a comparison of int with double or uint,
+    which kube allows): no program here; the text is the C++ checker's."""
 
 
 # ---- schema -> CEL type ---------------------------------------------------------------------------------------
@@ -413,14 +420,22 @@ def _q_sub(a: Any, b: Any) -> Any:
     return _q_value(_q(a).add(Quantity(-other.unscaled, other.scale, other.format)))
 
 
-def _fn(name: str, *overloads: tuple[str, Any, list[Any], bool, Callable[..., Any]]) -> Any:
-    return cel.FunctionDecl(
-        name,
-        [cel.Overload(oid, ret, params, is_member=member, impl=impl) for oid, ret, params, member, impl in overloads],
-    )
+def _fn(name: str, *overloads: tuple[str, Any, list[Any], bool, Callable[..., Any]]) -> tuple[str, list[Any]]:
+    return name, [cel.Overload(oid, ret, params, is_member=m, impl=impl) for oid, ret, params, m, impl in overloads]
 
 
-def _library() -> list[Any]:
+def _library(extra: dict[str, list[Any]] | None = None) -> list[Any]:
+    """kube's libraries written here, as function declarations; ``extra``: more overloads by function name
+    (merged into a name declared here: the C++ environment takes one declaration per name)."""
+    merged: dict[str, list[Any]] = {}
+    for name, overloads in _library_overloads():
+        merged.setdefault(name, []).extend(overloads)
+    for name, overloads in (extra or {}).items():
+        merged.setdefault(name, []).extend(overloads)
+    return [cel.FunctionDecl(name, overloads) for name, overloads in merged.items()]
+
+
+def _library_overloads() -> list[tuple[str, list[Any]]]:
     S, I, B, L = T.STRING, T.INT, T.BOOL, T.List  # noqa: E741
     # the C++ runtime dispatches on kinds (any list is "list"): one overload over list(dyn) each
     lists: list[Any] = [
@@ -502,6 +517,39 @@ def _library() -> list[Any]:
 _ENVS: dict[tuple[str, bool], Any] = {}
 
 
+def message_pool(*files: Any) -> Any:
+    """A descriptor pool holding kube's URL and Quantity, protobuf's Struct/Value, Timestamp and Duration, and
+    ``files`` (FileDescriptorProtos whose messages type other CEL variables, e.g. admission's request)."""
+    pool = descriptor_pool.DescriptorPool()
+    for module in (struct_pb2, timestamp_pb2, duration_pb2):
+        proto = descriptor_pb2.FileDescriptorProto()
+        module.DESCRIPTOR.CopyToProto(proto)
+        pool.Add(proto)
+    pool.Add(_FILE)
+    for proto in files:
+        pool.Add(proto)
+    return pool
+
+
+def new_env(
+    variables: dict[str, Any],
+    functions: list[Any] | tuple[Any, ...] = (),
+    pool: Any = None,
+    extras: tuple[str, ...] = ("bindings", "math", "encoders"),
+    overloads: dict[str, list[Any]] | None = None,
+) -> Any:
+    """A CEL environment with kube's libraries (as far as they are written here), the given variables and
+    extra function declarations; ``pool`` (from :func:`message_pool`) when the variables are messages;
+    ``extras``: the extensions ``cel.bind`` (bindings), ``math.*`` and ``base64.*`` (encoders), which kube's
+    base environment does not have;
+    ``overloads``: declarations (``cel.Overload``) by function name, merged with the library's."""
+    extensions = [ext_optional.ExtOptional()]
+    known = {"bindings": ext_bindings.ExtBindings, "math": ext_math.ExtMath, "encoders": ext_encoders.ExtEncoders}
+    extensions += [known[name]() for name in extras]
+    pool = pool if pool is not None else _POOL
+    return cel.NewEnv(pool, variables=variables, extensions=extensions, functions=[*_library(overloads), *functions])
+
+
 def environment(self_type: tuple[str, Any], with_old_self: bool = True) -> Any:
     """The CEL environment of rules whose ``self`` (and ``oldSelf``) has this type; built once per type."""
     key = (self_type[0], with_old_self)
@@ -510,17 +558,7 @@ def environment(self_type: tuple[str, Any], with_old_self: bool = True) -> Any:
         variables = {SELF: self_type[1]}
         if with_old_self:
             variables[OLD_SELF] = self_type[1]
-        env = cel.NewEnv(
-            _POOL,
-            variables=variables,
-            extensions=[
-                ext_bindings.ExtBindings(),
-                ext_optional.ExtOptional(),
-                ext_math.ExtMath(),
-                ext_encoders.ExtEncoders(),
-            ],
-            functions=_library(),
-        )
+        env = new_env(variables)
         _ENVS[key] = env
     return env
 
@@ -531,13 +569,30 @@ def _strip_status(text: str) -> str:
     return re.sub(r" \[[A-Z_]+\]$", "", text)
 
 
-def compile_expr(env: Any, text: str) -> tuple[Any, Any]:
-    """(the program, its result type), or CelError with cel-go's ``issues.String()`` text."""
+def compile_expr(env: Any, text: str, strict_dyn: bool = False) -> tuple[Any, Any]:
+    """(the program, its result type), or CelError with cel-go's ``issues.String()`` text; kube's AST
+    validators run on what compiles (``strict_dyn``: a dyn element among typed ones is a mixed literal, as it
+    is where kube types values as dyn too — admission's object — but not for CRD rules, whose objects are typed
+    more loosely here than in kube)."""
     try:
         program = env.compile(text)
     except RuntimeError as e:
-        raise CelError(_strip_status(str(e))) from None
+        cpp = _strip_status(str(e))
+        issues_text = cel_go_issues(cpp, text)
+        if not issues_text:
+            raise CelUnchecked(cpp) from None
+        raise CelError(issues_text) from None
+    if issues := literal_issues(program.serialize(), strict_dyn):
+        raise CelError(format_issues(text, issues))
     return program, program.return_type()
+
+
+def parse_expr(env: Any, text: str) -> None:
+    """Only parse (no type check): CelError with the parser's syntax errors."""
+    try:
+        env.compile(text, disable_check=True)
+    except RuntimeError as e:
+        raise CelError(cel_go_issues(_strip_status(str(e)), text)) from None
 
 
 _NO_SUCH_KEY = re.compile(r'^Key not found in map : "?(.*?)"?$')

@@ -1,8 +1,11 @@
 """admissionregistration.k8s.io (pkg/apis/admissionregistration/validation): webhook configurations (fully
 qualified unique names, rules, the policy enums, the timeout range, exactly one of url or service, the review
 versions; an update ratchets what the old object already had) and the basics of Validating- and
-MutatingAdmissionPolicy and their bindings (match constraints, param kinds and refs, match conditions' and
-variables' names, mutations' patch types; CEL expressions are not compiled)."""
+MutatingAdmissionPolicy and their bindings (match constraints, param kinds and refs, match conditions, variables,
+validations, audit annotations, mutations). CEL expressions are compiled as kube compiles them, with its
+variables' types (:mod:`.admissioncel`): a webhook's or policy's match conditions, a policy's variables (composed:
+each sees those before it), validations and their messageExpressions, audit annotations' valueExpressions, and
+mutations' applyConfiguration and jsonPatch expressions."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from typing import Any
 
 from aiokube.apiserver.errors import Cause, FieldErrors
 from aiokube.apiserver.registry.validation import fields as f
+from aiokube.apiserver.registry.validation.admissioncel import Decls, compile_expression, return_type_error
 from aiokube.apiserver.registry.validation.objectmeta import (
     is_dns1035_label,
     is_dns1123_subdomain,
@@ -41,6 +45,10 @@ _CEL_RESERVED = frozenset(
     "var void while".split()
 )
 _URL_FORM = "; desired format: https://host[/path]"
+_VALIDATION_REASONS = ["Forbidden", "Invalid", "RequestEntityTooLarge"]
+_MAX_AUDIT_ANNOTATIONS = 20
+_MAX_VALUE_EXPRESSION = 5 * 1024
+_NEWLINES = re.compile(r"[\n\r]+")
 
 
 def fully_qualified_name(name: str, path: str, errs: FieldErrors) -> None:
@@ -194,8 +202,9 @@ def _webhook_service(service: Obj, path: str, errs: FieldErrors) -> None:
 
 
 def _webhook(hook: Obj, path: str, side_effects: list[str], strict_selector: bool, mutating: bool,
-             errs: FieldErrors) -> None:  # fmt: skip
-    """validateValidatingWebhook / validateMutatingWebhook (match conditions' CEL is not compiled)."""
+             check_conditions: bool, errs: FieldErrors) -> None:  # fmt: skip
+    """validateValidatingWebhook / validateMutatingWebhook (``check_conditions``: false on an update that keeps
+    every webhook's match conditions)."""
     fully_qualified_name(hook.get("name", ""), f"{path}.name", errs)
     for i, rule in enumerate(f.list_at(hook, "rules")):
         _rule_with_operations(rule if isinstance(rule, dict) else {}, f"{path}.rules[{i}]", errs)
@@ -223,6 +232,8 @@ def _webhook(hook: Obj, path: str, side_effects: list[str], strict_selector: boo
         _webhook_url(url, f"{path}.clientConfig.url", errs)
     else:
         _webhook_service(service if isinstance(service, dict) else {}, f"{path}.clientConfig.service", errs)
+    if check_conditions:
+        _match_conditions(f.list_at(hook, "matchConditions"), f"{path}.matchConditions", False, errs)
 
 
 def _review_versions(versions: list[Any], path: str, require_known: bool, errs: FieldErrors) -> None:
@@ -251,6 +262,15 @@ def _webhook_configuration(obj: Obj, old: Obj | None, errs: FieldErrors, *, muta
     already had (side effects, unrecognized review versions, duplicate names, invalid selector values)."""
     old_hooks = _hooks(old)
     side_effects, require_known, unique, strict_selector = _NO_SIDE_EFFECTS, True, True, True
+    hooks = f.list_at(obj, "webhooks")
+    check_conditions = (
+        old is None
+        or len(hooks) != len(old_hooks)
+        or any(
+            (h.get("matchConditions") if isinstance(h, dict) else None) != o.get("matchConditions")
+            for h, o in zip(hooks, old_hooks, strict=False)
+        )
+    )
     if old is not None:
         if not all(h.get("sideEffects") in _NO_SIDE_EFFECTS for h in old_hooks):
             side_effects = _SIDE_EFFECTS
@@ -264,7 +284,7 @@ def _webhook_configuration(obj: Obj, old: Obj | None, errs: FieldErrors, *, muta
     for i, hook in enumerate(f.list_at(obj, "webhooks")):
         hook = hook if isinstance(hook, dict) else {}
         path = f"webhooks[{i}]"
-        _webhook(hook, path, side_effects, strict_selector, mutating, errs)
+        _webhook(hook, path, side_effects, strict_selector, mutating, check_conditions, errs)
         versions = f.list_at(hook, "admissionReviewVersions")
         _review_versions(versions, f"{path}.admissionReviewVersions", require_known, errs)
         name = hook.get("name", "")
@@ -333,18 +353,24 @@ def _match_resources(match: Obj | None, path: str, errs: FieldErrors) -> None:
 
 
 def _policy_spec(
-    obj: Obj, old: Obj | None, errs: FieldErrors, match_check: Callable[[Obj, str, FieldErrors], None] | None = None
-) -> Obj:
+    obj: Obj,
+    old: Obj | None,
+    errs: FieldErrors,
+    match_check: Callable[[Obj, str, FieldErrors], None] | None = None,
+    compose: bool | None = None,
+) -> tuple[Obj, Decls]:
     """What validating and mutating admission policies check alike, in kube's order: failure policy, param
-    kind, match constraints (``match_check`` adds a kind's own rule checks), match conditions, variables.
-    Returns the spec."""
+    kind, match constraints (``match_check`` adds a kind's own rule checks), match conditions, variables
+    (``compose``: whether ``variables`` is declared; None: when the policy has variables). Returns the spec and
+    the declarations its other expressions compile with."""
     spec = f.obj_at(obj, "spec")
     policy = spec.get("failurePolicy")
     if policy is None:
         errs.required("spec.failurePolicy")
     elif policy not in _FAILURE_POLICIES:
         errs.not_supported("spec.failurePolicy", policy, _FAILURE_POLICIES)
-    if isinstance(spec.get("paramKind"), dict):
+    params = isinstance(spec.get("paramKind"), dict)
+    if params:
         _param_kind(spec["paramKind"], "spec.paramKind", errs)
     match = spec.get("matchConstraints")
     if not isinstance(match, dict):
@@ -355,17 +381,91 @@ def _policy_spec(
             errs.required("spec.matchConstraints.resourceRules")
         if match_check is not None:
             match_check(match, "spec.matchConstraints", errs)
-    _policy_match_conditions(obj, old, errs)
-    _variables(f.list_at(spec, "variables"), "spec.variables", errs)
-    return spec
+    _policy_match_conditions(obj, old, params, errs)
+    variables = f.list_at(spec, "variables")
+    composed = _variables(variables, params, "spec.variables", errs) if (compose or variables) else None
+    return spec, Decls(params=params, variables=composed)
 
 
 def validate_validating_admission_policy(obj: Obj, old: Obj | None, errs: FieldErrors) -> None:
-    """validateValidatingAdmissionPolicySpec without the CEL compilation of its expressions."""
-    spec = _policy_spec(obj, old, errs)
-    if not f.list_at(spec, "validations") and not f.list_at(spec, "auditAnnotations"):
+    """validateValidatingAdmissionPolicySpec, its CEL expressions compiled."""
+    spec, decls = _policy_spec(obj, old, errs)
+    validations, annotations = f.list_at(spec, "validations"), f.list_at(spec, "auditAnnotations")
+    if not validations and not annotations:
         for key in ("validations", "auditAnnotations"):
             errs.required(f"spec.{key}", "validations or auditAnnotations must contain at least one item")
+        return
+    for i, validation in enumerate(validations):
+        _validation(validation if isinstance(validation, dict) else {}, decls, f"spec.validations[{i}]", errs)
+    if len(annotations) > _MAX_AUDIT_ANNOTATIONS:
+        # the value as Go prints the internal structs (no json tags: Go's field names)
+        value = [{"Key": a.get("key") or "", "ValueExpression": a.get("valueExpression") or ""}
+                 for a in annotations if isinstance(a, dict)]  # fmt: skip
+        detail = f"must not have more than {_MAX_AUDIT_ANNOTATIONS} auditAnnotations"
+        errs.invalid("spec.auditAnnotations", value, detail)
+    name = f.obj_at(obj, "metadata").get("name") or ""
+    keys: set[str] = set()
+    for i, annotation in enumerate(annotations):
+        annotation = annotation if isinstance(annotation, dict) else {}
+        path = f"spec.auditAnnotations[{i}]"
+        _audit_annotation(annotation, name, decls, path, errs)
+        key = annotation.get("key") or ""
+        if key in keys:
+            errs.duplicate(f"{path}.key", key)
+        keys.add(key)
+
+
+def _compile_errors(expression: str, shown: str, decls: Decls, wanted: tuple[str, ...], path: str,
+                    errs: FieldErrors) -> None:  # fmt: skip
+    """validateCELCondition: ``expression`` compiled, its error reported as Invalid with ``shown`` as the value."""
+    result = compile_expression(expression, decls)
+    if result.internal:
+        errs.internal(path, result.error)
+    elif detail := return_type_error(result, wanted):
+        errs.invalid(path, shown, detail)
+
+
+def _validation(validation: Obj, decls: Decls, path: str, errs: FieldErrors) -> None:
+    """validateValidation: a bool expression, a string messageExpression (without the authorizer), a message
+    without line breaks, a supported reason."""
+    expression = str(validation.get("expression") or "")
+    if not expression.strip():
+        errs.required(f"{path}.expression", "expression is not specified")
+    else:
+        _compile_errors(expression, expression, decls, ("bool",), f"{path}.expression", errs)
+    message_expression = str(validation.get("messageExpression") or "")
+    if message_expression and not message_expression.strip():
+        errs.invalid(f"{path}.messageExpression", message_expression, "must be non-empty if specified")
+    elif message_expression:
+        message_decls = Decls(params=decls.params, authorizer=False, variables=decls.variables)
+        _compile_errors(message_expression, message_expression, message_decls, ("string",),
+                        f"{path}.messageExpression", errs)  # fmt: skip
+    message = str(validation.get("message") or "")
+    if message and not message.strip():
+        errs.invalid(f"{path}.message", message, "must be non-empty if specified")
+    elif _NEWLINES.search(message.strip()):
+        errs.invalid(f"{path}.message", message, "must not contain line breaks")
+    reason = validation.get("reason")
+    if reason is not None and reason not in _VALIDATION_REASONS:
+        errs.not_supported(f"{path}.reason", reason, _VALIDATION_REASONS)
+
+
+def _audit_annotation(annotation: Obj, name: str, decls: Decls, path: str, errs: FieldErrors) -> None:
+    """validateAuditAnnotation: ``<policy name>/<key>`` a qualified name, a valueExpression of a string or null."""
+    key = str(annotation.get("key") or "")
+    if name:
+        for msg in is_qualified_name(f"{name}/{key}"):
+            errs.invalid(f"{path}.key", f"{name}/{key}", msg)
+    else:
+        errs.invalid(f"{path}.key", key, "requires metadata.name be non-empty")
+    value = str(annotation.get("valueExpression") or "")
+    trimmed = value.strip()
+    if not trimmed:
+        errs.required(f"{path}.valueExpression", "valueExpression is not specified")
+    elif len(trimmed.encode()) > _MAX_VALUE_EXPRESSION:
+        errs.required(f"{path}.valueExpression", f"must not exceed {_MAX_VALUE_EXPRESSION} bytes in length")
+    else:
+        _compile_errors(trimmed, value, decls, ("string", "null_type"), f"{path}.valueExpression", errs)
 
 
 def _param_ref(ref: Obj | None, path: str, errs: FieldErrors) -> None:
@@ -416,17 +516,21 @@ def validate_validating_admission_policy_binding(obj: Obj, old: Obj | None, errs
         errs.required("spec.validationActions", "at least one validation action is required")
 
 
-def _match_conditions(conditions: list[Any], path: str, errs: FieldErrors) -> None:
-    """validateMatchConditions: at most 64, each with an expression and a qualified name, names unique (the
-    expressions' CEL is not compiled)."""
+def _match_conditions(conditions: list[Any], path: str, params: bool, errs: FieldErrors) -> None:
+    """validateMatchConditions: at most 64, each with a bool expression (compiled without ``variables``; with
+    ``params`` for a policy with a param kind) and a qualified name, names unique."""
     if len(conditions) > _MAX_MATCH_CONDITIONS:
         detail = f"Too many: {len(conditions)}: must have at most {_MAX_MATCH_CONDITIONS} items"
         errs.causes.append(Cause("FieldValueTooMany", path, detail))
     seen: set[str] = set()
+    decls = Decls(params=params)
     for i, condition in enumerate(conditions):
         condition = condition if isinstance(condition, dict) else {}
-        if not str(condition.get("expression") or "").strip():
+        expression = str(condition.get("expression") or "").strip()
+        if not expression:
             errs.required(f"{path}[{i}].expression")
+        else:
+            _compile_errors(expression, expression, decls, ("bool",), f"{path}[{i}].expression", errs)
         name = condition.get("name") or ""
         if not name:
             errs.required(f"{path}[{i}].name")
@@ -438,8 +542,10 @@ def _match_conditions(conditions: list[Any], path: str, errs: FieldErrors) -> No
         seen.add(name)
 
 
-def _variables(variables: list[Any], path: str, errs: FieldErrors) -> None:
-    """validateVariable of each: a CEL identifier for a name and an expression (not compiled)."""
+def _variables(variables: list[Any], params: bool, path: str, errs: FieldErrors) -> tuple[tuple[str, str], ...]:
+    """validateVariable of each: a CEL identifier for a name and an expression, compiled with the variables
+    before it (kube's composition); returns the composed variables' names and types (dyn where one failed)."""
+    composed: dict[str, str] = {}
     for i, variable in enumerate(variables):
         variable = variable if isinstance(variable, dict) else {}
         name = variable.get("name") or ""
@@ -447,8 +553,16 @@ def _variables(variables: list[Any], path: str, errs: FieldErrors) -> None:
             errs.required(f"{path}[{i}].name", "name is not specified")
         elif not _CEL_IDENTIFIER.fullmatch(name) or name in _CEL_RESERVED:
             errs.invalid(f"{path}[{i}].name", name, "must be a valid CEL identifier")
-        if not str(variable.get("expression") or "").strip():
+        expression = str(variable.get("expression") or "")
+        if not expression.strip():
             errs.required(f"{path}[{i}].expression", "expression is not specified")
+            continue
+        result = compile_expression(expression, Decls(params=params, variables=tuple(composed.items())))
+        if result.error:
+            errs.invalid(f"{path}[{i}].expression", expression, result.error)
+        if _CEL_IDENTIFIER.fullmatch(name) and name not in _CEL_RESERVED:
+            composed[name] = result.type or "dyn"
+    return tuple(composed.items())
 
 
 def _mutating_operations(match: Obj, path: str, errs: FieldErrors) -> None:
@@ -459,42 +573,47 @@ def _mutating_operations(match: Obj, path: str, errs: FieldErrors) -> None:
                 errs.not_supported(f"{path}.resourceRules.operations", op, _MUTATING_OPERATIONS)
 
 
-def _mutation(mutation: Obj, path: str, errs: FieldErrors) -> None:
-    """validateMutation: the patch type's own field, with an expression (not compiled), and not the other's."""
+def _mutation(mutation: Obj, decls: Decls, path: str, errs: FieldErrors) -> None:
+    """validateMutation: the patch type's own field, with an expression (an ``Object`` for applyConfiguration, a
+    ``list(JSONPatch)`` for jsonPatch), and not the other's."""
     patch_type = mutation.get("patchType") or ""
-    fields = {"JSONPatch": ("jsonPatch", "applyConfiguration"),
-              "ApplyConfiguration": ("applyConfiguration", "jsonPatch")}  # fmt: skip
+    fields = {"JSONPatch": ("jsonPatch", "applyConfiguration", "list(JSONPatch)"),
+              "ApplyConfiguration": ("applyConfiguration", "jsonPatch", "Object")}  # fmt: skip
     if not patch_type:
         errs.required(f"{path}.patchType")
     elif patch_type not in fields:
         errs.not_supported(f"{path}.patchType", patch_type, _PATCH_TYPES)
     else:
-        own, other = fields[patch_type]
+        own, other, wanted = fields[patch_type]
         body = mutation.get(own)
+        expression = str(body.get("expression") or "").strip() if isinstance(body, dict) else ""
         if not isinstance(body, dict):
             errs.required(f"{path}.{own}", f"must be specified when patchType is {patch_type}")
-        elif not str(body.get("expression") or "").strip():
+        elif not expression:
             errs.required(f"{path}.{own}.expression")
+        else:
+            patch_decls = Decls(params=decls.params, patch_types=True, variables=decls.variables)
+            _compile_errors(expression, expression, patch_decls, (wanted,), f"{path}.{own}.expression", errs)
         if mutation.get(other) is not None:
             errs.invalid(f"{path}.{other}", "{" + other + "}", f"must not be specified when patchType is {patch_type}")
 
 
-def _policy_match_conditions(obj: Obj, old: Obj | None, errs: FieldErrors) -> None:
+def _policy_match_conditions(obj: Obj, old: Obj | None, params: bool, errs: FieldErrors) -> None:
     """Match conditions are checked unless an update keeps them and the param kind as they were."""
     spec, old_spec = f.obj_at(obj, "spec"), f.obj_at(old, "spec") if old is not None else None
     if old_spec is not None and all(spec.get(k) == old_spec.get(k) for k in ("paramKind", "matchConditions")):
         return
-    _match_conditions(f.list_at(spec, "matchConditions"), "spec.matchConditions", errs)
+    _match_conditions(f.list_at(spec, "matchConditions"), "spec.matchConditions", params, errs)
 
 
 def validate_mutating_admission_policy(obj: Obj, old: Obj | None, errs: FieldErrors) -> None:
-    """validateMutatingAdmissionPolicySpec without the CEL compilation of its expressions."""
-    spec = _policy_spec(obj, old, errs, _mutating_operations)
+    """validateMutatingAdmissionPolicySpec, its CEL expressions compiled (``variables`` always declared)."""
+    spec, decls = _policy_spec(obj, old, errs, _mutating_operations, compose=True)
     mutations = f.list_at(spec, "mutations")
     if not mutations:
         errs.required("spec.mutations", "mutations must contain at least one item")
     for i, mutation in enumerate(mutations):
-        _mutation(mutation if isinstance(mutation, dict) else {}, f"spec.mutations[{i}]", errs)
+        _mutation(mutation if isinstance(mutation, dict) else {}, decls, f"spec.mutations[{i}]", errs)
     reinvocation = spec.get("reinvocationPolicy") or ""
     if not reinvocation:
         errs.required("spec.reinvocationPolicy")

@@ -3,9 +3,10 @@ request names and references, exactly one of ``exactly``/``firstAvailable``, dev
 and count, selectors, constraints, opaque configuration, tolerations, and a claim's (template's) fixed spec;
 plus the checks ResourceSlices share (qualified names, taints, bounded sets).
 
-CEL selector expressions are checked for presence and length only: kube compiles them and reports compile
-errors and cost, which this does not. A claim's status (allocation results, device status), the admin-access
-namespace check and the consumable capacity requests of a request are not checked here either.
+CEL selector expressions are compiled as kube compiles them (``device`` typed as kube's ``kubernetes.DRADevice``,
+:mod:`.admissioncel`); kube's cost limit is not estimated. A claim's status (allocation results, device
+status), the admin-access namespace check and the consumable capacity requests of a request are not checked here
+either.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 from aiokube.apiserver.errors import FieldErrors
 from aiokube.apiserver.registry.validation import fields as f
+from aiokube.apiserver.registry.validation.admissioncel import device_selector_error
 from aiokube.apiserver.registry.validation.objectmeta import (
     is_dns1123_label,
     is_dns1123_subdomain,
@@ -156,15 +158,17 @@ def _toleration(toleration: Obj, path: str, errs: FieldErrors) -> None:
 
 
 def _selectors(selectors: list[Any], path: str, errs: FieldErrors) -> None:
-    """validateSelectorSlice: each selector has a CEL expression of at most 10 KiB (not compiled here)."""
+    """validateSelectorSlice: each selector has a CEL expression of at most 10 KiB that compiles to a bool."""
     if not bounded(selectors, MAX_SELECTORS, path, errs):
         return
     for i, selector in enumerate(selectors):
         cel = selector.get("cel") if isinstance(selector, dict) else None
         if not isinstance(cel, dict):
             errs.required(f"{path}[{i}].cel")
-        elif len(cel.get("expression", "").encode()) > MAX_CEL_LENGTH:
+        elif len((expression := str(cel.get("expression") or "")).encode()) > MAX_CEL_LENGTH:
             errs.too_long(f"{path}[{i}].cel.expression", MAX_CEL_LENGTH)
+        elif detail := device_selector_error(expression):
+            errs.invalid(f"{path}[{i}].cel.expression", expression, detail)
 
 
 def _device_class_name(name: str, path: str, errs: FieldErrors) -> None:

@@ -10,8 +10,9 @@ What ``k8s.io/apiserver/pkg/cel`` and ``apiextensions-apiserver/pkg/apiserver/sc
 - :func:`to_cel` — a JSON value as that type: numbers as doubles, formatted strings parsed, property names
   escaped as kube escapes them (``namespace`` → ``__namespace__``, ``a-b`` → ``a__dash__b``), a resource root's
   ``metadata`` cut down to ``name`` and ``generateName``.
-- :func:`environment` — one CEL environment per ``self`` type (cached): the standard library, ``cel.bind``,
-  optionals, ``math``, ``base64``, and kube's libraries written here in Python: strings (``charAt``,
+- :func:`environment` — one CEL environment per ``self`` type (cached): the standard library, optionals
+  (kube's base environment has no ``cel.bind``, ``math`` or ``base64``: a CRD rule calling them is refused
+  as ``undeclared reference``), and kube's libraries written here in Python: strings (``charAt``,
   ``indexOf``, ``lastIndexOf``, ``lowerAscii``, ``upperAscii``, ``replace``, ``split``, ``substring``, ``trim``,
   ``join``), lists (``isSorted``, ``sum``, ``min``, ``max``, ``indexOf``, ``lastIndexOf``), regex (``find``,
   ``findAll``), URLs (``url``, ``isURL``, ``getScheme``…) and quantities (``quantity``, ``isQuantity``,
@@ -535,13 +536,13 @@ def new_env(
     variables: dict[str, Any],
     functions: list[Any] | tuple[Any, ...] = (),
     pool: Any = None,
-    extras: tuple[str, ...] = ("bindings", "math", "encoders"),
+    extras: tuple[str, ...] = (),
     overloads: dict[str, list[Any]] | None = None,
 ) -> Any:
     """A CEL environment with kube's libraries (as far as they are written here), the given variables and
     extra function declarations; ``pool`` (from :func:`message_pool`) when the variables are messages;
     ``extras``: the extensions ``cel.bind`` (bindings), ``math.*`` and ``base64.*`` (encoders), which kube's
-    base environment does not have;
+    base environment (CRD rules, admission) does not have (kube 1.36 refuses a CRD rule calling them);
     ``overloads``: declarations (``cel.Overload``) by function name, merged with the library's."""
     extensions = [ext_optional.ExtOptional()]
     known = {"bindings": ext_bindings.ExtBindings, "math": ext_math.ExtMath, "encoders": ext_encoders.ExtEncoders}

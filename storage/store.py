@@ -24,6 +24,8 @@ from typing import Any
 import orjson
 from aetcd import rpc
 
+from aiokube.encoding import deepjson, depth
+
 from . import errors, metrics
 from .etcd import EtcdClient
 from .keys import prefix_range_end
@@ -82,7 +84,7 @@ class ListResult:
 def encode_continue(key: str, key_prefix: str, revision: int) -> str:
     if not key.startswith(key_prefix):
         raise errors.InternalError(f"unable to encode next field: the key and key prefix do not match {key}")
-    body = orjson.dumps({"v": "meta.k8s.io/v1", "rv": revision, "start": key[len(key_prefix) :]})
+    body = deepjson.dumps({"v": "meta.k8s.io/v1", "rv": revision, "start": key[len(key_prefix) :]})
     return base64.urlsafe_b64encode(body).rstrip(b"=").decode()
 
 
@@ -165,12 +167,21 @@ def encode_for_storage(obj: Obj) -> bytes:
     if isinstance(meta, dict) and "resourceVersion" in meta:
         obj = {k: v for k, v in obj.items()}
         obj["metadata"] = {k: v for k, v in meta.items() if k != "resourceVersion"}
-    return orjson.dumps(obj)
+    return deepjson.dumps(obj)
+
+
+def check_depth(data: bytes, obj: Obj) -> None:
+    """Refuse to store what kube's decoder would not read back (errors.TooDeep): cheap for the objects whose
+    brackets are fewer than the limit in all (nearly every one), a walk for the others."""
+    limit = depth.MAX_DEPTH
+    if data.count(b"{") + data.count(b"[") > limit and deepjson.height(obj) > limit:
+        ch = deepjson.bracket_at(obj, limit + 1)
+        raise errors.TooDeep(f"invalid character '{ch}' exceeded max depth")
 
 
 def decode_from_storage(data: bytes, revision: int, key: str = "") -> Obj:
     try:
-        obj = orjson.loads(data)
+        obj = deepjson.loads(data)
     except orjson.JSONDecodeError as exc:
         raise errors.InternalError(f"unable to decode {key}: {exc}", key) from None
     if not isinstance(obj, dict):
@@ -399,11 +410,12 @@ class Store:
         resourceVersion (kube's DryRunnableStorage).
         """
         data = encode_for_storage(obj)
+        check_depth(data, obj)
         bkey = key.encode()
         if dry_run:
             if (await metrics.timed("get", key, self.client.range(bkey, count_only=True))).count:
                 raise errors.AlreadyExists(key)
-            return orjson.loads(data)
+            return deepjson.loads(data)
         self._sending(key)
         self._pending(key, data, obj)
         call = self.client.txn(
@@ -491,6 +503,7 @@ class Store:
                 fresh = True
                 continue
             new_data = encode_for_storage(updated)
+            check_depth(new_data, updated)
             if current is not None and new_data == data:
                 if not fresh:
                     current, data, rev = await self._get_state(key)
@@ -498,7 +511,7 @@ class Store:
                     continue
                 return current, False
             if dry_run:
-                updated = orjson.loads(new_data)
+                updated = deepjson.loads(new_data)
                 if current is not None:
                     set_resource_version(updated, rev)
                 return updated, current is None

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
-
 from aiokube.apiserver.patching.fieldpath import MISSING, FieldSet, PathElement, field_pe, serialized, value_equal
 from aiokube.apiserver.patching.typeinfo import (
     SCALAR_TYPES,
@@ -23,6 +21,7 @@ from aiokube.apiserver.patching.typeinfo import (
     value_atom,
     zip_keys,
 )
+from aiokube.encoding import deepjson
 
 #: the fields kube's StripMeta takes from every manager's set (exact paths: their children stay)
 STRIPPED = FieldSet(
@@ -249,7 +248,7 @@ def _created_part(key: str, lhs: Any, value: Any, t: TypeInfo) -> dict[str, Any]
     JSON."""
     global _created_held
     try:
-        memo_key = (t, key, orjson.dumps(value))
+        memo_key = (t, key, deepjson.dumps(value))
     except TypeError:
         return None
     part = _CREATED.get(memo_key)
@@ -258,7 +257,7 @@ def _created_part(key: str, lhs: Any, value: Any, t: TypeInfo) -> dict[str, Any]
         _Owned().compare(lhs, value, t.field(key), tree, field_pe(key))
         _cut(tree, STRIPPED, recursive=False)
         part = _fields_v1(tree)
-        size = len(orjson.dumps(part)) + len(memo_key[2])
+        size = len(deepjson.dumps(part)) + len(memo_key[2])
         if _created_held + size > _CREATED_BYTES:
             _CREATED.clear()
             _created_held = 0

@@ -145,7 +145,7 @@ def _serialized(data: bytes, value: Any, read_depth: int = _ORJSON_LOADS_DEPTH) 
             return orjson.dumps(value)
         except orjson.JSONEncodeError:
             return None
-    if read_depth > limit and deepjson.height(value) > limit:
+    if read_depth > limit and deepjson.deeper_than(value, limit):
         return None
     return b""
 
@@ -397,7 +397,7 @@ def decode_yaml(data: bytes, duplicates: list[str] | None = None) -> Any:
     except goyaml.YAMLError as exc:
         raise DecodeError(exc.message) from None
     limit = depth.MAX_DEPTH
-    if limit < data.count(b"[") + data.count(b"{") + data.count(b"\n") and deepjson.height(value) > limit:
+    if limit < data.count(b"[") + data.count(b"{") + data.count(b"\n") and deepjson.deeper_than(value, limit):
         # go-yaml counts flow and block levels apart: the JSON it converts to is then too deep for the decoder
         ch = _go_quote_char(deepjson.bracket_at(value, limit + 1, sort_keys=True))
         raise DecodeError(f"couldn't get version/kind; json parse error: invalid character {ch} exceeded max depth")

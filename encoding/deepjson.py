@@ -37,7 +37,19 @@ def dumps(obj: Any, default: Any = None, option: int | None = None) -> bytes:
     except JSONEncodeError as exc:
         if str(exc) != "Recursion limit reached":
             raise
-    return _deep_dumps(obj, default, option or 0)
+    return _deep_dumps(obj, default, option or 0, _heights(obj))
+
+
+def dumps_height(obj: Any) -> tuple[bytes, int]:
+    """:func:`dumps` and the value's height when it is deeper than orjson writes (0 when orjson wrote it: at
+    most 254 levels), the walk that measures it being the one writing needs."""
+    try:
+        return _dumps(obj), 0
+    except JSONEncodeError as exc:
+        if str(exc) != "Recursion limit reached":
+            raise
+    heights = _heights(obj)
+    return _deep_dumps(obj, None, 0, heights), heights[id(obj)]
 
 
 def loads(data: bytes | bytearray | memoryview | str) -> Any:
@@ -58,28 +70,24 @@ def loads(data: bytes | bytearray | memoryview | str) -> Any:
 def _heights(obj: Any) -> dict[int, int]:
     """The height of every container in ``obj`` (1 for an empty or flat one), by id, without recursion."""
     heights: dict[int, int] = {}
-    stack: list[tuple[Any, bool]] = [(obj, False)]
+    # (container, its container children) once they are pushed; a container with none is height 1 at once
+    stack: list[tuple[Any, list[Any] | None]] = [(obj, None)]
+    containers = _CONTAINERS
     while stack:
-        v, done = stack.pop()
-        children = v.values() if isinstance(v, dict) else v
-        if done:
-            h = 0
-            for c in children:
-                if isinstance(c, _CONTAINERS):
-                    ch = heights[id(c)]
-                    if ch > h:
-                        h = ch
-            heights[id(v)] = h + 1
-        elif id(v) not in heights:
-            stack.append((v, True))
-            stack.extend((c, False) for c in children if isinstance(c, _CONTAINERS))
+        v, kids = stack.pop()
+        if kids is not None:
+            heights[id(v)] = 1 + max([heights[id(c)] for c in kids])
+            continue
+        kids = [c for c in (v.values() if isinstance(v, dict) else v) if isinstance(c, containers)]
+        if not kids:
+            heights[id(v)] = 1
+            continue
+        stack.append((v, kids))
+        stack.extend([(c, None) for c in kids if id(c) not in heights])
     return heights
 
 
-def _deep_dumps(obj: Any, default: Any, option: int) -> bytes:
-    if not isinstance(obj, _CONTAINERS):
-        return _dumps(obj, default, option)
-    heights = _heights(obj)
+def _deep_dumps(obj: Any, default: Any, option: int, heights: dict[int, int]) -> bytes:
     indent = bool(option & OPT_INDENT_2)
     sort = bool(option & OPT_SORT_KEYS)
     out: list[bytes] = []
@@ -137,3 +145,22 @@ def bracket_at(obj: Any, level: int, sort_keys: bool = False) -> str:
         children = ([v[k] for k in sorted(v)] if sort_keys else list(v.values())) if isinstance(v, dict) else v
         stack.extend((c, at + 1) for c in reversed(children))
     return ""
+
+
+def deeper_than(obj: Any, limit: int) -> bool:
+    """Whether ``obj`` nests more than ``limit`` levels of containers (a walk that stops at the first too
+    deep one: cheaper than :func:`height`)."""
+    containers = _CONTAINERS
+    if not isinstance(obj, containers):
+        return False
+    stack: list[tuple[Any, int]] = [(obj, 1)]
+    pop, push = stack.pop, stack.append
+    while stack:
+        v, d = pop()
+        if d > limit:
+            return True
+        d += 1
+        for c in v.values() if isinstance(v, dict) else v:
+            if isinstance(c, containers):
+                push((c, d))
+    return False

@@ -161,22 +161,24 @@ def decode_continue(token: str, key_prefix: str) -> tuple[str, int]:
 # --- encoding ------------------------------------------------------------------------------------------
 
 
-def encode_for_storage(obj: Obj) -> bytes:
-    """JSON bytes as stored in etcd: the object without metadata.resourceVersion (kube stores none)."""
+def encode_for_storage(obj: Obj, *, checked: bool = False) -> bytes:
+    """JSON bytes as stored in etcd: the object without metadata.resourceVersion (kube stores none). With
+    ``checked``, what kube's decoder would not read back is refused (errors.TooDeep): measured by the writing
+    itself past orjson's 254 levels, by a walk below them only when the limit is lower and the brackets are
+    more than it (encoding/depth.py)."""
     meta = obj.get("metadata")
     if isinstance(meta, dict) and "resourceVersion" in meta:
         obj = {k: v for k, v in obj.items()}
         obj["metadata"] = {k: v for k, v in meta.items() if k != "resourceVersion"}
-    return deepjson.dumps(obj)
-
-
-def check_depth(data: bytes, obj: Obj) -> None:
-    """Refuse to store what kube's decoder would not read back (errors.TooDeep): cheap for the objects whose
-    brackets are fewer than the limit in all (nearly every one), a walk for the others."""
+    if not checked:
+        return deepjson.dumps(obj)
+    data, height = deepjson.dumps_height(obj)
     limit = depth.MAX_DEPTH
-    if data.count(b"{") + data.count(b"[") > limit and deepjson.height(obj) > limit:
-        ch = deepjson.bracket_at(obj, limit + 1)
-        raise errors.TooDeep(f"invalid character '{ch}' exceeded max depth")
+    if not height and limit < 254 and data.count(b"{") + data.count(b"[") > limit:
+        height = deepjson.height(obj)
+    if height > limit:
+        raise errors.TooDeep(f"invalid character '{deepjson.bracket_at(obj, limit + 1)}' exceeded max depth")
+    return data
 
 
 def decode_from_storage(data: bytes, revision: int, key: str = "") -> Obj:
@@ -409,8 +411,7 @@ class Store:
         A dry run checks that the key is absent and returns the object as it would be stored, without a
         resourceVersion (kube's DryRunnableStorage).
         """
-        data = encode_for_storage(obj)
-        check_depth(data, obj)
+        data = encode_for_storage(obj, checked=True)
         bkey = key.encode()
         if dry_run:
             if (await metrics.timed("get", key, self.client.range(bkey, count_only=True))).count:
@@ -502,8 +503,7 @@ class Store:
                 current, data, rev = await self._get_state(key)
                 fresh = True
                 continue
-            new_data = encode_for_storage(updated)
-            check_depth(new_data, updated)
+            new_data = encode_for_storage(updated, checked=True)
             if current is not None and new_data == data:
                 if not fresh:
                     current, data, rev = await self._get_state(key)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
+
 from aiokube.apiserver.patching.fieldpath import MISSING, FieldSet, PathElement, field_pe, serialized, value_equal
 from aiokube.apiserver.patching.typeinfo import (
     SCALAR_TYPES,
@@ -245,10 +247,10 @@ _created_held = 0
 
 def _created_part(key: str, lhs: Any, value: Any, t: TypeInfo) -> dict[str, Any] | None:
     """One top-level key's FieldsV1 in a create, remembered by the value's JSON; None when the value is not
-    JSON."""
+    JSON or nests deeper than orjson writes (such values are not worth remembering: computed each time)."""
     global _created_held
     try:
-        memo_key = (t, key, deepjson.dumps(value))
+        memo_key = (t, key, orjson.dumps(value))
     except TypeError:
         return None
     part = _CREATED.get(memo_key)

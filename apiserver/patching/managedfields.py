@@ -563,7 +563,7 @@ def fields_too_deep(fields: Any) -> bool:
     try:
         orjson.dumps(fields)
     except orjson.JSONEncodeError:
-        return deepjson.height(fields) > depth.MAX_DEPTH
+        return deepjson.deeper_than(fields, depth.MAX_DEPTH)
     return False
 
 

@@ -29,6 +29,7 @@ from aiohttp.http_exceptions import BadStatusLine, LineTooLong
 
 from aiokube.apiserver.server import APIServer
 from aiokube.apiserver.transport import protocol
+from aiokube.encoding import deepjson
 from aiokube.storage import errors as serr
 from aiokube.storage.store import Store
 from tests.conftest import API, load_fixture
@@ -841,3 +842,34 @@ async def test_deep_bodies_do_not_hold_the_loop(deep_api: API) -> None:
     status, obj, _ = task.result()
     assert status == 201, obj
     assert worst < 2.0, worst
+
+
+async def test_a_deep_crd_schema_keeps_openapi_served(deep_api: API) -> None:
+    """A CRD whose schema nests 1,000 properties (2,000+ levels of JSON): published, and /openapi/v2 and v3
+    still served (they were written by orjson, which stops at 254 levels)."""
+    api = deep_api
+    schema: dict[str, Any] = {"type": "string"}
+    for _ in range(1000):
+        schema = {"type": "object", "properties": {"a": schema}}
+    crd = {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": "nests.nest.example.com"},
+        "spec": {
+            "group": "nest.example.com",
+            "scope": "Namespaced",
+            "names": {"plural": "nests", "kind": "Nest"},
+            "versions": [{"name": "v1", "served": True, "storage": True, "schema": {"openAPIV3Schema": {
+                "type": "object", "properties": {"spec": schema}}}}],
+        },
+    }  # fmt: skip
+    data = deepjson.dumps(crd)
+    status, _, _ = await api.post("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", data=data)
+    assert status in (201, 409)
+    for path in ("/apis/nest.example.com/v1", "/openapi/v2", "/openapi/v3/apis/nest.example.com/v1"):
+        for _ in range(100):
+            status, _, _ = await api.get(path)
+            if status == 200:
+                break
+            await asyncio.sleep(0.05)
+        assert status == 200, path

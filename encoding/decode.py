@@ -355,19 +355,13 @@ def decode_json(data: bytes, duplicates: list[str] | None = None) -> Any:
         if exc.msg.startswith("depth limit exceeded"):
             if depth.MAX_DEPTH <= _ORJSON_LOADS_DEPTH:
                 raise DecodeError(_depth_error(data)) from None
-            read_depth = 1 << 30
-            value = _python_json(data)
-            overflow = _overflow(data, value)
-            if overflow is not None:
-                raise DecodeError(f"json: cannot unmarshal number {overflow} into Go value of type float64") from None
         elif not exc.msg.startswith(_RECOVERABLE):
             raise DecodeError(go_json_error(data) if len(data) <= _SCAN_WINDOW else _orjson_error(data, exc)) from None
-        else:
-            read_depth = 1 << 30
-            value = _python_json(data)
-            overflow = _overflow(data, value)
-            if overflow is not None:
-                raise DecodeError(f"json: cannot unmarshal number {overflow} into Go value of type float64") from None
+        read_depth = 1 << 30  # Python's decoder has no depth limit of its own below the recursion limit
+        value = _python_json(data)
+        overflow = _overflow(data, value)
+        if overflow is not None:
+            raise DecodeError(f"json: cannot unmarshal number {overflow} into Go value of type float64") from None
     serialized = _serialized(data, value, read_depth)
     if serialized is None:
         raise DecodeError(_depth_error(data))

@@ -11,7 +11,9 @@ import os
 import signal
 import socket
 import sys
+import threading
 import time
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +32,7 @@ from aiokube.apiserver.secureserving import (
 from aiokube.apiserver.server import APIServer, ServerConfig, version_info
 from aiokube.apiserver.simulation import command as simulation
 from aiokube.apiserver.workers import Supervisor, usable_cores
+from aiokube.encoding import depth
 from aiokube.storage.etcd import EtcdTLS
 from aiokube.watchcache.cacher import CacherConfig
 
@@ -128,6 +131,14 @@ def add_serve_arguments(p: argparse.ArgumentParser) -> None:
         type=int,
         default=None,
         help="replica processes sharing the ports and one etcd (default: the usable cores; 1 = this process)",
+    )
+    p.add_argument(
+        "--max-nesting-depth",
+        type=int,
+        default=depth.SAFE_DEPTH,
+        help=f"deepest nesting of a request body (default {depth.SAFE_DEPTH}; kube's decoders read up to "
+        f"{depth.KUBE_MAX_DEPTH}: values up to it run the server in a thread with a "
+        f"{depth.STACK_SIZE >> 20} MiB stack; see README, Known differences, for what deep updates cost)",
     )
     # set by the --workers parent on its workers
     p.add_argument("--reuse-port", action="store_true", help=argparse.SUPPRESS)
@@ -370,11 +381,9 @@ def print_ready(plain_url: str, kubeconfig_path: Path | None) -> None:
 async def serve(config: ServerConfig, simulate_nodes: int = 0) -> None:
     server = APIServer(config)
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+    on_stop_signals(stop.set)
     await server.start()
-    gcpolicy.tune(loop)
+    gcpolicy.tune(asyncio.get_running_loop())
     etcd = (
         f"embedded etcd at {server.embedded.client_url}, data in {config.data_dir}"
         if server.embedded
@@ -398,9 +407,7 @@ async def supervise(config: ServerConfig, workers: int, argv: list[str], simulat
     """``--workers N``: the parent of N replica processes (workers.py)."""
     supervisor = Supervisor(config, workers, argv)
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+    on_stop_signals(stop.set)
     try:
         line = await supervisor.start()
         print(line, flush=True)
@@ -413,6 +420,43 @@ async def supervise(config: ServerConfig, workers: int, argv: list[str], simulat
     finally:
         print("aiokube: shutting down", flush=True)
         await supervisor.stop()
+
+
+#: what SIGINT and SIGTERM do when the event loop runs outside the main thread (see run_loop)
+_stop_callbacks: list[Callable[[], None]] = []
+_stop_signalled = False
+
+
+def on_stop_signals(callback: Callable[[], None]) -> None:
+    """Have SIGINT and SIGTERM call ``callback`` on the running loop: the loop's own signal handlers in the
+    main thread, else the main thread's handlers (installed by run_loop) hand it over."""
+    loop = asyncio.get_running_loop()
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, callback)
+        return
+    _stop_callbacks.append(lambda: loop.call_soon_threadsafe(callback))
+    if _stop_signalled:
+        _stop_callbacks[-1]()
+
+
+def _stop_signal(signum: int, frame: object) -> None:
+    global _stop_signalled
+    _stop_signalled = True
+    for callback in _stop_callbacks:
+        callback()
+
+
+def run_loop(main: Coroutine[Any, Any, None], max_depth: int = depth.SAFE_DEPTH) -> None:
+    """``asyncio.run(main)``; with a ``max_depth`` past the safe one, in a thread with a large stack where
+    bodies may nest that deep (encoding/depth.py), the main thread waiting and forwarding SIGINT and SIGTERM."""
+    if max_depth <= depth.SAFE_DEPTH:
+        depth.MAX_DEPTH = max(1, max_depth)
+        asyncio.run(main)
+        return
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, _stop_signal)
+    depth.run_deep(asyncio.run, main, limit=max_depth)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -434,6 +478,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "bench":  # density.py loads matplotlib: imported only here
         return importlib.import_module("aiokube.apiserver.simulation.density").main(args)
     workers = usable_cores() if args.workers is None else args.workers
+    if not 1 <= args.max_nesting_depth <= depth.KUBE_MAX_DEPTH:
+        print(f"aiokube: --max-nesting-depth must be between 1 and {depth.KUBE_MAX_DEPTH}", file=sys.stderr)
+        return 2
     if workers < 1:
         print("aiokube: --workers must be at least 1", file=sys.stderr)
         return 2
@@ -446,9 +493,9 @@ def main(argv: list[str] | None = None) -> int:
             print_starting(config, workers)
         simulate = 0 if args.worker_id else args.simulate_nodes  # the --workers parent runs it, once
         if workers > 1:
-            asyncio.run(supervise(config, workers, argv[1:], simulate))
+            run_loop(supervise(config, workers, argv[1:], simulate), args.max_nesting_depth)
         else:
-            asyncio.run(serve(config, simulate))
+            run_loop(serve(config, simulate), args.max_nesting_depth)
     except (OSError, RuntimeError, TimeoutError) as exc:
         print(f"aiokube: {exc}", file=sys.stderr)
         return 1

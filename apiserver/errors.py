@@ -268,6 +268,8 @@ def from_storage(exc: serr.StorageError, gr: GroupResource, name: str) -> Status
         return timeout("request did not complete within requested timeout - context deadline exceeded")
     if isinstance(exc, serr.Unavailable):
         return service_unavailable(exc.message)
+    if isinstance(exc, serr.TooDeep):
+        return StatusError(500, "", exc.message)  # the decoder's error as it is: no reason, no details
     return internal_error(exc.message)
 
 

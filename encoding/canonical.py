@@ -22,9 +22,7 @@ import struct
 from datetime import UTC, datetime
 from typing import Any
 
-import orjson
-
-from . import protobuf
+from . import deepjson, protobuf
 from .k8s_schema import KINDS
 from .protobuf import (
     DURATION,
@@ -165,7 +163,7 @@ def _special(msg: str, value: Any) -> Any:
         # fieldsV1 in place (the copy through JSON was 4% of a pod create, twice per managedFields entry)
         return value
     if msg in (FIELDS_V1, RAW_EXTENSION):
-        return orjson.loads(orjson.dumps(value))
+        return deepjson.loads(deepjson.dumps(value))
     if msg == DURATION:
         return protobuf._format_go_duration(_int64(protobuf._parse_go_duration(str(value))))
     if msg in protobuf.STRING_LISTS:

@@ -17,13 +17,15 @@ from typing import Any
 
 import orjson
 
-from . import goyaml
-from .goyaml import GO_UTF8, INT64_MIN, MAX_DEPTH, UINT64_MAX
+from . import deepjson, depth, goyaml
+from .goyaml import GO_UTF8, INT64_MIN, UINT64_MAX
 from .negotiation import JSON, PROTOBUF, YAML
 from .protobuf import ProtobufError, decode_object
 
 #: orjson's serializer refuses values nested deeper than this
 _ORJSON_DEPTH = 254
+#: orjson's parser refuses documents nested deeper than this
+_ORJSON_LOADS_DEPTH = 1024
 
 
 class DecodeError(ValueError):
@@ -113,32 +115,39 @@ def go_json_error(data: bytes) -> str:
 
 def _depth_error(data: bytes) -> str:
     """Go's scanner error for the bracket that nests past the limit (kube's decoder stops at 10,000 levels,
-    this server at :data:`MAX_DEPTH`): ``invalid character '[' exceeded max depth``. The bracket is looked for
+    this server at ``depth.MAX_DEPTH``): ``invalid character '[' exceeded max depth``. The bracket is looked for
     in the first 16 KiB, then the first :data:`_SCAN_WINDOW` bytes (see _container_at for the cost); deeper
     into a body it is reported as ``{``."""
     for size in (16 * 1024, _SCAN_WINDOW):
         ops = _brackets(data[:size])
         depths = list(accumulate(memoryview(ops.translate(_STEPS)).cast("b")))
         with contextlib.suppress(ValueError):
-            return f"invalid character {_go_quote_char(chr(ops[depths.index(MAX_DEPTH + 1)]))} exceeded max depth"
+            return f"invalid character {_go_quote_char(chr(ops[depths.index(depth.MAX_DEPTH + 1)]))} exceeded max depth"
         if size >= len(data):
             break
     return "invalid character '{' exceeded max depth"
 
 
-def _serialized(data: bytes, value: Any) -> bytes | None:
-    """The value as orjson writes it, or None when it nests deeper than MAX_DEPTH. Bodies with fewer brackets
-    than that in all skip the measure (most do); the others are measured by orjson's serializer, whose own
-    limit (254) is reached exactly when the value wrapped in 254 - MAX_DEPTH lists is too deep: C speed, no
-    walk in Python. What it writes also serves the duplicate-key test (wrapping adds no colon)."""
-    if data.count(b"[") + data.count(b"{") <= MAX_DEPTH:
+def _serialized(data: bytes, value: Any, read_depth: int = _ORJSON_LOADS_DEPTH) -> bytes | None:
+    """The value as orjson writes it (or b"" when not needed), or None when it nests deeper than
+    ``depth.MAX_DEPTH``. Bodies with fewer brackets than that in all skip the measure (most do). Under
+    this server's safe limit (200) the others are measured by orjson's serializer, whose own limit (254) is
+    reached exactly when the value wrapped in 254 - MAX_DEPTH lists is too deep: C speed, no walk in Python.
+    What it writes also serves the duplicate-key test (wrapping adds no colon). Under kube's limit, a value
+    orjson's parser read (``read_depth``: at most 1,024 levels) is within it; others are measured."""
+    limit = depth.MAX_DEPTH
+    if data.count(b"[") + data.count(b"{") <= limit:
         return b""
-    for _ in range(_ORJSON_DEPTH - MAX_DEPTH):
-        value = [value]
-    try:
-        return orjson.dumps(value)
-    except orjson.JSONEncodeError:
+    if limit < _ORJSON_DEPTH:
+        for _ in range(_ORJSON_DEPTH - limit):
+            value = [value]
+        try:
+            return orjson.dumps(value)
+        except orjson.JSONEncodeError:
+            return None
+    if read_depth > limit and deepjson.deeper_than(value, limit):
         return None
+    return b""
 
 
 class Number(float):
@@ -193,7 +202,9 @@ def _python_json(data: bytes, *, literals: bool = False, hook: Any = None) -> An
         if literals:
             return json.loads(text, parse_int=_int_or_number, parse_float=Number, parse_constant=_no_constant)
         return json.loads(text, object_pairs_hook=hook, parse_int=_int_or_float, parse_constant=_no_constant)
-    except (ValueError, RecursionError):
+    except RecursionError:  # deeper than the recursion limit (past kube's limit: encoding/depth.py)
+        raise DecodeError(_depth_error(data)) from None
+    except ValueError:
         if len(data) > _SCAN_WINDOW:  # a big body: orjson finds the error in the text as Go reads it
             try:
                 orjson.loads(text)
@@ -293,7 +304,7 @@ def _may_have_duplicates(data: bytes, value: Any, serialized: bytes = b"") -> bo
     (escaped ones in strings counted too) as its re-serialization. Equal counts prove there are none; a
     difference sends the body to the exact (slow) reading."""
     colons = data.count(b":") + data.count(b"\\u003a") + data.count(b"\\u003A")
-    return colons != (serialized or orjson.dumps(value)).count(b":")
+    return colons != (serialized or deepjson.dumps(value)).count(b":")
 
 
 #: orjson errors Python's decoder gets past as Go's does (bad UTF-8, lone surrogates) or reports with Go's text
@@ -334,20 +345,24 @@ def decode_json(data: bytes, duplicates: list[str] | None = None) -> Any:
     orjson does the work; what it refuses falls back to Python's decoder: invalid UTF-8 (Go replaces each bad
     byte in a string with U+FFFD), lone surrogate escapes (U+FFFD too); numbers out of float64's range are
     refused as Go refuses them (``json: cannot unmarshal number 1e400 into Go value of type float64``).
-    Nesting deeper than MAX_DEPTH is refused with Go's depth error. With ``duplicates``, duplicate fields are
-    appended to it (sigs.k8s.io/json's strict errors); the value keeps the last of each."""
+    Nesting deeper than ``depth.MAX_DEPTH`` is refused with Go's depth error (past orjson's own 1,024 levels
+    the document is read by Python's decoder, see encoding/depth.py). With ``duplicates``, duplicate fields
+    are appended to it (sigs.k8s.io/json's strict errors); the value keeps the last of each."""
+    read_depth = _ORJSON_LOADS_DEPTH
     try:
         value = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
         if exc.msg.startswith("depth limit exceeded"):
-            raise DecodeError(_depth_error(data)) from None
-        if not exc.msg.startswith(_RECOVERABLE):
+            if depth.MAX_DEPTH <= _ORJSON_LOADS_DEPTH:
+                raise DecodeError(_depth_error(data)) from None
+        elif not exc.msg.startswith(_RECOVERABLE):
             raise DecodeError(go_json_error(data) if len(data) <= _SCAN_WINDOW else _orjson_error(data, exc)) from None
+        read_depth = 1 << 30  # Python's decoder has no depth limit of its own below the recursion limit
         value = _python_json(data)
         overflow = _overflow(data, value)
         if overflow is not None:
             raise DecodeError(f"json: cannot unmarshal number {overflow} into Go value of type float64") from None
-    serialized = _serialized(data, value)
+    serialized = _serialized(data, value, read_depth)
     if serialized is None:
         raise DecodeError(_depth_error(data))
     if duplicates is not None and _may_have_duplicates(data, value, serialized):
@@ -372,9 +387,15 @@ def decode_yaml(data: bytes, duplicates: list[str] | None = None) -> Any:
             if serialized is not None and (duplicates is None or not _may_have_duplicates(data, doc, serialized)):
                 return doc
     try:
-        return goyaml.yaml_to_json(data, duplicates)
+        value = goyaml.yaml_to_json(data, duplicates)
     except goyaml.YAMLError as exc:
         raise DecodeError(exc.message) from None
+    limit = depth.MAX_DEPTH
+    if limit < data.count(b"[") + data.count(b"{") + data.count(b"\n") and deepjson.deeper_than(value, limit):
+        # go-yaml counts flow and block levels apart: the JSON it converts to is then too deep for the decoder
+        ch = _go_quote_char(deepjson.bracket_at(value, limit + 1, sort_keys=True))
+        raise DecodeError(f"couldn't get version/kind; json parse error: invalid character {ch} exceeded max depth")
+    return value
 
 
 def decode(data: bytes, media_type: str, duplicates: list[str] | None = None) -> Any:

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 import orjson
 from prometheus_client import Counter
 
-from . import goyamlwrite, protobuf
+from . import deepjson, goyamlwrite, protobuf
 from .jsonenc import go_escape
 from .k8s_schema import KINDS
 
@@ -121,11 +121,11 @@ class Encoder:
 
 
 def _json(obj: dict[str, Any]) -> bytes:
-    return go_escape(orjson.dumps(obj))
+    return go_escape(deepjson.dumps(obj))
 
 
 def _sorted_json(obj: dict[str, Any]) -> bytes:
-    return go_escape(orjson.dumps(obj, option=orjson.OPT_SORT_KEYS))
+    return go_escape(deepjson.dumps(obj, option=orjson.OPT_SORT_KEYS))
 
 
 class JSONEncoder(Encoder):
@@ -148,7 +148,7 @@ class JSONEncoder(Encoder):
             return view
         full = self.full(entry)
         obj = entry.obj
-        head = b'{"kind":' + orjson.dumps(obj.get("kind")) + b',"apiVersion":' + orjson.dumps(obj.get("apiVersion"))
+        head = b'{"kind":' + deepjson.dumps(obj.get("kind")) + b',"apiVersion":' + deepjson.dumps(obj.get("apiVersion"))
         if full.startswith(head) and full[len(head) : len(head) + 1] == b",":
             view = (b"{", memoryview(full)[len(head) + 1 :])  # the object minus kind/apiVersion
         else:
@@ -219,7 +219,7 @@ class UnstructuredJSONEncoder(JSONEncoder):
     def list_parts(
         self, kind: str, api_version: str, list_meta: dict[str, Any], entries: list[Cached], typed: bool
     ) -> Iterator[Parts]:
-        yield (b'{"apiVersion":' + orjson.dumps(api_version) + b',"items":[',)
+        yield (b'{"apiVersion":' + deepjson.dumps(api_version) + b',"items":[',)
         for i in range(0, len(entries), 100):
             parts: list[bytes | memoryview] = []
             for j, entry in enumerate(entries[i : i + 100]):
@@ -227,7 +227,7 @@ class UnstructuredJSONEncoder(JSONEncoder):
                     parts.append(b",")
                 parts.append(self.full(entry))
             yield parts
-        tail = b'],"kind":' + orjson.dumps(kind) + b',"metadata":' + _sorted_json(unstructured_list_meta(list_meta))
+        tail = b'],"kind":' + deepjson.dumps(kind) + b',"metadata":' + _sorted_json(unstructured_list_meta(list_meta))
         yield (tail + b"}\n",)
 
 

@@ -13,8 +13,9 @@ iterative, never recursive), and the document is built from its events with go-y
 - aliases counted as go-yaml's decoder counts them (``document contains excessive aliasing`` once more than
   100 of over 1,000 decoded nodes come from aliases beyond the allowed ratio) *before* anything is copied,
   so a bomb costs its own size; ``anchor 'x' value contains itself``, ``unknown anchor 'x' referenced``;
-- nesting refused past :data:`MAX_DEPTH` levels (go-yaml's limit is 10,000; deeper objects cannot be stored
-  by this server, see ``encoding/decode.py``);
+- nesting refused as go-yaml's scanner refuses it: more than ``depth.MAX_DEPTH`` flow levels, or block
+  levels, each counted on its own (kube's 10,000 where this server runs with a deep stack, see
+  encoding/depth.py); the document as a whole is then held to the JSON decoder's limit by encoding/decode.py;
 - duplicate keys: the last wins, and each is reported as go-yaml's strict decoder words it
   (``line 5: key "name" already set in map``) for fieldValidation;
 - then sigs.k8s.io/yaml's conversion to JSON: keys to strings, NaN/Inf refused as encoding/json refuses them.
@@ -28,16 +29,30 @@ from __future__ import annotations
 import base64
 import binascii
 import codecs
+import ctypes
 import math
 import re
 from typing import Any
 
-import orjson
 import yaml
 from yaml import events as ev
 
-#: deepest nesting accepted (containers, the root included); the same limit as for JSON bodies
-MAX_DEPTH = 200
+from . import deepjson as orjson
+from . import depth
+
+
+def _raise_libyaml_nesting_limit() -> None:
+    """libyaml refuses more than 1,000 levels of its own (all kinds counted together): raised past go-yaml's
+    limits (this module counts as go-yaml does), where libyaml exports the setting."""
+    try:
+        setter = ctypes.CDLL(yaml._yaml.__file__).yaml_set_max_nest_level  # type: ignore[attr-defined]
+    except (AttributeError, OSError):
+        return
+    setter.argtypes = [ctypes.c_int]
+    setter(2 * depth.KUBE_MAX_DEPTH + 2)
+
+
+_raise_libyaml_nesting_limit()
 
 STR, BOOL, INT, FLOAT, NULL, TIMESTAMP, BINARY, MERGE = (
     f"tag:yaml.org,2002:{t}" for t in ("str", "bool", "int", "float", "null", "timestamp", "binary", "merge")
@@ -214,10 +229,11 @@ class _Node:
 class _Open:
     """A collection being read: its items so far and the anchor it will be registered under."""
 
-    __slots__ = ("anchor", "decodes", "height", "is_map", "items", "line")
+    __slots__ = ("anchor", "decodes", "flow", "height", "is_map", "items", "line")
 
-    def __init__(self, is_map: bool, anchor: str | None, line: int) -> None:
+    def __init__(self, is_map: bool, anchor: str | None, line: int, flow: bool = False) -> None:
         self.is_map = is_map
+        self.flow = flow
         self.anchor = anchor
         self.line = line
         self.items: list[tuple[_Node, bool]] = []  # (node, is it a merge key)
@@ -254,7 +270,7 @@ class _Reader:
             value = _MERGE_KEY  # go-yaml's isMerge
         return _Node(value, 1, 0, event.start_mark.line)
 
-    def alias(self, event: ev.AliasEvent, depth: int) -> _Node:
+    def alias(self, event: ev.AliasEvent, level: int) -> _Node:
         name = event.anchor
         target = self.anchors.get(name)
         if target is None:
@@ -269,8 +285,8 @@ class _Reader:
             and self.aliased / self.decodes > _allowed_alias_ratio(self.decodes)
         ):
             raise YAMLError("yaml: document contains excessive aliasing")
-        if depth + target.height > MAX_DEPTH:
-            raise YAMLError(f"yaml: exceeded max depth of {MAX_DEPTH}")
+        if level + target.height > depth.MAX_DEPTH:
+            raise YAMLError(f"yaml: exceeded max depth of {depth.MAX_DEPTH}")
         value = target.value
         if isinstance(value, dict | list):
             value = orjson.loads(orjson.dumps(value))  # a fresh copy, as go-yaml decodes each alias anew
@@ -329,7 +345,7 @@ def _parser_error(exc: yaml.YAMLError) -> YAMLError:
         return YAMLError(f"yaml: {exc.reason}")
     problem = getattr(exc, "problem", None) or "unknown problem parsing YAML content"
     if problem == "exceeded maximum nesting depth":  # libyaml's own limit, deeper than ours
-        problem = f"exceeded max depth of {MAX_DEPTH}"
+        problem = f"exceeded max depth of {depth.MAX_DEPTH}"
     where = ""
     mark = getattr(exc, "problem_mark", None)
     context = getattr(exc, "context_mark", None)
@@ -347,6 +363,7 @@ def yaml_to_json(data: bytes | str, strict_errors: list[str] | None = None) -> A
     parser = yaml.CBaseLoader(data)
     reader = _Reader(strict_errors)
     stack: list[_Open] = []
+    flow = 0  # open flow collections (go-yaml's flow_level); the others are block ones (its indents)
     root: _Node | None = None
     try:
         event = parser.get_event()  # StreamStart
@@ -367,10 +384,14 @@ def yaml_to_json(data: bytes | str, strict_errors: list[str] | None = None) -> A
                 node = reader.alias(event, len(stack))
             elif isinstance(event, ev.SequenceStartEvent | ev.MappingStartEvent):
                 reader.decodes += 1
-                if len(stack) >= MAX_DEPTH:  # go-yaml's scanner error: a line only past the first
-                    line = event.start_mark.line
-                    raise YAMLError(f"yaml: {f'line {line + 1}: ' if line else ''}exceeded max depth of {MAX_DEPTH}")
-                item = _Open(isinstance(event, ev.MappingStartEvent), event.anchor, event.start_mark.line)
+                is_flow = bool(event.flow_style)
+                if (flow if is_flow else len(stack) - flow) >= depth.MAX_DEPTH:
+                    line = event.start_mark.line  # go-yaml's scanner error: a line only past the first
+                    raise YAMLError(
+                        f"yaml: {f'line {line + 1}: ' if line else ''}exceeded max depth of {depth.MAX_DEPTH}"
+                    )
+                flow += is_flow
+                item = _Open(isinstance(event, ev.MappingStartEvent), event.anchor, event.start_mark.line, is_flow)
                 if item.anchor is not None:
                     reader.anchors.pop(item.anchor, None)  # a redefinition is not visible inside itself
                     reader.open_anchors.add(item.anchor)
@@ -378,6 +399,7 @@ def yaml_to_json(data: bytes | str, strict_errors: list[str] | None = None) -> A
                 continue
             elif isinstance(event, ev.SequenceEndEvent | ev.MappingEndEvent):
                 done = stack.pop()
+                flow -= done.flow
                 node = reader.close(done)
                 if done.anchor is not None:
                     reader.open_anchors.discard(done.anchor)

@@ -16,10 +16,10 @@ import math
 import re
 from typing import Any
 
-import orjson
 from yaml import events as ev
 from yaml.emitter import Emitter
 
+from . import deepjson
 from .goyaml import go_parse_int
 
 #: yaml.v3's resolve table: the plain words that read back as a bool, null or special float
@@ -107,7 +107,7 @@ def _events(value: Any, out: list[ev.Event]) -> None:
         elif isinstance(value, float) and not math.isfinite(value):
             text = ".nan" if math.isnan(value) else (".inf" if value > 0 else "-.inf")
         else:
-            text = orjson.dumps(value).decode()  # the number as it was written in the JSON document
+            text = deepjson.dumps(value).decode()  # the number as it was written in the JSON document
         out.append(ev.ScalarEvent(None, None, (True, True), text))
 
 

@@ -20,10 +20,10 @@ import re
 from decimal import Decimal
 from typing import Any
 
-import orjson
 import yaml
 from yaml.nodes import ScalarNode
 
+from . import deepjson
 from .goyaml import STR, resolve
 
 _BASE60_FLOAT = re.compile(r"[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?")
@@ -130,6 +130,6 @@ _GoDumper.add_representer(dict, _GoDumper.represent_dict)
 
 def dump(obj: Any) -> bytes:
     """kube's YAML of a JSON-shaped object."""
-    data = orjson.loads(orjson.dumps(obj))
+    data = deepjson.loads(deepjson.dumps(obj))
     text = yaml.dump(data, Dumper=_GoDumper, sort_keys=False, default_flow_style=False, allow_unicode=True)
     return text.encode()

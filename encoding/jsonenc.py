@@ -12,6 +12,8 @@ from typing import Any
 
 import orjson
 
+from . import deepjson
+
 _GO_ESCAPES = (
     (b"<", b"\\u003c"),
     (b">", b"\\u003e"),
@@ -40,16 +42,16 @@ def dumps(obj: Any, *, pretty: bool = False, sort_keys: bool = False) -> bytes:
     """``sort_keys``: an unstructured object (a custom resource), whose maps Go writes in key order."""
     option = orjson.OPT_SORT_KEYS if sort_keys else 0
     if pretty:
-        return go_escape(orjson.dumps(obj, option=option | orjson.OPT_INDENT_2))
-    return go_escape(orjson.dumps(obj, option=option)) + b"\n"
+        return go_escape(deepjson.dumps(obj, option=option | orjson.OPT_INDENT_2))
+    return go_escape(deepjson.dumps(obj, option=option)) + b"\n"
 
 
 def sorted_copy(obj: Any) -> Any:
     """``obj`` with the keys of every map in order: an unstructured object embedded in a typed one (a Table
     row's object), which is written in its own encoding's order."""
-    return orjson.loads(orjson.dumps(obj, option=orjson.OPT_SORT_KEYS))
+    return deepjson.loads(deepjson.dumps(obj, option=orjson.OPT_SORT_KEYS))
 
 
 def dumps_line(obj: Any) -> bytes:
     """One object on one line with a newline: the unit of a JSON watch stream."""
-    return go_escape(orjson.dumps(obj)) + b"\n"
+    return go_escape(deepjson.dumps(obj)) + b"\n"

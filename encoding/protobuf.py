@@ -21,8 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import orjson
-
+from . import deepjson
 from .goyaml import GO_UTF8
 from .k8s_schema import KINDS, MESSAGES
 
@@ -206,7 +205,7 @@ def _encode_special(msg: str, value: Any) -> bytes:
             return _tag(1, 0) + b"\x01" + _tag(2, 0) + b"\x00" + _tag(3, 2) + varint(len(raw)) + raw
         return _tag(1, 0) + b"\x00" + _tag(2, 0) + varint(int(value)) + _tag(3, 2) + b"\x00"
     if msg in (FIELDS_V1, RAW_EXTENSION):
-        raw = orjson.dumps(value)
+        raw = deepjson.dumps(value)
         return _tag(1, 2) + varint(len(raw)) + raw
     if msg == DURATION:
         return _tag(1, 0) + varint(_parse_go_duration(str(value)))
@@ -381,7 +380,7 @@ def _decode_special(msg: str, data: bytes) -> Any:
         return _signed32(fields.get(2, [0])[-1])
     if msg in (FIELDS_V1, RAW_EXTENSION):
         raw = fields.get(1, [b""])[-1]
-        return orjson.loads(raw) if raw else None
+        return deepjson.loads(raw) if raw else None
     if msg == DURATION:
         return _format_go_duration(_signed(fields.get(1, [0])[-1]))
     if msg in STRING_LISTS:

@@ -80,3 +80,10 @@ class InvalidContinue(StorageError):
 
 class InternalError(StorageError):
     """Corrupt data or an etcd answer we cannot interpret."""
+
+
+class TooDeep(StorageError):
+    """An object nested deeper than kube's decoder reads back (its managedFields repeat a custom resource's
+    structure five levels down): kube writes it, then fails to decode it, answering 500 with the decoder's
+    text for this write and every later read of the object (and LIST of its namespace). This server answers
+    the write the same and does not store it (encoding/depth.py)."""

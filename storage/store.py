@@ -24,6 +24,8 @@ from typing import Any
 import orjson
 from aetcd import rpc
 
+from aiokube.encoding import deepjson, depth
+
 from . import errors, metrics
 from .etcd import EtcdClient
 from .keys import prefix_range_end
@@ -82,7 +84,7 @@ class ListResult:
 def encode_continue(key: str, key_prefix: str, revision: int) -> str:
     if not key.startswith(key_prefix):
         raise errors.InternalError(f"unable to encode next field: the key and key prefix do not match {key}")
-    body = orjson.dumps({"v": "meta.k8s.io/v1", "rv": revision, "start": key[len(key_prefix) :]})
+    body = deepjson.dumps({"v": "meta.k8s.io/v1", "rv": revision, "start": key[len(key_prefix) :]})
     return base64.urlsafe_b64encode(body).rstrip(b"=").decode()
 
 
@@ -159,18 +161,29 @@ def decode_continue(token: str, key_prefix: str) -> tuple[str, int]:
 # --- encoding ------------------------------------------------------------------------------------------
 
 
-def encode_for_storage(obj: Obj) -> bytes:
-    """JSON bytes as stored in etcd: the object without metadata.resourceVersion (kube stores none)."""
+def encode_for_storage(obj: Obj, *, checked: bool = False) -> bytes:
+    """JSON bytes as stored in etcd: the object without metadata.resourceVersion (kube stores none). With
+    ``checked``, what kube's decoder would not read back is refused (errors.TooDeep): measured by the writing
+    itself past orjson's 254 levels, by a walk below them only when the limit is lower and the brackets are
+    more than it (encoding/depth.py)."""
     meta = obj.get("metadata")
     if isinstance(meta, dict) and "resourceVersion" in meta:
         obj = {k: v for k, v in obj.items()}
         obj["metadata"] = {k: v for k, v in meta.items() if k != "resourceVersion"}
-    return orjson.dumps(obj)
+    if not checked:
+        return deepjson.dumps(obj)
+    data, height = deepjson.dumps_height(obj)
+    limit = depth.MAX_DEPTH
+    if not height and limit < 254 and data.count(b"{") + data.count(b"[") > limit:
+        height = deepjson.height(obj)
+    if height > limit:
+        raise errors.TooDeep(f"invalid character '{deepjson.bracket_at(obj, limit + 1)}' exceeded max depth")
+    return data
 
 
 def decode_from_storage(data: bytes, revision: int, key: str = "") -> Obj:
     try:
-        obj = orjson.loads(data)
+        obj = deepjson.loads(data)
     except orjson.JSONDecodeError as exc:
         raise errors.InternalError(f"unable to decode {key}: {exc}", key) from None
     if not isinstance(obj, dict):
@@ -398,12 +411,12 @@ class Store:
         A dry run checks that the key is absent and returns the object as it would be stored, without a
         resourceVersion (kube's DryRunnableStorage).
         """
-        data = encode_for_storage(obj)
+        data = encode_for_storage(obj, checked=True)
         bkey = key.encode()
         if dry_run:
             if (await metrics.timed("get", key, self.client.range(bkey, count_only=True))).count:
                 raise errors.AlreadyExists(key)
-            return orjson.loads(data)
+            return deepjson.loads(data)
         self._sending(key)
         self._pending(key, data, obj)
         call = self.client.txn(
@@ -490,7 +503,7 @@ class Store:
                 current, data, rev = await self._get_state(key)
                 fresh = True
                 continue
-            new_data = encode_for_storage(updated)
+            new_data = encode_for_storage(updated, checked=True)
             if current is not None and new_data == data:
                 if not fresh:
                     current, data, rev = await self._get_state(key)
@@ -498,7 +511,7 @@ class Store:
                     continue
                 return current, False
             if dry_run:
-                updated = orjson.loads(new_data)
+                updated = deepjson.loads(new_data)
                 if current is not None:
                     set_resource_version(updated, rev)
                 return updated, current is None

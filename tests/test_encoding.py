@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
+import random
+import sys
+import threading
 
 import orjson
 import pytest
@@ -12,7 +15,7 @@ import yaml
 from prometheus_client import REGISTRY
 
 from aiokube.encoding import decode as body_decode
-from aiokube.encoding import goyaml, negotiation
+from aiokube.encoding import deepjson, goyaml, negotiation
 from aiokube.encoding.jsonenc import dumps, go_escape
 from aiokube.encoding.negotiation import JSON, PROTOBUF, YAML, NotAcceptable
 from tests.conftest import API
@@ -237,3 +240,68 @@ def test_go_escape_looks_past_other_e2_characters() -> None:
         data = orjson.dumps({"k": text})
         expected = data.replace("\u2028".encode(), b"\\u2028").replace("\u2029".encode(), b"\\u2029")
         assert go_escape(data) == expected
+
+
+# --- encoding/deepjson.py: orjson's bytes past orjson's depth ----------------------------------------------
+
+
+def _random_value(rng: random.Random, level: int = 0) -> object:
+    r = rng.random()
+    if level > 6 or r < 0.3:
+        return rng.choice([1, -2.5, 1e16, 1e-7, 0.1, 2**63, "x<&>\u2028é\"\\\n\x01", None, True, False, ""])
+    if r < 0.6:
+        return [_random_value(rng, level + 1) for _ in range(rng.randint(0, 3))]
+    return {rng.choice(["b", "a", "zz", "é", "A"]) + str(rng.randint(0, 3)): _random_value(rng, level + 1)
+            for _ in range(rng.randint(0, 3))}  # fmt: skip
+
+
+@pytest.mark.parametrize("cut", [0, 1, 2])
+def test_deepjson_writes_orjsons_bytes_whatever_the_cut(monkeypatch: pytest.MonkeyPatch, cut: int) -> None:
+    """The fallback writer hands subtrees up to ``_ORJSON_SUBTREE`` levels to orjson and joins the rest: with
+    the cut at 0-2 levels every joint is exercised, and the bytes are orjson's for every option in use."""
+    monkeypatch.setattr(deepjson, "_ORJSON_SUBTREE", cut)
+    rng = random.Random(cut)
+    for _ in range(500):
+        value = _random_value(rng)
+        if not isinstance(value, dict | list):
+            continue
+        for option in (None, orjson.OPT_SORT_KEYS, orjson.OPT_INDENT_2, orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS):
+            expected = orjson.dumps(value, option=option)
+            assert deepjson._deep_dumps(value, None, option or 0, deepjson._heights(value)) == expected
+
+
+def test_deepjson_past_orjsons_limits() -> None:
+    value: object = {"k": [1.5, "é"]}
+    text = '{"k":[1.5,"é"]}'.encode()
+    for i in range(3000):
+        if i % 2:
+            value, text = {"a": value, "n": i}, b'{"a":%s,"n":%d}' % (text, i)
+        else:
+            value, text = [value, None], b"[%s,null]" % text
+    with pytest.raises(orjson.JSONEncodeError):
+        orjson.dumps(value)
+    assert deepjson.dumps(value) == text
+    assert deepjson.dumps_height(value) == (text, 3002)
+    assert deepjson.height(value) == 3002 and deepjson.deeper_than(value, 3001)
+    assert not deepjson.deeper_than(value, 3002)
+    assert deepjson.bracket_at(value, 3001) == "{" and deepjson.bracket_at(value, 3000) == "["
+    with pytest.raises(orjson.JSONDecodeError):
+        orjson.loads(text)
+    # Python's decoder reads what orjson refuses: it recurses, within the recursion limit (pytest's 1,000 here:
+    # refused as orjson refuses it; the server raises the limit with its stack, encoding/depth.py)
+    with pytest.raises(orjson.JSONDecodeError, match="depth limit exceeded"):
+        deepjson.loads(text)
+    read: list[object] = []
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(20_000)
+    threading.stack_size(64 << 20)
+    try:
+        thread = threading.Thread(target=lambda: read.append(deepjson.loads(text)))
+        thread.start()
+        thread.join()
+    finally:
+        threading.stack_size(0)
+        sys.setrecursionlimit(limit)
+    assert deepjson.dumps(read[0]) == text
+    with pytest.raises(orjson.JSONDecodeError):
+        deepjson.loads(b"[" * 3000 + b"x")  # a syntax error stays one

@@ -13,7 +13,6 @@ import dataclasses
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-import orjson
 from aiohttp import web
 
 from aiokube.apiserver import errors
@@ -52,7 +51,7 @@ from aiokube.apiserver.registry.store import (
     version_converter,
 )
 from aiokube.apiserver.registry.storedform import as_typed, schema_of
-from aiokube.encoding import negotiation
+from aiokube.encoding import deepjson, negotiation
 from aiokube.encoding.decode import DecodeError, decode_json
 from aiokube.encoding.negotiation import ROUTE_PRODUCES, ROUTE_PRODUCES_STREAM, route_accepts
 from aiokube.storage.store import Preconditions
@@ -480,12 +479,12 @@ class RESTHandlers:
                 f"the name of the object ({ri.name} based on URL) was undeterminable: name must be provided"
             )
         _check_name(name, ri)
-        body_json = orjson.dumps(decoded.obj)
+        body_json = deepjson.dumps(decoded.obj)
         first = [decoded.obj]
 
         async def new_object(existing: Obj | None) -> Obj:
             # the decoded object itself the first time (a copy through JSON was 5 ms for 1 MB), copies on retries
-            return first.pop() if first else orjson.loads(body_json)
+            return first.pop() if first else deepjson.loads(body_json)
 
         result, created = await self._update(
             request,

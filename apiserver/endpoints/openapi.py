@@ -39,11 +39,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
-
 from aiokube.apiserver.endpoints.responses import content_hash
 from aiokube.apiserver.registry.resources import Registry, ResourceInfo, Subresource
-from aiokube.encoding import gnostic, jsonenc
+from aiokube.encoding import deepjson, gnostic, jsonenc
 from aiokube.encoding import k8s_openapi as K
 from aiokube.encoding.openapi_schema import map_schema, ordered, to_v2, to_v3
 
@@ -882,7 +880,7 @@ def _shared_param_name(p: Schema) -> str | None:
         return None
     if p["in"] == "body" and not p["schema"]["$ref"].startswith("#/definitions/io.k8s.apimachinery"):
         return None
-    key = jsonenc.go_escape(orjson.dumps(p))
+    key = jsonenc.go_escape(deepjson.dumps(p))
     digest = _fnv1_64(key).to_bytes(8, "big")
     return p["name"] + "-" + base64.urlsafe_b64encode(digest[:6]).decode()
 
@@ -1030,7 +1028,7 @@ _OPENID_ROUTES = (
 
 def _dumps(doc: Any) -> bytes:
     """Go's encoding/json output of a kube-openapi document: compact, HTML-escaped, no trailing newline."""
-    return jsonenc.go_escape(orjson.dumps(doc))
+    return jsonenc.go_escape(deepjson.dumps(doc))
 
 
 def swagger_doc(registry: Registry) -> dict[str, Any]:
@@ -1151,7 +1149,7 @@ class OpenAPI:
             return None
         cached = self._protobuf.get(path)
         if cached is None or cached[0] != digest:
-            cached = self._protobuf[path] = (digest, gnostic.encode(orjson.loads(body), "v3"))
+            cached = self._protobuf[path] = (digest, gnostic.encode(deepjson.loads(body), "v3"))
         return cached[1]
 
     def document_hash(self, path: str) -> str | None:
@@ -1189,7 +1187,7 @@ class OpenAPI:
         """The v2 document as gnostic ``openapi.v2.Document`` protobuf, encoded once per JSON version."""
         body = self.swagger_v2()
         if self._v2_protobuf is None:
-            self._v2_protobuf = gnostic.encode(orjson.loads(body), "v2")
+            self._v2_protobuf = gnostic.encode(deepjson.loads(body), "v2")
         return self._v2_protobuf
 
     def swagger_v2_protobuf_gzip(self) -> bytes:

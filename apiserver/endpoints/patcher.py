@@ -13,7 +13,7 @@ from aiokube.apiserver.errors import StatusError
 from aiokube.apiserver.patching import patch as patches
 from aiokube.apiserver.patching import strategic
 from aiokube.apiserver.registry.resources import Registry, ResourceInfo
-from aiokube.encoding import negotiation
+from aiokube.encoding import deepjson, negotiation
 from aiokube.encoding.decode import DecodeError, decode_json
 
 Obj = dict[str, Any]
@@ -60,7 +60,7 @@ def decode_patched(
     unknown/duplicate field, is a 422 on field ``patch``; with Warn they warn."""
 
     try:
-        data = orjson.dumps(patched)
+        data = deepjson.dumps(patched)
     except orjson.JSONEncodeError:
         # a JSON patch can nest a value as deep as its path: deeper than orjson writes (254 levels), far past
         # MAX_DEPTH, refused as a too deep body is (kube's decoders stop at 10,000)

@@ -23,6 +23,7 @@ from aiokube.apiserver.patching.typeinfo import (
     value_atom,
     zip_keys,
 )
+from aiokube.encoding import deepjson
 
 #: the fields kube's StripMeta takes from every manager's set (exact paths: their children stay)
 STRIPPED = FieldSet(
@@ -246,8 +247,9 @@ _created_held = 0
 
 def _created_part(key: str, lhs: Any, value: Any, t: TypeInfo) -> dict[str, Any] | None:
     """One top-level key's FieldsV1 in a create, remembered by the value's JSON; None when the value is not
-    JSON. A map of scalars (a ConfigMap's data) is written without the walk: every key a member, in name order
-    (100,000 keys: 184 ms of walk became 29 ms; bench/session_changes.py)."""
+    JSON or nests deeper than orjson writes (such values are not worth remembering: computed each time). A map
+    of scalars (a ConfigMap's data) is written without the walk: every key a member, in name order (100,000
+    keys: 184 ms of walk became 29 ms; bench/session_changes.py)."""
     global _created_held
     try:
         memo_key = (t, key, orjson.dumps(value))
@@ -264,7 +266,7 @@ def _created_part(key: str, lhs: Any, value: Any, t: TypeInfo) -> dict[str, Any]
             _Owned().compare(lhs, value, ft, tree, field_pe(key))
             _cut(tree, STRIPPED, recursive=False)
             part = _fields_v1(tree)
-            size = len(orjson.dumps(part)) + len(memo_key[2])
+            size = len(deepjson.dumps(part)) + len(memo_key[2])
         if _created_held + size > _CREATED_BYTES:
             _CREATED.clear()
             _created_held = 0

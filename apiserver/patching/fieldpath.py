@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 
 from aiokube.apiserver.golang import go_float, go_json, go_quote
+from aiokube.encoding import deepjson
 
 # --- values -------------------------------------------------------------------------------------------
 
@@ -55,7 +56,7 @@ def value_equal(a: Any, b: Any) -> bool:
     if a.__class__ is b.__class__ and a.__class__ in _PLAIN:
         return True
     try:
-        if orjson.dumps(a, option=orjson.OPT_SORT_KEYS) == orjson.dumps(b, option=orjson.OPT_SORT_KEYS):
+        if deepjson.dumps(a, option=orjson.OPT_SORT_KEYS) == deepjson.dumps(b, option=orjson.OPT_SORT_KEYS):
             return True
     except TypeError:  # not JSON (MISSING)
         pass
@@ -316,9 +317,9 @@ class FieldSet:
 class _Memo:
     """A bounded memo of field-set conversions, keyed by content. The same sets recur: an update parses the
     live object's fieldsV1 and the identical copy the client sent back, and every pod a client creates has the
-    same paths. Bounded by paths held (a 5,000-key ConfigMap's set is 5,000), emptied when full."""
+    same paths. Bounded by path elements held (a 5,000-key ConfigMap's set is ~15,000), emptied when full."""
 
-    def __init__(self, max_paths: int = 200_000) -> None:
+    def __init__(self, max_paths: int = 1_000_000) -> None:
         self.entries: dict[Any, tuple[Any, int]] = {}
         self.paths = 0
         self.max_paths = max_paths
@@ -336,6 +337,12 @@ class _Memo:
             self.paths += size
 
 
+def _weight(fs: FieldSet) -> int:
+    """What a set holds: its paths' elements (a 10,000-deep value's set is 10,000 paths of 5,000 on average:
+    counted as paths, the memo would keep gigabytes of them)."""
+    return sum(map(len, fs.paths))
+
+
 _TO_JSON = _Memo()
 _FROM_JSON = _Memo()
 
@@ -344,9 +351,9 @@ def to_fields_v1(fs: FieldSet) -> dict[str, Any]:
     """kube's FieldsV1 JSON of a set (Set.ToJSON): sorted keys, ``"."`` for a member that also has children."""
     raw = _TO_JSON.get(fs)
     if raw is None:
-        raw = orjson.dumps(_to_fields_v1(fs))
-        _TO_JSON.put(fs, raw, len(fs))
-    return orjson.loads(raw)  # a fresh object each time: callers own what they get
+        raw = deepjson.dumps(_to_fields_v1(fs))
+        _TO_JSON.put(fs, raw, _weight(fs))
+    return deepjson.loads(raw)  # a fresh object each time: callers own what they get
 
 
 def _to_fields_v1(fs: FieldSet) -> dict[str, Any]:
@@ -395,9 +402,9 @@ def parse_path_element(text: str) -> PathElement | None:
     if kind == "f":
         return field_pe(rest)
     if kind == "v":
-        return value_pe(orjson.loads(rest))
+        return value_pe(deepjson.loads(rest))
     if kind == "k":
-        fields = orjson.loads(rest)
+        fields = deepjson.loads(rest)
         if not isinstance(fields, dict):
             raise ValueError(f"expected an object in {text}")
         return key_pe(fields.items())
@@ -411,13 +418,13 @@ def parse_path_element(text: str) -> PathElement | None:
 def from_fields_v1(d: Mapping[str, Any]) -> FieldSet:
     """The set a FieldsV1 JSON object describes (Set.FromJSON): an empty object or ``"."`` marks a member."""
     try:
-        key = orjson.dumps(d)
+        key = deepjson.dumps(d)
     except TypeError:
         return _from_fields_v1(d)
     fs = _FROM_JSON.get(key)
     if fs is None:
         fs = _from_fields_v1(d)
-        _FROM_JSON.put(key, fs, len(fs))
+        _FROM_JSON.put(key, fs, _weight(fs))
     return fs
 
 

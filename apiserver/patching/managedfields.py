@@ -51,6 +51,7 @@ from aiokube.apiserver.patching.typeinfo import (
 from aiokube.apiserver.patching.typeinfo import builtin_type as builtin_type
 from aiokube.apiserver.patching.typeinfo import deduced_type as deduced_type
 from aiokube.apiserver.patching.typeinfo import openapi_type as openapi_type
+from aiokube.encoding import deepjson, depth
 from aiokube.encoding.jsonenc import go_escape
 
 Obj = dict[str, Any]
@@ -474,7 +475,7 @@ def _manager_id(manager: str, operation: str, api_version: str, subresource: str
         entry["apiVersion"] = api_version
     if subresource:
         entry["subresource"] = subresource
-    return go_escape(orjson.dumps(entry)).decode()
+    return go_escape(deepjson.dumps(entry)).decode()
 
 
 def decode_managed_fields(entries: Any) -> tuple[Managed, Times]:
@@ -526,7 +527,7 @@ def encode_managed_fields(managed: Managed, times: Times) -> list[Obj]:
     """encodeManagedFields: one entry per manager, sorted by operation, time, manager, apiVersion, subresource."""
     entries: list[Obj] = []
     for mid, vs in managed.items():
-        ident = orjson.loads(mid)
+        ident = deepjson.loads(mid)
         entry: Obj = {}
         if ident.get("manager"):
             entry["manager"] = ident["manager"]
@@ -553,11 +554,26 @@ def encode_managed_fields(managed: Managed, times: Times) -> list[Obj]:
     return entries
 
 
+def fields_too_deep(fields: Any) -> bool:
+    """Whether kube could not write these FieldsV1 (a set as deep as the custom resource it tracks, one level
+    more: past the decoder's limit, converting it to the unstructured object fails and kube's UpdateNoErrors
+    drops all managed fields). orjson writes any set up to 254 levels: only deeper ones are measured."""
+    if depth.MAX_DEPTH < 254:
+        return False
+    try:
+        orjson.dumps(fields)
+    except orjson.JSONEncodeError:
+        return deepjson.deeper_than(fields, depth.MAX_DEPTH)
+    return False
+
+
 def _set_managed(obj: Obj, managed: Managed, times: Times) -> None:
     meta = obj.setdefault("metadata", {})
     if not isinstance(meta, dict):
         return
     entries = encode_managed_fields(managed, times)
+    if any(fields_too_deep(e["fieldsV1"]) for e in entries):
+        entries = []
     if entries:
         meta["managedFields"] = entries
     else:
@@ -807,7 +823,7 @@ def _set_created(new: Obj, manager: str, api_version: str, now: str, t: TypeInfo
     except TypedError:
         return
     meta = new.setdefault("metadata", {})
-    if not fields or not isinstance(meta, dict):
+    if not fields or not isinstance(meta, dict) or fields_too_deep(fields):
         return
     entry: Obj = {"manager": manager or "unknown", "operation": "Update"}
     if api_version:
@@ -842,7 +858,7 @@ class ApplyConflict(errors.StatusError):
         rows: list[tuple[str, str, str]] = []
         subs: list[str] = []
         for mid in sorted(conflicts):
-            ident = orjson.loads(mid)
+            ident = deepjson.loads(mid)
             version = managed[mid].api_version if ident.get("operation") == "Update" else ""
             for p in conflicts[mid]:
                 rows.append((ident.get("manager", ""), version, path_string(p)))

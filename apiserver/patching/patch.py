@@ -38,6 +38,7 @@ import orjson
 
 from aiokube.apiserver import errors
 from aiokube.apiserver.golang import go_float, go_quote, go_type_name
+from aiokube.encoding import deepjson
 from aiokube.encoding.decode import DecodeError, decode_json, decode_json_pairs
 from aiokube.encoding.jsonenc import go_escape
 
@@ -171,7 +172,7 @@ def _go_json(v: Any, *, sorted_keys: bool = False) -> bytes:
     """Go's json.Marshal of a decoded value: objects in their current key order (raw JSON kept by
     json-patch), or sorted (what Go writes for a map)."""
     try:
-        data = orjson.dumps(v, option=orjson.OPT_SORT_KEYS if sorted_keys else None)
+        data = deepjson.dumps(v, option=orjson.OPT_SORT_KEYS if sorted_keys else None)
     except (TypeError, orjson.JSONEncodeError):  # e.g. integers beyond 64 bits
         data = json.dumps(v, separators=(",", ":"), ensure_ascii=False, sort_keys=sorted_keys).encode()
     return go_escape(data)
@@ -205,7 +206,7 @@ def copy_value(v: Any) -> Any:
     copied by walking. Decoded bodies hold no NaN or infinities (refused as Go refuses them), which orjson would
     write as null. A map of strings at the top (a ConfigMap's ``data``) is copied as a map: strings are
     immutable, so they are shared rather than written and read again (a 0.9 MB ConfigMap: 850 us by orjson,
-    ~350 us walking; bench/session_changes.py)."""
+    ~350 us walking; bench/session_changes.py). Values deeper than orjson goes take encoding/deepjson.py."""
     if isinstance(v, dict):
         if not _STRING_MAPS.isdisjoint(v):
             return {k: _copy_top(k, x) for k, x in v.items()}
@@ -223,7 +224,7 @@ def _copy_top(key: str, v: Any) -> Any:
 
 def _round_trip(v: dict[str, Any] | list[Any]) -> Any:
     try:
-        return orjson.loads(orjson.dumps(v))
+        return deepjson.loads(deepjson.dumps(v))
     except TypeError:  # orjson.JSONEncodeError included
         return _walk_copy(v)
 

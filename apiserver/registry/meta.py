@@ -13,8 +13,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-import orjson
-
+from aiokube.encoding import deepjson
 from aiokube.storage.store import OBJECT_META_ORDER
 
 Obj = dict[str, Any]
@@ -112,4 +111,4 @@ def order_object(obj: Obj, field_order: tuple[str, ...]) -> Obj:
 
 def copy_object(obj: Obj) -> Obj:
     """A deep copy of a JSON object: an orjson round trip takes 17 us for a 1.9 KB Pod, copy.deepcopy 121 us."""
-    return orjson.loads(orjson.dumps(obj))
+    return deepjson.loads(deepjson.dumps(obj))

@@ -20,10 +20,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
-
 from aiokube.apiserver.defaulting import apply_defaults
-from aiokube.encoding import canonical
+from aiokube.encoding import canonical, deepjson
 from aiokube.encoding.protobuf import META
 
 Obj = dict[str, Any]
@@ -42,7 +40,7 @@ _held = 0
 
 def body(obj: Obj) -> bytes:
     """An object's fields but metadata, in order, as JSON (pairs: one dumps, no dict built)."""
-    return orjson.dumps([(k, v) for k, v in obj.items() if k != "metadata"])
+    return deepjson.dumps([(k, v) for k, v in obj.items() if k != "metadata"])
 
 
 def key(raw: Obj, schema: str, group: str, kind: str) -> Key | None:
@@ -154,5 +152,5 @@ def assemble(raw: Obj, hit: bytes, group: str, kind: str) -> Obj:
     and canonical, in the place typed.canonical puts it (after kind and apiVersion, first of the fields)."""
     out: Obj = {k: raw[k] for k in ("kind", "apiVersion") if k in raw}
     out["metadata"] = canonical.message(metadata_defaulted(raw, group, kind), OBJECT_META)
-    out.update(orjson.loads(hit))
+    out.update(deepjson.loads(hit))
     return out

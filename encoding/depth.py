@@ -1,0 +1,69 @@
+"""How deep a body may nest: kube's 10,000 levels where it is safe, 200 where it is not.
+
+kube's decoders (encoding/json, sigs.k8s.io/json, go-yaml) stop at 10,000 levels. Python walks values by
+recursion: its own frames cost no C stack in 3.11, but recursion through C (the ``json`` module, ``==`` on
+nested values, generators consumed by builtins) costs 150-800 bytes of C stack a level (measured: the worst,
+recursion through ``any(genexpr)``, passes 10,000 levels in an 8 MiB thread and crashes at 20,000), and the
+recursion limit must be raised for 10,000 levels to pass at all, which turns a too-deep recursion on a small
+stack from a RecursionError into a segfault.
+
+So the limit is kube's only in a thread this module started with a large stack (:data:`STACK_SIZE`, virtual:
+only the pages a deep request touches are ever committed) and the recursion limit raised with it
+(:data:`RECURSION_LIMIT`: 4 frames a level and 20,000 to spare, at most ~1 KiB of C stack each is 60 MiB, a
+quarter of the stack). ``aiokube serve --max-nesting-depth N`` (N past :data:`SAFE_DEPTH`, up to kube's
+10,000) runs its event loop in such a thread (apiserver/cli.py); otherwise, and in a server started elsewhere
+(a test's event loop, an embedding program), the limit is :data:`SAFE_DEPTH`.
+
+Why not kube's limit by default: reading, writing, storing and watching a 10,000-deep value is fast here
+(encoding/deepjson.py), but managed fields hold a set of full path tuples (apiserver/patching/fieldpath.py),
+O(depth^2) in memory and in Python calls (a path's hash hashes each element): an update of a 5,000-deep
+custom resource holds the event loop ~2-8 s, a 10,000-deep one ~12 s and gigabytes (README, Known
+differences).
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+#: kube's decoders' limit (encoding/json's maxNestingDepth, go-yaml's max depth)
+KUBE_MAX_DEPTH = 10_000
+#: the limit anywhere else: what a default 8 MiB stack and recursion limit carry with a wide margin
+SAFE_DEPTH = 200
+STACK_SIZE = 256 * 1024 * 1024
+RECURSION_LIMIT = 4 * KUBE_MAX_DEPTH + 20_000
+
+#: the limit in force for this process (bodies deeper are refused with kube's texts)
+MAX_DEPTH = SAFE_DEPTH
+
+T = TypeVar("T")
+
+
+def run_deep(fn: Callable[..., T], *args: Any, limit: int = KUBE_MAX_DEPTH) -> T:
+    """Run ``fn(*args)`` in a new thread with a :data:`STACK_SIZE` stack and the recursion limit raised, with
+    ``limit`` (at most kube's) in force, and return its result (or raise its exception). Threads started from then
+    on get the large stack too (``threading.stack_size`` is process-wide): the executor threads that parse
+    big bodies or encode big responses walk the same values. The calling thread only waits (signals are
+    still delivered to it: see apiserver/cli.py)."""
+    global MAX_DEPTH
+    threading.stack_size(STACK_SIZE)
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), RECURSION_LIMIT))
+    MAX_DEPTH = min(limit, KUBE_MAX_DEPTH)
+    result: list[Any] = []
+    error: list[BaseException] = []
+
+    def body() -> None:
+        try:
+            result.append(fn(*args))
+        except BaseException as exc:  # handed to the caller
+            error.append(exc)
+
+    thread = threading.Thread(target=body, name="aiokube-loop")
+    thread.start()
+    while thread.is_alive():
+        thread.join(0.5)  # wakes for signal handlers of the main thread
+    if error:
+        raise error[0]
+    return result[0]

@@ -7,7 +7,8 @@ here. Shortcuts:
    memo's own cost);
 2. deep copies of JSON by an orjson round trip (patching.patch.copy_value) against copy.deepcopy (what
    server-side apply took) and a Python walk (what the classic patches took); and (2026-12-04 evening) the
-   top-level maps of strings of ConfigMaps and Secrets copied as maps against the whole object's round trip;
+   top-level maps of strings of ConfigMaps and Secrets copied as maps against the whole object's round trip,
+   and a merge patch that shares what it leaves alone with the stored object against one on a deep copy;
    And (evening) a create's FieldsV1 of a map of scalars written without the walk (patching/createfields.py);
 3. a watcher group's flush without ``typing.cast`` per member, per 1,000 members;
 4. ResourceInfo's derived names cached and the served group-versions a set, against building them per call.
@@ -38,7 +39,7 @@ from aiokube.apiserver.errors import FieldErrors, GroupResource
 from aiokube.apiserver.patching import createfields
 from aiokube.apiserver.patching import managedfields as mf
 from aiokube.apiserver.patching.fieldpath import MISSING, field_pe
-from aiokube.apiserver.patching.patch import copy_value
+from aiokube.apiserver.patching.patch import apply_merge_patch, copy_value
 from aiokube.apiserver.registry.resources import Registry
 from aiokube.apiserver.registry.validation import dispatch, verdicts
 from aiokube.apiserver.transport.directsink import DirectSink
@@ -130,6 +131,12 @@ def deep_copies(rounds: int, budget: float) -> Rows:
         out[f"{name} vs walk (patches)"] = (on, per_op(lambda obj=obj: _walk(obj), rounds, budget))
         out[f"{name}: string maps as maps vs round trip"] = (
             on, per_op(lambda obj=obj: orjson.loads(orjson.dumps(obj)), rounds, budget))  # fmt: skip
+    # (evening) a merge patch whose result is only written out shares what the patch leaves alone
+    labelled, body = pod("bench", "p"), b'{"metadata":{"labels":{"rev":"c"}}}'
+    out["merge patch of a pod's label: shared vs copied"] = (
+        per_op(lambda: apply_merge_patch(labelled, body, shared=True), rounds, budget),
+        per_op(lambda: apply_merge_patch(labelled, body), rounds, budget),
+    )
     return out
 
 

@@ -11,6 +11,7 @@ import copy
 import random
 from typing import Any
 
+import orjson
 import pytest
 
 from aiokube.apiserver.patching.patch import (
@@ -130,11 +131,22 @@ RFC7386 = [
 ]
 
 
+@pytest.mark.parametrize("shared", [False, True])
 @pytest.mark.parametrize(("doc", "patch", "want"), RFC7386)
-def test_merge_patch_rfc7386(doc: dict[str, Any], patch: Any, want: dict[str, Any]) -> None:
+def test_merge_patch_rfc7386(doc: dict[str, Any], patch: Any, want: dict[str, Any], shared: bool) -> None:
     original = copy.deepcopy(doc)
-    assert apply_merge_patch(doc, patch) == want
+    got = apply_merge_patch(doc, copy.deepcopy(patch), shared=shared)
+    assert got == want and list(got) == list(want)  # the same keys in the same order either way
     assert doc == original  # pure
+
+
+def test_shared_merge_patch_copies_only_the_patched_paths() -> None:
+    doc, body = pod(), b'{"metadata":{"labels":{"tier":null,"new":"x"}}}'
+    got = apply_merge_patch(doc, body, shared=True)
+    assert got["spec"] is doc["spec"]  # left alone: shared
+    assert got["metadata"] is not doc["metadata"] and got["metadata"]["labels"] is not doc["metadata"]["labels"]
+    assert doc["metadata"]["labels"] == pod()["metadata"]["labels"]
+    assert orjson.dumps(got) == orjson.dumps(apply_merge_patch(pod(), body))
 
 
 def test_merge_patch_raw_body_and_json_patch_v4_null_pruning() -> None:

@@ -527,7 +527,9 @@ class RESTHandlers:
             if existing is None:
                 raise errors.not_found(info.group_resource, ri.name)
             strict: list[str] = []
-            patched = patcher.apply_patch(media, existing, body, schema_of(info), opts.field_validation, strict)
+            patched = patcher.apply_patch(
+                media, existing, body, schema_of(info), opts.field_validation, strict, read_only=True
+            )
             decoded = patcher.decode_patched(patched, media, body, info, self.registry, opts.field_validation, strict)
             warnings[:] = decoded.warnings
             body_namespace(ri, info, decoded.obj["metadata"])

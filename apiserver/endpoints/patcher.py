@@ -32,14 +32,24 @@ def patch_types(info: ResourceInfo) -> list[str]:
 
 
 def apply_patch(
-    media: str, existing: Obj, body: bytes, schema: str | None, field_validation: str, strict: list[str]
+    media: str,
+    existing: Obj,
+    body: bytes,
+    schema: str | None,
+    field_validation: str,
+    strict: list[str],
+    *,
+    read_only: bool = False,
 ) -> Obj:
     """One of the three classic patch types applied to a copy of ``existing`` (errors are kube's StatusErrors);
-    duplicate fields of a strictly decoded patch body are appended to ``strict``."""
+    duplicate fields of a strictly decoded patch body are appended to ``strict``. ``read_only``: the caller
+    only reads the result (decode_patched writes it out), which may then share parts with ``existing``."""
     if media == JSON_PATCH:
         return patches.apply_json_patch(existing, body, field_validation=field_validation, strict_errors=strict)
     if media == MERGE_PATCH:
-        return patches.apply_merge_patch(existing, body, field_validation=field_validation, strict_errors=strict)
+        return patches.apply_merge_patch(
+            existing, body, field_validation=field_validation, strict_errors=strict, shared=read_only
+        )
     if schema is None:
         raise patches.unsupported_strategic_merge_patch()
     return strategic.apply_strategic_merge_patch(

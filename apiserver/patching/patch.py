@@ -315,8 +315,12 @@ def apply_merge_patch(
     *,
     field_validation: str = "",
     strict_errors: list[str] | None = None,
+    shared: bool = False,
 ) -> dict[str, Any]:
-    """RFC 7386 merge of ``patch`` into a copy of ``original``, as kube's merge-patch handler does it."""
+    """RFC 7386 merge of ``patch`` into a copy of ``original``, as kube's merge-patch handler does it.
+    ``shared``: the caller only reads the result, so it may share what the patch leaves alone with
+    ``original`` (maps along the patch's paths are copied, nothing else: a pod's label patch no longer copies
+    the whole pod)."""
     strict = field_validation in STRICT_VALIDATIONS
     try:
         value, pairs = parse_patch(patch)
@@ -339,6 +343,8 @@ def apply_merge_patch(
         # sorted keys); kube cannot decode it
         _prune_nulls(value)
         raise _not_an_object(value, sorted_keys=True)
+    if shared:
+        return _merged(original, value)
     doc = copy_value(original)
     _merge_docs(doc, value)
     return doc
@@ -360,6 +366,24 @@ def _merge_docs(doc: dict[str, Any], patch: dict[str, Any]) -> None:
             doc[key] = value  # json-patch.v4 keeps nulls inside a non-object replacing an object
         else:
             _merge_docs(current, value)
+
+
+def _merged(doc: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+    """:func:`_merge_docs` into a new map that shares ``doc``'s untouched values (same keys, same order)."""
+    out = dict(doc)
+    for key, value in patch.items():
+        if value is None:
+            out.pop(key, None)
+            continue
+        current = out.get(key)
+        if current is None or not isinstance(current, dict):
+            _prune_nulls(value)
+            out[key] = value
+        elif not isinstance(value, dict):
+            out[key] = value
+        else:
+            out[key] = _merged(current, value)
+    return out
 
 
 def _prune_nulls(v: Any) -> None:

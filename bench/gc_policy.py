@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import contextlib
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -25,8 +24,8 @@ from typing import Any
 import aiohttp
 
 from .common import OUT, plot_cpu_on_off, report, use_uvloop, write_results
-from .slo_report import start_server, stop_process
-from .write_path import NS, Call, Side, _expect, _run_op, operations
+from .slo_report import stop_process
+from .write_path import Call, Side, _run_op, operations, start_sides
 
 ENVS = {"on": {}, "off": {"AIOKUBE_GC_FREEZE": "0"}}
 
@@ -77,14 +76,7 @@ async def measure(count: int, conc: int, batch: int) -> dict[str, dict[str, dict
     with contextlib.ExitStack() as stack:
         sides: list[Side] = []
         try:
-            for name, env in ENVS.items():
-                data = stack.enter_context(tempfile.TemporaryDirectory(prefix=f"aiokube-bench-gc-{name}-"))
-                proc, url, _log = await start_server(data, env=env)
-                session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=conc))
-                sides.append(Side(name, proc, url, session))
-                async with session.post(f"{url}/api/v1/namespaces", json={"metadata": {"name": NS}}) as r:
-                    await _expect(r, 201)
-            await asyncio.sleep(0.5)
+            await start_sides(stack, sides, {name: (None, env) for name, env in ENVS.items()}, conc)
             for op, (_plural, call) in operations().items():
                 latencies: dict[str, list[float]] = {}
                 before = {side.name: await gc_pauses(side) for side in sides}

@@ -181,6 +181,21 @@ async def _run_op(sides: list[Side], call: Call, count: int, conc: int, batch: i
     return {side.name: {"cpu_ms": side.cpu * 1000 / count, "rps": count / side.seconds} for side in sides}
 
 
+async def start_sides(
+    stack: contextlib.ExitStack, sides: list[Side], specs: dict[str, tuple[Path | None, dict[str, str]]], conc: int
+) -> None:
+    """A server per side (its code: None for this tree; extra environment), each with its own etcd and the
+    benchmark's namespace, appended to ``sides`` as it starts (so the caller stops what started)."""
+    for name, (code, env) in specs.items():
+        data = stack.enter_context(tempfile.TemporaryDirectory(prefix=f"aiokube-bench-{name}-"))
+        proc, url, _log = await start_server(data, code=code, env=env)
+        session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=conc))
+        sides.append(Side(name, proc, url, session))
+        async with session.post(f"{url}/api/v1/namespaces", json={"metadata": {"name": NS}}) as r:
+            await _expect(r, 201)
+    await asyncio.sleep(0.5)  # the namespaces' default ServiceAccounts
+
+
 async def measure(
     codes: dict[str, Path | None], count: int, conc: int, only: set[str], batch: int
 ) -> dict[str, dict[str, dict[str, float]]]:
@@ -189,14 +204,7 @@ async def measure(
     with contextlib.ExitStack() as stack:
         sides: list[Side] = []
         try:
-            for name, code in codes.items():
-                data = stack.enter_context(tempfile.TemporaryDirectory(prefix=f"aiokube-bench-{name}-"))
-                proc, url, _log = await start_server(data, code=code)
-                session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=conc))
-                sides.append(Side(name, proc, url, session))
-                async with session.post(f"{url}/api/v1/namespaces", json={"metadata": {"name": NS}}) as r:
-                    await _expect(r, 201)
-            await asyncio.sleep(0.5)  # the namespaces' default ServiceAccounts
+            await start_sides(stack, sides, {name: (code, {}) for name, code in codes.items()}, conc)
             for name, (_plural, call) in operations().items():
                 result = await _run_op(sides, call, count, conc, batch)
                 if only and name not in only and name.split()[1] not in only:

@@ -11,9 +11,34 @@ import pytest
 
 from tests import validationcases
 
-CASES = [case for group in ("batch_status",) for case in validationcases.load(group)]
+CASES = [case for group in ("batch_status", "certificates_status") for case in validationcases.load(group)]
 
 
 @pytest.mark.parametrize("case", CASES, ids=validationcases.ids(CASES))
 async def test_answer_is_kubes(api: Any, ns: str, case: dict[str, Any]) -> None:
     await validationcases.run(api, ns, case)
+
+
+async def test_csr_status_keeps_the_approval(api: Any) -> None:
+    """A CSR's status write keeps the stored Approved condition (kube's status strategy) and stamps the times of
+    conditions without them, as the reference did for the same requests."""
+    body = next(c for c in validationcases.load("certificates") if c["name"] == "csr-ok")["body"]
+    path = "/apis/certificates.k8s.io/v1/certificatesigningrequests"
+    merge = {"Content-Type": "application/merge-patch+json"}
+    code, _, _ = await api.post(path, body)
+    assert code == 201
+    try:
+        approve = {"status": {"conditions": [{"type": "Approved", "status": "True", "reason": "R"}]}}
+        code, approved, _ = await api.request("PATCH", f"{path}/c/approval", approve, headers=merge)
+        assert code == 200, approved
+        stamped = approved["status"]["conditions"][0]
+        assert stamped["lastUpdateTime"] and stamped["lastTransitionTime"] == stamped["lastUpdateTime"]
+        conditions = [{"type": "Approved", "status": "True", "reason": "Changed"}, {"type": "X", "status": "True"}]
+        code, written, _ = await api.request("PATCH", f"{path}/c/status", {"status": {"conditions": conditions}},
+                                             headers=merge)  # fmt: skip
+        assert code == 200, written
+        kept, added = written["status"]["conditions"]
+        assert kept == stamped
+        assert added["lastUpdateTime"] and added["lastTransitionTime"]
+    finally:
+        await api.delete(f"{path}/c")

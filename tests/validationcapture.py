@@ -48,9 +48,10 @@ def capture(client: _Client, case: dict[str, Any]) -> dict[str, Any]:
         if "patch" in case:
             assert code == 201, answer
             target = f"{path}/{name}/{case['subresource']}" if "subresource" in case else f"{path}/{name}"
+            setup_target = f"{path}/{name}/{case['setup_subresource']}" if "setup_subresource" in case else target
             merge = "application/merge-patch+json"
             if "setup_patch" in case:
-                code, answer = client.send("PATCH", target, case["setup_patch"], merge)
+                code, answer = client.send("PATCH", setup_target, case["setup_patch"], merge)
                 assert code == 200, answer
             code, answer = client.send("PATCH", target, case["patch"], merge)
         return {**case, "kube": dict(sorted(validationcases._answer(code, answer).items()))}

@@ -108,12 +108,17 @@ STATUS_VALIDATORS: dict[tuple[str, str], Callable[[Obj, Obj, FieldErrors], None]
     ("apps", "StatefulSet"): workloadstatus.validate_stateful_set_status,
     ("apps", "DaemonSet"): workloadstatus.validate_daemon_set_status,
     (_STORAGE, "VolumeAttachment"): storage.validate_volume_attachment,
+    ("certificates.k8s.io", "CertificateSigningRequest"): certificates.validate_csr_status,
+}
+#: the same for writes through a CSR's ``approval``
+APPROVAL_VALIDATORS: dict[tuple[str, str], Callable[[Obj, Obj, FieldErrors], None]] = {
+    ("certificates.k8s.io", "CertificateSigningRequest"): certificates.validate_csr_approval,
 }
 
 
-def validate_status(group: str, kind: str, obj: Obj, old: Obj, errs: FieldErrors) -> None:
-    """Run the kind's status validator, if it has one."""
-    validator = STATUS_VALIDATORS.get((group, kind))
+def validate_status(group: str, kind: str, obj: Obj, old: Obj, errs: FieldErrors, subresource: str = "status") -> None:
+    """Run the kind's validator of writes through ``subresource`` (status or approval), if it has one."""
+    validator = (APPROVAL_VALIDATORS if subresource == "approval" else STATUS_VALIDATORS).get((group, kind))
     if validator is not None:
         validator(obj, old, errs)
 

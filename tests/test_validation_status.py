@@ -11,7 +11,8 @@ import pytest
 
 from tests import validationcases
 
-CASES = [case for group in ("batch_status", "certificates_status") for case in validationcases.load(group)]
+GROUPS = ("batch_status", "certificates_status", "status_others")
+CASES = [case for group in GROUPS for case in validationcases.load(group)]
 
 
 @pytest.mark.parametrize("case", CASES, ids=validationcases.ids(CASES))

@@ -109,6 +109,8 @@ STATUS_VALIDATORS: dict[tuple[str, str], Callable[[Obj, Obj, FieldErrors], None]
     ("apps", "DaemonSet"): workloadstatus.validate_daemon_set_status,
     (_STORAGE, "VolumeAttachment"): storage.validate_volume_attachment,
     ("certificates.k8s.io", "CertificateSigningRequest"): certificates.validate_csr_status,
+    (_FLOW, "FlowSchema"): flowcontrol.validate_flow_schema_status,
+    (_FLOW, "PriorityLevelConfiguration"): flowcontrol.validate_priority_level_configuration_status,
 }
 #: the same for writes through a CSR's ``approval``
 APPROVAL_VALIDATORS: dict[tuple[str, str], Callable[[Obj, Obj, FieldErrors], None]] = {

@@ -246,3 +246,13 @@ def validate_priority_level_configuration(obj: Obj, old: Obj | None, errs: Field
     else:
         errs.not_supported("spec.type", ptype, ["Exempt", "Limited"])
     _conditions(f.obj_at(obj, "status"), errs)
+
+
+def validate_flow_schema_status(obj: Obj, old: Obj, errs: FieldErrors) -> None:
+    """ValidateFlowSchemaStatusUpdate: the conditions' types present and unique."""
+    _conditions(f.obj_at(obj, "status"), errs)
+
+
+def validate_priority_level_configuration_status(obj: Obj, old: Obj, errs: FieldErrors) -> None:
+    """ValidatePriorityLevelConfigurationStatusUpdate: the conditions' types present and unique."""
+    _conditions(f.obj_at(obj, "status"), errs)

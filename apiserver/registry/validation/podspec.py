@@ -374,8 +374,9 @@ def _tolerations(tolerations: list[Any], path: str, errs: FieldErrors) -> None:
             f.enum(effect, f"{tpath}.effect", TAINT_EFFECTS, errs)
 
 
-def validate_pod_spec(spec: Obj, path: str, errs: FieldErrors) -> None:
-    """ValidatePodSpec, the checks users meet first."""
+def validate_pod_spec(spec: Obj, path: str, errs: FieldErrors, old: Obj | None = None) -> None:
+    """ValidatePodSpec, the checks users meet first; ``old`` is the stored spec on update (the options kube
+    derives from it: GetValidationOptionsFromPodSpecAndMeta)."""
     if spec.get("terminationGracePeriodSeconds") is None:
         errs.required(f"{path}.terminationGracePeriodSeconds")
     volumes = _volumes(f.list_at(spec, "volumes"), f"{path}.volumes", errs)
@@ -384,7 +385,8 @@ def validate_pod_spec(spec: Obj, path: str, errs: FieldErrors) -> None:
     f.enum(spec.get("restartPolicy"), f"{path}.restartPolicy", _RESTART_POLICIES, errs)
     f.enum(spec.get("dnsPolicy"), f"{path}.dnsPolicy", _DNS_POLICIES, errs)
     validate_labels(spec.get("nodeSelector") or {}, f"{path}.nodeSelector", errs)
-    security.validate_pod_security_context(spec, f"{path}.securityContext", errs)
+    host_sysctls = old is not None and security.has_host_sysctl(old)
+    security.validate_pod_security_context(spec, f"{path}.securityContext", errs, host_sysctls=host_sysctls)
     placement.validate_affinity(spec.get("affinity"), f"{path}.affinity", errs)
     _dns_config(spec, f"{path}.dnsConfig", errs)
     placement.validate_topology_spread_constraints(
@@ -407,13 +409,14 @@ def validate_pod_spec(spec: Obj, path: str, errs: FieldErrors) -> None:
     podos.validate_os(spec, path, errs)
 
 
-def validate_pod_template_spec(template: Obj, path: str, errs: FieldErrors) -> None:
-    """ValidatePodTemplateSpec: the template's labels and annotations, its spec, no ephemeral containers."""
+def validate_pod_template_spec(template: Obj, path: str, errs: FieldErrors, old: Obj | None = None) -> None:
+    """ValidatePodTemplateSpec: the template's labels and annotations, its spec, no ephemeral containers;
+    ``old`` is the stored template on update."""
     meta = f.obj_at(template, "metadata")
     validate_labels(meta.get("labels") or {}, f"{path}.labels", errs)
     validate_annotations(meta.get("annotations") or {}, f"{path}.annotations", errs)
     spec = f.obj_at(template, "spec")
-    validate_pod_spec(spec, f"{path}.spec", errs)
+    validate_pod_spec(spec, f"{path}.spec", errs, None if old is None else f.obj_at(old, "spec"))
     if spec.get("ephemeralContainers"):
         errs.forbidden(f"{path}.spec.ephemeralContainers", "ephemeral containers not allowed in pod template")
 
@@ -433,7 +436,7 @@ def _pod_only(spec: Obj, errs: FieldErrors) -> None:
 def validate_pod(obj: Obj, old: Obj | None, errs: FieldErrors) -> None:
     """ValidatePodCreate / ValidatePodUpdate."""
     spec = f.obj_at(obj, "spec")
-    validate_pod_spec(spec, "spec", errs)
+    validate_pod_spec(spec, "spec", errs, None if old is None else f.obj_at(old, "spec"))
     _pod_only(spec, errs)
     if old is None:
         if spec.get("ephemeralContainers"):

@@ -43,11 +43,14 @@ def capture(client: _Client, case: dict[str, Any]) -> dict[str, Any]:
     path = case["path"].replace("NS", _NS)
     body = validationcases._expand(case["body"])
     name = body["metadata"]["name"]
-    code, answer = client.send("POST", path, body)
+    existing = case.get("existing", False)
+    code, answer = (201, None) if existing else client.send("POST", path, body)
+    created = code == 201 and not existing
     try:
         if "patch" in case:
             assert code == 201, answer
             target = f"{path}/{name}/{case['subresource']}" if "subresource" in case else f"{path}/{name}"
+            target += "?dryRun=All" if existing else ""
             setup_target = f"{path}/{name}/{case['setup_subresource']}" if "setup_subresource" in case else target
             merge = "application/merge-patch+json"
             if "setup_patch" in case:
@@ -56,7 +59,8 @@ def capture(client: _Client, case: dict[str, Any]) -> dict[str, Any]:
             code, answer = client.send("PATCH", target, case["patch"], merge)
         return {**case, "kube": dict(sorted(validationcases._answer(code, answer).items()))}
     finally:
-        client.send("DELETE", f"{path}/{name}", {"propagationPolicy": "Background"})  # no GC to orphan with
+        if created:
+            client.send("DELETE", f"{path}/{name}", {"propagationPolicy": "Background"})  # no GC to orphan with
 
 
 def main(base: str, token: str, group: str, definitions: str) -> None:

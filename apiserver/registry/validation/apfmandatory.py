@@ -88,20 +88,20 @@ def priority_level_spec(spec: Obj) -> Obj:
     return f.go_struct(("Type", spec.get("type", "")), ("Limited", _limited(spec.get("limited"))), ("Exempt", exempt))
 
 
-def _semantic(value: Any) -> Any:
+def semantic(value: Any) -> Any:
     """What Semantic.DeepEqual compares: an empty list as nil."""
     if isinstance(value, dict):
-        return {k: _semantic(v) for k, v in value.items()}
+        return {k: semantic(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_semantic(v) for v in value] or None
+        return [semantic(v) for v in value] or None
     return value
 
 
 _FLOW_SCHEMAS = {
-    fs["metadata"]["name"]: _semantic(flow_schema_spec(fs["spec"])) for fs in apf_bootstrap.flow_schemas()[:2]
+    fs["metadata"]["name"]: semantic(flow_schema_spec(fs["spec"])) for fs in apf_bootstrap.flow_schemas()[:2]
 }
 _LEVELS = {
-    pl["metadata"]["name"]: _semantic(priority_level_spec(pl["spec"])) for pl in apf_bootstrap.priority_levels()[:2]
+    pl["metadata"]["name"]: semantic(priority_level_spec(pl["spec"])) for pl in apf_bootstrap.priority_levels()[:2]
 }
 
 
@@ -111,7 +111,7 @@ def flow_schema(name: str, spec: Obj, errs: FieldErrors) -> None:
     if fixed is None:
         return
     have = flow_schema_spec(spec)
-    if _semantic(have) != fixed:
+    if semantic(have) != fixed:
         errs.invalid("spec", have, f"spec of '{name}' must equal the fixed value")
 
 
@@ -123,7 +123,7 @@ def priority_level(name: str, spec: Obj, errs: FieldErrors) -> None:
         return
     have = priority_level_spec(spec)
     if name == "exempt":
-        if _semantic({**have, "Exempt": fixed["Exempt"]}) != fixed:
+        if semantic({**have, "Exempt": fixed["Exempt"]}) != fixed:
             errs.invalid("spec", have, f"spec of '{name}' except the 'spec.exempt' field must equal the fixed value")
-    elif _semantic(have) != fixed:
+    elif semantic(have) != fixed:
         errs.invalid("spec", have, f"spec of '{name}' must equal the fixed value")

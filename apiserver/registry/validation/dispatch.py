@@ -110,6 +110,7 @@ STATUS_VALIDATORS: dict[tuple[str, str], Callable[[Obj, Obj, FieldErrors], None]
     (_STORAGE, "VolumeAttachment"): storage.validate_volume_attachment,
     ("certificates.k8s.io", "CertificateSigningRequest"): certificates.validate_csr_status,
     (_FLOW, "FlowSchema"): flowcontrol.validate_flow_schema_status,
+    (_ADM, "ValidatingAdmissionPolicy"): admissionregistration.validate_validating_admission_policy_status,
     (_FLOW, "PriorityLevelConfiguration"): flowcontrol.validate_priority_level_configuration_status,
 }
 #: the same for writes through a CSR's ``approval``

@@ -66,6 +66,8 @@ def capture(client: _Client, case: dict[str, Any]) -> dict[str, Any]:
 def main(base: str, token: str, group: str, definitions: str) -> None:
     client = _Client(base, token)
     client.send("POST", "/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": _NS}})
+    # the reference runs no controllers: a pod's ServiceAccount admission needs the namespace's default one
+    client.send("POST", f"/api/v1/namespaces/{_NS}/serviceaccounts", {"metadata": {"name": "default"}})
     new = [capture(client, case) for case in json.loads(open(definitions).read())]
     path = validationcases.FIXTURES / f"{group}.json"
     cases = json.loads(path.read_text()) if path.exists() else []

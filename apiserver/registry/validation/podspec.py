@@ -279,9 +279,21 @@ def _container_restart_policy(c: Obj, path: str, errs: FieldErrors) -> None:
             errs.required(f"{rpath}.exitCodes", "must be specified")
 
 
-def _containers(spec: Obj, volumes: set[str], claims: set[str], path: str, errs: FieldErrors) -> None:
+def _restart_container_init(spec: Obj) -> bool:
+    """hasRestartContainerForNonSidecarInitContainer: an init container that is no sidecar restarts on resize."""
+    for c in f.list_at(spec, "initContainers"):
+        if isinstance(c, dict) and c.get("restartPolicy") != "Always":
+            if any(isinstance(p, dict) and p.get("restartPolicy") == "RestartContainer"
+                   for p in f.list_at(c, "resizePolicy")):  # fmt: skip
+                return True
+    return False
+
+
+def _containers(spec: Obj, volumes: set[str], claims: set[str], path: str, errs: FieldErrors, old: Obj | None) -> None:
     """validateContainers and validateInitContainers: names unique across both lists; probes and hooks for
-    regular and restartable init containers only."""
+    regular and restartable init containers only; init containers' restart policies and rules as regular
+    containers' (ContainerRestartRules is on in 1.36), no RestartContainer resize of an init container that is no
+    sidecar (unless the stored spec had one)."""
     containers = f.list_at(spec, "containers")
     if not containers:
         errs.required(f"{path}.containers")
@@ -297,9 +309,12 @@ def _containers(spec: Obj, volumes: set[str], claims: set[str], path: str, errs:
         names.add(name)
         probes.validate_probes(c, grace, cpath, errs)
         _container_restart_policy(c, cpath, errs)
-    for i, c in enumerate(f.list_at(spec, "initContainers")):
+    inits = f.list_at(spec, "initContainers")
+    restart_container_ok = bool(inits) and old is not None and _restart_container_init(old)
+    for i, c in enumerate(inits):
         cpath = f"{path}.initContainers[{i}]"
         _container_common(c, volumes, claims, host_users, cpath, errs)
+        _container_restart_policy(c, cpath, errs)
         name = c.get("name", "")
         if name in names:
             errs.duplicate(f"{cpath}.name", name)
@@ -311,6 +326,11 @@ def _containers(spec: Obj, volumes: set[str], claims: set[str], path: str, errs:
         for key in ("lifecycle", "livenessProbe", "readinessProbe", "startupProbe"):
             if c.get(key) is not None:
                 errs.forbidden(f"{cpath}.{key}", "may not be set for init containers without restartPolicy=Always")
+        if not restart_container_ok:
+            for j, resize in enumerate(f.list_at(c, "resizePolicy")):
+                if isinstance(resize, dict) and resize.get("restartPolicy") == "RestartContainer":
+                    errs.invalid(f"{cpath}.resizePolicy[{j}].restartPolicy", "RestartContainer",
+                                 "must not be set to 'RestartContainer' for non-sidecar initContainers")  # fmt: skip
 
 
 def _dns_config(spec: Obj, path: str, errs: FieldErrors) -> None:
@@ -381,7 +401,7 @@ def validate_pod_spec(spec: Obj, path: str, errs: FieldErrors, old: Obj | None =
         errs.required(f"{path}.terminationGracePeriodSeconds")
     volumes = _volumes(f.list_at(spec, "volumes"), f"{path}.volumes", errs)
     claims = _resource_claims(f.list_at(spec, "resourceClaims"), f"{path}.resourceClaims", errs)
-    _containers(spec, volumes, claims, path, errs)
+    _containers(spec, volumes, claims, path, errs, old)
     f.enum(spec.get("restartPolicy"), f"{path}.restartPolicy", _RESTART_POLICIES, errs)
     f.enum(spec.get("dnsPolicy"), f"{path}.dnsPolicy", _DNS_POLICIES, errs)
     validate_labels(spec.get("nodeSelector") or {}, f"{path}.nodeSelector", errs)

@@ -43,3 +43,19 @@ async def test_csr_status_keeps_the_approval(api: Any) -> None:
         assert added["lastUpdateTime"] and added["lastTransitionTime"]
     finally:
         await api.delete(f"{path}/c")
+
+
+async def test_pod_status_drops_node_allocatable_claim_statuses(api: Any, ns: str) -> None:
+    """kube 1.36 (DRANodeAllocatableResources off) drops a pod status's nodeAllocatableResourceClaimStatuses
+    unless the stored status has some: the reference answered 200 without them to the captured case."""
+    case = next(c for c in validationcases.load("more") if c["name"] == "pod-status-node-allocatable-claims-dropped")
+    base = f"/api/v1/namespaces/{ns}/pods"
+    code, _, _ = await api.post(base, case["body"])
+    assert code == 201
+    try:
+        code, pod, _ = await api.request("PATCH", f"{base}/p/status", case["patch"],
+                                         headers={"Content-Type": "application/merge-patch+json"})  # fmt: skip
+        assert code == 200, pod
+        assert "nodeAllocatableResourceClaimStatuses" not in pod["status"]
+    finally:
+        await api.delete(f"{base}/p", {"gracePeriodSeconds": 0})

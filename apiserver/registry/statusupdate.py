@@ -136,12 +136,16 @@ def _drop_node_config(new: Obj, old: Obj) -> None:
 
 
 def _keep_pod_status(new: Obj, old: Obj) -> None:
-    """podStatusStrategy: the QoS class is immutable, and an unset observedGeneration (of the status or a
-    condition of the same type, in order) keeps the stored one."""
+    """podStatusStrategy: the QoS class is immutable, an unset observedGeneration (of the status or a
+    condition of the same type, in order) keeps the stored one, and node-allocatable resource claim statuses
+    are dropped unless the stored status has some (DRANodeAllocatableResources is off in 1.36)."""
     status = new.get("status")
     old_status = old.get("status") or {}
     if not isinstance(status, dict):
         return
+    if status.get("nodeAllocatableResourceClaimStatuses") is not None:
+        if not old_status.get("nodeAllocatableResourceClaimStatuses"):
+            status.pop("nodeAllocatableResourceClaimStatuses")
     if not status.get("qosClass") and old_status.get("qosClass"):
         status["qosClass"] = old_status["qosClass"]
     if not status.get("observedGeneration") and old_status.get("observedGeneration"):

@@ -164,6 +164,50 @@ def _container_users(status: Obj, spec: Obj, errs: FieldErrors) -> None:
                     _id(gid, f"{path}.supplementalGroups[{j}]", errs)
 
 
+_EXTENDED = "status.extendedResourceClaimStatus"
+_NO_REQUEST = (
+    "must match the extended resource name of an entry in spec.initContainers.resources.requests or "
+    "spec.containers.resources.requests"
+)
+_NO_CONTAINER = "must match the name of an entry in spec.initContainers.name or spec.containers.name"
+
+
+def _extended_claim_status(status: Obj, spec: Obj, errs: FieldErrors) -> None:
+    """validatePodExtendedResourceClaimStatus (DRAExtendedResource): request mappings of the pod's containers'
+    requests, unique, with DNS-label request names (kube reports those at the status's own ``requestName``), and a
+    claim name."""
+    ext = status.get("extendedResourceClaimStatus")
+    if not isinstance(ext, dict):
+        return
+    containers = {c.get("name"): c for key in ("initContainers", "containers") for c in f.list_at(spec, key)
+                  if isinstance(c, dict)}  # fmt: skip
+    mappings = f.list_at(ext, "requestMappings")
+    if not mappings:
+        errs.required(f"{_EXTENDED}.requestMappings", "at least one request mapping is required")
+    seen: set[tuple[Any, Any, Any]] = set()
+    for i, mapping in enumerate(mappings):
+        mapping = mapping if isinstance(mapping, dict) else {}
+        path = f"{_EXTENDED}.requestMappings[{i}]"
+        container, resource = mapping.get("containerName", ""), mapping.get("resourceName", "")
+        request = mapping.get("requestName", "")
+        if container in containers:
+            if resource not in f.obj_at(f.obj_at(containers[container], "resources"), "requests"):
+                errs.invalid(f"{path}.resourceName", resource, _NO_REQUEST)
+        else:
+            errs.invalid(f"{path}.containerName", container, _NO_CONTAINER)
+        f.dns1123_label(request, f"{_EXTENDED}.requestName", errs)
+        if (container, resource, request) in seen:
+            errs.duplicate(f"{path}.containerName", container)
+            errs.duplicate(f"{path}.resourceName", resource)
+            errs.duplicate(f"{path}.requestName", request)
+        seen.add((container, resource, request))
+    name = ext.get("resourceClaimName", "")
+    if not name:
+        errs.required(f"{_EXTENDED}.resourceClaimName")
+    else:
+        f.dns1123_subdomain(name, f"{_EXTENDED}.resourceClaimName", errs)
+
+
 _HEALTH = ["Healthy", "Unhealthy", "Unknown"]
 _HEALTH_MESSAGE_MAX = 1024
 
@@ -243,6 +287,7 @@ def validate_pod_status(obj: Obj, old: Obj, errs: FieldErrors) -> None:
     spec = f.obj_at(obj, "spec")
     _state_transitions(status, old_status, f.obj_at(old, "spec"), errs)
     _claim_statuses(status, spec, errs)
+    _extended_claim_status(status, spec, errs)
     _ip_list(_ips(status, "podIP"), _ips(old_status, "podIP"), "status.podIPs", errs)
     host_ips = _ips(status, "hostIP")
     if host_ips:

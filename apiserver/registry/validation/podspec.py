@@ -17,6 +17,7 @@ from aiokube.apiserver.errors import Cause, FieldErrors
 from aiokube.apiserver.registry import podupdates
 from aiokube.apiserver.registry.validation import fields as f
 from aiokube.apiserver.registry.validation import placement, podos, probes, security
+from aiokube.apiserver.registry.validation import volumes as volume_sources
 from aiokube.apiserver.registry.validation.objectmeta import (
     is_valid_label_value,
     validate_annotations,
@@ -52,7 +53,8 @@ _UPDATABLE_POD_SPEC_FIELDS = ",".join((
 
 
 def _volumes(volumes: list[Obj], path: str, errs: FieldErrors) -> set[str]:
-    """ValidateVolumes: one source per volume, DNS-1123 names, unique; returns the names of the valid ones."""
+    """ValidateVolumes: one source per volume (checked: volumes.py), DNS-1123 names, unique; returns the names
+    of the valid ones."""
     names: set[str] = set()
     for i, vol in enumerate(volumes):
         vpath = f"{path}[{i}]"
@@ -65,6 +67,9 @@ def _volumes(volumes: list[Obj], path: str, errs: FieldErrors) -> set[str]:
                 own.forbidden(f"{vpath}.{key}", "may not specify more than 1 volume type")
             else:
                 count += 1
+                check = volume_sources.SOURCES.get(key)
+                if check is not None and isinstance(vol[key], dict):
+                    check(vol[key], f"{vpath}.{key}", own)
         if not count:
             own.required(vpath, "must specify a volume type")
         name = vol.get("name", "")

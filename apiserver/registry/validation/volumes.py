@@ -187,9 +187,56 @@ def _claim_paths(paths: set[str], target: str, shown: Any, path: str, errs: Fiel
     paths.add(target)
 
 
+def _clean_file(item: Any, paths: set[str]) -> bool:
+    """A projected file that passes every check (a relative path without '..', no other source's, a valid mode),
+    without building a field path; the path is then taken."""
+    if type(item) is not dict:
+        return False
+    target, mode = item.get("path"), item.get("mode")
+    if not target or type(target) is not str or target[0] == "/" or ".." in target or target in paths:
+        return False
+    if mode is not None and not (type(mode) is int and 0 <= mode <= 0o777):
+        return False
+    paths.add(target)
+    return True
+
+
+def _clean_projection(projection: Any, paths: set[str]) -> bool:
+    """One projected source of a common kind that passes every check (what admission's kube-api-access volume
+    holds): the fast path of every pod create, no field path built."""
+    if type(projection) is not dict or len(projection) != 1:
+        return False
+    ((key, part),) = projection.items()
+    if type(part) is not dict:
+        return False
+    if key == "serviceAccountToken":
+        seconds, target = part.get("expirationSeconds", 0), part.get("path")
+        return type(seconds) is int and 600 <= seconds <= 1 << 32 and bool(target) and _clean_file(part, paths)
+    items = part.get("items") or []
+    if type(items) is not list:
+        return False
+    if key in ("secret", "configMap"):
+        return bool(part.get("name")) and all(type(i) is dict and i.get("key") and _clean_file(i, paths) for i in items)
+    if key == "downwardAPI":
+        for item in items:
+            ref = item.get("fieldRef") if type(item) is dict else None
+            if type(ref) is not dict or item.get("resourceFieldRef") is not None or ref.get("apiVersion") != "v1":
+                return False
+            if ref.get("fieldPath") not in _VOLUME_FIELD_PATHS or not _clean_file(item, paths):
+                return False
+        return True
+    return False
+
+
 def _projected(source: Obj, path: str, errs: FieldErrors) -> None:
-    """validateProjectedVolumeSource and validateProjectionSources."""
-    _mode(source.get("defaultMode"), f"{path}.defaultMode", errs)
+    """validateProjectedVolumeSource and validateProjectionSources (the full walk only when the fast one finds
+    something to report)."""
+    mode, sources = source.get("defaultMode"), source.get("sources") or []
+    if mode is None or (type(mode) is int and 0 <= mode <= 0o777):
+        seen: set[str] = set()
+        if type(sources) is list and all(_clean_projection(p, seen) for p in sources):
+            return
+    _mode(mode, f"{path}.defaultMode", errs)
     paths: set[str] = set()
     for i, projection in enumerate(f.list_at(source, "sources")):
         projection = projection if isinstance(projection, dict) else {}

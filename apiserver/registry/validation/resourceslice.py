@@ -128,7 +128,7 @@ def _counter_set(counter_set: Any, path: str, errs: FieldErrors) -> None:
     _named_counters(counter_set, "name", _MAX_COUNTERS_PER_SET, path, errs)
 
 
-def _binding_conditions(device: Obj, path: str, errs: FieldErrors) -> None:
+def binding_conditions(device: Obj, path: str, errs: FieldErrors) -> None:
     """validateDeviceBindingParameters: label-name conditions, unique, not overlapping, both or neither."""
     conditions, failures = device.get("bindingConditions"), device.get("bindingFailureConditions")
     cond_list, fail_list = f.list_at(device, "bindingConditions"), f.list_at(device, "bindingFailureConditions")
@@ -285,7 +285,7 @@ def _device(device: Any, old: Obj | None, per_device: bool, path: str, errs: Fie
                 lambda c: c.get("counterSet", "") if isinstance(c, dict) else "", f"{path}.consumesCounters",
                 errs)  # fmt: skip
     _device_node(device, per_device, path, errs)
-    _binding_conditions(device, path, errs)
+    binding_conditions(device, path, errs)
 
 
 def _advanced(devices: list[Any]) -> bool:

@@ -20,6 +20,7 @@ from aiokube.apiserver.registry.options import DeleteOptions
 from aiokube.apiserver.registry.resources import ResourceInfo
 from aiokube.apiserver.registry.store import GenericStore
 from aiokube.apiserver.registry.validation import apfmandatory
+from aiokube.storage import errors as serr
 
 Obj = dict[str, Any]
 log = logging.getLogger(__name__)
@@ -132,5 +133,5 @@ async def run(generic: GenericStore, period: float = PERIOD_SECONDS) -> None:
         await asyncio.sleep(period)
         try:
             await ensure(generic)
-        except StatusError as exc:
+        except (StatusError, serr.StorageError) as exc:
             log.warning("APF bootstrap ensurer ran into an error, will retry later: %s", exc)

@@ -2,13 +2,15 @@
 (pkg/apis/resource/validation ValidateResourceClaimStatusUpdate): consumers in ``reservedFor`` named fully,
 unique by uid, only on an allocated claim and none added once the claim is being deleted; an allocation that
 never changes once set, and a new one whose results name the claim's requests, valid drivers, pools, devices,
-binding conditions and share IDs, with a valid node selector and configurations.
+binding conditions and share IDs, with a valid node selector and configurations; per-device statuses of allocated
+devices, unique, with valid conditions, JSON object data and network data (canonical interface addresses).
 
-Not checked: the per-device statuses (``status.devices``: conditions, data, network data, that the device is
-allocated). An allocation that changed is printed as the stored JSON (kube prints its internal struct)."""
+An allocation that changed is printed as the stored JSON (kube prints its internal struct)."""
 
 from __future__ import annotations
 
+import ipaddress
+import json
 import re
 from typing import Any
 
@@ -24,6 +26,10 @@ _MAX_RESERVED_FOR = 256
 _MAX_RESULTS = 32
 _HEX = re.compile(r"[0-9a-fA-F]*")
 _CONFIG_SOURCES = ["FromClaim", "FromClass"]
+_MAX_CONDITIONS = 8
+_MAX_DATA = 10 * 1024
+_MAX_IPS = 16
+_INTERFACE_MSG = "must be a valid address in CIDR form, (e.g. 10.9.8.7/24 or 2001:db8::1/64)"
 
 
 def _consumer(ref: Any, path: str, errs: FieldErrors) -> None:
@@ -105,6 +111,71 @@ def _allocation(allocation: Obj, names: dict[str, set[str] | None], errs: FieldE
         node_selector(selector, "status.allocation.nodeSelector", errs)
 
 
+def _device_id(device: Any) -> tuple[Any, ...]:
+    device = device if isinstance(device, dict) else {}
+    return device.get("driver", ""), device.get("pool", ""), device.get("device", ""), device.get("shareID") or ""
+
+
+def _shown(key: tuple[Any, ...]) -> Obj:
+    """structured.SharedDeviceID as kube prints it."""
+    return f.go_struct(("Driver", key[0]), ("Pool", key[1]), ("Device", key[2]), ("ShareID", key[3]))
+
+
+def _interface_address(value: str, path: str, errs: FieldErrors) -> None:
+    """IsValidInterfaceAddress: an address with its prefix length, in canonical form."""
+    network = f.cidr_network(value) if isinstance(value, str) else None
+    if network is None:
+        errs.invalid(path, value, _INTERFACE_MSG)
+        return
+    text, _, bits = value.partition("/")
+    try:
+        ip: Any = ipaddress.ip_address(text)
+    except ValueError:  # IPv4 octets with leading zeros, which Go's sloppy parser reads as decimal
+        ip = ipaddress.ip_address(".".join(str(int(octet)) for octet in text.split(".")))
+    size = int(bits)
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+        size = size - 96 if size > 32 else size
+    canonical = f"{ip}/{size}"
+    if value != canonical:
+        errs.invalid(path, value, f"must be in canonical form ({json.dumps(canonical)})")
+
+
+def _network_data(data: Any, path: str, errs: FieldErrors) -> None:
+    """validateNetworkDeviceData."""
+    if not isinstance(data, dict):
+        return
+    if len((data.get("interfaceName") or "").encode()) > 256:
+        errs.too_long(f"{path}.interfaceName", 256)
+    if len((data.get("hardwareAddress") or "").encode()) > 128:
+        errs.too_long(f"{path}.hardwareAddress", 128)
+    r.check_set(f.list_at(data, "ips"), _MAX_IPS, lambda ip, p: _interface_address(ip, p, errs), lambda ip: ip,
+                f"{path}.ips", errs)  # fmt: skip
+
+
+def _device_status(device: Any, allocated: set[tuple[Any, ...]], path: str, errs: FieldErrors) -> None:
+    """validateDeviceStatus."""
+    device = device if isinstance(device, dict) else {}
+    f.csi_driver_name(device.get("driver", ""), f"{path}.driver", errs)
+    pool_name(device.get("pool", ""), f"{path}.pool", errs)
+    f.dns1123_label(device.get("device", ""), f"{path}.device", errs)
+    if device.get("shareID") is not None:
+        _uid(device["shareID"], f"{path}.shareID", errs)
+    if _device_id(device) not in allocated:
+        errs.invalid(path, _shown(_device_id(device)), "must be an allocated device in the claim")
+    conditions = f.list_at(device, "conditions")
+    if len(conditions) > _MAX_CONDITIONS:
+        errs.too_many(f"{path}.conditions", len(conditions), _MAX_CONDITIONS)
+    f.conditions(conditions, f"{path}.conditions", errs)
+    data = device.get("data")  # a null decodes as no data (a nil pointer), which is not checked
+    if data is not None:
+        if len(json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()) > _MAX_DATA:
+            errs.too_long(f"{path}.data", _MAX_DATA)
+        elif not isinstance(data, dict):
+            errs.invalid(f"{path}.data", "<value omitted>", "must be a valid JSON object")
+    _network_data(device.get("networkData"), f"{path}.networkData", errs)
+
+
 def validate_resource_claim_status(obj: Obj, old: Obj, errs: FieldErrors) -> None:
     """validateResourceClaimStatusUpdate (its ObjectMeta checks are the store's)."""
     status, old_status = f.obj_at(obj, "status"), f.obj_at(old, "status")
@@ -112,6 +183,17 @@ def validate_resource_claim_status(obj: Obj, old: Obj, errs: FieldErrors) -> Non
     r.check_set(reserved, _MAX_RESERVED_FOR, lambda ref, p: _consumer(ref, p, errs), _uid_of, "status.reservedFor",
                 errs)  # fmt: skip
     allocation, old_allocation = status.get("allocation"), old_status.get("allocation")
+    results = f.list_at(f.obj_at(allocation, "devices"), "results")
+    allocated = {_device_id(result) for result in results}
+    devices = f.list_at(status, "devices")
+    for i, device in enumerate(devices):
+        _device_status(device, allocated, f"status.devices[{i}]", errs)
+    seen: set[tuple[Any, ...]] = set()
+    for i, device in enumerate(devices):
+        key = _device_id(device)
+        if key in seen:
+            errs.duplicate(f"status.devices[{i}]", _shown(key))
+        seen.add(key)
     if reserved:
         if allocation is None:
             errs.forbidden("status.reservedFor", "may not be specified when `allocated` is not set")

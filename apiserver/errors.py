@@ -304,6 +304,10 @@ class FieldErrors:
         body = f"Invalid value: {_fmt_value(value)}" + (f": {detail}" if detail else "")
         self.causes.append(Cause("FieldValueInvalid", path, body))
 
+    def invalid_omitted(self, path: str, detail: str) -> None:
+        """field.Invalid with field.OmitValueType: the detail without a value."""
+        self.causes.append(Cause("FieldValueInvalid", path, f"Invalid value: {detail}"))
+
     def required(self, path: str, detail: str = "") -> None:
         body = "Required value" + (f": {detail}" if detail else "")
         self.causes.append(Cause("FieldValueRequired", path, body))

@@ -53,7 +53,7 @@ from aiokube.apiserver.leaderelection import (
 )
 from aiokube.apiserver.observability import health, metrics, pprof, workermetrics
 from aiokube.apiserver.observability.health import HealthCheck, HealthEndpoints
-from aiokube.apiserver.registry import bootstrap
+from aiokube.apiserver.registry import apfensurer, bootstrap
 from aiokube.apiserver.registry.componentstatus import ComponentStatuses
 from aiokube.apiserver.registry.meta import new_uid
 from aiokube.apiserver.registry.options import DeleteOptions
@@ -130,6 +130,8 @@ class ServerConfig:
     lease_timings: LeaseTimings = field(default_factory=LeaseTimings)
     #: seconds between passes of kube's identity lease garbage collector (every replica runs it; kube: 1 h)
     identity_lease_gc_period: float = IDENTITY_GC_SECONDS
+    #: seconds between passes of kube's APF configuration ensurer (every replica runs it, as in kube: 1 min)
+    apf_ensure_period: float = apfensurer.PERIOD_SECONDS
     #: HTTPS, authentication and authorization (secureserving.py); no HTTPS port unless ``secure_port`` is set
     security: SecurityConfig = field(default_factory=SecurityConfig)
     #: kube's --request-timeout: a non-long-running request gets 504 after this many seconds
@@ -333,6 +335,7 @@ class APIServer:
         identity = run_identity_lease(self.generic, socket.gethostname(), replica, uid=self.uid)
         self._tasks.append(asyncio.create_task(identity))
         self._tasks.append(asyncio.create_task(run_identity_lease_gc(self.generic, cfg.identity_lease_gc_period)))
+        self._tasks.append(asyncio.create_task(apfensurer.run(self.generic, cfg.apf_ensure_period)))
         self._tasks.append(asyncio.create_task(self._monitor_storage()))
         metrics.CACHERS.add(self)
         if cfg.metrics_socket_dir:

@@ -11,7 +11,7 @@ import pytest
 
 from tests import validationcases
 
-GROUPS = ("admissionregistration", "flowcontrol", "certificates")
+GROUPS = ("admissionregistration", "flowcontrol", "flowcontrol_mandatory", "certificates")
 CASES = [case for group in GROUPS for case in validationcases.load(group)]
 
 

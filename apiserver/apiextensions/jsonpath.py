@@ -44,6 +44,46 @@ class JSONPathNode:
         self.kind, self.a, self.b, self.op = kind, a, b, op
 
 
+def _go_rune(ch: str) -> str:
+    """Go's %#U of a rune: U+007B '{' (the character only when printable)."""
+    code = f"U+{ord(ch):04X}"
+    return f"{code} '{ch}'" if ch.isprintable() else code
+
+
+def _action_end(text: str, i: int) -> int:
+    """Where the action starting at ``i`` ends (its ``}``, outside brackets and quotes), or -1."""
+    j, n = i, len(text)
+    while j < n:
+        ch = text[j]
+        if ch == "}":
+            return j
+        if ch == "[":
+            k = text.find("]", j)
+            j = n if k < 0 else k + 1
+            continue
+        if ch in "\"'":
+            k = text.find(ch, j + 1)
+            j = n if k < 0 else k + 1
+            continue
+        j += 1
+    return -1
+
+
+def template_error(template: str) -> str | None:
+    """jsonpath.Parse's error for a template (text with ``{...}`` actions), or None when it parses."""
+    i = 0
+    while (start := template.find("{", i)) >= 0:
+        end = _action_end(template, start + 1)
+        try:
+            _parse_action(template[start + 1 : end if end >= 0 else len(template)])
+        except JSONPathError as exc:
+            return str(exc)
+        if end < 0:
+            return "unclosed action"
+        i = end + 1
+    return None
+
+
 def _parse_action(text: str) -> list[JSONPathNode]:
     """parseInsideAction over ``text`` (what lies between ``{`` and ``}``)."""
     nodes: list[JSONPathNode] = []
@@ -101,7 +141,7 @@ def _parse_action(text: str) -> list[JSONPathNode]:
             )
             i = j
         else:
-            raise JSONPathError(f"unrecognized character in action: {ch!r}")
+            raise JSONPathError(f"unrecognized character in action: {_go_rune(ch)}")
     return nodes
 
 

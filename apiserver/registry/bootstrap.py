@@ -135,10 +135,12 @@ async def _flow_control(generic: GenericStore, registry: Registry) -> None:
     schemas = registry.get("flowcontrol.apiserver.k8s.io", "v1", "flowschemas")
     assert levels is not None and schemas is not None
     await asyncio.gather(*(create_quietly(generic, levels, body) for body in apf_bootstrap.priority_levels()))
-    await asyncio.gather(*(_flow_schema(generic, schemas, body) for body in apf_bootstrap.flow_schemas()))
+    await asyncio.gather(*(ensure_flow_schema(generic, schemas, body) for body in apf_bootstrap.flow_schemas()))
 
 
-async def _flow_schema(generic: GenericStore, schemas: ResourceInfo, body: Obj) -> None:
+async def ensure_flow_schema(generic: GenericStore, schemas: ResourceInfo, body: Obj) -> None:
+    """The FlowSchema ``body`` created unless it exists, with the Dangling condition kube's config consumer
+    writes when it has none."""
     await create_quietly(generic, schemas, body)
     level = body["spec"]["priorityLevelConfiguration"]["name"]
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from aiokube.apiserver.patching import managedfields as mf
 from aiokube.apiserver.patching.fieldpath import FieldSet
-from aiokube.apiserver.registry.meta import copy_object
+from aiokube.apiserver.registry.meta import copy_object, now_rfc3339
 from aiokube.apiserver.registry.resources import ResourceInfo
 
 Obj = dict[str, Any]
@@ -85,7 +85,46 @@ def status_update(new: Obj, old: Obj, info: ResourceInfo) -> Obj:
         _keep_pod_status(out, old)
     if st.builtin and st.kind == "Node" and not st.group:
         _drop_node_config(out, old)
+    if st.builtin and (st.group, st.kind) == ("certificates.k8s.io", "CertificateSigningRequest"):
+        _keep_csr_approval(out, old)
     return out
+
+
+def _keep_csr_approval(new: Obj, old: Obj) -> None:
+    """csrStatusStrategy: the Approved and Denied conditions stay the stored ones (when there are as many: a
+    different number is refused by validation), and conditions without times get them."""
+    status = new.get("status")
+    if not isinstance(status, dict) or not isinstance(status.get("conditions"), list):
+        return
+    conditions = status["conditions"] = list(status["conditions"])
+    old_conditions = (old.get("status") or {}).get("conditions") or []
+    for kind in ("Approved", "Denied"):
+        at = [i for i, c in enumerate(conditions) if isinstance(c, dict) and c.get("type") == kind]
+        stored = [c for c in old_conditions if isinstance(c, dict) and c.get("type") == kind]
+        if len(at) == len(stored):
+            for i, condition in zip(at, stored, strict=True):
+                conditions[i] = condition
+    fill_condition_times(conditions, old_conditions)
+
+
+def fill_condition_times(conditions: Any, old_conditions: Any) -> None:
+    """populateConditionTimestamps (a CSR's status and approval writes): a condition without lastUpdateTime gets
+    now; without lastTransitionTime, that of a stored condition of the same type and status, or now."""
+    if not isinstance(conditions, list):
+        return
+    now = now_rfc3339()
+    for condition in conditions:
+        if not isinstance(condition, dict):
+            continue
+        if not condition.get("lastUpdateTime"):
+            condition["lastUpdateTime"] = now
+        if not condition.get("lastTransitionTime"):
+            condition["lastTransitionTime"] = next(
+                (c["lastTransitionTime"] for c in old_conditions or () if isinstance(c, dict)
+                 and (c.get("type"), c.get("status")) == (condition.get("type"), condition.get("status"))
+                 and c.get("lastTransitionTime")),
+                now,
+            )  # fmt: skip
 
 
 def _drop_node_config(new: Obj, old: Obj) -> None:
@@ -97,12 +136,16 @@ def _drop_node_config(new: Obj, old: Obj) -> None:
 
 
 def _keep_pod_status(new: Obj, old: Obj) -> None:
-    """podStatusStrategy: the QoS class is immutable, and an unset observedGeneration (of the status or a
-    condition of the same type, in order) keeps the stored one."""
+    """podStatusStrategy: the QoS class is immutable, an unset observedGeneration (of the status or a
+    condition of the same type, in order) keeps the stored one, and node-allocatable resource claim statuses
+    are dropped unless the stored status has some (DRANodeAllocatableResources is off in 1.36)."""
     status = new.get("status")
     old_status = old.get("status") or {}
     if not isinstance(status, dict):
         return
+    if status.get("nodeAllocatableResourceClaimStatuses") is not None:
+        if not old_status.get("nodeAllocatableResourceClaimStatuses"):
+            status.pop("nodeAllocatableResourceClaimStatuses")
     if not status.get("qosClass") and old_status.get("qosClass"):
         status["qosClass"] = old_status["qosClass"]
     if not status.get("observedGeneration") and old_status.get("observedGeneration"):

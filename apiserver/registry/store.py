@@ -228,14 +228,13 @@ class GenericStore:
     # --- checks shared by the writes ----------------------------------------------------------------
 
     @staticmethod
-    def validate(
-        obj: Obj, info: ResourceInfo, old: Obj | None = None, *, spec: bool = True, status: bool = False
-    ) -> None:
+    def validate(obj: Obj, info: ResourceInfo, old: Obj | None = None, *, spec: bool = True, status: str = "") -> None:
         """The type's own validation (strategy.Validate: built-in types, Events, CRD schemas, CRDs themselves) and
         ObjectMeta's; 422 on failure. ``obj`` and ``old`` are in storage form, ``info`` is the request's version
         (kube validates the internal object, some types by the request's version) and the error names the
         internal kind. ``spec`` False (status-like subresources) skips the type's own checks of the whole
-        object, which kube's status strategies do not make; ``status`` runs the checks they make instead."""
+        object, which kube's status strategies do not make; ``status`` (the subresource: status, approval) runs the
+        checks they make instead."""
         st = info.stored_as
         errs = FieldErrors()
         md = obj["metadata"]
@@ -254,7 +253,7 @@ class GenericStore:
         if st.builtin and spec:
             verdicts.validate(st.group, st.kind, obj, old, errs)
         elif st.builtin and status and old is not None:
-            typed.validate_status(st.group, st.kind, obj, old, errs)
+            typed.validate_status(st.group, st.kind, obj, old, errs, status)
         if info.custom is not None and info.custom.schema:
             errs.causes.extend(customresource.validate(obj, info.custom.schema, old, info.custom.rules))
         elif info.group == "apiextensions.k8s.io" and info.plural == "customresourcedefinitions":
@@ -512,7 +511,10 @@ class GenericStore:
             else:
                 status["conditions"] = conditions
             _carry_managed_fields(out, new)
-            self.validate(out, info, existing, spec=False)
+            statusupdate.fill_condition_times(
+                status.get("conditions"), (existing.get("status") or {}).get("conditions")
+            )
+            self.validate(out, info, existing, spec=False, status="approval")
             return out
         if subresource == "status":
             out = statusupdate.status_update(new, existing, info)
@@ -523,7 +525,7 @@ class GenericStore:
             else:
                 md.pop("generation", None)
             _keep_identity(md, old_md)
-            self.validate(out, info, existing, spec=False, status=True)
+            self.validate(out, info, existing, spec=False, status="status")
             return out
         # namespaces/finalize: the finalize strategy keeps the old status and takes the rest of the body
         md, old_md = new["metadata"], existing["metadata"]

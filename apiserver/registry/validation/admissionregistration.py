@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from aiokube.apiserver.apiextensions.jsonpath import template_error
 from aiokube.apiserver.errors import Cause, FieldErrors
 from aiokube.apiserver.registry.validation import fields as f
 from aiokube.apiserver.registry.validation.admissioncel import Decls, compile_expression, return_type_error
@@ -635,3 +636,27 @@ def validate_mutating_admission_policy_binding(obj: Obj, old: Obj | None, errs: 
     _match_resources(match, "spec.matchResources", errs)
     if isinstance(match, dict):
         _mutating_operations(match, "spec.matchResources", errs)
+
+
+def _field_ref(ref: str, path: str, errs: FieldErrors) -> None:
+    """validateFieldRef: set, and a JSONPath."""
+    ref = ref.strip()
+    if not ref:
+        errs.required(path)
+    elif (error := template_error(f"{{{ref}}}")) is not None:
+        errs.invalid(path, ref, f"invalid JSONPath: {error}")
+
+
+def validate_validating_admission_policy_status(obj: Obj, old: Obj, errs: FieldErrors) -> None:
+    """ValidateValidatingAdmissionPolicyStatusUpdate: the type checker's warnings (a warning and a JSONPath field
+    reference each) and metav1 conditions."""
+    status = f.obj_at(obj, "status")
+    checking = status.get("typeChecking")
+    if isinstance(checking, dict):
+        for i, warning in enumerate(f.list_at(checking, "expressionWarnings")):
+            warning = warning if isinstance(warning, dict) else {}
+            path = f"status.typeChecking.expressionWarnings[{i}]"
+            if not warning.get("warning"):
+                errs.required(f"{path}.warning")
+            _field_ref(warning.get("fieldRef") or "", f"{path}.fieldRef", errs)
+    f.conditions(f.list_at(status, "conditions"), "status.conditions", errs)

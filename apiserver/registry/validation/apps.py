@@ -10,7 +10,7 @@ from typing import Any
 
 from aiokube.apiserver.errors import FieldErrors
 from aiokube.apiserver.registry.validation import fields as f
-from aiokube.apiserver.registry.validation.core import pod_template_for_controller
+from aiokube.apiserver.registry.validation.core import old_template, pod_template_for_controller
 from aiokube.apiserver.registry.validation.podspec import validate_pod_template_spec
 
 Obj = dict[str, Any]
@@ -56,8 +56,9 @@ def validate_deployment(obj: Obj, old: Obj | None, errs: FieldErrors) -> None:
     f.nonnegative(spec.get("replicas", 0), "spec.replicas", errs)
     if _selector(spec, "deployment", errs):
         pod_template_for_controller(
-            spec.get("template") or {}, spec.get("selector"), "spec.template", errs, "ReplicaSet"
-        )
+            spec.get("template") or {}, spec.get("selector"), "spec.template", errs, "ReplicaSet",
+            old=old_template(old, "spec", "template"),
+        )  # fmt: skip
     strategy = f.obj_at(spec, "strategy")
     kind = strategy.get("type", "")
     if kind == "Recreate":
@@ -94,8 +95,9 @@ def validate_replica_set(obj: Obj, old: Obj | None, errs: FieldErrors) -> None:
     f.nonnegative(spec.get("minReadySeconds", 0), "spec.minReadySeconds", errs)
     if _selector(spec, "deployment", errs):  # sic: kube's ReplicaSet message names deployments
         pod_template_for_controller(
-            spec.get("template") or {}, spec.get("selector"), "spec.template", errs, "ReplicaSet"
-        )
+            spec.get("template") or {}, spec.get("selector"), "spec.template", errs, "ReplicaSet",
+            old=old_template(old, "spec", "template"),
+        )  # fmt: skip
     _selector_immutable(obj, old, errs)
 
 
@@ -138,7 +140,7 @@ def validate_stateful_set(obj: Obj, old: Obj | None, errs: FieldErrors) -> None:
         labels = f.obj_at(template, "metadata").get("labels") or {}
         if not f.selector_matches(spec.get("selector"), labels):
             errs.invalid("spec.template.metadata.labels", labels, "`selector` does not match template `labels`")
-        validate_pod_template_spec(template, "spec.template", errs)
+        validate_pod_template_spec(template, "spec.template", errs, old_template(old, "spec", "template"))
     tspec = f.obj_at(f.obj_at(spec, "template"), "spec")
     if tspec.get("restartPolicy", "") != "Always":
         errs.not_supported("spec.template.spec.restartPolicy", tspec.get("restartPolicy", ""), ["Always"])
@@ -173,7 +175,7 @@ def validate_daemon_set(obj: Obj, old: Obj | None, errs: FieldErrors) -> None:
         errs.invalid("spec.template.metadata.labels", labels, "`selector` does not match template `labels`")
     if selector is not None and f.selector_is_empty(selector):
         errs.invalid("spec.selector", selector, "empty selector is invalid for daemonset")
-    validate_pod_template_spec(template, "spec.template", errs)
+    validate_pod_template_spec(template, "spec.template", errs, old_template(old, "spec", "template"))
     tspec = f.obj_at(template, "spec")
     if tspec.get("restartPolicy", "") != "Always":
         errs.not_supported("spec.template.spec.restartPolicy", tspec.get("restartPolicy", ""), ["Always"])

@@ -8,6 +8,7 @@ from typing import Any
 
 from aiokube.apiserver.errors import FieldErrors
 from aiokube.apiserver.registry.validation import fields as f
+from aiokube.apiserver.registry.validation.core import old_template
 from aiokube.apiserver.registry.validation.cron import parse_error
 from aiokube.apiserver.registry.validation.podspec import validate_pod_template_spec
 
@@ -20,8 +21,9 @@ _PREFIXED_UID = "batch.kubernetes.io/controller-uid"
 _PREFIXED_NAME = "batch.kubernetes.io/job-name"
 
 
-def _job_spec(spec: Obj, path: str, errs: FieldErrors) -> None:
-    """validateJobSpec: the checks a Job and a CronJob's job template share."""
+def _job_spec(spec: Obj, path: str, errs: FieldErrors, old: Obj | None) -> None:
+    """validateJobSpec: the checks a Job and a CronJob's job template share (``old``: the stored pod template
+    on update)."""
     for key in _COUNTS:
         if spec.get(key) is not None:
             f.nonnegative(spec[key], f"{path}.{key}", errs)
@@ -38,7 +40,7 @@ def _job_spec(spec: Obj, path: str, errs: FieldErrors) -> None:
             if spec.get(key) is not None:
                 errs.invalid(f"{path}.{key}", spec[key], "requires indexed completion mode")
     template = f.obj_at(spec, "template")
-    validate_pod_template_spec(template, f"{path}.template", errs)
+    validate_pod_template_spec(template, f"{path}.template", errs, old)
     restart = f.obj_at(template, "spec").get("restartPolicy", "")
     rpath = f"{path}.template.spec.restartPolicy"
     if restart in ("Always", ""):
@@ -90,7 +92,7 @@ def validate_job(obj: Obj, old: Obj | None, errs: FieldErrors) -> None:
     spec = f.obj_at(obj, "spec")
     old_labels = f.obj_at(f.obj_at(f.obj_at(old, "spec"), "template"), "metadata").get("labels") or {}
     _generated_selector(obj, spec, errs, prefixed=old is None or {_PREFIXED_UID, _PREFIXED_NAME} <= set(old_labels))
-    _job_spec(spec, "spec", errs)
+    _job_spec(spec, "spec", errs, old_template(old, "spec", "template"))
     selector = spec.get("selector")
     if selector is None:
         errs.required("spec.selector")
@@ -136,7 +138,7 @@ def validate_cron_job(obj: Obj, old: Obj | None, errs: FieldErrors) -> None:
         f.nonnegative(spec["startingDeadlineSeconds"], "spec.startingDeadlineSeconds", errs)
     f.enum(spec.get("concurrencyPolicy"), "spec.concurrencyPolicy", _CONCURRENCY, errs)
     job_spec = f.obj_at(f.obj_at(spec, "jobTemplate"), "spec")
-    _job_spec(job_spec, "spec.jobTemplate.spec", errs)
+    _job_spec(job_spec, "spec.jobTemplate.spec", errs, old_template(old, "spec", "jobTemplate", "spec", "template"))
     if job_spec.get("selector") is not None:
         errs.invalid("spec.jobTemplate.spec.selector", job_spec["selector"], "`selector` will be auto-generated")
     if job_spec.get("manualSelector"):

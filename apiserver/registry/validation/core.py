@@ -29,11 +29,28 @@ _STANDARD_FINALIZERS = ("kubernetes", "orphan", "foregroundDeletion")
 _IMMUTABLE_WHEN_SET = "field is immutable when `immutable` is set"
 
 
+def old_template(old: Obj | None, *keys: str) -> Obj | None:
+    """The stored object's pod template (at ``keys``) on update, None on create."""
+    if old is None:
+        return None
+    for key in keys:
+        old = f.obj_at(old, key)
+    return old
+
+
 def pod_template_for_controller(
-    template: Obj | None, selector: Obj | None, path: str, errs: FieldErrors, kind: str, *, match: bool = True
+    template: Obj | None,
+    selector: Obj | None,
+    path: str,
+    errs: FieldErrors,
+    kind: str,
+    *,
+    match: bool = True,
+    old: Obj | None = None,
 ) -> None:
     """ValidatePodTemplateSpecForRC / ForReplicaSet: the selector matches the template's labels, the template
-    is a valid pod template that restarts always and has no deadline. ``selector`` is a LabelSelector."""
+    is a valid pod template that restarts always and has no deadline. ``selector`` is a LabelSelector; ``old``
+    the stored template on update."""
     if template is None:
         errs.required(path)
         return
@@ -45,7 +62,7 @@ def pod_template_for_controller(
         and not (selector is not None and f.selector_matches(selector, labels or {}))
     ):
         errs.invalid(f"{path}.metadata.labels", labels, "`selector` does not match template `labels`")
-    validate_pod_template_spec(template, path, errs)
+    validate_pod_template_spec(template, path, errs, old)
     spec = f.obj_at(template, "spec")
     if spec.get("restartPolicy", "") != "Always":
         errs.not_supported(f"{path}.spec.restartPolicy", spec.get("restartPolicy", ""), ["Always"])
@@ -55,7 +72,7 @@ def pod_template_for_controller(
 
 def validate_pod_template(obj: Obj, old: Obj | None, errs: FieldErrors) -> None:
     """ValidatePodTemplate."""
-    validate_pod_template_spec(f.obj_at(obj, "template"), "template", errs)
+    validate_pod_template_spec(f.obj_at(obj, "template"), "template", errs, old_template(old, "template"))
 
 
 def validate_replication_controller(obj: Obj, old: Obj | None, errs: FieldErrors) -> None:
@@ -71,7 +88,8 @@ def validate_replication_controller(obj: Obj, old: Obj | None, errs: FieldErrors
     else:
         f.nonnegative(spec["replicas"], "spec.replicas", errs)
     template = spec.get("template")
-    pod_template_for_controller(template, {"matchLabels": selector}, "spec.template", errs, "ReplicationController")
+    pod_template_for_controller(template, {"matchLabels": selector}, "spec.template", errs, "ReplicationController",
+                                old=old_template(old, "spec", "template"))  # fmt: skip
 
 
 # --- Service ------------------------------------------------------------------------------------------------

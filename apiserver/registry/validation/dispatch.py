@@ -13,10 +13,12 @@ from aiokube.apiserver.registry.validation import (
     autoscaling,
     batch,
     certificates,
+    claimstatus,
     coordination,
     core,
     corestatus,
     flowcontrol,
+    jobstatus,
     networking,
     node,
     podspec,
@@ -99,6 +101,7 @@ STATUS_VALIDATORS: dict[tuple[str, str], Callable[[Obj, Obj, FieldErrors], None]
     ("", "ResourceQuota"): corestatus.validate_resource_quota_status,
     ("", "PersistentVolumeClaim"): corestatus.validate_persistent_volume_claim_status,
     ("autoscaling", "HorizontalPodAutoscaler"): autoscaling.validate_hpa_status,
+    ("batch", "Job"): jobstatus.validate_job_status,
     ("networking.k8s.io", "Ingress"): networking.validate_ingress_status,
     ("policy", "PodDisruptionBudget"): policy.validate_pod_disruption_budget_status,
     ("apps", "Deployment"): workloadstatus.validate_deployment_status,
@@ -106,12 +109,21 @@ STATUS_VALIDATORS: dict[tuple[str, str], Callable[[Obj, Obj, FieldErrors], None]
     ("apps", "StatefulSet"): workloadstatus.validate_stateful_set_status,
     ("apps", "DaemonSet"): workloadstatus.validate_daemon_set_status,
     (_STORAGE, "VolumeAttachment"): storage.validate_volume_attachment,
+    (_RESOURCE, "ResourceClaim"): claimstatus.validate_resource_claim_status,
+    ("certificates.k8s.io", "CertificateSigningRequest"): certificates.validate_csr_status,
+    (_FLOW, "FlowSchema"): flowcontrol.validate_flow_schema_status,
+    (_ADM, "ValidatingAdmissionPolicy"): admissionregistration.validate_validating_admission_policy_status,
+    (_FLOW, "PriorityLevelConfiguration"): flowcontrol.validate_priority_level_configuration_status,
+}
+#: the same for writes through a CSR's ``approval``
+APPROVAL_VALIDATORS: dict[tuple[str, str], Callable[[Obj, Obj, FieldErrors], None]] = {
+    ("certificates.k8s.io", "CertificateSigningRequest"): certificates.validate_csr_approval,
 }
 
 
-def validate_status(group: str, kind: str, obj: Obj, old: Obj, errs: FieldErrors) -> None:
-    """Run the kind's status validator, if it has one."""
-    validator = STATUS_VALIDATORS.get((group, kind))
+def validate_status(group: str, kind: str, obj: Obj, old: Obj, errs: FieldErrors, subresource: str = "status") -> None:
+    """Run the kind's validator of writes through ``subresource`` (status or approval), if it has one."""
+    validator = (APPROVAL_VALIDATORS if subresource == "approval" else STATUS_VALIDATORS).get((group, kind))
     if validator is not None:
         validator(obj, old, errs)
 

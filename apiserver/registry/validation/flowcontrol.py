@@ -1,6 +1,7 @@
 """flowcontrol.apiserver.k8s.io (pkg/apis/flowcontrol/validation): a FlowSchema's priority level, precedence
 range, subjects and rules; a PriorityLevelConfiguration's type with exactly its matching limited or exempt
-section, shares, percentages and queuing (kube checks an update like a create)."""
+section, shares, percentages and queuing; the mandatory objects' fixed specs (apfmandatory.py). kube checks an
+update like a create."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import math
 from typing import Any
 
 from aiokube.apiserver.errors import FieldErrors
+from aiokube.apiserver.registry.validation import apfmandatory
 from aiokube.apiserver.registry.validation import fields as f
 from aiokube.apiserver.registry.validation.objectmeta import is_dns1123_label, is_dns1123_subdomain
 
@@ -138,8 +140,7 @@ def _conditions(status: Obj, errs: FieldErrors) -> None:
 
 
 def validate_flow_schema(obj: Obj, old: Obj | None, errs: FieldErrors) -> None:
-    """ValidateFlowSchema (ValidateFlowSchemaUpdate is the same); the mandatory schemas' fixed specs are not
-    checked."""
+    """ValidateFlowSchema (ValidateFlowSchemaUpdate is the same)."""
     spec = f.obj_at(obj, "spec")
     precedence = spec.get("matchingPrecedence", 0)
     if isinstance(precedence, int):
@@ -175,6 +176,7 @@ def validate_flow_schema(obj: Obj, old: Obj | None, errs: FieldErrors) -> None:
             _resource_rule(item if isinstance(item, dict) else {}, f"{path}.resourceRules[{j}]", errs)
         for j, item in enumerate(other_rules):
             _non_resource_rule(item if isinstance(item, dict) else {}, f"{path}.nonResourceRules[{j}]", errs)
+    apfmandatory.flow_schema(f.obj_at(obj, "metadata").get("name", ""), spec, errs)
     _conditions(f.obj_at(obj, "status"), errs)
 
 
@@ -220,8 +222,7 @@ def _limited(limited: Obj, path: str, errs: FieldErrors) -> None:
 
 
 def validate_priority_level_configuration(obj: Obj, old: Obj | None, errs: FieldErrors) -> None:
-    """ValidatePriorityLevelConfiguration (an update is checked like a create); the mandatory levels' fixed
-    specs are not checked."""
+    """ValidatePriorityLevelConfiguration (an update is checked like a create)."""
     spec = f.obj_at(obj, "spec")
     ptype = spec.get("type", "")
     if (obj.get("metadata", {}).get("name") == "exempt") != (ptype == "Exempt"):
@@ -245,4 +246,15 @@ def validate_priority_level_configuration(obj: Obj, old: Obj | None, errs: Field
             _limited(spec["limited"], "spec.limited", errs)
     else:
         errs.not_supported("spec.type", ptype, ["Exempt", "Limited"])
+    apfmandatory.priority_level(f.obj_at(obj, "metadata").get("name", ""), spec, errs)
+    _conditions(f.obj_at(obj, "status"), errs)
+
+
+def validate_flow_schema_status(obj: Obj, old: Obj, errs: FieldErrors) -> None:
+    """ValidateFlowSchemaStatusUpdate: the conditions' types present and unique."""
+    _conditions(f.obj_at(obj, "status"), errs)
+
+
+def validate_priority_level_configuration_status(obj: Obj, old: Obj, errs: FieldErrors) -> None:
+    """ValidatePriorityLevelConfigurationStatusUpdate: the conditions' types present and unique."""
     _conditions(f.obj_at(obj, "status"), errs)

@@ -17,6 +17,7 @@ from aiokube.apiserver.errors import Cause, FieldErrors
 from aiokube.apiserver.registry import podupdates
 from aiokube.apiserver.registry.validation import fields as f
 from aiokube.apiserver.registry.validation import placement, podos, probes, security
+from aiokube.apiserver.registry.validation import volumes as volume_sources
 from aiokube.apiserver.registry.validation.objectmeta import (
     is_valid_label_value,
     validate_annotations,
@@ -52,7 +53,8 @@ _UPDATABLE_POD_SPEC_FIELDS = ",".join((
 
 
 def _volumes(volumes: list[Obj], path: str, errs: FieldErrors) -> set[str]:
-    """ValidateVolumes: one source per volume, DNS-1123 names, unique; returns the names of the valid ones."""
+    """ValidateVolumes: one source per volume (checked: volumes.py), DNS-1123 names, unique; returns the names
+    of the valid ones."""
     names: set[str] = set()
     for i, vol in enumerate(volumes):
         vpath = f"{path}[{i}]"
@@ -65,6 +67,9 @@ def _volumes(volumes: list[Obj], path: str, errs: FieldErrors) -> set[str]:
                 own.forbidden(f"{vpath}.{key}", "may not specify more than 1 volume type")
             else:
                 count += 1
+                check = volume_sources.SOURCES.get(key)
+                if check is not None and isinstance(vol[key], dict):
+                    check(vol[key], f"{vpath}.{key}", own)
         if not count:
             own.required(vpath, "must specify a volume type")
         name = vol.get("name", "")
@@ -279,9 +284,21 @@ def _container_restart_policy(c: Obj, path: str, errs: FieldErrors) -> None:
             errs.required(f"{rpath}.exitCodes", "must be specified")
 
 
-def _containers(spec: Obj, volumes: set[str], claims: set[str], path: str, errs: FieldErrors) -> None:
+def _restart_container_init(spec: Obj) -> bool:
+    """hasRestartContainerForNonSidecarInitContainer: an init container that is no sidecar restarts on resize."""
+    for c in f.list_at(spec, "initContainers"):
+        if isinstance(c, dict) and c.get("restartPolicy") != "Always":
+            if any(isinstance(p, dict) and p.get("restartPolicy") == "RestartContainer"
+                   for p in f.list_at(c, "resizePolicy")):  # fmt: skip
+                return True
+    return False
+
+
+def _containers(spec: Obj, volumes: set[str], claims: set[str], path: str, errs: FieldErrors, old: Obj | None) -> None:
     """validateContainers and validateInitContainers: names unique across both lists; probes and hooks for
-    regular and restartable init containers only."""
+    regular and restartable init containers only; init containers' restart policies and rules as regular
+    containers' (ContainerRestartRules is on in 1.36), no RestartContainer resize of an init container that is no
+    sidecar (unless the stored spec had one)."""
     containers = f.list_at(spec, "containers")
     if not containers:
         errs.required(f"{path}.containers")
@@ -297,9 +314,12 @@ def _containers(spec: Obj, volumes: set[str], claims: set[str], path: str, errs:
         names.add(name)
         probes.validate_probes(c, grace, cpath, errs)
         _container_restart_policy(c, cpath, errs)
-    for i, c in enumerate(f.list_at(spec, "initContainers")):
+    inits = f.list_at(spec, "initContainers")
+    restart_container_ok = bool(inits) and old is not None and _restart_container_init(old)
+    for i, c in enumerate(inits):
         cpath = f"{path}.initContainers[{i}]"
         _container_common(c, volumes, claims, host_users, cpath, errs)
+        _container_restart_policy(c, cpath, errs)
         name = c.get("name", "")
         if name in names:
             errs.duplicate(f"{cpath}.name", name)
@@ -311,6 +331,11 @@ def _containers(spec: Obj, volumes: set[str], claims: set[str], path: str, errs:
         for key in ("lifecycle", "livenessProbe", "readinessProbe", "startupProbe"):
             if c.get(key) is not None:
                 errs.forbidden(f"{cpath}.{key}", "may not be set for init containers without restartPolicy=Always")
+        if not restart_container_ok:
+            for j, resize in enumerate(f.list_at(c, "resizePolicy")):
+                if isinstance(resize, dict) and resize.get("restartPolicy") == "RestartContainer":
+                    errs.invalid(f"{cpath}.resizePolicy[{j}].restartPolicy", "RestartContainer",
+                                 "must not be set to 'RestartContainer' for non-sidecar initContainers")  # fmt: skip
 
 
 def _dns_config(spec: Obj, path: str, errs: FieldErrors) -> None:
@@ -374,17 +399,19 @@ def _tolerations(tolerations: list[Any], path: str, errs: FieldErrors) -> None:
             f.enum(effect, f"{tpath}.effect", TAINT_EFFECTS, errs)
 
 
-def validate_pod_spec(spec: Obj, path: str, errs: FieldErrors) -> None:
-    """ValidatePodSpec, the checks users meet first."""
+def validate_pod_spec(spec: Obj, path: str, errs: FieldErrors, old: Obj | None = None) -> None:
+    """ValidatePodSpec, the checks users meet first; ``old`` is the stored spec on update (the options kube
+    derives from it: GetValidationOptionsFromPodSpecAndMeta)."""
     if spec.get("terminationGracePeriodSeconds") is None:
         errs.required(f"{path}.terminationGracePeriodSeconds")
     volumes = _volumes(f.list_at(spec, "volumes"), f"{path}.volumes", errs)
     claims = _resource_claims(f.list_at(spec, "resourceClaims"), f"{path}.resourceClaims", errs)
-    _containers(spec, volumes, claims, path, errs)
+    _containers(spec, volumes, claims, path, errs, old)
     f.enum(spec.get("restartPolicy"), f"{path}.restartPolicy", _RESTART_POLICIES, errs)
     f.enum(spec.get("dnsPolicy"), f"{path}.dnsPolicy", _DNS_POLICIES, errs)
     validate_labels(spec.get("nodeSelector") or {}, f"{path}.nodeSelector", errs)
-    security.validate_pod_security_context(spec, f"{path}.securityContext", errs)
+    host_sysctls = old is not None and security.has_host_sysctl(old)
+    security.validate_pod_security_context(spec, f"{path}.securityContext", errs, host_sysctls=host_sysctls)
     placement.validate_affinity(spec.get("affinity"), f"{path}.affinity", errs)
     _dns_config(spec, f"{path}.dnsConfig", errs)
     placement.validate_topology_spread_constraints(
@@ -407,13 +434,14 @@ def validate_pod_spec(spec: Obj, path: str, errs: FieldErrors) -> None:
     podos.validate_os(spec, path, errs)
 
 
-def validate_pod_template_spec(template: Obj, path: str, errs: FieldErrors) -> None:
-    """ValidatePodTemplateSpec: the template's labels and annotations, its spec, no ephemeral containers."""
+def validate_pod_template_spec(template: Obj, path: str, errs: FieldErrors, old: Obj | None = None) -> None:
+    """ValidatePodTemplateSpec: the template's labels and annotations, its spec, no ephemeral containers;
+    ``old`` is the stored template on update."""
     meta = f.obj_at(template, "metadata")
     validate_labels(meta.get("labels") or {}, f"{path}.labels", errs)
     validate_annotations(meta.get("annotations") or {}, f"{path}.annotations", errs)
     spec = f.obj_at(template, "spec")
-    validate_pod_spec(spec, f"{path}.spec", errs)
+    validate_pod_spec(spec, f"{path}.spec", errs, None if old is None else f.obj_at(old, "spec"))
     if spec.get("ephemeralContainers"):
         errs.forbidden(f"{path}.spec.ephemeralContainers", "ephemeral containers not allowed in pod template")
 
@@ -433,7 +461,7 @@ def _pod_only(spec: Obj, errs: FieldErrors) -> None:
 def validate_pod(obj: Obj, old: Obj | None, errs: FieldErrors) -> None:
     """ValidatePodCreate / ValidatePodUpdate."""
     spec = f.obj_at(obj, "spec")
-    validate_pod_spec(spec, "spec", errs)
+    validate_pod_spec(spec, "spec", errs, None if old is None else f.obj_at(old, "spec"))
     _pod_only(spec, errs)
     if old is None:
         if spec.get("ephemeralContainers"):

@@ -2,7 +2,9 @@
 kubelet or scheduler stand-in meets): condition types and observed generations, the nominated node, the QoS
 class that never changes, containers that may not leave the terminated state (their restart policies and rules
 decide), the resource claim statuses, the pod and host IPs (valid, one per family; the v1 ``podIP``/``hostIP``
-fill the lists as kube's conversion does) and the containers' reported Linux users."""
+fill the lists as kube's conversion does), the containers' reported Linux users, their allocated resources'
+health (names of the container's requests or claims, known health values, unique resource IDs). Volume mount
+statuses are not checked: kube checks them only with ImageVolumeWithDigest, off in 1.36."""
 
 from __future__ import annotations
 
@@ -162,6 +164,105 @@ def _container_users(status: Obj, spec: Obj, errs: FieldErrors) -> None:
                     _id(gid, f"{path}.supplementalGroups[{j}]", errs)
 
 
+_EXTENDED = "status.extendedResourceClaimStatus"
+_NO_REQUEST = (
+    "must match the extended resource name of an entry in spec.initContainers.resources.requests or "
+    "spec.containers.resources.requests"
+)
+_NO_CONTAINER = "must match the name of an entry in spec.initContainers.name or spec.containers.name"
+
+
+def _extended_claim_status(status: Obj, spec: Obj, errs: FieldErrors) -> None:
+    """validatePodExtendedResourceClaimStatus (DRAExtendedResource): request mappings of the pod's containers'
+    requests, unique, with DNS-label request names (kube reports those at the status's own ``requestName``), and a
+    claim name."""
+    ext = status.get("extendedResourceClaimStatus")
+    if not isinstance(ext, dict):
+        return
+    containers = {c.get("name"): c for key in ("initContainers", "containers") for c in f.list_at(spec, key)
+                  if isinstance(c, dict)}  # fmt: skip
+    mappings = f.list_at(ext, "requestMappings")
+    if not mappings:
+        errs.required(f"{_EXTENDED}.requestMappings", "at least one request mapping is required")
+    seen: set[tuple[Any, Any, Any]] = set()
+    for i, mapping in enumerate(mappings):
+        mapping = mapping if isinstance(mapping, dict) else {}
+        path = f"{_EXTENDED}.requestMappings[{i}]"
+        container, resource = mapping.get("containerName", ""), mapping.get("resourceName", "")
+        request = mapping.get("requestName", "")
+        if container in containers:
+            if resource not in f.obj_at(f.obj_at(containers[container], "resources"), "requests"):
+                errs.invalid(f"{path}.resourceName", resource, _NO_REQUEST)
+        else:
+            errs.invalid(f"{path}.containerName", container, _NO_CONTAINER)
+        f.dns1123_label(request, f"{_EXTENDED}.requestName", errs)
+        if (container, resource, request) in seen:
+            errs.duplicate(f"{path}.containerName", container)
+            errs.duplicate(f"{path}.resourceName", resource)
+            errs.duplicate(f"{path}.requestName", request)
+        seen.add((container, resource, request))
+    name = ext.get("resourceClaimName", "")
+    if not name:
+        errs.required(f"{_EXTENDED}.resourceClaimName")
+    else:
+        f.dns1123_subdomain(name, f"{_EXTENDED}.resourceClaimName", errs)
+
+
+_HEALTH = ["Healthy", "Unhealthy", "Unknown"]
+_HEALTH_MESSAGE_MAX = 1024
+
+
+def _allocated_name_error(name: Any, container: Obj) -> str | None:
+    """An allocated resource's name: one of the container's claims (claim:<name>[/<request>]) or requests."""
+    resources = f.obj_at(container, "resources")
+    if isinstance(name, str) and name.startswith("claim:"):
+        claims = [c for c in f.list_at(resources, "claims") if isinstance(c, dict)]
+        known = {"claim:" + c.get("name", "") + (f"/{c['request']}" if c.get("request") else "") for c in claims}
+        if name not in known:
+            return ("must match one of the container's resource claims in a format 'claim:<claimName>/<request>' "
+                    "or 'claim:<claimName>' if request is empty")  # fmt: skip
+        return None
+    return None if name in f.obj_at(resources, "requests") else "must match one of the container's resource requests"
+
+
+def _allocated_resources(status: Obj, spec: Obj, key: str, errs: FieldErrors) -> None:
+    """validateContainerStatusAllocatedResourcesStatus (ephemeral containers may have none)."""
+    containers = {c.get("name"): c for c in f.list_at(spec, _SPEC_LISTS[key]) if isinstance(c, dict)}
+    for i, cs in enumerate(f.list_at(status, key)):
+        allocated = f.list_at(cs, "allocatedResourcesStatus") if isinstance(cs, dict) else []
+        if key == "ephemeralContainerStatuses":
+            if allocated:
+                errs.forbidden(
+                    f"status.{key}[{i}].allocatedResourcesStatus", "must not be specified in container status"
+                )
+            continue
+        container = containers.get(cs.get("name")) if allocated else None
+        for j, resource in enumerate(allocated):
+            resource = resource if isinstance(resource, dict) else {}
+            path = f"status.{key}[{i}].allocatedResourcesStatus[{j}]"
+            if container is not None and (error := _allocated_name_error(resource.get("name", ""), container)):
+                errs.invalid(f"{path}.name", resource.get("name", ""), error)
+            seen: set[Any] = set()
+            for k, health in enumerate(f.list_at(resource, "resources")):
+                health = health if isinstance(health, dict) else {}
+                hpath = f"{path}.resources[{k}]"
+                if health.get("health", "") not in _HEALTH:
+                    errs.not_supported(f"{hpath}.health", health.get("health", ""), _HEALTH)
+                message = health.get("message")
+                if message == "":
+                    errs.required(f"{hpath}.message", "must be non-empty if specified")
+                elif isinstance(message, str) and len(message.encode()) > _HEALTH_MESSAGE_MAX:
+                    errs.too_long(f"{hpath}.message", _HEALTH_MESSAGE_MAX)
+                rid = health.get("resourceID", "")
+                if rid in seen:
+                    errs.duplicate(f"{hpath}.resourceID", rid)
+                seen.add(rid)
+
+
+_SPEC_LISTS = {"containerStatuses": "containers", "initContainerStatuses": "initContainers",
+               "ephemeralContainerStatuses": "ephemeralContainers"}  # fmt: skip
+
+
 def validate_pod_status(obj: Obj, old: Obj, errs: FieldErrors) -> None:
     """ValidatePodStatusUpdate's checks of the status."""
     status, old_status = f.obj_at(obj, "status"), f.obj_at(old, "status")
@@ -186,6 +287,7 @@ def validate_pod_status(obj: Obj, old: Obj, errs: FieldErrors) -> None:
     spec = f.obj_at(obj, "spec")
     _state_transitions(status, old_status, f.obj_at(old, "spec"), errs)
     _claim_statuses(status, spec, errs)
+    _extended_claim_status(status, spec, errs)
     _ip_list(_ips(status, "podIP"), _ips(old_status, "podIP"), "status.podIPs", errs)
     host_ips = _ips(status, "hostIP")
     if host_ips:
@@ -193,3 +295,5 @@ def validate_pod_status(obj: Obj, old: Obj, errs: FieldErrors) -> None:
             errs.invalid("status.hostIPs[0].ip", host_ips[0], "must be equal to `hostIP`")
         _ip_list(host_ips, _ips(old_status, "hostIP"), "status.hostIPs", errs)
     _container_users(status, spec, errs)
+    for key in _SPEC_LISTS:
+        _allocated_resources(status, spec, key, errs)

@@ -217,7 +217,7 @@ def _request(request: Any, path: str, errs: FieldErrors) -> None:
         _device_request_body(exactly if isinstance(exactly, dict) else {}, f"{path}.exactly", errs)
 
 
-def _request_names(requests: list[Any]) -> dict[str, set[str] | None]:
+def request_names(requests: list[Any]) -> dict[str, set[str] | None]:
     """gatherRequestNames: each request's subrequest names (None: it has none)."""
     out: dict[str, set[str] | None] = {}
     for request in requests:
@@ -226,7 +226,7 @@ def _request_names(requests: list[Any]) -> dict[str, set[str] | None]:
     return out
 
 
-def _request_ref(ref: str, names: dict[str, set[str] | None], path: str, errs: FieldErrors) -> None:
+def request_ref(ref: str, names: dict[str, set[str] | None], path: str, errs: FieldErrors) -> None:
     """validateRequestNameRef: ``request`` or ``request/subrequest`` of this claim."""
     segments = ref.split("/")
     if len(segments) > 2:
@@ -240,8 +240,8 @@ def _request_ref(ref: str, names: dict[str, set[str] | None], path: str, errs: F
         errs.invalid(path, ref, _REF_MSG)
 
 
-def _request_refs(refs: list[Any], names: dict[str, set[str] | None], path: str, errs: FieldErrors) -> None:
-    check_set(refs, MAX_REQUESTS, lambda r, p: _request_ref(r, names, p, errs), lambda r: r, path, errs)
+def request_refs(refs: list[Any], names: dict[str, set[str] | None], path: str, errs: FieldErrors) -> None:
+    check_set(refs, MAX_REQUESTS, lambda r, p: request_ref(r, names, p, errs), lambda r: r, path, errs)
 
 
 def _raw_object(value: Any, path: str, errs: FieldErrors) -> None:
@@ -267,7 +267,7 @@ def device_configuration(config: Obj, path: str, errs: FieldErrors) -> None:
 
 def _constraint(constraint: Obj, names: dict[str, set[str] | None], path: str, errs: FieldErrors) -> None:
     """validateDeviceConstraint (DRAConsumableCapacity is on: either attribute kind will do)."""
-    _request_refs(f.list_at(constraint, "requests"), names, f"{path}.requests", errs)
+    request_refs(f.list_at(constraint, "requests"), names, f"{path}.requests", errs)
     if constraint.get("matchAttribute") is not None:
         _fully_qualified_name(constraint["matchAttribute"], f"{path}.matchAttribute", errs)
     elif constraint.get("distinctAttribute") is not None:
@@ -280,7 +280,7 @@ def _constraint(constraint: Obj, names: dict[str, set[str] | None], path: str, e
 def device_claim(devices: Obj, path: str, errs: FieldErrors) -> None:
     """validateDeviceClaim: requests (unique names), constraints and configuration referring to them."""
     requests = f.list_at(devices, "requests")
-    names = _request_names(requests)
+    names = request_names(requests)
     check_set(requests, MAX_REQUESTS, lambda r, p: _request(r, p, errs), name_of, f"{path}.requests", errs)
     constraints = f.list_at(devices, "constraints")
     if bounded(constraints, MAX_CONSTRAINTS, f"{path}.constraints", errs):
@@ -291,7 +291,7 @@ def device_claim(devices: Obj, path: str, errs: FieldErrors) -> None:
         for i, config in enumerate(configs):
             config = config if isinstance(config, dict) else {}
             cpath = f"{path}.config[{i}]"
-            _request_refs(f.list_at(config, "requests"), names, f"{cpath}.requests", errs)
+            request_refs(f.list_at(config, "requests"), names, f"{cpath}.requests", errs)
             device_configuration(config, cpath, errs)
 
 

@@ -1,10 +1,10 @@
 """resource.k8s.io v1 ResourceSlice (pkg/apis/resource/validation: ValidateResourceSlice[Update]): a driver, a
 pool, exactly one of the node selection fields, devices with unique names, attributes, capacities, taints,
 counter consumption and binding conditions, and shared counter sets; on update the driver, pool name and node
-name are fixed.
+name are fixed; a capacity's request policy only on a device that allows multiple allocations, with its valid
+values or range, default, capacity bound and step arithmetic.
 
-Not checked: a capacity's request policy when the device allows multiple allocations (kube's value, range and
-step arithmetic), list-typed attributes and node-allocatable resource mappings (alpha in 1.36, off).
+Not checked: list-typed attributes and node-allocatable resource mappings (alpha in 1.36, off).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from aiokube.apiserver.errors import FieldErrors
+from aiokube.apiserver.quantity import Quantity
 from aiokube.apiserver.registry.validation import fields as f
 from aiokube.apiserver.registry.validation import resource as r
 from aiokube.apiserver.registry.validation.objectmeta import is_dns1123_subdomain
@@ -32,6 +33,7 @@ _MAX_VALUE_LENGTH = 64
 _MAX_TAINTS = 16
 _MAX_BINDING_CONDITIONS = 4
 _MAX_KEY_LENGTH = 63 + 1 + 32
+_MAX_DISCRETE_OPTIONS = 10
 _POOL_NAME_MAX = 253
 _SLICE_NODE_FIELDS = "exactly one of `nodeName`, `nodeSelector`, `allNodes`, `perDeviceNodeSelection` is required"
 _DEVICE_NODE_FIELDS = (
@@ -126,7 +128,7 @@ def _counter_set(counter_set: Any, path: str, errs: FieldErrors) -> None:
     _named_counters(counter_set, "name", _MAX_COUNTERS_PER_SET, path, errs)
 
 
-def _binding_conditions(device: Obj, path: str, errs: FieldErrors) -> None:
+def binding_conditions(device: Obj, path: str, errs: FieldErrors) -> None:
     """validateDeviceBindingParameters: label-name conditions, unique, not overlapping, both or neither."""
     conditions, failures = device.get("bindingConditions"), device.get("bindingFailureConditions")
     cond_list, fail_list = f.list_at(device, "bindingConditions"), f.list_at(device, "bindingFailureConditions")
@@ -180,6 +182,74 @@ def _device_node(device: Obj, per_device: bool, path: str, errs: FieldErrors) ->
         errs.invalid(path, "{" + ", ".join(given) + "}", _DEVICE_NODE_FIELDS)
 
 
+def _value(q: Quantity) -> int:
+    """Quantity.Value: the integer value, rounded away from zero."""
+    q = q.round_up(0)
+    return q.unscaled * 10**q.scale
+
+
+def _request_policy(capacity: Quantity, policy: Obj, path: str, errs: FieldErrors) -> None:
+    """validateRequestPolicy: valid values or a valid range (not both), each with a default that fits it, within
+    the capacity."""
+    values, valid_range, default = f.list_at(policy, "validValues"), policy.get("validRange"), policy.get("default")
+    if values and valid_range is not None:
+        errs.forbidden(path, 'exactly one policy can be specified, cannot specify "validValues" and "validRange" at '
+                       "the same time")  # fmt: skip
+    elif values or valid_range is not None:
+        which = "validValues" if values else "validRange"
+        if default is None:
+            errs.required(f"{path}.default", f"required when {which} is defined")
+        elif values:
+            _valid_values(f.quantity(default) or f.ZERO, capacity, values, f"{path}.validValues", errs)
+        elif isinstance(valid_range, dict):
+            _valid_range(f.quantity(default) or f.ZERO, capacity, valid_range, f"{path}.validRange", errs)
+
+
+def _valid_values(default: Quantity, capacity: Quantity, raw: list[Any], path: str, errs: FieldErrors) -> None:
+    values = [f.quantity(v) or f.ZERO for v in raw]
+    for i in range(len(values) - 1):
+        if values[i].cmp(values[i + 1]) > 0:
+            errs.invalid(f"{path}[{i + 1}]", str(values[i + 1]), "values must be sorted in ascending order")
+    found = False
+
+    def option(q: Quantity, item_path: str) -> None:
+        nonlocal found
+        if q.cmp(capacity) > 0:
+            errs.invalid(item_path, str(q), f"option is larger than capacity value: {capacity}")
+        found = found or q.cmp(default) == 0
+
+    r.check_set(values, _MAX_DISCRETE_OPTIONS, option, lambda q: str(_value(q)), path, errs)
+    if not found:
+        errs.invalid(path, str(default), "default value is not valid according to the requestPolicy")
+
+
+def _valid_range(default: Quantity, capacity: Quantity, bounds: Obj, path: str, errs: FieldErrors) -> None:
+    low, high, step = (f.quantity(bounds.get(k)) for k in ("min", "max", "step"))
+    if low is None:
+        errs.required(f"{path}.min", "required when validRange is defined")
+        return
+    if low.cmp(capacity) > 0:
+        errs.invalid(f"{path}.min", str(low), f"min is larger than capacity value: {capacity}")
+    if default.cmp(low) < 0:
+        errs.invalid(f"{path}.min", str(default), f"default is less than min: {low}")
+    if high is not None:
+        if low.cmp(high) > 0:
+            errs.invalid(f"{path}.max", str(low), f"min is larger than max: {high}")
+        if high.cmp(capacity) > 0:
+            errs.invalid(f"{path}.max", str(high), f"max is larger than capacity value: {capacity}")
+        if default.cmp(high) > 0:
+            errs.invalid(f"{path}.max", str(default), f"default is more than max: {high}")
+    if step is not None:
+        added = low.add(step)
+        if added.cmp(capacity) > 0:
+            errs.invalid(f"{path}.step", str(step), f"one step {added} is larger than capacity value: {capacity}")
+        for value in (default, high) if high is not None else (default,):
+            step_value = _value(step)
+            if step_value and (_value(value) - _value(low)) % step_value != 0:
+                errs.invalid(f"{path}.step", str(value),
+                             f"value is not a multiple of a given step ({step}) from ({low})")  # fmt: skip
+
+
 def _device(device: Any, old: Obj | None, per_device: bool, path: str, errs: FieldErrors) -> None:
     """validateDevice."""
     device = device if isinstance(device, dict) else {}
@@ -198,9 +268,13 @@ def _device(device: Any, old: Obj | None, per_device: bool, path: str, errs: Fie
     multiple = device.get("allowMultipleAllocations") is True
     for key, cap in capacity.items():
         r.qualified_name(key, f"{path}.capacity", errs)
-        if not multiple and isinstance(cap, dict) and cap.get("requestPolicy") is not None:
-            cpath = f"{path}.capacity[{_truncate(key, _MAX_KEY_LENGTH)}].requestPolicy"
+        if not isinstance(cap, dict) or cap.get("requestPolicy") is None:
+            continue
+        cpath = f"{path}.capacity[{_truncate(key, _MAX_KEY_LENGTH)}].requestPolicy"
+        if not multiple:
             errs.forbidden(cpath, "allowMultipleAllocations must be true")
+        elif isinstance(cap["requestPolicy"], dict):
+            _request_policy(f.quantity(cap.get("value")) or f.ZERO, cap["requestPolicy"], cpath, errs)
     taints = f.list_at(device, "taints")
     if (old is None or not f.semantic_equal(taints, f.list_at(old, "taints"))) and r.bounded(
         taints, _MAX_TAINTS, f"{path}.taints", errs
@@ -211,7 +285,7 @@ def _device(device: Any, old: Obj | None, per_device: bool, path: str, errs: Fie
                 lambda c: c.get("counterSet", "") if isinstance(c, dict) else "", f"{path}.consumesCounters",
                 errs)  # fmt: skip
     _device_node(device, per_device, path, errs)
-    _binding_conditions(device, path, errs)
+    binding_conditions(device, path, errs)
 
 
 def _advanced(devices: list[Any]) -> bool:

@@ -96,10 +96,11 @@ def validate_container_security_context(sc: Any, host_users: bool, path: str, er
     _apparmor(sc.get("appArmorProfile"), f"{path}.appArmorProfile", errs)
 
 
-def validate_pod_security_context(spec: Obj, path: str, errs: FieldErrors) -> None:
+def validate_pod_security_context(spec: Obj, path: str, errs: FieldErrors, *, host_sysctls: bool = False) -> None:
     """validatePodSpecSecurityContext. kube's internal PodSecurityContext also holds v1's spec-level host
     namespace fields (hostNetwork, hostPID, hostIPC, shareProcessNamespace), read here from the v1 spec; it is
-    never nil (the conversion makes one), so its checks run without a ``securityContext`` too."""
+    never nil (the conversion makes one), so its checks run without a ``securityContext`` too. ``host_sysctls``
+    allows sysctls of a namespace the pod shares with the host (an update of a spec that had one)."""
     raw = spec.get("securityContext")
     sc = raw if isinstance(raw, dict) else {}
     _id(sc.get("fsGroup"), f"{path}.fsGroup", errs)
@@ -111,7 +112,7 @@ def validate_pod_security_context(spec: Obj, path: str, errs: FieldErrors) -> No
         errs.invalid(f"{path}.shareProcessNamespace", True, "ShareProcessNamespace and HostPID cannot both be enabled")
     sysctls = f.list_at(sc, "sysctls")
     if sysctls:
-        _sysctls(sysctls, spec, f"{path}.sysctls", errs)
+        _sysctls(sysctls, spec, f"{path}.sysctls", errs, host_sysctls)
     policy = sc.get("fsGroupChangePolicy")
     if policy is not None and policy not in _FS_GROUP_CHANGE_POLICIES:
         errs.not_supported(f"{path}.fsGroupChangePolicy", policy, _FS_GROUP_CHANGE_POLICIES)
@@ -154,9 +155,26 @@ def _sysctl_namespace(name: str) -> str:
     return ""
 
 
-def _sysctls(sysctls: list[Any], spec: Obj, path: str, errs: FieldErrors) -> None:
-    """validateSysctls: names set, valid and unique, and none of a namespace the pod shares with the host
-    (kube allows those on update when the old pod had one; aiokube checks the new spec alone)."""
+def _host_sysctl_error(name: str, spec: Obj) -> str | None:
+    """ValidateHostSysctl: the sysctl is of a namespace the pod shares with the host."""
+    namespace = _sysctl_namespace(name)
+    if spec.get("hostNetwork") is True and namespace == "Net":
+        return "may not be specified when 'hostNetwork' is true"
+    if spec.get("hostIPC") is True and namespace == "IPC":
+        return "may not be specified when 'hostIPC' is true"
+    return None
+
+
+def has_host_sysctl(spec: Obj) -> bool:
+    """Whether a stored pod spec has a sysctl of a namespace it shares with the host (kube's update ratchet:
+    then its updates may keep, and add, such sysctls)."""
+    sysctls = f.list_at(f.obj_at(spec, "securityContext"), "sysctls")
+    return any(isinstance(s, dict) and _host_sysctl_error(s.get("name", ""), spec) is not None for s in sysctls)
+
+
+def _sysctls(sysctls: list[Any], spec: Obj, path: str, errs: FieldErrors, host_sysctls: bool) -> None:
+    """validateSysctls: names set, valid and unique, and (unless ``host_sysctls``) none of a namespace the pod
+    shares with the host."""
     names: set[str] = set()
     for i, sysctl in enumerate(sysctls):
         name = sysctl.get("name", "") if isinstance(sysctl, dict) else ""
@@ -167,11 +185,8 @@ def _sysctls(sysctls: list[Any], spec: Obj, path: str, errs: FieldErrors) -> Non
             errs.invalid(npath, name, _SYSCTL_MSG)
         elif name in names:
             errs.duplicate(npath, name)
-        namespace = _sysctl_namespace(name)
-        if spec.get("hostNetwork") is True and namespace == "Net":
-            errs.invalid(npath, name, "may not be specified when 'hostNetwork' is true")
-        elif spec.get("hostIPC") is True and namespace == "IPC":
-            errs.invalid(npath, name, "may not be specified when 'hostIPC' is true")
+        if not host_sysctls and (error := _host_sysctl_error(name, spec)) is not None:
+            errs.invalid(npath, name, error)
         names.add(name)
 
 

@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
+from aiokube.encoding import depth
 from aiokube.storage import errors
 from aiokube.storage.keys import collection_key, object_key, prefix_range_end, resource_prefix
-from aiokube.storage.store import Preconditions, Store, decode_continue, encode_continue
+from aiokube.storage.store import Preconditions, Store, decode_continue, encode_continue, encode_for_storage
 from tests.conftest import assert_never_written, load_fixture
 
 
@@ -306,3 +307,22 @@ async def test_an_event_before_the_writes_response_takes_the_write_in_flight(sto
     rv = int(updated["metadata"]["resourceVersion"])
     assert store.take_written(key, rv) is None  # not offered a second time
     assert not store.pending_writes
+
+
+def test_checked_writes_refuse_what_is_deeper_than_the_limit() -> None:
+    """Under the default limit (200 levels) the check is orjson's own write of the value wrapped in lists: the
+    same bytes as an unchecked write up to the limit, kube's depth error past it (and past orjson's 254)."""
+    def nested(levels: int) -> dict[str, Any]:
+        value: dict[str, Any] = {}
+        for _ in range(levels - 1):
+            value = {"a": value}
+        return value
+
+    assert depth.MAX_DEPTH == 200
+    for levels in (1, 150, 200):
+        assert encode_for_storage(nested(levels), checked=True) == encode_for_storage(nested(levels))
+    for levels in (201, 254, 255, 1000):
+        with pytest.raises(errors.TooDeep, match=r"invalid character '\{' exceeded max depth"):
+            encode_for_storage(nested(levels), checked=True)
+    pod = {"metadata": {"name": "p", "resourceVersion": "5", "managedFields": [{"f": {"a": {}}}] * 150}}
+    assert encode_for_storage(pod, checked=True) == encode_for_storage(pod)  # many brackets, few levels

@@ -536,7 +536,8 @@ class RESTHandlers:
             _check_name(decoded.obj["metadata"].get("name", ""), ri)
             return decoded.obj
 
-        result, _ = await self._update(request, ri, info, opts, new_object, subresource=subresource)
+        # the three patch types read the current object (a merge shares it, the others copy it): no private copy
+        result, _ = await self._update(request, ri, info, opts, new_object, subresource=subresource, reads_only=True)
         return out.object_response(result, 200, warnings)
 
     async def _apply(

@@ -19,10 +19,10 @@ from aiokube.apiserver.errors import ROOT_PATH, FieldErrors
 from aiokube.apiserver.quantity import Quantity, parse_quantity
 from aiokube.apiserver.registry.meta import copy_object
 from aiokube.apiserver.registry.validation import is_dns1123_label
+from aiokube.apiserver.registry.validation.podannotations import is_mirror_pod
 
 Obj = dict[str, Any]
 
-MIRROR_POD_ANNOTATION = "kubernetes.io/config.mirror"
 #: EphemeralContainerCommon's fields an ephemeral container may not set (validation's allowedEphemeralContainerFields)
 _FORBIDDEN_EPHEMERAL_FIELDS = ("ports", "resources", "resizePolicy", "restartPolicy", "restartPolicyRules",
                                "livenessProbe", "readinessProbe", "startupProbe", "lifecycle")  # fmt: skip
@@ -74,7 +74,7 @@ def go_struct_diff(old: Obj, new: Obj) -> str:
 def validate_ephemeral_containers_update(new: Obj, old: Obj, errs: FieldErrors) -> None:
     """ValidatePodEphemeralContainersUpdate: each new ephemeral container is valid; existing ones stay as they
     are; static pods have none."""
-    if MIRROR_POD_ANNOTATION in (old["metadata"].get("annotations") or {}):
+    if is_mirror_pod(old):
         errs.causes.clear()
         errs.forbidden(ROOT_PATH, "static pods do not support ephemeral containers")
         return
@@ -291,7 +291,7 @@ def validate_resize(new: Obj, old: Obj, errs: FieldErrors) -> None:
     for key in ("initContainers", "containers"):
         for i, container in enumerate(new_spec.get(key) or []):
             validate_resource_requirements(container.get("resources"), f"spec.{key}[{i}].resources", errs)
-    if MIRROR_POD_ANNOTATION in (old["metadata"].get("annotations") or {}):
+    if is_mirror_pod(old):
         errs.causes[:] = []
         errs.forbidden(ROOT_PATH, "static pods cannot be resized")
         return

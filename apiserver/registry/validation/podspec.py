@@ -16,7 +16,7 @@ from typing import Any
 from aiokube.apiserver.errors import Cause, FieldErrors
 from aiokube.apiserver.registry import podupdates
 from aiokube.apiserver.registry.validation import fields as f
-from aiokube.apiserver.registry.validation import placement, podos, probes, security
+from aiokube.apiserver.registry.validation import placement, podannotations, podos, probes, security
 from aiokube.apiserver.registry.validation import volumes as volume_sources
 from aiokube.apiserver.registry.validation.objectmeta import (
     is_valid_label_value,
@@ -148,10 +148,10 @@ def _mounts(mounts: list[Obj], volumes: set[str], path: str, errs: FieldErrors) 
         seen.add(mount_path)
 
 
-def _resource_claims(claims: list[Any], path: str, errs: FieldErrors) -> set[str]:
+def _resource_claims(claims: list[Any], path: str, errs: FieldErrors, static: bool = False) -> set[str]:
     """validatePodResourceClaims: names set, unique DNS-1123 labels; exactly one of a claim or a template
-    (each a valid name); returns gatherPodResourceClaimNames' set. (kube's "static pods do not support resource
-    claims" reads the mirror-pod annotation, metadata this validator does not see.)"""
+    (each a valid name); returns gatherPodResourceClaimNames' set. A static (mirror) pod gets kube's one
+    Forbidden per claim instead, on the field kube names ``[]``."""
     names: set[str] = set()
     seen: set[str] = set()
     for i, claim in enumerate(claims):
@@ -161,6 +161,9 @@ def _resource_claims(claims: list[Any], path: str, errs: FieldErrors) -> set[str
         name = claim.get("name", "")
         if name:
             names.add(name)
+        if static:
+            errs.forbidden("[]", "static pods do not support resource claims")
+            continue
         if not name:
             errs.required(f"{cpath}.name")
         elif name in seen:
@@ -399,13 +402,15 @@ def _tolerations(tolerations: list[Any], path: str, errs: FieldErrors) -> None:
             f.enum(effect, f"{tpath}.effect", TAINT_EFFECTS, errs)
 
 
-def validate_pod_spec(spec: Obj, path: str, errs: FieldErrors, old: Obj | None = None) -> None:
+def validate_pod_spec(
+    spec: Obj, path: str, errs: FieldErrors, old: Obj | None = None, *, static: bool = False
+) -> None:
     """ValidatePodSpec, the checks users meet first; ``old`` is the stored spec on update (the options kube
-    derives from it: GetValidationOptionsFromPodSpecAndMeta)."""
+    derives from it: GetValidationOptionsFromPodSpecAndMeta); ``static``: a mirror pod's (its annotation)."""
     if spec.get("terminationGracePeriodSeconds") is None:
         errs.required(f"{path}.terminationGracePeriodSeconds")
     volumes = _volumes(f.list_at(spec, "volumes"), f"{path}.volumes", errs)
-    claims = _resource_claims(f.list_at(spec, "resourceClaims"), f"{path}.resourceClaims", errs)
+    claims = _resource_claims(f.list_at(spec, "resourceClaims"), f"{path}.resourceClaims", errs, static)
     _containers(spec, volumes, claims, path, errs, old)
     f.enum(spec.get("restartPolicy"), f"{path}.restartPolicy", _RESTART_POLICIES, errs)
     f.enum(spec.get("dnsPolicy"), f"{path}.dnsPolicy", _DNS_POLICIES, errs)
@@ -459,14 +464,18 @@ def _pod_only(spec: Obj, errs: FieldErrors) -> None:
 
 
 def validate_pod(obj: Obj, old: Obj | None, errs: FieldErrors) -> None:
-    """ValidatePodCreate / ValidatePodUpdate."""
+    """ValidatePodCreate / ValidatePodUpdate (after ObjectMeta's checks). Of metadata it reads only the
+    annotations podannotations.read names (registry/validation/verdicts.py keys its memo by them)."""
     spec = f.obj_at(obj, "spec")
-    validate_pod_spec(spec, "spec", errs, None if old is None else f.obj_at(old, "spec"))
+    podannotations.validate(obj, old, errs)
+    old_spec = None if old is None else f.obj_at(old, "spec")
+    validate_pod_spec(spec, "spec", errs, old_spec, static=podannotations.is_mirror_pod(obj))
     _pod_only(spec, errs)
     if old is None:
         if spec.get("ephemeralContainers"):
             errs.forbidden("spec.ephemeralContainers", "cannot be set on create")
         return
+    podannotations.validate_update(obj, old, errs)
     _pod_spec_update(spec, f.obj_at(old, "spec"), errs)
 
 

@@ -17,16 +17,16 @@ from typing import Any
 from aiokube.apiserver.admission import pods as pod_admission
 from aiokube.apiserver.errors import FieldErrors
 from aiokube.apiserver.registry import typedmemo
-from aiokube.apiserver.registry.validation import dispatch
+from aiokube.apiserver.registry.validation import dispatch, podannotations
 
 Obj = dict[str, Any]
-Key = tuple[str, str, bytes, bytes | None]
+Key = tuple[str, str, bytes, bytes | None, tuple[Any, ...]]
 
-#: (group, kind) whose validator never reads metadata (nor anything but the two objects), so its verdict is a
-#: function of the rest's JSON, with what finds the random names in an object of the kind. Add a kind only
-#: after reading its validator.
-REST_ONLY: dict[tuple[str, str], Callable[[Obj], tuple[str, ...]]] = {
-    ("", "Pod"): pod_admission.token_volume_names,
+#: (group, kind) whose validator reads of metadata only what a function gives (nor anything but the two
+#: objects), so its verdict is a function of the rest's JSON and that: (what finds the random names in an object
+#: of the kind, what of its metadata the validator reads). Add a kind only after reading its validator.
+REST_ONLY: dict[tuple[str, str], tuple[Callable[[Obj], tuple[str, ...]], Callable[[Obj | None], tuple[Any, ...]]]] = {
+    ("", "Pod"): (pod_admission.token_volume_names, podannotations.read),
 }
 
 _BOUND_BYTES = 16 << 20
@@ -36,7 +36,7 @@ _held = 0
 
 def _remember_clean(key: Key) -> None:
     global _held
-    size = len(key[2]) + len(key[3] or b"")
+    size = len(key[2]) + len(key[3] or b"") + 64 * len(key[4][0] + key[4][1])
     if _held + size > _BOUND_BYTES:
         _CLEAN.clear()
         _held = 0
@@ -46,14 +46,16 @@ def _remember_clean(key: Key) -> None:
 
 def validate(group: str, kind: str, obj: Obj, old: Obj | None, errs: FieldErrors) -> None:
     """dispatch.validate, skipped when it found nothing wrong with the same fields before."""
-    random_names = REST_ONLY.get((group, kind))
-    if random_names is None:
+    found_in = REST_ONLY.get((group, kind))
+    if found_in is None:
         dispatch.validate(group, kind, obj, old, errs)
         return
+    random_names, metadata_read = found_in
     volatile = tuple(dict.fromkeys(random_names(obj) + (random_names(old) if old is not None else ())))
     rest = typedmemo.abstract_body(obj, volatile)
     old_rest = typedmemo.abstract_body(old, volatile) if old is not None else None
-    key = None if rest is None or (old is not None and old_rest is None) else (group, kind, rest, old_rest)
+    read = (metadata_read(obj), metadata_read(old))
+    key = None if rest is None or (old is not None and old_rest is None) else (group, kind, rest, old_rest, read)
     if key is not None and key in _CLEAN:
         return
     found = len(errs.causes)

@@ -49,9 +49,7 @@ def capture(client: _Client, case: dict[str, Any]) -> dict[str, Any]:
     try:
         if "patch" in case:
             assert code == 201, answer
-            target = f"{path}/{name}/{case['subresource']}" if "subresource" in case else f"{path}/{name}"
-            target += "?dryRun=All" if existing else ""
-            setup_target = f"{path}/{name}/{case['setup_subresource']}" if "setup_subresource" in case else target
+            target, setup_target = validationcases.patch_targets(case, path, name)
             merge = "application/merge-patch+json"
             if "setup_patch" in case:
                 code, answer = client.send("PATCH", setup_target, case["setup_patch"], merge)

@@ -72,6 +72,14 @@ def _answer(code: int, body: Any) -> dict[str, Any]:
     return answer
 
 
+def patch_targets(case: dict[str, Any], path: str, name: str) -> tuple[str, str]:
+    """The URLs a case's patch and its setup patch go to (an object the server made is patched as a dry run)."""
+    target = f"{path}/{name}/{case['subresource']}" if "subresource" in case else f"{path}/{name}"
+    target += "?dryRun=All" if case.get("existing", False) else ""
+    setup_target = f"{path}/{name}/{case['setup_subresource']}" if "setup_subresource" in case else target
+    return target, setup_target
+
+
 async def run(api: Any, ns: str, case: dict[str, Any]) -> None:
     """Send the case's requests to the test server and compare the answer with kube's."""
     path = case["path"].replace("NS", ns)
@@ -82,9 +90,7 @@ async def run(api: Any, ns: str, case: dict[str, Any]) -> None:
     try:
         if "patch" in case:
             assert code == 201, answer
-            target = f"{path}/{name}/{case['subresource']}" if "subresource" in case else f"{path}/{name}"
-            target += "?dryRun=All" if existing else ""
-            setup_target = f"{path}/{name}/{case['setup_subresource']}" if "setup_subresource" in case else target
+            target, setup_target = patch_targets(case, path, name)
             if "setup_patch" in case:
                 code, answer, _ = await api.request(
                     "PATCH", setup_target, case["setup_patch"], headers={"Content-Type": "application/merge-patch+json"}

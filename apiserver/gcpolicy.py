@@ -81,6 +81,15 @@ def deep_collect() -> int:
     return found
 
 
+def collect_all() -> int:
+    """A full collection as ``gc.collect()`` means one (``/debug/pprof/heap?gc=1``): of every object, the frozen
+    ones too once :func:`tune` freezes them; the number of unreachable objects found."""
+    return deep_collect() if _freezes[0] else gc.collect()
+
+
+_freezes = [False]
+
+
 def tune(loop: asyncio.AbstractEventLoop | None = None) -> None:
     """Apply the policy to this process (once, after start-up): start-up's objects (modules, schemas) are
     frozen first; with ``loop``, full collections are scheduled on it."""
@@ -92,6 +101,7 @@ def tune(loop: asyncio.AbstractEventLoop | None = None) -> None:
         gc.set_threshold(*GC_THRESHOLDS)
         return
     gc.set_threshold(GEN0_THRESHOLD, 1, _NO_FULL)
+    _freezes[0] = True
     if _freeze_survivors not in gc.callbacks:
         gc.callbacks.append(_freeze_survivors)
     if loop is not None:

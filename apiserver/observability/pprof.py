@@ -58,7 +58,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import gc
 import html
 import linecache
 import os
@@ -74,6 +73,8 @@ from typing import Any
 
 import orjson
 from aiohttp import web
+
+from aiokube.apiserver import gcpolicy
 
 DEFAULT_SECONDS = 30
 MAX_SECONDS = 300
@@ -563,7 +564,7 @@ def _rss() -> int | None:
 
 def _take_snapshot(collect: bool) -> tuple[tracemalloc.Snapshot, int | None, tuple[int, int, int]]:
     """A snapshot (after ``gc.collect()`` if asked), and tracemalloc's current, peak and own memory."""
-    collected = gc.collect() if collect else None
+    collected = gcpolicy.collect_all() if collect else None
     snapshot = tracemalloc.take_snapshot()
     current, peak = tracemalloc.get_traced_memory()
     return snapshot, collected, (current, peak, tracemalloc.get_tracemalloc_memory())

@@ -111,7 +111,9 @@ async def test_metrics_are_summed_over_workers(served: tuple[subprocess.Popen[by
     _, url = served
     await lists(url, "/api/v1/namespaces/kube-public/limitranges", 30)
     workers_seen = set()
-    for _ in range(8):
+    for tries in range(64):
+        if tries >= 8 and len(workers_seen) == 2:
+            break
         page, headers = await scrape(url)
         assert headers["X-Aiokube-Metrics"] == "2/2 workers"
         workers_seen.add(headers["X-Aiokube-Worker"])
@@ -122,7 +124,7 @@ async def test_metrics_are_summed_over_workers(served: tuple[subprocess.Popen[by
         assert sample(page, "aiokube_metrics_workers", answered="true") == 2
         # the same objects in each worker's watch cache: a max, not a sum
         assert sample(page, "apiserver_resource_objects", group="", resource="namespaces") == 4
-    assert workers_seen == {"0", "1"}  # 8 connections all on one worker: 1 in 128
+    assert workers_seen == {"0", "1"}  # (8 connections all met one worker 1 time in 128: up to 64 are tried)
     if PROMTOOL:
         rc, out, err = await run_cmd(PROMTOOL, "check", "metrics", input_data=page.encode())
         assert rc == 0, out + err

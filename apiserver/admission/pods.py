@@ -87,14 +87,14 @@ def token_volume_names(pod: Obj) -> tuple[str, ...]:
     )
 
 
-def _is_mirror_pod(pod: Obj) -> bool:
+def is_mirror_pod(pod: Obj) -> bool:
     annotations = (pointer_field(pod, "metadata") or {}).get("annotations")
     return isinstance(annotations, dict) and MIRROR_POD_ANNOTATION in annotations
 
 
 def pod_service_account_name(pod: dict[str, Any]) -> str | None:
     """The ServiceAccount :func:`admit_pod` needs looked up, or None for a mirror pod (which may not use one)."""
-    if _is_mirror_pod(pod):
+    if is_mirror_pod(pod):
         return None
     spec = pointer_field(pod, "spec") or {}
     return spec.get("serviceAccountName") or spec.get("serviceAccount") or DEFAULT_SERVICE_ACCOUNT
@@ -199,7 +199,7 @@ def _limit_secret_references(sa: Obj, spec: Obj) -> None:
 def _service_account_admission(
     pod: Obj, spec: Obj, namespace: str, sa: Obj | None, random_suffix: Callable[[], str]
 ) -> None:
-    if _is_mirror_pod(pod):
+    if is_mirror_pod(pod):
         _validate_mirror_pod(spec)
         return
     name = spec.get("serviceAccountName") or spec.get("serviceAccount") or DEFAULT_SERVICE_ACCOUNT
@@ -291,7 +291,7 @@ def admit_pod(
     if runtime_class is not None and runtime_class not in (runtime_classes or {}):
         raise AdmissionForbidden(f'pod rejected: RuntimeClass "{runtime_class}" not found')
     # validating phase: ServiceAccount.Validate's mountable-secrets check, when the account asks for it
-    if service_account is not None and not _is_mirror_pod(pod):
+    if service_account is not None and not is_mirror_pod(pod):
         annotations = (pointer_field(service_account, "metadata") or {}).get("annotations") or {}
         if annotations.get(ENFORCE_MOUNTABLE_SECRETS_ANNOTATION) in _TRUE_STRINGS:
             _limit_secret_references(service_account, spec)

@@ -343,33 +343,14 @@ def apply_merge_patch(
         # sorted keys); kube cannot decode it
         _prune_nulls(value)
         raise _not_an_object(value, sorted_keys=True)
-    if shared:
-        return _merged(original, value)
-    doc = copy_value(original)
-    _merge_docs(doc, value)
-    return doc
-
-
-def _merge_docs(doc: dict[str, Any], patch: dict[str, Any]) -> None:
-    for key, value in patch.items():
-        if value is None:
-            doc.pop(key, None)
-            continue
-        current = doc.get(key)
-        if current is None:
-            _prune_nulls(value)
-            doc[key] = value
-        elif not isinstance(current, dict):
-            _prune_nulls(value)
-            doc[key] = value
-        elif not isinstance(value, dict):
-            doc[key] = value  # json-patch.v4 keeps nulls inside a non-object replacing an object
-        else:
-            _merge_docs(current, value)
+    # the PATCH handler only writes the result out: it may share what the patch leaves alone (``shared``)
+    return _merged(original if shared else copy_value(original), value)
 
 
 def _merged(doc: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
-    """:func:`_merge_docs` into a new map that shares ``doc``'s untouched values (same keys, same order)."""
+    """``patch`` merged into a new map that shares ``doc``'s untouched values (keys keep their places, new ones
+    come last): a null removes a key, an object merges into an object, anything else replaces (nulls pruned
+    from an object that replaces a non-object; json-patch.v4 keeps them inside a non-object value)."""
     out = dict(doc)
     for key, value in patch.items():
         if value is None:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiokube.apiserver.admission.pods import MIRROR_POD_ANNOTATION
+from aiokube.apiserver.admission.pods import MIRROR_POD_ANNOTATION, is_mirror_pod
 from aiokube.apiserver.errors import FieldErrors
 from aiokube.apiserver.registry.validation import fields as f
 
 Obj = dict[str, Any]
+__all__ = ["is_mirror_pod", "read", "validate", "validate_update"]
 
 DELETION_COST_ANNOTATION = "controller.kubernetes.io/pod-deletion-cost"
 APPARMOR_PREFIX = "container.apparmor.security.beta.kubernetes.io/"
@@ -23,11 +24,6 @@ _INT32 = 1 << 31
 
 def _annotations(pod: Obj | None) -> dict[str, Any]:
     return f.obj_at(f.obj_at(pod, "metadata"), "annotations")
-
-
-def is_mirror_pod(pod: Obj) -> bool:
-    """A static pod's mirror: its annotation is there (with any value)."""
-    return MIRROR_POD_ANNOTATION in _annotations(pod)
 
 
 def read(pod: Obj | None) -> tuple[tuple[str, Any], ...]:

@@ -10,6 +10,7 @@ here. Shortcuts:
    top-level maps of strings of ConfigMaps and Secrets copied as maps against the whole object's round trip,
    and a merge patch that shares what it leaves alone with the stored object against one on a deep copy;
    And (evening) a create's FieldsV1 of a map of scalars written without the walk (patching/createfields.py);
+   And (evening) a checked storage write measuring depth by orjson's write of the wrapped value;
 3. a watcher group's flush without ``typing.cast`` per member, per 1,000 members;
 4. ResourceInfo's derived names cached and the served group-versions a set, against building them per call.
 
@@ -43,9 +44,10 @@ from aiokube.apiserver.patching.patch import apply_merge_patch, copy_value
 from aiokube.apiserver.registry.resources import Registry
 from aiokube.apiserver.registry.validation import dispatch, verdicts
 from aiokube.apiserver.transport.directsink import DirectSink
-from aiokube.encoding import goyamlwrite
+from aiokube.encoding import deepjson, depth, goyamlwrite
 from aiokube.encoding.jsonenc import go_escape
 from aiokube.encoding.k8s_schema import KINDS
+from aiokube.storage.store import encode_for_storage
 
 from .common import OUT, plot_cpu_on_off, pod, report, write_results
 
@@ -218,6 +220,27 @@ def created_maps(rounds: int, budget: float) -> Rows:
     return out
 
 
+def checked_writes(rounds: int, budget: float) -> Rows:
+    """A checked storage write (storage/store.py encode_for_storage) of an object with more brackets than the
+    depth limit (a pod with three managers): orjson's write of the value wrapped in lists measures the depth,
+    against the Python height walk it replaced (the depth merge's first version)."""
+    managed = [{"manager": f"m{i}", "operation": "Update", "apiVersion": "v1", "fieldsType": "FieldsV1",
+                "fieldsV1": {"f:spec": {f"f:k{j}": {} for j in range(80)}}} for i in range(3)]  # fmt: skip
+    obj = pod("bench", "p")
+    obj["metadata"]["managedFields"] = managed
+
+    def walked() -> bytes:
+        data = orjson.dumps(obj)
+        if data.count(b"{") + data.count(b"[") > depth.MAX_DEPTH and deepjson.height(obj) > depth.MAX_DEPTH:
+            raise AssertionError("too deep")
+        return data
+
+    data = walked()
+    assert data.count(b"{") + data.count(b"[") > depth.MAX_DEPTH and encode_for_storage(obj, checked=True) == data
+    return {"pod with three managers": (per_op(lambda: encode_for_storage(obj, checked=True), rounds, budget),
+                                        per_op(walked, rounds, budget))}  # fmt: skip
+
+
 ITEMS: dict[str, Callable[[int, float], Rows]] = {
     "verdicts": verdict_memo,
     "deep copy": deep_copies,
@@ -225,6 +248,7 @@ ITEMS: dict[str, Callable[[int, float], Rows]] = {
     "registry": registry_names,
     "cost": fidelity_costs,
     "created fields": created_maps,
+    "checked write": checked_writes,
 }
 
 

@@ -318,3 +318,36 @@ def message(obj: Any, msg: str) -> Any:
     if msg in SPECIAL_MESSAGES:
         return _special(msg, obj) if obj is not None else _special(msg, "")
     return plan(msg)(obj)
+
+
+_ORDERS: dict[str, dict[str, int]] = {}
+
+
+def _order(msg: str) -> dict[str, int]:
+    """JSON name -> position in ``msg``'s canonical output (inline members flattened in place)."""
+    order = _ORDERS.get(msg)
+    if order is None:
+        names: list[str] = []
+
+        def add(m: str) -> None:
+            for f in protobuf._fields(m)[0]:
+                if f.inline:
+                    add(f.type)
+                else:
+                    names.append(f.json)
+
+        add(msg)
+        order = _ORDERS[msg] = {name: i for i, name in enumerate(names)}
+    return order
+
+
+def reorder(obj: dict[str, Any], msg: str) -> None:
+    """Put ``obj``'s keys in the order :func:`message` writes them, in place and shallowly (values untouched;
+    keys the message lacks go last). For code that adds fields to a canonical object (admission): its result
+    stays byte-equal to its canonical form, which lets the stored form's memo share it instead of decoding a
+    copy (registry/storedform.py)."""
+    order = _order(msg)
+    last = len(order)
+    items = sorted(obj.items(), key=lambda kv: order.get(kv[0], last))
+    obj.clear()
+    obj.update(items)

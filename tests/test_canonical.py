@@ -197,3 +197,15 @@ def test_stored_form_reuses_a_decoded_body_only_while_it_is_unchanged(
     assert whole == []  # only the metadata was canonicalized
     assert "extra" not in stored_form(changed, info)
     assert whole == [msg]
+
+
+def test_reorder_puts_keys_where_the_message_writes_them() -> None:
+    spec = {"tolerations": [{"key": "k"}], "unknownField": 1, "containers": [{"name": "a"}], "priority": 1,
+            "volumes": [{"name": "v"}]}  # fmt: skip
+    inner = spec["containers"]
+    canonical.reorder(spec, "k8s.io.api.core.v1.PodSpec")
+    assert list(spec) == ["volumes", "containers", "tolerations", "priority", "unknownField"]
+    assert spec["containers"] is inner  # shallow: values untouched
+    known = {k: v for k, v in spec.items() if k != "unknownField"}
+    written = list(canonical.message(known, "k8s.io.api.core.v1.PodSpec"))
+    assert [k for k in written if k in spec] == [k for k in spec if k != "unknownField"]

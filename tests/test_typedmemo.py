@@ -174,3 +174,40 @@ def test_a_remembered_stored_form_equals_the_whole_one(path: str, monkeypatch: p
     assert (lookup(hits[0], ()) is None) == ((info.group, info.kind) in typedmemo.WHOLE_ONLY)
     monkeypatch.setattr(typedmemo, "lookup_stored", lambda k, v: None)
     assert orjson.dumps(via_memo) == orjson.dumps(stored_form(written("two"), info))
+
+
+@pytest.mark.parametrize("path", ["api/v1/pods", "api/v1/configmaps", "apis/apps/v1/deployments"])
+def test_a_canonical_body_is_assembled_from_its_own_values(path: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A body whose rest is the remembered rest already (a GET-modify-PUT, a patched object) keeps its own
+    parsed values instead of a decoded copy of the memo's bytes, with the same result byte for byte."""
+    sample = samples()[path]
+    info = REGISTRY.by_kind(sample["apiVersion"], sample["kind"])
+    typedmemo._MEMO.clear()
+    stored = stored_form(_decode(_body(sample, "one", {}), info).obj, info)
+    body = orjson.dumps({**stored, "metadata": {**stored["metadata"], "labels": {"changed": "yes"}}})
+    copies: list[bytes] = []
+    loads = typedmemo.deepjson.loads
+    monkeypatch.setattr(typedmemo.deepjson, "loads", lambda data: copies.append(data) or loads(data))
+    via_own = _decode(body, info).obj
+    assert not copies, "the memo's rest was decoded although the body's own rest is the same"
+    monkeypatch.setattr(typedmemo, "lookup", lambda k: None)
+    assert orjson.dumps(via_own) == orjson.dumps(_decode(body, info).obj)
+    assert via_own["metadata"]["labels"] == {"changed": "yes"}
+
+
+def test_admission_leaves_a_template_pod_in_stored_form() -> None:
+    """What lets stored_form share an admitted pod's fields instead of decoding the memo's copy: kube's
+    admission adds its fields (service account, priority, tolerations) where PodSpec has them, so the
+    admitted rest is its own stored form."""
+    info = REGISTRY.get("", "v1", "pods")
+    typedmemo._MEMO.clear()
+    stored_form(_admitted_pod("a", "bcdfg"), info, ("kube-api-access-bcdfg",))
+    pod = _admitted_pod("b", "xz279")
+    key = typedmemo.stored_key(pod, schema_of(info), "", "Pod", ("kube-api-access-xz279",))
+    assert key is not None and typedmemo.is_identity(key)
+    second = stored_form(pod, info, ("kube-api-access-xz279",))
+    assert second["spec"] is pod["spec"]  # shared, not a copy
+    typedmemo._MEMO.clear()
+    assert orjson.dumps(stored_form(_admitted_pod("b", "xz279"), info, ("kube-api-access-xz279",))) == orjson.dumps(
+        second
+    )

@@ -15,6 +15,10 @@ from typing import Any
 
 from aiokube.apiserver.defaulting import FILE_MODE
 from aiokube.apiserver.golang import pointer_field, struct_field, struct_items
+from aiokube.encoding import canonical
+
+POD_SPEC = "k8s.io.api.core.v1.PodSpec"
+CONTAINER = "k8s.io.api.core.v1.Container"
 
 Obj = dict[str, Any]
 
@@ -152,9 +156,11 @@ def _mount_service_account_token(spec: Obj, random_suffix: Callable[[], str]) ->
     for key in ("initContainers", "containers"):
         for c in struct_items(spec, key):
             if not any(m.get("mountPath") == TOKEN_MOUNT_PATH for m in struct_items(c, "volumeMounts")):
-                mounts = c.get("volumeMounts") if isinstance(c.get("volumeMounts"), list) else []
+                mounts = c.get("volumeMounts") if isinstance(c.get("volumeMounts"), list) else None
+                if mounts is None:
+                    mounts = c["volumeMounts"] = []
+                    canonical.reorder(c, CONTAINER)  # where kube's Container has it
                 mounts.append({"name": volume_name, "readOnly": True, "mountPath": TOKEN_MOUNT_PATH})
-                c["volumeMounts"] = mounts
                 needs_volume = True
     if needs_volume and not has_volume:
         volumes = spec.get("volumes") if isinstance(spec.get("volumes"), list) else []
@@ -287,6 +293,7 @@ def admit_pod(
     _service_account_admission(pod, spec, namespace, service_account, random_suffix)
     _priority_admission(spec, priority_classes)
     _default_toleration_seconds(spec)
+    canonical.reorder(spec, POD_SPEC)  # the fields added above where kube's PodSpec has them
     runtime_class = spec.get("runtimeClassName")
     if runtime_class is not None and runtime_class not in (runtime_classes or {}):
         raise AdmissionForbidden(f'pod rejected: RuntimeClass "{runtime_class}" not found')

@@ -361,6 +361,8 @@ def decode_object(
     if schema is not None and defaults and info.builtin and info.conversion is None and not overflow:
         memo_key = typedmemo.key(raw, schema, info.group, kind)
         hit = typedmemo.lookup(memo_key)
+    # raw is this request's own parse (nobody else holds it): its rest may become the decoded object's
+    own_rest = typedmemo.own_rest(raw, memo_key, hit)
     try:
         if schema is not None:
             try:  # Go's typed decoding, at every depth (of metadata alone when the rest is remembered)
@@ -395,7 +397,7 @@ def decode_object(
     if unknown and schema is None and info.custom is None:
         _drop_unknown(raw, unknown)  # typed objects: canonical() drops them; custom ones were pruned
     if hit is not None:
-        decoded.obj = typedmemo.assemble(raw, hit, info.group, kind)
+        decoded.obj = typedmemo.assemble(raw, hit, info.group, kind, own_rest)
         remember_canonical(decoded.obj, hit)
     elif defaults and info.builtin:
         if info.conversion is None:

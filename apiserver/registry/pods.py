@@ -99,16 +99,17 @@ async def delete_gracefully(
         assert current is not None
         if check is not None:
             check(current)
-        cmd = current["metadata"]
+        cmd = dict(current["metadata"])  # current is read-only: the mark goes on a copy of its metadata
         if not cmd.get("deletionTimestamp") and cmd.get("generation", 0) > 0:
             cmd["generation"] += 1
         cmd["deletionTimestamp"] = when.strftime("%Y-%m-%dT%H:%M:%SZ")
         cmd["deletionGracePeriodSeconds"] = grace
-        return restored_form(current, info)
+        return restored_form({**current, "metadata": cmd}, info)
 
     try:
+        # reads_only: no private copy of the pod (its decode was ~9% of a pod's DELETE)
         updated, _ = await storage.guaranteed_update(
-            key, mark, preconditions=opts.preconditions, dry_run=opts.dry_run, cached=existing
+            key, mark, preconditions=opts.preconditions, dry_run=opts.dry_run, cached=existing, reads_only=True
         )
         if grace > 0 or updated["metadata"].get("finalizers"):
             return updated

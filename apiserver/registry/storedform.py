@@ -87,6 +87,19 @@ def as_typed(obj: Obj, info: ResourceInfo) -> Obj:
     return out
 
 
+def _with_stored_metadata(obj: Obj, info: ResourceInfo) -> Obj:
+    """``obj`` whose fields but metadata are in stored form (defaulted, canonical): a shallow copy with its
+    metadata defaulted and made canonical (defaults are idempotent)."""
+    if (info.group, info.kind) in typedmemo.WHOLE_ONLY:  # its metadata defaults read the rest
+        apply_defaults(info.group, info.kind, obj)
+        metadata = obj["metadata"]
+    else:
+        metadata = typedmemo.metadata_defaulted(obj, info.group, info.kind)
+    out = dict(obj)
+    out["metadata"] = canonical.message(metadata, OBJECT_META)
+    return out
+
+
 def stored_form(obj: Obj, info: ResourceInfo, volatile: tuple[str, ...] = ()) -> Obj:
     """What is written to etcd: kube's canonical JSON for typed objects, else kube's top-level field order.
     ``obj`` is in storage form (a converted version's request is converted before). ``volatile``: strings in
@@ -103,15 +116,8 @@ def stored_form(obj: Obj, info: ResourceInfo, volatile: tuple[str, ...] = ()) ->
             if same:
                 # only metadata can have changed since the decode made the rest canonical and defaulted (defaults
                 # are idempotent): default and canonicalize just it
-                if (info.group, info.kind) in typedmemo.WHOLE_ONLY:  # its metadata defaults read the rest
-                    apply_defaults(info.group, info.kind, obj)
-                    metadata = obj["metadata"]
-                else:
-                    metadata = typedmemo.metadata_defaulted(obj, info.group, info.kind)
-                out = dict(obj)
-                out["metadata"] = canonical.message(metadata, OBJECT_META)
                 typedmemo.remember_stored(hint[1], schema, info.group, info.kind)
-                return out
+                return _with_stored_metadata(obj, info)
     memo_key = None
     if schema is not None and info.builtin:
         # the objects of one template after admission: their rest was made stored form before
@@ -119,6 +125,10 @@ def stored_form(obj: Obj, info: ResourceInfo, volatile: tuple[str, ...] = ()) ->
         hit = typedmemo.lookup_stored(memo_key, volatile)
         if hit is not None:
             typedmemo.remember_stored(hit, schema, info.group, info.kind)
+            if typedmemo.is_identity(memo_key):
+                # admission and the strategy left the rest in stored form already (a template's pods): only
+                # metadata is defaulted and made canonical, the rest is shared, not decoded again
+                return _with_stored_metadata(obj, info)
             return typedmemo.assemble(obj, hit, info.group, info.kind)
     if info.builtin:
         apply_defaults(info.group, info.kind, obj)  # as kube's decode from storage does, after the strategy

@@ -142,15 +142,32 @@ def lookup_stored(memo_key: Key | None, volatile: tuple[str, ...]) -> bytes | No
     return _concrete(hit, volatile) if hit is not None else None
 
 
+def is_identity(memo_key: Key) -> bool:
+    """Whether the stored form remembered under ``memo_key`` is the key's own rest: the object's fields but
+    metadata were in stored form already (admission and the strategy added only what is canonical)."""
+    return _MEMO.get(memo_key) == memo_key[3]
+
+
 def remember_stored_form(memo_key: Key | None, rest: bytes, volatile: tuple[str, ...]) -> None:
     if memo_key is not None:
         _put(memo_key, _abstract(rest, volatile))
 
 
-def assemble(raw: Obj, hit: bytes, group: str, kind: str) -> Obj:
-    """The decoded object from a hit: the remembered rest (a fresh copy) and this body's metadata, defaulted
-    and canonical, in the place typed.canonical puts it (after kind and apiVersion, first of the fields)."""
+def own_rest(raw: Obj, memo_key: Key | None, hit: bytes | None) -> list[tuple[str, Any]] | None:
+    """``raw``'s fields but metadata when they are the remembered rest already (a body that was in canonical
+    form: a GET-modify-PUT, a patched object), for :func:`assemble` to use instead of decoding a copy of the
+    rest (the decode of a 2 KB pod's rest: 10-30 us in the server, ~3% of an update); None otherwise."""
+    if hit is None or memo_key is None or hit != memo_key[3]:
+        return None
+    return [(k, v) for k, v in raw.items() if k != "metadata"]
+
+
+def assemble(raw: Obj, hit: bytes, group: str, kind: str, rest: list[tuple[str, Any]] | None = None) -> Obj:
+    """The decoded object from a hit: the remembered rest (a fresh copy, or ``rest``: the body's own values,
+    :func:`own_rest`, handed over by a caller that holds the only reference to them) and this body's metadata,
+    defaulted and canonical, in the place typed.canonical puts it (after kind and apiVersion, first of the
+    fields)."""
     out: Obj = {k: raw[k] for k in ("kind", "apiVersion") if k in raw}
     out["metadata"] = canonical.message(metadata_defaulted(raw, group, kind), OBJECT_META)
-    out.update(deepjson.loads(hit))
+    out.update(deepjson.loads(hit) if rest is None else rest)
     return out

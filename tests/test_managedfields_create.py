@@ -136,3 +136,30 @@ def test_maps_of_scalars_without_the_walk() -> None:
                "binaryData": {"b": "AAAA"}}  # fmt: skip
         _same(obj, cm)
         _same({**obj, "kind": "Secret", "type": "Opaque"}, secret)
+
+
+_meta_scalars = st.one_of(st.none(), st.booleans(), st.integers(0, 2), st.sampled_from(["", "a", NOW]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.dictionaries(
+        st.sampled_from(["name", "generateName", "namespace", "uid", "creationTimestamp", "deletionTimestamp",
+                         "generation", "resourceVersion", "selfLink"]),
+        _meta_scalars, max_size=6),
+    st.one_of(st.none(), st.dictionaries(st.sampled_from(["app", "tier", "a/b"]), st.sampled_from(["", "x"]),
+                                         max_size=3)),
+    st.one_of(st.none(), st.dictionaries(st.sampled_from(["note", "k"]), st.sampled_from(["", "y"]), max_size=2)),
+)  # fmt: skip
+def test_metadata_remembered_by_shape(scalars: dict[str, Any], labels: Any, annotations: Any) -> None:
+    """Objects whose metadata differs in values but not in shape share a remembered FieldsV1 for it: it stays
+    what the general chain gives for each (the memo is warm across examples)."""
+    meta: dict[str, Any] = dict(scalars)
+    if labels is not None:
+        meta["labels"] = labels
+    if annotations is not None:
+        meta["annotations"] = annotations
+    pod = typed.canonical({"metadata": {}, "spec": {"containers": [{"name": "c", "image": "i"}]}},
+                          KINDS[("v1", "Pod")])  # fmt: skip
+    pod["metadata"] = meta
+    _same(pod, mf.builtin_type(KINDS[("v1", "Pod")]), mf.reset_field_set(["status"]))

@@ -309,6 +309,23 @@ async def test_an_event_before_the_writes_response_takes_the_write_in_flight(sto
     assert not store.pending_writes
 
 
+async def test_an_update_of_the_written_object_reuses_its_stored_bytes(store: Store) -> None:
+    """The object a write returned (the one the watch cache holds) is stored as the bytes that were written:
+    an update from it compares with those instead of encoding it again, and a no-op stays a no-op."""
+    key = _prefix() + "a"
+    created = await store.create(key, _obj("a", k="v"))
+    etcd_value = (await store.client.range(key.encode())).kvs[0].value
+    remembered = store.stored_bytes(key, created)
+    assert remembered == etcd_value == encode_for_storage(created)
+    copy = await store.get(key)
+    assert store.stored_bytes(key, copy) == etcd_value and store.stored_bytes(key, copy) is not remembered
+    same, changed = await store.guaranteed_update(key, lambda cur: {**cur}, cached=created, reads_only=True)
+    assert same == created and not changed  # nothing written (confirmed on etcd's state, as a no-op is)
+    updated, _ = await store.guaranteed_update(key, lambda cur: {**cur, "data": {"k": "w"}}, cached=created)
+    assert store.stored_bytes(key, updated) == (await store.client.range(key.encode())).kvs[0].value
+    assert store.stored_bytes(key, updated) is not store.stored_bytes(key, created)  # the old one: encoded
+
+
 def test_checked_writes_refuse_what_is_deeper_than_the_limit() -> None:
     """Under the default limit (200 levels) the check is orjson's own write of the value wrapped in lists: the
     same bytes as an unchecked write up to the limit, kube's depth error past it (and past orjson's 254)."""

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +25,7 @@ from aiokube.apiserver.registry import typedmemo
 from aiokube.apiserver.registry.meta import OBJECT_META_ORDER
 from aiokube.apiserver.registry.resources import Registry, ResourceInfo
 from aiokube.apiserver.registry.storedform import remember_canonical, schema_of
+from aiokube.apiserver.registry.turns import CPU_THREAD
 from aiokube.encoding import typed
 from aiokube.encoding.decode import DecodeError, decode, decode_json_literals, summarize
 from aiokube.encoding.negotiation import JSON, PROTOBUF, YAML
@@ -237,8 +237,8 @@ INLINE_JSON_BYTES = 256 * 1024
 INLINE_YAML_BYTES = 4 * 1024
 INLINE_PROTOBUF_BYTES = 16 * 1024
 _INLINE = {YAML: INLINE_YAML_BYTES, PROTOBUF: INLINE_PROTOBUF_BYTES}
-#: one thread, so that at most one such parse competes with the loop (others wait for it)
-PARSER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="aiokube-parse")
+#: one thread for the loop's CPU-heavy work (registry/turns.py): a big body's parse competes with no other
+PARSER = CPU_THREAD
 
 
 async def parse_body_async(body: bytes, media_type: str, field_validation: str = "") -> Parsed:

@@ -19,6 +19,7 @@ from aiokube.apiserver import errors
 from aiokube.apiserver.authorization.cachesource import RBAC_GROUP
 from aiokube.apiserver.endpoints import options, patcher
 from aiokube.apiserver.endpoints.bodies import (
+    INLINE_JSON_BYTES,
     Parsed,
     decode_object,
     decode_object_async,
@@ -415,7 +416,9 @@ class RESTHandlers:
         manager = field_manager(request, opts)
         if info.group == RBAC_GROUP:
             self.security.check_rbac_write(user_of(request), info, decoded.obj, namespace or "", None, "")
-        stored = await self.store.create(info, decoded.obj, namespace, dry_run=opts.dry_run, manager=manager)
+        stored = await self.store.create(
+            info, decoded.obj, namespace, dry_run=opts.dry_run, manager=manager, heavy=len(body) > INLINE_JSON_BYTES
+        )
         return out.object_response(stored, 201, decoded.warnings)
 
     async def _update(
@@ -431,6 +434,7 @@ class RESTHandlers:
         preconditions: Preconditions | None = None,
         track: bool = True,
         reads_only: bool = False,
+        heavy: bool = False,
     ) -> tuple[Obj, bool]:
         if info.group == RBAC_GROUP and not subresource:
             new_object = self._checked_rbac_write(request, ri, info, new_object)
@@ -446,6 +450,7 @@ class RESTHandlers:
             manager=field_manager(request, opts),
             track=track,
             reads_only=reads_only,
+            heavy=heavy,
         )
 
     def _checked_rbac_write(
@@ -496,6 +501,7 @@ class RESTHandlers:
             allow_create=info.allow_create_on_update and not subresource,
             preconditions=Preconditions(uid=md["uid"]) if md.get("uid") else None,
             reads_only=True,
+            heavy=len(body) > INLINE_JSON_BYTES,
         )
         return out.object_response(result, 201 if created else 200, decoded.warnings)
 

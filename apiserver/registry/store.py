@@ -279,8 +279,9 @@ class GenericStore:
         else:
             new["metadata"]["managedFields"] = managed
 
-    def _prepare_create(self, obj: Obj, info: ResourceInfo) -> None:
-        """rest.BeforeCreate: system fields, strategy, generated name, validation."""
+    def _prepare_create(self, obj: Obj, info: ResourceInfo, *, validate: bool = True) -> None:
+        """rest.BeforeCreate: system fields, strategy, generated name, validation (unless ``validate`` is off:
+        the caller validates next, as a stage of its own)."""
         md = obj["metadata"]
         for k in _SYSTEM_FIELDS:
             md.pop(k, None)
@@ -291,10 +292,11 @@ class GenericStore:
         info.strategy.prepare_for_create(obj)
         info.strategy.canonicalize(obj)
         _default(obj, info)
-        self.validate(obj, info)
+        if validate:
+            self.validate(obj, info)
 
-    def _prepare_update(self, obj: Obj, old: Obj, info: ResourceInfo) -> None:
-        """rest.BeforeUpdate: keep generation and identity, strategy, validation."""
+    def _prepare_update(self, obj: Obj, old: Obj, info: ResourceInfo, *, validate: bool = True) -> None:
+        """rest.BeforeUpdate: keep generation and identity, strategy, validation (unless ``validate`` is off)."""
         md, old_md = obj["metadata"], old["metadata"]
         md.pop("selfLink", None)
         if "generation" in old_md:
@@ -305,13 +307,17 @@ class GenericStore:
         info.strategy.canonicalize(obj)
         _keep_identity(md, old_md)
         _default(obj, info)
-        self.validate(obj, info, old)
+        if validate:
+            self.validate(obj, info, old)
 
     # --- CREATE -------------------------------------------------------------------------------------
 
-    async def create(self, info: ResourceInfo, obj: Obj, namespace: str | None, *, dry_run: bool, manager: str) -> Obj:
-        """Store.Create of a decoded object whose namespace the caller has reconciled with the request."""
-        turns = Turns()
+    async def create(
+        self, info: ResourceInfo, obj: Obj, namespace: str | None, *, dry_run: bool, manager: str, heavy: bool = False
+    ) -> Obj:
+        """Store.Create of a decoded object whose namespace the caller has reconciled with the request. ``heavy``:
+        a big object, whose O(size) stages run off the event loop (registry/turns.py)."""
+        turns = Turns(heavy)
         md = obj["metadata"]
         if namespace is not None:
             await self.admission.admit_create(
@@ -322,11 +328,10 @@ class GenericStore:
         generated = not md.get("name") and bool(md.get("generateName"))
         if info.conversion is not None:  # the rest of the write works on the storage form
             obj = info.conversion.to_storage(obj)
-        self._track(None, obj, info, manager)  # before admission, as kube records it
-        await turns.pause_if_held()
+        await turns.stage(self._track, None, obj, info, manager)  # before admission, as kube records it
         volatile = await self.create_admission.admit(obj, info, namespace)
-        self._prepare_create(obj, info)
-        await turns.pause_if_held()
+        self._prepare_create(obj, info, validate=False)
+        await turns.stage(self.validate, obj, info)
         allocator = self.services if is_service(info) else None
         ports = await allocator.allocate(obj, dry_run) if allocator is not None else []
         try:
@@ -364,9 +369,9 @@ class GenericStore:
         md = obj["metadata"]
         attempts = _GENERATE_NAME_ATTEMPTS if generated else 1
         for attempt in range(attempts):
-            ordered = stored_form(obj, info, volatile)
-            if turns is not None:
-                await turns.pause_if_held()
+            ordered = stored_form(obj, info, volatile) if turns is None else await turns.stage(
+                stored_form, obj, info, volatile
+            )
             try:
                 return await self.storage.create(info.key(namespace, md["name"]), ordered, dry_run=dry_run)
             except serr.AlreadyExists:
@@ -407,6 +412,7 @@ class GenericStore:
         manager: str,
         track: bool = True,
         reads_only: bool = False,
+        heavy: bool = False,
     ) -> tuple[Obj, bool]:
         """Store.Update: the new object from ``new_object(current)``, then kube's checks, in one txn loop.
         Returns the stored (or, when the last finalizer went, deleted) object and whether it was created.
@@ -414,10 +420,12 @@ class GenericStore:
         ``track``: record field ownership as an Update by ``manager`` (server-side apply records its own).
         ``reads_only``: ``new_object`` does not change the current object it is given (a PUT's does not look at
         it): the checks here do not either, so no private copy of it is made (storage.Store.guaranteed_update).
+        ``heavy``: a big body, whose O(size) stages run off the event loop (registry/turns.py); a write whose
+        stages held the loop becomes one too.
         """
         delete_instead: list[Obj] = []
         conversion = info.conversion
-        turns = Turns()
+        turns = Turns(heavy)
 
         async def try_update(existing: Obj | None) -> Obj:
             if conversion is None:
@@ -457,7 +465,8 @@ class GenericStore:
             else:
                 if info.builtin and (info.group, info.plural) == ("", "pods") and not subresource:
                     pod_admission.admit_pod_update(new, existing)
-                self._prepare_update(new, existing, info)
+                self._prepare_update(new, existing, info, validate=False)
+                await turns.stage(self.validate, new, info, existing)
                 if self.services is not None and is_service(info) and not subresource:
                     self.services.done(self.services.carry_over(new, existing))
             if self._should_delete_during_update(new, existing, info):
@@ -465,9 +474,8 @@ class GenericStore:
                 raise _DeleteInstead()
             await turns.pause_if_held()
             if track:
-                self._track(existing, new, info, manager, subresource)
-            await turns.pause_if_held()
-            return stored_form(new, info)
+                await turns.stage(self._track, existing, new, info, manager, subresource)
+            return await turns.stage(stored_form, new, info)
 
         key = info.key(namespace, name)
         try:

@@ -317,8 +317,9 @@ class FieldNode:
 def field_tree(paths: Iterable[Path]) -> FieldNode:
     root = FieldNode()
     deep: dict[DeepPath, FieldNode] | None = None
+    deep_path = DeepPath  # a local: this loop runs for every path of every apply
     for p in paths:
-        if p.__class__ is DeepPath:
+        if p.__class__ is deep_path:
             if deep is None:
                 deep = {}
             node_for(root, p.parent, deep).members.add(p.pe)  # type: ignore[union-attr]

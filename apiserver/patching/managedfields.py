@@ -87,10 +87,11 @@ def _to_set(v: Any, t: TypeInfo, path: Path, out: set[Path]) -> None:
                 out.add(extend_path(path, pe))
                 duplicates.add(pe)
             seen.add(pe)
+        deep = len(path) >= TUPLE_PATH_MAX
         for pe, child in zip(pes, v, strict=True):
             if pe in duplicates:
                 continue
-            child_path = extend_path(path, pe)
+            child_path = deep_child(path, pe) if deep else (*path, pe)
             _to_set(child, t.item, child_path, out)
             out.add(child_path)
     else:
@@ -248,8 +249,9 @@ class _Comparer:
 
     def list_items(self, ll: list[Any], rl: list[Any], t: TypeInfo, path: Path) -> None:
         assert t.item is not None
+        deep = len(path) >= TUPLE_PATH_MAX
         for pe, lv, rv in paired_items(t, ll, rl):
-            child_path = extend_path(path, pe)
+            child_path = deep_child(path, pe) if deep else (*path, pe)
             if len(lv) <= 1 and len(rv) <= 1:
                 self.compare(lv[0] if lv else MISSING, rv[0] if rv else MISSING, t.item, child_path)
             elif len(lv) >= 2 and len(rv) >= 2:
@@ -344,13 +346,14 @@ def _merge_list(lhs: list[Any], rhs: list[Any], t: TypeInfo, path: Path) -> list
     next_shared = shared[0] if shared else None
     merged_rhs: set[PathElement] = set()
     out: list[Any] = []
+    deep = len(path) >= TUPLE_PATH_MAX
     li = ri = 0
     while li < len(lpes) or ri < len(rpes):
         if li < len(lpes) and ri < len(rpes):
             pe = lpes[li]
             if pe == rpes[ri]:
                 merged_rhs.add(pe)
-                v = _merge(lobs[pe], robs[pe], t.item, extend_path(path, pe))
+                v = _merge(lobs[pe], robs[pe], t.item, deep_child(path, pe) if deep else (*path, pe))
                 if v is not MISSING:
                     out.append(v)
                 li += 1
@@ -364,7 +367,7 @@ def _merge_list(lhs: list[Any], rhs: list[Any], t: TypeInfo, path: Path) -> list
         if li < len(lpes):
             pe = lpes[li]
             if pe not in robs:
-                v = _merge(lhs[li], MISSING, t.item, extend_path(path, pe))
+                v = _merge(lhs[li], MISSING, t.item, deep_child(path, pe) if deep else (*path, pe))
                 if v is not MISSING:
                     out.append(v)
                 li += 1
@@ -374,7 +377,7 @@ def _merge_list(lhs: list[Any], rhs: list[Any], t: TypeInfo, path: Path) -> list
         if ri < len(rpes):
             pe = rpes[ri]
             merged_rhs.add(pe)
-            v = _merge(lobs.get(pe, MISSING), robs[pe], t.item, extend_path(path, pe))
+            v = _merge(lobs.get(pe, MISSING), robs[pe], t.item, deep_child(path, pe) if deep else (*path, pe))
             if v is not MISSING:
                 out.append(v)
             ri += 1
@@ -438,8 +441,9 @@ def ensure_named_fields_are_members(fs: FieldSet, t: TypeInfo) -> FieldSet:
     """Set.EnsureNamedFieldsAreMembers: a struct field with owned children is itself owned."""
     extra: set[Path] = set()
     deep: dict[Any, TypeInfo | None] | None = None
+    deep_path = DeepPath  # a local: this loop runs for every path of every apply
     for p in fs.paths:
-        if p.__class__ is DeepPath:
+        if p.__class__ is deep_path:
             if deep is None:
                 deep = {}
             _named_above(p.parent, t, extra, deep)  # type: ignore[union-attr]

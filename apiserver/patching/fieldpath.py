@@ -224,7 +224,8 @@ class DeepPath:
     built, hashed, compared and held (a 10,000-deep custom resource's update took ~12 s and gigabytes). Past
     :data:`TUPLE_PATH_MAX`, a path is a link to its parent path, and equal paths are the same object (interned,
     weakly: one lives as long as a set holds it or one of its children), so they hash and compare by identity,
-    in C, in O(1). Every path of a given length has one form (:func:`child`), so sets mix both forms safely.
+    in C, in O(1). Every path of a given length has one form (:func:`extend_path`), so sets mix both forms
+    safely. Interned without a lock: managed fields are computed on the event loop's thread only.
     Tuple operations (``len``, indexing, slicing, iteration) work, the long ones in O(length); the walks of
     whole sets (FieldsV1, trees, named-field membership) go up each chain once (:func:`node_for`)."""
 

@@ -45,7 +45,7 @@ SUITE = (
     "admission_cost",
 )
 #: benchmarks run only by name
-EXTRA = ("workers", "density", "etcd_crash")
+EXTRA = ("workers", "density", "etcd_crash", "deep_writes")
 PROGRESS_EVERY = 30.0
 
 

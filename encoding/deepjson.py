@@ -68,7 +68,30 @@ def loads(data: bytes | bytearray | memoryview | str) -> Any:
 
 
 def _heights(obj: Any) -> dict[int, int]:
-    """The height of every container in ``obj`` (1 for an empty or flat one), by id, without recursion."""
+    """The height of every container in ``obj`` (1 for an empty or flat one), by id: by recursion (3x the speed
+    of the explicit stack; only Python frames, no C stack), the stack's walk where the recursion limit is lower."""
+    heights: dict[int, int] = {}
+    containers = _CONTAINERS
+
+    def height_of(v: Any) -> int:
+        top = 0
+        for c in v.values() if isinstance(v, dict) else v:
+            if isinstance(c, containers):
+                h = height_of(c)
+                if h > top:
+                    top = h
+        heights[id(v)] = top + 1
+        return top + 1
+
+    try:
+        height_of(obj)
+    except RecursionError:
+        return _heights_iterative(obj)
+    return heights
+
+
+def _heights_iterative(obj: Any) -> dict[int, int]:
+    """:func:`_heights` without recursion."""
     heights: dict[int, int] = {}
     # (container, its container children) once they are pushed; a container with none is height 1 at once
     stack: list[tuple[Any, list[Any] | None]] = [(obj, None)]
@@ -88,6 +111,52 @@ def _heights(obj: Any) -> dict[int, int]:
 
 
 def _deep_dumps(obj: Any, default: Any, option: int, heights: dict[int, int]) -> bytes:
+    """The bytes of a value deeper than orjson writes: orjson's own for every subtree it can write, the spine
+    above them joined here, by recursion (2-3x the speed of the explicit stack), else without."""
+    indent = bool(option & OPT_INDENT_2)
+    sort = bool(option & OPT_SORT_KEYS)
+    out: list[bytes] = []
+    append = out.append
+    containers = _CONTAINERS
+    limit = _ORJSON_SUBTREE
+
+    def write(v: Any, level: int) -> None:
+        if not isinstance(v, containers) or heights[id(v)] <= limit:
+            text = _dumps(v, default, option)
+            if indent and level and b"\n" in text:  # no raw newline can be in a JSON string
+                text = text.replace(b"\n", b"\n" + b"  " * level)
+            append(text)
+            return
+        if not v:
+            append(b"{}" if isinstance(v, dict) else b"[]")
+            return
+        inner = b"\n" + b"  " * (level + 1) if indent else b""
+        if isinstance(v, dict):
+            append(b"{")
+            head = inner
+            for key, x in sorted(v.items()) if sort else v.items():
+                append(head + _dumps(key) + (b": " if indent else b":"))
+                write(x, level + 1)
+                head = b"," + inner
+            append((b"\n" + b"  " * level if indent else b"") + b"}")
+        else:
+            append(b"[")
+            head = inner
+            for x in v:
+                append(head)
+                write(x, level + 1)
+                head = b"," + inner
+            append((b"\n" + b"  " * level if indent else b"") + b"]")
+
+    try:
+        write(obj, 0)
+    except RecursionError:
+        return _deep_dumps_iterative(obj, default, option, heights)
+    return b"".join(out)
+
+
+def _deep_dumps_iterative(obj: Any, default: Any, option: int, heights: dict[int, int]) -> bytes:
+    """:func:`_deep_dumps` without recursion."""
     indent = bool(option & OPT_INDENT_2)
     sort = bool(option & OPT_SORT_KEYS)
     out: list[bytes] = []

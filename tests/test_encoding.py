@@ -267,7 +267,11 @@ def test_deepjson_writes_orjsons_bytes_whatever_the_cut(monkeypatch: pytest.Monk
             continue
         for option in (None, orjson.OPT_SORT_KEYS, orjson.OPT_INDENT_2, orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS):
             expected = orjson.dumps(value, option=option)
-            assert deepjson._deep_dumps(value, None, option or 0, deepjson._heights(value)) == expected
+            heights = deepjson._heights(value)
+            assert deepjson._deep_dumps(value, None, option or 0, heights) == expected
+            # the walks taken where the recursion limit is lower than the value is deep
+            assert deepjson._heights_iterative(value) == heights
+            assert deepjson._deep_dumps_iterative(value, None, option or 0, heights) == expected
 
 
 def test_deepjson_past_orjsons_limits() -> None:

@@ -844,6 +844,55 @@ async def test_deep_bodies_do_not_hold_the_loop(deep_api: API) -> None:
     assert worst < 2.0, worst
 
 
+async def test_writes_near_kubes_limit_as_kube_and_others_answered(deep_api: API) -> None:
+    """A 9,995-deep custom resource (kube's deepest whose managedFields it can still read back): created,
+    updated, merge-patched, applied and JSON-patched with kube's answers (the fixture), its managed fields
+    kept, while another client's GETs keep being answered. Each write took 3-13 s before managed fields held
+    deep paths as chains (an update of a 10,000-deep one ~12 s; now ~0.4 s: bench/results/deep_writes)."""
+    api = deep_api
+    base = await _deep_crd(api)
+    depth = 9995
+    cases = DEPTHS["cases"]
+    kube = DEPTHS["cr_create_json_get_watch"][str(depth)]
+    ns = api.ns  # type: ignore[attr-defined]
+    assert (await api.post(f"/api/v1/namespaces/{ns}/configmaps", {"metadata": {"name": "other"}}))[0] == 201
+    answered: list[float] = []
+    done = False
+
+    async def other_client() -> None:
+        while not done:
+            started = time.monotonic()
+            assert (await api.get(f"/api/v1/namespaces/{ns}/configmaps/other"))[0] == 200
+            answered.append(time.monotonic() - started)
+            await asyncio.sleep(0.01)
+
+    reader = asyncio.create_task(other_client())
+    try:
+        status, obj, _ = await api.post(base, data=_cr("n", depth))
+        assert (status, kube.startswith("201")) == (201, True), obj
+        async with api.session.get(api.base + f"{base}/n") as resp:
+            stored = await resp.read()
+        assert b'"managedFields"' in stored
+        status, obj, _ = await api.put(f"{base}/n", data=stored.replace(b'"a":1}', b'"a":2}', 1))
+        assert status == 200, obj
+        for case, ctype, body, params in (
+            ("cr_patch_merge", MERGE, b'{"spec":' + _nest(depth - 1) + b"}", {}),
+            ("cr_patch_apply", APPLY, _cr("n", depth), {"fieldManager": "m", "force": "true"}),
+            ("cr_patch_json", JSON_PATCH, b'[{"op":"replace","path":"/spec","value":' + _nest(depth - 1) + b"}]", {}),
+        ):
+            async with api.session.patch(api.base + f"{base}/n", data=body, headers=ctype, params=params) as resp:
+                raw = await resp.read()
+            assert resp.status == cases[case][str(depth)]["status"] == 200, (case, raw[:300])
+            assert (b'"managedFields"' in raw) == cases[case][str(depth)]["has_managedFields"], case
+            assert raw.endswith(b'"spec":' + _nest(depth - 1) + b"}\n"), case
+        assert b'"manager":"m","operation":"Apply"' in raw
+    finally:
+        done = True
+        await reader
+    assert len(answered) >= 10 and max(answered) < 10.0, (len(answered), max(answered))
+    assert (await api.delete(f"{base}/n"))[0] == 200
+
+
 async def test_a_deep_crd_schema_keeps_openapi_served(deep_api: API) -> None:
     """A CRD whose schema nests 1,000 properties (2,000+ levels of JSON): published, and /openapi/v2 and v3
     still served (they were written by orjson, which stops at 254 levels)."""

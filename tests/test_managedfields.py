@@ -635,3 +635,62 @@ def test_structs_kube_marks_atomic_are_one_leaf(kind: str, obj: dict[str, Any], 
     created["metadata"] = {"name": "x"}
     mf.update_managed_fields(None, created, "creator", "v1", T0, t)
     assert created["metadata"]["managedFields"][0]["fieldsV1"] == owned
+
+
+def _deep_writes(levels: int) -> list[Any]:
+    """Managed fields of a custom resource whose spec nests ``levels`` maps (and a list of them at the bottom):
+    its create, an update of its innermost value by another manager, and two applies, the second dropping a
+    branch its first applied (prune) and conflicting with the updater (forced)."""
+    t = mf.openapi_type({"type": "object", "properties": {
+        "spec": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}}})  # fmt: skip
+
+    def cr(leaf: Any, extra: bool = False) -> dict[str, Any]:
+        spec: Any = {"a": leaf, "l": [1, 2], **({"x": {"y": 1}} if extra else {})}
+        for i in range(levels):
+            spec = {"a": spec, f"k{i % 3}": i} if i % 7 == 0 else {"a": spec}
+        meta = {"name": "d", "namespace": "ns", "uid": "u1", "resourceVersion": "1"}
+        return {"apiVersion": "x.example.com/v1", "kind": "Deep", "metadata": meta, "spec": spec}
+
+    out: list[Any] = []
+    created = cr(1)
+    mf.update_managed_fields(None, created, "creator", "x.example.com/v1", T0, t)
+    out.append(copy.deepcopy(created["metadata"]["managedFields"]))
+    updated = cr(2)
+    updated["metadata"]["managedFields"] = copy.deepcopy(created["metadata"]["managedFields"])
+    mf.update_managed_fields(created, updated, "updater", "x.example.com/v1", T1, t)
+    out.append(copy.deepcopy(updated["metadata"]["managedFields"]))
+    applied = mf.apply(updated, cr(3, extra=True), "applier", "x.example.com/v1", T1, t, True, kind="Deep")
+    out.append(applied)
+    out.append(mf.apply(applied, cr(4), "applier", "x.example.com/v1", T2, t, True, kind="Deep"))
+    return out
+
+
+@pytest.mark.parametrize("levels", [5, 40, 120])
+def test_deep_paths_give_the_same_managed_fields(levels: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past TUPLE_PATH_MAX (32) elements, paths are interned DeepPath chains: the same bytes as all-tuple paths."""
+    from aiokube.apiserver.patching import fieldpath
+
+    chains = _deep_writes(levels)
+    monkeypatch.setattr(fieldpath, "TUPLE_PATH_MAX", 10_000)
+    monkeypatch.setattr(mf, "TUPLE_PATH_MAX", 10_000)
+    for memo in (fieldpath._TO_JSON, fieldpath._FROM_JSON):
+        monkeypatch.setattr(memo, "entries", {})
+    assert dumps(chains) == dumps(_deep_writes(levels))
+
+
+def test_deep_path_behaves_as_its_tuple() -> None:
+    from aiokube.apiserver.patching.fieldpath import TUPLE_PATH_MAX, DeepPath, extend_path, field_pe, path_string
+
+    path: Any = ()
+    for i in range(TUPLE_PATH_MAX + 5):
+        path = extend_path(path, field_pe(f"f{i}"))
+    assert isinstance(path, DeepPath) and len(path) == TUPLE_PATH_MAX + 5
+    as_tuple = tuple(path)
+    assert path[0] == as_tuple[0] and path[-1] == as_tuple[-1] and path[TUPLE_PATH_MAX + 2] == as_tuple[-3]
+    assert path[:3] == as_tuple[:3] and isinstance(path[:-1], DeepPath) and tuple(path[:-1]) == as_tuple[:-1]
+    assert path[:TUPLE_PATH_MAX] == as_tuple[:TUPLE_PATH_MAX]
+    again: Any = ()
+    for pe in as_tuple:
+        again = extend_path(again, pe)
+    assert again is path and {path, as_tuple[:5]} == {again, as_tuple[:5]}  # interned: identity is equality
+    assert path_string(path) == "".join(f".f{i}" for i in range(TUPLE_PATH_MAX + 5))

@@ -24,3 +24,18 @@ def test_same_objects_and_managed_fields_as_before(path: str, step: str) -> None
 def test_the_corpus_covers_every_sample() -> None:
     """Every type that revision served; the types added since (issue 12) had no schema there to compare with."""
     assert set(_EXPECTED) <= set(_ACTUAL) and len(_EXPECTED) >= 20
+
+
+def test_the_same_with_every_longer_path_a_deep_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Paths past TUPLE_PATH_MAX are DeepPath chains (O(depth) sets for deep values): with the bound at 2,
+    nearly every path of the corpus is one, and every byte is still the same."""
+    from aiokube.apiserver.patching import fieldpath, managedfields
+
+    monkeypatch.setattr(fieldpath, "TUPLE_PATH_MAX", 2)
+    monkeypatch.setattr(managedfields, "TUPLE_PATH_MAX", 2)
+    for memo in (fieldpath._TO_JSON, fieldpath._FROM_JSON):  # sets remembered with tuple paths
+        monkeypatch.setattr(memo, "entries", {})
+    actual = corpus()
+    for path in _EXPECTED:
+        for step in ("create", "update", "apply"):
+            assert orjson.dumps(actual[path][step]) == orjson.dumps(_EXPECTED[path][step]), (path, step)

@@ -4,6 +4,7 @@ FieldsV1 JSON of managedFields, with the Go value semantics they compare keys an
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -212,7 +213,91 @@ def index_pe(index: int) -> PathElement:
     return PathElement(PathElement.INDEX, index)
 
 
-Path = tuple[PathElement, ...]
+#: paths up to this long are tuples; longer ones are :class:`DeepPath` chains (see there)
+TUPLE_PATH_MAX = 32
+
+
+class DeepPath:
+    """A path longer than :data:`TUPLE_PATH_MAX`: its parent path and last element, interned.
+
+    A set of tuple paths through a value N levels deep holds N paths of up to N elements: O(N^2) elements
+    built, hashed, compared and held (a 10,000-deep custom resource's update took ~12 s and gigabytes). Past
+    :data:`TUPLE_PATH_MAX`, a path is a link to its parent path, and equal paths are the same object (interned,
+    weakly: one lives as long as a set holds it or one of its children), so they hash and compare by identity,
+    in C, in O(1). Every path of a given length has one form (:func:`extend_path`), so sets mix both forms
+    safely. Interned without a lock: managed fields are computed on the event loop's thread only.
+    Tuple operations (``len``, indexing, slicing, iteration) work, the long ones in O(length); the walks of
+    whole sets (FieldsV1, trees, named-field membership) go up each chain once (:func:`node_for`)."""
+
+    __slots__ = ("__weakref__", "base", "n", "parent", "pe")
+
+    def __init__(self, parent: Path, pe: PathElement) -> None:
+        self.parent = parent
+        self.pe = pe
+        self.n = len(parent) + 1
+        #: the first TUPLE_PATH_MAX elements, a tuple shared by the whole chain
+        self.base: tuple[PathElement, ...] = parent if parent.__class__ is tuple else parent.base  # type: ignore[union-attr,assignment]
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __iter__(self) -> Iterator[PathElement]:
+        return iter(self.elements())
+
+    def elements(self) -> tuple[PathElement, ...]:
+        """The path as one tuple (O(length))."""
+        tail: list[PathElement] = []
+        q: Path = self
+        while q.__class__ is DeepPath:
+            tail.append(q.pe)  # type: ignore[union-attr]
+            q = q.parent  # type: ignore[union-attr]
+        tail.reverse()
+        return (*q, *tail)
+
+    def prefix(self, n: int) -> Path:
+        """``path[:n]`` in its canonical form (a tuple up to TUPLE_PATH_MAX)."""
+        if n <= len(self.base):
+            return self.base[:n]
+        q: Path = self
+        while len(q) > n:
+            q = q.parent  # type: ignore[union-attr]
+        return q
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            if i.step is None and (i.start is None or i.start == 0) and i.stop is not None:
+                stop = i.stop if i.stop >= 0 else self.n + i.stop
+                return self.prefix(max(stop, 0))
+            return self.elements()[i]
+        if i == -1 or i == self.n - 1:
+            return self.pe
+        if 0 <= i < len(self.base):
+            return self.base[i]
+        return self.elements()[i]
+
+    def __repr__(self) -> str:
+        return f"DeepPath({path_string(self)})"
+
+
+_DEEP: weakref.WeakValueDictionary[tuple[Any, PathElement], DeepPath] = weakref.WeakValueDictionary()
+
+
+def deep_child(parent: Path, pe: PathElement) -> DeepPath:
+    """The interned DeepPath ``parent`` + ``pe`` (``parent`` at least TUPLE_PATH_MAX long)."""
+    key = (parent, pe)
+    found = _DEEP.get(key)
+    if found is None:
+        found = _DEEP[key] = DeepPath(parent, pe)
+    return found
+
+
+def extend_path(parent: Path, pe: PathElement) -> Path:
+    """``(*parent, pe)`` in its canonical form. Hot walks inline the test: ``(*path, pe) if len(path) <
+    TUPLE_PATH_MAX else deep_child(path, pe)``."""
+    return (*parent, pe) if len(parent) < TUPLE_PATH_MAX else deep_child(parent, pe)
+
+
+Path = tuple[PathElement, ...] | DeepPath
 
 
 def path_string(path: Path) -> str:
@@ -232,7 +317,14 @@ class FieldNode:
 
 def field_tree(paths: Iterable[Path]) -> FieldNode:
     root = FieldNode()
+    deep: dict[DeepPath, FieldNode] | None = None
+    deep_path = DeepPath  # a local: this loop runs for every path of every apply
     for p in paths:
+        if p.__class__ is deep_path:
+            if deep is None:
+                deep = {}
+            node_for(root, p.parent, deep).members.add(p.pe)  # type: ignore[union-attr]
+            continue
         node = root
         for pe in p[:-1]:
             child = node.children.get(pe)
@@ -241,6 +333,50 @@ def field_tree(paths: Iterable[Path]) -> FieldNode:
             node = child
         node.members.add(p[-1])
     return root
+
+
+def node_for(root: FieldNode, path: Path, memo: dict[DeepPath, FieldNode]) -> FieldNode:
+    """The node of ``root``'s tree at ``path``, made if missing; the nodes of a DeepPath chain are remembered in
+    ``memo``, so a set's chains are each walked once (not once per path: O(depth^2))."""
+    chain: list[DeepPath] = []
+    q = path
+    while q.__class__ is DeepPath:
+        found = memo.get(q)  # type: ignore[arg-type]
+        if found is not None:
+            node = found
+            break
+        chain.append(q)  # type: ignore[arg-type]
+        q = q.parent  # type: ignore[union-attr]
+    else:
+        node = root
+        for pe in q:
+            sub = node.children.get(pe)
+            if sub is None:
+                sub = node.children[pe] = FieldNode()
+            node = sub
+    for d in reversed(chain):
+        sub = node.children.get(d.pe)
+        if sub is None:
+            sub = node.children[d.pe] = FieldNode()
+        node = memo[d] = sub
+    return node
+
+
+def _tree_fields_v1(root: FieldNode) -> dict[str, Any]:
+    """FieldsV1 of a tree, each level in PathElement order, ``"."`` first for a member with children (what
+    :func:`_to_fields_v1` writes from sorted tuples), without recursion: trees of DeepPaths are that deep."""
+    out: dict[str, Any] = {}
+    stack = [(root, out)]
+    while stack:
+        node, d = stack.pop()
+        for pe in sorted(node.members | node.children.keys()):
+            sub = node.children.get(pe)
+            if sub is None:
+                d[serialized(pe)] = {}
+                continue
+            e = d[serialized(pe)] = {".": {}} if pe in node.members else {}
+            stack.append((sub, e))
+    return out
 
 
 _ROOT: frozenset[Path] = frozenset([()])
@@ -351,9 +487,13 @@ def to_fields_v1(fs: FieldSet) -> dict[str, Any]:
     """kube's FieldsV1 JSON of a set (Set.ToJSON): sorted keys, ``"."`` for a member that also has children."""
     raw = _TO_JSON.get(fs)
     if raw is None:
-        raw = deepjson.dumps(_to_fields_v1(fs))
+        fields = _to_fields_v1(fs)
+        try:
+            raw = orjson.dumps(fields)
+        except orjson.JSONEncodeError:  # deeper than orjson writes: too big to remember, and fresh already
+            return fields
         _TO_JSON.put(fs, raw, _weight(fs))
-    return deepjson.loads(raw)  # a fresh object each time: callers own what they get
+    return orjson.loads(raw)  # a fresh object each time: callers own what they get
 
 
 def _to_fields_v1(fs: FieldSet) -> dict[str, Any]:
@@ -362,8 +502,12 @@ def _to_fields_v1(fs: FieldSet) -> dict[str, Any]:
     Paths sorted as tuples put a member before its children and each level in PathElement order, so one pass
     over the sorted paths builds the nested objects in kube's key order (a tree of nodes sorted level by
     level took 3x as long for a Pod's 60 paths)."""
+    try:
+        ordered = sorted(fs.paths)
+    except TypeError:  # DeepPaths have no order (only identity): the tree, each level sorted
+        return _tree_fields_v1(field_tree(fs.paths))
     root: dict[str, Any] = {}
-    for p in sorted(fs.paths):
+    for p in ordered:
         node = root
         for pe in p[:-1]:
             key = serialized(pe)
@@ -418,8 +562,8 @@ def parse_path_element(text: str) -> PathElement | None:
 def from_fields_v1(d: Mapping[str, Any]) -> FieldSet:
     """The set a FieldsV1 JSON object describes (Set.FromJSON): an empty object or ``"."`` marks a member."""
     try:
-        key = deepjson.dumps(d)
-    except TypeError:
+        key = orjson.dumps(d)
+    except TypeError:  # not JSON, or deeper than orjson writes (JSONEncodeError): too big to remember anyway
         return _from_fields_v1(d)
     fs = _FROM_JSON.get(key)
     if fs is None:
@@ -445,8 +589,9 @@ def _from_fields_v1(d: Mapping[str, Any]) -> FieldSet:
             if pe is None:
                 continue
             has_children = True
-            if read(value, (*prefix, pe)):
-                out.append((*prefix, pe))
+            path = (*prefix, pe) if len(prefix) < TUPLE_PATH_MAX else deep_child(prefix, pe)
+            if read(value, path):
+                out.append(path)
         return is_member or not has_children
 
     read(d, ())

@@ -25,10 +25,14 @@ from aiokube.apiserver.golang import go_quote
 from aiokube.apiserver.patching.createfields import STRIPPED, created_fields_v1
 from aiokube.apiserver.patching.fieldpath import (
     MISSING,
+    TUPLE_PATH_MAX,
+    DeepPath,
     FieldNode,
     FieldSet,
     Path,
     PathElement,
+    deep_child,
+    extend_path,
     field_pe,
     field_tree,
     from_fields_v1,
@@ -80,13 +84,14 @@ def _to_set(v: Any, t: TypeInfo, path: Path, out: set[Path]) -> None:
         duplicates: set[PathElement] = set()
         for pe in pes:
             if pe in seen and pe not in duplicates:
-                out.add((*path, pe))
+                out.add(extend_path(path, pe))
                 duplicates.add(pe)
             seen.add(pe)
+        deep = len(path) >= TUPLE_PATH_MAX
         for pe, child in zip(pes, v, strict=True):
             if pe in duplicates:
                 continue
-            child_path = (*path, pe)
+            child_path = deep_child(path, pe) if deep else (*path, pe)
             _to_set(child, t.item, child_path, out)
             out.add(child_path)
     else:
@@ -95,8 +100,9 @@ def _to_set(v: Any, t: TypeInfo, path: Path, out: set[Path]) -> None:
             return
         if not isinstance(v, dict):
             return
+        deep = len(path) >= TUPLE_PATH_MAX  # DeepPaths past it (fieldpath.DeepPath)
         for key, val in v.items():
-            child_path = (*path, field_pe(key))
+            child_path = deep_child(path, field_pe(key)) if deep else (*path, field_pe(key))
             _to_set(val, t.field(key), child_path, out)
             if val is None or (isinstance(val, dict) and not val) or not t.declares(key):
                 out.add(child_path)
@@ -144,7 +150,9 @@ class _Comparer:
         if rhs is MISSING:
             self.every(lhs, t, path, self.removed)
             return
-        if value_equal(lhs, rhs):  # nothing below changed (value.Equals all the way down)
+        # nothing below changed (value.Equals all the way down); not asked below TUPLE_PATH_MAX levels, where
+        # asking at every level of a changed spine N deep is O(N^2) (the walk finds the same, leaf by leaf)
+        if path.__class__ is tuple and value_equal(lhs, rhs):
             return
         la = value_atom(t, lhs)
         ra = value_atom(t, rhs)
@@ -164,9 +172,10 @@ class _Comparer:
         if atom == "map":
             if isinstance(v, dict) and v and not t.map_atomic:
                 every = self.every
+                deep = len(path) >= TUPLE_PATH_MAX
                 for key, child in v.items():
                     ft = t.field(key)
-                    child_path = (*path, field_pe(key))
+                    child_path = deep_child(path, field_pe(key)) if deep else (*path, field_pe(key))
                     if child.__class__ in SCALAR_TYPES and ft.scalar:
                         out.add(child_path)
                     else:
@@ -179,9 +188,9 @@ class _Comparer:
                     groups.setdefault(list_item_pe(t, child), []).append(child)
                 for pe, items in groups.items():
                     if len(items) == 1:
-                        self.every(items[0], t.item, (*path, pe), out)
+                        self.every(items[0], t.item, extend_path(path, pe), out)
                     else:
-                        out.add((*path, pe))
+                        out.add(extend_path(path, pe))
         if path:
             out.add(path)
 
@@ -209,15 +218,17 @@ class _Comparer:
                 return
             if lm and rm:
                 # keys whose values are equal scalars of one class are unchanged: skipped without a call
+                # (containers are compared by compare(): ``!=`` here first was a second walk of each)
                 keys = [
                     k
                     for k, a in lm.items()
-                    if (b := rm.get(k, MISSING)) is MISSING or a.__class__ is not b.__class__ or a != b
-                    or a.__class__ in CONTAINERS
+                    if (b := rm.get(k, MISSING)) is MISSING or a.__class__ is not b.__class__
+                    or a.__class__ in CONTAINERS or a != b
                 ]
                 keys.extend(k for k in rm if k not in lm)
             else:
                 keys = zip_keys(lm, rm)
+            deep = len(path) >= TUPLE_PATH_MAX
             for key in keys:
                 a = lm.get(key, MISSING) if lm else MISSING
                 b = rm.get(key, MISSING) if rm else MISSING
@@ -225,9 +236,9 @@ class _Comparer:
                 if ft.scalar and a.__class__ in SCALAR_TYPES and b.__class__ in SCALAR_TYPES:
                     # what compare() -> handle("scalar") -> leaf() comes to for two scalars
                     if not value_equal(a, b):
-                        self.modified.add((*path, field_pe(key)))
+                        self.modified.add(deep_child(path, field_pe(key)) if deep else (*path, field_pe(key)))
                     continue
-                self.compare(a, b, ft, (*path, field_pe(key)))
+                self.compare(a, b, ft, deep_child(path, field_pe(key)) if deep else (*path, field_pe(key)))
         else:
             ll = lhs if isinstance(lhs, list) else None
             rl = rhs if isinstance(rhs, list) else None
@@ -238,8 +249,9 @@ class _Comparer:
 
     def list_items(self, ll: list[Any], rl: list[Any], t: TypeInfo, path: Path) -> None:
         assert t.item is not None
+        deep = len(path) >= TUPLE_PATH_MAX
         for pe, lv, rv in paired_items(t, ll, rl):
-            child_path = (*path, pe)
+            child_path = deep_child(path, pe) if deep else (*path, pe)
             if len(lv) <= 1 and len(rv) <= 1:
                 self.compare(lv[0] if lv else MISSING, rv[0] if rv else MISSING, t.item, child_path)
             elif len(lv) >= 2 and len(rv) >= 2:
@@ -293,12 +305,13 @@ def _merge(lhs: Any, rhs: Any, t: TypeInfo, path: Path) -> Any:
         if t.map_atomic or (not lm and not rm):
             return rhs if rhs is not MISSING else lhs
         out: dict[str, Any] = {}
+        deep = len(path) >= TUPLE_PATH_MAX
         for key in zip_keys(lm, rm):
             v = _merge(
                 lm.get(key, MISSING) if lm else MISSING,
                 rm.get(key, MISSING) if rm else MISSING,
                 t.field(key),
-                (*path, field_pe(key)),
+                deep_child(path, field_pe(key)) if deep else (*path, field_pe(key)),
             )
             if v is not MISSING:
                 out[key] = v
@@ -333,13 +346,14 @@ def _merge_list(lhs: list[Any], rhs: list[Any], t: TypeInfo, path: Path) -> list
     next_shared = shared[0] if shared else None
     merged_rhs: set[PathElement] = set()
     out: list[Any] = []
+    deep = len(path) >= TUPLE_PATH_MAX
     li = ri = 0
     while li < len(lpes) or ri < len(rpes):
         if li < len(lpes) and ri < len(rpes):
             pe = lpes[li]
             if pe == rpes[ri]:
                 merged_rhs.add(pe)
-                v = _merge(lobs[pe], robs[pe], t.item, (*path, pe))
+                v = _merge(lobs[pe], robs[pe], t.item, deep_child(path, pe) if deep else (*path, pe))
                 if v is not MISSING:
                     out.append(v)
                 li += 1
@@ -353,7 +367,7 @@ def _merge_list(lhs: list[Any], rhs: list[Any], t: TypeInfo, path: Path) -> list
         if li < len(lpes):
             pe = lpes[li]
             if pe not in robs:
-                v = _merge(lhs[li], MISSING, t.item, (*path, pe))
+                v = _merge(lhs[li], MISSING, t.item, deep_child(path, pe) if deep else (*path, pe))
                 if v is not MISSING:
                     out.append(v)
                 li += 1
@@ -363,7 +377,7 @@ def _merge_list(lhs: list[Any], rhs: list[Any], t: TypeInfo, path: Path) -> list
         if ri < len(rpes):
             pe = rpes[ri]
             merged_rhs.add(pe)
-            v = _merge(lobs.get(pe, MISSING), robs[pe], t.item, (*path, pe))
+            v = _merge(lobs.get(pe, MISSING), robs[pe], t.item, deep_child(path, pe) if deep else (*path, pe))
             if v is not MISSING:
                 out.append(v)
             ri += 1
@@ -426,7 +440,14 @@ def _remove(v: Any, node: FieldNode, t: TypeInfo) -> Any:
 def ensure_named_fields_are_members(fs: FieldSet, t: TypeInfo) -> FieldSet:
     """Set.EnsureNamedFieldsAreMembers: a struct field with owned children is itself owned."""
     extra: set[Path] = set()
+    deep: dict[Any, TypeInfo | None] | None = None
+    deep_path = DeepPath  # a local: this loop runs for every path of every apply
     for p in fs.paths:
+        if p.__class__ is deep_path:
+            if deep is None:
+                deep = {}
+            _named_above(p.parent, t, extra, deep)  # type: ignore[union-attr]
+            continue
         cur: TypeInfo | None = t
         for i, pe in enumerate(p[:-1]):
             if cur is None:
@@ -440,6 +461,38 @@ def ensure_named_fields_are_members(fs: FieldSet, t: TypeInfo) -> FieldSet:
             else:
                 cur = None
     return FieldSet(fs.paths | extra) if extra else fs
+
+
+def _step(cur: TypeInfo | None, pe: PathElement, here: Path, extra: set[Path]) -> TypeInfo | None:
+    """ensure_named_fields_are_members' walk, one element: the type below ``pe`` (``here`` ends with it)."""
+    if cur is None:
+        return None
+    if pe.kind == PathElement.FIELD and cur.is_map:
+        if cur.declares(pe.value):
+            extra.add(here)
+        return cur.field(pe.value)
+    if pe.kind == PathElement.KEY and cur.list_type is not None:
+        return cur.item
+    return None
+
+
+def _named_above(path: Path, t: TypeInfo, extra: set[Path], memo: dict[Any, TypeInfo | None]) -> None:
+    """ensure_named_fields_are_members for every element of ``path`` (the parent of a DeepPath member), the
+    types along each DeepPath chain remembered in ``memo`` so that each chain is walked once."""
+    chain: list[DeepPath] = []
+    q = path
+    while q.__class__ is DeepPath and q not in memo:
+        chain.append(q)  # type: ignore[arg-type]
+        q = q.parent  # type: ignore[union-attr]
+    if q in memo:
+        cur = memo[q]
+    else:  # the chain's tuple base
+        cur = t
+        for i, pe in enumerate(q):
+            cur = _step(cur, pe, q[: i + 1], extra)
+        memo[q] = cur
+    for d in reversed(chain):
+        cur = memo[d] = _step(cur, d.pe, d, extra)
 
 
 # --- managed fields (k8s.io/apimachinery/pkg/util/managedfields/internal) ------------------------------

@@ -4,6 +4,7 @@ FieldsV1 JSON of managedFields, with the Go value semantics they compare keys an
 from __future__ import annotations
 
 import re
+import threading
 import weakref
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
@@ -225,7 +226,8 @@ class DeepPath:
     :data:`TUPLE_PATH_MAX`, a path is a link to its parent path, and equal paths are the same object (interned,
     weakly: one lives as long as a set holds it or one of its children), so they hash and compare by identity,
     in C, in O(1). Every path of a given length has one form (:func:`extend_path`), so sets mix both forms
-    safely. Interned without a lock: managed fields are computed on the event loop's thread only.
+    safely. Interned under a lock taken on a miss only: a heavy write computes its managed fields in the CPU
+    thread (registry/turns.py) while the loop computes others'.
     Tuple operations (``len``, indexing, slicing, iteration) work, the long ones in O(length); the walks of
     whole sets (FieldsV1, trees, named-field membership) go up each chain once (:func:`node_for`)."""
 
@@ -280,6 +282,7 @@ class DeepPath:
 
 
 _DEEP: weakref.WeakValueDictionary[tuple[Any, PathElement], DeepPath] = weakref.WeakValueDictionary()
+_DEEP_LOCK = threading.Lock()
 
 
 def deep_child(parent: Path, pe: PathElement) -> DeepPath:
@@ -287,7 +290,10 @@ def deep_child(parent: Path, pe: PathElement) -> DeepPath:
     key = (parent, pe)
     found = _DEEP.get(key)
     if found is None:
-        found = _DEEP[key] = DeepPath(parent, pe)
+        with _DEEP_LOCK:  # two threads making the same path would make two objects of one path
+            found = _DEEP.get(key)
+            if found is None:
+                found = _DEEP[key] = DeepPath(parent, pe)
     return found
 
 

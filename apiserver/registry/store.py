@@ -605,7 +605,7 @@ class GenericStore:
         _StaleCache sends the caller to etcd's state."""
         check = _same_state(existing) if from_cache else None
         try:
-            self._check_delete_preconditions(existing, opts.preconditions, info)
+            _check_delete_preconditions(existing, opts.preconditions, info)
         except StatusError:
             if from_cache:  # judged on the cache's state: etcd's decides
                 raise _StaleCache() from None
@@ -640,29 +640,6 @@ class GenericStore:
             return deleted
         md = deleted["metadata"]
         return deleted_status(md.get("name", ""), info.group, info.plural, md.get("uid", ""))
-
-    @staticmethod
-    def _check_delete_preconditions(existing: Obj, pre: Preconditions | None, info: ResourceInfo) -> None:
-        """rest.BeforeDelete's precondition check (note: kube names the Kind here, not the resource)."""
-        if pre is None:
-            return
-        md = existing["metadata"]
-        gr = GroupResource(info.group, info.kind)
-        name = md.get("name", "")
-        if pre.uid is not None and pre.uid != md.get("uid", ""):
-            raise errors.conflict(
-                gr,
-                name,
-                f"the UID in the precondition ({pre.uid}) does not match the UID in record ({md.get('uid', '')}). "
-                "The object might have been deleted and then recreated",
-            )
-        if pre.resource_version is not None and pre.resource_version != md.get("resourceVersion", ""):
-            raise errors.conflict(
-                gr,
-                name,
-                f"the ResourceVersion in the precondition ({pre.resource_version}) does not match the "
-                f"ResourceVersion in record ({md.get('resourceVersion', '')}). The object might have been modified",
-            )
 
     async def _mark_deleting(
         self, info: ResourceInfo, key: str, name: str, gc_finalizer: str, opts: DeleteOptions, extra_finalizer: str = ""
@@ -780,3 +757,26 @@ def _same_state(cached: Obj) -> Callable[[Obj | None], None]:
 
 class _DeleteInstead(Exception):
     """An update removed the last finalizer of an object being deleted: delete it instead of writing."""
+
+
+def _check_delete_preconditions(existing: Obj, pre: Preconditions | None, info: ResourceInfo) -> None:
+    """rest.BeforeDelete's precondition check (note: kube names the Kind here, not the resource)."""
+    if pre is None:
+        return
+    md = existing["metadata"]
+    gr = GroupResource(info.group, info.kind)
+    name = md.get("name", "")
+    if pre.uid is not None and pre.uid != md.get("uid", ""):
+        raise errors.conflict(
+            gr,
+            name,
+            f"the UID in the precondition ({pre.uid}) does not match the UID in record ({md.get('uid', '')}). "
+            "The object might have been deleted and then recreated",
+        )
+    if pre.resource_version is not None and pre.resource_version != md.get("resourceVersion", ""):
+        raise errors.conflict(
+            gr,
+            name,
+            f"the ResourceVersion in the precondition ({pre.resource_version}) does not match the "
+            f"ResourceVersion in record ({md.get('resourceVersion', '')}). The object might have been modified",
+        )

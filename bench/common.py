@@ -156,3 +156,35 @@ def plot_cpu_on_off(results: dict[str, Any], path: Path, title: str, *, log: boo
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=90)
     plt.close(fig)
+
+
+def run_micro_items(
+    benchmark: str,
+    doc: str,
+    items: dict[str, Callable[[int, float], dict[str, tuple[float, float]]]],
+    argv: list[str] | None,
+    *,
+    title: str,
+    switch: str,
+    log: bool = False,
+) -> None:
+    """The command line of a benchmark of in-process shortcuts: each item measures rows of (on, off) CPU ms per
+    operation (``--rounds`` rounds of ``--budget`` CPU seconds), printed and written to ``--out``."""
+    import argparse
+
+    p = argparse.ArgumentParser(prog=f"python -m bench.{benchmark}", description=doc.split("\n\n")[0])
+    p.add_argument("--rounds", type=int, default=5)
+    p.add_argument("--budget", type=float, default=0.2, help="CPU seconds per round and side")
+    p.add_argument("--out", default=str(OUT / benchmark), help="results path without suffix ('' for none)")
+    args = p.parse_args(argv)
+    on: dict[str, dict[str, float]] = {}
+    off: dict[str, dict[str, float]] = {}
+    for item, measure in items.items():
+        for row, (a, b) in measure(args.rounds, args.budget).items():
+            name = f"{item}: {row}"
+            report(f"[{benchmark}] {name}, CPU per operation", a * 1000, b * 1000, "us")
+            on[name], off[name] = {"cpu_ms": a}, {"cpu_ms": b}
+    if args.out:
+        write_results(benchmark, Path(args.out), {"on": on, "off": off, "rounds": args.rounds}, "HEAD",
+                      lambda r, path: plot_cpu_on_off(r, path, title, log=log), switch=switch)  # fmt: skip
+

@@ -25,11 +25,9 @@ Writes ``bench/results/session_changes.json`` and ``.png``. Usage: ``python -m b
 
 from __future__ import annotations
 
-import argparse
 import copy
 import time
 from collections.abc import Callable
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, cast
 
@@ -49,7 +47,7 @@ from aiokube.encoding.jsonenc import go_escape
 from aiokube.encoding.k8s_schema import KINDS
 from aiokube.storage.store import encode_for_storage
 
-from .common import OUT, plot_cpu_on_off, pod, report, write_results
+from .common import pod, run_micro_items
 
 Obj = dict[str, Any]
 Rows = dict[str, tuple[float, float]]
@@ -253,23 +251,9 @@ ITEMS: dict[str, Callable[[int, float], Rows]] = {
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(prog="python -m bench.session_changes", description=__doc__.split("\n\n")[0])
-    p.add_argument("--rounds", type=int, default=5)
-    p.add_argument("--budget", type=float, default=0.2, help="CPU seconds per round and side")
-    p.add_argument("--out", default=str(OUT / "session_changes"), help="results path without suffix ('' for none)")
-    args = p.parse_args(argv)
-    on: dict[str, dict[str, float]] = {}
-    off: dict[str, dict[str, float]] = {}
-    for item, measure in ITEMS.items():
-        for row, (a, b) in measure(args.rounds, args.budget).items():
-            name = f"{item}: {row}"
-            report(f"[session_changes] {name}, CPU per operation", a * 1000, b * 1000, "us")
-            on[name], off[name] = {"cpu_ms": a}, {"cpu_ms": b}
-    if args.out:
-        title = "this session's hot-path changes: CPU per operation, on vs off (log)"
-        write_results("session_changes", Path(args.out), {"on": on, "off": off, "rounds": args.rounds},
-                      "HEAD", lambda r, path: plot_cpu_on_off(r, path, title, log=True),
-                      switch="the replaced code reproduced")  # fmt: skip
+    title = "this session's hot-path changes: CPU per operation, on vs off (log)"
+    switch = "the replaced code reproduced"
+    run_micro_items("session_changes", __doc__ or "", ITEMS, argv, title=title, switch=switch, log=True)
 
 
 if __name__ == "__main__":

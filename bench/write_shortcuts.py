@@ -25,11 +25,9 @@ Writes ``bench/results/write_shortcuts.json`` and ``.png``. Usage: ``python -m b
 
 from __future__ import annotations
 
-import argparse
 import copy
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import orjson
@@ -43,7 +41,7 @@ from aiokube.apiserver.registry.resources import Registry
 from aiokube.apiserver.registry.store import field_type
 from aiokube.storage import store as storage_store
 
-from .common import OUT, plot_cpu_on_off, pod, report, write_results
+from .common import pod, run_micro_items
 from .session_changes import per_op
 
 Obj = dict[str, Any]
@@ -195,23 +193,8 @@ ITEMS: dict[str, Callable[[int, float], Rows]] = {
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(prog="python -m bench.write_shortcuts", description=__doc__.split("\n\n")[0])
-    p.add_argument("--rounds", type=int, default=5)
-    p.add_argument("--budget", type=float, default=0.2, help="CPU seconds per round and side")
-    p.add_argument("--out", default=str(OUT / "write_shortcuts"), help="results path without suffix ('' for none)")
-    args = p.parse_args(argv)
-    on: dict[str, dict[str, float]] = {}
-    off: dict[str, dict[str, float]] = {}
-    for item, measure in ITEMS.items():
-        for row, (a, b) in measure(args.rounds, args.budget).items():
-            name = f"{item}: {row}"
-            report(f"[write_shortcuts] {name}, CPU per operation", a * 1000, b * 1000, "us")
-            on[name], off[name] = {"cpu_ms": a}, {"cpu_ms": b}
-    if args.out:
-        title = "write-path shortcuts of 2026-12-05: CPU per operation, on vs off"
-        write_results("write_shortcuts", Path(args.out), {"on": on, "off": off, "rounds": args.rounds},
-                      "HEAD", lambda r, path: plot_cpu_on_off(r, path, title),
-                      switch="each shortcut switched out")  # fmt: skip
+    title = "write-path shortcuts of 2026-12-05: CPU per operation, on vs off"
+    run_micro_items("write_shortcuts", __doc__ or "", ITEMS, argv, title=title, switch="each shortcut switched out")
 
 
 if __name__ == "__main__":

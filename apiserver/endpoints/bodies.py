@@ -361,8 +361,9 @@ def decode_object(
     if schema is not None and defaults and info.builtin and info.conversion is None and not overflow:
         memo_key = typedmemo.key(raw, schema, info.group, kind)
         hit = typedmemo.lookup(memo_key)
-    # raw is this request's own parse (nobody else holds it): its rest may become the decoded object's
-    own_rest = typedmemo.own_rest(raw, memo_key, hit)
+    # raw is this request's own parse (nobody else holds it): its rest may become the decoded object's; not a
+    # YAML one, whose aliases may be one object in two places (JSON and protobuf decode to trees)
+    own_rest = typedmemo.own_rest(raw, memo_key, hit) if media_type != YAML else None
     try:
         if schema is not None:
             try:  # Go's typed decoding, at every depth (of metadata alone when the rest is remembered)

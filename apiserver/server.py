@@ -53,7 +53,7 @@ from aiokube.apiserver.leaderelection import (
 )
 from aiokube.apiserver.observability import health, metrics, pprof, workermetrics
 from aiokube.apiserver.observability.health import HealthCheck, HealthEndpoints
-from aiokube.apiserver.registry import apfensurer, bootstrap
+from aiokube.apiserver.registry import apfensurer, bootstrap, requester
 from aiokube.apiserver.registry.componentstatus import ComponentStatuses
 from aiokube.apiserver.registry.meta import new_uid
 from aiokube.apiserver.registry.options import DeleteOptions
@@ -661,7 +661,8 @@ class APIServer:
         try:
             if request.secure:
                 filters.authorize(request, ri, self.security.authorizer, user)
-            return await self._route(request, ri)
+            with requester.acting_as(user):
+                return await self._route(request, ri)
         finally:
             if seat is not None:
                 seat.release()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from aiokube.apiserver.registry import requester
 from aiokube.apiserver.registry.meta import now_rfc3339
 
 Obj = dict[str, Any]
@@ -170,6 +171,24 @@ class StatusOnlyStrategy(Strategy):
 class CertificateSigningRequestStrategy(StatusOnlyStrategy):
     field_labels = ("spec.signerName",)
     field_label_style = "core"
+
+    def prepare_for_create(self, obj: Obj) -> None:
+        """The requester's identity replaces whatever the body claims (kube's csrStrategy.PrepareForCreate):
+        approvers trust ``spec.username`` and ``spec.groups``."""
+        super().prepare_for_create(obj)
+        spec = obj.setdefault("spec", {})
+        for key in ("username", "uid", "groups", "extra"):
+            spec.pop(key, None)
+        user = requester.current()
+        if user is None:
+            return
+        spec["username"] = user.name
+        if user.uid:
+            spec["uid"] = user.uid
+        if user.groups:
+            spec["groups"] = list(user.groups)
+        if user.extra:
+            spec["extra"] = user.extra_dict()
 
     def selectable_fields(self, obj: Obj) -> dict[str, str]:
         return {"spec.signerName": (obj.get("spec") or {}).get("signerName", "")}

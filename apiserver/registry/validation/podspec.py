@@ -16,10 +16,9 @@ from typing import Any
 from aiokube.apiserver.errors import Cause, FieldErrors
 from aiokube.apiserver.registry import podupdates
 from aiokube.apiserver.registry.validation import fields as f
-from aiokube.apiserver.registry.validation import placement, podannotations, podos, probes, security
+from aiokube.apiserver.registry.validation import placement, podannotations, podos, probes, security, tolerations
 from aiokube.apiserver.registry.validation import volumes as volume_sources
 from aiokube.apiserver.registry.validation.objectmeta import (
-    is_valid_label_value,
     validate_annotations,
     validate_labels,
 )
@@ -34,8 +33,6 @@ VOLUME_SOURCES = (
     "azureDisk", "storageos", "projected", "scaleIO", "csi", "ephemeral", "image",
 )  # fmt: skip
 PROTOCOLS = ["SCTP", "TCP", "UDP"]
-TAINT_EFFECTS = ["NoSchedule", "PreferNoSchedule", "NoExecute"]
-_MATCH_ALL_MSG = 'operator must be Exists when `key` is empty, which means "match all values and all keys"'
 _RESTART_POLICIES = ["Always", "OnFailure", "Never"]
 _DNS_POLICIES = ["ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"]
 _PULL_POLICIES = ["Always", "IfNotPresent", "Never"]
@@ -373,38 +370,7 @@ def _dns_config(spec: Obj, path: str, errs: FieldErrors) -> None:
             errs.required(f"{path}.options[{i}]", "must not be empty")
 
 
-def _tolerations(tolerations: list[Any], path: str, errs: FieldErrors) -> None:
-    """ValidateTolerations (the comparison operators' gate is off in 1.36)."""
-    for i, toleration in enumerate(tolerations):
-        if not isinstance(toleration, dict):
-            continue
-        tpath = f"{path}[{i}]"
-        key, operator = toleration.get("key", ""), toleration.get("operator", "")
-        value, effect = toleration.get("value", ""), toleration.get("effect", "")
-        if key:
-            f.qualified_name(key, f"{tpath}.key", errs)
-        if not key and operator != "Exists":
-            errs.invalid(f"{tpath}.operator", operator, _MATCH_ALL_MSG)
-        if toleration.get("tolerationSeconds") is not None and effect != "NoExecute":
-            errs.invalid(f"{tpath}.effect", effect, "effect must be 'NoExecute' when `tolerationSeconds` is set")
-        if operator in ("Equal", ""):
-            msgs = is_valid_label_value(value)
-            if msgs:
-                errs.invalid(f"{tpath}.operator", value, ";".join(msgs))
-        elif operator == "Exists":
-            if value:
-                errs.invalid(f"{tpath}.operator", value, "value must be empty when `operator` is 'Exists'")
-        elif operator in ("Lt", "Gt"):
-            errs.not_supported(f"{tpath}.operator", operator, ["Equal", "Exists", "Lt", "Gt"])
-        else:
-            errs.not_supported(f"{tpath}.operator", operator, ["Equal", "Exists"])
-        if effect:
-            f.enum(effect, f"{tpath}.effect", TAINT_EFFECTS, errs)
-
-
-def validate_pod_spec(
-    spec: Obj, path: str, errs: FieldErrors, old: Obj | None = None, *, static: bool = False
-) -> None:
+def validate_pod_spec(spec: Obj, path: str, errs: FieldErrors, old: Obj | None = None, *, static: bool = False) -> None:
     """ValidatePodSpec, the checks users meet first; ``old`` is the stored spec on update (the options kube
     derives from it: GetValidationOptionsFromPodSpecAndMeta); ``static``: a mirror pod's (its annotation)."""
     if spec.get("terminationGracePeriodSeconds") is None:
@@ -432,7 +398,7 @@ def validate_pod_spec(
     for key in ("hostname", "subdomain"):
         if spec.get(key):
             f.dns1123_label(spec[key], f"{path}.{key}", errs)
-    _tolerations(f.list_at(spec, "tolerations"), f"{path}.tolerations", errs)
+    tolerations.validate(f.list_at(spec, "tolerations"), f"{path}.tolerations", errs)
     _host_aliases(f.list_at(spec, "hostAliases"), f"{path}.hostAliases", errs)
     if spec.get("priorityClassName"):
         f.dns1123_subdomain(spec["priorityClassName"], f"{path}.priorityClassName", errs)

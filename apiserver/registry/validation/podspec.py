@@ -410,9 +410,13 @@ def validate_pod_template_spec(template: Obj, path: str, errs: FieldErrors, old:
     ``old`` is the stored template on update."""
     meta = f.obj_at(template, "metadata")
     validate_labels(meta.get("labels") or {}, f"{path}.labels", errs)
-    validate_annotations(meta.get("annotations") or {}, f"{path}.annotations", errs)
+    annotations = meta.get("annotations") or {}
+    validate_annotations(annotations, f"{path}.annotations", errs)
     spec = f.obj_at(template, "spec")
+    old_annotations = None if old is None else f.obj_at(f.obj_at(old, "metadata"), "annotations")
+    podannotations.validate_annotations(annotations, spec, f"{path}.annotations", old_annotations, errs)
     validate_pod_spec(spec, f"{path}.spec", errs, None if old is None else f.obj_at(old, "spec"))
+    podannotations.validate_agreement(annotations, spec, f"{path}.spec", errs)
     if spec.get("ephemeralContainers"):
         errs.forbidden(f"{path}.spec.ephemeralContainers", "ephemeral containers not allowed in pod template")
 
@@ -440,6 +444,7 @@ def validate_pod(obj: Obj, old: Obj | None, errs: FieldErrors) -> None:
     if old is None:
         if spec.get("ephemeralContainers"):
             errs.forbidden("spec.ephemeralContainers", "cannot be set on create")
+        podannotations.validate_create(obj, errs)
         return
     podannotations.validate_update(obj, old, errs)
     _pod_spec_update(spec, f.obj_at(old, "spec"), errs)

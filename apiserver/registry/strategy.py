@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiokube.apiserver.registry import requester
+from aiokube.apiserver.registry import podapparmor, requester
 from aiokube.apiserver.registry.meta import now_rfc3339
 
 Obj = dict[str, Any]
@@ -269,6 +269,10 @@ class PodStrategy(Strategy):
         "status.nominatedNodeName",
     )
     field_label_style = "core"
+
+    def prepare_for_create(self, obj: Obj) -> None:
+        super().prepare_for_create(obj)
+        podapparmor.apply_version_skew(obj)
 
     def initial_status(self, obj: Obj) -> Obj:
         status: Obj = {"phase": "Pending", "qosClass": pod_qos_class(obj)}

@@ -297,7 +297,7 @@ def _more_served() -> list[ResourceInfo]:
         _r(net, "v1", "ServiceCIDR", "servicecidrs", False, status_only, status=True),
         _r("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", True, spec_status, status=True,
            short_names=("pdb",)),
-        _r(sto, "v1", "CSIDriver", "csidrivers", False, spec),
+        _r(sto, "v1", "CSIDriver", "csidrivers", False, st.CSIDriverStrategy()),
         _r(sto, "v1", "CSINode", "csinodes", False),
         _r(sto, "v1", "CSIStorageCapacity", "csistoragecapacities", True),
         _r(sto, "v1", "StorageClass", "storageclasses", False, short_names=("sc",)),

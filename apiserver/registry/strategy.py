@@ -98,6 +98,14 @@ class SpecStrategy(Strategy):
     generation = "spec"
 
 
+class CSIDriverStrategy(SpecStrategy):
+    """Created without a generation; each spec change bumps it (from 0: the first is 1)."""
+
+    def prepare_for_create(self, obj: Obj) -> None:
+        super().prepare_for_create(obj)
+        obj["metadata"].pop("generation", None)
+
+
 class SpecStatusStrategy(Strategy):
     """The spec/status split: status reset on create and kept on update, generation bumped on spec changes
     (CronJob, Ingress, PodDisruptionBudget, FlowSchema, ...)."""

@@ -675,7 +675,7 @@ class APIServer:
             return json_response(request, version_info())
         if path in specs.OPENID_PATHS and self.secure_port:
             config, keys = self.security.openid_documents(f"{self.secure_url}/openid/v1/jwks")
-            return specs.serve_openid(path, config, keys)
+            return specs.serve_openid(path, config, keys, request.headers.get("Accept"))
         if path == "/metrics":
             if self.config.metrics_socket_dir:
                 page = await workermetrics.serve(request, self.config.metrics_socket_dir)

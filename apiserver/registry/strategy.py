@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiokube.apiserver.registry import podapparmor, requester
+from aiokube.apiserver.registry import podapparmor, podlabelkeys, requester
 from aiokube.apiserver.registry.meta import now_rfc3339
 
 Obj = dict[str, Any]
@@ -280,6 +280,7 @@ class PodStrategy(Strategy):
 
     def prepare_for_create(self, obj: Obj) -> None:
         super().prepare_for_create(obj)
+        podlabelkeys.apply(obj)
         podapparmor.apply_version_skew(obj)
 
     def initial_status(self, obj: Obj) -> Obj:

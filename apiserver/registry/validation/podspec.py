@@ -19,6 +19,7 @@ from aiokube.apiserver.registry.validation import fields as f
 from aiokube.apiserver.registry.validation import placement, podannotations, podos, probes, security, tolerations
 from aiokube.apiserver.registry.validation import volumes as volume_sources
 from aiokube.apiserver.registry.validation.objectmeta import (
+    name_is_dns_subdomain,
     validate_annotations,
     validate_labels,
 )
@@ -34,6 +35,10 @@ VOLUME_SOURCES = (
 )  # fmt: skip
 PROTOCOLS = ["SCTP", "TCP", "UDP"]
 _RESTART_POLICIES = ["Always", "OnFailure", "Never"]
+_ISCSI_TOO_LONG = (
+    "Total length of <volume name>:<iscsi.targetPortal> must be under 64 characters"
+    " if iscsi.initiatorName is specified."
+)
 _DNS_POLICIES = ["ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"]
 _PULL_POLICIES = ["Always", "IfNotPresent", "Never"]
 _CONTAINER_RESTART_POLICIES = ["Always", "Never", "OnFailure"]
@@ -49,27 +54,38 @@ _UPDATABLE_POD_SPEC_FIELDS = ",".join((
 ))  # fmt: skip
 
 
-def _volumes(volumes: list[Obj], path: str, errs: FieldErrors) -> set[str]:
+def _volumes(volumes: list[Obj], path: str, errs: FieldErrors, pod_name: str | None) -> set[str]:
     """ValidateVolumes: one source per volume (checked: volumes.py), DNS-1123 names, unique; returns the names
-    of the valid ones."""
+    of the valid ones. ``pod_name``: the pod's (None in a template), which names an ephemeral volume's claim."""
     names: set[str] = set()
     for i, vol in enumerate(volumes):
         vpath = f"{path}[{i}]"
         own = FieldErrors()
         count = 0
+        name = vol.get("name", "")
         for key in VOLUME_SOURCES:
-            if vol.get(key) is None:
+            source = vol.get(key)
+            if source is None:
                 continue
             if count:
-                own.forbidden(f"{vpath}.{key}", "may not specify more than 1 volume type")
+                own.forbidden(f"{vpath}.{volume_sources.SECOND_SOURCE_PATHS.get(key, key)}",
+                              "may not specify more than 1 volume type")  # fmt: skip
             else:
                 count += 1
                 check = volume_sources.SOURCES.get(key)
-                if check is not None and isinstance(vol[key], dict):
-                    check(vol[key], f"{vpath}.{key}", own)
+                spath = f"{vpath}.{volume_sources.CHECK_PATHS.get(key, key)}"
+                if isinstance(source, dict) and key == "image":
+                    volume_sources.image_source(source, spath, own, pod=pod_name is not None)
+                elif check is not None and isinstance(source, dict):
+                    check(source, spath, own)
+                if key == "ephemeral" and pod_name and name:
+                    for msg in name_is_dns_subdomain(f"{pod_name}-{name}", False):
+                        own.invalid(f"{vpath}.name", name, f'PVC name "{pod_name}-{name}": {msg}')
+            if key == "iscsi" and isinstance(source, dict) and source.get("initiatorName") is not None:
+                if len(f"{name}:{source.get('targetPortal', '')}") > 64:
+                    own.invalid(f"{vpath}.name", name, _ISCSI_TOO_LONG)
         if not count:
             own.required(vpath, "must specify a volume type")
-        name = vol.get("name", "")
         if not name:
             own.required(f"{vpath}.name")
         else:
@@ -370,12 +386,21 @@ def _dns_config(spec: Obj, path: str, errs: FieldErrors) -> None:
             errs.required(f"{path}.options[{i}]", "must not be empty")
 
 
-def validate_pod_spec(spec: Obj, path: str, errs: FieldErrors, old: Obj | None = None, *, static: bool = False) -> None:
+def validate_pod_spec(
+    spec: Obj,
+    path: str,
+    errs: FieldErrors,
+    old: Obj | None = None,
+    *,
+    static: bool = False,
+    pod_name: str | None = None,
+) -> None:
     """ValidatePodSpec, the checks users meet first; ``old`` is the stored spec on update (the options kube
-    derives from it: GetValidationOptionsFromPodSpecAndMeta); ``static``: a mirror pod's (its annotation)."""
+    derives from it: GetValidationOptionsFromPodSpecAndMeta); ``static``: a mirror pod's (its annotation);
+    ``pod_name``: a pod's name (None: a template's spec)."""
     if spec.get("terminationGracePeriodSeconds") is None:
         errs.required(f"{path}.terminationGracePeriodSeconds")
-    volumes = _volumes(f.list_at(spec, "volumes"), f"{path}.volumes", errs)
+    volumes = _volumes(f.list_at(spec, "volumes"), f"{path}.volumes", errs, pod_name)
     claims = _resource_claims(f.list_at(spec, "resourceClaims"), f"{path}.resourceClaims", errs, static)
     _containers(spec, volumes, claims, path, errs, old)
     f.enum(spec.get("restartPolicy"), f"{path}.restartPolicy", _RESTART_POLICIES, errs)
@@ -439,7 +464,8 @@ def validate_pod(obj: Obj, old: Obj | None, errs: FieldErrors) -> None:
     spec = f.obj_at(obj, "spec")
     podannotations.validate(obj, old, errs)
     old_spec = None if old is None else f.obj_at(old, "spec")
-    validate_pod_spec(spec, "spec", errs, old_spec, static=podannotations.is_mirror_pod(obj))
+    name = f.obj_at(obj, "metadata").get("name") or ""
+    validate_pod_spec(spec, "spec", errs, old_spec, static=podannotations.is_mirror_pod(obj), pod_name=name)
     _pod_only(spec, errs)
     if old is None:
         if spec.get("ephemeralContainers"):

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from aiokube.apiserver.errors import FieldErrors
+from aiokube.apiserver.registry.validation import downwardapi
 from aiokube.apiserver.registry.validation import fields as f
 from aiokube.apiserver.registry.validation.claimspec import validate_claim_spec
 from aiokube.apiserver.registry.validation.objectmeta import is_dns1123_subdomain, validate_template_object_meta
@@ -18,24 +19,6 @@ Obj = dict[str, Any]
 
 _FILE_MODE_MSG = "must be a number between 0 and 0777 (octal), both inclusive"
 _HOST_PATH_TYPES = ["", "BlockDevice", "CharDevice", "Directory", "DirectoryOrCreate", "File", "FileOrCreate", "Socket"]
-_VOLUME_FIELD_PATHS = ["metadata.annotations", "metadata.labels", "metadata.name", "metadata.namespace", "metadata.uid"]
-_DOWNWARD_LABELS = frozenset((
-    "metadata.annotations", "metadata.labels", "metadata.name", "metadata.namespace", "metadata.uid", "spec.nodeName",
-    "spec.restartPolicy", "spec.serviceAccountName", "spec.schedulerName", "status.phase", "status.hostIP",
-    "status.hostIPs", "status.podIP", "status.podIPs",
-))  # fmt: skip
-_RESOURCE_FIELDS = ["limits.cpu", "limits.ephemeral-storage", "limits.memory", "requests.cpu",
-                    "requests.ephemeral-storage", "requests.memory"]  # fmt: skip
-_HUGEPAGES_PREFIXES = ("limits.hugepages-", "requests.hugepages-")
-_BYTE_DIVISORS = ("1", "1k", "1M", "1G", "1T", "1P", "1E", "1Ki", "1Mi", "1Gi", "1Ti", "1Pi", "1Ei")
-_BYTE_TEXT = ", ".join(_BYTE_DIVISORS)
-#: resource → (divisors kube allows, as its message lists them, what the message calls the resource)
-_DIVISORS = {
-    **dict.fromkeys(("limits.cpu", "requests.cpu"), (("1m", "1"), "1m and 1", "cpu resource")),
-    **dict.fromkeys(("limits.memory", "requests.memory"), (_BYTE_DIVISORS, _BYTE_TEXT, "memory resource")),
-    **dict.fromkeys(("limits.ephemeral-storage", "requests.ephemeral-storage"),
-                    (_BYTE_DIVISORS, _BYTE_TEXT, "local ephemeral storage resource")),
-}  # fmt: skip
 _PARTITION_MSG = "must be between 1 and 255, inclusive"
 _IQN = re.compile(r"iqn\.\d{4}-\d{2}\.([A-Za-z0-9\-.]+)(:[^,;*&$|\s]+)$")
 _EUI = re.compile(r"^eui.[A-Za-z0-9]{16}$")
@@ -85,62 +68,6 @@ def _items(source: Obj, path: str, errs: FieldErrors) -> list[Obj]:
     return items
 
 
-def _subscripted(label: str) -> tuple[str, str] | None:
-    """fieldpath.SplitMaybeSubscriptedPath: ``metadata.labels['key']`` → (path, key)."""
-    if not label.endswith("']"):
-        return None
-    head, sep, key = label[:-2].partition("['")
-    return (head, key) if sep and head else None
-
-
-def _object_field(selector: Obj, path: str, errs: FieldErrors) -> None:
-    """validateObjectFieldSelector with the volume's expressions (after ConvertDownwardAPIFieldLabel)."""
-    version, label = selector.get("apiVersion", ""), selector.get("fieldPath", "")
-    if not version:
-        errs.required(f"{path}.apiVersion")
-        return
-    if not label:
-        errs.required(f"{path}.fieldPath")
-        return
-    error = None
-    split = _subscripted(label)
-    if version != "v1":
-        error = f"unsupported pod version: {version}"
-    elif split is not None and split[0] not in ("metadata.annotations", "metadata.labels"):
-        error = f"field label does not support subscript: {label}"
-    elif split is None and label not in _DOWNWARD_LABELS and label != "spec.host":
-        error = f"field label not supported: {label}"
-    if error is not None:
-        errs.invalid(f"{path}.fieldPath", label, f"error converting fieldPath: {error}")
-    elif split is not None:
-        f.qualified_name(split[1].lower() if split[0] == "metadata.annotations" else split[1], path, errs)
-    elif (internal := "spec.nodeName" if label == "spec.host" else label) not in _VOLUME_FIELD_PATHS:
-        errs.not_supported(f"{path}.fieldPath", internal, _VOLUME_FIELD_PATHS)
-
-
-def _resource_field(selector: Obj, path: str, errs: FieldErrors) -> None:
-    """validateContainerResourceFieldSelector for a volume, and its divisor."""
-    resource = selector.get("resource", "")
-    if not selector.get("containerName"):
-        errs.required(f"{path}.containerName")
-    elif not resource:
-        errs.required(f"{path}.resource")
-    elif resource not in _RESOURCE_FIELDS and not resource.startswith(_HUGEPAGES_PREFIXES):
-        errs.not_supported(f"{path}.resource", resource, _RESOURCE_FIELDS)
-    divisor = f.quantity(selector.get("divisor"))
-    if divisor is None or divisor.cmp(f.ZERO) == 0:
-        return
-    allowed = _DIVISORS.get(resource)
-    if allowed is not None and str(divisor) not in allowed[0]:
-        errs.invalid(
-            f"{path}.divisor", resource, f"only divisor's values {allowed[1]} are supported with the {allowed[2]}"
-        )
-    if resource.startswith(_HUGEPAGES_PREFIXES) and str(divisor) not in _BYTE_DIVISORS:
-        errs.invalid(
-            f"{path}.divisor", resource, f"only divisor's values {_BYTE_TEXT} are supported with the hugepages resource"
-        )
-
-
 def _downward_file(item: Obj, path: str, errs: FieldErrors) -> None:
     """validateDownwardAPIVolumeFile (``path``: the source's, as kube reports the file's fields)."""
     target = item.get("path") or ""
@@ -149,11 +76,11 @@ def _downward_file(item: Obj, path: str, errs: FieldErrors) -> None:
     local_non_reserved_path(target, f"{path}.path", errs)
     field_ref, resource_ref = item.get("fieldRef"), item.get("resourceFieldRef")
     if isinstance(field_ref, dict):
-        _object_field(field_ref, f"{path}.fieldRef", errs)
+        downwardapi.object_field(field_ref, f"{path}.fieldRef", errs, downwardapi.VOLUME_FIELD_PATHS)
         if resource_ref is not None:
             errs.invalid(path, "resource", "fieldRef and resourceFieldRef can not be specified simultaneously")
     elif isinstance(resource_ref, dict):
-        _resource_field(resource_ref, f"{path}.resourceFieldRef", errs)
+        downwardapi.resource_field(resource_ref, f"{path}.resourceFieldRef", errs, volume=True)
     else:
         errs.required(path, "one of fieldRef and resourceFieldRef is required")
     _mode(item.get("mode"), f"{path}.mode", errs)
@@ -253,7 +180,7 @@ def _clean_projection(projection: Any, paths: set[str]) -> bool:
             ref = item.get("fieldRef") if type(item) is dict else None
             if type(ref) is not dict or item.get("resourceFieldRef") is not None or ref.get("apiVersion") != "v1":
                 return False
-            if ref.get("fieldPath") not in _VOLUME_FIELD_PATHS or not _clean_file(item, paths):
+            if ref.get("fieldPath") not in downwardapi.VOLUME_FIELD_PATHS or not _clean_file(item, paths):
                 return False
         return True
     return False

@@ -15,8 +15,18 @@ from typing import Any
 
 from aiokube.apiserver.errors import Cause, FieldErrors
 from aiokube.apiserver.registry import podupdates
+from aiokube.apiserver.registry.validation import (
+    envvars,
+    mounts,
+    placement,
+    podannotations,
+    podos,
+    probes,
+    resources,
+    security,
+    tolerations,
+)
 from aiokube.apiserver.registry.validation import fields as f
-from aiokube.apiserver.registry.validation import placement, podannotations, podos, probes, security, tolerations
 from aiokube.apiserver.registry.validation import volumes as volume_sources
 from aiokube.apiserver.registry.validation.objectmeta import (
     name_is_dns_subdomain,
@@ -54,10 +64,10 @@ _UPDATABLE_POD_SPEC_FIELDS = ",".join((
 ))  # fmt: skip
 
 
-def _volumes(volumes: list[Obj], path: str, errs: FieldErrors, pod_name: str | None) -> set[str]:
-    """ValidateVolumes: one source per volume (checked: volumes.py), DNS-1123 names, unique; returns the names
-    of the valid ones. ``pod_name``: the pod's (None in a template), which names an ephemeral volume's claim."""
-    names: set[str] = set()
+def _volumes(volumes: list[Obj], path: str, errs: FieldErrors, pod_name: str | None) -> dict[str, Obj]:
+    """ValidateVolumes: one source per volume (checked: volumes.py), DNS-1123 names, unique; returns the valid
+    ones by name. ``pod_name``: the pod's (None in a template), which names an ephemeral volume's claim."""
+    names: dict[str, Obj] = {}
     for i, vol in enumerate(volumes):
         vpath = f"{path}[{i}]"
         own = FieldErrors()
@@ -95,7 +105,7 @@ def _volumes(volumes: list[Obj], path: str, errs: FieldErrors, pod_name: str | N
         if own:
             errs.causes.extend(own.causes)
         else:
-            names.add(name)
+            names[name] = vol
     return names
 
 
@@ -128,37 +138,6 @@ def _ports(ports: list[Obj], path: str, errs: FieldErrors) -> None:
             errs.required(f"{ppath}.protocol")
         elif protocol not in PROTOCOLS:
             errs.not_supported(f"{ppath}.protocol", protocol, PROTOCOLS)
-
-
-def _env(env: list[Obj], path: str, errs: FieldErrors) -> None:
-    """ValidateEnv, the names (RelaxedEnvironmentVariableValidation is on in 1.36)."""
-    for i, var in enumerate(env):
-        name = var.get("name", "")
-        if not name:
-            errs.required(f"{path}[{i}].name")
-        elif any(ord(c) > 126 or ord(c) < 32 or c == "=" for c in name):
-            errs.invalid(
-                f"{path}[{i}].name",
-                name,
-                "a valid environment variable name must consist only of printable ASCII characters other than '='",
-            )
-
-
-def _mounts(mounts: list[Obj], volumes: set[str], path: str, errs: FieldErrors) -> None:
-    """ValidateVolumeMounts: a mounted volume exists, mount paths are set and unique."""
-    seen: set[str] = set()
-    for i, mount in enumerate(mounts):
-        mpath = f"{path}[{i}]"
-        name, mount_path = mount.get("name", ""), mount.get("mountPath", "")
-        if not name:
-            errs.required(f"{mpath}.name")
-        if name not in volumes:
-            errs.not_found(f"{mpath}.name", name)
-        if not mount_path:
-            errs.required(f"{mpath}.mountPath")
-        if mount_path in seen:
-            errs.invalid(f"{mpath}.mountPath", mount_path, "must be unique")
-        seen.add(mount_path)
 
 
 def _resource_claims(claims: list[Any], path: str, errs: FieldErrors, static: bool = False) -> set[str]:
@@ -249,7 +228,7 @@ def _host_aliases(aliases: list[Any], path: str, errs: FieldErrors) -> None:
 
 
 def _container_common(
-    c: Obj, volumes: set[str], claims: set[str], host_users: bool, path: str, errs: FieldErrors
+    c: Obj, volumes: dict[str, Obj], claims: set[str], host_users: bool, path: str, errs: FieldErrors, restart: Any
 ) -> None:
     """validateContainerCommon."""
     name = c.get("name", "")
@@ -261,12 +240,32 @@ def _container_common(
         errs.required(f"{path}.image")
     f.enum(c.get("terminationMessagePolicy"), f"{path}.terminationMessagePolicy", _TERMINATION_MESSAGE_POLICIES, errs)
     _ports(f.list_at(c, "ports"), f"{path}.ports", errs)
-    _env(f.list_at(c, "env"), f"{path}.env", errs)
-    _mounts(f.list_at(c, "volumeMounts"), volumes, f"{path}.volumeMounts", errs)
+    envvars.validate_env(f.list_at(c, "env"), f"{path}.env", errs)
+    envvars.validate_env_from(f.list_at(c, "envFrom"), f"{path}.envFrom", errs)
+    mounts.validate_mounts(c, volumes, f"{path}.volumeMounts", errs)
+    mounts.validate_devices(c, volumes, f"{path}.volumeDevices", errs)
     f.enum(c.get("imagePullPolicy"), f"{path}.imagePullPolicy", _PULL_POLICIES, errs)
-    podupdates.validate_resource_requirements(c.get("resources"), f"{path}.resources", errs)
+    resources.validate_requirements(c.get("resources"), f"{path}.resources", errs)
     _claim_references(f.list_at(f.obj_at(c, "resources"), "claims"), claims, f"{path}.resources.claims", errs)
+    _resize_policy(f.list_at(c, "resizePolicy"), f"{path}.resizePolicy", restart, errs)
     security.validate_container_security_context(c.get("securityContext"), host_users, f"{path}.securityContext", errs)
+
+
+def _resize_policy(policies: list[Any], path: str, restart: Any, errs: FieldErrors) -> None:
+    """validateResizePolicy: cpu and memory once each, a known policy, NotRequired under a Never pod (each error
+    at the list's path, as kube reports them)."""
+    seen: set[str] = set()
+    for i, policy in enumerate(policies):
+        if not isinstance(policy, dict):
+            continue
+        name, action = policy.get("resourceName", ""), policy.get("restartPolicy", "")
+        if name in seen:
+            errs.duplicate(f"{path}[{i}]", name)
+        seen.add(name)
+        f.enum(name, path, ["cpu", "memory"], errs)
+        f.enum(action, path, ["NotRequired", "RestartContainer"], errs)
+        if restart == "Never" and action != "NotRequired":
+            errs.invalid(path, action, "must be 'NotRequired' when pod `restartPolicy` is 'Never'")
 
 
 def _container_restart_policy(c: Obj, path: str, errs: FieldErrors) -> None:
@@ -310,7 +309,9 @@ def _restart_container_init(spec: Obj) -> bool:
     return False
 
 
-def _containers(spec: Obj, volumes: set[str], claims: set[str], path: str, errs: FieldErrors, old: Obj | None) -> None:
+def _containers(
+    spec: Obj, volumes: dict[str, Obj], claims: set[str], path: str, errs: FieldErrors, old: Obj | None
+) -> None:
     """validateContainers and validateInitContainers: names unique across both lists; probes and hooks for
     regular and restartable init containers only; init containers' restart policies and rules as regular
     containers' (ContainerRestartRules is on in 1.36), no RestartContainer resize of an init container that is no
@@ -323,7 +324,7 @@ def _containers(spec: Obj, volumes: set[str], claims: set[str], path: str, errs:
     names: set[str] = set()
     for i, c in enumerate(containers):
         cpath = f"{path}.containers[{i}]"
-        _container_common(c, volumes, claims, host_users, cpath, errs)
+        _container_common(c, volumes, claims, host_users, cpath, errs, spec.get("restartPolicy"))
         name = c.get("name", "")
         if name in names:
             errs.duplicate(f"{cpath}.name", name)
@@ -334,7 +335,7 @@ def _containers(spec: Obj, volumes: set[str], claims: set[str], path: str, errs:
     restart_container_ok = bool(inits) and old is not None and _restart_container_init(old)
     for i, c in enumerate(inits):
         cpath = f"{path}.initContainers[{i}]"
-        _container_common(c, volumes, claims, host_users, cpath, errs)
+        _container_common(c, volumes, claims, host_users, cpath, errs, spec.get("restartPolicy"))
         _container_restart_policy(c, cpath, errs)
         name = c.get("name", "")
         if name in names:
@@ -403,6 +404,8 @@ def validate_pod_spec(
     volumes = _volumes(f.list_at(spec, "volumes"), f"{path}.volumes", errs, pod_name)
     claims = _resource_claims(f.list_at(spec, "resourceClaims"), f"{path}.resourceClaims", errs, static)
     _containers(spec, volumes, claims, path, errs, old)
+    _pod_resources(spec, claims, path, errs)
+    _host_network_ports(spec, path, errs, pod=pod_name is not None)
     f.enum(spec.get("restartPolicy"), f"{path}.restartPolicy", _RESTART_POLICIES, errs)
     f.enum(spec.get("dnsPolicy"), f"{path}.dnsPolicy", _DNS_POLICIES, errs)
     validate_labels(spec.get("nodeSelector") or {}, f"{path}.nodeSelector", errs)
@@ -410,10 +413,15 @@ def validate_pod_spec(
     security.validate_pod_security_context(spec, f"{path}.securityContext", errs, host_sysctls=host_sysctls)
     placement.validate_affinity(spec.get("affinity"), f"{path}.affinity", errs)
     _dns_config(spec, f"{path}.dnsConfig", errs)
+    for i, gate in enumerate(f.list_at(spec, "readinessGates")):
+        condition = gate.get("conditionType", "") if isinstance(gate, dict) else ""
+        f.qualified_name(condition, f"{path}.readinessGates[{i}].conditionType", errs)
+    _scheduling_gates(f.list_at(spec, "schedulingGates"), f"{path}.schedulingGates", errs)
     placement.validate_topology_spread_constraints(
         f.list_at(spec, "topologySpreadConstraints"), f"{path}.topologySpreadConstraints", errs
     )
     podos.validate_host_process(spec, path, errs)
+    _hostname_override(spec, path, errs)
     for key in ("serviceAccountName", "nodeName"):
         if spec.get(key):
             f.dns1123_subdomain(spec[key], f"{path}.{key}", errs)
@@ -427,7 +435,63 @@ def validate_pod_spec(
     _host_aliases(f.list_at(spec, "hostAliases"), f"{path}.hostAliases", errs)
     if spec.get("priorityClassName"):
         f.dns1123_subdomain(spec["priorityClassName"], f"{path}.priorityClassName", errs)
+    if isinstance(spec.get("overhead"), dict):
+        resources.validate_requirements({"limits": spec["overhead"]}, f"{path}.overhead", errs)
     podos.validate_os(spec, path, errs)
+    envvars.validate_file_key_volumes(spec, path, errs)
+
+
+def _pod_resources(spec: Obj, claims: set[str], path: str, errs: FieldErrors) -> None:
+    """validatePodResources (PodLevelResources is on in 1.36), without the comparison with the containers'
+    aggregate requests and limits."""
+    pod_resources = spec.get("resources")
+    if not isinstance(pod_resources, dict):
+        return
+    if f.obj_at(spec, "os").get("name") == "windows":
+        errs.forbidden(f"{path}.resources", "may not be set for a windows pod")
+        return
+    if pod_resources.get("claims") is not None:
+        errs.forbidden(f"{path}.resources.claims", "claims may not be set for Resources at pod-level")
+    resources.validate_requirements(pod_resources, f"{path}.resources", errs, resources.pod_resource_name)
+    _claim_references(f.list_at(pod_resources, "claims"), claims, f"{path}.resources.claims", errs)
+
+
+def _host_network_ports(spec: Obj, path: str, errs: FieldErrors, *, pod: bool) -> None:
+    """validatePodHostNetworkDeps: with the host's network a port is the same on the host (a template may leave
+    the host port to the pod's defaulting)."""
+    if not spec.get("hostNetwork"):
+        return
+    for i, c in enumerate(f.list_at(spec, "containers")):
+        for j, port in enumerate(f.list_at(c, "ports")):
+            host, container = port.get("hostPort", 0), port.get("containerPort", 0)
+            if (pod or host) and host != container:
+                errs.invalid(f"{path}.containers[{i}].ports[{j}].hostPort", host,
+                             "must match `containerPort` when `hostNetwork` is true")  # fmt: skip
+
+
+def _scheduling_gates(gates: list[Any], path: str, errs: FieldErrors) -> None:
+    """validateSchedulingGates: qualified names, no duplicates."""
+    seen: set[str] = set()
+    for i, gate in enumerate(gates):
+        name = gate.get("name", "") if isinstance(gate, dict) else ""
+        f.qualified_name(name, f"{path}[{i}]", errs)
+        if name in seen:
+            errs.duplicate(f"{path}[{i}]", name)
+        seen.add(name)
+
+
+def _hostname_override(spec: Obj, path: str, errs: FieldErrors) -> None:
+    """validatePodHostName."""
+    override = spec.get("hostnameOverride")
+    if not isinstance(override, str):
+        return
+    if spec.get("setHostnameAsFQDN") is True:
+        errs.forbidden(f"{path}.hostnameOverride", "may not be specified when setHostnameAsFQDN is true")
+    if spec.get("hostNetwork"):
+        errs.forbidden(f"{path}.hostnameOverride", "may not be specified when hostNetwork is true")
+    if len(override) > 64:
+        errs.too_long(f"{path}.hostnameOverride", 64)
+    f.dns1123_subdomain(override, f"{path}.hostnameOverride", errs)
 
 
 def validate_pod_template_spec(template: Obj, path: str, errs: FieldErrors, old: Obj | None = None) -> None:

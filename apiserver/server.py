@@ -19,6 +19,7 @@ from aiohttp import web
 
 from aiokube.apiserver import errors
 from aiokube.apiserver.admission.namespacelifecycle import NamespaceLifecycle
+from aiokube.apiserver.aggregation import AvailabilityController, RemoteAPIServices
 from aiokube.apiserver.apiextensions.controller import CRDController
 from aiokube.apiserver.authorization.cachesource import RBAC_GROUP, RBAC_RESOURCES
 from aiokube.apiserver.controllers import (
@@ -38,6 +39,7 @@ from aiokube.apiserver.endpoints.responses import (
     add_request_warnings,
     json_response,
     not_found_page,
+    service_unavailable_page,
     status_response,
     text_response,
 )
@@ -220,6 +222,8 @@ class APIServer:
         self.rest: RESTHandlers | None = None
         self.generic: GenericStore | None = None
         self.discovery: Discovery | None = None
+        #: the APIServices with a Service: their groups in discovery and the 503 for their paths
+        self.remote_api_services = RemoteAPIServices(self.registry.has_group_version)
         self.namespace_controller: NamespaceController | None = None
         self.runner: web.AppRunner | None = None
         #: one cacher per (group, resource): every served version of a resource shares it
@@ -320,7 +324,11 @@ class APIServer:
         if cfg.security.secure_port is not None:
             self.secure_port = await self._listen(cfg.security.secure_port, self.security.ssl_context)
             self.security.write_admin_kubeconfig(self.secure_url)
-        self.discovery = Discovery(self.registry, f"{cfg.bind_address}:{self.secure_port or self.port}")
+        self.discovery = Discovery(
+            self.registry, f"{cfg.bind_address}:{self.secure_port or self.port}", self.remote_api_services
+        )
+        api_services = self._cacher("apiregistration.k8s.io", "apiservices")
+        self._tasks.append(asyncio.create_task(self.remote_api_services.run(api_services)))
         self.sa_controller = ServiceAccountController(
             self.generic, self._cacher("", "namespaces"), self._cacher("", "serviceaccounts")
         )
@@ -356,6 +364,12 @@ class APIServer:
             GarbageCollector(self.generic, self._resource_cachers).run(),
             protection.run(),
             ClusterRoleAggregation(self.generic, self._cacher(RBAC_GROUP, "clusterroles")).run(),
+            AvailabilityController(
+                self.generic,
+                self._cacher("apiregistration.k8s.io", "apiservices"),
+                self._cacher("", "services"),
+                self._cacher("discovery.k8s.io", "endpointslices"),
+            ).run(),
             run_compactor(self.etcd, cfg.compaction_interval),
         ]
         if cfg.publish_root_ca and self.secure_port and not cfg.security.tls_cert_file:  # the CA of our own cert
@@ -701,6 +715,8 @@ class APIServer:
         if not ri.is_resource_request:
             return self._discovery_path(request, path)
         if not self.registry.has_group_version(ri.group, ri.version):
+            if self.remote_api_services.serves(ri.group, ri.version):
+                return service_unavailable_page()
             if ri.group and not self.registry.has_group(ri.group):
                 return not_found_page()
             raise errors.resource_not_found()
@@ -725,6 +741,8 @@ class APIServer:
             doc = self.discovery.resource_list(parts[1], parts[2])
         if doc is not None:
             return json_response(request, doc)
+        if parts[0] == "apis" and len(parts) == 3 and self.remote_api_services.serves(parts[1], parts[2]):
+            return service_unavailable_page()
         if parts[0] == "apis" and (len(parts) < 2 or not self.registry.has_group(parts[1])):
             return not_found_page()
         raise errors.resource_not_found()

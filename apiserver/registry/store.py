@@ -16,10 +16,19 @@ from aiokube.apiserver.admission.namespacelifecycle import NamespaceLifecycle
 from aiokube.apiserver.apiextensions import customresource
 from aiokube.apiserver.apiextensions.validation import validate_crd
 from aiokube.apiserver.defaulting import apply_defaults
-from aiokube.apiserver.errors import FieldErrors, GroupKind, GroupResource, StatusError
+from aiokube.apiserver.errors import Cause, FieldErrors, GroupKind, GroupResource, StatusError
 from aiokube.apiserver.patching import managedfields as mf
 from aiokube.apiserver.patching.fieldpath import FieldSet
-from aiokube.apiserver.registry import event_validation, meta, namespaces, pods, podupdates, statusupdate, validation
+from aiokube.apiserver.registry import (
+    draadmin,
+    event_validation,
+    meta,
+    namespaces,
+    pods,
+    podupdates,
+    statusupdate,
+    validation,
+)
 from aiokube.apiserver.registry.createadmission import CreateAdmission
 from aiokube.apiserver.registry.meta import copy_object
 from aiokube.apiserver.registry.options import DeleteOptions, ListOptions, parse_resource_version
@@ -228,15 +237,24 @@ class GenericStore:
     # --- checks shared by the writes ----------------------------------------------------------------
 
     @staticmethod
-    def validate(obj: Obj, info: ResourceInfo, old: Obj | None = None, *, spec: bool = True, status: str = "") -> None:
+    def validate(
+        obj: Obj,
+        info: ResourceInfo,
+        old: Obj | None = None,
+        *,
+        spec: bool = True,
+        status: str = "",
+        first: list[Cause] | None = None,
+    ) -> None:
         """The type's own validation (strategy.Validate: built-in types, Events, CRD schemas, CRDs themselves) and
         ObjectMeta's; 422 on failure. ``obj`` and ``old`` are in storage form, ``info`` is the request's version
         (kube validates the internal object, some types by the request's version) and the error names the
         internal kind. ``spec`` False (status-like subresources) skips the type's own checks of the whole
         object, which kube's status strategies do not make; ``status`` (the subresource: status, approval) runs the
-        checks they make instead."""
+        checks they make instead. ``first``: errors a check that reads other objects found (they lead)."""
         st = info.stored_as
         errs = FieldErrors()
+        errs.causes.extend(first or ())
         md = obj["metadata"]
         if st.builtin and st.kind == "Event" and not st.group:
             event_validation.validate(obj, old, info.api_version, errs)
@@ -279,8 +297,8 @@ class GenericStore:
         else:
             new["metadata"]["managedFields"] = managed
 
-    def _prepare_create(self, obj: Obj, info: ResourceInfo) -> None:
-        """rest.BeforeCreate: system fields, strategy, generated name, validation."""
+    def _prepare_create(self, obj: Obj, info: ResourceInfo, first: list[Cause] | None = None) -> None:
+        """rest.BeforeCreate: system fields, strategy, generated name, validation (``first``: see validate)."""
         md = obj["metadata"]
         for k in _SYSTEM_FIELDS:
             md.pop(k, None)
@@ -291,7 +309,7 @@ class GenericStore:
         info.strategy.prepare_for_create(obj)
         info.strategy.canonicalize(obj)
         _default(obj, info)
-        self.validate(obj, info)
+        self.validate(obj, info, first=first)
 
     def _prepare_update(self, obj: Obj, old: Obj, info: ResourceInfo) -> None:
         """rest.BeforeUpdate: keep generation and identity, strategy, validation."""
@@ -325,7 +343,7 @@ class GenericStore:
         self._track(None, obj, info, manager)  # before admission, as kube records it
         await turns.pause_if_held()
         volatile = await self.create_admission.admit(obj, info, namespace)
-        self._prepare_create(obj, info)
+        self._prepare_create(obj, info, await draadmin.on_create(obj, info, namespace, self.admission.lookup))
         await turns.pause_if_held()
         allocator = self.services if is_service(info) else None
         ports = await allocator.allocate(obj, dry_run) if allocator is not None else []
@@ -436,7 +454,7 @@ class GenericStore:
                 if track:
                     self._track(None, new, info, manager)
                 await self.create_admission.admit(new, info, namespace)
-                self._prepare_create(new, info)
+                self._prepare_create(new, info, await draadmin.on_create(new, info, namespace, self.admission.lookup))
                 if self.services is not None and is_service(info):  # a PUT that creates a Service
                     self.services.done(await self.services.allocate(new, dry_run))
                 return stored_form(new, info)
@@ -451,7 +469,8 @@ class GenericStore:
                 parse_resource_version(new_rv)
                 raise errors.conflict(info.group_resource, name, errors.OPTIMISTIC_LOCK_MESSAGE)
             if subresource in ("status", "finalize", "approval"):
-                new = self._subresource_update(subresource, new, existing, info)
+                first = await draadmin.on_status(new, existing, info, namespace, self.admission.lookup)
+                new = self._subresource_update(subresource, new, existing, info, first)
             elif subresource in ("ephemeralcontainers", "resize"):
                 new = self._pod_spec_update(subresource, new, existing, info)
             else:
@@ -499,7 +518,9 @@ class GenericStore:
         except serr.StorageError as exc:
             raise errors.from_storage(exc, info.group_resource, name) from None
 
-    def _subresource_update(self, subresource: str, new: Obj, existing: Obj, info: ResourceInfo) -> Obj:
+    def _subresource_update(
+        self, subresource: str, new: Obj, existing: Obj, info: ResourceInfo, first: list[Cause] | None = None
+    ) -> Obj:
         """status: the status and the metadata the kind's status strategy lets change (registry/statusupdate.py);
         approval (CSRs): only status.conditions; finalize (namespaces): only spec.finalizers (and metadata)."""
         if subresource == "approval":
@@ -525,7 +546,7 @@ class GenericStore:
             else:
                 md.pop("generation", None)
             _keep_identity(md, old_md)
-            self.validate(out, info, existing, spec=False, status="status")
+            self.validate(out, info, existing, spec=False, status="status", first=first)
             return out
         # namespaces/finalize: the finalize strategy keeps the old status and takes the rest of the body
         md, old_md = new["metadata"], existing["metadata"]

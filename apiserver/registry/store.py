@@ -20,6 +20,7 @@ from aiokube.apiserver.errors import Cause, FieldErrors, GroupKind, GroupResourc
 from aiokube.apiserver.patching import managedfields as mf
 from aiokube.apiserver.patching.fieldpath import FieldSet
 from aiokube.apiserver.registry import (
+    alphafields,
     draadmin,
     event_validation,
     meta,
@@ -306,6 +307,8 @@ class GenericStore:
         md["creationTimestamp"] = meta.now_rfc3339()
         if not md.get("name") and md.get("generateName"):  # before the strategy (a Job labels its pods with it)
             md["name"] = meta.generate_name(md["generateName"])
+        if info.builtin:
+            alphafields.drop_disabled(obj, None, info.stored_as.group, info.stored_as.kind)
         info.strategy.prepare_for_create(obj)
         info.strategy.canonicalize(obj)
         _default(obj, info)
@@ -319,6 +322,8 @@ class GenericStore:
             md["generation"] = old_md["generation"]
         else:
             md.pop("generation", None)
+        if info.builtin:  # before the strategy compares the specs for the generation
+            alphafields.drop_disabled(obj, old, info.stored_as.group, info.stored_as.kind)
         info.strategy.prepare_for_update(obj, old)
         info.strategy.canonicalize(obj)
         _keep_identity(md, old_md)

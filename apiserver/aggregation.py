@@ -8,12 +8,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
-
-import aiohttp
 
 from aiokube.apiserver.controllers import follow
 from aiokube.apiserver.registry.meta import now_rfc3339
@@ -22,6 +19,8 @@ from aiokube.watchcache.cacher import Cacher
 from aiokube.watchcache.objects import DELETED
 
 Obj = dict[str, Any]
+#: GETs a URL as kube's discovery check does: None when it answered 2xx, else the error's text
+Probe = Callable[[str], Awaitable[str | None]]
 log = logging.getLogger(__name__)
 
 MANAGER = "kube-apiserver"  # the field manager of kube's availability controller's status writes
@@ -104,9 +103,18 @@ class AvailabilityController:
     every ``resync_seconds``."""
 
     def __init__(
-        self, store: GenericStore, api_services: Cacher, services: Cacher, slices: Cacher, resync_seconds: float = 30
+        self,
+        store: GenericStore,
+        probe: Probe,
+        caches: Callable[[str, str], Cacher],
+        resync_seconds: float = 30,
     ) -> None:
+        """``probe`` sends the discovery GET (the HTTP edge's); ``caches`` gives the watch cache of a (group,
+        resource)."""
         self.store = store
+        self.probe = probe
+        api_services = caches("apiregistration.k8s.io", "apiservices")
+        services, slices = caches("", "services"), caches("discovery.k8s.io", "endpointslices")
         self.api_services, self.services, self.slices = api_services, services, slices
         info = store.registry.get("apiregistration.k8s.io", "v1", "apiservices")
         assert info is not None
@@ -215,27 +223,8 @@ class AvailabilityController:
         path = f"/api/{spec.get('version', '')}" if api_service["metadata"]["name"] == "v1." else (
             f"/apis/{spec.get('group', '')}/{spec.get('version', '')}")  # fmt: skip
         url = f"https://{'[' + host + ']' if ':' in host else host}:{port}{path}"
-        failure = await _get_status(url)
+        failure = await self.probe(url)
         return None if failure is None else f"failing or missing response from {url}: {failure}"
-
-
-async def _get_status(url: str) -> str | None:
-    """The discovery GET (TLS unverified: aiokube holds no front-proxy client certificate to present)."""
-    started = time.monotonic()
-    try:
-        timeout = aiohttp.ClientTimeout(total=5)
-        async with aiohttp.ClientSession(timeout=timeout) as session, session.get(url, ssl=False) as resp:
-            if not 200 <= resp.status < 300:
-                return f"bad status from {url}: {resp.status}"
-            return None
-    except TimeoutError:
-        return f'Get "{url}": context deadline exceeded (Client.Timeout exceeded while awaiting headers)'
-    except aiohttp.ClientConnectorError as exc:
-        if isinstance(exc.os_error, ConnectionRefusedError):
-            return f'Get "{url}": dial tcp {url.split("//", 1)[1].split("/", 1)[0]}: connect: connection refused'
-        return f'Get "{url}": {exc.os_error}'
-    except aiohttp.ClientError as exc:
-        return f'Get "{url}": {exc}' if time.monotonic() - started < 5 else f"timed out waiting for {url}"
 
 
 def _has_endpoint(endpoint_slice: Obj, port_name: str) -> bool:

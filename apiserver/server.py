@@ -65,6 +65,7 @@ from aiokube.apiserver.registry.services import ServiceAllocator
 from aiokube.apiserver.registry.store import GenericStore
 from aiokube.apiserver.secureserving import Security, SecurityConfig, advertised_host
 from aiokube.apiserver.transport.connection import ConnectionLimits, KubeSite
+from aiokube.apiserver.transport.discoveryprobe import discovery_probe
 from aiokube.apiserver.transport.streaming import RESPONSE_BYTES, RESPONSE_HEADERS, RESPONSE_STATUS
 from aiokube.encoding import canonical
 from aiokube.storage import errors as serr
@@ -364,12 +365,7 @@ class APIServer:
             GarbageCollector(self.generic, self._resource_cachers).run(),
             protection.run(),
             ClusterRoleAggregation(self.generic, self._cacher(RBAC_GROUP, "clusterroles")).run(),
-            AvailabilityController(
-                self.generic,
-                self._cacher("apiregistration.k8s.io", "apiservices"),
-                self._cacher("", "services"),
-                self._cacher("discovery.k8s.io", "endpointslices"),
-            ).run(),
+            AvailabilityController(self.generic, discovery_probe, self._cacher).run(),
             run_compactor(self.etcd, cfg.compaction_interval),
         ]
         if cfg.publish_root_ca and self.secure_port and not cfg.security.tls_cert_file:  # the CA of our own cert
@@ -713,7 +709,7 @@ class APIServer:
         if not path.startswith(("/api/", "/apis/")):
             return not_found_page()
         if not ri.is_resource_request:
-            return self._discovery_path(request, path)
+            return self.discovery.serve_path(request, path)
         if not self.registry.has_group_version(ri.group, ri.version):
             if self.remote_api_services.serves(ri.group, ri.version):
                 return service_unavailable_page()
@@ -728,24 +724,6 @@ class APIServer:
             if sub is None or request.method not in sub.connect:  # proxies also take HEAD and OPTIONS
                 raise errors.method_not_allowed()
         return await self.rest.handle(request, ri, info)
-
-    def _discovery_path(self, request: web.Request, path: str) -> web.StreamResponse:
-        assert self.discovery is not None
-        parts = [p for p in path.strip("/").split("/") if p]
-        doc: dict[str, Any] | None = None
-        if parts[0] == "api" and len(parts) == 2:
-            doc = self.discovery.resource_list("", parts[1])
-        elif parts[0] == "apis" and len(parts) == 2:
-            doc = self.discovery.api_group(parts[1])
-        elif parts[0] == "apis" and len(parts) == 3:
-            doc = self.discovery.resource_list(parts[1], parts[2])
-        if doc is not None:
-            return json_response(request, doc)
-        if parts[0] == "apis" and len(parts) == 3 and self.remote_api_services.serves(parts[1], parts[2]):
-            return service_unavailable_page()
-        if parts[0] == "apis" and (len(parts) < 2 or not self.registry.has_group(parts[1])):
-            return not_found_page()
-        raise errors.resource_not_found()
 
     async def _etcd_probe(self) -> str | None:
         """componentstatuses' etcd-0: kube's prober reads ``/registry/health`` (None when etcd answers)."""

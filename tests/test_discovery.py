@@ -82,7 +82,7 @@ def _aggregated_entries(doc: dict) -> dict[tuple[str, str, str], dict]:
     out = {}
     for group in doc["items"]:
         for version in group["versions"]:
-            for entry in version["resources"]:
+            for entry in version.get("resources", []):  # an aggregated API server's Stale version has none
                 out[(group["metadata"].get("name", ""), version["version"], entry["resource"])] = entry
     return out
 

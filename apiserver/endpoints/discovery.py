@@ -10,8 +10,9 @@ from typing import Any
 
 from aiohttp import web
 
+from aiokube.apiserver import errors
 from aiokube.apiserver.aggregation import RemoteAPIServices
-from aiokube.apiserver.endpoints.responses import content_hash, json_response
+from aiokube.apiserver.endpoints.responses import content_hash, json_response, not_found_page, service_unavailable_page
 from aiokube.apiserver.registry.resources import Registry, ResourceInfo
 from aiokube.encoding import jsonenc
 from aiokube.encoding.negotiation import parse_accept
@@ -196,6 +197,25 @@ class Discovery:
                     entries.append({"version": v, "freshness": "Stale"})
             items.append({"metadata": {"name": group} if group else {}, "versions": entries})
         return {"kind": "APIGroupDiscoveryList", "apiVersion": api_version, "metadata": {}, "items": items}
+
+    def serve_path(self, request: web.Request, path: str) -> web.StreamResponse:
+        """/api/<v>, /apis/<g>, /apis/<g>/<v>: the document; an aggregated API server's version: the proxy's 503;
+        an unknown group: Go's 404 page; else kube's 404 Status."""
+        parts = [p for p in path.strip("/").split("/") if p]
+        doc: dict[str, Any] | None = None
+        if parts[0] == "api" and len(parts) == 2:
+            doc = self.resource_list("", parts[1])
+        elif parts[0] == "apis" and len(parts) == 2:
+            doc = self.api_group(parts[1])
+        elif parts[0] == "apis" and len(parts) == 3:
+            doc = self.resource_list(parts[1], parts[2])
+        if doc is not None:
+            return json_response(request, doc)
+        if parts[0] == "apis" and len(parts) == 3 and self.remote is not None and self.remote.serves(*parts[1:]):
+            return service_unavailable_page()
+        if parts[0] == "apis" and (len(parts) < 2 or not self.registry.has_group(parts[1])):
+            return not_found_page()
+        raise errors.resource_not_found()
 
     def serve_root(self, request: web.Request, legacy: bool) -> web.StreamResponse:
         """/api or /apis: aggregated discovery when the client asks for it, else the legacy document."""

@@ -165,6 +165,49 @@ def _default(obj: Obj, info: ResourceInfo) -> None:
         apply_defaults(st.group, st.kind, obj)
 
 
+def validate_object(
+    obj: Obj,
+    info: ResourceInfo,
+    old: Obj | None = None,
+    *,
+    spec: bool = True,
+    status: str = "",
+    first: list[Cause] | None = None,
+) -> None:
+    """The type's own validation (strategy.Validate: built-in types, Events, CRD schemas, CRDs themselves) and
+    ObjectMeta's; 422 on failure. ``obj`` and ``old`` are in storage form, ``info`` is the request's version
+    (kube validates the internal object, some types by the request's version) and the error names the
+    internal kind. ``spec`` False (status-like subresources) skips the type's own checks of the whole
+    object, which kube's status strategies do not make; ``status`` (the subresource: status, approval) runs the
+    checks they make instead. ``first``: errors a check that reads other objects found (they lead)."""
+    st = info.stored_as
+    errs = FieldErrors()
+    errs.causes.extend(first or ())
+    md = obj["metadata"]
+    if st.builtin and st.kind == "Event" and not st.group:
+        event_validation.validate(obj, old, info.api_version, errs)
+        if errs:  # the strategy's errors come alone, before ObjectMeta's generic check
+            raise errors.invalid(st.group_kind, md.get("name", ""), errs.causes)
+    validation.validate_object_meta(
+        md,
+        namespaced=st.namespaced,
+        name_validator=validation.NAME_VALIDATORS[st.name_rule],
+        errs=errs,
+    )
+    if old is not None:
+        validation.validate_object_meta_update(md, old["metadata"], errs)
+    if st.builtin and spec:
+        verdicts.validate(st.group, st.kind, obj, old, errs)
+    elif st.builtin and status and old is not None:
+        typed.validate_status(st.group, st.kind, obj, old, errs, status)
+    if info.custom is not None and info.custom.schema:
+        errs.causes.extend(customresource.validate(obj, info.custom.schema, old, info.custom.rules))
+    elif info.group == "apiextensions.k8s.io" and info.plural == "customresourcedefinitions":
+        errs.causes.extend(validate_crd(obj))
+    if errs:
+        raise errors.invalid(st.group_kind, md.get("name", ""), errs.causes)
+
+
 class GenericStore:
     """Every write of every resource, and the reads the verbs need.
 
@@ -237,48 +280,7 @@ class GenericStore:
 
     # --- checks shared by the writes ----------------------------------------------------------------
 
-    @staticmethod
-    def validate(
-        obj: Obj,
-        info: ResourceInfo,
-        old: Obj | None = None,
-        *,
-        spec: bool = True,
-        status: str = "",
-        first: list[Cause] | None = None,
-    ) -> None:
-        """The type's own validation (strategy.Validate: built-in types, Events, CRD schemas, CRDs themselves) and
-        ObjectMeta's; 422 on failure. ``obj`` and ``old`` are in storage form, ``info`` is the request's version
-        (kube validates the internal object, some types by the request's version) and the error names the
-        internal kind. ``spec`` False (status-like subresources) skips the type's own checks of the whole
-        object, which kube's status strategies do not make; ``status`` (the subresource: status, approval) runs the
-        checks they make instead. ``first``: errors a check that reads other objects found (they lead)."""
-        st = info.stored_as
-        errs = FieldErrors()
-        errs.causes.extend(first or ())
-        md = obj["metadata"]
-        if st.builtin and st.kind == "Event" and not st.group:
-            event_validation.validate(obj, old, info.api_version, errs)
-            if errs:  # the strategy's errors come alone, before ObjectMeta's generic check
-                raise errors.invalid(st.group_kind, md.get("name", ""), errs.causes)
-        validation.validate_object_meta(
-            md,
-            namespaced=st.namespaced,
-            name_validator=validation.NAME_VALIDATORS[st.name_rule],
-            errs=errs,
-        )
-        if old is not None:
-            validation.validate_object_meta_update(md, old["metadata"], errs)
-        if st.builtin and spec:
-            verdicts.validate(st.group, st.kind, obj, old, errs)
-        elif st.builtin and status and old is not None:
-            typed.validate_status(st.group, st.kind, obj, old, errs, status)
-        if info.custom is not None and info.custom.schema:
-            errs.causes.extend(customresource.validate(obj, info.custom.schema, old, info.custom.rules))
-        elif info.group == "apiextensions.k8s.io" and info.plural == "customresourcedefinitions":
-            errs.causes.extend(validate_crd(obj))
-        if errs:
-            raise errors.invalid(st.group_kind, md.get("name", ""), errs.causes)
+    validate = staticmethod(validate_object)
 
     def _track(self, old: Obj | None, new: Obj, info: ResourceInfo, manager: str, subresource: str = "") -> None:
         """track_fields for storage-form objects written through ``info``'s version: kube's field manager sees

@@ -4,8 +4,9 @@ their names, images, ports, environment, mounts and resources; volumes; the poli
 refers to; and on update, the pod spec's immutability.
 
 Probes and lifecycle hooks (probes.py), security contexts with sysctls and Windows options (security.py),
-affinity and topology spread (placement.py), the OS rules (podos.py), the DNS config, host aliases and resource
-claims are checked too; volume sources' details are not (see the README's known differences).
+affinity and topology spread (placement.py), the OS rules (podos.py), volume sources (volumes.py), the
+environment (envvars.py), mounts and devices (mounts.py), resources (resources.py), the pod's annotations
+(podannotations.py), the DNS config, host aliases and resource claims are checked too.
 """
 
 from __future__ import annotations

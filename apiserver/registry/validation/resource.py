@@ -5,8 +5,8 @@ plus the checks ResourceSlices share (qualified names, taints, bounded sets).
 
 CEL selector expressions are compiled as kube compiles them (``device`` typed as kube's ``kubernetes.DRADevice``,
 :mod:`.admissioncel`); kube's cost limit is not estimated. A claim's status (allocation results, device
-status), the admin-access namespace check and the consumable capacity requests of a request are not checked here
-either.
+status) is checked in claimstatus.py, the admin-access namespace check in registry/draadmin.py (it reads the
+namespace); the consumable capacity requests of a request are not checked here.
 """
 
 from __future__ import annotations

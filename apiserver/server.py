@@ -19,6 +19,7 @@ from aiohttp import web
 
 from aiokube.apiserver import errors
 from aiokube.apiserver.admission.namespacelifecycle import NamespaceLifecycle
+from aiokube.apiserver.aggregation import AvailabilityController, RemoteAPIServices
 from aiokube.apiserver.apiextensions.controller import CRDController
 from aiokube.apiserver.authorization.cachesource import RBAC_GROUP, RBAC_RESOURCES
 from aiokube.apiserver.controllers import (
@@ -38,6 +39,7 @@ from aiokube.apiserver.endpoints.responses import (
     add_request_warnings,
     json_response,
     not_found_page,
+    service_unavailable_page,
     status_response,
     text_response,
 )
@@ -53,7 +55,7 @@ from aiokube.apiserver.leaderelection import (
 )
 from aiokube.apiserver.observability import health, metrics, pprof, workermetrics
 from aiokube.apiserver.observability.health import HealthCheck, HealthEndpoints
-from aiokube.apiserver.registry import apfensurer, bootstrap
+from aiokube.apiserver.registry import apfensurer, bootstrap, requester
 from aiokube.apiserver.registry.componentstatus import ComponentStatuses
 from aiokube.apiserver.registry.meta import new_uid
 from aiokube.apiserver.registry.options import DeleteOptions
@@ -63,6 +65,7 @@ from aiokube.apiserver.registry.services import ServiceAllocator
 from aiokube.apiserver.registry.store import GenericStore
 from aiokube.apiserver.secureserving import Security, SecurityConfig, advertised_host
 from aiokube.apiserver.transport.connection import ConnectionLimits, KubeSite
+from aiokube.apiserver.transport.discoveryprobe import discovery_probe
 from aiokube.apiserver.transport.streaming import RESPONSE_BYTES, RESPONSE_HEADERS, RESPONSE_STATUS
 from aiokube.encoding import canonical
 from aiokube.storage import errors as serr
@@ -220,6 +223,8 @@ class APIServer:
         self.rest: RESTHandlers | None = None
         self.generic: GenericStore | None = None
         self.discovery: Discovery | None = None
+        #: the APIServices with a Service: their groups in discovery and the 503 for their paths
+        self.remote_api_services = RemoteAPIServices(self.registry.has_group_version)
         self.namespace_controller: NamespaceController | None = None
         self.runner: web.AppRunner | None = None
         #: one cacher per (group, resource): every served version of a resource shares it
@@ -320,7 +325,11 @@ class APIServer:
         if cfg.security.secure_port is not None:
             self.secure_port = await self._listen(cfg.security.secure_port, self.security.ssl_context)
             self.security.write_admin_kubeconfig(self.secure_url)
-        self.discovery = Discovery(self.registry, f"{cfg.bind_address}:{self.secure_port or self.port}")
+        self.discovery = Discovery(
+            self.registry, f"{cfg.bind_address}:{self.secure_port or self.port}", self.remote_api_services
+        )
+        api_services = self._cacher("apiregistration.k8s.io", "apiservices")
+        self._tasks.append(asyncio.create_task(self.remote_api_services.run(api_services)))
         self.sa_controller = ServiceAccountController(
             self.generic, self._cacher("", "namespaces"), self._cacher("", "serviceaccounts")
         )
@@ -356,6 +365,7 @@ class APIServer:
             GarbageCollector(self.generic, self._resource_cachers).run(),
             protection.run(),
             ClusterRoleAggregation(self.generic, self._cacher(RBAC_GROUP, "clusterroles")).run(),
+            AvailabilityController(self.generic, discovery_probe, self._cacher).run(),
             run_compactor(self.etcd, cfg.compaction_interval),
         ]
         if cfg.publish_root_ca and self.secure_port and not cfg.security.tls_cert_file:  # the CA of our own cert
@@ -661,7 +671,8 @@ class APIServer:
         try:
             if request.secure:
                 filters.authorize(request, ri, self.security.authorizer, user)
-            return await self._route(request, ri)
+            with requester.acting_as(user):
+                return await self._route(request, ri)
         finally:
             if seat is not None:
                 seat.release()
@@ -674,7 +685,7 @@ class APIServer:
             return json_response(request, version_info())
         if path in specs.OPENID_PATHS and self.secure_port:
             config, keys = self.security.openid_documents(f"{self.secure_url}/openid/v1/jwks")
-            return specs.serve_openid(path, config, keys)
+            return specs.serve_openid(path, config, keys, request.headers.get("Accept"))
         if path == "/metrics":
             if self.config.metrics_socket_dir:
                 page = await workermetrics.serve(request, self.config.metrics_socket_dir)
@@ -698,8 +709,10 @@ class APIServer:
         if not path.startswith(("/api/", "/apis/")):
             return not_found_page()
         if not ri.is_resource_request:
-            return self._discovery_path(request, path)
+            return self.discovery.serve_path(request, path)
         if not self.registry.has_group_version(ri.group, ri.version):
+            if self.remote_api_services.serves(ri.group, ri.version):
+                return service_unavailable_page()
             if ri.group and not self.registry.has_group(ri.group):
                 return not_found_page()
             raise errors.resource_not_found()
@@ -711,22 +724,6 @@ class APIServer:
             if sub is None or request.method not in sub.connect:  # proxies also take HEAD and OPTIONS
                 raise errors.method_not_allowed()
         return await self.rest.handle(request, ri, info)
-
-    def _discovery_path(self, request: web.Request, path: str) -> web.StreamResponse:
-        assert self.discovery is not None
-        parts = [p for p in path.strip("/").split("/") if p]
-        doc: dict[str, Any] | None = None
-        if parts[0] == "api" and len(parts) == 2:
-            doc = self.discovery.resource_list("", parts[1])
-        elif parts[0] == "apis" and len(parts) == 2:
-            doc = self.discovery.api_group(parts[1])
-        elif parts[0] == "apis" and len(parts) == 3:
-            doc = self.discovery.resource_list(parts[1], parts[2])
-        if doc is not None:
-            return json_response(request, doc)
-        if parts[0] == "apis" and (len(parts) < 2 or not self.registry.has_group(parts[1])):
-            return not_found_page()
-        raise errors.resource_not_found()
 
     async def _etcd_probe(self) -> str | None:
         """componentstatuses' etcd-0: kube's prober reads ``/registry/health`` (None when etcd answers)."""

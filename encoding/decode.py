@@ -83,6 +83,23 @@ def _per_byte_latin1(exc: UnicodeError) -> tuple[str, int]:
 codecs.register_error("aiokube-go-latin1", _per_byte_latin1)
 
 
+_LITERALS = {"t": "true", "f": "false", "n": "null"}
+
+
+def _literal_error(text: str, pos: int, literal: str) -> str:
+    """Go's scanner on a broken ``true``/``false``/``null``: it names the first character that leaves the word
+    (at the end of a top-level one, the space its end-of-input step feeds in)."""
+    for i, want in enumerate(literal[1:], 1):
+        if pos + i >= len(text):
+            if _container_at(text[:pos].encode("utf-8", "surrogatepass")):
+                return "unexpected end of JSON input"
+            return f"invalid character ' ' in literal {literal} (expecting {_go_quote_char(want)})"
+        if text[pos + i] != want:
+            got = _go_quote_char(text[pos + i])
+            return f"invalid character {got} in literal {literal} (expecting {_go_quote_char(want)})"
+    return f"invalid character {_go_quote_char(text[pos])} looking for beginning of value"
+
+
 def go_json_error(data: bytes) -> str:
     """The message Go's json.Unmarshal gives for a malformed document."""
     text = data.decode("utf-8", "aiokube-go-latin1")
@@ -107,6 +124,9 @@ def go_json_error(data: bytes) -> str:
             return f"invalid character {ch} in string literal"
         if msg.startswith("Invalid \\escape") or msg.startswith("Invalid \\u"):
             return f"invalid character {ch} in string escape code"
+        literal = _LITERALS.get(text[pos])
+        if literal is not None:
+            return _literal_error(text, pos, literal)
         return f"invalid character {ch} looking for beginning of value"
     except RecursionError:
         return _depth_error(data)

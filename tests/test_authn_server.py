@@ -44,10 +44,12 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerPro
 
 
 async def call(
-    url: str, data_dir: Path, method: str, path: str, token: str = "", body: object = None
+    url: str, data_dir: Path, method: str, path: str, token: str = "", body: object = None, accept: str = ""
 ) -> tuple[int, object, dict[str, str]]:
     ctx = ssl.create_default_context(cadata=pki.ensure_pki(data_dir).ca_cert_pem.decode())
     headers = {"Authorization": f"Bearer {token}"} if token else {}
+    if accept:
+        headers["Accept"] = accept
     async with (
         aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=ctx)) as session,
         session.request(method, url + path, json=body, headers=headers) as resp,
@@ -127,6 +129,15 @@ async def test_token_requests_are_capped_and_the_issuer_is_discoverable(
     header = orjson.loads(_b64(token.split(".")[0]))
     assert [k["kid"] for k in jwks["keys"]] == [header["kid"]]  # type: ignore[index]
     assert (await call(url, data_dir, "GET", "/openid/v1/jwks"))[0] == 403  # not for anonymous
+    # each is a go-restful route producing one type: kube 1.36's 406s (checked against the reference)
+    for path, produces, accept in (("/.well-known/openid-configuration", "application/json", "application/*"),
+                                   ("/openid/v1/jwks", "application/jwk-set+json", "application/json")):  # fmt: skip
+        status, refused, _ = await call(url, data_dir, "GET", path, token, accept=accept)
+        assert status == 406 and refused == {  # type: ignore[comparison-overlap]
+            "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "reason": "NotAcceptable",
+            "message": f"406: Not Acceptable\n\nAvailable representations: {produces}", "details": {}, "code": 406,
+        }  # fmt: skip
+        assert (await call(url, data_dir, "GET", path, token, accept=f"text/html, {produces};q=0"))[0] == 200
 
 
 def _b64(part: str) -> bytes:

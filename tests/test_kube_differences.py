@@ -193,3 +193,42 @@ async def test_volume_attributes_classes_are_protected_while_named(api: API, ns:
     await api.delete(f"{claims}/c")
     assert await api.gone(f"{claims}/c")
     assert await api.gone(f"{vacs}/{name}")
+
+
+async def test_resource_slice_alpha_fields_are_dropped(api: API) -> None:
+    """DRAListTypeAttributes and DRANodeAllocatableResources are off in kube 1.36: their fields are dropped from
+    a new slice (what the reference stored for the same body)."""
+    device = {"name": "d", "attributes": {"b": {"string": "x", "strings": ["y"]}}, "capacity": {"k": {"value": "1"}},
+              "nodeAllocatableResourceMappings": {"cpu": {"capacityKey": "k"}, "bad name!": {}}}  # fmt: skip
+    body = {"apiVersion": "resource.k8s.io/v1", "kind": "ResourceSlice", "metadata": {"name": "alpha-fields"},
+            "spec": {"driver": "gpu.example.com", "nodeName": "n1", "devices": [device],
+                     "pool": {"name": "p", "generation": 1, "resourceSliceCount": 1}}}  # fmt: skip
+    status, created, _ = await api.post("/apis/resource.k8s.io/v1/resourceslices?dryRun=All", body)
+    assert status == 201, created
+    assert created["spec"]["devices"] == [{"name": "d", "attributes": {"b": {"string": "x"}},
+                                           "capacity": {"k": {"value": "1"}}}]  # fmt: skip
+
+
+async def test_pod_fields_of_features_kube_leaves_off_are_dropped(api: API, ns: str) -> None:
+    """ContainerStopSignals, GenericWorkload, ClusterTrustBundleProjection and PodCertificateRequest are off in
+    kube 1.36: their fields are dropped from a new pod and a new template (what the reference stored)."""
+    await api.post(f"/api/v1/namespaces/{ns}/serviceaccounts", {"metadata": {"name": "default"}})
+    certificate = {"signerName": "a.com/b", "keyType": "RSA3072", "credentialBundlePath": "c"}
+    sources = [{"clusterTrustBundle": {"name": "x", "path": "p"}}, {"podCertificate": certificate}]
+    spec = {"containers": [{"name": "c", "image": "i", "lifecycle": {"stopSignal": "SIGTERM"}},
+                           {"name": "d", "image": "i", "lifecycle": {"stopSignal": "SIGTERM",
+                                                                     "preStop": {"sleep": {"seconds": 1}}}}],
+            "os": {"name": "linux"}, "schedulingGroup": {"podGroupName": "g"},
+            "volumes": [{"name": "v", "projected": {"sources": sources}}]}  # fmt: skip
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "alpha"}, "spec": spec}
+    deployment = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "alpha"},
+                  "spec": {"selector": {"matchLabels": {"a": "b"}},
+                           "template": {"metadata": {"labels": {"a": "b"}}, "spec": spec}}}  # fmt: skip
+    status, created_pod, _ = await api.post(f"/api/v1/namespaces/{ns}/pods", pod)
+    assert status == 201, created_pod
+    status, created_deployment, _ = await api.post(f"/apis/apps/v1/namespaces/{ns}/deployments", deployment)
+    assert status == 201, created_deployment
+    for stored in (created_pod["spec"], created_deployment["spec"]["template"]["spec"]):
+        assert [c.get("lifecycle") for c in stored["containers"]] == [None, {"preStop": {"sleep": {"seconds": 1}}}]
+        assert "schedulingGroup" not in stored
+        assert stored["volumes"][0]["projected"]["sources"][:2] == [{}, {}]

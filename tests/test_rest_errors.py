@@ -192,6 +192,10 @@ async def test_invalid_deployment_names_the_group(api: API, ns: str) -> None:
         (b"{bad", "json parse error: invalid character 'b' looking for beginning of object key string ({bad)"),
         (b"x", "json parse error: invalid character 'x' looking for beginning of value (78)"),
         (b"{} x", "json parse error: invalid character 'x' after top-level value ({} x)"),
+        # broken literals, as kube 1.36 answered them
+        (b"nope", "json parse error: invalid character 'o' in literal null (expecting 'u') (6e6f7065)"),
+        (b'{"a": tru}', "json parse error: invalid character '}' in literal true (expecting 'e') ({\"a\": tru})"),
+        (b"nul", "json parse error: invalid character ' ' in literal null (expecting 'l') (6e756c)"),
         (b"[1,2]", "json: cannot unmarshal array into Go value of type struct { APIVersion string"),
     ],
 )

@@ -19,6 +19,7 @@ import yaml
 from aiokube.apiserver.authentication import kubeconfig, pki
 from aiokube.apiserver.server import APIServer
 from tests.conftest import API, KUBECTL, run_cmd
+from tests.samples import samples
 
 AUTHZ = "/apis/authorization.k8s.io/v1"
 AUTHN = "/apis/authentication.k8s.io/v1"
@@ -445,3 +446,25 @@ async def test_impersonation(server: APIServer, api: API, secure: Any, ns: str) 
     code, out, err = await kubectl(Path(server.config.data_dir) / "admin.kubeconfig", "auth", "can-i", "list", "pods",
                                    "-n", ns, "--as", "erin")  # fmt: skip
     assert (code, out.strip()) == (1, "no"), err
+
+
+async def test_a_csr_records_its_requester_not_what_the_body_claims(server: APIServer, api: API, secure: Any) -> None:
+    """kube's csrStrategy: spec.username/uid/groups/extra are the requester's (checked against the reference:
+    its token user ``admin`` replaced the sample's ``jane``)."""
+    csr = samples()["apis/certificates.k8s.io/v1/certificatesigningrequests"]
+    path = "/apis/certificates.k8s.io/v1/certificatesigningrequests"
+    admin = secure(cert=admin_cert(server))
+    as_erin = {"Impersonate-User": "erin", "Impersonate-Group": "system:masters", "Impersonate-Extra-Scopes": "view",
+               "Impersonate-Uid": "u-1"}  # fmt: skip
+    named = {**csr, "metadata": {"generateName": "csr-"}}
+    status, body, _ = await admin.post(path, named, headers=as_erin, params={"dryRun": "All"})
+    assert status == 201, body
+    spec = body["spec"]
+    assert (spec["username"], spec["uid"], spec["groups"], spec["extra"]) == (
+        "erin", "u-1", ["system:masters", "system:authenticated"], {"scopes": ["view"]})  # fmt: skip
+    assert list(spec) == ["request", "signerName", "expirationSeconds", "usages", "username", "uid", "groups", "extra"]
+    # the plain port is kube's insecure port: system:unsecured
+    status, body, _ = await api.post(path, named, params={"dryRun": "All"})
+    assert status == 201, body
+    assert body["spec"]["username"] == "system:unsecured" and "extra" not in body["spec"]
+    assert body["spec"]["groups"] == ["system:masters", "system:authenticated"]

@@ -23,6 +23,10 @@ class NamespaceLifecycle:
     def __init__(self, lookup: NamespaceLookup) -> None:
         self._lookup = lookup
 
+    async def lookup(self, namespace: str) -> dict[str, Any] | None:
+        """The namespace (the watch cache's, else etcd's), None when it does not exist."""
+        return await self._lookup(namespace)
+
     async def admit_create(self, gr: GroupResource, namespace: str, name: str) -> None:
         ns = await self._lookup(namespace)
         if ns is None:

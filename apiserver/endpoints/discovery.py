@@ -10,7 +10,9 @@ from typing import Any
 
 from aiohttp import web
 
-from aiokube.apiserver.endpoints.responses import content_hash, json_response
+from aiokube.apiserver import errors
+from aiokube.apiserver.aggregation import RemoteAPIServices
+from aiokube.apiserver.endpoints.responses import content_hash, json_response, not_found_page, service_unavailable_page
 from aiokube.apiserver.registry.resources import Registry, ResourceInfo
 from aiokube.encoding import jsonenc
 from aiokube.encoding.negotiation import parse_accept
@@ -108,26 +110,40 @@ class Discovery:
     them. Documents are built from the registry on first request and cached with their ETags until the
     registry's generation changes (a CRD added or removed); the event loop is the only caller."""
 
-    def __init__(self, registry: Registry, server_address: str) -> None:
+    def __init__(self, registry: Registry, server_address: str, remote: RemoteAPIServices | None = None) -> None:
         self.registry = registry
         self.server_address = server_address
+        #: the groups APIServices with a Service add (listed; their versions Stale in aggregated discovery)
+        self.remote = remote
         self._cache: dict[str, tuple[bytes, str]] = {}
-        self._generation = registry.generation
+        self._generation = self._current_generation()
+
+    def _current_generation(self) -> tuple[int, int]:
+        return self.registry.generation, self.remote.generation if self.remote is not None else 0
 
     def invalidate(self) -> None:
         self._cache.clear()
 
     def _fresh(self) -> None:
         """Rebuild cached documents when the registry changed (a CRD was added or removed)."""
-        if self._generation != self.registry.generation:
+        if self._generation != self._current_generation():
             self._cache.clear()
-            self._generation = self.registry.generation
+            self._generation = self._current_generation()
 
     def _groups(self) -> list[tuple[str, list[str]]]:
+        """Built-in groups in kube's order, then the others by APIService priority (a custom resource's group
+        has 1000) and name; a remote group's versions after any served locally."""
         gvs = self.registry.group_versions()
-        named = [(g, v) for g, v in gvs.items() if g]
-        named.sort(key=lambda gv: (_RANK.get(gv[0], len(_RANK)), gv[0]))
-        return named
+        named = [(g, v, 1000) for g, v in gvs.items() if g]
+        local = {g: i for i, (g, _, _) in enumerate(named)}
+        for remote in self.remote.groups() if self.remote is not None else ():
+            if remote.name in local:
+                g, versions, priority = named[local[remote.name]]
+                named[local[remote.name]] = (g, versions + list(remote.versions), priority)
+            else:
+                named.append((remote.name, list(remote.versions), remote.priority))
+        named.sort(key=lambda gv: (_RANK.get(gv[0], len(_RANK)), -gv[2] if gv[0] not in _RANK else 0, gv[0]))
+        return [(g, v) for g, v, _ in named]
 
     def api_versions(self) -> dict[str, Any]:
         return {
@@ -149,7 +165,7 @@ class Discovery:
         }
 
     def api_group(self, group: str) -> dict[str, Any] | None:
-        versions = self.registry.group_versions().get(group)
+        versions = dict(self._groups()).get(group)
         if not group or not versions:
             return None
         return {"kind": "APIGroup", "apiVersion": "v1", **self._api_group(group, versions)}
@@ -172,20 +188,34 @@ class Discovery:
             groups = self._groups()
         items = []
         for group, versions in groups:
-            items.append(
-                {
-                    "metadata": {"name": group} if group else {},
-                    "versions": [
-                        {
-                            "version": v,
-                            "resources": _aggregated_resources(self.registry.resources_in(group, v)),
-                            "freshness": "Current",
-                        }
-                        for v in versions
-                    ],
-                }
-            )
+            entries = []
+            for v in versions:
+                if self.registry.has_group_version(group, v):
+                    resources = _aggregated_resources(self.registry.resources_in(group, v))
+                    entries.append({"version": v, "resources": resources, "freshness": "Current"})
+                else:  # an aggregated API server's, never fetched: kube's entry for an unavailable one
+                    entries.append({"version": v, "freshness": "Stale"})
+            items.append({"metadata": {"name": group} if group else {}, "versions": entries})
         return {"kind": "APIGroupDiscoveryList", "apiVersion": api_version, "metadata": {}, "items": items}
+
+    def serve_path(self, request: web.Request, path: str) -> web.StreamResponse:
+        """/api/<v>, /apis/<g>, /apis/<g>/<v>: the document; an aggregated API server's version: the proxy's 503;
+        an unknown group: Go's 404 page; else kube's 404 Status."""
+        parts = [p for p in path.strip("/").split("/") if p]
+        doc: dict[str, Any] | None = None
+        if parts[0] == "api" and len(parts) == 2:
+            doc = self.resource_list("", parts[1])
+        elif parts[0] == "apis" and len(parts) == 2:
+            doc = self.api_group(parts[1])
+        elif parts[0] == "apis" and len(parts) == 3:
+            doc = self.resource_list(parts[1], parts[2])
+        if doc is not None:
+            return json_response(request, doc)
+        if parts[0] == "apis" and len(parts) == 3 and self.remote is not None and self.remote.serves(*parts[1:]):
+            return service_unavailable_page()
+        if parts[0] == "apis" and (len(parts) < 2 or not self.registry.has_group(parts[1])):
+            return not_found_page()
+        raise errors.resource_not_found()
 
     def serve_root(self, request: web.Request, legacy: bool) -> web.StreamResponse:
         """/api or /apis: aggregated discovery when the client asks for it, else the legacy document."""

@@ -206,6 +206,13 @@ def text_response(text: str, status: int = 200) -> web.Response:
     return resp
 
 
+def service_unavailable_page() -> web.Response:
+    """What kube's proxy to an aggregated API server writes while its APIService is unavailable."""
+    resp = text_response("service unavailable\n", 503)
+    resp.headers["Cache-Control"] = "no-cache, private"
+    return resp
+
+
 def not_found_page() -> web.Response:
     """What kube's NotFoundHandler writes for paths no API group serves."""
     return text_response("404 page not found\n", 404)

@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from aiokube.apiserver import errors
 from aiokube.apiserver.endpoints.openapi import OpenAPI
 from aiokube.apiserver.endpoints.responses import serve_content
 from aiokube.encoding import gnostic, negotiation
@@ -98,9 +99,12 @@ def serve_openapi_v2(request: web.Request, openapi: OpenAPI) -> web.StreamRespon
     )
 
 
-def serve_openid(path: str, config: dict[str, Any], keys: dict[str, Any]) -> web.Response:
-    """Service-account issuer discovery (kube's openidmetadata handlers): cacheable for an hour."""
+def serve_openid(path: str, config: dict[str, Any], keys: dict[str, Any], accept: str | None) -> web.Response:
+    """Service-account issuer discovery (kube's openidmetadata handlers): cacheable for an hour. They are
+    go-restful routes producing one type each, so an Accept naming neither it nor ``*/*`` is its 406."""
     doc, content_type = (config, "application/json") if path == OPENID_PATHS[0] else (keys, JWKS_TYPE)
+    if not negotiation.route_accepts(accept, (content_type,)):
+        raise errors.route_not_acceptable((content_type,))
     return web.Response(
         body=orjson.dumps(doc), content_type=content_type, headers={"Cache-Control": "public, max-age=3600"}
     )

@@ -224,18 +224,6 @@ _DOC: dict[str, str] = {
         " A driver can support one or more of these modes and more modes may be added in the"
         " future.\n\nThis field is beta. This field is immutable."
     ),
-    "CSIStorageCapacity.storageClassName": (
-        "storageClassName represents the name of the StorageClass that the reported capacity applies to."
-        " It must meet the same requirements as the name of a StorageClass object (non-empty, DNS"
-        " subdomain). If that object no longer exists, the CSIStorageCapacity object is obsolete and"
-        " should be removed by its creator. This field is immutable."
-    ),
-    "CSIStorageCapacity.capacity": (
-        "capacity is the value reported by the CSI driver in its GetCapacityResponse for a"
-        " GetCapacityRequest with topology and parameters that match the previous fields.\n\nThe semantic"
-        " is currently (CSI spec 1.2) defined as: The available capacity, in bytes, of the storage that"
-        " can be used to provision volumes. If not set, that information is currently unavailable."
-    ),
     "VolumeAttachmentSpec.attacher": (
         "attacher indicates the name of the volume driver that MUST handle this request. This is the name"
         " returned by GetPluginName()."
@@ -690,17 +678,6 @@ def csinode_row(obj: Obj, now: datetime | None = None) -> list[Any]:
     return [str_cell(md.get("name")), len(spec.get("drivers") or []), age_cell(md, now_nanos(now))]
 
 
-def csistoragecapacity_row(obj: Obj, now: datetime | None = None) -> list[Any]:
-    """printCSIStorageCapacity: no Age column."""
-    md = obj.get("metadata") or {}
-    capacity = obj.get("capacity")
-    return [
-        str_cell(md.get("name")),
-        str_cell(obj.get("storageClassName")),
-        "<unset>" if capacity is None else quantity_string(capacity),
-    ]
-
-
 def volumeattachment_row(obj: Obj, now: datetime | None = None) -> list[Any]:
     md, spec, status = object_parts(obj)
     return [
@@ -1018,11 +995,6 @@ CSINODE_COLUMNS = [
     make_column("Drivers", "Drivers indicates the number of CSI drivers registered on the node", type_="integer"),
     AGE_COLUMN,
 ]
-CSISTORAGECAPACITY_COLUMNS = [
-    NAME_COLUMN,
-    make_column("StorageClassName", _DOC["CSIStorageCapacity.storageClassName"]),
-    make_column("Capacity", _DOC["CSIStorageCapacity.capacity"]),
-]
 VOLUMEATTACHMENT_COLUMNS = [
     NAME_COLUMN,
     make_column("Attacher", _DOC["VolumeAttachmentSpec.attacher"], fmt="name"),  # sic: a second "name" column
@@ -1138,7 +1110,7 @@ MORE_PRINTERS: dict[tuple[str, str], Printer] = {
     (_STO, "storageclasses"): (STORAGECLASS_COLUMNS, storageclass_row),
     (_STO, "csidrivers"): (CSIDRIVER_COLUMNS, csidriver_row),
     (_STO, "csinodes"): (CSINODE_COLUMNS, csinode_row),
-    (_STO, "csistoragecapacities"): (CSISTORAGECAPACITY_COLUMNS, csistoragecapacity_row),
+    (_STO, "csistoragecapacities"): (DEFAULT_TABLE_COLUMNS, default_row),  # its storage's default convertor
     (_STO, "volumeattachments"): (VOLUMEATTACHMENT_COLUMNS, volumeattachment_row),
     (_STO, "volumeattributesclasses"): (VOLUMEATTRIBUTESCLASS_COLUMNS, volumeattributesclass_row),
     (_ADM, "mutatingwebhookconfigurations"): (WEBHOOKCONFIGURATION_COLUMNS, webhookconfiguration_row),

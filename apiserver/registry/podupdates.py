@@ -18,7 +18,7 @@ from typing import Any
 from aiokube.apiserver.errors import ROOT_PATH, FieldErrors
 from aiokube.apiserver.quantity import Quantity, parse_quantity
 from aiokube.apiserver.registry.meta import copy_object
-from aiokube.apiserver.registry.validation import is_dns1123_label
+from aiokube.apiserver.registry.validation import is_dns1123_label, resources
 from aiokube.apiserver.registry.validation.podannotations import is_mirror_pod
 
 Obj = dict[str, Any]
@@ -215,36 +215,6 @@ def compute_qos(pod: Obj) -> str:
     return "Burstable"
 
 
-def _overcommit_allowed(name: str) -> bool:
-    """helper.IsOvercommitAllowed: native resources (no domain, or kubernetes.io/) other than hugepages."""
-    native = "/" not in name or name.startswith("kubernetes.io/")
-    return native and not name.startswith("hugepages-")
-
-
-def validate_resource_requirements(resources: Obj | None, path: str, errs: FieldErrors) -> None:
-    """validateResourceRequirements, the quantity checks: not negative, a request within its limit (equal to it
-    for resources that cannot be overcommitted, which need a limit)."""
-    limits, requests = _quantities(resources, "limits"), _quantities(resources, "requests")
-    for name in sorted(limits):
-        q = parse_quantity(limits[name])
-        if q is not None and q.cmp(_ZERO) < 0:
-            errs.invalid(f"{path}.limits[{name}]", str(limits[name]), "must be greater than or equal to 0")
-    for name in sorted(requests):
-        q = parse_quantity(requests[name])
-        if q is None:
-            continue
-        if q.cmp(_ZERO) < 0:
-            errs.invalid(f"{path}.requests[{name}]", str(requests[name]), "must be greater than or equal to 0")
-        limit = parse_quantity(limits[name]) if name in limits else None
-        if limit is not None:
-            if q.cmp(limit) != 0 and not _overcommit_allowed(name):
-                errs.invalid(f"{path}.requests", str(q), f"must be equal to {name} limit of {limit}")
-            elif q.cmp(limit) > 0:
-                errs.invalid(f"{path}.requests", str(q), f"must be less than or equal to {name} limit of {limit}")
-        elif name not in limits and not _overcommit_allowed(name):
-            errs.required(f"{path}.limits", "Limit must be set for non overcommitable resources")
-
-
 def _resize_supported(pod: Obj) -> bool:
     """isPodResizeRequestSupported: a running container must report its resources (a kubelet that resizes)."""
     for status in (pod.get("status") or {}).get("containerStatuses") or []:
@@ -290,7 +260,7 @@ def validate_resize(new: Obj, old: Obj, errs: FieldErrors) -> None:
     new_spec, old_spec = _spec(new), _spec(old)
     for key in ("initContainers", "containers"):
         for i, container in enumerate(new_spec.get(key) or []):
-            validate_resource_requirements(container.get("resources"), f"spec.{key}[{i}].resources", errs)
+            resources.validate_requirements(container.get("resources"), f"spec.{key}[{i}].resources", errs)
     if is_mirror_pod(old):
         errs.causes[:] = []
         errs.forbidden(ROOT_PATH, "static pods cannot be resized")

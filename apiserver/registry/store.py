@@ -7,6 +7,7 @@ it knows nothing of requests or responses.
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -16,10 +17,20 @@ from aiokube.apiserver.admission.namespacelifecycle import NamespaceLifecycle
 from aiokube.apiserver.apiextensions import customresource
 from aiokube.apiserver.apiextensions.validation import validate_crd
 from aiokube.apiserver.defaulting import apply_defaults
-from aiokube.apiserver.errors import FieldErrors, GroupKind, GroupResource, StatusError
+from aiokube.apiserver.errors import Cause, FieldErrors, GroupKind, GroupResource, StatusError
 from aiokube.apiserver.patching import managedfields as mf
 from aiokube.apiserver.patching.fieldpath import FieldSet
-from aiokube.apiserver.registry import event_validation, meta, namespaces, pods, podupdates, statusupdate, validation
+from aiokube.apiserver.registry import (
+    alphafields,
+    draadmin,
+    event_validation,
+    meta,
+    namespaces,
+    pods,
+    podupdates,
+    statusupdate,
+    validation,
+)
 from aiokube.apiserver.registry.createadmission import CreateAdmission
 from aiokube.apiserver.registry.meta import copy_object
 from aiokube.apiserver.registry.options import DeleteOptions, ListOptions, parse_resource_version
@@ -155,6 +166,49 @@ def _default(obj: Obj, info: ResourceInfo) -> None:
         apply_defaults(st.group, st.kind, obj)
 
 
+def validate_object(
+    obj: Obj,
+    info: ResourceInfo,
+    old: Obj | None = None,
+    *,
+    spec: bool = True,
+    status: str = "",
+    first: list[Cause] | None = None,
+) -> None:
+    """The type's own validation (strategy.Validate: built-in types, Events, CRD schemas, CRDs themselves) and
+    ObjectMeta's; 422 on failure. ``obj`` and ``old`` are in storage form, ``info`` is the request's version
+    (kube validates the internal object, some types by the request's version) and the error names the
+    internal kind. ``spec`` False (status-like subresources) skips the type's own checks of the whole
+    object, which kube's status strategies do not make; ``status`` (the subresource: status, approval) runs the
+    checks they make instead. ``first``: errors a check that reads other objects found (they lead)."""
+    st = info.stored_as
+    errs = FieldErrors()
+    errs.causes.extend(first or ())
+    md = obj["metadata"]
+    if st.builtin and st.kind == "Event" and not st.group:
+        event_validation.validate(obj, old, info.api_version, errs)
+        if errs:  # the strategy's errors come alone, before ObjectMeta's generic check
+            raise errors.invalid(st.group_kind, md.get("name", ""), errs.causes)
+    validation.validate_object_meta(
+        md,
+        namespaced=st.namespaced,
+        name_validator=validation.NAME_VALIDATORS[st.name_rule],
+        errs=errs,
+    )
+    if old is not None:
+        validation.validate_object_meta_update(md, old["metadata"], errs)
+    if st.builtin and spec:
+        verdicts.validate(st.group, st.kind, obj, old, errs)
+    elif st.builtin and status and old is not None:
+        typed.validate_status(st.group, st.kind, obj, old, errs, status)
+    if info.custom is not None and info.custom.schema:
+        errs.causes.extend(customresource.validate(obj, info.custom.schema, old, info.custom.rules))
+    elif info.group == "apiextensions.k8s.io" and info.plural == "customresourcedefinitions":
+        errs.causes.extend(validate_crd(obj))
+    if errs:
+        raise errors.invalid(st.group_kind, md.get("name", ""), errs.causes)
+
+
 class GenericStore:
     """Every write of every resource, and the reads the verbs need.
 
@@ -227,39 +281,7 @@ class GenericStore:
 
     # --- checks shared by the writes ----------------------------------------------------------------
 
-    @staticmethod
-    def validate(obj: Obj, info: ResourceInfo, old: Obj | None = None, *, spec: bool = True, status: str = "") -> None:
-        """The type's own validation (strategy.Validate: built-in types, Events, CRD schemas, CRDs themselves) and
-        ObjectMeta's; 422 on failure. ``obj`` and ``old`` are in storage form, ``info`` is the request's version
-        (kube validates the internal object, some types by the request's version) and the error names the
-        internal kind. ``spec`` False (status-like subresources) skips the type's own checks of the whole
-        object, which kube's status strategies do not make; ``status`` (the subresource: status, approval) runs the
-        checks they make instead."""
-        st = info.stored_as
-        errs = FieldErrors()
-        md = obj["metadata"]
-        if st.builtin and st.kind == "Event" and not st.group:
-            event_validation.validate(obj, old, info.api_version, errs)
-            if errs:  # the strategy's errors come alone, before ObjectMeta's generic check
-                raise errors.invalid(st.group_kind, md.get("name", ""), errs.causes)
-        validation.validate_object_meta(
-            md,
-            namespaced=st.namespaced,
-            name_validator=validation.NAME_VALIDATORS[st.name_rule],
-            errs=errs,
-        )
-        if old is not None:
-            validation.validate_object_meta_update(md, old["metadata"], errs)
-        if st.builtin and spec:
-            verdicts.validate(st.group, st.kind, obj, old, errs)
-        elif st.builtin and status and old is not None:
-            typed.validate_status(st.group, st.kind, obj, old, errs, status)
-        if info.custom is not None and info.custom.schema:
-            errs.causes.extend(customresource.validate(obj, info.custom.schema, old, info.custom.rules))
-        elif info.group == "apiextensions.k8s.io" and info.plural == "customresourcedefinitions":
-            errs.causes.extend(validate_crd(obj))
-        if errs:
-            raise errors.invalid(st.group_kind, md.get("name", ""), errs.causes)
+    validate = staticmethod(validate_object)
 
     def _track(self, old: Obj | None, new: Obj, info: ResourceInfo, manager: str, subresource: str = "") -> None:
         """track_fields for storage-form objects written through ``info``'s version: kube's field manager sees
@@ -279,9 +301,11 @@ class GenericStore:
         else:
             new["metadata"]["managedFields"] = managed
 
-    def _prepare_create(self, obj: Obj, info: ResourceInfo, *, validate: bool = True) -> None:
-        """rest.BeforeCreate: system fields, strategy, generated name, validation (unless ``validate`` is off:
-        the caller validates next, as a stage of its own)."""
+    def _prepare_create(
+        self, obj: Obj, info: ResourceInfo, first: list[Cause] | None = None, *, validate: bool = True
+    ) -> None:
+        """rest.BeforeCreate: system fields, strategy, generated name, validation (``first``: see validate; none
+        when ``validate`` is off: the caller validates next, as a stage of its own)."""
         md = obj["metadata"]
         for k in _SYSTEM_FIELDS:
             md.pop(k, None)
@@ -289,11 +313,13 @@ class GenericStore:
         md["creationTimestamp"] = meta.now_rfc3339()
         if not md.get("name") and md.get("generateName"):  # before the strategy (a Job labels its pods with it)
             md["name"] = meta.generate_name(md["generateName"])
+        if info.builtin:
+            alphafields.drop_disabled(obj, None, info.stored_as.group, info.stored_as.kind)
         info.strategy.prepare_for_create(obj)
         info.strategy.canonicalize(obj)
         _default(obj, info)
         if validate:
-            self.validate(obj, info)
+            self.validate(obj, info, first=first)
 
     def _prepare_update(self, obj: Obj, old: Obj, info: ResourceInfo, *, validate: bool = True) -> None:
         """rest.BeforeUpdate: keep generation and identity, strategy, validation (unless ``validate`` is off)."""
@@ -303,6 +329,8 @@ class GenericStore:
             md["generation"] = old_md["generation"]
         else:
             md.pop("generation", None)
+        if info.builtin:  # before the strategy compares the specs for the generation
+            alphafields.drop_disabled(obj, old, info.stored_as.group, info.stored_as.kind)
         info.strategy.prepare_for_update(obj, old)
         info.strategy.canonicalize(obj)
         _keep_identity(md, old_md)
@@ -330,8 +358,9 @@ class GenericStore:
             obj = info.conversion.to_storage(obj)
         await turns.stage(self._track, None, obj, info, manager)  # before admission, as kube records it
         volatile = await self.create_admission.admit(obj, info, namespace)
+        first = await draadmin.on_create(obj, info, namespace, self.admission.lookup)
         self._prepare_create(obj, info, validate=False)
-        await turns.stage(self.validate, obj, info)
+        await turns.stage(functools.partial(self.validate, first=first), obj, info)
         allocator = self.services if is_service(info) else None
         ports = await allocator.allocate(obj, dry_run) if allocator is not None else []
         try:
@@ -444,7 +473,7 @@ class GenericStore:
                 if track:
                     self._track(None, new, info, manager)
                 await self.create_admission.admit(new, info, namespace)
-                self._prepare_create(new, info)
+                self._prepare_create(new, info, await draadmin.on_create(new, info, namespace, self.admission.lookup))
                 if self.services is not None and is_service(info):  # a PUT that creates a Service
                     self.services.done(await self.services.allocate(new, dry_run))
                 return stored_form(new, info)
@@ -459,7 +488,8 @@ class GenericStore:
                 parse_resource_version(new_rv)
                 raise errors.conflict(info.group_resource, name, errors.OPTIMISTIC_LOCK_MESSAGE)
             if subresource in ("status", "finalize", "approval"):
-                new = self._subresource_update(subresource, new, existing, info)
+                first = await draadmin.on_status(new, existing, info, namespace, self.admission.lookup)
+                new = self._subresource_update(subresource, new, existing, info, first)
             elif subresource in ("ephemeralcontainers", "resize"):
                 new = self._pod_spec_update(subresource, new, existing, info)
             else:
@@ -507,7 +537,9 @@ class GenericStore:
         except serr.StorageError as exc:
             raise errors.from_storage(exc, info.group_resource, name) from None
 
-    def _subresource_update(self, subresource: str, new: Obj, existing: Obj, info: ResourceInfo) -> Obj:
+    def _subresource_update(
+        self, subresource: str, new: Obj, existing: Obj, info: ResourceInfo, first: list[Cause] | None = None
+    ) -> Obj:
         """status: the status and the metadata the kind's status strategy lets change (registry/statusupdate.py);
         approval (CSRs): only status.conditions; finalize (namespaces): only spec.finalizers (and metadata)."""
         if subresource == "approval":
@@ -533,7 +565,7 @@ class GenericStore:
             else:
                 md.pop("generation", None)
             _keep_identity(md, old_md)
-            self.validate(out, info, existing, spec=False, status="status")
+            self.validate(out, info, existing, spec=False, status="status", first=first)
             return out
         # namespaces/finalize: the finalize strategy keeps the old status and takes the rest of the body
         md, old_md = new["metadata"], existing["metadata"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from aiokube.apiserver.registry import podapparmor, podlabelkeys, requester
 from aiokube.apiserver.registry.meta import now_rfc3339
 
 Obj = dict[str, Any]
@@ -97,6 +98,14 @@ class SpecStrategy(Strategy):
     generation = "spec"
 
 
+class CSIDriverStrategy(SpecStrategy):
+    """Created without a generation; each spec change bumps it (from 0: the first is 1)."""
+
+    def prepare_for_create(self, obj: Obj) -> None:
+        super().prepare_for_create(obj)
+        obj["metadata"].pop("generation", None)
+
+
 class SpecStatusStrategy(Strategy):
     """The spec/status split: status reset on create and kept on update, generation bumped on spec changes
     (CronJob, Ingress, PodDisruptionBudget, FlowSchema, ...)."""
@@ -170,6 +179,24 @@ class StatusOnlyStrategy(Strategy):
 class CertificateSigningRequestStrategy(StatusOnlyStrategy):
     field_labels = ("spec.signerName",)
     field_label_style = "core"
+
+    def prepare_for_create(self, obj: Obj) -> None:
+        """The requester's identity replaces whatever the body claims (kube's csrStrategy.PrepareForCreate):
+        approvers trust ``spec.username`` and ``spec.groups``."""
+        super().prepare_for_create(obj)
+        spec = obj.setdefault("spec", {})
+        for key in ("username", "uid", "groups", "extra"):
+            spec.pop(key, None)
+        user = requester.current()
+        if user is None:
+            return
+        spec["username"] = user.name
+        if user.uid:
+            spec["uid"] = user.uid
+        if user.groups:
+            spec["groups"] = list(user.groups)
+        if user.extra:
+            spec["extra"] = user.extra_dict()
 
     def selectable_fields(self, obj: Obj) -> dict[str, str]:
         return {"spec.signerName": (obj.get("spec") or {}).get("signerName", "")}
@@ -250,6 +277,11 @@ class PodStrategy(Strategy):
         "status.nominatedNodeName",
     )
     field_label_style = "core"
+
+    def prepare_for_create(self, obj: Obj) -> None:
+        super().prepare_for_create(obj)
+        podlabelkeys.apply(obj)
+        podapparmor.apply_version_skew(obj)
 
     def initial_status(self, obj: Obj) -> Obj:
         status: Obj = {"phase": "Pending", "qosClass": pod_qos_class(obj)}

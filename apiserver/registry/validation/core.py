@@ -14,6 +14,7 @@ from typing import Any
 from aiokube.apiserver.errors import ROOT_PATH, FieldErrors
 from aiokube.apiserver.registry.validation import fields as f
 from aiokube.apiserver.registry.validation import serviceips
+from aiokube.apiserver.registry.validation.claimspec import VOLUME_MODES, access_modes, validate_claim_spec
 from aiokube.apiserver.registry.validation.objectmeta import is_qualified_name, validate_labels
 from aiokube.apiserver.registry.validation.podspec import PROTOCOLS, validate_pod_template_spec
 
@@ -22,9 +23,7 @@ Obj = dict[str, Any]
 MAX_SECRET_SIZE = 1024 * 1024
 _SERVICE_TYPES = ["ClusterIP", "ExternalName", "LoadBalancer", "NodePort"]
 _SESSION_AFFINITIES = ["ClientIP", "None"]
-_ACCESS_MODES = ["ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce", "ReadWriteOncePod"]
 _RECLAIM_POLICIES = ["Delete", "Recycle", "Retain"]
-_VOLUME_MODES = ["Block", "Filesystem"]
 _STANDARD_FINALIZERS = ("kubernetes", "orphan", "foregroundDeletion")
 _IMMUTABLE_WHEN_SET = "field is immutable when `immutable` is set"
 
@@ -284,22 +283,6 @@ def validate_namespace(obj: Obj, old: Obj | None, errs: FieldErrors) -> None:
             errs.invalid("spec.finalizers", name, "name is neither a standard finalizer name nor is it fully qualified")
 
 
-def access_modes(modes: list[str], path: str, errs: FieldErrors, required_detail: str) -> None:
-    """A PersistentVolume(Claim)'s access modes (also a VolumeAttachment's inline volume spec's)."""
-    if not modes:
-        errs.required(path, required_detail)
-    rwop = other = False
-    for mode in modes:
-        if mode not in _ACCESS_MODES:
-            errs.not_supported(path, mode, _ACCESS_MODES)
-        elif mode == "ReadWriteOncePod":
-            rwop = True
-        else:
-            other = True
-    if rwop and other:
-        errs.forbidden(path, "may not use ReadWriteOncePod with other access modes")
-
-
 def validate_persistent_volume(obj: Obj, old: Obj | None, errs: FieldErrors) -> None:
     """ValidatePersistentVolumeSpec: access modes, a storage capacity, one volume source, the reclaim policy."""
     spec = f.obj_at(obj, "spec")
@@ -318,8 +301,8 @@ def validate_persistent_volume(obj: Obj, old: Obj | None, errs: FieldErrors) -> 
     if spec.get("storageClassName"):
         f.dns1123_subdomain(spec["storageClassName"], "spec.storageClassName", errs)
     mode = spec.get("volumeMode")
-    if mode is not None and mode not in _VOLUME_MODES:
-        errs.not_supported("spec.volumeMode", mode, _VOLUME_MODES)
+    if mode is not None and mode not in VOLUME_MODES:
+        errs.not_supported("spec.volumeMode", mode, VOLUME_MODES)
     sources = [key for key in PV_SOURCES if spec.get(key) is not None]
     for key in sources[1:]:
         errs.forbidden(f"spec.{key}", "may not specify more than 1 volume type")
@@ -336,21 +319,8 @@ PV_SOURCES = (
 
 
 def validate_persistent_volume_claim(obj: Obj, old: Obj | None, errs: FieldErrors) -> None:
-    """ValidatePersistentVolumeClaimSpec: access modes, a positive storage request, class and mode."""
-    spec = f.obj_at(obj, "spec")
-    access_modes(f.list_at(spec, "accessModes"), "spec.accessModes", errs, "at least 1 access mode is required")
-    if spec.get("selector") is not None:
-        f.label_selector(spec["selector"], "spec.selector", errs)
-    requests = f.obj_at(f.obj_at(spec, "resources"), "requests")
-    if "storage" not in requests:
-        errs.required("spec.resources[storage]")
-    else:
-        f.positive_quantity(requests["storage"], "spec.resources[storage]", errs)
-    if spec.get("storageClassName"):
-        f.dns1123_subdomain(spec["storageClassName"], "spec.storageClassName", errs)
-    mode = spec.get("volumeMode")
-    if mode is not None and mode not in _VOLUME_MODES:
-        errs.not_supported("spec.volumeMode", mode, _VOLUME_MODES)
+    """ValidatePersistentVolumeClaim: its spec (claimspec.py)."""
+    validate_claim_spec(f.obj_at(obj, "spec"), "spec", errs)
 
 
 def validate_resource_quota(obj: Obj, old: Obj | None, errs: FieldErrors) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 from aiokube.apiserver.errors import FieldErrors
 from aiokube.apiserver.registry.validation import fields as f
 from aiokube.apiserver.registry.validation.objectmeta import is_valid_label_value
-from aiokube.apiserver.registry.validation.podspec import TAINT_EFFECTS
+from aiokube.apiserver.registry.validation.tolerations import TAINT_EFFECTS
 
 Obj = dict[str, Any]
 

@@ -197,6 +197,21 @@ def validate_annotations(annotations: dict[str, str], path: str, errs: FieldErro
         errs.too_long(path, TOTAL_ANNOTATION_SIZE_LIMIT)
 
 
+_TEMPLATE_FORBIDDEN = (
+    "name", "generateName", "namespace", "selfLink", "uid", "resourceVersion", "generation", "creationTimestamp",
+    "deletionTimestamp", "deletionGracePeriodSeconds", "ownerReferences", "finalizers", "managedFields",
+)  # fmt: skip
+
+
+def validate_template_object_meta(meta: dict[str, Any], path: str, errs: FieldErrors) -> None:
+    """ValidateTemplateObjectMeta (the metadata of a claim template): labels and annotations, nothing else."""
+    validate_annotations(meta.get("annotations") or {}, f"{path}.annotations", errs)
+    validate_labels(meta.get("labels") or {}, f"{path}.labels", errs)
+    for key in _TEMPLATE_FORBIDDEN:
+        if meta.get(key) not in (None, "", 0, [], {}):
+            errs.forbidden(f"{path}.{key}", "cannot be set")
+
+
 def validate_object_meta(
     meta: dict[str, Any],
     *,

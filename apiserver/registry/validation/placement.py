@@ -76,10 +76,37 @@ def _pod_affinity_term(term: Obj, path: str, errs: FieldErrors) -> None:
     for name in f.list_at(term, "namespaces"):
         for msg in is_dns1123_label(name):
             errs.invalid(f"{path}.namespace", name, msg)
+    _label_keys(term, path, errs)
     key = term.get("topologyKey", "")
     if not key:
         errs.required(f"{path}.topologyKey", "can not be empty")
     f.qualified_name(key, f"{path}.topologyKey", errs)
+
+
+def _label_keys(owner: Obj, path: str, errs: FieldErrors) -> None:
+    """ValidateMatchLabelKeysAndMismatchLabelKeys of an affinity term or a spread constraint (which has no
+    mismatchLabelKeys): label names, only beside a selector, a key the selector already had besides the
+    requirement the create merged in (reported at the odd path ``<path>[i]``), a key in both lists."""
+    selector = owner.get("labelSelector")
+    match = [k for k in f.list_at(owner, "matchLabelKeys") if isinstance(k, str)]
+    mismatch = [k for k in f.list_at(owner, "mismatchLabelKeys") if isinstance(k, str)]
+    for name, keys in (("matchLabelKeys", match), ("mismatchLabelKeys", mismatch)):
+        if keys and not isinstance(selector, dict):
+            errs.forbidden(f"{path}.{name}", "must not be specified when labelSelector is not set")
+        elif keys:
+            for i, key in enumerate(keys):
+                f.qualified_name(key, f"{path}.{name}[{i}]", errs)
+    if isinstance(selector, dict):
+        index = {key: i for i, key in enumerate(match)}
+        seen = set(f.obj_at(selector, "matchLabels"))
+        for expression in f.list_at(selector, "matchExpressions"):
+            key = expression.get("key", "") if isinstance(expression, dict) else ""
+            if key in index and key in seen:
+                errs.invalid(f"{path}[{index[key]}]", key, "exists in both matchLabelKeys and labelSelector")
+            seen.add(key)
+    for i, key in enumerate(match):
+        if key in mismatch:
+            errs.invalid(f"{path}.matchLabelKeys[{i}]", key, "exists in both matchLabelKeys and mismatchLabelKeys")
 
 
 def _pod_affinity(affinity: Obj, path: str, errs: FieldErrors) -> None:
@@ -146,6 +173,7 @@ def validate_topology_spread_constraints(constraints: list[Any], path: str, errs
             policy = constraint.get(key)
             if policy is not None and policy not in _NODE_INCLUSION_POLICIES:
                 errs.not_supported(f"{cpath}.{key}", policy, _NODE_INCLUSION_POLICIES)
+        _label_keys(constraint, cpath, errs)
         f.label_selector(constraint.get("labelSelector"), f"{cpath}.labelSelector", errs)
 
 

@@ -4,8 +4,9 @@ their names, images, ports, environment, mounts and resources; volumes; the poli
 refers to; and on update, the pod spec's immutability.
 
 Probes and lifecycle hooks (probes.py), security contexts with sysctls and Windows options (security.py),
-affinity and topology spread (placement.py), the OS rules (podos.py), the DNS config, host aliases and resource
-claims are checked too; volume sources' details are not (see the README's known differences).
+affinity and topology spread (placement.py), the OS rules (podos.py), volume sources (volumes.py), the
+environment (envvars.py), mounts and devices (mounts.py), resources (resources.py), the pod's annotations
+(podannotations.py), the DNS config, host aliases and resource claims are checked too.
 """
 
 from __future__ import annotations
@@ -15,11 +16,21 @@ from typing import Any
 
 from aiokube.apiserver.errors import Cause, FieldErrors
 from aiokube.apiserver.registry import podupdates
+from aiokube.apiserver.registry.validation import (
+    envvars,
+    mounts,
+    placement,
+    podannotations,
+    podos,
+    probes,
+    resources,
+    security,
+    tolerations,
+)
 from aiokube.apiserver.registry.validation import fields as f
-from aiokube.apiserver.registry.validation import placement, podannotations, podos, probes, security
 from aiokube.apiserver.registry.validation import volumes as volume_sources
 from aiokube.apiserver.registry.validation.objectmeta import (
-    is_valid_label_value,
+    name_is_dns_subdomain,
     validate_annotations,
     validate_labels,
 )
@@ -34,9 +45,11 @@ VOLUME_SOURCES = (
     "azureDisk", "storageos", "projected", "scaleIO", "csi", "ephemeral", "image",
 )  # fmt: skip
 PROTOCOLS = ["SCTP", "TCP", "UDP"]
-TAINT_EFFECTS = ["NoSchedule", "PreferNoSchedule", "NoExecute"]
-_MATCH_ALL_MSG = 'operator must be Exists when `key` is empty, which means "match all values and all keys"'
 _RESTART_POLICIES = ["Always", "OnFailure", "Never"]
+_ISCSI_TOO_LONG = (
+    "Total length of <volume name>:<iscsi.targetPortal> must be under 64 characters"
+    " if iscsi.initiatorName is specified."
+)
 _DNS_POLICIES = ["ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"]
 _PULL_POLICIES = ["Always", "IfNotPresent", "Never"]
 _CONTAINER_RESTART_POLICIES = ["Always", "Never", "OnFailure"]
@@ -52,27 +65,38 @@ _UPDATABLE_POD_SPEC_FIELDS = ",".join((
 ))  # fmt: skip
 
 
-def _volumes(volumes: list[Obj], path: str, errs: FieldErrors) -> set[str]:
-    """ValidateVolumes: one source per volume (checked: volumes.py), DNS-1123 names, unique; returns the names
-    of the valid ones."""
-    names: set[str] = set()
+def _volumes(volumes: list[Obj], path: str, errs: FieldErrors, pod_name: str | None) -> dict[str, Obj]:
+    """ValidateVolumes: one source per volume (checked: volumes.py), DNS-1123 names, unique; returns the valid
+    ones by name. ``pod_name``: the pod's (None in a template), which names an ephemeral volume's claim."""
+    names: dict[str, Obj] = {}
     for i, vol in enumerate(volumes):
         vpath = f"{path}[{i}]"
         own = FieldErrors()
         count = 0
+        name = vol.get("name", "")
         for key in VOLUME_SOURCES:
-            if vol.get(key) is None:
+            source = vol.get(key)
+            if source is None:
                 continue
             if count:
-                own.forbidden(f"{vpath}.{key}", "may not specify more than 1 volume type")
+                own.forbidden(f"{vpath}.{volume_sources.SECOND_SOURCE_PATHS.get(key, key)}",
+                              "may not specify more than 1 volume type")  # fmt: skip
             else:
                 count += 1
                 check = volume_sources.SOURCES.get(key)
-                if check is not None and isinstance(vol[key], dict):
-                    check(vol[key], f"{vpath}.{key}", own)
+                spath = f"{vpath}.{volume_sources.CHECK_PATHS.get(key, key)}"
+                if isinstance(source, dict) and key == "image":
+                    volume_sources.image_source(source, spath, own, pod=pod_name is not None)
+                elif check is not None and isinstance(source, dict):
+                    check(source, spath, own)
+                if key == "ephemeral" and pod_name and name:
+                    for msg in name_is_dns_subdomain(f"{pod_name}-{name}", False):
+                        own.invalid(f"{vpath}.name", name, f'PVC name "{pod_name}-{name}": {msg}')
+            if key == "iscsi" and isinstance(source, dict) and source.get("initiatorName") is not None:
+                if len(f"{name}:{source.get('targetPortal', '')}") > 64:
+                    own.invalid(f"{vpath}.name", name, _ISCSI_TOO_LONG)
         if not count:
             own.required(vpath, "must specify a volume type")
-        name = vol.get("name", "")
         if not name:
             own.required(f"{vpath}.name")
         else:
@@ -82,7 +106,7 @@ def _volumes(volumes: list[Obj], path: str, errs: FieldErrors) -> set[str]:
         if own:
             errs.causes.extend(own.causes)
         else:
-            names.add(name)
+            names[name] = vol
     return names
 
 
@@ -115,37 +139,6 @@ def _ports(ports: list[Obj], path: str, errs: FieldErrors) -> None:
             errs.required(f"{ppath}.protocol")
         elif protocol not in PROTOCOLS:
             errs.not_supported(f"{ppath}.protocol", protocol, PROTOCOLS)
-
-
-def _env(env: list[Obj], path: str, errs: FieldErrors) -> None:
-    """ValidateEnv, the names (RelaxedEnvironmentVariableValidation is on in 1.36)."""
-    for i, var in enumerate(env):
-        name = var.get("name", "")
-        if not name:
-            errs.required(f"{path}[{i}].name")
-        elif any(ord(c) > 126 or ord(c) < 32 or c == "=" for c in name):
-            errs.invalid(
-                f"{path}[{i}].name",
-                name,
-                "a valid environment variable name must consist only of printable ASCII characters other than '='",
-            )
-
-
-def _mounts(mounts: list[Obj], volumes: set[str], path: str, errs: FieldErrors) -> None:
-    """ValidateVolumeMounts: a mounted volume exists, mount paths are set and unique."""
-    seen: set[str] = set()
-    for i, mount in enumerate(mounts):
-        mpath = f"{path}[{i}]"
-        name, mount_path = mount.get("name", ""), mount.get("mountPath", "")
-        if not name:
-            errs.required(f"{mpath}.name")
-        if name not in volumes:
-            errs.not_found(f"{mpath}.name", name)
-        if not mount_path:
-            errs.required(f"{mpath}.mountPath")
-        if mount_path in seen:
-            errs.invalid(f"{mpath}.mountPath", mount_path, "must be unique")
-        seen.add(mount_path)
 
 
 def _resource_claims(claims: list[Any], path: str, errs: FieldErrors, static: bool = False) -> set[str]:
@@ -236,7 +229,7 @@ def _host_aliases(aliases: list[Any], path: str, errs: FieldErrors) -> None:
 
 
 def _container_common(
-    c: Obj, volumes: set[str], claims: set[str], host_users: bool, path: str, errs: FieldErrors
+    c: Obj, volumes: dict[str, Obj], claims: set[str], host_users: bool, path: str, errs: FieldErrors, restart: Any
 ) -> None:
     """validateContainerCommon."""
     name = c.get("name", "")
@@ -248,12 +241,32 @@ def _container_common(
         errs.required(f"{path}.image")
     f.enum(c.get("terminationMessagePolicy"), f"{path}.terminationMessagePolicy", _TERMINATION_MESSAGE_POLICIES, errs)
     _ports(f.list_at(c, "ports"), f"{path}.ports", errs)
-    _env(f.list_at(c, "env"), f"{path}.env", errs)
-    _mounts(f.list_at(c, "volumeMounts"), volumes, f"{path}.volumeMounts", errs)
+    envvars.validate_env(f.list_at(c, "env"), f"{path}.env", errs)
+    envvars.validate_env_from(f.list_at(c, "envFrom"), f"{path}.envFrom", errs)
+    mounts.validate_mounts(c, volumes, f"{path}.volumeMounts", errs)
+    mounts.validate_devices(c, volumes, f"{path}.volumeDevices", errs)
     f.enum(c.get("imagePullPolicy"), f"{path}.imagePullPolicy", _PULL_POLICIES, errs)
-    podupdates.validate_resource_requirements(c.get("resources"), f"{path}.resources", errs)
+    resources.validate_requirements(c.get("resources"), f"{path}.resources", errs)
     _claim_references(f.list_at(f.obj_at(c, "resources"), "claims"), claims, f"{path}.resources.claims", errs)
+    _resize_policy(f.list_at(c, "resizePolicy"), f"{path}.resizePolicy", restart, errs)
     security.validate_container_security_context(c.get("securityContext"), host_users, f"{path}.securityContext", errs)
+
+
+def _resize_policy(policies: list[Any], path: str, restart: Any, errs: FieldErrors) -> None:
+    """validateResizePolicy: cpu and memory once each, a known policy, NotRequired under a Never pod (each error
+    at the list's path, as kube reports them)."""
+    seen: set[str] = set()
+    for i, policy in enumerate(policies):
+        if not isinstance(policy, dict):
+            continue
+        name, action = policy.get("resourceName", ""), policy.get("restartPolicy", "")
+        if name in seen:
+            errs.duplicate(f"{path}[{i}]", name)
+        seen.add(name)
+        f.enum(name, path, ["cpu", "memory"], errs)
+        f.enum(action, path, ["NotRequired", "RestartContainer"], errs)
+        if restart == "Never" and action != "NotRequired":
+            errs.invalid(path, action, "must be 'NotRequired' when pod `restartPolicy` is 'Never'")
 
 
 def _container_restart_policy(c: Obj, path: str, errs: FieldErrors) -> None:
@@ -297,7 +310,9 @@ def _restart_container_init(spec: Obj) -> bool:
     return False
 
 
-def _containers(spec: Obj, volumes: set[str], claims: set[str], path: str, errs: FieldErrors, old: Obj | None) -> None:
+def _containers(
+    spec: Obj, volumes: dict[str, Obj], claims: set[str], path: str, errs: FieldErrors, old: Obj | None
+) -> None:
     """validateContainers and validateInitContainers: names unique across both lists; probes and hooks for
     regular and restartable init containers only; init containers' restart policies and rules as regular
     containers' (ContainerRestartRules is on in 1.36), no RestartContainer resize of an init container that is no
@@ -310,7 +325,7 @@ def _containers(spec: Obj, volumes: set[str], claims: set[str], path: str, errs:
     names: set[str] = set()
     for i, c in enumerate(containers):
         cpath = f"{path}.containers[{i}]"
-        _container_common(c, volumes, claims, host_users, cpath, errs)
+        _container_common(c, volumes, claims, host_users, cpath, errs, spec.get("restartPolicy"))
         name = c.get("name", "")
         if name in names:
             errs.duplicate(f"{cpath}.name", name)
@@ -321,7 +336,7 @@ def _containers(spec: Obj, volumes: set[str], claims: set[str], path: str, errs:
     restart_container_ok = bool(inits) and old is not None and _restart_container_init(old)
     for i, c in enumerate(inits):
         cpath = f"{path}.initContainers[{i}]"
-        _container_common(c, volumes, claims, host_users, cpath, errs)
+        _container_common(c, volumes, claims, host_users, cpath, errs, spec.get("restartPolicy"))
         _container_restart_policy(c, cpath, errs)
         name = c.get("name", "")
         if name in names:
@@ -373,45 +388,25 @@ def _dns_config(spec: Obj, path: str, errs: FieldErrors) -> None:
             errs.required(f"{path}.options[{i}]", "must not be empty")
 
 
-def _tolerations(tolerations: list[Any], path: str, errs: FieldErrors) -> None:
-    """ValidateTolerations (the comparison operators' gate is off in 1.36)."""
-    for i, toleration in enumerate(tolerations):
-        if not isinstance(toleration, dict):
-            continue
-        tpath = f"{path}[{i}]"
-        key, operator = toleration.get("key", ""), toleration.get("operator", "")
-        value, effect = toleration.get("value", ""), toleration.get("effect", "")
-        if key:
-            f.qualified_name(key, f"{tpath}.key", errs)
-        if not key and operator != "Exists":
-            errs.invalid(f"{tpath}.operator", operator, _MATCH_ALL_MSG)
-        if toleration.get("tolerationSeconds") is not None and effect != "NoExecute":
-            errs.invalid(f"{tpath}.effect", effect, "effect must be 'NoExecute' when `tolerationSeconds` is set")
-        if operator in ("Equal", ""):
-            msgs = is_valid_label_value(value)
-            if msgs:
-                errs.invalid(f"{tpath}.operator", value, ";".join(msgs))
-        elif operator == "Exists":
-            if value:
-                errs.invalid(f"{tpath}.operator", value, "value must be empty when `operator` is 'Exists'")
-        elif operator in ("Lt", "Gt"):
-            errs.not_supported(f"{tpath}.operator", operator, ["Equal", "Exists", "Lt", "Gt"])
-        else:
-            errs.not_supported(f"{tpath}.operator", operator, ["Equal", "Exists"])
-        if effect:
-            f.enum(effect, f"{tpath}.effect", TAINT_EFFECTS, errs)
-
-
 def validate_pod_spec(
-    spec: Obj, path: str, errs: FieldErrors, old: Obj | None = None, *, static: bool = False
+    spec: Obj,
+    path: str,
+    errs: FieldErrors,
+    old: Obj | None = None,
+    *,
+    static: bool = False,
+    pod_name: str | None = None,
 ) -> None:
     """ValidatePodSpec, the checks users meet first; ``old`` is the stored spec on update (the options kube
-    derives from it: GetValidationOptionsFromPodSpecAndMeta); ``static``: a mirror pod's (its annotation)."""
+    derives from it: GetValidationOptionsFromPodSpecAndMeta); ``static``: a mirror pod's (its annotation);
+    ``pod_name``: a pod's name (None: a template's spec)."""
     if spec.get("terminationGracePeriodSeconds") is None:
         errs.required(f"{path}.terminationGracePeriodSeconds")
-    volumes = _volumes(f.list_at(spec, "volumes"), f"{path}.volumes", errs)
+    volumes = _volumes(f.list_at(spec, "volumes"), f"{path}.volumes", errs, pod_name)
     claims = _resource_claims(f.list_at(spec, "resourceClaims"), f"{path}.resourceClaims", errs, static)
     _containers(spec, volumes, claims, path, errs, old)
+    _pod_resources(spec, claims, path, errs)
+    _host_network_ports(spec, path, errs, pod=pod_name is not None)
     f.enum(spec.get("restartPolicy"), f"{path}.restartPolicy", _RESTART_POLICIES, errs)
     f.enum(spec.get("dnsPolicy"), f"{path}.dnsPolicy", _DNS_POLICIES, errs)
     validate_labels(spec.get("nodeSelector") or {}, f"{path}.nodeSelector", errs)
@@ -419,10 +414,15 @@ def validate_pod_spec(
     security.validate_pod_security_context(spec, f"{path}.securityContext", errs, host_sysctls=host_sysctls)
     placement.validate_affinity(spec.get("affinity"), f"{path}.affinity", errs)
     _dns_config(spec, f"{path}.dnsConfig", errs)
+    for i, gate in enumerate(f.list_at(spec, "readinessGates")):
+        condition = gate.get("conditionType", "") if isinstance(gate, dict) else ""
+        f.qualified_name(condition, f"{path}.readinessGates[{i}].conditionType", errs)
+    _scheduling_gates(f.list_at(spec, "schedulingGates"), f"{path}.schedulingGates", errs)
     placement.validate_topology_spread_constraints(
         f.list_at(spec, "topologySpreadConstraints"), f"{path}.topologySpreadConstraints", errs
     )
     podos.validate_host_process(spec, path, errs)
+    _hostname_override(spec, path, errs)
     for key in ("serviceAccountName", "nodeName"):
         if spec.get(key):
             f.dns1123_subdomain(spec[key], f"{path}.{key}", errs)
@@ -432,11 +432,67 @@ def validate_pod_spec(
     for key in ("hostname", "subdomain"):
         if spec.get(key):
             f.dns1123_label(spec[key], f"{path}.{key}", errs)
-    _tolerations(f.list_at(spec, "tolerations"), f"{path}.tolerations", errs)
+    tolerations.validate(f.list_at(spec, "tolerations"), f"{path}.tolerations", errs)
     _host_aliases(f.list_at(spec, "hostAliases"), f"{path}.hostAliases", errs)
     if spec.get("priorityClassName"):
         f.dns1123_subdomain(spec["priorityClassName"], f"{path}.priorityClassName", errs)
+    if isinstance(spec.get("overhead"), dict):
+        resources.validate_requirements({"limits": spec["overhead"]}, f"{path}.overhead", errs)
     podos.validate_os(spec, path, errs)
+    envvars.validate_file_key_volumes(spec, path, errs)
+
+
+def _pod_resources(spec: Obj, claims: set[str], path: str, errs: FieldErrors) -> None:
+    """validatePodResources (PodLevelResources is on in 1.36), without the comparison with the containers'
+    aggregate requests and limits."""
+    pod_resources = spec.get("resources")
+    if not isinstance(pod_resources, dict):
+        return
+    if f.obj_at(spec, "os").get("name") == "windows":
+        errs.forbidden(f"{path}.resources", "may not be set for a windows pod")
+        return
+    if pod_resources.get("claims") is not None:
+        errs.forbidden(f"{path}.resources.claims", "claims may not be set for Resources at pod-level")
+    resources.validate_requirements(pod_resources, f"{path}.resources", errs, resources.pod_resource_name)
+    _claim_references(f.list_at(pod_resources, "claims"), claims, f"{path}.resources.claims", errs)
+
+
+def _host_network_ports(spec: Obj, path: str, errs: FieldErrors, *, pod: bool) -> None:
+    """validatePodHostNetworkDeps: with the host's network a port is the same on the host (a template may leave
+    the host port to the pod's defaulting)."""
+    if not spec.get("hostNetwork"):
+        return
+    for i, c in enumerate(f.list_at(spec, "containers")):
+        for j, port in enumerate(f.list_at(c, "ports")):
+            host, container = port.get("hostPort", 0), port.get("containerPort", 0)
+            if (pod or host) and host != container:
+                errs.invalid(f"{path}.containers[{i}].ports[{j}].hostPort", host,
+                             "must match `containerPort` when `hostNetwork` is true")  # fmt: skip
+
+
+def _scheduling_gates(gates: list[Any], path: str, errs: FieldErrors) -> None:
+    """validateSchedulingGates: qualified names, no duplicates."""
+    seen: set[str] = set()
+    for i, gate in enumerate(gates):
+        name = gate.get("name", "") if isinstance(gate, dict) else ""
+        f.qualified_name(name, f"{path}[{i}]", errs)
+        if name in seen:
+            errs.duplicate(f"{path}[{i}]", name)
+        seen.add(name)
+
+
+def _hostname_override(spec: Obj, path: str, errs: FieldErrors) -> None:
+    """validatePodHostName."""
+    override = spec.get("hostnameOverride")
+    if not isinstance(override, str):
+        return
+    if spec.get("setHostnameAsFQDN") is True:
+        errs.forbidden(f"{path}.hostnameOverride", "may not be specified when setHostnameAsFQDN is true")
+    if spec.get("hostNetwork"):
+        errs.forbidden(f"{path}.hostnameOverride", "may not be specified when hostNetwork is true")
+    if len(override) > 64:
+        errs.too_long(f"{path}.hostnameOverride", 64)
+    f.dns1123_subdomain(override, f"{path}.hostnameOverride", errs)
 
 
 def validate_pod_template_spec(template: Obj, path: str, errs: FieldErrors, old: Obj | None = None) -> None:
@@ -444,9 +500,13 @@ def validate_pod_template_spec(template: Obj, path: str, errs: FieldErrors, old:
     ``old`` is the stored template on update."""
     meta = f.obj_at(template, "metadata")
     validate_labels(meta.get("labels") or {}, f"{path}.labels", errs)
-    validate_annotations(meta.get("annotations") or {}, f"{path}.annotations", errs)
+    annotations = meta.get("annotations") or {}
+    validate_annotations(annotations, f"{path}.annotations", errs)
     spec = f.obj_at(template, "spec")
+    old_annotations = None if old is None else f.obj_at(f.obj_at(old, "metadata"), "annotations")
+    podannotations.validate_annotations(annotations, spec, f"{path}.annotations", old_annotations, errs)
     validate_pod_spec(spec, f"{path}.spec", errs, None if old is None else f.obj_at(old, "spec"))
+    podannotations.validate_agreement(annotations, spec, f"{path}.spec", errs)
     if spec.get("ephemeralContainers"):
         errs.forbidden(f"{path}.spec.ephemeralContainers", "ephemeral containers not allowed in pod template")
 
@@ -469,11 +529,13 @@ def validate_pod(obj: Obj, old: Obj | None, errs: FieldErrors) -> None:
     spec = f.obj_at(obj, "spec")
     podannotations.validate(obj, old, errs)
     old_spec = None if old is None else f.obj_at(old, "spec")
-    validate_pod_spec(spec, "spec", errs, old_spec, static=podannotations.is_mirror_pod(obj))
+    name = f.obj_at(obj, "metadata").get("name") or ""
+    validate_pod_spec(spec, "spec", errs, old_spec, static=podannotations.is_mirror_pod(obj), pod_name=name)
     _pod_only(spec, errs)
     if old is None:
         if spec.get("ephemeralContainers"):
             errs.forbidden("spec.ephemeralContainers", "cannot be set on create")
+        podannotations.validate_create(obj, errs)
         return
     podannotations.validate_update(obj, old, errs)
     _pod_spec_update(spec, f.obj_at(old, "spec"), errs)

@@ -5,8 +5,8 @@ plus the checks ResourceSlices share (qualified names, taints, bounded sets).
 
 CEL selector expressions are compiled as kube compiles them (``device`` typed as kube's ``kubernetes.DRADevice``,
 :mod:`.admissioncel`); kube's cost limit is not estimated. A claim's status (allocation results, device
-status), the admin-access namespace check and the consumable capacity requests of a request are not checked here
-either.
+status) is checked in claimstatus.py, the admin-access namespace check in registry/draadmin.py (it reads the
+namespace); the consumable capacity requests of a request are not checked here.
 """
 
 from __future__ import annotations
@@ -25,8 +25,7 @@ from aiokube.apiserver.registry.validation.objectmeta import (
     is_qualified_name,
     is_valid_label_value,
     regex_error,
-    validate_annotations,
-    validate_labels,
+    validate_template_object_meta,
 )
 
 Obj = dict[str, Any]
@@ -50,13 +49,9 @@ _C_IDENTIFIER_MSG = (
     "a valid C identifier must start with alphabetic character or '_', followed by a string of alphanumeric "
     "characters or '_'"
 )
+
+
 #: metav1.ObjectMeta's fields in Go's order, as a template's metadata may not set them (labels, annotations may)
-_TEMPLATE_FORBIDDEN = (
-    "name", "generateName", "namespace", "selfLink", "uid", "resourceVersion", "generation", "creationTimestamp",
-    "deletionTimestamp", "deletionGracePeriodSeconds", "ownerReferences", "finalizers", "managedFields",
-)  # fmt: skip
-
-
 def label(value: str, path: str, errs: FieldErrors) -> None:
     """ValidateDNS1123Label (request, device and counter names)."""
     for msg in is_dns1123_label(value):
@@ -328,20 +323,11 @@ def validate_resource_claim(obj: Obj, old: Obj | None, errs: FieldErrors) -> Non
         errs.invalid("spec", spec, f.IMMUTABLE_MSG)
 
 
-def _template_metadata(meta: Obj, path: str, errs: FieldErrors) -> None:
-    """ValidateTemplateObjectMeta: labels and annotations, nothing else."""
-    validate_annotations(meta.get("annotations") or {}, f"{path}.annotations", errs)
-    validate_labels(meta.get("labels") or {}, f"{path}.labels", errs)
-    for key in _TEMPLATE_FORBIDDEN:
-        if meta.get(key) not in (None, "", 0, [], {}):
-            errs.forbidden(f"{path}.{key}", "cannot be set")
-
-
 def validate_resource_claim_template(obj: Obj, old: Obj | None, errs: FieldErrors) -> None:
     """ValidateResourceClaimTemplate; on update only that the spec is unchanged."""
     spec = f.obj_at(obj, "spec")
     if old is None:
-        _template_metadata(f.obj_at(spec, "metadata"), "spec.metadata", errs)
+        validate_template_object_meta(f.obj_at(spec, "metadata"), "spec.metadata", errs)
         device_claim(f.obj_at(f.obj_at(spec, "spec"), "devices"), "spec.spec.devices", errs)
     elif not f.semantic_equal(spec, f.obj_at(old, "spec")):
         errs.invalid("spec", spec, f.IMMUTABLE_MSG)

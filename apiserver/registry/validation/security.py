@@ -26,7 +26,7 @@ def _id(value: Any, path: str, errs: FieldErrors) -> None:
         errs.invalid(path, value, f.inclusive_range_error(0, f.MAX_INT32))
 
 
-def _descending_path(value: str, path: str, errs: FieldErrors) -> None:
+def descending_path(value: str, path: str, errs: FieldErrors) -> None:
     """validateLocalDescendingPath: relative, without '..'."""
     if value.startswith("/"):
         errs.invalid(path, value, "must be a relative path")
@@ -47,7 +47,7 @@ def _seccomp(profile: Any, path: str, errs: FieldErrors) -> None:
         if local is None:
             errs.required(f"{path}.localhostProfile", "must be set when seccomp type is Localhost")
         else:
-            _descending_path(local, f"{path}.localhostProfile", errs)
+            descending_path(local, f"{path}.localhostProfile", errs)
     elif local is not None:
         errs.invalid(f"{path}.localhostProfile", profile, "can only be set when seccomp type is Localhost")
 

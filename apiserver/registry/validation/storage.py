@@ -9,7 +9,8 @@ from typing import Any
 
 from aiokube.apiserver.errors import FieldErrors
 from aiokube.apiserver.registry.validation import fields as f
-from aiokube.apiserver.registry.validation.core import PV_SOURCES, access_modes
+from aiokube.apiserver.registry.validation.claimspec import access_modes
+from aiokube.apiserver.registry.validation.core import PV_SOURCES
 from aiokube.apiserver.registry.validation.objectmeta import is_dns1123_subdomain, is_qualified_name
 
 Obj = dict[str, Any]

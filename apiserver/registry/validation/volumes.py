@@ -1,31 +1,33 @@
-"""The volume sources' own checks (pkg/apis/core/validation validateVolumeSource), for the sources users write
-by hand: emptyDir, hostPath, secret, configMap, persistentVolumeClaim, nfs, downwardAPI and projected (secret,
-configMap, downwardAPI and serviceAccountToken sources). Checked for the first source a volume names only, as
-kube does (a second one is refused as such). The other sources (cloud disks, iSCSI, CSI, ephemeral, image, a
-projection's clusterTrustBundle and podCertificate, a resource field's divisor) are accepted unchecked."""
+"""The volume sources' own checks (pkg/apis/core/validation validateVolumeSource): every source a pod may
+name, checked for the first source a volume names only, as kube does (a second one is refused as such). Not
+checked: a projection's clusterTrustBundle and podCertificate sources (alpha and beta features)."""
 
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Callable
 from typing import Any
 
 from aiokube.apiserver.errors import FieldErrors
+from aiokube.apiserver.registry.validation import downwardapi
 from aiokube.apiserver.registry.validation import fields as f
+from aiokube.apiserver.registry.validation.claimspec import validate_claim_spec
+from aiokube.apiserver.registry.validation.objectmeta import is_dns1123_subdomain, validate_template_object_meta
 
 Obj = dict[str, Any]
 
 _FILE_MODE_MSG = "must be a number between 0 and 0777 (octal), both inclusive"
 _HOST_PATH_TYPES = ["", "BlockDevice", "CharDevice", "Directory", "DirectoryOrCreate", "File", "FileOrCreate", "Socket"]
-_VOLUME_FIELD_PATHS = ["metadata.annotations", "metadata.labels", "metadata.name", "metadata.namespace", "metadata.uid"]
-_DOWNWARD_LABELS = frozenset((
-    "metadata.annotations", "metadata.labels", "metadata.name", "metadata.namespace", "metadata.uid", "spec.nodeName",
-    "spec.restartPolicy", "spec.serviceAccountName", "spec.schedulerName", "status.phase", "status.hostIP",
-    "status.hostIPs", "status.podIP", "status.podIPs",
-))  # fmt: skip
-_RESOURCE_FIELDS = ["limits.cpu", "limits.ephemeral-storage", "limits.memory", "requests.cpu",
-                    "requests.ephemeral-storage", "requests.memory"]  # fmt: skip
-_HUGEPAGES_PREFIXES = ("limits.hugepages-", "requests.hugepages-")
+_PARTITION_MSG = "must be between 1 and 255, inclusive"
+_IQN = re.compile(r"iqn\.\d{4}-\d{2}\.([A-Za-z0-9\-.]+)(:[^,;*&$|\s]+)$")
+_EUI = re.compile(r"^eui.[A-Za-z0-9]{16}$")
+_NAA = re.compile(r"^naa.[A-Za-z0-9]{32}$")
+_CACHING_MODES = ["None", "ReadOnly", "ReadWrite"]
+_DISK_KINDS = ["Dedicated", "Managed", "Shared"]
+_PULL_POLICIES = ["Always", "IfNotPresent", "Never"]
+_MANAGED_URI = "/subscriptions/{sub-id}/resourcegroups/{group-name}/providers/microsoft.compute/disks/{disk-id}"
+_BLOB_URI = "https://{account-name}.blob.core.windows.net/{container-name}/{disk-name}.vhd"
 
 
 def _mode(value: Any, path: str, errs: FieldErrors) -> None:
@@ -66,50 +68,6 @@ def _items(source: Obj, path: str, errs: FieldErrors) -> list[Obj]:
     return items
 
 
-def _subscripted(label: str) -> tuple[str, str] | None:
-    """fieldpath.SplitMaybeSubscriptedPath: ``metadata.labels['key']`` → (path, key)."""
-    if not label.endswith("']"):
-        return None
-    head, sep, key = label[:-2].partition("['")
-    return (head, key) if sep and head else None
-
-
-def _object_field(selector: Obj, path: str, errs: FieldErrors) -> None:
-    """validateObjectFieldSelector with the volume's expressions (after ConvertDownwardAPIFieldLabel)."""
-    version, label = selector.get("apiVersion", ""), selector.get("fieldPath", "")
-    if not version:
-        errs.required(f"{path}.apiVersion")
-        return
-    if not label:
-        errs.required(f"{path}.fieldPath")
-        return
-    error = None
-    split = _subscripted(label)
-    if version != "v1":
-        error = f"unsupported pod version: {version}"
-    elif split is not None and split[0] not in ("metadata.annotations", "metadata.labels"):
-        error = f"field label does not support subscript: {label}"
-    elif split is None and label not in _DOWNWARD_LABELS and label != "spec.host":
-        error = f"field label not supported: {label}"
-    if error is not None:
-        errs.invalid(f"{path}.fieldPath", label, f"error converting fieldPath: {error}")
-    elif split is not None:
-        f.qualified_name(split[1].lower() if split[0] == "metadata.annotations" else split[1], path, errs)
-    elif (internal := "spec.nodeName" if label == "spec.host" else label) not in _VOLUME_FIELD_PATHS:
-        errs.not_supported(f"{path}.fieldPath", internal, _VOLUME_FIELD_PATHS)
-
-
-def _resource_field(selector: Obj, path: str, errs: FieldErrors) -> None:
-    """validateContainerResourceFieldSelector for a volume (its divisor is not checked here)."""
-    resource = selector.get("resource", "")
-    if not selector.get("containerName"):
-        errs.required(f"{path}.containerName")
-    elif not resource:
-        errs.required(f"{path}.resource")
-    elif resource not in _RESOURCE_FIELDS and not resource.startswith(_HUGEPAGES_PREFIXES):
-        errs.not_supported(f"{path}.resource", resource, _RESOURCE_FIELDS)
-
-
 def _downward_file(item: Obj, path: str, errs: FieldErrors) -> None:
     """validateDownwardAPIVolumeFile (``path``: the source's, as kube reports the file's fields)."""
     target = item.get("path") or ""
@@ -118,11 +76,11 @@ def _downward_file(item: Obj, path: str, errs: FieldErrors) -> None:
     local_non_reserved_path(target, f"{path}.path", errs)
     field_ref, resource_ref = item.get("fieldRef"), item.get("resourceFieldRef")
     if isinstance(field_ref, dict):
-        _object_field(field_ref, f"{path}.fieldRef", errs)
+        downwardapi.object_field(field_ref, f"{path}.fieldRef", errs, downwardapi.VOLUME_FIELD_PATHS)
         if resource_ref is not None:
             errs.invalid(path, "resource", "fieldRef and resourceFieldRef can not be specified simultaneously")
     elif isinstance(resource_ref, dict):
-        _resource_field(resource_ref, f"{path}.resourceFieldRef", errs)
+        downwardapi.resource_field(resource_ref, f"{path}.resourceFieldRef", errs, volume=True)
     else:
         errs.required(path, "one of fieldRef and resourceFieldRef is required")
     _mode(item.get("mode"), f"{path}.mode", errs)
@@ -222,7 +180,7 @@ def _clean_projection(projection: Any, paths: set[str]) -> bool:
             ref = item.get("fieldRef") if type(item) is dict else None
             if type(ref) is not dict or item.get("resourceFieldRef") is not None or ref.get("apiVersion") != "v1":
                 return False
-            if ref.get("fieldPath") not in _VOLUME_FIELD_PATHS or not _clean_file(item, paths):
+            if ref.get("fieldPath") not in downwardapi.VOLUME_FIELD_PATHS or not _clean_file(item, paths):
                 return False
         return True
     return False
@@ -279,14 +237,228 @@ def _projected(source: Obj, path: str, errs: FieldErrors) -> None:
             errs.forbidden(spath, "may not specify more than 1 volume type per source")
 
 
+def _git_repo(source: Obj, path: str, errs: FieldErrors) -> None:
+    if not source.get("repository"):
+        errs.required(f"{path}.repository")
+    directory = source.get("directory") or ""
+    if posixpath.isabs(directory):
+        errs.invalid(f"{path}.directory", directory, "must be a relative path")
+    _no_backsteps(directory, f"{path}.directory", errs)
+
+
+def _disk(name_key: str) -> Callable[[Obj, str, FieldErrors], None]:
+    """gcePersistentDisk's and awsElasticBlockStore's: the disk's name, a partition up to 255."""
+
+    def check(source: Obj, path: str, errs: FieldErrors) -> None:
+        if not source.get(name_key):
+            errs.required(f"{path}.{name_key}")
+        partition = source.get("partition", 0)
+        if isinstance(partition, int) and not 0 <= partition <= 255:
+            errs.invalid(f"{path}.partition", partition, _PARTITION_MSG)
+
+    return check
+
+
+def _iscsi_name(value: str, path: str, errs: FieldErrors) -> bool:
+    """The IQN/EUI/NAA formats; False when none of the prefixes."""
+    if not value.startswith(("iqn", "eui", "naa")):
+        return False
+    pattern = _IQN if value.startswith("iqn") else _EUI if value.startswith("eui") else _NAA
+    if not pattern.search(value):
+        errs.invalid(path, value, "must be valid format")
+    return True
+
+
+def _iscsi(source: Obj, path: str, errs: FieldErrors) -> None:
+    if not source.get("targetPortal"):
+        errs.required(f"{path}.targetPortal")
+    iqn = source.get("iqn") or ""
+    if not iqn:
+        errs.required(f"{path}.iqn")
+    elif not _iscsi_name(iqn, f"{path}.iqn", errs):
+        errs.invalid(f"{path}.iqn", iqn, "must be valid format starting with iqn, eui, or naa")
+    lun = source.get("lun", 0)
+    if isinstance(lun, int) and not 0 <= lun <= 255:
+        errs.invalid(f"{path}.lun", lun, f.inclusive_range_error(0, 255))
+    if (source.get("chapAuthDiscovery") or source.get("chapAuthSession")) and source.get("secretRef") is None:
+        errs.required(f"{path}.secretRef")
+    initiator = source.get("initiatorName")
+    if isinstance(initiator, str):
+        if not initiator.startswith(("iqn", "eui", "naa")):
+            errs.invalid(f"{path}.initiatorname", initiator, "must be valid format starting with iqn, eui, or naa")
+        _iscsi_name(initiator, f"{path}.initiatorname", errs)
+
+
+def _fc(source: Obj, path: str, errs: FieldErrors) -> None:
+    wwns, wwids = f.list_at(source, "targetWWNs"), f.list_at(source, "wwids")
+    if not wwns and not wwids:
+        errs.required(f"{path}.targetWWNs", "must specify either targetWWNs or wwids, but not both")
+    if wwns and wwids:
+        errs.invalid(f"{path}.targetWWNs", wwns, "targetWWNs and wwids can not be specified simultaneously")
+    if wwns:
+        lun = source.get("lun")
+        if lun is None:
+            errs.required(f"{path}.lun", "lun is required if targetWWNs is specified")
+        elif isinstance(lun, int) and not 0 <= lun <= 255:
+            errs.invalid(f"{path}.lun", lun, f.inclusive_range_error(0, 255))
+
+
+def _required(*keys: str) -> Callable[[Obj, str, FieldErrors], None]:
+    """Sources whose checks are only required fields."""
+
+    def check(source: Obj, path: str, errs: FieldErrors) -> None:
+        for key in keys:
+            if not source.get(key):
+                errs.required(f"{path}.{key}")
+
+    return check
+
+
+def _flocker(source: Obj, path: str, errs: FieldErrors) -> None:
+    name, uuid = source.get("datasetName") or "", source.get("datasetUUID") or ""
+    if not name and not uuid:
+        errs.required(path, "one of datasetName and datasetUUID is required")
+    if name and uuid:
+        errs.invalid(path, "resource", "datasetName and datasetUUID can not be specified simultaneously")
+    if "/" in name:
+        errs.invalid(f"{path}.datasetName", name, "must not contain '/'")
+
+
+def _with_secret_ref(*keys: str) -> Callable[[Obj, str, FieldErrors], None]:
+    """cinder's: required fields and, when a secret is named, its name."""
+    required = _required(*keys)
+
+    def check(source: Obj, path: str, errs: FieldErrors) -> None:
+        required(source, path, errs)
+        if isinstance(source.get("secretRef"), dict) and not source["secretRef"].get("name"):
+            errs.required(f"{path}.secretRef.name")
+
+    return check
+
+
+def _flex(source: Obj, path: str, errs: FieldErrors) -> None:
+    if not source.get("driver"):
+        errs.required(f"{path}.driver")
+    for key in f.obj_at(source, "options"):
+        namespace = key.split("/", 1)[0] if "/" in key else key
+        if ("." + namespace.lower()).endswith((".kubernetes.io", ".k8s.io")):
+            errs.invalid(f"{path}.options[{key}]", key, "kubernetes.io and k8s.io namespaces are reserved")
+
+
+def _azure_disk(source: Obj, path: str, errs: FieldErrors) -> None:
+    if not source.get("diskName"):
+        errs.required(f"{path}.diskName")
+    uri = source.get("diskURI") or ""
+    if not uri:
+        errs.required(f"{path}.diskURI")
+    caching, kind = source.get("cachingMode"), source.get("kind")
+    if caching is not None and caching not in _CACHING_MODES:
+        errs.not_supported(f"{path}.cachingMode", caching, _CACHING_MODES)
+    if kind is not None and kind not in _DISK_KINDS:
+        errs.not_supported(f"{path}.kind", kind, _DISK_KINDS)
+    if kind == "Managed" and not uri.startswith("/subscriptions/"):
+        errs.not_supported(f"{path}.diskURI", uri, [_MANAGED_URI])
+    if kind is not None and kind != "Managed" and not uri.startswith("https://"):
+        errs.not_supported(f"{path}.diskURI", uri, [_BLOB_URI])
+
+
+def _storage_os(source: Obj, path: str, errs: FieldErrors) -> None:
+    name = source.get("volumeName") or ""
+    if not name:
+        errs.required(f"{path}.volumeName")
+    else:
+        f.dns1123_label(name, f"{path}.volumeName", errs)
+    if source.get("volumeNamespace"):
+        f.dns1123_label(source["volumeNamespace"], f"{path}.volumeNamespace", errs)
+    if isinstance(source.get("secretRef"), dict) and not source["secretRef"].get("name"):
+        errs.required(f"{path}.secretRef.name")
+
+
+def _host_port(pair: str) -> bool:
+    """net.SplitHostPort's acceptance: ``host:port`` with one colon outside brackets, or ``[host]:port``."""
+    if pair.startswith("["):
+        end = pair.find("]")
+        return end > 0 and pair[end + 1 : end + 2] == ":" and ":" not in pair[end + 2 :] and "[" not in pair[1:end]
+    return pair.count(":") == 1 and "[" not in pair and "]" not in pair
+
+
+def _quobyte(source: Obj, path: str, errs: FieldErrors) -> None:
+    registry = source.get("registry") or ""
+    if not registry:
+        errs.required(f"{path}.registry", "must be a host:port pair or multiple pairs separated by commas")
+    elif len(source.get("tenant") or "") >= 65:
+        errs.required(f"{path}.tenant", "must be a UUID and may not exceed a length of 64 characters")
+    else:
+        for pair in registry.split(","):
+            if not _host_port(pair):
+                errs.invalid(
+                    f"{path}.registry", registry, "must be a host:port pair or multiple pairs separated by commas"
+                )
+    if not source.get("volume"):
+        errs.required(f"{path}.volume")
+
+
+def _csi(source: Obj, path: str, errs: FieldErrors) -> None:
+    f.csi_driver_name(source.get("driver") or "", f"{path}.driver", errs)
+    ref = source.get("nodePublishSecretRef")
+    if isinstance(ref, dict):
+        name = ref.get("name") or ""
+        if not name:
+            errs.required(f"{path}.nodePublishSecretRef.name")
+        for msg in is_dns1123_subdomain(name) if name else ():
+            errs.invalid(f"{path}.name", name, msg)  # sic: kube reports it at csi.name
+
+
+def _ephemeral(source: Obj, path: str, errs: FieldErrors) -> None:
+    template = source.get("volumeClaimTemplate")
+    if not isinstance(template, dict):
+        errs.required(f"{path}.volumeClaimTemplate")
+        return
+    tpath = f"{path}.volumeClaimTemplate"
+    validate_template_object_meta(f.obj_at(template, "metadata"), f"{tpath}.metadata", errs)
+    validate_claim_spec(f.obj_at(template, "spec"), f"{tpath}.spec", errs)
+
+
+def image_source(source: Obj, path: str, errs: FieldErrors, *, pod: bool) -> None:
+    """validateImageVolumeSource: a pod's needs its reference (a template's may leave it to admission)."""
+    if pod and not source.get("reference"):
+        errs.required(f"{path}.reference")
+    f.enum(source.get("pullPolicy"), f"{path}.pullPolicy", _PULL_POLICIES, errs)
+
+
 #: volume source key → its checks
 SOURCES: dict[str, Callable[[Obj, str, FieldErrors], None]] = {
     "emptyDir": _empty_dir,
     "hostPath": _host_path,
+    "gitRepo": _git_repo,
+    "gcePersistentDisk": _disk("pdName"),
+    "awsElasticBlockStore": _disk("volumeID"),
     "secret": _secret,
-    "configMap": _config_map,
-    "persistentVolumeClaim": _claim,
     "nfs": _nfs,
+    "iscsi": _iscsi,
+    "glusterfs": _required("endpoints", "path"),
+    "flocker": _flocker,
+    "persistentVolumeClaim": _claim,
+    "rbd": _required("monitors", "image"),
+    "cinder": _with_secret_ref("volumeID"),
+    "cephfs": _required("monitors"),
+    "quobyte": _quobyte,
     "downwardAPI": _downward_api,
+    "fc": _fc,
+    "flexVolume": _flex,
+    "configMap": _config_map,
+    "azureFile": _required("secretName", "shareName"),
+    "vsphereVolume": _required("volumePath"),
+    "photonPersistentDisk": _required("pdID"),
+    "portworxVolume": _required("volumeID"),
+    "azureDisk": _azure_disk,
+    "storageos": _storage_os,
     "projected": _projected,
+    "scaleIO": _required("gateway", "system", "volumeName"),
+    "csi": _csi,
+    "ephemeral": _ephemeral,
 }
+#: where kube reports a source: the checks of gcePersistentDisk at ``persistentDisk`` (sic)
+CHECK_PATHS = {"gcePersistentDisk": "persistentDisk"}
+#: where kube reports a second source: downwardAPI at ``downwarAPI`` and cephfs at ``cephFS`` (sic)
+SECOND_SOURCE_PATHS = {"downwardAPI": "downwarAPI", "cephfs": "cephFS"}

@@ -1,0 +1,18 @@
+"""Every volume source a pod may name, checked as kube checks it (validateVolumeSource), and a claim's spec and
+data sources: each case's Status is the reference kube-apiserver 1.36's for the same request
+(tests/validationcases.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests import validationcases
+
+CASES = validationcases.load("volumes")
+
+
+@pytest.mark.parametrize("case", CASES, ids=validationcases.ids(CASES))
+async def test_answer_is_kubes(api: Any, ns: str, case: dict[str, Any]) -> None:
+    await validationcases.run(api, ns, case)

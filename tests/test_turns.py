@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
+from aiokube.apiserver.authorization.attributes import UserInfo
 from aiokube.apiserver.endpoints.bodies import INLINE_JSON_BYTES
-from aiokube.apiserver.registry import turns
+from aiokube.apiserver.registry import requester, turns
 from aiokube.apiserver.registry.store import GenericStore
 from aiokube.apiserver.registry.turns import HOLD_SECONDS, Turns
 
@@ -99,3 +100,10 @@ async def test_a_big_bodys_create_and_update_run_their_stages_off_the_loop(
         f"/api/v1/namespaces/{ns}/configmaps", {"metadata": {"name": "s"}, "data": {"a": "b"}}
     )
     assert status == 201 and seen[-1][1] == threading.current_thread().name  # a small write stays on the loop
+
+
+async def test_a_heavy_stage_runs_in_the_requests_context() -> None:
+    """The requester (registry/requester.py) is a context variable: a stage moved to the thread still sees it."""
+    with requester.acting_as(UserInfo("jane")):
+        seen = await Turns(heavy=True).stage(requester.current)
+    assert seen is not None and seen.name == "jane"

@@ -8,7 +8,6 @@ default, a 400 with ``fieldValidation=Strict``, silently with ``Ignore``), with 
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 from dataclasses import dataclass, field
@@ -25,7 +24,7 @@ from aiokube.apiserver.registry import typedmemo
 from aiokube.apiserver.registry.meta import OBJECT_META_ORDER
 from aiokube.apiserver.registry.resources import Registry, ResourceInfo
 from aiokube.apiserver.registry.storedform import remember_canonical, schema_of
-from aiokube.apiserver.registry.turns import CPU_THREAD
+from aiokube.apiserver.registry.turns import in_cpu_thread
 from aiokube.encoding import typed
 from aiokube.encoding.decode import DecodeError, decode, decode_json_literals, summarize
 from aiokube.encoding.negotiation import JSON, PROTOBUF, YAML
@@ -219,8 +218,8 @@ def parse_body(body: bytes, media_type: str, field_validation: str = "") -> Pars
     return Parsed(value, media_type, duplicates or [])
 
 
-#: Bodies up to these sizes are read on the event loop; bigger ones in PARSER's thread. Measured on this
-#: machine (2 cores, loaded; the server's GC thresholds), per body:
+#: Bodies up to these sizes are read on the event loop; bigger ones in the CPU thread (registry/turns.py).
+#: Measured on this machine (2 cores, loaded; the server's GC thresholds), per body:
 #:
 #: - JSON, orjson: 3 MiB of small objects (75,000 x 4 fields) 60 ms, one 3 MB string 5-17 ms, 1,000,000 empty
 #:   lists 150 ms; 10,000 and 100,000 levels of nesting are refused in 0.6 ms. orjson is C and holds the GIL
@@ -237,16 +236,13 @@ INLINE_JSON_BYTES = 256 * 1024
 INLINE_YAML_BYTES = 4 * 1024
 INLINE_PROTOBUF_BYTES = 16 * 1024
 _INLINE = {YAML: INLINE_YAML_BYTES, PROTOBUF: INLINE_PROTOBUF_BYTES}
-#: one thread for the loop's CPU-heavy work (registry/turns.py): a big body's parse competes with no other
-PARSER = CPU_THREAD
 
 
 async def parse_body_async(body: bytes, media_type: str, field_validation: str = "") -> Parsed:
-    """:func:`parse_body`, in the parser thread when the body is big (see INLINE_JSON_BYTES)."""
+    """:func:`parse_body`, in the CPU thread when the body is big (see INLINE_JSON_BYTES)."""
     if len(body) <= _INLINE.get(media_type, INLINE_JSON_BYTES):
         return parse_body(body, media_type, field_validation)
-    loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(PARSER, parse_body, body, media_type, field_validation)
+    return await in_cpu_thread(parse_body, body, media_type, field_validation)
 
 
 def _parse_error(media_type: str, message: str, body: bytes) -> str:
@@ -420,15 +416,12 @@ async def decode_object_async(
     *,
     defaults: bool = True,
 ) -> Decoded:
-    """:func:`decode_object`, in the parser thread for a big body (see INLINE_JSON_BYTES): its typed check,
+    """:func:`decode_object`, in the CPU thread for a big body (see INLINE_JSON_BYTES): its typed check,
     defaults and canonical form are O(size) Python work too (100,000 keys: ~50 ms), during which the loop gets
     the GIL back every switch interval instead of waiting for the whole of it."""
     if len(body) <= _INLINE.get(media_type, INLINE_JSON_BYTES):
         return _parse_and_decode(body, media_type, info, registry, field_validation, defaults)
-    loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(
-        PARSER, _parse_and_decode, body, media_type, info, registry, field_validation, defaults
-    )
+    return await in_cpu_thread(_parse_and_decode, body, media_type, info, registry, field_validation, defaults)
 
 
 def _parse_and_decode(

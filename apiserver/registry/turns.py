@@ -21,6 +21,7 @@ can only miscount a memo's bound. Stages that draw random names or UIDs stay on 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -35,6 +36,13 @@ HOLD_SECONDS = 0.005
 #: one thread, so that at most one such piece of work competes with the loop (others wait for it): the
 #: decodes of big bodies (endpoints/bodies.py) and the stages of heavy writes
 CPU_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="aiokube-parse")
+
+
+async def in_cpu_thread(fn: Callable[..., T], *args: object) -> T:
+    """``fn(*args)`` in :data:`CPU_THREAD`, in this request's context (its requester: registry/requester.py),
+    as ``asyncio.to_thread`` runs it in the default executor."""
+    context = contextvars.copy_context()
+    return await asyncio.get_running_loop().run_in_executor(CPU_THREAD, context.run, fn, *args)
 
 
 class Turns:
@@ -55,7 +63,7 @@ class Turns:
     async def stage(self, fn: Callable[..., T], *args: object) -> T:
         """``fn(*args)``: in :data:`CPU_THREAD` for a heavy write, else here (then a turn if held)."""
         if self.heavy:
-            result = await asyncio.get_running_loop().run_in_executor(CPU_THREAD, fn, *args)
+            result = await in_cpu_thread(fn, *args)
             self.since = time.perf_counter()
             return result
         result = fn(*args)

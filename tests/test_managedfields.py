@@ -673,7 +673,7 @@ def test_deep_paths_give_the_same_managed_fields(levels: int, monkeypatch: pytes
     chains = _deep_writes(levels)
     monkeypatch.setattr(fieldpath, "TUPLE_PATH_MAX", 10_000)
     monkeypatch.setattr(mf, "TUPLE_PATH_MAX", 10_000)
-    for memo in (fieldpath._TO_JSON, fieldpath._FROM_JSON):
+    for memo in (fieldpath._TO_FIELDS, fieldpath._FROM_JSON):
         monkeypatch.setattr(memo, "entries", {})
     assert dumps(chains) == dumps(_deep_writes(levels))
 

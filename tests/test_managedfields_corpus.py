@@ -33,7 +33,7 @@ def test_the_same_with_every_longer_path_a_deep_path(monkeypatch: pytest.MonkeyP
 
     monkeypatch.setattr(fieldpath, "TUPLE_PATH_MAX", 2)
     monkeypatch.setattr(managedfields, "TUPLE_PATH_MAX", 2)
-    for memo in (fieldpath._TO_JSON, fieldpath._FROM_JSON):  # sets remembered with tuple paths
+    for memo in (fieldpath._TO_FIELDS, fieldpath._FROM_JSON):  # sets remembered with tuple paths
         monkeypatch.setattr(memo, "entries", {})
     actual = corpus()
     for path in _EXPECTED:

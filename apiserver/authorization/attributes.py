@@ -37,6 +37,17 @@ class UserInfo:
         """extra as kube's ``map[string][]string`` (what reviews and impersonation headers carry)."""
         return {k: list(v) for k, v in self.extra}
 
+    def as_json(self) -> dict[str, Any]:
+        """authenticationv1.UserInfo, empty fields omitted (reviews' answers; a CSR's spec has the same four)."""
+        out: dict[str, Any] = {"username": self.name}
+        if self.uid:
+            out["uid"] = self.uid
+        if self.groups:
+            out["groups"] = list(self.groups)
+        if self.extra:
+            out["extra"] = self.extra_dict()
+        return out
+
 
 @dataclass(frozen=True, slots=True)
 class Attributes:

@@ -29,12 +29,14 @@ def now_rfc3339() -> str:
     2% of a pod create, which asks twice)."""
     now = time.time()
     second = int(now)
-    if second != _NOW[0]:
-        _NOW[0], _NOW[1] = second, datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return _NOW[1]
+    cached = _NOW[0]
+    if second != cached[0]:
+        # one (second, text) pair swapped whole: a heavy write's stage reads it from the CPU thread too
+        cached = _NOW[0] = (second, datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    return cached[1]
 
 
-_NOW: list[Any] = [0, ""]
+_NOW: list[tuple[int, str]] = [(0, "")]
 
 
 def new_uid() -> str:

@@ -28,18 +28,6 @@ class ReviewBackend(Protocol):
         ...
 
 
-def user_info(user: UserInfo) -> Obj:
-    """authenticationv1.UserInfo: empty fields omitted."""
-    out: Obj = {"username": user.name}
-    if user.uid:
-        out["uid"] = user.uid
-    if user.groups:
-        out["groups"] = list(user.groups)
-    if user.extra:
-        out["extra"] = user.extra_dict()
-    return out
-
-
 def answer(info: ResourceInfo, obj: Obj, namespace: str | None, user: UserInfo, backend: ReviewBackend) -> Obj:
     """The response to a POST of ``obj`` (decoded, defaulted) to review resource ``info``."""
     kind = info.kind
@@ -47,7 +35,7 @@ def answer(info: ResourceInfo, obj: Obj, namespace: str | None, user: UserInfo, 
         return _token_review(obj, namespace, backend)
     if kind == "SelfSubjectReview":
         return {"kind": kind, "apiVersion": info.api_version, "metadata": {"creationTimestamp": now_rfc3339()},
-                "status": {"userInfo": user_info(user)}}  # fmt: skip
+                "status": {"userInfo": user.as_json()}}  # fmt: skip
     if kind == "SelfSubjectRulesReview":
         rules_namespace = (obj.get("spec") or {}).get("namespace")
         if not rules_namespace:
@@ -110,7 +98,7 @@ def _token_review(obj: Obj, namespace: str | None, backend: ReviewBackend) -> Ob
     else:
         if spec.get("audiences") and not set(audiences) & set(wanted):
             raise errors.internal_error("error validating audience")
-        status = {"authenticated": True, "user": user_info(user), "audiences": audiences}
+        status = {"authenticated": True, "user": user.as_json(), "audiences": audiences}
     return {**obj, "status": status}
 
 

@@ -188,15 +188,8 @@ class CertificateSigningRequestStrategy(StatusOnlyStrategy):
         for key in ("username", "uid", "groups", "extra"):
             spec.pop(key, None)
         user = requester.current()
-        if user is None:
-            return
-        spec["username"] = user.name
-        if user.uid:
-            spec["uid"] = user.uid
-        if user.groups:
-            spec["groups"] = list(user.groups)
-        if user.extra:
-            spec["extra"] = user.extra_dict()
+        if user is not None:
+            spec.update(user.as_json())
 
     def selectable_fields(self, obj: Obj) -> dict[str, str]:
         return {"spec.signerName": (obj.get("spec") or {}).get("signerName", "")}

@@ -6,6 +6,7 @@ unavailable: their paths always answer that 503 (README, Known differences)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -129,10 +130,11 @@ class AvailabilityController:
         followers = [asyncio.create_task(follow(c, poke)) for c in (self.api_services, self.services, self.slices)]
         try:
             while True:
-                try:
-                    await asyncio.wait_for(self._wake.wait(), self.resync_seconds)
-                except TimeoutError:
-                    pass
+                # asyncio.timeout, not wait_for: Python 3.11's wait_for returns when the event is set in the
+                # same loop turn as a cancel, swallowing the cancel, and the server's shutdown waited forever
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(self.resync_seconds):
+                        await self._wake.wait()
                 self._wake.clear()
                 await self.sync_all()
         finally:

@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 
-from aiokube.apiserver.aggregation import version_key
+from aiokube.apiserver.aggregation import AvailabilityController, version_key
+from aiokube.apiserver.server import APIServer
+from aiokube.apiserver.transport.discoveryprobe import discovery_probe
 from tests.conftest import API
 
 AGGREGATED = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
@@ -119,3 +121,17 @@ async def test_a_failed_discovery_check_names_the_url(api: API, ns: str) -> None
 )  # fmt: skip
 def test_kube_version_order(versions: list[str], order: list[str]) -> None:
     assert sorted(versions, key=version_key) == order
+
+
+async def test_the_availability_controller_stops_when_cancelled_as_it_wakes(server: APIServer) -> None:
+    """A cancel in the same loop turn as a wake-up ends the controller: Python 3.11's ``asyncio.wait_for``
+    returned the woken wait instead, the controller looped on, and ``aiokube serve`` hung on SIGTERM."""
+    assert server.generic is not None
+    controller = AvailabilityController(server.generic, discovery_probe, server._cacher)
+    task = asyncio.create_task(controller.run())
+    for _ in range(3):  # the controller's first sync done, parked on its wake-up event again
+        await asyncio.sleep(0.05)
+    controller._wake.set()
+    task.cancel()
+    done, _ = await asyncio.wait([task], timeout=5)
+    assert task in done and task.cancelled()

@@ -499,8 +499,9 @@ class Cacher:
             if not self._waiters:
                 return
             self._changed.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changed.wait(), self.config.progress_period)
+            with contextlib.suppress(TimeoutError):  # not wait_for: it may swallow a cancel (aggregation.py)
+                async with asyncio.timeout(self.config.progress_period):
+                    await self._changed.wait()
 
     async def _verify_fresh(self, target: int) -> bool:
         """Whether the cache's state is etcd's state at ``target``; if so the cache RV moves there."""
@@ -560,8 +561,9 @@ class Cacher:
         for w, item in blocked:
             remaining = deadline - time.monotonic()
             if remaining > 0 and not w.has_room():
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(w.wait_for_room(), remaining)
+                with contextlib.suppress(TimeoutError):  # not wait_for: it may swallow a cancel
+                    async with asyncio.timeout(remaining):
+                        await w.wait_for_room()
             if not w.offer(item):
                 self.stats.terminated_watchers += 1
                 log.info(

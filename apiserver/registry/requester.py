@@ -15,8 +15,9 @@ _REQUESTER: ContextVar[UserInfo | None] = ContextVar("aiokube_requester", defaul
 
 @contextmanager
 def acting_as(user: UserInfo) -> Iterator[None]:
-    """``user`` is the requester until the block ends (a keep-alive connection serves the next request in the
-    same task, so it is reset, not left behind)."""
+    """``user`` is the requester until the block ends. aiohttp runs each request in a task of its own (whose
+    context dies with it); the reset keeps a caller that runs several requests in one task (an in-process
+    client, a test) from carrying one requester into the next."""
     token = _REQUESTER.set(user)
     try:
         yield

@@ -1,9 +1,10 @@
-"""The etcd call beneath every write: grpc.aio (what storage/etcd.py uses) against the Cython channel grpc.aio
-wraps (``channel._channel.call(...).unary_unary(...)``: no asyncio task, context manager or weak reference
-per call), the "lower-level channel use" issue 11 asked to check. Process CPU per unary call (every thread:
-gRPC's poller included) at concurrency 32 against an embedded etcd, Puts of 2 KB values and Ranges of one
-key, best of three rounds. The figure decides: the Cython path is a private API of grpcio, worth taking only
-for a large saving.
+"""The etcd call beneath every write, three ways on one etcd: grpc.aio with storage/etcd.py's channel options
+(on: gRPC core's minimal call stack), the same without ``grpc.minimal_stack`` (off: gRPC's full client stack),
+and the Cython channel grpc.aio wraps (``channel._channel.call(...).unary_unary(...)``: no asyncio task,
+context manager or weak reference per call; the "lower-level channel use" issue 11 asked to check, kept
+as a third row). Process CPU per unary call (every thread: gRPC's poller included) at concurrency 32 against
+an embedded etcd, Puts of 2 KB values and Ranges of one key, best of three rounds. The Cython path is a private
+API of grpcio, worth taking only for a large saving.
 
 Writes ``bench/results/grpc_calls.json`` and ``.png``. Usage: ``python -m bench.grpc_calls [--calls 5000]``
 """
@@ -22,6 +23,7 @@ import grpc
 from aetcd import rpc
 
 from aiokube.storage.embedded import EmbeddedEtcd
+from aiokube.storage.etcd import _CHANNEL_OPTIONS
 
 from .common import OUT, plot_cpu_on_off, report, use_uvloop, write_results
 
@@ -75,13 +77,16 @@ async def _run(calls: int, concurrency: int) -> dict[str, dict[str, dict[str, fl
     with tempfile.TemporaryDirectory(prefix="grpc-calls-") as data:
         etcd = EmbeddedEtcd(data, unsafe_no_fsync=True)
         url = await etcd.start()
-        channel = grpc.aio.insecure_channel(url.split("://", 1)[1])
+        target = url.split("://", 1)[1]
+        full = [o for o in _CHANNEL_OPTIONS if o[0] != "grpc.minimal_stack"]
+        channel = grpc.aio.insecure_channel(target, options=_CHANNEL_OPTIONS)
+        full_channel = grpc.aio.insecure_channel(target, options=full)
         try:
-            ways = {"on": _cython_calls(channel), "off": _aio_calls(channel)}
+            ways = {"on": _aio_calls(channel), "off": _aio_calls(full_channel), "cython": _cython_calls(full_channel)}
             for way in ways.values():  # connect and warm up
                 for call in way.values():
                     await _cpu_per_call(call, 200, concurrency)
-            best: dict[str, dict[str, dict[str, float]]] = {"on": {}, "off": {}}
+            best: dict[str, dict[str, dict[str, float]]] = {side: {} for side in ways}
             for _ in range(3):
                 for side, way in ways.items():
                     for name, call in way.items():
@@ -91,6 +96,7 @@ async def _run(calls: int, concurrency: int) -> dict[str, dict[str, dict[str, fl
             return best
         finally:
             await channel.close()
+            await full_channel.close()
             await etcd.stop()
 
 
@@ -104,12 +110,14 @@ def main(argv: list[str] | None = None) -> None:
     best = asyncio.run(_run(args.calls, args.concurrency))
     for name in best["on"]:
         on, off = best["on"][name]["cpu_ms"] * 1000, best["off"][name]["cpu_ms"] * 1000
-        report(f"[grpc_calls] {name}: process CPU per call, Cython channel vs grpc.aio", on, off, "us")
+        report(f"[grpc_calls] {name}: process CPU per call, minimal vs full gRPC stack", on, off, "us")
+        cython = best["cython"][name]["cpu_ms"] * 1000
+        report(f"[grpc_calls] {name}: process CPU per call, Cython channel vs grpc.aio (full stack)", cython, off, "us")
     if args.out:
         results = {**best, "calls": args.calls, "concurrency": args.concurrency}
-        title = "etcd unary call: Cython channel (on) vs grpc.aio (off)"
+        title = "etcd unary call: grpc.aio, minimal call stack (on) vs full (off)"
         write_results("grpc_calls", Path(args.out), results, "HEAD", lambda r, path: plot_cpu_on_off(r, path, title),
-                      switch="grpc.aio")  # fmt: skip
+                      switch="without grpc.minimal_stack")  # fmt: skip
 
 
 if __name__ == "__main__":

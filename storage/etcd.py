@@ -41,6 +41,10 @@ _CHANNEL_OPTIONS: list[tuple[str, Any]] = [
     ("grpc.min_reconnect_backoff_ms", 100),
     ("grpc.max_reconnect_backoff_ms", 1_000),
     ("grpc.lb_policy_name", "round_robin"),
+    # gRPC core's minimal call stack: none of its optional filters (retries, census, load reporting) is used
+    # here; deadlines (tests/test_faults.py's stalled member), keepalive and the message limits still hold.
+    # Per unary call ~66 -> ~58 us of process CPU at concurrency 32 (bench/grpc_calls.py, on and off).
+    ("grpc.minimal_stack", 1),
 ]
 
 _COMPACTED = "required revision has been compacted"

@@ -36,7 +36,6 @@ from aiokube.apiserver.endpoints.discovery import Discovery
 from aiokube.apiserver.endpoints.handlers import RESTHandlers
 from aiokube.apiserver.endpoints.openapi import OpenAPI
 from aiokube.apiserver.endpoints.responses import (
-    add_request_warnings,
     json_response,
     not_found_page,
     service_unavailable_page,
@@ -66,6 +65,7 @@ from aiokube.apiserver.registry.store import GenericStore
 from aiokube.apiserver.secureserving import Security, SecurityConfig, advertised_host
 from aiokube.apiserver.transport.connection import ConnectionLimits, KubeSite
 from aiokube.apiserver.transport.discoveryprobe import discovery_probe
+from aiokube.apiserver.transport.request import answer_expect, request_factory
 from aiokube.apiserver.transport.streaming import RESPONSE_BYTES, RESPONSE_HEADERS, RESPONSE_STATUS
 from aiokube.encoding import canonical
 from aiokube.storage import errors as serr
@@ -308,17 +308,11 @@ class APIServer:
                                                 cfg.max_mutating_requests_inflight, cfg.request_timeout,
                                                 *flowcontrol_caches)  # fmt: skip
         self.flowcontrol = self.admission.flowcontrol
-        app = web.Application(middlewares=[self._middleware])
-        app.router.add_route("*", "/{tail:.*}", self.dispatch)
-        app.on_response_prepare.append(add_request_warnings)
-        # handler_cancellation: a watch whose client went away stops at once
-        self.runner = web.AppRunner(
-            app,
-            access_log=None,
-            handle_signals=False,
-            handler_cancellation=True,
-            shutdown_timeout=self.config.shutdown_timeout,
-        )
+        # aiohttp's low-level server (transport/request.py says why); handler_cancellation: a watch whose client
+        # went away stops at once
+        server = web.Server(self._serve, request_factory=request_factory(asyncio.get_running_loop()),
+                            handler_cancellation=True)  # fmt: skip
+        self.runner = web.ServerRunner(server, handle_signals=False, shutdown_timeout=self.config.shutdown_timeout)
         await self.runner.setup()
         if cfg.plain_http:
             self.port = await self._listen(cfg.port)
@@ -589,12 +583,12 @@ class APIServer:
 
     # --- HTTP ----------------------------------------------------------------------------------------
 
-    @web.middleware
-    async def _middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
-        if request.match_info.http_exception is not None:
-            handler = self.dispatch  # no route: a path without a leading slash (CONNECT host:port, OPTIONS *)
-        """Request metrics, the headers every response carries, kube's request deadline (504) and Status
-        bodies for errors; the other filters run in ``dispatch``."""
+    async def _serve(self, request: web.BaseRequest) -> web.StreamResponse:
+        """Every request: request metrics, the headers every response carries, kube's request deadline (504)
+        and Status bodies for errors; the other filters run in ``dispatch``."""
+        expect = request.headers.get("Expect")
+        if expect is not None and (refused := await answer_expect(request, expect)) is not None:
+            return refused
         headers = {"Audit-Id": request.headers.get("Audit-ID") or new_uid(), "Cache-Control": CACHE_CONTROL}
         request[RESPONSE_HEADERS] = headers
         started = time.perf_counter()
@@ -614,7 +608,7 @@ class APIServer:
             try:
                 if not filters.long_running(ri):
                     deadline = self.deadlines.arm(request)
-                resp = await handler(request)
+                resp = await self.dispatch(request)
             except StatusError as exc:
                 resp = status_response(request, exc)
             except web.HTTPException as exc:

@@ -467,6 +467,27 @@ async def test_unknown_methods(server: APIServer, ns: str) -> None:
     assert (_status(head), body) == (400, b"400 Bad Request") and head.startswith(b"HTTP/1.1 ")
 
 
+async def test_expect_headers_as_go_answers_them(server: APIServer, ns: str) -> None:
+    """``Expect: 100-continue``: 100 Continue, then the answer; any other expectation: an empty 417 that
+    closes the connection, nothing created (kube 1.36 over HTTP/1.1 answered both so)."""
+    body = orjson.dumps({"metadata": {"name": "expects"}, "data": {"a": "b"}})
+    path = f"/api/v1/namespaces/{ns}/configmaps"
+    json_ct = {"Content_Type": "application/json"}
+    request = _line("POST", path, Host="x", Connection="close", Expect="100-continue", **json_ct,
+                    Content_Length=str(len(body)))  # fmt: skip
+    head, rest = await _raw(server, request + body)
+    assert head == b"HTTP/1.1 100 Continue", head
+    final, _, created = rest.partition(b"\r\n\r\n")
+    assert _status(final) == 201 and orjson.loads(created)["metadata"]["name"] == "expects", final
+    other = orjson.dumps({"metadata": {"name": "refused"}})
+    request = _line("POST", path, Host="x", Expect="something-else", **json_ct, Content_Length=str(len(other)))
+    head, rest = await _raw(server, request + other)
+    assert _status(head) == 417 and rest == b"" and _header(head, "Content-Length") == "0", head
+    assert _header(head, "Connection") == "close"
+    head, _ = await _raw(server, _line("GET", f"{path}/refused", Host="x", Connection="close"))
+    assert _status(head) == 404, head
+
+
 async def test_connect_options_star_and_crlf_in_a_path(server: APIServer, ns: str) -> None:
     head, body = await _raw(server, _line("CONNECT", "127.0.0.1:443", Host="x", Connection="close"))
     assert (_status(head), _header(head, "Content-Type"), body) == (

@@ -155,7 +155,7 @@ _INIT_CONTAINER_ANNOTATIONS = (
 FILE_MODE = 0o644  # Secret/ConfigMap/DownwardAPI/Projected VolumeSourceDefaultMode
 
 
-def _drop_init_container_annotations(meta: Obj | None) -> None:
+def drop_init_container_annotations(meta: Obj | None) -> None:
     """Conversion's dropInitContainerAnnotations (pods and pod templates)."""
     annotations = meta.get("annotations") if meta else None
     if isinstance(annotations, dict):
@@ -298,7 +298,7 @@ def _pod_spec(spec: Obj) -> None:
 
 
 def _pod_template(template: Obj) -> None:
-    _drop_init_container_annotations(pointer_field(template, "metadata"))
+    drop_init_container_annotations(pointer_field(template, "metadata"))
     _pod_spec(struct_field(template, "spec"))
 
 
@@ -393,7 +393,7 @@ def _primary_address(obj: Obj, one: str, many: str, key: str | None) -> None:
 
 
 def _pod(obj: Obj) -> None:
-    _drop_init_container_annotations(pointer_field(obj, "metadata"))
+    drop_init_container_annotations(pointer_field(obj, "metadata"))
     spec = struct_field(obj, "spec")
     # SetDefaults_Pod: requests default to limits (pods only, not templates)
     for key in ("containers", "initContainers"):

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiokube.apiserver.defaulting import apply_defaults
+from aiokube.apiserver.defaulting import apply_defaults, drop_init_container_annotations
 from aiokube.encoding import canonical, deepjson
 from aiokube.encoding.protobuf import META
 
@@ -94,7 +94,11 @@ def remember_stored(rest: bytes, schema: str, group: str, kind: str) -> None:
 def metadata_defaulted(obj: Obj, group: str, kind: str) -> Obj:
     """``obj``'s metadata with its own defaults applied (kinds outside WHOLE_ONLY: they read metadata alone),
     without defaulting the rest again: the defaulter runs on a stub holding the metadata."""
-    holder: Obj = {"metadata": obj.get("metadata") or {}}
+    metadata = obj.get("metadata") or {}
+    if kind == "Pod" and not group:  # the pod defaulter's one metadata step (on a stub it defaulted a spec: 2.8 us)
+        drop_init_container_annotations(metadata)
+        return metadata
+    holder: Obj = {"metadata": metadata}
     apply_defaults(group, kind, holder)
     return holder["metadata"]
 

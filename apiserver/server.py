@@ -186,6 +186,27 @@ def version_info() -> dict[str, Any]:
     }
 
 
+#: seconds a cancelled controller gets to end before shutdown goes on without it
+CANCEL_GRACE = 10.0
+
+
+async def cancel_all(tasks: list[asyncio.Task[Any]], grace: float, what: str) -> list[asyncio.Task[Any]]:
+    """Cancel ``tasks`` and wait up to ``grace`` seconds for them to end; the ones still running are logged and
+    returned (left behind). A task that swallows its cancel (Python 3.11's wait_for could) must not keep the
+    process from stopping: kube's shutdown is bounded too."""
+    for task in tasks:
+        task.cancel()
+    if not tasks:
+        return []
+    done, pending = await asyncio.wait(tasks, timeout=grace)
+    for task in done:
+        if not task.cancelled() and task.exception() is not None:
+            log.debug("%s %s ended with %r", what, task.get_name(), task.exception())
+    for task in pending:
+        log.warning("%s %s did not end within %.0f s of its cancel: shutdown goes on", what, task.get_name(), grace)
+    return list(pending)
+
+
 def _early_answer(request: web.Request, path: str) -> web.StreamResponse | None:
     """Go's server answers these itself: ``OPTIONS *`` (200, empty) and a protocol other than HTTP/1.x (505)."""
     if request.version.major != 1:
@@ -410,11 +431,7 @@ class APIServer:
             for site in list(self.runner.sites):
                 await site.stop()  # no new connections; open ones finish what they are doing
         # controllers (in-process clients) next: the CRD controller adds and removes cachers while it runs
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await cancel_all(self._tasks, CANCEL_GRACE, "controller")
         self._tasks.clear()
         if self._metrics_socket is not None:
             self._metrics_socket.close()

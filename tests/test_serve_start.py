@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from aiokube.apiserver.server import cancel_all
 from aiokube.storage.embedded import DataDirInUse, EmbeddedEtcd
 from tests.conftest import KUBECTL
 
@@ -96,3 +97,27 @@ async def test_start_says_starting_then_ready_with_a_command_that_works(tmp_path
     finally:
         proc.send_signal(signal.SIGTERM)
         await asyncio.wait_for(proc.wait(), 30)
+
+
+async def test_shutdown_goes_on_past_a_task_that_ignores_its_cancel() -> None:
+    """server.stop's controllers: one that swallows its cancel is left behind after the grace, the others end."""
+    relent = asyncio.Event()
+
+    async def stubborn() -> None:
+        while not relent.is_set():
+            try:
+                await asyncio.sleep(3600)
+            except asyncio.CancelledError:
+                continue  # what a woken asyncio.wait_for did on Python 3.11
+
+    polite = asyncio.create_task(asyncio.sleep(3600), name="polite")
+    rude = asyncio.create_task(stubborn(), name="rude")
+    await asyncio.sleep(0)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    left = await cancel_all([polite, rude], 0.5, "controller")
+    assert left == [rude] and polite.cancelled() and loop.time() - started < 2
+    relent.set()
+    rude.cancel()
+    await asyncio.wait([rude], timeout=5)
+    assert rude.done()

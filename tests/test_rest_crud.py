@@ -6,7 +6,12 @@ import asyncio
 import re
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
+import pytest
+
+from aiokube.apiserver.endpoints import handlers
+from aiokube.apiserver.server import APIServer
 from aiokube.storage.store import Store
 from tests.conftest import API, assert_never_written
 
@@ -230,6 +235,34 @@ async def test_lease_put_requires_resource_version_and_creates(api: API, ns: str
             }
         ],
     }
+
+
+async def test_a_put_retried_on_a_stale_cache_decodes_its_body_again(
+    api: API, ns: str, server: APIServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A PUT without resourceVersion whose first try starts from a stale cached object (its txn then fails)
+    retries from etcd's state with the body decoded again (no copy is kept for it): the body's data wins."""
+    base = f"/api/v1/namespaces/{ns}/configmaps"
+    _, before, _ = await api.post(base, {"metadata": {"name": "r"}, "data": {"n": "0"}})
+    status, _, _ = await api.put(f"{base}/r", {**before, "data": {"n": "1"}})
+    assert status == 200
+    cacher = server.cachers[("", "configmaps")]
+    key = f"{cacher.prefix}{ns}/r"
+    monkeypatch.setattr(cacher, "peek", lambda k: before if k == key else None)  # the cache one write behind
+    decodes: list[bytes] = []
+    real = handlers.decode_object_async
+
+    async def counted(body: bytes, *args: Any, **kw: Any) -> Any:
+        decodes.append(body)
+        return await real(body, *args, **kw)
+
+    monkeypatch.setattr(handlers, "decode_object_async", counted)
+    mine = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "r"}, "data": {"n": "mine"}}
+    status, after, _ = await api.put(f"{base}/r", mine)
+    assert status == 200 and after["data"] == {"n": "mine"}, after
+    assert len(decodes) == 2 and decodes[0] == decodes[1]  # the first try, then the retry's own decode
+    _, got, _ = await api.get(f"{base}/r")
+    assert got["data"] == {"n": "mine"} and got["metadata"]["resourceVersion"] == after["metadata"]["resourceVersion"]
 
 
 async def test_unconditional_update_and_stale_conflict(api: API, ns: str) -> None:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from typing import Any
 
 import orjson
+import pytest
 
+from aiokube.apiserver.endpoints import patcher
 from tests.conftest import API
 
 JSON_PATCH = "application/json-patch+json"
@@ -185,3 +188,29 @@ async def test_apply_of_a_whole_pod_with_empty_fields_is_no_spec_change(api: API
     assert status == 200, applied
     assert applied["metadata"]["labels"] == {"rev": "b"} and applied["metadata"]["generation"] == 1
     assert "nodeName" not in applied["spec"] and "hostNetwork" not in applied["spec"]
+
+
+async def test_a_heavy_patch_is_applied_in_the_cpu_thread(
+    api: API, ns: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A patch of more than 1,000 brackets (bodies.is_heavy) is applied and decoded in the CPU thread, with the
+    same result as on the loop: 1,001 JSON patch operations adding labels."""
+    base = f"/api/v1/namespaces/{ns}/configmaps"
+    status, _, _ = await api.post(base, {"metadata": {"name": "heavy"}, "data": {"a": "b"}})
+    assert status == 201
+    threads: list[str] = []
+    real = patcher.apply_patch
+
+    def watched(*args: Any, **kw: Any) -> Any:
+        threads.append(threading.current_thread().name)
+        return real(*args, **kw)
+
+    monkeypatch.setattr(patcher, "apply_patch", watched)
+    ops = [{"op": "add", "path": f"/metadata/labels/k{i}", "value": "v"} for i in range(1001)]
+    status, patched, _ = await _patch(api, f"{base}/heavy", JSON_PATCH, [{"op": "add", "path": "/metadata/labels",
+                                                                          "value": {}}, *ops])  # fmt: skip
+    assert status == 200, patched
+    assert len(patched["metadata"]["labels"]) == 1001 and patched["data"] == {"a": "b"}
+    assert threads and all(name.startswith("aiokube-parse") for name in threads), threads
+    status, small, _ = await _patch(api, f"{base}/heavy", MERGE, {"data": {"a": "c"}})
+    assert status == 200 and small["data"] == {"a": "c"} and not threads[-1].startswith("aiokube-parse"), threads

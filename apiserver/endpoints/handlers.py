@@ -19,6 +19,7 @@ from aiokube.apiserver import errors
 from aiokube.apiserver.authorization.cachesource import RBAC_GROUP
 from aiokube.apiserver.endpoints import options, patcher
 from aiokube.apiserver.endpoints.bodies import (
+    Decoded,
     Parsed,
     decode_object,
     decode_object_async,
@@ -52,6 +53,7 @@ from aiokube.apiserver.registry.store import (
     version_converter,
 )
 from aiokube.apiserver.registry.storedform import as_typed, schema_of
+from aiokube.apiserver.registry.turns import in_cpu_thread
 from aiokube.encoding import negotiation
 from aiokube.encoding.decode import DecodeError, decode_json
 from aiokube.encoding.negotiation import ROUTE_PRODUCES, ROUTE_PRODUCES_STREAM, route_accepts
@@ -532,22 +534,29 @@ class RESTHandlers:
         if subresource == "scale":
             return await self._scale_write(request, ri, info, opts, patch=(media, body))
         warnings: list[str] = []
+        heavy = is_heavy(body, media)
 
-        async def new_object(existing: Obj | None) -> Obj:
-            if existing is None:
-                raise errors.not_found(info.group_resource, ri.name)
+        def patched_object(existing: Obj) -> Decoded:
             strict: list[str] = []
             patched = patcher.apply_patch(
                 media, existing, body, schema_of(info), opts.field_validation, strict, read_only=True
             )
-            decoded = patcher.decode_patched(patched, media, body, info, self.registry, opts.field_validation, strict)
+            return patcher.decode_patched(patched, media, body, info, self.registry, opts.field_validation, strict)
+
+        async def new_object(existing: Obj | None) -> Obj:
+            if existing is None:
+                raise errors.not_found(info.group_resource, ri.name)
+            # a heavy patch (deep or big) is applied and decoded in the CPU thread, as a heavy body is decoded
+            decoded = await in_cpu_thread(patched_object, existing) if heavy else patched_object(existing)
             warnings[:] = decoded.warnings
             body_namespace(ri, info, decoded.obj["metadata"])
             _check_name(decoded.obj["metadata"].get("name", ""), ri)
             return decoded.obj
 
         # the three patch types read the current object (a merge shares it, the others copy it): no private copy
-        result, _ = await self._update(request, ri, info, opts, new_object, subresource=subresource, reads_only=True)
+        result, _ = await self._update(
+            request, ri, info, opts, new_object, subresource=subresource, reads_only=True, heavy=heavy
+        )
         return out.object_response(result, 200, warnings)
 
     async def _apply(

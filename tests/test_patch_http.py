@@ -10,11 +10,13 @@ import orjson
 import pytest
 
 from aiokube.apiserver.endpoints import patcher
+from aiokube.apiserver.patching import managedfields as mf
 from tests.conftest import API
 
 JSON_PATCH = "application/json-patch+json"
 MERGE = "application/merge-patch+json"
 STRATEGIC = "application/strategic-merge-patch+json"
+APPLY = "application/apply-patch+yaml"
 
 
 async def _patch(api: API, path: str, media: str, body: bytes | Any, **query: str) -> tuple[int, Any, Any]:
@@ -214,3 +216,28 @@ async def test_a_heavy_patch_is_applied_in_the_cpu_thread(
     assert threads and all(name.startswith("aiokube-parse") for name in threads), threads
     status, small, _ = await _patch(api, f"{base}/heavy", MERGE, {"data": {"a": "c"}})
     assert status == 200 and small["data"] == {"a": "c"} and not threads[-1].startswith("aiokube-parse"), threads
+
+
+async def test_a_heavy_apply_is_merged_in_the_cpu_thread(
+    api: API, ns: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server-side apply of a heavy configuration merges in the CPU thread (same result); a small one on the
+    loop."""
+    path = f"/api/v1/namespaces/{ns}/configmaps/applied"
+    threads: list[str] = []
+    real = mf.apply
+
+    def watched(*args: Any, **kw: Any) -> Any:
+        threads.append(threading.current_thread().name)
+        return real(*args, **kw)
+
+    monkeypatch.setattr(mf, "apply", watched)
+    labels = {f"k{i}": "v" for i in range(1001)}
+    config = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "applied", "labels": labels},
+              "data": {"a": "b"}}  # fmt: skip
+    status, applied, _ = await _patch(api, path, APPLY, config, fieldManager="m")
+    assert status == 201, applied
+    assert applied["metadata"]["labels"] == labels and applied["metadata"]["managedFields"][0]["manager"] == "m"
+    assert threads and all(t.startswith("aiokube-parse") for t in threads), threads
+    status, small, _ = await _patch(api, path, APPLY, {**config, "metadata": {"name": "applied"}}, fieldManager="n")
+    assert status == 200 and len(small["metadata"]["labels"]) == 1001 and not threads[-1].startswith("aiokube-parse")

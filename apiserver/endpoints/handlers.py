@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -579,6 +580,7 @@ class RESTHandlers:
                 [errors.Cause("FieldValueRequired", "fieldManager", "Required value: is required for apply patch")],
             )
         force = options.parse_bool(request.query.get("force"))
+        heavy = is_heavy(body, negotiation.YAML)
         parsed = await _apply_configuration(body, opts)
         duplicates, parsed.duplicates = parsed.duplicates, []
         if subresource == "scale":
@@ -586,9 +588,11 @@ class RESTHandlers:
         config = parsed.value if isinstance(parsed.value, dict) else {}
         applied, warnings = config, []
         if (config.get("apiVersion"), config.get("kind")) == (info.api_version, info.kind):  # else mf.apply's 400
-            decoded = decode_object(
-                body, negotiation.YAML, info, self.registry, opts.field_validation, defaults=False, parsed=parsed
-            )
+            decode = functools.partial(
+                decode_object, body, negotiation.YAML, info, self.registry, opts.field_validation, defaults=False,
+                parsed=parsed,
+            )  # fmt: skip
+            decoded = await in_cpu_thread(decode) if heavy else decode()
             applied, warnings = decoded.obj, decoded.warnings
         type_info = field_type(info)
         manager = opts.field_manager
@@ -596,9 +600,7 @@ class RESTHandlers:
 
         reset = reset_fields(info, subresource)
 
-        async def new_object(existing: Obj | None) -> Obj:
-            if existing is None and subresource:  # kube's subresource storages never create on update
-                raise errors.not_found(info.group_resource, ri.name)
+        def merged_object(existing: Obj | None) -> Obj:
             live = copy_object(existing) if existing is not None else None  # in the request's version
             merged = mf.apply(
                 live, applied, manager, info.api_version, meta.now_rfc3339(), type_info, force, reset_fields=reset,
@@ -615,6 +617,12 @@ class RESTHandlers:
             _check_name(name, ri)
             return as_typed(merged, info)
 
+        async def new_object(existing: Obj | None) -> Obj:
+            if existing is None and subresource:  # kube's subresource storages never create on update
+                raise errors.not_found(info.group_resource, ri.name)
+            # a heavy configuration (deep or big) is merged in the CPU thread, as a heavy body is decoded
+            return await in_cpu_thread(merged_object, existing) if heavy else merged_object(existing)
+
         result, created = await self._update(
             request,
             ri,
@@ -624,6 +632,7 @@ class RESTHandlers:
             subresource=subresource,
             allow_create=not subresource,
             track=False,
+            heavy=heavy,
         )
         return out.object_response(result, 201 if created else 200, [*warnings, *duplicates])
 

@@ -10,6 +10,7 @@ import orjson
 import pytest
 
 from aiokube.apiserver.endpoints import patcher
+from aiokube.apiserver.endpoints.output import Output
 from aiokube.apiserver.patching import managedfields as mf
 from tests.conftest import API
 
@@ -208,14 +209,24 @@ async def test_a_heavy_patch_is_applied_in_the_cpu_thread(
         return real(*args, **kw)
 
     monkeypatch.setattr(patcher, "apply_patch", watched)
+    encoded_in: list[str] = []
+    encode = Output.encode_object
+
+    def watched_encode(self: Output, obj: Any) -> Any:
+        encoded_in.append(threading.current_thread().name)
+        return encode(self, obj)
+
+    monkeypatch.setattr(Output, "encode_object", watched_encode)
     ops = [{"op": "add", "path": f"/metadata/labels/k{i}", "value": "v"} for i in range(1001)]
     status, patched, _ = await _patch(api, f"{base}/heavy", JSON_PATCH, [{"op": "add", "path": "/metadata/labels",
                                                                           "value": {}}, *ops])  # fmt: skip
     assert status == 200, patched
     assert len(patched["metadata"]["labels"]) == 1001 and patched["data"] == {"a": "b"}
     assert threads and all(name.startswith("aiokube-parse") for name in threads), threads
+    assert encoded_in == ["aiokube-parse_0"], encoded_in  # the response too
     status, small, _ = await _patch(api, f"{base}/heavy", MERGE, {"data": {"a": "c"}})
     assert status == 200 and small["data"] == {"a": "c"} and not threads[-1].startswith("aiokube-parse"), threads
+    assert not encoded_in[-1].startswith("aiokube-parse"), encoded_in
 
 
 async def test_a_heavy_apply_is_merged_in_the_cpu_thread(

@@ -419,10 +419,11 @@ class RESTHandlers:
         manager = field_manager(request, opts)
         if info.group == RBAC_GROUP:
             self.security.check_rbac_write(user_of(request), info, decoded.obj, namespace or "", None, "")
+        heavy = is_heavy(body, media)
         stored = await self.store.create(
-            info, decoded.obj, namespace, dry_run=opts.dry_run, manager=manager, heavy=is_heavy(body, media)
+            info, decoded.obj, namespace, dry_run=opts.dry_run, manager=manager, heavy=heavy
         )
-        return out.object_response(stored, 201, decoded.warnings)
+        return await out.write_response(stored, 201, decoded.warnings, heavy=heavy)
 
     async def _update(
         self,
@@ -488,6 +489,7 @@ class RESTHandlers:
             )
         _check_name(name, ri)
         first = [decoded.obj]
+        heavy = is_heavy(body, media)
 
         async def new_object(existing: Obj | None) -> Obj:
             # the decoded object itself the first time; a retry (the cache's object was stale) decodes the body
@@ -508,9 +510,9 @@ class RESTHandlers:
             allow_create=info.allow_create_on_update and not subresource,
             preconditions=Preconditions(uid=md["uid"]) if md.get("uid") else None,
             reads_only=True,
-            heavy=is_heavy(body, media),
+            heavy=heavy,
         )
-        return out.object_response(result, 201 if created else 200, decoded.warnings)
+        return await out.write_response(result, 201 if created else 200, decoded.warnings, heavy=heavy)
 
     async def patch(
         self, request: web.Request, ri: RequestInfo, info: ResourceInfo, subresource: str = ""
@@ -558,7 +560,7 @@ class RESTHandlers:
         result, _ = await self._update(
             request, ri, info, opts, new_object, subresource=subresource, reads_only=True, heavy=heavy
         )
-        return out.object_response(result, 200, warnings)
+        return await out.write_response(result, 200, warnings, heavy=heavy)
 
     async def _apply(
         self,
@@ -634,7 +636,7 @@ class RESTHandlers:
             track=False,
             heavy=heavy,
         )
-        return out.object_response(result, 201 if created else 200, [*warnings, *duplicates])
+        return await out.write_response(result, 201 if created else 200, [*warnings, *duplicates], heavy=heavy)
 
     async def delete(self, request: web.Request, ri: RequestInfo, info: ResourceInfo) -> web.StreamResponse:
         out = Output(request, info)

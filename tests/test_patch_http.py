@@ -12,6 +12,7 @@ import pytest
 from aiokube.apiserver.endpoints import patcher
 from aiokube.apiserver.endpoints.output import Output
 from aiokube.apiserver.patching import managedfields as mf
+from aiokube.storage import store as storage_store
 from tests.conftest import API
 
 JSON_PATCH = "application/json-patch+json"
@@ -217,6 +218,15 @@ async def test_a_heavy_patch_is_applied_in_the_cpu_thread(
         return encode(self, obj)
 
     monkeypatch.setattr(Output, "encode_object", watched_encode)
+    stored_in: list[str] = []
+    encode_stored = storage_store.encode_for_storage
+
+    def watched_store(obj: Any, **kw: Any) -> bytes:
+        if kw.get("checked"):  # the write's encoding (other callers compare or copy)
+            stored_in.append(threading.current_thread().name)
+        return encode_stored(obj, **kw)
+
+    monkeypatch.setattr(storage_store, "encode_for_storage", watched_store)
     ops = [{"op": "add", "path": f"/metadata/labels/k{i}", "value": "v"} for i in range(1001)]
     status, patched, _ = await _patch(api, f"{base}/heavy", JSON_PATCH, [{"op": "add", "path": "/metadata/labels",
                                                                           "value": {}}, *ops])  # fmt: skip
@@ -224,6 +234,7 @@ async def test_a_heavy_patch_is_applied_in_the_cpu_thread(
     assert len(patched["metadata"]["labels"]) == 1001 and patched["data"] == {"a": "b"}
     assert threads and all(name.startswith("aiokube-parse") for name in threads), threads
     assert encoded_in == ["aiokube-parse_0"], encoded_in  # the response too
+    assert stored_in and all(name.startswith("aiokube-parse") for name in stored_in), stored_in  # and the storage form
     status, small, _ = await _patch(api, f"{base}/heavy", MERGE, {"data": {"a": "c"}})
     assert status == 200 and small["data"] == {"a": "c"} and not threads[-1].startswith("aiokube-parse"), threads
     assert not encoded_in[-1].startswith("aiokube-parse"), encoded_in

@@ -38,7 +38,7 @@ from aiokube.apiserver.registry.resources import Registry, ResourceInfo
 from aiokube.apiserver.registry.selection import predicate
 from aiokube.apiserver.registry.services import ServiceAllocator, is_service
 from aiokube.apiserver.registry.storedform import decoded_with_defaults, restored_form, schema_of, stored_form
-from aiokube.apiserver.registry.turns import Turns
+from aiokube.apiserver.registry.turns import CPU_THREAD, Turns
 from aiokube.apiserver.registry.validation import dispatch as typed
 from aiokube.apiserver.registry.validation import verdicts
 from aiokube.storage import errors as serr
@@ -402,7 +402,10 @@ class GenericStore:
                 stored_form, obj, info, volatile
             )
             try:
-                return await self.storage.create(info.key(namespace, md["name"]), ordered, dry_run=dry_run)
+                offload = CPU_THREAD if turns is not None and turns.heavy else None
+                return await self.storage.create(
+                    info.key(namespace, md["name"]), ordered, dry_run=dry_run, offload=offload
+                )
             except serr.AlreadyExists:
                 if attempt + 1 < attempts:
                     md["name"] = meta.generate_name(md["generateName"])
@@ -517,6 +520,7 @@ class GenericStore:
                 dry_run=dry_run,
                 cached=self.cacher_for(info).peek(key),
                 reads_only=reads_only,
+                offload=CPU_THREAD if turns.heavy else None,
             )
         except _DeleteInstead:
             rv = delete_instead[-1]["metadata"]["resourceVersion"]

@@ -14,6 +14,7 @@ fallback taken only when orjson refuses for depth:
 from __future__ import annotations
 
 import json
+from contextvars import ContextVar
 from typing import Any
 
 import orjson
@@ -30,6 +31,15 @@ _ORJSON_SUBTREE = 200
 _CONTAINERS = (dict, list, tuple)
 
 
+class NeedsPython(Exception):
+    """Raised instead of writing a value deeper than orjson writes while :data:`C_ONLY` is set: the caller (the
+    event loop) has the writing done where it does not hold other clients up (~30 ms at 9,990 levels)."""
+
+
+#: set (in a context) where only orjson's own writing may run: deeper values raise NeedsPython
+C_ONLY: ContextVar[bool] = ContextVar("aiokube_deepjson_c_only", default=False)
+
+
 def dumps(obj: Any, default: Any = None, option: int | None = None) -> bytes:
     """orjson.dumps; values nested deeper than orjson writes are written with the same bytes."""
     try:
@@ -37,6 +47,8 @@ def dumps(obj: Any, default: Any = None, option: int | None = None) -> bytes:
     except JSONEncodeError as exc:
         if str(exc) != "Recursion limit reached":
             raise
+    if C_ONLY.get():
+        raise NeedsPython
     return _deep_dumps(obj, default, option or 0, _heights(obj))
 
 

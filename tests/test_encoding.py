@@ -309,3 +309,19 @@ def test_deepjson_past_orjsons_limits() -> None:
     assert deepjson.dumps(read[0]) == text
     with pytest.raises(orjson.JSONDecodeError):
         deepjson.loads(b"[" * 3000 + b"x")  # a syntax error stays one
+
+
+def test_deepjson_c_only_refuses_python_writing() -> None:
+    """Under C_ONLY a value deeper than orjson writes raises NeedsPython (the loop has it written in the CPU
+    thread: Output.read_response); shallower ones and the default context write as usual."""
+    deep: object = 1
+    for _ in range(300):
+        deep = {"a": deep}
+    token = deepjson.C_ONLY.set(True)
+    try:
+        assert deepjson.dumps({"a": {"b": 1}}) == b'{"a":{"b":1}}'
+        with pytest.raises(deepjson.NeedsPython):
+            deepjson.dumps(deep)
+    finally:
+        deepjson.C_ONLY.reset(token)
+    assert deepjson.dumps(deep) == b'{"a":' * 300 + b"1" + b"}" * 300

@@ -222,7 +222,7 @@ class RESTHandlers:
     async def get(self, request: web.Request, ri: RequestInfo, info: ResourceInfo) -> web.StreamResponse:
         out = Output(request, info)
         rv = request.query.get("resourceVersion", "")
-        return out.object_response(await self.store.get(info, self._namespace(ri, info), ri.name, rv))
+        return await out.read_response(await self.store.get(info, self._namespace(ri, info), ri.name, rv))
 
     async def list(self, request: web.Request, ri: RequestInfo, info: ResourceInfo) -> web.StreamResponse:
         out = Output(request, info)

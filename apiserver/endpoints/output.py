@@ -18,7 +18,7 @@ from aiokube.apiserver.registry.resources import ResourceInfo
 from aiokube.apiserver.registry.storedform import read_view
 from aiokube.apiserver.registry.turns import in_cpu_thread
 from aiokube.apiserver.transport.streaming import GZIP_THRESHOLD, ChunkedWriter, accepts_gzip
-from aiokube.encoding import jsonenc, negotiation
+from aiokube.encoding import deepjson, jsonenc, negotiation
 from aiokube.encoding.encoders import Encoder, encoder_for, unstructured_list, view_encoder_for, yaml_dump
 from aiokube.encoding.negotiation import JSON, PROTOBUF, YAML, NotAcceptable, OutputFormat
 from aiokube.encoding.protobuf import ProtobufError, has_schema
@@ -145,6 +145,20 @@ class Output:
             return self.object_response(obj, status, warnings)
         return self._object_body_response(await in_cpu_thread(self.encode_object, obj), status, warnings)
 
+    async def read_response(self, obj: Obj | CachedObject) -> web.Response:
+        """A read's object (GET): encoded here by orjson, or in the CPU thread when it nests deeper than orjson
+        writes (deepjson's Python writer: ~50 ms of the loop for a 9,990-level object)."""
+        token = deepjson.C_ONLY.set(True)
+        try:
+            encoded: tuple[bytes, str, bool] | None = self.encode_object(obj)
+        except deepjson.NeedsPython:
+            encoded = None
+        finally:
+            deepjson.C_ONLY.reset(token)
+        if encoded is None:
+            encoded = await in_cpu_thread(self.encode_object, obj)
+        return self._object_body_response(encoded, 200, None)
+
     def _object_body_response(
         self, encoded: tuple[bytes, str, bool], status: int, warnings: list[str] | None
     ) -> web.Response:
@@ -156,7 +170,8 @@ class Output:
 
     def encode_object(self, obj: Obj | CachedObject) -> tuple[bytes, str, bool]:
         """(body, Content-Type, whether the resource's encoder wrote it) of one object; no side effect but the
-        encodings a CachedObject keeps, so it may run in the CPU thread."""
+        encodings a CachedObject keeps and the encoder's serialization count (bumped from the CPU thread when it
+        runs there: a race with the loop can lose one count), so it may run in the CPU thread."""
         entry = obj if isinstance(obj, CachedObject) else None
         plain = entry.obj if entry is not None else obj
         assert isinstance(plain, dict)

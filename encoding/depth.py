@@ -16,10 +16,11 @@ quarter of the stack). ``aiokube serve --max-nesting-depth N`` (N past :data:`SA
 
 Why not kube's limit by default: reading, writing, storing and watching a 10,000-deep value is linear here
 (encoding/deepjson.py; managed fields hold paths past 32 elements as interned chains, fieldpath.DeepPath,
-where sets of full path tuples were O(depth^2): ~12 s and gigabytes for one update), but a deep write still
-walks the spine in Python some 20-60 times, ~1 us a level each, mostly on the event loop: at 9,990 levels a
-PUT holds it ~0.3 s, an apply ~0.8 s of CPU, a GET of the object ~0.2 s, where a flat body of the same size
-costs ~50 ms in all (README, Known differences; bench/deep_writes.py).
+where sets of full path tuples were O(depth^2): ~12 s and gigabytes for one update), and a deep write's or
+GET's steps run in the apiserver's CPU thread (a body of more than 1,000 brackets is heavy: other clients wait
+11-38 ms beside a 9,990-level write, bench/results/deep_offload.json), but a deep object's YAML output
+(O(depth^2) bytes, as kube's), its watch frames and another replica's deep events are still written or read
+on the event loop (README, Known differences).
 """
 
 from __future__ import annotations

@@ -27,6 +27,20 @@ async def _patch(api: API, path: str, media: str, body: bytes | Any, **query: st
     return await api.request("PATCH", url, data=data, headers={"Content-Type": media})
 
 
+def _threads_calling(monkeypatch: pytest.MonkeyPatch, owner: Any, name: str, only: str = "") -> list[str]:
+    """The names of the threads that call ``owner.name`` from now on (only calls with keyword ``only`` set)."""
+    names: list[str] = []
+    real = getattr(owner, name)
+
+    def watched(*args: Any, **kw: Any) -> Any:
+        if not only or kw.get(only):
+            names.append(threading.current_thread().name)
+        return real(*args, **kw)
+
+    monkeypatch.setattr(owner, name, watched)
+    return names
+
+
 async def _deployment(api: API, ns: str, name: str) -> str:
     body = {
         "apiVersion": "apps/v1",
@@ -202,31 +216,9 @@ async def test_a_heavy_patch_is_applied_in_the_cpu_thread(
     base = f"/api/v1/namespaces/{ns}/configmaps"
     status, _, _ = await api.post(base, {"metadata": {"name": "heavy"}, "data": {"a": "b"}})
     assert status == 201
-    threads: list[str] = []
-    real = patcher.apply_patch
-
-    def watched(*args: Any, **kw: Any) -> Any:
-        threads.append(threading.current_thread().name)
-        return real(*args, **kw)
-
-    monkeypatch.setattr(patcher, "apply_patch", watched)
-    encoded_in: list[str] = []
-    encode = Output.encode_object
-
-    def watched_encode(self: Output, obj: Any) -> Any:
-        encoded_in.append(threading.current_thread().name)
-        return encode(self, obj)
-
-    monkeypatch.setattr(Output, "encode_object", watched_encode)
-    stored_in: list[str] = []
-    encode_stored = storage_store.encode_for_storage
-
-    def watched_store(obj: Any, **kw: Any) -> bytes:
-        if kw.get("checked"):  # the write's encoding (other callers compare or copy)
-            stored_in.append(threading.current_thread().name)
-        return encode_stored(obj, **kw)
-
-    monkeypatch.setattr(storage_store, "encode_for_storage", watched_store)
+    threads = _threads_calling(monkeypatch, patcher, "apply_patch")
+    encoded_in = _threads_calling(monkeypatch, Output, "encode_object")
+    stored_in = _threads_calling(monkeypatch, storage_store, "encode_for_storage", only="checked")  # the write's
     ops = [{"op": "add", "path": f"/metadata/labels/k{i}", "value": "v"} for i in range(1001)]
     status, patched, _ = await _patch(api, f"{base}/heavy", JSON_PATCH, [{"op": "add", "path": "/metadata/labels",
                                                                           "value": {}}, *ops])  # fmt: skip
@@ -246,14 +238,7 @@ async def test_a_heavy_apply_is_merged_in_the_cpu_thread(
     """A server-side apply of a heavy configuration merges in the CPU thread (same result); a small one on the
     loop."""
     path = f"/api/v1/namespaces/{ns}/configmaps/applied"
-    threads: list[str] = []
-    real = mf.apply
-
-    def watched(*args: Any, **kw: Any) -> Any:
-        threads.append(threading.current_thread().name)
-        return real(*args, **kw)
-
-    monkeypatch.setattr(mf, "apply", watched)
+    threads = _threads_calling(monkeypatch, mf, "apply")
     labels = {f"k{i}": "v" for i in range(1001)}
     config = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "applied", "labels": labels},
               "data": {"a": "b"}}  # fmt: skip

@@ -80,7 +80,9 @@ async def test_a_big_bodys_create_and_update_run_their_stages_off_the_loop(
         real = getattr(GenericStore, name)
 
         def spy(*args: Any, _real: Any = real, _name: str = name, **kwargs: Any) -> Any:
-            seen.append((_name, threading.current_thread().name))
+            # this test's object only: the server's controllers write beside it (a new namespace's root CA)
+            if any(isinstance(a, dict) and (a.get("metadata") or {}).get("name") in ("big", "s") for a in args):
+                seen.append((_name, threading.current_thread().name))
             return _real(*args, **kwargs)
 
         monkeypatch.setattr(GenericStore, name, staticmethod(spy) if name == "validate" else spy)

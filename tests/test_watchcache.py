@@ -460,6 +460,12 @@ async def _property_scenario(url: str, ops: list, watcher_specs: list) -> None:
                     continue
                 history.append((int(deleted["metadata"]["resourceVersion"]), name, None))
         await cacher.wait_fresh(await store.current_revision(), 5)
+        # the readers get what the cache dispatched on their own turns: wait for as many items as expected (a
+        # fixed 50 ms was too short on a loaded machine), then compare exactly (an extra item would show too)
+        for _ in range(500):
+            if all(len(got) >= len(_expected(history, at, sel)) for _, at, sel, got in watchers):
+                break
+            await asyncio.sleep(0.01)
         await asyncio.sleep(0.05)
         for w, start_index, selector, received in watchers:
             assert not w.closed, w.end_reason

@@ -313,7 +313,7 @@ def test_deepjson_past_orjsons_limits() -> None:
 
 def test_deepjson_c_only_refuses_python_writing() -> None:
     """Under C_ONLY a value deeper than orjson writes raises NeedsPython (the loop has it written in the CPU
-    thread: Output.read_response); shallower ones and the default context write as usual."""
+    thread: Output.object_response_async); shallower ones and the default context write as usual."""
     deep: object = 1
     for _ in range(300):
         deep = {"a": deep}

@@ -468,8 +468,8 @@ async def test_unknown_methods(server: APIServer, ns: str) -> None:
 
 
 async def test_expect_headers_as_go_answers_them(server: APIServer, ns: str) -> None:
-    """``Expect: 100-continue``: 100 Continue, then the answer; any other expectation: an empty 417 that
-    closes the connection, nothing created (kube 1.36 over HTTP/1.1 answered both so)."""
+    """``Expect: 100-continue``: 100 Continue (HTTP/1.1 with a body), then the answer; any other expectation: an
+    empty 417 that closes the connection, nothing created (kube 1.36 answered so over HTTP/1.1 and 1.0)."""
     body = orjson.dumps({"metadata": {"name": "expects"}, "data": {"a": "b"}})
     path = f"/api/v1/namespaces/{ns}/configmaps"
     json_ct = {"Content_Type": "application/json"}
@@ -486,6 +486,17 @@ async def test_expect_headers_as_go_answers_them(server: APIServer, ns: str) -> 
     assert _header(head, "Connection") == "close"
     head, _ = await _raw(server, _line("GET", f"{path}/refused", Host="x", Connection="close"))
     assert _status(head) == 404, head
+    # HTTP/1.0: no 100 Continue (the answer comes at once), and any other expectation is a 417 there too
+    request = _line("POST", path, "HTTP/1.0", Host="x", Expect="100-continue", **json_ct,
+                    Content_Length=str(len(other)))  # fmt: skip
+    head, rest = await _raw(server, request + other)
+    assert head.startswith(b"HTTP/1.0 201"), head
+    request = _line("GET", path, "HTTP/1.0", Host="x", Expect="something-else")
+    head, rest = await _raw(server, request)
+    assert _status(head) == 417 and rest == b"", head
+    # a GET with 100-continue has no body to wait for: no 100 Continue
+    head, rest = await _raw(server, _line("GET", path, Host="x", Connection="close", Expect="100-continue"))
+    assert _status(head) == 200, head
 
 
 async def test_connect_options_star_and_crlf_in_a_path(server: APIServer, ns: str) -> None:
@@ -910,7 +921,7 @@ async def test_writes_near_kubes_limit_as_kube_and_others_answered(deep_api: API
     finally:
         done = True
         await reader
-    # every deep step runs in the CPU thread (bodies.is_heavy, Output.write_response/read_response, the storage
+    # every deep step runs in the CPU thread (bodies.is_heavy, Output.object_response_async, the storage
     # encoding): ~10-40 ms waits (bench/results/deep_offload.json), one of 203 ms seen in a full suite run on
     # this 2-core machine; a loose bound here, the figures are the benchmark's
     assert len(answered) >= 10 and max(answered) < 1.0, (len(answered), max(answered))

@@ -12,6 +12,7 @@ import pytest
 from aiokube.apiserver.endpoints import patcher
 from aiokube.apiserver.endpoints.output import Output
 from aiokube.apiserver.patching import managedfields as mf
+from aiokube.encoding import deepjson
 from aiokube.storage import store as storage_store
 from tests.conftest import API
 
@@ -248,3 +249,31 @@ async def test_a_heavy_apply_is_merged_in_the_cpu_thread(
     assert threads and all(t.startswith("aiokube-parse") for t in threads), threads
     status, small, _ = await _patch(api, path, APPLY, {**config, "metadata": {"name": "applied"}}, fieldManager="n")
     assert status == 200 and len(small["metadata"]["labels"]) == 1001 and not threads[-1].startswith("aiokube-parse")
+
+
+async def test_a_get_orjson_cannot_write_is_encoded_in_the_cpu_thread(
+    api: API, ns: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A GET's object that orjson refuses to write on the loop (past its depth: here orjson made to refuse one
+    object there, as it refuses a 255-level one) is encoded again in the CPU thread, where deepjson's Python
+    writer may run; an ordinary GET is encoded on the loop."""
+    path = f"/api/v1/namespaces/{ns}/configmaps/deepish"
+    status, created, _ = await api.post(f"/api/v1/namespaces/{ns}/configmaps",
+                                        {"metadata": {"name": "deepish"}, "data": {"a": "b"}})  # fmt: skip
+    assert status == 201, created
+    real = deepjson._dumps
+
+    def refusing_on_the_loop(obj: Any, *args: Any) -> bytes:
+        if deepjson.C_ONLY.get() and isinstance(obj, dict) and (obj.get("metadata") or {}).get("name") == "deepish":
+            raise deepjson.JSONEncodeError("Recursion limit reached")
+        return real(obj, *args)
+
+    monkeypatch.setattr(deepjson, "_dumps", refusing_on_the_loop)
+    encoded_in = _threads_calling(monkeypatch, Output, "encode_object")
+    status, got, _ = await api.get(path)
+    assert status == 200 and got["data"] == {"a": "b"} and got["metadata"]["name"] == "deepish", got
+    loop = threading.current_thread().name
+    assert encoded_in == [loop, "aiokube-parse_0"], encoded_in  # tried here, refused, done in the thread
+    await api.post(f"/api/v1/namespaces/{ns}/configmaps", {"metadata": {"name": "plain"}})
+    status, _, _ = await api.get(f"/api/v1/namespaces/{ns}/configmaps/plain")
+    assert status == 200 and encoded_in[-1] == loop, encoded_in

@@ -24,7 +24,7 @@ from aiokube.apiserver.registry import typedmemo
 from aiokube.apiserver.registry.meta import OBJECT_META_ORDER
 from aiokube.apiserver.registry.resources import Registry, ResourceInfo
 from aiokube.apiserver.registry.storedform import remember_canonical, schema_of
-from aiokube.apiserver.registry.turns import in_cpu_thread
+from aiokube.apiserver.registry.turns import off_loop
 from aiokube.encoding import typed
 from aiokube.encoding.decode import DecodeError, decode, decode_json_literals, summarize
 from aiokube.encoding.negotiation import JSON, PROTOBUF, YAML
@@ -252,11 +252,12 @@ def is_heavy(body: bytes, media_type: str) -> bool:
     return body.count(b"{") + body.count(b"[") > HEAVY_BRACKETS
 
 
-async def parse_body_async(body: bytes, media_type: str, field_validation: str = "") -> Parsed:
-    """:func:`parse_body`, in the CPU thread when the body is big (see INLINE_JSON_BYTES)."""
-    if not is_heavy(body, media_type):
-        return parse_body(body, media_type, field_validation)
-    return await in_cpu_thread(parse_body, body, media_type, field_validation)
+async def parse_body_async(
+    body: bytes, media_type: str, field_validation: str = "", heavy: bool | None = None
+) -> Parsed:
+    """:func:`parse_body`, in the CPU thread for a heavy body (``heavy``: the caller's :func:`is_heavy`)."""
+    heavy = is_heavy(body, media_type) if heavy is None else heavy
+    return await off_loop(heavy, parse_body, body, media_type, field_validation)
 
 
 def _parse_error(media_type: str, message: str, body: bytes) -> str:
@@ -429,13 +430,13 @@ async def decode_object_async(
     field_validation: str = "",
     *,
     defaults: bool = True,
+    heavy: bool | None = None,
 ) -> Decoded:
-    """:func:`decode_object`, in the CPU thread for a heavy body (:func:`is_heavy`): its typed check, defaults
-    and canonical form are O(size) Python work too (100,000 keys: ~50 ms), during which the loop gets the GIL
-    back every switch interval instead of waiting for the whole of it."""
-    if not is_heavy(body, media_type):
-        return _parse_and_decode(body, media_type, info, registry, field_validation, defaults)
-    return await in_cpu_thread(_parse_and_decode, body, media_type, info, registry, field_validation, defaults)
+    """:func:`decode_object`, in the CPU thread for a heavy body (``heavy``: the caller's :func:`is_heavy`): its
+    typed check, defaults and canonical form are O(size) Python work too (100,000 keys: ~50 ms), during which
+    the loop gets the GIL back every switch interval instead of waiting for the whole of it."""
+    heavy = is_heavy(body, media_type) if heavy is None else heavy
+    return await off_loop(heavy, _parse_and_decode, body, media_type, info, registry, field_validation, defaults)
 
 
 def _parse_and_decode(

@@ -54,7 +54,7 @@ from aiokube.apiserver.registry.store import (
     version_converter,
 )
 from aiokube.apiserver.registry.storedform import as_typed, schema_of
-from aiokube.apiserver.registry.turns import in_cpu_thread
+from aiokube.apiserver.registry.turns import off_loop
 from aiokube.encoding import negotiation
 from aiokube.encoding.decode import DecodeError, decode_json
 from aiokube.encoding.negotiation import ROUTE_PRODUCES, ROUTE_PRODUCES_STREAM, route_accepts
@@ -93,11 +93,11 @@ def _check_name(name: str, ri: RequestInfo) -> None:
         raise errors.bad_request(f"the name of the object ({name}) does not match the name on the URL ({ri.name})")
 
 
-async def _apply_configuration(body: bytes, opts: WriteOptions) -> Parsed:
+async def _apply_configuration(body: bytes, opts: WriteOptions, heavy: bool) -> Parsed:
     """applyPatcher's reading of the configuration: yaml.Unmarshal into a map (duplicate keys noted for the
     strict reading, which comes after the apply)."""
     try:
-        parsed = await parse_body_async(body, negotiation.YAML, opts.field_validation)
+        parsed = await parse_body_async(body, negotiation.YAML, opts.field_validation, heavy)
     except DecodeError as exc:
         raise errors.bad_request(f"error decoding YAML: error converting YAML to JSON: {exc.message}") from None
     if parsed.value is not None and not isinstance(parsed.value, dict):
@@ -222,7 +222,7 @@ class RESTHandlers:
     async def get(self, request: web.Request, ri: RequestInfo, info: ResourceInfo) -> web.StreamResponse:
         out = Output(request, info)
         rv = request.query.get("resourceVersion", "")
-        return await out.read_response(await self.store.get(info, self._namespace(ri, info), ri.name, rv))
+        return await out.object_response_async(await self.store.get(info, self._namespace(ri, info), ri.name, rv))
 
     async def list(self, request: web.Request, ri: RequestInfo, info: ResourceInfo) -> web.StreamResponse:
         out = Output(request, info)
@@ -411,7 +411,8 @@ class RESTHandlers:
         opts = options.write_options(request, "CreateOptions")
         media = options.input_media_type(request, info)
         body = await read_body(request)
-        decoded = await decode_object_async(body, media, info, self.registry, opts.field_validation)
+        heavy = is_heavy(body, media)
+        decoded = await decode_object_async(body, media, info, self.registry, opts.field_validation, heavy=heavy)
         namespace = body_namespace(ri, info, decoded.obj["metadata"])
         if not info.stored:  # a review: answered, not stored
             answer = reviews.answer(info, decoded.obj, namespace, user_of(request), self.security)
@@ -419,11 +420,10 @@ class RESTHandlers:
         manager = field_manager(request, opts)
         if info.group == RBAC_GROUP:
             self.security.check_rbac_write(user_of(request), info, decoded.obj, namespace or "", None, "")
-        heavy = is_heavy(body, media)
         stored = await self.store.create(
             info, decoded.obj, namespace, dry_run=opts.dry_run, manager=manager, heavy=heavy
         )
-        return await out.write_response(stored, 201, decoded.warnings, heavy=heavy)
+        return await out.object_response_async(stored, 201, decoded.warnings, heavy=heavy)
 
     async def _update(
         self,
@@ -479,7 +479,8 @@ class RESTHandlers:
         if subresource == "scale":
             return await self._scale_write(request, ri, info, opts, body=body)
         media = options.input_media_type(request, info)
-        decoded = await decode_object_async(body, media, info, self.registry, opts.field_validation)
+        heavy = is_heavy(body, media)
+        decoded = await decode_object_async(body, media, info, self.registry, opts.field_validation, heavy=heavy)
         md = decoded.obj["metadata"]
         body_namespace(ri, info, md)
         name = md.get("name", "")
@@ -489,16 +490,15 @@ class RESTHandlers:
             )
         _check_name(name, ri)
         first = [decoded.obj]
-        heavy = is_heavy(body, media)
 
         async def new_object(existing: Obj | None) -> Obj:
             # the decoded object itself the first time; a retry (the cache's object was stale) decodes the body
             # again, instead of every PUT keeping a copy through JSON (~5 us a pod, 5 ms a MB, 60 ms at 9,990 levels)
             if first:
                 return first.pop()
-            again = (await decode_object_async(body, media, info, self.registry, opts.field_validation)).obj
-            body_namespace(ri, info, again["metadata"])
-            return again
+            again = await decode_object_async(body, media, info, self.registry, opts.field_validation, heavy=heavy)
+            body_namespace(ri, info, again.obj["metadata"])
+            return again.obj
 
         result, created = await self._update(
             request,
@@ -512,7 +512,7 @@ class RESTHandlers:
             reads_only=True,
             heavy=heavy,
         )
-        return await out.write_response(result, 201 if created else 200, decoded.warnings, heavy=heavy)
+        return await out.object_response_async(result, 201 if created else 200, decoded.warnings, heavy=heavy)
 
     async def patch(
         self, request: web.Request, ri: RequestInfo, info: ResourceInfo, subresource: str = ""
@@ -550,7 +550,7 @@ class RESTHandlers:
             if existing is None:
                 raise errors.not_found(info.group_resource, ri.name)
             # a heavy patch (deep or big) is applied and decoded in the CPU thread, as a heavy body is decoded
-            decoded = await in_cpu_thread(patched_object, existing) if heavy else patched_object(existing)
+            decoded = await off_loop(heavy, patched_object, existing)
             warnings[:] = decoded.warnings
             body_namespace(ri, info, decoded.obj["metadata"])
             _check_name(decoded.obj["metadata"].get("name", ""), ri)
@@ -560,7 +560,7 @@ class RESTHandlers:
         result, _ = await self._update(
             request, ri, info, opts, new_object, subresource=subresource, reads_only=True, heavy=heavy
         )
-        return await out.write_response(result, 200, warnings, heavy=heavy)
+        return await out.object_response_async(result, 200, warnings, heavy=heavy)
 
     async def _apply(
         self,
@@ -583,7 +583,7 @@ class RESTHandlers:
             )
         force = options.parse_bool(request.query.get("force"))
         heavy = is_heavy(body, negotiation.YAML)
-        parsed = await _apply_configuration(body, opts)
+        parsed = await _apply_configuration(body, opts, heavy)
         duplicates, parsed.duplicates = parsed.duplicates, []
         if subresource == "scale":
             return await self._scale_write(request, ri, info, opts, apply=(parsed.value or {}, force, duplicates))
@@ -594,7 +594,7 @@ class RESTHandlers:
                 decode_object, body, negotiation.YAML, info, self.registry, opts.field_validation, defaults=False,
                 parsed=parsed,
             )  # fmt: skip
-            decoded = await in_cpu_thread(decode) if heavy else decode()
+            decoded = await off_loop(heavy, decode)
             applied, warnings = decoded.obj, decoded.warnings
         type_info = field_type(info)
         manager = opts.field_manager
@@ -623,7 +623,7 @@ class RESTHandlers:
             if existing is None and subresource:  # kube's subresource storages never create on update
                 raise errors.not_found(info.group_resource, ri.name)
             # a heavy configuration (deep or big) is merged in the CPU thread, as a heavy body is decoded
-            return await in_cpu_thread(merged_object, existing) if heavy else merged_object(existing)
+            return await off_loop(heavy, merged_object, existing)
 
         result, created = await self._update(
             request,
@@ -636,7 +636,7 @@ class RESTHandlers:
             track=False,
             heavy=heavy,
         )
-        return await out.write_response(result, 201 if created else 200, [*warnings, *duplicates], heavy=heavy)
+        return await out.object_response_async(result, 201 if created else 200, [*warnings, *duplicates], heavy=heavy)
 
     async def delete(self, request: web.Request, ri: RequestInfo, info: ResourceInfo) -> web.StreamResponse:
         out = Output(request, info)

@@ -138,26 +138,24 @@ class Output:
         """One object (GET, create, update, delete results)."""
         return self._object_body_response(self.encode_object(obj), status, warnings)
 
-    async def write_response(self, obj: Obj, status: int, warnings: list[str] | None, *, heavy: bool) -> web.Response:
-        """A write's result: :meth:`object_response`, encoded in the CPU thread for a heavy write (a deep or big
-        object: ~30 ms of Python at 9,990 levels, which held the loop)."""
+    async def object_response_async(
+        self, obj: Obj | CachedObject, status: int = 200, warnings: list[str] | None = None, *, heavy: bool = False
+    ) -> web.Response:
+        """:meth:`object_response` without holding the loop: a heavy write's result (``heavy``: a big or deep
+        body) is encoded in the CPU thread; anything else here by orjson, or in the thread when it nests deeper
+        than orjson writes (deepjson's Python writer: ~30-50 ms of the loop for a 9,990-level object)."""
+        encoded: tuple[bytes, str, bool] | None = None
         if not heavy:
-            return self.object_response(obj, status, warnings)
-        return self._object_body_response(await in_cpu_thread(self.encode_object, obj), status, warnings)
-
-    async def read_response(self, obj: Obj | CachedObject) -> web.Response:
-        """A read's object (GET): encoded here by orjson, or in the CPU thread when it nests deeper than orjson
-        writes (deepjson's Python writer: ~50 ms of the loop for a 9,990-level object)."""
-        token = deepjson.C_ONLY.set(True)
-        try:
-            encoded: tuple[bytes, str, bool] | None = self.encode_object(obj)
-        except deepjson.NeedsPython:
-            encoded = None
-        finally:
-            deepjson.C_ONLY.reset(token)
+            token = deepjson.C_ONLY.set(True)
+            try:
+                encoded = self.encode_object(obj)
+            except deepjson.NeedsPython:
+                pass
+            finally:
+                deepjson.C_ONLY.reset(token)
         if encoded is None:
             encoded = await in_cpu_thread(self.encode_object, obj)
-        return self._object_body_response(encoded, 200, None)
+        return self._object_body_response(encoded, status, warnings)
 
     def _object_body_response(
         self, encoded: tuple[bytes, str, bool], status: int, warnings: list[str] | None

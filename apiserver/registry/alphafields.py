@@ -58,7 +58,7 @@ def _drop_pod_spec_fields(spec: Obj, old: Obj | None) -> None:
             lifecycle = c.get("lifecycle")
             if isinstance(lifecycle, dict) and lifecycle.pop("stopSignal", None) is not None and not lifecycle:
                 del c["lifecycle"]
-    sources = _sources(spec) if spec.get("volumes") else ()
+    sources = _sources(spec)
     if sources:
         old_sources = _sources(old) if old is not None else ()
         for key in ("clusterTrustBundle", "podCertificate"):

@@ -45,6 +45,14 @@ async def in_cpu_thread(fn: Callable[..., T], *args: object) -> T:
     return await asyncio.get_running_loop().run_in_executor(CPU_THREAD, context.run, fn, *args)
 
 
+async def off_loop(heavy: bool, fn: Callable[..., T], *args: object) -> T:
+    """``fn(*args)``: in :data:`CPU_THREAD` for heavy work (a big or deeply nested body: endpoints/bodies.is_heavy),
+    else here, at once."""
+    if heavy:
+        return await in_cpu_thread(fn, *args)
+    return fn(*args)
+
+
 class Turns:
     """One write's time on the event loop since it last let go (or was made), and whether it is heavy."""
 

@@ -35,14 +35,14 @@ def request_factory(loop: asyncio.AbstractEventLoop) -> Callable[..., KubeReques
 
 
 async def answer_expect(request: web.BaseRequest, expect: str) -> web.StreamResponse | None:
-    """An HTTP/1.1 ``Expect`` header as Go's net/http answers it: ``100 Continue`` for ``100-continue`` (then
-    the request goes on: None), an empty 417 that closes the connection for any other expectation."""
-    if request.version != HttpVersion11:
-        return None
-    if expect.lower() != "100-continue":
+    """An ``Expect`` header as Go's net/http answers it (kube 1.36 answered so): ``100-continue`` gets ``100
+    Continue`` from HTTP/1.1 on when a body follows, then the request goes on (None); any other expectation, in
+    any HTTP version, an empty 417 that closes the connection."""
+    if expect.strip().lower() != "100-continue":
         refused = web.Response(status=417)
         refused.force_close()
         return refused
-    await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
-    request.writer.output_size = 0  # the answer's own body has not started
+    if request.version >= HttpVersion11 and request.body_exists:
+        await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        request.writer.output_size = 0  # the answer's own body has not started
     return None

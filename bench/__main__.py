@@ -33,6 +33,8 @@ SUITE = (
     "grpc_calls",
     "optimizations",
     "session_changes",
+    "write_shortcuts",
+    "session9_changes",
     "watch_metrics",
     "watch_fanout",
     "slo_report",

@@ -493,7 +493,8 @@ class RESTHandlers:
 
         async def new_object(existing: Obj | None) -> Obj:
             # the decoded object itself the first time; a retry (the cache's object was stale) decodes the body
-            # again, instead of every PUT keeping a copy through JSON (~5 us a pod, 5 ms a MB, 60 ms at 9,990 levels)
+            # again, instead of every PUT keeping a copy through JSON (~1 us a pod warm, 5 ms a MB, 60 ms at 9,990
+            # levels: bench/results/session9_changes)
             if first:
                 return first.pop()
             again = await decode_object_async(body, media, info, self.registry, opts.field_validation, heavy=heavy)

@@ -95,7 +95,9 @@ def metadata_defaulted(obj: Obj, group: str, kind: str) -> Obj:
     """``obj``'s metadata with its own defaults applied (kinds outside WHOLE_ONLY: they read metadata alone),
     without defaulting the rest again: the defaulter runs on a stub holding the metadata."""
     metadata = obj.get("metadata") or {}
-    if kind == "Pod" and not group:  # the pod defaulter's one metadata step (on a stub it defaulted a spec: 2.8 us)
+    # a pod: its defaulter's one metadata step (the whole defaulter on a stub defaulted a spec too: 3.1 vs 0.8 us,
+    # bench/results/session9_changes)
+    if kind == "Pod" and not group:
         drop_init_container_annotations(metadata)
         return metadata
     holder: Obj = {"metadata": metadata}

@@ -35,6 +35,7 @@ from aiokube.apiserver.endpoints import filters, requestinfo, specs
 from aiokube.apiserver.endpoints.discovery import Discovery
 from aiokube.apiserver.endpoints.handlers import RESTHandlers
 from aiokube.apiserver.endpoints.openapi import OpenAPI
+from aiokube.apiserver.endpoints.output import warm_encodings
 from aiokube.apiserver.endpoints.responses import (
     json_response,
     not_found_page,
@@ -62,6 +63,7 @@ from aiokube.apiserver.registry.resources import Registry, ResourceInfo
 from aiokube.apiserver.registry.selection import selectable_fields
 from aiokube.apiserver.registry.services import ServiceAllocator
 from aiokube.apiserver.registry.store import GenericStore
+from aiokube.apiserver.registry.turns import CPU_THREAD
 from aiokube.apiserver.secureserving import Security, SecurityConfig, advertised_host
 from aiokube.apiserver.transport.connection import ConnectionLimits, KubeSite
 from aiokube.apiserver.transport.discoveryprobe import discovery_probe
@@ -303,7 +305,7 @@ class APIServer:
         tls = cfg.etcd_tls if cfg.etcd_servers else None  # the embedded etcd speaks plain gRPC on loopback
         self.etcd = EtcdClient(endpoints, request_timeout=cfg.etcd_request_timeout, tls=tls)
         await self.etcd.connect()
-        self.store = Store(self.etcd)
+        self.store = Store(self.etcd, offload=CPU_THREAD)
         admission = NamespaceLifecycle(self._lookup_namespace)
         self.generic = GenericStore(self.registry, self.store, admission, self.cacher_for, self._namespace_terminating)
         self.rest = RESTHandlers(self.generic, self.security, ComponentStatuses(self._etcd_probe))
@@ -506,7 +508,11 @@ class APIServer:
             return (obj.get("metadata") or {}).get("labels") or {}, fields_of(obj)
 
         config = dataclasses.replace(
-            base, trust_progress=trust, index_fields=("spec.nodeName",) if info.kind == "Pod" else ()
+            base,
+            trust_progress=trust,
+            index_fields=("spec.nodeName",) if info.kind == "Pod" else (),
+            offload=CPU_THREAD,
+            warm=warm_encodings(info),
         )
         return Cacher(self.store, info.collection_key(), attrs, resource=str(info.group_resource), config=config)
 

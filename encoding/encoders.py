@@ -353,6 +353,11 @@ def yaml_dump(obj: Any) -> bytes:
     return goyamlwrite.dump(obj)
 
 
+def yaml_chunks(obj: Any) -> goyamlwrite.Chunks:
+    """:func:`yaml_dump` in pieces of about a MiB, for a document that may be big (goyamlwrite.Chunks)."""
+    return goyamlwrite.dump_chunks(obj)
+
+
 _ENCODERS: dict[tuple[str, str, bool], Encoder] = {}
 
 

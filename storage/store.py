@@ -27,7 +27,7 @@ from typing import Any
 import orjson
 from aetcd import rpc
 
-from aiokube.encoding import deepjson, depth
+from aiokube.encoding import deepjson, depth, weight
 
 from . import errors, metrics
 from .etcd import EtcdClient
@@ -297,15 +297,6 @@ def _with_revision(obj: Obj, revision: int) -> Obj:
     return out
 
 
-def _lost_txn_state(resp: rpc.TxnResponse, key: str) -> tuple[Obj | None, bytes, int]:
-    """After a compare that failed: the key's current state, from the txn's "else" Range."""
-    kvs = resp.responses[0].response_range.kvs
-    if not kvs:
-        return None, b"", 0
-    kv = kvs[0]
-    return decode_from_storage(kv.value, int(kv.mod_revision), key), kv.value, int(kv.mod_revision)
-
-
 def _compare_mod(key: bytes, revision: int) -> rpc.Compare:
     return rpc.Compare(key=key, target=rpc.Compare.MOD, result=rpc.Compare.EQUAL, mod_revision=revision)
 
@@ -335,8 +326,11 @@ class Store:
     The objects ``create`` and ``guaranteed_update`` return are handed to the watch cache too (see
     ``written_objects``): read-only for everyone from then on."""
 
-    def __init__(self, client: EtcdClient) -> None:
+    def __init__(self, client: EtcdClient, offload: Executor | None = None) -> None:
         self.client = client
+        #: where a heavy value read from etcd (encoding/weight.py: big or deeply nested) is decoded, so the
+        #: event loop is not held by it (a 9,990-level custom resource: ~20 ms); None: where it is read
+        self.offload = offload
         #: key → monotonic send times of this server's writes to it, oldest first: the watch cache takes the
         #: oldest when an event for the key arrives (etcd → cache lag of our own writes; events for one key
         #: arrive in commit order, and a lost transaction takes its own entry back)
@@ -504,14 +498,31 @@ class Store:
         if not resp.kvs:
             raise errors.NotFound(key, int(resp.header.revision))
         kv = resp.kvs[0]
-        return decode_from_storage(kv.value, int(kv.mod_revision), key)
+        return await self._decode(kv.value, int(kv.mod_revision), key)
+
+    def _heavy(self, value: bytes) -> bool:
+        return self.offload is not None and weight.is_heavy(value)
+
+    async def _decode(self, value: bytes, revision: int, key: str) -> Obj:
+        """decode_from_storage, in ``offload`` for a heavy value."""
+        if not self._heavy(value):
+            return decode_from_storage(value, revision, key)
+        return await asyncio.get_running_loop().run_in_executor(self.offload, decode_from_storage, value, revision, key)
 
     async def _get_state(self, key: str) -> tuple[Obj | None, bytes, int]:
         resp = await metrics.timed("get", key, self.client.range(key.encode()))
-        if not resp.kvs:
+        return await self._state_of(resp.kvs, key)
+
+    async def _state_of(self, kvs: Any, key: str) -> tuple[Obj | None, bytes, int]:
+        """(object, stored bytes, revision) of a Range's answer for one key, or (None, b"", 0) when absent."""
+        if not kvs:
             return None, b"", 0
-        kv = resp.kvs[0]
-        return decode_from_storage(kv.value, int(kv.mod_revision), key), kv.value, int(kv.mod_revision)
+        kv = kvs[0]
+        return await self._decode(kv.value, int(kv.mod_revision), key), kv.value, int(kv.mod_revision)
+
+    async def _lost_txn_state(self, resp: rpc.TxnResponse, key: str) -> tuple[Obj | None, bytes, int]:
+        """After a compare that failed: the key's current state, from the txn's "else" Range."""
+        return await self._state_of(resp.responses[0].response_range.kvs, key)
 
     async def guaranteed_update(
         self,
@@ -561,7 +572,7 @@ class Store:
                 elif reads_only:
                     existing = current
                 else:
-                    existing = decode_from_storage(data, rev, key)
+                    existing = await self._decode(data, rev, key)
                 updated = await _resolve(try_update(existing))
                 if reads_only and current is not None:
                     _check_unchanged(key, current, data, rev)
@@ -598,7 +609,7 @@ class Store:
             if resp.succeeded:
                 return self._wrote(key, written(updated, int(resp.header.revision)), new_data), current is None
             self._lost(key)
-            current, data, rev = _lost_txn_state(resp, key)
+            current, data, rev = await self._lost_txn_state(resp, key)
             fresh = True
 
     async def delete(
@@ -642,7 +653,7 @@ class Store:
                 set_resource_version(current, int(resp.header.revision))
                 return current
             self._lost(key)
-            current, _, rev = _lost_txn_state(resp, key)
+            current, _, rev = await self._lost_txn_state(resp, key)
 
     async def range_all(self, key_prefix: str, page: int = MAX_PAGE) -> tuple[list[tuple[str, bytes, int]], int]:
         """Every (key, value, mod_revision) under a prefix at one revision, paginated; for cache (re)lists."""
@@ -711,7 +722,9 @@ class Store:
                     taken_all = False
                     break
                 last_key = kv.key
-                obj = decode_from_storage(kv.value, int(kv.mod_revision), kv.key.decode())
+                value, mod, item_key = kv.value, int(kv.mod_revision), kv.key.decode()
+                heavy = self._heavy(value)
+                obj = await self._decode(value, mod, item_key) if heavy else decode_from_storage(value, mod, item_key)
                 evaluated += 1
                 if predicate is None or predicate(obj):
                     items.append(obj)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import os
+import threading
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -163,3 +164,17 @@ async def run_cmd(*args: str, timeout: float = 60, input_data: bytes | None = No
     )
     out, err = await asyncio.wait_for(proc.communicate(input_data), timeout)
     return proc.returncode or 0, out.decode(), err.decode()
+
+
+def threads_calling(monkeypatch: pytest.MonkeyPatch, owner: Any, name: str, only: str = "") -> list[str]:
+    """The names of the threads that call ``owner.name`` from now on (only calls with keyword ``only`` set)."""
+    names: list[str] = []
+    real = getattr(owner, name)
+
+    def watched(*args: Any, **kw: Any) -> Any:
+        if not only or kw.get(only):
+            names.append(threading.current_thread().name)
+        return real(*args, **kw)
+
+    monkeypatch.setattr(owner, name, watched)
+    return names

@@ -125,10 +125,11 @@ def test_kube_semantics_do_not_import_the_edge() -> None:
 
 
 def test_lower_layers_do_not_import_apiserver() -> None:
-    """storage ← watchcache ← apiserver, encoding ← apiserver: nothing below imports what is above it. Two
-    leaf modules of encoding (no imports of this project) are shared with storage: the JSON codec of values
-    deeper than orjson goes and the depth limit in force (stored objects are as deep as bodies are)."""
-    leaves = ("aiokube.encoding.deepjson", "aiokube.encoding.depth")
+    """storage ← watchcache ← apiserver, encoding ← apiserver: nothing below imports what is above it. Three
+    leaf modules of encoding (no imports of this project) are shared with storage and the watch cache: the JSON
+    codec of values deeper than orjson goes, the depth limit in force (stored objects are as deep as bodies are)
+    and what makes a value too heavy for the event loop (stored values are read as bodies are)."""
+    leaves = ("aiokube.encoding.deepjson", "aiokube.encoding.depth", "aiokube.encoding.weight")
     below = {
         "aiokube.storage": leaves,
         "aiokube.watchcache": ("aiokube.storage", *leaves),

@@ -14,7 +14,7 @@ from aiokube.apiserver.endpoints.output import Output
 from aiokube.apiserver.patching import managedfields as mf
 from aiokube.encoding import deepjson
 from aiokube.storage import store as storage_store
-from tests.conftest import API
+from tests.conftest import API, threads_calling
 
 JSON_PATCH = "application/json-patch+json"
 MERGE = "application/merge-patch+json"
@@ -26,20 +26,6 @@ async def _patch(api: API, path: str, media: str, body: bytes | Any, **query: st
     data = body if isinstance(body, bytes) else orjson.dumps(body)
     url = path + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
     return await api.request("PATCH", url, data=data, headers={"Content-Type": media})
-
-
-def _threads_calling(monkeypatch: pytest.MonkeyPatch, owner: Any, name: str, only: str = "") -> list[str]:
-    """The names of the threads that call ``owner.name`` from now on (only calls with keyword ``only`` set)."""
-    names: list[str] = []
-    real = getattr(owner, name)
-
-    def watched(*args: Any, **kw: Any) -> Any:
-        if not only or kw.get(only):
-            names.append(threading.current_thread().name)
-        return real(*args, **kw)
-
-    monkeypatch.setattr(owner, name, watched)
-    return names
 
 
 async def _deployment(api: API, ns: str, name: str) -> str:
@@ -217,9 +203,9 @@ async def test_a_heavy_patch_is_applied_in_the_cpu_thread(
     base = f"/api/v1/namespaces/{ns}/configmaps"
     status, _, _ = await api.post(base, {"metadata": {"name": "heavy"}, "data": {"a": "b"}})
     assert status == 201
-    threads = _threads_calling(monkeypatch, patcher, "apply_patch")
-    encoded_in = _threads_calling(monkeypatch, Output, "encode_object")
-    stored_in = _threads_calling(monkeypatch, storage_store, "encode_for_storage", only="checked")  # the write's
+    threads = threads_calling(monkeypatch, patcher, "apply_patch")
+    encoded_in = threads_calling(monkeypatch, Output, "encode_object")
+    stored_in = threads_calling(monkeypatch, storage_store, "encode_for_storage", only="checked")  # the write's
     ops = [{"op": "add", "path": f"/metadata/labels/k{i}", "value": "v"} for i in range(1001)]
     status, patched, _ = await _patch(api, f"{base}/heavy", JSON_PATCH, [{"op": "add", "path": "/metadata/labels",
                                                                           "value": {}}, *ops])  # fmt: skip
@@ -239,7 +225,7 @@ async def test_a_heavy_apply_is_merged_in_the_cpu_thread(
     """A server-side apply of a heavy configuration merges in the CPU thread (same result); a small one on the
     loop."""
     path = f"/api/v1/namespaces/{ns}/configmaps/applied"
-    threads = _threads_calling(monkeypatch, mf, "apply")
+    threads = threads_calling(monkeypatch, mf, "apply")
     labels = {f"k{i}": "v" for i in range(1001)}
     config = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "applied", "labels": labels},
               "data": {"a": "b"}}  # fmt: skip
@@ -269,7 +255,7 @@ async def test_a_get_orjson_cannot_write_is_encoded_in_the_cpu_thread(
         return real(obj, *args)
 
     monkeypatch.setattr(deepjson, "_dumps", refusing_on_the_loop)
-    encoded_in = _threads_calling(monkeypatch, Output, "encode_object")
+    encoded_in = threads_calling(monkeypatch, Output, "encode_object")
     status, got, _ = await api.get(path)
     assert status == 200 and got["data"] == {"a": "b"} and got["metadata"]["name"] == "deepish", got
     loop = threading.current_thread().name

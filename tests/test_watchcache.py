@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import orjson
@@ -12,11 +14,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from aiokube.encoding import weight
 from aiokube.storage import errors
 from aiokube.storage.embedded import EmbeddedEtcd
 from aiokube.storage.etcd import EtcdClient
 from aiokube.storage.selection import FieldSelector, LabelSelector, SelectionPredicate
 from aiokube.storage.store import Store
+from aiokube.watchcache import entries as entries_module
 from aiokube.watchcache.buffer import EventBuffer, IntervalExpired
 from aiokube.watchcache.cacher import Cacher, CacherConfig
 from aiokube.watchcache.objects import ADDED, BOOKMARK, DELETED, MODIFIED, CachedObject, WatchEvent
@@ -620,6 +624,64 @@ async def test_an_events_slo_clock_starts_before_the_cache_gets_to_it(store: Sto
     finally:
         await client.close()
         await cacher.stop()
+
+
+async def test_heavy_values_are_decoded_and_encoded_in_the_offload_thread(store: Store) -> None:
+    """A stored value too big or deep for the loop (encoding/weight.py) is decoded and warmed (its encodings made)
+    in ``offload`` before any watcher gets it, another writer's as well as this server's own; its delete's view
+    too; a light value stays on the loop. The watchers get the same objects either way."""
+    offload = ThreadPoolExecutor(1, thread_name_prefix="wc-offload")
+    warmed: list[tuple[str, int, str]] = []
+
+    def warm(entry: CachedObject) -> None:
+        warmed.append((entry.name, entry.revision, threading.current_thread().name))
+        entry.encodings["json"] = orjson.dumps(entry.obj)
+
+    cacher = await _cacher(store, offload=offload, warm=warm)
+    decoded_in = []
+    real_decode = entries_module.decode_from_storage
+
+    def decode(*args: Any) -> Any:
+        decoded_in.append(threading.current_thread().name)
+        return real_decode(*args)
+
+    entries_module.decode_from_storage = decode  # type: ignore[assignment]
+    p = cacher.prefix
+    client = EtcdClient(store.client.endpoints)
+    await client.connect()
+    deep = [{"a": i} for i in range(weight.HEAVY_BRACKETS + 1)]  # many values: as heavy as a deep one
+    try:
+        w = await cacher.watch(
+            namespace=None, predicate=None, resource_version=str(cacher.rv), send_initial_events=None,
+            allow_bookmarks=False, deadline=time.monotonic() + 30,
+        )  # fmt: skip
+        await client.put((p + "ns1/foreign").encode(), orjson.dumps({**_obj("ns1", "foreign"), "spec": deep}))
+        await store.create(p + "ns1/own", {**_obj("ns1", "own"), "spec": deep})
+        await store.create(p + "ns1/light", _obj("ns1", "light", a="b"))
+        await client.put((p + "ns1/light2").encode(), orjson.dumps(_obj("ns1", "light2")))
+        await store.delete(p + "ns1/foreign")
+        items = await _drain(w, 0.5)
+        assert _names(items) == [(ADDED, "foreign"), (ADDED, "own"), (ADDED, "light"), (ADDED, "light2"),
+                                 (DELETED, "foreign")]  # fmt: skip
+        foreign, own, light, light2, gone = (payload for _, payload in items)
+        assert foreign.object.obj["spec"] == deep and own.object.obj["spec"] == deep
+        assert foreign.object.heavy and own.object.heavy and gone.object.heavy and not light.object.heavy
+        # the foreign value was decoded in the thread, the own one not at all (the write's object is taken)
+        assert decoded_in == ["wc-offload_0", "MainThread"], decoded_in
+        assert [(name, thread) for name, _, thread in warmed] == [
+            ("foreign", "wc-offload_0"), ("own", "wc-offload_0"), ("foreign", "wc-offload_0")]  # fmt: skip
+        assert warmed[-1][1] == gone.revision and gone.object.encodings["json"] == orjson.dumps(gone.object.obj)
+        assert gone.object.obj["metadata"]["resourceVersion"] == str(gone.revision)
+        assert "json" not in light.object.encodings and "json" not in light2.object.encodings
+        # a relist decodes heavy values in the thread too
+        decoded_in.clear()
+        await cacher._relist()
+        assert decoded_in.count("wc-offload_0") == 1 and cacher.cache.get(p + "ns1/own").heavy, decoded_in
+    finally:
+        entries_module.decode_from_storage = real_decode  # type: ignore[assignment]
+        await client.close()
+        await cacher.stop()
+        offload.shutdown()
 
 
 # --- watcher groups ----------------------------------------------------------------------------------------

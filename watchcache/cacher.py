@@ -29,7 +29,8 @@ import contextlib
 import logging
 import math
 import time
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,17 +39,16 @@ from aiokube.storage.etcd import EtcdClient, EtcdWatch
 from aiokube.storage.fastmetrics import Buckets as Histogram
 from aiokube.storage.keys import prefix_range_end
 from aiokube.storage.selection import SelectionPredicate
-from aiokube.storage.store import Store, decode_continue, decode_from_storage, encode_continue
+from aiokube.storage.store import Store, decode_continue, encode_continue
 
 from .buffer import EventBuffer
+from .entries import AttrsFunc, Entries
 from .group import Groups, GroupSink, WatcherGroup
 from .objects import ADDED, DELETED, EMPTY, MODIFIED, CachedObject, WatchEvent, deleted_view
 from .store import CacheStore
 from .watcher import TERMINATED, CacheWatcher
 
 log = logging.getLogger(__name__)
-
-AttrsFunc = Callable[[dict[str, Any]], tuple[Mapping[str, str], Mapping[str, str]]]
 
 _MIN_QUEUE = 10
 
@@ -73,6 +73,12 @@ class CacherConfig:
     indexed_dispatch: bool = True
     #: False serves LIST and GET from etcd (like kube's --watch-cache=false); watches stay cached
     serve_reads: bool = True
+    #: where a heavy object (encoding/weight.py: a big or deeply nested stored value) is decoded and ``warm``
+    #: run, so the event loop is not held by it (the apiserver's CPU thread); None: on the loop, ``warm`` unused
+    offload: Executor | None = None
+    #: makes the encodings a heavy object's watchers and readers will ask for (run in ``offload``): a
+    #: 9,990-level custom resource's JSON is ~30-50 ms of Python, once per object
+    warm: Callable[[CachedObject], None] | None = None
 
 
 #: kube's apiserver_watch_cache_read_wait_seconds buckets
@@ -245,6 +251,7 @@ class Cacher:
         self.resource = resource or prefix
         self.config = config or CacherConfig()
         cfg = self.config
+        self.entries = Entries(store, attrs, cfg.offload, cfg.warm)
         self.cache = CacheStore(prefix, cfg.index_fields)
         self.buffer = EventBuffer(cfg.initial_capacity, cfg.lower_capacity, cfg.upper_capacity, cfg.fresh_seconds)
         self.index = WatcherIndex(cfg.index_fields, cfg.indexed_dispatch)
@@ -329,19 +336,12 @@ class Cacher:
             if self.resume_gate is not None:
                 await self.resume_gate.wait()
 
-    def _entry(self, key: str, value: bytes, revision: int) -> CachedObject:
-        obj = self.store.take_written(key, revision, value)
-        if obj is None:
-            obj = decode_from_storage(value, revision, key)
-        labels, fields = self.attrs(obj)
-        return CachedObject(key, obj, revision, labels, fields)
-
     async def _relist(self) -> None:
         kvs, revision = await self.store.range_all(self.prefix, self.config.list_page)
         entries = []
         for key, value, mod in kvs:
             try:
-                entries.append(self._entry(key, value, mod))
+                entries.append(await self.entries.make(key, value, mod))
             except errors.StorageError as exc:
                 log.error("cacher %s: skipping undecodable object: %s", self.resource, exc)
         if self.ready.is_set():
@@ -394,9 +394,15 @@ class Cacher:
                 self.stats.event_lag.observe(max(now - t0, 0.0))
                 since = min(t0, received_at)
             prev = self.cache.get(key)
+            # a heavy value is decoded and encoded in the offload thread: the cache is changed after that
+            # await (nothing else changes it meanwhile: this task is its only writer)
             if ev.type == ev.PUT:
                 try:
-                    entry = self._entry(key, kv.value, revision)
+                    value = kv.value
+                    if self.entries.offloads(value):
+                        entry = await self.entries.heavy(key, value, revision)
+                    else:
+                        entry = self.entries.light(key, value, revision)
                 except errors.StorageError as exc:
                     log.error("cacher %s: skipping undecodable object: %s", self.resource, exc)
                     continue
@@ -405,8 +411,9 @@ class Cacher:
             else:
                 if prev is None:
                     continue
+                deleted = await self.entries.deleted(prev, revision) if prev.heavy else deleted_view(prev, revision)
                 self.cache.delete(key)
-                event = WatchEvent(DELETED, deleted_view(prev, revision), prev, revision, since)
+                event = WatchEvent(DELETED, deleted, prev, revision, since)
             self.buffer.append(event)
             self.stats.events_received += 1
             self.last_event_rv = revision

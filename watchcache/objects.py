@@ -26,7 +26,7 @@ EMPTY: Mapping[str, str] = {}
 
 
 class CachedObject:
-    __slots__ = ("encodings", "fields", "key", "labels", "name", "namespace", "obj", "revision")
+    __slots__ = ("encodings", "fields", "heavy", "key", "labels", "name", "namespace", "obj", "revision")
 
     def __init__(
         self,
@@ -46,6 +46,9 @@ class CachedObject:
         self.fields = fields
         #: serialized forms, filled by encoders on first use ({encoder id: bytes})
         self.encodings: dict[str, bytes] = {}
+        #: too big or deep to decode or encode on the event loop (encoding/weight.py): the cacher has its
+        #: encodings made in a worker thread before any watcher or reader asks for them
+        self.heavy = False
 
     def __repr__(self) -> str:
         return f"CachedObject({self.key!r}, rv={self.revision})"

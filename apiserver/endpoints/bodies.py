@@ -25,7 +25,7 @@ from aiokube.apiserver.registry.meta import OBJECT_META_ORDER
 from aiokube.apiserver.registry.resources import Registry, ResourceInfo
 from aiokube.apiserver.registry.storedform import remember_canonical, schema_of
 from aiokube.apiserver.registry.turns import off_loop
-from aiokube.encoding import typed
+from aiokube.encoding import typed, weight
 from aiokube.encoding.decode import DecodeError, decode, decode_json_literals, summarize
 from aiokube.encoding.negotiation import JSON, PROTOBUF, YAML
 
@@ -232,27 +232,16 @@ def parse_body(body: bytes, media_type: str, field_validation: str = "") -> Pars
 #:   interval (5 ms): other clients wait a few ms per request instead of seconds. 10,000 and 100,000 levels
 #:   are refused in 1.5 ms (MAX_DEPTH), an alias bomb before anything is expanded.
 #: - protobuf: decoded in Python, ~1 us a field: big ones go to the thread too.
-INLINE_JSON_BYTES = 256 * 1024
+INLINE_JSON_BYTES = weight.INLINE_JSON_BYTES
 INLINE_YAML_BYTES = 4 * 1024
 INLINE_PROTOBUF_BYTES = 16 * 1024
 _INLINE = {YAML: INLINE_YAML_BYTES, PROTOBUF: INLINE_PROTOBUF_BYTES}
 
 
-#: brackets past which a small body is heavy all the same: every JSON value nested in it is walked in Python by
-#: each stage of a write (a 9,990-level custom resource of 60 KB: ~300 ms a PUT, ~90 ms of it on the loop
-#: before); a 2 KB pod has ~40.
-HEAVY_BRACKETS = 1000
-
-
 def is_heavy(body: bytes, media_type: str) -> bool:
     """Whether a write's body is decoded and its O(size) stages run in the CPU thread (registry/turns.py):
-    past its media type's inline size, or deeply nested / many-valued whatever its size."""
-    size = len(body)
-    if size > _INLINE.get(media_type, INLINE_JSON_BYTES):
-        return True
-    # each bracket opens a value that takes two bytes at least: shorter bodies are not counted (a pod's: 0.3 us
-    # instead of 1.2, bench/results/session9_changes)
-    return size > 2 * HEAVY_BRACKETS and body.count(b"{") + body.count(b"[") > HEAVY_BRACKETS
+    past its media type's inline size, or deeply nested / many-valued whatever its size (encoding/weight.py)."""
+    return weight.is_heavy(body, _INLINE.get(media_type, INLINE_JSON_BYTES))
 
 
 async def parse_body_async(

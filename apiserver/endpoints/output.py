@@ -7,7 +7,9 @@ from those bytes (byte-identical to a one-shot encode), yielding to the event lo
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from aiohttp import web
 
@@ -19,12 +21,23 @@ from aiokube.apiserver.registry.storedform import read_view
 from aiokube.apiserver.registry.turns import in_cpu_thread
 from aiokube.apiserver.transport.streaming import GZIP_THRESHOLD, ChunkedWriter, accepts_gzip
 from aiokube.encoding import deepjson, jsonenc, negotiation
-from aiokube.encoding.encoders import Encoder, encoder_for, unstructured_list, view_encoder_for, yaml_dump
+from aiokube.encoding.encoders import (
+    Encoder,
+    encoder_for,
+    unstructured_list,
+    view_encoder_for,
+    yaml_chunks,
+    yaml_dump,
+)
+from aiokube.encoding.goyamlwrite import Chunks
 from aiokube.encoding.negotiation import JSON, PROTOBUF, YAML, NotAcceptable, OutputFormat
 from aiokube.encoding.protobuf import ProtobufError, has_schema
 from aiokube.watchcache.objects import EMPTY, CachedObject
 
 Obj = dict[str, Any]
+T = TypeVar("T")
+#: a response body: bytes, or a big YAML document in pieces (written one by one: transport/streaming.py)
+Body = bytes | Chunks
 
 #: benchmarks turn this off to compare splicing cached item bytes with encoding the whole list
 SPLICE_LISTS = True
@@ -111,11 +124,11 @@ class Output:
         package = _INTERNAL_PACKAGES.get(stored.group, stored.group.split(".", 1)[0])
         return f"*{package}.{stored.kind}"
 
-    def encode_plain(self, obj: Obj, *, unstructured: bool = False) -> tuple[bytes, str]:
+    def encode_plain(self, obj: Obj, *, unstructured: bool = False, chunks: bool = False) -> tuple[Body, str]:
         """(body, Content-Type) of an uncached object (a Status, a converted view, a fresh write result).
-        ``unstructured``: a custom resource or its list (keys sorted)."""
+        ``unstructured``: a custom resource or its list (keys sorted); ``chunks``: YAML in pieces (a big one)."""
         if self.fmt.encoder == "yaml":
-            return yaml_dump(obj), YAML
+            return (yaml_chunks(obj) if chunks else yaml_dump(obj)), YAML
         if self.fmt.encoder == "protobuf":
             try:
                 return encoder_for("protobuf", str(self.info.group_resource)).plain(obj), self.content_type
@@ -124,7 +137,7 @@ class Output:
         return jsonenc.dumps(obj, pretty=self.pretty, sort_keys=unstructured), JSON
 
     def _body_response(
-        self, body: bytes, content_type: str, status: int, warnings: list[str] | None = None
+        self, body: Body, content_type: str, status: int, warnings: list[str] | None = None
     ) -> web.Response:
         resp = web.Response(body=body, status=status)
         resp.headers["Content-Type"] = content_type
@@ -142,23 +155,26 @@ class Output:
         self, obj: Obj | CachedObject, status: int = 200, warnings: list[str] | None = None, *, heavy: bool = False
     ) -> web.Response:
         """:meth:`object_response` without holding the loop: a heavy write's result (``heavy``: a big or deep
-        body) is encoded in the CPU thread; anything else here by orjson, or in the thread when it nests deeper
-        than orjson writes (deepjson's Python writer: ~30-50 ms of the loop for a 9,990-level object)."""
-        encoded: tuple[bytes, str, bool] | None = None
+        body) is encoded in the CPU thread, anything else as :meth:`_cheaply` decides."""
+        encoded = await self._cheaply(self.encode_object, obj, heavy=heavy)
+        return self._object_body_response(encoded, status, warnings)
+
+    async def _cheaply(self, encode: Callable[..., T], obj: Obj | CachedObject, *, heavy: bool = False, **kw: Any) -> T:
+        """``encode(obj)`` here when it only needs orjson's own writing and small YAML (deepjson.C_ONLY), else
+        (an object nested deeper than orjson writes: deepjson's Python writer, ~30-50 ms for 9,990 levels; YAML
+        of more than a few KB: ~1 us a byte) in the CPU thread, YAML then written in pieces."""
         if not heavy:
             token = deepjson.C_ONLY.set(True)
             try:
-                encoded = self.encode_object(obj)
+                return encode(obj, **kw)
             except deepjson.NeedsPython:
                 pass
             finally:
                 deepjson.C_ONLY.reset(token)
-        if encoded is None:
-            encoded = await in_cpu_thread(self.encode_object, obj)
-        return self._object_body_response(encoded, status, warnings)
+        return await in_cpu_thread(functools.partial(encode, obj, chunks=True, **kw))
 
     def _object_body_response(
-        self, encoded: tuple[bytes, str, bool], status: int, warnings: list[str] | None
+        self, encoded: tuple[Body, str, bool], status: int, warnings: list[str] | None
     ) -> web.Response:
         body, content_type, by_encoder = encoded
         if by_encoder:
@@ -166,10 +182,11 @@ class Output:
             self.encoder.bytes_written.inc(len(body))  # on the loop: the metric's only writer
         return self._body_response(body, content_type, status, warnings)
 
-    def encode_object(self, obj: Obj | CachedObject) -> tuple[bytes, str, bool]:
+    def encode_object(self, obj: Obj | CachedObject, *, chunks: bool = False) -> tuple[Body, str, bool]:
         """(body, Content-Type, whether the resource's encoder wrote it) of one object; no side effect but the
         encodings a CachedObject keeps and the encoder's serialization count (bumped from the CPU thread when it
-        runs there: a race with the loop can lose one count), so it may run in the CPU thread."""
+        runs there: a race with the loop can lose one count), so it may run in the CPU thread. ``chunks``: YAML
+        in pieces."""
         entry = obj if isinstance(obj, CachedObject) else None
         plain = entry.obj if entry is not None else obj
         assert isinstance(plain, dict)
@@ -179,7 +196,7 @@ class Output:
             [plain], {"resourceVersion": (plain.get("metadata") or {}).get("resourceVersion", "")}
             if self.fmt.convert == "Table" else {}, single=True)  # fmt: skip
         if converted is not None:
-            return (*self.encode_plain(converted), False)
+            return (*self.encode_plain(converted, chunks=chunks), False)
         if self.encoder is not None and not self.pretty:
             if entry is None and self.view is not None and _is_stored_kind(plain, self.info):
                 entry = cached(plain)  # a write's result: its view goes through the version's encoder too
@@ -191,7 +208,7 @@ class Output:
         stored_kind = _is_stored_kind(plain, self.info)
         if self.view is not None and stored_kind:
             plain = self.view(plain)
-        return (*self.encode_plain(plain, unstructured=self.unstructured and stored_kind), False)
+        return (*self.encode_plain(plain, unstructured=self.unstructured and stored_kind, chunks=chunks), False)
 
     async def list_response(self, kind: str, list_meta: Obj, entries: list[CachedObject]) -> web.StreamResponse:
         """A list, streamed from cached item bytes when the format allows, else encoded whole."""
@@ -206,9 +223,10 @@ class Output:
                     items = [{k: v for k, v in o.items() if k not in ("kind", "apiVersion")} for o in items]
                 if self.unstructured:
                     converted = unstructured_list(kind, info.api_version, list_meta, items)
-                    return await self._write_bytes(*self.encode_plain(converted, unstructured=True))
+                    body, content_type = await self._cheaply(self.encode_plain, converted, unstructured=True)
+                    return await self._write_bytes(body, content_type)
                 converted = {"kind": kind, "apiVersion": info.api_version, "metadata": list_meta, "items": items}
-            return await self._write_bytes(*self.encode_plain(converted))
+            return await self._write_bytes(*await self._cheaply(self.encode_plain, converted))
         assert self.encoder is not None
         chunks: list[tuple[Any, int]] = []
         size = 0
@@ -238,13 +256,16 @@ class Output:
         self.encoder.bytes_written.inc(size)
         return resp
 
-    async def _write_bytes(self, body: bytes, content_type: str) -> web.StreamResponse:
-        if len(body) > GZIP_THRESHOLD and accepts_gzip(self.request):
+    async def _write_bytes(self, body: Body, content_type: str) -> web.StreamResponse:
+        size = body.nbytes if isinstance(body, Chunks) else len(body)
+        if size > GZIP_THRESHOLD and accepts_gzip(self.request):
             resp = web.StreamResponse(status=200)
             resp.headers["Content-Type"] = content_type
             writer = ChunkedWriter(self.request, resp, gzip=True)
             await writer.start()
-            await writer.write((body,))
+            for part in body if isinstance(body, Chunks) else (body,):
+                await writer.write((part,))  # ~1 MiB compressed at a time, others served in between
+                await asyncio.sleep(0)
             await writer.finish()
             return resp
         return self._body_response(body, content_type, 200)
@@ -255,6 +276,18 @@ def _is_stored_kind(obj: Obj, info: ResourceInfo) -> bool:
     version of its group it was stored."""
     st = info.stored_as
     return obj.get("kind") == st.kind and str(obj.get("apiVersion") or "").rpartition("/")[0] == st.group
+
+
+def warm_encodings(info: ResourceInfo) -> Callable[[CachedObject], None]:
+    """What the cacher makes of a heavy object in the CPU thread before anyone reads or watches it
+    (watchcache's ``CacherConfig.warm``): its stored version's JSON, the encoding every reader and watcher of it
+    shares unless it asks for protobuf or another version (those are made on first use)."""
+    encoder = encoder_for("json", str(info.stored_as.group_resource), unstructured=info.custom is not None)
+
+    def warm(entry: CachedObject) -> None:
+        encoder.object_parts(entry)
+
+    return warm
 
 
 def cached(obj: Obj) -> CachedObject:

@@ -14,10 +14,11 @@ import zlib
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-from aiohttp import web
+from aiohttp import payload, web
 
 from aiokube.apiserver.transport.memory import TRIMMER
 from aiokube.encoding.encoders import Parts
+from aiokube.encoding.goyamlwrite import Chunks
 
 Buffer = bytes | memoryview
 GZIP_THRESHOLD = 128 * 1024
@@ -49,6 +50,41 @@ def can_chunk(request: web.Request) -> bool:
     is, delimited by the end of the connection (or a Content-Length when the size is known first), as Go's
     server answers it."""
     return request.version == (1, 1)
+
+
+class ChunksPayload(payload.Payload):
+    """A body in pieces (encoding/goyamlwrite.Chunks: a deep object's YAML, up to hundreds of MB) written piece
+    by piece, so no step on the event loop copies it whole (aiohttp joins a bytes body with the headers)."""
+
+    _value: Chunks
+
+    def __init__(self, value: Chunks, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("content_type", "application/octet-stream")
+        super().__init__(value, *args, **kwargs)
+        self._size = value.nbytes
+
+    def decode(self, encoding: str = "utf-8", errors: str = "strict") -> str:
+        return b"".join(self._value).decode(encoding, errors)
+
+    async def as_bytes(self, encoding: str = "utf-8", errors: str = "strict") -> bytes:
+        return b"".join(self._value)
+
+    async def write(self, writer: Any) -> None:
+        await self.write_with_length(writer, None)
+
+    async def write_with_length(self, writer: Any, content_length: int | None) -> None:
+        left = content_length
+        for chunk in self._value:
+            if left is not None:
+                if left <= 0:
+                    return
+                chunk = chunk[:left]
+                left -= len(chunk)
+            await writer.write(chunk)  # waits for the socket to drain past aiohttp's limit
+            await asyncio.sleep(0)  # a fast reader drains at once: others get a turn between pieces
+
+
+payload.register_payload(ChunksPayload, Chunks, order=payload.Order.try_first)
 
 
 class ChunkedWriter:

@@ -135,10 +135,10 @@ def add_serve_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--max-nesting-depth",
         type=int,
-        default=depth.SAFE_DEPTH,
-        help=f"deepest nesting of a request body (default {depth.SAFE_DEPTH}; kube's decoders read up to "
-        f"{depth.KUBE_MAX_DEPTH}: values up to it run the server in a thread with a "
-        f"{depth.STACK_SIZE >> 20} MiB stack; see README, Known differences, for what deep updates cost)",
+        default=depth.KUBE_MAX_DEPTH,
+        help=f"deepest nesting of a request body (default {depth.KUBE_MAX_DEPTH}, kube's decoders' limit; past "
+        f"{depth.SAFE_DEPTH} the event loop runs in a thread with a {depth.STACK_SIZE >> 20} MiB stack (virtual) "
+        "and heavy values are worked on in the CPU thread; see README, Known differences)",
     )
     # set by the --workers parent on its workers
     p.add_argument("--reuse-port", action="store_true", help=argparse.SUPPRESS)

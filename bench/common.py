@@ -129,16 +129,25 @@ def write_results(
     print(f"[{benchmark}] wrote {out.with_suffix('.json')} and .png", flush=True)
 
 
-def plot_cpu_on_off(results: dict[str, Any], path: Path, title: str, *, log: bool = False) -> None:
-    """Bars of CPU per request for each operation, off (baseline) beside on, each labelled with off/on."""
+def plot_cpu_on_off(
+    results: dict[str, Any],
+    path: Path,
+    title: str,
+    *,
+    log: bool = False,
+    key: str = "cpu_ms",
+    ylabel: str = "aiokube CPU per request (ms",
+) -> None:
+    """Bars of CPU per request (or another figure: ``key``, ``ylabel``) for each operation, off (baseline)
+    beside on, each labelled with off/on."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     names = [n for n in results["on"] if n in results["off"]]  # operations measured both ways
-    on = [results["on"][n]["cpu_ms"] for n in names]
-    off = [results["off"][n]["cpu_ms"] for n in names]
+    on = [results["on"][n][key] for n in names]
+    off = [results["off"][n][key] for n in names]
     fig, ax = plt.subplots(figsize=(10, 4.5))
     xs = range(len(names))
     ax.bar([x - 0.2 for x in xs], off, width=0.4, label=f"off (baseline {results['baseline'][:7]})", color="tab:gray")
@@ -148,7 +157,7 @@ def plot_cpu_on_off(results: dict[str, Any], path: Path, title: str, *, log: boo
     ax.set_xticks(list(xs), names, rotation=30, ha="right", fontsize=8)
     if log:
         ax.set_yscale("log")
-    ax.set_ylabel("aiokube CPU per request (ms" + (", log)" if log else ")"))
+    ax.set_ylabel(ylabel + (", log)" if log else ")"))
     ax.set_title(f"{title} ({results['machine']}, {results['date']})", fontsize=9)
     ax.legend(fontsize=8)
     ax.grid(True, axis="y", alpha=0.3)

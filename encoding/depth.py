@@ -1,4 +1,4 @@
-"""How deep a body may nest: kube's 10,000 levels where it is safe, 200 where it is not.
+"""How deep a body may nest: kube's 10,000 levels where it is safe (``aiokube serve``), 200 where it is not.
 
 kube's decoders (encoding/json, sigs.k8s.io/json, go-yaml) stop at 10,000 levels. Python walks values by
 recursion: its own frames cost no C stack in 3.11, but recursion through C (the ``json`` module, ``==`` on
@@ -10,17 +10,16 @@ stack from a RecursionError into a segfault.
 So the limit is kube's only in a thread this module started with a large stack (:data:`STACK_SIZE`, virtual:
 only the pages a deep request touches are ever committed) and the recursion limit raised with it
 (:data:`RECURSION_LIMIT`: 4 frames a level and 20,000 to spare, at most ~1 KiB of C stack each is 60 MiB, a
-quarter of the stack). ``aiokube serve --max-nesting-depth N`` (N past :data:`SAFE_DEPTH`, up to kube's
-10,000) runs its event loop in such a thread (apiserver/cli.py); otherwise, and in a server started elsewhere
-(a test's event loop, an embedding program), the limit is :data:`SAFE_DEPTH`.
+quarter of the stack). ``aiokube serve`` runs its event loop in such a thread (apiserver/cli.py; its
+``--max-nesting-depth`` defaults to kube's 10,000); a server started elsewhere (a test's event loop, an
+embedding program) keeps :data:`SAFE_DEPTH`.
 
-Why not kube's limit by default: reading, writing, storing and watching a 10,000-deep value is linear here
-(encoding/deepjson.py; managed fields hold paths past 32 elements as interned chains, fieldpath.DeepPath,
-where sets of full path tuples were O(depth^2): ~12 s and gigabytes for one update), and a deep write's or
-GET's steps run in the apiserver's CPU thread (a body of more than 1,000 brackets is heavy: other clients wait
-11-38 ms beside a 9,990-level write, bench/results/deep_offload.json), but a deep object's YAML output
-(O(depth^2) bytes, as kube's), its watch frames and another replica's deep events are still written or read
-on the event loop (README, Known differences).
+Why kube's limit costs no other client much: reading, writing, storing and watching a 10,000-deep value is
+linear here (encoding/deepjson.py; managed fields hold paths past 32 elements as interned chains,
+fieldpath.DeepPath, where sets of full path tuples were O(depth^2): ~12 s and gigabytes for one update), and
+every heavy value (encoding/weight.py: more than 1,000 brackets, or big) is worked on in the apiserver's CPU
+thread: a write's steps and response, a GET's decode and encoding, the watch cache's decode of another
+server's events and the JSON its watchers share, YAML output in pieces (README, Known differences).
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from typing import Any
 import orjson
 import pytest
 
+from aiokube.apiserver.endpoints import patcher
 from aiokube.apiserver.endpoints.output import Output
 from aiokube.encoding import deepjson, goyamlwrite, weight
 from aiokube.encoding.encoders import yaml_dump
@@ -30,6 +31,7 @@ async def _next_event(lines: AsyncIterator[bytes]) -> dict[str, Any]:
 async def test_another_servers_heavy_write_is_decoded_and_encoded_in_the_cpu_thread(
     api: API, ns: str, store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("AIOKUBE_CHECK_READONLY", "0")  # the suite's read-only check decodes once more, on the loop
     decoded = threads_calling(monkeypatch, entries, "decode_from_storage")  # the watch cache's
     warmed = threads_calling(monkeypatch, entries.Entries, "_warm")
     read = threads_calling(monkeypatch, storage_store, "decode_from_storage")  # GETs from etcd
@@ -56,17 +58,27 @@ async def test_another_servers_heavy_write_is_decoded_and_encoded_in_the_cpu_thr
         async with api.session.get(api.base + f"{path}/foreign", headers={"Accept": "application/yaml"}) as r:
             assert r.status == 200 and await r.read() == yaml_dump(got)
         assert encoded == [CPU_THREAD], encoded
+        # a light patch of it walks all of it: applied in the thread too (the cache knows the object is heavy)
+        applied = threads_calling(monkeypatch, patcher, "apply_patch")
+        merge = {"Content-Type": "application/merge-patch+json"}
+        status, patched, _ = await api.request("PATCH", f"{path}/foreign", data=b'{"data":{"b":"c"}}', headers=merge)
+        assert status == 200 and patched["data"] == {"heavy": value, "b": "c"} and applied == [CPU_THREAD]
+        modified = await _next_event(lines)
+        assert modified["type"] == "MODIFIED" and modified["object"] == patched
+        assert warmed == [CPU_THREAD, CPU_THREAD], warmed  # this server's own heavy write: warmed as well
         assert (await api.delete(f"{path}/foreign"))[0] == 200
         deleted = await _next_event(lines)
-        assert deleted["type"] == "DELETED" and deleted["object"]["data"] == {"heavy": value}
-        assert int(deleted["object"]["metadata"]["resourceVersion"]) > int(got["metadata"]["resourceVersion"])
-        assert warmed == [CPU_THREAD, CPU_THREAD], warmed  # the delete's view at its resourceVersion
+        assert deleted["type"] == "DELETED" and deleted["object"]["data"] == patched["data"]
+        assert int(deleted["object"]["metadata"]["resourceVersion"]) > int(patched["metadata"]["resourceVersion"])
+        assert warmed == [CPU_THREAD] * 3, warmed  # the delete's view at its resourceVersion
     assert set(read) == {CPU_THREAD}, read  # the delete's read of the object too
     # a light object stays on the loop
     before = len(read)
     assert (await api.post(path, {"metadata": {"name": "light"}, "data": {"a": "b"}}))[0] == 201
     assert (await api.get(f"{path}/light"))[0] == 200
-    assert read[before:] == ["MainThread"] and len(warmed) == 2, (read, warmed)
+    assert read[before:] == ["MainThread"] and len(warmed) == 3, (read, warmed)
+    status, _, _ = await api.request("PATCH", f"{path}/light", data=b'{"data":{"b":"c"}}', headers=merge)
+    assert status == 200 and applied[-1] == "MainThread", applied
 
 
 def test_yaml_is_written_on_the_loop_only_when_small() -> None:

@@ -2,10 +2,11 @@
 checked against the reference server — never with a 500 of this server's own, a hang, or aiohttp's text.
 
 Where kube itself answers 500 (a strategic merge patch with ``$patch: bogus`` or without a merge key, an
-unparsable resourceVersion on GET and WATCH), the test says so and expects kube's 500. Where this server
-refuses what kube accepts (nesting deeper than 200 levels by default: kube's decoders stop at 10,000), the
-test names the difference; ``aiokube serve --max-nesting-depth 10000`` (a real server process, the deep_*
-tests at the end) answers as kube at every depth (tests/fixtures/kube-1.36/depth_limits.json). Requests
+unparsable resourceVersion on GET and WATCH), the test says so and expects kube's 500. The in-process server
+most tests use refuses nesting deeper than 200 levels (kube's decoders stop at 10,000: a server started
+outside ``aiokube serve`` keeps the safe limit), and the test names the difference; ``aiokube serve`` (a real
+server process, the deep_* tests at the end, kube's limit by default) answers as kube at every depth
+(tests/fixtures/kube-1.36/depth_limits.json). Requests
 aiohttp's client cannot send (unknown methods, HTTP/1.0, CONNECT, raw CR/LF) go over a bare socket.
 """
 
@@ -693,7 +694,7 @@ async def test_a_field_of_the_wrong_json_type_names_the_struct_declaring_it(
     assert err["message"] == f"{pod_cannot}: json: cannot unmarshal string into Go struct field {field}"
 
 
-# --- kube's depth limit: `aiokube serve --max-nesting-depth 10000` -------------------------------------------
+# --- kube's depth limit: `aiokube serve` (--max-nesting-depth 10000 by default) ------------------------------
 
 #: kube 1.36's answers at each depth (tests/fixtures/kube-1.36/depth_limits.json, probed on the reference server)
 DEPTHS = load_fixture("kube-1.36/depth_limits.json")
@@ -707,10 +708,9 @@ def _nest(levels: int) -> bytes:
 
 @pytest.fixture(scope="module")
 def deep_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real `aiokube serve` (its event loop in the large-stack thread) with kube's limit."""
-    proc = start_server(
-        tmp_path_factory.mktemp("deep") / "data", "--max-nesting-depth", "10000", "--authorization-mode", "AlwaysAllow"
-    )
+    """A real `aiokube serve` as users start it: kube's limit is the default (its event loop in the large-stack
+    thread)."""
+    proc = start_server(tmp_path_factory.mktemp("deep") / "data", "--authorization-mode", "AlwaysAllow")
     try:
         yield proc.url
     finally:

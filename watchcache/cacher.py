@@ -706,6 +706,12 @@ class Cacher:
         entry = self.cache.get(key)
         return None if entry is None else entry.obj
 
+    def holds_heavy(self, key: str) -> bool:
+        """Whether the object at ``key`` is heavy as the cache holds it (entries.py): a light patch or apply of it
+        still walks all of it, so its writes are worked on off the loop too."""
+        entry = self.cache.get(key)
+        return entry is not None and entry.heavy
+
     async def get(self, key: str, resource_version: str) -> CachedObject | None:
         """GET: RV unset reads etcd; RV="0" the cache as is; RV=N waits for the cache to reach N."""
         if resource_version == "" or not self.config.serve_reads:

@@ -538,7 +538,7 @@ class RESTHandlers:
         if subresource == "scale":
             return await self._scale_write(request, ri, info, opts, patch=(media, body))
         warnings: list[str] = []
-        heavy = is_heavy(body, media)
+        heavy = is_heavy(body, media) or self.store.holds_heavy(info, self._namespace(ri, info), ri.name)
 
         def patched_object(existing: Obj) -> Decoded:
             strict: list[str] = []
@@ -583,7 +583,7 @@ class RESTHandlers:
                 [errors.Cause("FieldValueRequired", "fieldManager", "Required value: is required for apply patch")],
             )
         force = options.parse_bool(request.query.get("force"))
-        heavy = is_heavy(body, negotiation.YAML)
+        heavy = is_heavy(body, negotiation.YAML) or self.store.holds_heavy(info, self._namespace(ri, info), ri.name)
         parsed = await _apply_configuration(body, opts, heavy)
         duplicates, parsed.duplicates = parsed.duplicates, []
         if subresource == "scale":

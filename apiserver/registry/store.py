@@ -254,6 +254,11 @@ class GenericStore:
             raise errors.not_found(info.group_resource, name)
         return entry
 
+    def holds_heavy(self, info: ResourceInfo, namespace: str | None, name: str) -> bool:
+        """Whether the stored object is heavy (big or deep: the watch cache says), so that a light body's
+        write of it runs its O(size) stages in the CPU thread as a heavy body's does."""
+        return self.cacher_for(info).holds_heavy(info.key(namespace, name))
+
     async def get_current(self, info: ResourceInfo, namespace: str | None, name: str) -> Obj:
         """The object as etcd has it now (subresource reads that kube serves from storage)."""
         try:

@@ -47,7 +47,7 @@ SUITE = (
     "admission_cost",
 )
 #: benchmarks run only by name
-EXTRA = ("workers", "density", "etcd_crash", "deep_writes")
+EXTRA = ("workers", "density", "etcd_crash", "deep_writes", "deep_reads")
 PROGRESS_EVERY = 30.0
 
 

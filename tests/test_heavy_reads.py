@@ -58,6 +58,11 @@ async def test_another_servers_heavy_write_is_decoded_and_encoded_in_the_cpu_thr
         async with api.session.get(api.base + f"{path}/foreign", headers={"Accept": "application/yaml"}) as r:
             assert r.status == 200 and await r.read() == yaml_dump(got)
         assert encoded == [CPU_THREAD], encoded
+        # from the cache, as protobuf (made on first use, not warmed): in the thread as well
+        proto = {"Accept": "application/vnd.kubernetes.protobuf"}
+        async with api.session.get(api.base + f"{path}/foreign", params={"resourceVersion": "0"}, headers=proto) as r:
+            assert r.status == 200 and (await r.read()).startswith(b"k8s\x00")
+        assert encoded == [CPU_THREAD, CPU_THREAD], encoded
         # a light patch of it walks all of it: applied in the thread too (the cache knows the object is heavy)
         applied = threads_calling(monkeypatch, patcher, "apply_patch")
         merge = {"Content-Type": "application/merge-patch+json"}

@@ -155,7 +155,10 @@ class Output:
         self, obj: Obj | CachedObject, status: int = 200, warnings: list[str] | None = None, *, heavy: bool = False
     ) -> web.Response:
         """:meth:`object_response` without holding the loop: a heavy write's result (``heavy``: a big or deep
-        body) is encoded in the CPU thread, anything else as :meth:`_cheaply` decides."""
+        body) or a heavy cached object (its protobuf, another version's view: made on first use, e.g. ~90 ms of
+        Python for a 1.3 MB ConfigMap's protobuf) is encoded in the CPU thread, anything else as
+        :meth:`_cheaply` decides."""
+        heavy = heavy or (isinstance(obj, CachedObject) and obj.heavy)
         encoded = await self._cheaply(self.encode_object, obj, heavy=heavy)
         return self._object_body_response(encoded, status, warnings)
 

@@ -394,3 +394,11 @@ def view_encoder_for(
         base = encoder_for(encoder_id, resource, unstructured=unstructured)
         enc = _VIEW_ENCODERS[key] = ViewEncoder(base, api_version, convert)
     return enc
+
+
+def encoders_in_use(resource: str) -> list[Encoder]:
+    """The encoders some request has asked for for ``resource`` (any format or version): what readers and
+    watchers of its objects are likely to ask for again. Safe from another thread (the registries are copied)."""
+    found: list[Encoder] = [e for (_, res, _), e in list(_ENCODERS.items()) if res == resource]
+    found += [e for (_, res, _, _), e in list(_VIEW_ENCODERS.items()) if res == resource]
+    return found

@@ -14,7 +14,7 @@ import pytest
 
 from aiokube.apiserver.endpoints import patcher
 from aiokube.apiserver.endpoints.output import Output
-from aiokube.encoding import deepjson, goyamlwrite, weight
+from aiokube.encoding import deepjson, encoders, goyamlwrite, weight
 from aiokube.encoding.encoders import yaml_dump
 from aiokube.storage import store as storage_store
 from aiokube.storage.store import Store
@@ -44,6 +44,9 @@ async def test_another_servers_heavy_write_is_decoded_and_encoded_in_the_cpu_thr
                      "creationTimestamp": "2026-12-05T00:00:00Z"},
         "data": {"heavy": value},
     }  # fmt: skip
+    proto = {"Accept": "application/vnd.kubernetes.protobuf"}
+    assert (await api.get(path, headers=proto))[0] == 200  # protobuf is in use for ConfigMaps: warmed too
+    protobuf_in = threads_calling(monkeypatch, encoders.ProtobufEncoder, "payload")
     async with api.session.get(api.base + path, params={"watch": "1", "timeoutSeconds": "20"}) as resp:
         lines = aiter(resp.content)
         await asyncio.sleep(0.2)  # the watch is registered
@@ -51,6 +54,7 @@ async def test_another_servers_heavy_write_is_decoded_and_encoded_in_the_cpu_thr
         added = await _next_event(lines)
         assert added["type"] == "ADDED" and added["object"]["data"] == {"heavy": value}
         assert decoded == [CPU_THREAD] and warmed == [CPU_THREAD], (decoded, warmed)
+        assert protobuf_in == [CPU_THREAD], protobuf_in
         # a GET reads etcd (no resourceVersion): decoded in the thread too
         status, got, _ = await api.get(f"{path}/foreign")
         assert status == 200 and got == added["object"] and read == [CPU_THREAD], read
@@ -58,8 +62,7 @@ async def test_another_servers_heavy_write_is_decoded_and_encoded_in_the_cpu_thr
         async with api.session.get(api.base + f"{path}/foreign", headers={"Accept": "application/yaml"}) as r:
             assert r.status == 200 and await r.read() == yaml_dump(got)
         assert encoded == [CPU_THREAD], encoded
-        # from the cache, as protobuf (made on first use, not warmed): in the thread as well
-        proto = {"Accept": "application/vnd.kubernetes.protobuf"}
+        # from the cache, as protobuf: in the thread as well (a heavy cached object's GET always is)
         async with api.session.get(api.base + f"{path}/foreign", params={"resourceVersion": "0"}, headers=proto) as r:
             assert r.status == 200 and (await r.read()).startswith(b"k8s\x00")
         assert encoded == [CPU_THREAD, CPU_THREAD], encoded

@@ -24,6 +24,7 @@ from aiokube.encoding import deepjson, jsonenc, negotiation
 from aiokube.encoding.encoders import (
     Encoder,
     encoder_for,
+    encoders_in_use,
     unstructured_list,
     view_encoder_for,
     yaml_chunks,
@@ -283,12 +284,18 @@ def _is_stored_kind(obj: Obj, info: ResourceInfo) -> bool:
 
 def warm_encodings(info: ResourceInfo) -> Callable[[CachedObject], None]:
     """What the cacher makes of a heavy object in the CPU thread before anyone reads or watches it
-    (watchcache's ``CacherConfig.warm``): its stored version's JSON, the encoding every reader and watcher of it
-    shares unless it asks for protobuf or another version (those are made on first use)."""
-    encoder = encoder_for("json", str(info.stored_as.group_resource), unstructured=info.custom is not None)
+    (watchcache's ``CacherConfig.warm``): its stored version's JSON, and every other format and version some
+    request has asked for for the resource (a protobuf watch's first frame of a 1.3 MB ConfigMap is ~90 ms of
+    Python, which its watchers would otherwise wait for on the loop)."""
+    resource = str(info.stored_as.group_resource)
+    encoder_for("json", resource, unstructured=info.custom is not None)  # in use from the start
 
     def warm(entry: CachedObject) -> None:
-        encoder.object_parts(entry)
+        for encoder in encoders_in_use(resource):
+            try:
+                encoder.object_parts(entry)
+            except ProtobufError:
+                pass  # a kind without protobuf: its clients get JSON
 
     return warm
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import os
@@ -197,3 +198,15 @@ def run_micro_items(
         write_results(benchmark, Path(args.out), {"on": on, "off": off, "rounds": args.rounds}, "HEAD",
                       lambda r, path: plot_cpu_on_off(r, path, title, log=log), switch=switch)  # fmt: skip
 
+
+async def probe_waits(
+    session: Any, url: str, waits: list[float], stop: asyncio.Event, *, path: str = "/healthz", pause: float = 0.002
+) -> None:
+    """GET ``url + path`` again and again (``pause`` between) until ``stop`` is set, each answer's wait appended
+    to ``waits``: how long another client waits while the request being measured runs."""
+    while not stop.is_set():
+        started = time.perf_counter()
+        async with session.get(url + path) as resp:
+            await resp.read()
+        waits.append(time.perf_counter() - started)
+        await asyncio.sleep(pause)

@@ -27,21 +27,21 @@ import aiohttp
 
 from aiokube.storage.embedded import EmbeddedEtcd
 
-from .common import OUT, baseline_code, cpu_seconds, plot_cpu_on_off, report, use_uvloop, write_results
+from .common import (
+    OUT,
+    baseline_code,
+    cpu_seconds,
+    plot_cpu_on_off,
+    probe_waits,
+    report,
+    use_uvloop,
+    write_results,
+)
 from .deep_writes import CRD, GROUP, NS, custom_resource
 from .slo_report import start_server, stop_process
 
 BASE = f"/apis/{GROUP}/v1/namespaces/{NS}/deeps"
 STEPS = ("create", "get json", "get yaml", "list", "delete")
-
-
-async def _probe(session: aiohttp.ClientSession, url: str, waits: list[float], stop: asyncio.Event) -> None:
-    while not stop.is_set():
-        started = time.perf_counter()
-        async with session.get(f"{url}/healthz") as resp:
-            await resp.read()
-        waits.append(time.perf_counter() - started)
-        await asyncio.sleep(0.002)
 
 
 async def _watch(session: aiohttp.ClientSession, url: str, events: list[int]) -> None:
@@ -59,7 +59,7 @@ async def _step(
     method, path, body, headers = request
     stop = asyncio.Event()
     waits: list[float] = []
-    probes = [asyncio.create_task(_probe(session, url, waits, stop)) for _, url in servers]
+    probes = [asyncio.create_task(probe_waits(session, url, waits, stop)) for _, url in servers]
     await asyncio.sleep(0.05)
     seen = [len(e) for e in events]
     cpu = sum(cpu_seconds(proc.pid) for proc, _ in servers)

@@ -22,7 +22,16 @@ from typing import Any
 
 import aiohttp
 
-from .common import OUT, baseline_code, cpu_seconds, plot_cpu_on_off, report, use_uvloop, write_results
+from .common import (
+    OUT,
+    baseline_code,
+    cpu_seconds,
+    plot_cpu_on_off,
+    probe_waits,
+    report,
+    use_uvloop,
+    write_results,
+)
 from .slo_report import start_server, stop_process
 
 GROUP = "deepbench.example.com"
@@ -56,19 +65,9 @@ def custom_resource(name: str, depth: int, leaf: bytes = b"1") -> bytes:
 async def _timed(session: aiohttp.ClientSession, url: str, pid: int, method: str, path: str, body: bytes,
                  ctype: str) -> dict[str, float]:  # fmt: skip
     """One request: the server's CPU, the wall time, and the longest /healthz answer meanwhile."""
-    stall = 0.0
-    done = False
-
-    async def probe() -> None:
-        nonlocal stall
-        while not done:
-            started = time.perf_counter()
-            async with session.get(f"{url}/healthz") as resp:
-                await resp.read()
-            stall = max(stall, time.perf_counter() - started)
-            await asyncio.sleep(0.002)
-
-    prober = asyncio.create_task(probe())
+    waits: list[float] = []
+    done = asyncio.Event()
+    prober = asyncio.create_task(probe_waits(session, url, waits, done))
     await asyncio.sleep(0.01)
     cpu = cpu_seconds(pid)
     started = time.perf_counter()
@@ -77,9 +76,9 @@ async def _timed(session: aiohttp.ClientSession, url: str, pid: int, method: str
         assert resp.status in (200, 201), (method, path, resp.status)
     wall = time.perf_counter() - started
     cpu = cpu_seconds(pid) - cpu
-    done = True
+    done.set()
     await prober
-    return {"cpu_ms": cpu * 1000, "wall_ms": wall * 1000, "stall_ms": stall * 1000}
+    return {"cpu_ms": cpu * 1000, "wall_ms": wall * 1000, "stall_ms": max(waits) * 1000}
 
 
 async def measure(code: Path | None, depths: list[int]) -> dict[str, dict[str, float]]:

@@ -24,7 +24,7 @@ from typing import Any
 
 import aiohttp
 
-from .common import OUT, ROOT, cpu_seconds, write_results
+from .common import OUT, ROOT, cpu_seconds, probe_waits, write_results
 
 RESOURCES = 10
 
@@ -93,15 +93,7 @@ async def _round(session: aiohttp.ClientSession, base: str, pid: int, off_loop: 
     done = asyncio.Event()
     latencies: list[float] = []
 
-    async def prober() -> None:
-        while not done.is_set():
-            started = time.perf_counter()
-            async with session.get(f"{base}/livez") as resp:
-                await resp.read()
-            latencies.append(time.perf_counter() - started)
-            await asyncio.sleep(0.005)
-
-    probe = asyncio.create_task(prober())
+    probe = asyncio.create_task(probe_waits(session, base, latencies, done, path="/livez", pause=0.005))
     await asyncio.sleep(0.2)
     cpu = cpu_seconds(pid)
     size = 0

@@ -20,6 +20,7 @@ from aiokube.storage.embedded import EmbeddedEtcd
 from aiokube.storage.etcd import EtcdClient
 from aiokube.storage.selection import FieldSelector, LabelSelector, SelectionPredicate
 from aiokube.storage.store import Store
+from aiokube.watchcache import cacher as cacher_module
 from aiokube.watchcache import entries as entries_module
 from aiokube.watchcache.buffer import EventBuffer, IntervalExpired
 from aiokube.watchcache.cacher import Cacher, CacherConfig
@@ -682,6 +683,30 @@ async def test_heavy_values_are_decoded_and_encoded_in_the_offload_thread(store:
         await client.close()
         await cacher.stop()
         offload.shutdown()
+
+
+async def test_stop_is_bounded_when_a_task_swallows_its_cancel(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A task that ignores its cancel (Python 3.11's wait_for could swallow one) is left behind after
+    STOP_GRACE: stopping the cacher, and so the server, goes on."""
+    cacher = await _cacher(store)
+    release = asyncio.Event()
+
+    async def stubborn() -> None:
+        while not release.is_set():
+            try:
+                await release.wait()
+            except asyncio.CancelledError:
+                continue  # swallowed
+
+    task = asyncio.create_task(stubborn())
+    await asyncio.sleep(0)  # running: its cancel lands inside the try
+    cacher._tasks.append(task)
+    monkeypatch.setattr(cacher_module, "STOP_GRACE", 0.2)
+    started = time.monotonic()
+    await cacher.stop()
+    assert time.monotonic() - started < 2 and not task.done()
+    release.set()
+    await task
 
 
 # --- watcher groups ----------------------------------------------------------------------------------------

@@ -51,6 +51,8 @@ from .watcher import TERMINATED, CacheWatcher
 log = logging.getLogger(__name__)
 
 _MIN_QUEUE = 10
+#: how long ``Cacher.stop`` waits for its cancelled tasks
+STOP_GRACE = 10.0
 
 
 @dataclass
@@ -303,9 +305,14 @@ class Cacher:
         tasks = [t for t in [*self._tasks, self._progress_task] if t is not None]
         for task in tasks:
             task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        if tasks:  # bounded: a task that swallowed its cancel must not keep the server from stopping
+            done, pending = await asyncio.wait(tasks, timeout=STOP_GRACE)
+            for task in done:
+                if not task.cancelled():
+                    task.exception()  # retrieved: it ended as it ended
+            for task in pending:
+                log.warning("cacher %s: %s did not end within %.0f s of its cancel", self.resource, task.get_name(),
+                            STOP_GRACE)  # fmt: skip
         self._tasks.clear()
         self._progress_task = None
 

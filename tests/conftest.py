@@ -13,7 +13,7 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -166,13 +166,20 @@ async def run_cmd(*args: str, timeout: float = 60, input_data: bytes | None = No
     return proc.returncode or 0, out.decode(), err.decode()
 
 
-def threads_calling(monkeypatch: pytest.MonkeyPatch, owner: Any, name: str, only: str = "") -> list[str]:
-    """The names of the threads that call ``owner.name`` from now on (only calls with keyword ``only`` set)."""
+def threads_calling(
+    monkeypatch: pytest.MonkeyPatch,
+    owner: Any,
+    name: str,
+    only: str = "",
+    which: Callable[[tuple[Any, ...]], bool] | None = None,
+) -> list[str]:
+    """The names of the threads that call ``owner.name`` from now on (only calls with keyword ``only`` set, and
+    whose positional arguments ``which`` accepts: the session's server runs other tests' work meanwhile)."""
     names: list[str] = []
     real = getattr(owner, name)
 
     def watched(*args: Any, **kw: Any) -> Any:
-        if not only or kw.get(only):
+        if (not only or kw.get(only)) and (which is None or which(args)):
             names.append(threading.current_thread().name)
         return real(*args, **kw)
 

@@ -32,10 +32,17 @@ async def test_another_servers_heavy_write_is_decoded_and_encoded_in_the_cpu_thr
     api: API, ns: str, store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("AIOKUBE_CHECK_READONLY", "0")  # the suite's read-only check decodes once more, on the loop
-    decoded = threads_calling(monkeypatch, entries, "decode_from_storage")  # the watch cache's
-    warmed = threads_calling(monkeypatch, entries.Entries, "_warm")
-    read = threads_calling(monkeypatch, storage_store, "decode_from_storage")  # GETs from etcd
-    encoded = threads_calling(monkeypatch, Output, "encode_object", only="chunks")  # YAML written in pieces
+    def key_in_ns(args: tuple[Any, ...]) -> bool:  # decode_from_storage(data, revision, key)
+        return f"/{ns}/" in args[2]
+
+    def object_in_ns(args: tuple[Any, ...]) -> bool:  # a method's (self, entry or object, ...)
+        obj = args[1].obj if hasattr(args[1], "obj") else args[1]
+        return bool(obj.get("metadata", {}).get("namespace") == ns)
+
+    decoded = threads_calling(monkeypatch, entries, "decode_from_storage", which=key_in_ns)  # the watch cache's
+    warmed = threads_calling(monkeypatch, entries.Entries, "_warm", which=object_in_ns)
+    read = threads_calling(monkeypatch, storage_store, "decode_from_storage", which=key_in_ns)  # reads of etcd
+    encoded = threads_calling(monkeypatch, Output, "encode_object", only="chunks", which=object_in_ns)
     path = f"/api/v1/namespaces/{ns}/configmaps"
     value = "{" * (2 * weight.HEAVY_BRACKETS)  # heavy by its brackets, whatever their place
     cm = {
@@ -46,7 +53,7 @@ async def test_another_servers_heavy_write_is_decoded_and_encoded_in_the_cpu_thr
     }  # fmt: skip
     proto = {"Accept": "application/vnd.kubernetes.protobuf"}
     assert (await api.get(path, headers=proto))[0] == 200  # protobuf is in use for ConfigMaps: warmed too
-    protobuf_in = threads_calling(monkeypatch, encoders.ProtobufEncoder, "payload")
+    protobuf_in = threads_calling(monkeypatch, encoders.ProtobufEncoder, "payload", which=object_in_ns)
     async with api.session.get(api.base + path, params={"watch": "1", "timeoutSeconds": "20"}) as resp:
         lines = aiter(resp.content)
         await asyncio.sleep(0.2)  # the watch is registered

@@ -214,7 +214,12 @@ async def test_a_heavy_patch_is_applied_in_the_cpu_thread(
     assert threads and all(name.startswith("aiokube-parse") for name in threads), threads
     assert encoded_in == ["aiokube-parse_0"], encoded_in  # the response too
     assert stored_in and all(name.startswith("aiokube-parse") for name in stored_in), stored_in  # and the storage form
+    # the object is heavy now (1,001 labels, as many managed fields): a small patch of it goes to the thread too
     status, small, _ = await _patch(api, f"{base}/heavy", MERGE, {"data": {"a": "c"}})
+    assert status == 200 and small["data"] == {"a": "c"} and threads[-1].startswith("aiokube-parse"), threads
+    # a small patch of a light object stays on the loop
+    assert (await api.post(base, {"metadata": {"name": "light"}, "data": {"a": "b"}}))[0] == 201
+    status, small, _ = await _patch(api, f"{base}/light", MERGE, {"data": {"a": "c"}})
     assert status == 200 and small["data"] == {"a": "c"} and not threads[-1].startswith("aiokube-parse"), threads
     assert not encoded_in[-1].startswith("aiokube-parse"), encoded_in
 
@@ -222,8 +227,8 @@ async def test_a_heavy_patch_is_applied_in_the_cpu_thread(
 async def test_a_heavy_apply_is_merged_in_the_cpu_thread(
     api: API, ns: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A server-side apply of a heavy configuration merges in the CPU thread (same result); a small one on the
-    loop."""
+    """A server-side apply of a heavy configuration merges in the CPU thread (same result); so does a small one
+    of the heavy object it made (the watch cache holds it as heavy); a small one of a light object on the loop."""
     path = f"/api/v1/namespaces/{ns}/configmaps/applied"
     threads = threads_calling(monkeypatch, mf, "apply")
     labels = {f"k{i}": "v" for i in range(1001)}
@@ -234,7 +239,10 @@ async def test_a_heavy_apply_is_merged_in_the_cpu_thread(
     assert applied["metadata"]["labels"] == labels and applied["metadata"]["managedFields"][0]["manager"] == "m"
     assert threads and all(t.startswith("aiokube-parse") for t in threads), threads
     status, small, _ = await _patch(api, path, APPLY, {**config, "metadata": {"name": "applied"}}, fieldManager="n")
-    assert status == 200 and len(small["metadata"]["labels"]) == 1001 and not threads[-1].startswith("aiokube-parse")
+    assert status == 200 and len(small["metadata"]["labels"]) == 1001 and threads[-1].startswith("aiokube-parse")
+    light = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "light"}, "data": {"a": "b"}}
+    status, _, _ = await _patch(api, path.replace("/applied", "/light"), APPLY, light, fieldManager="n")
+    assert status == 201 and not threads[-1].startswith("aiokube-parse"), threads
 
 
 async def test_a_get_orjson_cannot_write_is_encoded_in_the_cpu_thread(

@@ -303,16 +303,7 @@ class Cacher:
         self.store.awaited.pop(self.prefix, None)
         self.close_watchers()
         tasks = [t for t in [*self._tasks, self._progress_task] if t is not None]
-        for task in tasks:
-            task.cancel()
-        if tasks:  # bounded: a task that swallowed its cancel must not keep the server from stopping
-            done, pending = await asyncio.wait(tasks, timeout=STOP_GRACE)
-            for task in done:
-                if not task.cancelled():
-                    task.exception()  # retrieved: it ended as it ended
-            for task in pending:
-                log.warning("cacher %s: %s did not end within %.0f s of its cancel", self.resource, task.get_name(),
-                            STOP_GRACE)  # fmt: skip
+        await _cancel_bounded(tasks, self.resource)
         self._tasks.clear()
         self._progress_task = None
 
@@ -828,6 +819,21 @@ class Cacher:
             CachedObject("", obj, int(obj["metadata"].get("resourceVersion", "0")), EMPTY, EMPTY) for obj in res.items
         ]
         return CacheListResult(entries, res.revision, res.continue_token, res.remaining_item_count, from_cache=False)
+
+
+async def _cancel_bounded(tasks: list[asyncio.Task[Any]], resource: str) -> None:
+    """Cancel ``tasks`` and wait at most STOP_GRACE for them: a task that swallowed its cancel must not keep
+    the server from stopping (it is logged and left behind)."""
+    for task in tasks:
+        task.cancel()
+    if not tasks:
+        return
+    done, pending = await asyncio.wait(tasks, timeout=STOP_GRACE)
+    for task in done:
+        if not task.cancelled():
+            task.exception()  # retrieved: it ended as it ended
+    for task in pending:
+        log.warning("cacher %s: %s did not end within %.0f s of its cancel", resource, task.get_name(), STOP_GRACE)
 
 
 def _check_watch_alive(cacher: Cacher, now: float) -> None:

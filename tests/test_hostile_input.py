@@ -20,6 +20,7 @@ import time
 import tracemalloc
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -32,6 +33,7 @@ from aiokube.apiserver.server import APIServer
 from aiokube.apiserver.transport import protocol
 from aiokube.encoding import deepjson
 from aiokube.storage import errors as serr
+from aiokube.storage.embedded import EmbeddedEtcd
 from aiokube.storage.store import Store
 from tests.conftest import API, load_fixture
 from tests.loopgaps import loop_gaps
@@ -926,6 +928,45 @@ async def test_writes_near_kubes_limit_as_kube_and_others_answered(deep_api: API
     # this 2-core machine; a loose bound here, the figures are the benchmark's
     assert len(answered) >= 10 and max(answered) < 1.0, (len(answered), max(answered))
     assert (await api.delete(f"{base}/n"))[0] == 200
+
+
+async def _watch_lines(session: aiohttp.ClientSession, url: str, seconds: int) -> list[bytes]:
+    """The lines of a watch of ``url`` that ends after ``seconds``."""
+    async with session.get(url, params={"watch": "1", "timeoutSeconds": str(seconds)}) as resp:
+        return (await resp.read()).splitlines()
+
+
+async def test_a_deep_object_reaches_another_servers_watchers(tmp_path: Path) -> None:
+    """Two `aiokube serve`s on one etcd: a 9,995-level custom resource created on one reaches a watcher of the
+    other (whose watch cache decodes and encodes it in the CPU thread: that thread carries kube's depth too) as
+    the bytes its creator serves; its delete too."""
+    etcd = EmbeddedEtcd(tmp_path / "etcd", unsafe_no_fsync=True)
+    await etcd.start()
+    flags = ("--etcd-servers", etcd.client_url, "--authorization-mode", "AlwaysAllow")
+    servers = [start_server(tmp_path / name, *flags) for name in ("a", "b")]
+    try:
+        async for api in _deep_api(servers[0].url):
+            base = await _deep_crd(api)
+            other = API(api.session, servers[1].url)
+            for _ in range(200):
+                if (await other.get(base))[0] == 200:
+                    break
+                await asyncio.sleep(0.05)
+            watching = asyncio.create_task(_watch_lines(api.session, other.base + base, seconds=4))
+            await asyncio.sleep(0.5)
+            status, _, _ = await api.post(base, data=_cr("far", 9995))
+            assert status == 201
+            async with api.session.get(api.base + f"{base}/far") as resp:
+                mine = (await resp.read()).rstrip(b"\n")
+            assert (await api.delete(f"{base}/far"))[0] == 200
+            lines = await watching
+            assert [line[:26] for line in lines] == [b'{"type":"ADDED","object":{', b'{"type":"DELETED","object"']
+            assert lines[0] == b'{"type":"ADDED","object":' + mine + b"}"
+            assert lines[1].endswith(b'"spec":' + _nest(9994) + b"}}")
+    finally:
+        for server in servers:
+            assert server.stop() == 0
+        await etcd.stop()
 
 
 async def test_a_deep_crd_schema_keeps_openapi_served(deep_api: API) -> None:

@@ -507,6 +507,9 @@ class Store:
         """decode_from_storage, in ``offload`` for a heavy value."""
         if not self._heavy(value):
             return decode_from_storage(value, revision, key)
+        return await self._decode_off_loop(value, revision, key)
+
+    async def _decode_off_loop(self, value: bytes, revision: int, key: str) -> Obj:
         return await asyncio.get_running_loop().run_in_executor(self.offload, decode_from_storage, value, revision, key)
 
     async def _get_state(self, key: str) -> tuple[Obj | None, bytes, int]:
@@ -723,8 +726,10 @@ class Store:
                     break
                 last_key = kv.key
                 value, mod, item_key = kv.value, int(kv.mod_revision), kv.key.decode()
-                heavy = self._heavy(value)
-                obj = await self._decode(value, mod, item_key) if heavy else decode_from_storage(value, mod, item_key)
+                if self._heavy(value):
+                    obj = await self._decode_off_loop(value, mod, item_key)
+                else:  # no coroutine per item: a LIST from etcd may hold 10,000
+                    obj = decode_from_storage(value, mod, item_key)
                 evaluated += 1
                 if predicate is None or predicate(obj):
                     items.append(obj)

@@ -409,7 +409,10 @@ class Cacher:
             else:
                 if prev is None:
                     continue
-                deleted = await self.entries.deleted(prev, revision) if prev.heavy else deleted_view(prev, revision)
+                if prev.heavy:
+                    deleted = await self.entries.heavy_deleted(prev, revision)
+                else:
+                    deleted = deleted_view(prev, revision)
                 self.cache.delete(key)
                 event = WatchEvent(DELETED, deleted, prev, revision, since)
             self.buffer.append(event)

@@ -53,12 +53,12 @@ class Entries:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.offload, self._warmed, key, value, revision, obj)
 
-    async def deleted(self, prev: CachedObject, revision: int) -> CachedObject:
-        """What watchers get for a delete (``prev`` at the delete's revision); a heavy one warmed in ``offload``."""
+    async def heavy_deleted(self, prev: CachedObject, revision: int) -> CachedObject:
+        """What watchers get for the delete of a heavy ``prev`` (it at the delete's revision), warmed in
+        ``offload``; a light one's is ``objects.deleted_view``."""
         entry = deleted_view(prev, revision)
-        if prev.heavy:
-            entry.heavy = True
-            await asyncio.get_running_loop().run_in_executor(self.offload, self._warm, entry)
+        entry.heavy = True
+        await asyncio.get_running_loop().run_in_executor(self.offload, self._warm, entry)
         return entry
 
     def _make(self, key: str, value: bytes, revision: int, obj: Obj | None) -> CachedObject:

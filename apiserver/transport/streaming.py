@@ -74,11 +74,12 @@ class ChunksPayload(payload.Payload):
 
     async def write_with_length(self, writer: Any, content_length: int | None) -> None:
         left = content_length
-        for chunk in self._value:
+        for piece in self._value:
+            chunk = memoryview(piece)
             if left is not None:
                 if left <= 0:
                     return
-                chunk = chunk[:left]
+                chunk = chunk[:left]  # a view: no copy of the piece
                 left -= len(chunk)
             await writer.write(chunk)  # waits for the socket to drain past aiohttp's limit
             await asyncio.sleep(0)  # a fast reader drains at once: others get a turn between pieces

@@ -35,6 +35,7 @@ SUITE = (
     "session_changes",
     "write_shortcuts",
     "session9_changes",
+    "session10_changes",
     "watch_metrics",
     "watch_fanout",
     "slo_report",

@@ -938,8 +938,8 @@ async def _watch_lines(session: aiohttp.ClientSession, url: str, seconds: int) -
 
 async def test_a_deep_object_reaches_another_servers_watchers(tmp_path: Path) -> None:
     """Two `aiokube serve`s on one etcd: a 9,995-level custom resource created on one reaches a watcher of the
-    other (whose watch cache decodes and encodes it in the CPU thread: that thread carries kube's depth too) as
-    the bytes its creator serves; its delete too."""
+    other as the bytes its creator serves, and its delete too. The path it takes there (decoded and encoded in
+    the CPU thread) is asserted in-process by tests/test_heavy_reads.py; this checks it holds at kube's depth."""
     etcd = EmbeddedEtcd(tmp_path / "etcd", unsafe_no_fsync=True)
     await etcd.start()
     flags = ("--etcd-servers", etcd.client_url, "--authorization-mode", "AlwaysAllow")

@@ -37,6 +37,7 @@ from aiokube.apiserver.endpoints.handlers import RESTHandlers
 from aiokube.apiserver.endpoints.openapi import OpenAPI
 from aiokube.apiserver.endpoints.output import warm_encodings
 from aiokube.apiserver.endpoints.responses import (
+    REQUEST_WARNINGS,
     json_response,
     not_found_page,
     service_unavailable_page,
@@ -55,7 +56,7 @@ from aiokube.apiserver.leaderelection import (
 )
 from aiokube.apiserver.observability import health, metrics, pprof, workermetrics
 from aiokube.apiserver.observability.health import HealthCheck, HealthEndpoints
-from aiokube.apiserver.registry import apfensurer, bootstrap, requester
+from aiokube.apiserver.registry import apfensurer, bootstrap, requester, warningrecorder
 from aiokube.apiserver.registry.componentstatus import ComponentStatuses
 from aiokube.apiserver.registry.meta import new_uid
 from aiokube.apiserver.registry.options import DeleteOptions
@@ -688,8 +689,14 @@ class APIServer:
         try:
             if request.secure:
                 filters.authorize(request, ri, self.security.authorizer, user)
-            with requester.acting_as(user):
-                return await self._route(request, ri)
+            recorded: list[str] = []
+            request[REQUEST_WARNINGS] = recorded  # written on whatever answer goes out (add_request_warnings)
+            recording = warningrecorder.start(recorded)
+            try:
+                with requester.acting_as(user):
+                    return await self._route(request, ri)
+            finally:
+                warningrecorder.stop(recording)
         finally:
             if seat is not None:
                 seat.release()

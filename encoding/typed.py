@@ -128,6 +128,11 @@ def _plan(msg: str) -> dict[str, tuple[Any, str, type | None]]:
 _PLANS: dict[str, dict[str, tuple[Any, str, type | None]]] = {}
 
 
+#: kinds whose objects other objects hold with their TypeMeta (a StatefulSet's volumeClaimTemplates): Go's
+#: decoder knows kind and apiVersion there too
+_TYPE_META_INSIDE = frozenset({"k8s.io.api.core.v1.PersistentVolumeClaim"})
+
+
 class _Checker:
     """One typed-decoding check of a JSON object against its Go type's schema (what encoding/json would
     reject, with its message); collects unknown fields for fieldValidation. One instance per decode."""
@@ -150,7 +155,7 @@ class _Checker:
         for key, value in obj.items():
             entry = fields.get(key)
             if entry is None:
-                if not path and key in ("kind", "apiVersion"):
+                if key in ("kind", "apiVersion") and (not path or msg in _TYPE_META_INSIDE):
                     continue
                 self.unknown.append(_dotted([*shown, key]))
                 continue

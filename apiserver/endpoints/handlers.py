@@ -146,7 +146,7 @@ class RESTHandlers:
                 raise errors.route_not_acceptable(produces)
         listed_watch = verb == "watch" and "list" in info.verbs and not ri.legacy_watch  # the list route
         if info.deprecation and not ri.subresource and (verb in info.verbs or listed_watch):
-            request[REQUEST_WARNINGS] = [info.deprecation]  # every route of a deprecated kind warns
+            request.setdefault(REQUEST_WARNINGS, []).append(info.deprecation)  # every route of a deprecated kind
         if ri.subresource:
             return await self._subresource(request, ri, info)
         if len(ri.parts) > 2:  # an empty subresource segment (".../name//x"): no route takes it

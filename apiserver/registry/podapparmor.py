@@ -1,10 +1,13 @@
 """The pod strategy's AppArmor version skew (applyAppArmorVersionSkew): on create, a container with a deprecated
 ``container.apparmor.security.beta.kubernetes.io/<name>`` annotation and no ``appArmorProfile`` field gets the
-field the annotation names, unless the pod-level profile already says the same; kubelets read only the field."""
+field the annotation names, unless the pod-level profile already says the same; kubelets read only the field.
+Such an annotation gets kube's deprecation warning, unless the pod-level profile already says what it says."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from aiokube.apiserver.registry import warningrecorder
 
 Obj = dict[str, Any]
 
@@ -49,5 +52,14 @@ def apply_version_skew(pod: Obj) -> None:
             if not isinstance(annotation, str) or security.get("appArmorProfile") is not None:
                 continue
             profile = field_for_annotation(annotation)
-            if profile is not None and _valid(profile) and profile != pod_profile:
+            if profile is not None and not _valid(profile):
+                profile = None
+            if profile is not None and profile != pod_profile:
                 container["securityContext"] = {**security, "appArmorProfile": profile}
+            if profile is None or profile != pod_profile:  # added now, before validation, as kube does
+                warningrecorder.add(
+                    [
+                        f"metadata.annotations[{APPARMOR_PREFIX}{container.get('name', '')}]: "
+                        'deprecated since v1.30; use the "appArmorProfile" field instead'
+                    ]
+                )

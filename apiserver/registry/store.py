@@ -29,7 +29,9 @@ from aiokube.apiserver.registry import (
     pods,
     podupdates,
     statusupdate,
+    strategywarnings,
     validation,
+    warningrecorder,
 )
 from aiokube.apiserver.registry.createadmission import CreateAdmission
 from aiokube.apiserver.registry.meta import copy_object
@@ -207,6 +209,22 @@ def validate_object(
         errs.causes.extend(validate_crd(obj))
     if errs:
         raise errors.invalid(st.group_kind, md.get("name", ""), errs.causes)
+    if warningrecorder.recording():
+        warningrecorder.add(_strategy_warnings(obj, info, old, spec, status))
+
+
+def _strategy_warnings(obj: Obj, info: ResourceInfo, old: Obj | None, spec: bool, status: str) -> list[str]:
+    """The warnings of the write's strategy (kube adds them once validation passed)."""
+    st = info.stored_as
+    if info.custom is not None:
+        return strategywarnings.finalizer_warnings(obj, old) if spec else []
+    if not st.builtin:
+        return []
+    if st.group == "apiextensions.k8s.io" and st.kind == "CustomResourceDefinition":
+        return strategywarnings.crd_warnings(obj, old) if spec else []
+    if spec or status == "status":
+        return strategywarnings.builtin_warnings(st.group, st.kind, obj, old, status=not spec)
+    return []
 
 
 class GenericStore:
@@ -403,8 +421,10 @@ class GenericStore:
         md = obj["metadata"]
         attempts = _GENERATE_NAME_ATTEMPTS if generated else 1
         for attempt in range(attempts):
-            ordered = stored_form(obj, info, volatile) if turns is None else await turns.stage(
-                stored_form, obj, info, volatile
+            ordered = (
+                stored_form(obj, info, volatile)
+                if turns is None
+                else await turns.stage(stored_form, obj, info, volatile)
             )
             try:
                 offload = CPU_THREAD if turns is not None and turns.heavy else None

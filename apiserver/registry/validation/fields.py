@@ -308,7 +308,7 @@ CIDR_MSG = "must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)"
 _OCTETS = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
 
 
-def _sloppy_ip(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+def sloppy_ip(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     """netutils.ParseIPSloppy: Go's old parser, which reads IPv4 octets with leading zeros as decimal (and knows
     no IPv6 zones)."""
     if "%" in value:
@@ -327,7 +327,7 @@ def _sloppy_ip(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | No
 
 def ip_errors(value: str) -> list[str]:
     """IsValidIPForLegacyField's messages (strict)."""
-    ip = _sloppy_ip(value)
+    ip = sloppy_ip(value)
     if ip is None:
         return [IP_MSG]
     out = []
@@ -343,7 +343,7 @@ def ip_errors(value: str) -> list[str]:
 def cidr_network(value: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
     """netutils.ParseCIDRSloppy's network, or None."""
     ip_text, slash, bits = value.partition("/")
-    ip = _sloppy_ip(ip_text)
+    ip = sloppy_ip(ip_text)
     if not slash or ip is None or not bits.isdigit() or int(bits) > ip.max_prefixlen:
         return None
     return ipaddress.ip_network(f"{ip}/{int(bits)}", strict=False)

@@ -36,6 +36,7 @@ SUITE = (
     "write_shortcuts",
     "session9_changes",
     "session10_changes",
+    "session11_changes",
     "watch_metrics",
     "watch_fanout",
     "slo_report",

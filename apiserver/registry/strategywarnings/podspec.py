@@ -48,6 +48,7 @@ _DEPRECATED_VOLUMES = (
     ("cephfs", "deprecated in v1.28, non-functional in v1.31+"),
     ("rbd", "deprecated in v1.28, non-functional in v1.31+"),
 )
+_DEPRECATED_VOLUME_KEYS = frozenset(source for source, _ in _DEPRECATED_VOLUMES)
 _GO_FIELD = {"storageos": "storageOS"}  # the Go field's JSON name differs from the path kube prints
 _SECCOMP_POD = "seccomp.security.alpha.kubernetes.io/pod"
 _SECCOMP_CONTAINER = "container.seccomp.security.alpha.kubernetes.io/"
@@ -72,17 +73,18 @@ def fractional_bytes(value: str) -> str | None:
     return None if milli % 1000 == 0 else str(q)
 
 
-def fractional_warning(path: str, value: Any) -> list[str]:
+def fractional_warning(path: str, key: str, value: Any) -> list[str]:
+    """``path[key]``'s warning for a fractional byte value (the path is made only then: most values are whole)."""
     text = fractional_bytes(value) if isinstance(value, str) else None
-    return [] if text is None else [f'{path}: fractional byte value "{text}" is invalid, must be an integer']
+    return [] if text is None else [f'{path}[{key}]: fractional byte value "{text}" is invalid, must be an integer']
 
 
 def claim_spec_warnings(path: str, spec: Obj) -> list[str]:
     """GetWarningsForPersistentVolumeClaimSpec: fractional storage requests and limits."""
     resources = spec.get("resources") or {}
     return [
-        *fractional_warning(f"{path}.resources.requests[storage]", (resources.get("requests") or {}).get("storage")),
-        *fractional_warning(f"{path}.resources.limits[storage]", (resources.get("limits") or {}).get("storage")),
+        *fractional_warning(f"{path}.resources.requests", "storage", (resources.get("requests") or {}).get("storage")),
+        *fractional_warning(f"{path}.resources.limits", "storage", (resources.get("limits") or {}).get("storage")),
     ]
 
 
@@ -100,11 +102,14 @@ def node_selector_term_warnings(term: Obj, check_values: bool, path: str) -> lis
     return out
 
 
-def _containers(spec: Obj, root: str) -> list[tuple[Obj, str]]:
-    """VisitContainersWithPath: init, regular and ephemeral containers with their paths."""
-    return [
-        (c, f"{_at(root, 'spec')}.{kind}[{i}]") for kind in _CONTAINER_KINDS for i, c in enumerate(spec.get(kind) or ())
-    ]
+def _containers(spec: Obj) -> list[tuple[Obj, str, int]]:
+    """VisitContainersWithPath's order: init, regular and ephemeral containers (with where they are, for
+    :func:`_container_path`: most pods warn nothing, so paths are made only for a warning)."""
+    return [(c, kind, i) for kind in _CONTAINER_KINDS for i, c in enumerate(spec.get(kind) or ())]
+
+
+def _container_path(root: str, kind: str, i: int) -> str:
+    return f"{_at(root, 'spec')}.{kind}[{i}]"
 
 
 def _go_port(port: Obj) -> str:
@@ -131,9 +136,9 @@ def pod_spec_warnings(root: str, spec: Obj, meta: Obj) -> list[str]:
         path = f"{sp}.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms"
         for i, term in enumerate(required.get("nodeSelectorTerms") or ()):
             out += node_selector_term_warnings(term, False, f"{path}[{i}]")
-    path = f"{sp}.affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution"
     for i, term in enumerate(node_affinity.get("preferredDuringSchedulingIgnoredDuringExecution") or ()):
-        out += node_selector_term_warnings(term.get("preference") or {}, True, f"{path}[{i}].preference")
+        path = f"{sp}.affinity.nodeAffinity.preferredDuringSchedulingIgnoredDuringExecution[{i}].preference"
+        out += node_selector_term_warnings(term.get("preference") or {}, True, path)
     for i, constraint in enumerate(spec.get("topologySpreadConstraints") or ()):
         key = constraint.get("topologyKey", "")
         if key in DEPRECATED_NODE_LABELS:
@@ -145,6 +150,8 @@ def pod_spec_warnings(root: str, spec: Obj, meta: Obj) -> list[str]:
         if key in annotations:
             out.append(f"{ann}[{key}]: {message}")
     for i, volume in enumerate(spec.get("volumes") or ()):
+        if _DEPRECATED_VOLUME_KEYS.isdisjoint(volume):
+            continue
         for source, message in _DEPRECATED_VOLUMES:
             if volume.get(source) is None:
                 continue
@@ -164,30 +171,31 @@ def pod_spec_warnings(root: str, spec: Obj, meta: Obj) -> list[str]:
             out.append(f'{sp}.imagePullSecrets[{i}].name: invalid empty name ""')
     overhead = spec.get("overhead") or {}
     for resource in ("memory", "ephemeral-storage"):
-        out += fractional_warning(f"{sp}.overhead[{resource}]", overhead.get(resource))
+        if resource in overhead:
+            out += fractional_warning(f"{sp}.overhead", resource, overhead[resource])
     security = spec.get("securityContext") or {}
     if security.get("seccompProfile") is None and _SECCOMP_POD in annotations:
         out.append(f'{ann}[{_SECCOMP_POD}]: non-functional in v1.27+; use the "seccompProfile" field instead')
-    containers = _containers(spec, root)
+    containers = _containers(spec)
     pod_profile = security.get("appArmorProfile")
-    for container, path in containers:
-        out += _container_warnings(container, path, annotations, ann, root, pod_profile)
-    out += _port_warnings(containers)
+    for container, kind, i in containers:
+        out += _container_warnings(container, root, kind, i, annotations, ann, pod_profile)
+    out += _port_warnings(root, containers)
     grace = spec.get("terminationGracePeriodSeconds")
     if isinstance(grace, int) and grace < 0:
         out.append(
             f"{sp}.terminationGracePeriodSeconds: must be >= 0; negative values are invalid and will be treated as 1"
         )
-    for kind in ("podAffinity", "podAntiAffinity"):
+    for kind in ("podAffinity", "podAntiAffinity") if affinity else ():
         terms = affinity.get(kind) or {}
-        path = f"{sp}.affinity.{kind}.requiredDuringSchedulingIgnoredDuringExecution"
         for i, term in enumerate(terms.get("requiredDuringSchedulingIgnoredDuringExecution") or ()):
             if term.get("labelSelector") is None:
-                out.append(f"{path}[{i}].labelSelector: {_NULL_SELECTOR}")
-        path = f"{sp}.affinity.{kind}.preferredDuringSchedulingIgnoredDuringExecution"
+                path = f"{sp}.affinity.{kind}.requiredDuringSchedulingIgnoredDuringExecution[{i}]"
+                out.append(f"{path}.labelSelector: {_NULL_SELECTOR}")
         for i, term in enumerate(terms.get("preferredDuringSchedulingIgnoredDuringExecution") or ()):
             if (term.get("podAffinityTerm") or {}).get("labelSelector") is None:
-                out.append(f"{path}[{i}].podAffinityTerm.labelSelector: {_NULL_SELECTOR}")
+                path = f"{sp}.affinity.{kind}.preferredDuringSchedulingIgnoredDuringExecution[{i}]"
+                out.append(f"{path}.podAffinityTerm.labelSelector: {_NULL_SELECTOR}")
     for i, server in enumerate((spec.get("dnsConfig") or {}).get("nameservers") or ()):
         out += ip_warnings(f"{sp}.dnsConfig.nameservers[{i}]", server)
     for i, alias in enumerate(spec.get("hostAliases") or ()):
@@ -208,9 +216,10 @@ def _duplicates(items: Any, key: str, path: str, what: str) -> list[str]:
 
 
 def _container_warnings(
-    container: Obj, path: str, annotations: Obj, ann: str, root: str, pod_profile: Obj | None
+    container: Obj, root: str, kind: str, index: int, annotations: Obj, ann: str, pod_profile: Obj | None
 ) -> list[str]:
     out: list[str] = []
+    path = _container_path(root, kind, index) if annotations or len(container.get("env") or ()) > 1 else ""
     name = container.get("name", "")
     security = container.get("securityContext") or {}
     if annotations:
@@ -224,10 +233,12 @@ def _container_warnings(
                 out.append(f'{ann}[{key}]: deprecated since v1.30; use the "appArmorProfile" field instead')
     resources = container.get("resources")
     if resources:
-        limits, requests = resources.get("limits") or {}, resources.get("requests") or {}
         for resource in ("memory", "ephemeral-storage"):
-            out += fractional_warning(f"{path}.resources.limits[{resource}]", limits.get(resource))
-            out += fractional_warning(f"{path}.resources.requests[{resource}]", requests.get(resource))
+            for part in ("limits", "requests"):
+                values = resources.get(part) or {}
+                if resource in values and fractional_bytes(values[resource]) is not None:
+                    at = f"{_container_path(root, kind, index)}.resources.{part}"
+                    out += fractional_warning(at, resource, values[resource])
     env = container.get("env")
     if env and len(env) > 1:
         seen: set[str] = set()
@@ -245,40 +256,43 @@ def _container_warnings(
     return out
 
 
-def _port_warnings(containers: list[tuple[Obj, str]]) -> list[str]:
+def _port_warnings(root: str, containers: list[tuple[Obj, str, int]]) -> list[str]:
+    ports = [
+        (port, kind, i, j) for container, kind, i in containers for j, port in enumerate(container.get("ports") or ())
+    ]
     out: list[str] = []
     by_key: dict[str, list[tuple[str, Obj]]] = {}
-    for container, path in containers:
-        for i, port in enumerate(container.get("ports") or ()):
-            here = f"{path}.ports[{i}]"
-            host_ip, host_port = port.get("hostIP", ""), port.get("hostPort", 0)
-            if host_ip and not host_port:
-                out.append(f"{here}: hostIP set without hostPort: {_go_port(port)}")
-            others = by_key.setdefault(f"{port.get('containerPort', 0)}/{port.get('protocol', '')}", [])
-            for there, other in others:
-                other_ip, other_port = other.get("hostIP", ""), other.get("hostPort", 0)
-                if host_ip == other_ip and host_port == other_port:
-                    out.append(f"{here}: duplicate port definition with {there}")
-                elif not host_port or not other_port:
-                    out.append(f"{here}: overlapping port definition with {there}")
-                elif host_port == other_port and (not host_ip) != (not other_ip):
-                    out.append(f"{here}: dangerously ambiguous port definition with {there}")
-            others.append((here, port))
+    for port, kind, i, j in ports:
+        host_ip, host_port = port.get("hostIP", ""), port.get("hostPort", 0)
+        if host_ip and not host_port:
+            out.append(f"{_container_path(root, kind, i)}.ports[{j}]: hostIP set without hostPort: {_go_port(port)}")
+        if len(ports) < 2:
+            continue
+        here = f"{_container_path(root, kind, i)}.ports[{j}]"
+        others = by_key.setdefault(f"{port.get('containerPort', 0)}/{port.get('protocol', '')}", [])
+        for there, other in others:
+            other_ip, other_port = other.get("hostIP", ""), other.get("hostPort", 0)
+            if host_ip == other_ip and host_port == other_port:
+                out.append(f"{here}: duplicate port definition with {there}")
+            elif not host_port or not other_port:
+                out.append(f"{here}: overlapping port definition with {there}")
+            elif host_port == other_port and (not host_ip) != (not other_ip):
+                out.append(f"{here}: dangerously ambiguous port definition with {there}")
+        others.append((here, port))
     names: dict[str, str] = {}
-    for container, path in containers:
-        for i, port in enumerate(container.get("ports") or ()):
-            name = port.get("name")
-            if not name:
-                continue
-            here = f"{path}.ports[{i}]"
-            if name in names:
-                there = names[name]
-                out.append(
-                    f'{here}: duplicate port name "{name}" with {there}, services and probes that select ports by '
-                    f"name will use {there}"
-                )
-            else:
-                names[name] = here
+    for port, kind, i, j in ports if len(ports) > 1 else ():
+        name = port.get("name")
+        if not name:
+            continue
+        here = f"{_container_path(root, kind, i)}.ports[{j}]"
+        if name in names:
+            there = names[name]
+            out.append(
+                f'{here}: duplicate port name "{name}" with {there}, services and probes that select ports by '
+                f"name will use {there}"
+            )
+        else:
+            names[name] = here
     return out
 
 

@@ -70,6 +70,22 @@ def _meta(name: str, **extra: Any) -> dict[str, Any]:
     return {"name": name, "labels": {"app": "web"}, "annotations": {"note": "<sample & co>"}, **extra}
 
 
+def renamed(obj: dict[str, Any], suffix: str) -> str:
+    """Give a sample a name no other test uses (``<name>-<suffix>``; suffix: hex digits), as its kind allows:
+    an IPAddress is named by its address, an APIService ``<version>.<group>``. Returns the name."""
+    kind, spec = obj["kind"], obj.get("spec") or {}
+    if kind == "IPAddress":
+        value = int(suffix[:4], 16)
+        name = f"10.250.{value >> 8}.{value & 255}"
+    elif kind == "APIService":
+        spec["group"] = f"g{suffix}.{spec['group']}"
+        name = f"{spec['version']}.{spec['group']}"
+    else:
+        name = f"{obj['metadata']['name']}-{suffix}"
+    obj["metadata"]["name"] = name
+    return name
+
+
 def samples() -> dict[str, dict[str, Any]]:
     """plural (group/version path) -> object without namespace (set by the test)."""
     template = {"metadata": {"labels": {"app": "web", "tier": "front"}}, "spec": POD_SPEC}

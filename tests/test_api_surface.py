@@ -12,7 +12,7 @@ import pytest
 
 from aiokube.apiserver.registry.resources import Registry, ResourceInfo
 from tests.conftest import API
-from tests.samples import samples
+from tests.samples import renamed, samples
 
 SERVED = Registry()
 SAMPLES = samples()
@@ -54,7 +54,7 @@ def _url(info: ResourceInfo, ns: str) -> str:
 async def test_generic_verbs(api: API, ns: str, path: str) -> None:
     info = _info(path)
     obj = orjson.loads(orjson.dumps(SAMPLES[path]))
-    name = obj["metadata"]["name"] = f"{obj['metadata']['name']}-{uuid.uuid4().hex[:6]}"
+    name = renamed(obj, uuid.uuid4().hex[:6])
     if "status" in obj and info.strategy.has_status:
         del obj["status"]
     if info.kind == "Service":

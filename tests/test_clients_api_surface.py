@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 
 from aiokube.apiserver.server import APIServer
-from tests.samples import samples
+from tests.samples import renamed, samples
 
 
 def _client(server: APIServer) -> Any:
@@ -40,7 +40,7 @@ async def test_create_from_yaml_with_one_object_of_each_type(server: APIServer, 
     docs = []
     for path in MANIFEST_KINDS:
         obj = samples()[path]
-        obj["metadata"]["name"] = f"{obj['metadata']['name']}-{suffix}"
+        renamed(obj, suffix)
         docs.append(obj)
     manifest = tmp_path / "all.yaml"
     manifest.write_text(yaml.safe_dump_all(docs))

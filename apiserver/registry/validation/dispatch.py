@@ -9,6 +9,7 @@ from typing import Any
 from aiokube.apiserver.errors import FieldErrors
 from aiokube.apiserver.registry.validation import (
     admissionregistration,
+    apiregistration,
     apps,
     autoscaling,
     batch,
@@ -28,6 +29,7 @@ from aiokube.apiserver.registry.validation import (
     rbac,
     resource,
     resourceslice,
+    runtimeclass,
     scheduling,
     storage,
     workloadstatus,
@@ -65,6 +67,10 @@ VALIDATORS: dict[tuple[str, str], Validator] = {
     ("networking.k8s.io", "Ingress"): networking.validate_ingress,
     ("networking.k8s.io", "IngressClass"): networking.validate_ingress_class,
     ("networking.k8s.io", "NetworkPolicy"): networking.validate_network_policy,
+    ("networking.k8s.io", "IPAddress"): networking.validate_ip_address,
+    ("networking.k8s.io", "ServiceCIDR"): networking.validate_service_cidr,
+    ("node.k8s.io", "RuntimeClass"): runtimeclass.validate_runtime_class,
+    ("apiregistration.k8s.io", "APIService"): apiregistration.validate_api_service,
     ("policy", "PodDisruptionBudget"): policy.validate_pod_disruption_budget,
     ("scheduling.k8s.io", "PriorityClass"): scheduling.validate_priority_class,
     (_STORAGE, "StorageClass"): storage.validate_storage_class,

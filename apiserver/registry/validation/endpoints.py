@@ -18,6 +18,7 @@ from aiokube.apiserver.registry.validation.fields import (
     qualified_name,
     semantic_equal,
     sloppy_ip,
+    strict_ip_errors,
 )
 from aiokube.apiserver.registry.validation.objectmeta import (
     is_dns1123_label,
@@ -158,23 +159,13 @@ def _slice_address(value: str, address_type: str, path: str, at: str, errs: Fiel
                 errs.invalid(path, value, "must be an IPv4 address")
             endpoint_ip(value, at, errs)
     elif address_type == "IPv6":
-        ip = sloppy_ip(value) if "%" not in value else None
-        try:
-            strict = ipaddress.ip_address(value)
-        except ValueError:
-            strict = None
-        if ip is None or strict is None:
-            errs.invalid(at, value, "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)")
-            return
-        if isinstance(strict, ipaddress.IPv6Address) and strict.ipv4_mapped is not None:
-            errs.invalid(at, value, "must not be an IPv4-mapped IPv6 address")
-            return
-        if str(strict) != value:
-            errs.invalid(at, value, f'must be in canonical form ("{strict}")')
-            return
-        if not isinstance(strict, ipaddress.IPv6Address):
-            errs.invalid(path, value, "must be an IPv6 address")
-        endpoint_ip(value, at, errs)
+        msgs = strict_ip_errors(value)
+        for msg in msgs:
+            errs.invalid(at, value, msg)
+        if not msgs:
+            if ":" not in value:
+                errs.invalid(path, value, "must be an IPv6 address")
+            endpoint_ip(value, at, errs)
     elif address_type == "FQDN":
         _fqdn(value, at, errs)
 

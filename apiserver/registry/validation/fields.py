@@ -340,6 +340,22 @@ def ip_errors(value: str) -> list[str]:
     return out
 
 
+def strict_ip_errors(value: str) -> list[str]:
+    """IsValidIP (new fields): valid, and in canonical form."""
+    out = ip_errors(value)
+    if not out and str(ipaddress.ip_address(value)) != value:
+        out.append(f'must be in canonical form ("{ipaddress.ip_address(value)}")')
+    return out
+
+
+def strict_cidr_errors(value: str) -> list[str]:
+    """IsValidCIDR (new fields): valid, and in canonical form."""
+    out = cidr_errors(value)
+    if not out and str(cidr_network(value)) != value:
+        out.append(f'must be in canonical form ("{cidr_network(value)}")')
+    return out
+
+
 def cidr_network(value: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
     """netutils.ParseCIDRSloppy's network, or None."""
     ip_text, slash, bits = value.partition("/")

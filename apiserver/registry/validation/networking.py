@@ -11,7 +11,11 @@ from typing import Any
 from aiokube.apiserver.errors import FieldErrors
 from aiokube.apiserver.registry.validation import corestatus
 from aiokube.apiserver.registry.validation import fields as f
-from aiokube.apiserver.registry.validation.objectmeta import is_dns1123_subdomain, regex_error
+from aiokube.apiserver.registry.validation.objectmeta import (
+    is_dns1123_subdomain,
+    is_valid_path_segment_name,
+    regex_error,
+)
 
 Obj = dict[str, Any]
 
@@ -184,3 +188,88 @@ def validate_ingress_status(obj: Obj, old: Obj, errs: FieldErrors) -> None:
     old_ips = corestatus.load_balancer_ips(f.obj_at(old, "status"))
     ingresses = f.list_at(f.obj_at(f.obj_at(obj, "status"), "loadBalancer"), "ingress")
     corestatus.load_balancer_ingress(ingresses, old_ips, "status.loadBalancer.ingress", errs, ip_mode=False)
+
+
+# --- IPAddress and ServiceCIDR (the Service IP allocator's objects) ------------------------------------------
+
+
+def validate_ip_address(obj: Obj, old: Obj | None, errs: FieldErrors) -> None:
+    """ValidateIPAddress: named by its address (canonical: ValidateIPAddressName, checked here since the name rule
+    needs the IP parser), and a parent reference that cannot change."""
+    name = obj["metadata"].get("name", "")
+    if name:
+        for msg in f.strict_ip_errors(name):
+            errs.invalid("metadata.name", name, msg)
+    parent = (obj.get("spec") or {}).get("parentRef")
+    if old is not None:
+        old_parent = (old.get("spec") or {}).get("parentRef")
+        if parent != old_parent:
+            errs.invalid("spec.parentRef", _go_parent(parent), f.IMMUTABLE_MSG)
+        return
+    if parent is None:
+        errs.required("spec.parentRef")
+        return
+    path = "spec.parentRef"
+    if parent.get("group"):
+        for msg in is_dns1123_subdomain(parent["group"]):
+            errs.invalid(f"{path}.group", parent["group"], msg)
+    for key, required in (("resource", True), ("name", True), ("namespace", False)):
+        value = parent.get(key, "")
+        if not value:
+            if required:
+                errs.required(f"{path}.{key}")
+            continue
+        for msg in is_valid_path_segment_name(value):
+            errs.invalid(f"{path}.{key}", value, msg)
+
+
+def _go_parent(parent: Obj | None) -> Any:
+    """A ParentReference as kube prints it (the internal struct, no JSON tags)."""
+    if parent is None:
+        return None
+    return f.go_struct(*((k.capitalize(), parent.get(k, "")) for k in ("group", "resource", "namespace", "name")))
+
+
+_CIDRS = "spec.cidrs"
+
+
+def _service_cidr_spec(cidrs: list[Any], errs: FieldErrors) -> None:
+    if not cidrs:
+        errs.required(_CIDRS, "at least one CIDR required")
+        return
+    if len(cidrs) > 2:
+        errs.invalid(_CIDRS, f.go_struct(("CIDRs", cidrs)), "may only hold up to 2 values")
+        return
+    for i, cidr in enumerate(cidrs):
+        for msg in f.strict_cidr_errors(cidr):
+            errs.invalid(f"{_CIDRS}[{i}]", cidr, msg)
+    families = [_cidr_family(c) for c in cidrs]
+    if len(cidrs) == 2 and families[0] == families[1] and families[0] is not None:
+        errs.invalid(
+            _CIDRS, cidrs, "may specify no more than one IP for each IP family, i.e 192.168.0.0/24 and 2001:db8::/64"
+        )
+
+
+def _cidr_family(cidr: Any) -> int | None:
+    network = f.cidr_network(cidr) if isinstance(cidr, str) else None
+    return None if network is None else network.version
+
+
+def validate_service_cidr(obj: Obj, old: Obj | None, errs: FieldErrors) -> None:
+    """ValidateServiceCIDR / ValidateServiceCIDRUpdate: one or two CIDRs, one per family; an update may only add
+    the second family's."""
+    cidrs = (obj.get("spec") or {}).get("cidrs") or []
+    if old is None:
+        _service_cidr_spec(cidrs, errs)
+        return
+    old_cidrs = (old.get("spec") or {}).get("cidrs") or []
+    if len(old_cidrs) == len(cidrs):
+        for i, (was, now) in enumerate(zip(old_cidrs, cidrs, strict=True)):
+            if was != now:
+                errs.invalid(f"{_CIDRS}[{i}]", now, f.IMMUTABLE_MSG)
+    elif len(old_cidrs) == 1 and len(cidrs) == 2:
+        if cidrs[0] != old_cidrs[0]:
+            errs.invalid(f"{_CIDRS}[0]", cidrs[0], f.IMMUTABLE_MSG)
+        _service_cidr_spec(cidrs, errs)
+    else:
+        errs.invalid(_CIDRS, cidrs, f.IMMUTABLE_MSG)

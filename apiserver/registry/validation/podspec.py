@@ -455,6 +455,7 @@ def _pod_resources(spec: Obj, claims: set[str], path: str, errs: FieldErrors) ->
         errs.forbidden(f"{path}.resources.claims", "claims may not be set for Resources at pod-level")
     resources.validate_requirements(pod_resources, f"{path}.resources", errs, resources.pod_resource_name)
     _claim_references(f.list_at(pod_resources, "claims"), claims, f"{path}.resources.claims", errs)
+    resources.pod_resource_consistency(spec, pod_resources, f"{path}.resources", errs)
 
 
 def _host_network_ports(spec: Obj, path: str, errs: FieldErrors, *, pod: bool) -> None:

@@ -323,7 +323,7 @@ def _max_into(total: dict[str, Quantity], more: Mapping[str, Quantity]) -> None:
             total[name] = q
 
 
-def _aggregate_containers(spec: Obj, which: str) -> dict[str, Quantity]:
+def aggregate_containers(spec: Obj, which: str) -> dict[str, Quantity]:
     """component-helpers AggregateContainerRequests/Limits: containers summed, sidecars (restartable init
     containers) added, and the peak of any init container's phase as a floor."""
     total: dict[str, Quantity] = {}
@@ -358,14 +358,14 @@ def _pod_level_resources(spec: Obj) -> None:
     requests = resources.get("requests") if isinstance(resources.get("requests"), dict) else None
     if limits or requests:
         pod_limits = dict(limits or {})
-        for name, q in _aggregate_containers(spec, "limits").items():
+        for name, q in aggregate_containers(spec, "limits").items():
             if name.startswith("hugepages-") and name not in (requests or {}) and name not in pod_limits:
                 pod_limits[name] = str(q)
         if pod_limits:
             resources["limits"] = limits = pod_limits
     if limits:
         pod_requests = dict(requests or {})
-        for name, q in _aggregate_containers(spec, "requests").items():
+        for name, q in aggregate_containers(spec, "requests").items():
             if name in ("cpu", "memory") and name not in pod_requests:  # overcommittable pod-level resources
                 pod_requests[name] = str(q)
         for name, value in limits.items():

@@ -24,6 +24,22 @@ _ADMISSION_KINDS = (
     "ValidatingAdmissionPolicyBinding", "MutatingAdmissionPolicy", "MutatingAdmissionPolicyBinding",
 )  # fmt: skip
 
+#: kinds whose strategies warn alike on create and update (the update's old object unused or optional)
+_ALWAYS: dict[tuple[str, str], Callable[[Obj, Obj | None], list[str]]] = {
+    ("", "Node"): kinds.node,
+    ("", "PersistentVolume"): kinds.persistent_volume,
+    ("", "PersistentVolumeClaim"): kinds.persistent_volume_claim,
+    ("", "Service"): kinds.service,
+    ("", "Endpoints"): kinds.endpoints,
+    ("", "Secret"): kinds.secret,
+    ("", "ServiceAccount"): kinds.service_account,
+    ("networking.k8s.io", "NetworkPolicy"): kinds.network_policy,
+    ("node.k8s.io", "RuntimeClass"): kinds.runtime_class,
+    (_STORAGE, "StorageClass"): kinds.storage_class,
+    (_STORAGE, "CSIStorageCapacity"): kinds.csi_storage_capacity,
+    ("resource.k8s.io", "ResourceSlice"): kinds.resource_slice,
+    **{(_ADM, kind): kinds.static_suffix for kind in _ADMISSION_KINDS},
+}
 ON_CREATE: dict[tuple[str, str], Callable[[Obj], list[str]]] = {
     ("", "Pod"): kinds.pod_on_create,
     ("", "PodTemplate"): kinds.pod_template_on_create,
@@ -34,23 +50,11 @@ ON_CREATE: dict[tuple[str, str], Callable[[Obj], list[str]]] = {
     ("apps", "StatefulSet"): kinds.stateful_set_on_create,
     ("batch", "Job"): kinds.job_on_create,
     ("batch", "CronJob"): kinds.cron_job_on_create,
-    ("", "Node"): kinds.node,
-    ("", "PersistentVolume"): kinds.persistent_volume,
-    ("", "PersistentVolumeClaim"): kinds.persistent_volume_claim,
-    ("", "Service"): kinds.service,
-    ("", "Endpoints"): kinds.endpoints,
-    ("", "Secret"): kinds.secret,
-    ("", "ServiceAccount"): kinds.service_account,
     ("", "ResourceQuota"): kinds.resource_quota_on_create,
     ("discovery.k8s.io", "EndpointSlice"): kinds.endpoint_slice_on_create,
-    ("networking.k8s.io", "NetworkPolicy"): kinds.network_policy,
     ("networking.k8s.io", "Ingress"): kinds.ingress_on_create,
-    ("node.k8s.io", "RuntimeClass"): kinds.runtime_class,
-    (_STORAGE, "StorageClass"): kinds.storage_class,
-    (_STORAGE, "CSIStorageCapacity"): kinds.csi_storage_capacity,
     (_STORAGE, "CSIDriver"): kinds.csi_driver_on_create,
-    ("resource.k8s.io", "ResourceSlice"): kinds.resource_slice,
-    **{(_ADM, kind): kinds.static_suffix for kind in _ADMISSION_KINDS},
+    **_ALWAYS,
 }
 ON_UPDATE: dict[tuple[str, str], Callable[[Obj, Obj], list[str]]] = {
     ("", "PodTemplate"): kinds.pod_template_on_update,
@@ -61,21 +65,9 @@ ON_UPDATE: dict[tuple[str, str], Callable[[Obj, Obj], list[str]]] = {
     ("apps", "StatefulSet"): kinds.stateful_set_on_update,
     ("batch", "Job"): kinds.job_on_update,
     ("batch", "CronJob"): kinds.cron_job_on_update,
-    ("", "Node"): kinds.node,
-    ("", "PersistentVolume"): kinds.persistent_volume,
-    ("", "PersistentVolumeClaim"): kinds.persistent_volume_claim,
-    ("", "Service"): kinds.service,
-    ("", "Endpoints"): kinds.endpoints,
-    ("", "Secret"): kinds.secret,
-    ("", "ServiceAccount"): kinds.service_account,
     ("discovery.k8s.io", "EndpointSlice"): kinds.endpoint_slice_on_update,
-    ("networking.k8s.io", "NetworkPolicy"): kinds.network_policy,
-    ("node.k8s.io", "RuntimeClass"): kinds.runtime_class,
-    (_STORAGE, "StorageClass"): kinds.storage_class,
-    (_STORAGE, "CSIStorageCapacity"): kinds.csi_storage_capacity,
     (_STORAGE, "CSIDriver"): kinds.csi_driver_on_update,
-    ("resource.k8s.io", "ResourceSlice"): kinds.resource_slice,
-    **{(_ADM, kind): kinds.static_suffix for kind in _ADMISSION_KINDS},
+    **_ALWAYS,
 }
 #: the status strategies' WarningsOnUpdate
 ON_STATUS_UPDATE: dict[tuple[str, str], Callable[[Obj, Obj], list[str]]] = {

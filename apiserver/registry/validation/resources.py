@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from aiokube.apiserver.defaulting import aggregate_containers
 from aiokube.apiserver.errors import FieldErrors
 from aiokube.apiserver.quantity import Quantity, parse_quantity
 from aiokube.apiserver.registry.validation.objectmeta import is_qualified_name
@@ -145,53 +146,17 @@ def _list(resources: Obj | None, key: str) -> dict[str, Any]:
     return values if isinstance(values, dict) else {}
 
 
-def _add_all(into: dict[str, Quantity], values: Any) -> None:
-    for name, value in values.items() if isinstance(values, dict) else ():
-        q = value if isinstance(value, Quantity) else parse_quantity(value)
-        if q is not None:
-            into[name] = into[name].add(q) if name in into else q
-
-
-def _keep_max(into: dict[str, Quantity], values: dict[str, Quantity]) -> None:
-    for name, q in values.items():
-        if name not in into or q.cmp(into[name]) > 0:
-            into[name] = q
-
-
-def aggregate_container_resources(spec: Obj, key: str) -> dict[str, Quantity]:
-    """AggregateContainerRequests / AggregateContainerLimits (``key``): the containers' sum, sidecars (restartable
-    init containers) added, and at least what any init container needs beside the sidecars started before it."""
-    total: dict[str, Quantity] = {}
-    for container in spec.get("containers") or []:
-        _add_all(total, _list(container.get("resources"), key))
-    sidecars: dict[str, Quantity] = {}
-    init_max: dict[str, Quantity] = {}
-    for container in spec.get("initContainers") or []:
-        values = _list(container.get("resources"), key)
-        if container.get("restartPolicy") == "Always":
-            _add_all(total, values)
-            _add_all(sidecars, values)
-            current = dict(sidecars)
-        else:
-            current = {}
-            _add_all(current, values)
-            _add_all(current, sidecars)
-        _keep_max(init_max, current)
-    _keep_max(total, init_max)
-    return total
-
-
 def pod_resource_consistency(spec: Obj, pod_resources: Obj, path: str, errs: FieldErrors) -> None:
     """validatePodResourceConsistency: pod-level requests cover the containers' aggregate, hugepage limits
     their aggregate limits, and no container's limit passes the pod's (names in order; kube walks Go maps)."""
     requests, limits = _list(pod_resources, "requests"), _list(pod_resources, "limits")
-    aggregate = aggregate_container_resources(spec, "requests")
+    aggregate = aggregate_containers(spec, "requests")
     for name in sorted(aggregate):
         pod_q = parse_quantity(requests[name]) if name in requests else None
         if pod_q is not None and aggregate[name].cmp(pod_q) > 0:
             detail = f"must be greater than or equal to aggregate container requests of {aggregate[name]}"
             errs.invalid(f"{path}.requests[{name}]", str(pod_q), detail)
-    aggregate = aggregate_container_resources(spec, "limits")
+    aggregate = aggregate_containers(spec, "limits")
     for name in sorted(aggregate):
         pod_q = parse_quantity(limits[name]) if name.startswith("hugepages-") and name in limits else None
         if pod_q is not None and aggregate[name].cmp(pod_q) > 0:

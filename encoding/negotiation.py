@@ -123,7 +123,7 @@ def _accept_options(clause: MediaType, media: str, stream: bool, conversions: bo
     if convert:
         if not conversions or convert not in CONVERSIONS or version not in ("v1", "v1beta1"):
             return None
-        if media == YAML:
+        if convert == "Table" and media not in (JSON, YAML):  # kube's AllowsMediaTypeTransform: no protobuf Table
             return None
     elif version:
         return None

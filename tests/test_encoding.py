@@ -44,6 +44,14 @@ KUBECTL_TABLE = (
             ("json", JSON, "PartialObjectMetadataList"),
         ),
         ("application/json;foo=bar,application/yaml", False, ("yaml", YAML, "")),  # unknown parameter: clause skipped
+        # kube's AllowsMediaTypeTransform: a Table in JSON or YAML, never protobuf (that clause is skipped);
+        # PartialObjectMetadata in any format (checked on kube 1.36)
+        ("application/yaml;as=Table;v=v1;g=meta.k8s.io", False, ("yaml", YAML, "Table")),
+        (f"{PROTOBUF};as=Table;v=v1;g=meta.k8s.io,application/json", False, ("json", JSON, "")),
+        ("application/yaml;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io", False,
+         ("yaml", YAML, "PartialObjectMetadataList")),
+        (f"{PROTOBUF};as=PartialObjectMetadataList;v=v1;g=meta.k8s.io", False,
+         ("protobuf", PROTOBUF, "PartialObjectMetadataList")),
         ("text/*,application/*", False, ("json", JSON, "")),
     ],
 )

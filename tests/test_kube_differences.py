@@ -8,6 +8,7 @@ import json
 import uuid
 
 import pytest
+import yaml
 
 from tests.conftest import API
 
@@ -232,3 +233,25 @@ async def test_pod_fields_of_features_kube_leaves_off_are_dropped(api: API, ns: 
         assert [c.get("lifecycle") for c in stored["containers"]] == [None, {"preStop": {"sleep": {"seconds": 1}}}]
         assert "schedulingGroup" not in stored
         assert stored["volumes"][0]["projected"]["sources"][:2] == [{}, {}]
+
+
+async def test_tables_in_yaml_and_never_in_protobuf(api: API, ns: str) -> None:
+    """kube 1.36 writes a Table (and partial metadata) as YAML when asked, and skips an Accept clause asking for
+    a protobuf Table (the next clause answers: here the plain JSON list)."""
+    assert (await api.post(f"/api/v1/namespaces/{ns}/configmaps", {"metadata": {"name": "c"}}))[0] == 201
+    path = f"/api/v1/namespaces/{ns}/configmaps"
+    table = "as=Table;v=v1;g=meta.k8s.io"
+    status, as_json, _ = await api.get(path, headers={"Accept": f"application/json;{table}"})
+    assert status == 200 and as_json["kind"] == "Table"
+    status, text, headers = await api.get(path, headers={"Accept": f"application/yaml;{table}"})
+    assert status == 200 and headers["Content-Type"] == "application/yaml"
+    assert text.startswith("apiVersion: meta.k8s.io/v1\ncolumnDefinitions:")
+    assert yaml.safe_load(text)["rows"][0]["cells"][0] == "c"
+    pb = f"application/vnd.kubernetes.protobuf;{table}, application/json"
+    status, listed, headers = await api.get(path, headers={"Accept": pb})
+    assert status == 200 and headers["Content-Type"] == "application/json" and listed["kind"] == "ConfigMapList"
+    partial = "application/yaml;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io"
+    status, text, headers = await api.get(path, headers={"Accept": partial})
+    assert status == 200 and headers["Content-Type"] == "application/yaml"
+    assert yaml.safe_load(text)["kind"] == "PartialObjectMetadataList"
+

@@ -545,7 +545,9 @@ class RESTHandlers:
             patched = patcher.apply_patch(
                 media, existing, body, schema_of(info), opts.field_validation, strict, read_only=True
             )
-            return patcher.decode_patched(patched, media, body, info, self.registry, opts.field_validation, strict)
+            return patcher.decode_patched(
+                patched, media, body, info, self.registry, opts.field_validation, strict, existing
+            )
 
         async def new_object(existing: Obj | None) -> Obj:
             if existing is None:

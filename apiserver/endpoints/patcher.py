@@ -10,8 +10,8 @@ import orjson
 
 from aiokube.apiserver.endpoints.bodies import Decoded, Parsed, decode_object
 from aiokube.apiserver.errors import StatusError
+from aiokube.apiserver.patching import goorder, strategic
 from aiokube.apiserver.patching import patch as patches
-from aiokube.apiserver.patching import strategic
 from aiokube.apiserver.registry.resources import Registry, ResourceInfo
 from aiokube.encoding import deepjson, negotiation
 from aiokube.encoding.decode import DecodeError, decode_json
@@ -65,9 +65,11 @@ def decode_patched(
     registry: Registry,
     field_validation: str,
     strict: list[str],
+    original: Obj | None = None,
 ) -> Decoded:
     """The patched object decoded into its type: a failure, or with fieldValidation=Strict any
-    unknown/duplicate field, is a 422 on field ``patch``; with Warn they warn."""
+    unknown/duplicate field, is a 422 on field ``patch``; with Warn they warn. ``original``: the object the
+    patch was applied to (the error prints the result in the order json-patch leaves it)."""
 
     try:
         data = deepjson.dumps(patched)
@@ -76,11 +78,22 @@ def decode_patched(
         # MAX_DEPTH, refused as a too deep body is (kube's decoders stop at 10,000)
         raise patches.invalid_patch("...", "invalid character '{' exceeded max depth") from None
 
+    def go_ordered() -> bytes:
+        """The patched JSON in the order json-patch leaves it (patching/goorder.py): what kube decodes, and
+        prints in the error."""
+        with contextlib.suppress(DecodeError):
+            if media == MERGE_PATCH and original is not None:
+                return deepjson.dumps(goorder.after_merge_patch(patched, decode_json(body), original))
+            if media == JSON_PATCH:
+                return deepjson.dumps(goorder.after_json_patch(patched, decode_json(body)))
+        return data
+
     def shown() -> str:
-        if media == STRATEGIC_PATCH:  # kube prints the patch map with %+v, the others the patched JSON
+        """kube prints a strategic merge patch's map with %+v, the others the patched JSON."""
+        if media == STRATEGIC_PATCH:
             with contextlib.suppress(DecodeError):
                 return patches.go_sprint(decode_json(body))
-        return data.decode()
+        return go_ordered().decode()
 
     validation_mode = "Ignore" if field_validation == "Ignore" else "Warn"
     parsed: Parsed | DecodeError
@@ -90,8 +103,15 @@ def decode_patched(
         parsed = exc
     try:
         decoded = decode_object(data, negotiation.JSON, info, registry, validation_mode, parsed=parsed)
-    except StatusError as exc:
-        detail = exc.message.split(f"cannot be handled as a {info.kind}: ", 1)[-1]
+    except StatusError as error:
+        failure = error
+        ordered = go_ordered()
+        if ordered is not data:  # the first error in the order kube's decoder reads the fields
+            try:
+                decode_object(ordered, negotiation.JSON, info, registry, validation_mode)
+            except StatusError as first:
+                failure = first
+        detail = failure.message.split(f"cannot be handled as a {info.kind}: ", 1)[-1]
         raise patches.invalid_patch(shown(), detail) from None
     problems = [*strict, *decoded.warnings]
     if field_validation == "Strict" and problems:

@@ -168,3 +168,14 @@ def test_pod_update_has_no_warnings_but_templates_do() -> None:
         "spec.template.spec.terminationGracePeriodSeconds: must be >= 0; negative values are invalid and will be "
         "treated as 1"
     ]
+
+
+async def test_a_deprecated_kind_warns_first_then_decoding_then_the_strategy(api: API, ns: str) -> None:
+    """kube's recorder order (checked on kube 1.36): the deprecated version's warning (recorded as the request
+    is routed), then the body's unknown fields, then the strategy's warnings."""
+    body = {"metadata": {"name": "e"}, "bogus": 1, "subsets": [{"addresses": [{"ip": "2001:DB8::1"}]}]}
+    assert await _send(api, "POST", f"/api/v1/namespaces/{ns}/endpoints", body, "") == (201, [
+        "v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice",
+        'unknown field "bogus"',
+        'subsets[0].addresses[0].ip: IPv6 address "2001:DB8::1" should be in RFC 5952 canonical format ("2001:db8::1")',
+    ])  # fmt: skip

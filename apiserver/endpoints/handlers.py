@@ -32,7 +32,7 @@ from aiokube.apiserver.endpoints.connect import ConnectHandlers
 from aiokube.apiserver.endpoints.filters import user_of
 from aiokube.apiserver.endpoints.output import Output, cached
 from aiokube.apiserver.endpoints.requestinfo import RequestInfo
-from aiokube.apiserver.endpoints.responses import REQUEST_WARNINGS
+from aiokube.apiserver.endpoints.responses import REQUEST_LEADING_WARNINGS, REQUEST_WARNINGS
 from aiokube.apiserver.endpoints.watch import serve_watch
 from aiokube.apiserver.errors import GroupKind, GroupResource
 from aiokube.apiserver.patching import managedfields as mf
@@ -146,7 +146,9 @@ class RESTHandlers:
                 raise errors.route_not_acceptable(produces)
         listed_watch = verb == "watch" and "list" in info.verbs and not ri.legacy_watch  # the list route
         if info.deprecation and not ri.subresource and (verb in info.verbs or listed_watch):
-            request.setdefault(REQUEST_WARNINGS, []).append(info.deprecation)  # every route of a deprecated kind
+            recorded = request.setdefault(REQUEST_WARNINGS, [])
+            recorded.append(info.deprecation)  # every route of a deprecated kind warns, first
+            request[REQUEST_LEADING_WARNINGS] = len(recorded)
         if ri.subresource:
             return await self._subresource(request, ri, info)
         if len(ri.parts) > 2:  # an empty subresource segment (".../name//x"): no route takes it

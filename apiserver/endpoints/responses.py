@@ -115,10 +115,25 @@ def serve_content(
 REQUEST_WARNINGS = web.RequestKey("aiokube.warnings", list)
 
 
+#: how many of the request's warnings were recorded before its body was decoded (a deprecated kind's): kube's
+#: recorder has them ahead of the body's decoding warnings, which handlers put on the response themselves
+REQUEST_LEADING_WARNINGS = web.RequestKey("aiokube.leading_warnings", int)
+
+
 async def add_request_warnings(request: web.BaseRequest, resp: web.StreamResponse) -> None:
     warnings = request.get(REQUEST_WARNINGS)
-    if warnings:
-        add_warnings(resp, [w for w in warnings if f'299 - "{w}"' not in resp.headers.getall("Warning", [])])
+    if not warnings:
+        return
+    leading = request.get(REQUEST_LEADING_WARNINGS, 0)
+    written = resp.headers.getall("Warning", [])
+    if written and leading:  # the deprecation, then the decoding warnings, then the strategy's
+        resp.headers.popall("Warning")
+        add_warnings(resp, warnings[:leading])
+        for header in written:
+            if header not in resp.headers.getall("Warning", []):
+                resp.headers.add("Warning", header)
+        warnings = warnings[leading:]
+    add_warnings(resp, [w for w in warnings if f'299 - "{w}"' not in resp.headers.getall("Warning", [])])
 
 
 #: kube's warning recorder (endpoints/filters/warning.go): past 4 Ki runes in all, every warning is cut to

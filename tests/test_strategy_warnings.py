@@ -179,3 +179,76 @@ async def test_a_deprecated_kind_warns_first_then_decoding_then_the_strategy(api
         'unknown field "bogus"',
         'subsets[0].addresses[0].ip: IPv6 address "2001:DB8::1" should be in RFC 5952 canonical format ("2001:db8::1")',
     ])  # fmt: skip
+
+
+def _naive_overlaps(paths: list[str]) -> list[tuple[int, int]]:
+    """kube's checkForOverlap, pair by pair."""
+    out = []
+    for i, path in enumerate(paths):
+        for j in range(i):
+            other = paths[j]
+            if path and other and ((other + "/").startswith(path + "/") or (path + "/").startswith(other + "/")):
+                out.append((i, j))
+    return out
+
+
+def _naive_ports(ports: list[tuple[int, str, int]]) -> list[tuple[int, int, str]]:
+    """kube's port comparison, pair by pair: (this, earlier, which warning)."""
+    out = []
+    for i, (cp, ip, hp) in enumerate(ports):
+        for j in range(i):
+            ocp, oip, ohp = ports[j]
+            if cp != ocp:
+                continue
+            if ip == oip and hp == ohp:
+                out.append((i, j, "duplicate"))
+            elif hp == 0 or ohp == 0:
+                out.append((i, j, "overlapping"))
+            elif hp == ohp and (ip == "") != (oip == ""):
+                out.append((i, j, "dangerously ambiguous"))
+    return out
+
+
+def test_indexed_pair_checks_find_what_kube_compares_pairwise() -> None:
+    """The indexed overlap and port checks (kube compares every pair) find the same pairs, in kube's order."""
+    import random
+
+    rng = random.Random(7)
+    for _ in range(300):
+        paths = ["/".join(rng.choice("ab") for _ in range(rng.randint(1, 3))) for _ in range(rng.randint(1, 12))]
+        items = [{"key": f"k{i}", "path": p} for i, p in enumerate(paths)]
+        got = podspec.overlapping_path_warnings([{"name": "v", "configMap": {"name": "c", "items": items}}])
+        want = [f'volume "v" (ConfigMap "c"): overlapping paths: "{paths[i]}" with "{paths[j]}"'
+                for i, j in _naive_overlaps(paths)]  # fmt: skip
+        assert got == want, paths
+        ports = [(rng.choice((80, 81)), rng.choice(("", "10.0.0.1")), rng.choice((0, 8080, 8081)))
+                 for _ in range(rng.randint(1, 10))]  # fmt: skip
+        declared = [{"containerPort": cp, "protocol": "TCP", **({"hostIP": ip} if ip else {}),
+                     **({"hostPort": hp} if hp else {})} for cp, ip, hp in ports]  # fmt: skip
+        spec = {"containers": [{"name": "c", "ports": declared}]}
+        got = [w for w in podspec.pod_spec_warnings("", spec, {}) if "definition with" in w]
+        want = [f"spec.containers[0].ports[{i}]: {what} port definition with spec.containers[0].ports[{j}]"
+                for i, j, what in _naive_ports(ports)]  # fmt: skip
+        assert got == want, ports
+
+
+def test_huge_pair_checks_stay_bounded() -> None:
+    """100,000 items of one volume and 50,000 ports of one number: kube's pairwise checks would run ~10^10
+    comparisons (hours here); indexed, they finish, and make no more warnings than kube's recorder writes."""
+    items = [{"key": f"k{i}", "path": f"d{i % 100}/f{i}"} for i in range(100_000)]
+    assert podspec.overlapping_path_warnings([{"name": "v", "configMap": {"name": "c", "items": items}}]) == []
+    same = [{"key": f"k{i}", "path": "p"} for i in range(100_000)]
+    many = podspec.overlapping_path_warnings([{"name": "v", "configMap": {"name": "c", "items": same}}])
+    assert len(many) == podspec.MAX_WARNINGS
+    ports = [{"containerPort": 80, "protocol": "TCP", "hostPort": 1 + i % 60000, "hostIP": "10.0.0.1"}
+             for i in range(50_000)]  # fmt: skip
+    assert podspec.pod_spec_warnings("", {"containers": [{"name": "c", "ports": ports}]}, {}) == []
+
+
+def test_tls_pair_of_hostile_pem_is_linear() -> None:
+    """20,000 BEGIN lines with one END at the end (a regular expression pairing them, or decoding every body to
+    the END, took 16-36 s)."""
+    import base64
+
+    data = base64.b64encode(b"-----BEGIN A-----\n" * 20_000 + b"-----END A-----\n").decode()
+    assert tlspair.key_pair_error(data, "").startswith('tls: failed to find "CERTIFICATE" PEM block')

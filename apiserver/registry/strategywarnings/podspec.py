@@ -54,6 +54,9 @@ _SECCOMP_POD = "seccomp.security.alpha.kubernetes.io/pod"
 _SECCOMP_CONTAINER = "container.seccomp.security.alpha.kubernetes.io/"
 _CONTAINER_KINDS = ("initContainers", "containers", "ephemeralContainers")
 _NULL_SELECTOR = "a null labelSelector results in matching no pod"
+#: more warnings than kube's recorder writes (4 Ki runes in all, each warning at least one): where kube's checks
+#: compare every pair (ports, volume paths), only this many are made
+MAX_WARNINGS = 4096
 
 
 def _at(root: str, rest: str) -> str:
@@ -256,29 +259,60 @@ def _container_warnings(
     return out
 
 
+class _PortGroup:
+    """The earlier ports of one containerPort/protocol, indexed by what kube compares (host IP and port), so
+    that a new port finds the ones it conflicts with without comparing with each (kube does: O(ports²))."""
+
+    def __init__(self) -> None:
+        self.ports: list[tuple[str, Obj]] = []
+        self.zero: list[int] = []  # no host port
+        self.exact: dict[tuple[str, int], list[int]] = {}
+        self.by_host_port: dict[tuple[int, bool], list[int]] = {}  # (host port, host IP empty)
+
+    def conflicts(self, host_ip: str, host_port: int) -> list[int]:
+        """The earlier ports kube would warn about for this one, in their order."""
+        if not host_port:
+            return list(range(len(self.ports)))  # each is a duplicate or an overlap
+        found = [*self.zero, *self.exact.get((host_ip, host_port), ()),
+                 *self.by_host_port.get((host_port, bool(host_ip)), ())]  # fmt: skip
+        return sorted(set(found))
+
+    def add(self, here: str, port: Obj, host_ip: str, host_port: int) -> None:
+        index = len(self.ports)
+        self.ports.append((here, port))
+        if not host_port:
+            self.zero.append(index)
+        else:
+            self.exact.setdefault((host_ip, host_port), []).append(index)
+            self.by_host_port.setdefault((host_port, not host_ip), []).append(index)
+
+
 def _port_warnings(root: str, containers: list[tuple[Obj, str, int]]) -> list[str]:
     ports = [
-        (port, kind, i, j) for container, kind, i in containers for j, port in enumerate(container.get("ports") or ())
+        (port, kind, i, j)
+        for container, kind, i in containers
+        for j, port in enumerate(container.get("ports") or ())
     ]
     out: list[str] = []
-    by_key: dict[str, list[tuple[str, Obj]]] = {}
+    groups: dict[str, _PortGroup] = {}
     for port, kind, i, j in ports:
         host_ip, host_port = port.get("hostIP", ""), port.get("hostPort", 0)
-        if host_ip and not host_port:
+        if host_ip and not host_port and len(out) < MAX_WARNINGS:
             out.append(f"{_container_path(root, kind, i)}.ports[{j}]: hostIP set without hostPort: {_go_port(port)}")
         if len(ports) < 2:
             continue
         here = f"{_container_path(root, kind, i)}.ports[{j}]"
-        others = by_key.setdefault(f"{port.get('containerPort', 0)}/{port.get('protocol', '')}", [])
-        for there, other in others:
+        group = groups.setdefault(f"{port.get('containerPort', 0)}/{port.get('protocol', '')}", _PortGroup())
+        for index in group.conflicts(host_ip, host_port) if len(out) < MAX_WARNINGS else ():
+            there, other = group.ports[index]
             other_ip, other_port = other.get("hostIP", ""), other.get("hostPort", 0)
             if host_ip == other_ip and host_port == other_port:
                 out.append(f"{here}: duplicate port definition with {there}")
             elif not host_port or not other_port:
                 out.append(f"{here}: overlapping port definition with {there}")
-            elif host_port == other_port and (not host_ip) != (not other_ip):
+            else:  # the same host port, one of the two host IPs empty
                 out.append(f"{here}: dangerously ambiguous port definition with {there}")
-        others.append((here, port))
+        group.add(here, port, host_ip, host_port)
     names: dict[str, str] = {}
     for port, kind, i, j in ports if len(ports) > 1 else ():
         name = port.get("name")
@@ -293,23 +327,49 @@ def _port_warnings(root: str, containers: list[tuple[Obj, str, int]]) -> list[st
             )
         else:
             names[name] = here
-    return out
+    return out[:MAX_WARNINGS]
 
 
 # --- overlapping volume paths (warningsForOverlappingVirtualPaths) -----------------------------------------
 
 
-def _overlaps(haystack: list[tuple[str, str]], needle: tuple[str, str]) -> list[tuple[str, str]]:
-    """checkForOverlap: the earlier paths equal to, inside or around this one."""
-    path = needle[0]
-    if not path:
-        return []
-    return [
-        item
-        for item in haystack
-        if item[0]
-        and (item == needle or (item[0] + "/").startswith(path + "/") or (path + "/").startswith(item[0] + "/"))
-    ]
+class _Paths:
+    """checkForOverlap over a growing list of (path, source) items, indexed: an earlier item collides with a
+    path when it is the same path, inside it or around it (at "/" boundaries). kube compares each path with
+    every earlier one; this looks up the path, its ancestors and what lies under it, so a volume of many
+    items costs O(items × depth) rather than O(items²) (100,000 items: hours of the event loop)."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[str, str]] = []
+        self.at: dict[str, list[int]] = {}
+        self.under: dict[str, list[int]] = {}
+
+    def collisions(self, needle: tuple[str, str]) -> list[tuple[str, str]]:
+        path = needle[0]
+        if not path:
+            return []
+        found = [*self.at.get(path, ()), *self.under.get(path, ())]
+        for ancestor in _ancestors(path):
+            found += self.at.get(ancestor, ())
+        return [self.items[i] for i in sorted(set(found))]
+
+    def add(self, item: tuple[str, str]) -> None:
+        index = len(self.items)
+        self.items.append(item)
+        if item[0]:
+            self.at.setdefault(item[0], []).append(index)
+            for ancestor in _ancestors(item[0]):
+                self.under.setdefault(ancestor, []).append(index)
+
+
+def _ancestors(path: str) -> list[str]:
+    """The prefixes of ``path`` that end before one of its "/"."""
+    out = []
+    at = path.find("/")
+    while at >= 0:
+        out.append(path[:at])
+        at = path.find("/", at + 1)
+    return out
 
 
 def _described(item: tuple[str, str]) -> str:
@@ -317,13 +377,14 @@ def _described(item: tuple[str, str]) -> str:
 
 
 def _collisions(paths: list[tuple[str, str]]) -> list[str]:
-    seen: list[tuple[str, str]] = []
-    out = []
+    seen = _Paths()
+    out: list[str] = []
     for path, source in paths:
         item = (path.rstrip("/"), source)
-        out += [f"{_described(item)} with {_described(c)}" for c in _overlaps(seen, item)]
-        seen.append(item)
-    return out
+        if len(out) < MAX_WARNINGS:
+            out += [f"{_described(item)} with {_described(c)}" for c in seen.collisions(item)]
+        seen.add(item)
+    return out[:MAX_WARNINGS]
 
 
 def _item_paths(items: Any, source: str) -> list[tuple[str, str]]:
@@ -369,14 +430,14 @@ def overlapping_path_warnings(volumes: Any) -> list[str]:
         projected = volume.get("projected")
         if projected is None:
             continue
-        seen: list[tuple[str, str]] = []
+        seen = _Paths()
         for source in projected.get("sources") or ():
             if not source:
                 out.append(f'volume "{name}" (Projected) has no sources provided')
                 continue
             for path, where in _projection_paths(source) or ():
                 item = (path.rstrip("/"), where)
-                for collision in _overlaps(seen, item):
+                for collision in seen.collisions(item) if len(out) < MAX_WARNINGS else ():
                     warn("Projected", f"{_described(item)} with {_described(collision)}")
-                seen.append(item)
+                seen.add(item)
     return out

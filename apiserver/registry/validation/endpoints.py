@@ -217,7 +217,7 @@ def validate_endpoint_slice(obj: Obj, old: Obj | None, errs: FieldErrors) -> Non
     if len(ports) > 20000:
         errs.too_many("ports", len(ports), 20000)
     else:
-        names: list[str] = []
+        names: set[str] = set()  # kube searches a list (20,000 ports: 2*10^8 comparisons)
         for i, port in enumerate(ports):
             path, name = f"ports[{i}]", port.get("name", "")
             if name:
@@ -225,7 +225,7 @@ def validate_endpoint_slice(obj: Obj, old: Obj | None, errs: FieldErrors) -> Non
             if name in names:
                 errs.duplicate(f"{path}.name", name)
             else:
-                names.append(name)
+                names.add(name)
             _protocol(port.get("protocol"), f"{path}.protocol", errs)
             if port.get("appProtocol") is not None:
                 qualified_name(port["appProtocol"], f"{path}.appProtocol", errs)

@@ -724,6 +724,18 @@ def test_flowschema_cells() -> None:
     assert cells(FLOW, "flowschemas", bare) == ["fs", "global-default", 1000, "<none>", "60m", "?"]
 
 
+async def test_flowschema_tables_list_by_matching_precedence(api: API) -> None:
+    """printFlowSchemaList sorts its rows by matching precedence, then name (kube 1.36's `kubectl get
+    flowschemas`: exempt, probes, system-leader-election, ... catch-all), though the list is in name order."""
+    base = "/apis/flowcontrol.apiserver.k8s.io/v1/flowschemas"
+    status, table, _ = await api.get(base, headers={"Accept": "application/json;as=Table;v=v1;g=meta.k8s.io"})
+    assert status == 200
+    rows = [(r["cells"][2], r["cells"][0]) for r in table["rows"]]
+    assert rows == sorted(rows) and rows[0] == (1, "exempt") and rows[-1] == (10000, "catch-all")
+    listed = [i["metadata"]["name"] for i in (await api.get(base))[1]["items"]]
+    assert listed == sorted(listed)
+
+
 def test_prioritylevelconfiguration_cells() -> None:
     limited = {
         "metadata": meta("workload-high", namespace=None),

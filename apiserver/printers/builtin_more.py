@@ -7,13 +7,14 @@ it). Same conventions as :mod:`.builtin`, whose helpers this module uses: row fu
 and an optional ``now``, apply the v1 defaults a cell depends on, and always produce the wide cells. The printers
 are in :data:`MORE_PRINTERS`, which :mod:`.tables` consults after :data:`.builtin.BUILTIN_PRINTERS`.
 
-Two quirks of kube's tables: printFlowSchemaList sorts a FlowSchema list by matching precedence, then name,
-which a row function cannot do (aiokube keeps the list's order); printIPAddress gives an Age cell though there is
+Two quirks of kube's tables: printFlowSchemaList sorts a FlowSchema list by matching precedence, then name
+(:data:`LIST_ORDER`, which :func:`.tables.to_table` applies); printIPAddress gives an Age cell though there is
 no Age column, which aiokube copies (three cells for two columns; kubectl ignores the extra cell).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -1129,3 +1130,16 @@ MORE_PRINTERS: dict[tuple[str, str], Printer] = {
     (_FLOW, "prioritylevelconfigurations"): (PRIORITYLEVELCONFIGURATION_COLUMNS, prioritylevelconfiguration_row),
     ("apiregistration.k8s.io", "apiservices"): (APISERVICE_COLUMNS, apiservice_row),
 }
+
+
+def _flow_schema_order(obj: Obj) -> tuple[int, str]:
+    """FlowSchemaSequence's order: the lower matching precedence first, then the name."""
+    precedence = (obj.get("spec") or {}).get("matchingPrecedence")
+    return (precedence if isinstance(precedence, int) else 1000), obj["metadata"].get("name", "")
+
+
+#: kinds whose list printers sort the rows (by the key given), where kube's others keep the list's order
+LIST_ORDER: dict[tuple[str, str], Callable[[Obj], Any]] = {
+    (_FLOW, "FlowSchema"): _flow_schema_order,
+}
+

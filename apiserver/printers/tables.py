@@ -14,7 +14,7 @@ from typing import Any
 from aiokube.apiserver.apiextensions.jsonpath import JSONPathError, parse_jsonpath, printer_cells
 from aiokube.apiserver.apiextensions.structural import OBJECT_META
 from aiokube.apiserver.printers.builtin import BUILTIN_PRINTERS, pod_row_conditions
-from aiokube.apiserver.printers.builtin_more import MORE_PRINTERS
+from aiokube.apiserver.printers.builtin_more import LIST_ORDER, MORE_PRINTERS
 from aiokube.apiserver.printers.columns import CREATION_DESCRIPTION, NAME_DESCRIPTION, Printer, column
 from aiokube.apiserver.registry.resources import ResourceInfo
 from aiokube.encoding import canonical
@@ -127,6 +127,9 @@ def to_table(
     columns, cells = printer_for(info)
     conditions = _row_conditions(info)
     custom = info.custom is not None
+    order = LIST_ORDER.get((info.stored_as.group, info.stored_as.kind)) if not custom else None
+    if order is not None and len(objects) > 1:
+        objects = sorted(objects, key=order)
     rows = []
     for obj in objects:
         row: Obj = {"cells": cells(obj)}

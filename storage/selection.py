@@ -6,6 +6,7 @@ They live in storage because both LIST-from-etcd and the watch cache filter with
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -91,121 +92,230 @@ class LabelSelector:
         return cls(tuple(_LabelParser(text).parse()))
 
 
-_TOKEN = re.compile(r"\s*(!=|==|=|!|\(|\)|,|>|<|[^\s!=(),<>]+)")
+# The lexer and parser of k8s.io/apimachinery/pkg/labels/selector.go, with its error texts (kubectl shows them).
+_SPECIAL = frozenset("=!(),><")
+_SPACE = frozenset(" \t\r\n")
+_TOKENS = {")": "close", ",": "comma", "!": "not", "==": "eqeq", "=": "eq", ">": "gt", "in": "in", "<": "lt",
+           "!=": "ne", "notin": "notin", "(": "open"}  # fmt: skip
+_BINARY = {"in": "in", "eq": "=", "eqeq": "==", "gt": "gt", "lt": "lt", "notin": "notin", "ne": "!="}
+_LABEL_KEY_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]\Z")
+_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\Z")
+_LABEL_KEY_MSG = (
+    "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric "
+    "character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is "
+    "'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"
+)
+_SUBDOMAIN_MSG = (
+    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must "
+    "start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is "
+    r"'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
+)
+_LABEL_VALUE_MSG = (
+    "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start "
+    "and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for "
+    "validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"
+)
+_INT64 = re.compile(r"^[+-]?[0-9]+\Z")
+
+
+def _lex(text: str) -> list[tuple[str, str]]:
+    """Lexer.Lex until the end (Go's reader gives 0 for a NUL byte: where a token would start, the end)."""
+    items: list[tuple[str, str]] = []
+    pos, end = 0, len(text)
+    while True:
+        while pos < end and text[pos] in _SPACE:
+            pos += 1
+        if pos >= end or text[pos] == "\0":
+            items.append(("end", ""))
+            return items
+        if text[pos] in _SPECIAL:  # the longest operator these symbols start
+            buffer, last = "", ("", "")
+            while pos < end and (text[pos] in _SPECIAL or text[pos] == "\0"):
+                if text[pos] == "\0":  # Go's read gives 0 for it, which ends the symbol (and is consumed)
+                    pos += 1
+                    break
+                if buffer + text[pos] in _TOKENS:
+                    buffer += text[pos]
+                    last = (_TOKENS[buffer], buffer)
+                    pos += 1
+                elif last[0]:
+                    break
+                else:
+                    buffer += text[pos]
+                    pos += 1
+            items.append(last if last[0] else ("error", f"error expected: keyword found '{buffer}'"))
+            continue
+        start = pos
+        while pos < end and text[pos] not in _SPACE and text[pos] not in _SPECIAL and text[pos] != "\0":
+            pos += 1
+        word = text[start:pos]
+        if pos < end and text[pos] == "\0":
+            pos += 1  # it ends the word and is consumed (Lex only stops at a NUL that starts a token)
+        items.append((_TOKENS[word], word) if word in ("in", "notin") else ("id", word))
+
+
+def _quote(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def label_key_errors(key: str) -> list[str]:
+    """content.IsLabelKey."""
+    parts = key.split("/")
+    if len(parts) > 2:
+        return [f"a valid label key {_LABEL_KEY_MSG} with an optional DNS subdomain prefix and '/' "
+                "(e.g. 'example.com/MyName')"]  # fmt: skip
+    errs = []
+    name = parts[-1]
+    if len(parts) == 2:
+        prefix = parts[0]
+        if not prefix:
+            errs.append("prefix part must be non-empty")
+        else:
+            if len(prefix.encode()) > 253:
+                errs.append("prefix part must be no more than 253 bytes")
+            if not _DNS_SUBDOMAIN.match(prefix):
+                errs.append(f"prefix part {_SUBDOMAIN_MSG}")
+    if not name:
+        errs.append("name part must be non-empty")
+    elif len(name.encode()) > 63:
+        errs.append("name part must be no more than 63 bytes")
+    if not _LABEL_KEY_NAME.match(name):
+        errs.append(f"name part {_LABEL_KEY_MSG}")
+    return errs
+
+
+def _label_value_errors(value: str) -> list[str]:
+    errs = ["must be no more than 63 bytes"] if len(value.encode()) > 63 else []
+    if not _LABEL_VALUE.match(value):
+        errs.append(_LABEL_VALUE_MSG)
+    return errs
 
 
 class _LabelParser:
-    """Recursive-descent parser for the label selector grammar of k8s.io/apimachinery/pkg/labels."""
+    """labels.Parse: ``in`` and ``notin`` are values where values are expected, operators elsewhere."""
 
     def __init__(self, text: str) -> None:
-        self.text = text
-        self.tokens: list[str] = []
-        pos = 0
-        stripped = text.strip()
-        while pos < len(stripped):
-            m = _TOKEN.match(stripped, pos)
-            if not m:
-                raise SelectorError(f"unable to parse requirement: unexpected character in {text!r}")
-            self.tokens.append(m.group(1))
-            pos = m.end()
-            while pos < len(stripped) and stripped[pos].isspace():
-                pos += 1
-        self.i = 0
+        self.items = _lex(text)
+        self.at = 0
 
-    def _peek(self) -> str | None:
-        return self.tokens[self.i] if self.i < len(self.tokens) else None
+    def _look(self, values: bool = True) -> tuple[str, str]:
+        tok, lit = self.items[self.at]
+        return ("id" if values and tok in ("in", "notin") else tok), lit
 
-    def _next(self) -> str | None:
-        tok = self._peek()
-        self.i += 1
-        return tok
+    def _take(self, values: bool = True) -> tuple[str, str]:
+        found = self._look(values)
+        if found[0] != "end":
+            self.at += 1
+        return found
 
     def parse(self) -> list[Requirement]:
         reqs: list[Requirement] = []
-        if not self.tokens:
-            return reqs
         while True:
-            reqs.append(self._requirement())
-            tok = self._next()
-            if tok is None:
+            tok, lit = self._look()
+            if tok == "end":
                 break
-            if tok != ",":
-                raise SelectorError(f"found '{tok}', expected: ',' or 'end of string'")
+            if tok not in ("id", "not"):
+                raise SelectorError(f"found '{lit}', expected: !, identifier, or 'end of string'")
+            try:
+                reqs.append(self._requirement())
+            except _RequirementError as exc:
+                raise SelectorError(f"unable to parse requirement: {exc}") from None
+            tok, lit = self._take()
+            if tok == "end":
+                break
+            if tok != "comma":
+                raise SelectorError(f"found '{lit}', expected: ',' or 'end of string'")
+            tok, lit = self._look()
+            if tok not in ("id", "not"):
+                raise SelectorError(f"found '{lit}', expected: identifier after ','")
         return sorted(reqs, key=lambda r: r.key)
 
-    def _key(self, tok: str | None) -> str:
-        if tok is None or tok in ("=", "==", "!=", "(", ")", ",", "!", ">", "<"):
-            raise SelectorError(f"found '{tok or ''}', expected: identifier")
-        _validate_label_key(tok)
-        return tok
-
     def _requirement(self) -> Requirement:
-        tok = self._next()
-        if tok == "!":
-            key = self._key(self._next())
-            nxt = self._peek()
-            if nxt not in (None, ","):
-                raise SelectorError(f"found '{nxt}', expected: ',' or 'end of string'")
-            return Requirement(key, "!")
-        key = self._key(tok)
-        op = self._peek()
-        if op in (None, ","):
-            return Requirement(key, "exists")
-        self.i += 1
-        if op in ("=", "==", "!="):
-            value = self._peek()
-            if value in (None, ","):
-                value = ""
-            else:
-                self.i += 1
-                if value in ("(", ")", "=", "==", "!=", "!", ">", "<"):
-                    raise SelectorError(f"found '{value}', expected: identifier")
-            _validate_label_value(value)
-            return Requirement(key, op, (value,))
-        if op in (">", "<"):
-            value = self._next()
-            try:
-                int(value or "")
-            except ValueError:
-                raise SelectorError(
-                    f"for 'Gt', 'Lt' operators, exactly one value is required, and it must be an integer: {value!r}"
-                ) from None
-            return Requirement(key, "gt" if op == ">" else "lt", (value or "",))
-        if op in ("in", "notin"):
-            tok = self._next()
-            if tok != "(":
-                raise SelectorError(f"found '{tok or ''}', expected: '('")
-            raw: list[str] = []
-            while (tok := self._next()) != ")":
-                if tok is None:
-                    raise SelectorError("found '', expected: ')'")
-                raw.append(tok)
-            if not raw:
-                raise SelectorError("for 'in', 'notin' operators, values set can't be empty")
-            vals = tuple(sorted(set("".join(raw).split(","))))
-            for v in vals:
-                _validate_label_value(v)
-            return Requirement(key, op, vals)
-        raise SelectorError(f"found '{op}', expected: in, notin, =, ==, !=, gt, lt")
+        tok, key = self._take()
+        op = ""
+        if tok == "not":
+            op = "!"
+            tok, key = self._take()
+        if tok != "id":
+            raise _RequirementError(f"found '{key}', expected: identifier")
+        if errs := label_key_errors(key):
+            raise _RequirementError(f"<nil>: Invalid value: {_quote(key)}: {'; '.join(errs)}")
+        if self._look()[0] in ("end", "comma") and not op:
+            op = "exists"
+        if op in ("!", "exists"):
+            return Requirement(key, op)
+        tok, lit = self._take(values=False)
+        if tok not in _BINARY:
+            raise _RequirementError(f"found '{lit}', expected: in, notin, =, ==, !=, gt, lt")
+        op = _BINARY[tok]
+        values = self._set() if op in ("in", "notin") else self._exact()
+        return _new_requirement(key, op, sorted(values))
+
+    def _set(self) -> set[str]:
+        tok, lit = self._take()
+        if tok != "open":
+            raise _RequirementError(f"found '{lit}' expected: '('")
+        tok, lit = self._look()
+        if tok == "close":
+            self._take()
+            return {""}
+        if tok not in ("id", "comma"):
+            raise _RequirementError(f"found '{lit}', expected: ',', ')' or identifier")
+        values = self._identifiers()
+        if self._take()[0] != "close":
+            raise _RequirementError(f"found '{lit}', expected: ')'")  # (kube names the first value here)
+        return values
+
+    def _identifiers(self) -> set[str]:
+        values: set[str] = set()
+        while True:
+            tok, lit = self._take()
+            if tok == "id":
+                values.add(lit)
+                after, lit2 = self._look()
+                if after == "comma":
+                    continue
+                if after == "close":
+                    return values
+                raise _RequirementError(f"found '{lit2}', expected: ',' or ')'")
+            if tok != "comma":
+                raise _RequirementError(f"found '{lit}', expected: ',', or identifier")
+            if not values:
+                values.add("")
+            after = self._look()[0]
+            if after == "close":
+                values.add("")
+                return values
+            if after == "comma":
+                values.add("")
+
+    def _exact(self) -> set[str]:
+        if self._look()[0] in ("end", "comma"):
+            return {""}
+        tok, lit = self._take()
+        if tok != "id":
+            raise _RequirementError(f"found '{lit}', expected: identifier")
+        return {lit}
 
 
-def _validate_label_key(key: str) -> None:
-    parts = key.split("/")
-    name = parts[-1]
-    if len(parts) > 2 or not name or len(name) > 63 or not _LABEL_VALUE.match(name):
-        raise SelectorError(
-            f'unable to parse requirement: key: Invalid value: "{key}": name part must consist of '
-            "alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character"
-        )
+class _RequirementError(Exception):
+    pass
 
 
-def _validate_label_value(value: str) -> None:
-    if len(value) > 63 or not _LABEL_VALUE.match(value):
-        raise SelectorError(
-            f'unable to parse requirement: values[0]: Invalid value: "{value}": a valid label must be an '
-            "empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with "
-            "an alphanumeric character"
-        )
+def _new_requirement(key: str, op: str, values: list[str]) -> Requirement:
+    """labels.NewRequirement's checks of the values (the key was checked as it was read)."""
+    errs = []
+    if op in ("gt", "lt"):
+        for i, value in enumerate(values):
+            if not _INT64.match(value) or not -(2**63) <= int(value) < 2**63:
+                errs.append(f"values[{i}]: Invalid value: {_quote(value)}: for 'Gt', 'Lt' operators, the value must "
+                            "be an integer")  # fmt: skip
+    for i, value in enumerate(values):
+        if msgs := _label_value_errors(value):
+            errs.append(f"values[{i}][{key}]: Invalid value: {_quote(value)}: {'; '.join(msgs)}")
+    if errs:
+        raise _RequirementError(errs[0] if len(errs) == 1 else "[" + ", ".join(errs) + "]")
+    return Requirement(key, op, tuple(values))
 
 
 # --- fields -------------------------------------------------------------------------------------------

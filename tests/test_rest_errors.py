@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from typing import Any
 
 import pytest
 
@@ -421,3 +422,15 @@ async def test_pretty_printing_rules(api: API) -> None:
     assert pretty.startswith(b'{\n  "kind": "Status"') and pretty.endswith(b"}")
     async with api.session.get(api.base + path + "?pretty=false", headers={"User-Agent": "curl/8"}) as resp:
         assert (await resp.read()) == compact
+
+
+_SELECTOR_ANSWERS = load_fixture("kube-1.36/label_selector_answers.json")
+
+
+@pytest.mark.parametrize("case", _SELECTOR_ANSWERS, ids=[repr(c["selector"])[:40] for c in _SELECTOR_ANSWERS])
+async def test_label_selectors_parse_as_kubes(api: API, ns: str, case: dict[str, Any]) -> None:
+    """labels.Parse's lexer, grammar and texts (kubectl shows them for `get -l`): 60 selectors, good and bad,
+    answered as kube 1.36 answered them (status and message)."""
+    status, answer, _ = await api.get(f"/api/v1/namespaces/{ns}/configmaps", params={"labelSelector": case["selector"]})
+    got = "ok" if status == 200 else answer["message"]
+    assert (status, got) == (case["status"], case["message"])

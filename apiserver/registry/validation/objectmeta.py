@@ -52,6 +52,11 @@ LABEL_VALUE_MAX = 63
 TOTAL_ANNOTATION_SIZE_LIMIT = 256 * 1024
 
 
+def max_len_bytes_error(length: int) -> str:
+    """content.MaxLenError (kube 1.36's label keys and values, qualified names: Go measures bytes)."""
+    return f"must be no more than {length} bytes"
+
+
 def max_len_error(length: int) -> str:
     return f"must be no more than {length} characters"
 
@@ -116,7 +121,10 @@ def is_qualified_name(value: str) -> list[str]:
         if not prefix:
             errs.append("prefix part must be non-empty")
         else:
-            errs.extend("prefix part " + m for m in is_dns1123_subdomain(prefix))
+            if len(prefix.encode()) > DNS1123_SUBDOMAIN_MAX:  # content.IsDNS1123Subdomain: bytes
+                errs.append("prefix part " + max_len_bytes_error(DNS1123_SUBDOMAIN_MAX))
+            if not _dns1123_subdomain.match(prefix):
+                errs.append("prefix part " + regex_error(_DNS1123_SUBDOMAIN_MSG, _DNS1123_SUBDOMAIN_FMT, "example.com"))
     else:
         return [
             "a valid label key "  # kube 1.36: IsQualifiedName is content.IsLabelKey, with its words
@@ -125,8 +133,8 @@ def is_qualified_name(value: str) -> list[str]:
         ]
     if not name:
         errs.append("name part must be non-empty")
-    elif len(name) > QUALIFIED_NAME_MAX:
-        errs.append("name part " + max_len_error(QUALIFIED_NAME_MAX))
+    elif len(name.encode()) > QUALIFIED_NAME_MAX:
+        errs.append("name part " + max_len_bytes_error(QUALIFIED_NAME_MAX))
     if not _qualified_name.match(name):
         errs.append(
             "name part " + regex_error(_QUALIFIED_NAME_MSG, _QUALIFIED_NAME_FMT, "MyName", "my.name", "123-abc")
@@ -136,8 +144,8 @@ def is_qualified_name(value: str) -> list[str]:
 
 def is_valid_label_value(value: str) -> list[str]:
     errs = []
-    if len(value) > LABEL_VALUE_MAX:
-        errs.append(max_len_error(LABEL_VALUE_MAX))
+    if len(value.encode()) > LABEL_VALUE_MAX:
+        errs.append(max_len_bytes_error(LABEL_VALUE_MAX))
     if not _label_value.match(value):
         errs.append(regex_error(_LABEL_VALUE_MSG, _LABEL_VALUE_FMT, "MyValue", "my_value", "12345"))
     return errs

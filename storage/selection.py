@@ -352,63 +352,60 @@ class FieldSelector:
 
     @classmethod
     def parse(cls, text: str) -> FieldSelector:
-        """fields.ParseSelector: comma-separated ``f=v`` / ``f==v`` / ``f!=v``, backslash escapes."""
+        """fields.ParseSelector: comma-separated ``f=v`` / ``f==v`` / ``f!=v`` terms (sorted, as kube reads
+        them), the value's ``\\``, ``\\,`` and ``\\=`` escapes, its errors' texts."""
         reqs = []
-        for term in _split_unescaped(text, ","):
+        for term in sorted(_split_terms(text)):
             if not term:
                 continue
-            for op_text, op in (("!=", "!="), ("==", "="), ("=", "=")):
-                idx = _find_unescaped(term, op_text)
-                if idx >= 0:
-                    field, value = term[:idx], _unescape(term[idx + len(op_text) :])
-                    reqs.append(FieldRequirement(field, op, value))
+            for at in range(len(term)):
+                op = next((o for o in ("!=", "==", "=") if term.startswith(o, at)), None)
+                if op is not None:
                     break
             else:
                 raise SelectorError(f"invalid selector: '{text}'; can't understand '{term}'")
+            value = _unescape_value(term[at + len(op) :])
+            reqs.append(FieldRequirement(term[:at], "!=" if op == "!=" else "=", value))
         return cls(tuple(sorted(reqs, key=lambda r: (r.field, r.op, r.value))))
 
 
-def _split_unescaped(text: str, sep: str) -> list[str]:
-    out, cur, escaped = [], [], False
-    for ch in text:
+def _split_terms(text: str) -> list[str]:
+    """splitTerms: at each comma no backslash escapes (the terms keep their escapes)."""
+    if not text:
+        return []
+    terms, start, escaped = [], 0, False
+    for i, ch in enumerate(text):
         if escaped:
-            cur.append("\\" + ch)
             escaped = False
         elif ch == "\\":
             escaped = True
-        elif ch == sep:
-            out.append("".join(cur))
-            cur = []
-        else:
-            cur.append(ch)
-    if escaped:
-        cur.append("\\")
-    out.append("".join(cur))
-    return out
+        elif ch == ",":
+            terms.append(text[start:i])
+            start = i + 1
+    terms.append(text[start:])
+    return terms
 
 
-def _find_unescaped(text: str, needle: str) -> int:
-    i = 0
-    while i < len(text):
-        if text[i] == "\\":
-            i += 2
-            continue
-        if text.startswith(needle, i):
-            return i
-        i += 1
-    return -1
-
-
-def _unescape(text: str) -> str:
+def _unescape_value(text: str) -> str:
+    """UnescapeValue: ``\\\\``, ``\\,`` and ``\\=`` are the characters; any other escape, a trailing backslash, or a
+    bare ``,`` or ``=`` is kube's error."""
+    if "\\" not in text and "," not in text and "=" not in text:
+        return text
     out, escaped = [], False
     for ch in text:
         if escaped:
+            if ch not in "\\,=":
+                raise SelectorError(f"invalid field selector: invalid escape sequence: \\{ch}")
             out.append(ch)
             escaped = False
         elif ch == "\\":
             escaped = True
+        elif ch in ",=":
+            raise SelectorError(f"invalid field selector: unescaped character in value: {ord(ch)}")
         else:
             out.append(ch)
+    if escaped:
+        raise SelectorError("invalid field selector: invalid escape sequence: \\")
     return "".join(out)
 
 

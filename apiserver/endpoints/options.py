@@ -9,6 +9,7 @@ from aiohttp import web
 
 from aiokube.apiserver import errors
 from aiokube.apiserver.endpoints.bodies import read_body
+from aiokube.apiserver.endpoints.requestinfo import query_bool
 from aiokube.apiserver.errors import FieldErrors, GroupKind
 from aiokube.apiserver.golang import go_quote
 from aiokube.apiserver.registry.options import (
@@ -39,7 +40,7 @@ def parse_int64(text: str) -> int:
 
 
 def parse_bool(value: str | None) -> bool:
-    return (value or "").lower() in ("1", "t", "true")
+    return bool(query_bool(value))
 
 
 def write_options(request: web.Request, kind: str) -> WriteOptions:
@@ -81,9 +82,9 @@ def list_options(request: web.Request, info: ResourceInfo, *, watch: bool = Fals
         raise errors.bad_request(exc.message) from None
     field = convert_field_labels(info, field)
     # ListOptions' integers in its field order (timeoutSeconds, limit), as kube's parameter codec converts them
-    if q.get("timeoutSeconds"):
+    if "timeoutSeconds" in q:
         parse_int64(q["timeoutSeconds"])
-    limit = parse_int64(q["limit"]) if q.get("limit") else 0
+    limit = parse_int64(q["limit"]) if "limit" in q else 0
     opts = ListOptions(
         label=label,
         field=field,
@@ -91,6 +92,7 @@ def list_options(request: web.Request, info: ResourceInfo, *, watch: bool = Fals
         continue_token=q.get("continue", ""),
         resource_version=q.get("resourceVersion", ""),
         resource_version_match=q.get("resourceVersionMatch", ""),
+        send_initial_events="sendInitialEvents" in q,
     )
     if not watch:
         validate_list_options(opts)

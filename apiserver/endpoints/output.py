@@ -15,6 +15,7 @@ from aiohttp import web
 
 from aiokube.apiserver import errors
 from aiokube.apiserver.endpoints.responses import add_warnings, is_pretty
+from aiokube.apiserver.golang import go_quote
 from aiokube.apiserver.printers.tables import partial_metadata, to_partial_list, to_table
 from aiokube.apiserver.registry.resources import ResourceInfo
 from aiokube.apiserver.registry.storedform import read_view
@@ -62,6 +63,14 @@ def negotiate(request: web.Request, info: ResourceInfo | None, *, stream: bool =
 _INTERNAL_PACKAGES = {"": "core", "events.k8s.io": "core", "internal.apiserver.k8s.io": "apiserverinternal"}
 
 
+def _bad_include_object(value: str) -> errors.StatusError:
+    """kube's 400 for an includeObject it cannot honour, made when a Table is asked for (otherwise ignored)."""
+    return errors.bad_request(
+        f"Unable to convert to Table as requested: includeObject: Invalid value: {go_quote(value)}: must be "
+        "'Metadata', 'Object', 'None', or empty"
+    )
+
+
 class Output:
     """The negotiated response format of one request."""
 
@@ -70,9 +79,13 @@ class Output:
         self.info = info
         self.fmt = negotiate(request, info, stream=stream)
         self.pretty = self.fmt.pretty or is_pretty(request)
-        self.include_object = request.query.get("includeObject", "Metadata") or "Metadata"
-        if self.include_object not in ("None", "Metadata", "Object"):
-            raise errors.bad_request(f'unrecognized includeObject value: "{self.include_object}"')
+        # includeObject matters to Tables only; a bad one is kube's 400 when a Table is made (after a 404, say),
+        # for a watch before its stream starts ("" below: not valid)
+        given = request.query.get("includeObject", "")
+        valid = given in ("", "None", "Metadata", "Object")
+        self.include_object = (given or "Metadata") if valid else ""
+        if not valid and stream and self.fmt.convert == "Table":
+            raise _bad_include_object(given)
         #: stored objects -> this version's (None: the stored form is this version's, nothing to convert)
         self.view = read_view(info)
         #: a custom resource: kube serves it unstructured, its JSON keys sorted at every level
@@ -97,6 +110,8 @@ class Output:
         only a Table row's embedded object is in the request's version)."""
         fmt = self.fmt
         if fmt.convert == "Table":
+            if not self.include_object:
+                raise _bad_include_object(self.request.query.get("includeObject", ""))
             return to_table(self.info, objects, list_meta, version=fmt.convert_version,
                             include_object=self.include_object, view=self.view)  # fmt: skip
         if fmt.convert == "PartialObjectMetadata":

@@ -49,8 +49,12 @@ class RequestInfo:
         return f"{self.group}/{self.version}" if self.group else self.version
 
 
-def _truthy(value: str | None) -> bool:
-    return value is not None and value.lower() in ("1", "t", "true")
+def query_bool(value: str | None) -> bool | None:
+    """A boolean query parameter as kube's parameter codec reads it (runtime.Convert_Slice_string_To_bool):
+    absent is None; "0" and "false" (any case) are false; anything else, the empty string included, true."""
+    if value is None:
+        return None
+    return not (value == "0" or value.lower() == "false")
 
 
 def parse(method: str, path: str, query: dict[str, str]) -> RequestInfo:
@@ -94,7 +98,7 @@ def parse(method: str, path: str, query: dict[str, str]) -> RequestInfo:
         info.subresource = rest[2]
 
     if not info.name and info.verb == "get":
-        info.verb = "watch" if _truthy(query.get("watch")) else "list"
+        info.verb = "watch" if query_bool(query.get("watch")) else "list"
     if not info.name and info.verb == "delete":
         info.verb = "deletecollection"
     return info

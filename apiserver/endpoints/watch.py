@@ -21,7 +21,7 @@ from aiokube.apiserver.endpoints import filters
 from aiokube.apiserver.endpoints.bookmarks import bookmark_object
 from aiokube.apiserver.endpoints.options import parse_int64
 from aiokube.apiserver.endpoints.output import Output
-from aiokube.apiserver.endpoints.requestinfo import RequestInfo
+from aiokube.apiserver.endpoints.requestinfo import RequestInfo, query_bool
 from aiokube.apiserver.errors import FieldErrors, GroupKind, StatusError
 from aiokube.apiserver.observability import metrics
 from aiokube.apiserver.observability.metrics import WatchMetrics
@@ -46,17 +46,6 @@ MIN_REQUEST_TIMEOUT = 1800.0
 INITIAL_EVENTS_END = "k8s.io/initial-events-end"
 
 
-def _bool_param(value: str | None, name: str) -> bool | None:
-    if value is None:
-        return None
-    low = value.lower()
-    if low in ("1", "t", "true"):
-        return True
-    if low in ("0", "f", "false", ""):
-        return False
-    raise errors.bad_request(f'strconv.ParseBool: parsing "{value}": invalid syntax')
-
-
 class WatchRequest:
     """A parsed, defaulted and validated watch request (handlers/get.go ListResource, watch branch)."""
 
@@ -64,9 +53,9 @@ class WatchRequest:
         q = request.query
         self.resource_version = q.get("resourceVersion", "")
         self.match = q.get("resourceVersionMatch", "")
-        self.allow_bookmarks = bool(_bool_param(q.get("allowWatchBookmarks"), "allowWatchBookmarks"))
-        self.send_initial_events = _bool_param(q.get("sendInitialEvents"), "sendInitialEvents")
-        seconds = parse_int64(q["timeoutSeconds"]) if q.get("timeoutSeconds") else 0
+        self.allow_bookmarks = bool(query_bool(q.get("allowWatchBookmarks")))
+        self.send_initial_events = query_bool(q.get("sendInitialEvents"))
+        seconds = parse_int64(q["timeoutSeconds"]) if "timeoutSeconds" in q else 0
         # kube: 0 (or none) is a random 30-60 min; a negative timeout has already passed: the stream ends at once
         self.timeout = float(seconds) if seconds else MIN_REQUEST_TIMEOUT * (1.0 + random.random())
         # SetListOptionsDefaults with the WatchList gate on: RV unset or "0" means watch-list

@@ -41,6 +41,8 @@ class ListOptions:
     continue_token: str
     resource_version: str
     resource_version_match: str
+    #: the query had sendInitialEvents (a LIST may not: kube's 422)
+    send_initial_events: bool = False
 
 
 def parse_resource_version(value: str, *, listing: bool = True) -> int:
@@ -78,5 +80,7 @@ def validate_list_options(opts: ListOptions) -> None:
             errs.not_supported("resourceVersionMatch", match, ["Exact", "NotOlderThan", ""])
         if match == "Exact" and opts.resource_version == "0":
             errs.forbidden("resourceVersionMatch", 'resourceVersionMatch "exact" is forbidden for resourceVersion "0"')
+    if opts.send_initial_events:
+        errs.forbidden("sendInitialEvents", "sendInitialEvents is forbidden for list")
     if errs:
         raise errors.invalid(GroupKind(META_GROUP, "ListOptions"), "", errs.causes)

@@ -45,7 +45,7 @@ from aiokube.apiserver.registry.validation import dispatch as typed
 from aiokube.apiserver.registry.validation import verdicts
 from aiokube.storage import errors as serr
 from aiokube.storage.selection import SelectionPredicate
-from aiokube.storage.store import ListResult, Preconditions, Store
+from aiokube.storage.store import ListResult, Preconditions, Store, decode_continue
 from aiokube.watchcache.cacher import CacheListResult, Cacher
 
 Obj = dict[str, Any]
@@ -286,6 +286,10 @@ class GenericStore:
 
     async def list(self, info: ResourceInfo, namespace: str | None, opts: ListOptions) -> CacheListResult:
         if opts.continue_token and opts.resource_version not in ("", "0"):
+            try:  # kube decodes the token first: a bad one is the error even then
+                decode_continue(opts.continue_token, info.collection_key(namespace))
+            except serr.StorageError as exc:
+                raise errors.from_storage(exc, info.group_resource, "") from None
             raise errors.bad_request("specifying resource version is not allowed when using continue")
         parse_resource_version(opts.resource_version)
         pred = predicate(info, opts.label, opts.field)

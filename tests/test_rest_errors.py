@@ -466,3 +466,18 @@ async def test_list_queries_answered_as_kubes(api: API, ns: str, case: dict[str,
     status, answer, _ = await api.get(f"/api/v1/namespaces/{ns}/{case['path']}?{case['query']}", headers=headers)
     got = "ok" if status == 200 else answer["message"]
     assert (status, got) == (case["status"], case["message"].replace("kube-system", ns))
+
+
+async def test_write_and_delete_options_as_kubes(api: API, ns: str) -> None:
+    """ValidateFieldManager refuses unprintable characters (kube's text, the byte position), and an empty
+    gracePeriodSeconds is a ParseInt error, not "none" (checked on kube 1.36)."""
+    path = f"/api/v1/namespaces/{ns}/configmaps"
+    status, answer, _ = await api.post(path, {"metadata": {"name": "c"}}, params={"fieldManager": "é\nb"})
+    assert status == 422 and answer["message"] == (
+        'CreateOptions.meta.k8s.io "" is invalid: fieldManager: Invalid value: "é\\nb": invalid character U+000A '
+        "(at position 2)"
+    )
+    assert (await api.post(path, {"metadata": {"name": "c"}}))[0] == 201
+    status, answer, _ = await api.delete(f"{path}/c", params={"gracePeriodSeconds": ""})
+    assert (status, answer["message"]) == (400, 'strconv.ParseInt: parsing "": invalid syntax')
+    assert (await api.get(f"{path}/c"))[0] == 200

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from aiohttp import web
 
@@ -39,6 +40,11 @@ def parse_int64(text: str) -> int:
     return value
 
 
+def _go_printable(char: str) -> bool:
+    """unicode.IsPrint: letters, marks, numbers, punctuation, symbols and the ASCII space."""
+    return char == " " or unicodedata.category(char)[0] in "LMNPS"
+
+
 def parse_bool(value: str | None) -> bool:
     return bool(query_bool(value))
 
@@ -55,8 +61,12 @@ def write_options(request: web.Request, kind: str) -> WriteOptions:
     if field_validation not in ("", "Ignore", "Warn", "Strict"):
         errs.not_supported("fieldValidation", field_validation, ["", "Ignore", "Strict", "Warn"])
     field_manager = request.query.get("fieldManager", "")
-    if len(field_manager) > 128:
+    if len(field_manager.encode()) > 128:
         errs.too_long("fieldManager", 128)
+    for i, char in enumerate(field_manager):  # ValidateFieldManager: printable characters only
+        if not _go_printable(char):
+            at = len(field_manager[:i].encode())
+            errs.invalid("fieldManager", field_manager, f"invalid character U+{ord(char):04X} (at position {at})")
     if errs:
         raise errors.invalid(GroupKind(META_GROUP, kind), "", errs.causes)
     return WriteOptions(bool(dry_run), field_validation, field_manager)
@@ -140,7 +150,7 @@ async def delete_options(request: web.Request) -> DeleteOptions:
     dry_run_values = list(dry_run_values) + q.getall("dryRun", [])
     if "propagationPolicy" in q:
         opts.propagation_policy = q["propagationPolicy"]
-    if q.get("gracePeriodSeconds"):
+    if "gracePeriodSeconds" in q:
         opts.grace_period_seconds = parse_int64(q["gracePeriodSeconds"])
     if "orphanDependents" in q:
         opts.orphan_dependents = parse_bool(q["orphanDependents"])

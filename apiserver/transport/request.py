@@ -19,9 +19,10 @@ from aiokube.apiserver.endpoints.responses import add_request_warnings
 
 class KubeRequest(web.BaseRequest):
     """A BaseRequest whose response carries the request's warnings (as kube's warning recorder adds them to
-    every response, errors and streams included)."""
+    every response, errors and streams included) and, as Go's, no Server header."""
 
     async def _prepare_hook(self, response: web.StreamResponse) -> None:
+        response.headers.popall("Server", None)  # aiohttp names itself; Go's server sends no Server header
         await add_request_warnings(self, response)
 
 

@@ -33,6 +33,9 @@ async def test_daemonsets_carry_the_template_generation_annotation(api: API, ns:
     base = f"/apis/apps/v1/namespaces/{ns}/daemonsets"
     status, created, _ = await api.post(base, ds)
     assert status == 201 and created["metadata"]["annotations"] == {"deprecated.daemonset.template.generation": "1"}
+    # apps/v1's conversion writes the annotation before kube's field manager looks: the creator owns it
+    owned = created["metadata"]["managedFields"][0]["fieldsV1"]["f:metadata"]
+    assert owned == {"f:annotations": {".": {}, "f:deprecated.daemonset.template.generation": {}}}
     merge = {"Content-Type": "application/merge-patch+json"}
     patch = {"metadata": {"labels": {"x": "y"}, "annotations": {"deprecated.daemonset.template.generation": "9"}}}
     status, patched, _ = await api.request("PATCH", f"{base}/ds", body=patch, headers=merge)

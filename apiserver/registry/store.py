@@ -383,6 +383,7 @@ class GenericStore:
         generated = not md.get("name") and bool(md.get("generateName"))
         if info.conversion is not None:  # the rest of the write works on the storage form
             obj = info.conversion.to_storage(obj)
+        info.strategy.as_field_manager_sees(obj)
         await turns.stage(self._track, None, obj, info, manager)  # before admission, as kube records it
         volatile = await self.create_admission.admit(obj, info, namespace)
         first = await draadmin.on_create(obj, info, namespace, self.admission.lookup)
@@ -503,6 +504,7 @@ class GenericStore:
                     await self.admission.admit_create(info.group_resource, namespace, name)
                 new["metadata"].pop("resourceVersion", None)
                 if track:
+                    info.strategy.as_field_manager_sees(new)
                     self._track(None, new, info, manager)
                 await self.create_admission.admit(new, info, namespace)
                 self._prepare_create(new, info, await draadmin.on_create(new, info, namespace, self.admission.lookup))

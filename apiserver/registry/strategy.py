@@ -37,6 +37,10 @@ class Strategy:
     def initial_status(self, obj: Obj) -> Obj | None:
         return {}
 
+    def as_field_manager_sees(self, obj: Obj) -> None:
+        """What kube's field manager sees of a created object: the versioned object converted from the internal
+        one, which for some kinds carries fields the conversion writes (a DaemonSet's generation annotation)."""
+
     def prepare_for_create(self, obj: Obj) -> None:
         if self.has_status:
             status = self.initial_status(obj)
@@ -153,6 +157,10 @@ class DaemonSetStrategy(WorkloadStrategy):
     def _set(cls, obj: Obj, generation: int) -> None:
         md = obj["metadata"]
         md["annotations"] = {**(md.get("annotations") or {}), cls.ANNOTATION: str(generation)}
+
+    def as_field_manager_sees(self, obj: Obj) -> None:
+        """apps/v1's conversion always writes the annotation (the request's value, or 0): the creator owns it."""
+        self._set(obj, self._template_generation(obj))
 
     def prepare_for_create(self, obj: Obj) -> None:
         super().prepare_for_create(obj)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
 import re
@@ -160,3 +161,40 @@ async def test_service_and_node_defaults(api: API, ns: str) -> None:
     assert node["spec"]["taints"] == [{"key": "node.kubernetes.io/not-ready", "effect": "NoSchedule"}]
     status, _, _ = await api.delete(f"/api/v1/nodes/{node_name}")
     assert status == 200
+
+
+async def test_claims_and_ingresses_get_the_default_class(api: API, ns: str) -> None:
+    """DefaultStorageClass and DefaultIngressClass: without a class (and without the beta annotation), the newest
+    default one; "" and the annotations are left alone (answers checked on kube 1.36)."""
+    suffix = ns.rsplit("-", 1)[1]
+    classes = []
+    try:
+        for i, age in enumerate(("old", "new")):
+            sc = {"metadata": {"name": f"sc-{age}-{suffix}",
+                               "annotations": {"storageclass.kubernetes.io/is-default-class": "true"}},
+                  "provisioner": "p"}  # fmt: skip
+            ic = {"metadata": {"name": f"ic-{age}-{suffix}",
+                               "annotations": {"ingressclass.kubernetes.io/is-default-class": "true"}},
+                  "spec": {"controller": "example.com/x"}}  # fmt: skip
+            classes += [f"/apis/storage.k8s.io/v1/storageclasses/{sc['metadata']['name']}",
+                        f"/apis/networking.k8s.io/v1/ingressclasses/{ic['metadata']['name']}"]  # fmt: skip
+            assert (await api.post("/apis/storage.k8s.io/v1/storageclasses", sc))[0] == 201
+            assert (await api.post("/apis/networking.k8s.io/v1/ingressclasses", ic))[0] == 201
+            if i == 0:
+                await asyncio.sleep(1.1)  # creation timestamps have seconds
+        claim = {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}
+        pvcs = f"/api/v1/namespaces/{ns}/persistentvolumeclaims"
+        _, c1, _ = await api.post(pvcs, {"metadata": {"name": "c1"}, "spec": claim})
+        _, c2, _ = await api.post(pvcs, {"metadata": {"name": "c2"}, "spec": {**claim, "storageClassName": ""}})
+        beta = {"volume.beta.kubernetes.io/storage-class": "x"}
+        _, c3, _ = await api.post(pvcs, {"metadata": {"name": "c3", "annotations": beta}, "spec": claim})
+        assert [c["spec"].get("storageClassName") for c in (c1, c2, c3)] == [f"sc-new-{suffix}", "", None]
+        backend = {"defaultBackend": {"service": {"name": "s", "port": {"number": 80}}}}
+        ingresses = f"/apis/networking.k8s.io/v1/namespaces/{ns}/ingresses"
+        _, i1, _ = await api.post(ingresses, {"metadata": {"name": "i1"}, "spec": backend})
+        annotated = {"name": "i2", "annotations": {"kubernetes.io/ingress.class": "nginx"}}
+        _, i2, _ = await api.post(ingresses, {"metadata": annotated, "spec": backend})
+        assert [i["spec"].get("ingressClassName") for i in (i1, i2)] == [f"ic-new-{suffix}", None]
+    finally:
+        for path in classes:
+            await api.delete(path)

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from aiokube.apiserver import errors
+from aiokube.apiserver.admission import defaultclass
 from aiokube.apiserver.admission import pods as pod_admission
 from aiokube.apiserver.registry import meta
 from aiokube.apiserver.registry.resources import Registry, ResourceInfo
@@ -24,8 +25,9 @@ def token_suffix() -> str:
 
 
 class CreateAdmission:
-    """Admission of creates: nodes tainted, storage-protection finalizers, and a pod's ServiceAccount, priority
-    and tolerations, the account read from the watch cache (then etcd)."""
+    """Admission of creates: nodes tainted, storage-protection finalizers, claims' and Ingresses' default
+    classes, and a pod's ServiceAccount, priority and tolerations, the account read from the watch cache (then
+    etcd)."""
 
     def __init__(self, registry: Registry, storage: Store, cacher_for: Callable[[ResourceInfo], Cacher]) -> None:
         self.registry = registry
@@ -41,11 +43,24 @@ class CreateAdmission:
         if info.group == "storage.k8s.io" and info.plural == "volumeattributesclasses":
             pod_admission.admit_storage_protection(info.kind, obj)
             return ()
+        if info.group == "networking.k8s.io" and info.plural == "ingresses":
+            if defaultclass.ingress_needs_class(obj):
+                classes = await self._objects("networking.k8s.io", "v1", "ingressclasses")
+                default = defaultclass.newest_default(classes, (defaultclass.INGRESS_DEFAULT,))
+                if default is not None:
+                    obj.setdefault("spec", {})["ingressClassName"] = default
+            return ()
         if info.group:
             return ()
         if info.plural == "nodes":
             pod_admission.admit_node(obj)
         elif info.plural in ("persistentvolumeclaims", "persistentvolumes"):
+            if info.plural == "persistentvolumeclaims" and defaultclass.claim_needs_class(obj):
+                classes = await self._objects("storage.k8s.io", "v1", "storageclasses")
+                keys = (defaultclass.STORAGE_DEFAULT, defaultclass.STORAGE_DEFAULT_BETA)
+                default = defaultclass.newest_default(classes, keys)
+                if default is not None:
+                    obj.setdefault("spec", {})["storageClassName"] = default
             pod_admission.admit_storage_protection(info.kind, obj)
         elif info.plural == "pods" and namespace is not None:
             sa_name = pod_admission.pod_service_account_name(obj)
@@ -61,6 +76,16 @@ class CreateAdmission:
             except pod_admission.AdmissionForbidden as exc:
                 raise errors.forbidden(info.group_resource, obj["metadata"].get("name", ""), str(exc)) from None
         return tuple(made)
+
+    async def _objects(self, group: str, version: str, plural: str) -> list[Obj]:
+        """The objects of a cluster-scoped resource as the watch cache holds them (kube's plugins read their
+        informers), once it has listed them."""
+        info = self.registry.get(group, version, plural)
+        assert info is not None
+        cacher = self.cacher_for(info)
+        if not cacher.ready.is_set():
+            await cacher.wait_ready(timeout=10)
+        return [entry.obj for entry in cacher.cache.values()]
 
     async def service_account(self, namespace: str, name: str) -> Obj | None:
         """The pod's ServiceAccount: from the watch cache, as kube's admission reads its informer, then (not

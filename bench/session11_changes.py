@@ -5,7 +5,9 @@ operation, best of ``--rounds`` rounds of ``--budget`` CPU seconds); ``off`` doe
    overlapping paths, ports, environment, quantities, IPs) of the bench's pod in its stored form;
 2. per Deployment create: the same for its pod template;
 3. per request: the warning recorder the edge starts and stops (a list, a context variable set and reset);
-4. per Endpoints write: kube's validation of its 100 addresses and a port (new: there was none).
+4. per Endpoints write: kube's validation of its 100 addresses and a port (new: there was none);
+5. per pod create: LimitRanger's lookup of the namespace's LimitRanges (twice: defaults, then limits), in a
+   namespace without any, against nothing.
 
 A pod's update computes no warnings (kube skips them on that path). Writes ``bench/results/session11_changes.json``
 and ``.png``. Usage: ``python -m bench.session11_changes``
@@ -13,10 +15,14 @@ and ``.png``. Usage: ``python -m bench.session11_changes``
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
+from typing import Any
 
 from aiokube.apiserver.errors import FieldErrors
 from aiokube.apiserver.registry import warningrecorder
+from aiokube.apiserver.registry.createadmission import CreateAdmission
+from aiokube.apiserver.registry.resources import Registry
 from aiokube.apiserver.registry.strategywarnings import kinds
 from aiokube.apiserver.registry.validation.endpoints import validate_endpoints
 
@@ -71,11 +77,37 @@ def endpoints(rounds: int, budget: float) -> Rows:
     return {"100-address Endpoints validated": (per_op(on, rounds, budget), per_op(_nothing, rounds, budget))}
 
 
+class _ReadyCacher:
+    """What the lookup asks of a watch cache: listed, holding no LimitRange."""
+
+    def __init__(self) -> None:
+        self.ready = asyncio.Event()
+        self.ready.set()
+        self.cache: dict[str, Any] = {}
+
+
+def limit_range_lookup(rounds: int, budget: float) -> Rows:
+    registry = Registry()
+    cacher = _ReadyCacher()
+    admission = CreateAdmission(registry, None, lambda info: cacher)  # type: ignore[arg-type]
+
+    def on() -> None:
+        for _ in range(2):
+            coro = admission._limit_ranges("bench")
+            try:
+                coro.send(None)
+            except StopIteration:
+                pass
+
+    return {"a pod create's LimitRange lookups": (per_op(on, rounds, budget), per_op(_nothing, rounds, budget))}
+
+
 ITEMS: dict[str, Callable[[int, float], Rows]] = {
     "pods": pod_create,
     "deployments": deployment_create,
     "requests": recorder,
     "endpoints": endpoints,
+    "limit ranges": limit_range_lookup,
 }
 
 

@@ -198,3 +198,26 @@ async def test_claims_and_ingresses_get_the_default_class(api: API, ns: str) -> 
     finally:
         for path in classes:
             await api.delete(path)
+
+
+_LIMIT_RANGER = load_fixture("kube-1.36/limitranger.json")
+_PLURALS = {"lr": "limitranges", "pod": "pods", "pvc": "persistentvolumeclaims"}
+
+
+async def test_limit_ranger_defaults_and_limits_as_kube(api: API, ns: str) -> None:
+    """LimitRanger: a namespace's LimitRanges default a pod's requests and limits (and say so in an annotation)
+    and forbid pods and claims outside their minimums, maximums and ratios — each step answered as kube 1.36
+    answered it (tests/fixtures/kube-1.36/limitranger.json)."""
+    for (kind, body), want in zip(_LIMIT_RANGER["steps"], _LIMIT_RANGER["kube"], strict=True):
+        status, obj, _ = await api.post(f"/api/v1/namespaces/{ns}/{_PLURALS[kind]}", body)
+        if status >= 300:
+            got: list[Any] = [status, obj["message"].replace(ns, "NS")]
+        elif kind == "pod":
+            containers = obj["spec"].get("initContainers", []) + obj["spec"]["containers"]
+            got = [status, obj["metadata"].get("annotations"), [c.get("resources") for c in containers],
+                   obj["status"].get("qosClass")]  # fmt: skip
+        elif kind == "lr":
+            got = [status, obj["spec"]]
+        else:
+            got = [status]
+        assert got == want, body["metadata"]["name"]

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from aiokube.apiserver import errors
-from aiokube.apiserver.admission import defaultclass
+from aiokube.apiserver.admission import defaultclass, limitranger
 from aiokube.apiserver.admission import pods as pod_admission
 from aiokube.apiserver.registry import meta
 from aiokube.apiserver.registry.resources import Registry, ResourceInfo
@@ -63,6 +63,9 @@ class CreateAdmission:
                     obj.setdefault("spec", {})["storageClassName"] = default
             pod_admission.admit_storage_protection(info.kind, obj)
         elif info.plural == "pods" and namespace is not None:
+            ranges = await self._limit_ranges(namespace)
+            if ranges:  # LimitRanger comes before ServiceAccount in kube's plugin order
+                limitranger.mutate_pod(obj, ranges)
             sa_name = pod_admission.pod_service_account_name(obj)
             account = await self.service_account(namespace, sa_name) if sa_name else None
 
@@ -76,6 +79,32 @@ class CreateAdmission:
             except pod_admission.AdmissionForbidden as exc:
                 raise errors.forbidden(info.group_resource, obj["metadata"].get("name", ""), str(exc)) from None
         return tuple(made)
+
+    async def validate(self, obj: Obj, info: ResourceInfo, namespace: str | None) -> None:
+        """The default-on validating admission of a create (kube runs it after the strategy's validation):
+        LimitRanger's minimums, maximums and ratios for pods and claims."""
+        if not info.builtin or info.group or namespace is None or info.plural not in ("pods", "persistentvolumeclaims"):
+            return
+        ranges = await self._limit_ranges(namespace)
+        if not ranges:
+            return
+        check = limitranger.validate_pod if info.plural == "pods" else limitranger.validate_claim
+        if found := check(obj, ranges):
+            name = obj["metadata"].get("name", "")
+            raise errors.forbidden(info.group_resource, name, limitranger.forbidden_text(found))
+
+    async def _limit_ranges(self, namespace: str) -> list[Obj]:
+        """The namespace's LimitRanges from the watch cache (kube's informer), by name."""
+        info = self.registry.get("", "v1", "limitranges")
+        assert info is not None
+        cacher = self.cacher_for(info)
+        if not cacher.ready.is_set():
+            await cacher.wait_ready(timeout=10)
+        if not len(cacher.cache):
+            return []
+        prefix = info.collection_key(namespace)
+        ranges = [e.obj for e in cacher.cache.values() if e.key.startswith(prefix)]
+        return sorted(ranges, key=lambda obj: obj["metadata"].get("name", ""))
 
     async def _objects(self, group: str, version: str, plural: str) -> list[Obj]:
         """The objects of a cluster-scoped resource as the watch cache holds them (kube's plugins read their

@@ -389,6 +389,7 @@ class GenericStore:
         first = await draadmin.on_create(obj, info, namespace, self.admission.lookup)
         self._prepare_create(obj, info, validate=False)
         await turns.stage(functools.partial(self.validate, first=first), obj, info)
+        await self.create_admission.validate(obj, info, namespace)
         allocator = self.services if is_service(info) else None
         ports = await allocator.allocate(obj, dry_run) if allocator is not None else []
         try:
@@ -508,6 +509,7 @@ class GenericStore:
                     self._track(None, new, info, manager)
                 await self.create_admission.admit(new, info, namespace)
                 self._prepare_create(new, info, await draadmin.on_create(new, info, namespace, self.admission.lookup))
+                await self.create_admission.validate(new, info, namespace)
                 if self.services is not None and is_service(info):  # a PUT that creates a Service
                     self.services.done(await self.services.allocate(new, dry_run))
                 return stored_form(new, info)

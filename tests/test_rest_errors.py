@@ -424,6 +424,12 @@ async def test_pretty_printing_rules(api: API) -> None:
         assert (await resp.read()) == compact
 
 
+async def _answer(api: API, path: str, **kw: Any) -> tuple[int, str]:
+    """(status, "ok" or the Status message) of a GET: what the fixtures recorded from kube 1.36."""
+    status, answer, _ = await api.get(path, **kw)
+    return status, "ok" if status == 200 else answer["message"]
+
+
 _SELECTOR_ANSWERS = load_fixture("kube-1.36/label_selector_answers.json")
 
 
@@ -431,9 +437,8 @@ _SELECTOR_ANSWERS = load_fixture("kube-1.36/label_selector_answers.json")
 async def test_label_selectors_parse_as_kubes(api: API, ns: str, case: dict[str, Any]) -> None:
     """labels.Parse's lexer, grammar and texts (kubectl shows them for `get -l`): 60 selectors, good and bad,
     answered as kube 1.36 answered them (status and message)."""
-    status, answer, _ = await api.get(f"/api/v1/namespaces/{ns}/configmaps", params={"labelSelector": case["selector"]})
-    got = "ok" if status == 200 else answer["message"]
-    assert (status, got) == (case["status"], case["message"])
+    got = await _answer(api, f"/api/v1/namespaces/{ns}/configmaps", params={"labelSelector": case["selector"]})
+    assert got == (case["status"], case["message"])
 
 
 _FIELD_SELECTOR_ANSWERS = load_fixture("kube-1.36/field_selector_answers.json")
@@ -445,10 +450,8 @@ _FIELD_SELECTOR_ANSWERS = load_fixture("kube-1.36/field_selector_answers.json")
 async def test_field_selectors_parse_as_kubes(api: API, ns: str, case: dict[str, Any]) -> None:
     """fields.ParseSelector (terms in sorted order, the value's escapes) and each type's selectable fields: 72
     selectors answered as kube 1.36 answered them."""
-    path = f"/api/v1/namespaces/{ns}/{case['resource']}"
-    status, answer, _ = await api.get(path, params={"fieldSelector": case["selector"]})
-    got = "ok" if status == 200 else answer["message"]
-    assert (status, got) == (case["status"], case["message"])
+    got = await _answer(api, f"/api/v1/namespaces/{ns}/{case['resource']}", params={"fieldSelector": case["selector"]})
+    assert got == (case["status"], case["message"])
 
 
 _QUERY_ANSWERS = load_fixture("kube-1.36/list_query_answers.json")
@@ -463,9 +466,8 @@ async def test_list_queries_answered_as_kubes(api: API, ns: str, case: dict[str,
     check; sendInitialEvents forbidden for a list; includeObject only for Tables, after a 404): 30 queries
     answered as kube 1.36 answered them."""
     headers = {"Accept": case["accept"]} if case["accept"] else None
-    status, answer, _ = await api.get(f"/api/v1/namespaces/{ns}/{case['path']}?{case['query']}", headers=headers)
-    got = "ok" if status == 200 else answer["message"]
-    assert (status, got) == (case["status"], case["message"].replace("kube-system", ns))
+    got = await _answer(api, f"/api/v1/namespaces/{ns}/{case['path']}?{case['query']}", headers=headers)
+    assert got == (case["status"], case["message"].replace("kube-system", ns))
 
 
 async def test_write_and_delete_options_as_kubes(api: API, ns: str) -> None:

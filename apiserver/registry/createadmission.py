@@ -4,6 +4,7 @@ and before the strategy (apiserver/admission holds the plugins themselves, free 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +18,9 @@ from aiokube.storage.store import Store
 from aiokube.watchcache.cacher import Cacher
 
 Obj = dict[str, Any]
+#: LimitRanger's live-lookup memo: its size and how long an answer holds (kube: an LRU of 10,000, 30 s)
+_LIVE_LOOKUPS = 10_000
+_LIVE_TTL = 30.0
 
 
 def token_suffix() -> str:
@@ -33,6 +37,8 @@ class CreateAdmission:
         self.registry = registry
         self.storage = storage
         self.cacher_for = cacher_for
+        #: LimitRanger's live lookups when the watch cache has none for a namespace: (expiry, ranges)
+        self._live_ranges: dict[str, tuple[float, list[Obj]]] = {}
 
     async def admit(self, obj: Obj, info: ResourceInfo, namespace: str | None) -> tuple[str, ...]:
         """The default-on mutating admission plugins for a create (kube runs them before the strategy).
@@ -100,10 +106,18 @@ class CreateAdmission:
         cacher = self.cacher_for(info)
         if not cacher.ready.is_set():
             await cacher.wait_ready(timeout=10)
-        if not len(cacher.cache):
-            return []
         prefix = info.collection_key(namespace)
-        ranges = [e.obj for e in cacher.cache.values() if e.key.startswith(prefix)]
+        ranges = [e.obj for e in cacher.cache.values() if e.key.startswith(prefix)] if len(cacher.cache) else []
+        if not ranges:  # kube then asks the API, remembering the answer for 30 s (a range just created)
+            expires, ranges = self._live_ranges.get(namespace, (0.0, []))
+            if expires < time.monotonic():
+                try:
+                    ranges = (await self.storage.list(prefix)).items
+                except serr.StorageError as exc:
+                    raise errors.from_storage(exc, info.group_resource, "") from None
+                if len(self._live_ranges) >= _LIVE_LOOKUPS:
+                    self._live_ranges.pop(next(iter(self._live_ranges)))
+                self._live_ranges[namespace] = (time.monotonic() + _LIVE_TTL, ranges)
         return sorted(ranges, key=lambda obj: obj["metadata"].get("name", ""))
 
     async def _objects(self, group: str, version: str, plural: str) -> list[Obj]:

@@ -183,7 +183,9 @@ async def test_claims_and_ingresses_get_the_default_class(api: API, ns: str) -> 
             if i == 0:
                 await asyncio.sleep(1.1)  # creation timestamps have seconds
         for path in classes:  # the plugins read the watch caches (kube: its informers), which follow etcd
-            while (await api.get(path, params={"resourceVersion": "0"}))[0] != 200:
+            for _ in range(500):
+                if (await api.get(path, params={"resourceVersion": "0"}))[0] == 200:
+                    break
                 await asyncio.sleep(0.02)
         claim = {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}
         pvcs = f"/api/v1/namespaces/{ns}/persistentvolumeclaims"

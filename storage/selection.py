@@ -6,6 +6,7 @@ They live in storage because both LIST-from-etcd and the watch cache filter with
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -89,7 +90,10 @@ class LabelSelector:
 
     @classmethod
     def parse(cls, text: str) -> LabelSelector:
-        return cls(tuple(_LabelParser(text).parse()))
+        """labels.Parse; the requirements of short selectors remembered (clients send the same few again)."""
+        if len(text) <= _REMEMBERED_LENGTH:
+            return cls(_parse_labels_remembered(text))
+        return cls(_parse_labels(text))
 
 
 # The lexer and parser of k8s.io/apimachinery/pkg/labels/selector.go, with its error texts (kubectl shows them).
@@ -353,20 +357,39 @@ class FieldSelector:
     @classmethod
     def parse(cls, text: str) -> FieldSelector:
         """fields.ParseSelector: comma-separated ``f=v`` / ``f==v`` / ``f!=v`` terms (sorted, as kube reads
-        them), the value's ``\\``, ``\\,`` and ``\\=`` escapes, its errors' texts."""
-        reqs = []
-        for term in sorted(_split_terms(text)):
-            if not term:
-                continue
-            for at in range(len(term)):
-                op = next((o for o in ("!=", "==", "=") if term.startswith(o, at)), None)
-                if op is not None:
-                    break
-            else:
-                raise SelectorError(f"invalid selector: '{text}'; can't understand '{term}'")
-            value = _unescape_value(term[at + len(op) :])
-            reqs.append(FieldRequirement(term[:at], "!=" if op == "!=" else "=", value))
-        return cls(tuple(sorted(reqs, key=lambda r: (r.field, r.op, r.value))))
+        them), the value's ``\\``, ``\\,`` and ``\\=`` escapes, its errors' texts. Short selectors' terms are
+        remembered."""
+        if len(text) <= _REMEMBERED_LENGTH:
+            return cls(_parse_fields_remembered(text))
+        return cls(_parse_fields(text))
+
+
+def _parse_fields(text: str) -> tuple[FieldRequirement, ...]:
+    reqs = []
+    for term in sorted(_split_terms(text)):
+        if not term:
+            continue
+        # splitTerm: the first position where "!=", "==" or "=" starts (in that order)
+        at, ne = term.find("="), term.find("!=")
+        if at < 0 and ne < 0:
+            raise SelectorError(f"invalid selector: '{text}'; can't understand '{term}'")
+        if ne >= 0 and (at < 0 or ne < at):
+            at, op = ne, "!="
+        else:
+            op = "==" if term.startswith("==", at) else "="
+        value = _unescape_value(term[at + len(op) :])
+        reqs.append(FieldRequirement(term[:at], "!=" if op == "!=" else "=", value))
+    return tuple(sorted(reqs, key=lambda r: (r.field, r.op, r.value)))
+
+
+def _parse_labels(text: str) -> tuple[Requirement, ...]:
+    return tuple(_LabelParser(text).parse())
+
+
+#: selectors up to this long have their parsed requirements remembered (immutable: shared by every request)
+_REMEMBERED_LENGTH = 1024
+_parse_fields_remembered = functools.lru_cache(maxsize=1024)(_parse_fields)
+_parse_labels_remembered = functools.lru_cache(maxsize=1024)(_parse_labels)
 
 
 def _split_terms(text: str) -> list[str]:

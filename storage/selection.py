@@ -92,8 +92,8 @@ class LabelSelector:
     def parse(cls, text: str) -> LabelSelector:
         """labels.Parse; the requirements of short selectors remembered (clients send the same few again)."""
         if len(text) <= _REMEMBERED_LENGTH:
-            return cls(_parse_labels_remembered(text))
-        return cls(_parse_labels(text))
+            return cls(_LABELS_REMEMBERED(text))
+        return cls(parse_label_requirements(text))
 
 
 # The lexer and parser of k8s.io/apimachinery/pkg/labels/selector.go, with its error texts (kubectl shows them).
@@ -360,11 +360,12 @@ class FieldSelector:
         them), the value's ``\\``, ``\\,`` and ``\\=`` escapes, its errors' texts. Short selectors' terms are
         remembered."""
         if len(text) <= _REMEMBERED_LENGTH:
-            return cls(_parse_fields_remembered(text))
-        return cls(_parse_fields(text))
+            return cls(_FIELDS_REMEMBERED(text))
+        return cls(parse_field_requirements(text))
 
 
-def _parse_fields(text: str) -> tuple[FieldRequirement, ...]:
+def parse_field_requirements(text: str) -> tuple[FieldRequirement, ...]:
+    """fields.ParseSelector's terms, parsed anew (FieldSelector.parse remembers short selectors')."""
     reqs = []
     for term in sorted(_split_terms(text)):
         if not term:
@@ -382,14 +383,15 @@ def _parse_fields(text: str) -> tuple[FieldRequirement, ...]:
     return tuple(sorted(reqs, key=lambda r: (r.field, r.op, r.value)))
 
 
-def _parse_labels(text: str) -> tuple[Requirement, ...]:
+def parse_label_requirements(text: str) -> tuple[Requirement, ...]:
+    """labels.Parse's requirements, parsed anew (LabelSelector.parse remembers short selectors')."""
     return tuple(_LabelParser(text).parse())
 
 
 #: selectors up to this long have their parsed requirements remembered (immutable: shared by every request)
 _REMEMBERED_LENGTH = 1024
-_parse_fields_remembered = functools.lru_cache(maxsize=1024)(_parse_fields)
-_parse_labels_remembered = functools.lru_cache(maxsize=1024)(_parse_labels)
+_FIELDS_REMEMBERED = functools.lru_cache(maxsize=1024)(parse_field_requirements)
+_LABELS_REMEMBERED = functools.lru_cache(maxsize=1024)(parse_label_requirements)
 
 
 def _split_terms(text: str) -> list[str]:

@@ -226,3 +226,28 @@ async def test_limit_ranger_defaults_and_limits_as_kube(api: API, ns: str) -> No
         else:
             got = [status]
         assert got == want, body["metadata"]["name"]
+
+
+_PVC_RESIZE = load_fixture("kube-1.36/pvc_resize.json")
+
+
+async def test_claim_updates_and_resize_as_kube(api: API, ns: str) -> None:
+    """A claim's spec is immutable but for a volumeName set once and, once bound, its storage request; growing it
+    needs a class that allows expansion (PersistentVolumeClaimResize) — each step answered as kube 1.36 answered
+    it (tests/fixtures/kube-1.36/pvc_resize.json; kube's message goes on with a Go struct diff, compared up to it)."""
+    cls = f"grow-{ns}"
+    status, body, _ = await api.post(
+        "/apis/storage.k8s.io/v1/storageclasses",
+        {"metadata": {"name": cls}, "provisioner": "p", "allowVolumeExpansion": True},
+    )
+    assert status == 201, body
+    claims = f"/api/v1/namespaces/{ns}/persistentvolumeclaims"
+    try:
+        for (method, sub, body), want in zip(_PVC_RESIZE["steps"], _PVC_RESIZE["kube"], strict=True):
+            data = json.loads(json.dumps(body).replace("CLASS", cls))
+            headers = {"Content-Type": "application/merge-patch+json"} if method == "PATCH" else None
+            status, obj, _ = await api.request(method, claims + sub, data, headers=headers)
+            got: Any = status if isinstance(want, int) else [status, (obj.get("message") or "").split("\n")[0]]
+            assert got == want, (method, sub, body, obj)
+    finally:
+        await api.delete(f"/apis/storage.k8s.io/v1/storageclasses/{cls}")

@@ -11,6 +11,7 @@ from typing import Any
 from aiokube.apiserver import errors
 from aiokube.apiserver.admission import defaultclass, limitranger
 from aiokube.apiserver.admission import pods as pod_admission
+from aiokube.apiserver.quantity import Quantity, parse_quantity
 from aiokube.apiserver.registry import meta
 from aiokube.apiserver.registry.resources import Registry, ResourceInfo
 from aiokube.storage import errors as serr
@@ -99,6 +100,32 @@ class CreateAdmission:
             name = obj["metadata"].get("name", "")
             raise errors.forbidden(info.group_resource, name, limitranger.forbidden_text(found))
 
+    async def validate_update(self, new: Obj, old: Obj, info: ResourceInfo) -> None:
+        """PersistentVolumeClaimResize (default-on in kube): a claim's storage request may grow only when it is
+        bound and its class (the same before and after) allows volume expansion."""
+        if not info.builtin or info.group or info.plural != "persistentvolumeclaims":
+            return
+        new_size, old_size = _request(new), _request(old)
+        if new_size is None or new_size.cmp(old_size or _ZERO) <= 0:
+            return
+        name = new["metadata"].get("name", "")
+        if (old.get("status") or {}).get("phase") != "Bound":
+            raise errors.forbidden(info.group_resource, name, "Only bound persistent volume claims can be expanded")
+        cls, old_cls = _claim_class(new), _claim_class(old)
+        allowed = False
+        if cls and cls == old_cls:
+            classes = {
+                c["metadata"].get("name"): c for c in await self._objects("storage.k8s.io", "v1", "storageclasses")
+            }
+            allowed = (classes.get(cls) or {}).get("allowVolumeExpansion") is True
+        if not allowed:
+            raise errors.forbidden(
+                info.group_resource,
+                name,
+                "only dynamically provisioned pvc can be resized and the storageclass that provisions the pvc must "
+                "support resize",
+            )
+
     async def _limit_ranges(self, namespace: str) -> list[Obj]:
         """The namespace's LimitRanges from the watch cache (kube's informer), by name."""
         info = self.registry.get("", "v1", "limitranges")
@@ -153,3 +180,18 @@ class CreateAdmission:
             except serr.StorageError as exc:
                 raise errors.from_storage(exc, info.group_resource, name) from None
         return None
+
+
+_ZERO = parse_quantity("0")
+
+
+def _request(claim: Obj) -> Quantity | None:
+    return parse_quantity((((claim.get("spec") or {}).get("resources") or {}).get("requests") or {}).get("storage"))
+
+
+def _claim_class(claim: Obj) -> str:
+    """GetPersistentVolumeClaimClass: the beta annotation first, then the field."""
+    annotations = (claim.get("metadata") or {}).get("annotations") or {}
+    if defaultclass.BETA_STORAGE_CLASS in annotations:
+        return annotations[defaultclass.BETA_STORAGE_CLASS]
+    return (claim.get("spec") or {}).get("storageClassName") or ""

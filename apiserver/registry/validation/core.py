@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import copy
+import difflib
 import json
 from typing import Any
 
@@ -319,8 +321,55 @@ PV_SOURCES = (
 
 
 def validate_persistent_volume_claim(obj: Obj, old: Obj | None, errs: FieldErrors) -> None:
-    """ValidatePersistentVolumeClaim: its spec (claimspec.py)."""
+    """ValidatePersistentVolumeClaim: its spec (claimspec.py); on update what may change (the volume name once,
+    a bound claim's storage request and attributes class, a class where there was none)."""
     validate_claim_spec(f.obj_at(obj, "spec"), "spec", errs)
+    if old is not None:
+        _claim_update(obj, old, errs)
+
+
+_BETA_CLASS = "volume.beta.kubernetes.io/storage-class"
+
+
+def _storage(spec: Obj) -> Any:
+    return ((spec.get("resources") or {}).get("requests") or {}).get("storage")
+
+
+def _claim_update(obj: Obj, old: Obj, errs: FieldErrors) -> None:
+    """ValidatePersistentVolumeClaimUpdate (the storage-class annotation's upgrade is not reproduced)."""
+    new_spec, old_spec = copy.deepcopy(f.obj_at(obj, "spec")), copy.deepcopy(f.obj_at(old, "spec"))
+    if not old_spec.get("volumeName"):
+        old_spec["volumeName"] = new_spec.get("volumeName", "")
+    old_annotations = (old.get("metadata") or {}).get("annotations") or {}
+    if old_spec.get("storageClassName") is None and _BETA_CLASS not in old_annotations:
+        new_spec.pop("storageClassName", None)  # a class may be set where there was none
+        old_spec.pop("storageClassName", None)
+    bound = f.obj_at(obj, "status").get("phase") == "Bound"
+    if bound and (new_spec.get("resources") or {}).get("requests") is not None:
+        new_spec["resources"]["requests"]["storage"] = _storage(old_spec)
+        if new_spec["resources"]["requests"]["storage"] is None:
+            del new_spec["resources"]["requests"]["storage"]
+    if bound:
+        for spec in (new_spec, old_spec):
+            spec.pop("volumeAttributesClassName", None)
+    for spec in (new_spec, old_spec):
+        if not spec.get("volumeName"):
+            spec.pop("volumeName", None)
+    if not f.semantic_equal(new_spec, old_spec):
+        diff = "\n".join(difflib.unified_diff(
+            json.dumps(old_spec, indent=1, sort_keys=True).splitlines(),
+            json.dumps(new_spec, indent=1, sort_keys=True).splitlines(), lineterm="", n=1))  # fmt: skip
+        errs.forbidden(
+            "spec",
+            "spec is immutable after creation except resources.requests and volumeAttributesClassName for bound "
+            f"claims\n{diff}",
+        )
+    new_size, old_size = f.quantity(_storage(f.obj_at(obj, "spec"))), f.quantity(_storage(f.obj_at(old, "spec")))
+    if new_size is not None and old_size is not None and new_size.cmp(old_size) < 0:
+        capacity = f.quantity((f.obj_at(old, "status").get("capacity") or {}).get("storage")) or f.quantity("0")
+        if capacity is not None and new_size.cmp(capacity) <= 0:  # RecoverVolumeExpansionFailure (on in 1.36)
+            errs.forbidden("spec.resources.requests.storage", "field can not be less than status.capacity")
+    f.immutable(f.obj_at(obj, "spec").get("volumeMode"), f.obj_at(old, "spec").get("volumeMode"), "volumeMode", errs)
 
 
 def validate_resource_quota(obj: Obj, old: Obj | None, errs: FieldErrors) -> None:

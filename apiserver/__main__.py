@@ -2,6 +2,6 @@
 
 import sys
 
-from aiokube.apiserver.cli import main
+from aiokube.apiserver.launch import main
 
 sys.exit(main())

@@ -448,10 +448,15 @@ def _stop_signal(signum: int, frame: object) -> None:
 
 
 def run_loop(main: Coroutine[Any, Any, None], max_depth: int = depth.SAFE_DEPTH) -> None:
-    """``asyncio.run(main)``; with a ``max_depth`` past the safe one, in a thread with a large stack where
-    bodies may nest that deep (encoding/depth.py), the main thread waiting and forwarding SIGINT and SIGTERM."""
+    """``asyncio.run(main)``; with a ``max_depth`` past the safe one, in the main thread if its stack may grow
+    deep enough (apiserver/launch.py), else in a thread with a large stack (encoding/depth.py), the main thread
+    waiting and forwarding SIGINT and SIGTERM (and /debug/pprof's sampler then sees the loop less well)."""
     if max_depth <= depth.SAFE_DEPTH:
         depth.MAX_DEPTH = max(1, max_depth)
+        asyncio.run(main)
+        return
+    if threading.current_thread() is threading.main_thread() and depth.main_stack_is_deep():
+        depth.enter_deep(max_depth)
         asyncio.run(main)
         return
     for sig in (signal.SIGINT, signal.SIGTERM):

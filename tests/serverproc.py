@@ -8,6 +8,7 @@ import select
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,9 +32,12 @@ class ServerProcess:
         return self.proc.wait(60)
 
 
-def start_server(data_dir: Path, *args: str, env: dict[str, str] | None = None) -> ServerProcess:
+def start_server(
+    data_dir: Path, *args: str, env: dict[str, str] | None = None, preexec_fn: Callable[[], None] | None = None
+) -> ServerProcess:
     """Start a server on a free port and wait for its "serving on" line; ``args`` are extra flags, ``env``
-    extra environment variables. Its stderr goes to ``data_dir``.log."""
+    extra environment variables, ``preexec_fn`` run in the child before it executes. Its stderr goes to
+    ``data_dir``.log."""
     log = data_dir.with_suffix(".log")
     with log.open("wb") as err:
         proc = subprocess.Popen(
@@ -42,6 +46,7 @@ def start_server(data_dir: Path, *args: str, env: dict[str, str] | None = None) 
             stdout=subprocess.PIPE,
             stderr=err,
             env={**os.environ, **(env or {})},
+            preexec_fn=preexec_fn,
         )
     assert proc.stdout is not None
     ready, _, _ = select.select([proc.stdout], [], [], 60)

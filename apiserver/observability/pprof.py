@@ -401,9 +401,8 @@ class CPUProfiler:
         return [self.loop_ident, *others]
 
     def _thread_label(self, ident: int) -> str:
-        name = self.threads.get(ident) or (
-            threading.current_thread().name if ident == self.loop_ident else f"thread {ident}"
-        )
+        thread = getattr(threading, "_active", {}).get(ident)  # a loop with no samples has no entry yet
+        name = self.threads.get(ident) or getattr(thread, "name", None) or f"thread {ident}"
         label = f"{name} (event loop)" if ident == self.loop_ident else name
         return label.replace(";", ":").replace("\n", " ")
 

@@ -710,8 +710,8 @@ def _nest(levels: int) -> bytes:
 
 @pytest.fixture(scope="module")
 def deep_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real `aiokube serve` as users start it: kube's limit is the default (its event loop in the large-stack
-    thread)."""
+    """A real `aiokube serve` as users start it: kube's limit is the default (its event loop in the main thread with
+    a 256 MiB stack limit: apiserver/launch.py)."""
     proc = start_server(tmp_path_factory.mktemp("deep") / "data", "--authorization-mode", "AlwaysAllow")
     try:
         yield proc.url

@@ -37,6 +37,7 @@ SUITE = (
     "session9_changes",
     "session10_changes",
     "session11_changes",
+    "session12_changes",
     "watch_metrics",
     "watch_fanout",
     "slo_report",

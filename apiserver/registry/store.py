@@ -199,8 +199,9 @@ def validate_object(
     )
     if old is not None:
         validation.validate_object_meta_update(md, old["metadata"], errs)
+    memo_key = None
     if st.builtin and spec:
-        verdicts.validate(st.group, st.kind, obj, old, errs)
+        memo_key = verdicts.validate(st.group, st.kind, obj, old, errs)
     elif st.builtin and status and old is not None:
         typed.validate_status(st.group, st.kind, obj, old, errs, status)
     if info.custom is not None and info.custom.schema:
@@ -210,11 +211,14 @@ def validate_object(
     if errs:
         raise errors.invalid(st.group_kind, md.get("name", ""), errs.causes)
     if warningrecorder.recording():
-        warningrecorder.add(_strategy_warnings(obj, info, old, spec, status))
+        warningrecorder.add(_strategy_warnings(obj, info, old, spec, status, memo_key))
 
 
-def _strategy_warnings(obj: Obj, info: ResourceInfo, old: Obj | None, spec: bool, status: str) -> list[str]:
-    """The warnings of the write's strategy (kube adds them once validation passed)."""
+def _strategy_warnings(
+    obj: Obj, info: ResourceInfo, old: Obj | None, spec: bool, status: str, memo_key: verdicts.Key | None = None
+) -> list[str]:
+    """The warnings of the write's strategy (kube adds them once validation passed); ``memo_key``: the fields
+    the validation's verdict was remembered by (a pod's create then skips warnings it found none of before)."""
     st = info.stored_as
     if info.custom is not None:
         return strategywarnings.finalizer_warnings(obj, old) if spec else []
@@ -223,7 +227,7 @@ def _strategy_warnings(obj: Obj, info: ResourceInfo, old: Obj | None, spec: bool
     if st.group == "apiextensions.k8s.io" and st.kind == "CustomResourceDefinition":
         return strategywarnings.crd_warnings(obj, old) if spec else []
     if spec or status == "status":
-        return strategywarnings.builtin_warnings(st.group, st.kind, obj, old, status=not spec)
+        return strategywarnings.builtin_warnings(st.group, st.kind, obj, old, status=not spec, memo_key=memo_key)
     return []
 
 

@@ -10,11 +10,13 @@ know.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
 from aiokube.apiserver.apiextensions.formats import SUPPORTED_FORMATS_NORMALIZED
 from aiokube.apiserver.registry.strategywarnings import kinds
+from aiokube.apiserver.registry.validation import verdicts
 from aiokube.apiserver.registry.validation.objectmeta import is_qualified_name
 
 Obj = dict[str, Any]
@@ -77,11 +79,19 @@ ON_STATUS_UPDATE: dict[tuple[str, str], Callable[[Obj, Obj], list[str]]] = {
 }
 
 
-def builtin_warnings(group: str, kind: str, obj: Obj, old: Obj | None, status: bool = False) -> list[str]:
-    """A built-in type's warnings for a create (``old`` None), an update, or an update through ``status``."""
+def builtin_warnings(
+    group: str, kind: str, obj: Obj, old: Obj | None, status: bool = False, memo_key: verdicts.Key | None = None
+) -> list[str]:
+    """A built-in type's warnings for a create (``old`` None), an update, or an update through ``status``;
+    ``memo_key``: the validation verdict's key, by which a pod's create remembers a spec that warns nothing."""
     if status:
         check = ON_STATUS_UPDATE.get((group, kind))
         return check(obj, old) if check is not None and old is not None else []
+    if old is None and memo_key is not None and kind == "Pod" and not group:
+        md = obj["metadata"]
+        annotations = md.get("annotations") or {}
+        spec_warnings = functools.partial(kinds.pod_spec_warnings, "", obj.get("spec") or {}, md)
+        return kinds.name_warnings(obj, "the Pod's hostname") + verdicts.quiet(memo_key, annotations, spec_warnings)
     if old is None:
         create = ON_CREATE.get((group, kind))
         return create(obj) if create is not None else []

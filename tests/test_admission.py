@@ -231,10 +231,12 @@ async def test_limit_ranger_defaults_and_limits_as_kube(api: API, ns: str) -> No
 _PVC_RESIZE = load_fixture("kube-1.36/pvc_resize.json")
 
 
-async def test_claim_updates_and_resize_as_kube(api: API, ns: str) -> None:
-    """A claim's spec is immutable but for a volumeName set once and, once bound, its storage request; growing it
-    needs a class that allows expansion (PersistentVolumeClaimResize) — each step answered as kube 1.36 answered
-    it (tests/fixtures/kube-1.36/pvc_resize.json; kube's message goes on with a Go struct diff, compared up to it)."""
+_PVC_LIMITS = load_fixture("kube-1.36/pvc_limitranger_update.json")
+
+
+async def _replay_claim_steps(api: API, ns: str, fixture: dict[str, Any], message: Any) -> None:
+    """Replay a fixture's steps on claims in ``ns`` (CLASS: a StorageClass that allows expansion, made here; LR: a
+    LimitRange) and compare each answer with kube's: ``message(status, obj)`` is what is compared with it."""
     cls = f"grow-{ns}"
     status, body, _ = await api.post(
         "/apis/storage.k8s.io/v1/storageclasses",
@@ -243,11 +245,34 @@ async def test_claim_updates_and_resize_as_kube(api: API, ns: str) -> None:
     assert status == 201, body
     claims = f"/api/v1/namespaces/{ns}/persistentvolumeclaims"
     try:
-        for (method, sub, body), want in zip(_PVC_RESIZE["steps"], _PVC_RESIZE["kube"], strict=True):
+        for (method, sub, body), want in zip(fixture["steps"], fixture["kube"], strict=True):
             data = json.loads(json.dumps(body).replace("CLASS", cls))
-            headers = {"Content-Type": "application/merge-patch+json"} if method == "PATCH" else None
-            status, obj, _ = await api.request(method, claims + sub, data, headers=headers)
-            got: Any = status if isinstance(want, int) else [status, (obj.get("message") or "").split("\n")[0]]
-            assert got == want, (method, sub, body, obj)
+            if method == "LR":
+                status, obj, _ = await api.post(f"/api/v1/namespaces/{ns}/limitranges", data)
+            else:
+                headers = {"Content-Type": "application/merge-patch+json"} if method == "PATCH" else None
+                status, obj, _ = await api.request(method, claims + sub, data, headers=headers)
+            assert message(status, obj, want) == want, (method, sub, body, obj)
     finally:
         await api.delete(f"/apis/storage.k8s.io/v1/storageclasses/{cls}")
+
+
+async def test_claim_updates_and_resize_as_kube(api: API, ns: str) -> None:
+    """A claim's spec is immutable but for a volumeName set once and, once bound, its storage request; growing it
+    needs a class that allows expansion (PersistentVolumeClaimResize) — each step answered as kube 1.36 answered
+    it (tests/fixtures/kube-1.36/pvc_resize.json; kube's message goes on with a Go struct diff, compared up to it)."""
+
+    def first_line(status: int, obj: Any, want: Any) -> Any:
+        return status if isinstance(want, int) else [status, (obj.get("message") or "").split("\n")[0]]
+
+    await _replay_claim_steps(api, ns, _PVC_RESIZE, first_line)
+
+
+async def test_limit_ranger_checks_claim_updates_as_kube(api: API, ns: str) -> None:
+    """LimitRanger checks a claim's every update (a label's too) but not its status, before the resize plugin
+    (tests/fixtures/kube-1.36/pvc_limitranger_update.json)."""
+
+    def answer(status: int, obj: Any, want: Any) -> Any:
+        return [status, obj["message"].replace(ns, "NS") if status >= 300 else ""]
+
+    await _replay_claim_steps(api, ns, _PVC_LIMITS, answer)

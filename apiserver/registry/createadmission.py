@@ -100,15 +100,21 @@ class CreateAdmission:
             name = obj["metadata"].get("name", "")
             raise errors.forbidden(info.group_resource, name, limitranger.forbidden_text(found))
 
-    async def validate_update(self, new: Obj, old: Obj, info: ResourceInfo) -> None:
-        """PersistentVolumeClaimResize (default-on in kube): a claim's storage request may grow only when it is
-        bound and its class (the same before and after) allows volume expansion."""
-        if not info.builtin or info.group or info.plural != "persistentvolumeclaims":
+    async def validate_update(self, new: Obj, old: Obj, info: ResourceInfo, subresource: str = "") -> None:
+        """The default-on validating admission of a claim's update (not through a subresource), in kube's order:
+        LimitRanger (the claim's storage request within the namespace's minimums and maximums), then
+        PersistentVolumeClaimResize (the request may grow only when the claim is bound and its class, the same
+        before and after, allows volume expansion)."""
+        if subresource or not info.builtin or info.group or info.plural != "persistentvolumeclaims":
             return
+        name = new["metadata"].get("name", "")
+        namespace = new["metadata"].get("namespace")
+        ranges = await self._limit_ranges(namespace) if namespace else []
+        if ranges and (found := limitranger.validate_claim(new, ranges)):
+            raise errors.forbidden(info.group_resource, name, limitranger.forbidden_text(found))
         new_size, old_size = _request(new), _request(old)
         if new_size is None or new_size.cmp(old_size or _ZERO) <= 0:
             return
-        name = new["metadata"].get("name", "")
         if (old.get("status") or {}).get("phase") != "Bound":
             raise errors.forbidden(info.group_resource, name, "Only bound persistent volume claims can be expanded")
         cls, old_cls = _claim_class(new), _claim_class(old)

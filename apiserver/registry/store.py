@@ -537,7 +537,7 @@ class GenericStore:
                     pod_admission.admit_pod_update(new, existing)
                 self._prepare_update(new, existing, info, validate=False)
                 await turns.stage(self.validate, new, info, existing)
-                await self.create_admission.validate_update(new, existing, info)
+                await self.create_admission.validate_update(new, existing, info, subresource)
                 if self.services is not None and is_service(info) and not subresource:
                     self.services.done(self.services.carry_over(new, existing))
             if self._should_delete_during_update(new, existing, info):

@@ -276,3 +276,25 @@ async def test_limit_ranger_checks_claim_updates_as_kube(api: API, ns: str) -> N
         return [status, obj["message"].replace(ns, "NS") if status >= 300 else ""]
 
     await _replay_claim_steps(api, ns, _PVC_LIMITS, answer)
+
+
+_RESIZE_LIMITS = load_fixture("kube-1.36/pod_resize_limitranger.json")
+
+
+async def test_limit_ranger_on_pod_resize_as_kube(api: API, ns: str) -> None:
+    """A pod's resize meets the namespace's LimitRanges as in kube: what it removes is defaulted again, what
+    passes a minimum or maximum is forbidden (tests/fixtures/kube-1.36/pod_resize_limitranger.json)."""
+    pods = f"/api/v1/namespaces/{ns}/pods"
+    smp = {"Content-Type": "application/strategic-merge-patch+json"}
+    for (method, sub, body), want in zip(_RESIZE_LIMITS["steps"], _RESIZE_LIMITS["kube"], strict=True):
+        if method == "LR":
+            status, obj, _ = await api.post(f"/api/v1/namespaces/{ns}/limitranges", body)
+            got: list[Any] = [status]
+        else:
+            status, obj, _ = await api.request(method, pods + sub, body, headers=smp if method == "PATCH" else None)
+            if status >= 300:
+                got = [status, obj["message"].replace(ns, "NS")]
+            else:
+                resources = [c.get("resources") for c in obj["spec"]["containers"]]
+                got = [status, resources, obj["metadata"].get("annotations")]
+        assert got == want, (method, sub, body)

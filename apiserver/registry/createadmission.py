@@ -100,18 +100,32 @@ class CreateAdmission:
             name = obj["metadata"].get("name", "")
             raise errors.forbidden(info.group_resource, name, limitranger.forbidden_text(found))
 
+    async def admit_update(self, new: Obj, info: ResourceInfo, subresource: str) -> None:
+        """The default-on mutating admission of an update: LimitRanger's defaults for a pod's resize (the
+        containers' resources a resize removed come back from the namespace's LimitRanges)."""
+        if subresource != "resize" or not _is_core(info, "pods"):
+            return
+        namespace = new["metadata"].get("namespace")
+        ranges = await self._limit_ranges(namespace) if namespace else []
+        if ranges:
+            limitranger.mutate_pod(new, ranges)
+
     async def validate_update(self, new: Obj, old: Obj, info: ResourceInfo, subresource: str = "") -> None:
-        """The default-on validating admission of a claim's update (not through a subresource), in kube's order:
-        LimitRanger (the claim's storage request within the namespace's minimums and maximums), then
-        PersistentVolumeClaimResize (the request may grow only when the claim is bound and its class, the same
-        before and after, allows volume expansion)."""
-        if subresource or not info.builtin or info.group or info.plural != "persistentvolumeclaims":
+        """The default-on validating admission of an update, in kube's order: LimitRanger (a claim's storage
+        request, on any update but through a subresource, and a pod's resources on its resize, within the
+        namespace's LimitRanges), then PersistentVolumeClaimResize (a claim's request may grow only when it is
+        bound and its class, the same before and after, allows volume expansion)."""
+        claim = not subresource and _is_core(info, "persistentvolumeclaims")
+        if not claim and not (subresource == "resize" and _is_core(info, "pods")):
             return
         name = new["metadata"].get("name", "")
         namespace = new["metadata"].get("namespace")
         ranges = await self._limit_ranges(namespace) if namespace else []
-        if ranges and (found := limitranger.validate_claim(new, ranges)):
+        check = limitranger.validate_claim if claim else limitranger.validate_pod
+        if ranges and (found := check(new, ranges)):
             raise errors.forbidden(info.group_resource, name, limitranger.forbidden_text(found))
+        if not claim:
+            return
         new_size, old_size = _request(new), _request(old)
         if new_size is None or new_size.cmp(old_size or _ZERO) <= 0:
             return
@@ -189,6 +203,10 @@ class CreateAdmission:
 
 
 _ZERO = parse_quantity("0")
+
+
+def _is_core(info: ResourceInfo, plural: str) -> bool:
+    return info.builtin and not info.group and info.plural == plural
 
 
 def _request(claim: Obj) -> Quantity | None:

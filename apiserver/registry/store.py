@@ -531,7 +531,9 @@ class GenericStore:
                 first = await draadmin.on_status(new, existing, info, namespace, self.admission.lookup)
                 new = self._subresource_update(subresource, new, existing, info, first)
             elif subresource in ("ephemeralcontainers", "resize"):
+                await self.create_admission.admit_update(new, info, subresource)
                 new = self._pod_spec_update(subresource, new, existing, info)
+                await self.create_admission.validate_update(new, existing, info, subresource)
             else:
                 if info.builtin and (info.group, info.plural) == ("", "pods") and not subresource:
                     pod_admission.admit_pod_update(new, existing)

@@ -4,9 +4,12 @@ admin kubeconfig and minted user certificates), ServiceAccount tokens from Token
 from __future__ import annotations
 
 import asyncio
+import base64
+import datetime
 import os
 import ssl
 import time
+import uuid
 import warnings
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -15,10 +18,14 @@ from typing import Any
 import aiohttp
 import pytest
 import yaml
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from aiokube.apiserver.authentication import kubeconfig, pki
 from aiokube.apiserver.server import APIServer
-from tests.conftest import API, KUBECTL, run_cmd
+from tests.conftest import API, KUBECTL, load_fixture, run_cmd
 from tests.samples import samples
 
 AUTHZ = "/apis/authorization.k8s.io/v1"
@@ -468,3 +475,90 @@ async def test_a_csr_records_its_requester_not_what_the_body_claims(server: APIS
     assert status == 201, body
     assert body["spec"]["username"] == "system:unsecured" and "extra" not in body["spec"]
     assert body["spec"]["groups"] == ["system:masters", "system:authenticated"]
+
+
+# --- the certificate admission plugins ---------------------------------------------------------------------
+
+CSR_ADMISSION = load_fixture("kube-1.36/csr_admission.json")
+
+
+def _csr_request(organization: str) -> str:
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "x"),
+                         x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization)])  # fmt: skip
+    csr = x509.CertificateSigningRequestBuilder().subject_name(subject).sign(key, hashes.SHA256())
+    return base64.b64encode(csr.public_bytes(serialization.Encoding.PEM)).decode()
+
+
+def _self_signed_pem() -> str:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "x")])
+    start = datetime.datetime(2026, 1, 1)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(1).not_valid_before(start).not_valid_after(start + datetime.timedelta(days=3650))
+            .sign(key, hashes.SHA256()))  # fmt: skip
+    return base64.b64encode(cert.public_bytes(serialization.Encoding.PEM)).decode()
+
+
+async def test_certificate_admission_plugins_as_kube(server: APIServer, api: API, secure: Any) -> None:
+    """CertificateApproval and CertificateSigning ask RBAC about the synthetic ``signers`` resource (the signer's
+    name, then its domain's ``/*``), CertificateSubjectRestriction refuses system:masters for the kube-apiserver
+    client signer: each answer as kube 1.36's (tests/fixtures/kube-1.36/csr_admission.json)."""
+    suffix = uuid.uuid4().hex[:8]
+    user = f"csr-approver-{suffix}"
+    approver = secure(cert=user_cert(server, user))
+    subjects = [{"kind": "User", "apiGroup": "rbac.authorization.k8s.io", "name": user}]
+
+    async def grant(role: str, rules: list[Any]) -> None:
+        name = f"{role}-{suffix}"
+        assert (await api.post(f"{RBAC}/clusterroles", {"metadata": {"name": name}, "rules": rules}))[0] == 201
+        ref = {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": name}
+        binding = {"metadata": {"name": name}, "roleRef": ref, "subjects": subjects}
+        assert (await api.post(f"{RBAC}/clusterrolebindings", binding))[0] == 201
+        rule = rules[0]
+        asked = {"group": "certificates.k8s.io", "resource": rule["resources"][0], "verb": rule["verbs"][0],
+                 "name": (rule.get("resourceNames") or [""])[0]}  # fmt: skip
+        review = {"apiVersion": "authorization.k8s.io/v1", "kind": "SubjectAccessReview",
+                  "spec": {"user": user, "resourceAttributes": asked}}  # fmt: skip
+
+        async def allowed() -> bool:
+            _, body, _ = await api.post("/apis/authorization.k8s.io/v1/subjectaccessreviews", review)
+            return body["status"]["allowed"]
+
+        assert await eventually(allowed)
+
+    csrs = "/apis/certificates.k8s.io/v1/certificatesigningrequests"
+    merge = {"Content-Type": "application/merge-patch+json"}
+    approve = {"status": {"conditions": [{"type": "Approved", "status": "True", "reason": "R", "message": "m"}]}}
+    got: list[list[Any]] = []
+
+    def record(answer: tuple[int, Any, Any]) -> None:
+        status, body, _ = answer
+        got.append([status, body.get("message", "").replace(f"-{suffix}", "-S") if status >= 300 else ""])
+
+    def create(client: API, name: str, signer: str, organization: str) -> Any:
+        spec = {"signerName": signer, "usages": ["client auth"], "request": _csr_request(organization)}
+        return client.post(csrs, {"metadata": {"name": f"{name}-{suffix}"}, "spec": spec})
+
+    def patch(client: API, name: str, sub: str, body: Any) -> Any:
+        return client.request("PATCH", f"{csrs}/{name}-{suffix}/{sub}", body, headers=merge)
+
+    writes = ["certificatesigningrequests", "certificatesigningrequests/approval", "certificatesigningrequests/status"]
+    await grant("csr-writer", [{"apiGroups": ["certificates.k8s.io"], "resources": writes,
+                                "verbs": ["get", "list", "watch", "update", "patch", "create"]}])  # fmt: skip
+    record(await create(api, "c1", "example.com/foo", "dev"))
+    record(await patch(approver, "c1", "approval", approve))
+    await grant("signer-approver", [{"apiGroups": ["certificates.k8s.io"], "resources": ["signers"],
+                                     "resourceNames": ["example.com/*"], "verbs": ["approve"]}])  # fmt: skip
+    record(await patch(approver, "c1", "approval", approve))
+    certificate = _self_signed_pem()
+    record(await patch(approver, "c1", "status", {"status": {"certificate": certificate}}))
+    record(await patch(approver, "c1", "status", {"metadata": {"labels": {"a": "b"}}}))
+    await grant("signer-signer", [{"apiGroups": ["certificates.k8s.io"], "resources": ["signers"],
+                                   "resourceNames": ["example.com/foo"], "verbs": ["sign"]}])  # fmt: skip
+    record(await patch(approver, "c1", "status", {"status": {"certificate": certificate}}))
+    record(await create(api, "c2", "kubernetes.io/kube-apiserver-client", "system:masters"))
+    record(await create(api, "c3", "kubernetes.io/kube-apiserver-client", "dev"))
+    record(await patch(approver, "c3", "approval", approve))
+    record(await patch(api, "c3", "approval", approve))  # the plain port's system:masters
+    assert got == CSR_ADMISSION["kube"]

@@ -1,5 +1,6 @@
-"""The default-on mutating admission plugins of a create, with what they read: kube runs them after decoding
-and before the strategy (apiserver/admission holds the plugins themselves, free of I/O)."""
+"""The default-on admission plugins kube runs around the strategy, with what they read (the watch cache, etcd,
+the authorizer): mutating ones after decoding and before the strategy, validating ones after its validation
+(apiserver/admission holds the plugins themselves, free of I/O)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ from collections.abc import Callable
 from typing import Any
 
 from aiokube.apiserver import errors
-from aiokube.apiserver.admission import defaultclass, limitranger
+from aiokube.apiserver.admission import certificates, defaultclass, limitranger
 from aiokube.apiserver.admission import pods as pod_admission
+from aiokube.apiserver.authorization.attributes import Attributes
 from aiokube.apiserver.quantity import Quantity, parse_quantity
-from aiokube.apiserver.registry import meta
+from aiokube.apiserver.registry import meta, requester
 from aiokube.apiserver.registry.resources import Registry, ResourceInfo
 from aiokube.storage import errors as serr
 from aiokube.storage.store import Store
@@ -40,6 +42,8 @@ class CreateAdmission:
         self.cacher_for = cacher_for
         #: LimitRanger's live lookups when the watch cache has none for a namespace: (expiry, ranges)
         self._live_ranges: dict[str, tuple[float, list[Obj]]] = {}
+        #: the server's authorizer, for the plugins that ask it (the certificate ones); None allows everything
+        self.allows: Callable[[Attributes], bool] | None = None
 
     async def admit(self, obj: Obj, info: ResourceInfo, namespace: str | None) -> tuple[str, ...]:
         """The default-on mutating admission plugins for a create (kube runs them before the strategy).
@@ -89,7 +93,12 @@ class CreateAdmission:
 
     async def validate(self, obj: Obj, info: ResourceInfo, namespace: str | None) -> None:
         """The default-on validating admission of a create (kube runs it after the strategy's validation):
-        LimitRanger's minimums, maximums and ratios for pods and claims."""
+        LimitRanger's minimums, maximums and ratios for pods and claims, CertificateSubjectRestriction's for
+        CSRs."""
+        if info.builtin and info.group == certificates.GROUP and info.plural == "certificatesigningrequests":
+            if (text := certificates.subject_restriction_error(obj)) is not None:
+                raise errors.forbidden(info.group_resource, obj["metadata"].get("name", ""), text)
+            return
         if not info.builtin or info.group or namespace is None or info.plural not in ("pods", "persistentvolumeclaims"):
             return
         ranges = await self._limit_ranges(namespace)
@@ -115,6 +124,9 @@ class CreateAdmission:
         request, on any update but through a subresource, and a pod's resources on its resize, within the
         namespace's LimitRanges), then PersistentVolumeClaimResize (a claim's request may grow only when it is
         bound and its class, the same before and after, allows volume expansion)."""
+        if info.builtin and info.group == certificates.GROUP and info.plural == "certificatesigningrequests":
+            self._signer_allowed(new, old, info, subresource)
+            return
         claim = not subresource and _is_core(info, "persistentvolumeclaims")
         if not claim and not (subresource == "resize" and _is_core(info, "pods")):
             return
@@ -145,6 +157,18 @@ class CreateAdmission:
                 "only dynamically provisioned pvc can be resized and the storageclass that provisions the pvc must "
                 "support resize",
             )
+
+    def _signer_allowed(self, new: Obj, old: Obj, info: ResourceInfo, subresource: str) -> None:
+        """CertificateApproval and CertificateSigning: the requester may approve (sign) for the stored CSR's
+        signer, asked of the authorizer as kube asks it (the server's own writes pass)."""
+        verb = certificates.approval_verb(subresource, new, old)
+        user = requester.current()
+        if not verb or user is None or self.allows is None:
+            return
+        signer = (old.get("spec") or {}).get("signerName", "")
+        if not any(self.allows(attrs) for attrs in certificates.signer_checks(user, verb, signer)):
+            name = new["metadata"].get("name", "")
+            raise errors.forbidden(info.group_resource, name, certificates.forbidden_signer_text(verb, signer))
 
     async def _limit_ranges(self, namespace: str) -> list[Obj]:
         """The namespace's LimitRanges from the watch cache (kube's informer), by name."""

@@ -530,6 +530,7 @@ class GenericStore:
             if subresource in ("status", "finalize", "approval"):
                 first = await draadmin.on_status(new, existing, info, namespace, self.admission.lookup)
                 new = self._subresource_update(subresource, new, existing, info, first)
+                await self.create_admission.validate_update(new, existing, info, subresource)
             elif subresource in ("ephemeralcontainers", "resize"):
                 await self.create_admission.admit_update(new, info, subresource)
                 new = self._pod_spec_update(subresource, new, existing, info)

@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import base64
 import binascii
-import re
 from typing import Any
 
-from cryptography import x509
-
+from aiokube.apiserver.admission.certificates import parse_request
 from aiokube.apiserver.errors import FieldErrors
 from aiokube.apiserver.registry.validation import fields as f
 from aiokube.apiserver.registry.validation import pem
@@ -29,19 +27,14 @@ _USAGES = sorted([
     "microsoft sgc", "netscape sgc",
 ])  # fmt: skip
 _LEGACY_SIGNER = "kubernetes.io/legacy-unknown"
-_PEM_BLOCK = re.compile(rb"-----BEGIN ([^\n-]*)-----\r?\n(.*?)-----END \1-----", re.S)
 _SIGNER_NAME_MAX = 253 + 253 + 63 + 1 + 1
 
 
 def _request_error(request: bytes) -> str | None:
     """certificates.ParseCSR and CheckSignature's error, or None (Go's ASN.1 errors are not reproduced)."""
-    block = _PEM_BLOCK.search(request)
-    if block is None or block.group(1) != b"CERTIFICATE REQUEST":
-        return "PEM block type must be CERTIFICATE REQUEST"
-    try:
-        csr = x509.load_der_x509_csr(base64.b64decode(b"".join(block.group(2).split())))
-    except (ValueError, binascii.Error) as e:
-        return f"asn1: {e}"
+    csr = parse_request(request)
+    if isinstance(csr, str):
+        return csr
     try:
         valid = csr.is_signature_valid
     except Exception:  # an unsupported key or algorithm reads as a bad signature

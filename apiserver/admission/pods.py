@@ -7,7 +7,6 @@
 ``pods "<name>" is forbidden: <message>`` with code 403.
 """
 
-
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
@@ -342,4 +341,3 @@ def admit_storage_protection(kind: str, obj: dict[str, Any]) -> None:
     if finalizer[kind] not in finalizers:
         finalizers.append(finalizer[kind])
     meta["finalizers"] = finalizers
-

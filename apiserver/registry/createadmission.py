@@ -10,11 +10,12 @@ from collections.abc import Callable
 from typing import Any
 
 from aiokube.apiserver import errors
-from aiokube.apiserver.admission import certificates, defaultclass, limitranger
+from aiokube.apiserver.admission import certificates, defaultclass, limitranger, podsecurity
 from aiokube.apiserver.admission import pods as pod_admission
 from aiokube.apiserver.authorization.attributes import Attributes
+from aiokube.apiserver.errors import FieldErrors, GroupKind
 from aiokube.apiserver.quantity import Quantity, parse_quantity
-from aiokube.apiserver.registry import meta, requester
+from aiokube.apiserver.registry import meta, requester, warningrecorder
 from aiokube.apiserver.registry.resources import Registry, ResourceInfo
 from aiokube.storage import errors as serr
 from aiokube.storage.store import Store
@@ -99,15 +100,15 @@ class CreateAdmission:
             if (text := certificates.subject_restriction_error(obj)) is not None:
                 raise errors.forbidden(info.group_resource, obj["metadata"].get("name", ""), text)
             return
-        if not info.builtin or info.group or namespace is None or info.plural not in ("pods", "persistentvolumeclaims"):
+        if not info.builtin:
             return
-        ranges = await self._limit_ranges(namespace)
-        if not ranges:
-            return
-        check = limitranger.validate_pod if info.plural == "pods" else limitranger.validate_claim
-        if found := check(obj, ranges):
-            name = obj["metadata"].get("name", "")
-            raise errors.forbidden(info.group_resource, name, limitranger.forbidden_text(found))
+        if not info.group and info.plural in ("pods", "persistentvolumeclaims") and namespace is not None:
+            ranges = await self._limit_ranges(namespace)
+            check = limitranger.validate_pod if info.plural == "pods" else limitranger.validate_claim
+            if ranges and (found := check(obj, ranges)):
+                name = obj["metadata"].get("name", "")
+                raise errors.forbidden(info.group_resource, name, limitranger.forbidden_text(found))
+        await self._pod_security(obj, None, info, namespace, "")
 
     async def admit_update(self, new: Obj, info: ResourceInfo, subresource: str) -> None:
         """The default-on mutating admission of an update: LimitRanger's defaults for a pod's resize (the
@@ -129,6 +130,8 @@ class CreateAdmission:
             return
         claim = not subresource and _is_core(info, "persistentvolumeclaims")
         if not claim and not (subresource == "resize" and _is_core(info, "pods")):
+            if info.builtin:
+                await self._pod_security(new, old, info, new["metadata"].get("namespace"), subresource)
             return
         name = new["metadata"].get("name", "")
         namespace = new["metadata"].get("namespace")
@@ -137,6 +140,7 @@ class CreateAdmission:
         if ranges and (found := check(new, ranges)):
             raise errors.forbidden(info.group_resource, name, limitranger.forbidden_text(found))
         if not claim:
+            await self._pod_security(new, old, info, namespace, subresource)
             return
         new_size, old_size = _request(new), _request(old)
         if new_size is None or new_size.cmp(old_size or _ZERO) <= 0:
@@ -157,6 +161,83 @@ class CreateAdmission:
                 "only dynamically provisioned pvc can be resized and the storageclass that provisions the pvc must "
                 "support resize",
             )
+
+    async def _pod_security(
+        self, obj: Obj, old: Obj | None, info: ResourceInfo, namespace: str | None, subresource: str
+    ) -> None:
+        """PodSecurity (admission/podsecurity.py): a namespace's labels checked, a pod held to its namespace's
+        enforce level (on create, and on updates that change what runs), pods and workloads' templates warned
+        about at its warn level."""
+        resource = (info.group, info.plural)
+        if resource == ("", "namespaces"):
+            if not subresource:
+                await self._namespace_pod_security(obj, old)
+            return
+        is_pod = resource == ("", "pods")
+        if not namespace or not (is_pod or resource in podsecurity.POD_TEMPLATE_RESOURCES):
+            return
+        if subresource in podsecurity.IGNORED_POD_SUBRESOURCES if is_pod else subresource:
+            return
+        if is_pod and old is not None and not podsecurity.significant_pod_update(obj, old):
+            return
+        namespace_obj = await self._namespace(namespace)
+        if namespace_obj is None:
+            return
+        errs = FieldErrors()
+        policy = podsecurity.policy_of(namespace_obj["metadata"].get("labels"), errs)
+        privileged = podsecurity.PRIVILEGED
+        if not errs and policy.warn.level == privileged and (not is_pod or policy.enforce.level == privileged):
+            return
+        template = obj if is_pod else podsecurity.template_of(info.group, info.plural, obj)
+        if not isinstance(template, dict):
+            return
+        meta, spec = template.get("metadata") or {}, template.get("spec") or {}
+        found = podsecurity.violations(policy.enforce, meta, spec) if is_pod else []
+        if found:
+            name = obj["metadata"].get("name", "")
+            raise errors.forbidden(info.group_resource, name, podsecurity.forbidden_text(policy.enforce, found))
+        if policy.warn != policy.enforce or not is_pod:
+            found = podsecurity.violations(policy.warn, meta, spec)
+        if found and warningrecorder.recording():
+            warningrecorder.add([podsecurity.warning_text(policy.warn, found)])
+
+    async def _namespace_pod_security(self, namespace: Obj, old: Obj | None) -> None:
+        """ValidateNamespace: labels that do not parse are invalid (on an update, unless the old ones were
+        invalid alike); a raised enforce level warns about the pods it would forbid."""
+        errs = FieldErrors()
+        policy = podsecurity.policy_of(namespace["metadata"].get("labels"), errs)
+        old_errs = FieldErrors()
+        old_policy = podsecurity.policy_of(old["metadata"].get("labels"), old_errs) if old is not None else None
+        if errs and (old is None or not old_errs or errs.causes != old_errs.causes):
+            raise errors.invalid(GroupKind("", "Namespace"), namespace["metadata"].get("name", ""), errs.causes)
+        if old_policy is None or not podsecurity.namespace_enforce_raised(policy, old_policy):
+            return
+        info = self.registry.get("", "v1", "pods")
+        assert info is not None
+        cacher = self.cacher_for(info)
+        if not cacher.ready.is_set():
+            await cacher.wait_ready(timeout=10)
+        name = namespace["metadata"].get("name", "")
+        pods = [entry.obj for entry in cacher.cache.list(name)[0]]
+        if warningrecorder.recording():
+            warningrecorder.add(podsecurity.existing_pod_warnings(name, policy.enforce, pods))
+
+    async def _namespace(self, name: str) -> Obj | None:
+        """A namespace from the watch cache, else etcd (kube's namespace getter)."""
+        info = self.registry.get("", "v1", "namespaces")
+        assert info is not None
+        key = info.key(None, name)
+        cacher = self.cacher_for(info)
+        if cacher.ready.is_set():
+            cached = await cacher.get(key, "0")
+            if cached is not None:
+                return cached.obj
+        try:
+            return await self.storage.get(key)
+        except serr.NotFound:
+            return None
+        except serr.StorageError as exc:
+            raise errors.from_storage(exc, info.group_resource, name) from None
 
     def _signer_allowed(self, new: Obj, old: Obj, info: ResourceInfo, subresource: str) -> None:
         """CertificateApproval and CertificateSigning: the requester may approve (sign) for the stored CSR's

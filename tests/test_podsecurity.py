@@ -1,0 +1,65 @@
+"""PodSecurity admission (apiserver/admission/podsecurity.py) replayed from kube-apiserver 1.36's answers
+(tests/podsecurity_scenario.py, tests/fixtures/kube-1.36/podsecurity.json)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from aiokube.apiserver.admission import podsecurity
+from aiokube.apiserver.errors import FieldErrors
+from tests.conftest import API
+from tests.podsecurity_scenario import FIXTURE, STEPS, fill
+from tests.warnings_scenario import parse_warnings
+
+RECORDED = json.loads(FIXTURE.read_text())
+
+
+async def test_every_step_answers_as_kube(api: API) -> None:
+    """Namespace labels (each mode, level and version; labels that do not parse: 422), pods forbidden at the
+    enforce level with every check's text in kube's order, warnings at the warn level for pods and Deployments'
+    templates, updates checked only when what runs changes, and a raised enforce level's warnings about the
+    namespace's existing pods."""
+    suffix = uuid.uuid4().hex[:8]
+    try:
+        for (name, method, path, body, ctype), want in zip(STEPS, RECORDED, strict=True):
+            status, obj, headers = await api.request(
+                method, fill(path, suffix), fill(body, suffix), headers={"Content-Type": ctype or "application/json"}
+            )
+            message = obj.get("message", "") if status >= 300 else ""
+            warnings = parse_warnings(headers.getall("Warning", []))
+            got = {"name": name, "status": status, "message": message.replace(suffix, "{s}"),
+                   "warnings": [w.replace(suffix, "{s}") for w in warnings]}  # fmt: skip
+            assert got == want, name
+    finally:
+        for key in ("r", "b", "v", "w", "x"):
+            await api.delete(f"/api/v1/namespaces/psa{key}-{suffix}")
+
+
+def test_policy_of_labels() -> None:
+    """PolicyToEvaluate: defaults, versions, the warn level following a higher enforce level, and what a label
+    that does not parse turns into."""
+    assert podsecurity.policy_of({}) == podsecurity.Policy()
+    policy = podsecurity.policy_of({"pod-security.kubernetes.io/enforce": "baseline",
+                                    "pod-security.kubernetes.io/enforce-version": "v1.25"})  # fmt: skip
+    assert (str(policy.enforce), str(policy.warn), str(policy.audit)) == (
+        "baseline:v1.25", "baseline:v1.25", "privileged:latest")  # fmt: skip
+    errs = FieldErrors()
+    policy = podsecurity.policy_of({"pod-security.kubernetes.io/enforce": "x", "pod-security.kubernetes.io/warn": "y",
+                                    "pod-security.kubernetes.io/warn-version": "v1.01"}, errs)  # fmt: skip
+    assert (policy.enforce.level, policy.warn.level) == ("restricted", "privileged")
+    assert [c.field for c in errs.causes] == [
+        "metadata.labels[pod-security.kubernetes.io/enforce]", "metadata.labels[pod-security.kubernetes.io/warn]",
+        "metadata.labels[pod-security.kubernetes.io/warn-version]"]  # fmt: skip
+
+
+def test_versions_choose_each_checks_version() -> None:
+    """A policy version evaluates each check as it read then: before 1.19 seccomp was checked by annotations,
+    before 1.34 probe hosts were not checked, a version past the newest reads as the newest."""
+    spec: dict[str, Any] = {"containers": [{"name": "c", "image": "i", "readinessProbe": {"httpGet": {"host": "h"}}}],
+                            "securityContext": {"seccompProfile": {"type": "Unconfined"}}}  # fmt: skip
+    reasons = {v: [r for r, _ in podsecurity.violations(podsecurity.LevelVersion("baseline", v), {}, spec)]
+               for v in ((1, 18), (1, 33), (1, 34), (1, 99))}  # fmt: skip
+    assert reasons == {(1, 18): [], (1, 33): ["seccompProfile"], (1, 34): ["probe or lifecycle host", "seccompProfile"],
+                       (1, 99): ["probe or lifecycle host", "seccompProfile"]}  # fmt: skip

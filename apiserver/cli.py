@@ -114,6 +114,13 @@ def add_serve_arguments(p: argparse.ArgumentParser) -> None:
         help="serve LIST/GET from the watch cache (default true); false reads etcd, as kube's flag",
     )
     p.add_argument(
+        "--allow-privileged",
+        default="true",
+        choices=["true", "false"],
+        help="allow privileged containers and HostProcess pods, as kube-apiserver's flag (default true here, as "
+        "clusters set it; kube's own default is false)",
+    )
+    p.add_argument(
         "--profiling",
         default="true",
         choices=["true", "false"],
@@ -258,6 +265,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         compaction_interval=args.etcd_compaction_interval,
         cacher=CacherConfig(serve_reads=args.watch_cache == "true"),
         profiling=args.profiling == "true",
+        allow_privileged=args.allow_privileged == "true",
         shutdown_delay=args.shutdown_delay_duration,
         plain_http=plain_http(args.plain_http, args.bind_address),
         publish_root_ca=True,

@@ -65,6 +65,7 @@ from aiokube.apiserver.registry.selection import selectable_fields
 from aiokube.apiserver.registry.services import ServiceAllocator
 from aiokube.apiserver.registry.store import GenericStore
 from aiokube.apiserver.registry.turns import CPU_THREAD
+from aiokube.apiserver.registry.validation import verdicts
 from aiokube.apiserver.secureserving import Security, SecurityConfig, advertised_host
 from aiokube.apiserver.transport.connection import ConnectionLimits, KubeSite
 from aiokube.apiserver.transport.discoveryprobe import discovery_probe
@@ -114,6 +115,9 @@ class ServerConfig:
     cacher: CacherConfig = field(default_factory=CacherConfig)
     #: /debug/pprof endpoints (kube's --profiling, on by default)
     profiling: bool = True
+    #: kube's --allow-privileged: privileged containers and HostProcess pods (kube's default false; clusters set
+    #: true, as aiokube's default does). Process-wide, as in kube.
+    allow_privileged: bool = True
     #: kube's --shutdown-delay-duration: seconds readyz fails while still serving, before the listener closes
     shutdown_delay: float = 0.0
     #: seconds in-flight requests get to finish during shutdown (kube: 60)
@@ -301,6 +305,7 @@ class APIServer:
         if self.embedded is not None:
             self.embedded.launch()  # etcd boots (~0.1 s) while the canonical plans compile (~0.1 s of CPU)
         canonical.compile_all()
+        verdicts.allow_privileged(cfg.allow_privileged)
         if self.embedded is not None:
             endpoints = [await self.embedded.wait_ready()]
         tls = cfg.etcd_tls if cfg.etcd_servers else None  # the embedded etcd speaks plain gRPC on loopback

@@ -14,6 +14,7 @@ from typing import Any
 
 from aiokube.apiserver.errors import FieldErrors
 from aiokube.apiserver.registry.validation import fields as f
+from aiokube.apiserver.registry.validation import security
 
 Obj = dict[str, Any]
 
@@ -44,7 +45,7 @@ def _containers(spec: Obj, path: str) -> Iterator[tuple[Obj, str]]:
 
 def validate_host_process(spec: Obj, path: str, errs: FieldErrors) -> None:
     """validateWindowsHostProcessPod: a container's hostProcess agrees with the pod's; if any container is a
-    HostProcess container, all are and the pod is on the host network (privileged pods are allowed here)."""
+    HostProcess container, all are, the pod is on the host network and privileged pods are allowed."""
     pod_hp = f.obj_at(f.obj_at(spec, "securityContext"), "windowsOptions").get("hostProcess")
     count = host_process = 0
     for c, cpath in _containers(spec, path):
@@ -62,6 +63,8 @@ def validate_host_process(spec: Obj, path: str, errs: FieldErrors) -> None:
         if spec.get("hostNetwork") is not True:
             errs.invalid(f"{path}.hostNetwork", False,
                          "hostNetwork must be true if pod contains any hostProcess containers")  # fmt: skip
+        if not security.ALLOW_PRIVILEGED:
+            errs.forbidden(path, "hostProcess containers are disallowed by cluster policy")
 
 
 def validate_os(spec: Obj, path: str, errs: FieldErrors) -> None:

@@ -15,6 +15,10 @@ Obj = dict[str, Any]
 
 _PROFILE_TYPES = ["Localhost", "RuntimeDefault", "Unconfined"]
 _PROC_MOUNTS = ["Default", "Unmasked"]
+#: kube's --allow-privileged (capabilities.AllowPrivileged, process-wide as kube's): privileged containers and
+#: HostProcess pods. kube's flag defaults to false; aiokube's to true, as clusters run (kubeadm sets it).
+#: Set through verdicts.allow_privileged, which forgets the verdicts made under the other setting.
+ALLOW_PRIVILEGED = True
 _FS_GROUP_CHANGE_POLICIES = ["Always", "OnRootMismatch"]
 _SUPPLEMENTAL_GROUPS_POLICIES = ["Merge", "Strict"]
 _SELINUX_CHANGE_POLICIES = ["MountOption", "Recursive"]
@@ -73,9 +77,11 @@ def _apparmor(profile: Any, path: str, errs: FieldErrors) -> None:
 
 
 def validate_container_security_context(sc: Any, host_users: bool, path: str, errs: FieldErrors) -> None:
-    """ValidateSecurityContext (a kube-apiserver started with --allow-privileged, as clusters run)."""
+    """ValidateSecurityContext (privileged containers refused without --allow-privileged)."""
     if not isinstance(sc, dict):
         return
+    if sc.get("privileged") is True and not ALLOW_PRIVILEGED:
+        errs.forbidden(f"{path}.privileged", "disallowed by cluster policy")
     _id(sc.get("runAsUser"), f"{path}.runAsUser", errs)
     _id(sc.get("runAsGroup"), f"{path}.runAsGroup", errs)
     proc_mount = sc.get("procMount")

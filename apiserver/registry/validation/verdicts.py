@@ -22,7 +22,7 @@ from typing import Any
 from aiokube.apiserver.admission import pods as pod_admission
 from aiokube.apiserver.errors import FieldErrors
 from aiokube.apiserver.registry import typedmemo
-from aiokube.apiserver.registry.validation import dispatch, podannotations
+from aiokube.apiserver.registry.validation import dispatch, podannotations, security
 
 Obj = dict[str, Any]
 Key = tuple[str, str, bytes, bytes | None, tuple[Any, ...]]
@@ -90,3 +90,10 @@ def quiet(key: Key | None, annotations: Obj, warnings: Callable[[], list[str]]) 
             _QUIET.clear()
         _QUIET.add(quiet_key)
     return found
+
+
+def allow_privileged(allowed: bool) -> None:
+    """kube's --allow-privileged for this process; the remembered verdicts were made under the old setting."""
+    if security.ALLOW_PRIVILEGED != allowed:
+        security.ALLOW_PRIVILEGED = allowed
+        _CLEAN.clear()

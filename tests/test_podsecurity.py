@@ -9,11 +9,12 @@ from typing import Any
 
 from aiokube.apiserver.admission import podsecurity
 from aiokube.apiserver.errors import FieldErrors
-from tests.conftest import API
+from tests.conftest import API, load_fixture
 from tests.podsecurity_scenario import FIXTURE, STEPS, fill
 from tests.warnings_scenario import parse_warnings
 
 RECORDED = json.loads(FIXTURE.read_text())
+METRICS = load_fixture("kube-1.36/podsecurity_metrics.json")
 
 
 async def test_every_step_answers_as_kube(api: API) -> None:
@@ -22,6 +23,7 @@ async def test_every_step_answers_as_kube(api: API) -> None:
     templates, updates checked only when what runs changes, and a raised enforce level's warnings about the
     namespace's existing pods."""
     suffix = uuid.uuid4().hex[:8]
+    before = {k: v[0] for k, v in podsecurity.EVALUATIONS.values.items()}
     try:
         for (name, method, path, body, ctype), want in zip(STEPS, RECORDED, strict=True):
             status, obj, headers = await api.request(
@@ -32,6 +34,12 @@ async def test_every_step_answers_as_kube(api: API) -> None:
             got = {"name": name, "status": status, "message": message.replace(suffix, "{s}"),
                    "warnings": [w.replace(suffix, "{s}") for w in warnings]}  # fmt: skip
             assert got == want, name
+        # pod_security_evaluations_total moved as kube's did over the same steps
+        names = podsecurity.EVALUATIONS.labelnames
+        moved = [[dict(zip(names, k, strict=True)), float(v[0] - before.get(k, 0))]
+                 for k, v in podsecurity.EVALUATIONS.values.items() if v[0] != before.get(k, 0)]  # fmt: skip
+        key = json.dumps
+        assert sorted(moved, key=key) == sorted(METRICS["evaluations"], key=key)
     finally:
         for key in ("r", "b", "v", "w", "x"):
             await api.delete(f"/api/v1/namespaces/psa{key}-{suffix}")

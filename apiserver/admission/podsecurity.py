@@ -17,6 +17,7 @@ from typing import Any
 
 from aiokube.apiserver.admission.podsecuritychecks import BASELINE, CHECKS, RESTRICTED, CheckFn, Version
 from aiokube.apiserver.errors import FieldErrors
+from aiokube.storage.fastmetrics import FastCounter
 
 Obj = dict[str, Any]
 
@@ -34,6 +35,22 @@ POD_TEMPLATE_RESOURCES = frozenset((
 IGNORED_POD_SUBRESOURCES = frozenset(("exec", "attach", "binding", "eviction", "log", "portforward", "proxy", "status"))
 #: EvaluatePodsInNamespace's bound
 MAX_PODS_TO_CHECK = 3000
+#: the newest policy version this server knows (kube's API version): newer ones are counted as "future"
+SERVER_VERSION: Version = (1, 36)
+
+EVALUATIONS = FastCounter(
+    "pod_security_evaluations_total",
+    "[ALPHA] Number of policy evaluations that occurred, not counting ignored or exempt requests.",
+    ["decision", "mode", "policy_level", "policy_version", "request_operation", "resource", "subresource"],
+)
+EXEMPTIONS = FastCounter(
+    "pod_security_exemptions_total",
+    "[ALPHA] Number of exempt requests, not counting ignored or out of scope requests.",
+    ["request_operation", "resource", "subresource"],
+)
+for _operation in ("create", "update"):  # kube's counter starts with these series (there are no exemptions here)
+    for _resource in ("controller", "pod"):
+        EXEMPTIONS.labels(_operation, _resource, "")
 
 
 @dataclass(frozen=True)
@@ -133,6 +150,16 @@ def violations(lv: LevelVersion, meta: Obj, spec: Obj) -> list[tuple[str, str]]:
 def detail_text(found: Iterable[tuple[str, str]]) -> str:
     """AggregateCheckResult.ForbiddenDetail: "reason (detail), reason (detail)"."""
     return ", ".join(f"{reason} ({detail})" if detail else reason for reason, detail in found)
+
+
+def record(decision: str, lv: LevelVersion, mode: str, operation: str, pod: bool, subresource: str) -> None:
+    """RecordEvaluation: a privileged level is always "latest", versions past the server's "future"."""
+    if lv.version == LATEST or lv.level == PRIVILEGED:
+        version = "latest"
+    else:
+        version = "future" if lv.version > SERVER_VERSION else str(lv).split(":", 1)[1]
+    resource = "pod" if pod else "controller"
+    EVALUATIONS.labels(decision, mode, lv.level, version, operation, resource, subresource)[0] += 1
 
 
 def forbidden_text(lv: LevelVersion, found: list[tuple[str, str]]) -> str:

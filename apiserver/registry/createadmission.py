@@ -185,21 +185,42 @@ class CreateAdmission:
             return
         errs = FieldErrors()
         policy = podsecurity.policy_of(namespace_obj["metadata"].get("labels"), errs)
-        privileged = podsecurity.PRIVILEGED
-        if not errs and policy.warn.level == privileged and (not is_pod or policy.enforce.level == privileged):
-            return
+        privileged, operation = podsecurity.PRIVILEGED, "create" if old is None else "update"
+
+        def record(decision: str, lv: podsecurity.LevelVersion, mode: str) -> None:
+            podsecurity.record(decision, lv, mode, operation, is_pod, subresource)
+
+        if not errs and policy.warn.level == privileged and policy.audit.level == privileged:
+            if not is_pod:
+                return
+            if policy.enforce.level == privileged:
+                record("allow", policy.enforce, podsecurity.ENFORCE)
+                return
         template = obj if is_pod else podsecurity.template_of(info.group, info.plural, obj)
         if not isinstance(template, dict):
             return
         meta, spec = template.get("metadata") or {}, template.get("spec") or {}
-        found = podsecurity.violations(policy.enforce, meta, spec) if is_pod else []
-        if found:
-            name = obj["metadata"].get("name", "")
-            raise errors.forbidden(info.group_resource, name, podsecurity.forbidden_text(policy.enforce, found))
-        if policy.warn != policy.enforce or not is_pod:
-            found = podsecurity.violations(policy.warn, meta, spec)
-        if found and warningrecorder.recording():
-            warningrecorder.add([podsecurity.warning_text(policy.warn, found)])
+        results: dict[podsecurity.LevelVersion, list[tuple[str, str]]] = {}
+
+        def evaluate(lv: podsecurity.LevelVersion) -> list[tuple[str, str]]:
+            if lv not in results:
+                results[lv] = podsecurity.violations(lv, meta, spec)
+            return results[lv]
+
+        if is_pod:
+            found = evaluate(policy.enforce)
+            record("deny" if found else "allow", policy.enforce, podsecurity.ENFORCE)
+            if found:
+                if evaluate(policy.audit):
+                    record("deny", policy.audit, podsecurity.AUDIT)
+                name = obj["metadata"].get("name", "")
+                raise errors.forbidden(info.group_resource, name, podsecurity.forbidden_text(policy.enforce, found))
+        if evaluate(policy.audit):  # kube writes it as an audit annotation; aiokube has no audit log
+            record("deny", policy.audit, podsecurity.AUDIT)
+        if found := evaluate(policy.warn):
+            record("deny", policy.warn, podsecurity.WARN)
+            if warningrecorder.recording():
+                warningrecorder.add([podsecurity.warning_text(policy.warn, found)])
 
     async def _namespace_pod_security(self, namespace: Obj, old: Obj | None) -> None:
         """ValidateNamespace: labels that do not parse are invalid (on an update, unless the old ones were

@@ -243,16 +243,22 @@ class CreateAdmission:
         if warningrecorder.recording():
             warningrecorder.add(podsecurity.existing_pod_warnings(name, policy.enforce, pods))
 
-    async def _namespace(self, name: str) -> Obj | None:
-        """A namespace from the watch cache, else etcd (kube's namespace getter)."""
-        info = self.registry.get("", "v1", "namespaces")
-        assert info is not None
-        key = info.key(None, name)
+    async def _cached(self, info: ResourceInfo, key: str) -> Obj | None:
+        """An object from the resource's watch cache once it has listed (kube's informers), else None."""
         cacher = self.cacher_for(info)
         if cacher.ready.is_set():
             cached = await cacher.get(key, "0")
             if cached is not None:
                 return cached.obj
+        return None
+
+    async def _namespace(self, name: str) -> Obj | None:
+        """A namespace from the watch cache, else etcd (kube's namespace getter)."""
+        info = self.registry.get("", "v1", "namespaces")
+        assert info is not None
+        key = info.key(None, name)
+        if (cached := await self._cached(info, key)) is not None:
+            return cached
         try:
             return await self.storage.get(key)
         except serr.NotFound:
@@ -311,11 +317,8 @@ class CreateAdmission:
         info = self.registry.get("", "v1", "serviceaccounts")
         assert info is not None
         key = info.key(namespace, name)
-        cacher = self.cacher_for(info)
-        if cacher.ready.is_set():
-            cached = await cacher.get(key, "0")
-            if cached is not None:
-                return cached.obj
+        if (cached := await self._cached(info, key)) is not None:
+            return cached
         for attempt in range(2 if name == pod_admission.DEFAULT_SERVICE_ACCOUNT else 1):
             if attempt:
                 await asyncio.sleep(0.1)

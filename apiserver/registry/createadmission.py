@@ -33,9 +33,14 @@ def token_suffix() -> str:
 
 
 class CreateAdmission:
-    """Admission of creates: nodes tainted, storage-protection finalizers, claims' and Ingresses' default
-    classes, and a pod's ServiceAccount, priority and tolerations, the account read from the watch cache (then
-    etcd)."""
+    """kube's default-on admission plugins around the store's writes, with what they read.
+
+    Creates (``admit`` before the strategy, ``validate`` after its validation): nodes tainted, storage-protection
+    finalizers, claims' and Ingresses' default classes, a pod's ServiceAccount, priority and tolerations,
+    LimitRanger, CertificateSubjectRestriction, PodSecurity. Updates (``admit_update``, ``validate_update``):
+    LimitRanger on claims and pod resizes, PersistentVolumeClaimResize, CertificateApproval/Signing (asking
+    ``allows``, the server's authorizer), PodSecurity. Objects are read from the watch caches (kube's
+    informers), then etcd; nothing here writes."""
 
     def __init__(self, registry: Registry, storage: Store, cacher_for: Callable[[ResourceInfo], Cacher]) -> None:
         self.registry = registry

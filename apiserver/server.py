@@ -314,7 +314,7 @@ class APIServer:
         self.store = Store(self.etcd, offload=CPU_THREAD)
         admission = NamespaceLifecycle(self._lookup_namespace)
         self.generic = GenericStore(self.registry, self.store, admission, self.cacher_for, self._namespace_terminating)
-        self.generic.create_admission.allows = lambda attrs: self.security.authorizer.allowed(attrs)
+        self.generic.admission_plugins.allows = lambda attrs: self.security.authorizer.allowed(attrs)
         self.rest = RESTHandlers(self.generic, self.security, ComponentStatuses(self._etcd_probe))
         self.namespace_controller = NamespaceController(self.generic)
         await self._start_cachers()

@@ -24,7 +24,7 @@ from typing import Any
 
 from aiokube.apiserver.errors import FieldErrors
 from aiokube.apiserver.registry import warningrecorder
-from aiokube.apiserver.registry.createadmission import CreateAdmission
+from aiokube.apiserver.registry.admissionplugins import AdmissionPlugins
 from aiokube.apiserver.registry.resources import Registry
 from aiokube.apiserver.registry.strategywarnings import kinds
 from aiokube.apiserver.registry.validation.endpoints import validate_endpoints
@@ -93,7 +93,7 @@ class _ReadyCacher:
 def limit_range_lookup(rounds: int, budget: float) -> Rows:
     registry = Registry()
     cacher = _ReadyCacher()
-    admission = CreateAdmission(registry, None, lambda info: cacher)  # type: ignore[arg-type]
+    admission = AdmissionPlugins(registry, None, lambda info: cacher)  # type: ignore[arg-type]
     admission._live_ranges["bench"] = (float("inf"), [])  # its live lookup found none (kube's memo, 30 s)
 
     def on() -> None:

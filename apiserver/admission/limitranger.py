@@ -3,7 +3,7 @@ LimitRanges gets their containers' default requests and limits (and an annotatio
 claim outside their minimums, maximums or limit/request ratios is forbidden, with kube's texts.
 
 Pure functions over the namespace's LimitRanges (as stored: their defaults filled in by kube's defaulting);
-registry/createadmission.py reads them and calls these. Where kube walks a Go map, the order is the object's.
+registry/admissionplugins.py reads them and calls these. Where kube walks a Go map, the order is the object's.
 """
 
 from __future__ import annotations

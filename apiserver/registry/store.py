@@ -33,7 +33,7 @@ from aiokube.apiserver.registry import (
     validation,
     warningrecorder,
 )
-from aiokube.apiserver.registry.createadmission import CreateAdmission
+from aiokube.apiserver.registry.admissionplugins import AdmissionPlugins
 from aiokube.apiserver.registry.meta import copy_object
 from aiokube.apiserver.registry.options import DeleteOptions, ListOptions, parse_resource_version
 from aiokube.apiserver.registry.resources import Registry, ResourceInfo
@@ -261,7 +261,7 @@ class GenericStore:
         self.on_namespace_terminating = on_namespace_terminating or (lambda name: None)
         #: cluster IPs and node ports of Services (registry/services.py); set by the server
         self.services: ServiceAllocator | None = None
-        self.create_admission = CreateAdmission(registry, storage, cacher_for)
+        self.admission_plugins = AdmissionPlugins(registry, storage, cacher_for)
 
     # --- reads --------------------------------------------------------------------------------------
 
@@ -389,11 +389,11 @@ class GenericStore:
             obj = info.conversion.to_storage(obj)
         info.strategy.as_field_manager_sees(obj)
         await turns.stage(self._track, None, obj, info, manager)  # before admission, as kube records it
-        volatile = await self.create_admission.admit(obj, info, namespace)
+        volatile = await self.admission_plugins.admit(obj, info, namespace)
         first = await draadmin.on_create(obj, info, namespace, self.admission.lookup)
         self._prepare_create(obj, info, validate=False)
         await turns.stage(functools.partial(self.validate, first=first), obj, info)
-        await self.create_admission.validate(obj, info, namespace)
+        await self.admission_plugins.validate(obj, info, namespace)
         allocator = self.services if is_service(info) else None
         ports = await allocator.allocate(obj, dry_run) if allocator is not None else []
         try:
@@ -511,9 +511,9 @@ class GenericStore:
                 if track:
                     info.strategy.as_field_manager_sees(new)
                     self._track(None, new, info, manager)
-                await self.create_admission.admit(new, info, namespace)
+                await self.admission_plugins.admit(new, info, namespace)
                 self._prepare_create(new, info, await draadmin.on_create(new, info, namespace, self.admission.lookup))
-                await self.create_admission.validate(new, info, namespace)
+                await self.admission_plugins.validate(new, info, namespace)
                 if self.services is not None and is_service(info):  # a PUT that creates a Service
                     self.services.done(await self.services.allocate(new, dry_run))
                 return stored_form(new, info)
@@ -530,17 +530,17 @@ class GenericStore:
             if subresource in ("status", "finalize", "approval"):
                 first = await draadmin.on_status(new, existing, info, namespace, self.admission.lookup)
                 new = self._subresource_update(subresource, new, existing, info, first)
-                await self.create_admission.validate_update(new, existing, info, subresource)
+                await self.admission_plugins.validate_update(new, existing, info, subresource)
             elif subresource in ("ephemeralcontainers", "resize"):
-                await self.create_admission.admit_update(new, info, subresource)
+                await self.admission_plugins.admit_update(new, info, subresource)
                 new = self._pod_spec_update(subresource, new, existing, info)
-                await self.create_admission.validate_update(new, existing, info, subresource)
+                await self.admission_plugins.validate_update(new, existing, info, subresource)
             else:
                 if info.builtin and (info.group, info.plural) == ("", "pods") and not subresource:
                     pod_admission.admit_pod_update(new, existing)
                 self._prepare_update(new, existing, info, validate=False)
                 await turns.stage(self.validate, new, info, existing)
-                await self.create_admission.validate_update(new, existing, info, subresource)
+                await self.admission_plugins.validate_update(new, existing, info, subresource)
                 if self.services is not None and is_service(info) and not subresource:
                     self.services.done(self.services.carry_over(new, existing))
             if self._should_delete_during_update(new, existing, info):

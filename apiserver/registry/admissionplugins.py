@@ -32,7 +32,7 @@ def token_suffix() -> str:
     return meta.random_suffix(5)
 
 
-class CreateAdmission:
+class AdmissionPlugins:
     """kube's default-on admission plugins around the store's writes, with what they read.
 
     Creates (``admit`` before the strategy, ``validate`` after its validation): nodes tainted, storage-protection

@@ -71,3 +71,54 @@ def test_versions_choose_each_checks_version() -> None:
                for v in ((1, 18), (1, 33), (1, 34), (1, 99))}  # fmt: skip
     assert reasons == {(1, 18): [], (1, 33): ["seccompProfile"], (1, 34): ["probe or lifecycle host", "seccompProfile"],
                        (1, 99): ["probe or lifecycle host", "seccompProfile"]}  # fmt: skip
+
+
+def _pod(name: str, owner: str = "", image: str = "nginx") -> dict[str, Any]:
+    meta: dict[str, Any] = {"name": name}
+    if owner:
+        meta["ownerReferences"] = [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": owner, "uid": owner,
+                                    "controller": True}]  # fmt: skip
+    return {"metadata": meta, "spec": {"containers": [{"name": "c", "image": image}], "hostNetwork": owner == "net"}}
+
+
+def test_existing_pod_warnings_group_count_and_stop(monkeypatch: Any) -> None:
+    """EvaluatePodsInNamespace: one warning per set of failed checks naming its first pod by name and how many
+    others, sorted; at most MAX_PODS_TO_CHECK pods, a controller's second pods last; and a time bound."""
+    baseline = podsecurity.LevelVersion("baseline")
+    pods = [_pod("z"), _pod("a", "net"), _pod("b", "net"), _pod("c", "net"), _pod("ok")]
+    assert podsecurity.existing_pod_warnings("ns", baseline, pods) == [
+        'existing pods in namespace "ns" violate the new PodSecurity enforce level "baseline:latest"',
+        "a (and 2 other pods): host namespaces",
+    ]
+    restricted = podsecurity.LevelVersion("restricted")
+    monkeypatch.setattr(podsecurity, "MAX_PODS_TO_CHECK", 3)
+    found = podsecurity.existing_pod_warnings("ns", restricted, pods)
+    # checked: z, a (net's first), ok; b and c come after as the same controller's: not checked
+    assert found[0] == "new PodSecurity enforce level only checked against the first 3 of 5 existing pods"
+    assert [w.split(":")[0] for w in found[2:]] == ["a", "ok (and 1 other pod)"]  # the first by name
+    monkeypatch.setattr(podsecurity, "MAX_PODS_TO_CHECK", 3000)
+    found = podsecurity.existing_pod_warnings("ns", restricted, pods, seconds=-1)
+    assert found[0] == "new PodSecurity enforce level only checked against the first 1 of 5 existing pods"
+
+
+async def test_raising_enforce_over_many_pods(api: API) -> None:
+    """The existing pods of a namespace are checked off the event loop when there are many; the warnings are
+    kube's."""
+    ns = f"psa-many-{uuid.uuid4().hex[:8]}"
+    assert (await api.post("/api/v1/namespaces", {"metadata": {"name": ns}}))[0] == 201
+    try:
+        for i in range(60):
+            body = {"metadata": {"name": f"p{i:02d}"}, "spec": {"containers": [{"name": "c", "image": "nginx"}]}}
+            assert (await api.post(f"/api/v1/namespaces/{ns}/pods", body))[0] == 201
+        assert (await api.get(f"/api/v1/namespaces/{ns}/pods"))[0] == 200  # a consistent read: the cache caught up
+        labels = {"metadata": {"labels": {"pod-security.kubernetes.io/enforce": "restricted"}}}
+        status, _, headers = await api.request("PATCH", f"/api/v1/namespaces/{ns}", labels,
+                                               headers={"Content-Type": "application/merge-patch+json"})  # fmt: skip
+        assert status == 200
+        assert parse_warnings(headers.getall("Warning", [])) == [
+            f'existing pods in namespace "{ns}" violate the new PodSecurity enforce level "restricted:latest"',
+            "p00 (and 59 other pods): allowPrivilegeEscalation != false, unrestricted capabilities, "
+            "runAsNonRoot != true, seccompProfile",
+        ]
+    finally:
+        await api.delete(f"/api/v1/namespaces/{ns}")

@@ -11,6 +11,7 @@ about the existing pods it would forbid.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -33,8 +34,9 @@ POD_TEMPLATE_RESOURCES = frozenset((
 ))  # fmt: skip
 #: pod subresources the plugin lets through (the others, ephemeralcontainers and resize, are checked)
 IGNORED_POD_SUBRESOURCES = frozenset(("exec", "attach", "binding", "eviction", "log", "portforward", "proxy", "status"))
-#: EvaluatePodsInNamespace's bound
+#: EvaluatePodsInNamespace's bounds: pods, and seconds (kube's defaults)
 MAX_PODS_TO_CHECK = 3000
+POD_CHECK_SECONDS = 1.0
 #: the newest policy version this server knows (kube's API version): newer ones are counted as "future"
 SERVER_VERSION: Version = (1, 36)
 
@@ -208,9 +210,12 @@ def namespace_enforce_raised(new: Policy, old: Policy) -> bool:
     )
 
 
-def existing_pod_warnings(namespace: str, enforce: LevelVersion, pods: list[Obj]) -> list[str]:
+def existing_pod_warnings(
+    namespace: str, enforce: LevelVersion, pods: list[Obj], seconds: float = POD_CHECK_SECONDS
+) -> list[str]:
     """EvaluatePodsInNamespace: one warning per distinct set of failed checks, naming the first pod (by name)
-    and how many others, pods of one controller after those of others (kube's prioritizePods)."""
+    and how many others, pods of one controller after those of others (kube's prioritizePods); at most
+    :data:`MAX_PODS_TO_CHECK` pods, and no more once ``seconds`` have gone (the pod being checked counts)."""
     first, rest, seen_controllers = [], [], set()
     for pod in pods:
         owner = next((r for r in pod["metadata"].get("ownerReferences") or () if r.get("controller")), None)
@@ -224,15 +229,18 @@ def existing_pod_warnings(namespace: str, enforce: LevelVersion, pods: list[Obj]
     ordered = first + rest
     checked = ordered[:MAX_PODS_TO_CHECK]
     counts: dict[str, list[Any]] = {}  # reasons -> [first pod name, count]
-    for pod in checked:
+    deadline = time.monotonic() + seconds
+    for i, pod in enumerate(checked):
         found = violations(enforce, pod["metadata"], pod.get("spec") or {})
-        if not found:
-            continue
-        reasons = ", ".join(reason for reason, _ in found)
-        name = pod["metadata"].get("name", "")
-        entry = counts.setdefault(reasons, [name, 0])
-        entry[0] = min(entry[0], name)
-        entry[1] += 1
+        if found:
+            reasons = ", ".join(reason for reason, _ in found)
+            name = pod["metadata"].get("name", "")
+            entry = counts.setdefault(reasons, [name, 0])
+            entry[0] = min(entry[0], name)
+            entry[1] += 1
+        if time.monotonic() > deadline:
+            checked = checked[: i + 1]
+            break
     warnings = []
     if len(checked) < len(ordered):
         warnings.append(f"new PodSecurity enforce level only checked against the first {len(checked)} of "

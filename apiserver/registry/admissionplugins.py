@@ -15,7 +15,7 @@ from aiokube.apiserver.admission import pods as pod_admission
 from aiokube.apiserver.authorization.attributes import Attributes
 from aiokube.apiserver.errors import FieldErrors, GroupKind
 from aiokube.apiserver.quantity import Quantity, parse_quantity
-from aiokube.apiserver.registry import meta, requester, warningrecorder
+from aiokube.apiserver.registry import meta, requester, turns, warningrecorder
 from aiokube.apiserver.registry.resources import Registry, ResourceInfo
 from aiokube.storage import errors as serr
 from aiokube.storage.store import Store
@@ -245,8 +245,9 @@ class AdmissionPlugins:
             await cacher.wait_ready(timeout=10)
         name = namespace["metadata"].get("name", "")
         pods = [entry.obj for entry in cacher.cache.list(name)[0]]
-        if warningrecorder.recording():
-            warningrecorder.add(podsecurity.existing_pod_warnings(name, policy.enforce, pods))
+        if warningrecorder.recording():  # up to 3,000 pods, a second: not on the event loop
+            found = await turns.off_loop(len(pods) > 50, podsecurity.existing_pod_warnings, name, policy.enforce, pods)
+            warningrecorder.add(found)
 
     async def _cached(self, info: ResourceInfo, key: str) -> Obj | None:
         """An object from the resource's watch cache once it has listed (kube's informers), else None."""

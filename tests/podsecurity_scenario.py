@@ -115,7 +115,38 @@ def _steps() -> list[Step]:
         ("raise x restricted", "PATCH", x, {"metadata": {"labels": {P + "enforce": "restricted"}}}, MERGE),
         ("lower x baseline", "PATCH", x, {"metadata": {"labels": {P + "enforce": "baseline"}}}, MERGE),
         ("bad x", "PATCH", x, {"metadata": {"labels": {P + "enforce": "nope"}}}, MERGE),
+        *_subresource_steps(),
     ]
+
+
+def _subresource_steps() -> list[Step]:
+    """In the namespace enforcing baseline and warning restricted: ephemeral containers (checked), a resize (not
+    significant), a dry run, a server-side apply, a PUT that creates nothing, a CronJob's template."""
+    pods = "/api/v1/namespaces/psab-{s}/pods"
+    apps, batch = "/apis/apps/v1/namespaces/psab-{s}", "/apis/batch/v1/namespaces/psab-{s}"
+    cpu = {"requests": {"cpu": "100m"}, "limits": {"cpu": "200m"}}
+    spec = {"hostIPC": True, "containers": [{"name": "c", "image": "nginx"}]}
+    template = {"metadata": {"labels": {"a": "b"}}, "spec": spec}
+    job = {"spec": {"template": {"spec": {**spec, "restartPolicy": "Never"}}}}
+    return [
+        ("pod b p", "POST", pods, {"metadata": {"name": "p"}, "spec": {"containers": [
+            {"name": "c", "image": "nginx", "resources": cpu}]}}, ""),
+        ("ephemeral p", "PATCH", f"{pods}/p/ephemeralcontainers", {"spec": {"ephemeralContainers": [
+            {"name": "dbg", "image": "busybox", "securityContext": {"capabilities": {"add": ["SYS_PTRACE"]}}}]}}, SMP),
+        ("ephemeral p 2", "PATCH", f"{pods}/p/ephemeralcontainers", {"spec": {"ephemeralContainers": [
+            {"name": "dbg2", "image": "busybox"}]}}, SMP),
+        ("resize p", "PATCH", f"{pods}/p/resize", {"spec": {"containers": [
+            {"name": "c", "resources": {"requests": {"cpu": "150m"}}}]}}, SMP),
+        ("dry run q", "POST", f"{pods}?dryRun=All", {"metadata": {"name": "q"}, "spec": {
+            "hostNetwork": True, "containers": [{"name": "c", "image": "nginx"}]}}, ""),
+        ("apply q", "PATCH", f"{pods}/q?fieldManager=m", {"apiVersion": "v1", "kind": "Pod", "metadata": {
+            "name": "q"}, "spec": {"hostPID": True, "containers": [{"name": "c", "image": "nginx"}]}},
+         "application/apply-patch+yaml"),
+        ("put daemonset", "PUT", f"{apps}/daemonsets/d", {"metadata": {"name": "d"}, "spec": {
+            "selector": {"matchLabels": {"a": "b"}}, "template": template}}, ""),
+        ("cronjob", "POST", f"{batch}/cronjobs", {"metadata": {"name": "cj"}, "spec": {
+            "schedule": "* * * * *", "jobTemplate": job}}, ""),
+    ]  # fmt: skip
 
 
 STEPS = _steps()

@@ -249,6 +249,17 @@ async def test_update_from_a_stale_cached_state_retries_on_etcds(store: Store) -
     assert same_as_stale["data"] == stale["data"]
     assert int(same_as_stale["metadata"]["resourceVersion"]) > int(done["metadata"]["resourceVersion"])
 
+    # an error on a cached state that is etcd's stands: try_update (with the admission it runs) runs once
+    calls: list[str] = []
+
+    def refuse(cur):
+        calls.append(cur["metadata"]["resourceVersion"])
+        raise errors.Conflict(p + "a", "refused")
+
+    with pytest.raises(errors.Conflict):
+        await store.guaranteed_update(p + "a", refuse, cached=same_as_stale)
+    assert calls == [same_as_stale["metadata"]["resourceVersion"]]
+
 
 async def test_written_objects_equal_what_etcd_returns(store: Store) -> None:
     p = _prefix()

@@ -1,10 +1,11 @@
-"""The etcd call beneath every write, three ways on one etcd: grpc.aio with storage/etcd.py's channel options
-(on: gRPC core's minimal call stack), the same without ``grpc.minimal_stack`` (off: gRPC's full client stack),
-and the Cython channel grpc.aio wraps (``channel._channel.call(...).unary_unary(...)``: no asyncio task,
-context manager or weak reference per call; the "lower-level channel use" issue 11 asked to check, kept
-as a third row). Process CPU per unary call (every thread: gRPC's poller included) at concurrency 32 against
-an embedded etcd, Puts of 2 KB values and Ranges of one key, best of three rounds. The Cython path is a private
-API of grpcio, worth taking only for a large saving.
+"""The etcd call beneath every write, four ways on one etcd: storage/grpcwire.py (on: HTTP/2 framed on the
+event loop, what storage/etcd.py's KV calls use), grpc.aio with storage/etcd.py's channel options (off: gRPC
+core's minimal call stack, what the KV calls used before grpcwire), the same without ``grpc.minimal_stack``
+(gRPC's full client stack), and the Cython channel grpc.aio wraps (``channel._channel.call(...).unary_unary(
+...)``: no asyncio task, context manager or weak reference per call; the "lower-level channel use" issue 11
+asked to check). Process CPU per unary call (every thread: gRPC's poller included) at concurrency 32 against
+an embedded etcd, Puts of 2 KB values and Ranges of one key, best of three rounds. grpclib (pure-Python gRPC
+on h2) measured ~225 µs per call in this harness (2026-12-05) and is not a dependency, so not a row here.
 
 Writes ``bench/results/grpc_calls.json`` and ``.png``. Usage: ``python -m bench.grpc_calls [--calls 5000]``
 """
@@ -24,6 +25,7 @@ from aetcd import rpc
 
 from aiokube.storage.embedded import EmbeddedEtcd
 from aiokube.storage.etcd import _CHANNEL_OPTIONS
+from aiokube.storage.grpcwire import GrpcChannel
 
 from .common import OUT, plot_cpu_on_off, report, use_uvloop, write_results
 
@@ -60,6 +62,15 @@ def _cython_calls(channel: grpc.aio.Channel) -> dict[str, Call]:
     }
 
 
+def _wire_calls(wire: GrpcChannel) -> dict[str, Call]:
+    put = wire.method(PUT, rpc.PutResponse.FromString)
+    get = wire.method(RANGE, rpc.RangeResponse.FromString)
+    return {
+        "put": lambda i: put(rpc.PutRequest(key=b"/k/%d" % (i % 100), value=VALUE), 5),
+        "range": lambda i: get(rpc.RangeRequest(key=b"/k/%d" % (i % 100)), 5),
+    }
+
+
 async def _cpu_per_call(call: Call, calls: int, concurrency: int) -> float:
     """Process CPU (ms) per call, ``calls`` calls with ``concurrency`` in flight."""
     counter = iter(range(10**9))
@@ -81,8 +92,11 @@ async def _run(calls: int, concurrency: int) -> dict[str, dict[str, dict[str, fl
         full = [o for o in _CHANNEL_OPTIONS if o[0] != "grpc.minimal_stack"]
         channel = grpc.aio.insecure_channel(target, options=_CHANNEL_OPTIONS)
         full_channel = grpc.aio.insecure_channel(target, options=full)
+        host, port = target.rsplit(":", 1)
+        wire = GrpcChannel(host, int(port))
         try:
-            ways = {"on": _aio_calls(channel), "off": _aio_calls(full_channel), "cython": _cython_calls(full_channel)}
+            ways = {"on": _wire_calls(wire), "off": _aio_calls(channel), "full": _aio_calls(full_channel),
+                    "cython": _cython_calls(full_channel)}  # fmt: skip
             for way in ways.values():  # connect and warm up
                 for call in way.values():
                     await _cpu_per_call(call, 200, concurrency)
@@ -95,6 +109,7 @@ async def _run(calls: int, concurrency: int) -> dict[str, dict[str, dict[str, fl
                             best[side][name] = {"cpu_ms": ms}
             return best
         finally:
+            wire.close()
             await channel.close()
             await full_channel.close()
             await etcd.stop()
@@ -109,15 +124,16 @@ def main(argv: list[str] | None = None) -> None:
     use_uvloop()
     best = asyncio.run(_run(args.calls, args.concurrency))
     for name in best["on"]:
-        on, off = best["on"][name]["cpu_ms"] * 1000, best["off"][name]["cpu_ms"] * 1000
-        report(f"[grpc_calls] {name}: process CPU per call, minimal vs full gRPC stack", on, off, "us")
-        cython = best["cython"][name]["cpu_ms"] * 1000
-        report(f"[grpc_calls] {name}: process CPU per call, Cython channel vs grpc.aio (full stack)", cython, off, "us")
+        wire, aio = best["on"][name]["cpu_ms"] * 1000, best["off"][name]["cpu_ms"] * 1000
+        full, cython = best["full"][name]["cpu_ms"] * 1000, best["cython"][name]["cpu_ms"] * 1000
+        report(f"[grpc_calls] {name}: process CPU per call, grpcwire vs grpc.aio (minimal stack)", wire, aio, "us")
+        report(f"[grpc_calls] {name}: process CPU per call, grpc.aio minimal vs full stack", aio, full, "us")
+        report(f"[grpc_calls] {name}: per call, Cython channel vs grpc.aio (full stack)", cython, full, "us")
     if args.out:
         results = {**best, "calls": args.calls, "concurrency": args.concurrency}
-        title = "etcd unary call: grpc.aio, minimal call stack (on) vs full (off)"
+        title = "etcd unary call: storage/grpcwire (on) vs grpc.aio with the minimal call stack (off)"
         write_results("grpc_calls", Path(args.out), results, "HEAD", lambda r, path: plot_cpu_on_off(r, path, title),
-                      switch="without grpc.minimal_stack")  # fmt: skip
+                      switch="grpc.aio instead of grpcwire")  # fmt: skip
 
 
 if __name__ == "__main__":

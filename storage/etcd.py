@@ -12,9 +12,11 @@ reconnect backoff, and etcd errors mapped to :mod:`storage.errors`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import logging
 import socket
+import ssl
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
@@ -26,6 +28,7 @@ import grpc
 from aetcd import rpc
 
 from . import errors
+from .grpcwire import DEADLINE_EXCEEDED, UNAVAILABLE, GrpcChannel, GrpcError
 
 log = logging.getLogger(__name__)
 
@@ -84,9 +87,12 @@ def grpc_target(endpoints: Sequence[str]) -> str:
     raise ValueError("no etcd endpoints given")
 
 
-def map_rpc_error(exc: grpc.aio.AioRpcError, key: str = "") -> errors.StorageError:
-    code = exc.code()
-    details = exc.details() or ""
+def map_rpc_error(exc: grpc.aio.AioRpcError | GrpcError, key: str = "") -> errors.StorageError:
+    """A gRPC status from either transport (grpc.aio's for watches and probes, grpcwire's for KV calls)."""
+    if isinstance(exc, GrpcError):
+        code, details = grpc_status_code(exc.code), exc.details
+    else:
+        code, details = exc.code(), exc.details() or ""
     if _COMPACTED in details:
         return errors.Compacted(details)
     if code == grpc.StatusCode.UNAVAILABLE:
@@ -96,6 +102,13 @@ def map_rpc_error(exc: grpc.aio.AioRpcError, key: str = "") -> errors.StorageErr
     if code == grpc.StatusCode.CANCELLED:
         return errors.Unavailable(f"etcd request cancelled: {details}", key)
     return errors.InternalError(f"etcd error {code.name}: {details}", key)
+
+
+_STATUS_CODES = {code.value[0]: code for code in grpc.StatusCode}
+
+
+def grpc_status_code(number: int) -> grpc.StatusCode:
+    return _STATUS_CODES.get(number, grpc.StatusCode.UNKNOWN)
 
 
 @dataclass(frozen=True)
@@ -117,19 +130,38 @@ class EtcdTLS:
             raise ValueError("--etcd-certfile and --etcd-keyfile go together")
         return grpc.ssl_channel_credentials(read(self.ca_file), read(self.key_file), read(self.cert_file))
 
+    def ssl_context(self) -> ssl.SSLContext:
+        """The same files for :mod:`storage.grpcwire`'s connections (HTTP/2 agreed by ALPN, as gRPC does)."""
+        if bool(self.cert_file) != bool(self.key_file):
+            raise ValueError("--etcd-certfile and --etcd-keyfile go together")
+        context = ssl.create_default_context(cafile=self.ca_file or None)
+        if self.cert_file:
+            context.load_cert_chain(self.cert_file, self.key_file)
+        context.set_alpn_protocols(["h2"])
+        return context
+
 
 class _Member:
-    """One endpoint's channel and stubs; ``suspect`` while it failed to answer in time (until a probe passes)."""
+    """One endpoint's connections and stubs; ``suspect`` while it failed to answer in time (until a probe passes).
+
+    KV calls (every read and write a request makes) go over :mod:`storage.grpcwire`'s connection, on the event
+    loop; watches, probes and compactions over grpc.aio's channel (README, *Why this etcd client*)."""
 
     def __init__(self, endpoint: str, tls: EtcdTLS | None) -> None:
         self.endpoint = endpoint
         target = grpc_target([endpoint])
+        parts = urlsplit(endpoint if "://" in endpoint else f"http://{endpoint}")
+        host = parts.hostname or "127.0.0.1"
         if tls is None:
             self.channel = grpc.aio.insecure_channel(target, options=_CHANNEL_OPTIONS)
+            self.wire = GrpcChannel(host, parts.port or 2379)
         else:  # the certificate is checked against this endpoint's host, not the resolved address
-            host = urlsplit(endpoint if "://" in endpoint else f"https://{endpoint}").hostname or "localhost"
             options = [*_CHANNEL_OPTIONS, ("grpc.ssl_target_name_override", host)]
             self.channel = grpc.aio.secure_channel(target, tls.credentials(), options=options)
+            self.wire = GrpcChannel(host, parts.port or 2379, ssl_context=tls.ssl_context(), server_hostname=host)
+        self.range = self.wire.method("/etcdserverpb.KV/Range", rpc.RangeResponse.FromString)
+        self.txn = self.wire.method("/etcdserverpb.KV/Txn", rpc.TxnResponse.FromString)
+        self.put = self.wire.method("/etcdserverpb.KV/Put", rpc.PutResponse.FromString)
         self.kv = rpc.KVStub(self.channel)
         self.watch = rpc.WatchStub(self.channel)
         self.maintenance = rpc.MaintenanceStub(self.channel)
@@ -140,6 +172,18 @@ class _Member:
         if self.suspect:
             return False
         return self.channel.get_state(try_to_connect=True) != grpc.ChannelConnectivity.TRANSIENT_FAILURE
+
+
+def _range(member: _Member) -> Callable[[Any, float], Any]:
+    return member.range
+
+
+def _txn(member: _Member) -> Callable[[Any, float], Any]:
+    return member.txn
+
+
+def _put(member: _Member) -> Callable[[Any, float], Any]:
+    return member.put
 
 
 class EtcdClient:
@@ -162,6 +206,7 @@ class EtcdClient:
             raise ValueError("no etcd endpoints given")
         self._members: list[_Member] = []
         self._turn = 0
+        self._recovered: asyncio.Event | None = None  # set when a suspect member answers its probe
 
     async def connect(self) -> None:
         if not self._members:
@@ -172,6 +217,7 @@ class EtcdClient:
         for m in members:
             if m.probe is not None:
                 m.probe.cancel()
+            m.wire.close()
             await m.channel.close(grace=None)
 
     def _pick(self) -> _Member:
@@ -180,13 +226,28 @@ class EtcdClient:
         self._turn += 1
         return usable[self._turn % len(usable)]
 
+    def _all_suspect(self) -> bool:
+        return bool(self._members) and all(m.suspect for m in self._members)
+
+    async def _pick_answering(self, deadline: float) -> _Member:
+        """:meth:`_pick`, but while every member is suspect, wait (within the deadline) for a probe to pass
+        instead of sending to any of them. Every member turns suspect at once when etcd's leader stalls: the
+        followers' calls wait on the lost leader's proposals until they time out too. Sent blindly, a third of
+        the next calls would go to the stalled member for another deadline each; the followers answer the probe
+        as soon as they have elected a new leader."""
+        while self._all_suspect() and (remaining := deadline - time.monotonic()) > 0:
+            if self._recovered is None:
+                self._recovered = asyncio.Event()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._recovered.wait(), remaining)
+        return self._pick()
+
     def _suspect(self, member: _Member) -> None:
         if len(self._members) > 1 and not member.suspect:
             member.suspect = True
             member.probe = asyncio.get_running_loop().create_task(self._probe(member))
 
-    @staticmethod
-    async def _probe(member: _Member) -> None:
+    async def _probe(self, member: _Member) -> None:
         while member.suspect:
             await asyncio.sleep(0.5)
             try:
@@ -194,6 +255,9 @@ class EtcdClient:
             except grpc.aio.AioRpcError:
                 continue
             member.suspect = False
+            if self._recovered is not None:
+                self._recovered.set()
+                self._recovered = None
         member.probe = None
 
     async def _call(
@@ -214,6 +278,27 @@ class EtcdClient:
                 if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
                     self._suspect(member)
                 if not (idempotent and code == grpc.StatusCode.UNAVAILABLE) or remaining <= 0.05:
+                    raise map_rpc_error(exc, key) from None
+            await asyncio.sleep(min(0.05, max(deadline - time.monotonic(), 0)))
+
+    async def _unary(
+        self, method: Callable[[_Member], Callable[[Any, float], Any]], request: Any, key: str = "",
+        idempotent: bool = False,
+    ) -> Any:  # fmt: skip
+        """One KV call over grpcwire, with :meth:`_call`'s retries; a call that never left this process (no
+        connection to the member yet, refused before etcd read it) waits and is retried within the deadline
+        whatever it is, as gRPC's ``wait_for_ready`` did."""
+        deadline = time.monotonic() + self.request_timeout
+        while True:
+            member = await self._pick_answering(deadline) if self._all_suspect() else self._pick()
+            remaining = deadline - time.monotonic()
+            try:
+                return await method(member)(request, max(remaining, 0.001))
+            except GrpcError as exc:
+                if exc.code in (UNAVAILABLE, DEADLINE_EXCEEDED):
+                    self._suspect(member)
+                retry = not exc.sent or (idempotent and exc.code == UNAVAILABLE)
+                if not retry or remaining <= 0.05:
                     raise map_rpc_error(exc, key) from None
             await asyncio.sleep(min(0.05, max(deadline - time.monotonic(), 0)))
 
@@ -249,7 +334,7 @@ class EtcdClient:
             req.sort_order = rpc.RangeRequest.DESCEND
             req.sort_target = rpc.RangeRequest.MOD
         try:
-            return await self._call(lambda m: m.kv.Range, req, key.decode(errors="replace"), idempotent=True)
+            return await self._unary(_range, req, key.decode(errors="replace"), idempotent=True)
         except errors.InternalError as exc:
             if _FUTURE_REV in exc.message:
                 raise errors.TooLargeResourceVersion(revision, 0) from None
@@ -263,10 +348,10 @@ class EtcdClient:
         key: str = "",
     ) -> rpc.TxnResponse:
         req = rpc.TxnRequest(compare=list(compare), success=list(success), failure=list(failure))
-        return await self._call(lambda m: m.kv.Txn, req, key)
+        return await self._unary(_txn, req, key)
 
     async def put(self, key: bytes, value: bytes) -> rpc.PutResponse:
-        return await self._call(lambda m: m.kv.Put, rpc.PutRequest(key=key, value=value), key.decode())
+        return await self._unary(_put, rpc.PutRequest(key=key, value=value), key.decode())
 
     async def compact(self, revision: int, *, physical: bool = True) -> None:
         req = rpc.CompactionRequest(revision=revision, physical=physical)

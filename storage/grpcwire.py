@@ -1,0 +1,491 @@
+"""gRPC unary calls on the event loop: one HTTP/2 connection per etcd member, framed here, nothing else.
+
+Why not grpc.aio for the calls every write makes: its C core runs on threads of its own, and each call hands
+the GIL between them and the event loop; in the server a unary call cost ~100 µs of process CPU (58 µs with
+nothing else running), where this module's call costs ~13 µs in the loop alone (``bench/grpc_calls.py``,
+figures in the README). grpclib, the maintained pure-Python asyncio gRPC (on the h2 library), costs ~110 µs a
+call (same benchmark). What a unary gRPC call needs of HTTP/2 is small: the connection preface, SETTINGS,
+one HEADERS and one DATA frame out, HEADERS/DATA/trailers back, flow control, PING and GOAWAY. Response
+headers are decoded by ``hpack`` (python-hyper's, the h2 library's decoder); a header block seen before under
+an unchanged dynamic table is looked up instead of decoded again (etcd answers every call with the same two
+blocks once its encoder has indexed them).
+
+Streaming calls (etcd's Watch) and the rare ones (Status, Compact, leases) stay on grpc.aio.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+import struct
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import unquote
+
+import hpack
+
+# frame types and flags (RFC 9113 section 6)
+_DATA, _HEADERS, _RST_STREAM, _SETTINGS, _PUSH_PROMISE, _PING, _GOAWAY, _WINDOW_UPDATE, _CONTINUATION = (
+    0, 1, 3, 4, 5, 6, 7, 8, 9)  # fmt: skip
+_END_STREAM = _ACK = 0x1
+_END_HEADERS, _PADDED, _PRIORITY = 0x4, 0x8, 0x20
+_FRAME = struct.Struct(">HBBBI")  # a 24-bit length as 16 + 8 bits, type, flags, stream id
+_SETTING = struct.Struct(">HI")
+_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+_MAX_WINDOW = 2**31 - 1
+#: the connection's receive window is topped up once this much was consumed (one frame per 256 MiB)
+_TOP_UP = 1 << 28
+#: this client's settings: no server push, the largest stream receive window (a response of etcd's is read
+#: whole; the connection window is what bounds memory), frames up to 1 MiB
+_OUR_SETTINGS = b"".join(_SETTING.pack(k, v) for k, v in ((0x2, 0), (0x4, _MAX_WINDOW), (0x5, 1 << 20)))
+
+# gRPC status codes this module names (the rest are passed through as numbers)
+OK, CANCELLED, UNKNOWN, DEADLINE_EXCEEDED, INTERNAL, UNAVAILABLE = 0, 1, 2, 4, 13, 14
+#: HTTP/2 error codes of RST_STREAM/GOAWAY -> gRPC status (gRPC's own mapping: REFUSED_STREAM is UNAVAILABLE)
+_H2_TO_GRPC = {0x7: UNAVAILABLE, 0x8: CANCELLED, 0xB: 8}
+
+
+class GrpcError(Exception):
+    """A call's gRPC status other than OK; ``sent`` is False when the request never left this process (a
+    connection that could not be made, a stream the server refused unprocessed), so any call may be retried."""
+
+    def __init__(self, code: int, details: str, *, sent: bool = True) -> None:
+        super().__init__(f"gRPC status {code}: {details}")
+        self.code = code
+        self.details = details
+        self.sent = sent
+
+
+def _literal(name_index: int, value: bytes) -> bytes:
+    """An HPACK literal header field without indexing, its name from the static table (4-bit prefix)."""
+    return _prefixed(name_index, 4, 0x00) + _prefixed(len(value), 7, 0x00) + value
+
+
+def _prefixed(value: int, bits: int, flags: int) -> bytes:
+    """HPACK's integer with an N-bit prefix (RFC 7541 section 5.1)."""
+    limit = (1 << bits) - 1
+    if value < limit:
+        return bytes((flags | value,))
+    out = bytearray((flags | limit,))
+    value -= limit
+    while value >= 128:
+        out.append((value & 0x7F) | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
+def request_headers(path: str, authority: str, scheme: str) -> bytes:
+    """The HEADERS block of a unary call to ``path``: the same bytes for every call (nothing indexed, so no
+    dynamic table to keep in step with the server's decoder)."""
+    return b"".join((
+        b"\x83",  # :method POST (static 3)
+        b"\x87" if scheme == "https" else b"\x86",  # :scheme (static 7 / 6)
+        _literal(4, path.encode()),  # :path
+        _literal(1, authority.encode()),  # :authority
+        _literal(31, b"application/grpc"),  # content-type
+        b"\x00\x02te\x08trailers",  # te: trailers (a new name)
+    ))  # fmt: skip
+
+
+class _Call:
+    """One unary call's stream: the future its caller awaits, what arrived, and what is still to send."""
+
+    __slots__ = ("chunks", "future", "headers", "pending", "send_window", "started")
+
+    def __init__(self, future: asyncio.Future[bytes], send_window: int) -> None:
+        self.future = future
+        self.headers: list[tuple[str, str]] | None = None
+        self.chunks: list[bytes] = []
+        self.send_window = send_window
+        self.pending: memoryview | None = None  # request DATA waiting for flow-control window
+        self.started = 0.0  # loop time the request was written
+
+
+class GrpcConnection(asyncio.Protocol):
+    """One HTTP/2 connection carrying unary gRPC calls, all on the event loop.
+
+    Contract: ``call`` sends one request message and returns the response message's bytes or raises
+    :class:`GrpcError`. The connection is *usable* until it is lost or the server sent GOAWAY; then its calls
+    the server did not take fail with ``sent=False`` and a new connection is made by :class:`GrpcChannel`.
+    Flow control is honoured both ways: requests larger than the server's windows wait for WINDOW_UPDATEs; our
+    stream windows are the largest HTTP/2 allows and the connection's is topped up as data is consumed.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.transport: asyncio.Transport | None = None
+        self.buffer = bytearray()
+        self.needed = 0  # bytes ``buffer`` must hold before its frame is complete
+        self.last_received = loop.time()
+        self.calls: dict[int, _Call] = {}
+        self.next_id = 1
+        self.decoder = hpack.Decoder()
+        self.decoder.max_header_list_size = 1 << 20
+        self.blocks: dict[bytes, list[tuple[str, str]]] = {}  # header block -> fields, under today's table
+        self.continuing: tuple[int, int, bytearray] | None = None  # stream, flags, block of a HEADERS in parts
+        self.send_window = 65535
+        self.peer_initial_window = 65535
+        self.peer_max_frame = 16384
+        self.peer_max_streams = 2**31
+        self.consumed = 0
+        self.closed: GrpcError | None = None
+        self.lost = loop.create_future()  # resolved when the connection is gone
+        self.waiting_streams: list[asyncio.Future[None]] = []
+
+    # --- asyncio.Protocol -----------------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]  # uvloop's TLS transport is not a subclass
+        transport.write(b"".join((
+            _PREFACE, self._frame(_SETTINGS, 0, 0, _OUR_SETTINGS),
+            self._frame(_WINDOW_UPDATE, 0, 0, (_MAX_WINDOW - 65535).to_bytes(4, "big")),
+        )))  # fmt: skip
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._close(GrpcError(UNAVAILABLE, f"connection to etcd lost: {exc or 'closed'}"))
+
+    def data_received(self, data: bytes) -> None:
+        """Frames are sliced from the bytes received; only a frame split between reads is gathered in
+        ``buffer`` (so a large answer arriving in many reads is copied once more, not once per read)."""
+        self.last_received = self.loop.time()
+        buf = self.buffer
+        if buf:
+            buf += data
+            if len(buf) < self.needed:
+                return
+            data = bytes(buf)
+            buf.clear()
+        pos, size = 0, len(data)
+        try:
+            while size - pos >= 9:
+                high, low, ftype, flags, stream = _FRAME.unpack_from(data, pos)
+                end = pos + 9 + ((high << 8) | low)
+                if end > size:
+                    break
+                self._frame_received(ftype, flags, stream & 0x7FFFFFFF, data[pos + 9 : end])
+                pos = end
+            else:
+                end = pos + 9
+        except Exception as exc:  # a protocol violation by the peer: this connection is done
+            self._abort(f"bad HTTP/2 from etcd: {exc!r}")
+            return
+        if pos < size:
+            buf += memoryview(data)[pos:]
+            self.needed = end - pos
+
+    # --- calls ----------------------------------------------------------------------------------------
+
+    @property
+    def usable(self) -> bool:
+        return self.closed is None
+
+    async def call(self, headers_frame_payload: bytes, message: bytes, timeout: float) -> bytes:
+        if self.closed is not None:
+            raise self.closed
+        while len(self.calls) >= self.peer_max_streams:
+            waiter = self.loop.create_future()
+            self.waiting_streams.append(waiter)
+            await waiter
+            if self.closed is not None:
+                raise self.closed
+        stream = self.next_id
+        self.next_id += 2
+        future: asyncio.Future[bytes] = self.loop.create_future()
+        call = self.calls[stream] = _Call(future, self.peer_initial_window)
+        body = b"\x00" + len(message).to_bytes(4, "big") + message
+        head = self._frame(_HEADERS, _END_HEADERS, stream, headers_frame_payload)
+        if len(body) <= self.peer_max_frame and len(body) <= self.send_window and len(body) <= call.send_window:
+            self.send_window -= len(body)
+            call.send_window -= len(body)
+            assert self.transport is not None
+            self.transport.write(head + self._frame(_DATA, _END_STREAM, stream, body))
+        else:
+            assert self.transport is not None
+            self.transport.write(head)
+            call.pending = memoryview(body)
+            self._send_pending(stream, call)
+        call.started = self.loop.time()
+        timer = self.loop.call_later(timeout, self._timed_out, stream)
+        try:
+            return await future
+        except asyncio.CancelledError:
+            self._reset(stream, 0x8)
+            raise
+        finally:
+            timer.cancel()
+            self.calls.pop(stream, None)
+            if self.waiting_streams:
+                waiter = self.waiting_streams.pop(0)
+                if not waiter.done():
+                    waiter.set_result(None)
+            if self.closed is not None and not self.calls and self.transport is not None:
+                self.transport.close()  # after GOAWAY: the last call the server took has its answer
+
+    def close(self) -> None:
+        self._close(GrpcError(UNAVAILABLE, "connection to etcd closed", sent=False))
+        if self.transport is not None:
+            self.transport.close()
+
+    # --- internals ------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _frame(ftype: int, flags: int, stream: int, payload: bytes | memoryview) -> bytes:
+        n = len(payload)
+        return _FRAME.pack(n >> 8, n & 0xFF, ftype, flags, stream) + payload
+
+    def _timed_out(self, stream: int) -> None:
+        """A call's deadline passed: it is cancelled on the server. If nothing at all came from etcd since the
+        call was written, the connection is taken for dead (gRPC's keepalive would find the same thirty seconds
+        later) and the next call makes a new one."""
+        call = self.calls.get(stream)
+        if call is not None and not call.future.done():
+            call.future.set_exception(GrpcError(DEADLINE_EXCEEDED, "context deadline exceeded"))
+            self._reset(stream, 0x8)
+            if self.last_received < call.started:
+                self._abort("etcd sent nothing for a call's whole deadline")
+
+    def _reset(self, stream: int, code: int) -> None:
+        if self.transport is not None and self.closed is None:
+            self.transport.write(self._frame(_RST_STREAM, 0, stream, code.to_bytes(4, "big")))
+
+    def _send_pending(self, stream: int, call: _Call) -> None:
+        """Send what flow control allows of a large request; the rest waits for WINDOW_UPDATE."""
+        data = call.pending
+        assert data is not None and self.transport is not None
+        while data:
+            n = min(len(data), self.peer_max_frame, self.send_window, call.send_window)
+            if n <= 0:
+                call.pending = data
+                return
+            last = n == len(data)
+            self.transport.write(self._frame(_DATA, _END_STREAM if last else 0, stream, data[:n]))
+            self.send_window -= n
+            call.send_window -= n
+            data = data[n:]
+        call.pending = None
+
+    def _frame_received(self, ftype: int, flags: int, stream: int, payload: bytes) -> None:
+        if self.continuing is not None:
+            if ftype != _CONTINUATION or stream != self.continuing[0]:
+                raise ValueError("a header block was interrupted")
+            block = self.continuing[2]
+            block += payload
+            if flags & _END_HEADERS:
+                stream, first_flags, _ = self.continuing
+                self.continuing = None
+                self._headers(stream, first_flags, bytes(block))
+            return
+        if ftype == _DATA:
+            if flags & _PADDED:
+                payload = payload[1 : len(payload) - payload[0]]
+            call = self.calls.get(stream)
+            if call is not None:
+                call.chunks.append(payload)
+                if flags & _END_STREAM:  # a stream ended without trailers: not a gRPC answer
+                    self._finish(stream, call, [])
+            self.consumed += len(payload)
+            if self.consumed >= _TOP_UP:
+                assert self.transport is not None
+                self.transport.write(self._frame(_WINDOW_UPDATE, 0, 0, self.consumed.to_bytes(4, "big")))
+                self.consumed = 0
+        elif ftype == _HEADERS:
+            if flags & _PADDED:
+                payload = payload[1 : len(payload) - payload[0]]
+            if flags & _PRIORITY:
+                payload = payload[5:]
+            if flags & _END_HEADERS:
+                self._headers(stream, flags, payload)
+            else:
+                self.continuing = (stream, flags, bytearray(payload))
+        elif ftype == _SETTINGS:
+            if not flags & _ACK:
+                self._settings(payload)
+        elif ftype == _WINDOW_UPDATE:
+            increment = int.from_bytes(payload[:4], "big") & 0x7FFFFFFF
+            if stream == 0:
+                self.send_window += increment
+                for sid, call in list(self.calls.items()):
+                    if call.pending is not None:
+                        self._send_pending(sid, call)
+            elif (call := self.calls.get(stream)) is not None:
+                call.send_window += increment
+                if call.pending is not None:
+                    self._send_pending(stream, call)
+        elif ftype == _PING:
+            if not flags & _ACK:
+                assert self.transport is not None
+                self.transport.write(self._frame(_PING, _ACK, 0, payload))
+        elif ftype == _RST_STREAM:
+            call = self.calls.get(stream)
+            if call is not None and not call.future.done():
+                code = int.from_bytes(payload[:4], "big")
+                call.future.set_exception(GrpcError(_H2_TO_GRPC.get(code, INTERNAL),
+                                                    f"stream reset by etcd (HTTP/2 error {code})",
+                                                    sent=code != 0x7))  # fmt: skip
+        elif ftype == _GOAWAY:
+            last = int.from_bytes(payload[:4], "big") & 0x7FFFFFFF
+            self.closed = GrpcError(UNAVAILABLE, "etcd is closing the connection (GOAWAY)", sent=False)
+            for sid, call in list(self.calls.items()):
+                if sid > last and not call.future.done():  # never processed: safe to send elsewhere
+                    call.future.set_exception(GrpcError(UNAVAILABLE, "refused by GOAWAY", sent=False))
+        elif ftype == _PUSH_PROMISE:
+            raise ValueError("PUSH_PROMISE after SETTINGS_ENABLE_PUSH=0")
+        # PRIORITY and unknown types are ignored, as RFC 9113 asks
+
+    def _settings(self, payload: bytes) -> None:
+        for offset in range(0, len(payload) - len(payload) % 6, 6):
+            key, value = _SETTING.unpack_from(payload, offset)
+            if key == 0x4:  # INITIAL_WINDOW_SIZE: applies to open streams by the difference
+                delta = value - self.peer_initial_window
+                self.peer_initial_window = value
+                for call in self.calls.values():
+                    call.send_window += delta
+            elif key == 0x5:
+                self.peer_max_frame = value
+            elif key == 0x3:
+                self.peer_max_streams = value
+        assert self.transport is not None
+        self.transport.write(self._frame(_SETTINGS, _ACK, 0, b""))
+        for sid, call in list(self.calls.items()):
+            if call.pending is not None:
+                self._send_pending(sid, call)
+
+    def _decode(self, block: bytes) -> list[tuple[str, str]]:
+        fields = self.blocks.get(block)
+        if fields is not None:
+            return fields
+        table = self.decoder.header_table.dynamic_entries
+        before = (len(table), table[0] if table else None)
+        fields = self.decoder.decode(block, raw=False)  # type: ignore[assignment]
+        if len(table) == before[0] and (table[0] if table else None) is before[1]:
+            if len(self.blocks) < 256:
+                self.blocks[block] = fields
+        else:  # the dynamic table changed: what the remembered blocks mean may have too
+            self.blocks.clear()
+        return fields
+
+    def _headers(self, stream: int, flags: int, block: bytes) -> None:
+        fields = self._decode(block)  # always: the dynamic table must follow every block
+        call = self.calls.get(stream)
+        if call is None:
+            return
+        if call.headers is None and not flags & _END_STREAM:
+            call.headers = fields
+            return
+        self._finish(stream, call, fields)
+
+    def _finish(self, stream: int, call: _Call, trailers: list[tuple[str, str]]) -> None:
+        if call.future.done():
+            return
+        status, message, http = None, "", None
+        for name, value in (call.headers or []) + trailers:
+            if name == "grpc-status":
+                status = int(value)
+            elif name == "grpc-message":
+                message = unquote(value)
+            elif name == ":status":
+                http = value
+        if http is not None and http != "200":
+            call.future.set_exception(GrpcError(UNAVAILABLE if http in ("502", "503", "504") else UNKNOWN,
+                                                f"HTTP status {http} from etcd"))  # fmt: skip
+        elif status is None:
+            call.future.set_exception(GrpcError(INTERNAL, "etcd's answer has no grpc-status"))
+        elif status != OK:
+            call.future.set_exception(GrpcError(status, message))
+        else:
+            data = call.chunks[0] if len(call.chunks) == 1 else b"".join(call.chunks)
+            if len(data) < 5 or data[0] != 0:
+                call.future.set_exception(GrpcError(INTERNAL, "etcd's answer is not one uncompressed message"))
+            else:
+                call.future.set_result(data[5 : 5 + int.from_bytes(data[1:5], "big")])
+
+    def _abort(self, reason: str) -> None:
+        self._close(GrpcError(UNAVAILABLE, reason))
+        if self.transport is not None:
+            self.transport.abort()
+
+    def _close(self, error: GrpcError) -> None:
+        """No new calls; the calls in flight fail as sent (etcd may have applied them: never retried blindly)."""
+        if self.closed is None or not self.lost.done():
+            self.closed = self.closed or GrpcError(error.code, error.details, sent=False)
+            for call in self.calls.values():
+                if not call.future.done():
+                    call.future.set_exception(GrpcError(error.code, error.details, sent=True))
+            for waiter in self.waiting_streams:
+                if not waiter.done():
+                    waiter.set_result(None)
+            self.waiting_streams.clear()
+            if not self.lost.done():
+                self.lost.set_result(None)
+
+
+class GrpcChannel:
+    """Unary calls to one endpoint (``host:port``) over one :class:`GrpcConnection`, made again when lost.
+
+    ``method(path, serialize, parse)`` gives a callable ``(request, timeout) -> response``. A call that could
+    not be sent (no connection yet, a connection refused, a stream refused) raises ``GrpcError(sent=False)``;
+    the caller decides about retrying (storage/etcd.py waits for the connection within the deadline, as
+    grpc's ``wait_for_ready`` did)."""
+
+    def __init__(self, host: str, port: int, *, ssl_context: ssl.SSLContext | None = None,
+                 server_hostname: str | None = None) -> None:  # fmt: skip
+        self.host, self.port = host, port
+        self.ssl_context = ssl_context
+        self.server_hostname = server_hostname
+        self.authority = f"{server_hostname or host}:{port}"
+        self.connection: GrpcConnection | None = None
+        self.connecting: asyncio.Future[GrpcConnection] | None = None
+
+    def method(self, path: str, parse: Callable[[bytes], Any]) -> Callable[[Any, float], Any]:
+        block = request_headers(path, self.authority, "https" if self.ssl_context else "http")
+
+        async def call(request: Any, timeout: float) -> Any:
+            conn = self.connection
+            if conn is None or conn.closed is not None:
+                conn = await self._connect(timeout)
+            return parse(await conn.call(block, request.SerializeToString(), timeout))
+
+        return call
+
+    @property
+    def connected(self) -> bool:
+        return self.connection is not None and self.connection.closed is None
+
+    async def _connect(self, timeout: float) -> GrpcConnection:
+        if self.connecting is None:
+            self.connecting = asyncio.ensure_future(self._open())
+        try:
+            return await asyncio.wait_for(asyncio.shield(self.connecting), timeout)
+        except TimeoutError:
+            raise GrpcError(DEADLINE_EXCEEDED, "timed out connecting to etcd", sent=False) from None
+
+    async def _open(self) -> GrpcConnection:
+        loop = asyncio.get_running_loop()
+        try:
+            _, conn = await loop.create_connection(
+                lambda: GrpcConnection(loop), self.host, self.port, ssl=self.ssl_context,
+                server_hostname=self.server_hostname if self.ssl_context else None,
+            )  # fmt: skip
+        except OSError as exc:
+            raise GrpcError(UNAVAILABLE, f"cannot connect to etcd at {self.host}:{self.port}: {exc}",
+                            sent=False) from None  # fmt: skip
+        finally:
+            self.connecting = None
+        if self.ssl_context is not None:
+            transport = conn.transport
+            assert transport is not None
+            protocol = transport.get_extra_info("ssl_object").selected_alpn_protocol()
+            if protocol != "h2":
+                conn.close()
+                raise GrpcError(UNAVAILABLE, f"etcd at {self.host}:{self.port} did not agree to HTTP/2 ({protocol})",
+                                sent=False)  # fmt: skip
+        if self.connection is not None:
+            self.connection.close()
+        self.connection = conn
+        return conn
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None

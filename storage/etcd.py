@@ -222,6 +222,8 @@ class EtcdClient:
 
     def _pick(self) -> _Member:
         assert self._members, "EtcdClient.connect() was not awaited"
+        if len(self._members) == 1:
+            return self._members[0]
         usable = [m for m in self._members if m.usable()] or self._members
         self._turn += 1
         return usable[self._turn % len(usable)]

@@ -132,6 +132,7 @@ class GrpcConnection(asyncio.Protocol):
         self.closed: GrpcError | None = None
         self.lost = loop.create_future()  # resolved when the connection is gone
         self.waiting_streams: list[asyncio.Future[None]] = []
+        self.outgoing: list[bytes] = []  # frames for the next write (``_send``)
 
     # --- asyncio.Protocol -----------------------------------------------------------------------------
 
@@ -198,11 +199,9 @@ class GrpcConnection(asyncio.Protocol):
         if len(body) <= self.peer_max_frame and len(body) <= self.send_window and len(body) <= call.send_window:
             self.send_window -= len(body)
             call.send_window -= len(body)
-            assert self.transport is not None
-            self.transport.write(head + self._frame(_DATA, _END_STREAM, stream, body))
+            self._send(head + self._frame(_DATA, _END_STREAM, stream, body))
         else:
-            assert self.transport is not None
-            self.transport.write(head)
+            self._send(head)
             call.pending = memoryview(body)
             self._send_pending(stream, call)
         call.started = self.loop.time()
@@ -229,6 +228,18 @@ class GrpcConnection(asyncio.Protocol):
 
     # --- internals ------------------------------------------------------------------------------------
 
+    def _send(self, frames: bytes) -> None:
+        """Queue frames for one write at the end of this loop iteration: the calls a burst of requests starts
+        together leave in one ``send`` (a syscall on loopback costs what framing a call does)."""
+        if not self.outgoing:
+            self.loop.call_soon(self._flush)
+        self.outgoing.append(frames)
+
+    def _flush(self) -> None:
+        if self.outgoing and self.transport is not None and not self.transport.is_closing():
+            self.transport.write(self.outgoing[0] if len(self.outgoing) == 1 else b"".join(self.outgoing))
+        self.outgoing.clear()
+
     @staticmethod
     def _frame(ftype: int, flags: int, stream: int, payload: bytes | memoryview) -> bytes:
         n = len(payload)
@@ -246,13 +257,14 @@ class GrpcConnection(asyncio.Protocol):
                 self._abort("etcd sent nothing for a call's whole deadline")
 
     def _reset(self, stream: int, code: int) -> None:
-        if self.transport is not None and self.closed is None:
-            self.transport.write(self._frame(_RST_STREAM, 0, stream, code.to_bytes(4, "big")))
+        if self.closed is None:
+            self._send(self._frame(_RST_STREAM, 0, stream, code.to_bytes(4, "big")))
 
     def _send_pending(self, stream: int, call: _Call) -> None:
         """Send what flow control allows of a large request; the rest waits for WINDOW_UPDATE."""
         data = call.pending
         assert data is not None and self.transport is not None
+        self._flush()  # what was queued before (this stream's HEADERS) goes first
         while data:
             n = min(len(data), self.peer_max_frame, self.send_window, call.send_window)
             if n <= 0:
@@ -286,8 +298,7 @@ class GrpcConnection(asyncio.Protocol):
                     self._finish(stream, call, [])
             self.consumed += len(payload)
             if self.consumed >= _TOP_UP:
-                assert self.transport is not None
-                self.transport.write(self._frame(_WINDOW_UPDATE, 0, 0, self.consumed.to_bytes(4, "big")))
+                self._send(self._frame(_WINDOW_UPDATE, 0, 0, self.consumed.to_bytes(4, "big")))
                 self.consumed = 0
         elif ftype == _HEADERS:
             if flags & _PADDED:
@@ -314,8 +325,7 @@ class GrpcConnection(asyncio.Protocol):
                     self._send_pending(stream, call)
         elif ftype == _PING:
             if not flags & _ACK:
-                assert self.transport is not None
-                self.transport.write(self._frame(_PING, _ACK, 0, payload))
+                self._send(self._frame(_PING, _ACK, 0, payload))
         elif ftype == _RST_STREAM:
             call = self.calls.get(stream)
             if call is not None and not call.future.done():
@@ -345,8 +355,7 @@ class GrpcConnection(asyncio.Protocol):
                 self.peer_max_frame = value
             elif key == 0x3:
                 self.peer_max_streams = value
-        assert self.transport is not None
-        self.transport.write(self._frame(_SETTINGS, _ACK, 0, b""))
+        self._send(self._frame(_SETTINGS, _ACK, 0, b""))
         for sid, call in list(self.calls.items()):
             if call.pending is not None:
                 self._send_pending(sid, call)

@@ -10,11 +10,12 @@ bring about every ~20 s). A watch event delivered late by 600 ms breaks the watc
 
 The policy (:func:`tune`):
 
-- generation 0 is collected every :data:`GEN0_THRESHOLD` net container allocations, every second such
-  collection is a generation-1 one, and what survives a generation-1 collection is frozen (``gc.freeze``):
-  it leaves the collector's lists, so it is never scanned again, while reference counting still frees it
-  the moment it is dropped. Each kept object is scanned at most twice, pauses stay at the size of two
-  generation-0 batches (~20 ms);
+- generation 0 is collected every :data:`GEN0_THRESHOLD` net container allocations, and what survives it is
+  frozen (``gc.freeze``): it leaves the collector's lists, so it is never scanned again, while reference
+  counting still frees it the moment it is dropped. Each kept object is scanned once, pauses stay at the size
+  of one generation-0 batch (~10 ms). Until 2026-12-05 the survivors of every generation-1 collection (every
+  second one) were frozen, each kept object scanned twice: 6,000 pod creates spent 14-16 µs each in the
+  collector that way, 9 µs now (``AIOKUBE_GC_FREEZE_AFTER=1`` restores it: README, *Performance*);
 - automatic full collections are off: every :data:`DEEP_INTERVAL` seconds the frozen objects are unfrozen,
   one full collection reclaims the cycles that died after they were frozen (an exception's traceback, a
   closed watcher's task: objects that were alive at a freeze), and the survivors are frozen again. That
@@ -68,8 +69,12 @@ def freezing() -> bool:
 
 
 def _freeze_survivors(phase: str, info: dict[str, Any]) -> None:
-    if phase == "stop" and info["generation"] == 1:
+    if phase == "stop" and info["generation"] >= FREEZE_AFTER[0]:
         gc.freeze()
+
+
+#: the youngest generation whose collections' survivors are frozen (``AIOKUBE_GC_FREEZE_AFTER``, 0 or 1)
+FREEZE_AFTER = [int(os.environ.get("AIOKUBE_GC_FREEZE_AFTER", "0"))]
 
 
 def deep_collect() -> int:

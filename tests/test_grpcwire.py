@@ -13,6 +13,7 @@ import grpc
 import h2.config
 import h2.connection
 import h2.events
+import h2.settings
 import hpack
 import pytest
 from aetcd import rpc
@@ -145,20 +146,36 @@ async def test_a_call_waits_for_etcd_to_come_back_within_its_deadline(own_etcd: 
 class _H2Server(asyncio.Protocol):
     """Answers unary calls with an empty RangeResponse, as ``script`` says: "ok", "goaway" (GOAWAY that takes
     no stream), "refuse" (RST_STREAM REFUSED_STREAM), "split" (padded DATA, headers in CONTINUATION frames and
-    a PING first)."""
+    a PING first), "hold" (no answer). ``max_streams``: its SETTINGS_MAX_CONCURRENT_STREAMS; ``resets``: the
+    streams the client reset; ``open_at_once``: the most streams open together."""
 
     script: list[str] = []
+    max_streams = 100
+    resets: list[int] = []
+    open_at_once = 0
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport
         self.conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=False))
         self.conn.initiate_connection()
+        self.conn.update_settings({h2.settings.SettingCodes.MAX_CONCURRENT_STREAMS: self.max_streams})
         transport.write(self.conn.data_to_send())  # type: ignore[attr-defined]
 
     def data_received(self, data: bytes) -> None:
         for event in self.conn.receive_data(data):
+            if isinstance(event, h2.events.StreamReset):
+                self.resets.append(event.stream_id)
             if isinstance(event, h2.events.StreamEnded):
-                self._answer(event.stream_id, self.script.pop(0) if self.script else "ok")
+                type(self).open_at_once = max(self.open_at_once, self.conn.open_inbound_streams)
+                how = self.script.pop(0) if self.script else "ok"
+                if how == "later":
+                    asyncio.get_running_loop().call_later(0.05, self._answer_later, event.stream_id)
+                elif how != "hold":
+                    self._answer(event.stream_id, how)
+        self.transport.write(self.conn.data_to_send())  # type: ignore[attr-defined]
+
+    def _answer_later(self, stream: int) -> None:
+        self._answer(stream, "ok")
         self.transport.write(self.conn.data_to_send())  # type: ignore[attr-defined]
 
     def _answer(self, stream: int, how: str) -> None:
@@ -220,3 +237,29 @@ def test_remembered_header_blocks_decode_as_hpack_does(fields: list[tuple[str, s
         ours = [tuple(f) for f in conn._decode(block)]
         assert ours == [tuple(f) for f in reference.decode(block, raw=False)] == sent
     conn.loop.close()
+
+
+async def test_a_cancelled_call_resets_its_stream_and_the_server_limit_on_streams_holds() -> None:
+    loop = asyncio.get_running_loop()
+    _H2Server.max_streams, _H2Server.resets, _H2Server.open_at_once = 3, [], 0
+    server = await loop.create_server(_H2Server, "127.0.0.1", 0)
+    wire = GrpcChannel("127.0.0.1", server.sockets[0].getsockname()[1])
+    get = wire.method(RANGE, rpc.RangeResponse.FromString)
+    try:
+        _H2Server.script = ["hold"]
+        held = asyncio.ensure_future(get(rpc.RangeRequest(), 5))
+        await asyncio.sleep(0.1)
+        held.cancel()  # what aiohttp does to a handler whose client went away
+        with pytest.raises(asyncio.CancelledError):
+            await held
+        await asyncio.sleep(0.1)
+        assert _H2Server.resets == [1]  # RST_STREAM CANCEL: etcd stops working on it
+        # ten calls at once against a limit of three streams: they wait for a free stream, all answered
+        _H2Server.script = ["later"] * 10
+        answers = await asyncio.gather(*(get(rpc.RangeRequest(), 5) for _ in range(10)))
+        assert sorted(a.count for a in answers) == list(range(3, 23, 2))
+        assert _H2Server.open_at_once <= 3
+    finally:
+        _H2Server.max_streams = 100
+        wire.close()
+        server.close()

@@ -4,9 +4,9 @@ Why not a full client library: aetcd (the maintained asyncio successor of python
 etcd v3 stubs we want, but its high-level API hides what a watch cache needs: ``Range`` with
 ``limit``/``revision``/``count_only``, the response header revision of watch events, progress
 notifications and ``WatchProgressRequest``, watch fragments, and a bounded event path. So we depend on aetcd
-only for ``aetcd.rpc`` (protobuf messages + stubs) and drive ``grpc.aio`` ourselves: one channel, KV /
-Watch / Maintenance stubs, raised receive limits (etcd ranges easily exceed gRPC's 4 MiB default), fast
-reconnect backoff, and etcd errors mapped to :mod:`storage.errors`.
+only for ``aetcd.rpc`` (protobuf messages + stubs): KV calls and watches go over :mod:`storage.grpcwire`
+(HTTP/2 framed on the event loop), probes and compactions over a ``grpc.aio`` channel with raised receive
+limits and fast reconnect backoff; etcd errors are mapped to :mod:`storage.errors`.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ import grpc
 from aetcd import rpc
 
 from . import errors
-from .grpcwire import DEADLINE_EXCEEDED, UNAVAILABLE, GrpcChannel, GrpcError
+from .grpcwire import DEADLINE_EXCEEDED, UNAVAILABLE, GrpcChannel, GrpcError, GrpcStream
 
 log = logging.getLogger(__name__)
 
@@ -144,8 +144,8 @@ class EtcdTLS:
 class _Member:
     """One endpoint's connections and stubs; ``suspect`` while it failed to answer in time (until a probe passes).
 
-    KV calls (every read and write a request makes) go over :mod:`storage.grpcwire`'s connection, on the event
-    loop; watches, probes and compactions over grpc.aio's channel (README, *Why this etcd client*)."""
+    KV calls (every read and write a request makes) and watches go over :mod:`storage.grpcwire`'s connection,
+    on the event loop; probes and compactions over grpc.aio's channel (README, *Why this etcd client*)."""
 
     def __init__(self, endpoint: str, tls: EtcdTLS | None) -> None:
         self.endpoint = endpoint
@@ -163,7 +163,6 @@ class _Member:
         self.txn = self.wire.method("/etcdserverpb.KV/Txn", rpc.TxnResponse.FromString)
         self.put = self.wire.method("/etcdserverpb.KV/Put", rpc.PutResponse.FromString)
         self.kv = rpc.KVStub(self.channel)
-        self.watch = rpc.WatchStub(self.channel)
         self.maintenance = rpc.MaintenanceStub(self.channel)
         self.suspect = False
         self.probe: asyncio.Task[None] | None = None
@@ -379,7 +378,8 @@ class EtcdClient:
         progress_notify: bool = True,
     ) -> EtcdWatch:
         member = self._pick()
-        watch = EtcdWatch(member.watch, key, range_end, start_revision, prev_kv, progress_notify)
+        watch = EtcdWatch(member.wire, key, range_end, start_revision, prev_kv, progress_notify,
+                          timeout=self.request_timeout)  # fmt: skip
         watch.member = member
         return watch
 
@@ -395,19 +395,21 @@ class EtcdWatch:
     """One etcd watch stream (one watcher on one range) that exposes raw ``WatchResponse`` messages.
 
     Unlike aetcd's watcher it keeps progress notifications and header revisions, lets the caller send
-    ``WatchProgressRequest`` (needed for consistent reads from the cache), and reassembles fragments.
+    ``WatchProgressRequest`` (needed for consistent reads from the cache), and reassembles fragments. The stream
+    is a :class:`~storage.grpcwire.GrpcStream` on the member's connection (as its KV calls): each response is
+    read on the event loop as its frames arrive, stamped with the time its last frame came from the socket.
     """
 
     def __init__(
         self,
-        stub: rpc.WatchStub,
+        channel: GrpcChannel,
         key: bytes,
         range_end: bytes,
         start_revision: int,
         prev_kv: bool,
         progress_notify: bool,
+        timeout: float = 5.0,
     ) -> None:
-        self._requests: asyncio.Queue[rpc.WatchRequest | None] = asyncio.Queue()
         create = rpc.WatchCreateRequest(
             key=key,
             range_end=range_end,
@@ -416,8 +418,10 @@ class EtcdWatch:
             progress_notify=progress_notify,
             fragment=True,
         )
-        self._requests.put_nowait(rpc.WatchRequest(create_request=create))
-        self._call = stub.Watch(self._request_iter(), wait_for_ready=True)
+        self._channel = channel
+        self._timeout = timeout
+        self._unsent: list[bytes] = [rpc.WatchRequest(create_request=create).SerializeToString()]
+        self._stream: GrpcStream | None = None
         self.watch_id: int | None = None
         self._cancelled = False
         #: monotonic time the response :meth:`responses` yielded last was read from the stream (its first
@@ -426,29 +430,54 @@ class EtcdWatch:
         #: the member it streams from (EtcdClient.watch sets it)
         self.member: object = None
 
-    async def _request_iter(self) -> AsyncIterator[rpc.WatchRequest]:
-        while True:
-            req = await self._requests.get()
-            if req is None:
-                return
-            yield req
+    def _write(self, request: rpc.WatchRequest) -> None:
+        data = request.SerializeToString()
+        if self._stream is None:
+            self._unsent.append(data)
+            return
+        with contextlib.suppress(GrpcError):  # a broken stream: its reader learns it from receive()
+            self._stream.send(data)
 
     def request_progress(self) -> None:
         """Ask etcd for a progress notification (a response with no events carrying the current revision)."""
-        self._requests.put_nowait(rpc.WatchRequest(progress_request=rpc.WatchProgressRequest()))
+        self._write(rpc.WatchRequest(progress_request=rpc.WatchProgressRequest()))
 
     def cancel(self) -> None:
         self._cancelled = True
-        self._requests.put_nowait(None)
-        self._call.cancel()
+        if self._stream is not None:
+            self._stream.reset()
+
+    async def _open(self) -> GrpcStream:
+        """The stream, its create request (and any progress request asked for meanwhile) sent; like gRPC's
+        ``wait_for_ready``, an etcd that cannot be reached yet is waited for."""
+        while True:
+            try:
+                stream = await self._channel.stream("/etcdserverpb.Watch/Watch", self._timeout)
+                break
+            except GrpcError as exc:
+                if exc.sent or self._cancelled:
+                    raise
+            await asyncio.sleep(0.1)
+        self._stream = stream
+        for data in self._unsent:
+            stream.send(data)
+        self._unsent.clear()
+        if self._cancelled:
+            stream.reset()
+        return stream
 
     async def responses(self) -> AsyncIterator[rpc.WatchResponse]:
         """Yield WatchResponses; fragments are merged; a compaction raises :class:`errors.Compacted`."""
         pending: rpc.WatchResponse | None = None
         first_at = 0.0
+        parse = rpc.WatchResponse.FromString
         try:
-            async for resp in self._call:
-                received = time.monotonic()
+            stream = self._stream or await self._open()
+            while True:
+                got = await stream.receive()
+                if got is None:
+                    raise errors.Unavailable("etcd ended the watch stream")
+                resp, received = parse(got[0]), got[1]
                 if resp.created:
                     self.watch_id = resp.watch_id
                 if resp.compact_revision:
@@ -470,12 +499,10 @@ class EtcdWatch:
                     resp, pending, received = pending, None, first_at
                 self.received_at = received
                 yield resp
-        except grpc.aio.AioRpcError as exc:
-            raise map_rpc_error(exc) from None
-        except asyncio.CancelledError:
-            task = asyncio.current_task()
-            if self._cancelled and task is not None and not task.cancelling():
-                # the stream was cancelled through cancel(), not our task: a broken watch
+        except GrpcError as exc:
+            if self._cancelled:  # the stream was cancelled through cancel(), not our task: a broken watch
                 raise errors.Unavailable("etcd watch cancelled") from None
-            self._call.cancel()
-            raise
+            raise map_rpc_error(exc) from None
+        finally:
+            if self._stream is not None:
+                self._stream.reset()

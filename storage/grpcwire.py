@@ -1,23 +1,25 @@
-"""gRPC unary calls on the event loop: one HTTP/2 connection per etcd member, framed here, nothing else.
+"""gRPC calls on the event loop: one HTTP/2 connection per etcd member, framed here, nothing else.
 
-Why not grpc.aio for the calls every write makes: its C core runs on threads of its own, and each call hands
-the GIL between them and the event loop; in the server a unary call cost ~100 µs of process CPU (58 µs with
-nothing else running), where this module's call costs ~13 µs in the loop alone (``bench/grpc_calls.py``,
-figures in the README). grpclib, the maintained pure-Python asyncio gRPC (on the h2 library), costs ~110 µs a
-call (same benchmark). What a unary gRPC call needs of HTTP/2 is small: the connection preface, SETTINGS,
-one HEADERS and one DATA frame out, HEADERS/DATA/trailers back, flow control, PING and GOAWAY. Response
-headers are decoded by ``hpack`` (python-hyper's, the h2 library's decoder); a header block seen before under
-an unchanged dynamic table is looked up instead of decoded again (etcd answers every call with the same two
-blocks once its encoder has indexed them).
+Why not grpc.aio for what every request makes (KV calls, the watch cache's Watch streams): its C core runs on
+threads of its own, each call hands the GIL between them and the event loop, and a call's frames leave in a
+send of their own. A unary call took ~62 µs of process CPU with grpc.aio and takes ~17 µs here
+(``bench/grpc_calls.py``); grpclib, the maintained pure-Python asyncio gRPC (on the h2 library), ~225 µs (same
+harness). What etcd's calls need of HTTP/2 is small: the connection preface, SETTINGS, HEADERS and DATA frames
+out, HEADERS/DATA/trailers back, flow control both ways, PING, GOAWAY and RST_STREAM. Response headers are
+decoded by ``hpack`` (python-hyper's, the h2 library's decoder); a header block seen before under an unchanged
+dynamic table is looked up instead of decoded again (etcd answers every call with the same two blocks once its
+encoder has indexed them). The frames of one loop iteration leave in one write.
 
-Streaming calls (etcd's Watch) and the rare ones (Status, Compact, leases) stay on grpc.aio.
+The rare calls (``Status`` probes, compactions) stay on grpc.aio (storage/etcd.py).
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import ssl
 import struct
+import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote
@@ -35,9 +37,15 @@ _PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 _MAX_WINDOW = 2**31 - 1
 #: the connection's receive window is topped up once this much was consumed (one frame per 256 MiB)
 _TOP_UP = 1 << 28
-#: this client's settings: no server push, the largest stream receive window (a response of etcd's is read
-#: whole; the connection window is what bounds memory), frames up to 1 MiB
-_OUR_SETTINGS = b"".join(_SETTING.pack(k, v) for k, v in ((0x2, 0), (0x4, _MAX_WINDOW), (0x5, 1 << 20)))
+#: every stream's receive window at its start: what a watch stream may have in flight before its reader takes it
+_STREAM_WINDOW = 1 << 24
+#: a unary call's window is raised to the largest at once (its answer is read whole: a Range of many objects is
+#: tens of MB), by a WINDOW_UPDATE sent with its HEADERS
+_UNARY_RAISE = (2**31 - 1 - (1 << 24)).to_bytes(4, "big")
+#: a stream's reader gives back what it took once this much is taken
+_GRANT = 1 << 20
+#: this client's settings: no server push, 16 MiB stream windows, frames up to 1 MiB
+_OUR_SETTINGS = b"".join(_SETTING.pack(k, v) for k, v in ((0x2, 0), (0x4, _STREAM_WINDOW), (0x5, 1 << 20)))
 
 # gRPC status codes this module names (the rest are passed through as numbers)
 OK, CANCELLED, UNKNOWN, DEADLINE_EXCEEDED, INTERNAL, UNAVAILABLE = 0, 1, 2, 4, 13, 14
@@ -91,7 +99,7 @@ def request_headers(path: str, authority: str, scheme: str) -> bytes:
 class _Call:
     """One unary call's stream: the future its caller awaits, what arrived, and what is still to send."""
 
-    __slots__ = ("chunks", "future", "headers", "pending", "send_window", "started")
+    __slots__ = ("chunks", "end_stream", "future", "headers", "pending", "send_window", "started")
 
     def __init__(self, future: asyncio.Future[bytes], send_window: int) -> None:
         self.future = future
@@ -99,17 +107,102 @@ class _Call:
         self.chunks: list[bytes] = []
         self.send_window = send_window
         self.pending: memoryview | None = None  # request DATA waiting for flow-control window
-        self.started = 0.0  # loop time the request was written
+        self.started = 0.0  # time.monotonic() when the request was written
+        self.end_stream = True  # the request's last DATA frame ends our side of the stream
+
+    def data(self, payload: bytes, conn: GrpcConnection) -> None:
+        self.chunks.append(payload)
+
+
+class GrpcStream(_Call):
+    """A bidirectional call (etcd's Watch): ``send`` writes a message; ``receive`` returns the next message
+    with the ``time.monotonic()`` its last frame arrived at, or None when etcd ended the stream with OK, or raises its
+    :class:`GrpcError`; ``reset`` cancels it (RST_STREAM). Messages are gathered as their frames arrive (on the
+    loop, in ``data_received``); the stream's receive window is given back as the reader takes them, so etcd
+    holds at most 16 MiB more than the reader has taken."""
+
+    __slots__ = ("conn", "id", "messages", "partial", "taken", "waiter")
+
+    def __init__(self, conn: GrpcConnection, stream: int) -> None:
+        super().__init__(conn.loop.create_future(), conn.peer_initial_window)
+        self.end_stream = False
+        self.conn = conn
+        self.id = stream
+        self.messages: collections.deque[tuple[bytes, float]] = collections.deque()
+        self.partial = bytearray()
+        self.taken = 0
+        self.waiter: asyncio.Future[None] | None = None
+        self.future.add_done_callback(self._wake)
+
+    def data(self, payload: bytes, conn: GrpcConnection) -> None:
+        buf = self.partial
+        buf += payload
+        pos, size = 0, len(buf)
+        while size - pos >= 5:
+            length = int.from_bytes(buf[pos + 1 : pos + 5], "big")
+            if size - pos - 5 < length:
+                break
+            if buf[pos]:
+                raise ValueError("a compressed gRPC message (none was asked for)")
+            self.messages.append((bytes(buf[pos + 5 : pos + 5 + length]), conn.last_received))
+            pos += 5 + length
+        del buf[:pos]
+        self._wake()
+
+    def _wake(self, _: object = None) -> None:
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_result(None)
+
+    def send(self, message: bytes) -> None:
+        conn = self.conn
+        if conn.closed is not None:
+            raise conn.closed
+        body = b"\x00" + len(message).to_bytes(4, "big") + message
+        if self.pending is None and len(body) <= min(conn.peer_max_frame, conn.send_window, self.send_window):
+            conn.send_window -= len(body)
+            self.send_window -= len(body)
+            conn._send(conn._frame(_DATA, 0, self.id, body))
+        else:
+            self.pending = memoryview(bytes(self.pending) + body if self.pending is not None else body)
+            conn._send_pending(self.id, self)
+
+    async def receive(self) -> tuple[bytes, float] | None:
+        while not self.messages:
+            if self.future.done():
+                self.conn._forget(self.id)
+                self.future.result()  # its GrpcError, if it ended with one
+                return None
+            self.waiter = self.conn.loop.create_future()
+            try:
+                await self.waiter
+            except asyncio.CancelledError:
+                self.reset()
+                raise
+        message = self.messages.popleft()
+        self.taken += len(message[0]) + 5
+        if self.taken >= _GRANT and not self.future.done():
+            self.conn._send(self.conn._frame(_WINDOW_UPDATE, 0, self.id, self.taken.to_bytes(4, "big")))
+            self.taken = 0
+        return message
+
+    def reset(self) -> None:
+        """Cancel the stream (etcd stops sending); its reader gets CANCELLED."""
+        if not self.future.done():
+            self.future.set_exception(GrpcError(CANCELLED, "stream cancelled"))
+            self.conn._reset(self.id, 0x8)
+        self.conn._forget(self.id)
 
 
 class GrpcConnection(asyncio.Protocol):
-    """One HTTP/2 connection carrying unary gRPC calls, all on the event loop.
+    """One HTTP/2 connection carrying gRPC calls, all on the event loop.
 
     Contract: ``call`` sends one request message and returns the response message's bytes or raises
-    :class:`GrpcError`. The connection is *usable* until it is lost or the server sent GOAWAY; then its calls
-    the server did not take fail with ``sent=False`` and a new connection is made by :class:`GrpcChannel`.
-    Flow control is honoured both ways: requests larger than the server's windows wait for WINDOW_UPDATEs; our
-    stream windows are the largest HTTP/2 allows and the connection's is topped up as data is consumed.
+    :class:`GrpcError`; ``open_stream`` starts a bidirectional call (:class:`GrpcStream`). The connection is
+    *usable* until it is lost or the server sent GOAWAY; then its calls the server did not take fail with
+    ``sent=False`` and a new connection is made by :class:`GrpcChannel`. Flow control is honoured both ways:
+    requests larger than the server's windows wait for WINDOW_UPDATEs; a unary call's receive window is the
+    largest HTTP/2 allows, a stream's 16 MiB given back as its reader takes messages, and the connection's is
+    topped up as data arrives (the streams' windows are what hold etcd back).
     """
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -117,7 +210,7 @@ class GrpcConnection(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.buffer = bytearray()
         self.needed = 0  # bytes ``buffer`` must hold before its frame is complete
-        self.last_received = loop.time()
+        self.last_received = time.monotonic()
         self.calls: dict[int, _Call] = {}
         self.next_id = 1
         self.decoder = hpack.Decoder()
@@ -149,7 +242,7 @@ class GrpcConnection(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         """Frames are sliced from the bytes received; only a frame split between reads is gathered in
         ``buffer`` (so a large answer arriving in many reads is copied once more, not once per read)."""
-        self.last_received = self.loop.time()
+        self.last_received = time.monotonic()
         buf = self.buffer
         if buf:
             buf += data
@@ -182,20 +275,15 @@ class GrpcConnection(asyncio.Protocol):
         return self.closed is None
 
     async def call(self, headers_frame_payload: bytes, message: bytes, timeout: float) -> bytes:
-        if self.closed is not None:
-            raise self.closed
-        while len(self.calls) >= self.peer_max_streams:
-            waiter = self.loop.create_future()
-            self.waiting_streams.append(waiter)
-            await waiter
-            if self.closed is not None:
-                raise self.closed
+        if self.closed is not None or len(self.calls) >= self.peer_max_streams:
+            await self._stream_slot()
         stream = self.next_id
         self.next_id += 2
         future: asyncio.Future[bytes] = self.loop.create_future()
         call = self.calls[stream] = _Call(future, self.peer_initial_window)
         body = b"\x00" + len(message).to_bytes(4, "big") + message
-        head = self._frame(_HEADERS, _END_HEADERS, stream, headers_frame_payload)
+        head = self._frame(_HEADERS, _END_HEADERS, stream, headers_frame_payload) + _FRAME.pack(
+            0, 4, _WINDOW_UPDATE, 0, stream) + _UNARY_RAISE  # fmt: skip
         if len(body) <= self.peer_max_frame and len(body) <= self.send_window and len(body) <= call.send_window:
             self.send_window -= len(body)
             call.send_window -= len(body)
@@ -204,7 +292,7 @@ class GrpcConnection(asyncio.Protocol):
             self._send(head)
             call.pending = memoryview(body)
             self._send_pending(stream, call)
-        call.started = self.loop.time()
+        call.started = time.monotonic()
         timer = self.loop.call_later(timeout, self._timed_out, stream)
         try:
             return await future
@@ -213,13 +301,38 @@ class GrpcConnection(asyncio.Protocol):
             raise
         finally:
             timer.cancel()
-            self.calls.pop(stream, None)
-            if self.waiting_streams:
-                waiter = self.waiting_streams.pop(0)
-                if not waiter.done():
-                    waiter.set_result(None)
-            if self.closed is not None and not self.calls and self.transport is not None:
-                self.transport.close()  # after GOAWAY: the last call the server took has its answer
+            self._forget(stream)
+
+    async def open_stream(self, headers_frame_payload: bytes) -> GrpcStream:
+        """A bidirectional call: its HEADERS sent, its messages sent and received through the
+        :class:`GrpcStream` returned."""
+        await self._stream_slot()
+        stream = self.next_id
+        self.next_id += 2
+        call = self.calls[stream] = GrpcStream(self, stream)
+        self._send(self._frame(_HEADERS, _END_HEADERS, stream, headers_frame_payload))
+        return call
+
+    async def _stream_slot(self) -> None:
+        if self.closed is not None:
+            raise self.closed
+        while len(self.calls) >= self.peer_max_streams:
+            waiter = self.loop.create_future()
+            self.waiting_streams.append(waiter)
+            await waiter
+            if self.closed is not None:
+                raise self.closed
+
+    def _forget(self, stream: int) -> None:
+        """A stream is over for its caller: its slot goes to a call waiting for one."""
+        if self.calls.pop(stream, None) is None:
+            return
+        if self.waiting_streams:
+            waiter = self.waiting_streams.pop(0)
+            if not waiter.done():
+                waiter.set_result(None)
+        if self.closed is not None and not self.calls and self.transport is not None:
+            self.transport.close()  # after GOAWAY: the last call the server took has its answer
 
     def close(self) -> None:
         self._close(GrpcError(UNAVAILABLE, "connection to etcd closed", sent=False))
@@ -271,7 +384,7 @@ class GrpcConnection(asyncio.Protocol):
                 call.pending = data
                 return
             last = n == len(data)
-            self.transport.write(self._frame(_DATA, _END_STREAM if last else 0, stream, data[:n]))
+            self.transport.write(self._frame(_DATA, _END_STREAM if last and call.end_stream else 0, stream, data[:n]))
             self.send_window -= n
             call.send_window -= n
             data = data[n:]
@@ -293,7 +406,7 @@ class GrpcConnection(asyncio.Protocol):
                 payload = payload[1 : len(payload) - payload[0]]
             call = self.calls.get(stream)
             if call is not None:
-                call.chunks.append(payload)
+                call.data(payload, self)
                 if flags & _END_STREAM:  # a stream ended without trailers: not a gRPC answer
                     self._finish(stream, call, [])
             self.consumed += len(payload)
@@ -402,6 +515,8 @@ class GrpcConnection(asyncio.Protocol):
             call.future.set_exception(GrpcError(INTERNAL, "etcd's answer has no grpc-status"))
         elif status != OK:
             call.future.set_exception(GrpcError(status, message))
+        elif isinstance(call, GrpcStream):
+            call.future.set_result(b"")
         else:
             data = call.chunks[0] if len(call.chunks) == 1 else b"".join(call.chunks)
             if len(data) < 5 or data[0] != 0:
@@ -456,6 +571,13 @@ class GrpcChannel:
             return parse(await conn.call(block, request.SerializeToString(), timeout))
 
         return call
+
+    async def stream(self, path: str, timeout: float) -> GrpcStream:
+        """A bidirectional call to ``path`` (its messages serialized by the caller)."""
+        conn = self.connection
+        if conn is None or conn.closed is not None:
+            conn = await self._connect(timeout)
+        return await conn.open_stream(request_headers(path, self.authority, "https" if self.ssl_context else "http"))
 
     @property
     def connected(self) -> bool:

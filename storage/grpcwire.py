@@ -149,7 +149,9 @@ class GrpcStream(_Call):
         del buf[:pos]
         self._wake()
 
-    def _wake(self, _: object = None) -> None:
+    def _wake(self, ended: object = None) -> None:
+        if isinstance(ended, asyncio.Future) and not ended.cancelled():
+            ended.exception()  # retrieved: receive() raises it when the reader gets there (if ever)
         if self.waiter is not None and not self.waiter.done():
             self.waiter.set_result(None)
 

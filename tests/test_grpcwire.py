@@ -263,3 +263,27 @@ async def test_a_cancelled_call_resets_its_stream_and_the_server_limit_on_stream
         _H2Server.max_streams = 100
         wire.close()
         server.close()
+
+
+async def test_a_watch_stream_past_its_window_waits_for_its_reader(etcd_client: EtcdClient) -> None:
+    """A watch stream's 16 MiB window: etcd holds what its reader has not taken, and sends the rest as the
+    reader gives the window back (40 MiB of events, read only after they were all written)."""
+    start = (await etcd_client.put(b"/wire/watched/0", b"")).header.revision
+    watch = etcd_client.watch(b"/wire/watched/", b"/wire/watched0", start + 1)
+    responses = watch.responses()
+    first = asyncio.ensure_future(responses.__anext__())  # the stream is opened by its first read
+    values = [os.urandom(1 << 20) for _ in range(40)]
+    for i, value in enumerate(values):
+        await etcd_client.put(b"/wire/watched/%d" % i, value)
+    got: list[bytes] = []
+    response = await asyncio.wait_for(first, 10)
+    while True:
+        got.extend(event.kv.value for event in response.events)
+        if len(got) >= len(values):
+            break
+        response = await asyncio.wait_for(responses.__anext__(), 10)
+    assert got == values
+    assert watch.received_at > 0
+    watch.cancel()
+    with pytest.raises(errors.Unavailable, match="etcd watch cancelled"):
+        await responses.__anext__()

@@ -35,6 +35,8 @@ _FRAME = struct.Struct(">HBBBI")  # a 24-bit length as 16 + 8 bits, type, flags,
 _SETTING = struct.Struct(">HI")
 _PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 _MAX_WINDOW = 2**31 - 1
+#: the last stream id this client opens on a connection (HTTP/2 allows up to 2**31 - 1)
+_LAST_STREAM = 2**31 - 1
 #: the connection's receive window is topped up once this much was consumed (one frame per 256 MiB)
 _TOP_UP = 1 << 28
 #: every stream's receive window at its start: what a watch stream may have in flight before its reader takes it
@@ -279,8 +281,7 @@ class GrpcConnection(asyncio.Protocol):
     async def call(self, headers_frame_payload: bytes, message: bytes, timeout: float) -> bytes:
         if self.closed is not None or len(self.calls) >= self.peer_max_streams:
             await self._stream_slot()
-        stream = self.next_id
-        self.next_id += 2
+        stream = self._next_stream()
         future: asyncio.Future[bytes] = self.loop.create_future()
         call = self.calls[stream] = _Call(future, self.peer_initial_window)
         body = b"\x00" + len(message).to_bytes(4, "big") + message
@@ -309,11 +310,20 @@ class GrpcConnection(asyncio.Protocol):
         """A bidirectional call: its HEADERS sent, its messages sent and received through the
         :class:`GrpcStream` returned."""
         await self._stream_slot()
-        stream = self.next_id
-        self.next_id += 2
+        stream = self._next_stream()
         call = self.calls[stream] = GrpcStream(self, stream)
         self._send(self._frame(_HEADERS, _END_HEADERS, stream, headers_frame_payload))
         return call
+
+    def _next_stream(self) -> int:
+        """A new stream's id. HTTP/2 ids are never reused and end at 2**31 - 1 (a year of etcd calls at 70/s,
+        days at this server's rates): near the end the connection takes no new call, its calls finish, and
+        :class:`GrpcChannel` opens another."""
+        stream = self.next_id
+        self.next_id += 2
+        if self.next_id >= _LAST_STREAM and self.closed is None:
+            self.closed = GrpcError(UNAVAILABLE, "this connection's stream ids are used up", sent=False)
+        return stream
 
     async def _stream_slot(self) -> None:
         if self.closed is not None:

@@ -287,3 +287,19 @@ async def test_a_watch_stream_past_its_window_waits_for_its_reader(etcd_client: 
     watch.cancel()
     with pytest.raises(errors.Unavailable, match="etcd watch cancelled"):
         await responses.__anext__()
+
+
+async def test_a_connection_that_used_up_its_stream_ids_is_replaced(etcd: EmbeddedEtcd) -> None:
+    wire = _channel(etcd)
+    get = wire.method(RANGE, rpc.RangeResponse.FromString)
+    try:
+        await get(rpc.RangeRequest(key=b"/x"), 5)
+        first = wire.connection
+        assert first is not None
+        first.next_id = 2**31 - 3  # this call takes the last id but one; then the connection takes no new call
+        await get(rpc.RangeRequest(key=b"/x"), 5)
+        assert first.closed is not None and not first.calls
+        await get(rpc.RangeRequest(key=b"/x"), 5)
+        assert wire.connection is not first and wire.connection is not None and wire.connection.next_id == 3
+    finally:
+        wire.close()

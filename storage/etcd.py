@@ -299,8 +299,11 @@ class EtcdClient:
                 if exc.code in (UNAVAILABLE, DEADLINE_EXCEEDED):
                     self._suspect(member)
                 retry = not exc.sent or (idempotent and exc.code == UNAVAILABLE)
-                if not retry or remaining <= 0.05:
+                if not retry:
                     raise map_rpc_error(exc, key) from None
+                if remaining <= 0.05:  # waited for the member the whole deadline: gRPC's wait_for_ready answer
+                    raise map_rpc_error(GrpcError(DEADLINE_EXCEEDED, f"context deadline exceeded ({exc.details})"),
+                                        key) from None  # fmt: skip
             await asyncio.sleep(min(0.05, max(deadline - time.monotonic(), 0)))
 
     # --- KV -------------------------------------------------------------------------------------------

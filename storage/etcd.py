@@ -4,9 +4,8 @@ Why not a full client library: aetcd (the maintained asyncio successor of python
 etcd v3 stubs we want, but its high-level API hides what a watch cache needs: ``Range`` with
 ``limit``/``revision``/``count_only``, the response header revision of watch events, progress
 notifications and ``WatchProgressRequest``, watch fragments, and a bounded event path. So we depend on aetcd
-only for ``aetcd.rpc`` (protobuf messages + stubs): KV calls and watches go over :mod:`storage.grpcwire`
-(HTTP/2 framed on the event loop), probes and compactions over a ``grpc.aio`` channel with raised receive
-limits and fast reconnect backoff; etcd errors are mapped to :mod:`storage.errors`.
+only for ``aetcd.rpc`` (protobuf messages): every call goes over :mod:`storage.grpcwire` (HTTP/2 framed on
+the event loop, one connection per member); etcd errors are mapped to :mod:`storage.errors`.
 """
 
 from __future__ import annotations
@@ -20,7 +19,6 @@ import ssl
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -31,24 +29,6 @@ from . import errors
 from .grpcwire import DEADLINE_EXCEEDED, UNAVAILABLE, GrpcChannel, GrpcError, GrpcStream
 
 log = logging.getLogger(__name__)
-
-_CHANNEL_OPTIONS: list[tuple[str, Any]] = [
-    ("grpc.max_receive_message_length", 1 << 30),
-    ("grpc.max_send_message_length", 64 << 20),
-    ("grpc.keepalive_time_ms", 30_000),
-    ("grpc.keepalive_timeout_ms", 10_000),
-    ("grpc.keepalive_permit_without_calls", 1),
-    ("grpc.http2.max_pings_without_data", 0),
-    # Reconnect quickly after an etcd restart instead of gRPC's default exponential backoff to 120 s.
-    ("grpc.initial_reconnect_backoff_ms", 100),
-    ("grpc.min_reconnect_backoff_ms", 100),
-    ("grpc.max_reconnect_backoff_ms", 1_000),
-    ("grpc.lb_policy_name", "round_robin"),
-    # gRPC core's minimal call stack: none of its optional filters (retries, census, load reporting) is used
-    # here; deadlines (tests/test_faults.py's stalled member), keepalive and the message limits still hold.
-    # Per unary call ~66 -> ~58 us of process CPU at concurrency 32 (bench/grpc_calls.py, on and off).
-    ("grpc.minimal_stack", 1),
-]
 
 _COMPACTED = "required revision has been compacted"
 #: etcd revisions are int64
@@ -87,12 +67,9 @@ def grpc_target(endpoints: Sequence[str]) -> str:
     raise ValueError("no etcd endpoints given")
 
 
-def map_rpc_error(exc: grpc.aio.AioRpcError | GrpcError, key: str = "") -> errors.StorageError:
-    """A gRPC status from either transport (grpc.aio's for watches and probes, grpcwire's for KV calls)."""
-    if isinstance(exc, GrpcError):
-        code, details = grpc_status_code(exc.code), exc.details
-    else:
-        code, details = exc.code(), exc.details() or ""
+def map_rpc_error(exc: GrpcError, key: str = "") -> errors.StorageError:
+    """A call's gRPC status as a storage error."""
+    code, details = grpc_status_code(exc.code), exc.details
     if _COMPACTED in details:
         return errors.Compacted(details)
     if code == grpc.StatusCode.UNAVAILABLE:
@@ -120,18 +97,9 @@ class EtcdTLS:
     cert_file: str = ""
     key_file: str = ""
 
-    def credentials(self) -> grpc.ChannelCredentials:
-        """Read the files now (a missing or unreadable one fails at start, not at the first request)."""
-
-        def read(path: str) -> bytes | None:
-            return Path(path).read_bytes() if path else None
-
-        if bool(self.cert_file) != bool(self.key_file):
-            raise ValueError("--etcd-certfile and --etcd-keyfile go together")
-        return grpc.ssl_channel_credentials(read(self.ca_file), read(self.key_file), read(self.cert_file))
-
     def ssl_context(self) -> ssl.SSLContext:
-        """The same files for :mod:`storage.grpcwire`'s connections (HTTP/2 agreed by ALPN, as gRPC does)."""
+        """The files read now (a missing or unreadable one fails at start, not at the first request); HTTP/2
+        agreed by ALPN, as gRPC does."""
         if bool(self.cert_file) != bool(self.key_file):
             raise ValueError("--etcd-certfile and --etcd-keyfile go together")
         context = ssl.create_default_context(cafile=self.ca_file or None)
@@ -142,35 +110,30 @@ class EtcdTLS:
 
 
 class _Member:
-    """One endpoint's connections and stubs; ``suspect`` while it failed to answer in time (until a probe passes).
+    """One endpoint's connection and calls; ``suspect`` while it failed to answer in time (until a probe passes).
 
-    KV calls (every read and write a request makes) and watches go over :mod:`storage.grpcwire`'s connection,
-    on the event loop; probes and compactions over grpc.aio's channel (README, *Why this etcd client*)."""
+    Every call (KV, watches, probes, compactions) goes over :mod:`storage.grpcwire`'s connection, on the event
+    loop (README, *Why this etcd client*)."""
 
     def __init__(self, endpoint: str, tls: EtcdTLS | None) -> None:
         self.endpoint = endpoint
-        target = grpc_target([endpoint])
         parts = urlsplit(endpoint if "://" in endpoint else f"http://{endpoint}")
         host = parts.hostname or "127.0.0.1"
         if tls is None:
-            self.channel = grpc.aio.insecure_channel(target, options=_CHANNEL_OPTIONS)
             self.wire = GrpcChannel(host, parts.port or 2379)
         else:  # the certificate is checked against this endpoint's host, not the resolved address
-            options = [*_CHANNEL_OPTIONS, ("grpc.ssl_target_name_override", host)]
-            self.channel = grpc.aio.secure_channel(target, tls.credentials(), options=options)
             self.wire = GrpcChannel(host, parts.port or 2379, ssl_context=tls.ssl_context(), server_hostname=host)
         self.range = self.wire.method("/etcdserverpb.KV/Range", rpc.RangeResponse.FromString)
         self.txn = self.wire.method("/etcdserverpb.KV/Txn", rpc.TxnResponse.FromString)
         self.put = self.wire.method("/etcdserverpb.KV/Put", rpc.PutResponse.FromString)
-        self.kv = rpc.KVStub(self.channel)
-        self.maintenance = rpc.MaintenanceStub(self.channel)
+        self.compact = self.wire.method("/etcdserverpb.KV/Compact", rpc.CompactionResponse.FromString)
+        self.status = self.wire.method("/etcdserverpb.Maintenance/Status", rpc.StatusResponse.FromString)
         self.suspect = False
         self.probe: asyncio.Task[None] | None = None
 
     def usable(self) -> bool:
-        if self.suspect:
-            return False
-        return self.channel.get_state(try_to_connect=True) != grpc.ChannelConnectivity.TRANSIENT_FAILURE
+        """Not suspect, and not refused a connection in the last second (gRPC's TRANSIENT_FAILURE)."""
+        return not self.suspect and not self.wire.refused_recently()
 
 
 def _range(member: _Member) -> Callable[[Any, float], Any]:
@@ -185,14 +148,22 @@ def _put(member: _Member) -> Callable[[Any, float], Any]:
     return member.put
 
 
+def _compact(member: _Member) -> Callable[[Any, float], Any]:
+    return member.compact
+
+
+def _status(member: _Member) -> Callable[[Any, float], Any]:
+    return member.status
+
+
 class EtcdClient:
-    """A gRPC channel per etcd endpoint (member), with the few RPCs aiokube's storage and watch cache use.
+    """A connection per etcd endpoint (member), with the few RPCs aiokube's storage and watch cache use.
 
     Requests and new watches go round robin over the members that answer. A member whose request timed out or
     was refused is *suspect*: skipped until a probe (``Status``, 1 s deadline, every half second) passes. So a
     stalled or partitioned member — whose TCP connection stays up, and whose gRPC keepalive never fires while
     requests keep being written to it — costs one request, not a share of all of them until it comes back
-    (gRPC's own round robin, and etcd's Go client, keep sending it its share). With ``tls``, channels are TLS
+    (gRPC's own round robin, and etcd's Go client, keep sending it its share). With ``tls``, connections are TLS
     (``https://`` client URLs), each member's certificate checked against its own endpoint's host."""
 
     def __init__(self, endpoints: Sequence[str], *, request_timeout: float = 5.0, tls: EtcdTLS | None = None) -> None:
@@ -217,7 +188,6 @@ class EtcdClient:
             if m.probe is not None:
                 m.probe.cancel()
             m.wire.close()
-            await m.channel.close(grace=None)
 
     def _pick(self) -> _Member:
         assert self._members, "EtcdClient.connect() was not awaited"
@@ -252,8 +222,8 @@ class EtcdClient:
         while member.suspect:
             await asyncio.sleep(0.5)
             try:
-                await member.maintenance.Status(rpc.StatusRequest(), timeout=1.0, wait_for_ready=True)
-            except grpc.aio.AioRpcError:
+                await member.status(rpc.StatusRequest(), 1.0)
+            except GrpcError:
                 continue
             member.suspect = False
             if self._recovered is not None:
@@ -261,35 +231,16 @@ class EtcdClient:
                 self._recovered = None
         member.probe = None
 
-    async def _call(
-        self, method: Callable[[_Member], Any], request: Any, key: str = "", timeout: float | None = None,
-        idempotent: bool = False,
-    ) -> Any:  # fmt: skip
-        """One RPC on a member (``method`` picks the stub's method); idempotent ones are retried on UNAVAILABLE
-        within the deadline (as etcd's client does), on another member when there is one, so a request that met
-        a connection as it broke waits for the reconnect instead of failing."""
-        deadline = time.monotonic() + (timeout or self.request_timeout)
-        while True:
-            remaining = deadline - time.monotonic()
-            member = self._pick()
-            try:
-                return await method(member)(request, timeout=max(remaining, 0.001), wait_for_ready=True)
-            except grpc.aio.AioRpcError as exc:
-                code = exc.code()
-                if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
-                    self._suspect(member)
-                if not (idempotent and code == grpc.StatusCode.UNAVAILABLE) or remaining <= 0.05:
-                    raise map_rpc_error(exc, key) from None
-            await asyncio.sleep(min(0.05, max(deadline - time.monotonic(), 0)))
-
     async def _unary(
         self, method: Callable[[_Member], Callable[[Any, float], Any]], request: Any, key: str = "",
-        idempotent: bool = False,
+        idempotent: bool = False, timeout: float | None = None,
     ) -> Any:  # fmt: skip
-        """One KV call over grpcwire, with :meth:`_call`'s retries; a call that never left this process (no
-        connection to the member yet, refused before etcd read it) waits and is retried within the deadline
+        """One call on a member (``method`` picks it). Idempotent ones are retried on UNAVAILABLE within the
+        deadline (as etcd's client does), on another member when there is one, so a request that met a
+        connection as it broke waits for the reconnect instead of failing; a call that never left this process
+        (no connection to the member yet, refused before etcd read it) waits and is retried within the deadline
         whatever it is, as gRPC's ``wait_for_ready`` did."""
-        deadline = time.monotonic() + self.request_timeout
+        deadline = time.monotonic() + (timeout or self.request_timeout)
         while True:
             member = await self._pick_answering(deadline) if self._all_suspect() else self._pick()
             remaining = deadline - time.monotonic()
@@ -359,7 +310,7 @@ class EtcdClient:
 
     async def compact(self, revision: int, *, physical: bool = True) -> None:
         req = rpc.CompactionRequest(revision=revision, physical=physical)
-        await self._call(lambda m: m.kv.Compact, req, timeout=max(self.request_timeout, 30.0))
+        await self._unary(_compact, req, timeout=max(self.request_timeout, 30.0))
 
     async def current_revision(self) -> int:
         """etcd's current revision, from a linearizable single-key range (cheap: count_only)."""
@@ -367,7 +318,7 @@ class EtcdClient:
         return int(resp.header.revision)
 
     async def status(self) -> rpc.StatusResponse:
-        return await self._call(lambda m: m.maintenance.Status, rpc.StatusRequest(), idempotent=True)
+        return await self._unary(_status, rpc.StatusRequest(), idempotent=True)
 
     # --- Watch ----------------------------------------------------------------------------------------
 

@@ -10,7 +10,8 @@ decoded by ``hpack`` (python-hyper's, the h2 library's decoder); a header block 
 dynamic table is looked up instead of decoded again (etcd answers every call with the same two blocks once its
 encoder has indexed them). The frames of one loop iteration leave in one write.
 
-The rare calls (``Status`` probes, compactions) stay on grpc.aio (storage/etcd.py).
+storage/etcd.py makes every etcd call through this module: grpcio is still imported (aetcd's generated stubs
+sit beside the messages used here) but runs no channel and no thread.
 """
 
 from __future__ import annotations
@@ -572,6 +573,7 @@ class GrpcChannel:
         self.authority = f"{server_hostname or host}:{port}"
         self.connection: GrpcConnection | None = None
         self.connecting: asyncio.Future[GrpcConnection] | None = None
+        self.refused_at = 0.0  # time.monotonic() of the last connection refused (0: none since one was made)
 
     def method(self, path: str, parse: Callable[[bytes], Any]) -> Callable[[Any, float], Any]:
         block = request_headers(path, self.authority, "https" if self.ssl_context else "http")
@@ -590,6 +592,11 @@ class GrpcChannel:
         if conn is None or conn.closed is not None:
             conn = await self._connect(timeout)
         return await conn.open_stream(request_headers(path, self.authority, "https" if self.ssl_context else "http"))
+
+    def refused_recently(self) -> bool:
+        """A connection was refused in the last second and none made since (what gRPC calls
+        TRANSIENT_FAILURE): calls had better go to another member meanwhile."""
+        return self.refused_at != 0.0 and time.monotonic() - self.refused_at < 1.0
 
     @property
     def connected(self) -> bool:
@@ -611,6 +618,7 @@ class GrpcChannel:
                 server_hostname=self.server_hostname if self.ssl_context else None,
             )  # fmt: skip
         except OSError as exc:
+            self.refused_at = time.monotonic()
             raise GrpcError(UNAVAILABLE, f"cannot connect to etcd at {self.host}:{self.port}: {exc}",
                             sent=False) from None  # fmt: skip
         finally:
@@ -626,6 +634,7 @@ class GrpcChannel:
         if self.connection is not None:
             self.connection.close()
         self.connection = conn
+        self.refused_at = 0.0
         return conn
 
     def close(self) -> None:

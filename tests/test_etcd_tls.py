@@ -58,7 +58,7 @@ async def test_client_needs_the_ca_and_a_certificate(tls_etcd: tuple[str, pki.PK
         finally:
             await bad.close()
     with pytest.raises(ValueError, match="go together"):
-        EtcdTLS(str(certs.ca_cert), str(certs.admin_cert)).credentials()
+        EtcdTLS(str(certs.ca_cert), str(certs.admin_cert)).ssl_context()
 
 
 async def test_serve_over_tls_etcd(tls_etcd: tuple[str, pki.PKI], tmp_path: Path) -> None:

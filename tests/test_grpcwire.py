@@ -132,10 +132,12 @@ async def test_a_call_waits_for_etcd_to_come_back_within_its_deadline(own_etcd: 
         with pytest.raises(GrpcError) as refused:
             await client._members[0].put(rpc.PutRequest(key=b"/x", value=b"v"), 1)
         assert refused.value.code == UNAVAILABLE and not refused.value.sent
+        assert client._members[0].wire.refused_recently()  # what gRPC called TRANSIENT_FAILURE: skipped a second
         restart = asyncio.get_running_loop().call_later(1.0, lambda: asyncio.ensure_future(own_etcd.start()))
         written = await client.put(b"/wire/after", b"2")  # refused for a second, then answered
         restart.cancel()
         assert (await client.range(b"/wire/after")).kvs[0].mod_revision == written.header.revision
+        assert not client._members[0].wire.refused_recently()
     finally:
         await client.close()
 

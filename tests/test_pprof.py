@@ -78,6 +78,15 @@ def _missing_files(frames: list[dict[str, Any]]) -> list[str]:
     return [f["file"] for f in frames if not f["file"].startswith("<") and not Path(f["file"]).is_file()]
 
 
+def _heaviest_leaves(profile: dict[str, Any], frames: list[dict[str, Any]], n: int = 8) -> list[tuple[str, int]]:
+    """The functions on top of the stack for the most sampled time, heaviest first."""
+    weights: dict[str, int] = {}
+    for stack, weight in zip(profile["samples"], profile["weights"], strict=True):
+        name = frames[stack[-1]]["name"]
+        weights[name] = weights.get(name, 0) + weight
+    return sorted(weights.items(), key=lambda kv: -kv[1])[:n]
+
+
 def _weight_of(profile: dict[str, Any], frames: list[dict[str, Any]], prefix: str) -> int:
     """Total weight of the samples whose stack holds a frame named ``prefix…``."""
     total = 0
@@ -134,9 +143,13 @@ async def test_cpu_profile_speedscope(api: API) -> None:
 
     loop = profiles[0]
     assert len(loop["samples"]) >= 10
-    # the busy coroutine (and the function it calls, its leaf) has most of the loop's CPU time
+    # the busy coroutine's function is where the loop spent the most time, and a good share of it (the session's
+    # server shares this loop: its background work — watch cache I/O, controllers — takes the rest, more or less
+    # of it from one run to the next)
     busy = _weight_of(loop, frames, "_pprof_busy_marker (tests/test_pprof.py:")
-    assert busy > 0.3 * loop["endValue"], (busy, loop["endValue"])
+    heaviest = _heaviest_leaves(loop, frames)
+    assert heaviest[0][0].startswith("_pprof_spin "), heaviest
+    assert busy > 0.15 * loop["endValue"], (busy, loop["endValue"], heaviest)
     marker = next(f for f in frames if f["name"].startswith("_pprof_busy_marker "))
     assert marker["file"] == HERE
     # root first: the loop's machinery is below the coroutine, the spin function above it

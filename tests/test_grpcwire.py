@@ -6,8 +6,9 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 import grpc
 import h2.config
@@ -41,6 +42,14 @@ async def own_etcd(tmp_path: Path) -> AsyncIterator[EmbeddedEtcd]:
 
 def _channel(etcd: EmbeddedEtcd) -> GrpcChannel:
     return GrpcChannel("127.0.0.1", etcd.client_port)
+
+
+async def _connected_range(etcd: EmbeddedEtcd) -> tuple[GrpcChannel, Callable[[Any, float], Any]]:
+    """A channel to ``etcd`` and its Range call, after one call made its connection."""
+    wire = _channel(etcd)
+    get = wire.method(RANGE, rpc.RangeResponse.FromString)
+    await get(rpc.RangeRequest(key=b"/x"), 5)
+    return wire, get
 
 
 async def test_calls_answer_as_grpc_aio_does(etcd: EmbeddedEtcd) -> None:
@@ -103,10 +112,8 @@ async def test_etcd_errors_reach_the_store_as_before(etcd_client: EtcdClient) ->
 
 
 async def test_a_stalled_etcd_times_out_and_its_connection_is_made_again(own_etcd: EmbeddedEtcd) -> None:
-    wire = _channel(own_etcd)
-    get = wire.method(RANGE, rpc.RangeResponse.FromString)
+    wire, get = await _connected_range(own_etcd)
     try:
-        await get(rpc.RangeRequest(key=b"/x"), 5)
         first = wire.connection
         assert own_etcd.process is not None
         os.kill(own_etcd.process.pid, signal.SIGSTOP)
@@ -292,10 +299,8 @@ async def test_a_watch_stream_past_its_window_waits_for_its_reader(etcd_client: 
 
 
 async def test_a_connection_that_used_up_its_stream_ids_is_replaced(etcd: EmbeddedEtcd) -> None:
-    wire = _channel(etcd)
-    get = wire.method(RANGE, rpc.RangeResponse.FromString)
+    wire, get = await _connected_range(etcd)
     try:
-        await get(rpc.RangeRequest(key=b"/x"), 5)
         first = wire.connection
         assert first is not None
         first.next_id = 2**31 - 3  # this call takes the last id but one; then the connection takes no new call

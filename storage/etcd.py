@@ -19,6 +19,7 @@ import ssl
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -136,24 +137,9 @@ class _Member:
         return not self.suspect and not self.wire.refused_recently()
 
 
-def _range(member: _Member) -> Callable[[Any, float], Any]:
-    return member.range
-
-
-def _txn(member: _Member) -> Callable[[Any, float], Any]:
-    return member.txn
-
-
-def _put(member: _Member) -> Callable[[Any, float], Any]:
-    return member.put
-
-
-def _compact(member: _Member) -> Callable[[Any, float], Any]:
-    return member.compact
-
-
-def _status(member: _Member) -> Callable[[Any, float], Any]:
-    return member.status
+# which of a member's calls :meth:`EtcdClient._unary` makes
+_RANGE, _TXN, _PUT = attrgetter("range"), attrgetter("txn"), attrgetter("put")
+_COMPACT, _STATUS = attrgetter("compact"), attrgetter("status")
 
 
 class EtcdClient:
@@ -289,7 +275,7 @@ class EtcdClient:
             req.sort_order = rpc.RangeRequest.DESCEND
             req.sort_target = rpc.RangeRequest.MOD
         try:
-            return await self._unary(_range, req, key.decode(errors="replace"), idempotent=True)
+            return await self._unary(_RANGE, req, key.decode(errors="replace"), idempotent=True)
         except errors.InternalError as exc:
             if _FUTURE_REV in exc.message:
                 raise errors.TooLargeResourceVersion(revision, 0) from None
@@ -303,14 +289,14 @@ class EtcdClient:
         key: str = "",
     ) -> rpc.TxnResponse:
         req = rpc.TxnRequest(compare=list(compare), success=list(success), failure=list(failure))
-        return await self._unary(_txn, req, key)
+        return await self._unary(_TXN, req, key)
 
     async def put(self, key: bytes, value: bytes) -> rpc.PutResponse:
-        return await self._unary(_put, rpc.PutRequest(key=key, value=value), key.decode())
+        return await self._unary(_PUT, rpc.PutRequest(key=key, value=value), key.decode())
 
     async def compact(self, revision: int, *, physical: bool = True) -> None:
         req = rpc.CompactionRequest(revision=revision, physical=physical)
-        await self._unary(_compact, req, timeout=max(self.request_timeout, 30.0))
+        await self._unary(_COMPACT, req, timeout=max(self.request_timeout, 30.0))
 
     async def current_revision(self) -> int:
         """etcd's current revision, from a linearizable single-key range (cheap: count_only)."""
@@ -318,7 +304,7 @@ class EtcdClient:
         return int(resp.header.revision)
 
     async def status(self) -> rpc.StatusResponse:
-        return await self._unary(_status, rpc.StatusRequest(), idempotent=True)
+        return await self._unary(_STATUS, rpc.StatusRequest(), idempotent=True)
 
     # --- Watch ----------------------------------------------------------------------------------------
 

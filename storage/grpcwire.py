@@ -2,7 +2,7 @@
 
 Why not grpc.aio for what every request makes (KV calls, the watch cache's Watch streams): its C core runs on
 threads of its own, each call hands the GIL between them and the event loop, and a call's frames leave in a
-send of their own. A unary call took ~62 µs of process CPU with grpc.aio and takes ~17 µs here
+send of their own. A unary call took 62–73 µs of process CPU with grpc.aio and takes 17–21 µs here
 (``bench/grpc_calls.py``); grpclib, the maintained pure-Python asyncio gRPC (on the h2 library), ~225 µs (same
 harness). What etcd's calls need of HTTP/2 is small: the connection preface, SETTINGS, HEADERS and DATA frames
 out, HEADERS/DATA/trailers back, flow control both ways, PING, GOAWAY and RST_STREAM. Response headers are
@@ -87,8 +87,8 @@ def _prefixed(value: int, bits: int, flags: int) -> bytes:
 
 
 def request_headers(path: str, authority: str, scheme: str) -> bytes:
-    """The HEADERS block of a unary call to ``path``: the same bytes for every call (nothing indexed, so no
-    dynamic table to keep in step with the server's decoder)."""
+    """The HEADERS block of a call to ``path``: the same bytes for every call (nothing indexed, so no dynamic
+    table to keep in step with the server's decoder)."""
     return b"".join((
         b"\x83",  # :method POST (static 3)
         b"\x87" if scheme == "https" else b"\x86",  # :scheme (static 7 / 6)
@@ -113,7 +113,7 @@ class _Call:
         self.started = 0.0  # time.monotonic() when the request was written
         self.end_stream = True  # the request's last DATA frame ends our side of the stream
 
-    def data(self, payload: bytes, conn: GrpcConnection) -> None:
+    def data(self, payload: bytes) -> None:
         self.chunks.append(payload)
 
 
@@ -124,7 +124,7 @@ class GrpcStream(_Call):
     loop, in ``data_received``); the stream's receive window is given back as the reader takes them, so etcd
     holds at most 16 MiB more than the reader has taken."""
 
-    __slots__ = ("conn", "id", "messages", "partial", "taken", "waiter")
+    __slots__ = ("conn", "id", "messages", "needed", "partial", "taken", "waiter")
 
     def __init__(self, conn: GrpcConnection, stream: int) -> None:
         super().__init__(conn.loop.create_future(), conn.peer_initial_window)
@@ -132,24 +132,40 @@ class GrpcStream(_Call):
         self.conn = conn
         self.id = stream
         self.messages: collections.deque[tuple[bytes, float]] = collections.deque()
-        self.partial = bytearray()
+        self.partial = bytearray()  # the start of a message whose frames have not all come
+        self.needed = 0  # bytes ``partial`` must hold before that message is whole
         self.taken = 0
         self.waiter: asyncio.Future[None] | None = None
         self.future.add_done_callback(self._wake)
 
-    def data(self, payload: bytes, conn: GrpcConnection) -> None:
+    def data(self, payload: bytes) -> None:
+        """The messages of a DATA frame's payload, sliced from it (one copy each); only a message split between
+        frames is gathered in ``partial``, and joined once it is whole (not once per frame: a 1 MiB event comes in
+        64 frames of 16 KiB)."""
         buf = self.partial
-        buf += payload
-        pos, size = 0, len(buf)
-        while size - pos >= 5:
-            length = int.from_bytes(buf[pos + 1 : pos + 5], "big")
-            if size - pos - 5 < length:
+        if buf:
+            buf += payload
+            if len(buf) < self.needed:
+                return
+            payload = bytes(buf)
+            buf.clear()
+        at = self.conn.last_received
+        pos, size = 0, len(payload)
+        while True:
+            if size - pos < 5:
+                needed = 5
                 break
-            if buf[pos]:
+            end = pos + 5 + int.from_bytes(payload[pos + 1 : pos + 5], "big")
+            if end > size:
+                needed = end - pos
+                break
+            if payload[pos]:
                 raise ValueError("a compressed gRPC message (none was asked for)")
-            self.messages.append((bytes(buf[pos + 5 : pos + 5 + length]), conn.last_received))
-            pos += 5 + length
-        del buf[:pos]
+            self.messages.append((payload[pos + 5 : end], at))
+            pos = end
+        if pos < size:
+            buf += memoryview(payload)[pos:]
+            self.needed = needed
         self._wake()
 
     def _wake(self, ended: object = None) -> None:
@@ -159,17 +175,9 @@ class GrpcStream(_Call):
             self.waiter.set_result(None)
 
     def send(self, message: bytes) -> None:
-        conn = self.conn
-        if conn.closed is not None:
-            raise conn.closed
-        body = b"\x00" + len(message).to_bytes(4, "big") + message
-        if self.pending is None and len(body) <= min(conn.peer_max_frame, conn.send_window, self.send_window):
-            conn.send_window -= len(body)
-            self.send_window -= len(body)
-            conn._send(conn._frame(_DATA, 0, self.id, body))
-        else:
-            self.pending = memoryview(bytes(self.pending) + body if self.pending is not None else body)
-            conn._send_pending(self.id, self)
+        if self.conn.closed is not None:
+            raise self.conn.closed
+        self.conn._send_message(self.id, self, message, b"")
 
     async def receive(self) -> tuple[bytes, float] | None:
         while not self.messages:
@@ -228,7 +236,7 @@ class GrpcConnection(asyncio.Protocol):
         self.peer_max_streams = 2**31
         self.consumed = 0
         self.closed: GrpcError | None = None
-        self.lost = loop.create_future()  # resolved when the connection is gone
+        self.gone = False  # the connection is lost (or aborted)
         self.waiting_streams: list[asyncio.Future[None]] = []
         self.outgoing: list[bytes] = []  # frames for the next write (``_send``)
 
@@ -275,27 +283,15 @@ class GrpcConnection(asyncio.Protocol):
 
     # --- calls ----------------------------------------------------------------------------------------
 
-    @property
-    def usable(self) -> bool:
-        return self.closed is None
-
     async def call(self, headers_frame_payload: bytes, message: bytes, timeout: float) -> bytes:
         if self.closed is not None or len(self.calls) >= self.peer_max_streams:
             await self._stream_slot()
         stream = self._next_stream()
         future: asyncio.Future[bytes] = self.loop.create_future()
         call = self.calls[stream] = _Call(future, self.peer_initial_window)
-        body = b"\x00" + len(message).to_bytes(4, "big") + message
         head = self._frame(_HEADERS, _END_HEADERS, stream, headers_frame_payload) + _FRAME.pack(
             0, 4, _WINDOW_UPDATE, 0, stream) + _UNARY_RAISE  # fmt: skip
-        if len(body) <= self.peer_max_frame and len(body) <= self.send_window and len(body) <= call.send_window:
-            self.send_window -= len(body)
-            call.send_window -= len(body)
-            self._send(head + self._frame(_DATA, _END_STREAM, stream, body))
-        else:
-            self._send(head)
-            call.pending = memoryview(body)
-            self._send_pending(stream, call)
+        self._send_message(stream, call, message, head)
         call.started = time.monotonic()
         timer = self.loop.call_later(timeout, self._timed_out, stream)
         try:
@@ -383,8 +379,22 @@ class GrpcConnection(asyncio.Protocol):
                 self._abort("etcd sent nothing for a call's whole deadline")
 
     def _reset(self, stream: int, code: int) -> None:
-        if self.closed is None:
-            self._send(self._frame(_RST_STREAM, 0, stream, code.to_bytes(4, "big")))
+        self._send(self._frame(_RST_STREAM, 0, stream, code.to_bytes(4, "big")))  # _flush drops it once gone
+
+    def _send_message(self, stream: int, call: _Call, message: bytes, head: bytes) -> None:
+        """One gRPC message on ``stream`` after ``head`` (frames that go first): in one DATA frame with them
+        when it fits the frame size and both windows, else as flow control lets it go."""
+        body = b"\x00" + len(message).to_bytes(4, "big") + message
+        n = len(body)
+        if call.pending is None and n <= self.peer_max_frame and n <= self.send_window and n <= call.send_window:
+            self.send_window -= n
+            call.send_window -= n
+            self._send(head + self._frame(_DATA, _END_STREAM if call.end_stream else 0, stream, body))
+            return
+        if head:
+            self._send(head)
+        call.pending = memoryview(bytes(call.pending) + body if call.pending is not None else body)
+        self._send_pending(stream, call)
 
     def _send_pending(self, stream: int, call: _Call) -> None:
         """Send what flow control allows of a large request; the rest waits for WINDOW_UPDATE."""
@@ -419,7 +429,7 @@ class GrpcConnection(asyncio.Protocol):
                 payload = payload[1 : len(payload) - payload[0]]
             call = self.calls.get(stream)
             if call is not None:
-                call.data(payload, self)
+                call.data(payload)
                 if flags & _END_STREAM:  # a stream ended without trailers: not a gRPC answer
                     self._finish(stream, call, [])
             self.consumed += len(payload)
@@ -543,27 +553,31 @@ class GrpcConnection(asyncio.Protocol):
             self.transport.abort()
 
     def _close(self, error: GrpcError) -> None:
-        """No new calls; the calls in flight fail as sent (etcd may have applied them: never retried blindly)."""
-        if self.closed is None or not self.lost.done():
-            self.closed = self.closed or GrpcError(error.code, error.details, sent=False)
-            for call in self.calls.values():
-                if not call.future.done():
-                    call.future.set_exception(GrpcError(error.code, error.details, sent=True))
-            for waiter in self.waiting_streams:
-                if not waiter.done():
-                    waiter.set_result(None)
-            self.waiting_streams.clear()
-            if not self.lost.done():
-                self.lost.set_result(None)
+        """No new calls; the calls in flight fail as sent (etcd may have applied them: never retried blindly).
+        Once: a connection that sent GOAWAY (``closed`` already set) still fails its calls here when it goes."""
+        if self.gone:
+            return
+        self.gone = True
+        self.closed = self.closed or GrpcError(error.code, error.details, sent=False)
+        for call in self.calls.values():
+            if not call.future.done():
+                call.future.set_exception(GrpcError(error.code, error.details, sent=True))
+        for waiter in self.waiting_streams:
+            if not waiter.done():
+                waiter.set_result(None)
+        self.waiting_streams.clear()
 
 
 class GrpcChannel:
-    """Unary calls to one endpoint (``host:port``) over one :class:`GrpcConnection`, made again when lost.
+    """Calls to one endpoint (``host:port``) over one :class:`GrpcConnection`, made again when lost.
 
-    ``method(path, serialize, parse)`` gives a callable ``(request, timeout) -> response``. A call that could
-    not be sent (no connection yet, a connection refused, a stream refused) raises ``GrpcError(sent=False)``;
-    the caller decides about retrying (storage/etcd.py waits for the connection within the deadline, as
-    grpc's ``wait_for_ready`` did)."""
+    ``method(path, parse)`` gives a callable ``(request, timeout) -> response`` for unary calls, ``stream(path,
+    timeout)`` a :class:`GrpcStream`. A call that could not be sent (no connection yet, a connection refused, a
+    stream refused) raises ``GrpcError(sent=False)``; the caller decides about retrying (storage/etcd.py waits
+    for the connection within the deadline, as grpc's ``wait_for_ready`` did)."""
+
+    #: the protocol of its connections (bench/grpc_calls.py measures one without write batching)
+    protocol: type[GrpcConnection] = GrpcConnection
 
     def __init__(self, host: str, port: int, *, ssl_context: ssl.SSLContext | None = None,
                  server_hostname: str | None = None) -> None:  # fmt: skip
@@ -576,7 +590,7 @@ class GrpcChannel:
         self.refused_at = 0.0  # time.monotonic() of the last connection refused (0: none since one was made)
 
     def method(self, path: str, parse: Callable[[bytes], Any]) -> Callable[[Any, float], Any]:
-        block = request_headers(path, self.authority, "https" if self.ssl_context else "http")
+        block = self._headers(path)
 
         async def call(request: Any, timeout: float) -> Any:
             conn = self.connection
@@ -591,16 +605,15 @@ class GrpcChannel:
         conn = self.connection
         if conn is None or conn.closed is not None:
             conn = await self._connect(timeout)
-        return await conn.open_stream(request_headers(path, self.authority, "https" if self.ssl_context else "http"))
+        return await conn.open_stream(self._headers(path))
+
+    def _headers(self, path: str) -> bytes:
+        return request_headers(path, self.authority, "https" if self.ssl_context else "http")
 
     def refused_recently(self) -> bool:
         """A connection was refused in the last second and none made since (what gRPC calls
         TRANSIENT_FAILURE): calls had better go to another member meanwhile."""
         return self.refused_at != 0.0 and time.monotonic() - self.refused_at < 1.0
-
-    @property
-    def connected(self) -> bool:
-        return self.connection is not None and self.connection.closed is None
 
     async def _connect(self, timeout: float) -> GrpcConnection:
         if self.connecting is None:
@@ -614,7 +627,7 @@ class GrpcChannel:
         loop = asyncio.get_running_loop()
         try:
             _, conn = await loop.create_connection(
-                lambda: GrpcConnection(loop), self.host, self.port, ssl=self.ssl_context,
+                lambda: self.protocol(loop), self.host, self.port, ssl=self.ssl_context,
                 server_hostname=self.server_hostname if self.ssl_context else None,
             )  # fmt: skip
         except OSError as exc:

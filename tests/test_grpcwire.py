@@ -24,7 +24,14 @@ from hypothesis import strategies as st
 from aiokube.storage import errors
 from aiokube.storage.embedded import EmbeddedEtcd
 from aiokube.storage.etcd import EtcdClient
-from aiokube.storage.grpcwire import DEADLINE_EXCEEDED, UNAVAILABLE, GrpcChannel, GrpcConnection, GrpcError
+from aiokube.storage.grpcwire import (
+    DEADLINE_EXCEEDED,
+    UNAVAILABLE,
+    GrpcChannel,
+    GrpcConnection,
+    GrpcError,
+    GrpcStream,
+)
 
 RANGE, PUT, TXN = "/etcdserverpb.KV/Range", "/etcdserverpb.KV/Put", "/etcdserverpb.KV/Txn"
 
@@ -310,3 +317,19 @@ async def test_a_connection_that_used_up_its_stream_ids_is_replaced(etcd: Embedd
         assert wire.connection is not first and wire.connection is not None and wire.connection.next_id == 3
     finally:
         wire.close()
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.binary(max_size=300), min_size=1, max_size=8), st.lists(st.integers(1, 97), min_size=1))
+def test_a_streams_messages_come_whole_however_its_frames_cut_them(messages: list[bytes], cuts: list[int]) -> None:
+    """GrpcStream.data: messages sliced from the frames that hold them whole, gathered across frames otherwise."""
+    loop = asyncio.new_event_loop()
+    stream = GrpcStream(GrpcConnection(loop), 1)
+    wire = b"".join(b"\x00" + len(m).to_bytes(4, "big") + m for m in messages)
+    pos, i = 0, 0
+    while pos < len(wire):
+        step = cuts[i % len(cuts)]
+        stream.data(wire[pos : pos + step])
+        pos, i = pos + step, i + 1
+    assert [m for m, _ in stream.messages] == messages and not stream.partial
+    loop.close()

@@ -38,6 +38,7 @@ SUITE = (
     "session10_changes",
     "session11_changes",
     "session12_changes",
+    "session13_changes",
     "watch_metrics",
     "watch_fanout",
     "slo_report",

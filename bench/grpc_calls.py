@@ -1,9 +1,10 @@
-"""The etcd call beneath every write, four ways on one etcd: storage/grpcwire.py (on: HTTP/2 framed on the
+"""The etcd call beneath every write, five ways on one etcd: storage/grpcwire.py (on: HTTP/2 framed on the
 event loop, what storage/etcd.py's KV calls use), grpc.aio with storage/etcd.py's channel options (off: gRPC
 core's minimal call stack, what the KV calls used before grpcwire), the same without ``grpc.minimal_stack``
 (gRPC's full client stack), and the Cython channel grpc.aio wraps (``channel._channel.call(...).unary_unary(
 ...)``: no asyncio task, context manager or weak reference per call; the "lower-level channel use" issue 11
-asked to check). Process CPU per unary call (every thread: gRPC's poller included) at concurrency 32 against
+asked to check); and grpcwire without its batching (each call's frames in a send of their own, the last row).
+Process CPU per unary call (every thread: gRPC's poller included) at concurrency 32 against
 an embedded etcd, Puts of 2 KB values and Ranges of one key, best of three rounds. grpclib (pure-Python gRPC
 on h2) measured ~225 µs per call in this harness (2026-12-05) and is not a dependency, so not a row here.
 
@@ -24,7 +25,7 @@ import grpc
 from aetcd import rpc
 
 from aiokube.storage.embedded import EmbeddedEtcd
-from aiokube.storage.grpcwire import GrpcChannel
+from aiokube.storage.grpcwire import GrpcChannel, GrpcConnection
 
 from .common import OUT, plot_cpu_on_off, report, use_uvloop, write_results
 
@@ -80,6 +81,14 @@ def _cython_calls(channel: grpc.aio.Channel) -> dict[str, Call]:
     }
 
 
+class _WriteEachFrame(GrpcConnection):
+    """grpcwire without its batching: each call's frames written at once, a send per call."""
+
+    def _send(self, frames: bytes) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.write(frames)
+
+
 def _wire_calls(wire: GrpcChannel) -> dict[str, Call]:
     put = wire.method(PUT, rpc.PutResponse.FromString)
     get = wire.method(RANGE, rpc.RangeResponse.FromString)
@@ -112,9 +121,11 @@ async def _run(calls: int, concurrency: int) -> dict[str, dict[str, dict[str, fl
         full_channel = grpc.aio.insecure_channel(target, options=full)
         host, port = target.rsplit(":", 1)
         wire = GrpcChannel(host, int(port))
+        unbatched = GrpcChannel(host, int(port))
+        unbatched.protocol = _WriteEachFrame
         try:
             ways = {"on": _wire_calls(wire), "off": _aio_calls(channel), "full": _aio_calls(full_channel),
-                    "cython": _cython_calls(full_channel)}  # fmt: skip
+                    "cython": _cython_calls(full_channel), "unbatched": _wire_calls(unbatched)}  # fmt: skip
             for way in ways.values():  # connect and warm up
                 for call in way.values():
                     await _cpu_per_call(call, 200, concurrency)
@@ -128,6 +139,7 @@ async def _run(calls: int, concurrency: int) -> dict[str, dict[str, dict[str, fl
             return best
         finally:
             wire.close()
+            unbatched.close()
             await channel.close()
             await full_channel.close()
             await etcd.stop()
@@ -145,6 +157,8 @@ def main(argv: list[str] | None = None) -> None:
         wire, aio = best["on"][name]["cpu_ms"] * 1000, best["off"][name]["cpu_ms"] * 1000
         full, cython = best["full"][name]["cpu_ms"] * 1000, best["cython"][name]["cpu_ms"] * 1000
         report(f"[grpc_calls] {name}: process CPU per call, grpcwire vs grpc.aio (minimal stack)", wire, aio, "us")
+        unbatched = best["unbatched"][name]["cpu_ms"] * 1000
+        report(f"[grpc_calls] {name}: per call, grpcwire's frames batched per loop turn vs not", wire, unbatched, "us")
         report(f"[grpc_calls] {name}: process CPU per call, grpc.aio minimal vs full stack", aio, full, "us")
         report(f"[grpc_calls] {name}: per call, Cython channel vs grpc.aio (full stack)", cython, full, "us")
     if args.out:

@@ -798,7 +798,8 @@ def _update_chain(
     _cap_update_managers(managed, times)
 
 
-@functools.lru_cache(maxsize=512)  # a client sends the same User-Agent with every request: 3 -> 0.1 us
+# a client sends the same User-Agent with every request: 1.2 -> 0.3 us (bench/session13_changes)
+@functools.lru_cache(maxsize=512)
 def manager_from_user_agent(ua: str) -> str:
     """kube's prefixFromUserAgent: the User-Agent up to its first ``/``, printable characters, ≤128 bytes."""
     out: list[str] = []
